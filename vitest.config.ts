@@ -1,0 +1,33 @@
+import { defineConfig } from 'vitest/config';
+
+// Each package is its own project; the `portcullis-source` export condition makes a package
+// import its siblings' TypeScript sources rather than their builds, so tests need no build.
+const shared = {
+  ssr: { resolve: { conditions: ['portcullis-source'] } },
+  resolve: { conditions: ['portcullis-source'] },
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        ...shared,
+        test: {
+          name: 'core',
+          root: 'packages/core',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'gateway',
+          root: 'packages/gateway',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
