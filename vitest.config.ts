@@ -22,6 +22,15 @@ export default defineConfig({
       {
         ...shared,
         test: {
+          name: 'rego',
+          root: 'packages/rego',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        ...shared,
+        test: {
           name: 'gateway',
           root: 'packages/gateway',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
