@@ -222,6 +222,8 @@ export interface CommandFacts {
   dynamic: boolean;
   /** Inline code given to an interpreter (python -c CODE). */
   inline_code?: string;
+  /** Calls the shell function whose body it is in; piped and in the background, a fork bomb (`:(){ :|:& };:`). */
+  recursive?: boolean;
 }
 
 export interface ShellFacts {
@@ -261,6 +263,8 @@ export interface HttpFacts {
   body_size: number;
   /** The body claimed to be JSON but did not parse. */
   body_parse_error?: string;
+  /** The body was larger than the configured limit and was not parsed (`body` is null). */
+  body_too_large?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { createEngine, staticEvaluator } from '../engine/index.js';
+import { fakeFactExtractors } from '../request/fake-extractors.js';
+import { auditRecordFromDecision, digestResponse } from './index.js';
+
+describe('auditRecordFromDecision', () => {
+  it('records who, what, where, when, the decision and what was enforced', async () => {
+    const engine = createEngine({
+      evaluator: staticEvaluator({
+        effect: 'allow',
+        reasons: [{ rule: 'r', message: 'm' }],
+        masks: [{ column: 'users.email', strategy: 'hash' }],
+      }),
+      extractors: fakeFactExtractors,
+      clock: () => Date.parse('2026-11-25T21:00:00Z'),
+    });
+    const result = await engine.decide({
+      subject: { id: 'alice', groups: ['dev'], claims: { secret: 'x' } },
+      resource: { type: 'postgres', name: 'db' },
+      session: { id: 's-1', source: '10.0.0.1' },
+      sql: 'select email from users',
+    });
+    const digest = digestResponse(['row1', new TextEncoder().encode('row2')]);
+    const record = auditRecordFromDecision(result, { responseDigest: digest, upstreamMs: 3, totalMs: 5 });
+    expect(record).toMatchObject({
+      time: '2026-11-25T21:00:00Z',
+      decision_id: result.id,
+      session_id: 's-1',
+      subject: { id: 'alice', kind: 'human', groups: ['dev'] },
+      resource: { type: 'postgres', name: 'db', labels: {} },
+      source: '10.0.0.1',
+      action: { type: 'sql', summary: 'select email from users', fingerprints: [expect.any(String)] },
+      effect: 'allow',
+      reasons: [{ rule: 'r', message: 'm' }],
+      masks: [{ column: 'users.email', strategy: 'hash' }],
+      response_digest: digestResponse('row1row2'),
+      durations: { upstream_ms: 3, total_ms: 5 },
+      cached: false,
+    });
+    expect(JSON.stringify(record)).not.toContain('secret');
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('carries the failure code of a fail-closed deny, and summarises HTTP as METHOD URL', async () => {
+    const engine = createEngine({
+      evaluator: staticEvaluator(() => undefined),
+      extractors: fakeFactExtractors,
+    });
+    const result = await engine.decide({
+      subject: { id: 'a' },
+      resource: { type: 'http', name: 'api' },
+      http: { method: 'get', url: 'https://api/x' },
+    });
+    const record = auditRecordFromDecision(result, { masks: [] });
+    expect(record).toMatchObject({
+      effect: 'deny',
+      error: { code: 'PC_MALFORMED_DECISION' },
+      action: { summary: 'GET https://api/x' },
+    });
+  });
+});

@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import type { InputDocument, MaskRule } from '../contract.js';
+import type { DecisionResult } from '../engine/decision-result.js';
+import type { AuditRecord } from './audit-record.js';
+
+export interface AuditEnforcement {
+  /** Masks actually applied; defaults to the decision's masks. */
+  masks?: MaskRule[];
+  responseDigest?: string;
+  approvalId?: string;
+  upstreamMs?: number;
+  totalMs?: number;
+}
+
+/** The audit record for a decision and what the adapter did with it. */
+export function auditRecordFromDecision(
+  result: DecisionResult,
+  enforcement: AuditEnforcement = {},
+): AuditRecord {
+  const { input, decision, evaluation } = result;
+  const record: AuditRecord = {
+    id: randomUUID(),
+    time: input.time,
+    decision_id: result.id,
+    session_id: input.session.id,
+    subject: { id: input.subject.id, kind: input.subject.kind, groups: [...input.subject.groups] },
+    resource: { type: input.resource.type, name: input.resource.name, labels: { ...input.resource.labels } },
+    source: input.session.source,
+    action: summarizeAction(input),
+    effect: decision.effect,
+    reasons: structuredClone(decision.reasons),
+    masks: structuredClone(enforcement.masks ?? decision.masks),
+    durations: { facts_ms: evaluation.factsMs, evaluation_ms: evaluation.durationMs },
+    cached: evaluation.cached,
+  };
+  if (enforcement.upstreamMs !== undefined) record.durations.upstream_ms = enforcement.upstreamMs;
+  if (enforcement.totalMs !== undefined) record.durations.total_ms = enforcement.totalMs;
+  if (enforcement.responseDigest !== undefined) record.response_digest = enforcement.responseDigest;
+  if (enforcement.approvalId !== undefined) record.approval_id = enforcement.approvalId;
+  if (evaluation.error !== undefined) record.error = { ...evaluation.error };
+  return record;
+}
+
+function summarizeAction({ action }: InputDocument): AuditRecord['action'] {
+  if (action.sql !== undefined) {
+    return {
+      type: action.type,
+      summary: action.sql.raw,
+      fingerprints: action.sql.statements.map((s) => s.fingerprint),
+    };
+  }
+  if (action.shell !== undefined) return { type: action.type, summary: action.shell.raw };
+  if (action.http !== undefined)
+    return { type: action.type, summary: `${action.http.method} ${action.http.url}` };
+  return { type: action.type, summary: '' };
+}

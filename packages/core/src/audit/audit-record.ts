@@ -1,0 +1,51 @@
+import type { ActionType, Effect, MaskRule, Reason, ResourceType, SubjectKind } from '../contract.js';
+
+/**
+ * One audited interaction: who did what, where, when, what was decided and what was
+ * enforced. Written after enforcement, so `masks` are the masks actually applied and
+ * `response_digest` covers what the caller actually received.
+ */
+export interface AuditRecord {
+  /** Unique per record. */
+  id: string;
+  /** When the interaction happened, RFC 3339 UTC. */
+  time: string;
+  /** The engine's DecisionResult id, to join with logs and diagnostics. */
+  decision_id?: string;
+  session_id: string;
+  subject: { id: string; kind: SubjectKind; groups: string[] };
+  resource: { type: ResourceType; name: string; labels?: Record<string, string> };
+  /** Client address the session came from, as the adapter saw it. */
+  source: string;
+  action: {
+    type: ActionType;
+    /** What was attempted: the SQL text, the command line, `METHOD URL` (credentials already redacted). */
+    summary: string;
+    /** Statement fingerprints, for grouping and for matching approvals. */
+    fingerprints?: string[];
+  };
+  effect: Effect;
+  reasons: Reason[];
+  /** Masks applied to the response. */
+  masks: MaskRule[];
+  /** The approval that was requested or that let this run. */
+  approval_id?: string;
+  /** `sha256:<hex>` of the response as delivered, after masking. */
+  response_digest?: string;
+  /** Milliseconds spent in each stage. */
+  durations: { facts_ms?: number; evaluation_ms?: number; upstream_ms?: number; total_ms?: number };
+  /** The decision came from the engine's cache. */
+  cached?: boolean;
+  /** The failure the engine denied for, or an enforcement failure. */
+  error?: { code: string; message: string };
+}
+
+/** A record as stored in a hash-chained log. */
+export interface ChainedAuditRecord extends AuditRecord {
+  /** 1 for the first record of a log, then +1 per record. */
+  seq: number;
+  /** `hash` of the previous record; 64 zeros for the first. */
+  prev: string;
+  /** sha256 hex over the canonical JSON of this record without `hash`. */
+  hash: string;
+}

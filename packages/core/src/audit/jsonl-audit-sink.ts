@@ -1,0 +1,152 @@
+import { type FileHandle, open } from 'node:fs/promises';
+import { AuditChainError, AuditWriteError } from '../errors.js';
+import { chainAuditRecord, GENESIS_HASH, hashAuditRecord } from './audit-chain.js';
+import type { AuditRecord, ChainedAuditRecord } from './audit-record.js';
+import type { AuditSink } from './audit-sink.js';
+import { canonicalJson } from './canonical-json.js';
+
+export interface JsonlAuditSinkOptions {
+  path: string;
+  /** fsync after every record, so a resolved write survives a power cut. Default false. */
+  fsync?: boolean;
+}
+
+export interface JsonlAuditSink extends AuditSink {
+  /** Sequence number of the last record in the log (0 for an empty log). */
+  readonly seq: number;
+  /** Hash of the last record, which the next record's `prev` will be. */
+  readonly lastHash: string;
+}
+
+const TAIL_CHUNK = 64 * 1024;
+
+/**
+ * A hash-chained JSON-lines audit log. Each record is one line of canonical JSON with `seq`,
+ * `prev` and `hash`; `verifyAuditLog` finds the first altered, removed or reordered record.
+ * Opening an existing log continues its chain from its last line, which must be complete and
+ * intact. One sink per file: two writers appending to one log would fork the chain.
+ */
+export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Promise<JsonlAuditSink> {
+  const { path, fsync = false } = options;
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'a+');
+  } catch (err) {
+    throw new AuditWriteError(`cannot open audit log ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  let tail: { seq: number; hash: string };
+  try {
+    tail = await readChainTail(handle, path);
+  } catch (err) {
+    await handle.close().catch(() => {});
+    if (err instanceof AuditChainError) throw err;
+    throw new AuditWriteError(`cannot read audit log ${path}: ${(err as Error).message}`, { cause: err });
+  }
+
+  let { seq, hash: lastHash } = tail;
+  let queue: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  let closed = false;
+
+  async function append(record: AuditRecord): Promise<void> {
+    if (closed) throw new AuditWriteError(`audit log ${path} is closed`);
+    // After a failed write the file may end in part of a line; chaining more records onto it
+    // would hide the gap, so the sink stays failed until reopened (which then refuses the log).
+    if (failure !== undefined)
+      throw new AuditWriteError(`audit log ${path} failed earlier`, { cause: failure });
+    let line: string;
+    let chained: ChainedAuditRecord;
+    try {
+      chained = chainAuditRecord(record, seq + 1, lastHash);
+      line = `${canonicalJson(chained)}\n`;
+    } catch (err) {
+      throw new AuditWriteError(`audit record cannot be serialised: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    try {
+      const bytes = Buffer.from(line, 'utf8');
+      let offset = 0;
+      while (offset < bytes.length) {
+        const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
+        offset += bytesWritten;
+      }
+      if (fsync) await handle.sync();
+    } catch (err) {
+      failure = err;
+      throw new AuditWriteError(`cannot write audit log ${path}: ${(err as Error).message}`, { cause: err });
+    }
+    seq = chained.seq;
+    lastHash = chained.hash;
+  }
+
+  return {
+    get seq() {
+      return seq;
+    },
+    get lastHash() {
+      return lastHash;
+    },
+    write(record) {
+      const task = queue.then(() => append(record));
+      queue = task.catch(() => {});
+      return task;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await queue;
+      try {
+        await handle.close();
+      } catch (err) {
+        throw new AuditWriteError(`cannot close audit log ${path}: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+    },
+  };
+}
+
+/** The seq and hash of the last record, read backwards from the end so large logs open fast. */
+async function readChainTail(handle: FileHandle, path: string): Promise<{ seq: number; hash: string }> {
+  const { size } = await handle.stat();
+  if (size === 0) return { seq: 0, hash: GENESIS_HASH };
+  const last = Buffer.alloc(1);
+  await handle.read(last, 0, 1, size - 1);
+  if (last[0] !== 0x0a) {
+    throw new AuditChainError(
+      `audit log ${path} ends in an incomplete line; it was truncated or a write was cut short`,
+    );
+  }
+  // Read chunks backwards until the newline before the last line appears.
+  const chunks: Buffer[] = [];
+  let end = size - 1;
+  let lineStart = -1;
+  while (end > 0 && lineStart < 0) {
+    const start = Math.max(0, end - TAIL_CHUNK);
+    const chunk = Buffer.alloc(end - start);
+    await handle.read(chunk, 0, chunk.length, start);
+    chunks.unshift(chunk);
+    const nl = chunk.lastIndexOf(0x0a);
+    if (nl >= 0) lineStart = start + nl + 1;
+    end = start;
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  const lineText = lineStart < 0 ? text : text.slice(text.length - (size - 1 - lineStart));
+  let record: ChainedAuditRecord;
+  try {
+    record = JSON.parse(lineText) as ChainedAuditRecord;
+  } catch {
+    throw new AuditChainError(`the last line of audit log ${path} is not JSON`);
+  }
+  if (
+    !Number.isSafeInteger(record.seq) ||
+    typeof record.hash !== 'string' ||
+    hashAuditRecord(record) !== record.hash
+  ) {
+    throw new AuditChainError(
+      `the last record of audit log ${path} does not verify; run verifyAuditLog to find where`,
+    );
+  }
+  return { seq: record.seq, hash: record.hash };
+}

@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { CONTRACT_VERSION, type Decision, type InputDocument } from '../contract.js';
+import {
+  EvaluationError,
+  EvaluationTimeoutError,
+  InvalidOptionError,
+  InvalidRequestError,
+  isPortcullisError,
+  MalformedDecisionError,
+  type PortcullisError,
+} from '../errors.js';
+import {
+  type HttpFactsOptions,
+  type ResolvedHttpFactsOptions,
+  resolveHttpFactsOptions,
+} from '../http/index.js';
+import { buildInput, type FactExtractors, type PolicyRequest } from '../request/index.js';
+import { decisionCacheKey } from './cache-key.js';
+import { DecisionCache, type DecisionCacheOptions } from './decision-cache.js';
+import { publishDecision } from './decision-channel.js';
+import type { DecisionResult, EvaluationInfo } from './decision-result.js';
+import type { Evaluator } from './evaluator.js';
+import { type FailureKind, failureDecision } from './failure-decision.js';
+import type { EngineLogger } from './logger.js';
+import { validateDecision } from './validate-decision.js';
+
+export const DEFAULT_TIMEOUT_MS = 1000;
+
+export interface EngineOptions {
+  evaluator: Evaluator;
+  /** Longest an evaluation may take before the engine denies; default 1000 ms. */
+  timeoutMs?: number;
+  /** Decision cache; off by default (see decisionCacheKey for what it assumes of the policy). */
+  cache?: DecisionCacheOptions | false;
+  /** Fact extractors; defaults to the built-in SQL and shell parsers. */
+  extractors?: FactExtractors;
+  http?: HttpFactsOptions;
+  /** Logs nothing unless given. */
+  logger?: EngineLogger;
+  /** Milliseconds since the epoch; drives the input document's time and the cache TTL. */
+  clock?: () => number;
+}
+
+export interface Engine {
+  /**
+   * Build the input document for a request, evaluate it and return the decision. Rejects only
+   * with InvalidRequestError, for a request that is not well formed; every other failure is a
+   * deny in the result, with `evaluation.error` saying why.
+   */
+  decide(request: PolicyRequest): Promise<DecisionResult>;
+  /** Evaluate an input document the caller built; same guarantees as `decide`. */
+  decideInput(input: InputDocument): Promise<DecisionResult>;
+  /** Drop every cached decision (after a policy reload, say). */
+  clearCache(): void;
+  close(): Promise<void>;
+}
+
+interface Outcome {
+  decision: Decision;
+  durationMs: number;
+  cached: boolean;
+  error?: PortcullisError;
+  kind?: FailureKind;
+}
+
+export function createEngine(options: EngineOptions): Engine {
+  const { evaluator, timeoutMs = DEFAULT_TIMEOUT_MS, logger } = validateOptions(options);
+  const clock = options.clock ?? Date.now;
+  const http: ResolvedHttpFactsOptions = resolveHttpFactsOptions(options.http);
+  const cache = options.cache ? new DecisionCache(options.cache, clock) : undefined;
+  const buildOptions = { http, clock, ...(options.extractors ? { extractors: options.extractors } : {}) };
+
+  async function evaluate(input: InputDocument): Promise<Outcome> {
+    const cacheKey = cache ? decisionCacheKey(input) : undefined;
+    if (cache && cacheKey) {
+      const hit = cache.get(cacheKey.key, cacheKey.owner);
+      if (hit) return { decision: hit, durationMs: 0, cached: true };
+    }
+    const started = performance.now();
+    let raw: unknown;
+    try {
+      raw = await withTimeout(evaluator, input, timeoutMs);
+    } catch (err) {
+      const durationMs = performance.now() - started;
+      if (err instanceof EvaluationTimeoutError) return failed('evaluation_timeout', err, durationMs);
+      const error = isPortcullisError(err)
+        ? err
+        : new EvaluationError(
+            `evaluator ${evaluator.name} failed: ${(err as Error)?.message ?? String(err)}`,
+            { cause: err },
+          );
+      return failed('evaluation_failed', error, durationMs);
+    }
+    const durationMs = performance.now() - started;
+    if (raw === undefined) {
+      return failed(
+        'no_decision',
+        new MalformedDecisionError('the policy returned no decision (data.portcullis.decision is undefined)'),
+        durationMs,
+      );
+    }
+    const checked = validateDecision(raw);
+    if (!checked.ok) {
+      return failed(
+        'malformed_decision',
+        new MalformedDecisionError(`${checked.path} ${checked.message}`),
+        durationMs,
+      );
+    }
+    if (cache && cacheKey) cache.set(cacheKey.key, cacheKey.owner, checked.decision);
+    return { decision: checked.decision, durationMs, cached: false };
+  }
+
+  function failed(kind: FailureKind, error: PortcullisError, durationMs: number): Outcome {
+    return { decision: failureDecision(kind, error.message), durationMs, cached: false, error, kind };
+  }
+
+  function finish(input: InputDocument, outcome: Outcome, factsMs: number): DecisionResult {
+    const evaluation: EvaluationInfo = {
+      evaluator: evaluator.name,
+      durationMs: outcome.durationMs,
+      factsMs,
+      cached: outcome.cached,
+    };
+    if (outcome.error) evaluation.error = { code: outcome.error.code, message: outcome.error.message };
+    const result: DecisionResult = { id: randomUUID(), decision: outcome.decision, input, evaluation };
+    if (outcome.error) {
+      logger?.warn?.(
+        {
+          decisionId: result.id,
+          code: outcome.error.code,
+          rule: `portcullis.${outcome.kind}`,
+          err: outcome.error,
+        },
+        'policy decision failed closed',
+      );
+    } else {
+      logger?.debug?.(
+        {
+          decisionId: result.id,
+          effect: outcome.decision.effect,
+          cached: outcome.cached,
+          durationMs: outcome.durationMs,
+        },
+        'policy decision',
+      );
+    }
+    publishDecision(result);
+    return result;
+  }
+
+  return {
+    async decide(request) {
+      const started = performance.now();
+      const built = await buildInput(request, buildOptions);
+      const factsMs = performance.now() - started;
+      if (built.extractionError !== undefined) {
+        const err = built.extractionError;
+        const error = isPortcullisError(err)
+          ? err
+          : new EvaluationError(`fact extraction failed: ${err.message}`, { cause: err });
+        return finish(built.input, failed('facts_unavailable', error, 0), factsMs);
+      }
+      return finish(built.input, await evaluate(built.input), factsMs);
+    },
+    async decideInput(input) {
+      if (typeof input !== 'object' || input === null || input.version !== CONTRACT_VERSION) {
+        throw new InvalidRequestError(`input.version: must be ${CONTRACT_VERSION}`);
+      }
+      return finish(input, await evaluate(input), 0);
+    },
+    clearCache() {
+      cache?.clear();
+    },
+    async close() {
+      cache?.clear();
+      await evaluator.close?.();
+    },
+  };
+}
+
+/**
+ * Race the evaluator against the time limit. A synchronous evaluator that never returns
+ * cannot be interrupted from here; the wasm evaluator runs in bounded steps for that reason.
+ */
+async function withTimeout(evaluator: Evaluator, input: InputDocument, timeoutMs: number): Promise<unknown> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new EvaluationTimeoutError(
+        `evaluator ${evaluator.name} did not answer within ${timeoutMs} ms`,
+      );
+      controller.abort(err);
+      reject(err);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      Promise.resolve().then(() => evaluator.evaluate(input, { signal: controller.signal })),
+      limit,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function validateOptions(options: EngineOptions): EngineOptions {
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError('options', 'must be an object');
+  const { evaluator, timeoutMs, cache, logger, clock, extractors } = options;
+  if (typeof evaluator !== 'object' || evaluator === null || typeof evaluator.evaluate !== 'function') {
+    throw new InvalidOptionError('evaluator', 'must have an evaluate(input) method');
+  }
+  if (typeof evaluator.name !== 'string') throw new InvalidOptionError('evaluator.name', 'must be a string');
+  if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs <= 0)) {
+    throw new InvalidOptionError('timeoutMs', 'must be a positive number of milliseconds');
+  }
+  if (cache !== undefined && cache !== false) {
+    if (typeof cache !== 'object' || cache === null)
+      throw new InvalidOptionError('cache', 'must be { maxEntries, ttlMs } or false');
+    if (!Number.isSafeInteger(cache.maxEntries) || cache.maxEntries < 1) {
+      throw new InvalidOptionError('cache.maxEntries', 'must be a positive integer');
+    }
+    if (!Number.isFinite(cache.ttlMs) || cache.ttlMs <= 0)
+      throw new InvalidOptionError('cache.ttlMs', 'must be a positive number');
+  }
+  if (logger !== undefined && (typeof logger !== 'object' || logger === null)) {
+    throw new InvalidOptionError('logger', 'must be a pino-shaped logger object');
+  }
+  if (clock !== undefined && typeof clock !== 'function')
+    throw new InvalidOptionError('clock', 'must be a function');
+  if (
+    extractors !== undefined &&
+    (typeof extractors?.sql !== 'function' || typeof extractors?.shell !== 'function')
+  ) {
+    throw new InvalidOptionError('extractors', 'must have sql(raw, dialect) and shell(raw) functions');
+  }
+  return options;
+}

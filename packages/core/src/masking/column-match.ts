@@ -1,0 +1,79 @@
+/**
+ * Column rules: `email` (any table), `users.email` (table users in any schema) or
+ * `public.users.email`. Identifiers may be double-quoted to hold dots. Comparison ignores
+ * case: a quoted `"Users"` and an unquoted `users` are different tables to PostgreSQL, but a
+ * masker that erred the other way would leak, so near-misses are masked.
+ *
+ * A result column whose table is unknown (an expression, a driver that does not say) matches
+ * any rule with its column name: when in doubt, mask.
+ */
+
+export interface ColumnDescriptor {
+  /** `table` or `schema.table`, as the driver reports it; absent or null when unknown. */
+  table?: string | null | undefined;
+  column: string;
+}
+
+export interface ColumnTarget {
+  schema?: string;
+  table?: string;
+  column: string;
+}
+
+/** Split a dotted, optionally double-quoted identifier path; undefined when malformed. */
+export function splitIdentifiers(text: string): string[] | undefined {
+  const parts: string[] = [];
+  let i = 0;
+  while (i <= text.length) {
+    let part = '';
+    if (text[i] === '"') {
+      i++;
+      for (;;) {
+        if (i >= text.length) return undefined;
+        if (text[i] === '"') {
+          if (text[i + 1] === '"') {
+            part += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        part += text[i++];
+      }
+    } else {
+      while (i < text.length && text[i] !== '.') {
+        if (text[i] === '"') return undefined;
+        part += text[i++];
+      }
+      part = part.trim();
+    }
+    if (part === '') return undefined;
+    parts.push(part.toLowerCase());
+    if (i === text.length) return parts;
+    if (text[i] !== '.') return undefined;
+    i++;
+  }
+  return undefined;
+}
+
+export function parseColumnTarget(text: string): ColumnTarget | undefined {
+  const parts = splitIdentifiers(text);
+  if (!parts || parts.length > 3) return undefined;
+  const [a, b, c] = parts as [string, string?, string?];
+  if (c !== undefined) return { schema: a, table: b as string, column: c };
+  if (b !== undefined) return { table: a, column: b };
+  return { column: a };
+}
+
+export function columnMatches(target: ColumnTarget, descriptor: ColumnDescriptor): boolean {
+  if (descriptor.column.toLowerCase() !== target.column) return false;
+  if (target.table === undefined || descriptor.table === undefined || descriptor.table === null) return true;
+  const parts = splitIdentifiers(descriptor.table);
+  // An unparseable table name cannot be ruled out.
+  if (!parts || parts.length === 0) return true;
+  const table = parts[parts.length - 1];
+  const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
+  if (table !== target.table) return false;
+  return target.schema === undefined || schema === undefined || schema === target.schema;
+}

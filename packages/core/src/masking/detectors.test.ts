@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import type { DetectorName } from '../contract.js';
+import { DETECTOR_NAMES, detect, detectors } from './detectors.js';
+import type { RegexEngine } from './regex-engine.js';
+
+function found(name: DetectorName, text: string, engine: RegexEngine = 're2'): string[] {
+  return detect(text, { detectors: [name], regexEngine: engine }).map((m) => text.slice(m.start, m.end));
+}
+
+const PEM = [
+  '-----BEGIN RSA PRIVATE KEY-----',
+  'MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu',
+  'KUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ==',
+  '-----END RSA PRIVATE KEY-----',
+].join('\n');
+
+const JWT =
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
+
+// [detector, text, expected matches]
+const POSITIVE: [DetectorName, string, string[]][] = [
+  ['email', 'mail alice@example.com now', ['alice@example.com']],
+  ['email', 'to: bob.smith+tag@mail.example.co.uk.', ['bob.smith+tag@mail.example.co.uk']],
+  ['credit_card', 'card 4111111111111111 ok', ['4111111111111111']],
+  ['credit_card', 'card 4111 1111 1111 1111, exp', ['4111 1111 1111 1111']],
+  ['credit_card', 'card 5500-0000-0000-0004', ['5500-0000-0000-0004']],
+  ['credit_card', 'amex 3782 822463 10005', ['3782 822463 10005']],
+  ['credit_card', 'ref 12 4111 1111 1111 1111 end', ['4111 1111 1111 1111']],
+  ['iban', 'pay DE89 3704 0044 0532 0130 00 today', ['DE89 3704 0044 0532 0130 00']],
+  ['iban', 'GB82WEST12345698765432', ['GB82WEST12345698765432']],
+  ['iban', 'BE68539007547034 5678', ['BE68539007547034']],
+  ['iban', 'NO9386011117947', ['NO9386011117947']],
+  ['us_ssn', 'ssn 123-45-6789.', ['123-45-6789']],
+  ['phone', 'call (415) 555-2671 now', ['(415) 555-2671']],
+  ['phone', 'call 415-555-2671', ['415-555-2671']],
+  ['phone', 'call 1-415-555-2671', ['1-415-555-2671']],
+  ['phone', 'tel +1 415 555 2671', ['+1 415 555 2671']],
+  ['phone', 'tel +44 20 7946 0958 2023 report', ['+44 20 7946 0958']],
+  ['phone', 'tel +4915112345678', ['+4915112345678']],
+  ['phone', 'tel +33 1 23 45 67 89.', ['+33 1 23 45 67 89']],
+  ['ipv4', 'from 192.168.1.10 and 10.0.0.255.', ['192.168.1.10', '10.0.0.255']],
+  ['ipv6', 'from 2001:db8::8a2e:370:7334 ok', ['2001:db8::8a2e:370:7334']],
+  ['ipv6', 'full 2001:0db8:85a3:0000:0000:8a2e:0370:7334', ['2001:0db8:85a3:0000:0000:8a2e:0370:7334']],
+  ['ipv6', 'mapped ::ffff:192.168.1.1 ok', ['::ffff:192.168.1.1']],
+  ['jwt', `auth ${JWT} done`, [JWT]],
+  [
+    'aws_access_key',
+    'key AKIAIOSFODNN7EXAMPLE and ASIAY34FZKBOKMUTVV7A',
+    ['AKIAIOSFODNN7EXAMPLE', 'ASIAY34FZKBOKMUTVV7A'],
+  ],
+  ['private_key', `before\n${PEM}\nafter`, [PEM]],
+  ['api_token', 'gh ghp_abcdefghijklmnopqrstuvwxyz0123456789', ['ghp_abcdefghijklmnopqrstuvwxyz0123456789']],
+  [
+    'api_token',
+    `pat github_pat_11ABCDEFG0123456789_${'a'.repeat(59)}`,
+    [`github_pat_11ABCDEFG0123456789_${'a'.repeat(59)}`],
+  ],
+  ['api_token', 'slack xoxb-1234567890-0987654321-abcdefghij', ['xoxb-1234567890-0987654321-abcdefghij']],
+  [
+    'api_token',
+    'stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc rk_live_abcdefghijkl',
+    ['sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'rk_live_abcdefghijkl'],
+  ],
+  ['api_token', 'Authorization: Bearer abc.def-ghi_jkl~mno+pqr/stu==\r\n', ['abc.def-ghi_jkl~mno+pqr/stu==']],
+];
+
+const NEGATIVE: [DetectorName, string][] = [
+  ['email', 'not an email: alice@localhost, @example.com, alice@'],
+  ['email', 'fake masked k3x9@qwer.invalid'],
+  ['credit_card', 'Luhn-invalid 4111 1111 1111 1112'],
+  ['credit_card', 'issuer digit 1: 1111111111111117, 0000000000000000'],
+  ['credit_card', 'timestamp 1700000000000 and 17000000000001'],
+  ['credit_card', 'a long run 41111111111111110000000 of digits'],
+  ['credit_card', 'glued x4111111111111111'],
+  ['iban', 'bad check digits DE88 3704 0044 0532 0130 00'],
+  ['iban', 'unknown country XX89 3704 0044 0532 0130 00'],
+  ['iban', 'too short DE89 3704 0044 0532'],
+  ['us_ssn', 'area 000-12-3456 666-12-3456 912-12-3456'],
+  ['us_ssn', 'group 123-00-4567 serial 123-45-0000'],
+  ['us_ssn', 'longer 1-123-45-6789 and 123-45-6789-1'],
+  ['phone', 'plain 4155552671 and 14155552671'],
+  ['phone', 'dates 2024-01-15 2024.01.15 12:30:45 1999-12-31T23:59:59Z'],
+  ['phone', 'ips 192.168.100.200 and 10.415.555.2671'],
+  ['phone', 'area 0 or 1: (015) 555-2671 115-555-2671'],
+  ['phone', 'version 1.2.3 and build 2.10.4.1234'],
+  ['ipv4', 'versions 1.2.3 v1.2.3.4 1.2.3.4.5 and 999.1.1.1 256.1.1.1'],
+  ['ipv4', 'time 12:30:45.123'],
+  ['ipv6', 'time 12:30:45 and 10:30'],
+  ['ipv6', 'code std::vector Foo::Bar x[::2] and ::1'],
+  ['ipv6', 'mac 00:1a:2b:3c:4d:5e'],
+  ['jwt', 'eyJmb28iOiJiYXIifQ alone and eyJhbGciOi.notjson.x'],
+  ['jwt', 'not-json eyJhYmM.eyJkZWY.sig'],
+  ['aws_access_key', 'AKIA short AKIA1234 and AKIAIOSFODNN7EXAMPLEX'],
+  ['private_key', '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----'],
+  ['api_token', 'ghp_short and sk_test_abcdefghijkl and Bearer short'],
+];
+
+describe('detectors', () => {
+  for (const engine of ['re2', 'js'] as const) {
+    describe(`on ${engine}`, () => {
+      it.each(POSITIVE)('%s finds secrets in %j', (name, text, expected) => {
+        expect(found(name, text, engine)).toEqual(expected);
+      });
+      it.each(NEGATIVE)('%s ignores %j', (name, text) => {
+        expect(found(name, text, engine)).toEqual([]);
+      });
+    });
+  }
+
+  it('keeps the Bearer scheme readable and masks only the credential', () => {
+    const text = 'Authorization: Bearer 0123456789abcdefXYZ';
+    const [match] = detect(text, { detectors: ['api_token'] });
+    expect(text.slice(match?.start, match?.end)).toBe('0123456789abcdefXYZ');
+  });
+
+  it('masks the body of a PEM block that has no END line', () => {
+    const text = '-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8w\n';
+    const [match] = detect(text, { detectors: ['private_key'] });
+    expect(match?.start).toBe(0);
+    expect(match?.end).toBe(text.length);
+  });
+
+  it('finds a card in a run of groups longer than the pattern bound', () => {
+    const filler = Array.from({ length: 420 }, () => '12').join(' ');
+    const text = `${filler} 4111 1111 1111 1111 ${filler}`;
+    expect(found('credit_card', text)).toEqual(['4111 1111 1111 1111']);
+  });
+
+  it('exposes one detector object per name', () => {
+    expect(Object.keys(detectors).sort()).toEqual([...DETECTOR_NAMES].sort());
+    expect(detectors.email.detect('x a@b.io').map((m) => m.detector)).toEqual(['email']);
+  });
+
+  it('reports overlapping matches from different detectors', () => {
+    const text = `Bearer ${JWT}`;
+    expect(
+      detect(text)
+        .map((m) => m.detector)
+        .sort(),
+    ).toEqual(['api_token', 'jwt']);
+  });
+});

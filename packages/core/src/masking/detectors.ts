@@ -1,0 +1,488 @@
+/**
+ * The built-in secret detectors. Each is a regex in the syntax RE2 and JavaScript share, plus
+ * a validator that runs after the match (Luhn, mod 97, SSN rules, neighbouring characters), so
+ * a digit run that merely looks like a card or an IBAN is left alone. `detect` runs them over
+ * a text; the masker runs the same scanners incrementally.
+ */
+
+import type { DetectorName } from '../contract.js';
+import { ibanLength, ibanValid } from './iban.js';
+import { ipv4Valid, ipv6Valid } from './ip-address.js';
+import { jwtHeaderValid } from './jwt.js';
+import { luhnValid } from './luhn.js';
+import type { RegexEngine } from './regex-engine.js';
+import {
+  type AcceptResult,
+  compileScanners,
+  type Hit,
+  type ScannerSpec,
+  ScanState,
+  type Span,
+} from './scan-engine.js';
+import { spanBound } from './span-bound.js';
+import { usSsnValid } from './us-ssn.js';
+
+export const DETECTOR_NAMES: readonly DetectorName[] = [
+  'email',
+  'credit_card',
+  'iban',
+  'us_ssn',
+  'phone',
+  'ipv4',
+  'ipv6',
+  'jwt',
+  'aws_access_key',
+  'private_key',
+  'api_token',
+];
+
+/** One detected secret: which detector found it and where, end exclusive. */
+export interface DetectorMatch {
+  detector: DetectorName;
+  start: number;
+  end: number;
+}
+
+// ---------------------------------------------------------------------------------------
+// Character helpers (validators look at most CONTEXT characters outside a match)
+// ---------------------------------------------------------------------------------------
+
+function isDigitCode(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+function isWordCode(code: number): boolean {
+  return (
+    (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95
+  );
+}
+
+/** A test for membership in an ASCII character class written as regex class body. */
+function asciiSet(classBody: string): (code: number) => boolean {
+  const table = new Uint8Array(128);
+  const re = new RegExp(`^[${classBody}]$`);
+  for (let c = 0; c < 128; c++) if (re.test(String.fromCharCode(c))) table[c] = 1;
+  return (code) => code < 128 && table[code] === 1;
+}
+
+/** True when [start, end) sits inside a longer dotted or dashed number (an IP, a date, an id). */
+function insideLongerNumber(text: string, start: number, end: number): boolean {
+  const before = text.charCodeAt(start - 1);
+  const after = text.charCodeAt(end);
+  if ((before === 46 || before === 45) && isDigitCode(text.charCodeAt(start - 2))) return true;
+  return (after === 46 || after === 45) && isDigitCode(text.charCodeAt(end + 1));
+}
+
+/**
+ * End of the run of `allowed` characters from `from`, or -1 when the run reaches the end of
+ * the text before `limit` characters and more input might extend it.
+ */
+function runEnd(text: string, from: number, limit: number, allowed: (c: number) => boolean, final: boolean) {
+  const stop = Math.min(text.length, from + limit + 1);
+  let i = from;
+  while (i < stop && allowed(text.charCodeAt(i))) i++;
+  if (i === text.length && !final && i < from + limit + 1) return -1;
+  return i;
+}
+
+function spec(
+  kind: DetectorName,
+  source: string,
+  extra: Omit<ScannerSpec, 'kind' | 'source' | 'maxSpan'> = {},
+): ScannerSpec {
+  const { max } = spanBound(source);
+  if (!Number.isFinite(max)) throw new Error(`detector ${kind} has an unbounded pattern`);
+  return { kind, source, maxSpan: max, ...extra };
+}
+
+const only = (ok: boolean, start: number, end: number): readonly Span[] => (ok ? [{ start, end }] : []);
+
+// ---------------------------------------------------------------------------------------
+// E-mail (RFC 5321 sizes: local part ≤ 64, labels ≤ 63)
+// ---------------------------------------------------------------------------------------
+
+const EMAIL = spec(
+  'email',
+  '[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,8}[A-Za-z]{2,24}\\b',
+  {
+    alphabet: asciiSet('A-Za-z0-9._%+@-'),
+    accept(text, start, end) {
+      // `.invalid` (RFC 2606) can never be delivered; it is what format-preserving masking emits.
+      const tld = text.slice(text.lastIndexOf('.', end) + 1, end).toLowerCase();
+      return only(tld !== 'invalid', start, end);
+    },
+    resume: (_text, _start, end) => end,
+  },
+);
+
+// ---------------------------------------------------------------------------------------
+// Payment cards: 13–19 digits in groups, an issuer digit 2–6, Luhn-valid
+// ---------------------------------------------------------------------------------------
+
+interface DigitGroup {
+  start: number;
+  end: number;
+}
+
+function digitGroups(text: string, start: number, end: number): DigitGroup[] {
+  const groups: DigitGroup[] = [];
+  let groupStart = start;
+  for (let i = start; i <= end; i++) {
+    if (i === end || !isDigitCode(text.charCodeAt(i))) {
+      groups.push({ start: groupStart, end: i });
+      groupStart = i + 1;
+    }
+  }
+  return groups;
+}
+
+const CARD = spec('credit_card', '\\b\\d(?:[ -]?\\d){12,399}\\b', {
+  alphabet: asciiSet('0-9 -'),
+  accept(text, start, end) {
+    // The regex finds a run of digit groups; a card is any group-aligned window of it, so a
+    // card next to other numbers ("ref 12 4111 1111 1111 1111") is still found.
+    const groups = digitGroups(text, start, end);
+    const spans: Span[] = [];
+    for (let i = 0; i < groups.length; i++) {
+      let digits = '';
+      for (let j = i; j < groups.length && j - i < 5; j++) {
+        const group = groups[j] as DigitGroup;
+        digits += text.slice(group.start, group.end);
+        if (digits.length > 19) break;
+        // Between separators a real card has groups of three or more digits.
+        if (j > i && (groups[j - 1] as DigitGroup).end - (groups[j - 1] as DigitGroup).start < 3) break;
+        if (digits.length < 13) continue;
+        const issuer = digits.charCodeAt(0);
+        if (issuer >= 50 && issuer <= 54 && luhnValid(digits)) {
+          spans.push({ start: (groups[i] as DigitGroup).start, end: group.end });
+        }
+      }
+    }
+    return spans;
+  },
+  resume(text, start, end) {
+    // A run longer than the pattern's bound was cut; rescan its last 18 digits so a card
+    // straddling the cut is still seen whole.
+    const continues = (text[end] === ' ' || text[end] === '-') && isDigitCode(text.charCodeAt(end + 1));
+    if (!continues) return end;
+    let digits = 0;
+    for (let i = end - 1; i > start; i--) {
+      if (isDigitCode(text.charCodeAt(i))) digits++;
+      else if (digits >= 18) return i + 1;
+    }
+    return end;
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// IBAN: country length + mod 97, printed compact or in groups of four
+// ---------------------------------------------------------------------------------------
+
+const IBAN = spec('iban', '\\b[A-Z]{2}\\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\\b', {
+  alphabet: asciiSet('A-Z0-9 '),
+  accept(text, start, end) {
+    const length = ibanLength(text.slice(start, start + 2));
+    if (length === undefined) return [];
+    // The regex may run on into following groups; cut at the country's length.
+    let seen = 0;
+    let cut = start;
+    let compact = '';
+    while (cut < end && seen < length) {
+      const ch = text[cut] as string;
+      if (ch !== ' ') {
+        compact += ch;
+        seen++;
+      }
+      cut++;
+    }
+    if (seen < length || (cut < end && text[cut] !== ' ')) return [];
+    return only(ibanValid(compact), start, cut);
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// US SSN: AAA-GG-SSSS with the SSA's area, group and serial rules
+// ---------------------------------------------------------------------------------------
+
+const US_SSN = spec('us_ssn', '\\b\\d{3}-\\d{2}-\\d{4}\\b', {
+  alphabet: asciiSet('0-9-'),
+  accept(text, start, end) {
+    if (insideLongerNumber(text, start, end)) return [];
+    const ok = usSsnValid(
+      text.slice(start, start + 3),
+      text.slice(start + 4, start + 6),
+      text.slice(start + 7, end),
+    );
+    return only(ok, start, end);
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// Phone numbers: international (+CC …, E.164 lengths) and NANP with separators
+// ---------------------------------------------------------------------------------------
+
+const INTL_PHONE = '\\+[1-9]\\d{0,2}(?:[ .-]?(?:\\(\\d{1,4}\\)|\\d{1,4})){2,7}';
+const NANP_PHONE = '(?:\\b1[ .-])?(?:\\(\\d{3}\\)[ .-]?|\\b\\d{3}[ .-])\\d{3}[ .-]\\d{4}';
+
+function nanpValid(tenDigits: string): boolean {
+  // Area code and exchange both start 2–9 (NANP numbering plan).
+  return (
+    tenDigits.length === 10 &&
+    tenDigits[0] !== '0' &&
+    tenDigits[0] !== '1' &&
+    tenDigits[3] !== '0' &&
+    tenDigits[3] !== '1'
+  );
+}
+
+function phoneDigitsValid(digits: string, international: boolean): boolean {
+  if (international) {
+    if (digits.length < 8 || digits.length > 15) return false;
+    return digits[0] === '1' ? digits.length === 11 && nanpValid(digits.slice(1)) : true;
+  }
+  if (digits.length === 11) return digits[0] === '1' && nanpValid(digits.slice(1));
+  return nanpValid(digits);
+}
+
+function phoneEndOk(text: string, end: number): boolean {
+  const after = text.charCodeAt(end);
+  if (isWordCode(after)) return false;
+  return !((after === 46 || after === 45) && isDigitCode(text.charCodeAt(end + 1)));
+}
+
+const PHONE = spec('phone', `(?:${INTL_PHONE}|${NANP_PHONE})`, {
+  alphabet: asciiSet('0-9 .()+-'),
+  accept(text, start, end) {
+    const before = text.charCodeAt(start - 1);
+    if (isWordCode(before) || before === 43) return [];
+    if ((before === 46 || before === 45) && isDigitCode(text.charCodeAt(start - 2))) return [];
+    const international = text[start] === '+';
+    if (!international) {
+      const digits = text.slice(start, end).replace(/\D/g, '');
+      return only(phoneEndOk(text, end) && phoneDigitsValid(digits, false), start, end);
+    }
+    // Greedy groups may take a following number ("+44 20 7946 0958 2023"); try shorter ends.
+    for (let cut = end; cut > start + 1; cut--) {
+      if (!isDigitCode(text.charCodeAt(cut - 1)) && text[cut - 1] !== ')') continue;
+      const digits = text.slice(start, cut).replace(/\D/g, '');
+      if (digits.length < 8) break;
+      if (phoneEndOk(text, cut) && phoneDigitsValid(digits, true)) return [{ start, end: cut }];
+    }
+    return [];
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// IP addresses
+// ---------------------------------------------------------------------------------------
+
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+
+const IPV4 = spec('ipv4', `\\b${OCTET}(?:\\.${OCTET}){3}\\b`, {
+  alphabet: asciiSet('0-9.'),
+  accept(text, start, end) {
+    // 1.2.3.4.5 and 10.0.0.1.2 are version strings or OIDs, not addresses.
+    return only(!insideLongerNumber(text, start, end) && ipv4Valid(text.slice(start, end)), start, end);
+  },
+});
+
+const isHexOrColon = asciiSet('0-9A-Fa-f:');
+
+const HEX4 = '[0-9A-Fa-f]{1,4}';
+const DOTTED = '\\d{1,3}(?:\\.\\d{1,3}){3}';
+// Eight groups, six groups and a dotted quad, or a `::` form: times (12:30:45) and MAC
+// addresses never match, so they cost no validation.
+const IPV6_SOURCE = [
+  `(?:${HEX4}:){6}${DOTTED}`,
+  `(?:${HEX4}:){7}${HEX4}`,
+  `(?:${HEX4}(?::${HEX4}){0,6})?::(?:(?:${HEX4}:){0,5}(?:${DOTTED}|${HEX4}))?`,
+].join('|');
+
+const IPV6 = spec('ipv6', `(?:${IPV6_SOURCE})`, {
+  alphabet: asciiSet('0-9A-Fa-f:.'),
+  accept(text, start, end) {
+    const before = text.charCodeAt(start - 1);
+    const after = text.charCodeAt(end);
+    if (isWordCode(before) || before === 58 || before === 46) return [];
+    if (isWordCode(after) || after === 58 || (after === 46 && isDigitCode(text.charCodeAt(end + 1))))
+      return [];
+    const candidate = text.slice(start, end);
+    // Two written groups at least: "::" and "::1" carry nothing worth hiding, and code like
+    // `x[::2]` would otherwise match.
+    const groups = candidate.split(':').filter((g) => g !== '').length;
+    return only(groups >= 2 && ipv6Valid(candidate), start, end);
+  },
+  resume(text, start, end, spans) {
+    if (spans.length > 0) return end;
+    // Skip past the rest of a hex-and-colon word in one step rather than one offset at a time.
+    let i = start + 1;
+    while (i < end && isHexOrColon(text.charCodeAt(i)) && text[i] !== ':') i++;
+    return i;
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// JWT (header.payload.signature, base64url)
+// ---------------------------------------------------------------------------------------
+
+// Validators that read past a token wait for one character after it, so the token is whole.
+const CONTEXT_AFTER = 1;
+
+const isBase64Url = asciiSet('A-Za-z0-9_-');
+const JWT_HEADER_MAX = 8192;
+const JWT_PAYLOAD_MAX = 65536;
+const JWT_SIGNATURE_MAX = 2048;
+
+const JWT = spec('jwt', '\\beyJ', {
+  accept(text, start, _end, final): AcceptResult {
+    const headerEnd = runEnd(text, start, JWT_HEADER_MAX, isBase64Url, final);
+    if (headerEnd === -1) return 'more';
+    if (text[headerEnd] !== '.' || headerEnd - start > JWT_HEADER_MAX) return [];
+    if (!final && headerEnd + 4 > text.length) return 'more';
+    if (!text.startsWith('eyJ', headerEnd + 1)) return [];
+    const payloadEnd = runEnd(text, headerEnd + 1, JWT_PAYLOAD_MAX, isBase64Url, final);
+    if (payloadEnd === -1) return 'more';
+    if (text[payloadEnd] !== '.' || payloadEnd - headerEnd - 1 > JWT_PAYLOAD_MAX) return [];
+    const signatureEnd = runEnd(text, payloadEnd + 1, JWT_SIGNATURE_MAX, isBase64Url, final);
+    if (signatureEnd === -1) return 'more';
+    if (signatureEnd - payloadEnd - 1 > JWT_SIGNATURE_MAX) return [];
+    if (!final && signatureEnd + CONTEXT_AFTER > text.length) return 'more';
+    return only(jwtHeaderValid(text.slice(start, headerEnd)), start, signatureEnd);
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// AWS access key ids
+// ---------------------------------------------------------------------------------------
+
+const AWS_ACCESS_KEY = spec('aws_access_key', '\\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\\b', {
+  alphabet: asciiSet('A-Z0-9'),
+});
+
+// ---------------------------------------------------------------------------------------
+// PEM private keys: the whole block, BEGIN line to END line
+// ---------------------------------------------------------------------------------------
+
+const PEM_BODY_MAX = 16384;
+const PEM_END = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----/y;
+const PEM_END_MARKER_MAX = 66;
+const isPemBody = asciiSet('A-Za-z0-9+/=\\r\\n\\t :,.-');
+
+const PRIVATE_KEY = spec('private_key', '-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----', {
+  anchors: ['-----BEGIN '],
+  accept(text, start, end, final): AcceptResult {
+    const limit = end + PEM_BODY_MAX;
+    let from = end;
+    for (;;) {
+      const at = text.indexOf('-----END ', from);
+      if (at === -1 || at > limit) break;
+      PEM_END.lastIndex = at;
+      const marker = PEM_END.exec(text);
+      if (marker) return [{ start, end: at + marker[0].length }];
+      if (!final && at + PEM_END_MARKER_MAX > text.length) return 'more';
+      from = at + 1;
+    }
+    if (!final && limit + PEM_END_MARKER_MAX > text.length) return 'more';
+    // No END line within the limit: a truncated key still hides its body.
+    let bodyEnd = end;
+    while (bodyEnd < limit && bodyEnd < text.length && isPemBody(text.charCodeAt(bodyEnd))) bodyEnd++;
+    return [{ start, end: bodyEnd }];
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// API tokens: GitHub, Slack, Stripe and HTTP bearer credentials
+// ---------------------------------------------------------------------------------------
+
+const GITHUB_TOKEN = spec(
+  'api_token',
+  '\\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})\\b',
+  { alphabet: asciiSet('A-Za-z0-9_') },
+);
+
+const SLACK_TOKEN = spec('api_token', '\\bxox[baprs]-[A-Za-z0-9-]{10,250}', {
+  alphabet: asciiSet('A-Za-z0-9-'),
+});
+
+const STRIPE_KEY = spec('api_token', '\\b[spr]k_live_[A-Za-z0-9]{10,247}\\b', {
+  alphabet: asciiSet('A-Za-z0-9_'),
+});
+
+const isToken68 = asciiSet('A-Za-z0-9._~+/-');
+const BEARER_TOKEN_MIN = 16;
+const BEARER_TOKEN_MAX = 4096;
+
+const BEARER = spec('api_token', '\\b(?:Bearer|bearer|BEARER)[ \\t]{1,8}', {
+  anchors: ['Bearer', 'bearer', 'BEARER'],
+  accept(text, _start, end, final): AcceptResult {
+    // RFC 6750 token68: mask the credential, keep the scheme name readable.
+    const tokenEnd = runEnd(text, end, BEARER_TOKEN_MAX, isToken68, final);
+    if (tokenEnd === -1) return 'more';
+    let stop = tokenEnd;
+    while (stop < text.length && stop < tokenEnd + 2 && text[stop] === '=') stop++;
+    if (!final && stop + CONTEXT_AFTER > text.length) return 'more';
+    const length = tokenEnd - end;
+    return only(length >= BEARER_TOKEN_MIN && length <= BEARER_TOKEN_MAX, end, stop);
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// Registry
+// ---------------------------------------------------------------------------------------
+
+/** The scanners behind each detector, in the order they are tried. */
+export const DETECTOR_SCANNERS: Readonly<Record<DetectorName, readonly ScannerSpec[]>> = {
+  email: [EMAIL],
+  credit_card: [CARD],
+  iban: [IBAN],
+  us_ssn: [US_SSN],
+  phone: [PHONE],
+  ipv4: [IPV4],
+  ipv6: [IPV6],
+  jwt: [JWT],
+  aws_access_key: [AWS_ACCESS_KEY],
+  private_key: [PRIVATE_KEY],
+  api_token: [GITHUB_TOKEN, SLACK_TOKEN, STRIPE_KEY, BEARER],
+};
+
+export function isDetectorName(value: unknown): value is DetectorName {
+  return typeof value === 'string' && (DETECTOR_NAMES as readonly string[]).includes(value);
+}
+
+export interface DetectOptions {
+  /** Detectors to run; all of them when absent. */
+  detectors?: readonly DetectorName[];
+  /** Engine for the built-in patterns (default `re2`); exposed for benchmarking. */
+  regexEngine?: RegexEngine;
+}
+
+/** Every secret the chosen detectors find in `text`, sorted by start (overlaps are kept). */
+export function detect(text: string, options: DetectOptions = {}): DetectorMatch[] {
+  const names = options.detectors ?? DETECTOR_NAMES;
+  const specs = names.flatMap((name) => DETECTOR_SCANNERS[name]);
+  const scanners = compileScanners(specs, options.regexEngine ?? 're2');
+  const hits: Hit[] = [];
+  new ScanState(scanners).scan(text, 0, true, hits);
+  return hits
+    .map((hit) => ({
+      detector: (specs[hit.scanner] as ScannerSpec).kind as DetectorName,
+      start: hit.start,
+      end: hit.end,
+    }))
+    .sort((a, b) => a.start - b.start || b.end - a.end);
+}
+
+/** A single detector, for direct use. */
+export interface Detector {
+  readonly name: DetectorName;
+  detect(text: string): DetectorMatch[];
+}
+
+export const detectors: Readonly<Record<DetectorName, Detector>> = Object.freeze(
+  Object.fromEntries(
+    DETECTOR_NAMES.map((name) => [
+      name,
+      { name, detect: (text: string) => detect(text, { detectors: [name] }) },
+    ]),
+  ) as Record<DetectorName, Detector>,
+);

@@ -1,0 +1,22 @@
+/**
+ * Masking for @portcullis/core: detectors for common secrets and personal data, the mask
+ * strategies of the decision contract, and a masker for values, text, result rows, JSON
+ * documents and chunked streams. Every operator-supplied pattern runs on RE2.
+ */
+
+export type { ColumnDescriptor } from './column-match.js';
+export {
+  DETECTOR_NAMES,
+  type DetectOptions,
+  type Detector,
+  type DetectorMatch,
+  detect,
+  detectors,
+} from './detectors.js';
+export { ibanValid } from './iban.js';
+export { luhnValid } from './luhn.js';
+export { type MaskStream, toTransformStream } from './mask-stream.js';
+export { createMasker, type Masker, type MaskerOptions, MIN_HASH_KEY_BYTES } from './masker.js';
+export type { RegexEngine } from './regex-engine.js';
+export { PATTERN_SPAN_CAP } from './rules.js';
+export { DEFAULT_KEEP, MASK_STRATEGIES, MAX_KEEP, REDACTED } from './strategies.js';

@@ -1,0 +1,189 @@
+/**
+ * `createMasker` turns the mask rules of a decision into a masker for values, text, result
+ * rows, JSON documents and chunked streams. Options and rules are validated here, once.
+ */
+
+import type { DetectorName, MaskRule } from '../contract.js';
+import { InvalidOptionError, InvalidRequestError } from '../errors.js';
+import { type ColumnDescriptor, columnMatches } from './column-match.js';
+import { DETECTOR_SCANNERS } from './detectors.js';
+import { maskJsonDocument } from './json-masking.js';
+import { processHashKey } from './keyed-hash.js';
+import { IncrementalMasker, type MaskStream } from './mask-stream.js';
+import { REGEX_ENGINES, type RegexEngine } from './regex-engine.js';
+import { type CompiledRules, compileRules, type ResolvedRule, resolveStrategy } from './rules.js';
+import {
+  type CompiledScanner,
+  compileScanners,
+  type Hit,
+  type ScannerSpec,
+  ScanState,
+} from './scan-engine.js';
+import { maskTextSpan, maskWholeValue } from './strategies.js';
+
+/** Shortest operator key accepted: below 128 bits an HMAC key can be guessed. */
+export const MIN_HASH_KEY_BYTES = 16;
+
+export interface MaskerOptions {
+  /** The mask rules, usually `decision.masks`. */
+  rules: readonly MaskRule[];
+  /**
+   * Key for `hash` (and the characters of `format`), at least 16 bytes. Without it a random
+   * key is generated once per process, so hashes are stable only within this process.
+   */
+  hashKey?: string | Uint8Array;
+  /**
+   * Engine for the built-in detectors (default `re2`). Exposed so the benchmark can compare;
+   * operator patterns always run on RE2.
+   */
+  regexEngine?: RegexEngine;
+}
+
+export interface Masker {
+  /** The validated rules, in order. */
+  readonly rules: readonly MaskRule[];
+  /** True when there is at least one rule, so callers can skip masking entirely. */
+  readonly hasRules: boolean;
+  /** Mask one whole value with one rule's strategy. */
+  maskValue(value: unknown, rule: MaskRule): unknown;
+  /** Mask what the detector and pattern rules find in a text. */
+  maskText(text: string): string;
+  /**
+   * Mask a result row: column rules pick whole columns; detector and pattern rules apply to
+   * every other text value (and to string leaves of JSON values).
+   */
+  maskRow(columns: readonly ColumnDescriptor[], values: readonly unknown[]): unknown[];
+  /** Mask a JSON document: path rules pick nodes; detectors and patterns apply to every other string. */
+  maskJson(doc: unknown): unknown;
+  /** A chunked masker whose concatenated output equals `maskText` of the concatenated input. */
+  createStream(): MaskStream;
+}
+
+function resolveKey(hashKey: unknown): Uint8Array {
+  if (hashKey === undefined) return processHashKey();
+  let key: Uint8Array;
+  if (typeof hashKey === 'string') key = new TextEncoder().encode(hashKey);
+  else if (hashKey instanceof Uint8Array) key = new Uint8Array(hashKey);
+  else throw new InvalidOptionError('hashKey', 'must be a string or a Uint8Array');
+  if (key.byteLength < MIN_HASH_KEY_BYTES) {
+    throw new InvalidOptionError('hashKey', `must be at least ${MIN_HASH_KEY_BYTES} bytes`);
+  }
+  return key;
+}
+
+export function createMasker(options: MaskerOptions): Masker {
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError('options', 'must be an object');
+  const engine = options.regexEngine ?? 're2';
+  if (!REGEX_ENGINES.includes(engine)) {
+    throw new InvalidOptionError('regexEngine', `must be one of ${REGEX_ENGINES.join(', ')}`);
+  }
+  if (options.rules === undefined)
+    throw new InvalidOptionError('rules', 'is required (an array of mask rules)');
+  if (!Array.isArray(options.rules)) throw new InvalidOptionError('rules', 'must be an array of mask rules');
+  const key = resolveKey(options.hashKey);
+  const compiled = compileRules(options.rules);
+  return new RuleMasker(compiled, key, engine);
+}
+
+class RuleMasker implements Masker {
+  readonly rules: readonly MaskRule[];
+  readonly hasRules: boolean;
+  /** Scanners for detector rules then pattern rules, in rule order (earlier wins a tie). */
+  private readonly scanners: CompiledScanner[];
+  private readonly scannerRules: ResolvedRule[];
+  private readonly resolved = new WeakMap<object, ResolvedRule>();
+  private readonly pathTargets: readonly { path: string; rule: ResolvedRule }[];
+
+  constructor(
+    private readonly compiled: CompiledRules,
+    private readonly key: Uint8Array,
+    engine: RegexEngine,
+  ) {
+    this.rules = compiled.rules;
+    this.hasRules = compiled.rules.length > 0;
+    this.pathTargets = compiled.paths.map((p) => ({ path: p.path, rule: p }));
+    const builtIn: ScannerSpec[] = [];
+    this.scannerRules = [];
+    for (const d of compiled.detectors) {
+      for (const spec of DETECTOR_SCANNERS[d.detector]) {
+        builtIn.push(spec);
+        this.scannerRules.push(d);
+      }
+    }
+    const patterns = compiled.patterns.map((p) => p.spec);
+    for (const p of compiled.patterns) this.scannerRules.push(p);
+    this.scanners = [...compileScanners(builtIn, engine), ...compileScanners(patterns, 're2')];
+  }
+
+  maskValue(value: unknown, rule: MaskRule): unknown {
+    let resolved = typeof rule === 'object' && rule !== null ? this.resolved.get(rule) : undefined;
+    if (!resolved) {
+      resolved = resolveStrategy(rule, 'maskValue rule');
+      this.resolved.set(rule, resolved);
+    }
+    const kind = (rule as { detector?: DetectorName }).detector;
+    return maskWholeValue(value, { strategy: resolved.strategy, keep: resolved.keep, kind, key: this.key });
+  }
+
+  maskText(text: string): string {
+    if (typeof text !== 'string') throw new InvalidRequestError('maskText: text must be a string');
+    if (this.scanners.length === 0 || text === '') return text;
+    const stream = this.createStream();
+    return stream.write(text) + stream.end();
+  }
+
+  maskRow(columns: readonly ColumnDescriptor[], values: readonly unknown[]): unknown[] {
+    if (!Array.isArray(columns) || !Array.isArray(values) || columns.length !== values.length) {
+      throw new InvalidRequestError('maskRow: columns and values must be arrays of the same length');
+    }
+    return values.map((value, i) => {
+      const descriptor = columns[i] as ColumnDescriptor;
+      const rule = this.compiled.columns.find((c) => columnMatches(c.target, descriptor));
+      if (rule) return maskWholeValue(value, { strategy: rule.strategy, keep: rule.keep, key: this.key });
+      return this.maskLoose(value);
+    });
+  }
+
+  maskJson(doc: unknown): unknown {
+    return maskJsonDocument(doc, this.pathTargets, {
+      maskNode: (value, rule) =>
+        maskWholeValue(value, { strategy: rule.strategy, keep: rule.keep, key: this.key }),
+      maskString: (text) => this.maskText(text),
+    });
+  }
+
+  createStream(): MaskStream {
+    return new IncrementalMasker(new ScanState(this.scanners), (text, hits) => this.renderGroup(text, hits));
+  }
+
+  /** A value no column rule picked: detectors and patterns on its text, if it has any. */
+  private maskLoose(value: unknown): unknown {
+    if (this.scanners.length === 0) return value;
+    if (typeof value === 'string') return this.maskText(value);
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      !(value instanceof Uint8Array) &&
+      !(value instanceof Date)
+    ) {
+      return maskJsonDocument(value, [], { maskNode: (v) => v, maskString: (text) => this.maskText(text) });
+    }
+    return value;
+  }
+
+  private renderGroup(text: string, hits: readonly Hit[]): string {
+    const first = hits[0] as Hit;
+    const rule = this.scannerRules[first.scanner] as ResolvedRule;
+    const kindOf = (hit: Hit) => (this.scanners[hit.scanner] as CompiledScanner).spec.kind;
+    const kind = kindOf(first);
+    // A group of one kind keeps that kind's format; a mixed group is formatted generically.
+    const uniform = kind !== 'pattern' && hits.every((hit) => kindOf(hit) === kind);
+    return maskTextSpan(text, {
+      strategy: rule.strategy,
+      keep: rule.keep,
+      kind: uniform ? (kind as DetectorName) : undefined,
+      key: this.key,
+    });
+  }
+}

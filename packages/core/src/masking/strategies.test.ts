@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { detect } from './detectors.js';
+import { formatPreserve } from './format-preserving.js';
+import { hashToken } from './keyed-hash.js';
+import { luhnValid } from './luhn.js';
+import { canonicalText, maskWholeValue, partialMask, REDACTED } from './strategies.js';
+
+const key = new TextEncoder().encode('0123456789abcdef0123456789abcdef');
+const otherKey = new TextEncoder().encode('fedcba9876543210fedcba9876543210');
+
+describe('partial', () => {
+  it('keeps the last N characters of a long enough value', () => {
+    expect(partialMask('4111111111111111', 4)).toBe('************1111');
+    expect(partialMask('abcdefghi', 4)).toBe('*****fghi');
+  });
+  it('masks short values entirely so they are never revealed', () => {
+    expect(partialMask('abcd', 4)).toBe('****');
+    expect(partialMask('abcdefgh', 4)).toBe('********');
+    expect(partialMask('', 4)).toBe('');
+    expect(partialMask('secret', 0)).toBe('******');
+  });
+  it('counts code points, not UTF-16 units', () => {
+    expect(partialMask('😀😀😀😀😀abc', 1)).toBe('*******c');
+  });
+});
+
+describe('hash', () => {
+  it('is stable per key and differs between keys', () => {
+    expect(hashToken(key, 'alice@example.com')).toBe(hashToken(key, 'alice@example.com'));
+    expect(hashToken(key, 'alice@example.com')).not.toBe(hashToken(otherKey, 'alice@example.com'));
+    expect(hashToken(key, 'alice@example.com')).toMatch(/^hash:[0-9a-f]{16}$/);
+  });
+});
+
+describe('format-preserving', () => {
+  it('keeps an e-mail local@domain and makes it undeliverable', () => {
+    const out = formatPreserve('alice.b@mail.example.com', 'email', key);
+    expect(out).toMatch(/^[a-z0-9]{5}\.[a-z0-9]@[a-z]{4}\.[a-z]{7}\.invalid$/);
+    expect(detect(out)).toEqual([]);
+  });
+  it('keeps card grouping, stays Luhn-valid, starts with 0 and is not detected again', () => {
+    const out = formatPreserve('4111 1111 1111 1111', 'credit_card', key);
+    expect(out).toMatch(/^0\d{3} \d{4} \d{4} \d{4}$/);
+    expect(luhnValid(out.replace(/\D/g, ''))).toBe(true);
+    expect(detect(out)).toEqual([]);
+    expect(formatPreserve('3782-822463-10005', undefined, key)).toMatch(/^0\d{3}-\d{6}-\d{5}$/);
+  });
+  it('keeps phone punctuation and is not detected again', () => {
+    const out = formatPreserve('+1 (415) 555-2671', 'phone', key);
+    expect(out).toMatch(/^\+0 \(0\d\d\) 0\d\d-0\d{3}$/);
+    expect(detect(out)).toEqual([]);
+  });
+  it('gives SSNs area 000 and IBANs check digits 00', () => {
+    expect(formatPreserve('123-45-6789', 'us_ssn', key)).toMatch(/^000-\d{2}-\d{4}$/);
+    const iban = formatPreserve('DE89 3704 0044 0532 0130 00', 'iban', key);
+    expect(iban).toMatch(/^DE00 \d{4} \d{4} \d{4} \d{4} \d{2}$/);
+    expect(detect(iban)).toEqual([]);
+  });
+  it('keeps the character classes of anything else, deterministically', () => {
+    const out = formatPreserve('AKIAIOSFODNN7EXAMPLE', 'aws_access_key', key);
+    expect(out).toMatch(/^[A-Z0-9]{20}$/);
+    expect(out).toBe(formatPreserve('AKIAIOSFODNN7EXAMPLE', 'aws_access_key', key));
+    expect(formatPreserve('ab-12 é', undefined, key)).toMatch(/^[a-z]{2}-\d{2} [a-z]$/);
+  });
+});
+
+describe('whole values', () => {
+  const opts = { keep: 4, key } as const;
+  it('applies each strategy to strings', () => {
+    expect(maskWholeValue('secret-value', { ...opts, strategy: 'redact' })).toBe(REDACTED);
+    expect(maskWholeValue('secret-value', { ...opts, strategy: 'null' })).toBeNull();
+    expect(maskWholeValue('secret-value', { ...opts, strategy: 'partial' })).toBe('********alue');
+    expect(maskWholeValue('secret-value', { ...opts, strategy: 'hash' })).toMatch(/^hash:/);
+  });
+  it('masks non-strings through their canonical text and returns strings', () => {
+    expect(maskWholeValue(4111111111111111, { ...opts, strategy: 'partial' })).toBe('************1111');
+    expect(maskWholeValue(42, { ...opts, strategy: 'redact' })).toBe(REDACTED);
+    expect(maskWholeValue(true, { ...opts, strategy: 'null' })).toBeNull();
+    expect(maskWholeValue({ a: 1 }, { ...opts, strategy: 'hash' })).toBe(hashToken(key, '{"a":1}'));
+  });
+  it('leaves null and undefined alone', () => {
+    expect(maskWholeValue(null, { ...opts, strategy: 'redact' })).toBeNull();
+    expect(maskWholeValue(undefined, { ...opts, strategy: 'hash' })).toBeUndefined();
+  });
+  it('has a canonical text for dates, bytes and bigints', () => {
+    expect(canonicalText(new Date('2024-01-02T03:04:05Z'))).toBe('2024-01-02T03:04:05.000Z');
+    expect(canonicalText(new Uint8Array([1, 255]))).toBe('01ff');
+    expect(canonicalText({ n: 10n })).toBe('{"n":"10"}');
+    expect(canonicalText(10n)).toBe('10');
+  });
+});

@@ -1,0 +1,181 @@
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditRecord } from '../src/audit/index.js';
+import { createJsonlAuditSink, verifyAuditLog } from '../src/audit/index.js';
+import { AuditChainError, AuditWriteError } from '../src/errors.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'portcullis-audit-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+let n = 0;
+function record(extra: Partial<AuditRecord> = {}): AuditRecord {
+  n += 1;
+  return {
+    id: `rec-${n}`,
+    time: '2026-11-25T21:00:00Z',
+    session_id: 's-1',
+    subject: { id: 'alice@example.com', kind: 'human', groups: ['dev'] },
+    resource: { type: 'postgres', name: 'prod-db' },
+    source: '127.0.0.1',
+    action: { type: 'sql', summary: `SELECT ${n}`, fingerprints: ['abc'] },
+    effect: 'allow',
+    reasons: [],
+    masks: [{ column: 'users.email', strategy: 'partial' }],
+    response_digest: 'sha256:00',
+    durations: { evaluation_ms: 0.2 },
+    ...extra,
+  };
+}
+
+async function logWith(count: number, name: string): Promise<string> {
+  const path = join(dir, name);
+  const sink = await createJsonlAuditSink({ path, fsync: true });
+  for (let i = 0; i < count; i++) await sink.write(record());
+  await sink.close();
+  return path;
+}
+
+const lines = async (path: string) => (await readFile(path, 'utf8')).split('\n').filter((l) => l !== '');
+
+describe('JSON-lines audit log', () => {
+  it('writes one chained record per line, in order, even when writes are not awaited one by one', async () => {
+    const path = join(dir, 'ordered.jsonl');
+    const sink = await createJsonlAuditSink({ path });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => sink.write(record({ id: `c-${i}` }))));
+    await sink.close();
+    const written = (await lines(path)).map((l) => JSON.parse(l));
+    expect(written.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(written.map((r) => r.id)).toEqual(Array.from({ length: 50 }, (_, i) => `c-${i}`));
+    expect(written[0].prev).toBe('0'.repeat(64));
+    expect(written[1].prev).toBe(written[0].hash);
+    expect(await verifyAuditLog(path)).toMatchObject({ ok: true, records: 50, lastHash: written[49].hash });
+  });
+
+  it('continues the chain when an existing log is reopened', async () => {
+    const path = await logWith(3, 'reopen.jsonl');
+    const sink = await createJsonlAuditSink({ path });
+    expect(sink.seq).toBe(3);
+    await sink.write(record());
+    await sink.write(record());
+    await sink.close();
+    expect(await verifyAuditLog(path)).toMatchObject({ ok: true, records: 5 });
+  });
+
+  it('detects a tampered field', async () => {
+    const path = await logWith(4, 'tamper.jsonl');
+    const text = await readFile(path, 'utf8');
+    const all = text.split('\n');
+    all[1] = all[1]!.replace('"effect":"allow"', '"effect":"deny"');
+    await writeFile(path, all.join('\n'));
+    expect(await verifyAuditLog(path)).toMatchObject({
+      ok: false,
+      line: 2,
+      seq: 2,
+      reason: expect.stringMatching(/altered/),
+    });
+  });
+
+  it('detects a deleted line', async () => {
+    const path = await logWith(4, 'delete.jsonl');
+    const all = await lines(path);
+    all.splice(2, 1);
+    await writeFile(path, `${all.join('\n')}\n`);
+    expect(await verifyAuditLog(path)).toMatchObject({ ok: false, line: 3, seq: 3 });
+  });
+
+  it('detects two swapped lines', async () => {
+    const path = await logWith(4, 'swap.jsonl');
+    const all = await lines(path);
+    [all[0], all[1]] = [all[1]!, all[0]!];
+    await writeFile(path, `${all.join('\n')}\n`);
+    expect(await verifyAuditLog(path)).toMatchObject({ ok: false, line: 1, seq: 1 });
+  });
+
+  it('detects a truncated last line, and refuses to append after it', async () => {
+    const path = await logWith(3, 'truncated.jsonl');
+    const text = await readFile(path, 'utf8');
+    await writeFile(path, text.slice(0, text.length - 20));
+    expect(await verifyAuditLog(path)).toMatchObject({ ok: false, line: 3, seq: 3 });
+    await expect(createJsonlAuditSink({ path })).rejects.toBeInstanceOf(AuditChainError);
+  });
+
+  it('detects a final record cut exactly before its newline', async () => {
+    const path = await logWith(2, 'no-newline.jsonl');
+    const text = await readFile(path, 'utf8');
+    await writeFile(path, text.slice(0, -1));
+    expect(await verifyAuditLog(path)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/incomplete/),
+    });
+  });
+
+  it('refuses to continue a log whose last record was altered', async () => {
+    const path = await logWith(2, 'altered-tail.jsonl');
+    const text = await readFile(path, 'utf8');
+    await writeFile(path, text.replace(/"effect":"allow"([^\n]*\n)$/, '"effect":"deny"$1'));
+    await expect(createJsonlAuditSink({ path })).rejects.toThrow(AuditChainError);
+  });
+
+  it('reads the tail of a log whose last line is longer than one read chunk', async () => {
+    const path = join(dir, 'long.jsonl');
+    const sink = await createJsonlAuditSink({ path });
+    await sink.write(record());
+    await sink.write(record({ action: { type: 'sql', summary: 'x'.repeat(200_000) } }));
+    await sink.close();
+    const again = await createJsonlAuditSink({ path });
+    expect(again.seq).toBe(2);
+    await again.write(record());
+    await again.close();
+    expect(await verifyAuditLog(path)).toMatchObject({ ok: true, records: 3 });
+  });
+
+  it('reports an unwritable path as AuditWriteError', async () => {
+    await expect(createJsonlAuditSink({ path: join(dir, 'missing', 'x.jsonl') })).rejects.toBeInstanceOf(
+      AuditWriteError,
+    );
+  });
+
+  it('rejects writes after close', async () => {
+    const sink = await createJsonlAuditSink({ path: join(dir, 'closed.jsonl') });
+    await sink.close();
+    await expect(sink.write(record())).rejects.toBeInstanceOf(AuditWriteError);
+  });
+
+  it('rejects a record that cannot be serialised without breaking the chain', async () => {
+    const path = join(dir, 'cycle.jsonl');
+    const sink = await createJsonlAuditSink({ path });
+    const bad = record() as AuditRecord & { self?: unknown };
+    bad.self = bad;
+    await expect(sink.write(bad)).rejects.toBeInstanceOf(AuditWriteError);
+    await sink.write(record());
+    await sink.close();
+    expect(await verifyAuditLog(path)).toMatchObject({ ok: true, records: 1 });
+  });
+
+  it.runIf(process.platform === 'linux')(
+    'surfaces a failing disk (ENOSPC on /dev/full) and stays failed',
+    async () => {
+      const sink = await createJsonlAuditSink({ path: '/dev/full' });
+      const first = sink.write(record());
+      const second = sink.write(record());
+      await expect(first).rejects.toBeInstanceOf(AuditWriteError);
+      await expect(first).rejects.toThrow(/ENOSPC/);
+      await expect(second).rejects.toThrow(/failed earlier/);
+      await sink.close();
+    },
+  );
+
+  it('treats an appended forged line as a break', async () => {
+    const path = await logWith(2, 'forged.jsonl');
+    const all = await lines(path);
+    await appendFile(path, `${all[1]}\n`);
+    expect(await verifyAuditLog(path)).toMatchObject({ ok: false, line: 3, seq: 3 });
+  });
+});

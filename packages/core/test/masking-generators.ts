@@ -1,0 +1,172 @@
+/**
+ * fast-check generators of valid secrets for the masking property tests: each value is
+ * something the named detector must find (checksums and structure rules satisfied).
+ */
+
+import fc from 'fast-check';
+import type { DetectorName } from '../src/contract.js';
+import { ibanCheckDigits } from '../src/masking/iban.js';
+import { luhnCheckDigit } from '../src/masking/luhn.js';
+
+const digits = (n: number) =>
+  fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: n, maxLength: n });
+const chars = (alphabet: string, min: number, max: number) =>
+  fc.string({ unit: fc.constantFrom(...alphabet), minLength: min, maxLength: max });
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const UPPER_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const B64URL = `${ALNUM}_-`;
+
+function group(text: string, sizes: number[], sep: string): string {
+  const parts: string[] = [];
+  let at = 0;
+  for (const size of sizes) {
+    parts.push(text.slice(at, at + size));
+    at += size;
+  }
+  return parts.join(sep);
+}
+
+const card = fc
+  .tuple(
+    fc.constantFrom('4', '51', '55', '2221', '6011', '34', '37'),
+    digits(18),
+    fc.constantFrom('', ' ', '-'),
+  )
+  .map(([prefix, body, sep]) => {
+    const length = prefix === '34' || prefix === '37' ? 15 : 16;
+    const payload = (prefix + body).slice(0, length - 1);
+    const number = payload + luhnCheckDigit(payload);
+    return group(number, length === 15 ? [4, 6, 5] : [4, 4, 4, 4], sep);
+  });
+
+const ibanCountries: [string, fc.Arbitrary<string>][] = [
+  ['DE', digits(18)],
+  ['GB', fc.tuple(chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ', 4, 4), digits(14)).map(([a, b]) => a + b)],
+  ['NL', fc.tuple(chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ', 4, 4), digits(10)).map(([a, b]) => a + b)],
+  ['FR', digits(23)],
+  ['NO', digits(11)],
+];
+const iban = fc
+  .tuple(
+    fc.oneof(...ibanCountries.map(([country, bban]) => bban.map((b) => [country, b] as const))),
+    fc.boolean(),
+  )
+  .map(([[country, bban], spaced]) => {
+    const compact = country + ibanCheckDigits(country, bban) + bban;
+    return spaced ? (compact.match(/.{1,4}/g) as string[]).join(' ') : compact;
+  });
+
+const ssn = fc
+  .tuple(fc.integer({ min: 1, max: 899 }), fc.integer({ min: 1, max: 99 }), fc.integer({ min: 1, max: 9999 }))
+  .filter(([area]) => area !== 666)
+  .map(
+    ([a, g, s]) =>
+      `${String(a).padStart(3, '0')}-${String(g).padStart(2, '0')}-${String(s).padStart(4, '0')}`,
+  );
+
+const nanpPart = fc.tuple(fc.integer({ min: 2, max: 9 }), digits(2)).map(([d, r]) => `${d}${r}`);
+const phone = fc.oneof(
+  fc.tuple(nanpPart, nanpPart, digits(4)).map(([a, e, s]) => `(${a}) ${e}-${s}`),
+  fc.tuple(nanpPart, nanpPart, digits(4)).map(([a, e, s]) => `${a}-${e}-${s}`),
+  fc.tuple(nanpPart, nanpPart, digits(4)).map(([a, e, s]) => `+1 ${a} ${e} ${s}`),
+  fc.tuple(digits(4), digits(4)).map(([a, b]) => `+44 20 ${a} ${b}`),
+  digits(8).map((d) => `+49 151 ${d}`),
+);
+
+const octet = fc.integer({ min: 0, max: 255 });
+const ipv4 = fc.tuple(octet, octet, octet, octet).map((o) => o.join('.'));
+const hexGroup = chars('0123456789abcdef', 1, 4);
+const ipv6 = fc.oneof(
+  fc.array(hexGroup, { minLength: 8, maxLength: 8 }).map((g) => g.join(':')),
+  fc
+    .tuple(
+      fc.array(hexGroup, { minLength: 1, maxLength: 3 }),
+      fc.array(hexGroup, { minLength: 1, maxLength: 3 }),
+    )
+    .map(([a, b]) => `${a.join(':')}::${b.join(':')}`),
+);
+
+const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const jwt = fc
+  .tuple(
+    fc.constantFrom('HS256', 'RS256', 'ES256'),
+    fc.string({ maxLength: 30 }),
+    fc.nat(),
+    chars(B64URL, 16, 86),
+  )
+  .map(([alg, sub, iat, sig]) => `${b64url({ alg, typ: 'JWT' })}.${b64url({ sub, iat })}.${sig}`);
+
+const aws = fc
+  .tuple(fc.constantFrom('AKIA', 'ASIA'), chars(UPPER_ALNUM, 16, 16))
+  .map(([prefix, rest]) => prefix + rest);
+
+const privateKey = fc
+  .tuple(
+    fc.constantFrom('RSA ', 'EC ', 'OPENSSH ', ''),
+    fc.array(chars(`${ALNUM}+/`, 64, 64), { minLength: 1, maxLength: 30 }),
+  )
+  .map(
+    ([kind, lines]) =>
+      `-----BEGIN ${kind}PRIVATE KEY-----\n${lines.join('\n')}\n-----END ${kind}PRIVATE KEY-----`,
+  );
+
+const apiToken = fc.oneof(
+  chars(ALNUM, 36, 36).map((t) => `ghp_${t}`),
+  fc.tuple(digits(10), digits(12), chars(ALNUM, 24, 24)).map(([a, b, c]) => `xoxb-${a}-${b}-${c}`),
+  chars(ALNUM, 24, 24).map((t) => `sk_live_${t}`),
+  chars(`${ALNUM}-._~+/`, 20, 60).map((t) => `Bearer ${t}`),
+);
+
+export const secretArbitraries: Readonly<Record<DetectorName, fc.Arbitrary<string>>> = {
+  email: fc
+    .tuple(
+      chars('abcdefghijklmnopqrstuvwxyz0123456789._+-', 1, 20),
+      chars('abcdefghij0123', 1, 10),
+      fc.constantFrom('com', 'org', 'io', 'de'),
+    )
+    .map(([local, domain, tld]) => `${local}@${domain}.${tld}`),
+  credit_card: card,
+  iban,
+  us_ssn: ssn,
+  phone,
+  ipv4,
+  ipv6,
+  jwt,
+  aws_access_key: aws,
+  private_key: privateKey,
+  api_token: apiToken,
+};
+
+/** The part of a generated secret that must not survive (the credential of `Bearer x`). */
+export function secretCore(secret: string): string {
+  return secret.startsWith('Bearer ') ? secret.slice('Bearer '.length) : secret;
+}
+
+/** Random surrounding text: words, numbers, punctuation, a little Unicode. */
+export const filler = fc.string({
+  unit: fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJ') },
+    { weight: 3, arbitrary: fc.constantFrom(...'0123456789') },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom(' ', ' ', '\n', '.', '-', ':', '/', '@', '+', '_', '(', ')', '=', ','),
+    },
+    { weight: 1, arbitrary: fc.constantFrom('é', 'ß', '€', '😀', '中') },
+  ),
+  maxLength: 80,
+});
+
+export const separator = fc.constantFrom(' ', '\n', '\t', ' "', '" ', ', ', ' (', ') ');
+
+/** Cut a text at random points. */
+export function chunked(text: string, cuts: number[]): string[] {
+  const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+  const pieces: string[] = [];
+  let at = 0;
+  for (const p of points) {
+    pieces.push(text.slice(at, p));
+    at = p;
+  }
+  pieces.push(text.slice(at));
+  return pieces;
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs what the tests need, builds, lints,
+# type-checks and runs every test. Exits non-zero on any failure. .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*"; }
+
+# Debian packages the suites need; started on loopback by the tests' own set-up.
+debian_packages=()
+missing=()
+for pkg in "${debian_packages[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  log "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [[ ! -d node_modules || -n "${CI:-}" ]]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+log "build"
+npm run build
+
+log "lint (biome)"
+npx biome check .
+
+log "typecheck"
+npm run typecheck
+
+log "tests (vitest)"
+npx vitest run
