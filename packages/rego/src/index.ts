@@ -3,4 +3,16 @@
  * WebAssembly backend whose modules satisfy the OPA wasm ABI as `@open-policy-agent/opa-wasm`
  * loads it.
  */
-export {};
+
+export {
+  type CompileRuntimeOptions,
+  compileRuntime,
+  RUNTIME_WASM_FILE,
+  RuntimeBuildError,
+  runtimeWasm,
+} from './runtime/compile-runtime.js';
+
+export * from './ast/index.js';
+export * from './diagnostics/index.js';
+export * from './parser/index.js';
+export { type Token, type TokenKind, scan } from './scanner/index.js';
