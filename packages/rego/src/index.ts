@@ -4,6 +4,9 @@
  * loads it.
  */
 
+export * from './ast/index.js';
+export * from './diagnostics/index.js';
+export * from './parser/index.js';
 export {
   type CompileRuntimeOptions,
   compileRuntime,
@@ -11,8 +14,4 @@ export {
   RuntimeBuildError,
   runtimeWasm,
 } from './runtime/compile-runtime.js';
-
-export * from './ast/index.js';
-export * from './diagnostics/index.js';
-export * from './parser/index.js';
-export { type Token, type TokenKind, scan } from './scanner/index.js';
+export { scan, type Token, type TokenKind } from './scanner/index.js';
