@@ -46,7 +46,12 @@ export type Stmt =
   | { readonly type: 'ReturnLocalStmt'; readonly source: Local }
   | { readonly type: 'CallStmt'; readonly func: string; readonly args: Operand[]; readonly result: Local }
   /** Calls the function found at a data path computed at run time (`data.x[y](…)`). */
-  | { readonly type: 'CallDynamicStmt'; readonly path: Operand[]; readonly args: Local[]; readonly result: Local }
+  | {
+      readonly type: 'CallDynamicStmt';
+      readonly path: Operand[];
+      readonly args: Local[];
+      readonly result: Local;
+    }
   | { readonly type: 'BlockStmt'; readonly blocks: Block[] }
   | { readonly type: 'BreakStmt'; readonly index: number }
   /** target = source[key]; fails when source has no such key. */
@@ -80,7 +85,12 @@ export type Stmt =
   | { readonly type: 'IsDefinedStmt'; readonly source: Local }
   | { readonly type: 'IsUndefinedStmt'; readonly source: Local }
   | { readonly type: 'ArrayAppendStmt'; readonly value: Operand; readonly array: Local }
-  | { readonly type: 'ObjectInsertStmt'; readonly key: Operand; readonly value: Operand; readonly object: Local }
+  | {
+      readonly type: 'ObjectInsertStmt';
+      readonly key: Operand;
+      readonly value: Operand;
+      readonly object: Local;
+    }
   /** Inserts; fails (conflict) when the key exists with a different value. */
   | {
       readonly type: 'ObjectInsertOnceStmt';
