@@ -5,8 +5,11 @@
  */
 
 export * from './ast/index.js';
+export * from './builtins/index.js';
+export * from './compile/index.js';
 export * from './diagnostics/index.js';
 export * from './parser/index.js';
+export * from './plan/index.js';
 export {
   type CompileRuntimeOptions,
   compileRuntime,
