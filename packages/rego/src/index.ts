@@ -18,3 +18,4 @@ export {
   runtimeWasm,
 } from './runtime/compile-runtime.js';
 export { scan, type Token, type TokenKind } from './scanner/index.js';
+export * from './test-runner/index.js';

@@ -1,0 +1,81 @@
+# The Portcullis decision: combines the reasons and masks of the SQL, shell and HTTP rules
+# into the decision document at data.portcullis.decision. Deny beats approve beats allow;
+# a reason an operator waived (config.overrides) does not count.
+package portcullis
+
+import rego.v1
+
+import data.portcullis.http
+import data.portcullis.lib
+import data.portcullis.shell
+import data.portcullis.sql
+
+known_action_types := {"sql", "shell", "exec", "http", "connect"}
+
+# Fail closed on what this library does not understand.
+unknown_action contains {"rule": "portcullis.unknown_action", "message": msg} if {
+	not input.action.type in known_action_types
+	msg := sprintf("unknown action type %v", [object.get(input, ["action", "type"], null)])
+}
+
+deny_reasons contains r if {
+	some r in sql.deny
+	not lib.waived(r.rule)
+}
+
+deny_reasons contains r if {
+	some r in shell.deny
+	not lib.waived(r.rule)
+}
+
+deny_reasons contains r if {
+	some r in http.deny
+	not lib.waived(r.rule)
+}
+
+deny_reasons contains r if some r in unknown_action
+
+approve_reasons contains r if {
+	some r in sql.approve
+	not lib.waived(r.rule)
+}
+
+approve_reasons contains r if {
+	some r in shell.approve
+	not lib.waived(r.rule)
+}
+
+approve_reasons contains r if {
+	some r in http.approve
+	not lib.waived(r.rule)
+}
+
+all_masks contains m if some m in sql.masks
+
+all_masks contains m if some m in http.masks
+
+effect := "deny" if {
+	count(deny_reasons) > 0
+} else := "approve" if {
+	count(approve_reasons) > 0
+} else := "allow"
+
+# Deny reasons first, then what would have been held; each group in a stable order.
+reasons := array.concat([r | some r in deny_reasons], [r | some r in approve_reasons])
+
+masks := [m | some m in all_masks]
+
+approvers := lib.setting("approvers")[input.resource.type] if {
+	count(lib.setting("approvers")[input.resource.type]) > 0
+} else := lib.setting("default_approvers")
+
+approval := {
+	"reviewers": approvers,
+	"quorum": lib.setting("approval_quorum"),
+	"scope": lib.setting("approval_scope"),
+	"ttl": lib.setting("approval_ttl"),
+}
+
+decision := {"effect": effect, "reasons": reasons, "masks": masks, "approval": approval} if {
+	effect == "approve"
+} else := {"effect": effect, "reasons": reasons, "masks": masks}

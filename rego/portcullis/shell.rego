@@ -1,0 +1,316 @@
+# Shell lines (interactive `shell` and one-off SSH `exec`): destructive or download-and-run
+# commands are denied, privilege, service and package changes and whatever cannot be known
+# statically are held. The facts already unwrap wrappers (sudo, env, sh -c, xargs, find
+# -exec …) and remove quoting, so every command is checked whatever its `via`, and words
+# inside quoted arguments are data, not commands.
+package portcullis.shell
+
+import rego.v1
+
+import data.portcullis.lib
+
+is_shell if input.action.type in {"shell", "exec"}
+
+commands := input.action.shell.commands if is_shell
+
+shells := {"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "csh", "tcsh", "busybox"}
+
+interpreters := shells | {"python", "python2", "python3", "perl", "ruby", "node", "nodejs", "php", "lua", "tclsh", "pwsh", "deno", "bun"}
+
+# Programs that execute a script given by name: `bash <(…)`, `source <(…)`, `eval "$(…)"`.
+script_runners := interpreters | {"source", ".", "eval"}
+
+downloaders := {"curl", "wget", "fetch", "aria2c", "http", "https", "xh", "lwp-request", "GET"}
+
+# Non-option arguments: paths and operands.
+operands(c) := [a | some a in c.args; not startswith(a, "-")]
+
+recursive(c) if {
+	some f in c.flags
+	f in {"-r", "-R", "--recursive"}
+}
+
+# /, //, /*, /. and the like.
+root_path(p) if regex.match(`^/+(\.?/*)?\*?$`, p)
+
+system_dir(p) if {
+	dirs := concat("|", lib.setting("system_dirs"))
+	regex.match(sprintf(`^/+(%s)/*(\.?/*)?\*?$`, [dirs]), p)
+}
+
+dangerous_path(p) if root_path(p)
+
+dangerous_path(p) if system_dir(p)
+
+block_device(p) if regex.match(`^/dev/(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme[0-9]|mmcblk[0-9]|dm-[0-9]|md[0-9]|loop[0-9]|sr[0-9]|mapper/|disk/|mem$|kmem$|port$)`, p)
+
+write_ops := {">", ">>", ">|", "&>", "&>>", "<>"}
+
+via_text(c) := sprintf(" (via %s)", [concat(" → ", c.via)]) if count(c.via) > 0
+
+else := ""
+
+# ---------------------------------------------------------------------------------------
+# deny
+
+deny contains {"rule": "shell.missing_facts", "message": "shell action carries no shell facts"} if {
+	is_shell
+	not input.action.shell
+}
+
+deny contains {"rule": "shell.recursive_delete_root", "message": msg} if {
+	some c in commands
+	c.program == "rm"
+	recursive(c)
+	some target in operands(c)
+	dangerous_path(target)
+	msg := sprintf("recursive rm of %s%s", [target, via_text(c)])
+}
+
+deny contains {"rule": "shell.recursive_delete_root", "message": msg} if {
+	some c in commands
+	c.program == "find"
+	some target in operands(c)
+	dangerous_path(target)
+	deletes_found(c)
+	msg := sprintf("find %s deletes what it finds%s", [target, via_text(c)])
+}
+
+deletes_found(c) if "-delete" in c.args
+
+deletes_found(c) if {
+	some a in c.args
+	a in {"-exec", "-execdir", "-ok", "-okdir"}
+	"rm" in c.args
+}
+
+deny contains {"rule": "shell.filesystem_create", "message": msg} if {
+	some c in commands
+	mkfs(c.program)
+	msg := sprintf("%s creates or wipes a filesystem: %s", [c.program, concat(" ", c.args)])
+}
+
+mkfs(program) if startswith(program, "mkfs")
+
+mkfs(program) if program in {"mke2fs", "mkswap", "wipefs", "mkdosfs", "mkntfs"}
+
+deny contains {"rule": "shell.block_device_write", "message": msg} if {
+	some c in commands
+	c.program == "dd"
+	some a in c.args
+	startswith(a, "of=")
+	target := substring(a, 3, -1)
+	block_device(target)
+	msg := sprintf("dd writes to the block device %s", [target])
+}
+
+deny contains {"rule": "shell.block_device_write", "message": msg} if {
+	some r in all_redirects
+	r.op in write_ops
+	block_device(r.target)
+	msg := sprintf("redirect %s writes to the block device %s", [r.op, r.target])
+}
+
+deny contains {"rule": "shell.block_device_write", "message": msg} if {
+	some c in commands
+	c.program in {"shred", "tee", "cp", "blkdiscard", "badblocks", "cat", "pv"}
+	some target in operands(c)
+	block_device(target)
+	not c.program in {"cat", "pv"}
+	msg := sprintf("%s writes to the block device %s", [c.program, target])
+}
+
+all_redirects contains r if {
+	is_shell
+	some r in input.action.shell.redirects
+}
+
+all_redirects contains r if {
+	some c in commands
+	some r in c.redirects
+}
+
+deny contains {"rule": "shell.fork_bomb", "message": msg} if {
+	some c in commands
+	c.recursive == true
+	fork_shape(c)
+	msg := sprintf("function %q calls itself in a pipeline or in the background: a fork bomb", [c.program])
+}
+
+fork_shape(c) if c.piped == true
+
+fork_shape(c) if c.background == true
+
+deny contains {"rule": "shell.shutdown", "message": msg} if {
+	some c in commands
+	c.program in {"shutdown", "reboot", "halt", "poweroff", "kexec"}
+	msg := sprintf("%s stops or restarts the host%s", [c.program, via_text(c)])
+}
+
+deny contains {"rule": "shell.shutdown", "message": msg} if {
+	some c in commands
+	c.program in {"init", "telinit"}
+	some a in c.args
+	a in {"0", "6"}
+	msg := sprintf("%s %s stops or restarts the host", [c.program, a])
+}
+
+deny contains {"rule": "shell.shutdown", "message": msg} if {
+	some c in commands
+	c.program == "systemctl"
+	some a in c.args
+	a in {"poweroff", "reboot", "halt", "kexec", "emergency", "rescue", "soft-reboot"}
+	msg := sprintf("systemctl %s stops or restarts the host", [a])
+}
+
+deny contains {"rule": "shell.recursive_permission_root", "message": msg} if {
+	some c in commands
+	c.program in {"chmod", "chown", "chgrp", "setfacl"}
+	recursive(c)
+	some target in operands(c)
+	dangerous_path(target)
+	msg := sprintf("recursive %s of %s%s", [c.program, target, via_text(c)])
+}
+
+# curl … | sh, wget -O- | sudo bash: the facts pair each interpreter with its feeder.
+deny contains {"rule": "shell.download_execute", "message": msg} if {
+	is_shell
+	some p in input.action.shell.interpreter_pipes
+	p.from in downloaders
+	msg := sprintf("output of %s is piped into %s", [p.from, p.to])
+}
+
+# curl … | tee x | python: a downloader earlier in the line than a piped interpreter.
+deny contains {"rule": "shell.download_execute", "message": msg} if {
+	some i, d in commands
+	d.program in downloaders
+	not d.in_substitution
+	some j, c in commands
+	j > i
+	c.piped == true
+	c.program in interpreters
+	c.piped_from != d.program # a direct pipe is reported by the rule above
+	msg := sprintf("output of %s reaches %s through a pipeline", [d.program, c.program])
+}
+
+# bash <(curl …), source <(wget -O- …), bash -c "$(curl …)", eval "$(curl …)".
+deny contains {"rule": "shell.download_execute", "message": msg} if {
+	some d in commands
+	d.program in downloaders
+	d.in_substitution == true
+	some c in commands
+	c.program in script_runners
+	some a in c.args
+	substitution_word(a)
+	msg := sprintf("%s runs what %s downloads (%s)", [c.program, d.program, a])
+}
+
+substitution_word(a) if contains(a, "<(")
+
+substitution_word(a) if contains(a, "$(")
+
+substitution_word(a) if contains(a, "`")
+
+deny contains {"rule": "shell.pipe_to_shell", "message": msg} if {
+	some c in commands
+	c.piped == true
+	c.program in shells
+	msg := sprintf("output of %s is piped into the shell %s%s", [object.get(c, "piped_from", "a command"), c.program, via_text(c)])
+}
+
+# ---------------------------------------------------------------------------------------
+# approve
+
+approve contains {"rule": "shell.privilege_escalation", "message": msg} if {
+	some c in commands
+	c.program in {"sudo", "su", "doas", "pkexec", "runuser", "sudoedit"}
+	msg := sprintf("%s runs as another user: %s", [c.program, concat(" ", array.concat([c.program], c.args))])
+}
+
+service_verbs := {
+	"start", "stop", "restart", "reload", "try-restart", "reload-or-restart", "force-reload",
+	"enable", "disable", "reenable", "mask", "unmask", "kill", "isolate", "daemon-reload",
+	"set-default", "edit", "link", "preset", "revert", "set-property",
+}
+
+approve contains {"rule": "shell.service_change", "message": msg} if {
+	some c in commands
+	c.program == "systemctl"
+	some a in operands(c)
+	a in service_verbs
+	msg := sprintf("systemctl %s changes services: %s", [a, concat(" ", c.args)])
+}
+
+approve contains {"rule": "shell.service_change", "message": msg} if {
+	some c in commands
+	c.program in {"service", "rc-service", "invoke-rc.d"}
+	some a in c.args
+	a in service_verbs
+	msg := sprintf("%s changes services: %s", [c.program, concat(" ", c.args)])
+}
+
+package_managers := {
+	"apt": {"install", "remove", "purge", "upgrade", "full-upgrade", "dist-upgrade", "autoremove", "reinstall"},
+	"apt-get": {"install", "remove", "purge", "upgrade", "dist-upgrade", "autoremove", "reinstall", "build-dep"},
+	"aptitude": {"install", "remove", "purge", "upgrade", "safe-upgrade", "full-upgrade", "reinstall"},
+	"yum": {"install", "remove", "erase", "update", "upgrade", "downgrade", "reinstall", "groupinstall", "localinstall"},
+	"dnf": {"install", "remove", "erase", "update", "upgrade", "downgrade", "reinstall", "distro-sync", "swap"},
+	"microdnf": {"install", "remove", "update", "upgrade"},
+	"zypper": {"install", "in", "remove", "rm", "update", "up", "dist-upgrade", "dup", "patch"},
+	"apk": {"add", "del", "upgrade", "fix"},
+	"pacman": {"-S", "-R", "-U", "-Syu", "-Sy", "-Rs", "-Rns"},
+	"snap": {"install", "remove", "refresh", "revert"},
+	"flatpak": {"install", "uninstall", "update"},
+	"dpkg": {"-i", "--install", "-r", "--remove", "-P", "--purge", "--unpack", "--configure"},
+	"rpm": {"-i", "--install", "-U", "--upgrade", "-e", "--erase", "-F", "--freshen"},
+	"pip": {"install", "uninstall"},
+	"pip3": {"install", "uninstall"},
+	"pipx": {"install", "uninstall", "upgrade", "reinstall"},
+	"npm": {"install", "i", "uninstall", "remove", "rm", "update", "add", "ci"},
+	"pnpm": {"install", "i", "add", "remove", "rm", "update", "up"},
+	"yarn": {"add", "remove", "install", "upgrade"},
+	"gem": {"install", "uninstall", "update"},
+	"cargo": {"install", "uninstall"},
+	"brew": {"install", "uninstall", "remove", "upgrade", "reinstall"},
+}
+
+approve contains {"rule": "shell.package_change", "message": msg} if {
+	some c in commands
+	verbs := package_managers[c.program]
+	some a in c.args
+	a in verbs
+	msg := sprintf("%s %s changes installed packages", [c.program, a])
+}
+
+approve contains {"rule": "shell.opaque", "message": msg} if {
+	is_shell
+	some o in input.action.shell.opaque
+	msg := sprintf("cannot be known before it runs (%s): %s", [o.reason, o.text])
+}
+
+approve contains {"rule": "shell.unparsed", "message": msg} if {
+	is_shell
+	input.action.shell.parsed == false
+	msg := sprintf("the line does not parse: %s", [object.get(input.action.shell, "error", "no reason given")])
+}
+
+approve contains {"rule": "shell.dynamic_command", "message": msg} if {
+	some c in commands
+	c.dynamic == true
+	msg := sprintf("the program %q is only known when the line runs", [c.path])
+}
+
+approve contains {"rule": "shell.inline_code", "message": msg} if {
+	some c in commands
+	is_string(c.inline_code)
+	msg := sprintf("%s runs inline code: %s", [c.program, c.inline_code])
+}
+
+# bash <(…) without a download: a script that only exists when the line runs.
+approve contains {"rule": "shell.substituted_script", "message": msg} if {
+	some c in commands
+	c.program in script_runners
+	some a in c.args
+	startswith(a, "<(")
+	msg := sprintf("%s runs a script produced by %s", [c.program, a])
+}

@@ -1,0 +1,165 @@
+# PostgreSQL (and other SQL dialects): what is denied, what is held for approval, and which
+# columns are masked for masked subjects (agents by default). Every check looks at top-level
+# statements and at the nested statements in `inner` (CTEs, EXPLAIN targets, DO and function
+# bodies, PREPARE, rules), so wrapping a statement does not hide it.
+package portcullis.sql
+
+import rego.v1
+
+import data.portcullis.lib
+
+is_sql if input.action.type == "sql"
+
+# Every statement, top-level or nested.
+statements contains s if {
+	is_sql
+	some s in input.action.sql.statements
+}
+
+statements contains s if {
+	is_sql
+	some top in input.action.sql.statements
+	some s in top.inner
+}
+
+# A short description of a statement for messages: its type and what it touches.
+describe(s) := sprintf("%s %s", [upper_type, concat(", ", s.writes)]) if {
+	upper_type := upper(s.type)
+	count(s.writes) > 0
+} else := upper(s.type)
+
+server_file_functions := {
+	"pg_read_file",
+	"pg_read_binary_file",
+	"pg_ls_dir",
+	"pg_stat_file",
+	"pg_ls_logdir",
+	"pg_ls_waldir",
+	"pg_ls_tmpdir",
+	"pg_ls_archive_statusdir",
+	"pg_file_write",
+	"pg_file_rename",
+	"pg_file_unlink",
+	"lo_import",
+	"lo_export",
+	"lo_from_bytea",
+	"dblink_exec",
+}
+
+# Statement kinds that only configure the session's role: not held as DCL.
+session_role_types := {"set_role", "reset_role", "set_session_authorization", "reset_session_authorization"}
+
+# ---------------------------------------------------------------------------------------
+# deny
+
+deny contains {"rule": "sql.missing_facts", "message": "SQL action carries no SQL facts"} if {
+	is_sql
+	not input.action.sql
+}
+
+deny contains {"rule": "sql.unparsed", "message": sprintf("SQL does not parse (%s); unparsed SQL is denied", [why])} if {
+	is_sql
+	input.action.sql.parsed == false
+	why := object.get(input.action.sql, ["error", "message"], "no reason given")
+}
+
+deny contains {"rule": "sql.drop_on_prod", "message": msg} if {
+	lib.is_prod
+	some s in statements
+	startswith(s.type, "drop")
+	msg := sprintf("DROP of %s %s on %s", [object.get(s, "object_type", "object"), concat(", ", object.get(s, "writes", [])), lib.resource_desc])
+}
+
+deny contains {"rule": "sql.truncate_on_prod", "message": msg} if {
+	lib.is_prod
+	some s in statements
+	s.type == "truncate"
+	msg := sprintf("TRUNCATE of %s on %s", [concat(", ", s.writes), lib.resource_desc])
+}
+
+deny contains {"rule": "sql.copy_program", "message": msg} if {
+	some s in statements
+	s.copy.program == true
+	msg := sprintf("COPY %s PROGRAM runs a command on the database server: %q", [upper(s.copy.direction), object.get(s.copy, "target", "")])
+}
+
+deny contains {"rule": "sql.server_file_access", "message": msg} if {
+	some s in statements
+	some f in s.functions
+	lib.last_segment(f) in server_file_functions
+	msg := sprintf("%s reads or writes files on the database server", [f])
+}
+
+deny contains {"rule": "sql.alter_system", "message": "ALTER SYSTEM changes the server configuration"} if {
+	some s in statements
+	s.type == "alter_system"
+}
+
+deny contains {"rule": "sql.superuser_role", "message": msg} if {
+	some s in statements
+	"superuser" in s.role.attributes
+	msg := sprintf("%s grants SUPERUSER to %s", [upper(s.type), concat(", ", s.role.names)])
+}
+
+# ---------------------------------------------------------------------------------------
+# approve (production only)
+
+# Drops, truncates and ALTER SYSTEM are denied outright; every other DDL is held.
+approve contains {"rule": "sql.ddl_on_prod", "message": msg} if {
+	lib.is_prod
+	some s in statements
+	s.category == "ddl"
+	not startswith(s.type, "drop")
+	not s.type in {"truncate", "alter_system"}
+	msg := sprintf("DDL %s on %s", [describe(s), lib.resource_desc])
+}
+
+approve contains {"rule": "sql.dcl_on_prod", "message": msg} if {
+	lib.is_prod
+	some s in statements
+	s.category == "dcl"
+	not startswith(s.type, "drop")
+	not s.type in session_role_types
+	msg := sprintf("privilege change %s on %s", [upper(s.type), lib.resource_desc])
+}
+
+approve contains {"rule": "sql.write_without_where", "message": msg} if {
+	lib.is_prod
+	some s in statements
+	s.type in {"update", "delete"}
+	s.has_where == false
+	msg := sprintf("%s %s without WHERE affects every row on %s", [upper(s.type), concat(", ", s.writes), lib.resource_desc])
+}
+
+approve contains {"rule": "sql.opaque_dynamic_sql", "message": msg} if {
+	lib.is_prod
+	some s in statements
+	s.opaque == true
+	msg := sprintf("%s runs SQL that cannot be known before it runs on %s", [upper(s.type), lib.resource_desc])
+}
+
+# ---------------------------------------------------------------------------------------
+# masks (masked subjects: agents by default)
+
+sensitive_rule(column) := rules[i] if {
+	rules := lib.setting("sensitive_columns")
+	name := lower(lib.last_segment(column))
+	hits := [j | some j, r in rules; regex.match(r.pattern, name)]
+	count(hits) > 0
+	i := min(hits)
+}
+
+masks contains lib.mask("column", column, rule) if {
+	lib.masked_subject
+	some s in statements
+	some column in s.columns
+	not endswith(column, "*")
+	rule := sensitive_rule(column)
+}
+
+masks contains lib.mask("detector", entry.detector, entry) if {
+	lib.masked_subject
+	is_sql
+	input.action.sql.parsed == true
+	some entry in lib.setting("detectors")
+}

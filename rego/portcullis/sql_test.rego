@@ -1,0 +1,375 @@
+package portcullis.sql_test
+
+import rego.v1
+
+import data.portcullis.sql
+
+# Inputs shaped like `portcullis facts --sql …` output.
+
+prod := {"type": "postgres", "name": "prod-db", "labels": {"env": "prod"}}
+
+staging := {"type": "postgres", "name": "staging-db", "labels": {"env": "staging"}}
+
+agent := {"id": "report-agent", "kind": "agent", "groups": ["agents"], "claims": {}}
+
+human := {"id": "alice@example.com", "kind": "human", "groups": ["dev"], "claims": {}}
+
+base_stmt := {
+	"type": "select",
+	"category": "read",
+	"tables": [],
+	"reads": [],
+	"writes": [],
+	"columns": [],
+	"has_where": false,
+	"functions": [],
+	"dynamic": false,
+	"opaque": false,
+	"inner": [],
+	"fingerprint": "0000",
+	"text": "",
+}
+
+stmt(fields) := object.union(base_stmt, fields)
+
+inner(fields, via) := object.union(base_stmt, object.union(fields, {"via": via}))
+
+doc(resource, subject, statements) := {
+	"version": "portcullis.v1",
+	"subject": subject,
+	"resource": resource,
+	"session": {"id": "s1", "started_at": "2026-11-25T20:00:00Z", "source": "", "approvals": []},
+	"action": {"type": "sql", "sql": {"raw": "", "dialect": "postgresql", "parsed": true, "statements": statements}},
+	"time": "2026-11-25T21:00:00Z",
+}
+
+rules(set) := {r.rule | some r in set}
+
+drop_users := stmt({"type": "drop", "category": "ddl", "object_type": "table", "tables": ["users"], "writes": ["users"], "text": "DROP TABLE users"})
+
+truncate_orders := stmt({"type": "truncate", "category": "ddl", "tables": ["orders"], "writes": ["orders"], "text": "TRUNCATE orders"})
+
+delete_all := stmt({"type": "delete", "category": "write", "tables": ["t"], "writes": ["t"], "has_where": false, "text": "DELETE FROM t"})
+
+delete_some := stmt({"type": "delete", "category": "write", "tables": ["t"], "writes": ["t"], "columns": ["t.id"], "has_where": true, "text": "DELETE FROM t WHERE id = 1"})
+
+# --- unparsed / missing facts
+
+test_unparsed_denied_everywhere if {
+	d := object.union(doc(staging, human, []), {"action": {"type": "sql", "sql": {"raw": "SELEC 1", "dialect": "postgresql", "parsed": false, "error": {"message": "syntax error at or near \"SELEC\"", "position": 0}, "statements": []}}})
+	r := sql.deny with input as d
+	"sql.unparsed" in rules(r)
+	some reason in r
+	contains(reason.message, "SELEC")
+}
+
+test_parsed_not_denied if {
+	count(sql.deny) == 0 with input as doc(prod, human, [stmt({"type": "select", "tables": ["t"], "reads": ["t"]})])
+}
+
+test_missing_facts_denied if {
+	"sql.missing_facts" in rules(sql.deny) with input as {"subject": human, "resource": prod, "action": {"type": "sql"}}
+}
+
+# --- DROP / TRUNCATE
+
+test_drop_denied_on_prod if {
+	r := sql.deny with input as doc(prod, human, [drop_users])
+	rules(r) == {"sql.drop_on_prod"}
+	some reason in r
+	contains(reason.message, "users")
+	contains(reason.message, "prod-db")
+}
+
+test_drop_allowed_off_prod if {
+	count(sql.deny) == 0 with input as doc(staging, human, [drop_users])
+	count(sql.approve) == 0 with input as doc(staging, human, [drop_users])
+}
+
+test_drop_role_and_database_denied_on_prod if {
+	role := stmt({"type": "drop", "category": "dcl", "object_type": "role", "role": {"names": ["bob"], "attributes": []}})
+	db := stmt({"type": "drop", "category": "ddl", "object_type": "database"})
+	"sql.drop_on_prod" in rules(sql.deny) with input as doc(prod, human, [role])
+	"sql.drop_on_prod" in rules(sql.deny) with input as doc(prod, human, [db])
+}
+
+test_drop_owned_denied_on_prod if {
+	"sql.drop_on_prod" in rules(sql.deny) with input as doc(prod, human, [stmt({"type": "drop_owned", "category": "dcl"})])
+}
+
+test_drop_not_also_held_as_ddl if {
+	count(sql.approve) == 0 with input as doc(prod, human, [drop_users])
+}
+
+test_drop_in_function_body_denied_on_prod if {
+	f := stmt({"type": "create_function", "category": "ddl", "object_type": "function", "dynamic": true, "inner": [inner({"type": "drop", "category": "ddl", "object_type": "table", "writes": ["x"]}, "function_body")]})
+	"sql.drop_on_prod" in rules(sql.deny) with input as doc(prod, human, [f])
+	"sql.ddl_on_prod" in rules(sql.approve) with input as doc(prod, human, [f])
+}
+
+test_drop_in_do_block_denied_on_prod if {
+	d := stmt({"type": "do", "category": "dynamic", "dynamic": true, "inner": [inner({"type": "drop", "category": "ddl", "object_type": "table", "writes": ["x"]}, "do")]})
+	"sql.drop_on_prod" in rules(sql.deny) with input as doc(prod, human, [d])
+}
+
+test_string_containing_drop_allowed if {
+	s := stmt({"type": "select", "text": "SELECT 'DROP TABLE users'"})
+	count(sql.deny) == 0 with input as doc(prod, human, [s])
+	count(sql.approve) == 0 with input as doc(prod, human, [s])
+}
+
+test_truncate_denied_on_prod if {
+	rules(sql.deny) == {"sql.truncate_on_prod"} with input as doc(prod, human, [truncate_orders])
+}
+
+test_truncate_allowed_off_prod if {
+	count(sql.deny) == 0 with input as doc(staging, human, [truncate_orders])
+}
+
+test_truncate_in_cte_or_prepare_denied if {
+	s := stmt({"type": "prepare", "category": "dynamic", "dynamic": true, "inner": [inner({"type": "truncate", "category": "ddl", "writes": ["orders"]}, "prepare")]})
+	"sql.truncate_on_prod" in rules(sql.deny) with input as doc(prod, human, [s])
+}
+
+# --- COPY PROGRAM
+
+copy_program := stmt({"type": "copy", "category": "write", "tables": ["t"], "writes": ["t"], "copy": {"direction": "from", "program": true, "stdio": false, "target": "curl x"}})
+
+test_copy_program_denied_everywhere if {
+	"sql.copy_program" in rules(sql.deny) with input as doc(staging, human, [copy_program])
+	"sql.copy_program" in rules(sql.deny) with input as doc(prod, agent, [copy_program])
+}
+
+test_copy_to_program_denied if {
+	s := stmt({"type": "copy", "category": "read", "copy": {"direction": "to", "program": true, "stdio": false, "target": "sh"}})
+	"sql.copy_program" in rules(sql.deny) with input as doc(staging, human, [s])
+}
+
+test_copy_stdio_allowed if {
+	s := stmt({"type": "copy", "category": "read", "tables": ["t"], "reads": ["t"], "copy": {"direction": "to", "program": false, "stdio": true}})
+	count(sql.deny) == 0 with input as doc(prod, human, [s])
+}
+
+# --- server files and large objects
+
+test_pg_read_file_denied if {
+	s := stmt({"functions": ["pg_read_file"]})
+	r := sql.deny with input as doc(staging, human, [s])
+	rules(r) == {"sql.server_file_access"}
+}
+
+test_schema_qualified_file_function_denied if {
+	s := stmt({"functions": ["pg_catalog.pg_read_binary_file"]})
+	"sql.server_file_access" in rules(sql.deny) with input as doc(staging, human, [s])
+}
+
+test_every_file_function_denied if {
+	# Comprehensions, not `every`: see the note on `with` inside `every` in README.md.
+	missed := [f |
+		some f in ["pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file", "lo_import", "lo_export", "pg_catalog.lo_export"]
+		not "sql.server_file_access" in rules(sql.deny) with input as doc(staging, human, [stmt({"functions": [f]})])
+	]
+	missed == []
+}
+
+test_file_function_in_cte_denied if {
+	s := stmt({"inner": [inner({"functions": ["pg_ls_dir"]}, "cte")]})
+	"sql.server_file_access" in rules(sql.deny) with input as doc(staging, human, [s])
+}
+
+test_ordinary_functions_allowed if {
+	s := stmt({"functions": ["now", "lower", "pg_catalog.count", "read_file_name"]})
+	count(sql.deny) == 0 with input as doc(prod, human, [s])
+}
+
+# --- ALTER SYSTEM, SUPERUSER
+
+test_alter_system_denied_everywhere if {
+	s := stmt({"type": "alter_system", "category": "ddl"})
+	rules(sql.deny) == {"sql.alter_system"} with input as doc(staging, human, [s])
+	rules(sql.deny) == {"sql.alter_system"} with input as doc(prod, human, [s])
+	count(sql.approve) == 0 with input as doc(prod, human, [s])
+}
+
+test_create_superuser_denied if {
+	s := stmt({"type": "create_role", "category": "dcl", "object_type": "role", "role": {"names": ["x"], "attributes": ["superuser", "login"]}})
+	r := sql.deny with input as doc(staging, human, [s])
+	rules(r) == {"sql.superuser_role"}
+	some reason in r
+	contains(reason.message, "x")
+}
+
+test_alter_role_superuser_denied if {
+	s := stmt({"type": "alter_role", "category": "dcl", "object_type": "role", "role": {"names": ["bob"], "attributes": ["superuser"]}})
+	"sql.superuser_role" in rules(sql.deny) with input as doc(staging, human, [s])
+}
+
+test_nosuperuser_allowed if {
+	s := stmt({"type": "alter_role", "category": "dcl", "object_type": "role", "role": {"names": ["bob"], "attributes": ["nosuperuser"]}})
+	count(sql.deny) == 0 with input as doc(staging, human, [s])
+}
+
+test_superuser_in_do_block_denied if {
+	s := stmt({"type": "do", "category": "dynamic", "dynamic": true, "inner": [inner({"type": "alter_role", "category": "dcl", "role": {"names": ["me"], "attributes": ["superuser"]}}, "do")]})
+	"sql.superuser_role" in rules(sql.deny) with input as doc(staging, human, [s])
+}
+
+# --- approvals on prod
+
+test_other_ddl_held_on_prod if {
+	s := stmt({"type": "create_index", "category": "ddl", "object_type": "index", "tables": ["t"], "writes": ["t"]})
+	r := sql.approve with input as doc(prod, human, [s])
+	rules(r) == {"sql.ddl_on_prod"}
+	count(sql.approve) == 0 with input as doc(staging, human, [s])
+}
+
+test_alter_table_held_on_prod if {
+	s := stmt({"type": "alter_table", "category": "ddl", "object_type": "table", "writes": ["users"]})
+	"sql.ddl_on_prod" in rules(sql.approve) with input as doc(prod, human, [s])
+}
+
+test_grant_revoke_held_on_prod if {
+	g := stmt({"type": "grant", "category": "dcl", "object_type": "table", "tables": ["t"]})
+	r := stmt({"type": "revoke", "category": "dcl", "object_type": "table", "tables": ["t"]})
+	rules(sql.approve) == {"sql.dcl_on_prod"} with input as doc(prod, human, [g])
+	rules(sql.approve) == {"sql.dcl_on_prod"} with input as doc(prod, human, [r])
+	count(sql.approve) == 0 with input as doc(staging, human, [g])
+}
+
+test_set_role_not_held if {
+	count(sql.approve) == 0 with input as doc(prod, human, [stmt({"type": "set_role", "category": "dcl"})])
+}
+
+test_delete_without_where_held_on_prod if {
+	r := sql.approve with input as doc(prod, human, [delete_all])
+	rules(r) == {"sql.write_without_where"}
+	some reason in r
+	contains(reason.message, "DELETE")
+}
+
+test_update_without_where_held_on_prod if {
+	s := stmt({"type": "update", "category": "write", "tables": ["users"], "writes": ["users"], "columns": ["users.x"]})
+	"sql.write_without_where" in rules(sql.approve) with input as doc(prod, human, [s])
+}
+
+test_delete_with_where_allowed if {
+	count(sql.approve) == 0 with input as doc(prod, human, [delete_some])
+	count(sql.deny) == 0 with input as doc(prod, human, [delete_some])
+}
+
+test_delete_without_where_allowed_off_prod if {
+	count(sql.approve) == 0 with input as doc(staging, human, [delete_all])
+}
+
+test_delete_without_where_in_cte_held if {
+	s := stmt({"type": "select", "tables": ["users"], "writes": ["users"], "columns": ["users.email", "email"], "inner": [inner({"type": "delete", "category": "write", "tables": ["users"], "writes": ["users"], "columns": ["users.email"]}, "cte")]})
+	"sql.write_without_where" in rules(sql.approve) with input as doc(prod, human, [s])
+}
+
+test_update_without_where_in_explain_analyze_held if {
+	s := stmt({"type": "explain", "category": "write", "writes": ["users"], "explain": {"analyze": true, "executes_write": true}, "inner": [inner({"type": "update", "category": "write", "tables": ["users"], "writes": ["users"]}, "explain")]})
+	"sql.write_without_where" in rules(sql.approve) with input as doc(prod, human, [s])
+}
+
+test_select_without_where_not_held if {
+	s := stmt({"type": "select", "tables": ["users"], "reads": ["users"], "has_where": false})
+	count(sql.approve) == 0 with input as doc(prod, human, [s])
+}
+
+test_opaque_dynamic_held_on_prod if {
+	s := stmt({"type": "do", "category": "dynamic", "dynamic": true, "opaque": true})
+	rules(sql.approve) == {"sql.opaque_dynamic_sql"} with input as doc(prod, human, [s])
+	count(sql.approve) == 0 with input as doc(staging, human, [s])
+}
+
+test_transparent_dynamic_not_held if {
+	s := stmt({"type": "prepare", "category": "dynamic", "dynamic": true, "opaque": false, "inner": [inner({"type": "select", "tables": ["t"]}, "prepare")]})
+	count(sql.approve) == 0 with input as doc(prod, human, [s])
+}
+
+test_second_statement_checked if {
+	"sql.write_without_where" in rules(sql.approve) with input as doc(prod, human, [stmt({"type": "select"}), delete_all])
+}
+
+# --- masks
+
+test_agent_gets_column_masks if {
+	s := stmt({"tables": ["users"], "reads": ["users"], "columns": ["users.email", "users.password", "users.id", "users.phone_number"]})
+	m := sql.masks with input as doc(staging, agent, [s])
+	{"column": "users.email", "strategy": "partial"} in m
+	{"column": "users.password", "strategy": "redact"} in m
+	{"column": "users.phone_number", "strategy": "partial", "keep": 4} in m
+	not column_masked(m, "users.id")
+}
+
+column_masked(masks, column) if {
+	some m in masks
+	m.column == column
+}
+
+test_every_sensitive_name_masked if {
+	missed := [column |
+		some column in ["t.email", "t.user_email", "t.mobile", "t.ssn", "t.card_number", "t.pan", "t.iban", "t.password_hash", "t.api_token", "t.client_secret", "t.dob", "t.date_of_birth", "public.t.api_key"]
+		m := sql.masks with input as doc(staging, agent, [stmt({"columns": [column]})])
+		not column_masked(m, column)
+	]
+	missed == []
+}
+
+test_innocent_names_not_masked if {
+	wrongly := [column |
+		some column in ["t.id", "t.name", "t.created_at", "t.company", "t.expand", "t.description", "t.panel", "t.capacity"]
+		m := sql.masks with input as doc(staging, agent, [stmt({"columns": [column]})])
+		column_masked(m, column)
+	]
+	wrongly == []
+}
+
+test_first_matching_pattern_wins if {
+	m := sql.masks with input as doc(staging, agent, [stmt({"columns": ["t.email_token"]})])
+	{"column": "t.email_token", "strategy": "partial"} in m
+	not {"column": "t.email_token", "strategy": "redact"} in m
+}
+
+test_bare_column_masked if {
+	m := sql.masks with input as doc(staging, agent, [stmt({"columns": ["email"]})])
+	{"column": "email", "strategy": "partial"} in m
+}
+
+test_star_not_column_masked_but_detectors_apply if {
+	m := sql.masks with input as doc(staging, agent, [stmt({"columns": ["users.*"]})])
+	not column_masked(m, "users.*")
+	{"detector": "email", "strategy": "partial"} in m
+}
+
+test_agent_gets_detector_masks if {
+	m := sql.masks with input as doc(staging, agent, [stmt({})])
+	{"detector": "email", "strategy": "partial"} in m
+	{"detector": "credit_card", "strategy": "partial", "keep": 4} in m
+	{"detector": "us_ssn", "strategy": "redact"} in m
+}
+
+test_columns_in_inner_statements_masked if {
+	s := stmt({"inner": [inner({"type": "delete", "columns": ["users.ssn"]}, "cte")]})
+	m := sql.masks with input as doc(staging, agent, [s])
+	{"column": "users.ssn", "strategy": "redact"} in m
+}
+
+test_human_not_masked if {
+	s := stmt({"columns": ["users.email"]})
+	count(sql.masks) == 0 with input as doc(prod, human, [s])
+}
+
+test_column_patterns_configurable if {
+	s := stmt({"columns": ["users.email", "users.salary"]})
+	m := sql.masks with input as doc(staging, agent, [s])
+		with data.portcullis.config as {"sensitive_columns": [{"pattern": "salary", "strategy": "null"}], "detectors": []}
+	m == {{"column": "users.salary", "strategy": "null"}}
+}
+
+test_not_sql_no_opinion if {
+	d := {"subject": agent, "resource": prod, "action": {"type": "shell", "shell": {"raw": "ls", "parsed": true, "commands": [], "substitutions": false, "redirects": [], "interpreter_pipes": [], "opaque": []}}}
+	count(sql.deny) == 0 with input as d
+	count(sql.approve) == 0 with input as d
+	count(sql.masks) == 0 with input as d
+}
