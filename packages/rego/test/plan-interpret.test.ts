@@ -45,6 +45,20 @@ function entry(source: string, name: string, input?: unknown): unknown[] {
 }
 
 describe('planner + IR interpreter', () => {
+  it('fails an every whose body uses with and does not hold (regression: it passed)', () => {
+    const src = [
+      'package r',
+      'import rego.v1',
+      'p := input.v',
+      'bad if { every c in [1] { p == 2 with input as {"v": c} } }',
+      'good if { every c in [2] { p == 2 with input as {"v": c} } }',
+      'mixed if { every c in [2, 1] { p == 2 with input as {"v": c} } }',
+    ].join('\n');
+    expect(entry(src, 'r/bad')).toEqual([]);
+    expect(entry(src, 'r/good')).toEqual([{ result: true }]);
+    expect(entry(src, 'r/mixed')).toEqual([]);
+  });
+
   it('plans an entrypoint as [{"result": value}]', () => {
     const src = 'package authz\n\ndefault allow := false\n\nallow if input.user == "alice"\n';
     expect(entry(src, 'authz/allow', { user: 'alice' })).toEqual([{ result: true }]);

@@ -424,8 +424,17 @@ export class Planner {
             const inner = this.#block(() => {
               if (key !== undefined) this.#bind(key.name, local(k));
               this.#bind(value.name, local(v));
-              const check = this.#block(() => this.#planExprs(body.exprs, 0, () => {}));
-              this.#emit({ type: 'NotStmt', block: check });
+              // Whether the body held is recorded at its innermost point rather than read off
+              // "the block ran to its end": a `with` in the body nests the rest of the body in
+              // a WithStmt, and a WithStmt whose block fails still lets its parent go on.
+              const held = this.#new();
+              this.#emit({ type: 'ResetLocalStmt', target: held });
+              this.#emitBlock(() =>
+                this.#planExprs(body.exprs, 0, () => {
+                  this.#emit({ type: 'AssignVarStmt', source: { type: 'bool', value: true }, target: held });
+                }),
+              );
+              this.#emit({ type: 'IsUndefinedStmt', source: held });
               this.#emit({ type: 'AssignVarStmt', source: { type: 'bool', value: true }, target: found });
               this.#emit({ type: 'BreakStmt', index: 1 });
             });
