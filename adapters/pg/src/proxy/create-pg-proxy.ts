@@ -1,0 +1,142 @@
+/**
+ * `createPgProxy`: a TCP server speaking the PostgreSQL protocol to clients and, on the
+ * operator's credentials, to one upstream server, with every statement decided by the engine.
+ */
+
+import { randomInt } from 'node:crypto';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { createMasker, type Decision, InvalidOptionError } from '@portcullis/core';
+import { cancelUpstream } from '../upstream/connect-upstream.js';
+import type { MaskContext } from './mask-plan.js';
+import type { PgProxyOptions } from './pg-proxy-options.js';
+import { ProxySession, type SessionHost } from './proxy-session.js';
+
+export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
+/** Compiled maskers kept for reuse: a policy returns the same few mask sets over and over. */
+const MASKER_CACHE_SIZE = 256;
+
+export interface PgProxy {
+  /** Start listening; port 0 picks a free one. Resolves with the bound address. */
+  listen(port?: number, host?: string): Promise<AddressInfo>;
+  address(): AddressInfo | null;
+  /** Stop listening and close every session. */
+  close(): Promise<void>;
+  /** Open client sessions. */
+  readonly sessions: number;
+  /** The underlying server, for embedders that need its events. */
+  readonly server: Server;
+}
+
+function validate(options: PgProxyOptions): void {
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError('options', 'must be an object');
+  if (typeof options.engine?.decide !== 'function')
+    throw new InvalidOptionError('engine', 'must be an Engine');
+  const u = options.upstream;
+  if (typeof u !== 'object' || u === null) throw new InvalidOptionError('upstream', 'is required');
+  if (typeof u.host !== 'string' || u.host === '')
+    throw new InvalidOptionError('upstream.host', 'must be a host name');
+  if (!Number.isInteger(u.port) || u.port < 1 || u.port > 65535)
+    throw new InvalidOptionError('upstream.port', 'must be a TCP port');
+  if (typeof u.user !== 'string' || u.user === '')
+    throw new InvalidOptionError('upstream.user', 'must be a user name');
+  if (typeof u.password !== 'string') throw new InvalidOptionError('upstream.password', 'must be a string');
+  if (typeof options.resource?.name !== 'string' || options.resource.name === '')
+    throw new InvalidOptionError('resource.name', 'must be a non-empty string');
+  if (options.authenticate !== undefined && typeof options.authenticate !== 'function')
+    throw new InvalidOptionError(
+      'authenticate',
+      'must be a function (startup, password) => Promise<{ subject } | null>',
+    );
+  const max = options.maxMessageSize;
+  if (max !== undefined && (!Number.isInteger(max) || max < 1024))
+    throw new InvalidOptionError('maxMessageSize', 'must be an integer of at least 1024 bytes');
+}
+
+export function createPgProxy(options: PgProxyOptions): PgProxy {
+  validate(options);
+  const sessions = new Set<ProxySession>();
+  const cancelKeys = new Map<string, ProxySession>();
+  const keyOf = new WeakMap<ProxySession, string>();
+  const maskers = new Map<string, MaskContext>();
+
+  const host: SessionHost = {
+    options,
+    maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+    logger: options.logger,
+    maskContext(decision: Decision) {
+      if (decision.masks.length === 0) return undefined;
+      const key = JSON.stringify(decision.masks);
+      let context = maskers.get(key);
+      if (!context) {
+        const masker = createMasker({
+          rules: decision.masks,
+          ...(options.maskHashKey !== undefined ? { hashKey: options.maskHashKey } : {}),
+        });
+        context = {
+          masker,
+          hasColumnRules: decision.masks.some((m) => 'column' in m),
+          hasTextRules: decision.masks.some((m) => 'detector' in m || 'pattern' in m),
+        };
+        if (maskers.size >= MASKER_CACHE_SIZE) maskers.delete(maskers.keys().next().value as string);
+        maskers.set(key, context);
+      }
+      return context;
+    },
+    registerCancelKey(session) {
+      // The client gets a key of our own: the upstream's pid and secret stay with the proxy.
+      for (;;) {
+        const processId = randomInt(1, 2 ** 31 - 1);
+        const secretKey = randomInt(-(2 ** 31), 2 ** 31 - 1);
+        const key = `${processId}:${secretKey}`;
+        if (cancelKeys.has(key)) continue;
+        cancelKeys.set(key, session);
+        keyOf.set(session, key);
+        return { processId, secretKey };
+      }
+    },
+    cancel(processId, secretKey) {
+      const target = cancelKeys.get(`${processId}:${secretKey}`)?.upstreamKey;
+      if (target) cancelUpstream(options.upstream, target.processId, target.secretKey);
+    },
+    closed(session) {
+      sessions.delete(session);
+      const key = keyOf.get(session);
+      if (key !== undefined) cancelKeys.delete(key);
+    },
+  };
+
+  const server = createServer((socket: Socket) => {
+    sessions.add(new ProxySession(host, socket));
+  });
+
+  return {
+    server,
+    get sessions() {
+      return sessions.size;
+    },
+    listen(port = 0, hostname = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, hostname, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    address() {
+      const a = server.address();
+      return a !== null && typeof a === 'object' ? a : null;
+    },
+    close() {
+      return new Promise((resolve) => {
+        for (const s of sessions) s.close();
+        if (!server.listening) {
+          resolve();
+          return;
+        }
+        server.close(() => resolve());
+      });
+    },
+  };
+}

@@ -1,0 +1,903 @@
+/**
+ * One client connection through the proxy: startup and authentication toward the client,
+ * an upstream connection on the operator's credentials, then every Query, Parse and
+ * FunctionCall decided before a byte of it is forwarded, and results masked on the way back.
+ *
+ * Responses are matched to requests with a queue of what was forwarded (`pending`), in
+ * order, as the server answers them; answers the proxy makes up itself (a denial) sit in the
+ * same queue so they reach the client in the order the server would have sent them.
+ */
+
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import {
+  auditRecordFromDecision,
+  type ColumnDescriptor,
+  type Decision,
+  type DecisionResult,
+  type EngineLogger,
+} from '@portcullis/core';
+import {
+  type FieldDescription,
+  readDataRow,
+  readNoticeFields,
+  readReadyForQuery,
+  readRowDescription,
+} from '../protocol/backend-messages.js';
+import {
+  type NoticeFields,
+  writeAuthenticationCleartextPassword,
+  writeAuthenticationOk,
+  writeBackendKeyData,
+  writeErrorResponse,
+  writeFieldMap,
+  writeNegotiateProtocolVersion,
+  writeParameterStatus,
+  writeReadyForQuery,
+} from '../protocol/backend-writers.js';
+import {
+  readBind,
+  readClose,
+  readDescribe,
+  readEmpty,
+  readExecute,
+  readParse,
+  readPasswordMessage,
+  readQuery,
+  readStartupPacket,
+} from '../protocol/frontend-messages.js';
+import { writeExecute, writeTerminate } from '../protocol/frontend-writers.js';
+import {
+  BackendCode,
+  ErrorField,
+  FrontendCode,
+  SqlState,
+  TransactionStatus,
+} from '../protocol/message-codes.js';
+import { type Frame, MessageFramer } from '../protocol/message-framer.js';
+import { MessageWriter } from '../protocol/message-writer.js';
+import { isPgProtocolError, PgProtocolError } from '../protocol/protocol-error.js';
+import { CatalogClient, columnKey, type ResolvedColumn } from '../upstream/catalog-client.js';
+import { connectUpstream, type UpstreamConnection } from '../upstream/connect-upstream.js';
+import { UpstreamError } from '../upstream/upstream-error.js';
+import { denyFields, protocolViolation } from './deny-response.js';
+import { FlowGate } from './flow-gate.js';
+import {
+  createRowPlan,
+  type MaskContext,
+  maskDataRow,
+  type RowPlan,
+  withResultFormats,
+} from './mask-plan.js';
+import { OutputBatch } from './output-batch.js';
+import type { AuthenticatedClient, ClientStartup, PgProxyOptions } from './pg-proxy-options.js';
+
+/** What a session needs from the proxy that owns it. */
+export interface SessionHost {
+  readonly options: PgProxyOptions;
+  readonly maxMessageSize: number;
+  readonly logger: EngineLogger | undefined;
+  maskContext(decision: Decision): MaskContext | undefined;
+  /** Register the key the client gets in BackendKeyData; returns it. */
+  registerCancelKey(session: ProxySession): { processId: number; secretKey: number };
+  cancel(processId: number, secretKey: number): void;
+  closed(session: ProxySession): void;
+}
+
+/**
+ * A portal name no client can have created (clients cannot send a NUL-free name starting with
+ * this prefix by accident): Execute of it makes the server fail the current batch exactly as
+ * if the denied message had failed there.
+ */
+const POISON_PORTAL = 'portcullis\u0001denied';
+
+interface StatementState {
+  mask: MaskContext | undefined;
+  /** RowDescription from Describe of the statement (formats all text). */
+  fields?: FieldDescription[];
+}
+
+interface PortalState {
+  statement: StatementState;
+  resultFormats: number[];
+  /** From Describe of the portal, or derived from the statement's at Execute. */
+  plan?: RowPlan;
+  fields?: FieldDescription[];
+}
+
+type Pending =
+  | { kind: 'query'; mask: MaskContext | undefined; plan?: RowPlan }
+  | { kind: 'parse' }
+  | { kind: 'bind' }
+  | { kind: 'describe'; target: 'S' | 'P'; name: string; statement?: StatementState; portal?: PortalState }
+  | { kind: 'execute'; portal?: PortalState; replaceError?: NoticeFields }
+  | { kind: 'close' }
+  | { kind: 'sync' }
+  | { kind: 'synthetic'; write: (w: MessageWriter) => void };
+
+type Phase = 'startup' | 'password' | 'connecting' | 'ready' | 'closed';
+
+export class ProxySession {
+  readonly id = randomUUID();
+  readonly startedAt = new Date().toISOString();
+  readonly source: string;
+  private phase: Phase = 'startup';
+  private readonly clientFramer: MessageFramer;
+  private readonly clientGate: FlowGate;
+  private upstreamGate: FlowGate | undefined;
+  private upstream: UpstreamConnection | undefined;
+  private catalog: CatalogClient | undefined;
+  private startup: ClientStartup | undefined;
+  private upstreamStartup: Record<string, string> = {};
+  private subject: AuthenticatedClient['subject'] | undefined;
+  private status: number = TransactionStatus.Idle;
+  private readonly toClient = new OutputBatch();
+  private readonly toUpstream = new OutputBatch();
+  private readonly pending: Pending[] = [];
+  private readonly statements = new Map<string, StatementState>();
+  private readonly portals = new Map<string, PortalState>();
+  private readonly columnCache = new Map<string, ResolvedColumn>();
+  /** After an extended-protocol error: discard client messages until Sync, as the server does. */
+  private discarding = false;
+  /** Something of the current extended batch (since the last Sync) has been forwarded. */
+  private batchForwarded = false;
+  private clientBusy = false;
+  private upstreamBusy = false;
+  private authTimer: NodeJS.Timeout | undefined;
+  upstreamKey: { processId: number; secretKey: number } | undefined;
+
+  constructor(
+    private readonly host: SessionHost,
+    private readonly client: Socket,
+  ) {
+    this.source = client.remoteAddress ?? '';
+    this.clientFramer = new MessageFramer({ maxMessageSize: host.maxMessageSize, startup: true });
+    this.clientGate = new FlowGate(client);
+    client.setNoDelay(true);
+    client.on('data', (chunk: Buffer) => {
+      try {
+        this.clientFramer.push(chunk);
+      } catch (err) {
+        this.fail(err);
+        return;
+      }
+      void this.pumpClient();
+    });
+    client.on('error', (err) => {
+      this.host.logger?.debug?.({ sessionId: this.id, err }, 'client socket error');
+      this.close();
+    });
+    client.on('close', () => this.close());
+    this.authTimer = setTimeout(() => {
+      if (this.phase !== 'ready')
+        this.fatal(protocolViolation('authentication timed out', SqlState.InvalidAuthorization));
+    }, host.options.authenticationTimeoutMs ?? 60_000);
+    this.authTimer.unref?.();
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Client → proxy
+  // -------------------------------------------------------------------------------------
+
+  /** Handle client frames one at a time; a frame that needs a decision holds the rest. */
+  private async pumpClient(): Promise<void> {
+    if (this.clientBusy) return;
+    this.clientBusy = true;
+    try {
+      for (;;) {
+        if (this.phase === 'closed') return;
+        const frame = this.clientFramer.next();
+        if (!frame) break;
+        const work = this.onClientFrame(frame);
+        if (work) {
+          this.flushUpstream();
+          this.flushClient();
+          this.clientGate.hold('deciding');
+          try {
+            await work;
+          } finally {
+            this.clientGate.release('deciding');
+          }
+        }
+      }
+      this.flushUpstream();
+      this.flushClient();
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      this.clientBusy = false;
+    }
+  }
+
+  /** Returns a promise only when the frame needs asynchronous work. */
+  private onClientFrame(frame: Frame): Promise<void> | undefined {
+    switch (this.phase) {
+      case 'startup':
+        this.onStartupPacket(frame);
+        return undefined;
+      case 'password':
+        return this.onPassword(frame);
+      case 'ready':
+        return this.onClientMessage(frame);
+      default:
+        throw new PgProtocolError('unexpected message while connecting');
+    }
+  }
+
+  private onStartupPacket(frame: Frame): void {
+    const packet = readStartupPacket(frame.body);
+    if (packet.kind === 'ssl' || packet.kind === 'gssenc') {
+      // TLS toward clients is not offered yet; 'N' lets libpq fall back or give up per sslmode.
+      this.client.write(Buffer.from('N'));
+      return;
+    }
+    if (packet.kind === 'cancel') {
+      this.host.cancel(packet.processId, packet.secretKey);
+      this.close();
+      return;
+    }
+    const { parameters } = packet;
+    if (parameters.replication !== undefined && parameters.replication !== 'false') {
+      throw new PgProtocolError('replication connections are not supported', SqlState.FeatureNotSupported);
+    }
+    const user = parameters.user;
+    if (!user)
+      throw new PgProtocolError(
+        'no PostgreSQL user name specified in startup packet',
+        SqlState.InvalidAuthorization,
+      );
+    this.startup = { user, database: parameters.database, parameters, source: this.source };
+    // Protocol 3.x with x > 0: answer that we speak 3.0 and ignore its protocol options.
+    if (packet.minor > 0) {
+      const unrecognized = Object.keys(parameters).filter((k) => k.startsWith('_pq_.'));
+      writeNegotiateProtocolVersion(this.toClient.writer, 0, unrecognized);
+    }
+    // `options` could carry -c settings past the policy; `user` and `database` are the operator's.
+    const forwarded: Record<string, string> = {};
+    for (const [k, v] of Object.entries(parameters)) {
+      if (k === 'user' || k === 'database' || k === 'options' || k === 'replication' || k.startsWith('_pq_.'))
+        continue;
+      forwarded[k] = v;
+    }
+    if (this.host.options.upstream.database === undefined) forwarded.database = parameters.database ?? user;
+    this.upstreamStartup = forwarded;
+    writeAuthenticationCleartextPassword(this.toClient.writer);
+    this.clientFramer.startup = false;
+    this.phase = 'password';
+  }
+
+  private async onPassword(frame: Frame): Promise<void> {
+    if (frame.type !== FrontendCode.Password) throw new PgProtocolError('expected a password message');
+    const { password } = readPasswordMessage(frame.body);
+    const startup = this.startup as ClientStartup;
+    this.phase = 'connecting';
+    const authenticate = this.host.options.authenticate;
+    let who: AuthenticatedClient | null = null;
+    if (authenticate) {
+      try {
+        who = await authenticate(startup, password);
+      } catch (err) {
+        this.host.logger?.warn?.({ sessionId: this.id, err }, 'authenticate hook failed');
+        who = null;
+      }
+    }
+    if (this.phase !== 'connecting') return;
+    if (!who || typeof who.subject?.id !== 'string' || who.subject.id === '') {
+      this.fatal({
+        severity: 'FATAL',
+        code: SqlState.InvalidPassword,
+        message: `password authentication failed for user "${startup.user}"`,
+      });
+      return;
+    }
+    this.subject = who.subject;
+    let upstream: UpstreamConnection;
+    try {
+      upstream = await connectUpstream(
+        this.host.options.upstream,
+        this.upstreamStartup,
+        this.host.maxMessageSize,
+      );
+    } catch (err) {
+      this.fatal(this.upstreamFailure(err));
+      return;
+    }
+    if (this.phase !== 'connecting') {
+      upstream.socket.destroy();
+      return;
+    }
+    this.attachUpstream(upstream);
+    const w = this.toClient.writer;
+    writeAuthenticationOk(w);
+    for (const [name, value] of upstream.parameters) writeParameterStatus(w, name, value);
+    const key = this.host.registerCancelKey(this);
+    writeBackendKeyData(w, key.processId, key.secretKey);
+    this.status = upstream.status;
+    writeReadyForQuery(w, upstream.status);
+    clearTimeout(this.authTimer);
+    this.phase = 'ready';
+    this.host.logger?.info?.(
+      { sessionId: this.id, subject: this.subject.id, source: this.source },
+      'pg session started',
+    );
+  }
+
+  /** Server errors about the operator's own credentials are not the client's business. */
+  private upstreamFailure(err: unknown): NoticeFields {
+    this.host.logger?.warn?.({ sessionId: this.id, err }, 'upstream connection failed');
+    const fields = err instanceof UpstreamError ? err.fields : undefined;
+    const code = fields?.get(ErrorField.Code);
+    if (fields && code !== undefined && !code.startsWith('28')) {
+      return { severity: 'FATAL', code, message: fields.get(ErrorField.Message) ?? 'upstream error' };
+    }
+    return {
+      severity: 'FATAL',
+      code: SqlState.ConnectionFailure,
+      message: 'could not connect to the upstream server',
+    };
+  }
+
+  private onClientMessage(frame: Frame): Promise<void> | undefined {
+    if (this.discarding) {
+      if (frame.type === FrontendCode.Sync) this.endDiscard();
+      else if (frame.type === FrontendCode.Terminate) this.terminate();
+      return undefined;
+    }
+    switch (frame.type) {
+      case FrontendCode.Query:
+        return this.onQuery(frame);
+      case FrontendCode.Parse:
+        return this.onParse(frame);
+      case FrontendCode.Bind:
+        this.onBind(frame);
+        return undefined;
+      case FrontendCode.Describe: {
+        const d = readDescribe(frame.body);
+        const entry: Pending = { kind: 'describe', target: d.target, name: d.name };
+        if (d.target === 'S') {
+          const s = this.statements.get(d.name);
+          if (s) entry.statement = s;
+        } else {
+          const p = this.portals.get(d.name);
+          if (p) entry.portal = p;
+        }
+        this.forward(frame, entry);
+        return undefined;
+      }
+      case FrontendCode.Execute: {
+        const e = readExecute(frame.body);
+        const portal = this.portals.get(e.portal);
+        if (!portal) {
+          // A portal the proxy never saw bound (a cursor DECLAREd in SQL, say): its masks are unknown.
+          this.denyExtended({
+            severity: 'ERROR',
+            code: SqlState.InsufficientPrivilege,
+            message: `portal "${e.portal}" was not bound through the proxy`,
+          });
+          return undefined;
+        }
+        this.forward(frame, { kind: 'execute', portal });
+        return undefined;
+      }
+      case FrontendCode.Close: {
+        const c = readClose(frame.body);
+        if (c.target === 'S') this.statements.delete(c.name);
+        else this.portals.delete(c.name);
+        this.forward(frame, { kind: 'close' });
+        return undefined;
+      }
+      case FrontendCode.Sync:
+        readEmpty(frame.body, 'Sync');
+        this.forward(frame, { kind: 'sync' });
+        this.batchForwarded = false;
+        // The unnamed portal does not outlive its transaction; forgetting it early is safe.
+        return undefined;
+      case FrontendCode.Flush:
+        readEmpty(frame.body, 'Flush');
+        this.forward(frame, undefined);
+        return undefined;
+      case FrontendCode.FunctionCall:
+        // Fast-path calls carry no SQL text for a policy to judge.
+        this.respond((w) => {
+          writeErrorResponse(w, {
+            severity: 'ERROR',
+            code: SqlState.InsufficientPrivilege,
+            message: 'permission denied by policy: fast-path function calls are not allowed',
+          });
+          writeReadyForQuery(w, this.status);
+        });
+        return undefined;
+      case FrontendCode.CopyData:
+      case FrontendCode.CopyDone:
+      case FrontendCode.CopyFail:
+        // COPY FROM STDIN data: the COPY statement itself was decided.
+        this.forward(frame, undefined);
+        return undefined;
+      case FrontendCode.Terminate:
+        this.terminate();
+        return undefined;
+      default:
+        throw new PgProtocolError(`invalid frontend message type ${frame.type}`);
+    }
+  }
+
+  private async decide(sql: string): Promise<DecisionResult> {
+    const options = this.host.options;
+    const result = await options.engine.decide({
+      subject: this.subject as AuthenticatedClient['subject'],
+      resource: { type: 'postgres', name: options.resource.name, labels: options.resource.labels ?? {} },
+      session: { id: this.id, started_at: this.startedAt, source: this.source },
+      sql,
+    });
+    let decision = result.decision;
+    // Masks cannot follow rows through COPY yet: fail closed rather than pass them in clear.
+    if (
+      decision.effect === 'allow' &&
+      decision.masks.length > 0 &&
+      result.input.action.sql?.statements.some(
+        (s) => s.type === 'copy' || s.inner.some((i) => i.type === 'copy'),
+      )
+    ) {
+      decision = {
+        effect: 'deny',
+        reasons: [
+          {
+            rule: 'portcullis.pg.mask_unenforceable',
+            message: 'masks cannot be applied to COPY results yet',
+          },
+        ],
+        masks: [],
+      };
+    }
+    if (options.audit) {
+      try {
+        await options.audit.write(auditRecordFromDecision({ ...result, decision }));
+      } catch (err) {
+        this.host.logger?.error?.({ sessionId: this.id, err }, 'audit write failed');
+        decision = {
+          effect: 'deny',
+          reasons: [{ rule: 'portcullis.audit_failed', message: 'the statement could not be audited' }],
+          masks: [],
+        };
+      }
+    }
+    return decision === result.decision ? result : { ...result, decision };
+  }
+
+  private async onQuery(frame: Frame): Promise<void> {
+    const { sql } = readQuery(frame.body);
+    const { decision } = await this.decide(sql);
+    if (this.phase !== 'ready') return;
+    if (decision.effect === 'allow') {
+      this.forward(frame, { kind: 'query', mask: this.host.maskContext(decision) });
+      return;
+    }
+    this.respond((w) => {
+      writeErrorResponse(w, denyFields(decision));
+      writeReadyForQuery(w, this.status);
+    });
+  }
+
+  private async onParse(frame: Frame): Promise<void> {
+    const parse = readParse(frame.body);
+    const { decision } = await this.decide(parse.sql);
+    if (this.phase !== 'ready') return;
+    if (decision.effect === 'allow') {
+      this.statements.set(parse.statement, { mask: this.host.maskContext(decision) });
+      this.forward(frame, { kind: 'parse' });
+      return;
+    }
+    // The server would have dropped an unnamed statement replaced by a failed Parse.
+    if (parse.statement === '') this.statements.delete('');
+    this.denyExtended(denyFields(decision));
+  }
+
+  private onBind(frame: Frame): void {
+    const bind = readBind(frame.body);
+    const statement = this.statements.get(bind.statement);
+    if (!statement) {
+      this.denyExtended({
+        severity: 'ERROR',
+        code: SqlState.InsufficientPrivilege,
+        message: `prepared statement "${bind.statement}" was not prepared through the proxy`,
+      });
+      return;
+    }
+    this.portals.set(bind.portal, { statement, resultFormats: bind.resultFormats });
+    this.forward(frame, { kind: 'bind' });
+  }
+
+  /**
+   * An extended-protocol message the policy refused. When nothing of this batch has reached
+   * the server, the error is made up here; otherwise the server is made to fail the batch at
+   * this point (so what it already ran is rolled back as it would be on a real error) and its
+   * error is replaced with ours. Either way the rest of the batch is discarded up to Sync.
+   */
+  private denyExtended(fields: NoticeFields): void {
+    if (this.batchForwarded) {
+      writeExecute(this.toUpstream.writer, POISON_PORTAL, 0);
+      this.pending.push({ kind: 'execute', replaceError: fields });
+    } else {
+      this.respond((w) => writeErrorResponse(w, fields));
+    }
+    this.discarding = true;
+  }
+
+  private endDiscard(): void {
+    this.discarding = false;
+    if (this.batchForwarded) {
+      const w = this.toUpstream.writer;
+      w.begin(FrontendCode.Sync).end();
+      this.pending.push({ kind: 'sync' });
+    } else {
+      this.respond((w) => writeReadyForQuery(w, this.status));
+    }
+    this.batchForwarded = false;
+  }
+
+  private forward(frame: Frame, entry: Pending | undefined): void {
+    this.toUpstream.forward(frame.raw);
+    if (entry) this.pending.push(entry);
+    if (entry && entry.kind !== 'query' && entry.kind !== 'sync') this.batchForwarded = true;
+  }
+
+  /** A made-up answer, sent once the server has answered everything forwarded before it. */
+  private respond(write: (w: MessageWriter) => void): void {
+    this.pending.push({ kind: 'synthetic', write });
+    this.releaseSynthetic();
+  }
+
+  private releaseSynthetic(): void {
+    for (let head = this.pending[0]; head?.kind === 'synthetic'; head = this.pending[0]) {
+      this.pending.shift();
+      head.write(this.toClient.writer);
+    }
+  }
+
+  private terminate(): void {
+    const upstream = this.upstream;
+    if (upstream && !upstream.socket.destroyed) {
+      const w = new MessageWriter(8);
+      writeTerminate(w);
+      upstream.socket.end(w.flush());
+    }
+    this.close();
+  }
+
+  // -------------------------------------------------------------------------------------
+  // PostgreSQL → proxy
+  // -------------------------------------------------------------------------------------
+
+  private attachUpstream(upstream: UpstreamConnection): void {
+    this.upstream = upstream;
+    this.upstreamKey = { processId: upstream.processId, secretKey: upstream.secretKey };
+    this.upstreamGate = new FlowGate(upstream.socket);
+    const socket = upstream.socket;
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        upstream.framer.push(chunk);
+      } catch (err) {
+        this.fail(err);
+        return;
+      }
+      void this.pumpUpstream();
+    });
+    socket.on('error', (err) => {
+      this.host.logger?.warn?.({ sessionId: this.id, err }, 'upstream socket error');
+      this.close();
+    });
+    socket.on('close', () => {
+      // Let what the server said last (a FATAL on shutdown) reach the client first.
+      this.flushClient();
+      this.client.end();
+      this.close();
+    });
+    for (const frame of upstream.pending) this.onUpstreamFrame(frame);
+  }
+
+  private async pumpUpstream(): Promise<void> {
+    if (this.upstreamBusy || !this.upstream) return;
+    this.upstreamBusy = true;
+    const framer = this.upstream.framer;
+    try {
+      for (;;) {
+        if (this.phase === 'closed') return;
+        const frame = framer.next();
+        if (!frame) break;
+        const work = this.onUpstreamFrame(frame);
+        if (work) {
+          this.flushClient();
+          this.upstreamGate?.hold('resolving');
+          try {
+            await work;
+          } finally {
+            this.upstreamGate?.release('resolving');
+          }
+        }
+      }
+      this.flushClient();
+      this.flushUpstream();
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      this.upstreamBusy = false;
+    }
+  }
+
+  private onUpstreamFrame(frame: Frame): Promise<void> | undefined {
+    const head = this.pending[0];
+    switch (frame.type) {
+      case BackendCode.DataRow: {
+        if (head?.kind === 'execute' && head.portal?.statement.mask && !head.portal.plan) {
+          const portal = head.portal;
+          const work = this.planPortal(portal);
+          if (work) return work.then(() => this.relayRow(frame, portal.plan));
+          if (!portal.plan) {
+            throw new PgProtocolError(
+              'cannot mask a result whose columns were never described (send Describe before Execute)',
+              SqlState.InternalError,
+            );
+          }
+        }
+        this.relayRow(frame, this.currentPlan(head));
+        return undefined;
+      }
+      case BackendCode.RowDescription:
+        return this.onRowDescription(frame, head);
+      case BackendCode.CommandComplete:
+      case BackendCode.EmptyQueryResponse:
+      case BackendCode.PortalSuspended:
+        this.toClient.forward(frame.raw);
+        if (head?.kind === 'query') delete head.plan;
+        else if (head?.kind === 'execute') this.pop();
+        return undefined;
+      case BackendCode.ParseComplete:
+      case BackendCode.BindComplete:
+      case BackendCode.CloseComplete:
+      case BackendCode.NoData:
+        this.toClient.forward(frame.raw);
+        this.pop();
+        return undefined;
+      case BackendCode.ReadyForQuery: {
+        this.status = readReadyForQuery(frame.body).status;
+        this.toClient.forward(frame.raw);
+        // Everything up to the Sync or Query this answers is done (skipped after an error).
+        for (let h = this.pending[0]; h && h.kind !== 'synthetic'; h = this.pending[0]) {
+          this.pending.shift();
+          if (h.kind === 'sync' || h.kind === 'query') break;
+        }
+        this.releaseSynthetic();
+        return undefined;
+      }
+      case BackendCode.ErrorResponse:
+        this.onUpstreamError(frame, head);
+        return undefined;
+      case BackendCode.NoticeResponse:
+        this.relayNotice(frame, this.contextOf(head));
+        return undefined;
+      case BackendCode.CopyData: {
+        const mask = this.contextOf(head);
+        if (mask?.hasTextRules) {
+          this.toClient.writer
+            .begin(BackendCode.CopyData)
+            .bytes(Buffer.from(mask.masker.maskText(frame.body.toString('utf8')), 'utf8'))
+            .end();
+        } else this.toClient.forward(frame.raw);
+        return undefined;
+      }
+      default:
+        // ParameterStatus, NotificationResponse, ParameterDescription, Copy*Response, CopyDone …
+        this.toClient.forward(frame.raw);
+        return undefined;
+    }
+  }
+
+  private relayRow(frame: Frame, plan: RowPlan | undefined): void {
+    if (!plan || plan.passThrough) this.toClient.forward(frame.raw);
+    else maskDataRow(plan, readDataRow(frame.body), this.toClient.writer);
+  }
+
+  private pop(): void {
+    const head = this.pending[0];
+    if (head && head.kind !== 'synthetic' && head.kind !== 'sync' && head.kind !== 'query')
+      this.pending.shift();
+    this.releaseSynthetic();
+  }
+
+  private contextOf(head: Pending | undefined): MaskContext | undefined {
+    if (!head) return undefined;
+    if (head.kind === 'query') return head.mask;
+    if (head.kind === 'execute') return head.portal?.statement.mask;
+    if (head.kind === 'describe') return head.statement?.mask ?? head.portal?.statement.mask;
+    return undefined;
+  }
+
+  private currentPlan(head: Pending | undefined): RowPlan | undefined {
+    if (head?.kind === 'query') return head.plan;
+    if (head?.kind === 'execute' && head.portal) return head.portal.plan;
+    return undefined;
+  }
+
+  private onUpstreamError(frame: Frame, head: Pending | undefined): void {
+    if (head?.kind === 'execute' && head.replaceError) {
+      writeErrorResponse(this.toClient.writer, head.replaceError);
+    } else {
+      this.relayNotice(frame, this.contextOf(head));
+    }
+    if (head?.kind === 'query' || head === undefined) return;
+    // Extended protocol: the server skips everything up to Sync; so do the expectations.
+    while (this.pending.length > 0) {
+      const h = this.pending[0] as Pending;
+      if (h.kind === 'sync' || h.kind === 'synthetic' || h.kind === 'query') break;
+      this.pending.shift();
+    }
+  }
+
+  /** Errors and notices can quote data (`Key (email)=(…) already exists`): scan them too. */
+  private relayNotice(frame: Frame, mask: MaskContext | undefined): void {
+    if (!mask?.hasTextRules && !mask?.hasColumnRules) {
+      this.toClient.forward(frame.raw);
+      return;
+    }
+    const fields = readNoticeFields(frame.body);
+    for (const [k, v] of fields) {
+      if (k === ErrorField.Code || k === ErrorField.Severity || k === ErrorField.SeverityNonLocalized)
+        continue;
+      fields.set(k, mask.masker.maskText(v));
+    }
+    writeFieldMap(this.toClient.writer, frame.type, fields);
+  }
+
+  private onRowDescription(frame: Frame, head: Pending | undefined): Promise<void> | undefined {
+    this.toClient.forward(frame.raw);
+    const fields = readRowDescription(frame.body);
+    if (head?.kind === 'describe') {
+      this.pop();
+      if (head.statement) head.statement.fields = fields;
+      if (head.portal) {
+        head.portal.fields = fields;
+        delete head.portal.plan;
+        return this.planPortal(head.portal);
+      }
+      return undefined;
+    }
+    if (head?.kind === 'query') {
+      const mask = head.mask;
+      if (!mask) return undefined;
+      return this.planFor(mask, fields, (plan) => {
+        head.plan = plan;
+      });
+    }
+    return undefined;
+  }
+
+  /**
+   * Build the row plan for a result, resolving its columns through the catalog first when a
+   * column rule needs table names. Returns a promise only when a lookup is needed. An
+   * Execute's portal gets its plan lazily: see `planPortal`.
+   */
+  private planFor(
+    mask: MaskContext,
+    fields: readonly FieldDescription[],
+    done: (plan: RowPlan) => void,
+  ): Promise<void> | undefined {
+    if (!mask.hasColumnRules) {
+      done(
+        createRowPlan(
+          mask,
+          fields,
+          fields.map((f) => ({ column: f.name })),
+        ),
+      );
+      return undefined;
+    }
+    const missing = fields.filter(
+      (f) => f.tableOid !== 0 && !this.columnCache.has(columnKey(f.tableOid, f.attributeNumber)),
+    );
+    if (missing.length === 0) {
+      done(createRowPlan(mask, fields, this.describe(fields)));
+      return undefined;
+    }
+    return this.resolveColumns(missing).then(() => {
+      done(createRowPlan(mask, fields, this.describe(fields)));
+    });
+  }
+
+  private async resolveColumns(fields: readonly FieldDescription[]): Promise<void> {
+    this.catalog ??= new CatalogClient(
+      this.host.options.upstream,
+      this.upstreamStartup,
+      this.host.maxMessageSize,
+    );
+    const resolved = await this.catalog.resolve(
+      fields.map((f) => ({ tableOid: f.tableOid, attributeNumber: f.attributeNumber })),
+    );
+    for (const [k, v] of resolved) this.columnCache.set(k, v);
+  }
+
+  private describe(fields: readonly FieldDescription[]): ColumnDescriptor[] {
+    return fields.map((f) => {
+      if (f.tableOid === 0) return { table: null, column: f.name };
+      const c = this.columnCache.get(columnKey(f.tableOid, f.attributeNumber));
+      // A column the catalog does not know (dropped meanwhile): match rules by its name in any table.
+      if (!c) return { table: null, column: f.name };
+      return { table: `${quoteIdent(c.schema)}.${quoteIdent(c.table)}`, column: c.column };
+    });
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Writing, failing, closing
+  // -------------------------------------------------------------------------------------
+
+  private flushClient(): void {
+    const out = this.toClient.take();
+    if (!out || this.client.destroyed) return;
+    if (!this.client.write(out) && this.upstreamGate) {
+      // A slow client: stop reading from the server until the client catches up.
+      const gate = this.upstreamGate;
+      gate.hold('client-drain');
+      this.client.once('drain', () => gate.release('client-drain'));
+    }
+  }
+
+  private flushUpstream(): void {
+    const out = this.toUpstream.take();
+    const socket = this.upstream?.socket;
+    if (!out || !socket || socket.destroyed) return;
+    if (!socket.write(out)) {
+      this.clientGate.hold('upstream-drain');
+      socket.once('drain', () => this.clientGate.release('upstream-drain'));
+    }
+  }
+
+  /** Any error escaping a handler: a protocol error is answered, anything else logged. */
+  private fail(err: unknown): void {
+    if (this.phase === 'closed') return;
+    if (isPgProtocolError(err)) {
+      this.host.logger?.info?.({ sessionId: this.id, err }, 'protocol violation from client');
+      this.fatal(protocolViolation(err.message, err.sqlstate));
+      return;
+    }
+    this.host.logger?.error?.({ sessionId: this.id, err }, 'pg session failed');
+    this.fatal({ severity: 'FATAL', code: SqlState.InternalError, message: 'internal error in the proxy' });
+  }
+
+  /** Send a FATAL error and close the connection. */
+  private fatal(fields: NoticeFields): void {
+    if (this.phase === 'closed') return;
+    this.flushClient();
+    if (!this.client.destroyed) {
+      const w = new MessageWriter(256);
+      writeErrorResponse(w, fields);
+      this.client.end(w.flush());
+    }
+    this.close();
+  }
+
+  close(): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    clearTimeout(this.authTimer);
+    // Give a FATAL already handed to `end` its chance to go out; destroy anything left.
+    if (!this.client.writableEnded) this.client.destroy();
+    else this.client.setTimeout(1000, () => this.client.destroy());
+    this.upstream?.socket.destroy();
+    this.catalog?.close();
+    this.host.closed(this);
+  }
+
+  /** A portal's plan: from Describe of the portal, else of its statement with Bind's formats. */
+  private planPortal(portal: PortalState): Promise<void> | undefined {
+    const mask = portal.statement.mask;
+    if (!mask || portal.plan) return undefined;
+    const fields = portal.fields ?? portal.statement.fields;
+    if (!fields) return undefined;
+    return this.planFor(mask, fields, (plan) => {
+      portal.plan = portal.fields ? plan : withResultFormats(plan, portal.resultFormats);
+    });
+  }
+}
+
+function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,218 @@
+/**
+ * Open an authenticated connection to PostgreSQL with the operator's credentials: optional
+ * TLS, StartupMessage, then whatever authentication the server asks for (SCRAM-SHA-256, MD5,
+ * cleartext), then ParameterStatus and BackendKeyData up to the first ReadyForQuery.
+ * https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-START-UP
+ */
+
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import {
+  readAuthentication,
+  readBackendKeyData,
+  readNoticeFields,
+  readParameterStatus,
+  readReadyForQuery,
+} from '../protocol/backend-messages.js';
+import {
+  writeCancelRequest,
+  writePasswordMessage,
+  writeSaslInitialResponse,
+  writeSaslResponse,
+  writeStartupMessage,
+} from '../protocol/frontend-writers.js';
+import { AuthCode, BackendCode, ErrorField, StartupCode } from '../protocol/message-codes.js';
+import { type Frame, MessageFramer } from '../protocol/message-framer.js';
+import { MessageWriter } from '../protocol/message-writer.js';
+import { FrameSource } from './frame-source.js';
+import { md5PasswordResponse } from './md5-password.js';
+import { createScramClient, SCRAM_SHA_256 } from './scram-client.js';
+import { UpstreamError } from './upstream-error.js';
+import type { UpstreamOptions } from './upstream-options.js';
+
+export interface UpstreamConnection {
+  socket: Socket;
+  /** Holds any partial message that arrived after the first ReadyForQuery. */
+  framer: MessageFramer;
+  /** Whole messages that arrived after the first ReadyForQuery, to handle first. */
+  pending: Frame[];
+  parameters: [name: string, value: string][];
+  processId: number;
+  secretKey: number;
+  /** Transaction status of the first ReadyForQuery. */
+  status: number;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+function openSocket(options: UpstreamOptions): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ host: options.host, port: options.port });
+    socket.setNoDelay(true);
+    const onError = (err: Error) =>
+      reject(
+        new UpstreamError(`cannot connect to ${options.host}:${options.port}: ${err.message}`, {
+          cause: err,
+        }),
+      );
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      socket.off('error', onError);
+      resolve(socket);
+    });
+  });
+}
+
+/** SSLRequest; then TLS over the same socket if the server agrees. */
+async function startTls(socket: Socket, options: UpstreamOptions): Promise<Socket> {
+  const w = new MessageWriter(8);
+  w.beginUntyped().int32(StartupCode.SSLRequest).end();
+  socket.write(w.flush());
+  const answer = await new Promise<number>((resolve, reject) => {
+    socket.once('data', (chunk: Buffer) => {
+      // A server that answers with more than one byte is not following the protocol (and
+      // could be injecting plaintext ahead of the handshake: CVE-2021-23222).
+      if (chunk.length !== 1) reject(new UpstreamError('unexpected bytes after SSLRequest'));
+      else resolve(chunk[0] as number);
+    });
+    socket.once('error', reject);
+  });
+  if (answer !== 0x53)
+    throw new UpstreamError('the server refused TLS (ssl is required by the proxy configuration)');
+  const tlsOptions = typeof options.ssl === 'object' ? options.ssl : {};
+  return new Promise((resolve, reject) => {
+    const secure = tlsConnect({ servername: options.host, ...tlsOptions, socket }, () =>
+      resolve(secure as unknown as Socket),
+    );
+    secure.once('error', (err) =>
+      reject(new UpstreamError(`TLS to ${options.host} failed: ${err.message}`, { cause: err })),
+    );
+  });
+}
+
+export async function connectUpstream(
+  options: UpstreamOptions,
+  startupParameters: Readonly<Record<string, string>>,
+  maxMessageSize: number,
+): Promise<UpstreamConnection> {
+  const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  let socket: Socket | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      socket?.destroy();
+      reject(
+        new UpstreamError(`connecting to ${options.host}:${options.port} took longer than ${timeoutMs} ms`),
+      );
+    }, timeoutMs);
+  });
+  const attempt = (async () => {
+    socket = await openSocket(options);
+    if (options.ssl) socket = await startTls(socket, options);
+    return handshake(socket, options, startupParameters, maxMessageSize);
+  })();
+  try {
+    return await Promise.race([attempt, timeout]);
+  } catch (err) {
+    socket?.destroy();
+    attempt.catch(() => {});
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function handshake(
+  socket: Socket,
+  options: UpstreamOptions,
+  startupParameters: Readonly<Record<string, string>>,
+  maxMessageSize: number,
+): Promise<UpstreamConnection> {
+  const framer = new MessageFramer({ maxMessageSize });
+  const source = new FrameSource(socket, framer);
+  const w = new MessageWriter(256);
+  writeStartupMessage(w, {
+    ...startupParameters,
+    user: options.user,
+    ...(options.database ? { database: options.database } : {}),
+  });
+  socket.write(w.flush());
+
+  const parameters: [string, string][] = [];
+  let processId = 0;
+  let secretKey = 0;
+  let scram: ReturnType<typeof createScramClient> | undefined;
+  try {
+    for (;;) {
+      const frame = await source.next().catch((err: Error) => {
+        throw err instanceof UpstreamError
+          ? err
+          : new UpstreamError(`upstream: ${err.message}`, { cause: err });
+      });
+      switch (frame.type) {
+        case BackendCode.Authentication: {
+          const auth = readAuthentication(frame.body);
+          if (auth.code === AuthCode.Ok) break;
+          if (auth.code === AuthCode.CleartextPassword) {
+            writePasswordMessage(w, options.password);
+          } else if (auth.code === AuthCode.MD5Password && 'salt' in auth) {
+            writePasswordMessage(w, md5PasswordResponse(options.user, options.password, auth.salt));
+          } else if (auth.code === AuthCode.SASL && 'mechanisms' in auth) {
+            if (!auth.mechanisms.includes(SCRAM_SHA_256)) {
+              throw new UpstreamError(`no supported SASL mechanism among ${auth.mechanisms.join(', ')}`);
+            }
+            scram = createScramClient(options.password);
+            writeSaslInitialResponse(w, SCRAM_SHA_256, Buffer.from(scram.clientFirst));
+          } else if (auth.code === AuthCode.SASLContinue && 'data' in auth && scram) {
+            writeSaslResponse(w, Buffer.from(await scram.respond(auth.data.toString('utf8'))));
+          } else if (auth.code === AuthCode.SASLFinal && 'data' in auth && scram) {
+            scram.verify(auth.data.toString('utf8'));
+            break;
+          } else {
+            throw new UpstreamError(`unsupported authentication request ${auth.code}`);
+          }
+          socket.write(w.flush());
+          break;
+        }
+        case BackendCode.ParameterStatus: {
+          const p = readParameterStatus(frame.body);
+          parameters.push([p.name, p.value]);
+          break;
+        }
+        case BackendCode.BackendKeyData:
+          ({ processId, secretKey } = readBackendKeyData(frame.body));
+          break;
+        case BackendCode.NoticeResponse:
+        case BackendCode.NegotiateProtocolVersion:
+          break;
+        case BackendCode.ErrorResponse: {
+          const fields = readNoticeFields(frame.body);
+          throw new UpstreamError(`upstream: ${fields.get(ErrorField.Message) ?? 'error'}`, { fields });
+        }
+        case BackendCode.ReadyForQuery: {
+          const { status } = readReadyForQuery(frame.body);
+          source.detach();
+          // Anything after ReadyForQuery is unsolicited (a NOTICE, say); the caller relays it.
+          return { socket, framer, pending: source.drain(), parameters, processId, secretKey, status };
+        }
+        default:
+          throw new UpstreamError(`unexpected message ${String.fromCharCode(frame.type)} during startup`);
+      }
+    }
+  } catch (err) {
+    source.detach();
+    throw err;
+  }
+}
+
+/** Send a CancelRequest for an upstream backend on a connection of its own. */
+export function cancelUpstream(options: UpstreamOptions, processId: number, secretKey: number): void {
+  const socket = netConnect({ host: options.host, port: options.port });
+  socket.on('error', () => socket.destroy());
+  socket.once('connect', () => {
+    const w = new MessageWriter(16);
+    writeCancelRequest(w, processId, secretKey);
+    socket.end(w.flush());
+  });
+  socket.setTimeout(5000, () => socket.destroy());
+}

@@ -1,0 +1,128 @@
+/**
+ * A cluster with an `app` database, and a proxy in front of it with the test policy: DROP is
+ * denied on prod, agents see users.email masked, anything touching `payroll` needs approval.
+ * The policy is a function given to core's staticEvaluator, so these tests need no Rego.
+ */
+
+import { createEngine, type Decision, type InputDocument, staticEvaluator } from '@portcullis/core';
+import pg from 'pg';
+import { createPgProxy, type PgProxy } from '../../src/index.js';
+import { type PostgresServer, startPostgres } from './postgres-server.js';
+
+export const USERS = {
+  alice: { password: 'alice-pw', subject: { id: 'alice@example.com', kind: 'human' as const } },
+  agent: { password: 'agent-pw', subject: { id: 'support-agent', kind: 'agent' as const } },
+};
+
+export function testPolicy(input: InputDocument): Decision {
+  const statements = input.action.sql?.statements ?? [];
+  if (input.action.sql && !input.action.sql.parsed) {
+    return {
+      effect: 'deny',
+      reasons: [{ rule: 'sql.unparsed', message: 'statement does not parse' }],
+      masks: [],
+    };
+  }
+  if (input.resource.labels.env === 'prod' && statements.some((s) => s.type === 'drop')) {
+    return {
+      effect: 'deny',
+      reasons: [{ rule: 'sql.no_drop', message: 'DROP is not allowed on production' }],
+      masks: [],
+    };
+  }
+  if (statements.some((s) => s.tables.includes('payroll'))) {
+    return {
+      effect: 'approve',
+      reasons: [{ rule: 'sql.payroll_review', message: 'payroll needs a reviewer' }],
+      masks: [],
+      approval: { reviewers: ['group:dba'], quorum: 1, scope: 'statement', ttl: '15m' },
+    };
+  }
+  if (input.subject.kind === 'agent') {
+    return {
+      effect: 'allow',
+      reasons: [{ rule: 'pii.mask_for_agents', message: 'agents see masked personal data' }],
+      masks: [{ column: 'users.email', strategy: 'partial', keep: 4 }],
+    };
+  }
+  return { effect: 'allow', reasons: [], masks: [] };
+}
+
+export interface ProxyFixture {
+  server: PostgresServer;
+  proxy: PgProxy;
+  port: number;
+  /** A direct connection to the cluster's `app` database, as the superuser. */
+  direct(): Promise<pg.Client>;
+  /** A pg client through the proxy. */
+  through(user: keyof typeof USERS | string, password?: string): Promise<pg.Client>;
+  stop(): Promise<void>;
+}
+
+export async function startProxyFixture(): Promise<ProxyFixture> {
+  const server = await startPostgres();
+  const admin = new pg.Client({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    database: 'postgres',
+  });
+  await admin.connect();
+  await admin.query('CREATE DATABASE app');
+  await admin.end();
+  const direct = async () => {
+    const c = new pg.Client({
+      host: server.host,
+      port: server.port,
+      user: server.user,
+      password: server.password,
+      database: 'app',
+    });
+    await c.connect();
+    return c;
+  };
+  const setup = await direct();
+  await setup.query(`
+    CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL, email text NOT NULL);
+    INSERT INTO users VALUES (1, 'Ada', 'ada@example.com'), (2, 'Grace', 'grace@example.org');
+    CREATE TABLE victim (id int);
+    CREATE TABLE log (note text);
+    CREATE TABLE payroll (salary int);
+  `);
+  await setup.end();
+
+  const engine = createEngine({ evaluator: staticEvaluator(testPolicy, 'test-policy') });
+  const proxy = createPgProxy({
+    engine,
+    upstream: { host: server.host, port: server.port, user: server.user, password: server.password },
+    resource: { name: 'prod-db', labels: { env: 'prod' } },
+    async authenticate(startup, password) {
+      const user = USERS[startup.user as keyof typeof USERS];
+      return user && user.password === password ? { subject: user.subject } : null;
+    },
+  });
+  const { port } = await proxy.listen(0, '127.0.0.1');
+  return {
+    server,
+    proxy,
+    port,
+    direct,
+    async through(user, password) {
+      const c = new pg.Client({
+        host: '127.0.0.1',
+        port,
+        user,
+        password: password ?? USERS[user as keyof typeof USERS]?.password ?? '',
+        database: 'app',
+      });
+      await c.connect();
+      return c;
+    },
+    async stop() {
+      await proxy.close();
+      await engine.close();
+      await server.stop();
+    },
+  };
+}
