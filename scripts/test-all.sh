@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 log() { printf '\n== %s\n' "$*"; }
 
 # Debian packages the suites need; started on loopback by the tests' own set-up.
-debian_packages=()
+debian_packages=(postgresql)
 missing=()
 for pkg in "${debian_packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
