@@ -33,6 +33,9 @@ npx biome check .
 log "typecheck"
 npm run typecheck
 
+log "policy library tests (portcullis test rego, on the compiled wasm)"
+node packages/gateway/bin/portcullis.js test rego
+
 log "tests (vitest)"
 report="$(mktemp -d)/vitest.json"
 status=0

@@ -7,7 +7,9 @@
 export * from './ast/index.js';
 export * from './builtins/index.js';
 export * from './compile/index.js';
+export * from './conformance/index.js';
 export * from './diagnostics/index.js';
+export * from './load/index.js';
 export * from './parser/index.js';
 export * from './plan/index.js';
 export {
@@ -19,3 +21,4 @@ export {
 } from './runtime/compile-runtime.js';
 export { scan, type Token, type TokenKind } from './scanner/index.js';
 export * from './test-runner/index.js';
+export * from './wasm/index.js';

@@ -89,4 +89,5 @@ export {
   opa_builtin_set_or,
   opa_builtin_minus,
   opa_builtin_sets_fold,
+  opa_builtin_object_keys,
 } from './builtins/core';

@@ -19,3 +19,4 @@ export {
   type RunRegoTestsOptions,
   runRegoTests,
 } from './run-rego-tests.js';
+export { createWasmExecutor } from './wasm-executor.js';

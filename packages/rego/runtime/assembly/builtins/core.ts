@@ -118,3 +118,11 @@ export function opa_builtin_sets_fold(s: usize, all: i32): usize {
   }
   return out == 0 ? makeSet() : out;
 }
+
+/** `object.keys(o)`: the set of an object's keys, of any type (a JSON round trip would stringify them). */
+export function opa_builtin_object_keys(o: usize): usize {
+  if (o == 0 || load<u32>(o) != TYPE_OBJECT) return 0;
+  const out = makeSet();
+  addAll(out, o);
+  return out;
+}

@@ -1,0 +1,11 @@
+export { canonical, sameResultSet } from './compare-results.js';
+export { inputTermJson } from './input-term.js';
+export { type CaseOutcome, type ConformanceCase, runCase } from './run-case.js';
+export {
+  type CaseResult,
+  type ConformanceOptions,
+  type ConformanceSummary,
+  defaultConformanceDir,
+  formatConformanceSummary,
+  runConformance,
+} from './run-conformance.js';

@@ -1,0 +1,190 @@
+/**
+ * Loads a policy from whatever form it comes in (Rego text, files, directories, a wasm module
+ * of ours or OPA's, an OPA bundle) and evaluates it through `@open-policy-agent/opa-wasm`,
+ * the client every module we emit must satisfy. Our JS builtins, plus any the embedder adds,
+ * are passed as the loader's custom builtins so every `opa_builtinN` call is served.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { loadPolicy as opaLoadPolicy } from '@open-policy-agent/opa-wasm';
+import { readBundle } from './bundle.js';
+import { compilePolicy, type RegoSource } from './compile-policy.js';
+import { PolicyEvalError, PolicyLoadError, thrownMessage } from './errors.js';
+import { type HostBuiltin, hostBuiltins } from './js-builtins.js';
+import { importedMemoryPages } from './memory-pages.js';
+
+/** Rego text, a path (file or directory), or module bytes (wasm or a bundle .tar.gz). */
+export type PolicySource = string | Uint8Array | ArrayBuffer | RegoSource | readonly (string | RegoSource)[];
+
+export interface LoadPolicyOptions {
+  /** Entrypoints to compile for Rego sources (`pkg/rule`); default: every rule. */
+  readonly entrypoints?: readonly string[];
+  /** Extra builtins by name, called with JSON arguments; they override ours. */
+  readonly builtins?: Readonly<Record<string, HostBuiltin>>;
+  /** Initial data document (a bundle's data is used when absent). */
+  readonly data?: unknown;
+  /** Make builtin errors fail the evaluation (OPA's strict-builtin-errors). */
+  readonly strictBuiltinErrors?: boolean;
+  /** Cache compiled Rego on disk here, besides memory. */
+  readonly cacheDir?: string;
+}
+
+/** One answer: `{ result }` for an entrypoint, the query's bindings for a query plan. */
+export type ResultSet = Record<string, unknown>[];
+
+export interface LoadedPolicy {
+  /** Entrypoint names to ids. */
+  readonly entrypoints: Readonly<Record<string, number>>;
+  setData(data: unknown): void;
+  /** Evaluates an entrypoint (default: id 0). Throws PolicyEvalError on failure. */
+  evaluate(input: unknown, entrypoint?: string | number): ResultSet;
+}
+
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+const DEFAULT_PAGES = 5;
+
+function isWasm(bytes: Uint8Array): boolean {
+  return WASM_MAGIC.every((b, i) => bytes[i] === b);
+}
+
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+function looksLikeRego(text: string): boolean {
+  return text.includes('\n') || /^\s*package\s/.test(text);
+}
+
+async function regoFilesIn(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.rego') && !e.name.endsWith('_test.rego'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+type Resolved = { kind: 'rego'; sources: RegoSource[] } | { kind: 'wasm'; wasm: Uint8Array; data?: unknown };
+
+async function resolveOne(source: string | RegoSource, index: number): Promise<Resolved> {
+  if (typeof source !== 'string') return { kind: 'rego', sources: [source] };
+  if (looksLikeRego(source)) return { kind: 'rego', sources: [{ file: `module${index}.rego`, source }] };
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(source);
+  } catch (cause) {
+    throw new PolicyLoadError(`cannot read policy source ${source}`, { cause });
+  }
+  if (info.isDirectory()) {
+    const files = await regoFilesIn(source);
+    if (files.length === 0) throw new PolicyLoadError(`no .rego files under ${source}`);
+    return {
+      kind: 'rego',
+      sources: await Promise.all(
+        files.map(async (f) => ({ file: relative(source, f) || f, source: await readFile(f, 'utf8') })),
+      ),
+    };
+  }
+  const bytes = new Uint8Array(await readFile(source));
+  if (isWasm(bytes)) return { kind: 'wasm', wasm: bytes };
+  if (isGzip(bytes)) {
+    const bundle = readBundle(bytes);
+    return { kind: 'wasm', wasm: bundle.wasm, data: bundle.data };
+  }
+  return { kind: 'rego', sources: [{ file: source, source: new TextDecoder().decode(bytes) }] };
+}
+
+async function resolve(source: PolicySource): Promise<Resolved> {
+  if (source instanceof ArrayBuffer) return resolve(new Uint8Array(source));
+  if (source instanceof Uint8Array) {
+    if (isWasm(source)) return { kind: 'wasm', wasm: source };
+    if (isGzip(source)) {
+      const bundle = readBundle(source);
+      return { kind: 'wasm', wasm: bundle.wasm, data: bundle.data };
+    }
+    throw new PolicyLoadError('bytes are neither a wasm module nor a gzip bundle');
+  }
+  if (typeof source === 'string' || !Array.isArray(source))
+    return resolveOne(source as string | RegoSource, 0);
+  const parts = await Promise.all(
+    (source as readonly (string | RegoSource)[]).map((s, i) => resolveOne(s, i)),
+  );
+  const sources: RegoSource[] = [];
+  for (const part of parts) {
+    if (part.kind !== 'rego') throw new PolicyLoadError('a list of sources may hold only Rego');
+    sources.push(...part.sources);
+  }
+  return { kind: 'rego', sources };
+}
+
+type OpaPolicy = Awaited<ReturnType<typeof opaLoadPolicy>>;
+
+class RegoPolicy implements LoadedPolicy {
+  readonly entrypoints: Readonly<Record<string, number>>;
+  constructor(private readonly inner: OpaPolicy) {
+    this.entrypoints = inner.entrypoints as Record<string, number>;
+  }
+
+  setData(data: unknown): void {
+    try {
+      this.inner.setData(data as object);
+    } catch (cause) {
+      throw new PolicyEvalError(`cannot set data: ${thrownMessage(cause)}`, { cause });
+    }
+  }
+
+  evaluate(input: unknown, entrypoint: string | number = 0): ResultSet {
+    if (typeof entrypoint === 'string' && !Object.hasOwn(this.entrypoints, entrypoint)) {
+      throw new PolicyEvalError(`unknown entrypoint ${entrypoint}`);
+    }
+    try {
+      return this.inner.evaluate(input, entrypoint) as ResultSet;
+    } catch (cause) {
+      throw new PolicyEvalError(thrownMessage(cause), { cause });
+    }
+  }
+}
+
+/** Instantiates module bytes under opa-wasm with our host builtins. */
+export async function instantiatePolicy(
+  wasm: Uint8Array,
+  options: Pick<LoadPolicyOptions, 'builtins' | 'strictBuiltinErrors'> = {},
+): Promise<LoadedPolicy> {
+  const builtins = await hostBuiltins({
+    strict: options.strictBuiltinErrors ?? false,
+    ...(options.builtins === undefined ? {} : { custom: options.builtins }),
+  });
+  const pages = Math.max(DEFAULT_PAGES, importedMemoryPages(wasm) ?? 0);
+  let inner: OpaPolicy;
+  try {
+    inner = await opaLoadPolicy(wasm, { initial: pages }, builtins);
+  } catch (cause) {
+    throw new PolicyLoadError(`cannot load the wasm module: ${thrownMessage(cause)}`, { cause });
+  }
+  return new RegoPolicy(inner);
+}
+
+/**
+ * Loads a policy. Rego is compiled in process (cached by content); compile errors throw a
+ * PolicyCompileError carrying every diagnostic.
+ */
+export async function loadPolicy(
+  source: PolicySource,
+  options: LoadPolicyOptions = {},
+): Promise<LoadedPolicy> {
+  const resolved = await resolve(source);
+  let wasm: Uint8Array;
+  let data: unknown;
+  if (resolved.kind === 'rego') {
+    wasm = await compilePolicy(resolved.sources, {
+      ...(options.entrypoints === undefined ? {} : { entrypoints: options.entrypoints }),
+      ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+    });
+  } else {
+    wasm = resolved.wasm;
+    data = resolved.data;
+  }
+  const policy = await instantiatePolicy(wasm, options);
+  const initial = options.data ?? data;
+  if (initial !== undefined) policy.setData(initial);
+  return policy;
+}
