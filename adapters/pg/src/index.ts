@@ -5,6 +5,7 @@
  * the decision says. The protocol codec is exported for embedders that build their own.
  */
 
+export { pgErrorClasses } from './errors.js';
 export * from './protocol/backend-messages.js';
 export * from './protocol/backend-writers.js';
 export * from './protocol/frontend-messages.js';

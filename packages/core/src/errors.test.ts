@@ -6,11 +6,11 @@ import { errorClasses, PortcullisError } from './errors.js';
 const docsPath = fileURLToPath(new URL('../../../docs/errors.md', import.meta.url));
 
 describe('error registry', () => {
-  it('documents exactly the registered codes in docs/errors.md', () => {
-    const documented = [...readFileSync(docsPath, 'utf8').matchAll(/^### (PC_[A-Z0-9_]+)\s*$/gm)].map(
-      (m) => m[1],
+  it('documents every registered code in docs/errors.md (other packages check their own)', () => {
+    const documented = new Set(
+      [...readFileSync(docsPath, 'utf8').matchAll(/^### (PC_[A-Z0-9_]+)\s*$/gm)].map((m) => m[1]),
     );
-    expect([...documented].sort()).toEqual(Object.keys(errorClasses).sort());
+    for (const code of Object.keys(errorClasses)) expect(documented, code).toContain(code);
   });
 
   it('gives every class the code it is registered under', () => {

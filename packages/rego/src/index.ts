@@ -9,6 +9,7 @@ export * from './builtins/index.js';
 export * from './compile/index.js';
 export * from './conformance/index.js';
 export * from './diagnostics/index.js';
+export { regoErrorClasses } from './errors.js';
 export * from './load/index.js';
 export * from './parser/index.js';
 export * from './plan/index.js';
