@@ -137,4 +137,34 @@ describe('compileModules diagnostics', () => {
     const r = compileModules([{ file: 'm.rego', source: 'package a\n\np if {\n' }]);
     expect(r.diagnostics[0]?.code).toBe('rego_parse_error');
   });
+
+  it('reports recursion through rules nested under a partial object', () => {
+    const ds = errors('package a\n\np[k] := 1 if k := "x"\n\np.y := v if v := data.a.p.x\n');
+    expect(ds.map((d) => d.code)).toEqual(['rego_recursion_error']);
+  });
+
+  it('accepts general ref heads and rules nested under partial objects', () => {
+    const r = compileModules([
+      {
+        file: 'm.rego',
+        source:
+          'package a\n\np[k].r contains v if some k, v in input\n\np.z := 1\n\nq[a][b] := 1 if some a, b in input\n',
+      },
+    ]);
+    expect(r.diagnostics).toEqual([]);
+  });
+
+  it('does not count an every declaration as an earlier use of the same name', () => {
+    const r = compileModules([
+      { file: 'm.rego', source: 'package a\n\np if {\n\tevery v in [1] { v > 0 }\n\tv := 2\n\tv > 1\n}\n' },
+    ]);
+    expect(r.diagnostics).toEqual([]);
+  });
+
+  it('does not treat a builtin named as a with value as an unsafe var', () => {
+    const r = compileModules([
+      { file: 'm.rego', source: 'package a\n\np if {\n\tcount([1]) == 1 with count as sum\n}\n' },
+    ]);
+    expect(r.diagnostics).toEqual([]);
+  });
 });

@@ -162,12 +162,129 @@ describe('planner + IR interpreter', () => {
     expect(stmts.match(/MakeNumberRefStmt/g)?.length).toBe(2);
   });
 
-  it('rejects with on functions with a compile error', () => {
-    const compiled = compileModules([
-      { file: 'p.rego', source: 'package a\n\np if {\n\tcount([1]) == 3 with count as 3\n}\n' },
+  it('replaces a builtin with a value, through the rules the expression reaches', () => {
+    const src = [
+      'package a',
+      'n := count(input.xs)',
+      'm := n + 1',
+      'p := [x, y, z] if {',
+      '  x := m with count as 10',
+      '  y := m',
+      '  z := m with count as input.k',
+      '}',
+    ].join('\n');
+    expect(entry(src, 'a/p', { xs: [1, 2], k: 40 })).toEqual([{ result: [11, 3, 41] }]);
+  });
+
+  it('replaces functions by functions or builtins; a replacement calls the original', () => {
+    const src = [
+      'package a',
+      'double(x) := x * 2',
+      'triple(x) := x * 3',
+      'loud(x) := count(x) + 100',
+      'f := double(5)',
+      'p := [a, b, c, d] if {',
+      '  a := f with double as triple',
+      '  b := f',
+      '  c := count("abc") with count as loud',
+      '  d := count([1]) with count as sum',
+      '}',
+    ].join('\n');
+    expect(entry(src, 'a/p')).toEqual([{ result: [15, 10, 103, 1] }]);
+  });
+
+  it('still evaluates the arguments of a call replaced by a value', () => {
+    const src = ['package a', 'p if { count(input.missing) == 7 with count as 7 }'].join('\n');
+    expect(entry(src, 'a/p', {})).toEqual([]);
+  });
+
+  it('replaces a rule with `with data…`, for the rules that read it too', () => {
+    const src = [
+      'package a',
+      'base := 1',
+      'twice := base * 2',
+      'q contains 1',
+      'p := [x, y, s] if {',
+      '  x := twice with data.a.base as 21',
+      '  y := twice',
+      '  s := {v | data.a.q[v]} with data.a.q as {7, 8}',
+      '}',
+    ].join('\n');
+    expect(entry(src, 'a/p')).toEqual([{ result: [42, 2, [7, 8]] }]);
+  });
+
+  it('builds objects from general ref heads, with nested rules merged in', () => {
+    const src = [
+      'package a',
+      'users[u].roles[r] := true if { some u, rs in input.grants; some r in rs }',
+      'tags[t] contains n if some n, t in input.tag_of',
+      'tags.fixed contains "always"',
+      'users.root.roles.admin := true',
+    ].join('\n');
+    const input = { grants: { ann: ['dev'], bob: ['dev', 'ops'] }, tag_of: { k1: 'fixed', k2: 'other' } };
+    expect(query(src, 'x := data.a.users; y := data.a.tags', { input })).toEqual([
+      {
+        x: {
+          ann: { roles: { dev: true } },
+          bob: { roles: { dev: true, ops: true } },
+          root: { roles: { admin: true } },
+        },
+        y: { fixed: ['always', 'k1'], other: ['k2'] },
+      },
     ]);
-    if (compiled.program === undefined) throw new Error('no program');
-    const planned = planPolicy(compiled.program, { entrypoints: ['a/p'] });
-    expect(planned.diagnostics.map((d) => d.code)).toEqual(['rego_compile_error']);
+    expect(query(src, 'data.a.users[u].roles.ops', { input })).toEqual([{ u: 'bob' }]);
+  });
+
+  it('raises conflicts between general ref head rules, including writes inside a value', () => {
+    const clash = ['package a', 'p[k].v := n if some k, n in {"a": 1, "b": 2}', 'p.a.v := 3'].join('\n');
+    expect(() => entry(clash, 'a/p')).toThrow(IrEvalError);
+    const inside = ['package a', 'p[k] := {"v": 1} if k := "a"', 'p.a.w := 2'].join('\n');
+    expect(() => entry(inside, 'a/p')).toThrow(/object keys must be unique/);
+    const same = ['package a', 'p[k].v := 1 if k := "a"', 'p.a.v := 1'].join('\n');
+    expect(entry(same, 'a/p')).toEqual([{ result: { a: { v: 1 } } }]);
+  });
+
+  it('makes every over a scalar undefined', () => {
+    const src = ['package a', 'default p := "no"', 'p := "yes" if every x in input.n { x > 0 }'].join('\n');
+    expect(entry(src, 'a/p', { n: 3 })).toEqual([{ result: 'no' }]);
+    expect(entry(src, 'a/p', { n: [] })).toEqual([{ result: 'yes' }]);
+  });
+
+  it('looks integer keys up in base data as array indexes or string keys', () => {
+    const src = ['package a', 'p := [data.cfg[1], data.list[1]]'].join('\n');
+    const policy = plan(src, { entrypoints: ['a/p'] });
+    const data = fromJson({ cfg: { '1': 'one' }, list: ['x', 'y'] });
+    expect(new IrInterpreter(policy).run('a/p', { data }).map(toJson)).toEqual([{ result: ['one', 'y'] }]);
+  });
+
+  it('dispatches a data ref with a known key to the named subtree only', () => {
+    const mods = [
+      'package app\nallow := data[pkg].ok if pkg := "other"',
+      'package other\nok := "yes"',
+      'package empty',
+    ];
+    const compiled = compileModules(mods.map((source, i) => ({ file: `m${i}.rego`, source })));
+    if (compiled.program === undefined) throw new Error(JSON.stringify(compiled.diagnostics));
+    const planned = planPolicy(compiled.program, {
+      queries: [{ name: 'q', query: 'x := data.app.allow; e := data.empty' }],
+    });
+    if (planned.policy === undefined) throw new Error(JSON.stringify(planned.diagnostics));
+    expect(new IrInterpreter(planned.policy).run('q').map(toJson)).toEqual([{ x: 'yes', e: {} }]);
+  });
+
+  it('keeps base data over a conflicting rule in a merged document', () => {
+    const src = ['package a', 'k := "rule"', 'j := "rule"'].join('\n');
+    const policy = plan(src, { query: 'x := data.a; y := data.a.k' });
+    const data = fromJson({ a: { k: 'base' } });
+    expect(new IrInterpreter(policy).run('q', { data }).map(toJson)).toEqual([
+      { x: { j: 'rule', k: 'base' }, y: 'rule' },
+    ]);
+  });
+
+  it('leaves a failing builtin call undefined unless builtin errors are strict', () => {
+    const policy = plan('package a\n\np if count(input.n) >= 0\n', { entrypoints: ['a/p'] });
+    const input = fromJson({ n: 5 });
+    expect(new IrInterpreter(policy, { strictBuiltinErrors: false }).run('a/p', { input })).toEqual([]);
+    expect(() => new IrInterpreter(policy).run('a/p', { input })).toThrow(IrEvalError);
   });
 });

@@ -11,7 +11,7 @@
 import type { Expr, Location, RefTerm, Term, VarTerm } from '../ast/index.js';
 import { DiagnosticCodes, type DiagnosticCollector } from '../diagnostics/index.js';
 import type { RuleTreeNode } from './compiled-program.js';
-import { findNode } from './compiled-program.js';
+import { BUILTIN_VALUE_PREFIX, findNode } from './compiled-program.js';
 import { report } from './context.js';
 import {
   bodyOf,
@@ -95,7 +95,9 @@ export class BodyRewriter {
         const earlier = new Set<string>();
         for (const prev of exprs.slice(0, i)) {
           if (prev.type === 'some-decl') continue;
-          forEachVarInExpr(prev, (v) => earlier.add(v.name), false);
+          // An `every`'s key and value vars are its own; only its domain uses outer vars.
+          if (prev.type === 'every') forEachVar(prev.domain, (v) => earlier.add(v.name), false);
+          else forEachVarInExpr(prev, (v) => earlier.add(v.name), false);
         }
         let clash = false;
         forEachVar(e.lhs, (v) => {
@@ -129,11 +131,8 @@ export class BodyRewriter {
   #rewriteExpr(e: Expr, scope: Scope, declared: Set<string>): Expr | undefined {
     const withs = e.with.map((w) => ({
       ...w,
-      target:
-        w.target.type === 'var'
-          ? this.#resolveFunctionVar(w.target)
-          : (this.#rewriteTerm(w.target, scope) as RefTerm),
-      value: this.#rewriteTerm(w.value, scope),
+      target: this.#rewriteWithTarget(w.target, scope),
+      value: this.#rewriteWithValue(w.value, scope, declared),
     }));
     const base = { negated: e.negated, with: withs, loc: e.loc };
     switch (e.type) {
@@ -190,6 +189,38 @@ export class BodyRewriter {
     const name = this.fresh(v.name);
     scope.set(v.name, name);
     return varTerm(name, v.loc);
+  }
+
+  /**
+   * `with` targets name documents (`input.x`, `data.p`) or functions: a package function
+   * resolves to its data ref, while a builtin (`count`, `time.now_ns`) keeps its written name
+   * rather than being mistaken for a local var.
+   */
+  #rewriteWithTarget(t: VarTerm | RefTerm, scope: Scope): VarTerm | RefTerm {
+    if (t.type === 'var') return this.#resolveFunctionVar(t);
+    if (t.head.type === 'var' && t.head.name !== 'input' && t.head.name !== 'data') {
+      const g = this.#opts.globals.get(t.head.name);
+      if (g === undefined || g.type !== 'ref') return t;
+    }
+    return this.#rewriteTerm(t, scope) as RefTerm;
+  }
+
+  /**
+   * A with value that names a builtin (`with count as object.union_n`) replaces the function
+   * by that builtin; it becomes the var `$fn:<name>`, which needs no binding.
+   */
+  #rewriteWithValue(t: Term, scope: Scope, declared: ReadonlySet<string>): Term {
+    const head = t.type === 'var' ? t : t.type === 'ref' && t.head.type === 'var' ? t.head : undefined;
+    const name = t.type === 'var' ? t.name : t.type === 'ref' ? operatorName(t) : undefined;
+    if (
+      head !== undefined &&
+      name !== undefined &&
+      this.#opts.builtinArity.has(name) &&
+      !declared.has(head.name) &&
+      !this.#isGlobal(head.name)
+    )
+      return varTerm(`${BUILTIN_VALUE_PREFIX}${name}`, t.loc);
+    return this.#rewriteTerm(t, scope);
   }
 
   #resolveFunctionVar(v: VarTerm): VarTerm | RefTerm {

@@ -29,16 +29,20 @@ function classify(ctx: CompileContext, mod: ModuleInfo, rule: Rule): RuleInfo | 
     if (firstDynamic !== elems.length) return unsupported(ctx, rule, 'function names must be static');
     return { rule, module: mod, kind: 'function', path };
   }
-  if (head.kind === 'multi-value') {
-    if (firstDynamic !== elems.length)
-      return unsupported(ctx, rule, 'multi-value rules with variables in the head ref are not supported yet');
-    return { rule, module: mod, kind: 'partial-set', path };
-  }
-  if (firstDynamic === elems.length) return { rule, module: mod, kind: 'complete', path };
   const key = elems[firstDynamic];
-  if (firstDynamic === elems.length - 1 && key !== undefined)
-    return { rule, module: mod, kind: 'partial-object', path, objectKey: key };
-  return unsupported(ctx, rule, 'rules with variables inside the head ref are not supported yet');
+  if (key === undefined)
+    return { rule, module: mod, kind: head.kind === 'multi-value' ? 'partial-set' : 'complete', path };
+  // A ref head with a variable (`p[q].r := v`, `p[q] contains v`) defines part of the object
+  // at its ground prefix: the group there is a partial object, built key path by key path.
+  return {
+    rule,
+    module: mod,
+    kind: 'partial-object',
+    path,
+    objectKey: key,
+    refPath: elems.slice(firstDynamic + 1),
+    multiValue: head.kind === 'multi-value',
+  };
 }
 
 function unsupported(ctx: CompileContext, rule: Rule, message: string): undefined {
@@ -65,6 +69,8 @@ function groupKinds(kind: RuleKind): string {
 
 export function buildRuleTree(ctx: CompileContext): void {
   const byPath = new Map<string, { group: RuleGroup; infos: RuleInfo[] }>();
+  // A package exists as a document even when it defines no rules (it reads as `{}`).
+  for (const mod of ctx.modules) nodeAt(ctx.tree, mod.packagePath);
   for (const mod of ctx.modules) {
     for (const rule of mod.module.rules) {
       const info = classify(ctx, mod, rule);
@@ -99,7 +105,9 @@ export function buildRuleTree(ctx: CompileContext): void {
   }
   for (const { group, infos } of byPath.values()) {
     const node = nodeAt(ctx.tree, group.path);
-    if (node.children.size > 0) {
+    // A partial object's keys are not known until evaluation, so rules below it merge into it
+    // (conflicts, if any, surface then).
+    if (node.children.size > 0 && group.kind !== 'partial-object') {
       const below: string[] = [];
       collectPaths(node, below);
       const first = infos[0];

@@ -3,8 +3,9 @@
  * the rule it names, or on every rule below the prefix it names when it stops (or varies)
  * above them. Reported as OPA does: `rule data.a.p is recursive: data.a.p -> data.a.q -> data.a.p`.
  */
+import type { Term } from '../ast/index.js';
 import { DiagnosticCodes } from '../diagnostics/index.js';
-import type { RuleGroup, RuleTreeNode } from './compiled-program.js';
+import { findNode, type RuleGroup, type RuleTreeNode } from './compiled-program.js';
 import { type CompileContext, report } from './context.js';
 import { isRootRef, pathText } from './terms.js';
 import { walkRule } from './walk.js';
@@ -14,24 +15,41 @@ function groupsBelow(node: RuleTreeNode, out: Set<RuleGroup>): void {
   for (const c of node.children.values()) groupsBelow(c, out);
 }
 
+/**
+ * The rules a data ref can reach. A variable key may be any child, so matching goes on in each
+ * (`data[x].allow` reaches the `allow` rules of every package, not every rule); a constant
+ * non-string key reaches no rule; a ref that stops above rules reaches all of them.
+ */
+function matchRules(node: RuleTreeNode, path: readonly Term[], i: number, out: Set<RuleGroup>): void {
+  if (node.group !== undefined) {
+    out.add(node.group);
+    return;
+  }
+  const p = path[i];
+  if (p === undefined) {
+    groupsBelow(node, out);
+    return;
+  }
+  if (p.type === 'string') {
+    const next = node.children.get(p.value);
+    if (next !== undefined) matchRules(next, path, i + 1, out);
+    return;
+  }
+  if (p.type === 'number' || p.type === 'boolean' || p.type === 'null') return;
+  for (const child of node.children.values()) matchRules(child, path, i + 1, out);
+}
+
 export function dependencies(ctx: CompileContext, group: RuleGroup): Set<RuleGroup> {
   const deps = new Set<RuleGroup>();
+  // A partial object's value takes in the rules below its path.
+  if (group.kind === 'partial-object') {
+    const node = findNode(ctx.tree, group.path);
+    for (const child of node?.children.values() ?? []) groupsBelow(child, deps);
+  }
   const rules = group.defaultRule === undefined ? group.rules : [...group.rules, group.defaultRule];
   for (const rule of rules) {
     walkRule(rule, (t) => {
-      if (!isRootRef(t, 'data')) return;
-      let node: RuleTreeNode = ctx.tree;
-      for (const p of t.path) {
-        if (node.group !== undefined) break;
-        if (p.type !== 'string') {
-          groupsBelow(node, deps);
-          return;
-        }
-        const next = node.children.get(p.value);
-        if (next === undefined) return;
-        node = next;
-      }
-      groupsBelow(node, deps);
+      if (isRootRef(t, 'data')) matchRules(ctx.tree, t.path, 0, deps);
     });
   }
   return deps;

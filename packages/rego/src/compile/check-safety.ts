@@ -7,7 +7,7 @@
 import type { Expr, Location, Term } from '../ast/index.js';
 import { DiagnosticCodes, type DiagnosticCollector } from '../diagnostics/index.js';
 import type { CompiledElse, CompiledRule } from './compiled-program.js';
-import { isGeneratedVar } from './compiled-program.js';
+import { BUILTIN_VALUE_PREFIX, isGeneratedVar } from './compiled-program.js';
 import { type CompileContext, report } from './context.js';
 import { bodyOf, forEachVar, forEachVarInExpr } from './terms.js';
 
@@ -123,7 +123,9 @@ function unifiable(a: Term, b: Term, bound: Vars): boolean {
 function exprInfo(e: Expr, bound: Vars, visible: Vars): { needs: Vars; outs: Vars; ok: boolean } {
   const needs = new Set<string>();
   const outs = new Set<string>();
-  for (const w of e.with) termInfo(w.value, bound, visible, needs, outs);
+  for (const w of e.with)
+    if (!(w.value.type === 'var' && w.value.name.startsWith(BUILTIN_VALUE_PREFIX)))
+      termInfo(w.value, bound, visible, needs, outs);
   let ok = true;
   if (e.negated) {
     forEachVarInExpr(
@@ -341,13 +343,14 @@ function argVars(rule: CompiledRule): Vars {
 function orderRule(env: SafetyEnv, rule: CompiledRule): CompiledRule {
   const args = argVars(rule);
   const headVisible = new Set(args);
-  for (const t of [rule.value, rule.key])
+  for (const t of [rule.value, rule.key, ...(rule.refPath ?? [])])
     if (t !== undefined) forEachVar(t, (v) => headVisible.add(v.name), false);
   const body = orderBody(env, rule.body, args, headVisible);
   const value = orderTermClosures(env, rule.value, body.bound, body.bound);
   const key = rule.key === undefined ? undefined : orderTermClosures(env, rule.key, body.bound, body.bound);
   checkHead(env, value, body.bound, rule.value.loc);
   if (key !== undefined) checkHead(env, key, body.bound, key.loc);
+  for (const t of rule.refPath ?? []) checkHead(env, t, body.bound, t.loc);
   const elseBranch = rule.else === undefined ? undefined : orderElse(env, rule.else, args);
   return {
     ...rule,

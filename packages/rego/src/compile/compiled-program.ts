@@ -13,6 +13,8 @@
  *   `some` declarations are gone and `some x in xs` is the unification `x = xs[$k]`.
  * - Bodies (and comprehension and `every` bodies) are ordered so that each expression's inputs
  *   are bound by the expressions before it (OPA's safety reordering).
+ * - `with` targets that name builtins keep their written form (`count`, `time.now_ns`);
+ *   package functions are `data.…` refs.
  * - Calls written with an output argument (`plus(1, 2, x)`) are unifications `x = plus(1, 2)`.
  */
 import type { Expr, Location, Term } from '../ast/index.js';
@@ -35,6 +37,13 @@ export interface CompiledRule {
   readonly args?: readonly Term[];
   /** Member of a partial set, or key of a partial object. */
   readonly key?: Term;
+  /**
+   * For partial-object rules from general ref heads, the head ref elements after `key`: the
+   * rule's value sits at `[key, ...refPath]` in the object (hoisted like `key`).
+   */
+  readonly refPath?: readonly Term[];
+  /** A partial-object rule whose leaf is a set (`p[q] contains v`); `value` is the member. */
+  readonly multiValue?: boolean;
   /** Complete value, partial-object value or function result (`true` when not written). */
   readonly value: Term;
   readonly body: readonly Expr[];
@@ -76,6 +85,12 @@ export interface CompiledQuery {
   /** Renamed query vars that belong in the result set (user vars, in first-seen order). */
   readonly resultVars: readonly string[];
 }
+
+/**
+ * A `with` value naming a builtin (`with count as object.union_n`) compiles to the var
+ * `$fn:<name>`: it replaces the function rather than standing for a value.
+ */
+export const BUILTIN_VALUE_PREFIX = '$fn:';
 
 export function isGeneratedVar(name: string): boolean {
   return name.startsWith('$');

@@ -22,6 +22,10 @@ export interface RuleInfo {
   readonly path: readonly string[];
   /** The variable last element of a ref head (`p[x] := v`), the partial object's key. */
   readonly objectKey?: Term;
+  /** Head ref elements after `objectKey` (`p[q].r.s := v` → `r`, `s`). */
+  readonly refPath?: readonly Term[];
+  /** A `contains` rule with a variable in its ref: the leaf is a set, the member its key. */
+  readonly multiValue?: boolean;
   compiled?: CompiledRule;
 }
 

@@ -14,5 +14,5 @@ export type {
   RuleKind,
   RuleTreeNode,
 } from './compiled-program.js';
-export { findNode, isGeneratedVar } from './compiled-program.js';
+export { BUILTIN_VALUE_PREFIX, findNode, isGeneratedVar } from './compiled-program.js';
 export { COMPILE_STAGES, type CompileStage } from './stages.js';

@@ -54,20 +54,23 @@ function rewriteRule(ctx: CompileContext, info: RuleInfo): CompiledRule {
   if (rawArgs !== undefined) for (const a of rawArgs) rw.declarePattern(a, argScope);
   const args = rawArgs?.map((a) => rw.rewriteTerm(a, new Map(argScope)));
   const { exprs, scope } = rw.rewriteBody(rule.body?.exprs ?? [], argScope);
-  const rawValue: Term | undefined = head.kind === 'multi-value' ? undefined : head.value;
+  // A `contains` rule with a variable in its ref keeps its member as the value: its key is the
+  // ref's first variable element, like a partial object's.
+  const member = head.kind === 'multi-value' ? head.key : undefined;
+  const rawValue: Term | undefined =
+    info.multiValue === true ? member : head.kind === 'multi-value' ? undefined : head.value;
   const value = hoist(rw, rw.rewriteTerm(rawValue ?? trueTerm(head.loc), scope), exprs);
-  const key =
-    head.kind === 'multi-value'
-      ? hoist(rw, rw.rewriteTerm(head.key, scope), exprs)
-      : info.objectKey === undefined
-        ? undefined
-        : hoist(rw, rw.rewriteTerm(info.objectKey, scope), exprs);
+  const rawKey = info.objectKey ?? member;
+  const key = rawKey === undefined ? undefined : hoist(rw, rw.rewriteTerm(rawKey, scope), exprs);
+  const refPath = info.refPath?.map((t) => hoist(rw, rw.rewriteTerm(t, scope), exprs));
   const elseBranch = rule.else === undefined ? undefined : rewriteElse(rw, rule.else, argScope);
   return {
     kind: info.kind,
     path: info.path,
     ...(args === undefined ? {} : { args }),
     ...(key === undefined ? {} : { key }),
+    ...(refPath === undefined || refPath.length === 0 ? {} : { refPath }),
+    ...(info.multiValue === true ? { multiValue: true } : {}),
     value,
     body: exprs,
     ...(elseBranch === undefined ? {} : { else: elseBranch }),

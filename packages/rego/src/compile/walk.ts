@@ -72,6 +72,7 @@ export function walkExprs(exprs: readonly Expr[], visit: (t: Term) => void): voi
 export function walkRule(rule: CompiledRule, visit: (t: Term) => void): void {
   for (const a of rule.args ?? []) walkTerm(a, visit);
   if (rule.key !== undefined) walkTerm(rule.key, visit);
+  for (const t of rule.refPath ?? []) walkTerm(t, visit);
   walkTerm(rule.value, visit);
   walkExprs(rule.body, visit);
   let e: CompiledElse | undefined = rule.else;

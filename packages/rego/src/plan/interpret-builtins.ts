@@ -122,6 +122,8 @@ const OWN_BUILTINS: ReadonlyMap<string, BuiltinImpl> = new Map<string, BuiltinIm
       return typeError('minus', 2, typeName(a ?? null), b ?? null);
     },
   ],
+  // The interpreter runs without an OPA runtime configuration, so it reports none.
+  ['opa.runtime', () => new RegoObject()],
   ['and', setOp('and', (a, b) => setOf(a.sorted().filter((x) => b.has(x))))],
   ['or', setOp('or', (a, b) => setOf([...a.sorted(), ...b.sorted()]))],
   ['abs', (a) => Math.abs(num('abs', 1, a))],

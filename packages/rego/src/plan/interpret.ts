@@ -32,15 +32,25 @@ export class IrInterpreter {
   readonly #builtins: ReadonlyMap<string, BuiltinImpl>;
   #steps = 0;
   readonly #maxSteps: number;
+  readonly #strictBuiltinErrors: boolean;
 
   constructor(
     policy: Policy,
-    options: { builtins?: ReadonlyMap<string, BuiltinImpl>; maxSteps?: number } = {},
+    options: {
+      builtins?: ReadonlyMap<string, BuiltinImpl>;
+      maxSteps?: number;
+      /**
+       * When false, a builtin's type or runtime error leaves its call undefined instead of
+       * ending evaluation, as OPA does without `strict-builtin-errors`.
+       */
+      strictBuiltinErrors?: boolean;
+    } = {},
   ) {
     this.#policy = policy;
     this.#funcs = new Map(policy.funcs.map((f) => [f.name, f]));
     this.#builtins = options.builtins ?? INTERPRETER_BUILTINS;
     this.#maxSteps = options.maxSteps ?? 10_000_000;
+    this.#strictBuiltinErrors = options.strictBuiltinErrors ?? true;
   }
 
   /** Runs a plan; returns its result set. Throws IrEvalError for runtime errors. */
@@ -119,7 +129,17 @@ export class IrInterpreter {
         else {
           const impl = this.#builtins.get(s.func);
           if (impl === undefined) throw new IrEvalError('eval_internal_error', `unknown builtin ${s.func}`);
-          result = impl(...(args as Value[]));
+          try {
+            result = impl(...(args as Value[]));
+          } catch (e) {
+            if (
+              this.#strictBuiltinErrors ||
+              !(e instanceof IrEvalError) ||
+              (e.code !== 'eval_type_error' && e.code !== 'eval_builtin_error')
+            )
+              throw e;
+            return 'fail';
+          }
         }
         if (result === undefined) return 'fail';
         L.set(s.result, result);

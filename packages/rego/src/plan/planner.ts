@@ -12,7 +12,7 @@ import type {
   RuleGroup,
   RuleTreeNode,
 } from '../compile/index.js';
-import { isGeneratedVar } from '../compile/index.js';
+import { BUILTIN_VALUE_PREFIX, findNode, isGeneratedVar } from '../compile/index.js';
 import { DiagnosticCodes, type DiagnosticCollector } from '../diagnostics/index.js';
 import type { Block, BuiltinFunc, Func, Local, Operand, Plan, Stmt } from './ir.js';
 import { DATA_LOCAL, INPUT_LOCAL } from './ir.js';
@@ -28,11 +28,42 @@ const local = (value: Local): Operand => ({ type: 'local', value });
 /** Marks a plan that could not be completed; the diagnostic has already been reported. */
 class PlanAbort extends Error {}
 
+/**
+ * What a `with` that replaces a function (or builtin) substitutes for it: another function, a
+ * builtin, or a value computed where the `with` is and carried in a slot.
+ */
+type Mock =
+  | { readonly kind: 'func'; readonly group: RuleGroup }
+  | { readonly kind: 'builtin'; readonly name: string }
+  | { readonly kind: 'value'; readonly slot: number };
+
+/**
+ * A planning generation, as OPA's planner has them (the `gN.` of function names): the set of
+ * replacements in force. Replacements are resolved while planning, so every rule reached under
+ * a `with` that replaces functions or rules is planned again in that generation. Value mocks
+ * cannot be known at planning time; a generation's functions take them as extra trailing
+ * parameters (`slots`), which callers in the same generation pass along.
+ */
+interface Gen {
+  readonly id: number;
+  /** Keyed by `data:<path>` for package functions, `builtin:<name>` for builtins. */
+  readonly funcs: ReadonlyMap<string, Mock>;
+  /** Data paths (joined by NUL) whose rules are replaced by the `data` local's value. */
+  readonly data: ReadonlySet<string>;
+  readonly slots: number;
+}
+
 interface FuncState {
   next: Local;
   vars: Map<string, Local>;
   cur: Stmt[];
+  gen: Gen;
+  /** Locals holding the generation's value-mock slots. */
+  slots: Local[];
 }
+
+const GEN0: Gen = { id: 0, funcs: new Map(), data: new Set(), slots: 0 };
+const dataKey = (path: readonly string[]): string => path.join('\0');
 
 export class Planner {
   readonly #program: CompiledProgram;
@@ -41,9 +72,11 @@ export class Planner {
   readonly #stringIndex = new Map<string, number>();
   readonly #builtins = new Map<string, number>();
   readonly #funcs: Func[] = [];
-  readonly #funcNames = new Map<RuleGroup, string>();
-  readonly #queue: RuleGroup[] = [];
-  #state: FuncState = { next: 2, vars: new Map(), cur: [] };
+  readonly #funcNames = new Map<string, string>();
+  readonly #groupIds = new Map<RuleGroup, number>();
+  readonly #queue: { group: RuleGroup; gen: Gen }[] = [];
+  readonly #gens = new Map<string, Gen>([[genKey(GEN0), GEN0]]);
+  #state: FuncState = { next: 2, vars: new Map(), cur: [], gen: GEN0, slots: [] };
 
   constructor(program: CompiledProgram, diagnostics: DiagnosticCollector) {
     this.#program = program;
@@ -61,8 +94,8 @@ export class Planner {
   /** Plans queued rule functions; planning one may queue more. */
   drainFuncs(): Func[] {
     while (this.#queue.length > 0) {
-      const group = this.#queue.shift();
-      if (group !== undefined) this.#planGroup(group);
+      const item = this.#queue.shift();
+      if (item !== undefined) this.#planGroup(item.group, item.gen);
     }
     return this.#funcs;
   }
@@ -114,7 +147,7 @@ export class Planner {
   }
 
   #planTop(name: string, fn: Cont): Plan | undefined {
-    this.#state = { next: 2, vars: new Map(), cur: [] };
+    this.#state = { next: 2, vars: new Map(), cur: [], gen: GEN0, slots: [] };
     try {
       const block = this.#block(fn);
       return { name, blocks: [block] };
@@ -127,27 +160,52 @@ export class Planner {
   // -------------------------------------------------------------------------------------------
   // Rule groups → functions
 
-  #funcName(group: RuleGroup): string {
-    let name = this.#funcNames.get(group);
+  #funcName(group: RuleGroup, gen: Gen = this.#state.gen): string {
+    let id = this.#groupIds.get(group);
+    if (id === undefined) {
+      id = this.#groupIds.size;
+      this.#groupIds.set(group, id);
+    }
+    const key = `${gen.id}:${id}`;
+    let name = this.#funcNames.get(key);
     if (name === undefined) {
-      name = `g0.data.${group.path.join('.')}`;
-      this.#funcNames.set(group, name);
-      this.#queue.push(group);
+      name = `g${gen.id}.data.${group.path.join('.')}`;
+      this.#funcNames.set(key, name);
+      this.#queue.push({ group, gen });
     }
     return name;
   }
 
-  #planGroup(group: RuleGroup): void {
-    const name = this.#funcName(group);
+  #genFor(funcs: ReadonlyMap<string, Mock>, data: ReadonlySet<string>, slots: number): Gen {
+    const probe: Gen = { id: this.#gens.size, funcs, data, slots };
+    const key = genKey(probe);
+    const known = this.#gens.get(key);
+    if (known !== undefined) return known;
+    this.#gens.set(key, probe);
+    return probe;
+  }
+
+  #planGroup(group: RuleGroup, gen: Gen): void {
+    const name = this.#funcName(group, gen);
     const arity = group.arity ?? 0;
-    this.#state = { next: 2 + arity, vars: new Map(), cur: [] };
-    const params = [INPUT_LOCAL, DATA_LOCAL, ...Array.from({ length: arity }, (_, i) => 2 + i)];
+    const slots = Array.from({ length: gen.slots }, (_, i) => 2 + arity + i);
+    this.#state = { next: 2 + arity + gen.slots, vars: new Map(), cur: [], gen, slots };
+    const params = [INPUT_LOCAL, DATA_LOCAL, ...Array.from({ length: arity }, (_, i) => 2 + i), ...slots];
     const ret = this.#new();
     try {
       const body = this.#block(() => {
         if (group.kind === 'partial-set') this.#emit({ type: 'MakeSetStmt', target: ret });
         if (group.kind === 'partial-object') this.#emit({ type: 'MakeObjectStmt', target: ret });
-        for (const rule of group.rules) this.#planRule(group, rule, params, ret);
+        const node = findNode(this.#program.tree, group.path);
+        const general =
+          group.kind === 'partial-object' &&
+          ((node?.children.size ?? 0) > 0 ||
+            group.rules.some((r) => r.multiValue === true || (r.refPath?.length ?? 0) > 0));
+        const shape = general ? this.#new() : undefined;
+        if (shape !== undefined) this.#emit({ type: 'MakeObjectStmt', target: shape });
+        for (const rule of group.rules) this.#planRule(group, rule, params, ret, shape);
+        if (shape !== undefined && node !== undefined)
+          this.#planNestedRules(node, group.path, [], ret, shape);
         const def = group.defaultRule;
         if (def !== undefined) {
           this.#emitBlock(() => {
@@ -159,7 +217,7 @@ export class Planner {
         }
       });
       const retBlock: Block = { stmts: [{ type: 'ReturnLocalStmt', source: ret }] };
-      this.#funcs.push({ name, params, ret, blocks: [body, retBlock], path: ['g0', ...group.path] });
+      this.#funcs.push({ name, params, ret, blocks: [body, retBlock], path: [`g${gen.id}`, ...group.path] });
     } catch (e) {
       if (!(e instanceof PlanAbort)) throw e;
     }
@@ -176,7 +234,13 @@ export class Planner {
     this.#unifyValue(arg, local(param), () => this.#bindArgs(rule, params, cont, i + 1));
   }
 
-  #planRule(group: RuleGroup, rule: CompiledRule, params: readonly Local[], ret: Local): void {
+  #planRule(
+    group: RuleGroup,
+    rule: CompiledRule,
+    params: readonly Local[],
+    ret: Local,
+    shape: Local | undefined,
+  ): void {
     if (rule.else !== undefined) {
       this.#planElseChain(rule, params, ret);
       return;
@@ -192,6 +256,14 @@ export class Planner {
             case 'partial-object': {
               const key = rule.key;
               if (key === undefined) return;
+              if (shape !== undefined) {
+                this.#planTerms([key, ...(rule.refPath ?? [])], (keys) =>
+                  this.#planTerm(rule.value, (v) =>
+                    this.#insertAt(ret, shape, keys, v, rule.multiValue === true ? 'member' : 'value'),
+                  ),
+                );
+                return;
+              }
               this.#planTerm(key, (k) =>
                 this.#planTerm(rule.value, (v) =>
                   this.#emit({ type: 'ObjectInsertOnceStmt', key: k, value: v, object: ret }),
@@ -207,6 +279,148 @@ export class Planner {
         }),
       ),
     );
+  }
+
+  /**
+   * Rules below a partial object's path (`p.a.r := 1` beside `p[q].r := …`) contribute to its
+   * value: each one's document goes in at its relative path, under the same conflict rules.
+   */
+  #planNestedRules(
+    node: RuleTreeNode,
+    base: readonly string[],
+    rel: readonly string[],
+    ret: Local,
+    shape: Local,
+  ): void {
+    for (const [key, child] of node.children) {
+      const path = [...rel, key];
+      const group = child.group;
+      if (group === undefined) {
+        this.#planNestedRules(child, base, path, ret, shape);
+        continue;
+      }
+      if (group.kind === 'function') continue;
+      this.#emitBlock(() => {
+        const put = (v: Operand): void =>
+          this.#insertAt(
+            ret,
+            shape,
+            path.map((p) => this.#str(p)),
+            v,
+            group.kind === 'partial-set' ? 'set' : 'value',
+          );
+        const full = [...base, ...path];
+        if (this.#overridden(full))
+          this.#walkPath(
+            local(DATA_LOCAL),
+            full.map((value) => ({ type: 'string', value, loc: this.#noLoc })),
+            0,
+            put,
+          );
+        else this.#callRule(group, put);
+      });
+    }
+  }
+
+  readonly #noLoc: Location = { file: '', row: 0, col: 0, offset: 0, end: 0 };
+
+  /**
+   * Puts a value at a key path inside a partial object. `shape` mirrors the object's structure
+   * as the rules built it: an object where a key path continues, `true` at a rule's value,
+   * `"set"` at a set of members. A rule's value is sealed: another rule may not write inside
+   * it (nor replace an object of keys with a value), which is a conflict, as in OPA. The
+   * intermediate objects are created here and filled in place.
+   */
+  #insertAt(
+    obj: Local,
+    shape: Local,
+    keys: readonly Operand[],
+    v: Operand,
+    mode: 'value' | 'member' | 'set',
+  ): void {
+    let o = obj;
+    let sh = shape;
+    const last = keys.length - 1;
+    for (const [i, k] of keys.entries()) {
+      const seen = this.#new();
+      this.#emit({ type: 'ResetLocalStmt', target: seen });
+      this.#emit({
+        type: 'BlockStmt',
+        blocks: [{ stmts: [{ type: 'DotStmt', source: local(sh), key: k, target: seen }] }],
+      });
+      if (i < last) {
+        this.#emitBlock(() => {
+          this.#emit({ type: 'IsUndefinedStmt', source: seen });
+          for (const target of [o, sh]) {
+            const fresh = this.#new();
+            this.#emit({ type: 'MakeObjectStmt', target: fresh });
+            this.#emit({ type: 'ObjectInsertStmt', key: k, value: local(fresh), object: target });
+          }
+        });
+        this.#emitBlock(() => {
+          this.#emit({ type: 'IsDefinedStmt', source: seen });
+          this.#emit({ type: 'NotStmt', block: { stmts: [{ type: 'IsObjectStmt', source: local(seen) }] } });
+          this.#conflict();
+        });
+        const no = this.#new();
+        const ns = this.#new();
+        this.#emit({ type: 'DotStmt', source: local(o), key: k, target: no });
+        this.#emit({ type: 'DotStmt', source: local(sh), key: k, target: ns });
+        o = no;
+        sh = ns;
+        continue;
+      }
+      const mark: Operand = mode === 'value' ? { type: 'bool', value: true } : this.#str('set');
+      this.#emitBlock(() => {
+        this.#emit({ type: 'IsDefinedStmt', source: seen });
+        this.#emit({ type: 'NotEqualStmt', a: local(seen), b: mark });
+        this.#conflict();
+      });
+      if (mode === 'value') {
+        this.#emit({ type: 'ObjectInsertOnceStmt', key: k, value: v, object: o });
+      } else {
+        this.#emitBlock(() => {
+          this.#emit({ type: 'IsUndefinedStmt', source: seen });
+          const set = this.#new();
+          this.#emit({ type: 'MakeSetStmt', target: set });
+          this.#emit({ type: 'ObjectInsertStmt', key: k, value: local(set), object: o });
+        });
+        const set = this.#new();
+        this.#emit({ type: 'DotStmt', source: local(o), key: k, target: set });
+        if (mode === 'member') this.#emit({ type: 'SetAddStmt', value: v, set });
+        else {
+          const src = this.#toLocal(v);
+          const mk = this.#new();
+          const mv = this.#new();
+          this.#emit({
+            type: 'ScanStmt',
+            source: src,
+            key: mk,
+            value: mv,
+            block: { stmts: [{ type: 'SetAddStmt', value: local(mv), set }] },
+          });
+        }
+      }
+      this.#emit({ type: 'ObjectInsertStmt', key: k, value: mark, object: sh });
+    }
+  }
+
+  /** Raises the evaluation conflict error (an object key inserted twice with different values). */
+  #conflict(): void {
+    const c = this.#new();
+    this.#emit({ type: 'MakeObjectStmt', target: c });
+    this.#emit({
+      type: 'ObjectInsertOnceStmt',
+      key: this.#str(''),
+      value: { type: 'bool', value: true },
+      object: c,
+    });
+    this.#emit({
+      type: 'ObjectInsertOnceStmt',
+      key: this.#str(''),
+      value: { type: 'bool', value: false },
+      object: c,
+    });
   }
 
   /** `else` branches run in order until one produces a value, which the rule then outputs. */
@@ -324,45 +538,129 @@ export class Planner {
 
   #planExpr(e: Expr, cont: Cont): void {
     if (e.with.length > 0) {
-      this.#planWith(e, 0, [], cont);
+      const { gen, slots } = this.#state;
+      this.#planWith(e, 0, { funcs: new Map(gen.funcs), data: new Set(gen.data), slots, restore: [] }, cont);
       return;
     }
     this.#planExprCore(e, cont);
   }
 
-  #planWith(e: Expr, i: number, restore: { saved: Local; target: Local }[], cont: Cont): void {
+  #planWith(e: Expr, i: number, acc: WithScope, cont: Cont): void {
     const w = e.with[i];
     if (w === undefined) {
+      const outer = { gen: this.#state.gen, slots: this.#state.slots };
+      const inner = { gen: this.#genFor(acc.funcs, acc.data, acc.slots.length), slots: acc.slots };
+      this.#setGen(inner);
       this.#planExprCore(e, () => {
-        // The rest of the query must see the documents as they were.
-        for (const r of restore)
+        // The rest of the query must see the documents and functions as they were.
+        for (const r of acc.restore)
           this.#emit({ type: 'AssignVarStmt', source: local(r.saved), target: r.target });
+        this.#setGen(outer);
         cont();
+        this.#setGen(inner);
       });
+      this.#setGen(outer);
       return;
     }
     const target = w.target;
-    const root = target.type === 'ref' && target.head.type === 'var' ? target.head.name : undefined;
-    if (target.type !== 'ref' || (root !== 'input' && root !== 'data'))
-      this.#error('with keyword replacing functions is not supported', w.loc);
+    const fnKey = this.#mockKey(target);
+    if (fnKey !== undefined) {
+      const next = (mock: Mock, slots: Local[]): void => {
+        const funcs = new Map(acc.funcs);
+        funcs.set(fnKey, mock);
+        this.#planWith(e, i + 1, { ...acc, funcs, slots }, cont);
+      };
+      const value = w.value;
+      if (value.type === 'var' && value.name.startsWith(BUILTIN_VALUE_PREFIX)) {
+        next({ kind: 'builtin', name: value.name.slice(BUILTIN_VALUE_PREFIX.length) }, acc.slots);
+        return;
+      }
+      const group = value.type === 'ref' ? this.#functionAt(value) : undefined;
+      if (group !== undefined) {
+        next({ kind: 'func', group }, acc.slots);
+        return;
+      }
+      this.#planTerm(value, (v) =>
+        next({ kind: 'value', slot: acc.slots.length }, [...acc.slots, this.#toLocal(v)]),
+      );
+      return;
+    }
+    if (target.type !== 'ref') this.#error('with keyword target must be a document or function', w.loc);
+    const root = target.head.type === 'var' ? target.head.name : '';
     const path: number[] = [];
+    const names: string[] = [];
     for (const p of target.path) {
       if (p.type !== 'string') this.#error('with keyword target must be a static reference', w.loc);
       path.push(this.string(p.value));
+      names.push(p.value);
     }
-    if (root === 'data') {
-      const node = this.#nodeOn(target.path);
-      if (node !== undefined) this.#error('with keyword replacing rules is not supported', w.loc);
+    let data = acc.data;
+    if (root === 'data' && this.#touchesRules(names, w.loc)) {
+      // Rules at or below the path now read the replaced `data` local instead of running.
+      data = new Set([...acc.data, dataKey(names)]);
     }
     const targetLocal = root === 'input' ? INPUT_LOCAL : DATA_LOCAL;
     this.#planTerm(w.value, (v) => {
       const saved = this.#new();
       this.#emit({ type: 'AssignVarStmt', source: local(targetLocal), target: saved });
       const block = this.#block(() =>
-        this.#planWith(e, i + 1, [...restore, { saved, target: targetLocal }], cont),
+        this.#planWith(
+          e,
+          i + 1,
+          { ...acc, data, restore: [...acc.restore, { saved, target: targetLocal }] },
+          cont,
+        ),
       );
       this.#emit({ type: 'WithStmt', local: targetLocal, path, value: v, block });
     });
+  }
+
+  #setGen(g: { gen: Gen; slots: Local[] }): void {
+    this.#state.gen = g.gen;
+    this.#state.slots = g.slots;
+  }
+
+  /** The mock key of a `with` target that names a function, if it does. */
+  #mockKey(target: Term): string | undefined {
+    if (target.type === 'var') return `builtin:${target.name}`;
+    if (target.type !== 'ref' || target.head.type !== 'var') return undefined;
+    const root = target.head.name;
+    if (root === 'input') return undefined;
+    if (root === 'data') {
+      const group = this.#functionAt(target);
+      return group === undefined ? undefined : `data:${group.path.join('.')}`;
+    }
+    const parts = [root];
+    for (const p of target.path) if (p.type === 'string') parts.push(p.value);
+    return `builtin:${parts.join('.')}`;
+  }
+
+  /** The function group a static `data.…` ref names exactly. */
+  #functionAt(ref: RefTerm): RuleGroup | undefined {
+    if (ref.head.type !== 'var' || ref.head.name !== 'data') return undefined;
+    let node: RuleTreeNode | undefined = this.#program.tree;
+    for (const p of ref.path) {
+      if (p.type !== 'string' || node === undefined) return undefined;
+      node = node.children.get(p.value);
+    }
+    return node?.group?.kind === 'function' ? node.group : undefined;
+  }
+
+  /** Whether replacing data at `path` replaces rules (at it, or below it). */
+  #touchesRules(path: readonly string[], loc: Location): boolean {
+    let node: RuleTreeNode = this.#program.tree;
+    for (const key of path) {
+      if (node.group !== undefined) this.#error('with keyword cannot replace part of a rule', loc);
+      const next = node.children.get(key);
+      if (next === undefined) return false;
+      node = next;
+    }
+    return true;
+  }
+
+  #overridden(path: readonly string[]): boolean {
+    const data = this.#state.gen.data;
+    return data.size > 0 && data.has(dataKey(path));
   }
 
   /** The rule tree node a static data path reaches or passes through, if it touches rules. */
@@ -416,6 +714,19 @@ export class Planner {
         // A counterexample sets `found` and leaves the scan early.
         this.#planTerm(e.domain, (d) => {
           const src = this.#toLocal(d);
+          // Over a scalar, `every` is undefined rather than vacuously true.
+          const iterable = this.#new();
+          this.#emit({ type: 'ResetLocalStmt', target: iterable });
+          this.#emit({
+            type: 'BlockStmt',
+            blocks: (['IsArrayStmt', 'IsObjectStmt', 'IsSetStmt'] as const).map((type) => ({
+              stmts: [
+                { type, source: local(src) },
+                { type: 'AssignVarStmt', source: { type: 'bool', value: true }, target: iterable },
+              ],
+            })),
+          });
+          this.#emit({ type: 'IsDefinedStmt', source: iterable });
           const found = this.#new();
           this.#emit({ type: 'ResetLocalStmt', target: found });
           this.#emitBlock(() => {
@@ -730,24 +1041,51 @@ export class Planner {
 
   #planCall(t: Extract<Term, { type: 'call' }>, cont: ValueCont): void {
     const op = t.operator;
-    let name: string;
-    let prefix: Operand[] = [];
+    let group: RuleGroup | undefined;
+    let builtin = '';
     if (op.head.type === 'var' && op.head.name === 'data') {
       const node = this.#nodeOn(op.path);
-      const group = node?.group;
+      group = node?.group;
       if (group === undefined || group.kind !== 'function' || node === undefined)
         this.#error('dynamic function calls are not supported', t.loc);
-      name = this.#funcName(group);
-      prefix = [local(INPUT_LOCAL), local(DATA_LOCAL)];
     } else {
       const parts = [op.head.type === 'var' ? op.head.name : '?'];
       for (const p of op.path) parts.push(p.type === 'string' ? p.value : '?');
-      name = parts.join('.');
+      builtin = parts.join('.');
+    }
+    const mock = this.#state.gen.funcs.get(
+      group === undefined ? `builtin:${builtin}` : `data:${group.path.join('.')}`,
+    );
+    const fixed: Operand[] = [local(INPUT_LOCAL), local(DATA_LOCAL)];
+    let name: string;
+    let prefix: Operand[] = [];
+    let suffix: Operand[] = [];
+    if (mock?.kind === 'value') {
+      // The arguments are still evaluated: an undefined argument leaves the call undefined.
+      const slot = this.#state.slots[mock.slot];
+      if (slot === undefined) this.#error('internal: with value slot missing', t.loc);
+      this.#planTerms(t.args, () => cont(local(slot)));
+      return;
+    }
+    if (mock?.kind === 'func') {
+      // A replacement function runs without the replacements in force (it may call what it
+      // replaces); replaced rules stay replaced.
+      name = this.#funcName(mock.group, this.#genFor(new Map(), this.#state.gen.data, 0));
+      prefix = fixed;
+    } else if (mock?.kind === 'builtin') {
+      name = mock.name;
+      this.#builtins.set(name, t.args.length);
+    } else if (group !== undefined) {
+      name = this.#funcName(group);
+      prefix = fixed;
+      suffix = this.#state.slots.map(local);
+    } else {
+      name = builtin;
       this.#builtins.set(name, t.args.length);
     }
     this.#planTerms(t.args, (ops) => {
       const result = this.#new();
-      this.#emit({ type: 'CallStmt', func: name, args: [...prefix, ...ops], result });
+      this.#emit({ type: 'CallStmt', func: name, args: [...prefix, ...ops, ...suffix], result });
       cont(local(result));
     });
   }
@@ -771,10 +1109,29 @@ export class Planner {
     this.#planTerm(head, (h) => this.#walkPath(h, ref.path, 0, cont));
   }
 
-  #walkPath(src: Operand, path: readonly Term[], i: number, cont: ValueCont): void {
+  #walkPath(src: Operand, path: readonly Term[], i: number, cont: ValueCont, inData = false): void {
     const e = path[i];
     if (e === undefined) {
       cont(src);
+      return;
+    }
+    if (inData && e.type === 'number' && /^\d+$/.test(e.raw)) {
+      // Base documents come from JSON, whose object keys are strings: OPA looks `data.x[2]` up
+      // as the path x/2, which is an array index or the key "2".
+      this.#planTerm(e, (n) => {
+        const target = this.#new();
+        this.#emit({ type: 'ResetLocalStmt', target });
+        this.#emit({
+          type: 'BlockStmt',
+          blocks: [{ stmts: [{ type: 'DotStmt', source: src, key: n, target }] }],
+        });
+        this.#emitBlock(() => {
+          this.#emit({ type: 'IsUndefinedStmt', source: target });
+          this.#emit({ type: 'DotStmt', source: src, key: this.#str(e.raw), target });
+        });
+        this.#emit({ type: 'IsDefinedStmt', source: target });
+        this.#walkPath(local(target), path, i + 1, cont, inData);
+      });
       return;
     }
     const open = (e.type === 'var' && !this.#isBound(e.name)) || this.#isPattern(e);
@@ -783,7 +1140,7 @@ export class Planner {
       const k = this.#new();
       const v = this.#new();
       const block = this.#block(() =>
-        this.#unifyValue(e, local(k), () => this.#walkPath(local(v), path, i + 1, cont)),
+        this.#unifyValue(e, local(k), () => this.#walkPath(local(v), path, i + 1, cont, inData)),
       );
       this.#emit({ type: 'ScanStmt', source, key: k, value: v, block });
       return;
@@ -791,7 +1148,7 @@ export class Planner {
     this.#planTerm(e, (key) => {
       const target = this.#new();
       this.#emit({ type: 'DotStmt', source: src, key, target });
-      this.#walkPath(local(target), path, i + 1, cont);
+      this.#walkPath(local(target), path, i + 1, cont, inData);
     });
   }
 
@@ -801,9 +1158,23 @@ export class Planner {
    * continues in base data; stopping (or varying) above rules builds the merged document.
    */
   #planDataRef(ref: RefTerm, cont: ValueCont): void {
-    let node: RuleTreeNode = this.#program.tree;
-    const prefix: string[] = [];
-    for (let i = 0; ; i++) {
+    this.#planDataFrom(ref, this.#program.tree, [], 0, cont);
+  }
+
+  #planDataFrom(
+    ref: RefTerm,
+    start: RuleTreeNode,
+    from: readonly string[],
+    i0: number,
+    cont: ValueCont,
+  ): void {
+    let node = start;
+    const prefix = [...from];
+    for (let i = i0; ; i++) {
+      if (this.#overridden(prefix)) {
+        this.#walkPath(local(DATA_LOCAL), ref.path, 0, cont, true);
+        return;
+      }
       if (node.group !== undefined) {
         const group = node.group;
         if (group.kind === 'function')
@@ -819,14 +1190,37 @@ export class Planner {
       if (e.type === 'string') {
         const child = node.children.get(e.value);
         if (child === undefined) {
-          this.#walkPath(local(DATA_LOCAL), ref.path, 0, cont);
+          this.#walkPath(local(DATA_LOCAL), ref.path, 0, cont, true);
           return;
         }
         prefix.push(e.value);
         node = child;
         continue;
       }
-      this.#walkPath(local(this.#materialize(node, prefix)), ref.path, i, cont);
+      // Rule names are strings, so other constant keys can only reach base documents.
+      if (e.type === 'number' || e.type === 'boolean' || e.type === 'null') {
+        this.#walkPath(local(DATA_LOCAL), ref.path, 0, cont, true);
+        return;
+      }
+      const open = (e.type === 'var' && !this.#isBound(e.name)) || this.#isPattern(e);
+      if (!open) {
+        // A known key dispatches to the one child it names instead of building the whole
+        // document here, which could include (and so call) the very rule being planned.
+        const children = [...node.children].filter(([, c]) => c.group?.kind !== 'function');
+        this.#planTerm(e, (k) => {
+          for (const [name, child] of children)
+            this.#emitBlock(() => {
+              this.#emit({ type: 'EqualStmt', a: k, b: this.#str(name) });
+              this.#planDataFrom(ref, child, [...prefix, name], i + 1, cont);
+            });
+          this.#emitBlock(() => {
+            for (const [name] of children) this.#emit({ type: 'NotEqualStmt', a: k, b: this.#str(name) });
+            this.#walkPath(local(DATA_LOCAL), ref.path, 0, cont, true);
+          });
+        });
+        return;
+      }
+      this.#walkPath(local(this.#materialize(node, prefix)), ref.path, i, cont, true);
       return;
     }
   }
@@ -836,18 +1230,18 @@ export class Planner {
     this.#emit({
       type: 'CallStmt',
       func: this.#funcName(group),
-      args: [local(INPUT_LOCAL), local(DATA_LOCAL)],
+      args: [local(INPUT_LOCAL), local(DATA_LOCAL), ...this.#state.slots.map(local)],
       result,
     });
     cont(local(result));
   }
 
-  /** The document at a tree node: each rule's value (when defined) merged over base data. */
+  /** The document at a tree node: each rule's value (when defined) merged with base data. */
   #materialize(node: RuleTreeNode, prefix: readonly string[]): Local {
     const obj = this.#new();
     this.#emit({ type: 'MakeObjectStmt', target: obj });
     for (const [key, child] of [...node.children].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      if (child.group?.kind === 'function') continue;
+      if (child.group?.kind === 'function' || this.#overridden([...prefix, key])) continue;
       this.#emitBlock(() => {
         const group = child.group;
         const put = (v: Operand): void =>
@@ -865,10 +1259,28 @@ export class Planner {
         this.#emit({ type: 'DotStmt', source: local(base), key: this.#str(key), target: next });
         base = next;
       }
-      this.#emit({ type: 'ObjectMergeStmt', a: obj, b: base, target: result });
+      // Where a rule and a base document disagree, the merged view keeps the base value, as
+      // OPA's evaluator does.
+      this.#emit({ type: 'ObjectMergeStmt', a: base, b: obj, target: result });
     });
     return result;
   }
+}
+
+interface WithScope {
+  readonly funcs: Map<string, Mock>;
+  readonly data: ReadonlySet<string>;
+  readonly slots: Local[];
+  readonly restore: { saved: Local; target: Local }[];
+}
+
+function genKey(gen: Gen): string {
+  const funcs = [...gen.funcs]
+    .map(
+      ([k, m]) => `${k}=${m.kind === 'value' ? m.slot : m.kind === 'func' ? m.group.path.join('.') : m.name}`,
+    )
+    .sort();
+  return JSON.stringify([funcs, [...gen.data].sort(), gen.slots]);
 }
 
 export function isResultVar(name: string): boolean {
