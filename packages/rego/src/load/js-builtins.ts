@@ -6,42 +6,20 @@
  * (an ArrayBuffer, which the loader parses as is), so large integers stay exact.
  */
 
-import { readdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BuiltinError } from '../builtins/builtin-error.js';
 import type { JsBuiltin } from '../builtins/builtin-types.js';
+import { JS_BUILTINS } from '../builtins/js/index.js';
 import { hostAlias, LOADER_OWN_BUILTINS } from '../wasm/host-aliases.js';
 
 export type HostBuiltin = (...args: unknown[]) => unknown;
 
-let tables: Promise<Map<string, JsBuiltin>> | undefined;
-
 /**
- * Collects every `ReadonlyMap<string, JsBuiltin>` exported by the files of builtins/js: the
- * builtin implementations are split by topic there and grow file by file, so the table is
- * discovered rather than listed twice.
+ * Every JS builtin by name. A static import, not a directory listing: a bundled build has no
+ * builtins/js folder to list, and discovering it at run time left a built CLI with no
+ * builtins at all (every call then failed as "not implemented").
  */
 export function jsBuiltinTable(): Promise<Map<string, JsBuiltin>> {
-  tables ??= (async () => {
-    const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'builtins', 'js');
-    // A bundled build has no builtins/js folder to list: it then serves only embedder builtins.
-    const files = (await readdir(dir).catch(() => [] as string[]))
-      .filter((f) => /\.(ts|js)$/.test(f) && !/\.(test|d)\.ts$/.test(f))
-      .sort();
-    const table = new Map<string, JsBuiltin>();
-    for (const file of files) {
-      const mod = (await import(pathToFileURL(join(dir, file)).href)) as Record<string, unknown>;
-      for (const value of Object.values(mod)) {
-        if (!(value instanceof Map)) continue;
-        for (const [name, impl] of value as Map<unknown, unknown>) {
-          if (typeof name === 'string' && typeof impl === 'function') table.set(name, impl as JsBuiltin);
-        }
-      }
-    }
-    return table;
-  })();
-  return tables;
+  return Promise.resolve(new Map(JS_BUILTINS));
 }
 
 function hasBigInt(v: unknown): boolean {
