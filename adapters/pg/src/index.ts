@@ -20,8 +20,13 @@ export type {
   Authenticate,
   AuthenticatedClient,
   ClientStartup,
+  ClientTlsOptions,
+  PgApprovalOptions,
   PgProxyOptions,
+  ScramCredential,
+  ScramLookup,
 } from './proxy/pg-proxy-options.js';
+export { createScramVerifier } from './proxy/scram-server.js';
 export { md5PasswordResponse } from './upstream/md5-password.js';
 export {
   createScramClient,

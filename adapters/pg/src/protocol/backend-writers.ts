@@ -53,6 +53,23 @@ export function writeAuthenticationCleartextPassword(w: MessageWriter): void {
   w.begin(BackendCode.Authentication).int32(AuthCode.CleartextPassword).end();
 }
 
+/** AuthenticationSASL: the mechanisms the client may choose from, ended by an empty name. */
+export function writeAuthenticationSasl(w: MessageWriter, mechanisms: readonly string[]): void {
+  w.begin(BackendCode.Authentication).int32(AuthCode.SASL);
+  for (const m of mechanisms) w.cstring(m);
+  w.byte(0).end();
+}
+
+/** AuthenticationSASLContinue: the server-first-message. */
+export function writeAuthenticationSaslContinue(w: MessageWriter, data: Uint8Array): void {
+  w.begin(BackendCode.Authentication).int32(AuthCode.SASLContinue).bytes(data).end();
+}
+
+/** AuthenticationSASLFinal: the server-final-message. */
+export function writeAuthenticationSaslFinal(w: MessageWriter, data: Uint8Array): void {
+  w.begin(BackendCode.Authentication).int32(AuthCode.SASLFinal).bytes(data).end();
+}
+
 export function writeParameterStatus(w: MessageWriter, name: string, value: string): void {
   w.begin(BackendCode.ParameterStatus).cstring(name).cstring(value).end();
 }

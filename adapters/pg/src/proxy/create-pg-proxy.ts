@@ -3,8 +3,9 @@
  * operator's credentials, to one upstream server, with every statement decided by the engine.
  */
 
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { createMasker, type Decision, InvalidOptionError } from '@portcullis/core';
 import { cancelUpstream } from '../upstream/connect-upstream.js';
 import type { MaskContext } from './mask-plan.js';
@@ -48,6 +49,29 @@ function validate(options: PgProxyOptions): void {
       'authenticate',
       'must be a function (startup, password) => Promise<{ subject } | null>',
     );
+  if (options.tls !== undefined) {
+    if (typeof options.tls !== 'object' || options.tls === null)
+      throw new InvalidOptionError('tls', 'must be { key, cert, ca? }');
+    if (!options.tls.key) throw new InvalidOptionError('tls.key', 'is required (PEM private key)');
+    if (!options.tls.cert) throw new InvalidOptionError('tls.cert', 'is required (PEM certificate chain)');
+  }
+  if (options.requireTls && options.tls === undefined)
+    throw new InvalidOptionError('requireTls', 'needs tls: without a certificate no client could connect');
+  if (options.scram !== undefined && typeof options.scram !== 'function')
+    throw new InvalidOptionError(
+      'scram',
+      'must be a function (startup) => Promise<{ verifier, client } | null>',
+    );
+  const a = options.approvals;
+  if (a !== undefined) {
+    if (typeof a !== 'object' || a === null) throw new InvalidOptionError('approvals', 'must be an object');
+    if (typeof a.store?.request !== 'function' || typeof a.store.waitFor !== 'function')
+      throw new InvalidOptionError('approvals.store', 'must be an ApprovalStore');
+    if (!Number.isInteger(a.waitMs) || a.waitMs < 1)
+      throw new InvalidOptionError('approvals.waitMs', 'must be a positive integer of milliseconds');
+    if (a.approveUrl !== undefined && typeof a.approveUrl !== 'function')
+      throw new InvalidOptionError('approvals.approveUrl', 'must be a function (id) => string');
+  }
   const max = options.maxMessageSize;
   if (max !== undefined && (!Number.isInteger(max) || max < 1024))
     throw new InvalidOptionError('maxMessageSize', 'must be an integer of at least 1024 bytes');
@@ -59,11 +83,25 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
   const cancelKeys = new Map<string, ProxySession>();
   const keyOf = new WeakMap<ProxySession, string>();
   const maskers = new Map<string, MaskContext>();
+  let secureContext: SecureContext | undefined;
+  if (options.tls) {
+    try {
+      secureContext = createSecureContext({
+        key: options.tls.key,
+        cert: options.tls.cert,
+        ...(options.tls.ca !== undefined ? { ca: options.tls.ca } : {}),
+      });
+    } catch (err) {
+      throw new InvalidOptionError('tls', `is not a usable key and certificate: ${(err as Error).message}`);
+    }
+  }
 
   const host: SessionHost = {
     options,
     maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
     logger: options.logger,
+    secureContext,
+    scramMockKey: randomBytes(32),
     maskContext(decision: Decision) {
       if (decision.masks.length === 0) return undefined;
       const key = JSON.stringify(decision.masks);
@@ -96,7 +134,10 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
       }
     },
     cancel(processId, secretKey) {
-      const target = cancelKeys.get(`${processId}:${secretKey}`)?.upstreamKey;
+      const session = cancelKeys.get(`${processId}:${secretKey}`);
+      // A statement held for approval has not reached the server: end the wait instead.
+      if (!session || session.cancelHeld()) return;
+      const target = session.upstreamKey;
       if (target) cancelUpstream(options.upstream, target.processId, target.secretKey);
     },
     closed(session) {

@@ -7,7 +7,13 @@ import type { Socket } from 'node:net';
 export class FlowGate {
   private readonly reasons = new Set<string>();
 
-  constructor(private readonly socket: Socket) {}
+  constructor(private socket: Socket) {}
+
+  /** Gate another socket instead (the TLS socket that replaced a plain one). */
+  rebind(socket: Socket): void {
+    this.socket = socket;
+    if (this.reasons.size > 0) socket.pause();
+  }
 
   hold(reason: string): void {
     if (this.reasons.size === 0) this.socket.pause();

@@ -1,4 +1,4 @@
-import type { AuditSink, Engine, EngineLogger, PolicyRequest } from '@portcullis/core';
+import type { ApprovalStore, AuditSink, Engine, EngineLogger, PolicyRequest } from '@portcullis/core';
 import type { UpstreamOptions } from '../upstream/upstream-options.js';
 
 /** What the client sent at startup, for the authenticate hook. */
@@ -15,6 +15,42 @@ export interface ClientStartup {
 /** Who the authenticate hook says the client is. */
 export interface AuthenticatedClient {
   subject: PolicyRequest['subject'];
+  /**
+   * Who approval requests are filed for (the person an agent acts for); reviewers may not
+   * approve their own requests. Defaults to the subject's id.
+   */
+  requester?: string;
+}
+
+/** A client's stored SCRAM-SHA-256 secret and who the client is once it proves it knows it. */
+export interface ScramCredential {
+  /**
+   * `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`, PostgreSQL's format
+   * (`createScramVerifier` makes one).
+   */
+  verifier: string;
+  /** Taken as the client's identity only after its proof has been checked. */
+  client: AuthenticatedClient;
+}
+
+/** Looks up a client's SCRAM secret; null for an unknown user (the exchange then fails with 28P01). */
+export type ScramLookup = (startup: ClientStartup) => Promise<ScramCredential | null>;
+
+/** The embedder's certificate for TLS toward clients (PEM). */
+export interface ClientTlsOptions {
+  key: string | Buffer;
+  cert: string | Buffer;
+  /** Extra CA certificates sent in the chain. */
+  ca?: string | Buffer | (string | Buffer)[];
+}
+
+/** Holding statements whose decision is `approve`. */
+export interface PgApprovalOptions {
+  store: ApprovalStore;
+  /** How long a held statement waits for reviewers, in milliseconds. */
+  waitMs: number;
+  /** Where a reviewer approves request `id`, named in the NoticeResponse. */
+  approveUrl?: (id: string) => string;
 }
 
 export type Authenticate = (startup: ClientStartup, password: string) => Promise<AuthenticatedClient | null>;
@@ -23,6 +59,25 @@ export interface PgProxyOptions {
   engine: Engine;
   /** The PostgreSQL server and the operator's credentials for it; never shown to clients. */
   upstream: UpstreamOptions;
+  /**
+   * TLS toward clients: SSLRequest is answered 'S' and the connection upgraded. Without it,
+   * SSLRequest is answered 'N'.
+   */
+  tls?: ClientTlsOptions;
+  /** Refuse clients that did not upgrade to TLS (28000). Needs `tls`. */
+  requireTls?: boolean;
+  /**
+   * Offer SCRAM-SHA-256 to clients instead of asking for a cleartext password: the proxy
+   * checks the client's proof against the secret this returns. When set, `authenticate` is
+   * not used.
+   */
+  scram?: ScramLookup;
+  /**
+   * Hold statements the policy says need approval: file a request in `store`, tell the client
+   * with a NoticeResponse, run the statement if approved within `waitMs`. Without it such
+   * statements are refused with 42501.
+   */
+  approvals?: PgApprovalOptions;
   /**
    * Checks the password the client sent (asked for in cleartext) and names the subject.
    * Resolve null to refuse (28P01). Without it every client is refused: the proxy never

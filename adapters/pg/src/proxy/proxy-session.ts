@@ -10,15 +10,20 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { type SecureContext, TLSSocket } from 'node:tls';
 import {
   auditRecordFromDecision,
   type ColumnDescriptor,
   type Decision,
   type DecisionResult,
   type EngineLogger,
+  type GrantedApproval,
+  type StatementFacts,
+  toGrantedApproval,
 } from '@portcullis/core';
 import {
   type FieldDescription,
+  readCopyResponse,
   readDataRow,
   readNoticeFields,
   readReadyForQuery,
@@ -28,10 +33,14 @@ import {
   type NoticeFields,
   writeAuthenticationCleartextPassword,
   writeAuthenticationOk,
+  writeAuthenticationSasl,
+  writeAuthenticationSaslContinue,
+  writeAuthenticationSaslFinal,
   writeBackendKeyData,
   writeErrorResponse,
   writeFieldMap,
   writeNegotiateProtocolVersion,
+  writeNoticeResponse,
   writeParameterStatus,
   writeReadyForQuery,
 } from '../protocol/backend-writers.js';
@@ -44,6 +53,8 @@ import {
   readParse,
   readPasswordMessage,
   readQuery,
+  readSaslInitialResponse,
+  readSaslResponse,
   readStartupPacket,
 } from '../protocol/frontend-messages.js';
 import { writeExecute, writeTerminate } from '../protocol/frontend-writers.js';
@@ -60,6 +71,14 @@ import { isPgProtocolError, PgProtocolError } from '../protocol/protocol-error.j
 import { CatalogClient, columnKey, type ResolvedColumn } from '../upstream/catalog-client.js';
 import { connectUpstream, type UpstreamConnection } from '../upstream/connect-upstream.js';
 import { UpstreamError } from '../upstream/upstream-error.js';
+import {
+  approvalFingerprint,
+  canceledWhileHeld,
+  findCovering,
+  heldNotice,
+  notApproved,
+} from './approval-hold.js';
+import { type CopyPlan, maskCopyRow } from './copy-mask.js';
 import { denyFields, protocolViolation } from './deny-response.js';
 import { FlowGate } from './flow-gate.js';
 import {
@@ -71,12 +90,22 @@ import {
 } from './mask-plan.js';
 import { OutputBatch } from './output-batch.js';
 import type { AuthenticatedClient, ClientStartup, PgProxyOptions } from './pg-proxy-options.js';
+import {
+  createScramServerExchange,
+  parseScramVerifier,
+  SCRAM_MECHANISM,
+  type ScramServerExchange,
+} from './scram-server.js';
 
 /** What a session needs from the proxy that owns it. */
 export interface SessionHost {
   readonly options: PgProxyOptions;
   readonly maxMessageSize: number;
   readonly logger: EngineLogger | undefined;
+  /** TLS toward clients, when configured. */
+  readonly secureContext: SecureContext | undefined;
+  /** Key for the salts of mock SCRAM exchanges (unknown users), fixed per proxy. */
+  readonly scramMockKey: Uint8Array;
   maskContext(decision: Decision): MaskContext | undefined;
   /** Register the key the client gets in BackendKeyData; returns it. */
   registerCancelKey(session: ProxySession): { processId: number; secretKey: number };
@@ -106,7 +135,7 @@ interface PortalState {
 }
 
 type Pending =
-  | { kind: 'query'; mask: MaskContext | undefined; plan?: RowPlan }
+  | { kind: 'query'; mask: MaskContext | undefined; plan?: RowPlan; copy?: CopyPlan }
   | { kind: 'parse' }
   | { kind: 'bind' }
   | { kind: 'describe'; target: 'S' | 'P'; name: string; statement?: StatementState; portal?: PortalState }
@@ -115,7 +144,16 @@ type Pending =
   | { kind: 'sync' }
   | { kind: 'synthetic'; write: (w: MessageWriter) => void };
 
-type Phase = 'startup' | 'password' | 'connecting' | 'ready' | 'closed';
+type Phase = 'startup' | 'password' | 'sasl-initial' | 'sasl-final' | 'connecting' | 'ready' | 'closed';
+
+/** What to do with a statement, once the policy (and reviewers, for a held one) have spoken. */
+interface Verdict {
+  decision: Decision;
+  /** The error the client gets instead of the policy's reasons. */
+  error?: NoticeFields;
+  /** Decided on these facts (for COPY masking). */
+  statements: readonly StatementFacts[];
+}
 
 export class ProxySession {
   readonly id = randomUUID();
@@ -130,6 +168,7 @@ export class ProxySession {
   private startup: ClientStartup | undefined;
   private upstreamStartup: Record<string, string> = {};
   private subject: AuthenticatedClient['subject'] | undefined;
+  private requester = '';
   private status: number = TransactionStatus.Idle;
   private readonly toClient = new OutputBatch();
   private readonly toUpstream = new OutputBatch();
@@ -144,30 +183,27 @@ export class ProxySession {
   private clientBusy = false;
   private upstreamBusy = false;
   private authTimer: NodeJS.Timeout | undefined;
+  private client: Socket;
+  /** The client connection was upgraded to TLS. */
+  private secure = false;
+  private scramExchange: ScramServerExchange | undefined;
+  private scramClient: AuthenticatedClient | undefined;
+  /** Approvals granted to this session's statements, passed to the policy as session.approvals. */
+  private readonly granted: GrantedApproval[] = [];
+  /** Set while a statement waits for approval; aborting it ends the wait. */
+  private held: { id: string; abort: AbortController } | undefined;
   upstreamKey: { processId: number; secretKey: number } | undefined;
 
   constructor(
     private readonly host: SessionHost,
-    private readonly client: Socket,
+    client: Socket,
   ) {
+    this.client = client;
     this.source = client.remoteAddress ?? '';
     this.clientFramer = new MessageFramer({ maxMessageSize: host.maxMessageSize, startup: true });
     this.clientGate = new FlowGate(client);
     client.setNoDelay(true);
-    client.on('data', (chunk: Buffer) => {
-      try {
-        this.clientFramer.push(chunk);
-      } catch (err) {
-        this.fail(err);
-        return;
-      }
-      void this.pumpClient();
-    });
-    client.on('error', (err) => {
-      this.host.logger?.debug?.({ sessionId: this.id, err }, 'client socket error');
-      this.close();
-    });
-    client.on('close', () => this.close());
+    this.listenClient(client);
     this.authTimer = setTimeout(() => {
       if (this.phase !== 'ready')
         this.fatal(protocolViolation('authentication timed out', SqlState.InvalidAuthorization));
@@ -178,6 +214,48 @@ export class ProxySession {
   // -------------------------------------------------------------------------------------
   // Client → proxy
   // -------------------------------------------------------------------------------------
+
+  private readonly onClientData = (chunk: Buffer): void => {
+    try {
+      this.clientFramer.push(chunk);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    void this.pumpClient();
+  };
+
+  private readonly onClientError = (err: Error): void => {
+    this.host.logger?.debug?.({ sessionId: this.id, err }, 'client socket error');
+    this.close();
+  };
+
+  private readonly onClientClose = (): void => this.close();
+
+  private listenClient(socket: Socket): void {
+    socket.on('data', this.onClientData);
+    socket.on('error', this.onClientError);
+    socket.on('close', this.onClientClose);
+  }
+
+  /**
+   * Answer SSLRequest with 'S' and continue over TLS on the same socket. Bytes the client
+   * sent after SSLRequest but before the handshake would be plaintext injected into the
+   * session (CVE-2021-23222's server-side twin), so they are refused.
+   */
+  private upgradeClient(secureContext: SecureContext): void {
+    if (this.clientFramer.buffered > 0) throw new PgProtocolError('unencrypted data after SSL request');
+    const plain = this.client;
+    plain.off('data', this.onClientData);
+    plain.off('error', this.onClientError);
+    plain.off('close', this.onClientClose);
+    plain.write(Buffer.from('S'));
+    const secure = new TLSSocket(plain, { isServer: true, secureContext });
+    this.client = secure;
+    this.secure = true;
+    this.clientGate.rebind(secure);
+    this.listenClient(secure);
+  }
 
   /** Handle client frames one at a time; a frame that needs a decision holds the rest. */
   private async pumpClient(): Promise<void> {
@@ -217,6 +295,10 @@ export class ProxySession {
         return undefined;
       case 'password':
         return this.onPassword(frame);
+      case 'sasl-initial':
+        return this.onSaslInitial(frame);
+      case 'sasl-final':
+        return this.onSaslFinal(frame);
       case 'ready':
         return this.onClientMessage(frame);
       default:
@@ -226,8 +308,12 @@ export class ProxySession {
 
   private onStartupPacket(frame: Frame): void {
     const packet = readStartupPacket(frame.body);
+    if (packet.kind === 'ssl' && this.host.secureContext && !this.secure) {
+      this.upgradeClient(this.host.secureContext);
+      return;
+    }
     if (packet.kind === 'ssl' || packet.kind === 'gssenc') {
-      // TLS toward clients is not offered yet; 'N' lets libpq fall back or give up per sslmode.
+      // No TLS configured (or already on it), no GSSAPI: 'N' lets libpq fall back or give up per sslmode.
       this.client.write(Buffer.from('N'));
       return;
     }
@@ -246,6 +332,13 @@ export class ProxySession {
         'no PostgreSQL user name specified in startup packet',
         SqlState.InvalidAuthorization,
       );
+    if (this.host.options.requireTls && !this.secure) {
+      // As pg_hba.conf's hostssl refuses a plaintext connection.
+      throw new PgProtocolError(
+        `connection for user "${user}" refused: TLS is required (use sslmode=require or stronger)`,
+        SqlState.InvalidAuthorization,
+      );
+    }
     this.startup = { user, database: parameters.database, parameters, source: this.source };
     // Protocol 3.x with x > 0: answer that we speak 3.0 and ignore its protocol options.
     if (packet.minor > 0) {
@@ -261,9 +354,56 @@ export class ProxySession {
     }
     if (this.host.options.upstream.database === undefined) forwarded.database = parameters.database ?? user;
     this.upstreamStartup = forwarded;
-    writeAuthenticationCleartextPassword(this.toClient.writer);
     this.clientFramer.startup = false;
-    this.phase = 'password';
+    if (this.host.options.scram) {
+      writeAuthenticationSasl(this.toClient.writer, [SCRAM_MECHANISM]);
+      this.phase = 'sasl-initial';
+    } else {
+      writeAuthenticationCleartextPassword(this.toClient.writer);
+      this.phase = 'password';
+    }
+  }
+
+  /** SASLInitialResponse: look the user's secret up and answer with server-first-message. */
+  private async onSaslInitial(frame: Frame): Promise<void> {
+    if (frame.type !== FrontendCode.Password) throw new PgProtocolError('expected SASLInitialResponse');
+    const initial = readSaslInitialResponse(frame.body);
+    if (initial.mechanism !== SCRAM_MECHANISM || initial.data === null)
+      throw new PgProtocolError(
+        `SASL mechanism ${initial.mechanism} is not supported; use ${SCRAM_MECHANISM}`,
+        SqlState.InvalidAuthorization,
+      );
+    const startup = this.startup as ClientStartup;
+    this.phase = 'connecting';
+    let credential: Awaited<ReturnType<NonNullable<PgProxyOptions['scram']>>> = null;
+    try {
+      credential = (await this.host.options.scram?.(startup)) ?? null;
+    } catch (err) {
+      this.host.logger?.warn?.({ sessionId: this.id, err }, 'scram lookup failed');
+    }
+    if (this.phase !== 'connecting') return;
+    const secret = credential ? parseScramVerifier(credential.verifier) : undefined;
+    if (credential && !secret)
+      this.host.logger?.warn?.({ sessionId: this.id, user: startup.user }, 'scram verifier is malformed');
+    if (secret && credential) this.scramClient = credential.client;
+    this.scramExchange = createScramServerExchange(secret, {
+      key: this.host.scramMockKey,
+      user: startup.user,
+    });
+    const serverFirst = this.scramExchange.serverFirst(initial.data.toString('utf8'));
+    writeAuthenticationSaslContinue(this.toClient.writer, Buffer.from(serverFirst, 'utf8'));
+    this.phase = 'sasl-final';
+  }
+
+  /** SASLResponse: check the proof, then connect upstream as after a cleartext password. */
+  private async onSaslFinal(frame: Frame): Promise<void> {
+    if (frame.type !== FrontendCode.Password) throw new PgProtocolError('expected SASLResponse');
+    const { data } = readSaslResponse(frame.body);
+    const final = this.scramExchange?.serverFinal(data.toString('utf8'));
+    this.phase = 'connecting';
+    const who = final !== undefined ? this.scramClient : undefined;
+    if (final !== undefined) writeAuthenticationSaslFinal(this.toClient.writer, Buffer.from(final, 'utf8'));
+    await this.admit(who ?? null);
   }
 
   private async onPassword(frame: Frame): Promise<void> {
@@ -281,6 +421,12 @@ export class ProxySession {
         who = null;
       }
     }
+    await this.admit(who);
+  }
+
+  /** The client is who `who` says (or refused when null): connect upstream and say ready. */
+  private async admit(who: AuthenticatedClient | null): Promise<void> {
+    const startup = this.startup as ClientStartup;
     if (this.phase !== 'connecting') return;
     if (!who || typeof who.subject?.id !== 'string' || who.subject.id === '') {
       this.fatal({
@@ -291,6 +437,7 @@ export class ProxySession {
       return;
     }
     this.subject = who.subject;
+    this.requester = who.requester ?? who.subject.id;
     let upstream: UpstreamConnection;
     try {
       upstream = await connectUpstream(
@@ -330,10 +477,12 @@ export class ProxySession {
     if (fields && code !== undefined && !code.startsWith('28')) {
       return { severity: 'FATAL', code, message: fields.get(ErrorField.Message) ?? 'upstream error' };
     }
+    const detail = err instanceof UpstreamError ? err.clientDetail : undefined;
     return {
       severity: 'FATAL',
       code: SqlState.ConnectionFailure,
       message: 'could not connect to the upstream server',
+      ...(detail !== undefined ? { detail } : {}),
     };
   }
 
@@ -423,65 +572,210 @@ export class ProxySession {
 
   private async decide(sql: string): Promise<DecisionResult> {
     const options = this.host.options;
+    const now = Date.now();
     const result = await options.engine.decide({
       subject: this.subject as AuthenticatedClient['subject'],
       resource: { type: 'postgres', name: options.resource.name, labels: options.resource.labels ?? {} },
-      session: { id: this.id, started_at: this.startedAt, source: this.source },
+      session: {
+        id: this.id,
+        started_at: this.startedAt,
+        source: this.source,
+        approvals: this.granted.filter((g) => Date.parse(g.expires_at) > now),
+      },
       sql,
     });
-    let decision = result.decision;
-    // Masks cannot follow rows through COPY yet: fail closed rather than pass them in clear.
-    if (
-      decision.effect === 'allow' &&
-      decision.masks.length > 0 &&
-      result.input.action.sql?.statements.some(
-        (s) => s.type === 'copy' || s.inner.some((i) => i.type === 'copy'),
-      )
-    ) {
-      decision = {
-        effect: 'deny',
-        reasons: [
-          {
-            rule: 'portcullis.pg.mask_unenforceable',
-            message: 'masks cannot be applied to COPY results yet',
-          },
-        ],
-        masks: [],
-      };
-    }
-    if (options.audit) {
-      try {
-        await options.audit.write(auditRecordFromDecision({ ...result, decision }));
-      } catch (err) {
-        this.host.logger?.error?.({ sessionId: this.id, err }, 'audit write failed');
-        decision = {
+    return this.audited(result);
+  }
+
+  /** Write the decision to the audit sink before it is enforced; a failed write denies. */
+  private async audited(result: DecisionResult): Promise<DecisionResult> {
+    const audit = this.host.options.audit;
+    if (!audit) return result;
+    try {
+      await audit.write(auditRecordFromDecision(result));
+      return result;
+    } catch (err) {
+      this.host.logger?.error?.({ sessionId: this.id, err }, 'audit write failed');
+      return {
+        ...result,
+        decision: {
           effect: 'deny',
           reasons: [{ rule: 'portcullis.audit_failed', message: 'the statement could not be audited' }],
           masks: [],
-        };
-      }
+        },
+      };
     }
-    return decision === result.decision ? result : { ...result, decision };
+  }
+
+  /**
+   * The policy's decision, and for `approve` the reviewers' answer: a granted approval for
+   * the same fingerprint (this session's, or any session's from the store) lets it run;
+   * otherwise the statement is held here, and only this session waits.
+   */
+  private async verdict(sql: string): Promise<Verdict> {
+    const result = await this.decide(sql);
+    const statements = result.input.action.sql?.statements ?? [];
+    const approvals = this.host.options.approvals;
+    if (result.decision.effect !== 'approve' || !approvals) return { decision: result.decision, statements };
+    const fingerprint = approvalFingerprint(result, sql);
+    // The policy saw this session's grants in session.approvals and still asked: a grant that
+    // covers the statement is the approval it asks for.
+    const mine = findCovering(this.granted, fingerprint, Date.now());
+    if (mine) return { decision: this.grantedDecision(result.decision, mine), statements };
+    const subject = this.subject as AuthenticatedClient['subject'];
+    const resourceName = this.host.options.resource.name;
+    const earlier = await approvals.store.findGranted({
+      subjectId: subject.id,
+      resourceName,
+      fingerprint,
+      sessionId: this.id,
+    });
+    if (earlier) return this.withGrant(sql, toGrantedApproval(earlier));
+    const requirement = result.decision.approval;
+    const request = await approvals.store.request({
+      requester: this.requester,
+      subject: subject.id,
+      resource: resourceName,
+      fingerprint,
+      sessionId: this.id,
+      reviewers: requirement?.reviewers ?? [],
+      quorum: requirement?.quorum ?? 1,
+      scope: requirement?.scope ?? 'statement',
+      ttl: requirement?.ttl ?? '0s',
+      summary: sql,
+      reasons: result.decision.reasons,
+      wait: `${approvals.waitMs}ms`,
+    });
+    const url = approvals.approveUrl?.(request.id);
+    if (this.phase !== 'ready') return { decision: result.decision, statements };
+    writeNoticeResponse(this.toClient.writer, heldNotice(request, url, approvals.waitMs));
+    this.flushClient();
+    this.host.logger?.info?.({ sessionId: this.id, approval: request.id }, 'statement held for approval');
+    const abort = new AbortController();
+    this.held = { id: request.id, abort };
+    let outcome: typeof request;
+    try {
+      outcome = await approvals.store.waitFor(request.id, {
+        timeoutMs: approvals.waitMs,
+        signal: abort.signal,
+      });
+    } catch (err) {
+      if (!abort.signal.aborted) throw err;
+      return { decision: result.decision, error: canceledWhileHeld(request.id), statements };
+    } finally {
+      this.held = undefined;
+    }
+    if (outcome.state === 'approved') return this.withGrant(sql, toGrantedApproval(outcome));
+    return { decision: result.decision, error: notApproved(outcome, url), statements };
+  }
+
+  /** Decide again with the grant in session.approvals, so a policy that reads them has its say. */
+  private async withGrant(sql: string, grant: GrantedApproval): Promise<Verdict> {
+    if (!this.granted.some((g) => g.id === grant.id)) this.granted.push(grant);
+    const again = await this.decide(sql);
+    const statements = again.input.action.sql?.statements ?? [];
+    if (again.decision.effect !== 'approve') return { decision: again.decision, statements };
+    return { decision: this.grantedDecision(again.decision, grant), statements };
+  }
+
+  private grantedDecision(decision: Decision, grant: GrantedApproval): Decision {
+    return {
+      effect: 'allow',
+      reasons: [
+        ...decision.reasons,
+        { rule: 'portcullis.approval_granted', message: `approved in request ${grant.id}` },
+      ],
+      masks: decision.masks,
+    };
+  }
+
+  /** A client's CancelRequest for this session: ends a wait for approval, if there is one. */
+  cancelHeld(): boolean {
+    if (!this.held) return false;
+    this.held.abort.abort();
+    return true;
   }
 
   private async onQuery(frame: Frame): Promise<void> {
     const { sql } = readQuery(frame.body);
-    const { decision } = await this.decide(sql);
+    const verdict = await this.verdict(sql);
     if (this.phase !== 'ready') return;
+    let { decision } = verdict;
+    let copy: CopyPlan | undefined;
+    const mask = decision.effect === 'allow' ? this.host.maskContext(decision) : undefined;
+    if (mask && hasCopy(verdict.statements)) {
+      const planned = await this.planCopy(mask, verdict.statements);
+      if (this.phase !== 'ready') return;
+      if (planned === 'deny') decision = maskUnenforceable();
+      else copy = planned;
+    }
     if (decision.effect === 'allow') {
-      this.forward(frame, { kind: 'query', mask: this.host.maskContext(decision) });
+      const entry: Pending = { kind: 'query', mask };
+      if (copy) entry.copy = copy;
+      this.forward(frame, entry);
       return;
     }
+    const error = decision === verdict.decision && verdict.error ? verdict.error : denyFields(decision);
     this.respond((w) => {
-      writeErrorResponse(w, denyFields(decision));
+      writeErrorResponse(w, error);
       writeReadyForQuery(w, this.status);
     });
   }
 
+  /**
+   * How masks follow a COPY: COPY … FROM sends no rows back and needs nothing; COPY … TO
+   * with only detector or pattern rules has every row scanned; with column rules, the
+   * columns are needed, so only `COPY table [(columns)] TO STDOUT` in text format alone in its
+   * Query can be masked. Anything else is refused rather than passed in clear.
+   */
+  private async planCopy(
+    mask: MaskContext,
+    statements: readonly StatementFacts[],
+  ): Promise<CopyPlan | undefined | 'deny'> {
+    if (statements.some((s) => s.inner.some((i) => i.type === 'copy'))) return 'deny';
+    const copyTo = statements.filter((s) => s.type === 'copy' && s.copy?.direction !== 'from');
+    if (copyTo.length === 0 || !mask.hasColumnRules) return undefined;
+    const only = copyTo[0];
+    if (statements.length !== 1 || !only || only.tables.length !== 1) return 'deny';
+    // COPY (query) TO has no table to take columns from; CSV and binary are not parsed here.
+    if (/^\s*copy\s*\(/i.test(only.text) || /\b(csv|binary)\b/i.test(only.text)) return 'deny';
+    const table = only.tables[0] as string;
+    let columns: ResolvedColumn[];
+    try {
+      this.catalog ??= new CatalogClient(
+        this.host.options.upstream,
+        this.upstreamStartup,
+        this.host.maxMessageSize,
+      );
+      columns = await this.catalog.tableColumns(table.split('.'));
+    } catch (err) {
+      this.host.logger?.warn?.({ sessionId: this.id, err }, 'COPY column lookup failed');
+      return 'deny';
+    }
+    let picked = columns;
+    if (only.columns.length > 0) {
+      const names = only.columns.map((c) => (c.startsWith(`${table}.`) ? c.slice(table.length + 1) : c));
+      const found = names.map((n) => columns.find((c) => c.column === n));
+      if (found.some((c) => c === undefined)) return 'deny';
+      picked = found as ResolvedColumn[];
+    }
+    return {
+      context: mask,
+      descriptors: picked.map((c) => ({
+        table: `${quoteIdent(c.schema)}.${quoteIdent(c.table)}`,
+        column: c.column,
+      })),
+    };
+  }
+
   private async onParse(frame: Frame): Promise<void> {
     const parse = readParse(frame.body);
-    const { decision } = await this.decide(parse.sql);
+    const verdict = await this.verdict(parse.sql);
     if (this.phase !== 'ready') return;
+    let { decision } = verdict;
+    // COPY through the extended protocol is not masked: refuse it when masks apply.
+    if (decision.effect === 'allow' && decision.masks.length > 0 && hasCopy(verdict.statements))
+      decision = maskUnenforceable();
     if (decision.effect === 'allow') {
       this.statements.set(parse.statement, { mask: this.host.maskContext(decision) });
       this.forward(frame, { kind: 'parse' });
@@ -489,7 +783,7 @@ export class ProxySession {
     }
     // The server would have dropped an unnamed statement replaced by a failed Parse.
     if (parse.statement === '') this.statements.delete('');
-    this.denyExtended(denyFields(decision));
+    this.denyExtended(decision === verdict.decision && verdict.error ? verdict.error : denyFields(decision));
   }
 
   private onBind(frame: Frame): void {
@@ -675,9 +969,16 @@ export class ProxySession {
       case BackendCode.NoticeResponse:
         this.relayNotice(frame, this.contextOf(head));
         return undefined;
+      case BackendCode.CopyOutResponse:
+        if (head?.kind === 'query' && head.copy && readCopyResponse(frame.body).format !== 0)
+          throw new PgProtocolError('cannot mask a binary COPY', SqlState.InternalError);
+        this.toClient.forward(frame.raw);
+        return undefined;
       case BackendCode.CopyData: {
         const mask = this.contextOf(head);
-        if (mask?.hasTextRules) {
+        if (head?.kind === 'query' && head.copy) {
+          this.toClient.writer.begin(BackendCode.CopyData).bytes(maskCopyRow(head.copy, frame.body)).end();
+        } else if (mask?.hasTextRules) {
           this.toClient.writer
             .begin(BackendCode.CopyData)
             .bytes(Buffer.from(mask.masker.maskText(frame.body.toString('utf8')), 'utf8'))
@@ -877,6 +1178,7 @@ export class ProxySession {
   close(): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
+    this.held?.abort.abort();
     clearTimeout(this.authTimer);
     // Give a FATAL already handed to `end` its chance to go out; destroy anything left.
     if (!this.client.writableEnded) this.client.destroy();
@@ -896,6 +1198,23 @@ export class ProxySession {
       portal.plan = portal.fields ? plan : withResultFormats(plan, portal.resultFormats);
     });
   }
+}
+
+function hasCopy(statements: readonly StatementFacts[]): boolean {
+  return statements.some((s) => s.type === 'copy' || s.inner.some((i) => i.type === 'copy'));
+}
+
+function maskUnenforceable(): Decision {
+  return {
+    effect: 'deny',
+    reasons: [
+      {
+        rule: 'portcullis.pg.mask_unenforceable',
+        message: 'masks cannot be applied to this COPY; use COPY table (columns) TO STDOUT in text format',
+      },
+    ],
+    masks: [],
+  };
 }
 
 function quoteIdent(name: string): string {

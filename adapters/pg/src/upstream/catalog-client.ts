@@ -52,33 +52,64 @@ export class CatalogClient {
     return run;
   }
 
+  /** The columns of a table named as SQL would name it (`users`, `public."Users"`), in order. */
+  tableColumns(name: readonly string[]): Promise<ResolvedColumn[]> {
+    const run = this.queue.then(() => this.tableLookup(name));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async tableLookup(name: readonly string[]): Promise<ResolvedColumn[]> {
+    const qualified = name.map((part) => `"${part.replaceAll('"', '""')}"`).join('.');
+    const rows = await this.query(
+      'SELECT n.nspname, c.relname, a.attname ' +
+        'FROM pg_catalog.pg_attribute a ' +
+        'JOIN pg_catalog.pg_class c ON c.oid = a.attrelid ' +
+        'JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ' +
+        `WHERE a.attrelid = '${qualified.replaceAll("'", "''")}'::regclass ` +
+        'AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum',
+    );
+    return rows.map(([schema, table, column]) => ({
+      schema: schema ?? '',
+      table: table ?? '',
+      column: column ?? '',
+    }));
+  }
+
   private async lookup(keys: readonly ColumnKey[]): Promise<Map<string, ResolvedColumn>> {
     const out = new Map<string, ResolvedColumn>();
     if (keys.length === 0) return out;
-    const { socket, source } = await this.connect();
     // The keys are integers we read from the wire ourselves, so they can be inlined.
     const pairs = keys.map((k) => `(${k.tableOid >>> 0}::oid,${k.attributeNumber | 0}::int2)`).join(',');
-    const sql =
+    const rows = await this.query(
       'SELECT a.attrelid, a.attnum, n.nspname, c.relname, a.attname ' +
-      'FROM pg_catalog.pg_attribute a ' +
-      'JOIN pg_catalog.pg_class c ON c.oid = a.attrelid ' +
-      'JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ' +
-      `WHERE (a.attrelid, a.attnum) IN (${pairs})`;
+        'FROM pg_catalog.pg_attribute a ' +
+        'JOIN pg_catalog.pg_class c ON c.oid = a.attrelid ' +
+        'JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ' +
+        `WHERE (a.attrelid, a.attnum) IN (${pairs})`,
+    );
+    for (const [oid, attnum, schema, table, column] of rows) {
+      out.set(columnKey(Number(oid), Number(attnum)), {
+        schema: schema ?? '',
+        table: table ?? '',
+        column: column ?? '',
+      });
+    }
+    return out;
+  }
+
+  /** One simple-protocol query on the catalog connection; rows as text. */
+  private async query(sql: string): Promise<string[][]> {
+    const { socket, source } = await this.connect();
     const w = new MessageWriter(sql.length + 16);
     writeQuery(w, sql);
     socket.write(w.flush());
+    const rows: string[][] = [];
     let error: UpstreamError | undefined;
     for (;;) {
       const frame = await source.next();
       if (frame.type === BackendCode.DataRow) {
-        const [oid, attnum, schema, table, column] = readDataRow(frame.body).map(
-          (v) => v?.toString('utf8') ?? '',
-        );
-        out.set(columnKey(Number(oid), Number(attnum)), {
-          schema: schema ?? '',
-          table: table ?? '',
-          column: column ?? '',
-        });
+        rows.push(readDataRow(frame.body).map((v) => v?.toString('utf8') ?? ''));
       } else if (frame.type === BackendCode.ErrorResponse) {
         const fields = readNoticeFields(frame.body);
         error = new UpstreamError(`catalog lookup failed: ${fields.get(ErrorField.Message) ?? ''}`, {
@@ -86,7 +117,7 @@ export class CatalogClient {
         });
       } else if (frame.type === BackendCode.ReadyForQuery) {
         if (error) throw error;
-        return out;
+        return rows;
       }
     }
   }

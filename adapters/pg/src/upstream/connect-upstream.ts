@@ -5,7 +5,7 @@
  * https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-START-UP
  */
 
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import {
   readAuthentication,
@@ -80,12 +80,20 @@ async function startTls(socket: Socket, options: UpstreamOptions): Promise<Socke
   if (answer !== 0x53)
     throw new UpstreamError('the server refused TLS (ssl is required by the proxy configuration)');
   const tlsOptions = typeof options.ssl === 'object' ? options.ssl : {};
+  // SNI may not carry an IP address (RFC 6066); the certificate is then checked against
+  // `host`, which tls.connect uses when no servername is given.
+  const identity = isIP(options.host) ? { host: options.host } : { servername: options.host };
   return new Promise((resolve, reject) => {
-    const secure = tlsConnect({ servername: options.host, ...tlsOptions, socket }, () =>
+    const secure = tlsConnect({ ...identity, ...tlsOptions, socket }, () =>
       resolve(secure as unknown as Socket),
     );
-    secure.once('error', (err) =>
-      reject(new UpstreamError(`TLS to ${options.host} failed: ${err.message}`, { cause: err })),
+    secure.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new UpstreamError(`TLS to ${options.host} failed: ${err.message}`, {
+          cause: err,
+          clientDetail: `TLS verification of the upstream server failed${err.code ? ` (${err.code})` : ''}`,
+        }),
+      ),
     );
   });
 }

@@ -5,7 +5,7 @@
  */
 
 import { execFile } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +38,12 @@ async function asPostgres(command: string, args: string[]): Promise<void> {
   await run('runuser', ['-u', 'postgres', '--', join(BIN, command), ...args], { timeout: 60_000 });
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+export interface PostgresServerOptions {
+  /** Turn ssl on with this certificate and key (PEM files; copied into the data directory). */
+  ssl?: { certFile: string; keyFile: string };
+}
+
+export async function startPostgres(options: PostgresServerOptions = {}): Promise<PostgresServer> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-pg-'));
   const data = join(dir, 'data');
   const password = 'operator-secret-' + Math.random().toString(36).slice(2);
@@ -62,6 +67,19 @@ export async function startPostgres(): Promise<PostgresServer> {
     'UTF8',
     '--locale=C',
   ]);
+  const settings: string[] = [];
+  if (options.ssl) {
+    // The server insists its key is private to it.
+    for (const [from, to] of [
+      [options.ssl.certFile, 'server.crt'],
+      [options.ssl.keyFile, 'server.key'],
+    ] as const) {
+      copyFileSync(from, join(data, to));
+      chownSync(join(data, to), uid, gid);
+      chmodSync(join(data, to), 0o600);
+    }
+    settings.push('-c ssl=on');
+  }
   const port = await freePort();
   await asPostgres('pg_ctl', [
     '-D',
@@ -72,7 +90,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     '-t',
     '60',
     '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off ${settings.join(' ')}`,
     'start',
   ]);
   return {

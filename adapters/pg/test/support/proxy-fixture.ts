@@ -6,8 +6,8 @@
 
 import { createEngine, type Decision, type InputDocument, staticEvaluator } from '@portcullis/core';
 import pg from 'pg';
-import { createPgProxy, type PgProxy } from '../../src/index.js';
-import { type PostgresServer, startPostgres } from './postgres-server.js';
+import { createPgProxy, type PgProxy, type PgProxyOptions } from '../../src/index.js';
+import { type PostgresServer, type PostgresServerOptions, startPostgres } from './postgres-server.js';
 
 export const USERS = {
   alice: { password: 'alice-pw', subject: { id: 'alice@example.com', kind: 'human' as const } },
@@ -54,13 +54,21 @@ export interface ProxyFixture {
   port: number;
   /** A direct connection to the cluster's `app` database, as the superuser. */
   direct(): Promise<pg.Client>;
-  /** A pg client through the proxy. */
-  through(user: keyof typeof USERS | string, password?: string): Promise<pg.Client>;
+  /** A pg client through the proxy; `config` adds to the client's settings (ssl, say). */
+  through(user: keyof typeof USERS | string, password?: string, config?: pg.ClientConfig): Promise<pg.Client>;
   stop(): Promise<void>;
 }
 
-export async function startProxyFixture(): Promise<ProxyFixture> {
-  const server = await startPostgres();
+export interface ProxyFixtureOptions {
+  /** Added to (and overriding) the proxy's options. */
+  proxy?: Partial<PgProxyOptions>;
+  postgres?: PostgresServerOptions;
+  /** TLS toward the cluster (`upstream.ssl`). */
+  upstreamSsl?: PgProxyOptions['upstream']['ssl'];
+}
+
+export async function startProxyFixture(options: ProxyFixtureOptions = {}): Promise<ProxyFixture> {
+  const server = await startPostgres(options.postgres);
   const admin = new pg.Client({
     host: server.host,
     port: server.port,
@@ -95,12 +103,19 @@ export async function startProxyFixture(): Promise<ProxyFixture> {
   const engine = createEngine({ evaluator: staticEvaluator(testPolicy, 'test-policy') });
   const proxy = createPgProxy({
     engine,
-    upstream: { host: server.host, port: server.port, user: server.user, password: server.password },
+    upstream: {
+      host: server.host,
+      port: server.port,
+      user: server.user,
+      password: server.password,
+      ...(options.upstreamSsl !== undefined ? { ssl: options.upstreamSsl } : {}),
+    },
     resource: { name: 'prod-db', labels: { env: 'prod' } },
     async authenticate(startup, password) {
       const user = USERS[startup.user as keyof typeof USERS];
       return user && user.password === password ? { subject: user.subject } : null;
     },
+    ...options.proxy,
   });
   const { port } = await proxy.listen(0, '127.0.0.1');
   return {
@@ -108,13 +123,14 @@ export async function startProxyFixture(): Promise<ProxyFixture> {
     proxy,
     port,
     direct,
-    async through(user, password) {
+    async through(user, password, config) {
       const c = new pg.Client({
         host: '127.0.0.1',
         port,
         user,
         password: password ?? USERS[user as keyof typeof USERS]?.password ?? '',
         database: 'app',
+        ...config,
       });
       await c.connect();
       return c;

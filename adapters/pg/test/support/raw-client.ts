@@ -6,10 +6,15 @@
 import { connect, type Socket } from 'node:net';
 import {
   readAuthentication,
+  readBackendKeyData,
   readNoticeFields,
   readReadyForQuery,
 } from '../../src/protocol/backend-messages.js';
-import { writePasswordMessage, writeStartupMessage } from '../../src/protocol/frontend-writers.js';
+import {
+  writeCancelRequest,
+  writePasswordMessage,
+  writeStartupMessage,
+} from '../../src/protocol/frontend-writers.js';
 import { BackendCode, ErrorField, FrontendCode } from '../../src/protocol/message-codes.js';
 import { type Frame, MessageFramer } from '../../src/protocol/message-framer.js';
 import { MessageWriter } from '../../src/protocol/message-writer.js';
@@ -22,6 +27,12 @@ export interface RawMessage {
 export class RawClient {
   readonly messages: RawMessage[] = [];
   closed = false;
+  /** When false, DataRows are counted (and the last one kept) rather than stored. */
+  keepRows = true;
+  rows = 0;
+  lastRow: Buffer | undefined;
+  /** The BackendKeyData the proxy gave, for CancelRequest. */
+  backendKey = { processId: 0, secretKey: 0 };
   private waiters: (() => void)[] = [];
   private readonly framer = new MessageFramer({ maxMessageSize: 1 << 26 });
 
@@ -29,6 +40,11 @@ export class RawClient {
     socket.on('data', (chunk: Buffer) => {
       this.framer.push(chunk);
       for (let f: Frame | undefined = this.framer.next(); f; f = this.framer.next()) {
+        if (f.type === BackendCode.DataRow && !this.keepRows) {
+          this.rows++;
+          this.lastRow = f.body;
+          continue;
+        }
         this.messages.push({ type: String.fromCharCode(f.type), body: Buffer.from(f.body) });
       }
       this.wake();
@@ -57,8 +73,29 @@ export class RawClient {
       socket.write(w.flush());
     }
     await c.waitFor((m) => m.type === 'Z' || m.type === 'E');
+    const key = c.messages.find((m) => m.type === 'K');
+    if (key) c.backendKey = readBackendKeyData(key.body);
     c.messages.length = 0;
     return c;
+  }
+
+  /** Send a CancelRequest on a connection of its own, as libpq does. */
+  static async cancel(port: number, processId: number, secretKey: number): Promise<void> {
+    const socket = connect({ host: '127.0.0.1', port });
+    await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const w = new MessageWriter(16);
+    writeCancelRequest(w, processId, secretKey);
+    socket.end(w.flush());
+    await new Promise((resolve) => socket.once('close', resolve));
+  }
+
+  /** Stop reading from the socket (a slow reader); `resume` starts again. */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
   }
 
   /** Resolves with the first message (from the start of `messages`) that matches; does not consume. */
@@ -77,8 +114,8 @@ export class RawClient {
   }
 
   /** Wait until `count` ReadyForQuery messages have arrived. */
-  async readyCount(count: number): Promise<void> {
-    const deadline = Date.now() + 10_000;
+  async readyCount(count: number, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     while (this.messages.filter((m) => m.type === 'Z').length < count) {
       if (this.closed || Date.now() > deadline)
         throw new Error(`expected ${count} ReadyForQuery; got ${this.types()}`);

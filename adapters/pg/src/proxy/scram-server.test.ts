@@ -1,0 +1,47 @@
+import { describe, expect, test } from 'vitest';
+import { createScramClient } from '../upstream/scram-client.js';
+import { createScramServerExchange, createScramVerifier, parseScramVerifier } from './scram-server.js';
+
+const mock = { key: Buffer.alloc(32, 7), user: 'alice' };
+
+async function exchange(verifier: string | undefined, password: string) {
+  const client = createScramClient(password);
+  const server = createScramServerExchange(verifier ? parseScramVerifier(verifier) : undefined, mock);
+  const serverFirst = server.serverFirst(client.clientFirst);
+  const final = server.serverFinal(await client.respond(serverFirst));
+  if (final !== undefined) client.verify(final);
+  return final;
+}
+
+describe('SCRAM-SHA-256, server side', () => {
+  test('our client and our server agree on the right password, and the client checks the server', async () => {
+    const verifier = createScramVerifier('s3cret', { iterations: 4096 });
+    expect(verifier).toMatch(/^SCRAM-SHA-256\$4096:[^$]+\$[^:]+:.+$/);
+    expect(await exchange(verifier, 's3cret')).toMatch(/^v=/);
+  });
+
+  test('a wrong password and a mock exchange both fail at the end', async () => {
+    const verifier = createScramVerifier('s3cret');
+    expect(await exchange(verifier, 'wrong')).toBeUndefined();
+    expect(await exchange(undefined, 's3cret')).toBeUndefined();
+  });
+
+  test('a mock exchange for an unknown user offers a stable salt', () => {
+    const a = createScramServerExchange(undefined, mock).serverFirst('n,,n=,r=abc');
+    const b = createScramServerExchange(undefined, mock).serverFirst('n,,n=,r=abc');
+    expect(a.split(',')[1]).toBe(b.split(',')[1]);
+  });
+
+  test('channel binding it did not offer, and malformed messages, are protocol errors', () => {
+    const server = createScramServerExchange(parseScramVerifier(createScramVerifier('x')), mock);
+    expect(() => server.serverFirst('p=tls-server-end-point,,n=,r=abc')).toThrow(/channel binding/);
+    expect(() => server.serverFirst('garbage')).toThrow(/malformed/);
+    server.serverFirst('n,,n=,r=abc');
+    expect(() => server.serverFinal('c=eSws,r=abc,p=AAAA')).toThrow(/channel binding/);
+  });
+
+  test('parses only well-formed verifiers', () => {
+    expect(parseScramVerifier('md5abc')).toBeUndefined();
+    expect(parseScramVerifier('SCRAM-SHA-256$0:AAAA$AAAA:AAAA')).toBeUndefined();
+  });
+});
