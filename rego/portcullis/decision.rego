@@ -54,14 +54,45 @@ all_masks contains m if some m in sql.masks
 
 all_masks contains m if some m in http.masks
 
+# An approval already granted in this session, for this very action (same fingerprint) or for
+# the whole session, and not yet expired, lets a held action run. It never lifts a deny.
+granted contains g if {
+	some g in input.session.approvals
+	g.scope == "session"
+	not approval_expired(g)
+}
+
+granted contains g if {
+	some g in input.session.approvals
+	g.scope == "statement"
+	g.fingerprint == input.action.fingerprint
+	not approval_expired(g)
+}
+
+approval_expired(g) if time.parse_rfc3339_ns(g.expires_at) <= time.parse_rfc3339_ns(input.time)
+
 effect := "deny" if {
 	count(deny_reasons) > 0
+} else := "allow" if {
+	count(approve_reasons) > 0
+	count(granted) > 0
 } else := "approve" if {
 	count(approve_reasons) > 0
 } else := "allow"
 
-# Deny reasons first, then what would have been held; each group in a stable order.
-reasons := array.concat([r | some r in deny_reasons], [r | some r in approve_reasons])
+# Which approval let a held action run, so the audit record says so.
+granted_reasons contains {"rule": "portcullis.approval_granted", "message": msg} if {
+	effect == "allow"
+	count(approve_reasons) > 0
+	some g in granted
+	msg := sprintf("approval %v granted by %v (%v scope)", [g.id, concat(", ", g.approved_by), g.scope])
+}
+
+# Deny reasons first, then what would have been held (and the grant that released it).
+reasons := array.concat(
+	array.concat([r | some r in deny_reasons], [r | some r in approve_reasons]),
+	[r | some r in granted_reasons],
+)
 
 masks := [m | some m in all_masks]
 

@@ -139,3 +139,46 @@ well_formed(r) if {
 	count(r.message) > 0
 	count(r) == 2
 }
+
+with_approvals(doc, approvals, fingerprint) := object.union(doc, {
+	"session": object.union(doc.session, {"approvals": approvals}),
+	"action": object.union(doc.action, {"fingerprint": fingerprint}),
+})
+
+grant(scope, fingerprint, expires_at) := {
+	"id": "apr-1", "scope": scope, "fingerprint": fingerprint, "approved_by": ["bob@example.com"],
+	"expires_at": expires_at,
+}
+
+test_statement_grant_for_the_same_fingerprint_allows if {
+	doc := with_approvals(sql_doc(alice, prod_db, [delete_all]), [grant("statement", "fp-1", "2026-11-25T21:15:00Z")], "fp-1")
+	d := portcullis.decision with input as doc
+	d.effect == "allow"
+	some r in d.reasons
+	r.rule == "portcullis.approval_granted"
+	contains(r.message, "apr-1")
+}
+
+test_statement_grant_for_another_fingerprint_still_holds if {
+	doc := with_approvals(sql_doc(alice, prod_db, [delete_all]), [grant("statement", "fp-other", "2026-11-25T21:15:00Z")], "fp-1")
+	d := portcullis.decision with input as doc
+	d.effect == "approve"
+}
+
+test_expired_grant_still_holds if {
+	doc := with_approvals(sql_doc(alice, prod_db, [delete_all]), [grant("statement", "fp-1", "2026-11-25T20:59:59Z")], "fp-1")
+	d := portcullis.decision with input as doc
+	d.effect == "approve"
+}
+
+test_session_grant_allows_any_held_action if {
+	doc := with_approvals(sql_doc(alice, prod_db, [delete_all]), [grant("session", "", "2026-11-25T22:00:00Z")], "fp-9")
+	d := portcullis.decision with input as doc
+	d.effect == "allow"
+}
+
+test_grant_never_lifts_a_deny if {
+	doc := with_approvals(sql_doc(alice, prod_db, [drop]), [grant("session", "", "2026-11-25T22:00:00Z")], "fp-1")
+	d := portcullis.decision with input as doc
+	d.effect == "deny"
+}

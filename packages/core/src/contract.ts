@@ -275,6 +275,12 @@ export type ActionType = 'sql' | 'exec' | 'shell' | 'http' | 'connect';
 
 export interface Action {
   type: ActionType;
+  /**
+   * The key approvals are filed under (`session.approvals[].fingerprint`): SQL statements'
+   * fingerprints joined by `+`; `sh:`/`http:`/`raw:` + a hash for shell lines, HTTP requests and
+   * unparsed SQL. Absent for `connect`.
+   */
+  fingerprint?: string;
   sql?: SqlFacts;
   shell?: ShellFacts;
   http?: HttpFacts;

@@ -9,6 +9,7 @@ import {
 } from '../contract.js';
 import { InvalidRequestError } from '../errors.js';
 import { extractHttpFacts, type HttpFactsOptions, type ResolvedHttpFactsOptions } from '../http/index.js';
+import { actionFingerprint } from './action-fingerprint.js';
 import type { FactExtractors } from './fact-extractors.js';
 import { formatTime, parseRfc3339 } from './format-time.js';
 import { normalizeRequest } from './normalize-request.js';
@@ -93,6 +94,8 @@ export async function buildInput(
   } else if (req.http !== undefined) {
     action.http = extractHttpFacts(req.http, options.http);
   }
+  const fingerprint = actionFingerprint(action);
+  if (fingerprint !== undefined) action.fingerprint = fingerprint;
 
   const input: InputDocument = {
     version: CONTRACT_VERSION,
