@@ -41,6 +41,16 @@ export default defineConfig({
       {
         ...shared,
         test: {
+          name: 'ssh',
+          root: 'adapters/ssh',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        ...shared,
+        test: {
           name: 'gateway',
           root: 'packages/gateway',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { errorClasses } from '@portcullis/core';
 import { pgErrorClasses } from '@portcullis/pg';
 import { regoErrorClasses } from '@portcullis/rego';
+import { sshErrorClasses } from '@portcullis/ssh';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from './cli-helpers.js';
 
@@ -14,13 +15,19 @@ describe('error codes across packages', () => {
       ...Object.keys(errorClasses),
       ...Object.keys(pgErrorClasses),
       ...Object.keys(regoErrorClasses),
+      ...Object.keys(sshErrorClasses),
     ];
     expect(new Set(registered).size).toBe(registered.length);
     expect([...documented].sort()).toEqual(registered.sort());
   });
 
   it('gives every class the code it is registered under', () => {
-    const all: Record<string, unknown> = { ...errorClasses, ...pgErrorClasses, ...regoErrorClasses };
+    const all: Record<string, unknown> = {
+      ...errorClasses,
+      ...pgErrorClasses,
+      ...regoErrorClasses,
+      ...sshErrorClasses,
+    };
     for (const [code, Cls] of Object.entries(all)) {
       const err = new (Cls as new (...args: unknown[]) => Error & { code: string })(
         code === 'PC_REGO_COMPILE' ? [] : 'x',

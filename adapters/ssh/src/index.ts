@@ -1,0 +1,24 @@
+/**
+ * @portcullis/ssh — an SSH proxy on ssh2 channels. Users keep their own ssh client; the proxy
+ * authenticates them through the embedder's hooks, logs in to the real host with the
+ * operator's key (verifying its pinned host key), and decides every exec request (and
+ * forwarding request) with @portcullis/core's engine before it reaches the host: denied
+ * commands get their reasons on stderr and exit status 126, held ones wait for reviewers,
+ * allowed ones run with their output masked as the decision says.
+ */
+
+export { authenticateAttempt, offeredMethods } from './auth/authenticate-client.js';
+export { SshHostKeyError, SshUpstreamError, sshErrorClasses } from './errors.js';
+export { ExitStatus } from './exec/exit-codes.js';
+export { directTcpipLine, shellQuote } from './forwarding/forward-request.js';
+export { commandFingerprint } from './proxy/command-verdict.js';
+export { createSshProxy, type SshProxy } from './proxy/create-ssh-proxy.js';
+export type {
+  PublicKeyContext,
+  SshApprovalOptions,
+  SshAuthenticateHooks,
+  SshIdentity,
+  SshProxyOptions,
+} from './proxy/ssh-proxy-options.js';
+export { hostKeyFingerprint } from './upstream/host-key-fingerprint.js';
+export type { UpstreamOptions } from './upstream/upstream-options.js';

@@ -1,0 +1,199 @@
+/**
+ * The decision on one command line (an exec request, a line typed at a shell, or a
+ * forwarding request described as a line), and for `approve` the reviewers' answer. Shared
+ * by every kind of channel so they hold and audit the same way.
+ */
+
+import { createHash } from 'node:crypto';
+import {
+  type ActionType,
+  type ApprovalRequest,
+  auditRecordFromDecision,
+  type Decision,
+  type DecisionResult,
+  type GrantedApproval,
+  toGrantedApproval,
+} from '@portcullis/core';
+import type { SessionContext } from './session-context.js';
+
+export interface Verdict {
+  decision: Decision;
+  /** For a refusal, the text to print on stderr (without a trailing newline). */
+  message?: string;
+  approvalId?: string;
+}
+
+/** Approval requests for a command are filed and found under this: the exact text, hashed. */
+export function commandFingerprint(command: string): string {
+  return `command:${createHash('sha256').update(command).digest('hex').slice(0, 32)}`;
+}
+
+export async function decideCommand(
+  session: SessionContext,
+  command: string,
+  action: ActionType,
+  onHeld: (text: string) => void,
+  signal?: AbortSignal,
+): Promise<Verdict> {
+  const result = await decideOnce(session, command, action);
+  const approvals = session.options.approvals;
+  if (result.decision.effect === 'deny')
+    return { decision: result.decision, message: denyMessage(result.decision) };
+  if (result.decision.effect === 'allow') return { decision: result.decision };
+  if (!approvals) {
+    return {
+      decision: result.decision,
+      message: `portcullis: not run: this command needs approval and this gateway holds no commands${reasonLines(result.decision)}`,
+    };
+  }
+  const fingerprint = commandFingerprint(command);
+  // The policy saw this session's grants in session.approvals and still asked: a grant that
+  // covers the command is the approval it asks for.
+  const mine = findCovering(session.granted, fingerprint, Date.now());
+  if (mine) return granted(result.decision, mine);
+  const earlier = await approvals.store.findGranted({
+    subjectId: session.identity.subject.id,
+    resourceName: session.options.resource.name,
+    fingerprint,
+    sessionId: session.id,
+  });
+  if (earlier) return withGrant(session, command, action, toGrantedApproval(earlier));
+  const requirement = result.decision.approval;
+  const request = await approvals.store.request({
+    requester: session.identity.requester ?? session.identity.subject.id,
+    subject: session.identity.subject.id,
+    resource: session.options.resource.name,
+    fingerprint,
+    sessionId: session.id,
+    reviewers: requirement?.reviewers ?? [],
+    quorum: requirement?.quorum ?? 1,
+    scope: requirement?.scope ?? 'statement',
+    ttl: requirement?.ttl ?? '0s',
+    summary: command,
+    reasons: result.decision.reasons,
+    wait: `${approvals.waitMs}ms`,
+  });
+  const url = approvals.approveUrl?.(request.id);
+  onHeld(heldMessage(request, url, approvals.waitMs));
+  session.logger?.info?.({ sessionId: session.id, approval: request.id }, 'command held for approval');
+  const outcome = await approvals.store.waitFor(request.id, {
+    timeoutMs: approvals.waitMs,
+    ...(signal ? { signal } : {}),
+  });
+  if (outcome.state === 'approved') {
+    const verdict = await withGrant(session, command, action, toGrantedApproval(outcome));
+    return { ...verdict, approvalId: outcome.id };
+  }
+  return { decision: result.decision, message: notApprovedMessage(outcome, url), approvalId: outcome.id };
+}
+
+async function decideOnce(
+  session: SessionContext,
+  command: string,
+  action: ActionType,
+): Promise<DecisionResult> {
+  const { options } = session;
+  const now = Date.now();
+  const result = await options.engine.decide({
+    subject: session.identity.subject,
+    resource: { type: 'ssh', name: options.resource.name, labels: options.resource.labels ?? {} },
+    session: {
+      id: session.id,
+      started_at: session.startedAt,
+      source: session.source,
+      approvals: session.granted.filter((g) => Date.parse(g.expires_at) > now),
+    },
+    command,
+    action,
+  });
+  return audited(session, result);
+}
+
+/** Write the decision to the audit sink before it is enforced; a failed write denies. */
+async function audited(session: SessionContext, result: DecisionResult): Promise<DecisionResult> {
+  const audit = session.options.audit;
+  if (!audit) return result;
+  try {
+    await audit.write(auditRecordFromDecision(result));
+    return result;
+  } catch (err) {
+    session.logger?.error?.({ sessionId: session.id, err }, 'audit write failed');
+    return {
+      ...result,
+      decision: {
+        effect: 'deny',
+        reasons: [{ rule: 'portcullis.audit_failed', message: 'the command could not be audited' }],
+        masks: [],
+      },
+    };
+  }
+}
+
+/** Decide again with the grant in session.approvals, so a policy that reads them has its say. */
+async function withGrant(
+  session: SessionContext,
+  command: string,
+  action: ActionType,
+  grant: GrantedApproval,
+): Promise<Verdict> {
+  if (!session.granted.some((g) => g.id === grant.id)) session.granted.push(grant);
+  const again = await decideOnce(session, command, action);
+  if (again.decision.effect === 'deny')
+    return { decision: again.decision, message: denyMessage(again.decision) };
+  if (again.decision.effect === 'allow') return { decision: again.decision };
+  return granted(again.decision, grant);
+}
+
+function granted(decision: Decision, grant: GrantedApproval): Verdict {
+  return {
+    decision: {
+      effect: 'allow',
+      reasons: [
+        ...decision.reasons,
+        { rule: 'portcullis.approval_granted', message: `approved in request ${grant.id}` },
+      ],
+      masks: decision.masks,
+    },
+    approvalId: grant.id,
+  };
+}
+
+function findCovering(
+  grants: readonly GrantedApproval[],
+  fingerprint: string,
+  now: number,
+): GrantedApproval | undefined {
+  return grants.find(
+    (g) =>
+      Date.parse(g.expires_at) > now &&
+      (g.scope === 'session' || (g.scope === 'statement' && g.fingerprint === fingerprint)),
+  );
+}
+
+function reasonLines(decision: Decision): string {
+  return decision.reasons.map((r) => `\n  ${r.rule}: ${r.message}`).join('');
+}
+
+export function denyMessage(decision: Decision): string {
+  return `portcullis: denied by policy${reasonLines(decision)}`;
+}
+
+function heldMessage(request: ApprovalRequest, url: string | undefined, waitMs: number): string {
+  const where = url
+    ? `approve it at ${url}`
+    : `ask a reviewer (${request.reviewers.join(', ')}) to approve it`;
+  return `portcullis: command held for approval ${request.id}; ${where}; waiting up to ${Math.round(waitMs / 1000)} s${reasonLines({ effect: 'approve', reasons: request.reasons, masks: [] })}`;
+}
+
+function notApprovedMessage(request: ApprovalRequest, url: string | undefined): string {
+  const how =
+    request.state === 'denied'
+      ? 'was denied by a reviewer'
+      : request.state === 'pending' || request.state === 'expired'
+        ? 'was not granted in time'
+        : `is ${request.state}`;
+  const again = url
+    ? `once approved at ${url}, run it again`
+    : `once approval ${request.id} is granted, run it again`;
+  return `portcullis: not run: approval ${request.id} ${how}; ${again}`;
+}

@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import type { EngineLogger, GrantedApproval } from '@portcullis/core';
+import { connectUpstream, type UpstreamConnection } from '../upstream/connect-upstream.js';
+import type { SshIdentity, SshProxyOptions } from './ssh-proxy-options.js';
+
+/**
+ * What every channel of one client connection shares: who the client is, the session the
+ * policy sees, the approvals granted in it, and the one upstream connection, opened on first
+ * use so that a client whose every command is denied never reaches the host.
+ */
+export class SessionContext {
+  readonly id = randomUUID();
+  readonly startedAt = new Date().toISOString().replace(/\.000Z$/, 'Z');
+  readonly granted: GrantedApproval[] = [];
+  #upstream: Promise<UpstreamConnection> | undefined;
+  #closed = false;
+
+  constructor(
+    readonly options: SshProxyOptions,
+    readonly identity: SshIdentity,
+    readonly source: string,
+    readonly logger: EngineLogger | undefined,
+  ) {}
+
+  upstream(): Promise<UpstreamConnection> {
+    if (this.#upstream === undefined) {
+      this.#upstream = connectUpstream(this.options.upstream);
+      this.#upstream.then(
+        (u) => {
+          if (this.#closed) u.close();
+        },
+        (err) => this.logger?.error?.({ sessionId: this.id, err }, 'upstream connection failed'),
+      );
+    }
+    return this.#upstream;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#upstream?.then(
+      (u) => u.close(),
+      () => {},
+    );
+  }
+}

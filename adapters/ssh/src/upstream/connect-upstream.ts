@@ -1,0 +1,94 @@
+/**
+ * One SSH connection to the real host per client connection, made with the operator's key
+ * and only to a host whose key is the pinned one (or one the operator's verifier accepts).
+ */
+
+import { Client, type ClientChannel, type ExecOptions, type PseudoTtyOptions } from 'ssh2';
+import { SshHostKeyError, SshUpstreamError } from '../errors.js';
+import { hostKeyFingerprint, normalizeFingerprint } from './host-key-fingerprint.js';
+import type { UpstreamOptions } from './upstream-options.js';
+
+export interface UpstreamConnection {
+  exec(command: string, options: ExecOptions): Promise<ClientChannel>;
+  shell(pty: PseudoTtyOptions | false, env: Record<string, string>): Promise<ClientChannel>;
+  forwardOut(srcIp: string, srcPort: number, dstIp: string, dstPort: number): Promise<ClientChannel>;
+  close(): void;
+  readonly closed: boolean;
+}
+
+export function connectUpstream(options: UpstreamOptions): Promise<UpstreamConnection> {
+  const client = new Client();
+  const pinned = options.hostKeyFingerprint;
+  const pins = (Array.isArray(pinned) ? pinned : pinned === undefined ? [] : [pinned]).map(
+    normalizeFingerprint,
+  );
+  let hostKeyError: SshHostKeyError | undefined;
+  let closed = false;
+
+  return new Promise((resolve, reject) => {
+    client.once('ready', () => {
+      client.removeAllListeners('error');
+      client.on('error', () => {
+        closed = true;
+      });
+      resolve({
+        exec: (command, execOptions) => channel((cb) => client.exec(command, execOptions, cb)),
+        shell: (pty, env) => channel((cb) => client.shell(pty === false ? false : pty, { env }, cb)),
+        forwardOut: (srcIp, srcPort, dstIp, dstPort) =>
+          channel((cb) => client.forwardOut(srcIp, srcPort, dstIp, dstPort, cb)),
+        close: () => {
+          closed = true;
+          client.end();
+        },
+        get closed() {
+          return closed;
+        },
+      });
+    });
+    client.once('error', (err) => {
+      closed = true;
+      reject(
+        hostKeyError ??
+          new SshUpstreamError(`cannot log in to ${options.host}:${options.port ?? 22}: ${err.message}`, {
+            cause: err,
+          }),
+      );
+    });
+    client.on('close', () => {
+      closed = true;
+    });
+    client.connect({
+      host: options.host,
+      port: options.port ?? 22,
+      username: options.username,
+      privateKey: options.privateKey,
+      ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+      readyTimeout: options.readyTimeoutMs ?? 15_000,
+      hostVerifier: (key: Buffer) => {
+        const fingerprint = hostKeyFingerprint(key);
+        const ok = options.hostVerifier ? options.hostVerifier(key, fingerprint) : pins.includes(fingerprint);
+        if (!ok) {
+          hostKeyError = new SshHostKeyError(
+            fingerprint,
+            `host key of ${options.host}:${options.port ?? 22} is ${fingerprint}, which is not the pinned key`,
+          );
+        }
+        return ok;
+      },
+    });
+  });
+
+  function channel(open: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void) {
+    return new Promise<ClientChannel>((resolve, reject) => {
+      try {
+        open((err, ch) => {
+          if (err)
+            reject(new SshUpstreamError(`upstream refused the channel: ${err.message}`, { cause: err }));
+          else resolve(ch);
+        });
+      } catch (err) {
+        reject(new SshUpstreamError(`upstream channel failed: ${(err as Error).message}`, { cause: err }));
+      }
+    });
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Debian's OpenSSH client, run against the proxy the way a person or an agent would: no user
+ * config, no known_hosts, one identity.
+ */
+
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+
+export interface SshTarget {
+  port: number;
+  identity: string;
+  user?: string;
+}
+
+export interface SshResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function sshArgs(target: SshTarget, extra: string[] = []): string[] {
+  return [
+    '-F',
+    '/dev/null',
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'LogLevel=ERROR',
+    '-i',
+    target.identity,
+    '-p',
+    String(target.port),
+    ...extra,
+    `${target.user ?? 'alice'}@127.0.0.1`,
+  ];
+}
+
+export function spawnSsh(
+  target: SshTarget,
+  extra: string[],
+  command?: string,
+): ChildProcessWithoutNullStreams {
+  const args = sshArgs(target, extra);
+  if (command !== undefined) args.push(command);
+  return spawn('ssh', args, { stdio: 'pipe' });
+}
+
+/** Run one command through ssh; resolves when ssh exits. */
+export function ssh(
+  target: SshTarget,
+  command: string,
+  options: { stdin?: string; extra?: string[]; onStderr?: (text: string) => void } = {},
+): Promise<SshResult> {
+  const child = spawnSsh(target, options.extra ?? [], command);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    options.onStderr?.(stderr);
+  });
+  child.stdin.end(options.stdin ?? '');
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
