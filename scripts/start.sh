@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: install, build, and run portcullis on embedded defaults.
+# The main job on a fresh machine: install, build, and run the gateway on embedded defaults
+# (`portcullis up`: the shipped policy, an embedded PostgreSQL with demo data, a local identity).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,4 +9,4 @@ if [[ ! -d node_modules ]]; then
 fi
 npm run build >/dev/null
 
-exec node packages/gateway/bin/portcullis.js demo "$@"
+exec node packages/gateway/bin/portcullis.js up "$@"

@@ -4,6 +4,7 @@ import { pgErrorClasses } from '@portcullis/pg';
 import { regoErrorClasses } from '@portcullis/rego';
 import { sshErrorClasses } from '@portcullis/ssh';
 import { describe, expect, it } from 'vitest';
+import { gatewayErrorClasses } from '../src/index.js';
 import { repoRoot } from './cli-helpers.js';
 
 describe('error codes across packages', () => {
@@ -16,6 +17,7 @@ describe('error codes across packages', () => {
       ...Object.keys(pgErrorClasses),
       ...Object.keys(regoErrorClasses),
       ...Object.keys(sshErrorClasses),
+      ...Object.keys(gatewayErrorClasses),
     ];
     expect(new Set(registered).size).toBe(registered.length);
     expect([...documented].sort()).toEqual(registered.sort());
@@ -27,6 +29,7 @@ describe('error codes across packages', () => {
       ...pgErrorClasses,
       ...regoErrorClasses,
       ...sshErrorClasses,
+      ...gatewayErrorClasses,
     };
     for (const [code, Cls] of Object.entries(all)) {
       const err = new (Cls as new (...args: unknown[]) => Error & { code: string })(

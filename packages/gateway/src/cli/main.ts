@@ -3,13 +3,24 @@
  * nothing here calls process.exit, so the CLI can be driven in-process by tests.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { type ApprovalsFlags, runApprovalsList, runApprovalsVote } from './approvals-command.js';
+import { runAuditVerify } from './audit-command.js';
 import { type BuildFlags, runBuild } from './build-command.js';
 import { type CliIo, defaultIo } from './cli-io.js';
 import { type ConformanceFlags, runConformanceCommand } from './conformance-command.js';
+import {
+  type CredentialsFlags,
+  runCredentialsIssue,
+  runCredentialsList,
+  runCredentialsRevoke,
+} from './credentials-command.js';
 import { runDemo } from './demo-command.js';
 import { type EvalFlags, runEval } from './eval-command.js';
 import { type FactsFlags, runFacts } from './facts-command.js';
+import { type KeysFlags, runKeysGenerate } from './keys-command.js';
+import { runStart, type StartFlags } from './start-command.js';
 import { runTest, type TestFlags } from './test-command.js';
+import { runUp, type UpFlags } from './up-command.js';
 
 function addRequestOptions(cmd: Command): Command {
   return cmd
@@ -95,7 +106,102 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .description('run the built-in example requests through fact extraction')
     .action(async () => setExit(await runDemo(io)));
 
+  addGatewayCommands(program, io, setExit);
   return program;
+}
+
+function addGatewayCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('up')
+    .description(
+      'start PGlite with demo data behind the gateway and the shipped policy; print psql lines to try',
+    )
+    .option('--dir <path>', 'where state.db and audit.jsonl go (default: a fresh temporary directory)')
+    .option('--http-port <port>', 'gateway HTTP port (default: a free one)')
+    .option('--pg-port <port>', 'port of the demo-db proxy (default: a free one)')
+    .option('--wait <duration>', 'how long a held statement waits for approval', '10m')
+    .option('--exit-after-ready', 'stop as soon as everything is up (for tests)')
+    .action(async (flags: UpFlags) => setExit(await runUp(flags, io)));
+
+  program
+    .command('start')
+    .description('run the gateway described by a portcullis.yaml')
+    .requiredOption('-c, --config <file>', 'configuration file')
+    .option('--check', 'validate the configuration, its secrets and its policy, then exit 0 or 1')
+    .option('--exit-after-ready', 'stop as soon as everything is up (for tests)')
+    .action(async (flags: StartFlags) => setExit(await runStart(flags, io)));
+
+  const approvals = program
+    .command('approvals')
+    .description('list, approve and deny held requests through a running gateway');
+  const apiOptions = (cmd: Command) =>
+    cmd
+      .option('--url <url>', 'gateway URL (default $PORTCULLIS_URL)')
+      .option('--token <key>', 'reviewer API key (default $PORTCULLIS_TOKEN; prefer the variable)')
+      .option('--json', 'print JSON');
+  apiOptions(approvals.command('list').description('list requests'))
+    .addOption(
+      new Option('--state <state>', 'which requests')
+        .choices(['pending', 'approved', 'denied', 'expired'])
+        .default('pending'),
+    )
+    .action(async (flags: ApprovalsFlags) => setExit(await runApprovalsList(flags, io)));
+  for (const decision of ['approve', 'deny'] as const) {
+    apiOptions(
+      approvals.command(decision).description(`${decision} a request`).argument('<id>', 'request id'),
+    )
+      .option('--comment <text>', 'a note kept with the vote')
+      .action(async (id: string, flags: ApprovalsFlags) =>
+        setExit(await runApprovalsVote(decision, id, flags, io)),
+      );
+  }
+
+  const credentials = program
+    .command('credentials')
+    .description('short-lived gateway credentials (admin: writes the state database directly)');
+  const stateOptions = (cmd: Command) =>
+    cmd
+      .option('-c, --config <file>', 'configuration file naming the state database', 'portcullis.yaml')
+      .option('--state <path>', 'the state database itself')
+      .option('--json', 'print JSON');
+  stateOptions(credentials.command('issue').description('issue a credential; the password is printed once'))
+    .requiredOption('--subject <id>', 'who it is for (the psql user)')
+    .requiredOption('--resource <name>', 'the resource it opens')
+    .option('--ttl <duration>', 'how long it is valid', '15m')
+    .addOption(new Option('--kind <kind>', 'subject kind').choices(['human', 'agent']).default('human'))
+    .option('--groups <a,b>', 'groups of the subject')
+    .action(async (flags: CredentialsFlags) => setExit(await runCredentialsIssue(flags, io)));
+  stateOptions(credentials.command('revoke').description('revoke a credential, or all of a subject'))
+    .argument('[id]', 'credential id')
+    .option('--subject <id>', 'revoke every credential of this subject')
+    .action(async (id: string | undefined, flags: CredentialsFlags) =>
+      setExit(await runCredentialsRevoke(id, flags, io)),
+    );
+  stateOptions(credentials.command('list').description('list credentials (never their secrets)'))
+    .option('--subject <id>', 'only this subject')
+    .action(async (flags: CredentialsFlags) => setExit(await runCredentialsList(flags, io)));
+
+  program
+    .command('audit')
+    .description('the hash-chained audit log')
+    .command('verify')
+    .description('check the hash chain; exit 1 at the first altered, removed or reordered record')
+    .argument('[log]', 'audit log (default: the one the config names)')
+    .option('-c, --config <file>', 'configuration file', 'portcullis.yaml')
+    .action(async (log: string | undefined, flags: { config?: string }) =>
+      setExit(await runAuditVerify(log, flags, io)),
+    );
+
+  program
+    .command('keys')
+    .description('static API keys')
+    .command('generate')
+    .description('make a key and print the identity.api_keys entry with its hash')
+    .requiredOption('--id <subject>', 'subject id the key authenticates as')
+    .addOption(new Option('--kind <kind>', 'subject kind').choices(['human', 'agent']).default('agent'))
+    .option('--groups <a,b>', 'groups')
+    .addOption(new Option('--algorithm <name>', 'hash').choices(['scrypt', 'sha256']).default('scrypt'))
+    .action(async (flags: KeysFlags) => setExit(await runKeysGenerate(flags, io)));
 }
 
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {

@@ -1,0 +1,77 @@
+/** The validated, resolved form of portcullis.yaml: paths absolute, durations in milliseconds. */
+
+/** Where a secret comes from; the value itself is never part of the configuration. */
+export type SecretRef = { from: 'env'; name: string } | { from: 'file'; path: string };
+
+export interface ListenConfig {
+  host: string;
+  port: number;
+}
+
+export interface PostgresResourceConfig {
+  type: 'postgres';
+  name: string;
+  labels: Record<string, string>;
+  listen: ListenConfig;
+  upstream: {
+    host: string;
+    port: number;
+    /** Defaults to the database the client asks for. */
+    database?: string;
+    user: string;
+    password: SecretRef;
+  };
+}
+
+export type ResourceConfig = PostgresResourceConfig;
+
+export type PolicyConfig =
+  | { kind: 'rego'; path: string; entrypoint: string }
+  | { kind: 'wasm'; path: string; entrypoint: string }
+  | { kind: 'bundle'; path: string; entrypoint: string };
+
+export interface OidcConfig {
+  issuer: string;
+  audience: string;
+  claims: {
+    /** Claim holding the subject id; default `sub`. */
+    subject: string;
+    /** Claim holding the groups list; default `groups`. */
+    groups: string;
+    /** Claim telling an agent from a human, and the values that mean agent. */
+    kind: { claim: string; agentValues: string[] };
+  };
+  /** Tolerated clock difference, ms; default 30 s. */
+  clockToleranceMs: number;
+}
+
+export interface ApiKeyConfig {
+  /** Subject id the key authenticates as. */
+  id: string;
+  kind: 'human' | 'agent';
+  groups: string[];
+  /** `scrypt$…` or `sha256$…`, as `portcullis keys generate` prints it. */
+  hash: string;
+}
+
+export interface GatewayConfig {
+  /** Directory the file was read from; relative paths were resolved against it. */
+  baseDir: string;
+  server: ListenConfig;
+  resources: ResourceConfig[];
+  policy: PolicyConfig;
+  identity: { oidc?: OidcConfig; apiKeys: ApiKeyConfig[] };
+  state: { path: string };
+  audit: { path: string; fsync: boolean };
+  approvals: {
+    /** How long a held statement waits for reviewers. */
+    waitMs: number;
+    wait: string;
+    /** Upper bound on how long a grant stays valid, whatever the policy's ttl. */
+    ttlMs: number;
+    ttl: string;
+    webhook?: string;
+    /** Base URL reviewers reach the gateway at, for links; default from server.listen. */
+    publicUrl?: string;
+  };
+}

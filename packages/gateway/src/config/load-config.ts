@@ -1,0 +1,56 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parse, YAMLParseError } from 'yaml';
+import { ConfigError, type ConfigIssue, SecretResolutionError } from '../errors.js';
+import type { GatewayConfig } from './gateway-config.js';
+import { describeSecretRef, resolveSecret } from './secret-ref.js';
+import { validateConfig } from './validate-config.js';
+
+/** Reads and validates a portcullis.yaml; relative paths in it are taken from its directory. */
+export async function loadConfig(file: string): Promise<GatewayConfig> {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(
+      `cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
+    throw new ConfigError(`${path} is not valid YAML${where}: ${(err as Error).message.split('\n')[0]}`, {
+      cause: err,
+    });
+  }
+  return validateConfig(doc, dirname(path));
+}
+
+/**
+ * Checks that every secret the config references can be read, without returning any of them,
+ * so `start --check` catches an unset variable before the gateway is started for real.
+ */
+export async function checkSecrets(
+  config: GatewayConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const issues: ConfigIssue[] = [];
+  for (const [i, r] of config.resources.entries()) {
+    try {
+      await resolveSecret(r.upstream.password, env);
+    } catch (err) {
+      if (!(err instanceof SecretResolutionError)) throw err;
+      issues.push({
+        path: `resources[${i}].upstream.password`,
+        message: `${err.message}; set it or point ${describeSecretRef(r.upstream.password)} elsewhere`,
+      });
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+}

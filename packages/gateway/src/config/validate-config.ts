@@ -1,0 +1,269 @@
+import { isAbsolute, resolve } from 'node:path';
+import { tryParseDuration } from '@portcullis/core';
+import { ConfigError } from '../errors.js';
+import { isApiKeyHash } from '../identity/api-key-hash.js';
+import { ConfigChecker } from './config-checker.js';
+import type {
+  ApiKeyConfig,
+  GatewayConfig,
+  OidcConfig,
+  PolicyConfig,
+  ResourceConfig,
+  SecretRef,
+} from './gateway-config.js';
+import { parseSecretRef } from './secret-ref.js';
+
+const NAME = /^[a-z0-9][a-z0-9._-]*$/i;
+const DEFAULT_ENTRYPOINT = 'portcullis/decision';
+
+function duration(
+  c: ConfigChecker,
+  value: unknown,
+  path: string,
+  fallback: string,
+): [string, number] | undefined {
+  const text = value === undefined ? fallback : value;
+  const ms = typeof text === 'string' ? tryParseDuration(text) : undefined;
+  if (ms === undefined || ms <= 0) {
+    c.fail(path, `expected a duration such as 30s, 15m or 1h30m, got ${JSON.stringify(text)}`);
+    return undefined;
+  }
+  return [text as string, ms];
+}
+
+function secret(c: ConfigChecker, value: unknown, path: string): SecretRef | undefined {
+  if (typeof value !== 'string' || value === '')
+    return c.fail(path, 'expected env:VARIABLE or file:/path/to/secret');
+  const ref = parseSecretRef(value);
+  // The value is deliberately not echoed: it may be the secret itself.
+  if (!ref) return c.fail(path, 'inline secrets are not accepted; use env:VARIABLE or file:/path/to/secret');
+  return ref;
+}
+
+function resource(c: ConfigChecker, raw: unknown, path: string, base: string): ResourceConfig | undefined {
+  const r = c.object(raw, path);
+  if (!r) return undefined;
+  c.known(r, path, ['name', 'type', 'labels', 'listen', 'upstream']);
+  const type = r.type ?? 'postgres';
+  if (type !== 'postgres')
+    c.fail(`${path}.type`, `only "postgres" is supported so far, got ${JSON.stringify(type)}`);
+  const name = c.string(r.name, `${path}.name`, { pattern: NAME, hint: 'letters, digits, ".", "_" and "-"' });
+  const labels = c.stringMap(r.labels, `${path}.labels`);
+  const listen = c.object(r.listen, `${path}.listen`);
+  let host: string | undefined;
+  let port: number | undefined;
+  if (listen) {
+    c.known(listen, `${path}.listen`, ['host', 'port']);
+    host = c.string(listen.host, `${path}.listen.host`, { default: '127.0.0.1' });
+    port = c.port(listen.port, `${path}.listen.port`, { listen: true });
+  }
+  const up = c.object(r.upstream, `${path}.upstream`);
+  if (!up) return undefined;
+  c.known(up, `${path}.upstream`, ['host', 'port', 'database', 'user', 'password']);
+  const upHost = c.string(up.host, `${path}.upstream.host`);
+  const upPort = c.port(up.port, `${path}.upstream.port`, { default: 5432 });
+  const database = up.database === undefined ? undefined : c.string(up.database, `${path}.upstream.database`);
+  const user = c.string(up.user, `${path}.upstream.user`);
+  const password = secret(c, up.password, `${path}.upstream.password`);
+  void base;
+  if (!name || !labels || host === undefined || port === undefined || !upHost || upPort === undefined) return;
+  if (!user || !password) return undefined;
+  return {
+    type: 'postgres',
+    name,
+    labels,
+    listen: { host, port },
+    upstream: {
+      host: upHost,
+      port: upPort,
+      user,
+      password,
+      ...(database !== undefined ? { database } : {}),
+    },
+  };
+}
+
+function policy(c: ConfigChecker, raw: unknown, base: string): PolicyConfig | undefined {
+  const p = c.object(raw, 'policy');
+  if (!p) return undefined;
+  c.known(p, 'policy', ['rego', 'wasm', 'bundle', 'entrypoint']);
+  const kinds = (['rego', 'wasm', 'bundle'] as const).filter((k) => p[k] !== undefined);
+  if (kinds.length !== 1)
+    return c.fail(
+      'policy',
+      'give exactly one of rego (a directory), wasm (a .wasm file) or bundle (a .tar.gz)',
+    );
+  const kind = kinds[0]!;
+  if (typeof p[kind] === 'string' && /^https?:\/\//.test(p[kind] as string))
+    return c.fail(
+      `policy.${kind}`,
+      'remote bundles are not supported yet; download the bundle and give its path',
+    );
+  const path = c.string(p[kind], `policy.${kind}`, { hint: 'a path, relative to the config file' });
+  const entrypoint = c.string(p.entrypoint, 'policy.entrypoint', { default: DEFAULT_ENTRYPOINT });
+  if (!path || !entrypoint) return undefined;
+  return { kind, path: resolve(base, path), entrypoint };
+}
+
+function oidc(c: ConfigChecker, raw: unknown): OidcConfig | undefined {
+  const o = c.object(raw, 'identity.oidc', false);
+  if (!o) return undefined;
+  c.known(o, 'identity.oidc', ['issuer', 'audience', 'claims', 'clock_tolerance']);
+  const issuer = c.url(o.issuer, 'identity.oidc.issuer', true);
+  const audience = c.string(o.audience, 'identity.oidc.audience', {
+    hint: 'the audience access tokens carry',
+  });
+  const claims = c.object(o.claims ?? {}, 'identity.oidc.claims');
+  const tolerance = duration(c, o.clock_tolerance, 'identity.oidc.clock_tolerance', '30s');
+  if (!claims) return undefined;
+  c.known(claims, 'identity.oidc.claims', ['subject', 'groups', 'kind', 'agent_values']);
+  const subject = c.string(claims.subject, 'identity.oidc.claims.subject', { default: 'sub' });
+  const groups = c.string(claims.groups, 'identity.oidc.claims.groups', { default: 'groups' });
+  const kind = c.string(claims.kind, 'identity.oidc.claims.kind', { default: 'portcullis_kind' });
+  const agentValues =
+    claims.agent_values === undefined
+      ? ['agent']
+      : c.stringList(claims.agent_values, 'identity.oidc.claims.agent_values');
+  if (!issuer || !audience || !subject || !groups || !kind || !agentValues || !tolerance) return undefined;
+  return {
+    issuer,
+    audience,
+    claims: { subject, groups, kind: { claim: kind, agentValues } },
+    clockToleranceMs: tolerance[1],
+  };
+}
+
+function apiKeys(c: ConfigChecker, raw: unknown): ApiKeyConfig[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    c.fail('identity.api_keys', 'expected a list of { id, kind, groups, hash }');
+    return [];
+  }
+  const out: ApiKeyConfig[] = [];
+  raw.forEach((entry, i) => {
+    const path = `identity.api_keys[${i}]`;
+    const k = c.object(entry, path);
+    if (!k) return;
+    c.known(k, path, ['id', 'kind', 'groups', 'hash']);
+    const id = c.string(k.id, `${path}.id`);
+    const kind = k.kind ?? 'agent';
+    if (kind !== 'human' && kind !== 'agent')
+      c.fail(`${path}.kind`, `expected human or agent, got ${JSON.stringify(kind)}`);
+    const groups = c.stringList(k.groups, `${path}.groups`);
+    let hash: string | undefined;
+    if (typeof k.hash !== 'string' || !isApiKeyHash(k.hash))
+      c.fail(
+        `${path}.hash`,
+        'expected scrypt$… or sha256$… as printed by `portcullis keys generate` (never the key itself)',
+      );
+    else hash = k.hash;
+    if (id && groups && hash && (kind === 'human' || kind === 'agent')) out.push({ id, kind, groups, hash });
+  });
+  return out;
+}
+
+function path(
+  c: ConfigChecker,
+  value: unknown,
+  field: string,
+  fallback: string,
+  base: string,
+): string | undefined {
+  const text = c.string(value, field, {
+    default: fallback,
+    hint: 'a file path, relative to the config file',
+  });
+  return text === undefined ? undefined : isAbsolute(text) ? text : resolve(base, text);
+}
+
+/**
+ * Validates a parsed portcullis.yaml. Every problem is collected; a ConfigError lists them
+ * all, each with the field's path and what is expected. Secrets are only referenced here,
+ * never read: `resolveSecret` reads them when the gateway starts.
+ */
+export function validateConfig(doc: unknown, baseDir: string): GatewayConfig {
+  const c = new ConfigChecker();
+  const root = c.object(doc ?? {}, '') ?? {};
+  c.known(root, '', ['version', 'server', 'resources', 'policy', 'identity', 'state', 'audit', 'approvals']);
+  if (root.version !== undefined && root.version !== 1)
+    c.fail('version', `expected 1, got ${JSON.stringify(root.version)}`);
+
+  const server = c.object(root.server ?? {}, 'server') ?? {};
+  c.known(server, 'server', ['listen']);
+  const serverListen = c.object(server.listen ?? {}, 'server.listen') ?? {};
+  c.known(serverListen, 'server.listen', ['host', 'port']);
+  const serverHost = c.string(serverListen.host, 'server.listen.host', { default: '127.0.0.1' });
+  const serverPort = c.port(serverListen.port, 'server.listen.port', { default: 8080, listen: true });
+
+  const resources: ResourceConfig[] = [];
+  if (!Array.isArray(root.resources) || root.resources.length === 0) {
+    c.fail('resources', 'expected a list with at least one resource ({ name, labels, listen, upstream })');
+  } else {
+    root.resources.forEach((r, i) => {
+      const out = resource(c, r, `resources[${i}]`, baseDir);
+      if (out) resources.push(out);
+    });
+    const seen = new Map<string, number>();
+    resources.forEach((r, i) => {
+      const first = seen.get(r.name);
+      if (first !== undefined)
+        c.fail(
+          `resources[${i}].name`,
+          `"${r.name}" is already used by resources[${first}]; names must be unique`,
+        );
+      seen.set(r.name, i);
+    });
+    const ports = new Map<string, string>();
+    for (const r of resources) {
+      const key = `${r.listen.host}:${r.listen.port}`;
+      if (r.listen.port !== 0 && ports.has(key))
+        c.fail(
+          `resources.${r.name}.listen`,
+          `${key} is also the listener of ${ports.get(key)}; give each resource its own port`,
+        );
+      ports.set(key, r.name);
+    }
+  }
+
+  const pol = policy(c, root.policy ?? { rego: 'rego' }, baseDir);
+
+  const identity = c.object(root.identity ?? {}, 'identity') ?? {};
+  c.known(identity, 'identity', ['oidc', 'api_keys']);
+  const oidcConfig = oidc(c, identity.oidc);
+  const keys = apiKeys(c, identity.api_keys);
+
+  const state = c.object(root.state ?? {}, 'state') ?? {};
+  c.known(state, 'state', ['path']);
+  const statePath = path(c, state.path, 'state.path', './.portcullis/state.db', baseDir);
+
+  const audit = c.object(root.audit ?? {}, 'audit') ?? {};
+  c.known(audit, 'audit', ['path', 'fsync']);
+  const auditPath = path(c, audit.path, 'audit.path', './.portcullis/audit.jsonl', baseDir);
+  const fsync = c.boolean(audit.fsync, 'audit.fsync', false);
+
+  const approvals = c.object(root.approvals ?? {}, 'approvals') ?? {};
+  c.known(approvals, 'approvals', ['wait', 'ttl', 'webhook', 'public_url']);
+  const wait = duration(c, approvals.wait, 'approvals.wait', '5m');
+  const ttl = duration(c, approvals.ttl, 'approvals.ttl', '1h');
+  const webhook = c.url(approvals.webhook, 'approvals.webhook', false);
+  const publicUrl = c.url(approvals.public_url, 'approvals.public_url', false);
+
+  if (c.issues.length > 0) throw new ConfigError(c.issues);
+  return {
+    baseDir,
+    server: { host: serverHost!, port: serverPort! },
+    resources,
+    policy: pol!,
+    identity: { apiKeys: keys, ...(oidcConfig ? { oidc: oidcConfig } : {}) },
+    state: { path: statePath! },
+    audit: { path: auditPath!, fsync: fsync! },
+    approvals: {
+      wait: wait![0],
+      waitMs: wait![1],
+      ttl: ttl![0],
+      ttlMs: ttl![1],
+      ...(webhook ? { webhook } : {}),
+      ...(publicUrl ? { publicUrl } : {}),
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import type { DecisionResult } from '@portcullis/core';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The gateway's Prometheus metrics, on a registry of its own so several gateways can share a process. */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly #decisions: Counter<'effect' | 'resource'>;
+  readonly #latency: Histogram<'resource'>;
+  readonly #approvals: Counter<'outcome'>;
+
+  constructor(sessions: () => Record<string, number>) {
+    this.#decisions = new Counter({
+      name: 'portcullis_decisions_total',
+      help: 'Decisions made, by effect and resource',
+      labelNames: ['effect', 'resource'],
+      registers: [this.registry],
+    });
+    this.#latency = new Histogram({
+      name: 'portcullis_decision_duration_seconds',
+      help: 'Time to decide one statement (facts, policy, credential check)',
+      labelNames: ['resource'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [this.registry],
+    });
+    this.#approvals = new Counter({
+      name: 'portcullis_approval_votes_total',
+      help: 'Votes cast through the approvals API, by outcome',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'portcullis_sessions',
+      help: 'Open client sessions, by resource',
+      labelNames: ['resource'],
+      registers: [this.registry],
+      collect() {
+        for (const [resource, n] of Object.entries(sessions())) this.set({ resource }, n);
+      },
+    });
+  }
+
+  observeDecision(result: DecisionResult, elapsedMs: number): void {
+    const resource = result.input.resource.name;
+    this.#decisions.inc({ effect: result.decision.effect, resource });
+    this.#latency.observe({ resource }, elapsedMs / 1000);
+  }
+
+  observeVote(outcome: 'approve' | 'deny' | 'refused'): void {
+    this.#approvals.inc({ outcome });
+  }
+}
