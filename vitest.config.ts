@@ -41,6 +41,26 @@ export default defineConfig({
       {
         ...shared,
         test: {
+          name: 'fetch',
+          root: 'adapters/fetch',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'http',
+          root: 'adapters/http',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        ...shared,
+        test: {
           name: 'ssh',
           root: 'adapters/ssh',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

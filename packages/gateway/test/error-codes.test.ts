@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { errorClasses } from '@portcullis/core';
+import { fetchErrorClasses } from '@portcullis/fetch';
+import { httpErrorClasses } from '@portcullis/http';
 import { pgErrorClasses } from '@portcullis/pg';
 import { regoErrorClasses } from '@portcullis/rego';
 import { sshErrorClasses } from '@portcullis/ssh';
@@ -18,6 +20,8 @@ describe('error codes across packages', () => {
       ...Object.keys(regoErrorClasses),
       ...Object.keys(sshErrorClasses),
       ...Object.keys(gatewayErrorClasses),
+      ...Object.keys(fetchErrorClasses),
+      ...Object.keys(httpErrorClasses),
     ];
     expect(new Set(registered).size).toBe(registered.length);
     expect([...documented].sort()).toEqual(registered.sort());
@@ -30,6 +34,8 @@ describe('error codes across packages', () => {
       ...regoErrorClasses,
       ...sshErrorClasses,
       ...gatewayErrorClasses,
+      ...fetchErrorClasses,
+      ...httpErrorClasses,
     };
     for (const [code, Cls] of Object.entries(all)) {
       const err = new (Cls as new (...args: unknown[]) => Error & { code: string })(

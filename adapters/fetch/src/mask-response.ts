@@ -1,0 +1,83 @@
+import type { Masker } from '@portcullis/core';
+import { BodyMasker } from './body-masker.js';
+import { planResponseBody } from './body-plan.js';
+
+/**
+ * A Response whose body is masked by `masker`. Resolves once the masked body can start: at
+ * once for text, after the whole document for JSON (up to `maxBodyBytes`), so that a JSON
+ * body that cannot be masked rejects here instead of failing half-way through the read.
+ * Headers that described the original bytes (Content-Length, Content-Encoding) are dropped;
+ * fetch has already decoded the body.
+ */
+export async function maskResponse(
+  response: Response,
+  masker: Masker,
+  maxBodyBytes: number,
+): Promise<Response> {
+  const source = response.body;
+  if (source === null) return response;
+  let plan: ReturnType<typeof planResponseBody>;
+  try {
+    plan = planResponseBody(masker, {
+      contentType: response.headers.get('content-type'),
+      contentEncoding: null,
+    });
+  } catch (err) {
+    await source.cancel(err).catch(() => undefined);
+    throw err;
+  }
+  if (plan === 'pass') return response;
+
+  const body = new BodyMasker(masker, plan, maxBodyBytes);
+  const reader = source.getReader();
+  const ready: Uint8Array[] = [];
+  let ended = false;
+  try {
+    while (body.buffering) {
+      const next = await reader.read();
+      if (next.done) {
+        ready.push(body.end());
+        ended = true;
+        break;
+      }
+      ready.push(body.push(next.value));
+    }
+  } catch (err) {
+    await reader.cancel(err).catch(() => undefined);
+    throw err;
+  }
+
+  const headers = new Headers(response.headers);
+  headers.delete('content-encoding');
+  headers.delete('content-length');
+  if (ended) headers.set('content-length', String(ready.reduce((n, c) => n + c.byteLength, 0)));
+  const masked = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of ready) if (chunk.byteLength > 0) controller.enqueue(chunk);
+      ready.length = 0;
+      if (ended) controller.close();
+    },
+    async pull(controller) {
+      for (;;) {
+        const next = await reader.read();
+        const out = next.done ? body.end() : body.push(next.value);
+        if (out.byteLength > 0) controller.enqueue(out);
+        if (next.done) {
+          controller.close();
+          return;
+        }
+        if (out.byteLength > 0) return;
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  const result = new Response(masked, { status: response.status, statusText: response.statusText, headers });
+  // A new Response has no URL; callers of a drop-in fetch rely on it (relative links, redirects).
+  Object.defineProperties(result, {
+    url: { value: response.url },
+    redirected: { value: response.redirected },
+  });
+  return result;
+}

@@ -1,0 +1,103 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+
+export const CUSTOMERS = {
+  customers: [
+    { name: 'Ann', email: 'ann@example.com', ssn: '123-45-6789', cards: ['4111 1111 1111 1111'] },
+    {
+      name: 'Bob',
+      email: 'bob@example.org',
+      ssn: '987-65-4321',
+      cards: ['5500005555555559', '4012888888881881'],
+    },
+  ],
+  note: 'contact support@example.net',
+};
+
+export interface Hit {
+  method: string;
+  url: string;
+  body: Buffer;
+}
+
+/** A real HTTP server on loopback: the upstream the guarded clients talk to. */
+export interface Upstream {
+  url: string;
+  hits: Hit[];
+  /** Resolves the second half of /stream. */
+  releaseStream(): void;
+  close(): Promise<void>;
+}
+
+export async function startUpstream(): Promise<Upstream> {
+  const hits: Hit[] = [];
+  let release: () => void = () => {};
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    hits.push({ method: req.method ?? '', url: req.url ?? '', body });
+    const path = (req.url ?? '/').split('?')[0];
+    switch (path) {
+      case '/customers':
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(CUSTOMERS));
+        return;
+      case '/echo':
+        res.setHeader('content-type', req.headers['content-type'] ?? 'application/octet-stream');
+        res.end(body);
+        return;
+      case '/stream': {
+        res.setHeader('content-type', 'text/plain; charset=utf-8');
+        const released = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        // The secret is cut in two across chunks, and the second half waits for the test.
+        res.write(`${'log line without secrets\n'.repeat(200)}mail to alice.wonder@exa`);
+        await released;
+        res.end('mple.com and card 4111-1111-1111-1111 done\n');
+        return;
+      }
+      case '/big':
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({ rows: Array.from({ length: 2000 }, (_, i) => ({ i, ssn: '123-45-6789' })) }),
+        );
+        return;
+      case '/redirect':
+        res.statusCode = 302;
+        res.setHeader('location', '/forbidden');
+        res.end();
+        return;
+      case '/gzip':
+        res.setHeader('content-type', 'application/json');
+        res.setHeader('content-encoding', 'gzip');
+        res.end(gzipSync(JSON.stringify(CUSTOMERS)));
+        return;
+      case '/image':
+        res.setHeader('content-type', 'image/png');
+        res.end(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+        return;
+      default:
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ ok: true, method: req.method, path }));
+    }
+  };
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => res.destroy(err as Error));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    hits,
+    releaseStream: () => release(),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

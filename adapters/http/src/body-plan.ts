@@ -1,0 +1,45 @@
+import { isJsonContentType, type Masker } from '@portcullis/core';
+import { HttpMaskUnenforceableError } from './errors.js';
+
+/**
+ * How a response body is masked: `document` (JSON: parsed whole, so JSONPath masks apply),
+ * `text` (streamed through the detector and pattern scanners), or `pass` (nothing to do).
+ */
+export type BodyPlan = 'pass' | 'document' | 'text';
+
+export interface BodyHeaders {
+  contentType: string | null;
+  /** The coding of the bytes the masker will see (null or identity when already decoded). */
+  contentEncoding: string | null;
+}
+
+const TEXT_ESSENCE =
+  /^(?:text\/.+|application\/(?:xml|javascript|ecmascript|x-www-form-urlencoded|x-ndjson|jsonl|graphql|[^/]+\+xml))$/;
+const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
+
+/** Throws HttpMaskUnenforceableError when the rules cannot be enforced on such a body. */
+export function planResponseBody(masker: Masker, headers: BodyHeaders): BodyPlan {
+  if (!masker.hasRules) return 'pass';
+  const hasPaths = masker.rules.some((r) => 'path' in r);
+  const hasScanners = masker.rules.some((r) => 'detector' in r || 'pattern' in r);
+  if (!hasPaths && !hasScanners) return 'pass';
+  const { contentType } = headers;
+  const json = isJsonContentType(contentType);
+  const essence = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  // No content type means we cannot know it is binary: scan it as text rather than let it by.
+  const textual = json || contentType === null || TEXT_ESSENCE.test(essence);
+  if (!textual) {
+    if (!hasScanners) return 'pass';
+    throw new HttpMaskUnenforceableError(`cannot mask a ${essence} response`);
+  }
+  if (!json && !hasScanners) return 'pass';
+  const coding = headers.contentEncoding?.trim().toLowerCase();
+  if (coding && coding !== 'identity') {
+    throw new HttpMaskUnenforceableError(`cannot mask a ${coding}-encoded response`);
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && !UTF8_CHARSETS.has(charset)) {
+    throw new HttpMaskUnenforceableError(`cannot mask a response in charset ${charset}`);
+  }
+  return json ? 'document' : 'text';
+}

@@ -1,0 +1,174 @@
+import { pipeline, Readable } from 'node:stream';
+import type { Masker } from '@portcullis/core';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { BodyMasker } from './body-masker.js';
+import { planResponseBody } from './body-plan.js';
+import { auditedRefusal, decideInbound, refusalRecord } from './decide-inbound.js';
+import { maskTransform } from './mask-transform.js';
+import { type PortcullisHttpOptions, resolveHttpGuard } from './options.js';
+import { type HttpAnswer, PROBLEM_TYPES, problem, serializeAnswer } from './problem-document.js';
+import { declaredTooLarge, hasBody, readRequestBody } from './read-request-body.js';
+import { unmaskableAnswer } from './response-failure.js';
+
+export type PortcullisFastifyOptions = PortcullisHttpOptions<FastifyRequest>;
+
+interface RequestState {
+  raw?: Buffer;
+  masker?: Masker;
+  /** preSerialization already masked the object; onSend must not mask the result again. */
+  masked?: boolean;
+}
+
+/**
+ * fastify plugin: decides each routed request in preValidation (after the body is read in
+ * preParsing, at most maxBodyBytes), answers refusals with RFC 9457 problem documents, and
+ * masks replies — objects in preSerialization (before serialisation, so JSONPath masks see
+ * the value), strings, buffers and streams in onSend (streams as streams). It is not
+ * encapsulated (the `skip-override` symbol, as fastify-plugin sets it), so it guards the
+ * routes of the instance it is registered on.
+ */
+export const portcullisFastify: FastifyPluginAsync<PortcullisFastifyOptions> = async (fastify, options) => {
+  const guard = resolveHttpGuard(options);
+  const states = new WeakMap<FastifyRequest, RequestState>();
+
+  const reply413 = async (request: FastifyRequest, reply: FastifyReply) => {
+    const detail = `the request body exceeds ${guard.maxBodyBytes} bytes`;
+    const answer = await auditedRefusal(
+      guard,
+      refusalRecord(
+        guard,
+        { method: request.method, url: request.url, source: request.ip },
+        [{ rule: 'portcullis.body_too_large', message: detail }],
+        'PC_HTTP_BODY_TOO_LARGE',
+      ),
+      problem(
+        {
+          type: PROBLEM_TYPES.bodyTooLarge,
+          title: 'Request body too large',
+          status: 413,
+          detail,
+          code: 'PC_HTTP_BODY_TOO_LARGE',
+        },
+        { connection: 'close' },
+      ),
+    );
+    return send(reply, answer);
+  };
+
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (declaredTooLarge(request.headers, guard.maxBodyBytes)) {
+      request.raw.on('error', () => undefined).resume();
+      return reply413(request, reply);
+    }
+    return undefined;
+  });
+
+  fastify.addHook('preParsing', async (request, reply, payload) => {
+    if (!hasBody(request.headers)) return payload;
+    let raw: Buffer;
+    try {
+      raw = await readRequestBody(payload, guard.maxBodyBytes);
+    } catch {
+      await reply413(request, reply);
+      return payload;
+    }
+    states.set(request, { raw });
+    // fastify's parser reads the same bytes the policy saw.
+    return Readable.from([raw]);
+  });
+
+  fastify.addHook('preValidation', async (request, reply) => {
+    const state = states.get(request) ?? {};
+    const abort = new AbortController();
+    const onClose = () => abort.abort();
+    request.raw.socket?.once('close', onClose);
+    try {
+      const outcome = await decideInbound(guard, request, {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        source: request.ip,
+        body: state.raw ?? (request.body as Parameters<typeof decideInbound>[2]['body']),
+        signal: abort.signal,
+      });
+      if (outcome.kind === 'answer') return send(reply, outcome.answer);
+      if (outcome.masker !== undefined) {
+        state.masker = outcome.masker;
+        states.set(request, state);
+      }
+      return undefined;
+    } finally {
+      request.raw.socket?.off('close', onClose);
+    }
+  });
+
+  fastify.addHook('preSerialization', async (request, _reply, payload: unknown) => {
+    const state = states.get(request);
+    if (state?.masker === undefined || typeof payload !== 'object' || payload === null) return payload;
+    state.masked = true;
+    return state.masker.maskJson(payload);
+  });
+
+  fastify.addHook('onSend', async (request, reply, payload: unknown) => {
+    const state = states.get(request);
+    if (state?.masker === undefined || state.masked || payload === null || payload === undefined)
+      return payload;
+    if (request.method === 'HEAD' || reply.statusCode === 204 || reply.statusCode === 304) return payload;
+    const masker = state.masker;
+    try {
+      const plan = planResponseBody(masker, {
+        contentType: headerValue(reply.getHeader('content-type')),
+        contentEncoding: headerValue(reply.getHeader('content-encoding')),
+      });
+      if (plan === 'pass') return payload;
+      const body = new BodyMasker(masker, plan, guard.maxBodyBytes);
+      reply.removeHeader('content-length');
+      reply.removeHeader('etag');
+      if (typeof payload === 'string' || payload instanceof Uint8Array) {
+        const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+        return Buffer.concat([body.push(bytes), body.end()]);
+      }
+      if (isStream(payload)) {
+        const needsWhole = body.buffering && masker.rules.some((r) => 'path' in r);
+        if (needsWhole) {
+          // Read it here, so a document that cannot be masked is answered with a problem
+          // document instead of a stream cut off half-way.
+          const parts: Uint8Array[] = [];
+          for await (const chunk of payload)
+            parts.push(body.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+          parts.push(body.end());
+          return Buffer.concat(parts);
+        }
+        return pipeline(payload, maskTransform(body), () => undefined);
+      }
+      return payload;
+    } catch (err) {
+      if (isStream(payload)) payload.destroy();
+      const answer = unmaskableAnswer(err);
+      reply.code(answer.status);
+      for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
+      return serializeAnswer(answer);
+    }
+  });
+};
+
+Object.defineProperty(portcullisFastify, Symbol.for('skip-override'), { value: true });
+Object.defineProperty(portcullisFastify, Symbol.for('fastify.display-name'), { value: 'portcullis' });
+
+function send(reply: FastifyReply, answer: HttpAnswer): FastifyReply {
+  reply.code(answer.status);
+  for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
+  // Serialised here, so preSerialization (and its masking) never touches our own answers.
+  reply.send(serializeAnswer(answer));
+  return reply;
+}
+
+function isStream(value: unknown): value is Readable {
+  return typeof (value as Readable)?.pipe === 'function' && typeof (value as Readable)?.on === 'function';
+}
+
+function headerValue(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (Array.isArray(value)) return value[0] === undefined ? null : String(value[0]);
+  return String(value);
+}

@@ -1,0 +1,265 @@
+import { request as httpRequest } from 'node:http';
+import {
+  type AuditRecord,
+  createEngine,
+  type Engine,
+  InMemoryApprovalStore,
+  type InputDocument,
+  staticEvaluator,
+} from '@portcullis/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, type Framework, startApp } from './support/apps.js';
+import { testPolicy } from './support/policy.js';
+
+const resource = { name: 'billing-api', labels: { env: 'prod' } };
+const auth = { authorization: 'Bearer agent-7' };
+
+/** The members of our JSON answers the assertions read. */
+interface Answer {
+  approval_id: string;
+  state: string;
+  type: string;
+  code: string;
+  reasons: { rule: string }[];
+}
+
+async function json(res: Response): Promise<Answer> {
+  return (await res.json()) as Answer;
+}
+
+async function waitForPending(store: InMemoryApprovalStore) {
+  for (;;) {
+    const pending = await store.list({ state: 'pending' });
+    if (pending.length > 0) return pending[0]!;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A POST whose body is sent chunked, with no Content-Length, through node:http. */
+function postChunked(url: string, size: number): Promise<{ status: number; type: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: 'POST', headers: { ...auth, 'content-type': 'application/json' } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }),
+        );
+      },
+    );
+    req.on('error', reject);
+    const chunk = 'x'.repeat(1024);
+    for (let sent = 0; sent < size; sent += chunk.length) req.write(chunk);
+    req.end();
+  });
+}
+
+describe.each<Framework>(['express', 'fastify'])('%s', (framework) => {
+  let engine: Engine;
+  let app: App;
+  let holdApp: App;
+  const store = new InMemoryApprovalStore();
+  const holdStore = new InMemoryApprovalStore();
+  const seen: InputDocument[] = [];
+  const records: AuditRecord[] = [];
+  const audit = { write: async (r: AuditRecord) => void records.push(r), close: async () => {} };
+
+  beforeAll(async () => {
+    engine = createEngine({ evaluator: staticEvaluator(testPolicy(seen)) });
+    app = await startApp(framework, {
+      engine,
+      resource,
+      approvals: { store },
+      audit,
+      maxBodyBytes: 16 * 1024,
+    });
+    holdApp = await startApp(framework, {
+      engine,
+      resource,
+      approvals: { store: holdStore },
+      onApprove: 'hold',
+      holdMs: 10_000,
+    });
+  });
+  afterAll(async () => {
+    await app.close();
+    await holdApp.close();
+    await engine.close();
+  });
+
+  function expectMasked(text: string) {
+    expect(text).not.toMatch(/ann@example\.com|bob@example\.org|support@example\.net/);
+    expect(text).not.toMatch(/4111 1111 1111 1111|5500005555555559|4012888888881881|123-45-6789/);
+    const body = JSON.parse(text);
+    expect(body.customers[0].ssn).toBe('[REDACTED]');
+    expect(body.customers[1].email).toBe('[REDACTED]');
+    expect(body.customers[1].cards[1][0]).toMatch(/1881$/);
+    expect(body.note).toBe('contact [REDACTED]');
+  }
+
+  it('masks e-mails and card numbers in a JSON object reply, nested arrays included', async () => {
+    const res = await fetch(`${app.url}/customers`, { headers: auth });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expectMasked(text);
+    expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+  });
+
+  it('masks a JSON reply sent as a string, with a correct Content-Length', async () => {
+    const res = await fetch(`${app.url}/customers-text`, { headers: auth });
+    const text = await res.text();
+    expectMasked(text);
+    expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+  });
+
+  it('answers a denied request with a 403 problem document naming the reasons', async () => {
+    const before = app.handled.length;
+    const res = await fetch(`${app.url}/forbidden`, { headers: auth });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const doc = await json(res);
+    expect(doc).toMatchObject({
+      type: 'urn:portcullis:problem:denied',
+      title: 'Forbidden by policy',
+      status: 403,
+      detail: 'nobody goes there',
+      reasons: [{ rule: 'http.forbidden', message: 'nobody goes there' }],
+    });
+    expect(app.handled.length).toBe(before);
+  });
+
+  it('answers a request without identity with 401', async () => {
+    const res = await fetch(`${app.url}/customers`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    expect((await json(res)).code).toBe('PC_HTTP_UNAUTHENTICATED');
+  });
+
+  it('shows the JSON request body to the policy and hands the application the same body', async () => {
+    const res = await fetch(`${app.url}/items`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ sku: 'A-1', qty: 2 }),
+    });
+    // The policy asks approval for writes by agents only for DELETE; POST is allowed.
+    expect(res.status).toBe(201);
+    expect(seen.at(-1)?.action.http?.body).toEqual({ sku: 'A-1', qty: 2 });
+    expect(app.bodies.at(-1)).toEqual({ sku: 'A-1', qty: 2 });
+  });
+
+  it('holds a DELETE: 202 with a Location to poll, and the re-run passes once approved', async () => {
+    const res = await fetch(`${app.url}/items/42`, { method: 'DELETE', headers: auth });
+    expect(res.status).toBe(202);
+    const body = await json(res);
+    const location = res.headers.get('location')!;
+    expect(location).toBe(`/portcullis/approvals/${body.approval_id}`);
+    expect(app.handled).not.toContain('DELETE /items/42');
+
+    const polled = await fetch(`${app.url}${location}`, { headers: auth });
+    expect(await json(polled)).toMatchObject({ approval_id: body.approval_id, state: 'pending' });
+
+    await store.vote(body.approval_id, { reviewer: 'olga', reviewerGroups: ['ops'], decision: 'approve' });
+    expect((await json(await fetch(`${app.url}${location}`, { headers: auth }))).state).toBe('approved');
+    const again = await fetch(`${app.url}/items/42`, { method: 'DELETE', headers: auth });
+    expect(again.status).toBe(200);
+    expect(await json(again)).toEqual({ deleted: '42' });
+    expect(app.handled.filter((h) => h === 'DELETE /items/42')).toHaveLength(1);
+    expect(records.some((r) => r.approval_id === body.approval_id && r.effect === 'approve')).toBe(true);
+  });
+
+  it('holds a DELETE on the connection and lets it through when a reviewer approves', async () => {
+    const pending = fetch(`${holdApp.url}/items/7`, { method: 'DELETE', headers: auth });
+    const request = await waitForPending(holdStore);
+    expect(holdApp.handled).not.toContain('DELETE /items/7');
+    await holdStore.vote(request.id, { reviewer: 'olga', reviewerGroups: ['ops'], decision: 'approve' });
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(await json(res)).toEqual({ deleted: '7' });
+  });
+
+  it('holds a DELETE and answers 403 when a reviewer denies it', async () => {
+    const pending = fetch(`${holdApp.url}/items/8`, { method: 'DELETE', headers: auth });
+    const request = await waitForPending(holdStore);
+    await holdStore.vote(request.id, { reviewer: 'olga', reviewerGroups: ['ops'], decision: 'deny' });
+    const res = await pending;
+    expect(res.status).toBe(403);
+    expect((await json(res)).type).toBe('urn:portcullis:problem:approval-denied');
+    expect(holdApp.handled).not.toContain('DELETE /items/8');
+  });
+
+  it('masks a streamed text reply as it flows, a secret split across chunks included', async () => {
+    const res = await fetch(`${app.url}/stream`, { headers: auth });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    const first = await reader.read();
+    let text = decoder.decode(first.value, { stream: true });
+    expect(text).toContain('log line without secrets');
+    expect(text).not.toContain('alice');
+    app.releaseStream();
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      text += decoder.decode(next.value, { stream: true });
+    }
+    expect(text).not.toMatch(/alice\.wonder@example\.com|4111-1111-1111-1111/);
+    expect(text).toContain('mail to [REDACTED] and card');
+  });
+
+  it('withholds a JSON reply too large for its JSONPath masks with a 500 problem document', async () => {
+    const res = await fetch(`${app.url}/big-json`, { headers: auth });
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(text).not.toContain('123-45-6789');
+    expect(JSON.parse(text)).toMatchObject({ status: 500, code: 'PC_HTTP_RESPONSE_TOO_LARGE' });
+  });
+
+  it('refuses an oversized request body with 413, declared or chunked', async () => {
+    const before = app.handled.length;
+    const res = await fetch(`${app.url}/items`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ blob: 'x'.repeat(20_000) }),
+    });
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect((await json(res)).code).toBe('PC_HTTP_BODY_TOO_LARGE');
+    const chunked = await postChunked(`${app.url}/items`, 64 * 1024);
+    expect(chunked.status).toBe(413);
+    expect(chunked.type).toMatch(/^application\/problem\+json/);
+    expect(app.handled.length).toBe(before);
+  });
+
+  it('fails closed with a 503 problem document when the evaluator throws', async () => {
+    const broken = createEngine({
+      evaluator: staticEvaluator(() => {
+        throw new Error('policy exploded');
+      }),
+    });
+    const failing = await startApp(framework, { engine: broken, resource });
+    try {
+      const res = await fetch(`${failing.url}/customers`, { headers: auth });
+      expect(res.status).toBe(503);
+      const doc = await json(res);
+      expect(doc).toMatchObject({
+        type: 'urn:portcullis:problem:decision-failed',
+        status: 503,
+        code: 'PC_EVALUATION_FAILED',
+      });
+      expect(doc.reasons[0]?.rule).toBe('portcullis.evaluation_failed');
+      expect(failing.handled).toEqual([]);
+    } finally {
+      await failing.close();
+      await broken.close();
+    }
+  });
+
+  it('audits every request, refusals before any decision included', () => {
+    const effects = new Set(records.map((r) => r.effect));
+    expect(effects).toEqual(new Set(['allow', 'deny', 'approve']));
+    expect(records.some((r) => r.error?.code === 'PC_HTTP_BODY_TOO_LARGE')).toBe(true);
+    expect(records.some((r) => r.error?.code === 'PC_HTTP_UNAUTHENTICATED')).toBe(true);
+  });
+});

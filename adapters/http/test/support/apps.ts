@@ -1,0 +1,175 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import express from 'express';
+import Fastify from 'fastify';
+import {
+  expressApprovalStatus,
+  fastifyApprovalStatus,
+  type PortcullisHttpOptions,
+  portcullisExpress,
+  portcullisFastify,
+} from '../../src/index.js';
+
+export const CUSTOMERS = {
+  customers: [
+    { name: 'Ann', email: 'ann@example.com', ssn: '123-45-6789', cards: [['4111 1111 1111 1111']] },
+    {
+      name: 'Bob',
+      email: 'bob@example.org',
+      ssn: '987-65-4321',
+      cards: [['5500005555555559'], ['4012888888881881']],
+    },
+  ],
+  note: 'contact support@example.net',
+};
+
+export type Framework = 'express' | 'fastify';
+
+export interface App {
+  url: string;
+  /** Requests that reached the application's handlers, as `METHOD path`. */
+  handled: string[];
+  /** Bodies the application's handlers received. */
+  bodies: unknown[];
+  /** Lets the second half of /stream go. */
+  releaseStream(): void;
+  close(): Promise<void>;
+}
+
+type Options = Omit<PortcullisHttpOptions<unknown>, 'subject'>;
+
+/** The subject from a bearer token; a real application verifies it (jose against a JWKS). */
+function subjectOf(authorization: string | undefined) {
+  const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+  return token === undefined ? undefined : { id: token, kind: 'agent' as const };
+}
+
+const bigRows = () =>
+  Array.from({ length: 3000 }, (_, i) => ({ i, ssn: '123-45-6789', email: `u${i}@example.com` }));
+
+export async function startApp(framework: Framework, options: Options): Promise<App> {
+  const handled: string[] = [];
+  const bodies: unknown[] = [];
+  let release: () => void = () => {};
+  const released = () =>
+    new Promise<void>((resolve) => {
+      release = resolve;
+    });
+  const firstHalf = `${'log line without secrets\n'.repeat(200)}mail to alice.wonder@exa`;
+  const secondHalf = 'mple.com and card 4111-1111-1111-1111 done\n';
+
+  if (framework === 'express') {
+    const app = express();
+    app.use(
+      portcullisExpress({
+        ...options,
+        subject: (req) => subjectOf(req.headers.authorization),
+      } as PortcullisHttpOptions<express.Request>),
+    );
+    app.use(express.json());
+    if (options.approvals)
+      app.get('/portcullis/approvals/:id', expressApprovalStatus(options.approvals.store));
+    app.get('/customers', (req, res) => {
+      handled.push(`GET ${req.path}`);
+      res.json(CUSTOMERS);
+    });
+    app.get('/customers-text', (_req, res) => {
+      res.type('application/json').send(JSON.stringify(CUSTOMERS));
+    });
+    app.get('/stream', async (_req, res) => {
+      res.type('text/plain');
+      res.write(firstHalf);
+      await released();
+      res.end(secondHalf);
+    });
+    app.get('/big-json', (_req, res) => {
+      res.type('application/json');
+      const text = JSON.stringify({ rows: bigRows() });
+      res.write(text.slice(0, 1000));
+      res.end(text.slice(1000));
+    });
+    app.get('/forbidden', (req, res) => {
+      handled.push(`GET ${req.path}`);
+      res.json({ secret: true });
+    });
+    app.post('/items', (req, res) => {
+      handled.push(`POST ${req.path}`);
+      bodies.push(req.body);
+      res.status(201).json({ created: req.body });
+    });
+    app.delete('/items/:id', (req, res) => {
+      handled.push(`DELETE ${req.path}`);
+      res.json({ deleted: req.params.id });
+    });
+    const server: Server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      handled,
+      bodies,
+      releaseStream: () => release(),
+      close: async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+  }
+
+  const app = Fastify();
+  await app.register(portcullisFastify, {
+    ...options,
+    subject: (req) => subjectOf(req.headers.authorization),
+  } as PortcullisHttpOptions<import('fastify').FastifyRequest>);
+  if (options.approvals) app.get('/portcullis/approvals/:id', fastifyApprovalStatus(options.approvals.store));
+  app.get('/customers', async (req) => {
+    handled.push(`GET ${req.url}`);
+    return CUSTOMERS;
+  });
+  app.get('/customers-text', async (_req, reply) => {
+    reply.type('application/json');
+    return JSON.stringify(CUSTOMERS);
+  });
+  app.get('/stream', async (_req, reply) => {
+    const stream = new PassThrough();
+    stream.write(firstHalf);
+    released().then(() => stream.end(secondHalf));
+    reply.type('text/plain');
+    return reply.send(stream);
+  });
+  app.get('/big-json', async (_req, reply) => {
+    reply.type('application/json');
+    const text = JSON.stringify({ rows: bigRows() });
+    const stream = new PassThrough();
+    stream.end(text);
+    return reply.send(stream);
+  });
+  app.get('/forbidden', async (req) => {
+    handled.push(`GET ${req.url}`);
+    return { secret: true };
+  });
+  app.post('/items', async (req, reply) => {
+    handled.push(`POST ${req.url}`);
+    bodies.push(req.body);
+    reply.code(201);
+    return { created: req.body };
+  });
+  app.delete('/items/:id', async (req) => {
+    handled.push(`DELETE ${req.url}`);
+    return { deleted: (req.params as { id: string }).id };
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    handled,
+    bodies,
+    releaseStream: () => release(),
+    close: async () => {
+      app.server.closeAllConnections();
+      await app.close();
+    },
+  };
+}

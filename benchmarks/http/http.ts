@@ -1,0 +1,168 @@
+/**
+ * HTTP middleware benchmark: requests per second and latency of an express and a fastify JSON
+ * endpoint without Portcullis, with the middleware and the shipped policy (rego/, compiled to
+ * wasm), and with the shipped policy masking the response (e-mails, phones, cards).
+ *
+ *   node --conditions=portcullis-source --import tsx benchmarks/http/http.ts           # 5 × 5 s each
+ *   node --conditions=portcullis-source --import tsx benchmarks/http/http.ts --quick   # 1 × 1 s, writes nothing
+ *
+ * Environment: BENCH_RUNS, BENCH_SECONDS, BENCH_CONNECTIONS override the defaults.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const quick = process.argv.includes('--quick');
+const RUNS = Number(process.env.BENCH_RUNS ?? (quick ? 1 : 5));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (quick ? 1 : 5));
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const WARMUP_SECONDS = quick ? 1 : 3;
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const FRAMEWORKS = ['express', 'fastify'] as const;
+const VARIANTS = ['unguarded', 'policy', 'masking'] as const;
+type Framework = (typeof FRAMEWORKS)[number];
+type Variant = (typeof VARIANTS)[number];
+
+interface Server {
+  framework: Framework;
+  variant: Variant;
+  url: string;
+  decision: unknown;
+  child: ChildProcessWithoutNullStreams;
+}
+
+interface Run {
+  rps: number;
+  latency_p50_ms: number;
+  latency_p99_ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+const round = (x: number, places = 2) => Math.round(x * 10 ** places) / 10 ** places;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+async function startServer(framework: Framework, variant: Variant): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=portcullis-source',
+      '--import',
+      'tsx',
+      `${repoRoot}benchmarks/http/server.ts`,
+      framework,
+      variant,
+    ],
+    { cwd: repoRoot },
+  );
+  child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+  const lines = createInterface({ input: child.stdout });
+  const [line] = (await once(lines, 'line')) as [string];
+  const { port, decision } = JSON.parse(line) as { port: number; decision: unknown };
+  return { framework, variant, url: `http://127.0.0.1:${port}/customers`, decision, child };
+}
+
+async function measure(url: string, seconds: number): Promise<Run> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds });
+  return {
+    rps: result.requests.average,
+    latency_p50_ms: result.latency.p50,
+    latency_p99_ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+async function main(): Promise<void> {
+  const servers: Server[] = [];
+  for (const framework of FRAMEWORKS)
+    for (const variant of VARIANTS) servers.push(await startServer(framework, variant));
+  try {
+    // Each answer is checked once before timing: guarded servers must really be guarded.
+    for (const s of servers) {
+      const res = await fetch(s.url);
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`${s.framework}/${s.variant} answered ${res.status}: ${text}`);
+      if ((s.variant === 'masking') === text.includes('customer0@example.com')) {
+        throw new Error(`${s.framework}/${s.variant}: masking is ${s.variant === 'masking' ? 'off' : 'on'}`);
+      }
+    }
+    for (const s of servers) await measure(s.url, WARMUP_SECONDS);
+    const runs = new Map<Server, Run[]>(servers.map((s) => [s, []]));
+    // Interleaved round by round, so drift in the machine's load spreads over every subject.
+    for (let r = 0; r < RUNS; r++) {
+      for (const s of servers) {
+        const run = await measure(s.url, SECONDS);
+        runs.get(s)!.push(run);
+        console.error(`round ${r + 1}/${RUNS} ${s.framework}/${s.variant}: ${Math.round(run.rps)} req/s`);
+      }
+    }
+
+    const results: Record<string, Record<string, unknown>> = {};
+    for (const framework of FRAMEWORKS) {
+      const base = median(
+        runs
+          .get(servers.find((s) => s.framework === framework && s.variant === 'unguarded')!)!
+          .map((r) => r.rps),
+      );
+      results[framework] = {};
+      for (const s of servers.filter((x) => x.framework === framework)) {
+        const rs = runs.get(s)!;
+        const rps = median(rs.map((r) => r.rps));
+        results[framework]![s.variant] = {
+          rps_median: round(rps, 0),
+          ratio_to_unguarded: round(rps / base, 3),
+          latency_p50_ms_median: round(median(rs.map((r) => r.latency_p50_ms))),
+          latency_p99_ms_median: round(median(rs.map((r) => r.latency_p99_ms))),
+          errors: rs.reduce((n, r) => n + r.errors + r.non2xx, 0),
+          runs: rs.map((r) => ({ ...r, rps: round(r.rps, 0) })),
+          decision: s.decision,
+        };
+      }
+    }
+
+    const report = {
+      benchmark:
+        'HTTP middleware: express and fastify JSON endpoint, unguarded / shipped policy / shipped policy with masking',
+      date: new Date().toISOString(),
+      quick,
+      machine: {
+        cpu: cpus()[0]?.model ?? 'unknown',
+        cores: cpus().length,
+        memory_bytes: totalmem(),
+        platform: `${platform()} ${release()}`,
+        node: process.version,
+        load_average_at_start: loadavg().map((x) => round(x)),
+      },
+      method:
+        `autocannon (programmatic API) against GET /customers (10 customers, ~1.4 KB of JSON), ${CONNECTIONS} connections, ` +
+        `${RUNS} runs of ${SECONDS} s per subject after a ${WARMUP_SECONDS} s warm-up, interleaved round by round; ` +
+        'each server in its own Node process, autocannon in the parent. policy: the middleware with rego/ (without _test.rego) ' +
+        'compiled to wasm, subject a human (allowed, no masks). masking: the same, subject an agent (the shipped policy masks ' +
+        'e-mails, phones and cards by JSONPath and detector). Reported: median over runs of requests/s (autocannon average per ' +
+        'run) and of p50/p99 latency; ratio to the unguarded median of the same framework.',
+      results,
+    };
+    console.log(JSON.stringify(report, null, 2));
+    if (!quick) {
+      mkdirSync(`${repoRoot}benchmarks/http/results`, { recursive: true });
+      const out = `${repoRoot}benchmarks/http/results/http-${report.date.slice(0, 10)}.json`;
+      writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+      console.error(`wrote ${out}`);
+    }
+  } finally {
+    for (const s of servers) s.child.stdin.end();
+  }
+}
+
+await main();
