@@ -40,6 +40,30 @@ export function fail(message: string): void {
   unreachable();
 }
 
+/** Aborts with the concatenation of up to eight static strings (no heap string building). */
+export function failParts(
+  a: string,
+  b: string,
+  c: string,
+  d: string,
+  e: string,
+  f: string,
+  g: string,
+  h: string,
+): void {
+  let at = narrow(a, 0);
+  at = narrow(b, at);
+  at = narrow(c, at);
+  at = narrow(d, at);
+  at = narrow(e, at);
+  at = narrow(f, at);
+  at = narrow(g, at);
+  at = narrow(h, at);
+  store<u8>(messageBuffer + <usize>at, 0);
+  opa_abort(messageBuffer);
+  unreachable();
+}
+
 /** Replaces AssemblyScript's `env.abort`, which the OPA loader does not provide. */
 export function runtimeAbort(message: string | null, fileName: string | null, line: u32, column: u32): void {
   let at = narrow('runtime error: ', 0);

@@ -5,7 +5,7 @@
 
 import { fail } from './env';
 import { allocZeroed, opa_heap_ptr_set } from './malloc';
-import { parseJson } from './json-parse';
+import { opa_value_parse } from './json-parse';
 import { dumpJson, opa_value_dump } from './json-dump';
 import { makeObject } from './object';
 import { makeSet, setAdd } from './set';
@@ -93,7 +93,8 @@ export function opa_eval_prepare(
   opa_heap_ptr_set(heapPtr);
   let input: usize = 0;
   if (inputLen != 0) {
-    input = parseJson(inputAddr, inputLen);
+    // OPA's opa_eval parses the input as value syntax (JSON plus sets and non-string keys).
+    input = opa_value_parse(inputAddr, inputLen);
     if (input == 0) fail('opa_eval: input is not valid JSON');
   }
   const ctx = allocZeroed(CTX_SIZE);

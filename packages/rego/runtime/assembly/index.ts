@@ -88,6 +88,12 @@ export {
   opa_builtin_set_and,
   opa_builtin_set_or,
   opa_builtin_minus,
+  opa_builtin_plus,
+  opa_builtin_mul,
+  opa_builtin_div,
+  opa_builtin_rem,
   opa_builtin_sets_fold,
   opa_builtin_object_keys,
 } from './builtins/core';
+export { portcullis_set_strict_builtin_errors } from './builtins/errors';
+export { opa_builtin_walk } from './builtins/walk';

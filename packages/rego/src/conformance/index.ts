@@ -1,5 +1,5 @@
 export { canonical, sameResultSet } from './compare-results.js';
-export { inputTermJson } from './input-term.js';
+export { inputTermJson, inputTermValue } from './input-term.js';
 export { type CaseOutcome, type ConformanceCase, runCase } from './run-case.js';
 export {
   type CaseResult,

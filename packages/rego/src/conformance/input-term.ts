@@ -1,12 +1,15 @@
 /**
- * A case's `input_term` (a ground Rego term) as JSON text for the loader. Number literals are
- * copied verbatim so nothing is lost to f64; sets become arrays and non-string object keys
- * their JSON text, which is what the value looks like after any trip through JSON.
+ * A case's `input_term` (a ground Rego term) as text for the loader. `inputTermJson` writes
+ * JSON: number literals copied verbatim so nothing is lost to f64, sets as arrays and
+ * non-string object keys as their JSON text, which is what the value looks like after any trip
+ * through JSON. `inputTermValue` writes OPA's value syntax (sets, keys of any type), which is
+ * what `opa_eval` parses its input as, so the term reaches the policy unchanged.
  */
 import type { Term } from '../ast/index.js';
 import { parseTerm } from '../parser/index.js';
 
-function json(term: Term): string {
+function json(term: Term, values = false): string {
+  const inner = (t: Term) => json(t, values);
   switch (term.type) {
     case 'null':
       return 'null';
@@ -17,15 +20,25 @@ function json(term: Term): string {
     case 'string':
       return JSON.stringify(term.value);
     case 'array':
+      return `[${term.items.map(inner).join(',')}]`;
     case 'set':
-      return `[${term.items.map(json).join(',')}]`;
+      if (values) return term.items.length === 0 ? 'set()' : `{${term.items.map(inner).join(',')}}`;
+      return `[${term.items.map(inner).join(',')}]`;
     case 'object':
       return `{${term.entries
-        .map((e) => `${JSON.stringify(e.key.type === 'string' ? e.key.value : json(e.key))}:${json(e.value)}`)
+        .map((e) => {
+          const key =
+            e.key.type === 'string'
+              ? JSON.stringify(e.key.value)
+              : values
+                ? inner(e.key)
+                : JSON.stringify(inner(e.key));
+          return `${key}:${inner(e.value)}`;
+        })
         .join(',')}}`;
     case 'call':
       // `set()` is the only call a ground term can hold.
-      return '[]';
+      return values ? 'set()' : '[]';
     default:
       throw new Error(`input_term holds a non-ground ${term.type}`);
   }
@@ -36,11 +49,20 @@ function normalizeNumber(raw: string): string {
   return raw.replace(/^(-?)\./, '$10.');
 }
 
-/** JSON text of the term, or an Error describing why it is not a ground term. */
-export function inputTermJson(source: string): string {
+function groundTerm(source: string): Term {
   const parsed = parseTerm(source);
   if (parsed.term === undefined) {
     throw new Error(`input_term does not parse: ${parsed.diagnostics.map((d) => d.message).join('; ')}`);
   }
-  return json(parsed.term);
+  return parsed.term;
+}
+
+/** JSON text of the term; throws when it is not a ground term. */
+export function inputTermJson(source: string): string {
+  return json(groundTerm(source));
+}
+
+/** OPA value-syntax text of the term; throws when it is not a ground term. */
+export function inputTermValue(source: string): string {
+  return json(groundTerm(source), true);
 }

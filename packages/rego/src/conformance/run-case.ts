@@ -12,7 +12,7 @@ import { shadowedBuiltins } from '../load/js-builtins.js';
 import { instantiatePolicy } from '../load/load-policy.js';
 import { emitWasm } from '../wasm/index.js';
 import { sameResultSet } from './compare-results.js';
-import { inputTermJson } from './input-term.js';
+import { inputTermValue } from './input-term.js';
 
 /** A case as the YAML files spell it. */
 export interface ConformanceCase {
@@ -73,7 +73,7 @@ async function execute(c: ConformanceCase): Promise<Record<string, unknown>[]> {
   const loaded = await instantiatePolicy(wasm, { strictBuiltinErrors: c.strict_error === true });
   if (c.data !== undefined && c.data !== null) loaded.setData(c.data);
   let input: unknown = c.input;
-  if (c.input_term !== undefined) input = encoder.encode(inputTermJson(c.input_term)).buffer;
+  if (c.input_term !== undefined) input = encoder.encode(inputTermValue(c.input_term)).buffer;
   try {
     return loaded.evaluate(input, QUERY_ENTRYPOINT);
   } catch (error) {

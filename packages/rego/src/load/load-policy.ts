@@ -160,7 +160,19 @@ export async function instantiatePolicy(
   } catch (cause) {
     throw new PolicyLoadError(`cannot load the wasm module: ${thrownMessage(cause)}`, { cause });
   }
+  if (options.strictBuiltinErrors === true) enableStrictNativeErrors(inner);
   return new RegoPolicy(inner);
+}
+
+/**
+ * Builtins the module implements itself learn about strictness from the module: ours export
+ * a switch (modules built by `opa build` do not, and keep their own behaviour).
+ */
+function enableStrictNativeErrors(policy: OpaPolicy): void {
+  const instance = (policy as unknown as { wasmInstance?: { exports: Record<string, unknown> } })
+    .wasmInstance;
+  const setStrict = instance?.exports.portcullis_set_strict_builtin_errors;
+  if (typeof setStrict === 'function') (setStrict as (flag: number) => void)(1);
 }
 
 /**

@@ -124,6 +124,19 @@ const OWN_BUILTINS: ReadonlyMap<string, BuiltinImpl> = new Map<string, BuiltinIm
   ],
   // The interpreter runs without an OPA runtime configuration, so it reports none.
   ['opa.runtime', () => new RegoObject()],
+  // The relation `walk`: every node with its path, node first; the plan scans the pairs.
+  [
+    'walk',
+    (x) => {
+      const out: Value[] = [];
+      const visit = (path: Value[], v: Value) => {
+        out.push([path, v]);
+        for (const [k, c] of members(v)) visit([...path, k], c);
+      };
+      visit([], x ?? null);
+      return out;
+    },
+  ],
   ['and', setOp('and', (a, b) => setOf(a.sorted().filter((x) => b.has(x))))],
   ['or', setOp('or', (a, b) => setOf([...a.sorted(), ...b.sorted()]))],
   ['abs', (a) => Math.abs(num('abs', 1, a))],

@@ -4,6 +4,7 @@
  * its block, so conjunction is nesting and each solution runs the continuation once.
  */
 import type { Expr, Location, RefTerm, Term } from '../ast/index.js';
+import { BUILTIN_SIGNATURES } from '../builtins/signatures.js';
 import type {
   CompiledElse,
   CompiledProgram,
@@ -1083,10 +1084,20 @@ export class Planner {
       name = builtin;
       this.#builtins.set(name, t.args.length);
     }
+    const relation =
+      mock === undefined && group === undefined && BUILTIN_SIGNATURES.get(name)?.relation === true;
     this.#planTerms(t.args, (ops) => {
       const result = this.#new();
       this.#emit({ type: 'CallStmt', func: name, args: [...prefix, ...ops, ...suffix], result });
-      cont(local(result));
+      if (!relation) {
+        cont(local(result));
+        return;
+      }
+      // A relation (`walk`) returns the array of all its answers; each one continues the body.
+      const key = this.#new();
+      const value = this.#new();
+      const block = this.#block(() => cont(local(value)));
+      this.#emit({ type: 'ScanStmt', source: result, key, value, block });
     });
   }
 

@@ -21,11 +21,13 @@ export const NATIVE_BUILTINS: ReadonlyMap<string, NativeBuiltin> = new Map<strin
   ['lte', { export: 'opa_cmp_lte', arity: 2 }],
   ['gt', { export: 'opa_cmp_gt', arity: 2 }],
   ['gte', { export: 'opa_cmp_gte', arity: 2 }],
-  ['plus', { export: 'opa_arith_plus', arity: 2 }],
+  // The opa_builtin_* arithmetic raises OPA's errors under strict builtin errors; the ABI's
+  // opa_arith_* functions keep their contract (undefined on any bad operand).
+  ['plus', { export: 'opa_builtin_plus', arity: 2 }],
   ['minus', { export: 'opa_builtin_minus', arity: 2 }],
-  ['mul', { export: 'opa_arith_multiply', arity: 2 }],
-  ['div', { export: 'opa_arith_divide', arity: 2 }],
-  ['rem', { export: 'opa_arith_rem', arity: 2 }],
+  ['mul', { export: 'opa_builtin_mul', arity: 2 }],
+  ['div', { export: 'opa_builtin_div', arity: 2 }],
+  ['rem', { export: 'opa_builtin_rem', arity: 2 }],
   ['count', { export: 'opa_builtin_count', arity: 1 }],
   ['internal.member_2', { export: 'opa_builtin_member', arity: 2 }],
   ['internal.member_3', { export: 'opa_builtin_member_with_key', arity: 3 }],
@@ -34,4 +36,6 @@ export const NATIVE_BUILTINS: ReadonlyMap<string, NativeBuiltin> = new Map<strin
   ['intersection', { export: 'opa_builtin_sets_fold', arity: 1, extra: [1] }],
   ['union', { export: 'opa_builtin_sets_fold', arity: 1, extra: [0] }],
   ['object.keys', { export: 'opa_builtin_object_keys', arity: 1 }],
+  // The relation `walk` as the array of its [path, value] answers, which the plan scans.
+  ['walk', { export: 'opa_builtin_walk', arity: 1 }],
 ]);

@@ -1,12 +1,23 @@
 // Builtins the code generator calls natively instead of through `opa_builtinN`: the ones
 // every policy uses (count, `in`, set algebra) and the ones whose results are sets, which a
 // JSON round trip through the host would turn into arrays. Each returns a value address, 0
-// (undefined) on operands of the wrong type, as OPA's wasm target does without strict errors.
+// (undefined) on operands of the wrong type, as OPA's wasm target does without strict errors;
+// with strict errors asked for (./errors), the error OPA raises ends the evaluation instead.
 
-import { TYPE_ARRAY, TYPE_OBJECT, TYPE_SET, TYPE_STRING, makeBoolean } from '../value';
+import { TYPE_ARRAY, TYPE_NUMBER, TYPE_OBJECT, TYPE_SET, TYPE_STRING, makeBoolean } from '../value';
 import { arrayGet } from '../array';
 import { equalValues } from '../compare';
-import { makeInt, opa_arith_minus } from '../number';
+import {
+  arithDivide,
+  arithMinus,
+  arithMultiply,
+  arithPlus,
+  arithRem,
+  exactInt,
+  makeInt,
+  toF64,
+} from '../number';
+import { builtinError, typeError } from './errors';
 import { makeSet, setAdd } from '../set';
 import { entryAt, tableFind, tableUsed } from '../table';
 import { opa_value_get } from '../access';
@@ -85,10 +96,62 @@ export function opa_builtin_set_or(a: usize, b: usize): usize {
   return out;
 }
 
+function isNumber(v: usize): bool {
+  return v != 0 && load<u32>(v) == TYPE_NUMBER;
+}
+
+/** Type-checks the operands of a numeric builtin; false (after a strict abort) when wrong. */
+function numbers(name: string, a: usize, b: usize): bool {
+  if (!isNumber(a)) {
+    typeError(name, '1', 'number', a);
+    return false;
+  }
+  if (!isNumber(b)) {
+    typeError(name, '2', 'number', b);
+    return false;
+  }
+  return true;
+}
+
+/** `a + b`. */
+export function opa_builtin_plus(a: usize, b: usize): usize {
+  return numbers('plus', a, b) ? arithPlus(a, b) : 0;
+}
+
+/** `a * b`. */
+export function opa_builtin_mul(a: usize, b: usize): usize {
+  return numbers('mul', a, b) ? arithMultiply(a, b) : 0;
+}
+
+/** `a / b`; dividing by zero is a builtin error. */
+export function opa_builtin_div(a: usize, b: usize): usize {
+  if (!numbers('div', a, b)) return 0;
+  if (toF64(b) == 0) return builtinError('div', 'divide by zero');
+  return arithDivide(a, b);
+}
+
+/** `a % b`: integers only, a non-zero divisor. */
+export function opa_builtin_rem(a: usize, b: usize): usize {
+  if (!numbers('rem', a, b)) return 0;
+  if (!exactInt(a) || !exactInt(b)) {
+    // A whole number too large for i64 is still an integer to OPA; only fractions are refused.
+    const x = toF64(a);
+    const y = toF64(b);
+    if (x != Math.floor(x) || y != Math.floor(y))
+      return builtinError('rem', 'modulo on floating-point number');
+    return 0;
+  }
+  if (toF64(b) == 0) return builtinError('rem', 'modulo by zero');
+  return arithRem(a, b);
+}
+
 /** `a - b`: numeric difference, or set difference when both are sets. */
 export function opa_builtin_minus(a: usize, b: usize): usize {
   if (a == 0 || b == 0) return 0;
-  if (load<u32>(a) != TYPE_SET || load<u32>(b) != TYPE_SET) return opa_arith_minus(a, b);
+  const ta = load<u32>(a);
+  if (ta != TYPE_SET && ta != TYPE_NUMBER) return typeError('minus', '1', 'any of number, set', a);
+  if (ta == TYPE_NUMBER) return isNumber(b) ? arithMinus(a, b) : typeError('minus', '2', 'number', b);
+  if (load<u32>(b) != TYPE_SET) return typeError('minus', '2', 'set', b);
   const out = makeSet();
   const used = tableUsed(a);
   for (let i: u32 = 0; i < used; i++) {
@@ -121,7 +184,8 @@ export function opa_builtin_sets_fold(s: usize, all: i32): usize {
 
 /** `object.keys(o)`: the set of an object's keys, of any type (a JSON round trip would stringify them). */
 export function opa_builtin_object_keys(o: usize): usize {
-  if (o == 0 || load<u32>(o) != TYPE_OBJECT) return 0;
+  if (o == 0) return 0;
+  if (load<u32>(o) != TYPE_OBJECT) return typeError('object.keys', '1', 'object', o);
   const out = makeSet();
   addAll(out, o);
   return out;

@@ -38,17 +38,26 @@ function base64Decode(x: unknown): string {
   return bytesToString(r);
 }
 
-function base64urlDecode(x: unknown): string {
-  let s = str('base64url.decode', x, 1);
-  // RFC 7515 appendix C: encoders may drop the padding, so restore it as OPA does.
+/**
+ * `base64url.decode`'s bytes, padding optional (RFC 7515 appendix C: encoders may drop it, so
+ * it is restored as OPA does). Returns the reason, worded as OPA's, when the text is invalid.
+ */
+export function base64UrlBytes(input: string): Buffer | { readonly error: string } {
+  let s = input;
   if (!s.endsWith('=')) {
     const rem = s.length % 4;
     if (rem === 2) s += '==';
     else if (rem === 3) s += '=';
-    else if (rem === 1) throw builtinError('base64url.decode', `illegal base64url string: ${s}`);
+    else if (rem === 1) return { error: `illegal base64url string: ${s}` };
   }
   const r = decodeBase64(s, URL);
-  if (typeof r === 'number') throw builtinError('base64url.decode', `illegal base64 data at input byte ${r}`);
+  if (typeof r === 'number') return { error: `illegal base64 data at input byte ${r}` };
+  return r;
+}
+
+function base64urlDecode(x: unknown): string {
+  const r = base64UrlBytes(str('base64url.decode', x, 1));
+  if (!Buffer.isBuffer(r)) throw builtinError('base64url.decode', r.error);
   return bytesToString(r);
 }
 

@@ -9,9 +9,12 @@ import { ARRAY_BUILTINS } from './arrays.js';
 import { CRYPTO_BUILTINS } from './crypto.js';
 import { ENCODING_BUILTINS } from './encoding.js';
 import { GLOB_BUILTINS } from './glob.js';
+import { GRAPH_BUILTINS } from './graph.js';
+import { JWT_BUILTINS } from './jwt.js';
 import { NET_BUILTINS } from './net.js';
 import { NUMBER_BUILTINS } from './numbers.js';
 import { OBJECT_BUILTINS } from './objects.js';
+import { OPA_BUILTINS } from './opa.js';
 import { REGEX_BUILTINS } from './regex.js';
 import { SEMVER_BUILTINS } from './semver.js';
 import { SET_BUILTINS } from './sets.js';
@@ -38,6 +41,9 @@ const families = [
   UUID_BUILTINS,
   CRYPTO_BUILTINS,
   SEMVER_BUILTINS,
+  OPA_BUILTINS,
+  JWT_BUILTINS,
+  GRAPH_BUILTINS,
 ];
 
 export const JS_BUILTINS: ReadonlyMap<string, JsBuiltin> = new Map(families.flatMap((f) => [...f]));
