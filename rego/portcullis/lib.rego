@@ -26,12 +26,21 @@ default_config := {
 		{"name": "secret", "pattern": "secret|token|api_?key|private_?key|(^|_)salt(_|$)|otp_?seed", "strategy": "redact"},
 		{"name": "dob", "pattern": "(^|_)dob(_|$)|birth_?date|date_?of_?birth|birthday", "strategy": "redact"},
 	],
+	# Bare column names masked when a statement selects `*`, where no column is named.
+	"sensitive_column_names": [
+		"email", "email_address", "e_mail", "phone", "phone_number", "mobile", "mobile_phone",
+		"telephone", "ssn", "social_security_number", "national_id", "card", "card_number",
+		"credit_card", "cc_number", "pan", "cvv", "iban", "account_number", "routing_number",
+		"password", "password_hash", "passwd", "token", "access_token", "refresh_token", "api_key",
+		"secret", "client_secret", "private_key", "dob", "date_of_birth", "birth_date", "birthday",
+	],
 	# Value detectors applied to whatever flows back to a masked subject.
 	"detectors": [
 		{"detector": "email", "strategy": "partial"},
 		{"detector": "credit_card", "strategy": "partial", "keep": 4},
 		{"detector": "us_ssn", "strategy": "redact"},
 		{"detector": "iban", "strategy": "partial", "keep": 4},
+		{"detector": "phone", "strategy": "partial", "keep": 4},
 		{"detector": "jwt", "strategy": "redact"},
 		{"detector": "aws_access_key", "strategy": "redact"},
 		{"detector": "private_key", "strategy": "redact"},

@@ -157,6 +157,18 @@ masks contains lib.mask("column", column, rule) if {
 	rule := sensitive_rule(column)
 }
 
+# `SELECT *` (or `t.*`) names no columns, so the patterns above have nothing to match: mask the
+# usual names of sensitive columns, bare so they match in any table. The adapter resolves each
+# result column to its table column, so a masked name never comes back in clear.
+masks contains lib.mask("column", name, rule) if {
+	lib.masked_subject
+	some s in statements
+	some column in s.columns
+	endswith(column, "*")
+	some name in lib.setting("sensitive_column_names")
+	rule := sensitive_rule(name)
+}
+
 masks contains lib.mask("detector", entry.detector, entry) if {
 	lib.masked_subject
 	is_sql

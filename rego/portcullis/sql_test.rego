@@ -340,6 +340,22 @@ test_star_not_column_masked_but_detectors_apply if {
 	m := sql.masks with input as doc(staging, agent, [stmt({"columns": ["users.*"]})])
 	not column_masked(m, "users.*")
 	{"detector": "email", "strategy": "partial"} in m
+	{"detector": "phone", "strategy": "partial", "keep": 4} in m
+}
+
+# Regression: `SELECT *` returned a phone column in clear to an agent (no column was named,
+# so no column pattern matched, and phones had no detector).
+test_star_masks_usual_sensitive_names if {
+	m := sql.masks with input as doc(staging, agent, [stmt({"columns": ["*"]})])
+	{"column": "phone", "strategy": "partial", "keep": 4} in m
+	{"column": "email", "strategy": "partial"} in m
+	{"column": "card_number", "strategy": "partial", "keep": 4} in m
+	{"column": "password_hash", "strategy": "redact"} in m
+}
+
+test_star_not_masked_for_humans if {
+	m := sql.masks with input as doc(staging, human, [stmt({"columns": ["*"]})])
+	count(m) == 0
 }
 
 test_agent_gets_detector_masks if {
