@@ -113,6 +113,23 @@ describe('portcullis up, end to end', () => {
     );
   });
 
+  // Regression: SELECT * returned phones in clear to the agent (no column was named).
+  it("masks every personal column of an agent's SELECT *", async () => {
+    const agent = client(demo.agent);
+    await agent.connect();
+    try {
+      const { rows } = await agent.query('SELECT * FROM users ORDER BY id');
+      const clear = await psql(demo.human, 'SELECT phone, card_number FROM users ORDER BY id LIMIT 1');
+      const [phone, card] = clear.stdout.trim().split('|');
+      expect(phone).toBeTruthy();
+      expect(rows[0].phone).not.toBe(phone);
+      expect(rows[0].card_number).not.toBe(card);
+      expect(JSON.stringify(rows)).not.toMatch(/ada@example\.com/);
+    } finally {
+      await agent.end();
+    }
+  });
+
   it('refuses wrong passwords and a credential used as another subject', async () => {
     expect((await psql({ user: 'agent-7', password: 'pcc_wrong' }, 'SELECT 1')).stderr).toMatch(
       /28P01|authentication failed/,
