@@ -16,6 +16,11 @@ export { MessageReader } from './protocol/message-reader.js';
 export { MessageWriter } from './protocol/message-writer.js';
 export { isPgProtocolError, PgProtocolError } from './protocol/protocol-error.js';
 export { createPgProxy, DEFAULT_MAX_MESSAGE_SIZE, type PgProxy } from './proxy/create-pg-proxy.js';
+export {
+  DEFAULT_DECISION_CACHE,
+  type DecisionCacheOptions,
+  numericTemplate,
+} from './proxy/decision-memo.js';
 export type {
   Authenticate,
   AuthenticatedClient,

@@ -209,6 +209,8 @@ describe('portcullis up, end to end', () => {
       const revoke = await runCli(['credentials', 'revoke', issued.id, '--state', demo.statePath]);
       expect(revoke.code).toBe(0);
       await expect(session.query('SELECT 2 AS two')).rejects.toThrow(/revoked or has expired/);
+      // The very statement that ran before the revocation: a reused decision must not let it by.
+      await expect(session.query('SELECT 1 AS one')).rejects.toThrow(/revoked or has expired/);
     } finally {
       await session.end();
     }

@@ -8,6 +8,7 @@ import { type AddressInfo, createServer, type Server, type Socket } from 'node:n
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { createMasker, type Decision, InvalidOptionError } from '@portcullis/core';
 import { cancelUpstream } from '../upstream/connect-upstream.js';
+import { DEFAULT_DECISION_CACHE } from './decision-memo.js';
 import type { MaskContext } from './mask-plan.js';
 import type { PgProxyOptions } from './pg-proxy-options.js';
 import { ProxySession, type SessionHost } from './proxy-session.js';
@@ -24,6 +25,8 @@ export interface PgProxy {
   close(): Promise<void>;
   /** Open client sessions. */
   readonly sessions: number;
+  /** Forget every session's remembered decisions (after a policy reload). */
+  clearDecisionCache(): void;
   /** The underlying server, for embedders that need its events. */
   readonly server: Server;
 }
@@ -72,6 +75,15 @@ function validate(options: PgProxyOptions): void {
     if (a.approveUrl !== undefined && typeof a.approveUrl !== 'function')
       throw new InvalidOptionError('approvals.approveUrl', 'must be a function (id) => string');
   }
+  const cache = options.decisionCache;
+  if (cache !== undefined && cache !== false) {
+    if (typeof cache !== 'object' || cache === null)
+      throw new InvalidOptionError('decisionCache', 'must be { maxEntries, ttlMs } or false');
+    if (!Number.isSafeInteger(cache.maxEntries) || cache.maxEntries < 1)
+      throw new InvalidOptionError('decisionCache.maxEntries', 'must be a positive integer');
+    if (!Number.isFinite(cache.ttlMs) || cache.ttlMs <= 0)
+      throw new InvalidOptionError('decisionCache.ttlMs', 'must be a positive number of milliseconds');
+  }
   const max = options.maxMessageSize;
   if (max !== undefined && (!Number.isInteger(max) || max < 1024))
     throw new InvalidOptionError('maxMessageSize', 'must be an integer of at least 1024 bytes');
@@ -83,6 +95,8 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
   const cancelKeys = new Map<string, ProxySession>();
   const keyOf = new WeakMap<ProxySession, string>();
   const maskers = new Map<string, MaskContext>();
+  // Remembered decisions come back as the same object: skip serialising their masks again.
+  const maskerOf = new WeakMap<Decision, MaskContext>();
   let secureContext: SecureContext | undefined;
   if (options.tls) {
     try {
@@ -101,9 +115,13 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
     maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
     logger: options.logger,
     secureContext,
+    decisionCache:
+      options.decisionCache === false ? undefined : (options.decisionCache ?? DEFAULT_DECISION_CACHE),
     scramMockKey: randomBytes(32),
     maskContext(decision: Decision) {
       if (decision.masks.length === 0) return undefined;
+      const known = maskerOf.get(decision);
+      if (known) return known;
       const key = JSON.stringify(decision.masks);
       let context = maskers.get(key);
       if (!context) {
@@ -119,6 +137,7 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
         if (maskers.size >= MASKER_CACHE_SIZE) maskers.delete(maskers.keys().next().value as string);
         maskers.set(key, context);
       }
+      maskerOf.set(decision, context);
       return context;
     },
     registerCancelKey(session) {
@@ -155,6 +174,9 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
     server,
     get sessions() {
       return sessions.size;
+    },
+    clearDecisionCache() {
+      for (const s of sessions) s.clearDecisions();
     },
     listen(port = 0, hostname = '127.0.0.1') {
       return new Promise((resolve, reject) => {

@@ -1,5 +1,6 @@
 import type { ApprovalStore, AuditSink, Engine, EngineLogger, PolicyRequest } from '@portcullis/core';
 import type { UpstreamOptions } from '../upstream/upstream-options.js';
+import type { DecisionCacheOptions } from './decision-memo.js';
 
 /** What the client sent at startup, for the authenticate hook. */
 export interface ClientStartup {
@@ -96,4 +97,13 @@ export interface PgProxyOptions {
   logger?: EngineLogger;
   /** Every decision is written here before it is enforced; a failed write denies. */
   audit?: AuditSink;
+  /**
+   * Reuse a session's decisions for a repeated statement text (and for numeric-constant
+   * variants of plain reads and writes) instead of parsing and evaluating it again. On by
+   * default ({ maxEntries: 256, ttlMs: 5000 } per session); `false` decides every statement.
+   * A policy reload reaches open sessions within `ttlMs`, or at once with
+   * `proxy.clearDecisionCache()`. Assumes the policy does not read `time` (beyond approval
+   * expiry) or raw statement text, as core's engine cache does.
+   */
+  decisionCache?: DecisionCacheOptions | false;
 }

@@ -79,6 +79,7 @@ import {
   notApproved,
 } from './approval-hold.js';
 import { type CopyPlan, maskCopyRow } from './copy-mask.js';
+import { type DecisionCacheOptions, DecisionMemo } from './decision-memo.js';
 import { denyFields, protocolViolation } from './deny-response.js';
 import { FlowGate } from './flow-gate.js';
 import {
@@ -106,6 +107,8 @@ export interface SessionHost {
   readonly secureContext: SecureContext | undefined;
   /** Key for the salts of mock SCRAM exchanges (unknown users), fixed per proxy. */
   readonly scramMockKey: Uint8Array;
+  /** Per-session decision reuse; undefined when turned off. */
+  readonly decisionCache: DecisionCacheOptions | undefined;
   maskContext(decision: Decision): MaskContext | undefined;
   /** Register the key the client gets in BackendKeyData; returns it. */
   registerCancelKey(session: ProxySession): { processId: number; secretKey: number };
@@ -120,10 +123,15 @@ export interface SessionHost {
  */
 const POISON_PORTAL = 'portcullis\u0001denied';
 
+/** Distinct result shapes remembered per mask context; past it they are planned afresh. */
+const ROW_PLANS_PER_CONTEXT = 256;
+
 interface StatementState {
   mask: MaskContext | undefined;
   /** RowDescription from Describe of the statement (formats all text). */
   fields?: FieldDescription[];
+  /** Row plans made from `fields`, by the result formats a Bind asked for. */
+  plans?: Map<string, RowPlan>;
 }
 
 interface PortalState {
@@ -176,6 +184,11 @@ export class ProxySession {
   private readonly statements = new Map<string, StatementState>();
   private readonly portals = new Map<string, PortalState>();
   private readonly columnCache = new Map<string, ResolvedColumn>();
+  /**
+   * Row plans by mask context and RowDescription bytes: a repeated query's result is planned
+   * once, like its columns are resolved once (the plan depends on nothing else).
+   */
+  private readonly rowPlans = new WeakMap<MaskContext, Map<string, RowPlan>>();
   /** After an extended-protocol error: discard client messages until Sync, as the server does. */
   private discarding = false;
   /** Something of the current extended batch (since the last Sync) has been forwarded. */
@@ -192,6 +205,8 @@ export class ProxySession {
   private readonly granted: GrantedApproval[] = [];
   /** Set while a statement waits for approval; aborting it ends the wait. */
   private held: { id: string; abort: AbortController } | undefined;
+  /** Decisions already made in this session, by text (see DecisionMemo for what it assumes). */
+  private readonly memo: DecisionMemo | undefined;
   upstreamKey: { processId: number; secretKey: number } | undefined;
 
   constructor(
@@ -202,6 +217,8 @@ export class ProxySession {
     this.source = client.remoteAddress ?? '';
     this.clientFramer = new MessageFramer({ maxMessageSize: host.maxMessageSize, startup: true });
     this.clientGate = new FlowGate(client);
+    const cache = host.decisionCache;
+    if (cache) this.memo = new DecisionMemo(cache);
     client.setNoDelay(true);
     this.listenClient(client);
     this.authTimer = setTimeout(() => {
@@ -573,18 +590,20 @@ export class ProxySession {
   private async decide(sql: string): Promise<DecisionResult> {
     const options = this.host.options;
     const now = Date.now();
+    const approvals =
+      this.granted.length === 0 ? [] : this.granted.filter((g) => Date.parse(g.expires_at) > now);
+    const approvalsKey = approvals.length === 0 ? '' : approvals.map((g) => g.id).join(',');
+    const memo = this.memo;
+    const known = memo?.get(sql, approvalsKey);
+    if (known) return options.audit ? this.audited(reused(known, sql, now)) : known;
     const result = await options.engine.decide({
       subject: this.subject as AuthenticatedClient['subject'],
       resource: { type: 'postgres', name: options.resource.name, labels: options.resource.labels ?? {} },
-      session: {
-        id: this.id,
-        started_at: this.startedAt,
-        source: this.source,
-        approvals: this.granted.filter((g) => Date.parse(g.expires_at) > now),
-      },
+      session: { id: this.id, started_at: this.startedAt, source: this.source, approvals },
       sql,
     });
-    return this.audited(result);
+    memo?.remember(sql, approvalsKey, result);
+    return options.audit ? this.audited(result) : result;
   }
 
   /** Write the decision to the audit sink before it is enforced; a failed write denies. */
@@ -687,6 +706,11 @@ export class ProxySession {
       ],
       masks: decision.masks,
     };
+  }
+
+  /** After a policy reload: decide everything afresh. */
+  clearDecisions(): void {
+    this.memo?.clear();
   }
 
   /** A client's CancelRequest for this session: ends a wait for approval, if there is one. */
@@ -1051,10 +1075,13 @@ export class ProxySession {
 
   private onRowDescription(frame: Frame, head: Pending | undefined): Promise<void> | undefined {
     this.toClient.forward(frame.raw);
-    const fields = readRowDescription(frame.body);
     if (head?.kind === 'describe') {
+      const fields = readRowDescription(frame.body);
       this.pop();
-      if (head.statement) head.statement.fields = fields;
+      if (head.statement) {
+        head.statement.fields = fields;
+        delete head.statement.plans;
+      }
       if (head.portal) {
         head.portal.fields = fields;
         delete head.portal.plan;
@@ -1065,8 +1092,22 @@ export class ProxySession {
     if (head?.kind === 'query') {
       const mask = head.mask;
       if (!mask) return undefined;
-      return this.planFor(mask, fields, (plan) => {
+      let plans = this.rowPlans.get(mask);
+      if (!plans) {
+        plans = new Map();
+        this.rowPlans.set(mask, plans);
+      }
+      const key = frame.body.toString('latin1');
+      const known = plans.get(key);
+      if (known) {
+        head.plan = known;
+        return undefined;
+      }
+      const kept = plans;
+      return this.planFor(mask, readRowDescription(frame.body), (plan) => {
         head.plan = plan;
+        if (kept.size >= ROW_PLANS_PER_CONTEXT) kept.clear();
+        kept.set(key, plan);
       });
     }
     return undefined;
@@ -1192,12 +1233,48 @@ export class ProxySession {
   private planPortal(portal: PortalState): Promise<void> | undefined {
     const mask = portal.statement.mask;
     if (!mask || portal.plan) return undefined;
-    const fields = portal.fields ?? portal.statement.fields;
+    if (portal.fields) {
+      return this.planFor(mask, portal.fields, (plan) => {
+        portal.plan = plan;
+      });
+    }
+    const statement = portal.statement;
+    const fields = statement.fields;
     if (!fields) return undefined;
+    // A prepared statement executed over and over is planned once per set of result formats.
+    const formats = portal.resultFormats.join(',');
+    const known = statement.plans?.get(formats);
+    if (known) {
+      portal.plan = known;
+      return undefined;
+    }
     return this.planFor(mask, fields, (plan) => {
-      portal.plan = portal.fields ? plan : withResultFormats(plan, portal.resultFormats);
+      const derived = withResultFormats(plan, portal.resultFormats);
+      portal.plan = derived;
+      if (statement.fields !== fields) return;
+      statement.plans ??= new Map();
+      statement.plans.set(formats, derived);
     });
   }
+}
+
+/**
+ * A remembered decision as this statement's own, for the audit record: a fresh id and time,
+ * this text, and `cached` so the record says the policy was not run again.
+ */
+function reused(known: DecisionResult, sql: string, now: number): DecisionResult {
+  const input = known.input;
+  const facts = input.action.sql;
+  return {
+    id: randomUUID(),
+    decision: known.decision,
+    input: {
+      ...input,
+      time: new Date(now).toISOString(),
+      action: facts ? { ...input.action, sql: { ...facts, raw: sql } } : input.action,
+    },
+    evaluation: { ...known.evaluation, durationMs: 0, factsMs: 0, cached: true },
+  };
 }
 
 function hasCopy(statements: readonly StatementFacts[]): boolean {

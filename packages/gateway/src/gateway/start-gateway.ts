@@ -141,6 +141,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         authenticate: authenticator(resource, credentials, keys, logger),
         approvals: { store: approvals, waitMs: config.approvals.waitMs, approveUrl },
         audit,
+        // Every decision re-checks the session's credential, so a revocation stops the very next
+        // statement; reusing earlier decisions would let a revoked credential run on for the
+        // reuse window.
+        decisionCache: false,
         logger: logger.child({ resource: resource.name }),
       });
       proxies.set(resource.name, proxy);

@@ -1,0 +1,121 @@
+import type { Decision, DecisionResult, StatementFacts } from '@portcullis/core';
+import { describe, expect, test } from 'vitest';
+import { DecisionMemo, numericTemplate } from './decision-memo.js';
+
+function facts(type: string, extra: Partial<StatementFacts> = {}): StatementFacts {
+  return {
+    type,
+    category: 'read',
+    tables: ['t'],
+    reads: ['t'],
+    writes: [],
+    columns: ['t.a'],
+    has_where: true,
+    functions: [],
+    dynamic: false,
+    opaque: false,
+    inner: [],
+    fingerprint: 'f',
+    text: '',
+    ...extra,
+  } as StatementFacts;
+}
+
+function result(
+  sql: string,
+  statements: StatementFacts[],
+  decision: Decision = { effect: 'allow', reasons: [], masks: [] },
+  error?: { code: string; message: string },
+): DecisionResult {
+  return {
+    id: 'd',
+    decision,
+    input: { action: { type: 'sql', sql: { raw: sql, dialect: 'postgres', parsed: true, statements } } },
+    evaluation: { evaluator: 'e', durationMs: 1, factsMs: 1, cached: false, ...(error ? { error } : {}) },
+  } as unknown as DecisionResult;
+}
+
+describe('numericTemplate', () => {
+  test('replaces standalone numbers only', () => {
+    expect(numericTemplate('SELECT abalance FROM pgbench_accounts WHERE aid = 42;')).toBe(
+      'SELECT abalance FROM pgbench_accounts WHERE aid = ?;',
+    );
+    expect(numericTemplate('UPDATE t1 SET x = x + -5.25 WHERE id = 7')).toBe(
+      'UPDATE t1 SET x = x + -? WHERE id = ?',
+    );
+  });
+
+  test('refuses text whose tokens are not certain', () => {
+    for (const sql of [
+      "SELECT 1 FROM t WHERE a = 'x'",
+      'SELECT 1 FROM "t"',
+      'SELECT $1::int + 1',
+      'SELECT 1 -- comment',
+      'SELECT 1 /* c */',
+      'SELECT 1 FROM tä',
+      'SELECT E\\x 1',
+      'SELECT a FROM t', // no number: the exact text is the only key
+    ]) {
+      expect(numericTemplate(sql), sql).toBeUndefined();
+    }
+  });
+
+  test('leaves numbers glued to names, exponents and radix prefixes alone', () => {
+    expect(numericTemplate('SELECT 0x1f, 1e5, t2.a, 3 FROM t2')).toBe('SELECT 0x1f, 1e5, t2.a, ? FROM t2');
+  });
+});
+
+describe('DecisionMemo', () => {
+  test('exact text hits; a numeric variant of a plain SELECT hits the template', () => {
+    const memo = new DecisionMemo({ maxEntries: 10, ttlMs: 1000 });
+    const r = result('SELECT a FROM t WHERE a = 1', [facts('select')]);
+    memo.remember('SELECT a FROM t WHERE a = 1', '', r);
+    expect(memo.get('SELECT a FROM t WHERE a = 1', '')).toBe(r);
+    expect(memo.get('SELECT a FROM t WHERE a = 2', '')).toBe(r);
+    expect(memo.get('SELECT b FROM t WHERE a = 2', '')).toBeUndefined();
+  });
+
+  test('a hit is for the same live approvals only', () => {
+    const memo = new DecisionMemo({ maxEntries: 10, ttlMs: 1000 });
+    memo.remember('SELECT 1', '', result('SELECT 1', [facts('select')]));
+    expect(memo.get('SELECT 1', 'grant-1')).toBeUndefined();
+  });
+
+  test('failures and approvals are never remembered', () => {
+    const memo = new DecisionMemo({ maxEntries: 10, ttlMs: 1000 });
+    const deny: Decision = {
+      effect: 'deny',
+      reasons: [{ rule: 'portcullis.evaluation_failed', message: 'x' }],
+      masks: [],
+    };
+    memo.remember('SELECT 1', '', result('SELECT 1', [facts('select')], deny, { code: 'E', message: 'x' }));
+    const approve: Decision = { effect: 'approve', reasons: [], masks: [] };
+    memo.remember('SELECT 2', '', result('SELECT 2', [facts('select')], approve));
+    expect(memo.size).toBe(0);
+  });
+
+  test('statements whose facts a constant could change get no template', () => {
+    const memo = new DecisionMemo({ maxEntries: 10, ttlMs: 1000 });
+    for (const [sql, s] of [
+      ['DO 1', facts('do', { dynamic: true })],
+      ['SELECT f(1)', facts('select', { inner: [facts('select') as never] })],
+      ['ALTER ROLE r CONNECTION LIMIT 1', facts('alter_role')],
+      ['EXPLAIN SELECT 1', facts('select', { explain: {} as never })],
+    ] as const) {
+      memo.remember(sql, '', result(sql, [s]));
+      expect(memo.get(sql.replace('1', '2'), ''), sql).toBeUndefined();
+    }
+  });
+
+  test('entries expire and the oldest is evicted', () => {
+    let now = 0;
+    const memo = new DecisionMemo({ maxEntries: 2, ttlMs: 100 }, () => now);
+    memo.remember('SELECT a FROM t', '', result('SELECT a FROM t', [facts('select')]));
+    now = 100;
+    expect(memo.get('SELECT a FROM t', '')).toBeUndefined();
+    for (const sql of ['SELECT b FROM t', 'SELECT c FROM t', 'SELECT d FROM t'])
+      memo.remember(sql, '', result(sql, [facts('select')]));
+    expect(memo.get('SELECT b FROM t', '')).toBeUndefined();
+    expect(memo.get('SELECT d FROM t', '')).toBeDefined();
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * Per-session memory of decisions already made, so a statement the policy has judged is not
+ * parsed and evaluated again. Everything the policy sees is fixed for a session (subject,
+ * resource, source, session id) except the statement text, the session's live approvals and
+ * the time; the key is the first two, so only a policy that reads the time beyond approval
+ * expiry (which changes the approvals part of the key) or the raw text of a statement under
+ * a template hit could tell the difference. Entries live `ttlMs`, which bounds how long a
+ * policy reload takes to reach an open session.
+ *
+ * Two levels:
+ * 1. The exact text. Safe for any statement.
+ * 2. A template: the text with its numeric constants replaced, for texts whose lexing is
+ *    unambiguous (no quotes, dollar signs, backslashes, comments or non-ASCII), and only
+ *    when the statements judged were plain reads and writes whose facts cannot depend on a
+ *    number (no COPY, role, EXPLAIN, dynamic or nested SQL). `-M simple` clients such as
+ *    pgbench send the same statement with a different key on every call; this is what
+ *    lets them skip the parser.
+ *
+ * Failures are never remembered (a failed evaluation, an approval the policy asks for).
+ */
+
+import type { DecisionResult, StatementFacts } from '@portcullis/core';
+
+export interface DecisionCacheOptions {
+  /** Entries per session (the oldest evicted first). */
+  maxEntries: number;
+  /** How long a decision is reused: the longest a policy reload waits to reach a session. */
+  ttlMs: number;
+}
+
+export const DEFAULT_DECISION_CACHE: DecisionCacheOptions = { maxEntries: 256, ttlMs: 5000 };
+
+interface Entry {
+  result: DecisionResult;
+  expiresAt: number;
+}
+
+/** Kinds whose facts (tables, columns, functions, has_where) no numeric constant can change. */
+const TEMPLATE_KINDS = new Set(['select', 'insert', 'update', 'delete']);
+
+/**
+ * Lexically unambiguous text: nothing that opens a string, quoted identifier, dollar quote,
+ * parameter, escape or comment, and ASCII only (so identifier characters are known).
+ */
+const UNAMBIGUOUS = /^[\x20-\x7e\t\r\n]*$/;
+const AMBIGUOUS_CHARS = /['"$\\]|--|\/\*/;
+/**
+ * A numeric constant standing alone: not part of an identifier (`t1`), of a qualified name
+ * or a number with an exponent or a radix prefix (`1e5`, `0x1f`, whose tokenising differs
+ * between PostgreSQL versions), so replacing it cannot change how the text is tokenised.
+ */
+const NUMBER = /(?<![A-Za-z0-9_.])\d+(?:\.\d+)?(?![A-Za-z0-9_.])/g;
+
+/** The text with its numeric constants replaced, or undefined when that would not be safe. */
+export function numericTemplate(sql: string): string | undefined {
+  if (sql.length > 4096 || !UNAMBIGUOUS.test(sql) || AMBIGUOUS_CHARS.test(sql)) return undefined;
+  NUMBER.lastIndex = 0;
+  if (!NUMBER.test(sql)) return undefined;
+  return sql.replace(NUMBER, '?');
+}
+
+function templateEligible(statements: readonly StatementFacts[]): boolean {
+  if (statements.length === 0) return false;
+  for (const s of statements) {
+    if (!TEMPLATE_KINDS.has(s.type) || s.dynamic || s.opaque || s.inner.length > 0) return false;
+    if (s.copy !== undefined || s.role !== undefined || s.explain !== undefined) return false;
+  }
+  return true;
+}
+
+export class DecisionMemo {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly options: DecisionCacheOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** `approvals`: a key for the session's live approvals ('' for none). */
+  get(sql: string, approvals: string): DecisionResult | undefined {
+    const exact = this.lookup(`${approvals}\0=${sql}`);
+    if (exact) return exact;
+    const template = numericTemplate(sql);
+    return template === undefined ? undefined : this.lookup(`${approvals}\0?${template}`);
+  }
+
+  remember(sql: string, approvals: string, result: DecisionResult): void {
+    const { decision, evaluation, input } = result;
+    if (evaluation.error !== undefined) return;
+    if (decision.effect !== 'allow' && decision.effect !== 'deny') return;
+    const expiresAt = this.now() + this.options.ttlMs;
+    this.store(`${approvals}\0=${sql}`, { result, expiresAt });
+    const facts = input.action.sql;
+    if (facts?.parsed && templateEligible(facts.statements)) {
+      const template = numericTemplate(sql);
+      if (template !== undefined) this.store(`${approvals}\0?${template}`, { result, expiresAt });
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private lookup(key: string): DecisionResult | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.result;
+  }
+
+  private store(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    if (this.entries.size > this.options.maxEntries) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+}

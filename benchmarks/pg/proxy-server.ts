@@ -1,0 +1,62 @@
+/**
+ * The Portcullis proxy as the benchmark runs it: its own process (so it gets a core of its
+ * own rather than sharing the orchestrator's event loop), the shipped policy library
+ * compiled to wasm, every client authenticated as an agent (so masks apply to its results).
+ *
+ *   PG_HOST=127.0.0.1 PG_PORT=5432 PG_USER=postgres PG_PASSWORD=… \
+ *     node --conditions=portcullis-source --import tsx benchmarks/pg/proxy-server.ts
+ *
+ * Prints `{"port":N}` on stdout once listening. POLICY=function uses a trivial allow-all
+ * function evaluator instead of Rego (the floor the proxy itself costs); SUBJECT_KIND=human
+ * turns masks off. Any other setting of DECISION_CACHE than unset disables the proxy's decision cache.
+ */
+
+import { fileURLToPath } from 'node:url';
+import { createEngine, type Evaluator, staticEvaluator } from '@portcullis/core';
+import { createPgProxy } from '@portcullis/pg';
+import { createRegoEvaluator, loadFiles } from '@portcullis/rego';
+
+const env = (name: string): string => {
+  const v = process.env[name];
+  if (v === undefined) throw new Error(`${name} is required`);
+  return v;
+};
+
+async function evaluator(): Promise<Evaluator> {
+  if (process.env.POLICY === 'function')
+    return staticEvaluator(() => ({ effect: 'allow', reasons: [], masks: [] }), 'allow-all');
+  const regoDir = fileURLToPath(new URL('../../rego', import.meta.url));
+  const files = await loadFiles([regoDir]);
+  return createRegoEvaluator({
+    policy: files.sources.filter((s) => !s.file.endsWith('_test.rego')),
+    entrypoint: 'portcullis/decision',
+    data: files.data,
+  });
+}
+
+const engine = createEngine({ evaluator: await evaluator() });
+const kind = process.env.SUBJECT_KIND === 'human' ? 'human' : 'agent';
+const proxy = createPgProxy({
+  engine,
+  upstream: {
+    host: env('PG_HOST'),
+    port: Number(env('PG_PORT')),
+    user: env('PG_USER'),
+    password: env('PG_PASSWORD'),
+  },
+  resource: { name: 'bench-db', labels: { env: 'prod' } },
+  async authenticate(startup) {
+    return { subject: { id: `bench-${startup.user}`, kind } };
+  },
+  ...(process.env.DECISION_CACHE !== undefined ? { decisionCache: false as const } : {}),
+});
+const { port } = await proxy.listen(Number(process.env.PROXY_PORT ?? 0), '127.0.0.1');
+process.stdout.write(`${JSON.stringify({ port })}\n`);
+
+const stop = async () => {
+  await proxy.close();
+  await engine.close();
+  process.exit(0);
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
