@@ -1,17 +1,37 @@
 // Numbers. Integers that fit in i64 are exact (repr INT). Other literals (fractions,
 // exponents, integers beyond i64) keep their original text (repr REF) so JSON round-trips are
-// byte-exact, with an f64 approximation beside the text for comparison and arithmetic.
-// Arithmetic results that leave i64 become repr FLOAT (f64). Exact decimals are future work.
+// byte-exact, with an f64 approximation beside the text. Arithmetic and comparison are exact
+// decimal (`decimal.ts`): results that are not i64 integers are repr DEC. Numbers made from
+// an f64 (`opa_number_float`) are repr FLOAT and count as the decimal of their shortest text.
 //
-// Layout (24 bytes): +0 type, +4 repr, +8 i64 or f64, +16 text ptr, +20 text length.
+// Layout (24 bytes): +0 type, +4 repr, +8 i64 (INT) or f64 approximation (FLOAT, REF, DEC),
+// +16 text ptr (REF) or decimal block (DEC), +20 text length (REF).
 
 import { dtoa_buffered } from '~lib/util/number';
+import {
+  decAdd,
+  decCompare,
+  decDivExact,
+  decExp,
+  decFormat,
+  decFromI64,
+  decHashKey,
+  decI64Value,
+  decMul,
+  decNeg,
+  decParse,
+  decRemInt,
+  decSign,
+  decTextBound,
+  decToI64,
+} from './decimal';
 import { alloc } from './malloc';
 import { TYPE_NUMBER } from './value';
 
 export const REPR_INT: u32 = 1;
 export const REPR_FLOAT: u32 = 2;
 export const REPR_REF: u32 = 3;
+export const REPR_DEC: u32 = 4;
 export const NUMBER_SIZE: usize = 24;
 
 const TWO_63: f64 = 9223372036854775808.0;
@@ -53,6 +73,34 @@ export function makeFloat(f: f64): usize {
   store<f64>(v, f, 8);
   store<u64>(v, 0, 16);
   return v;
+}
+
+/** A number from an exact decimal block: INT when it is an i64 integer, else DEC. */
+export function makeDec(d: usize): usize {
+  if (decToI64(d)) return makeInt(decI64Value());
+  const bound = decTextBound(d);
+  const text = alloc(bound);
+  const n = decFormat(text, d);
+  const v = alloc(NUMBER_SIZE);
+  store<u32>(v, TYPE_NUMBER);
+  store<u32>(v, REPR_DEC, 4);
+  store<f64>(v, decimalToF64(text, n), 8);
+  store<u32>(v, <u32>d, 16);
+  store<u32>(v, 0, 20);
+  return v;
+}
+
+const F64_TEXT: usize = memory.data(48);
+
+/** The exact decimal of a number, or 0 when it has none we handle (∞, huge exponents). */
+export function toDec(v: usize): usize {
+  const repr = load<u32>(v, 4);
+  if (repr == REPR_INT) return decFromI64(load<i64>(v, 8));
+  if (repr == REPR_DEC) return <usize>load<u32>(v, 16);
+  if (repr == REPR_REF) return decParse(<usize>load<u32>(v, 16), <usize>load<u32>(v, 20));
+  const f = load<f64>(v, 8);
+  if (!isFinite(f)) return 0;
+  return decParse(F64_TEXT, formatF64(F64_TEXT, f));
 }
 
 /** Wraps literal text that already lives in memory owned by the value (no copy). */
@@ -193,9 +241,20 @@ let exactIntValue: i64 = 0;
 
 /** True when the number is an integer we can do exact i64 arithmetic on. */
 export function exactInt(v: usize): bool {
-  if (load<u32>(v, 4) == REPR_INT) {
+  const repr = load<u32>(v, 4);
+  if (repr == REPR_INT) {
     exactIntValue = load<i64>(v, 8);
     return true;
+  }
+  // Decimal results that are i64 integers are always INT.
+  if (repr == REPR_DEC) return false;
+  if (repr == REPR_REF) {
+    const d = toDec(v);
+    if (d != 0) {
+      if (!decToI64(d)) return false;
+      exactIntValue = decI64Value();
+      return true;
+    }
   }
   const f = load<f64>(v, 8);
   if (f == Math.trunc(f) && Math.abs(f) <= TWO_53) {
@@ -212,6 +271,8 @@ export function exactIntResult(): i64 {
 /** A 64-bit key equal for numerically equal numbers, for hashing. */
 export function numberHashKey(v: usize): u64 {
   if (load<u32>(v, 4) == REPR_INT) return <u64>load<i64>(v, 8);
+  const d = toDec(v);
+  if (d != 0) return decToI64(d) ? <u64>decI64Value() : decHashKey(d);
   const f = load<f64>(v, 8);
   if (isIntegralInRange(f)) return <u64>(<i64>f);
   return reinterpret<u64>(f) ^ 0x6a09e667f3bcc908;
@@ -238,6 +299,9 @@ export function compareNumbers(a: usize, b: usize): i32 {
     const y = load<i64>(b, 8);
     return x < y ? -1 : x > y ? 1 : 0;
   }
+  const da = toDec(a);
+  const db = da != 0 ? toDec(b) : 0;
+  if (db != 0) return decCompare(da, db);
   if (intA) return compareIntFloat(load<i64>(a, 8), load<f64>(b, 8));
   if (intB) return -compareIntFloat(load<i64>(b, 8), load<f64>(a, 8));
   const x = load<f64>(a, 8);
@@ -257,6 +321,9 @@ export function arithPlus(a: usize, b: usize): usize {
       if (((x ^ r) & (y ^ r)) >= 0) return makeInt(r);
     }
   }
+  const da = toDec(a);
+  const db = da != 0 ? toDec(b) : 0;
+  if (db != 0) return makeDec(decAdd(da, db));
   return makeFloat(toF64(a) + toF64(b));
 }
 
@@ -269,6 +336,9 @@ export function arithMinus(a: usize, b: usize): usize {
       if (((x ^ y) & (x ^ r)) >= 0) return makeInt(r);
     }
   }
+  const da = toDec(a);
+  const db = da != 0 ? toDec(b) : 0;
+  if (db != 0) return makeDec(decAdd(da, decNeg(db)));
   return makeFloat(toF64(a) - toF64(b));
 }
 
@@ -284,12 +354,21 @@ export function arithMultiply(a: usize, b: usize): usize {
       if (!overflow) return makeInt(r);
     }
   }
+  const da = toDec(a);
+  const db = da != 0 ? toDec(b) : 0;
+  if (db != 0) return makeDec(decMul(da, db));
   return makeFloat(toF64(a) * toF64(b));
 }
 
+/**
+ * Exact when the quotient terminates within DIV_DIGITS (34) significant digits; otherwise
+ * rounded through f64 (`1 / 3` is 0.3333333333333333), as OPA's float-backed division.
+ */
 export function arithDivide(a: usize, b: usize): usize {
+  const db = toDec(b);
+  if (db != 0 && decSign(db) == 0) return 0;
   const divisor = toF64(b);
-  if (divisor == 0) return 0;
+  if (db == 0 && divisor == 0) return 0;
   if (exactInt(a)) {
     const x = exactIntValue;
     if (exactInt(b)) {
@@ -297,15 +376,27 @@ export function arithDivide(a: usize, b: usize): usize {
       if (!(x == i64.MIN_VALUE && y == -1) && x % y == 0) return makeInt(x / y);
     }
   }
+  const da = toDec(a);
+  if (da != 0 && db != 0) {
+    const q = decDivExact(da, db);
+    if (q != 0) return makeDec(q);
+  }
   return makeFloat(toF64(a) / divisor);
 }
 
 /** Truncated remainder, as Go's `%`: the sign follows the dividend. Integers only. */
 export function arithRem(a: usize, b: usize): usize {
-  if (!exactInt(a)) return 0;
+  const intA = exactInt(a);
   const x = exactIntValue;
-  if (!exactInt(b)) return 0;
+  const intB = exactInt(b);
   const y = exactIntValue;
+  if (!intA || !intB) {
+    // Integers beyond i64 are still integers.
+    const da = toDec(a);
+    const db = toDec(b);
+    if (da == 0 || db == 0 || decExp(da) < 0 || decExp(db) < 0 || decSign(db) == 0) return 0;
+    return makeDec(decRemInt(da, db));
+  }
   if (y == 0) return 0;
   if (y == -1) return makeInt(0);
   return makeInt(x % y);
@@ -367,6 +458,7 @@ export function formatF64(dst: usize, f: f64): usize {
 export function formatNumber(dst: usize, v: usize): usize {
   const repr = load<u32>(v, 4);
   if (repr == REPR_INT) return formatI64(dst, load<i64>(v, 8));
+  if (repr == REPR_DEC) return decFormat(dst, <usize>load<u32>(v, 16));
   if (repr == REPR_REF) {
     const len = <usize>load<u32>(v, 20);
     memory.copy(dst, <usize>load<u32>(v, 16), len);
@@ -376,7 +468,9 @@ export function formatNumber(dst: usize, v: usize): usize {
 }
 
 export function numberTextBound(v: usize): usize {
-  return load<u32>(v, 4) == REPR_REF ? <usize>load<u32>(v, 20) : NUMBER_TEXT_MAX;
+  const repr = load<u32>(v, 4);
+  if (repr == REPR_DEC) return decTextBound(<usize>load<u32>(v, 16));
+  return repr == REPR_REF ? <usize>load<u32>(v, 20) : NUMBER_TEXT_MAX;
 }
 
 // ABI.
