@@ -4,7 +4,10 @@
  * SSNs, IPs, JWTs, AWS keys, API tokens and PEM keys sprinkled in; built-in detectors on RE2
  * and on JavaScript RegExp, whole-text `maskText` and the chunk stream (64 KiB chunks). Then
  * the pathological operator pattern `(a+)+$`: RE2 on 1 MB versus JavaScript RegExp on short
- * inputs (it is exponential there, so the inputs are kept small enough to finish).
+ * inputs (it is exponential there, so the inputs are kept small enough to finish). And short
+ * values: 1,000,000 typical database cells (names, cities, numbers, dates, some e-mails,
+ * phones, cards) masked one `maskText` call at a time, µs per value, with and without the
+ * detector prefilters.
  *
  *   node --conditions=portcullis-source --import tsx benchmarks/masking/masking.ts
  *
@@ -22,12 +25,18 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMasker, DETECTOR_NAMES, type Masker } from '../../packages/core/src/masking/index.js';
+// Internal: the same masker with the detector prefilters off, for the short-value comparison.
+import { createMaskerWith } from '../../packages/core/src/masking/masker.js';
 
 const RUNS = 7;
 const CORPUS_CHARS = 10_000_000;
 const CHUNK = 64 * 1024;
 const RE2_PATHOLOGICAL_CHARS = 1_000_000;
 const JS_PATHOLOGICAL_LENGTHS = [16, 20, 22, 24, 26];
+const SHORT_VALUES = 1_000_000;
+/** Without prefilters RE2 takes tens of µs a value: those subjects time the first 100,000. */
+const SHORT_VALUES_UNFILTERED = 100_000;
+const SHORT_RUNS = 3;
 
 // ---------------------------------------------------------------------------------------
 // Corpus
@@ -201,6 +210,70 @@ const throughput = subjects.map(([name]) => {
   };
 });
 
+// Short values: one maskText call per database cell, as a driver masks result rows.
+const shortRand = prng(20261126);
+const shortInt = (n: number) => Math.floor(shortRand() * n);
+const shortPick = <T>(items: readonly T[]): T => items[shortInt(items.length)] as T;
+const pad2 = (n: number) => String(n).padStart(2, '0');
+function shortValue(): string {
+  const r = shortInt(100);
+  if (r < 22) return shortPick(['Alice Martin', 'Bob', 'Carol Nguyen', "Dave O'Brien", 'Émile Zola', 'José']);
+  if (r < 35)
+    return shortPick(['Paris', 'New York', 'São Paulo', 'Berlin', 'Tokyo', 'active', 'pending', '']);
+  if (r < 55) return String(shortInt(1_000_000));
+  if (r < 63) return (shortRand() * 1000).toFixed(2);
+  if (r < 73) return `2026-${pad2(1 + shortInt(12))}-${pad2(1 + shortInt(28))}`;
+  if (r < 78) return `2026-11-25T${pad2(shortInt(24))}:${pad2(shortInt(60))}:${pad2(shortInt(60))}.000Z`;
+  if (r < 85) return `${shortPick(['alice', 'bob', 'ops'])}.${shortInt(999)}@example.com`;
+  if (r < 90)
+    return `(${2 + shortInt(8)}${shortInt(10)}${shortInt(10)}) 555-${String(shortInt(10_000)).padStart(4, '0')}`;
+  if (r < 93) return card();
+  if (r < 95) return `10.${shortInt(256)}.${shortInt(256)}.${shortInt(256)}`;
+  return shortPick([
+    'Order shipped to 12 Main St',
+    'n/a',
+    '-',
+    'true',
+    'false',
+    'a8f5f167f44f4964e6c998dee827110c',
+  ]);
+}
+const shortValues = Array.from({ length: SHORT_VALUES }, shortValue);
+const unfiltered = (engine: 're2' | 'js') => createMaskerWith({ rules, regexEngine: engine }, false);
+const shortSubjects: [string, Masker, number][] = [
+  ['short values, RE2, prefilters', re2, SHORT_VALUES],
+  ['short values, JS RegExp, prefilters', js, SHORT_VALUES],
+  ['short values, RE2, no prefilters', unfiltered('re2'), SHORT_VALUES_UNFILTERED],
+  ['short values, JS RegExp, no prefilters', unfiltered('js'), SHORT_VALUES_UNFILTERED],
+];
+const shortReference = shortValues.slice(0, SHORT_VALUES_UNFILTERED).map((v) => re2.maskText(v));
+for (const [name, masker, n] of shortSubjects) {
+  for (let i = 0; i < n; i++) {
+    const expected = i < shortReference.length ? shortReference[i] : re2.maskText(shortValues[i] as string);
+    if (masker.maskText(shortValues[i] as string) !== expected) throw new Error(`${name}: output differs`);
+  }
+}
+const shortSamples = new Map<string, number[]>(shortSubjects.map(([name]) => [name, []]));
+for (let run = 0; run < SHORT_RUNS; run++) {
+  for (const [name, masker, n] of shortSubjects) {
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) masker.maskText(shortValues[i] as string);
+    const micros = Number(process.hrtime.bigint() - started) / 1e3;
+    shortSamples.get(name)?.push(micros / n);
+  }
+}
+const shortValuesResult = shortSubjects.map(([name, , n]) => {
+  const values = shortSamples.get(name) as number[];
+  return {
+    subject: name,
+    values: n,
+    median_us_per_value: round(median(values)),
+    min_us_per_value: round(Math.min(...values)),
+    max_us_per_value: round(Math.max(...values)),
+    runs: values.length,
+  };
+});
+
 // Pathological pattern: operator patterns always run on RE2; JS RegExp shown for contrast.
 function timeMs(fn: () => void, repeat = RUNS): number {
   const values: number[] = [];
@@ -257,8 +330,10 @@ const result = {
     figure:
       'MB/s = 10^6 characters / elapsed seconds; median, min, max over runs, subjects interleaved per round',
     stream_chunk_chars: CHUNK,
+    short_values: `${SHORT_VALUES} generated cells (seed 20261126): names, cities, integers, decimals, dates, timestamps, ~7% e-mails, ~5% phones, ~3% cards, ~2% IPv4; one maskText call each; µs per value, median, min, max over ${SHORT_RUNS} runs (one untimed run first, also the output equality check); without prefilters only the first ${SHORT_VALUES_UNFILTERED} values`,
   },
   throughput,
+  short_values: shortValuesResult,
   pathological,
 };
 
@@ -267,5 +342,6 @@ const out = join(here, 'results', `masking-${result.date.slice(0, 10)}.json`);
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
 console.table(throughput);
+console.table(shortValuesResult);
 console.log(JSON.stringify(pathological, null, 2));
 console.log(`wrote ${out}`);

@@ -10,6 +10,7 @@ import { ibanLength, ibanValid } from './iban.js';
 import { ipv4Valid, ipv6Valid } from './ip-address.js';
 import { jwtHeaderValid } from './jwt.js';
 import { luhnValid } from './luhn.js';
+import type { Prefilter } from './prefilter.js';
 import type { RegexEngine } from './regex-engine.js';
 import {
   type AcceptResult,
@@ -85,10 +86,15 @@ function runEnd(text: string, from: number, limit: number, allowed: (c: number) 
   return i;
 }
 
+/**
+ * A built-in scanner. Its `prefilter` (see prefilter.ts) is derived from `source` (and
+ * `accept`) and written beside them: it must say "maybe" whenever the scanner could report a
+ * hit in the text.
+ */
 function spec(
   kind: DetectorName,
   source: string,
-  extra: Omit<ScannerSpec, 'kind' | 'source' | 'maxSpan'> = {},
+  extra: Omit<ScannerSpec, 'kind' | 'source' | 'maxSpan' | 'prefilter'> & { prefilter: Prefilter },
 ): ScannerSpec {
   const { max } = spanBound(source);
   if (!Number.isFinite(max)) throw new Error(`detector ${kind} has an unbounded pattern`);
@@ -106,6 +112,8 @@ const EMAIL = spec(
   '[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,8}[A-Za-z]{2,24}\\b',
   {
     alphabet: asciiSet('A-Za-z0-9._%+@-'),
+    // An '@', then at least one label ending in '.', then a TLD of two letters or more.
+    prefilter: (f) => f.at > 0 && f.dots > 0 && f.letters >= 2,
     accept(text, start, end) {
       // `.invalid` (RFC 2606) can never be delivered; it is what format-preserving masking emits.
       const tld = text.slice(text.lastIndexOf('.', end) + 1, end).toLowerCase();
@@ -138,6 +146,8 @@ function digitGroups(text: string, start: number, end: number): DigitGroup[] {
 
 const CARD = spec('credit_card', '\\b\\d(?:[ -]?\\d){12,399}\\b', {
   alphabet: asciiSet('0-9 -'),
+  // \d then at least 12 more \d: 13 digits.
+  prefilter: (f) => f.digits >= 13,
   accept(text, start, end) {
     // The regex finds a run of digit groups; a card is any group-aligned window of it, so a
     // card next to other numbers ("ref 12 4111 1111 1111 1111") is still found.
@@ -180,6 +190,8 @@ const CARD = spec('credit_card', '\\b\\d(?:[ -]?\\d){12,399}\\b', {
 
 const IBAN = spec('iban', '\\b[A-Z]{2}\\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\\b', {
   alphabet: asciiSet('A-Z0-9 '),
+  // [A-Z]{2}\d{2}, adjacent.
+  prefilter: (f) => f.upperUpperDigitDigit,
   accept(text, start, end) {
     const length = ibanLength(text.slice(start, start + 2));
     if (length === undefined) return [];
@@ -206,6 +218,8 @@ const IBAN = spec('iban', '\\b[A-Z]{2}\\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{
 
 const US_SSN = spec('us_ssn', '\\b\\d{3}-\\d{2}-\\d{4}\\b', {
   alphabet: asciiSet('0-9-'),
+  // 3 + 2 + 4 digits and two dashes.
+  prefilter: (f) => f.digits >= 9 && f.dashes >= 2,
   accept(text, start, end) {
     if (insideLongerNumber(text, start, end)) return [];
     const ok = usSsnValid(
@@ -252,6 +266,9 @@ function phoneEndOk(text: string, end: number): boolean {
 
 const PHONE = spec('phone', `(?:${INTL_PHONE}|${NANP_PHONE})`, {
   alphabet: asciiSet('0-9 .()+-'),
+  // INTL_PHONE: '+', a digit, then at least two groups of one digit or more (3 digits).
+  // NANP_PHONE: 3 + 3 + 4 digits (10).
+  prefilter: (f) => f.digits >= 10 || (f.plus > 0 && f.digits >= 3),
   accept(text, start, end) {
     const before = text.charCodeAt(start - 1);
     if (isWordCode(before) || before === 43) return [];
@@ -280,6 +297,8 @@ const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 
 const IPV4 = spec('ipv4', `\\b${OCTET}(?:\\.${OCTET}){3}\\b`, {
   alphabet: asciiSet('0-9.'),
+  // Four octets of one digit or more, three dots.
+  prefilter: (f) => f.digits >= 4 && f.dots >= 3,
   accept(text, start, end) {
     // 1.2.3.4.5 and 10.0.0.1.2 are version strings or OIDs, not addresses.
     return only(!insideLongerNumber(text, start, end) && ipv4Valid(text.slice(start, end)), start, end);
@@ -300,6 +319,9 @@ const IPV6_SOURCE = [
 
 const IPV6 = spec('ipv6', `(?:${IPV6_SOURCE})`, {
   alphabet: asciiSet('0-9A-Fa-f:.'),
+  // Six or seven ':' in the full forms, the literal '::' in the compressed one; and `accept`
+  // wants two written groups, so some hex digit.
+  prefilter: (f) => f.colons >= 2 && f.digits + f.letters > 0,
   accept(text, start, end) {
     const before = text.charCodeAt(start - 1);
     const after = text.charCodeAt(end);
@@ -334,6 +356,7 @@ const JWT_PAYLOAD_MAX = 65536;
 const JWT_SIGNATURE_MAX = 2048;
 
 const JWT = spec('jwt', '\\beyJ', {
+  prefilter: (_f, text) => text.includes('eyJ'),
   accept(text, start, _end, final): AcceptResult {
     const headerEnd = runEnd(text, start, JWT_HEADER_MAX, isBase64Url, final);
     if (headerEnd === -1) return 'more';
@@ -357,6 +380,14 @@ const JWT = spec('jwt', '\\beyJ', {
 
 const AWS_ACCESS_KEY = spec('aws_access_key', '\\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\\b', {
   alphabet: asciiSet('A-Z0-9'),
+  // Twenty characters of [A-Z0-9] in a row, starting with one of the prefixes.
+  prefilter: (f, text) =>
+    f.longestUpperDigitRun >= 20 &&
+    (text.includes('AKIA') ||
+      text.includes('ASIA') ||
+      text.includes('ABIA') ||
+      text.includes('ACCA') ||
+      text.includes('A3T')),
 });
 
 // ---------------------------------------------------------------------------------------
@@ -370,6 +401,7 @@ const isPemBody = asciiSet('A-Za-z0-9+/=\\r\\n\\t :,.-');
 
 const PRIVATE_KEY = spec('private_key', '-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----', {
   anchors: ['-----BEGIN '],
+  prefilter: (_f, text) => text.includes('-----BEGIN '),
   accept(text, start, end, final): AcceptResult {
     const limit = end + PEM_BODY_MAX;
     let from = end;
@@ -397,15 +429,22 @@ const PRIVATE_KEY = spec('private_key', '-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY--
 const GITHUB_TOKEN = spec(
   'api_token',
   '\\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})\\b',
-  { alphabet: asciiSet('A-Za-z0-9_') },
+  {
+    alphabet: asciiSet('A-Za-z0-9_'),
+    // 'gh[pousr]_' or 'github_pat_'; the shortest match is github_pat_ + 22 (33 characters).
+    prefilter: (f, text) =>
+      f.underscores > 0 && text.length >= 33 && (text.includes('gh') || text.includes('github_pat_')),
+  },
 );
 
 const SLACK_TOKEN = spec('api_token', '\\bxox[baprs]-[A-Za-z0-9-]{10,250}', {
   alphabet: asciiSet('A-Za-z0-9-'),
+  prefilter: (f, text) => f.dashes > 0 && text.includes('xox'),
 });
 
 const STRIPE_KEY = spec('api_token', '\\b[spr]k_live_[A-Za-z0-9]{10,247}\\b', {
   alphabet: asciiSet('A-Za-z0-9_'),
+  prefilter: (_f, text) => text.includes('k_live_'),
 });
 
 const isToken68 = asciiSet('A-Za-z0-9._~+/-');
@@ -414,6 +453,8 @@ const BEARER_TOKEN_MAX = 4096;
 
 const BEARER = spec('api_token', '\\b(?:Bearer|bearer|BEARER)[ \\t]{1,8}', {
   anchors: ['Bearer', 'bearer', 'BEARER'],
+  // 'Bearer', 'bearer' or 'BEARER'.
+  prefilter: (_f, text) => text.includes('earer') || text.includes('EARER'),
   accept(text, _start, end, final): AcceptResult {
     // RFC 6750 token68: mask the credential, keep the scheme name readable.
     const tokenEnd = runEnd(text, end, BEARER_TOKEN_MAX, isToken68, final);

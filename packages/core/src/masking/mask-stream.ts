@@ -12,6 +12,7 @@
  */
 
 import { InvalidRequestError } from '../errors.js';
+import type { TextFeatures } from './prefilter.js';
 import { CONTEXT, codePointBoundary, type Hit, type ScanState } from './scan-engine.js';
 
 export interface MaskStream {
@@ -63,9 +64,22 @@ export class IncrementalMasker implements MaskStream {
     return this.advance(true);
   }
 
-  private advance(final: boolean): string {
+  /**
+   * The whole input at once, on an unused masker: `write(text) + end()` in a single final
+   * scan (what `maskText` uses). `features` is `textFeatures(text)` if the caller has it.
+   */
+  maskAll(text: string, features?: TextFeatures): string {
+    if (this.ended || this.buffer !== '' || this.bufferStart !== 0) {
+      throw new InvalidRequestError('mask stream: maskAll on a used stream');
+    }
+    this.ended = true;
+    this.buffer = text;
+    return this.advance(true, features);
+  }
+
+  private advance(final: boolean, features?: TextFeatures): string {
     const bufferEnd = this.bufferStart + this.buffer.length;
-    this.state.scan(this.buffer, this.bufferStart, final, this.hits);
+    this.state.scan(this.buffer, this.bufferStart, final, this.hits, features);
     const settled = final ? bufferEnd : this.state.settled(bufferEnd);
     const hits = this.hits;
     // Earliest start first, then the longest, then rule order: the first hit of a group

@@ -10,6 +10,7 @@ import { DETECTOR_SCANNERS } from './detectors.js';
 import { maskJsonDocument } from './json-masking.js';
 import { processHashKey } from './keyed-hash.js';
 import { IncrementalMasker, type MaskStream } from './mask-stream.js';
+import { textFeatures } from './prefilter.js';
 import { REGEX_ENGINES, type RegexEngine } from './regex-engine.js';
 import { type CompiledRules, compileRules, type ResolvedRule, resolveStrategy } from './rules.js';
 import {
@@ -72,6 +73,14 @@ function resolveKey(hashKey: unknown): Uint8Array {
 }
 
 export function createMasker(options: MaskerOptions): Masker {
+  return createMaskerWith(options, true);
+}
+
+/**
+ * Internal (not exported from the package): `createMasker` with the detector prefilters
+ * switched on or off. Tests check that turning them off never changes any output.
+ */
+export function createMaskerWith(options: MaskerOptions, prefilters: boolean): Masker {
   if (typeof options !== 'object' || options === null)
     throw new InvalidOptionError('options', 'must be an object');
   const engine = options.regexEngine ?? 're2';
@@ -83,7 +92,7 @@ export function createMasker(options: MaskerOptions): Masker {
   if (!Array.isArray(options.rules)) throw new InvalidOptionError('rules', 'must be an array of mask rules');
   const key = resolveKey(options.hashKey);
   const compiled = compileRules(options.rules);
-  return new RuleMasker(compiled, key, engine);
+  return new RuleMasker(compiled, key, engine, prefilters);
 }
 
 class RuleMasker implements Masker {
@@ -94,11 +103,14 @@ class RuleMasker implements Masker {
   private readonly scannerRules: ResolvedRule[];
   private readonly resolved = new WeakMap<object, ResolvedRule>();
   private readonly pathTargets: readonly { path: string; rule: ResolvedRule }[];
+  /** Every scanner has a prefilter (no pattern rules), so a text can be ruled out whole. */
+  private readonly allPrefiltered: boolean;
 
   constructor(
     private readonly compiled: CompiledRules,
     private readonly key: Uint8Array,
     engine: RegexEngine,
+    private readonly prefilters: boolean,
   ) {
     this.rules = compiled.rules;
     this.hasRules = compiled.rules.length > 0;
@@ -114,6 +126,7 @@ class RuleMasker implements Masker {
     const patterns = compiled.patterns.map((p) => p.spec);
     for (const p of compiled.patterns) this.scannerRules.push(p);
     this.scanners = [...compileScanners(builtIn, engine), ...compileScanners(patterns, 're2')];
+    this.allPrefiltered = prefilters && this.scanners.every((s) => s.spec.prefilter !== undefined);
   }
 
   maskValue(value: unknown, rule: MaskRule): unknown {
@@ -129,8 +142,20 @@ class RuleMasker implements Masker {
   maskText(text: string): string {
     if (typeof text !== 'string') throw new InvalidRequestError('maskText: text must be a string');
     if (this.scanners.length === 0 || text === '') return text;
-    const stream = this.createStream();
-    return stream.write(text) + stream.end();
+    // One pass over the text answers every prefilter; when none passes, no regex runs.
+    // (Without a prefilter everywhere, the scan counts only if a scanner asks.)
+    const features = this.allPrefiltered ? textFeatures(text) : undefined;
+    if (features) {
+      let maybe = false;
+      for (const { spec } of this.scanners) {
+        if ((spec.prefilter as NonNullable<ScannerSpec['prefilter']>)(features, text)) {
+          maybe = true;
+          break;
+        }
+      }
+      if (!maybe) return text;
+    }
+    return this.newStream().maskAll(text, features);
   }
 
   maskRow(columns: readonly ColumnDescriptor[], values: readonly unknown[]): unknown[] {
@@ -154,7 +179,13 @@ class RuleMasker implements Masker {
   }
 
   createStream(): MaskStream {
-    return new IncrementalMasker(new ScanState(this.scanners), (text, hits) => this.renderGroup(text, hits));
+    return this.newStream();
+  }
+
+  private newStream(): IncrementalMasker {
+    return new IncrementalMasker(new ScanState(this.scanners, this.prefilters), (text, hits) =>
+      this.renderGroup(text, hits),
+    );
   }
 
   /** A value no column rule picked: detectors and patterns on its text, if it has any. */

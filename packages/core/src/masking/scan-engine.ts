@@ -13,6 +13,7 @@
  */
 
 import type { DetectorName } from '../contract.js';
+import { type Prefilter, type TextFeatures, textFeatures } from './prefilter.js';
 import { compileRegex, type RegexEngine, type ScanRegex } from './regex-engine.js';
 
 /** Characters a validator may read before a match's start and after its end. */
@@ -36,6 +37,11 @@ export interface ScannerSpec {
   readonly alphabet?: (code: number) => boolean;
   /** Every match starts with one of these strings. */
   readonly anchors?: readonly string[];
+  /**
+   * False only when the scanner cannot report a hit anywhere in the text (see prefilter.ts);
+   * the scanner then skips its regex on a final scan.
+   */
+  readonly prefilter?: Prefilter;
   /** Validate a match of [start, end) in `text`; `final` means no more input will come. */
   accept?(text: string, start: number, end: number, final: boolean): AcceptResult;
   /** Where to resume after a match (default: after the last accepted span, or start + 1). */
@@ -82,7 +88,14 @@ export class ScanState {
   /** Per scanner: every start before this offset has been scanned and settled. */
   readonly next: number[];
 
-  constructor(private readonly scanners: readonly CompiledScanner[]) {
+  /**
+   * `prefilters: false` runs every regex even where a prefilter rules a match out (tests use
+   * it to check that prefilters never change the output).
+   */
+  constructor(
+    private readonly scanners: readonly CompiledScanner[],
+    private readonly prefilters = true,
+  ) {
     this.next = scanners.map(() => 0);
   }
 
@@ -93,16 +106,30 @@ export class ScanState {
     return low;
   }
 
-  /** Scan `buffer` as far as it is settled (to its end when `final`), appending hits to `out`. */
-  scan(buffer: string, bufferStart: number, final: boolean, out: Hit[]): void {
+  /**
+   * Scan `buffer` as far as it is settled (to its end when `final`), appending hits to `out`.
+   * On a final scan, a scanner whose prefilter rules out a match anywhere in `buffer` is
+   * finished without running its regex; `features` may pass `textFeatures(buffer)` when the
+   * caller already has it.
+   */
+  scan(buffer: string, bufferStart: number, final: boolean, out: Hit[], features?: TextFeatures): void {
     const bufferEnd = bufferStart + buffer.length;
     for (let i = 0; i < this.scanners.length; i++) {
       const { spec, regex } = this.scanners[i] as CompiledScanner;
       let p = this.next[i] as number;
+      if (final && this.prefilters && spec.prefilter && p < bufferEnd) {
+        features ??= textFeatures(buffer);
+        if (!spec.prefilter(features, buffer)) {
+          this.next[i] = bufferEnd;
+          continue;
+        }
+      }
       const fixedZone = final ? Number.POSITIVE_INFINITY : fixedUnsettled(spec, buffer, bufferStart);
       for (;;) {
         if (p >= bufferEnd) break;
         const zone = final ? fixedZone : anchorUnsettled(spec, buffer, bufferStart, p, fixedZone);
+        // Any match would start at or after p, so past the zone it could not be taken yet.
+        if (p >= zone) break;
         regex.lastIndex = codePointBoundary(buffer, p - bufferStart);
         const m = regex.exec(buffer);
         if (m === null) {
