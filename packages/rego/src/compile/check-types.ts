@@ -1,13 +1,15 @@
 /**
  * Stage: calls. Every call must name a user function or a known builtin and pass it the
- * declared number of arguments (rego_type_error, as OPA's type checker reports them). Full
- * type inference is not done here; argument types are checked at run time.
+ * declared number of arguments, and a builtin's arguments must be able to have the declared
+ * types (rego_type_error, as OPA's type checker reports them). Types are inferred only where
+ * statically known (`infer-types.ts`); anything else is checked at run time.
  */
 import type { Term } from '../ast/index.js';
 import { DiagnosticCodes, type DiagnosticCollector } from '../diagnostics/index.js';
 import type { RuleTreeNode } from './compiled-program.js';
 import { findNode } from './compiled-program.js';
 import { type CompileContext, report } from './context.js';
+import { RuleTypeChecker } from './infer-types.js';
 import { isRootRef, operatorName, pathText, staticPrefix } from './terms.js';
 import { walkRule } from './walk.js';
 
@@ -51,8 +53,13 @@ export function checkCall(
 }
 
 export function checkTypes(ctx: CompileContext): void {
+  const types = new RuleTypeChecker(ctx.builtinArity, (e) =>
+    report(ctx, DiagnosticCodes.type, e.message, e.loc),
+  );
   for (const group of ctx.groups) {
-    for (const rule of group.defaultRule === undefined ? group.rules : [...group.rules, group.defaultRule])
+    for (const rule of group.defaultRule === undefined ? group.rules : [...group.rules, group.defaultRule]) {
       walkRule(rule, (t) => checkCall(ctx, t));
+      types.checkRule(rule);
+    }
   }
 }
