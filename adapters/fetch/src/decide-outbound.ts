@@ -4,9 +4,9 @@ import {
   type DecisionResult,
   type GrantedApproval,
   type HttpRequestInput,
+  httpFingerprint,
   toGrantedApproval,
 } from '@portcullis/core';
-import { httpFingerprint } from './approval-fingerprint.js';
 import { FetchApprovalDeniedError, FetchApprovalRequiredError, FetchDeniedError } from './errors.js';
 import type { ResolvedGuard, SubjectInput } from './guard-options.js';
 

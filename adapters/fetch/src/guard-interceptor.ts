@@ -1,7 +1,7 @@
 import type { Engine, Masker } from '@portcullis/core';
+import { BodyMasker, type BodyPlan, planResponseBody } from '@portcullis/core';
 import type { Dispatcher } from 'undici';
-import { BodyMasker } from './body-masker.js';
-import { type BodyPlan, planResponseBody } from './body-plan.js';
+import { fetchBodyErrors } from './body-errors.js';
 import { decideOutbound } from './decide-outbound.js';
 import { type GuardOptions, resolveGuard } from './guard-options.js';
 import { readLimited } from './read-limited.js';
@@ -133,10 +133,14 @@ class MaskingHandler implements Handler {
       return;
     }
     try {
-      this.#plan = planResponseBody(this.masker, {
-        contentType: single(headers['content-type']),
-        contentEncoding: single(headers['content-encoding']),
-      });
+      this.#plan = planResponseBody(
+        this.masker,
+        {
+          contentType: single(headers['content-type']),
+          contentEncoding: single(headers['content-encoding']),
+        },
+        fetchBodyErrors,
+      );
     } catch (err) {
       this.#abort(controller, err);
       return;
@@ -145,7 +149,7 @@ class MaskingHandler implements Handler {
       this.inner.onResponseStart?.(controller, statusCode, headers, statusMessage);
       return;
     }
-    this.#body = new BodyMasker(this.masker, this.#plan, this.maxBodyBytes);
+    this.#body = new BodyMasker(this.masker, this.#plan, this.maxBodyBytes, fetchBodyErrors);
     const fixed = { ...headers };
     delete fixed['content-length'];
     this.#head = [statusCode, fixed, statusMessage];

@@ -6,9 +6,10 @@ import {
   type Engine,
   type GrantedApproval,
   InvalidOptionError,
+  MaskerCache,
+  type MaskingOptions,
   type PolicyRequest,
 } from '@portcullis/core';
-import { MaskerCache, type MaskingOptions } from './masker-cache.js';
 
 export type SubjectInput = PolicyRequest['subject'];
 

@@ -3,8 +3,8 @@
  * function, `createGuardInterceptor` composes into an undici dispatcher. Each request is
  * decided before it leaves; response bodies are masked before the caller sees them.
  */
-export { BodyMasker } from './body-masker.js';
-export { type BodyHeaders, type BodyPlan, planResponseBody } from './body-plan.js';
+
+export type { MaskingOptions } from '@portcullis/core';
 export {
   FetchApprovalDeniedError,
   FetchApprovalRequiredError,
@@ -18,4 +18,3 @@ export {
 export { type FetchFunction, type GuardFetchOptions, guardFetch } from './guard-fetch.js';
 export { createGuardInterceptor } from './guard-interceptor.js';
 export type { GuardOptions, SubjectInput } from './guard-options.js';
-export type { MaskingOptions } from './masker-cache.js';

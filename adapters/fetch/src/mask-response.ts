@@ -1,6 +1,6 @@
 import type { Masker } from '@portcullis/core';
-import { BodyMasker } from './body-masker.js';
-import { planResponseBody } from './body-plan.js';
+import { BodyMasker, planResponseBody } from '@portcullis/core';
+import { fetchBodyErrors } from './body-errors.js';
 
 /**
  * A Response whose body is masked by `masker`. Resolves once the masked body can start: at
@@ -18,17 +18,21 @@ export async function maskResponse(
   if (source === null) return response;
   let plan: ReturnType<typeof planResponseBody>;
   try {
-    plan = planResponseBody(masker, {
-      contentType: response.headers.get('content-type'),
-      contentEncoding: null,
-    });
+    plan = planResponseBody(
+      masker,
+      {
+        contentType: response.headers.get('content-type'),
+        contentEncoding: null,
+      },
+      fetchBodyErrors,
+    );
   } catch (err) {
     await source.cancel(err).catch(() => undefined);
     throw err;
   }
   if (plan === 'pass') return response;
 
-  const body = new BodyMasker(masker, plan, maxBodyBytes);
+  const body = new BodyMasker(masker, plan, maxBodyBytes, fetchBodyErrors);
   const reader = source.getReader();
   const ready: Uint8Array[] = [];
   let ended = false;

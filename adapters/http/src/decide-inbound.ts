@@ -6,11 +6,11 @@ import {
   type DecisionResult,
   type GrantedApproval,
   type HttpBody,
+  httpFingerprint,
   type Masker,
   type Reason,
   toGrantedApproval,
 } from '@portcullis/core';
-import { httpFingerprint } from './approval-fingerprint.js';
 import type { ResolvedHttpGuard, SubjectInput } from './options.js';
 import { type HttpAnswer, PROBLEM_TYPES, problem } from './problem-document.js';
 

@@ -1,7 +1,7 @@
 import type { Masker } from '@portcullis/core';
+import { BodyMasker, planResponseBody } from '@portcullis/core';
 import type { Response } from 'express';
-import { BodyMasker } from './body-masker.js';
-import { planResponseBody } from './body-plan.js';
+import { httpBodyErrors } from './body-errors.js';
 import { serializeAnswer } from './problem-document.js';
 import { unmaskableAnswer } from './response-failure.js';
 
@@ -60,10 +60,14 @@ export function maskExpressResponse(res: Response, masker: Masker, maxBodyBytes:
     if (state !== 'undecided') return state === 'masking';
     let plan: ReturnType<typeof planResponseBody>;
     try {
-      plan = planResponseBody(masker, {
-        contentType: headerValue(res.getHeader('content-type')),
-        contentEncoding: headerValue(res.getHeader('content-encoding')),
-      });
+      plan = planResponseBody(
+        masker,
+        {
+          contentType: headerValue(res.getHeader('content-type')),
+          contentEncoding: headerValue(res.getHeader('content-encoding')),
+        },
+        httpBodyErrors,
+      );
     } catch (err) {
       fail(err);
       return false;
@@ -72,7 +76,7 @@ export function maskExpressResponse(res: Response, masker: Masker, maxBodyBytes:
       restore();
       return false;
     }
-    body = new BodyMasker(masker, plan, maxBodyBytes);
+    body = new BodyMasker(masker, plan, maxBodyBytes, httpBodyErrors);
     state = 'masking';
     return true;
   };

@@ -1,8 +1,8 @@
 import { pipeline, Readable } from 'node:stream';
 import type { Masker } from '@portcullis/core';
+import { BodyMasker, planResponseBody } from '@portcullis/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { BodyMasker } from './body-masker.js';
-import { planResponseBody } from './body-plan.js';
+import { httpBodyErrors } from './body-errors.js';
 import { auditedRefusal, decideInbound, refusalRecord } from './decide-inbound.js';
 import { maskTransform } from './mask-transform.js';
 import { type PortcullisHttpOptions, resolveHttpGuard } from './options.js';
@@ -116,12 +116,16 @@ export const portcullisFastify: FastifyPluginAsync<PortcullisFastifyOptions> = a
     if (request.method === 'HEAD' || reply.statusCode === 204 || reply.statusCode === 304) return payload;
     const masker = state.masker;
     try {
-      const plan = planResponseBody(masker, {
-        contentType: headerValue(reply.getHeader('content-type')),
-        contentEncoding: headerValue(reply.getHeader('content-encoding')),
-      });
+      const plan = planResponseBody(
+        masker,
+        {
+          contentType: headerValue(reply.getHeader('content-type')),
+          contentEncoding: headerValue(reply.getHeader('content-encoding')),
+        },
+        httpBodyErrors,
+      );
       if (plan === 'pass') return payload;
-      const body = new BodyMasker(masker, plan, guard.maxBodyBytes);
+      const body = new BodyMasker(masker, plan, guard.maxBodyBytes, httpBodyErrors);
       reply.removeHeader('content-length');
       reply.removeHeader('etag');
       if (typeof payload === 'string' || payload instanceof Uint8Array) {

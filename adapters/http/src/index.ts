@@ -3,14 +3,14 @@
  * plugin that decide each request, answer refusals with RFC 9457 problem documents, hold or
  * accept requests that need approval, and mask JSON and text responses.
  */
+
+export type { MaskingOptions } from '@portcullis/core';
 export {
   type ApprovalStatus,
   approvalStatus,
   expressApprovalStatus,
   fastifyApprovalStatus,
 } from './approval-status.js';
-export { BodyMasker } from './body-masker.js';
-export { type BodyHeaders, type BodyPlan, planResponseBody } from './body-plan.js';
 export {
   HttpBodyTooLargeError,
   HttpDecisionFailedError,
@@ -21,7 +21,6 @@ export {
 } from './errors.js';
 export { type PortcullisExpressOptions, portcullisExpress } from './express-middleware.js';
 export { type PortcullisFastifyOptions, portcullisFastify } from './fastify-plugin.js';
-export type { MaskingOptions } from './masker-cache.js';
 export {
   DEFAULT_HOLD_MS,
   DEFAULT_STATUS_PATH,

@@ -1,5 +1,5 @@
 import { Transform } from 'node:stream';
-import type { BodyMasker } from './body-masker.js';
+import type { BodyMasker } from '@portcullis/core';
 
 /** A Node Transform around a BodyMasker, for response bodies that are streams. */
 export function maskTransform(body: BodyMasker): Transform {

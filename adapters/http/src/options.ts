@@ -4,9 +4,10 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   type Engine,
   InvalidOptionError,
+  MaskerCache,
+  type MaskingOptions,
   type PolicyRequest,
 } from '@portcullis/core';
-import { MaskerCache, type MaskingOptions } from './masker-cache.js';
 
 export type SubjectInput = PolicyRequest['subject'];
 

@@ -2,6 +2,7 @@
 
 export { extractHttpFacts, type HttpRequestInput } from './extract-http-facts.js';
 export type { HttpHeadersInit } from './headers.js';
+export { httpFingerprint } from './http-fingerprint.js';
 export {
   DEFAULT_MAX_BODY_BYTES,
   type HttpFactsOptions,

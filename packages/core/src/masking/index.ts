@@ -4,6 +4,9 @@
  * documents and chunked streams. Every operator-supplied pattern runs on RE2.
  */
 
+export type { BodyMaskErrors } from './body-mask-errors.js';
+export { BodyMasker } from './body-masker.js';
+export { type BodyHeaders, type BodyPlan, planResponseBody } from './body-plan.js';
 export type { ColumnDescriptor } from './column-match.js';
 export {
   DETECTOR_NAMES,
@@ -17,6 +20,7 @@ export { ibanValid } from './iban.js';
 export { luhnValid } from './luhn.js';
 export { type MaskStream, toTransformStream } from './mask-stream.js';
 export { createMasker, type Masker, type MaskerOptions, MIN_HASH_KEY_BYTES } from './masker.js';
+export { MaskerCache, type MaskingOptions } from './masker-cache.js';
 export type { RegexEngine } from './regex-engine.js';
 export { PATTERN_SPAN_CAP } from './rules.js';
 export { DEFAULT_KEEP, MASK_STRATEGIES, MAX_KEEP, REDACTED } from './strategies.js';

@@ -1,8 +1,24 @@
-import { createMasker } from '@portcullis/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BodyMasker } from './body-masker.js';
-import { HttpResponseTooLargeError } from './errors.js';
+import type { BodyMaskErrors } from './body-mask-errors.js';
+import { BodyMasker as CoreBodyMasker } from './body-masker.js';
+import type { BodyPlan } from './body-plan.js';
+import { createMasker, type Masker } from './masker.js';
+
+class ResponseTooLargeError extends Error {}
+class UnenforceableError extends Error {}
+
+const errors: BodyMaskErrors = {
+  tooLarge: (limit) => new ResponseTooLargeError(`over ${limit} bytes`),
+  unenforceable: (message, options) => new UnenforceableError(message, options),
+};
+
+/** The adapters' shape: their own errors bound in. */
+class BodyMasker extends CoreBodyMasker {
+  constructor(masker: Masker, plan: Exclude<BodyPlan, 'pass'>, maxBodyBytes: number) {
+    super(masker, plan, maxBodyBytes, errors);
+  }
+}
 
 const masker = createMasker({
   rules: [
@@ -88,7 +104,7 @@ describe('BodyMasker', () => {
   it('fails closed past the limit when a JSONPath mask needs the whole document', () => {
     const body = new BodyMasker(masker, 'document', 16);
     expect(() => body.push(new TextEncoder().encode('{"ssn":"123-45-6789","x":"yyyyyy"}'))).toThrow(
-      HttpResponseTooLargeError,
+      ResponseTooLargeError,
     );
   });
 });

@@ -1,4 +1,5 @@
-import { createMasker, type Masker, type MaskerOptions, type MaskRule } from '@portcullis/core';
+import type { MaskRule } from '../contract.js';
+import { createMasker, type Masker, type MaskerOptions } from './masker.js';
 
 export type MaskingOptions = Omit<MaskerOptions, 'rules'>;
 

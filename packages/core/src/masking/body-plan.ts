@@ -1,5 +1,6 @@
-import { isJsonContentType, type Masker } from '@portcullis/core';
-import { HttpMaskUnenforceableError } from './errors.js';
+import { isJsonContentType } from '../http/index.js';
+import type { BodyMaskErrors } from './body-mask-errors.js';
+import type { Masker } from './masker.js';
 
 /**
  * How a response body is masked: `document` (JSON: parsed whole, so JSONPath masks apply),
@@ -17,8 +18,8 @@ const TEXT_ESSENCE =
   /^(?:text\/.+|application\/(?:xml|javascript|ecmascript|x-www-form-urlencoded|x-ndjson|jsonl|graphql|[^/]+\+xml))$/;
 const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
 
-/** Throws HttpMaskUnenforceableError when the rules cannot be enforced on such a body. */
-export function planResponseBody(masker: Masker, headers: BodyHeaders): BodyPlan {
+/** Throws `errors.unenforceable(…)` when the rules cannot be enforced on such a body. */
+export function planResponseBody(masker: Masker, headers: BodyHeaders, errors: BodyMaskErrors): BodyPlan {
   if (!masker.hasRules) return 'pass';
   const hasPaths = masker.rules.some((r) => 'path' in r);
   const hasScanners = masker.rules.some((r) => 'detector' in r || 'pattern' in r);
@@ -30,16 +31,16 @@ export function planResponseBody(masker: Masker, headers: BodyHeaders): BodyPlan
   const textual = json || contentType === null || TEXT_ESSENCE.test(essence);
   if (!textual) {
     if (!hasScanners) return 'pass';
-    throw new HttpMaskUnenforceableError(`cannot mask a ${essence} response`);
+    throw errors.unenforceable(`cannot mask a ${essence} response`);
   }
   if (!json && !hasScanners) return 'pass';
   const coding = headers.contentEncoding?.trim().toLowerCase();
   if (coding && coding !== 'identity') {
-    throw new HttpMaskUnenforceableError(`cannot mask a ${coding}-encoded response`);
+    throw errors.unenforceable(`cannot mask a ${coding}-encoded response`);
   }
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
   if (charset !== undefined && !UTF8_CHARSETS.has(charset)) {
-    throw new HttpMaskUnenforceableError(`cannot mask a response in charset ${charset}`);
+    throw errors.unenforceable(`cannot mask a response in charset ${charset}`);
   }
   return json ? 'document' : 'text';
 }

@@ -1,6 +1,7 @@
-import type { Masker, MaskStream } from '@portcullis/core';
+import type { BodyMaskErrors } from './body-mask-errors.js';
 import type { BodyPlan } from './body-plan.js';
-import { HttpMaskUnenforceableError, HttpResponseTooLargeError } from './errors.js';
+import type { MaskStream } from './mask-stream.js';
+import type { Masker } from './masker.js';
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -24,6 +25,7 @@ export class BodyMasker {
     private readonly masker: Masker,
     plan: Exclude<BodyPlan, 'pass'>,
     private readonly maxBodyBytes: number,
+    private readonly errors: BodyMaskErrors,
   ) {
     this.#mode = plan;
     this.#hasPaths = masker.rules.some((r) => 'path' in r);
@@ -40,7 +42,7 @@ export class BodyMasker {
     this.#held.push(chunk);
     this.#heldBytes += chunk.byteLength;
     if (this.#heldBytes <= this.maxBodyBytes) return EMPTY;
-    if (this.#hasPaths) throw new HttpResponseTooLargeError(this.maxBodyBytes);
+    if (this.#hasPaths) throw this.errors.tooLarge(this.maxBodyBytes);
     // Too large to hold, and only scanners apply: they give the same answer on a stream.
     this.#mode = 'text';
     const held = this.#held;
@@ -61,7 +63,7 @@ export class BodyMasker {
       doc = JSON.parse(text);
     } catch (err) {
       if (this.#hasPaths) {
-        throw new HttpMaskUnenforceableError('the response says it is JSON but does not parse', {
+        throw this.errors.unenforceable('the response says it is JSON but does not parse', {
           cause: err,
         });
       }
