@@ -766,12 +766,7 @@ export class ProxySession {
     const table = only.tables[0] as string;
     let columns: ResolvedColumn[];
     try {
-      this.catalog ??= new CatalogClient(
-        this.host.options.upstream,
-        this.upstreamStartup,
-        this.host.maxMessageSize,
-      );
-      columns = await this.catalog.tableColumns(table.split('.'));
+      columns = await this.catalogClient().tableColumns(table.split('.'));
     } catch (err) {
       this.host.logger?.warn?.({ sessionId: this.id, err }, 'COPY column lookup failed');
       return 'deny';
@@ -1145,13 +1140,24 @@ export class ProxySession {
     });
   }
 
+  /**
+   * The session's catalog connection, opened on first use. A closed session gets a client that
+   * is already closed, so a lookup still in flight when the session ends opens nothing.
+   */
+  private catalogClient(): CatalogClient {
+    if (this.catalog === undefined) {
+      this.catalog = new CatalogClient(
+        this.host.options.upstream,
+        this.upstreamStartup,
+        this.host.maxMessageSize,
+      );
+      if (this.phase === 'closed') this.catalog.close();
+    }
+    return this.catalog;
+  }
+
   private async resolveColumns(fields: readonly FieldDescription[]): Promise<void> {
-    this.catalog ??= new CatalogClient(
-      this.host.options.upstream,
-      this.upstreamStartup,
-      this.host.maxMessageSize,
-    );
-    const resolved = await this.catalog.resolve(
+    const resolved = await this.catalogClient().resolve(
       fields.map((f) => ({ tableOid: f.tableOid, attributeNumber: f.attributeNumber })),
     );
     for (const [k, v] of resolved) this.columnCache.set(k, v);

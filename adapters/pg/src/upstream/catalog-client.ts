@@ -35,7 +35,12 @@ export class CatalogClient {
     private readonly maxMessageSize: number,
   ) {}
 
+  private closed = false;
+
   private connect(): Promise<{ socket: Socket; source: FrameSource }> {
+    // A lookup that starts after close (the session ended while its frames were still being
+    // handled) must not open a connection nobody will close: that backend would leak.
+    if (this.closed) return Promise.reject(new UpstreamError('the catalog connection is closed'));
     this.connection ??= connectUpstream(this.options, this.startupParameters, this.maxMessageSize).then(
       (c) => {
         const source = new FrameSource(c.socket, c.framer);
@@ -123,6 +128,7 @@ export class CatalogClient {
   }
 
   close(): void {
+    this.closed = true;
     const connection = this.connection;
     this.connection = undefined;
     connection
