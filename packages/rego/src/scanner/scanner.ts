@@ -1,6 +1,6 @@
 import { decodeStringBody } from './string-literal.js';
 import type { Operator, Token, TokenKind } from './token.js';
-import { isKeyword } from './token.js';
+import { isKeyword, OPERATORS } from './token.js';
 
 /** A `#` comment, kept for formatters and annotations; it never reaches the parser. */
 export interface Comment {
@@ -38,32 +38,9 @@ function isLetter(code: number): boolean {
   return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 95;
 }
 
-/** Single-character operators, indexed by character code. */
+/** Single-character operators, indexed by character code (derived, so the two lists cannot drift). */
 const SINGLE: ReadonlyMap<number, Operator> = new Map(
-  (
-    [
-      '=',
-      '<',
-      '>',
-      '+',
-      '-',
-      '*',
-      '/',
-      '%',
-      '&',
-      '|',
-      '.',
-      ',',
-      ';',
-      ':',
-      '[',
-      ']',
-      '{',
-      '}',
-      '(',
-      ')',
-    ] as const
-  ).map((op) => [op.charCodeAt(0), op]),
+  OPERATORS.filter((op) => op.length === 1).map((op) => [op.charCodeAt(0), op as Operator]),
 );
 
 /**
