@@ -1,87 +1,18 @@
 import { isAbsolute, resolve } from 'node:path';
-import { tryParseDuration } from '@portcullis/core';
 import { ConfigError } from '../errors.js';
 import { isApiKeyHash } from '../identity/api-key-hash.js';
 import { ConfigChecker } from './config-checker.js';
+import { duration } from './field-checks.js';
 import type {
   ApiKeyConfig,
   GatewayConfig,
   OidcConfig,
   PolicyConfig,
   ResourceConfig,
-  SecretRef,
 } from './gateway-config.js';
-import { parseSecretRef } from './secret-ref.js';
+import { validateResource } from './validate-resource.js';
 
-const NAME = /^[a-z0-9][a-z0-9._-]*$/i;
 const DEFAULT_ENTRYPOINT = 'portcullis/decision';
-
-function duration(
-  c: ConfigChecker,
-  value: unknown,
-  path: string,
-  fallback: string,
-): [string, number] | undefined {
-  const text = value === undefined ? fallback : value;
-  const ms = typeof text === 'string' ? tryParseDuration(text) : undefined;
-  if (ms === undefined || ms <= 0) {
-    c.fail(path, `expected a duration such as 30s, 15m or 1h30m, got ${JSON.stringify(text)}`);
-    return undefined;
-  }
-  return [text as string, ms];
-}
-
-function secret(c: ConfigChecker, value: unknown, path: string): SecretRef | undefined {
-  if (typeof value !== 'string' || value === '')
-    return c.fail(path, 'expected env:VARIABLE or file:/path/to/secret');
-  const ref = parseSecretRef(value);
-  // The value is deliberately not echoed: it may be the secret itself.
-  if (!ref) return c.fail(path, 'inline secrets are not accepted; use env:VARIABLE or file:/path/to/secret');
-  return ref;
-}
-
-function resource(c: ConfigChecker, raw: unknown, path: string, base: string): ResourceConfig | undefined {
-  const r = c.object(raw, path);
-  if (!r) return undefined;
-  c.known(r, path, ['name', 'type', 'labels', 'listen', 'upstream']);
-  const type = r.type ?? 'postgres';
-  if (type !== 'postgres')
-    c.fail(`${path}.type`, `only "postgres" is supported so far, got ${JSON.stringify(type)}`);
-  const name = c.string(r.name, `${path}.name`, { pattern: NAME, hint: 'letters, digits, ".", "_" and "-"' });
-  const labels = c.stringMap(r.labels, `${path}.labels`);
-  const listen = c.object(r.listen, `${path}.listen`);
-  let host: string | undefined;
-  let port: number | undefined;
-  if (listen) {
-    c.known(listen, `${path}.listen`, ['host', 'port']);
-    host = c.string(listen.host, `${path}.listen.host`, { default: '127.0.0.1' });
-    port = c.port(listen.port, `${path}.listen.port`, { listen: true });
-  }
-  const up = c.object(r.upstream, `${path}.upstream`);
-  if (!up) return undefined;
-  c.known(up, `${path}.upstream`, ['host', 'port', 'database', 'user', 'password']);
-  const upHost = c.string(up.host, `${path}.upstream.host`);
-  const upPort = c.port(up.port, `${path}.upstream.port`, { default: 5432 });
-  const database = up.database === undefined ? undefined : c.string(up.database, `${path}.upstream.database`);
-  const user = c.string(up.user, `${path}.upstream.user`);
-  const password = secret(c, up.password, `${path}.upstream.password`);
-  void base;
-  if (!name || !labels || host === undefined || port === undefined || !upHost || upPort === undefined) return;
-  if (!user || !password) return undefined;
-  return {
-    type: 'postgres',
-    name,
-    labels,
-    listen: { host, port },
-    upstream: {
-      host: upHost,
-      port: upPort,
-      user,
-      password,
-      ...(database !== undefined ? { database } : {}),
-    },
-  };
-}
 
 function policy(c: ConfigChecker, raw: unknown, base: string): PolicyConfig | undefined {
   const p = c.object(raw, 'policy');
@@ -200,7 +131,7 @@ export function validateConfig(doc: unknown, baseDir: string): GatewayConfig {
     c.fail('resources', 'expected a list with at least one resource ({ name, labels, listen, upstream })');
   } else {
     root.resources.forEach((r, i) => {
-      const out = resource(c, r, `resources[${i}]`, baseDir);
+      const out = validateResource(c, r, `resources[${i}]`, baseDir);
       if (out) resources.push(out);
     });
     const seen = new Map<string, number>();

@@ -3,13 +3,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { type ApprovalStore, createJsonlAuditSink, type Engine, InvalidOptionError } from '@portcullis/core';
-import { type Authenticate, createPgProxy, type PgProxy } from '@portcullis/pg';
 import pino, { type Logger } from 'pino';
-import type { GatewayConfig, PostgresResourceConfig } from '../config/gateway-config.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
 import { resolveSecret } from '../config/secret-ref.js';
-import { GatewayStartError } from '../errors.js';
 import { StaticKeyVerifier } from '../identity/static-keys.js';
 import { loadPolicyEngine } from '../policy/load-policy-engine.js';
+import type { ResourceContext, RunningResource } from '../resources/resource-context.js';
+import { startResource } from '../resources/start-resource.js';
 import { createGatewayHttpServer, listenHttp } from '../server/gateway-http-server.js';
 import { GatewayMetrics } from '../server/gateway-metrics.js';
 import { AuditIndex, indexedAuditSink } from '../state/audit-index.js';
@@ -17,7 +17,8 @@ import { CredentialStore } from '../state/credential-store.js';
 import { SqliteApprovalStore } from '../state/sqlite-approval-store.js';
 import { openStateDatabase, type StateDatabase } from '../state/state-database.js';
 import { withWebhook } from './approval-webhook.js';
-import { CREDENTIAL_CLAIM, guardEngine } from './guarded-engine.js';
+import { guardEngine } from './guarded-engine.js';
+import { passwordAuthenticator } from './password-authenticator.js';
 
 export interface StartGatewayOptions {
   config: GatewayConfig;
@@ -42,7 +43,7 @@ export interface Gateway {
 }
 
 /**
- * Starts the gateway a config describes: one PostgreSQL proxy per resource, all deciding
+ * Starts the gateway a config describes: one proxy per resource, all deciding
  * through one engine, holding statements in the SQLite approval store, writing every decision
  * to the hash-chained audit log (and its index), and the HTTP server beside them.
  */
@@ -64,10 +65,6 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   let ready = false;
 
   try {
-    const passwords = new Map<string, string>();
-    for (const r of config.resources)
-      passwords.set(r.name, await resolveSecret(r.upstream.password, options.env));
-
     const db: StateDatabase = openStateDatabase(config.state.path);
     cleanups.push(() => {
       db.close();
@@ -76,9 +73,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     const auditIndex = new AuditIndex(db);
     const keys = new StaticKeyVerifier(config.identity.apiKeys);
 
-    const proxies = new Map<string, PgProxy>();
+    const running = new Map<string, RunningResource>();
     const metrics = new GatewayMetrics(() =>
-      Object.fromEntries([...proxies].map(([name, proxy]) => [name, proxy.sessions])),
+      Object.fromEntries([...running].map(([name, r]) => [name, r.sessions])),
     );
 
     const inner =
@@ -132,32 +129,23 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     const url = `http://${host}:${httpAddress.port}`;
     if (base === '') base = url;
 
+    const ctx: ResourceContext = {
+      engine,
+      approvals,
+      approvalWaitMs: config.approvals.waitMs,
+      approveUrl,
+      audit,
+      authenticatePassword: passwordAuthenticator(credentials, keys, logger),
+      logger,
+      resolveSecret: (ref) => resolveSecret(ref, options.env),
+    };
     const addresses = new Map<string, AddressInfo>();
     for (const resource of config.resources) {
-      const proxy = createPgProxy({
-        engine,
-        resource: { name: resource.name, labels: resource.labels },
-        upstream: upstreamOf(resource, passwords.get(resource.name)!),
-        authenticate: authenticator(resource, credentials, keys, logger),
-        approvals: { store: approvals, waitMs: config.approvals.waitMs, approveUrl },
-        audit,
-        // Every decision re-checks the session's credential, so a revocation stops the very next
-        // statement; reusing earlier decisions would let a revoked credential run on for the
-        // reuse window.
-        decisionCache: false,
-        logger: logger.child({ resource: resource.name }),
-      });
-      proxies.set(resource.name, proxy);
-      try {
-        addresses.set(resource.name, await proxy.listen(resource.listen.port, resource.listen.host));
-      } catch (err) {
-        throw new GatewayStartError(
-          `resource ${resource.name} cannot listen on ${resource.listen.host}:${resource.listen.port}: ${(err as Error).message}`,
-          { cause: err },
-        );
-      }
-      // Proxies close before the audit sink and the database they write to.
-      cleanups.push(() => proxy.close());
+      const r = await startResource(ctx, resource);
+      running.set(resource.name, r);
+      addresses.set(resource.name, r.address);
+      // Resources close before the audit sink and the database they write to.
+      cleanups.push(() => r.close());
     }
     ready = true;
     logger.info(
@@ -183,55 +171,4 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     await closeAll();
     throw err;
   }
-}
-
-function upstreamOf(resource: PostgresResourceConfig, password: string) {
-  const u = resource.upstream;
-  return {
-    host: u.host,
-    port: u.port,
-    user: u.user,
-    password,
-    ...(u.database !== undefined ? { database: u.database } : {}),
-  };
-}
-
-/**
- * A client logs in with user = its subject id and, as password, either a gateway credential
- * for this resource or a static API key of that subject. The credential's id goes into the
- * subject's claims so each statement re-checks it (see guardEngine).
- */
-function authenticator(
-  resource: PostgresResourceConfig,
-  credentials: CredentialStore,
-  keys: StaticKeyVerifier,
-  logger: Logger,
-): Authenticate {
-  return async (startup, password) => {
-    const credential = credentials.verify(password);
-    if (credential) {
-      if (credential.subject !== startup.user || credential.resource !== resource.name) {
-        logger.warn(
-          { user: startup.user, resource: resource.name, source: startup.source },
-          'credential for another subject or resource',
-        );
-        return null;
-      }
-      return {
-        subject: {
-          id: credential.subject,
-          kind: credential.kind,
-          groups: credential.groups,
-          claims: { [CREDENTIAL_CLAIM]: credential.id },
-        },
-      };
-    }
-    const key = keys.verify(password, startup.user);
-    if (key) return { subject: { id: key.id, kind: key.kind, groups: key.groups, claims: {} } };
-    logger.info(
-      { user: startup.user, resource: resource.name, source: startup.source },
-      'authentication refused',
-    );
-    return null;
-  };
 }

@@ -1,0 +1,31 @@
+import { tryParseDuration } from '@portcullis/core';
+import type { ConfigChecker } from './config-checker.js';
+import type { SecretRef } from './gateway-config.js';
+import { parseSecretRef } from './secret-ref.js';
+
+/** Resource names: they appear in metrics labels, log fields and URLs. */
+export const NAME = /^[a-z0-9][a-z0-9._-]*$/i;
+
+export function duration(
+  c: ConfigChecker,
+  value: unknown,
+  path: string,
+  fallback: string,
+): [string, number] | undefined {
+  const text = value === undefined ? fallback : value;
+  const ms = typeof text === 'string' ? tryParseDuration(text) : undefined;
+  if (ms === undefined || ms <= 0) {
+    c.fail(path, `expected a duration such as 30s, 15m or 1h30m, got ${JSON.stringify(text)}`);
+    return undefined;
+  }
+  return [text as string, ms];
+}
+
+export function secret(c: ConfigChecker, value: unknown, path: string): SecretRef | undefined {
+  if (typeof value !== 'string' || value === '')
+    return c.fail(path, 'expected env:VARIABLE or file:/path/to/secret');
+  const ref = parseSecretRef(value);
+  // The value is deliberately not echoed: it may be the secret itself.
+  if (!ref) return c.fail(path, 'inline secrets are not accepted; use env:VARIABLE or file:/path/to/secret');
+  return ref;
+}

@@ -1,0 +1,52 @@
+import { createPgProxy } from '@portcullis/pg';
+import type { PostgresResourceConfig } from '../config/gateway-config.js';
+import { GatewayStartError } from '../errors.js';
+import type { ResourceContext, RunningResource } from './resource-context.js';
+
+/** A PostgreSQL resource: one wire proxy in front of one upstream server. */
+export async function startPostgresResource(
+  ctx: ResourceContext,
+  resource: PostgresResourceConfig,
+): Promise<RunningResource> {
+  const u = resource.upstream;
+  const password = await ctx.resolveSecret(u.password);
+  const logger = ctx.logger.child({ resource: resource.name });
+  const proxy = createPgProxy({
+    engine: ctx.engine,
+    resource: { name: resource.name, labels: resource.labels },
+    upstream: {
+      host: u.host,
+      port: u.port,
+      user: u.user,
+      password,
+      ...(u.database !== undefined ? { database: u.database } : {}),
+    },
+    authenticate: async (startup, clientPassword) => {
+      const subject = ctx.authenticatePassword(resource.name, startup.user, clientPassword, startup.source);
+      return subject ? { subject } : null;
+    },
+    approvals: { store: ctx.approvals, waitMs: ctx.approvalWaitMs, approveUrl: ctx.approveUrl },
+    audit: ctx.audit,
+    // Every decision re-checks the session's credential, so a revocation stops the very next
+    // statement; reusing earlier decisions would let a revoked credential run on for the
+    // reuse window.
+    decisionCache: false,
+    logger,
+  });
+  try {
+    const address = await proxy.listen(resource.listen.port, resource.listen.host);
+    return {
+      address,
+      get sessions() {
+        return proxy.sessions;
+      },
+      close: () => proxy.close(),
+    };
+  } catch (err) {
+    await proxy.close();
+    throw new GatewayStartError(
+      `resource ${resource.name} cannot listen on ${resource.listen.host}:${resource.listen.port}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}

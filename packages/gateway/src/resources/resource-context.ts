@@ -1,0 +1,35 @@
+import type { AddressInfo } from 'node:net';
+import type { ApprovalStore, AuditSink, Engine, Subject } from '@portcullis/core';
+import type { Logger } from 'pino';
+import type { SecretRef } from '../config/gateway-config.js';
+
+/**
+ * What the gateway hands every resource it starts: one engine, one approval store, one audit
+ * sink, one way to check a password. A resource type (postgres, ssh, http) is a function from
+ * this context and its own config to a running listener.
+ */
+export interface ResourceContext {
+  engine: Engine;
+  approvals: ApprovalStore;
+  /** How long a held action waits for reviewers, ms. */
+  approvalWaitMs: number;
+  /** Where reviewers approve request `id`; valid once the gateway's HTTP server listens. */
+  approveUrl: (id: string) => string;
+  audit: AuditSink;
+  /**
+   * Checks a login: `user` as the client gave it, `password` a gateway credential for this
+   * resource or a static API key of that user. The subject it returns carries the credential
+   * id in its claims so every decision re-checks it.
+   */
+  authenticatePassword: (resource: string, user: string, password: string, source: string) => Subject | null;
+  logger: Logger;
+  /** Reads a secret the config refers to (environment or file); never log the result. */
+  resolveSecret: (ref: SecretRef) => Promise<string>;
+}
+
+export interface RunningResource {
+  readonly address: AddressInfo;
+  /** Open client sessions, for metrics. */
+  readonly sessions: number;
+  close(): Promise<void>;
+}
