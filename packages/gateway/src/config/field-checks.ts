@@ -1,6 +1,6 @@
 import { tryParseDuration } from '@portcullis/core';
 import type { ConfigChecker } from './config-checker.js';
-import type { SecretRef } from './gateway-config.js';
+import type { ListenConfig, SecretRef } from './gateway-config.js';
 import { parseSecretRef } from './secret-ref.js';
 
 /** Resource names: they appear in metrics labels, log fields and URLs. */
@@ -28,4 +28,14 @@ export function secret(c: ConfigChecker, value: unknown, path: string): SecretRe
   // The value is deliberately not echoed: it may be the secret itself.
   if (!ref) return c.fail(path, 'inline secrets are not accepted; use env:VARIABLE or file:/path/to/secret');
   return ref;
+}
+
+/** A resource's `listen: { host, port }`; host defaults to loopback, port is required. */
+export function listenAt(c: ConfigChecker, raw: unknown, path: string): ListenConfig | undefined {
+  const listen = c.object(raw, path);
+  if (!listen) return undefined;
+  c.known(listen, path, ['host', 'port']);
+  const host = c.string(listen.host, `${path}.host`, { default: '127.0.0.1' });
+  const port = c.port(listen.port, `${path}.port`, { listen: true });
+  return host === undefined || port === undefined ? undefined : { host, port };
 }

@@ -1,5 +1,5 @@
 import type { ConfigChecker } from './config-checker.js';
-import { NAME, secret } from './field-checks.js';
+import { listenAt, NAME, secret } from './field-checks.js';
 import type { PostgresResourceConfig } from './gateway-config.js';
 
 /** Validates one `type: postgres` resource; `r` is the resource's object, its type already checked. */
@@ -11,14 +11,7 @@ export function validatePostgresResource(
   c.known(r, path, ['name', 'type', 'labels', 'listen', 'upstream']);
   const name = c.string(r.name, `${path}.name`, { pattern: NAME, hint: 'letters, digits, ".", "_" and "-"' });
   const labels = c.stringMap(r.labels, `${path}.labels`);
-  const listen = c.object(r.listen, `${path}.listen`);
-  let host: string | undefined;
-  let port: number | undefined;
-  if (listen) {
-    c.known(listen, `${path}.listen`, ['host', 'port']);
-    host = c.string(listen.host, `${path}.listen.host`, { default: '127.0.0.1' });
-    port = c.port(listen.port, `${path}.listen.port`, { listen: true });
-  }
+  const listen = listenAt(c, r.listen, `${path}.listen`);
   const up = c.object(r.upstream, `${path}.upstream`);
   if (!up) return undefined;
   c.known(up, `${path}.upstream`, ['host', 'port', 'database', 'user', 'password']);
@@ -27,13 +20,13 @@ export function validatePostgresResource(
   const database = up.database === undefined ? undefined : c.string(up.database, `${path}.upstream.database`);
   const user = c.string(up.user, `${path}.upstream.user`);
   const password = secret(c, up.password, `${path}.upstream.password`);
-  if (!name || !labels || host === undefined || port === undefined || !upHost || upPort === undefined) return;
+  if (!name || !labels || !listen || !upHost || upPort === undefined) return;
   if (!user || !password) return undefined;
   return {
     type: 'postgres',
     name,
     labels,
-    listen: { host, port },
+    listen,
     upstream: {
       host: upHost,
       port: upPort,
