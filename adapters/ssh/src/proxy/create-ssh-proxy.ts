@@ -19,6 +19,8 @@ export interface SshProxy {
   /** Stop accepting, and end every client connection and its upstream connection. */
   close(): Promise<void>;
   address(): AddressInfo | null;
+  /** Client connections open now. */
+  readonly sessions: number;
 }
 
 const DEFAULT_AUTH_TIMEOUT_MS = 30_000;
@@ -85,6 +87,9 @@ export function createSshProxy(options: SshProxyOptions): SshProxy {
   server.on('error', (err: Error) => logger?.error?.({ err }, 'ssh proxy server error'));
 
   return {
+    get sessions() {
+      return sessions.size;
+    },
     listen(port = 0, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
         server.once('error', reject);

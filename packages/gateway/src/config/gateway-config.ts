@@ -23,7 +23,38 @@ export interface PostgresResourceConfig {
   };
 }
 
-export type ResourceConfig = PostgresResourceConfig;
+/** A public key clients log in with, and who it is. */
+export interface SshAuthorizedKey {
+  /** `<type> <base64>`, the authorized_keys form without comment. */
+  key: string;
+  id: string;
+  kind: 'human' | 'agent';
+  groups: string[];
+}
+
+export interface SshResourceConfig {
+  type: 'ssh';
+  name: string;
+  labels: Record<string, string>;
+  listen: ListenConfig;
+  /** Private host keys the gateway presents to ssh clients. */
+  hostKeys: SecretRef[];
+  /** Public keys mapped to identities; clients may also log in with a credential as password. */
+  authorizedKeys: SshAuthorizedKey[];
+  upstream: {
+    host: string;
+    port: number;
+    user: string;
+    /** The operator's key for the host; never the user's. */
+    privateKey: SecretRef;
+    passphrase?: SecretRef;
+    /** Pinned host keys, `SHA256:…`; or a known_hosts file; at least one of the two. */
+    hostKeyFingerprints?: string[];
+    knownHosts?: string;
+  };
+}
+
+export type ResourceConfig = PostgresResourceConfig | SshResourceConfig;
 
 export type PolicyConfig =
   | { kind: 'rego'; path: string; entrypoint: string }

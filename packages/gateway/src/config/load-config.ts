@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse, YAMLParseError } from 'yaml';
 import { ConfigError, type ConfigIssue, SecretResolutionError } from '../errors.js';
-import type { GatewayConfig } from './gateway-config.js';
+import type { GatewayConfig, ResourceConfig, SecretRef } from './gateway-config.js';
 import { describeSecretRef, resolveSecret } from './secret-ref.js';
 import { validateConfig } from './validate-config.js';
 
@@ -42,15 +42,33 @@ export async function checkSecrets(
 ): Promise<void> {
   const issues: ConfigIssue[] = [];
   for (const [i, r] of config.resources.entries()) {
-    try {
-      await resolveSecret(r.upstream.password, env);
-    } catch (err) {
-      if (!(err instanceof SecretResolutionError)) throw err;
-      issues.push({
-        path: `resources[${i}].upstream.password`,
-        message: `${err.message}; set it or point ${describeSecretRef(r.upstream.password)} elsewhere`,
-      });
+    for (const [field, ref] of secretsOf(r)) {
+      try {
+        await resolveSecret(ref, env);
+      } catch (err) {
+        if (!(err instanceof SecretResolutionError)) throw err;
+        issues.push({
+          path: `resources[${i}].${field}`,
+          message: `${err.message}; set it or point ${describeSecretRef(ref)} elsewhere`,
+        });
+      }
     }
   }
   if (issues.length > 0) throw new ConfigError(issues);
+}
+
+/** Every secret a resource refers to, with its field path inside the resource. */
+function secretsOf(r: ResourceConfig): [string, SecretRef][] {
+  switch (r.type) {
+    case 'postgres':
+      return [['upstream.password', r.upstream.password]];
+    case 'ssh':
+      return [
+        ...r.hostKeys.map((ref, i): [string, SecretRef] => [`host_keys[${i}]`, ref]),
+        ['upstream.private_key', r.upstream.privateKey],
+        ...(r.upstream.passphrase
+          ? [['upstream.passphrase', r.upstream.passphrase] as [string, SecretRef]]
+          : []),
+      ];
+  }
 }

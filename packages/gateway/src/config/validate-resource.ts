@@ -1,6 +1,7 @@
 import type { ConfigChecker } from './config-checker.js';
 import type { ResourceConfig } from './gateway-config.js';
 import { validatePostgresResource } from './validate-postgres-resource.js';
+import { validateSshResource } from './validate-ssh-resource.js';
 
 type ResourceValidator = (
   c: ConfigChecker,
@@ -12,6 +13,7 @@ type ResourceValidator = (
 /** One validator per resource type; `type` defaults to postgres, the first resource type. */
 const validators: Record<string, ResourceValidator> = {
   postgres: (c, r, path) => validatePostgresResource(c, r, path),
+  ssh: validateSshResource,
 };
 
 export function validateResource(

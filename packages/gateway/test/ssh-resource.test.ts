@@ -1,0 +1,281 @@
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKey, type SshdServer, startSshd } from '../../../adapters/ssh/test/support/sshd-server.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { validateConfig } from '../src/config/validate-config.js';
+import { ConfigError } from '../src/errors.js';
+import { type Gateway, startGateway } from '../src/gateway/start-gateway.js';
+import { knownHostsVerifier } from '../src/resources/known-hosts.js';
+import { repoRoot } from './cli-helpers.js';
+
+const run = promisify(execFile);
+
+let sshd: SshdServer;
+let dir: string;
+let gateway: Gateway;
+let userKey: string;
+let port: number;
+
+function config(upstream: Record<string, unknown>) {
+  return {
+    server: { listen: { port: 0 } },
+    policy: { rego: join(repoRoot, 'rego') },
+    state: { path: join(dir, 'state.db') },
+    audit: { path: join(dir, 'audit.jsonl') },
+    approvals: { wait: '2s' },
+    resources: [
+      {
+        name: 'web-1',
+        type: 'ssh',
+        labels: { env: 'prod' },
+        listen: { port: 0 },
+        host_keys: [`file:${join(dir, 'gateway_host_key')}`],
+        authorized_keys: [{ key: readFileSync(`${userKey}.pub`, 'utf8').trim(), id: 'alice', kind: 'human' }],
+        upstream: {
+          host: sshd.host,
+          port: sshd.port,
+          user: sshd.username,
+          private_key: 'env:OPERATOR_KEY',
+          ...upstream,
+        },
+      },
+    ],
+  };
+}
+
+const baseArgs = () => [
+  '-F',
+  '/dev/null',
+  '-o',
+  'StrictHostKeyChecking=no',
+  '-o',
+  'UserKnownHostsFile=/dev/null',
+  '-o',
+  'LogLevel=ERROR',
+  '-p',
+  String(port),
+];
+
+async function ssh(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  try {
+    const { stdout, stderr } = await run('ssh', args, { env, timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** ssh with a password, the way a script does it: SSH_ASKPASS forced, no terminal. */
+async function sshWithPassword(user: string, password: string, command: string) {
+  const askpass = join(dir, `askpass-${Math.random().toString(36).slice(2)}.sh`);
+  writeFileSync(askpass, `#!/bin/sh\nprintf '%s\\n' '${password}'\n`);
+  chmodSync(askpass, 0o700);
+  return ssh(
+    [
+      ...baseArgs(),
+      '-o',
+      'PreferredAuthentications=password',
+      '-o',
+      'PubkeyAuthentication=no',
+      '-o',
+      'NumberOfPasswordPrompts=1',
+      `${user}@127.0.0.1`,
+      command,
+    ],
+    { ...process.env, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' },
+  );
+}
+
+beforeAll(async () => {
+  sshd = await startSshd();
+  dir = mkdtempSync(join(tmpdir(), 'portcullis-gw-ssh-'));
+  await generateKey(dir, 'gateway_host_key');
+  userKey = await generateKey(dir, 'alice_key');
+  const cfg = validateConfig(config({ host_key_fingerprint: sshd.hostKeyFingerprint }), dir);
+  gateway = await startGateway({
+    config: cfg,
+    env: { OPERATOR_KEY: sshd.operatorKey },
+    logger: pino({ level: 'silent' }),
+  });
+  port = gateway.resources.get('web-1')!.port;
+}, 120_000);
+
+afterAll(async () => {
+  await gateway?.close();
+  await sshd?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('gateway SSH resource', () => {
+  it('runs an allowed command for a configured public key', async () => {
+    const result = await ssh([
+      ...baseArgs(),
+      '-i',
+      userKey,
+      '-o',
+      'IdentitiesOnly=yes',
+      'alice@127.0.0.1',
+      'echo hello from $(whoami)',
+    ]);
+    expect(result).toMatchObject({ code: 0, stdout: 'hello from root\n' });
+  });
+
+  it('denies rm -rf / with exit status 126 and writes the decision to the audit log', async () => {
+    const result = await ssh([
+      ...baseArgs(),
+      '-i',
+      userKey,
+      '-o',
+      'IdentitiesOnly=yes',
+      'alice@127.0.0.1',
+      'rm -rf /',
+    ]);
+    expect(result.code).toBe(126);
+    expect(result.stderr).toMatch(/denied/i);
+    const entries = gateway.auditIndex.query({ subject: 'alice', resource: 'web-1' });
+    expect(entries.some((e) => e.effect === 'deny' && e.summary.includes('rm -rf /'))).toBe(true);
+  });
+
+  it('refuses a public key mapped to another user, and one not configured', async () => {
+    const other = await ssh([
+      ...baseArgs(),
+      '-i',
+      userKey,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'BatchMode=yes',
+      'bob@127.0.0.1',
+      'true',
+    ]);
+    expect(other.code).toBe(255);
+    const stranger = await generateKey(dir, 'stranger_key');
+    const refused = await ssh([
+      ...baseArgs(),
+      '-i',
+      stranger,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'BatchMode=yes',
+      'alice@127.0.0.1',
+      'true',
+    ]);
+    expect(refused.code).toBe(255);
+  });
+
+  it('accepts a gateway credential for this resource as password, and not once it is revoked', async () => {
+    const credential = await gateway.credentials.issue({
+      subject: 'carol',
+      kind: 'agent',
+      resource: 'web-1',
+      ttl: '5m',
+    });
+    const ok = await sshWithPassword('carol', credential.token, 'echo ok');
+    expect(ok).toMatchObject({ code: 0, stdout: 'ok\n' });
+    await gateway.credentials.revoke(credential.id);
+    const revoked = await sshWithPassword('carol', credential.token, 'echo ok');
+    expect(revoked.code).toBe(255);
+    expect(revoked.stdout).toBe('');
+  });
+
+  it('refuses a credential issued for another resource', async () => {
+    const credential = await gateway.credentials.issue({ subject: 'carol', resource: 'other-db', ttl: '5m' });
+    const result = await sshWithPassword('carol', credential.token, 'echo ok');
+    expect(result.code).toBe(255);
+  });
+});
+
+describe('gateway SSH resource configuration', () => {
+  it('demands a pinned host key or known_hosts, naming the field', () => {
+    expect(() => validateConfig(config({}), dir)).toThrow(ConfigError);
+    try {
+      validateConfig(config({}), dir);
+    } catch (err) {
+      expect((err as ConfigError).message).toMatch(
+        /resources\[0\]\.upstream.*host_key_fingerprint.*known_hosts/,
+      );
+    }
+  });
+
+  it('rejects a malformed fingerprint and an inline private key', () => {
+    const bad = config({
+      host_key_fingerprint: 'MD5:aa:bb',
+      private_key: '-----BEGIN OPENSSH PRIVATE KEY-----',
+    });
+    let message = '';
+    try {
+      validateConfig(bad, dir);
+    } catch (err) {
+      message = (err as ConfigError).message;
+    }
+    expect(message).toMatch(/resources\[0\]\.upstream\.host_key_fingerprint: expected SHA256:/);
+    expect(message).toMatch(/resources\[0\]\.upstream\.private_key: inline secrets are not accepted/);
+    expect(message).not.toContain('BEGIN OPENSSH');
+  });
+
+  it('start --check reports an unset host-key secret by its field', async () => {
+    const file = join(dir, 'portcullis.yaml');
+    writeFileSync(file, JSON.stringify(config({ host_key_fingerprint: sshd.hostKeyFingerprint })));
+    const { checkSecrets } = await import('../src/config/load-config.js');
+    const cfg = await loadConfig(file);
+    await expect(checkSecrets(cfg, {})).rejects.toThrow(/resources\[0\]\.upstream\.private_key/);
+  });
+
+  it('verifies the upstream against known_hosts, plain and hashed', async () => {
+    const { stdout } = await run('ssh-keyscan', ['-p', String(sshd.port), '-t', 'ed25519', '127.0.0.1']);
+    const line = stdout.split('\n').find((l) => l.includes('ssh-ed25519'))!;
+    const blob = Buffer.from(line.split(' ')[2]!, 'base64');
+    expect(knownHostsVerifier(line, '127.0.0.1', sshd.port)(blob)).toBe(true);
+    expect(knownHostsVerifier(line, '127.0.0.2', sshd.port)(blob)).toBe(false);
+    const hashedFile = join(dir, 'known_hosts_hashed');
+    writeFileSync(hashedFile, `${line}\n`);
+    await run('ssh-keygen', ['-H', '-f', hashedFile]);
+    const hashed = readFileSync(hashedFile, 'utf8');
+    expect(hashed).toMatch(/^\|1\|/);
+    expect(knownHostsVerifier(hashed, '127.0.0.1', sshd.port)(blob)).toBe(true);
+    expect(knownHostsVerifier(`@revoked ${line}\n${line}`, '127.0.0.1', sshd.port)(blob)).toBe(false);
+  });
+
+  it('starts with known_hosts instead of a pin and runs commands', async () => {
+    const { stdout } = await run('ssh-keyscan', ['-p', String(sshd.port), '-t', 'ed25519', '127.0.0.1']);
+    const knownHosts = join(dir, 'known_hosts');
+    writeFileSync(knownHosts, stdout);
+    const cfg = validateConfig(
+      {
+        ...config({ known_hosts: knownHosts }),
+        state: { path: join(dir, 'state2.db') },
+        audit: { path: join(dir, 'audit2.jsonl') },
+      },
+      dir,
+    );
+    const second = await startGateway({
+      config: cfg,
+      env: { OPERATOR_KEY: sshd.operatorKey },
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      const p = second.resources.get('web-1')!.port;
+      const args = baseArgs();
+      args[args.length - 1] = String(p);
+      const result = await ssh([
+        ...args,
+        '-i',
+        userKey,
+        '-o',
+        'IdentitiesOnly=yes',
+        'alice@127.0.0.1',
+        'echo via known_hosts',
+      ]);
+      expect(result).toMatchObject({ code: 0, stdout: 'via known_hosts\n' });
+    } finally {
+      await second.close();
+    }
+  });
+});
