@@ -32,6 +32,7 @@ export type {
   ScramLookup,
 } from './proxy/pg-proxy-options.js';
 export { createScramVerifier } from './proxy/scram-server.js';
+export { DEFAULT_UNRESOLVED_COLUMNS, type UnresolvedColumnsMode } from './proxy/unresolved-columns.js';
 export { md5PasswordResponse } from './upstream/md5-password.js';
 export {
   createScramClient,

@@ -84,6 +84,13 @@ function validate(options: PgProxyOptions): void {
     if (!Number.isFinite(cache.ttlMs) || cache.ttlMs <= 0)
       throw new InvalidOptionError('decisionCache.ttlMs', 'must be a positive number of milliseconds');
   }
+  if (options.audit !== undefined && typeof options.audit?.write !== 'function')
+    throw new InvalidOptionError('audit', 'must be an AuditSink');
+  if (options.recordSession && options.audit === undefined)
+    throw new InvalidOptionError('recordSession', 'needs audit: session records are written there');
+  const unresolved = options.unresolvedColumns;
+  if (unresolved !== undefined && unresolved !== 'mask' && unresolved !== 'deny')
+    throw new InvalidOptionError('unresolvedColumns', "must be 'mask' or 'deny'");
   const max = options.maxMessageSize;
   if (max !== undefined && (!Number.isInteger(max) || max < 1024))
     throw new InvalidOptionError('maxMessageSize', 'must be an integer of at least 1024 bytes');

@@ -6,18 +6,40 @@
 
 import type { ColumnDescriptor, Masker } from '@portcullis/core';
 import type { FieldDescription } from '../protocol/backend-messages.js';
-import { writeDataRow } from '../protocol/backend-writers.js';
+import { type NoticeFields, writeDataRow } from '../protocol/backend-writers.js';
 import { MessageWriter } from '../protocol/message-writer.js';
+import { pickedColumns } from './unresolved-columns.js';
 
 /**
- * Longer than the largest `keep` a partial mask may ask for, so every column strategy changes
- * it; detectors and patterns are unlikely to match it, and if one did the column would only
- * be treated as picked: nulled in binary, masked in text, never passed in clear.
+ * How a type's binary form relates to its text, which decides what a masked binary value
+ * can become and stay valid for its type.
+ * - `Text`: the binary form is the text in the client encoding (text, varchar, bpchar, name,
+ *   unknown, xml): a masked value is the mask's text.
+ * - `Json`: json's binary form is its text; jsonb's is a version byte (1) and the text. A
+ *   column mask becomes a JSON string (`"[REDACTED]"`), so the value still parses as JSON.
+ * - `Opaque`: everything else (numbers, dates, bytea, arrays …). A column-masked value
+ *   becomes NULL, since no mask text is a valid value of these types; detectors do not read them.
  */
-const PROBE = 'portcullis-probe-'.repeat(6);
+export const BinaryKind = { Opaque: 0, Text: 1, Json: 2, Jsonb: 3 } as const;
+export type BinaryKind = (typeof BinaryKind)[keyof typeof BinaryKind];
 
-/** Types whose binary form is their text in the client encoding: detectors can read them. */
-const TEXTUAL_TYPE_OIDS = new Set([25, 1042, 1043, 19, 114, 142]);
+/** Type OIDs from pg_type.dat. */
+const BINARY_KINDS = new Map<number, BinaryKind>([
+  [25, BinaryKind.Text], // text
+  [1043, BinaryKind.Text], // varchar
+  [1042, BinaryKind.Text], // bpchar
+  [19, BinaryKind.Text], // name
+  [705, BinaryKind.Text], // unknown
+  [142, BinaryKind.Text], // xml
+  [114, BinaryKind.Json], // json
+  [3802, BinaryKind.Jsonb], // jsonb
+]);
+
+export function binaryKind(typeOid: number): BinaryKind {
+  return BINARY_KINDS.get(typeOid) ?? BinaryKind.Opaque;
+}
+
+const JSONB_VERSION = 1;
 
 export interface MaskContext {
   masker: Masker;
@@ -32,26 +54,31 @@ export interface RowPlan {
   readonly descriptors: readonly ColumnDescriptor[];
   /** Column i is picked by a column rule. */
   readonly picked: readonly boolean[];
+  /** Column i's type, as its binary form goes (by type OID, whatever the format). */
+  readonly kinds: readonly BinaryKind[];
   /** Nothing to do for any row: pass DataRows through untouched. */
   readonly passThrough: boolean;
   readonly context: MaskContext;
+  /**
+   * Set when the result may carry a masked column the plan cannot pick out and the proxy is
+   * to deny rather than guess (`unresolvedColumns: 'deny'`): the rows are withheld and the
+   * client gets this error instead.
+   */
+  readonly withheld?: NoticeFields;
+  /** Built with the statement's facts (unresolved columns): not reusable for another statement. */
+  readonly statementBound?: boolean;
 }
 
 export function createRowPlan(
   context: MaskContext,
   fields: readonly FieldDescription[],
   descriptors: readonly ColumnDescriptor[],
+  extra: { withheld?: NoticeFields; statementBound?: boolean } = {},
 ): RowPlan {
-  let picked: boolean[] = fields.map(() => false);
-  if (context.hasColumnRules && fields.length > 0) {
-    const out = context.masker.maskRow(
-      descriptors,
-      fields.map(() => PROBE),
-    );
-    picked = out.map((v) => v !== PROBE);
-  }
-  const passThrough = !context.hasTextRules && !picked.some(Boolean);
-  return { fields, descriptors, picked, passThrough, context };
+  const picked = pickedColumns(context, descriptors);
+  const passThrough = !context.hasTextRules && !picked.some(Boolean) && extra.withheld === undefined;
+  const kinds = fields.map((f) => binaryKind(f.typeOid));
+  return { fields, descriptors, picked, kinds, passThrough, context, ...extra };
 }
 
 /** The same plan with the formats a Bind asked for (a statement's RowDescription says text). */
@@ -71,47 +98,64 @@ function encode(value: unknown): Buffer | null {
   return Buffer.from(typeof value === 'object' ? JSON.stringify(value) : String(value), 'utf8');
 }
 
+/** The text a value carries, or null when masks cannot read it (a NULL or an opaque binary value). */
+function readable(value: Buffer | null | undefined, format: number, kind: BinaryKind): string | null {
+  if (value === null || value === undefined) return null;
+  if (format === 0 || kind === BinaryKind.Text || kind === BinaryKind.Json) return value.toString('utf8');
+  if (kind === BinaryKind.Jsonb && value[0] === JSONB_VERSION) return value.toString('utf8', 1);
+  return null;
+}
+
 /**
- * Mask one DataRow into `writer`. Text values go through the masker's `maskRow` (column rules
- * pick whole columns, detectors scan the rest); a picked binary value becomes NULL, since
- * a masked string is not a valid binary value of most types; other binary values of textual
- * types are scanned by detectors, the rest pass untouched.
+ * Mask one DataRow into `writer`. Every value masks can read (text format, and binary values
+ * of textual and JSON types) goes through the masker's `maskRow`: column rules pick whole
+ * columns, detectors scan the rest. A masked value is written back in the value's own format
+ * so that the client can still decode it (see BinaryKind); a column-masked binary value of
+ * any other type becomes NULL. Unchanged values are passed on as they came.
  */
 export function maskDataRow(plan: RowPlan, values: readonly (Buffer | null)[], writer: MessageWriter): void {
-  const { masker, hasTextRules } = plan.context;
   const n = values.length;
-  const texts: unknown[] = new Array(n);
+  const texts: (string | null)[] = new Array(n);
   for (let i = 0; i < n; i++) {
-    const v = values[i];
     const field = plan.fields[i];
-    texts[i] =
-      v === null || v === undefined || (field !== undefined && field.format !== 0)
-        ? null
-        : v.toString('utf8');
+    texts[i] = readable(values[i], field?.format ?? 0, plan.kinds[i] ?? BinaryKind.Opaque);
   }
   const descriptors =
     plan.descriptors.length === n
       ? plan.descriptors
       : values.map((_, i) => plan.descriptors[i] ?? { column: '' });
-  const masked = masker.maskRow(descriptors, texts);
+  const masked = plan.context.masker.maskRow(descriptors, texts);
   const out: (Buffer | null)[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const original = values[i] ?? null;
-    const field = plan.fields[i];
+    const text = texts[i];
     if (original === null) {
       out[i] = null;
-    } else if (field !== undefined && field.format !== 0) {
-      if (plan.picked[i]) out[i] = null;
-      else if (hasTextRules && TEXTUAL_TYPE_OIDS.has(field.typeOid)) {
-        const text = original.toString('utf8');
-        const m = masker.maskText(text);
-        out[i] = m === text ? original : Buffer.from(m, 'utf8');
-      } else out[i] = original;
+    } else if (text === null) {
+      // Opaque binary: nothing a mask could write here is a valid value of the type.
+      out[i] = plan.picked[i] ? null : original;
+    } else if (masked[i] === text) {
+      out[i] = original;
+    } else if (masked[i] === null || masked[i] === undefined) {
+      out[i] = null;
     } else {
-      out[i] = masked[i] === texts[i] ? original : encode(masked[i]);
+      const kind = plan.kinds[i] ?? BinaryKind.Opaque;
+      const json = kind === BinaryKind.Json || kind === BinaryKind.Jsonb;
+      // A whole-value mask of a JSON column is a JSON string, so the value still parses.
+      const value = json && plan.picked[i] ? JSON.stringify(toText(masked[i])) : masked[i];
+      const bytes = encode(value);
+      const binaryJsonb = kind === BinaryKind.Jsonb && (plan.fields[i]?.format ?? 0) !== 0;
+      out[i] = bytes !== null && binaryJsonb ? Buffer.concat([JSONB_PREFIX, bytes]) : bytes;
     }
   }
   writeDataRow(writer, out);
+}
+
+const JSONB_PREFIX = Buffer.from([JSONB_VERSION]);
+
+function toText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
 }
 
 /** For tests and callers without a writer. */

@@ -1,6 +1,7 @@
 import type { ApprovalStore, AuditSink, Engine, EngineLogger, PolicyRequest } from '@portcullis/core';
 import type { UpstreamOptions } from '../upstream/upstream-options.js';
 import type { DecisionCacheOptions } from './decision-memo.js';
+import type { UnresolvedColumnsMode } from './unresolved-columns.js';
 
 /** What the client sent at startup, for the authenticate hook. */
 export interface ClientStartup {
@@ -95,15 +96,35 @@ export interface PgProxyOptions {
   maskHashKey?: string | Uint8Array;
   /** pino-shaped; nothing is logged without it. */
   logger?: EngineLogger;
-  /** Every decision is written here before it is enforced; a failed write denies. */
+  /**
+   * Every decision is written here before it is enforced; a failed write denies. Each
+   * statement that reaches the server then gets a completion record when its response ends
+   * (stage `completion`, same decision id): execution and decision time, rows returned or
+   * affected, bytes sent to the client, the command tag and any SQLSTATE.
+   */
   audit?: AuditSink;
+  /**
+   * Record sessions through `audit` (which it needs): a `session_start` record before the
+   * client is told it is ready (a failed write refuses the session), a response digest in
+   * every completion record (`sha256` of the bytes the client received for the statement,
+   * masked), and a `session_end` record with the session's totals.
+   */
+  recordSession?: boolean;
   /**
    * Reuse a session's decisions for a repeated statement text (and for numeric-constant
    * variants of plain reads and writes) instead of parsing and evaluating it again. On by
    * default ({ maxEntries: 256, ttlMs: 5000 } per session); `false` decides every statement.
-   * A policy reload reaches open sessions within `ttlMs`, or at once with
-   * `proxy.clearDecisionCache()`. Assumes the policy does not read `time` (beyond approval
+   * Entries are dropped when the engine's policy generation moves on (`engine.setEvaluator`,
+   * `engine.invalidate`); with an engine that does not count generations, a policy reload
+   * reaches open sessions within `ttlMs`, or at once with `proxy.clearDecisionCache()`. Assumes the policy does not read `time` (beyond approval
    * expiry) or raw statement text, as core's engine cache does.
    */
   decisionCache?: DecisionCacheOptions | false;
+  /**
+   * What to do when a column mask applies and a result column cannot be traced to its table
+   * (an expression such as `lower(email)`, a view's column, a function's result) but a masked
+   * column may flow into it: `'deny'` (default) withholds the result with 42501; `'mask'`
+   * masks the column as the masked column it may carry.
+   */
+  unresolvedColumns?: UnresolvedColumnsMode;
 }

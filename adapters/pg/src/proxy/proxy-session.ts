@@ -8,10 +8,12 @@
  * same queue so they reach the client in the order the server would have sent them.
  */
 
-import { randomUUID } from 'node:crypto';
+import { createHash, type Hash, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
 import {
+  type AuditRecord,
+  type AuditStage,
   auditRecordFromDecision,
   type ColumnDescriptor,
   type Decision,
@@ -23,6 +25,7 @@ import {
 } from '@portcullis/core';
 import {
   type FieldDescription,
+  readCommandComplete,
   readCopyResponse,
   readDataRow,
   readNoticeFields,
@@ -68,7 +71,14 @@ import {
 import { type Frame, MessageFramer } from '../protocol/message-framer.js';
 import { MessageWriter } from '../protocol/message-writer.js';
 import { isPgProtocolError, PgProtocolError } from '../protocol/protocol-error.js';
-import { CatalogClient, columnKey, type ResolvedColumn } from '../upstream/catalog-client.js';
+import {
+  BASE_RELATION_KINDS,
+  CatalogClient,
+  columnKey,
+  type DerivedSources,
+  type NamedRelation,
+  type ResolvedColumn,
+} from '../upstream/catalog-client.js';
 import { connectUpstream, type UpstreamConnection } from '../upstream/connect-upstream.js';
 import { UpstreamError } from '../upstream/upstream-error.js';
 import {
@@ -97,6 +107,13 @@ import {
   SCRAM_MECHANISM,
   type ScramServerExchange,
 } from './scram-server.js';
+import {
+  anyMaskedColumn,
+  DEFAULT_UNRESOLVED_COLUMNS,
+  factsTaint,
+  firstPicked,
+  pickedColumns,
+} from './unresolved-columns.js';
 
 /** What a session needs from the proxy that owns it. */
 export interface SessionHost {
@@ -123,11 +140,38 @@ export interface SessionHost {
  */
 const POISON_PORTAL = 'portcullis\u0001denied';
 
+/** First byte of a TLS record carrying a handshake message (a ClientHello, here). */
+const TLS_HANDSHAKE_RECORD = 0x16;
+/** A TLS alert record: fatal (2), handshake_failure (40), as TLS 1.2 frames it. */
+const TLS_HANDSHAKE_FAILURE_ALERT = Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
+/** The ALPN protocol name PostgreSQL 17 requires for direct TLS. */
+const ALPN_POSTGRESQL = 'postgresql';
+
 /** Distinct result shapes remembered per mask context; past it they are planned afresh. */
 const ROW_PLANS_PER_CONTEXT = 256;
 
-interface StatementState {
+/**
+ * The statement a result comes from, for result columns no table can be named for (see
+ * unresolved-columns.ts): its facts, and what they were found to carry, worked out once.
+ */
+interface TaintSource {
+  /** The statement text, to remember how its result was planned (see notePreflight). */
+  sql: string;
+  statements: readonly StatementFacts[];
+  /** The statement did not parse: its facts say nothing, so anything may reach its result. */
+  unparsed: boolean;
+  carries?: Promise<ColumnDescriptor | undefined>;
+}
+
+interface StatementState extends TaintSource {
   mask: MaskContext | undefined;
+  /** The decision it runs under and how long that took, for completion records. */
+  result?: DecisionResult;
+  decisionMs?: number;
+  /** The SQL text, to decide again at Execute after a policy change. */
+  sql: string;
+  /** The engine's policy generation the decision was made under. */
+  generation: number;
   /** RowDescription from Describe of the statement (formats all text). */
   fields?: FieldDescription[];
   /** Row plans made from `fields`, by the result formats a Bind asked for. */
@@ -143,11 +187,28 @@ interface PortalState {
 }
 
 type Pending =
-  | { kind: 'query'; mask: MaskContext | undefined; plan?: RowPlan; copy?: CopyPlan }
+  | {
+      kind: 'query';
+      mask: MaskContext | undefined;
+      plan?: RowPlan;
+      copy?: CopyPlan;
+      source: TaintSource;
+      trace?: StatementTrace;
+    }
   | { kind: 'parse' }
   | { kind: 'bind' }
-  | { kind: 'describe'; target: 'S' | 'P'; name: string; statement?: StatementState; portal?: PortalState }
-  | { kind: 'execute'; portal?: PortalState; replaceError?: NoticeFields }
+  | {
+      kind: 'describe';
+      target: 'S' | 'P';
+      name: string;
+      statement?: StatementState;
+      portal?: PortalState;
+      /** Called once the server has answered it, or the batch failed before it (see preflight). */
+      answered?: (() => void)[];
+      /** The server answered NoData: the statement returns no rows. */
+      noData?: boolean;
+    }
+  | { kind: 'execute'; portal?: PortalState; replaceError?: NoticeFields; trace?: StatementTrace }
   | { kind: 'close' }
   | { kind: 'sync' }
   | { kind: 'synthetic'; write: (w: MessageWriter) => void };
@@ -159,8 +220,30 @@ interface Verdict {
   decision: Decision;
   /** The error the client gets instead of the policy's reasons. */
   error?: NoticeFields;
-  /** Decided on these facts (for COPY masking). */
+  /** Decided on these facts (for COPY masking and unresolved result columns). */
   statements: readonly StatementFacts[];
+  unparsed: boolean;
+  /** The engine's last answer (for the completion record). */
+  result: DecisionResult;
+}
+
+/**
+ * A forwarded statement's completion record in the making: what its response carried, for
+ * the audit sink once it ends (see `audit` in PgProxyOptions).
+ */
+interface StatementTrace {
+  /** The decision it ran under, with the effect enforced (an approved statement's is allow). */
+  result: DecisionResult;
+  receivedAt: number;
+  decisionMs: number;
+  forwardedAt: number;
+  /** Offset into the bytes sent to the client where its response began. */
+  start?: number;
+  rows?: number;
+  commands: string[];
+  errorCode?: string;
+  /** Response digest, when sessions are recorded. */
+  hash?: Hash;
 }
 
 export class ProxySession {
@@ -189,6 +272,14 @@ export class ProxySession {
    * once, like its columns are resolved once (the plan depends on nothing else).
    */
   private readonly rowPlans = new WeakMap<MaskContext, Map<string, RowPlan>>();
+  /** A session_start record was written; a session_end is owed. */
+  private recording = false;
+  private readonly openedAt = performance.now();
+  /** Statements whose completion was recorded, and the rows they returned or affected. */
+  private statementsRun = 0;
+  private rowsOut = 0;
+  /** A result was withheld: drop what the server sends until ReadyForQuery. */
+  private suppressing = false;
   /** After an extended-protocol error: discard client messages until Sync, as the server does. */
   private discarding = false;
   /** Something of the current extended batch (since the last Sync) has been forwarded. */
@@ -199,6 +290,8 @@ export class ProxySession {
   private client: Socket;
   /** The client connection was upgraded to TLS. */
   private secure = false;
+  /** Some bytes have come from the client (direct TLS is recognised only in the first). */
+  private receivedAny = false;
   private scramExchange: ScramServerExchange | undefined;
   private scramClient: AuthenticatedClient | undefined;
   /** Approvals granted to this session's statements, passed to the policy as session.approvals. */
@@ -207,6 +300,8 @@ export class ProxySession {
   private held: { id: string; abort: AbortController } | undefined;
   /** Decisions already made in this session, by text (see DecisionMemo for what it assumes). */
   private readonly memo: DecisionMemo | undefined;
+  /** The policy generation the memo's entries were made under. */
+  private memoGeneration = 0;
   upstreamKey: { processId: number; secretKey: number } | undefined;
 
   constructor(
@@ -233,6 +328,14 @@ export class ProxySession {
   // -------------------------------------------------------------------------------------
 
   private readonly onClientData = (chunk: Buffer): void => {
+    if (!this.receivedAny) {
+      this.receivedAny = true;
+      // PostgreSQL 17's direct TLS: the connection opens with a ClientHello, no SSLRequest.
+      if (chunk[0] === TLS_HANDSHAKE_RECORD && !this.secure) {
+        this.directTls(chunk);
+        return;
+      }
+    }
     try {
       this.clientFramer.push(chunk);
     } catch (err) {
@@ -272,6 +375,43 @@ export class ProxySession {
     this.secure = true;
     this.clientGate.rebind(secure);
     this.listenClient(secure);
+  }
+
+  /**
+   * A TLS handshake where the startup packet belongs. Without TLS configured it is refused
+   * in the client's own protocol, with a TLS handshake_failure alert, as a PostgreSQL server
+   * without ssl closes such a connection. With TLS, the handshake proceeds on the bytes
+   * already read, and the client must have negotiated ALPN "postgresql", as PostgreSQL 17
+   * insists, so a TLS client of some other protocol cannot be mistaken for ours.
+   */
+  private directTls(hello: Buffer): void {
+    const plain = this.client;
+    const secureContext = this.host.secureContext;
+    if (!secureContext) {
+      this.host.logger?.info?.({ sessionId: this.id }, 'direct TLS refused: no TLS configured');
+      plain.end(TLS_HANDSHAKE_FAILURE_ALERT);
+      this.close();
+      return;
+    }
+    plain.off('data', this.onClientData);
+    plain.off('error', this.onClientError);
+    plain.off('close', this.onClientClose);
+    plain.pause();
+    plain.unshift(hello);
+    const secure = new TLSSocket(plain, { isServer: true, secureContext, ALPNProtocols: [ALPN_POSTGRESQL] });
+    this.client = secure;
+    this.secure = true;
+    this.clientGate.rebind(secure);
+    this.listenClient(secure);
+    secure.once('secure', () => {
+      if (secure.alpnProtocol !== ALPN_POSTGRESQL) {
+        this.fatal(
+          protocolViolation(
+            'received direct TLS connection request without ALPN protocol negotiation extension',
+          ),
+        );
+      }
+    });
   }
 
   /** Handle client frames one at a time; a frame that needs a decision holds the rest. */
@@ -455,6 +595,22 @@ export class ProxySession {
     }
     this.subject = who.subject;
     this.requester = who.requester ?? who.subject.id;
+    if (this.host.options.recordSession) {
+      // Fail closed: a session that cannot be recorded does not start.
+      try {
+        await this.host.options.audit?.write(this.sessionRecord('session_start'));
+        this.recording = true;
+      } catch (err) {
+        this.host.logger?.error?.({ sessionId: this.id, err }, 'audit write of a session record failed');
+        this.fatal({
+          severity: 'FATAL',
+          code: SqlState.InternalError,
+          message: 'the session could not be recorded',
+        });
+        return;
+      }
+      if (this.phase !== 'connecting') return;
+    }
     let upstream: UpstreamConnection;
     try {
       upstream = await connectUpstream(
@@ -530,21 +686,8 @@ export class ProxySession {
         this.forward(frame, entry);
         return undefined;
       }
-      case FrontendCode.Execute: {
-        const e = readExecute(frame.body);
-        const portal = this.portals.get(e.portal);
-        if (!portal) {
-          // A portal the proxy never saw bound (a cursor DECLAREd in SQL, say): its masks are unknown.
-          this.denyExtended({
-            severity: 'ERROR',
-            code: SqlState.InsufficientPrivilege,
-            message: `portal "${e.portal}" was not bound through the proxy`,
-          });
-          return undefined;
-        }
-        this.forward(frame, { kind: 'execute', portal });
-        return undefined;
-      }
+      case FrontendCode.Execute:
+        return this.onExecute(frame);
       case FrontendCode.Close: {
         const c = readClose(frame.body);
         if (c.target === 'S') this.statements.delete(c.name);
@@ -587,9 +730,20 @@ export class ProxySession {
     }
   }
 
+  /** The engine's policy generation; 0 for an engine (or wrapper) that does not count them. */
+  private generation(): number {
+    return this.host.options.engine.generation ?? 0;
+  }
+
   private async decide(sql: string): Promise<DecisionResult> {
     const options = this.host.options;
     const now = Date.now();
+    // Remembered decisions belong to the policy that made them.
+    const generation = this.generation();
+    if (generation !== this.memoGeneration) {
+      this.memo?.clear();
+      this.memoGeneration = generation;
+    }
     const approvals =
       this.granted.length === 0 ? [] : this.granted.filter((g) => Date.parse(g.expires_at) > now);
     const approvalsKey = approvals.length === 0 ? '' : approvals.map((g) => g.id).join(',');
@@ -634,13 +788,15 @@ export class ProxySession {
   private async verdict(sql: string): Promise<Verdict> {
     const result = await this.decide(sql);
     const statements = result.input.action.sql?.statements ?? [];
+    const unparsed = result.input.action.sql?.parsed !== true;
     const approvals = this.host.options.approvals;
-    if (result.decision.effect !== 'approve' || !approvals) return { decision: result.decision, statements };
+    if (result.decision.effect !== 'approve' || !approvals)
+      return { decision: result.decision, statements, unparsed, result };
     const fingerprint = approvalFingerprint(result, sql);
     // The policy saw this session's grants in session.approvals and still asked: a grant that
     // covers the statement is the approval it asks for.
     const mine = findCovering(this.granted, fingerprint, Date.now());
-    if (mine) return { decision: this.grantedDecision(result.decision, mine), statements };
+    if (mine) return { decision: this.grantedDecision(result.decision, mine), statements, unparsed, result };
     const subject = this.subject as AuthenticatedClient['subject'];
     const resourceName = this.host.options.resource.name;
     const earlier = await approvals.store.findGranted({
@@ -666,7 +822,7 @@ export class ProxySession {
       wait: `${approvals.waitMs}ms`,
     });
     const url = approvals.approveUrl?.(request.id);
-    if (this.phase !== 'ready') return { decision: result.decision, statements };
+    if (this.phase !== 'ready') return { decision: result.decision, statements, unparsed, result };
     writeNoticeResponse(this.toClient.writer, heldNotice(request, url, approvals.waitMs));
     this.flushClient();
     this.host.logger?.info?.({ sessionId: this.id, approval: request.id }, 'statement held for approval');
@@ -680,12 +836,18 @@ export class ProxySession {
       });
     } catch (err) {
       if (!abort.signal.aborted) throw err;
-      return { decision: result.decision, error: canceledWhileHeld(request.id), statements };
+      return {
+        decision: result.decision,
+        error: canceledWhileHeld(request.id),
+        statements,
+        unparsed,
+        result,
+      };
     } finally {
       this.held = undefined;
     }
     if (outcome.state === 'approved') return this.withGrant(sql, toGrantedApproval(outcome));
-    return { decision: result.decision, error: notApproved(outcome, url), statements };
+    return { decision: result.decision, error: notApproved(outcome, url), statements, unparsed, result };
   }
 
   /** Decide again with the grant in session.approvals, so a policy that reads them has its say. */
@@ -693,8 +855,10 @@ export class ProxySession {
     if (!this.granted.some((g) => g.id === grant.id)) this.granted.push(grant);
     const again = await this.decide(sql);
     const statements = again.input.action.sql?.statements ?? [];
-    if (again.decision.effect !== 'approve') return { decision: again.decision, statements };
-    return { decision: this.grantedDecision(again.decision, grant), statements };
+    const unparsed = again.input.action.sql?.parsed !== true;
+    if (again.decision.effect !== 'approve')
+      return { decision: again.decision, statements, unparsed, result: again };
+    return { decision: this.grantedDecision(again.decision, grant), statements, unparsed, result: again };
   }
 
   private grantedDecision(decision: Decision, grant: GrantedApproval): Decision {
@@ -721,6 +885,7 @@ export class ProxySession {
   }
 
   private async onQuery(frame: Frame): Promise<void> {
+    const receivedAt = performance.now();
     const { sql } = readQuery(frame.body);
     const verdict = await this.verdict(sql);
     if (this.phase !== 'ready') return;
@@ -733,9 +898,27 @@ export class ProxySession {
       if (planned === 'deny') decision = maskUnenforceable();
       else copy = planned;
     }
+    // A text whose result was withheld before is refused before it runs this time.
+    const withheld =
+      decision.effect === 'allow' && mask?.hasColumnRules && this.denyUnresolved()
+        ? this.preflightOf(mask).get(sql)
+        : undefined;
+    if (withheld) {
+      this.respond((w) => {
+        writeErrorResponse(w, withheld);
+        writeReadyForQuery(w, this.status);
+      });
+      return;
+    }
     if (decision.effect === 'allow') {
-      const entry: Pending = { kind: 'query', mask };
+      const entry: Pending = {
+        kind: 'query',
+        mask,
+        source: { sql, statements: verdict.statements, unparsed: verdict.unparsed },
+      };
       if (copy) entry.copy = copy;
+      if (this.host.options.audit)
+        entry.trace = this.trace(verdict, decision, receivedAt, performance.now() - receivedAt);
       this.forward(frame, entry);
       return;
     }
@@ -788,21 +971,301 @@ export class ProxySession {
   }
 
   private async onParse(frame: Frame): Promise<void> {
+    const receivedAt = performance.now();
     const parse = readParse(frame.body);
+    // Read before deciding: a reload while the policy runs makes Execute decide again.
+    const generation = this.generation();
     const verdict = await this.verdict(parse.sql);
     if (this.phase !== 'ready') return;
-    let { decision } = verdict;
-    // COPY through the extended protocol is not masked: refuse it when masks apply.
-    if (decision.effect === 'allow' && decision.masks.length > 0 && hasCopy(verdict.statements))
-      decision = maskUnenforceable();
+    const decision = extendedDecision(verdict);
     if (decision.effect === 'allow') {
-      this.statements.set(parse.statement, { mask: this.host.maskContext(decision) });
+      this.statements.set(parse.statement, {
+        mask: this.host.maskContext(decision),
+        sql: parse.sql,
+        generation,
+        statements: verdict.statements,
+        unparsed: verdict.unparsed,
+        result: { ...verdict.result, decision },
+        decisionMs: performance.now() - receivedAt,
+      });
       this.forward(frame, { kind: 'parse' });
       return;
     }
     // The server would have dropped an unnamed statement replaced by a failed Parse.
     if (parse.statement === '') this.statements.delete('');
     this.denyExtended(decision === verdict.decision && verdict.error ? verdict.error : denyFields(decision));
+  }
+
+  /**
+   * Execute runs what was decided at Parse, unless the policy has changed since: then the
+   * statement is decided again, and a deny fails the batch as a denied Parse does.
+   */
+  private onExecute(frame: Frame): Promise<void> | undefined {
+    const e = readExecute(frame.body);
+    const portal = this.portals.get(e.portal);
+    if (!portal) {
+      // A portal the proxy never saw bound (a cursor DECLAREd in SQL, say): its masks are unknown.
+      this.denyExtended({
+        severity: 'ERROR',
+        code: SqlState.InsufficientPrivilege,
+        message: `portal "${e.portal}" was not bound through the proxy`,
+      });
+      return undefined;
+    }
+    if (portal.statement.generation === this.generation()) {
+      return this.forwardExecute(frame, portal, performance.now());
+    }
+    return this.redecideExecute(frame, portal);
+  }
+
+  /**
+   * Execute of a portal whose result may have to be withheld (`unresolvedColumns: 'deny'`):
+   * find that out before it runs, so that a denied statement is not executed at all. Known at
+   * once when the portal's plan is, or when this text's result was planned before in this
+   * session under the same masks; otherwise see `preflightSlow`.
+   */
+  private forwardExecute(frame: Frame, portal: PortalState, receivedAt: number): Promise<void> | undefined {
+    const statement = portal.statement;
+    const mask = statement.mask;
+    if (mask?.hasColumnRules && this.denyUnresolved()) {
+      let known: NoticeFields | null | undefined;
+      if (!portal.plan && (portal.fields || statement.fields)) {
+        const work = this.planPortal(portal);
+        if (work) return work.then(() => this.executePlanned(frame, portal, receivedAt));
+      }
+      if (portal.plan) known = portal.plan.withheld ?? null;
+      else known = this.preflightOf(mask).get(statement.sql);
+      if (known === undefined) return this.preflightSlow(frame, portal, mask, receivedAt);
+      if (known !== null) {
+        this.denyExtended(known);
+        return undefined;
+      }
+    }
+    this.forwardTraced(frame, portal, receivedAt);
+    return undefined;
+  }
+
+  /**
+   * When the statement may carry a masked column into an expression and the batch asked to
+   * describe the portal (or statement), ask the server to answer now (a Flush: it holds its
+   * answers to Parse, Bind and Describe until Sync or Flush), plan the result, and deny the
+   * Execute as a denied Parse is (the server fails the batch, so nothing of it runs) or let
+   * it go. Without a Describe to wait for, the result is withheld when it arrives instead.
+   */
+  private async preflightSlow(
+    frame: Frame,
+    portal: PortalState,
+    mask: MaskContext,
+    receivedAt: number,
+  ): Promise<void> {
+    const statement = portal.statement;
+    if (!portal.fields && !statement.fields) {
+      const carries = await this.statementCarries(mask, statement);
+      if (this.phase !== 'ready') return;
+      const describe = this.pending.find(
+        (p): p is Extract<Pending, { kind: 'describe' }> =>
+          p.kind === 'describe' && (p.portal === portal || p.statement === statement),
+      );
+      if (!carries) this.notePreflight(mask, statement.sql, null);
+      if (carries && describe) {
+        const answered = new Promise<void>((resolve) => {
+          describe.answered ??= [];
+          describe.answered.push(resolve);
+        });
+        this.toUpstream.writer.begin(FrontendCode.Flush).end();
+        this.flushUpstream();
+        await answered;
+        if (this.phase !== 'ready') return;
+        // NoData (no result to plan): nothing to wait for next time either.
+        if (describe.noData) this.notePreflight(mask, statement.sql, null);
+      }
+    }
+    const work = this.planPortal(portal);
+    if (work) await work;
+    this.executePlanned(frame, portal, receivedAt);
+  }
+
+  /** Execute once the portal's plan is known (or cannot be): deny a withheld result, else forward. */
+  private executePlanned(frame: Frame, portal: PortalState, receivedAt: number): void {
+    if (this.phase !== 'ready') return;
+    const withheld = portal.plan?.withheld;
+    if (withheld) this.denyExtended(withheld);
+    else this.forwardTraced(frame, portal, receivedAt);
+  }
+
+  private denyUnresolved(): boolean {
+    return (this.host.options.unresolvedColumns ?? DEFAULT_UNRESOLVED_COLUMNS) === 'deny';
+  }
+
+  /** Whether a text's result was withheld when last planned, by mask context. */
+  private readonly preflights = new WeakMap<MaskContext, Map<string, NoticeFields | null>>();
+
+  private preflightOf(mask: MaskContext): Map<string, NoticeFields | null> {
+    let known = this.preflights.get(mask);
+    if (!known) {
+      known = new Map();
+      this.preflights.set(mask, known);
+    }
+    return known;
+  }
+
+  /**
+   * Remember how a text's result was planned. A withheld one stays withheld (a Query's other
+   * result sets do not clear it). This only decides whether the proxy refuses before running
+   * or withholds the rows after: a stale entry can never pass rows in clear.
+   */
+  private notePreflight(mask: MaskContext, sql: string, withheld: NoticeFields | null): void {
+    const known = this.preflightOf(mask);
+    if (withheld === null && known.has(sql)) return;
+    if (known.size >= ROW_PLANS_PER_CONTEXT) known.clear();
+    known.set(sql, withheld);
+  }
+
+  private forwardTraced(frame: Frame, portal: PortalState, receivedAt: number): void {
+    const entry: Pending = { kind: 'execute', portal };
+    const statement = portal.statement;
+    if (this.host.options.audit && statement.result) {
+      const decisionMs = statement.decisionMs ?? 0;
+      entry.trace = this.traceOf(statement.result, receivedAt, decisionMs);
+    }
+    this.forward(frame, entry);
+  }
+
+  private async redecideExecute(frame: Frame, portal: PortalState): Promise<void> {
+    const receivedAt = performance.now();
+    const statement = portal.statement;
+    const generation = this.generation();
+    const verdict = await this.verdict(statement.sql);
+    if (this.phase !== 'ready') return;
+    const decision = extendedDecision(verdict);
+    if (decision.effect !== 'allow') {
+      // Left at its old generation, so every later Execute of it is decided again too.
+      this.denyExtended(
+        decision === verdict.decision && verdict.error ? verdict.error : denyFields(decision),
+      );
+      return;
+    }
+    // The new policy's masks apply from here on, to every portal of the statement (each
+    // portal's plan is rebuilt from its description when its context no longer matches).
+    const mask = this.host.maskContext(decision);
+    if (mask !== statement.mask) {
+      statement.mask = mask;
+      delete statement.plans;
+      delete statement.carries;
+    }
+    statement.generation = generation;
+    statement.result = { ...verdict.result, decision };
+    statement.decisionMs = performance.now() - receivedAt;
+    if (portal.plan && portal.plan.context !== mask) delete portal.plan;
+    await this.forwardExecute(frame, portal, receivedAt);
+  }
+
+  /** A recorded session's start or end (see `recordSession`). */
+  private sessionRecord(stage: AuditStage): AuditRecord {
+    const subject = this.subject as AuthenticatedClient['subject'];
+    const startup = this.startup as ClientStartup;
+    const options = this.host.options;
+    const record: AuditRecord = {
+      id: randomUUID(),
+      time: new Date().toISOString(),
+      session_id: this.id,
+      subject: { id: subject.id, kind: subject.kind ?? 'human', groups: [...(subject.groups ?? [])] },
+      resource: {
+        type: 'postgres',
+        name: options.resource.name,
+        labels: { ...(options.resource.labels ?? {}) },
+      },
+      source: this.source,
+      action: {
+        type: 'connect',
+        summary:
+          stage === 'session_start'
+            ? `connect user=${startup.user} database=${startup.database ?? startup.user}`
+            : `disconnect after ${this.statementsRun} statements`,
+      },
+      effect: 'allow',
+      reasons: [],
+      masks: [],
+      durations: {},
+      stage,
+    };
+    if (stage === 'session_end') {
+      record.durations.total_ms = round(performance.now() - this.openedAt);
+      record.response = { bytes: this.toClient.position, rows: this.rowsOut, count: this.statementsRun };
+    }
+    return record;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Completion records
+  // -------------------------------------------------------------------------------------
+
+  private trace(
+    verdict: Verdict,
+    decision: Decision,
+    receivedAt: number,
+    decisionMs: number,
+  ): StatementTrace {
+    return this.traceOf({ ...verdict.result, decision }, receivedAt, decisionMs);
+  }
+
+  private traceOf(result: DecisionResult, receivedAt: number, decisionMs: number): StatementTrace {
+    const trace: StatementTrace = {
+      result,
+      receivedAt,
+      decisionMs,
+      forwardedAt: performance.now(),
+      commands: [],
+    };
+    if (this.host.options.recordSession) trace.hash = createHash('sha256');
+    return trace;
+  }
+
+  /** The response to a traced statement begins: count (and digest) from here. */
+  private beginTrace(trace: StatementTrace): void {
+    if (trace.hash) {
+      this.toClient.settle();
+      const hash = trace.hash;
+      this.toClient.tap = (bytes) => hash.update(bytes);
+    }
+    trace.start = this.toClient.position;
+  }
+
+  private noteComplete(trace: StatementTrace, frame: Frame): void {
+    const { tag } = readCommandComplete(frame.body);
+    trace.commands.push(tag);
+    const rows = rowCount(tag);
+    if (rows !== undefined) trace.rows = (trace.rows ?? 0) + rows;
+  }
+
+  /** The response has ended: write the completion record (a failed write is logged). */
+  private finishTrace(trace: StatementTrace): void {
+    const audit = this.host.options.audit;
+    if (!audit || trace.start === undefined) return;
+    if (trace.hash) {
+      this.toClient.settle();
+      this.toClient.tap = undefined;
+    }
+    const now = performance.now();
+    const record = auditRecordFromDecision(trace.result, {
+      stage: 'completion',
+      decisionMs: round(trace.decisionMs),
+      upstreamMs: round(now - trace.forwardedAt),
+      totalMs: round(now - trace.receivedAt),
+      response: {
+        bytes: this.toClient.position - trace.start,
+        ...(trace.rows !== undefined ? { rows: trace.rows } : {}),
+        ...(trace.commands.length > 0 ? { command: trace.commands.join('; ') } : {}),
+        ...(trace.errorCode !== undefined ? { error_code: trace.errorCode } : {}),
+      },
+      ...(trace.hash ? { responseDigest: `sha256:${trace.hash.digest('hex')}` } : {}),
+    });
+    delete trace.start;
+    this.statementsRun++;
+    this.rowsOut += trace.rows ?? 0;
+    audit.write(record).catch((err: unknown) => {
+      this.host.logger?.error?.({ sessionId: this.id, err }, 'audit write of a completion record failed');
+    });
   }
 
   private onBind(frame: Frame): void {
@@ -939,6 +1402,57 @@ export class ProxySession {
 
   private onUpstreamFrame(frame: Frame): Promise<void> | undefined {
     const head = this.pending[0];
+    const trace =
+      head !== undefined && (head.kind === 'query' || head.kind === 'execute') ? head.trace : undefined;
+    if (trace) return this.onTracedFrame(frame, head as Pending, trace);
+    return this.relayUpstreamFrame(frame, head);
+  }
+
+  /** A frame of a traced statement's response: what it says goes into the completion record. */
+  private onTracedFrame(frame: Frame, head: Pending, trace: StatementTrace): Promise<void> | undefined {
+    if (trace.start === undefined) this.beginTrace(trace);
+    const type = frame.type;
+    // What the client never sees (the rest of a withheld result) is not its response.
+    const seen = !this.suppressing;
+    if (seen && type === BackendCode.ErrorResponse && trace.errorCode === undefined)
+      trace.errorCode = readNoticeFields(frame.body).get(ErrorField.Code) ?? '';
+    const work = this.relayUpstreamFrame(frame, head);
+    if (seen && !this.suppressing && type === BackendCode.CommandComplete) this.noteComplete(trace, frame);
+    const ended =
+      head.kind === 'query'
+        ? type === BackendCode.ReadyForQuery
+        : type === BackendCode.CommandComplete ||
+          type === BackendCode.EmptyQueryResponse ||
+          type === BackendCode.PortalSuspended ||
+          type === BackendCode.ErrorResponse ||
+          type === BackendCode.ReadyForQuery;
+    if (!ended) return work;
+    if (work) return work.then(() => this.finishTrace(trace));
+    this.finishTrace(trace);
+    return undefined;
+  }
+
+  private relayUpstreamFrame(frame: Frame, head: Pending | undefined): Promise<void> | undefined {
+    if (this.suppressing) {
+      switch (frame.type) {
+        case BackendCode.ReadyForQuery:
+          this.suppressing = false;
+          break;
+        case BackendCode.ParameterStatus:
+        case BackendCode.NotificationResponse:
+          this.toClient.forward(frame.raw);
+          return undefined;
+        case BackendCode.CopyInResponse: {
+          // A later statement of the withheld Query waits for COPY data the client will not send.
+          const w = this.toUpstream.writer;
+          w.begin(FrontendCode.CopyFail).cstring('result withheld by the proxy').end();
+          this.flushUpstream();
+          return undefined;
+        }
+        default:
+          return undefined;
+      }
+    }
     switch (frame.type) {
       case BackendCode.DataRow: {
         if (head?.kind === 'execute' && head.portal?.statement.mask && !head.portal.plan) {
@@ -960,6 +1474,10 @@ export class ProxySession {
       case BackendCode.CommandComplete:
       case BackendCode.EmptyQueryResponse:
       case BackendCode.PortalSuspended:
+        if (head?.kind === 'execute' && head.portal?.plan?.withheld) {
+          this.withhold(head.portal.plan.withheld);
+          return undefined;
+        }
         this.toClient.forward(frame.raw);
         if (head?.kind === 'query') delete head.plan;
         else if (head?.kind === 'execute') this.pop();
@@ -968,6 +1486,7 @@ export class ProxySession {
       case BackendCode.BindComplete:
       case BackendCode.CloseComplete:
       case BackendCode.NoData:
+        if (frame.type === BackendCode.NoData && head?.kind === 'describe') head.noData = true;
         this.toClient.forward(frame.raw);
         this.pop();
         return undefined;
@@ -976,7 +1495,7 @@ export class ProxySession {
         this.toClient.forward(frame.raw);
         // Everything up to the Sync or Query this answers is done (skipped after an error).
         for (let h = this.pending[0]; h && h.kind !== 'synthetic'; h = this.pending[0]) {
-          this.pending.shift();
+          this.shift();
           if (h.kind === 'sync' || h.kind === 'query') break;
         }
         this.releaseSynthetic();
@@ -1014,14 +1533,35 @@ export class ProxySession {
 
   private relayRow(frame: Frame, plan: RowPlan | undefined): void {
     if (!plan || plan.passThrough) this.toClient.forward(frame.raw);
+    else if (plan.withheld) this.withhold(plan.withheld);
     else maskDataRow(plan, readDataRow(frame.body), this.toClient.writer);
+  }
+
+  /**
+   * Refuse a result already running on the server: the client gets this error where the rows
+   * would have been (as when a statement fails mid-result), and everything the server sends
+   * until ReadyForQuery is dropped, as a client expects nothing else after an error.
+   */
+  private withhold(fields: NoticeFields): void {
+    if (this.suppressing) return;
+    writeErrorResponse(this.toClient.writer, fields);
+    this.suppressing = true;
+    const head = this.pending[0];
+    if ((head?.kind === 'query' || head?.kind === 'execute') && head.trace)
+      head.trace.errorCode = fields.code;
   }
 
   private pop(): void {
     const head = this.pending[0];
-    if (head && head.kind !== 'synthetic' && head.kind !== 'sync' && head.kind !== 'query')
-      this.pending.shift();
+    if (head && head.kind !== 'synthetic' && head.kind !== 'sync' && head.kind !== 'query') this.shift();
     this.releaseSynthetic();
+  }
+
+  /** Drop the head expectation; an answered Describe wakes whoever waits for it. */
+  private shift(): Pending | undefined {
+    const head = this.pending.shift();
+    if (head?.kind === 'describe' && head.answered) for (const wake of head.answered.splice(0)) wake();
+    return head;
   }
 
   private contextOf(head: Pending | undefined): MaskContext | undefined {
@@ -1049,7 +1589,7 @@ export class ProxySession {
     while (this.pending.length > 0) {
       const h = this.pending[0] as Pending;
       if (h.kind === 'sync' || h.kind === 'synthetic' || h.kind === 'query') break;
-      this.pending.shift();
+      this.shift();
     }
   }
 
@@ -1096,11 +1636,17 @@ export class ProxySession {
       const known = plans.get(key);
       if (known) {
         head.plan = known;
+        if (known.withheld) this.withhold(known.withheld);
         return undefined;
       }
       const kept = plans;
-      return this.planFor(mask, readRowDescription(frame.body), (plan) => {
+      return this.planFor(mask, readRowDescription(frame.body), head.source, (plan) => {
         head.plan = plan;
+        // Only a withheld text is looked up again (see onQuery).
+        if (plan.withheld) this.notePreflight(mask, head.source.sql, plan.withheld);
+        // A Query's result has no Describe before it: refuse it before any row goes out.
+        if (plan.withheld) this.withhold(plan.withheld);
+        if (plan.statementBound) return;
         if (kept.size >= ROW_PLANS_PER_CONTEXT) kept.clear();
         kept.set(key, plan);
       });
@@ -1116,6 +1662,7 @@ export class ProxySession {
   private planFor(
     mask: MaskContext,
     fields: readonly FieldDescription[],
+    source: TaintSource,
     done: (plan: RowPlan) => void,
   ): Promise<void> | undefined {
     if (!mask.hasColumnRules) {
@@ -1132,12 +1679,149 @@ export class ProxySession {
       (f) => f.tableOid !== 0 && !this.columnCache.has(columnKey(f.tableOid, f.attributeNumber)),
     );
     if (missing.length === 0) {
-      done(createRowPlan(mask, fields, this.describe(fields)));
-      return undefined;
+      const descriptors = this.describe(fields);
+      const picked = pickedColumns(mask, descriptors);
+      if (!fields.some((f, i) => !picked[i] && this.unresolved(f))) {
+        done(createRowPlan(mask, fields, descriptors));
+        return undefined;
+      }
     }
-    return this.resolveColumns(missing).then(() => {
-      done(createRowPlan(mask, fields, this.describe(fields)));
+    return this.buildPlan(mask, fields, source, missing).then(done);
+  }
+
+  /** A result column no column rule can be matched to by its table (see unresolved-columns.ts). */
+  private unresolved(f: FieldDescription): boolean {
+    if (f.tableOid === 0) return true;
+    const c = this.columnCache.get(columnKey(f.tableOid, f.attributeNumber));
+    return c === undefined || !BASE_RELATION_KINDS.has(c.kind ?? '');
+  }
+
+  private async buildPlan(
+    mask: MaskContext,
+    fields: readonly FieldDescription[],
+    source: TaintSource,
+    missing: readonly FieldDescription[],
+  ): Promise<RowPlan> {
+    if (missing.length > 0) await this.resolveColumns(missing);
+    const descriptors = this.describe(fields);
+    const picked = pickedColumns(mask, descriptors);
+    const mode = this.host.options.unresolvedColumns ?? DEFAULT_UNRESOLVED_COLUMNS;
+    let withheld: string | undefined;
+    let statementBound = false;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i] as FieldDescription;
+      if (picked[i] || !this.unresolved(f)) continue;
+      const c = f.tableOid === 0 ? undefined : this.columnCache.get(columnKey(f.tableOid, f.attributeNumber));
+      let carries: ColumnDescriptor | undefined;
+      if (c && (c.kind === 'v' || c.kind === 'm')) {
+        // A plain column of a view is the column it reads: masked (or not) as that column.
+        const traced = await this.traceViewColumn(f.tableOid, f.attributeNumber);
+        if (traced) {
+          descriptors[i] = traced;
+          continue;
+        }
+        carries = await this.viewCarries(mask, f.tableOid);
+      } else if (c && c.kind !== undefined && c.kind !== '') {
+        // A sequence, a composite type's relation …: stores its own values, like a table.
+        continue;
+      } else {
+        statementBound = true;
+        carries = await this.statementCarries(mask, source);
+      }
+      if (!carries) continue;
+      if (mode === 'deny') {
+        withheld ??= f.name;
+      } else {
+        descriptors[i] = carries;
+      }
+    }
+    return createRowPlan(mask, fields, descriptors, {
+      statementBound,
+      ...(withheld !== undefined ? { withheld: unresolvedDenied(withheld) } : {}),
     });
+  }
+
+  /** Sources of views, per session: a view's definition rarely changes within a session. */
+  private readonly viewSourceCache = new Map<number, DerivedSources>();
+  /** Relations named in statements, per session; null when the catalog does not know the name. */
+  private readonly relationCache = new Map<string, NamedRelation | null>();
+
+  private readonly viewTargetCache = new Map<
+    number,
+    Map<number, { tableOid: number; attributeNumber: number }>
+  >();
+
+  /**
+   * The stored column a view's column reads, through views of views, when it is a plain
+   * column all the way down; undefined for an expression or anything not traced without doubt.
+   */
+  private async traceViewColumn(oid: number, attnum: number): Promise<ColumnDescriptor | undefined> {
+    let key = { tableOid: oid, attributeNumber: attnum };
+    for (let depth = 0; depth < 16; depth++) {
+      let targets = this.viewTargetCache.get(key.tableOid);
+      if (!targets) {
+        targets = await this.catalogClient().viewTargets(key.tableOid);
+        this.viewTargetCache.set(key.tableOid, targets);
+      }
+      const origin = targets.get(key.attributeNumber);
+      if (!origin) return undefined;
+      const k = columnKey(origin.tableOid, origin.attributeNumber);
+      if (!this.columnCache.has(k)) {
+        await this.resolveColumns([origin]);
+      }
+      const c = this.columnCache.get(k);
+      if (!c) return undefined;
+      if (BASE_RELATION_KINDS.has(c.kind ?? '')) {
+        return { table: `${quoteIdent(c.schema)}.${quoteIdent(c.table)}`, column: c.column };
+      }
+      if (c.kind !== 'v' && c.kind !== 'm') return undefined;
+      key = origin;
+    }
+    return undefined;
+  }
+
+  /** The masked column a view's results may carry, if any. */
+  private async viewCarries(mask: MaskContext, oid: number): Promise<ColumnDescriptor | undefined> {
+    let sources = this.viewSourceCache.get(oid);
+    if (!sources) {
+      const found = await this.catalogClient().viewSources([oid]);
+      sources = found.get(oid) ?? { columns: [], opaque: true };
+      this.viewSourceCache.set(oid, sources);
+    }
+    if (sources.opaque) return anyMaskedColumn(mask);
+    return firstPicked(
+      mask,
+      sources.columns.map((c) => ({
+        table: `${quoteIdent(c.schema)}.${quoteIdent(c.table)}`,
+        column: c.column,
+      })),
+    );
+  }
+
+  /** The masked column an expression column of this statement's results may carry, if any. */
+  private statementCarries(mask: MaskContext, source: TaintSource): Promise<ColumnDescriptor | undefined> {
+    source.carries ??= (async () => {
+      if (source.unparsed) return anyMaskedColumn(mask);
+      const facts = factsTaint(mask, source.statements);
+      if (facts.carries) return facts.carries;
+      const unknown = facts.relations.filter((n) => !this.relationCache.has(n));
+      if (unknown.length > 0) {
+        const found = await this.catalogClient().relations(unknown);
+        for (const n of unknown) this.relationCache.set(n, found.get(n) ?? null);
+      }
+      for (const name of facts.relations) {
+        const relation = this.relationCache.get(name);
+        // A name the catalog connection cannot resolve (a temporary table, another
+        // search_path): what it holds is unknown.
+        if (!relation) return anyMaskedColumn(mask);
+        if (relation.kind === 'v' || relation.kind === 'm') {
+          const carries = await this.viewCarries(mask, relation.oid);
+          if (carries) return carries;
+        }
+      }
+      return undefined;
+    })();
+    return source.carries;
   }
 
   /**
@@ -1156,7 +1840,9 @@ export class ProxySession {
     return this.catalog;
   }
 
-  private async resolveColumns(fields: readonly FieldDescription[]): Promise<void> {
+  private async resolveColumns(
+    fields: readonly { tableOid: number; attributeNumber: number }[],
+  ): Promise<void> {
     const resolved = await this.catalogClient().resolve(
       fields.map((f) => ({ tableOid: f.tableOid, attributeNumber: f.attributeNumber })),
     );
@@ -1225,6 +1911,20 @@ export class ProxySession {
   close(): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
+    // Statements cut off mid-response still get their completion record; nothing waits on.
+    for (const p of this.pending) {
+      if (p.kind === 'describe' && p.answered) for (const wake of p.answered.splice(0)) wake();
+      if ((p.kind === 'query' || p.kind === 'execute') && p.trace?.start !== undefined) {
+        p.trace.errorCode ??= SqlState.ConnectionFailure;
+        this.finishTrace(p.trace);
+      }
+    }
+    if (this.recording) {
+      this.recording = false;
+      this.host.options.audit?.write(this.sessionRecord('session_end')).catch((err: unknown) => {
+        this.host.logger?.error?.({ sessionId: this.id, err }, 'audit write of a session record failed');
+      });
+    }
     this.held?.abort.abort();
     clearTimeout(this.authTimer);
     // Give a FATAL already handed to `end` its chance to go out; destroy anything left.
@@ -1240,8 +1940,9 @@ export class ProxySession {
     const mask = portal.statement.mask;
     if (!mask || portal.plan) return undefined;
     if (portal.fields) {
-      return this.planFor(mask, portal.fields, (plan) => {
+      return this.planFor(mask, portal.fields, portal.statement, (plan) => {
         portal.plan = plan;
+        this.notePreflight(mask, portal.statement.sql, plan.withheld ?? null);
       });
     }
     const statement = portal.statement;
@@ -1254,9 +1955,10 @@ export class ProxySession {
       portal.plan = known;
       return undefined;
     }
-    return this.planFor(mask, fields, (plan) => {
+    return this.planFor(mask, fields, statement, (plan) => {
       const derived = withResultFormats(plan, portal.resultFormats);
       portal.plan = derived;
+      this.notePreflight(mask, statement.sql, plan.withheld ?? null);
       if (statement.fields !== fields) return;
       statement.plans ??= new Map();
       statement.plans.set(formats, derived);
@@ -1283,6 +1985,14 @@ function reused(known: DecisionResult, sql: string, now: number): DecisionResult
   };
 }
 
+/** COPY through the extended protocol is not masked: refused when masks apply. */
+function extendedDecision(verdict: Verdict): Decision {
+  const { decision } = verdict;
+  if (decision.effect === 'allow' && decision.masks.length > 0 && hasCopy(verdict.statements))
+    return maskUnenforceable();
+  return decision;
+}
+
 function hasCopy(statements: readonly StatementFacts[]): boolean {
   return statements.some((s) => s.type === 'copy' || s.inner.some((i) => i.type === 'copy'));
 }
@@ -1297,6 +2007,27 @@ function maskUnenforceable(): Decision {
       },
     ],
     masks: [],
+  };
+}
+
+/** Rows returned or affected, from a CommandComplete tag (`SELECT 2`, `INSERT 0 1`); none for `CREATE TABLE`. */
+function rowCount(tag: string): number | undefined {
+  const m = /^(?:SELECT|INSERT \d+|UPDATE|DELETE|MERGE|COPY|FETCH|MOVE) (\d+)$/.exec(tag);
+  return m ? Number(m[1]) : undefined;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+function unresolvedDenied(column: string): NoticeFields {
+  return {
+    severity: 'ERROR',
+    code: SqlState.InsufficientPrivilege,
+    message: `permission denied by policy: result column "${column}" may carry a masked column`,
+    detail:
+      'portcullis.pg.unresolved_column: the column is an expression, or comes from a view or function, ' +
+      'and a masked column may flow into it; select the table column itself so its mask applies',
   };
 }
 

@@ -18,7 +18,66 @@ export interface ResolvedColumn {
   schema: string;
   table: string;
   column: string;
+  /** pg_class.relkind of the relation: `r` table, `p` partitioned, `v` view, `m` materialized view … */
+  kind?: string;
 }
+
+/** What a view (or materialized view) reads, through any views it is built on. */
+export interface DerivedSources {
+  /** Columns of base relations it depends on (every column, for a whole-row reference). */
+  columns: ResolvedColumn[];
+  /** It calls a function outside pg_catalog, which could read anything. */
+  opaque: boolean;
+}
+
+/** A relation a statement names, as the catalog connection's search_path resolves it. */
+export interface NamedRelation {
+  oid: number;
+  kind: string;
+}
+
+/** Relation kinds whose columns are stored, not derived from other relations. */
+export const BASE_RELATION_KINDS = new Set(['r', 'p', 'f']);
+
+/**
+ * Dependencies of the rewrite rules of the given views, followed through views of views:
+ * (relation, column) pairs, where column 0 is a whole-row reference, and the functions called.
+ * Lists every column a view reads, not which output column each feeds, which is all the
+ * proxy needs to tell whether a masked column can reach a view's result.
+ */
+const VIEW_SOURCES_SQL = (oids: string) => `
+WITH RECURSIVE deps(view, relid, attnum, kind) AS (
+  SELECT r.ev_class, d.refobjid, d.refobjsubid::int, c.relkind::text
+  FROM pg_catalog.pg_rewrite r
+  JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid
+    AND d.refclassid = 'pg_catalog.pg_class'::regclass
+  JOIN pg_catalog.pg_class c ON c.oid = d.refobjid
+  WHERE r.ev_class IN (${oids}) AND d.refobjid <> r.ev_class
+  UNION
+  SELECT deps.view, d.refobjid, d.refobjsubid::int, c.relkind::text
+  FROM deps
+  JOIN pg_catalog.pg_rewrite r ON r.ev_class = deps.relid
+  JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid
+    AND d.refclassid = 'pg_catalog.pg_class'::regclass
+  JOIN pg_catalog.pg_class c ON c.oid = d.refobjid
+  WHERE deps.kind IN ('v', 'm') AND d.refobjid <> r.ev_class
+)
+SELECT deps.view, n.nspname, c.relname, a.attname
+FROM deps
+JOIN pg_catalog.pg_class c ON c.oid = deps.relid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = deps.relid
+  AND (a.attnum = deps.attnum OR (deps.attnum = 0 AND a.attnum > 0)) AND NOT a.attisdropped
+WHERE deps.kind NOT IN ('v', 'm')
+UNION ALL
+SELECT DISTINCT r.ev_class, '', '', '(function)'
+FROM pg_catalog.pg_rewrite r
+JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid
+  AND d.refclassid = 'pg_catalog.pg_proc'::regclass
+JOIN pg_catalog.pg_proc p ON p.oid = d.refobjid
+WHERE p.pronamespace <> 'pg_catalog'::regnamespace
+  AND (r.ev_class IN (${oids}) OR r.ev_class IN (
+    SELECT relid FROM deps WHERE kind IN ('v', 'm')))`;
 
 export interface ColumnKey {
   tableOid: number;
@@ -64,6 +123,85 @@ export class CatalogClient {
     return run;
   }
 
+  /** What each of these views reads (see VIEW_SOURCES_SQL). */
+  viewSources(oids: readonly number[]): Promise<Map<number, DerivedSources>> {
+    const run = this.queue.then(() => this.sourcesLookup(oids));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Where each column of a view comes from, when it is a plain column of another relation:
+   * by attribute number, the (relation OID, attribute number) it reads. Columns that are
+   * expressions, or that cannot be traced without doubt, are absent.
+   */
+  viewTargets(oid: number): Promise<Map<number, ColumnKey>> {
+    const run = this.queue.then(() => this.targetsLookup(oid));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async targetsLookup(oid: number): Promise<Map<number, ColumnKey>> {
+    const out = new Map<number, ColumnKey>();
+    const relation = `${oid >>> 0}::oid`;
+    const [rule] = await this.query(
+      `SELECT ev_action::text FROM pg_catalog.pg_rewrite WHERE ev_class = ${relation} AND rulename = '_RETURN'`,
+    );
+    const action = rule?.[0];
+    if (!action) return out;
+    const columns = await this.query(
+      'SELECT attnum, attname FROM pg_catalog.pg_attribute ' +
+        `WHERE attrelid = ${relation} AND attnum > 0 AND NOT attisdropped`,
+    );
+    for (const [attnum, attname] of columns) {
+      const origin = traceTarget(action, Number(attnum), attname ?? '');
+      if (origin) out.set(Number(attnum), origin);
+    }
+    return out;
+  }
+
+  /** The relations these names (`users`, `public."Users"`) resolve to; unknown names are absent. */
+  relations(names: readonly string[]): Promise<Map<string, NamedRelation>> {
+    const run = this.queue.then(() => this.relationLookup(names));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async sourcesLookup(oids: readonly number[]): Promise<Map<number, DerivedSources>> {
+    const out = new Map<number, DerivedSources>();
+    if (oids.length === 0) return out;
+    for (const oid of oids) out.set(oid >>> 0, { columns: [], opaque: false });
+    const list = oids.map((o) => `${o >>> 0}::oid`).join(',');
+    const rows = await this.query(VIEW_SOURCES_SQL(list));
+    // A function's dependencies are reported against the view that calls it, which may be
+    // one the asked-for view is built on: any such function makes every asked view opaque.
+    let deepFunction = false;
+    for (const [view, schema, table, column] of rows) {
+      const entry = out.get(Number(view));
+      if (column === '(function)' && schema === '') {
+        if (entry) entry.opaque = true;
+        else deepFunction = true;
+        continue;
+      }
+      entry?.columns.push({ schema: schema ?? '', table: table ?? '', column: column ?? '' });
+    }
+    if (deepFunction) for (const entry of out.values()) entry.opaque = true;
+    return out;
+  }
+
+  private async relationLookup(names: readonly string[]): Promise<Map<string, NamedRelation>> {
+    const out = new Map<string, NamedRelation>();
+    if (names.length === 0) return out;
+    const literals = names.map((n) => `'${n.replaceAll("'", "''")}'`).join(',');
+    const rows = await this.query(
+      'SELECT t.name, c.oid, c.relkind ' +
+        `FROM unnest(ARRAY[${literals}]::text[]) AS t(name) ` +
+        'JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(t.name)',
+    );
+    for (const [name, oid, kind] of rows) out.set(name ?? '', { oid: Number(oid), kind: kind ?? '' });
+    return out;
+  }
+
   private async tableLookup(name: readonly string[]): Promise<ResolvedColumn[]> {
     const qualified = name.map((part) => `"${part.replaceAll('"', '""')}"`).join('.');
     const rows = await this.query(
@@ -87,17 +225,18 @@ export class CatalogClient {
     // The keys are integers we read from the wire ourselves, so they can be inlined.
     const pairs = keys.map((k) => `(${k.tableOid >>> 0}::oid,${k.attributeNumber | 0}::int2)`).join(',');
     const rows = await this.query(
-      'SELECT a.attrelid, a.attnum, n.nspname, c.relname, a.attname ' +
+      'SELECT a.attrelid, a.attnum, n.nspname, c.relname, a.attname, c.relkind ' +
         'FROM pg_catalog.pg_attribute a ' +
         'JOIN pg_catalog.pg_class c ON c.oid = a.attrelid ' +
         'JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ' +
         `WHERE (a.attrelid, a.attnum) IN (${pairs})`,
     );
-    for (const [oid, attnum, schema, table, column] of rows) {
+    for (const [oid, attnum, schema, table, column, kind] of rows) {
       out.set(columnKey(Number(oid), Number(attnum)), {
         schema: schema ?? '',
         table: table ?? '',
         column: column ?? '',
+        kind: kind ?? '',
       });
     }
     return out;
@@ -140,6 +279,38 @@ export class CatalogClient {
       })
       .catch(() => {});
   }
+}
+
+/**
+ * The origin of a view's output column, read from its `_RETURN` rule (the query tree as
+ * PostgreSQL prints it): the target entry with this position and name carries the
+ * `resorigtbl`/`resorigcol` that RowDescription would report for it. Target entries of
+ * subqueries inside the view can have the same position and name, so every match must agree
+ * on one origin, and a plain column (not an expression); otherwise the column is not traced
+ * and the caller falls back to everything the view reads.
+ */
+export function traceTarget(action: string, attnum: number, name: string): ColumnKey | undefined {
+  // As outToken prints a name: a backslash before blanks, parentheses, braces and
+  // backslashes, and before a first character that would read as another token.
+  let printed = name.replace(/[ \n\t(){}\\]/g, (c) => `\\${c}`);
+  if (/^(?:[<"0-9]|[+-][0-9.])/.test(name)) printed = `\\${printed}`;
+  const needle = `:resno ${attnum} :resname ${printed} :ressortgroupref `;
+  let origin: ColumnKey | undefined;
+  let found = false;
+  for (let at = action.indexOf(needle); at >= 0; at = action.indexOf(needle, at + 1)) {
+    const m = /^\d+ :resorigtbl (\d+) :resorigcol (\d+) /.exec(
+      action.slice(at + needle.length, at + needle.length + 64),
+    );
+    if (!m) return undefined;
+    const tableOid = Number(m[1]);
+    const attributeNumber = Number(m[2]);
+    if (tableOid === 0 || attributeNumber <= 0) return undefined;
+    if (found && (origin?.tableOid !== tableOid || origin.attributeNumber !== attributeNumber))
+      return undefined;
+    origin = { tableOid, attributeNumber };
+    found = true;
+  }
+  return origin;
 }
 
 export function columnKey(tableOid: number, attributeNumber: number): string {

@@ -26,6 +26,8 @@ export interface RawMessage {
 
 export class RawClient {
   readonly messages: RawMessage[] = [];
+  /** What the proxy sent before the first ReadyForQuery. */
+  startupMessages: RawMessage[] = [];
   closed = false;
   /** When false, DataRows are counted (and the last one kept) rather than stored. */
   keepRows = true;
@@ -63,10 +65,28 @@ export class RawClient {
   static async connect(port: number, user: string, password: string, database = 'app'): Promise<RawClient> {
     const socket = connect({ host: '127.0.0.1', port });
     await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    return RawClient.over(socket, user, password, database);
+  }
+
+  /**
+   * Start a session on a connected socket (a TLS one, say); `startup` is a whole startup
+   * packet to send instead of the usual protocol 3.0 one. Messages before ReadyForQuery are
+   * kept in `startupMessages`.
+   */
+  static async over(
+    socket: Socket,
+    user: string,
+    password: string,
+    database = 'app',
+    startup?: Buffer,
+  ): Promise<RawClient> {
     const c = new RawClient(socket);
     const w = new MessageWriter();
-    writeStartupMessage(w, { user, database });
-    socket.write(w.flush());
+    if (startup) socket.write(startup);
+    else {
+      writeStartupMessage(w, { user, database });
+      socket.write(w.flush());
+    }
     const auth = await c.waitFor((m) => m.type === 'R' || m.type === 'E');
     if (auth.type === 'R' && readAuthentication(auth.body).code === 3) {
       writePasswordMessage(w, password);
@@ -75,7 +95,7 @@ export class RawClient {
     await c.waitFor((m) => m.type === 'Z' || m.type === 'E');
     const key = c.messages.find((m) => m.type === 'K');
     if (key) c.backendKey = readBackendKeyData(key.body);
-    c.messages.length = 0;
+    c.startupMessages = c.messages.splice(0);
     return c;
   }
 

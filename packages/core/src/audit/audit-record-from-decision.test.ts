@@ -58,4 +58,33 @@ describe('auditRecordFromDecision', () => {
       action: { summary: 'GET https://api/x' },
     });
   });
+
+  it('writes a completion record with the response and execution timings', async () => {
+    const engine = createEngine({
+      evaluator: staticEvaluator({ effect: 'allow', reasons: [], masks: [] }),
+      extractors: fakeFactExtractors,
+    });
+    const result = await engine.decide({
+      subject: { id: 'a' },
+      resource: { type: 'postgres', name: 'db' },
+      sql: 'select 1',
+    });
+    const decision = auditRecordFromDecision(result);
+    expect(decision.stage).toBeUndefined();
+    expect(decision.response).toBeUndefined();
+    const completion = auditRecordFromDecision(result, {
+      stage: 'completion',
+      decisionMs: 1.5,
+      upstreamMs: 4,
+      totalMs: 6,
+      response: { bytes: 120, rows: 1, command: 'SELECT 1' },
+    });
+    expect(completion).toMatchObject({
+      decision_id: result.id,
+      stage: 'completion',
+      response: { bytes: 120, rows: 1, command: 'SELECT 1' },
+      durations: { decision_ms: 1.5, upstream_ms: 4, total_ms: 6 },
+    });
+    expect(completion.id).not.toBe(decision.id);
+  });
 });

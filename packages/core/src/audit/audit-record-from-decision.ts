@@ -1,15 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { InputDocument, MaskRule } from '../contract.js';
 import type { DecisionResult } from '../engine/decision-result.js';
-import type { AuditRecord } from './audit-record.js';
+import type { AuditRecord, AuditResponse, AuditStage } from './audit-record.js';
 
 export interface AuditEnforcement {
   /** Masks actually applied; defaults to the decision's masks. */
   masks?: MaskRule[];
   responseDigest?: string;
   approvalId?: string;
+  /** From receiving the request to the final verdict, approval waits included. */
+  decisionMs?: number;
   upstreamMs?: number;
   totalMs?: number;
+  /** Defaults to a decision record (no `stage` field). */
+  stage?: AuditStage;
+  response?: AuditResponse;
 }
 
 /** The audit record for a decision and what the adapter did with it. */
@@ -33,11 +38,14 @@ export function auditRecordFromDecision(
     durations: { facts_ms: evaluation.factsMs, evaluation_ms: evaluation.durationMs },
     cached: evaluation.cached,
   };
+  if (enforcement.decisionMs !== undefined) record.durations.decision_ms = enforcement.decisionMs;
   if (enforcement.upstreamMs !== undefined) record.durations.upstream_ms = enforcement.upstreamMs;
   if (enforcement.totalMs !== undefined) record.durations.total_ms = enforcement.totalMs;
   if (enforcement.responseDigest !== undefined) record.response_digest = enforcement.responseDigest;
   if (enforcement.approvalId !== undefined) record.approval_id = enforcement.approvalId;
   if (evaluation.error !== undefined) record.error = { ...evaluation.error };
+  if (enforcement.stage !== undefined) record.stage = enforcement.stage;
+  if (enforcement.response !== undefined) record.response = { ...enforcement.response };
   return record;
 }
 
@@ -52,5 +60,12 @@ function summarizeAction({ action }: InputDocument): AuditRecord['action'] {
   if (action.shell !== undefined) return { type: action.type, summary: action.shell.raw };
   if (action.http !== undefined)
     return { type: action.type, summary: `${action.http.method} ${action.http.url}` };
+  if (action.file !== undefined) {
+    const f = action.file;
+    return {
+      type: action.type,
+      summary: `${f.protocol} ${f.operation} ${f.path}${f.target === undefined ? '' : ` -> ${f.target}`}`,
+    };
+  }
   return { type: action.type, summary: '' };
 }

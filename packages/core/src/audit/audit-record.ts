@@ -32,12 +32,46 @@ export interface AuditRecord {
   approval_id?: string;
   /** `sha256:<hex>` of the response as delivered, after masking. */
   response_digest?: string;
-  /** Milliseconds spent in each stage. */
-  durations: { facts_ms?: number; evaluation_ms?: number; upstream_ms?: number; total_ms?: number };
+  /**
+   * Which record of an interaction this is. Absent or `decision`: the decision, written
+   * before it is enforced. `completion`: written when the response has ended, with the same
+   * `decision_id`, carrying `response` and the execution timings. `session_start` and
+   * `session_end`: a recorded session's bounds (adapters that record sessions).
+   */
+  stage?: AuditStage;
+  /** What the response carried, once it has ended (completion and session_end records). */
+  response?: AuditResponse;
+  /**
+   * Milliseconds spent in each stage: fact extraction and policy evaluation; `decision_ms`
+   * from receiving the request to the final verdict (including an approval wait);
+   * `upstream_ms` from forwarding to the end of the response (execution); `total_ms` end to end.
+   */
+  durations: {
+    facts_ms?: number;
+    evaluation_ms?: number;
+    decision_ms?: number;
+    upstream_ms?: number;
+    total_ms?: number;
+  };
   /** The decision came from the engine's cache. */
   cached?: boolean;
   /** The failure the engine denied for, or an enforcement failure. */
   error?: { code: string; message: string };
+}
+
+export type AuditStage = 'decision' | 'completion' | 'session_start' | 'session_end';
+
+export interface AuditResponse {
+  /** Bytes sent to the caller for this interaction, after masking. */
+  bytes: number;
+  /** Rows returned or affected, where the protocol says (PostgreSQL's CommandComplete tag). */
+  rows?: number;
+  /** The protocol's own completion word(s), such as `SELECT 2` or `INSERT 0 1`. */
+  command?: string;
+  /** The error the upstream (or the adapter, refusing the result) answered with, by its protocol code (a SQLSTATE). */
+  error_code?: string;
+  /** Statements (or requests) in a session, for session_end records. */
+  count?: number;
 }
 
 /** A record as stored in a hash-chained log. */

@@ -1,7 +1,7 @@
 /** Audit: the record of every interaction, and a hash-chained JSON-lines log that shows tampering. */
 
 export { chainAuditRecord, GENESIS_HASH, hashAuditRecord } from './audit-chain.js';
-export type { AuditRecord, ChainedAuditRecord } from './audit-record.js';
+export type { AuditRecord, AuditResponse, AuditStage, ChainedAuditRecord } from './audit-record.js';
 export { type AuditEnforcement, auditRecordFromDecision } from './audit-record-from-decision.js';
 export type { AuditSink } from './audit-sink.js';
 export { canonicalJson } from './canonical-json.js';

@@ -342,3 +342,64 @@ describe('options', () => {
     expect(create).toThrow(message);
   });
 });
+
+describe('policy generation', () => {
+  const deny: Decision = { effect: 'deny', reasons: [{ rule: 'r', message: 'no' }], masks: [] };
+
+  it('starts at 0 and goes up with setEvaluator and invalidate', async () => {
+    const e = engine(staticEvaluator(allow, 'v1'));
+    expect(e.generation).toBe(0);
+    expect((await e.decide(request)).evaluation.generation).toBe(0);
+    const previous = e.setEvaluator(staticEvaluator(deny, 'v2'));
+    expect(previous.name).toBe('v1');
+    expect(e.generation).toBe(1);
+    const after = await e.decide(request);
+    expect(after.decision.effect).toBe('deny');
+    expect(after.evaluation).toMatchObject({ evaluator: 'v2', generation: 1 });
+    e.invalidate();
+    expect(e.generation).toBe(2);
+    expect((await e.decide(request)).evaluation.generation).toBe(2);
+  });
+
+  it('clears the cache on a new evaluator, so the new policy decides at once', async () => {
+    const e = engine(staticEvaluator(allow, 'v1'), { cache: { maxEntries: 10, ttlMs: 60_000 } });
+    await e.decide(request);
+    expect((await e.decide(request)).evaluation.cached).toBe(true);
+    e.setEvaluator(staticEvaluator(deny, 'v2'));
+    const result = await e.decide(request);
+    expect(result.evaluation.cached).toBe(false);
+    expect(result.decision.effect).toBe('deny');
+  });
+
+  it('does not cache a decision the replaced evaluator finishes after the swap', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow: Evaluator = {
+      name: 'slow',
+      async evaluate() {
+        await gate;
+        return allow;
+      },
+    };
+    const e = engine(slow, { cache: { maxEntries: 10, ttlMs: 60_000 } });
+    const inFlight = e.decide(request);
+    await new Promise((r) => setTimeout(r, 10));
+    e.setEvaluator(staticEvaluator(deny, 'v2'));
+    release();
+    const old = await inFlight;
+    expect(old.decision.effect).toBe('allow');
+    expect(old.evaluation).toMatchObject({ evaluator: 'slow', generation: 0 });
+    const next = await e.decide(request);
+    expect(next.decision.effect).toBe('deny');
+    expect(next.evaluation.cached).toBe(false);
+  });
+
+  it('rejects a replacement that is not an evaluator, keeping the old one', async () => {
+    const e = engine(staticEvaluator(allow, 'v1'));
+    expect(() => e.setEvaluator({} as Evaluator)).toThrow(InvalidOptionError);
+    expect(e.generation).toBe(0);
+    expect((await e.decide(request)).evaluation.evaluator).toBe('v1');
+  });
+});

@@ -54,43 +54,72 @@ export interface Engine {
   /** Drop every cached decision (after a policy reload, say). */
   clearCache(): void;
   close(): Promise<void>;
+  /**
+   * The policy generation: 0 at creation, one more after each `setEvaluator` or `invalidate`.
+   * A caller that keeps a decision beyond one request (a prepared statement's, say) notes
+   * the generation it was made under and decides again once this has moved on. Optional so
+   * that wrappers written before it still type-check; a wrapper that leaves it out makes its
+   * callers keep their decisions until they expire by other means.
+   */
+  readonly generation?: number;
+  /** Start a new generation without changing the evaluator (data the policy reads changed). */
+  invalidate?(): void;
+}
+
+/** What `createEngine` returns: an Engine whose policy can be replaced while it runs. */
+export interface ReloadableEngine extends Engine {
+  readonly generation: number;
+  /**
+   * Evaluate with `evaluator` from now on: the cache is cleared and a new generation starts.
+   * Decisions already under way finish on the old evaluator (and are not cached); it is
+   * returned, not closed, so the caller can close it once those have settled.
+   */
+  setEvaluator(evaluator: Evaluator): Evaluator;
+  invalidate(): void;
 }
 
 interface Outcome {
   decision: Decision;
+  /** The evaluator that answered, when one did. */
+  evaluator?: string;
+  generation: number;
   durationMs: number;
   cached: boolean;
   error?: PortcullisError;
   kind?: FailureKind;
 }
 
-export function createEngine(options: EngineOptions): Engine {
-  const { evaluator, timeoutMs = DEFAULT_TIMEOUT_MS, logger } = validateOptions(options);
+export function createEngine(options: EngineOptions): ReloadableEngine {
+  const { timeoutMs = DEFAULT_TIMEOUT_MS, logger } = validateOptions(options);
+  let evaluator = options.evaluator;
+  let generation = 0;
   const clock = options.clock ?? Date.now;
   const http: ResolvedHttpFactsOptions = resolveHttpFactsOptions(options.http);
   const cache = options.cache ? new DecisionCache(options.cache, clock) : undefined;
   const buildOptions = { http, clock, ...(options.extractors ? { extractors: options.extractors } : {}) };
 
   async function evaluate(input: InputDocument): Promise<Outcome> {
+    const startedIn = generation;
+    const current = evaluator;
     const cacheKey = cache ? decisionCacheKey(input) : undefined;
     if (cache && cacheKey) {
       const hit = cache.get(cacheKey.key, cacheKey.owner);
-      if (hit) return { decision: hit, durationMs: 0, cached: true };
+      if (hit) return { decision: hit, durationMs: 0, cached: true, generation: startedIn };
     }
     const started = performance.now();
     let raw: unknown;
     try {
-      raw = await withTimeout(evaluator, input, timeoutMs);
+      raw = await withTimeout(current, input, timeoutMs);
     } catch (err) {
       const durationMs = performance.now() - started;
-      if (err instanceof EvaluationTimeoutError) return failed('evaluation_timeout', err, durationMs);
+      if (err instanceof EvaluationTimeoutError)
+        return failed('evaluation_timeout', err, durationMs, startedIn);
       const error = isPortcullisError(err)
         ? err
-        : new EvaluationError(
-            `evaluator ${evaluator.name} failed: ${(err as Error)?.message ?? String(err)}`,
-            { cause: err },
-          );
-      return failed('evaluation_failed', error, durationMs);
+        : new EvaluationError(`evaluator ${current.name} failed: ${(err as Error)?.message ?? String(err)}`, {
+            cause: err,
+          });
+      return failed('evaluation_failed', error, durationMs, startedIn);
     }
     const durationMs = performance.now() - started;
     if (raw === undefined) {
@@ -98,6 +127,7 @@ export function createEngine(options: EngineOptions): Engine {
         'no_decision',
         new MalformedDecisionError('the policy returned no decision (data.portcullis.decision is undefined)'),
         durationMs,
+        startedIn,
       );
     }
     const checked = validateDecision(raw);
@@ -106,22 +136,44 @@ export function createEngine(options: EngineOptions): Engine {
         'malformed_decision',
         new MalformedDecisionError(`${checked.path} ${checked.message}`),
         durationMs,
+        startedIn,
       );
     }
-    if (cache && cacheKey) cache.set(cacheKey.key, cacheKey.owner, checked.decision);
-    return { decision: checked.decision, durationMs, cached: false };
+    // A decision of a policy replaced meanwhile is returned (it was asked for) but not kept.
+    if (cache && cacheKey && startedIn === generation)
+      cache.set(cacheKey.key, cacheKey.owner, checked.decision);
+    return {
+      decision: checked.decision,
+      durationMs,
+      cached: false,
+      evaluator: current.name,
+      generation: startedIn,
+    };
   }
 
-  function failed(kind: FailureKind, error: PortcullisError, durationMs: number): Outcome {
-    return { decision: failureDecision(kind, error.message), durationMs, cached: false, error, kind };
+  function failed(
+    kind: FailureKind,
+    error: PortcullisError,
+    durationMs: number,
+    decidedIn = generation,
+  ): Outcome {
+    return {
+      decision: failureDecision(kind, error.message),
+      durationMs,
+      cached: false,
+      error,
+      kind,
+      generation: decidedIn,
+    };
   }
 
   function finish(input: InputDocument, outcome: Outcome, factsMs: number): DecisionResult {
     const evaluation: EvaluationInfo = {
-      evaluator: evaluator.name,
+      evaluator: outcome.evaluator ?? evaluator.name,
       durationMs: outcome.durationMs,
       factsMs,
       cached: outcome.cached,
+      generation: outcome.generation,
     };
     if (outcome.error) evaluation.error = { code: outcome.error.code, message: outcome.error.message };
     const result: DecisionResult = { id: randomUUID(), decision: outcome.decision, input, evaluation };
@@ -173,6 +225,22 @@ export function createEngine(options: EngineOptions): Engine {
     clearCache() {
       cache?.clear();
     },
+    get generation() {
+      return generation;
+    },
+    setEvaluator(next) {
+      checkEvaluator(next);
+      const previous = evaluator;
+      evaluator = next;
+      generation++;
+      cache?.clear();
+      logger?.info?.({ evaluator: next.name, generation }, 'policy evaluator replaced');
+      return previous;
+    },
+    invalidate() {
+      generation++;
+      cache?.clear();
+    },
     async close() {
       cache?.clear();
       await evaluator.close?.();
@@ -206,14 +274,18 @@ async function withTimeout(evaluator: Evaluator, input: InputDocument, timeoutMs
   }
 }
 
-function validateOptions(options: EngineOptions): EngineOptions {
-  if (typeof options !== 'object' || options === null)
-    throw new InvalidOptionError('options', 'must be an object');
-  const { evaluator, timeoutMs, cache, logger, clock, extractors } = options;
+function checkEvaluator(evaluator: Evaluator): void {
   if (typeof evaluator !== 'object' || evaluator === null || typeof evaluator.evaluate !== 'function') {
     throw new InvalidOptionError('evaluator', 'must have an evaluate(input) method');
   }
   if (typeof evaluator.name !== 'string') throw new InvalidOptionError('evaluator.name', 'must be a string');
+}
+
+function validateOptions(options: EngineOptions): EngineOptions {
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError('options', 'must be an object');
+  const { evaluator, timeoutMs, cache, logger, clock, extractors } = options;
+  checkEvaluator(evaluator);
   if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs <= 0)) {
     throw new InvalidOptionError('timeoutMs', 'must be a positive number of milliseconds');
   }

@@ -8,6 +8,11 @@ export interface EvaluationInfo {
   /** Time spent building the input document (fact extraction), in milliseconds. */
   factsMs: number;
   cached: boolean;
+  /**
+   * The engine's policy generation the decision was made under (see `Engine.generation`).
+   * Absent from results of engines that do not count generations.
+   */
+  generation?: number;
   /** Present when the engine denied because of a failure: the error's stable code and message. */
   error?: { code: string; message: string };
 }

@@ -2,7 +2,13 @@
 
 export { decisionCacheKey } from './cache-key.js';
 export { combineDecisions } from './combine-decisions.js';
-export { createEngine, DEFAULT_TIMEOUT_MS, type Engine, type EngineOptions } from './create-engine.js';
+export {
+  createEngine,
+  DEFAULT_TIMEOUT_MS,
+  type Engine,
+  type EngineOptions,
+  type ReloadableEngine,
+} from './create-engine.js';
 export type { DecisionCacheOptions } from './decision-cache.js';
 export { DECISION_CHANNEL } from './decision-channel.js';
 export type { DecisionResult, EvaluationInfo } from './decision-result.js';

@@ -1,0 +1,99 @@
+import { createMasker, type MaskRule, REDACTED } from '@portcullis/core';
+import { describe, expect, test } from 'vitest';
+import { type FieldDescription, readDataRow } from '../protocol/backend-messages.js';
+import { createRowPlan, type MaskContext, maskDataRowToBuffer } from './mask-plan.js';
+
+function context(rules: MaskRule[]): MaskContext {
+  return {
+    masker: createMasker({ rules }),
+    hasColumnRules: rules.some((r) => 'column' in r),
+    hasTextRules: rules.some((r) => 'detector' in r || 'pattern' in r),
+  };
+}
+
+function field(name: string, typeOid: number, format: number): FieldDescription {
+  return { name, tableOid: 1, attributeNumber: 1, typeOid, typeSize: -1, typeModifier: -1, format };
+}
+
+/** The row as the client would read it: the DataRow body after its 5-byte header. */
+function masked(rules: MaskRule[], fields: FieldDescription[], values: (Buffer | null)[]) {
+  const plan = createRowPlan(
+    context(rules),
+    fields,
+    fields.map((f) => ({ table: 't', column: f.name })),
+  );
+  return readDataRow(maskDataRowToBuffer(plan, values).subarray(5));
+}
+
+const int4 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+};
+
+describe('binary-format masking', () => {
+  test('textual types get the mask text, JSON types a JSON string, jsonb with its version byte', () => {
+    const rules: MaskRule[] = ['a', 'b', 'c', 'd', 'e', 'f'].map((c) => ({
+      column: `t.${c}`,
+      strategy: 'redact',
+    }));
+    const fields = [
+      field('a', 25, 1),
+      field('b', 1043, 1),
+      field('c', 1042, 1),
+      field('d', 19, 1),
+      field('e', 114, 1),
+      field('f', 3802, 1),
+    ];
+    const out = masked(rules, fields, [
+      Buffer.from('x@y.z'),
+      Buffer.from('x@y.z'),
+      Buffer.from('x@y.z     '),
+      Buffer.from('xy'),
+      Buffer.from('{"a":1}'),
+      Buffer.concat([Buffer.from([1]), Buffer.from('{"a":1}')]),
+    ]);
+    expect(out.slice(0, 4).map((v) => v?.toString())).toEqual([REDACTED, REDACTED, REDACTED, REDACTED]);
+    expect(JSON.parse(out[4]!.toString())).toBe(REDACTED);
+    expect(out[5]![0]).toBe(1);
+    expect(JSON.parse(out[5]!.subarray(1).toString())).toBe(REDACTED);
+  });
+
+  test('other types become NULL when masked and pass untouched otherwise', () => {
+    const out = masked(
+      [{ column: 't.n', strategy: 'partial', keep: 2 }],
+      [field('n', 23, 1), field('m', 23, 1)],
+      [int4(1234), int4(5678)],
+    );
+    expect(out[0]).toBeNull();
+    expect(out[1]).toEqual(int4(5678));
+  });
+
+  test("the 'null' strategy gives NULL in either format", () => {
+    const out = masked(
+      [{ column: 't.a', strategy: 'null' }],
+      [field('a', 25, 1), field('a', 25, 0)],
+      [Buffer.from('secret'), Buffer.from('secret')],
+    );
+    expect(out).toEqual([null, null]);
+  });
+
+  test('detectors read binary text values and leave opaque ones alone', () => {
+    const out = masked(
+      [{ detector: 'email', strategy: 'redact' }],
+      [field('a', 1043, 1), field('b', 17, 1)],
+      [Buffer.from('mail ada@example.com now'), Buffer.from('ada@example.com')],
+    );
+    expect(out[0]!.toString()).toBe(`mail ${REDACTED} now`);
+    expect(out[1]!.toString()).toBe('ada@example.com');
+  });
+
+  test('a jsonb value of an unknown version is treated as opaque: NULL when masked', () => {
+    const out = masked(
+      [{ column: 't.f', strategy: 'redact' }],
+      [field('f', 3802, 1)],
+      [Buffer.from([2, 0x7b, 0x7d])],
+    );
+    expect(out).toEqual([null]);
+  });
+});

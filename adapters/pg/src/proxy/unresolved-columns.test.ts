@@ -1,0 +1,52 @@
+import {
+  createEngine,
+  createMasker,
+  type MaskRule,
+  type StatementFacts,
+  staticEvaluator,
+} from '@portcullis/core';
+import { describe, expect, test } from 'vitest';
+import type { MaskContext } from './mask-plan.js';
+import { anyMaskedColumn, factsTaint } from './unresolved-columns.js';
+
+function context(rules: MaskRule[]): MaskContext {
+  return { masker: createMasker({ rules }), hasColumnRules: true, hasTextRules: false };
+}
+
+const engine = createEngine({ evaluator: staticEvaluator({ effect: 'allow', reasons: [], masks: [] }) });
+
+async function facts(sql: string): Promise<StatementFacts[]> {
+  const r = await engine.decide({ subject: { id: 'a' }, resource: { type: 'postgres', name: 'db' }, sql });
+  return r.input.action.sql?.statements ?? [];
+}
+
+const email = context([{ column: 'public.users.email', strategy: 'redact' }]);
+
+describe('factsTaint', () => {
+  test.each([
+    'SELECT lower(email) FROM users',
+    'SELECT e FROM (SELECT upper(u.email) AS e FROM users u) s',
+    'SELECT * FROM users',
+    'SELECT get_email(1)',
+    "SELECT count(*) FROM users WHERE email LIKE '%@x'",
+  ])('%s may carry the masked column', async (sql) => {
+    expect(factsTaint(email, await facts(sql)).carries).toBeDefined();
+  });
+
+  test.each([
+    ['SELECT count(*) FROM users', ['users']],
+    ['SELECT upper(name) FROM users', ['users']],
+    ['SELECT now()', []],
+    ['SELECT 1', []],
+  ])('%s does not, and leaves %j to the catalog', async (sql, relations) => {
+    expect(factsTaint(email, await facts(sql))).toEqual({ relations });
+  });
+
+  test('the fallback descriptor matches the first column rule by its column name', () => {
+    expect(anyMaskedColumn(email)).toEqual({ table: null, column: 'email' });
+    expect(anyMaskedColumn(context([{ column: 't."Odd.Name"', strategy: 'redact' }]))).toEqual({
+      table: null,
+      column: 'odd.name',
+    });
+  });
+});

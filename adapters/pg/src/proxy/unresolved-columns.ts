@@ -1,0 +1,197 @@
+/**
+ * Result columns a column mask cannot be matched to by table: expressions, function results
+ * and aggregates (RowDescription table OID 0), and columns of views and materialized views
+ * (their table OID names the view, not the table the value comes from). A mask on
+ * `users.email` must still reach `lower(email)` and a view's `contact` column built from it.
+ *
+ * Such a column is *tainted* when a masked column can flow into it:
+ * - a view column: the view (through any views under it) reads a masked column, or calls a
+ *   function outside pg_catalog;
+ * - an expression column: the statement names a masked column (by column name, whatever the
+ *   table), selects `*`, calls a function not known to be a pure built-in, or reads a
+ *   relation that is a view reading a masked column, or that the catalog does not know.
+ *
+ * A tainted column is then masked as the masked column it may carry, or the result is
+ * withheld, as `unresolvedColumns` says. Untainted ones (`count(*)`, `now()`) pass.
+ */
+
+import type { ColumnDescriptor, StatementFacts } from '@portcullis/core';
+import type { MaskContext } from './mask-plan.js';
+
+/** What the proxy does with a tainted column (option `unresolvedColumns`). */
+export type UnresolvedColumnsMode = 'mask' | 'deny';
+
+export const DEFAULT_UNRESOLVED_COLUMNS: UnresolvedColumnsMode = 'deny';
+
+/**
+ * Built-ins whose result depends only on their arguments (or on nothing of the database's
+ * data): the columns passed to them are already in the statement's facts. Any other
+ * function might read a table on its own, so it taints.
+ */
+const PURE_FUNCTIONS = new Set([
+  'abs',
+  'array_agg',
+  'array_length',
+  'avg',
+  'bool_and',
+  'bool_or',
+  'btrim',
+  'ceil',
+  'ceiling',
+  'char_length',
+  'character_length',
+  'clock_timestamp',
+  'coalesce',
+  'concat',
+  'concat_ws',
+  'count',
+  'current_database',
+  'current_date',
+  'current_schema',
+  'current_setting',
+  'current_timestamp',
+  'current_user',
+  'date_part',
+  'date_trunc',
+  'dense_rank',
+  'every',
+  'extract',
+  'floor',
+  'format',
+  'generate_series',
+  'greatest',
+  'initcap',
+  'json_agg',
+  'json_build_object',
+  'jsonb_agg',
+  'jsonb_build_object',
+  'least',
+  'left',
+  'length',
+  'lower',
+  'lpad',
+  'ltrim',
+  'max',
+  'md5',
+  'min',
+  'mod',
+  'now',
+  'nullif',
+  'octet_length',
+  'pg_backend_pid',
+  'position',
+  'power',
+  'random',
+  'rank',
+  'regexp_replace',
+  'repeat',
+  'replace',
+  'reverse',
+  'right',
+  'round',
+  'row_number',
+  'rpad',
+  'rtrim',
+  'session_user',
+  'split_part',
+  'sqrt',
+  'statement_timestamp',
+  'string_agg',
+  'strpos',
+  'substr',
+  'substring',
+  'sum',
+  'timeofday',
+  'to_char',
+  'to_date',
+  'to_number',
+  'to_timestamp',
+  'transaction_timestamp',
+  'trim',
+  'trunc',
+  'upper',
+  'version',
+]);
+
+/**
+ * Longer than the largest `keep` a partial mask may ask for, so every column strategy changes
+ * it; used to ask the masker which descriptors its column rules pick.
+ */
+const PROBE = 'portcullis-probe-'.repeat(6);
+
+/** Which of these descriptors a column rule of the context picks. */
+export function pickedColumns(context: MaskContext, descriptors: readonly ColumnDescriptor[]): boolean[] {
+  if (!context.hasColumnRules || descriptors.length === 0) return descriptors.map(() => false);
+  const out = context.masker.maskRow(
+    descriptors,
+    descriptors.map(() => PROBE),
+  );
+  return out.map((v) => v !== PROBE);
+}
+
+/** The first of these descriptors a column rule picks, if any. */
+export function firstPicked(
+  context: MaskContext,
+  descriptors: readonly ColumnDescriptor[],
+): ColumnDescriptor | undefined {
+  const picked = pickedColumns(context, descriptors);
+  const i = picked.indexOf(true);
+  return i < 0 ? undefined : descriptors[i];
+}
+
+/**
+ * A descriptor the context's first column rule matches: what a tainted column is masked as
+ * when no particular masked column can be named (a view calling a function, say).
+ */
+export function anyMaskedColumn(context: MaskContext): ColumnDescriptor {
+  for (const rule of context.masker.rules) {
+    if ('column' in rule && typeof rule.column === 'string') {
+      return { table: null, column: lastIdentifier(rule.column) };
+    }
+  }
+  return { table: null, column: '' };
+}
+
+function lastIdentifier(path: string): string {
+  const m = /(?:"((?:[^"]|"")*)"|([^."]+))\s*$/.exec(path);
+  if (!m) return path;
+  return m[1] !== undefined ? m[1].replaceAll('""', '"').toLowerCase() : (m[2] ?? path).trim().toLowerCase();
+}
+
+/** The outcome of looking at a statement's facts alone. */
+export interface FactsTaint {
+  /** Set when the facts alone show a masked column may reach an expression column. */
+  carries?: ColumnDescriptor;
+  /** Relations the statement reads, to check in the catalog when the facts were clean. */
+  relations: string[];
+}
+
+function flatten(statements: readonly StatementFacts[]): StatementFacts[] {
+  const out: StatementFacts[] = [];
+  for (const s of statements) {
+    out.push(s);
+    for (const inner of s.inner) out.push(inner);
+  }
+  return out;
+}
+
+export function factsTaint(context: MaskContext, statements: readonly StatementFacts[]): FactsTaint {
+  const relations = new Set<string>();
+  for (const s of flatten(statements)) {
+    for (const c of s.columns) {
+      const dot = c.lastIndexOf('.');
+      const column = dot < 0 ? c : c.slice(dot + 1);
+      if (column === '*') return { carries: anyMaskedColumn(context), relations: [] };
+      // By name only: `email` of any table could be the masked one under another alias.
+      const carries = firstPicked(context, [{ table: null, column }]);
+      if (carries) return { carries, relations: [] };
+    }
+    for (const f of s.functions) {
+      const name = f.startsWith('pg_catalog.') ? f.slice('pg_catalog.'.length) : f;
+      if (!PURE_FUNCTIONS.has(name)) return { carries: anyMaskedColumn(context), relations: [] };
+    }
+    if (s.dynamic || s.opaque) return { carries: anyMaskedColumn(context), relations: [] };
+    for (const t of s.tables) relations.add(t);
+  }
+  return { relations: [...relations] };
+}

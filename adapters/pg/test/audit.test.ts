@@ -1,0 +1,169 @@
+/**
+ * The audit trail of a session through the proxy: a decision record before each statement is
+ * enforced, a completion record when its response ends (timings, rows, bytes, command tag,
+ * SQLSTATE), and with `recordSession` the session's bounds and a digest of every response.
+ */
+
+import { createHash } from 'node:crypto';
+import {
+  type AuditRecord,
+  type AuditSink,
+  createEngine,
+  digestResponse,
+  staticEvaluator,
+} from '@portcullis/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { MessageWriter } from '../src/index.js';
+import { type ProxyFixture, startProxyFixture, testPolicy } from './support/proxy-fixture.js';
+import { query, RawClient } from './support/raw-client.js';
+
+const records: AuditRecord[] = [];
+let failWrites = false;
+const sink: AuditSink = {
+  async write(record) {
+    if (failWrites) throw new Error('disk full');
+    records.push(structuredClone(record));
+  },
+  async close() {},
+};
+
+const engine = createEngine({ evaluator: staticEvaluator(testPolicy, 'test-policy') });
+let f: ProxyFixture;
+
+beforeAll(async () => {
+  f = await startProxyFixture({ proxy: { engine, audit: sink, recordSession: true } });
+});
+beforeEach(() => {
+  records.length = 0;
+  failWrites = false;
+});
+afterAll(async () => {
+  await f?.stop();
+  await engine.close();
+});
+
+async function settled(): Promise<void> {
+  // Completion and session_end records are written without holding the session up.
+  await new Promise((r) => setTimeout(r, 50));
+}
+
+function completionOf(decision: AuditRecord): AuditRecord | undefined {
+  return records.find((r) => r.stage === 'completion' && r.decision_id === decision.decision_id);
+}
+
+function decisionFor(summary: string): AuditRecord {
+  const found = records.find((r) => r.stage === undefined && r.action.summary === summary);
+  if (!found) throw new Error(`no decision record for ${summary}`);
+  return found;
+}
+
+describe('completion records', () => {
+  test('a SELECT, an INSERT and a failing statement: rows, command, SQLSTATE and timings', async () => {
+    const c = await f.through('alice');
+    await c.query('SELECT id, email FROM users ORDER BY id');
+    await c.query("INSERT INTO log VALUES ('audited')");
+    await expect(c.query('SELECT 1/0')).rejects.toMatchObject({ code: '22012' });
+    await c.end();
+    await settled();
+
+    const select = decisionFor('SELECT id, email FROM users ORDER BY id');
+    expect(select.effect).toBe('allow');
+    expect(completionOf(select)).toMatchObject({
+      stage: 'completion',
+      session_id: select.session_id,
+      effect: 'allow',
+      action: { type: 'sql', summary: 'SELECT id, email FROM users ORDER BY id' },
+      response: { rows: 2, command: 'SELECT 2', bytes: expect.any(Number) },
+      durations: {
+        decision_ms: expect.any(Number),
+        upstream_ms: expect.any(Number),
+        total_ms: expect.any(Number),
+      },
+      response_digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+    });
+    const done = completionOf(select) as AuditRecord;
+    expect(done.response?.bytes).toBeGreaterThan(50);
+    expect(done.durations.total_ms).toBeGreaterThanOrEqual(done.durations.upstream_ms as number);
+
+    const insert = completionOf(decisionFor("INSERT INTO log VALUES ('audited')"));
+    expect(insert?.response).toMatchObject({ rows: 1, command: 'INSERT 0 1' });
+
+    const failed = completionOf(decisionFor('SELECT 1/0'));
+    expect(failed?.response).toMatchObject({ error_code: '22012' });
+    expect(failed?.response?.rows).toBeUndefined();
+  });
+
+  test('a denied statement has its decision record and no completion record', async () => {
+    const c = await f.through('alice');
+    await expect(c.query('DROP TABLE victim')).rejects.toMatchObject({ code: '42501' });
+    await c.end();
+    await settled();
+    const denied = decisionFor('DROP TABLE victim');
+    expect(denied.effect).toBe('deny');
+    expect(completionOf(denied)).toBeUndefined();
+  });
+
+  test('a prepared statement executed twice gets a completion record per Execute', async () => {
+    const c = await f.through('agent');
+    const q = { name: 'by-id', text: 'SELECT email FROM users WHERE id = $1' };
+    await c.query({ ...q, values: [1] });
+    await c.query({ ...q, values: [3] });
+    await c.end();
+    await settled();
+    const completions = records.filter((r) => r.stage === 'completion' && r.action.summary === q.text);
+    expect(completions.map((r) => r.response?.rows)).toEqual([1, 0]);
+    // Both ran under the one decision made at Parse, whose masks they carry.
+    expect(new Set(completions.map((r) => r.decision_id)).size).toBe(1);
+    expect(completions[0]?.masks).toEqual([{ column: 'users.email', strategy: 'partial', keep: 4 }]);
+  });
+
+  test('bytes and digest are exactly what the client received, masked', async () => {
+    const raw = await RawClient.connect(f.port, 'agent', 'agent-pw');
+    raw.write(query(new MessageWriter(), 'SELECT email FROM users ORDER BY id').flush());
+    await raw.readyCount(1);
+    raw.end();
+    await settled();
+    const received = Buffer.concat(
+      raw.messages.map((m) => {
+        const head = Buffer.alloc(5);
+        head[0] = m.type.charCodeAt(0);
+        head.writeInt32BE(m.body.length + 4, 1);
+        return Buffer.concat([head, m.body]);
+      }),
+    );
+    expect(received.toString('latin1')).not.toContain('ada@');
+    const done = completionOf(decisionFor('SELECT email FROM users ORDER BY id'));
+    expect(done?.response?.bytes).toBe(received.length);
+    expect(done?.response_digest).toBe(digestResponse(received));
+    expect(done?.response_digest).toBe(`sha256:${createHash('sha256').update(received).digest('hex')}`);
+  });
+});
+
+describe('session recording', () => {
+  test('session_start and session_end bound the statements, with totals', async () => {
+    const c = await f.through('alice');
+    await c.query('SELECT 1');
+    await c.query('SELECT id FROM users');
+    await c.end();
+    await settled();
+    const stages = records.map((r) => r.stage ?? 'decision');
+    expect(stages[0]).toBe('session_start');
+    expect(stages.at(-1)).toBe('session_end');
+    const start = records[0] as AuditRecord;
+    const end = records.at(-1) as AuditRecord;
+    expect(start).toMatchObject({
+      action: { type: 'connect', summary: 'connect user=alice database=app' },
+      subject: { id: 'alice@example.com' },
+      resource: { type: 'postgres', name: 'prod-db' },
+    });
+    expect(end.session_id).toBe(start.session_id);
+    expect(end.response).toMatchObject({ count: 2, rows: 3 });
+    expect(end.response?.bytes).toBeGreaterThan(0);
+    expect(records.every((r) => r.session_id === start.session_id)).toBe(true);
+  });
+
+  test('a session that cannot be recorded is refused', async () => {
+    failWrites = true;
+    await expect(f.through('alice')).rejects.toMatchObject({ code: 'XX000' });
+  });
+});

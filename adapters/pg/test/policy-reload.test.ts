@@ -1,0 +1,132 @@
+/**
+ * A policy replaced while sessions are open (`engine.setEvaluator`): prepared statements
+ * decided under the old policy are decided again at Execute, and remembered decisions of
+ * the simple protocol are forgotten at once rather than after the cache's TTL.
+ */
+
+import { createEngine, type Decision, type InputDocument, staticEvaluator } from '@portcullis/core';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { MessageWriter } from '../src/index.js';
+import { type ProxyFixture, startProxyFixture, testPolicy } from './support/proxy-fixture.js';
+import { RawClient, sqlstate, sync } from './support/raw-client.js';
+
+/** The test policy, plus: nothing may touch `log`. */
+function lockedDown(input: InputDocument): Decision {
+  const statements = input.action.sql?.statements ?? [];
+  if (statements.some((s) => s.tables.includes('log'))) {
+    return {
+      effect: 'deny',
+      reasons: [{ rule: 'sql.log_frozen', message: 'the log table is frozen' }],
+      masks: [],
+    };
+  }
+  return testPolicy(input);
+}
+
+/** The test policy, plus: everyone sees users.email masked. */
+function maskedForAll(input: InputDocument): Decision {
+  const decision = testPolicy(input);
+  if (decision.effect !== 'allow') return decision;
+  return { ...decision, masks: [{ column: 'users.email', strategy: 'redact' }] };
+}
+
+const engine = createEngine({ evaluator: staticEvaluator(testPolicy, 'v1') });
+let f: ProxyFixture;
+
+beforeAll(async () => {
+  f = await startProxyFixture({ proxy: { engine } });
+});
+afterEach(() => {
+  engine.setEvaluator(staticEvaluator(testPolicy, 'v1'));
+});
+afterAll(async () => {
+  await f?.stop();
+  await engine.close();
+});
+
+async function logCount(note: string): Promise<number> {
+  const d = await f.direct();
+  try {
+    return (await d.query('SELECT count(*)::int AS n FROM log WHERE note = $1', [note])).rows[0].n;
+  } finally {
+    await d.end();
+  }
+}
+
+describe('a policy change between Parse and Execute', () => {
+  test('a named statement prepared under the old policy is denied at Execute by the new one', async () => {
+    const c = await f.through('alice');
+    const insert = { name: 'add-note', text: 'INSERT INTO log VALUES ($1)' };
+    await c.query({ ...insert, values: ['before-reload'] });
+    expect(await logCount('before-reload')).toBe(1);
+
+    engine.setEvaluator(staticEvaluator(lockedDown, 'v2'));
+    // pg sends only Bind/Describe/Execute/Sync now: the statement is already prepared.
+    await expect(c.query({ ...insert, values: ['after-reload'] })).rejects.toMatchObject({
+      code: '42501',
+      message: expect.stringContaining('the log table is frozen'),
+    });
+    expect(await logCount('after-reload')).toBe(0);
+    // Denied again on every Execute, and the session carries on.
+    await expect(c.query({ ...insert, values: ['again'] })).rejects.toMatchObject({ code: '42501' });
+    expect((await c.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+
+    engine.setEvaluator(staticEvaluator(testPolicy, 'v3'));
+    await c.query({ ...insert, values: ['allowed-again'] });
+    expect(await logCount('allowed-again')).toBe(1);
+    await c.end();
+  });
+
+  test('raw protocol: Parse in one batch, reload, Bind+Execute in the next gets 42501 and runs nothing', async () => {
+    const raw = await RawClient.connect(f.port, 'alice', 'alice-pw');
+    const w = new MessageWriter();
+    w.begin(0x50).cstring('s1').cstring("INSERT INTO log VALUES ('raw-reload')").int16(0).end();
+    raw.write(sync(w).flush());
+    await raw.readyCount(1);
+    expect(raw.types()).toBe('1Z');
+
+    engine.setEvaluator(staticEvaluator(lockedDown, 'v2'));
+    w.begin(0x42).cstring('').cstring('s1').int16(0).int16(0).int16(0).end();
+    w.begin(0x45).cstring('').int32(0).end();
+    raw.write(sync(w).flush());
+    await raw.readyCount(2);
+    // Bind reached the server in this batch, so the server is made to fail it: 2 E Z.
+    expect(raw.types()).toBe('1Z2EZ');
+    expect(sqlstate(raw.messages[3]!)).toBe('42501');
+    expect(await logCount('raw-reload')).toBe(0);
+    raw.end();
+  });
+
+  test('masks of the new policy apply to a statement prepared without any', async () => {
+    const c = await f.through('alice');
+    const byId = { name: 'email-by-id', text: 'SELECT email FROM users WHERE id = $1', values: [1] };
+    expect((await c.query(byId)).rows).toEqual([{ email: 'ada@example.com' }]);
+    engine.setEvaluator(staticEvaluator(maskedForAll, 'v2'));
+    const masked = await c.query(byId);
+    expect(masked.rows[0].email).not.toContain('ada@');
+    engine.setEvaluator(staticEvaluator(testPolicy, 'v3'));
+    expect((await c.query(byId)).rows).toEqual([{ email: 'ada@example.com' }]);
+    await c.end();
+  });
+
+  test('a statement the new policy still allows runs without a new denial', async () => {
+    const c = await f.through('alice');
+    const q = { name: 'count-users', text: 'SELECT count(*)::int AS n FROM users' };
+    expect((await c.query(q)).rows).toEqual([{ n: 2 }]);
+    engine.invalidate();
+    expect((await c.query(q)).rows).toEqual([{ n: 2 }]);
+    await c.end();
+  });
+});
+
+describe('remembered decisions follow the policy', () => {
+  test('a simple-protocol statement allowed a moment ago is denied right after the reload', async () => {
+    const c = await f.through('alice');
+    await c.query("SELECT count(*) FROM log WHERE note = 'x'");
+    engine.setEvaluator(staticEvaluator(lockedDown, 'v2'));
+    await expect(c.query("SELECT count(*) FROM log WHERE note = 'x'")).rejects.toMatchObject({
+      code: '42501',
+    });
+    await c.end();
+  });
+});

@@ -1,0 +1,373 @@
+/**
+ * Masks on results the plain text path does not cover: binary-format values (each masked
+ * value must still decode as its type), and columns no table can be named for — expressions,
+ * view columns and function results — which are withheld (`unresolvedColumns: 'deny'`, the
+ * default) or masked as the column they may carry (`'mask'`).
+ */
+
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createEngine, type Decision, type InputDocument, REDACTED, staticEvaluator } from '@portcullis/core';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createPgProxy, MessageWriter, type PgProxy, readDataRow } from '../src/index.js';
+import { type ProxyFixture, startProxyFixture, testPolicy, USERS } from './support/proxy-fixture.js';
+import { query, RawClient, sqlstate } from './support/raw-client.js';
+
+const run = promisify(execFile);
+
+/** The test policy; agents also see every column of `people` masked. */
+function policy(input: InputDocument): Decision {
+  const decision = testPolicy(input);
+  if (decision.effect !== 'allow' || input.subject.kind !== 'agent') return decision;
+  return {
+    ...decision,
+    masks: [
+      ...decision.masks,
+      ...['email', 'code', 'handle', 'profile', 'doc', 'age', 'balance'].map((c) => ({
+        column: `people.${c}`,
+        strategy: 'redact' as const,
+      })),
+    ],
+  };
+}
+
+const engine = createEngine({ evaluator: staticEvaluator(policy, 'result-masking') });
+let f: ProxyFixture;
+let maskingProxy: PgProxy;
+let maskingPort: number;
+
+beforeAll(async () => {
+  f = await startProxyFixture({ proxy: { engine } });
+  const d = await f.direct();
+  await d.query(`
+    CREATE TABLE people (id int, email varchar(64), code char(12), handle name, profile jsonb,
+                         doc json, age int, balance numeric);
+    INSERT INTO people VALUES (1, 'ada@example.com', 'ABCDEF123456', 'ada_l', '{"a": 1}',
+                               '{"b": 2}', 36, 12.5);
+    CREATE VIEW contacts AS SELECT id, email AS contact, name FROM users;
+    CREATE VIEW contacts_again AS SELECT id, contact FROM contacts;
+    CREATE VIEW names_only AS SELECT id, name FROM users;
+    CREATE TABLE mail (email text);
+    CREATE VIEW lowered AS SELECT id, lower(email) AS contact, name FROM users;
+    CREATE FUNCTION get_email(i int) RETURNS text LANGUAGE sql AS 'SELECT email FROM users WHERE id = i';
+  `);
+  await d.end();
+  // A second proxy on the same server that masks what the first withholds.
+  maskingProxy = createPgProxy({
+    engine,
+    upstream: { host: f.server.host, port: f.server.port, user: f.server.user, password: f.server.password },
+    resource: { name: 'prod-db', labels: { env: 'prod' } },
+    unresolvedColumns: 'mask',
+    async authenticate(startup, password) {
+      const user = USERS[startup.user as keyof typeof USERS];
+      return user && user.password === password ? { subject: user.subject } : null;
+    },
+  });
+  maskingPort = (await maskingProxy.listen(0, '127.0.0.1')).port;
+});
+afterAll(async () => {
+  await maskingProxy?.close();
+  await f?.stop();
+  await engine.close();
+});
+
+/** Decode binary values the way a driver would, so a wrongly typed mask would fail here. */
+function decodeBinary(oid: number, v: Buffer): unknown {
+  switch (oid) {
+    case 23:
+      if (v.length !== 4) throw new Error(`int4 of ${v.length} bytes`);
+      return v.readInt32BE(0);
+    case 25:
+    case 1043:
+    case 1042:
+    case 19:
+      return v.toString('utf8');
+    case 114:
+      return JSON.parse(v.toString('utf8'));
+    case 3802:
+      if (v[0] !== 1) throw new Error(`jsonb version ${v[0]}`);
+      return JSON.parse(v.toString('utf8', 1));
+    default:
+      throw new Error(`a masked column of type ${oid} should have been NULL`);
+  }
+}
+
+const binaryTypes = {
+  getTypeParser: (oid: number) => (v: string | Buffer) => decodeBinary(oid, v as Buffer),
+};
+
+/** pg sends a query without parameters as a simple Query (text results) unless told not to. */
+function extended(text: string): pg.QueryConfig {
+  return { text, queryMode: 'extended' } as pg.QueryConfig;
+}
+
+async function binaryClient(port: number, user: 'agent' | 'alice'): Promise<pg.Client> {
+  // `binary` makes pg ask for every result column in binary and hand the parsers Buffers.
+  const c = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user,
+    password: USERS[user].password,
+    database: 'app',
+    binary: true,
+    types: binaryTypes as unknown as pg.CustomTypesConfig,
+  } as pg.ClientConfig);
+  await c.connect();
+  return c;
+}
+
+describe('binary-format results', () => {
+  test('masked columns decode as their own types: text kinds masked, JSON kinds a JSON string, others NULL', async () => {
+    const c = await binaryClient(f.port, 'agent');
+    const r = await c.query(
+      extended('SELECT id, email, code, handle, profile, doc, age, balance FROM people'),
+    );
+    expect(r.rows).toEqual([
+      {
+        id: 1,
+        email: REDACTED,
+        code: REDACTED,
+        handle: REDACTED,
+        profile: REDACTED,
+        doc: REDACTED,
+        age: null,
+        balance: null,
+      },
+    ]);
+    const users = await c.query(extended('SELECT id, email FROM users ORDER BY id'));
+    expect(users.rows.map((row) => row.email)).toEqual(['***********.com', '*************.org']);
+    await c.end();
+  });
+
+  test('a human with no masks gets the server binary values untouched', async () => {
+    const c = await binaryClient(f.port, 'alice');
+    const r = await c.query(extended('SELECT id, email, profile FROM people'));
+    expect(r.rows).toEqual([{ id: 1, email: 'ada@example.com', profile: { a: 1 } }]);
+    await c.end();
+  });
+
+  test('text format: a masked JSON column is still valid JSON for the driver', async () => {
+    const c = await f.through('agent');
+    const r = await c.query('SELECT profile, doc FROM people');
+    expect(r.rows).toEqual([{ profile: REDACTED, doc: REDACTED }]);
+    await c.end();
+  });
+});
+
+describe('masks across PortalSuspended', () => {
+  test.each([
+    ['text', 0, (v: Buffer) => v.toString()],
+    ['binary', 1, (v: Buffer) => v.toString()],
+  ])(
+    'Execute with a row limit, twice on one portal: every row masked (%s)',
+    async (_name, format, decode) => {
+      const raw = await RawClient.connect(f.port, 'agent', 'agent-pw');
+      const w = new MessageWriter();
+      w.begin(0x50).cstring('').cstring('SELECT email FROM users ORDER BY id').int16(0).end();
+      w.begin(0x42).cstring('').cstring('').int16(0).int16(0).int16(1).int16(format).end();
+      w.begin(0x44).byte(0x50).cstring('').end();
+      w.begin(0x45).cstring('').int32(1).end();
+      w.begin(0x45).cstring('').int32(1).end();
+      raw.write(w.begin(0x53).end().flush());
+      await raw.readyCount(1);
+      expect(raw.types()).toBe('12TDsDsZ');
+      const values = raw.messages.filter((m) => m.type === 'D').map((m) => decode(readDataRow(m.body)[0]!));
+      expect(values).toEqual(['***********.com', '*************.org']);
+      raw.end();
+    },
+  );
+});
+
+describe("unresolved result columns, unresolvedColumns: 'deny' (the default)", () => {
+  test('an alias keeps its table and is masked', async () => {
+    const c = await f.through('agent');
+    const r = await c.query('SELECT email AS e FROM users ORDER BY id');
+    expect(r.rows.map((row) => row.e)).toEqual(['***********.com', '*************.org']);
+    await c.end();
+  });
+
+  test.each([
+    ['an expression', 'SELECT lower(email) FROM users'],
+    ['an expression in a subquery', 'SELECT e FROM (SELECT upper(email) AS e FROM users) s'],
+    ['a view column computed from the masked column', 'SELECT id, contact FROM lowered'],
+    ['an expression over a view', 'SELECT lower(contact) FROM contacts'],
+    ['a function reading the table', 'SELECT get_email(1)'],
+  ])('%s is withheld with 42501, and the session goes on', async (_name, sql) => {
+    const c = await f.through('agent');
+    await expect(c.query(sql)).rejects.toMatchObject({
+      code: '42501',
+      message: expect.stringContaining('may carry a masked column'),
+    });
+    expect((await c.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    // The extended protocol is withheld the same way.
+    await expect(c.query(`${sql} LIMIT $1`, [5])).rejects.toMatchObject({ code: '42501' });
+    expect((await c.query('SELECT $1::int AS n', [2])).rows).toEqual([{ n: 2 }]);
+    await c.end();
+  });
+
+  test.each([
+    ['a view column that is the masked column', 'SELECT contact AS v FROM contacts ORDER BY id'],
+    ['a view of that view', 'SELECT contact AS v FROM contacts_again ORDER BY id'],
+  ])('%s is traced to users.email and masked as it is', async (_name, sql) => {
+    const c = await f.through('agent');
+    const r = await c.query(sql);
+    expect(r.rows.map((row) => row.v)).toEqual(['***********.com', '*************.org']);
+    await c.end();
+  });
+
+  test.each([
+    [
+      'other columns of a view that reads the masked column',
+      'SELECT id, name FROM lowered ORDER BY id',
+      [
+        { id: 1, name: 'Ada' },
+        { id: 2, name: 'Grace' },
+      ],
+    ],
+    ['an aggregate over the table', 'SELECT count(*)::int AS n FROM users', [{ n: 2 }]],
+    [
+      'a view that does not read the masked column',
+      'SELECT id, name FROM names_only ORDER BY id',
+      [
+        { id: 1, name: 'Ada' },
+        { id: 2, name: 'Grace' },
+      ],
+    ],
+    ['an expression of unmasked columns', 'SELECT upper(name) AS n FROM users WHERE id = 1', [{ n: 'ADA' }]],
+    ['a constant', 'SELECT 1 AS one', [{ one: 1 }]],
+  ])('%s passes', async (_name, sql, rows) => {
+    const c = await f.through('agent');
+    expect((await c.query(sql)).rows).toEqual(rows);
+    await c.end();
+  });
+
+  test('a human without column masks reads expressions and views in clear', async () => {
+    const c = await f.through('alice');
+    expect((await c.query('SELECT lower(email) AS e FROM users WHERE id = 1')).rows).toEqual([
+      { e: 'ada@example.com' },
+    ]);
+    expect((await c.query('SELECT contact FROM contacts WHERE id = 1')).rows).toEqual([
+      { contact: 'ada@example.com' },
+    ]);
+    await c.end();
+  });
+
+  test('extended protocol: a write whose RETURNING would be withheld is denied before it runs', async () => {
+    const c = await f.through('agent');
+    await expect(
+      c.query("INSERT INTO users VALUES ($1, 'Eve', 'eve@example.net') RETURNING lower(email)", [10]),
+    ).rejects.toMatchObject({ code: '42501', message: expect.stringContaining('may carry a masked column') });
+    expect((await c.query('SELECT count(*)::int AS n FROM users WHERE id = 10')).rows).toEqual([{ n: 0 }]);
+    await c.end();
+    const d = await f.direct();
+    expect((await d.query('SELECT count(*)::int AS n FROM users WHERE id = 10')).rows[0].n).toBe(0);
+    await d.end();
+  });
+
+  test('extended protocol: a write naming a masked column but returning nothing runs', async () => {
+    const c = await f.through('agent');
+    // Its facts name `email`, so the proxy asks for the Describe first; NoData lets it go.
+    for (const v of ['one@example.com', 'two@example.com']) {
+      const r = await c.query('INSERT INTO mail (email) VALUES ($1)', [v]);
+      expect(r.rowCount).toBe(1);
+    }
+    // mail.email is not users.email: a plain column of another table stays clear.
+    const r = await c.query('SELECT email FROM mail WHERE email = $1', ['two@example.com']);
+    expect(r.rows).toEqual([{ email: 'two@example.com' }]);
+    await c.end();
+  });
+
+  test('simple protocol: a text withheld once is refused before it runs the next time', async () => {
+    const c = await f.through('agent');
+    const sql = "INSERT INTO mail VALUES ('q@example.com') RETURNING lower(email)";
+    const count = async () => {
+      const d = await f.direct();
+      try {
+        return (await d.query('SELECT count(*)::int AS n FROM mail')).rows[0].n as number;
+      } finally {
+        await d.end();
+      }
+    };
+    const before = await count();
+    await expect(c.query(sql)).rejects.toMatchObject({ code: '42501' });
+    // The first time the statement ran (its rows were withheld); see docs/adapters/pg.md.
+    expect(await count()).toBe(before + 1);
+    await expect(c.query(sql)).rejects.toMatchObject({ code: '42501' });
+    expect(await count()).toBe(before + 1);
+    await c.end();
+  });
+
+  test('raw protocol: the rest of a withheld Query is dropped up to ReadyForQuery', async () => {
+    const raw = await RawClient.connect(f.port, 'agent', 'agent-pw');
+    const w = new MessageWriter();
+    raw.write(query(w, 'SELECT lower(email) FROM users; SELECT 1').flush());
+    await raw.readyCount(1);
+    expect(raw.types()).toBe('TEZ');
+    expect(sqlstate(raw.messages[1]!)).toBe('42501');
+    expect(raw.messages.some((m) => m.type === 'D')).toBe(false);
+    raw.write(query(w, 'SELECT 2').flush());
+    await raw.readyCount(2);
+    expect(raw.types()).toBe('TEZTDCZ');
+    raw.end();
+  });
+
+  test('psql shows the error, not the value', async () => {
+    const err = await run(
+      'psql',
+      [
+        '-X',
+        '-A',
+        '-t',
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(f.port),
+        '-U',
+        'agent',
+        '-d',
+        'app',
+        '-c',
+        'SELECT lower(email) FROM users',
+      ],
+      { env: { ...process.env, PGPASSWORD: 'agent-pw', PGCONNECT_TIMEOUT: '10' } },
+    ).then(
+      () => undefined,
+      (e: { stdout: string; stderr: string }) => e,
+    );
+    expect(err?.stderr).toContain('may carry a masked column');
+    expect(err?.stdout ?? '').not.toContain('@example');
+  });
+});
+
+describe("unresolved result columns, unresolvedColumns: 'mask'", () => {
+  async function agent(): Promise<pg.Client> {
+    const c = new pg.Client({
+      host: '127.0.0.1',
+      port: maskingPort,
+      user: 'agent',
+      password: 'agent-pw',
+      database: 'app',
+    });
+    await c.connect();
+    return c;
+  }
+
+  test.each([
+    ['an expression', 'SELECT lower(email) AS v FROM users ORDER BY id'],
+    ['a computed view column', 'SELECT contact AS v FROM lowered ORDER BY id'],
+    ['a function', 'SELECT get_email(id) AS v FROM users ORDER BY id'],
+  ])('%s is masked as users.email is', async (_name, sql) => {
+    const c = await agent();
+    const r = await c.query(sql);
+    expect(r.rows.map((row) => row.v)).toEqual(['***********.com', '*************.org']);
+    await c.end();
+  });
+
+  test('untainted columns of the same result stay clear', async () => {
+    const c = await agent();
+    const r = await c.query('SELECT id, name, contact FROM lowered ORDER BY id');
+    expect(r.rows[0]).toEqual({ id: 1, name: 'Ada', contact: '***********.com' });
+    await c.end();
+  });
+});
