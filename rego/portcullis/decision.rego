@@ -1,16 +1,17 @@
-# The Portcullis decision: combines the reasons and masks of the SQL, shell and HTTP rules
+# The Portcullis decision: combines the reasons and masks of the SQL, shell, HTTP and file rules
 # into the decision document at data.portcullis.decision. Deny beats approve beats allow;
 # a reason an operator waived (config.overrides) does not count.
 package portcullis
 
 import rego.v1
 
+import data.portcullis.files
 import data.portcullis.http
 import data.portcullis.lib
 import data.portcullis.shell
 import data.portcullis.sql
 
-known_action_types := {"sql", "shell", "exec", "http", "connect"}
+known_action_types := {"sql", "shell", "exec", "http", "connect", "file"}
 
 # Fail closed on what this library does not understand.
 unknown_action contains {"rule": "portcullis.unknown_action", "message": msg} if {
@@ -33,6 +34,11 @@ deny_reasons contains r if {
 	not lib.waived(r.rule)
 }
 
+deny_reasons contains r if {
+	some r in files.deny
+	not lib.waived(r.rule)
+}
+
 deny_reasons contains r if some r in unknown_action
 
 approve_reasons contains r if {
@@ -47,6 +53,11 @@ approve_reasons contains r if {
 
 approve_reasons contains r if {
 	some r in http.approve
+	not lib.waived(r.rule)
+}
+
+approve_reasons contains r if {
+	some r in files.approve
 	not lib.waived(r.rule)
 }
 

@@ -4,7 +4,9 @@
  * operator's key (verifying its pinned host key), and decides every exec request (and
  * forwarding request) with @portcullis/core's engine before it reaches the host: denied
  * commands get their reasons on stderr and exit status 126, held ones wait for reviewers,
- * allowed ones run with their output masked as the decision says.
+ * allowed ones run with their output masked as the decision says. The sftp subsystem is
+ * served by the proxy and every file operation decided (`action: 'file'`), legacy scp too;
+ * interactive sessions can be recorded in asciicast v2.
  */
 
 export { authenticateAttempt, offeredMethods } from './auth/authenticate-client.js';
@@ -20,5 +22,15 @@ export type {
   SshIdentity,
   SshProxyOptions,
 } from './proxy/ssh-proxy-options.js';
+export {
+  type AsciicastHeader,
+  AsciicastRecorder,
+  type RecorderOptions,
+  type RecordingWriter,
+} from './recording/asciicast-recorder.js';
+export { directoryRecordings } from './recording/directory-recordings.js';
+export type { RecordingInfo, SshRecordingOptions } from './recording/recording-options.js';
+export { SFTP_REQUEST_LINE } from './sftp/serve-sftp.js';
+export { SHELL_REQUEST_LINE } from './shell/shell-channel.js';
 export { hostKeyFingerprint } from './upstream/host-key-fingerprint.js';
 export type { UpstreamOptions } from './upstream/upstream-options.js';

@@ -168,6 +168,16 @@ const requests: Record<string, PolicyRequest> = {
     http: { method: 'PUT', url: '/x', headers: { 'content-type': 'application/json' }, body: '{' },
   },
   connect: { subject: { id: 'a' }, resource: { type: 'ssh', name: 'web-1' }, action: 'connect' },
+  fileWrite: {
+    subject: { id: 'a' },
+    resource: { type: 'ssh', name: 'web-1' },
+    file: { operation: 'write', path: '/tmp/x', protocol: 'sftp', flags: ['write', 'create', 'truncate'] },
+  },
+  fileRename: {
+    subject: { id: 'a' },
+    resource: { type: 'ssh', name: 'web-1' },
+    file: { operation: 'rename', path: 'a.txt', target: 'b.txt', protocol: 'scp' },
+  },
 };
 
 describe('input document schema', () => {

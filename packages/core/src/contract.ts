@@ -268,22 +268,53 @@ export interface HttpFacts {
 }
 
 // ---------------------------------------------------------------------------------------
+// File facts (sftp and scp)
+// ---------------------------------------------------------------------------------------
+
+/** What is done to a file: `read`/`write` are opens (write includes create, truncate, append). */
+export type FileOperation =
+  | 'read'
+  | 'write'
+  | 'remove'
+  | 'rename'
+  | 'mkdir'
+  | 'rmdir'
+  | 'setstat'
+  | 'symlink'
+  | 'list';
+
+/** How an open asks for the file (SFTP's SSH_FXF_* flags; scp's `-t` is `write`, `create`, `truncate`). */
+export type FileOpenFlag = 'read' | 'write' | 'append' | 'create' | 'truncate' | 'exclusive';
+
+export interface FileFacts {
+  operation: FileOperation;
+  /** The path as the client sent it (relative paths are relative to the login directory). */
+  path: string;
+  /** rename: the new path; symlink: the link's target (what it points to). */
+  target?: string;
+  protocol: 'sftp' | 'scp';
+  /** read / write: the open flags. */
+  flags?: FileOpenFlag[];
+}
+
+// ---------------------------------------------------------------------------------------
 // The input document
 // ---------------------------------------------------------------------------------------
 
-export type ActionType = 'sql' | 'exec' | 'shell' | 'http' | 'connect';
+export type ActionType = 'sql' | 'exec' | 'shell' | 'http' | 'connect' | 'file';
 
 export interface Action {
   type: ActionType;
   /**
    * The key approvals are filed under (`session.approvals[].fingerprint`): SQL statements'
-   * fingerprints joined by `+`; `sh:`/`http:`/`raw:` + a hash for shell lines, HTTP requests and
-   * unparsed SQL. Absent for `connect`.
+   * fingerprints joined by `+`; `sh:`/`http:`/`file:`/`raw:` + a hash for shell lines, HTTP
+   * requests, file operations and unparsed SQL. Absent for `connect`.
    */
   fingerprint?: string;
   sql?: SqlFacts;
   shell?: ShellFacts;
   http?: HttpFacts;
+  file?: FileFacts;
 }
 
 export interface InputDocument {

@@ -4,8 +4,9 @@
  * keys to identities, the proxy checks possession.
  */
 
-import { type AuthContext, utils } from 'ssh2';
+import type { AuthContext } from 'ssh2';
 import type { SshAuthenticateHooks, SshIdentity } from '../proxy/ssh-proxy-options.js';
+import { utils } from '../ssh2-runtime.js';
 import { hostKeyFingerprint } from '../upstream/host-key-fingerprint.js';
 
 export type AuthOutcome = { accepted: false } | { accepted: true; identity?: SshIdentity };

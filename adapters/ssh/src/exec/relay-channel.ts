@@ -16,6 +16,8 @@ export interface RelayOptions {
    * client channel is paused until it settles, so typed-ahead input waits behind a decision.
    */
   onInput?: (chunk: Buffer) => Promise<void>;
+  /** Sees what the client typed and, after masking, what it was sent (a session recorder). */
+  tap?: { input?(chunk: Buffer): void; output(chunk: Buffer): void };
 }
 
 /** A Transform that decodes UTF-8 and masks what the masker finds, split chunks included. */
@@ -65,6 +67,9 @@ export async function relayChannel(
     up.close();
   });
 
+  const { tap } = options;
+  const tapInput = tap?.input?.bind(tap);
+  if (tapInput) client.on('data', (chunk: Buffer) => tapInput(chunk));
   // Client input: as is, unless a line editor needs to see it first (interactive shells).
   if (options.onInput) {
     const onInput = options.onInput;
@@ -83,6 +88,10 @@ export async function relayChannel(
   const { masker } = options;
   const stdout = masker ? up.pipe(maskingTransform(masker)) : up;
   const stderr = masker ? up.stderr.pipe(maskingTransform(masker)) : up.stderr;
+  if (tap) {
+    stdout.on('data', (chunk: Buffer) => tap.output(chunk));
+    stderr.on('data', (chunk: Buffer) => tap.output(chunk));
+  }
   const outDone = ended(stdout);
   const errDone = ended(stderr);
   stdout.pipe(client, { end: false });

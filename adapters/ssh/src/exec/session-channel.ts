@@ -5,6 +5,8 @@
 
 import type { PseudoTtyInfo, PseudoTtyOptions, ServerChannel, Session, WindowChangeInfo } from 'ssh2';
 import type { SessionContext } from '../proxy/session-context.js';
+import type { AsciicastRecorder } from '../recording/asciicast-recorder.js';
+import { serveSftp } from '../sftp/serve-sftp.js';
 import { runShell } from '../shell/shell-channel.js';
 import { runExec } from './exec-request.js';
 
@@ -15,6 +17,8 @@ export interface ChannelState {
     setWindow(rows: number, cols: number, height: number, width: number): void;
     signal(name: string): void;
   };
+  /** The channel's recording, once it has one. */
+  recorder?: AsciicastRecorder;
 }
 
 export function handleSession(session: SessionContext, sshSession: Session): void {
@@ -36,6 +40,7 @@ export function handleSession(session: SessionContext, sshSession: Session): voi
     if (state.pty)
       Object.assign(state.pty, { rows: info.rows, cols: info.cols, height: info.height, width: info.width });
     state.upstream?.setWindow(info.rows, info.cols, info.height, info.width);
+    state.recorder?.resize(info.cols, info.rows);
     accept?.();
   });
   sshSession.on('signal', (accept, _reject, info: { name: string }) => {
@@ -54,7 +59,12 @@ export function handleSession(session: SessionContext, sshSession: Session): voi
     const channel = accept();
     runShell(session, channel, state).catch((err) => failChannel(session, channel, err));
   });
-  // No listener for subsystem (sftp), auth-agent, x11 or env: ssh2 refuses those requests.
+  sshSession.on('sftp', (accept, reject) => {
+    if (started) return reject?.();
+    started = true;
+    serveSftp(session, accept);
+  });
+  // No listener for other subsystems, auth-agent, x11 or env: ssh2 refuses those requests.
 }
 
 function failChannel(session: SessionContext, channel: ServerChannel, err: unknown): void {

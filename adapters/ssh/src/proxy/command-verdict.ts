@@ -1,7 +1,8 @@
 /**
  * The decision on one command line (an exec request, a line typed at a shell, or a
- * forwarding request described as a line), and for `approve` the reviewers' answer. Shared
- * by every kind of channel so they hold and audit the same way.
+ * forwarding request described as a line) or one file operation (sftp, scp), and for
+ * `approve` the reviewers' answer. Shared by every kind of channel so they hold and audit
+ * the same way.
  */
 
 import { createHash } from 'node:crypto';
@@ -11,6 +12,7 @@ import {
   auditRecordFromDecision,
   type Decision,
   type DecisionResult,
+  type FileFacts,
   type GrantedApproval,
   toGrantedApproval,
 } from '@portcullis/core';
@@ -28,14 +30,34 @@ export function commandFingerprint(command: string): string {
   return `command:${createHash('sha256').update(command).digest('hex').slice(0, 32)}`;
 }
 
-export async function decideCommand(
+/** What is being decided: a command line under an action type, or a file operation. */
+export type Attempt = { command: string; action: ActionType } | { file: FileFacts };
+
+/** The text an attempt is shown as to reviewers and filed under. */
+export function attemptSummary(attempt: Attempt): string {
+  if ('command' in attempt) return attempt.command;
+  const f = attempt.file;
+  return `${f.protocol} ${f.operation} ${f.path}${f.target === undefined ? '' : ` -> ${f.target}`}`;
+}
+
+export function decideCommand(
   session: SessionContext,
   command: string,
   action: ActionType,
   onHeld: (text: string) => void,
   signal?: AbortSignal,
 ): Promise<Verdict> {
-  const result = await decideOnce(session, command, action);
+  return decideAttempt(session, { command, action }, onHeld, signal);
+}
+
+export async function decideAttempt(
+  session: SessionContext,
+  attempt: Attempt,
+  onHeld: (text: string) => void,
+  signal?: AbortSignal,
+): Promise<Verdict> {
+  const command = attemptSummary(attempt);
+  const result = await decideOnce(session, attempt);
   const approvals = session.options.approvals;
   if (result.decision.effect === 'deny')
     return { decision: result.decision, message: denyMessage(result.decision) };
@@ -57,7 +79,7 @@ export async function decideCommand(
     fingerprint,
     sessionId: session.id,
   });
-  if (earlier) return withGrant(session, command, action, toGrantedApproval(earlier));
+  if (earlier) return withGrant(session, attempt, toGrantedApproval(earlier));
   const requirement = result.decision.approval;
   const request = await approvals.store.request({
     requester: session.identity.requester ?? session.identity.subject.id,
@@ -81,17 +103,13 @@ export async function decideCommand(
     ...(signal ? { signal } : {}),
   });
   if (outcome.state === 'approved') {
-    const verdict = await withGrant(session, command, action, toGrantedApproval(outcome));
+    const verdict = await withGrant(session, attempt, toGrantedApproval(outcome));
     return { ...verdict, approvalId: outcome.id };
   }
   return { decision: result.decision, message: notApprovedMessage(outcome, url), approvalId: outcome.id };
 }
 
-async function decideOnce(
-  session: SessionContext,
-  command: string,
-  action: ActionType,
-): Promise<DecisionResult> {
+async function decideOnce(session: SessionContext, attempt: Attempt): Promise<DecisionResult> {
   const { options } = session;
   const now = Date.now();
   const result = await options.engine.decide({
@@ -103,8 +121,7 @@ async function decideOnce(
       source: session.source,
       approvals: session.granted.filter((g) => Date.parse(g.expires_at) > now),
     },
-    command,
-    action,
+    ...attempt,
   });
   return audited(session, result);
 }
@@ -132,12 +149,11 @@ async function audited(session: SessionContext, result: DecisionResult): Promise
 /** Decide again with the grant in session.approvals, so a policy that reads them has its say. */
 async function withGrant(
   session: SessionContext,
-  command: string,
-  action: ActionType,
+  attempt: Attempt,
   grant: GrantedApproval,
 ): Promise<Verdict> {
   if (!session.granted.some((g) => g.id === grant.id)) session.granted.push(grant);
-  const again = await decideOnce(session, command, action);
+  const again = await decideOnce(session, attempt);
   if (again.decision.effect === 'deny')
     return { decision: again.decision, message: denyMessage(again.decision) };
   if (again.decision.effect === 'allow') return { decision: again.decision };

@@ -6,10 +6,11 @@
 
 import type { AddressInfo } from 'node:net';
 
-import { type Connection, Server } from 'ssh2';
+import type { Connection } from 'ssh2';
 import { authenticateAttempt, offeredMethods } from '../auth/authenticate-client.js';
 import { handleSession } from '../exec/session-channel.js';
 import { handleDirectTcpip } from '../forwarding/forward-request.js';
+import { Server } from '../ssh2-runtime.js';
 import { SessionContext } from './session-context.js';
 import type { SshIdentity, SshProxyOptions } from './ssh-proxy-options.js';
 import { validateOptions } from './validate-options.js';

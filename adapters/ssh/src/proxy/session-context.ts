@@ -13,6 +13,7 @@ export class SessionContext {
   readonly startedAt = new Date().toISOString().replace(/\.000Z$/, 'Z');
   readonly granted: GrantedApproval[] = [];
   #upstream: Promise<UpstreamConnection> | undefined;
+  #recordings = 0;
   #closed = false;
 
   constructor(
@@ -33,6 +34,12 @@ export class SessionContext {
       );
     }
     return this.#upstream;
+  }
+
+  /** 1, 2, … for the recordings of this session's channels. */
+  nextRecordingNumber(): number {
+    this.#recordings += 1;
+    return this.#recordings;
   }
 
   close(): void {

@@ -1,4 +1,5 @@
 import type { ApprovalStore, AuditSink, Engine, EngineLogger, PolicyRequest } from '@portcullis/core';
+import type { SshRecordingOptions } from '../recording/recording-options.js';
 import type { UpstreamOptions } from '../upstream/upstream-options.js';
 
 /** Who the authenticate hooks say the client is. */
@@ -73,6 +74,11 @@ export interface SshProxyOptions {
     /** Key for `hash` masks (at least 16 bytes), so hashes are stable across processes. */
     hashKey?: string | Uint8Array;
   };
+  /**
+   * Record interactive shells and pty execs in asciicast v2 (see docs/adapters/ssh.md):
+   * `open` says where each recording goes (`directoryRecordings(dir)` writes `.cast` files).
+   */
+  recording?: SshRecordingOptions;
   /** How long a client may take to authenticate; default 30 000 ms. */
   authenticationTimeoutMs?: number;
   /** pino-shaped; nothing is logged without it. */

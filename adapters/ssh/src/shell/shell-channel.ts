@@ -15,6 +15,7 @@ import { relayChannel } from '../exec/relay-channel.js';
 import type { ChannelState } from '../exec/session-channel.js';
 import { decideCommand, denyMessage } from '../proxy/command-verdict.js';
 import type { SessionContext } from '../proxy/session-context.js';
+import { openRecorder } from '../recording/open-recorder.js';
 import { continuesLine, Key, LineEditor } from './line-editor.js';
 
 /** The pseudo command line a shell request is decided as. */
@@ -32,7 +33,12 @@ export async function runShell(
   state: ChannelState,
 ): Promise<void> {
   const eol = state.pty ? '\r\n' : '\n';
-  const say = (text: string) => channel.write(`${eol}${text.replaceAll('\n', eol)}${eol}`);
+  let recorder: Awaited<ReturnType<typeof openRecorder>>;
+  const say = (text: string) => {
+    const shown = `${eol}${text.replaceAll('\n', eol)}${eol}`;
+    recorder?.output(shown);
+    channel.write(shown);
+  };
   const abort = new AbortController();
   channel.once('close', () => abort.abort());
 
@@ -48,12 +54,21 @@ export async function runShell(
     await refuse(channel, opened.message ?? 'portcullis: not run', ExitStatus.refused);
     return;
   }
+  try {
+    recorder = await openRecorder(session, state.pty, 'shell');
+  } catch (err) {
+    session.logger?.error?.({ sessionId: session.id, err }, 'recording could not be opened');
+    await refuse(channel, 'portcullis: not run: the session could not be recorded', ExitStatus.refused);
+    return;
+  }
+  recorder?.marker(`${opened.decision.effect} ${SHELL_REQUEST_LINE}`);
   // One stream of output for the whole session: the masks are those the shell was opened with.
   const masker = maskerFor(session, opened.decision);
   let up: Awaited<ReturnType<Awaited<ReturnType<SessionContext['upstream']>>['shell']>>;
   try {
     up = await (await session.upstream()).shell(state.pty ?? false, {});
   } catch (err) {
+    await recorder?.close().catch(() => {});
     await refuse(
       channel,
       `portcullis: host unavailable: ${(err as Error).message}`,
@@ -62,6 +77,7 @@ export async function runShell(
     return;
   }
   state.upstream = up;
+  if (recorder) state.recorder = recorder;
 
   const editor = new LineEditor();
   /** Earlier physical lines of a command the shell is still reading (after `\` or an open quote). */
@@ -81,6 +97,7 @@ export async function runShell(
     const verdict = tracked
       ? await decideCommand(session, logical, 'shell', say, abort.signal)
       : { decision: { effect: 'deny' as const, reasons: [UNTRACKED_REASON], masks: [] }, message: undefined };
+    recorder?.lineMarker(verdict.decision.effect, logical);
     if (verdict.decision.effect === 'allow') {
       const facts = await extractShellFacts(logical);
       pending = facts.parsed ? '' : `${logical}\n`;
@@ -95,14 +112,22 @@ export async function runShell(
     pending = '';
   };
 
-  await relayChannel(channel, up, {
-    ...(masker ? { masker } : {}),
-    onInput: async (chunk) => {
-      for (const event of editor.feed(chunk)) {
-        if (event.kind === 'forward') up.write(event.bytes);
-        else if (event.kind === 'interrupt') pending = '';
-        else await onEnter(event.line, event.tracked, event.enter);
-      }
-    },
-  });
+  try {
+    await relayChannel(channel, up, {
+      ...(masker ? { masker } : {}),
+      ...(recorder ? { tap: { output: (chunk: Buffer) => recorder?.output(chunk) } } : {}),
+      onInput: async (chunk) => {
+        recorder?.input(chunk);
+        for (const event of editor.feed(chunk)) {
+          if (event.kind === 'forward') up.write(event.bytes);
+          else if (event.kind === 'interrupt') pending = '';
+          else await onEnter(event.line, event.tracked, event.enter);
+        }
+      },
+    });
+  } finally {
+    await recorder
+      ?.close()
+      .catch((err) => session.logger?.error?.({ sessionId: session.id, err }, 'recording failed'));
+  }
 }

@@ -3,8 +3,9 @@
  * and only to a host whose key is the pinned one (or one the operator's verifier accepts).
  */
 
-import { Client, type ClientChannel, type ExecOptions, type PseudoTtyOptions } from 'ssh2';
+import type { ClientChannel, ExecOptions, PseudoTtyOptions, SFTPWrapper } from 'ssh2';
 import { SshHostKeyError, SshUpstreamError } from '../errors.js';
+import { Client } from '../ssh2-runtime.js';
 import { hostKeyFingerprint, normalizeFingerprint } from './host-key-fingerprint.js';
 import type { UpstreamOptions } from './upstream-options.js';
 
@@ -12,6 +13,8 @@ export interface UpstreamConnection {
   exec(command: string, options: ExecOptions): Promise<ClientChannel>;
   shell(pty: PseudoTtyOptions | false, env: Record<string, string>): Promise<ClientChannel>;
   forwardOut(srcIp: string, srcPort: number, dstIp: string, dstPort: number): Promise<ClientChannel>;
+  /** A fresh sftp subsystem channel on the host. */
+  sftp(): Promise<SFTPWrapper>;
   close(): void;
   readonly closed: boolean;
 }
@@ -36,6 +39,7 @@ export function connectUpstream(options: UpstreamOptions): Promise<UpstreamConne
         shell: (pty, env) => channel((cb) => client.shell(pty === false ? false : pty, { env }, cb)),
         forwardOut: (srcIp, srcPort, dstIp, dstPort) =>
           channel((cb) => client.forwardOut(srcIp, srcPort, dstIp, dstPort, cb)),
+        sftp: () => channel<SFTPWrapper>((cb) => client.sftp(cb)),
         close: () => {
           closed = true;
           client.end();
@@ -78,8 +82,8 @@ export function connectUpstream(options: UpstreamOptions): Promise<UpstreamConne
     });
   });
 
-  function channel(open: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void) {
-    return new Promise<ClientChannel>((resolve, reject) => {
+  function channel<T = ClientChannel>(open: (cb: (err: Error | undefined, ch: T) => void) => void) {
+    return new Promise<T>((resolve, reject) => {
       try {
         open((err, ch) => {
           if (err)

@@ -35,16 +35,55 @@ export interface ProxyFixture {
 
 /**
  * The test policy: rm of `/` or of anything in the scratch directory is denied, touch is held
- * for group:ops, shells are allowed, forwarding is refused unless `allowForward` names the port, lines that do
- * not parse are denied, and everything else is allowed with card numbers masked.
+ * for group:ops, shells and sftp are allowed, forwarding is refused unless `allowForward`
+ * names the port, lines that do not parse are denied, and everything else is allowed with
+ * card numbers masked. Files: removals are denied, renames to a name with `held` in it are
+ * held for group:ops, writes to paths with `readonly` in them are denied, reads of paths with `secret` in them come with masks (which a file transfer
+ * cannot honour), everything else is allowed.
  */
 export function testPolicy(scratch: string, allowForward?: number) {
   return (input: InputDocument): Decision => {
+    const file = input.action.file;
+    if (input.action.type === 'file') {
+      if (!file)
+        return { effect: 'deny', reasons: [{ rule: 'test.no_file', message: 'no file' }], masks: [] };
+      if (file.operation === 'remove' || file.operation === 'rmdir') {
+        return {
+          effect: 'deny',
+          reasons: [{ rule: 'files.no_remove', message: `removing ${file.path} is not allowed` }],
+          masks: [],
+        };
+      }
+      if (file.operation === 'rename' && file.target?.includes('held')) {
+        return {
+          effect: 'approve',
+          reasons: [{ rule: 'files.rename_needs_review', message: 'this rename needs an operator' }],
+          masks: [],
+          approval: { reviewers: ['group:ops'], quorum: 1, scope: 'statement', ttl: '5m' },
+        };
+      }
+      if (file.operation === 'write' && file.path.includes('readonly')) {
+        return {
+          effect: 'deny',
+          reasons: [{ rule: 'files.readonly', message: `${file.path} is read-only` }],
+          masks: [],
+        };
+      }
+      if (file.operation === 'read' && file.path.includes('secret')) {
+        return {
+          effect: 'allow',
+          reasons: [],
+          masks: [{ detector: 'credit_card', strategy: 'partial', keep: 4 }],
+        };
+      }
+      return { effect: 'allow', reasons: [], masks: [] };
+    }
     const shell = input.action.shell;
     if (!shell)
       return { effect: 'deny', reasons: [{ rule: 'test.no_shell', message: 'no command' }], masks: [] };
     if (input.action.type === 'connect') {
       const cmd = shell.commands[0];
+      if (shell.raw === 'subsystem sftp') return { effect: 'allow', reasons: [], masks: [] };
       if (shell.raw === 'shell') {
         return {
           effect: 'allow',

@@ -96,6 +96,7 @@ export async function startSshd(): Promise<SshdServer> {
       'UsePAM no',
       'PermitRootLogin prohibit-password',
       'AllowTcpForwarding yes',
+      'Subsystem sftp internal-sftp',
       'PrintMotd no',
       'PrintLastLog no',
       'LogLevel ERROR',

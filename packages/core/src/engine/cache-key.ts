@@ -8,7 +8,10 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  * What a cached decision may be reused for. Everything a policy can see goes in, except what
  * varies per request without changing what is done: the session id and the time, and for
  * SQL the statement text and its constants (the fingerprint and the remaining facts stand
- * for it). A policy that reads `time` or raw statement text must not be run with caching on.
+ * for it). The one use of `time` the shipped policy makes, whether a granted approval has
+ * expired, is keyed too (each approval's liveness at the input's time), so a decision that
+ * an approval released is never reused once the approval has run out, whatever the TTL.
+ * A policy that reads `time` otherwise, or raw statement text, must not be run with caching on.
  */
 export function decisionCacheKey(input: InputDocument): { key: string; owner: string } {
   const { subject, resource, session, action } = input;
@@ -16,7 +19,7 @@ export function decisionCacheKey(input: InputDocument): { key: string; owner: st
   const parts = {
     subject: [subject.id, subject.kind, [...subject.groups].sort(), sha256(canonicalJson(subject.claims))],
     resource: [resource.type, resource.name, resource.labels],
-    session: [session.source, session.approvals],
+    session: [session.source, session.approvals, approvalLiveness(session.approvals, input.time)],
     action: [action.type, actionDigest(input)],
   };
   return { key: sha256(canonicalJson(parts)), owner };
@@ -38,10 +41,27 @@ function actionDigest({ action }: InputDocument): unknown {
   }
   if (action.shell !== undefined) return ['shell', action.shell.raw];
   if (action.http !== undefined) {
-    const { method, url, headers, body, body_parse_error, body_too_large } = action.http;
-    return ['http', method, url, sha256(canonicalJson({ headers, body, body_parse_error, body_too_large }))];
+    // url stands for scheme, host, port, path and query (all parsed from it and the Host
+    // header); body_size is keyed because a body that is not JSON is seen by its size alone.
+    const { method, url, headers, body, body_size, body_parse_error, body_too_large } = action.http;
+    return [
+      'http',
+      method,
+      url,
+      sha256(canonicalJson({ headers, body, body_size, body_parse_error, body_too_large })),
+    ];
   }
+  if (action.file !== undefined) return ['file', action.file];
   return ['none'];
+}
+
+/** Whether each approval is still valid at `time`; an unreadable date counts as expired. */
+function approvalLiveness(approvals: InputDocument['session']['approvals'], time: string): boolean[] {
+  const now = Date.parse(time);
+  return approvals.map((g) => {
+    const expires = Date.parse(g.expires_at);
+    return Number.isFinite(expires) && Number.isFinite(now) && expires > now;
+  });
 }
 
 function withoutText(statement: StatementFacts): unknown {

@@ -11,7 +11,7 @@ function sha256(text: string): string {
  * pass. SQL: the statements' fingerprints (constants removed) joined by `+`, so re-running a
  * held statement with other literals is covered but a different statement is not; text that
  * did not parse is keyed by its exact text. Shell: the line as written. HTTP: method, URL
- * and body. Absent for `connect`.
+ * and body. File: operation, path and target. Absent for `connect`.
  */
 export function actionFingerprint(action: Action): string | undefined {
   if (action.sql !== undefined) {
@@ -22,6 +22,10 @@ export function actionFingerprint(action: Action): string | undefined {
   if (action.http !== undefined) {
     const h = action.http;
     return `http:${sha256(`${h.method} ${h.url}\n${canonicalJson(h.body ?? null)}`)}`;
+  }
+  if (action.file !== undefined) {
+    const f = action.file;
+    return `file:${sha256(canonicalJson([f.operation, f.path, f.target ?? null]))}`;
   }
   return undefined;
 }

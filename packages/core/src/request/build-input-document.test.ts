@@ -166,3 +166,31 @@ describe('request validation', () => {
     await expect(attempt).rejects.toThrow(field);
   });
 });
+
+describe('file actions', () => {
+  const ssh = { subject: { id: 'alice@example.com' }, resource: { type: 'ssh', name: 'web-1' } } as const;
+
+  it('carries the file facts and keys approvals on operation, path and target', async () => {
+    const file = { operation: 'rename', path: 'a.txt', target: 'b.txt', protocol: 'sftp' } as const;
+    const input = await buildInputDocument({ ...ssh, file }, opts);
+    expect(input.action).toMatchObject({ type: 'file', file });
+    expect(input.action.fingerprint).toMatch(/^file:[0-9a-f]{32}$/);
+    const other = await buildInputDocument({ ...ssh, file: { ...file, target: 'c.txt' } }, opts);
+    expect(other.action.fingerprint).not.toBe(input.action.fingerprint);
+  });
+
+  it.each([
+    [{ operation: 'delete', path: '/x', protocol: 'sftp' }, 'file.operation'],
+    [{ operation: 'read', path: '', protocol: 'sftp' }, 'file.path'],
+    [{ operation: 'read', path: '/x', protocol: 'ftp' }, 'file.protocol'],
+    [{ operation: 'write', path: '/x', protocol: 'sftp', flags: ['sync'] }, 'file.flags'],
+  ])('rejects %j naming %s', async (file, field) => {
+    const attempt = buildInputDocument({ ...ssh, file } as unknown as PolicyRequest, opts);
+    await expect(attempt).rejects.toThrow(field);
+  });
+
+  it('refuses a file with another action type', async () => {
+    const file = { operation: 'read', path: '/x', protocol: 'sftp' } as const;
+    await expect(buildInputDocument({ ...ssh, file, action: 'exec' }, opts)).rejects.toThrow('action');
+  });
+});

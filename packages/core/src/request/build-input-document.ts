@@ -93,6 +93,8 @@ export async function buildInput(
     }
   } else if (req.http !== undefined) {
     action.http = extractHttpFacts(req.http, options.http);
+  } else if (req.file !== undefined) {
+    action.file = req.file;
   }
   const fingerprint = actionFingerprint(action);
   if (fingerprint !== undefined) action.fingerprint = fingerprint;

@@ -9,6 +9,12 @@ export {
 } from './build-input-document.js';
 export type { FactExtractors } from './fact-extractors.js';
 export { formatTime } from './format-time.js';
-export { ACTION_TYPES, RESOURCE_TYPES, SQL_DIALECTS, SUBJECT_KINDS } from './normalize-request.js';
+export {
+  ACTION_TYPES,
+  FILE_OPERATIONS,
+  RESOURCE_TYPES,
+  SQL_DIALECTS,
+  SUBJECT_KINDS,
+} from './normalize-request.js';
 export { parseRequestLine } from './parse-request-line.js';
 export type { PolicyRequest } from './policy-request.js';

@@ -1,5 +1,8 @@
 import type {
   ActionType,
+  FileFacts,
+  FileOpenFlag,
+  FileOperation,
   GrantedApproval,
   Resource,
   ResourceType,
@@ -13,7 +16,19 @@ import type { PolicyRequest } from './policy-request.js';
 
 export const RESOURCE_TYPES: readonly ResourceType[] = ['postgres', 'ssh', 'http'];
 export const SUBJECT_KINDS: readonly SubjectKind[] = ['human', 'agent'];
-export const ACTION_TYPES: readonly ActionType[] = ['sql', 'exec', 'shell', 'http', 'connect'];
+export const ACTION_TYPES: readonly ActionType[] = ['sql', 'exec', 'shell', 'http', 'connect', 'file'];
+export const FILE_OPERATIONS: readonly FileOperation[] = [
+  'read',
+  'write',
+  'remove',
+  'rename',
+  'mkdir',
+  'rmdir',
+  'setstat',
+  'symlink',
+  'list',
+];
+const FILE_OPEN_FLAGS: readonly FileOpenFlag[] = ['read', 'write', 'append', 'create', 'truncate', 'exclusive'];
 export const SQL_DIALECTS: readonly SqlDialect[] = [
   'postgresql',
   'mysql',
@@ -38,6 +53,7 @@ export interface NormalizedRequest {
   sql?: { raw: string; dialect: SqlDialect };
   command?: string;
   http?: HttpRequestInput;
+  file?: FileFacts;
   time?: string;
 }
 
@@ -99,11 +115,12 @@ export function normalizeRequest(request: PolicyRequest): NormalizedRequest {
     fail('action', `unknown action ${JSON.stringify(r.action)}; expected one of ${ACTION_TYPES.join(', ')}`);
   }
 
-  const given = (['sql', 'command', 'http'] as const).filter((k) => r[k] !== undefined);
+  const given = (['sql', 'command', 'http', 'file'] as const).filter((k) => r[k] !== undefined);
   const requested = r.action as ActionType | undefined;
-  if (given.length > 1) fail(given.join(', '), 'a request carries exactly one of sql, command and http');
+  if (given.length > 1)
+    fail(given.join(', '), 'a request carries exactly one of sql, command, http and file');
   if (given.length === 0 && requested !== 'connect') {
-    fail('sql|command|http', "one of sql, command and http is required (or action 'connect')");
+    fail('sql|command|http|file', "one of sql, command, http and file is required (or action 'connect')");
   }
 
   const out: NormalizedRequest = {
@@ -135,6 +152,34 @@ export function normalizeRequest(request: PolicyRequest): NormalizedRequest {
       fail('action', `${requested} does not go with http`);
     out.action = requested ?? 'http';
     out.http = http as unknown as HttpRequestInput;
+  } else if (r.file !== undefined) {
+    if (requested !== undefined && requested !== 'file') fail('action', `${requested} does not go with file`);
+    out.action = 'file';
+    out.file = normalizeFile(r.file);
+  }
+  return out;
+}
+
+function normalizeFile(file: unknown): FileFacts {
+  if (!isObject(file)) fail('file', 'must be an object with operation, path and protocol');
+  if (!FILE_OPERATIONS.includes(file.operation as FileOperation)) {
+    fail('file.operation', `must be one of ${FILE_OPERATIONS.join(', ')}`);
+  }
+  if (typeof file.path !== 'string' || file.path === '') fail('file.path', 'is required');
+  if (file.protocol !== 'sftp' && file.protocol !== 'scp') fail('file.protocol', 'must be sftp or scp');
+  const out: FileFacts = {
+    operation: file.operation as FileOperation,
+    path: file.path,
+    protocol: file.protocol,
+  };
+  if (file.target !== undefined) {
+    if (typeof file.target !== 'string') fail('file.target', 'must be a string');
+    out.target = file.target;
+  }
+  if (file.flags !== undefined) {
+    if (!isStringArray(file.flags) || !file.flags.every((f) => FILE_OPEN_FLAGS.includes(f as FileOpenFlag)))
+      fail('file.flags', `must list some of ${FILE_OPEN_FLAGS.join(', ')}`);
+    out.flags = [...(file.flags as FileOpenFlag[])];
   }
   return out;
 }

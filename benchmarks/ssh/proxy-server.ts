@@ -1,0 +1,64 @@
+/**
+ * The Portcullis SSH proxy as the benchmark runs it: its own process (so the proxy does not
+ * share the orchestrator's event loop, which times keystrokes), the shipped policy library
+ * compiled to wasm, every client authenticated as a human.
+ *
+ *   UPSTREAM_PORT=… UPSTREAM_KEY=path UPSTREAM_FINGERPRINT=SHA256:… HOST_KEY=path USER_FINGERPRINT=SHA256:… \
+ *     node --conditions=portcullis-source --import tsx benchmarks/ssh/proxy-server.ts
+ *
+ * Prints `{"port":N}` on stdout once listening. POLICY=function uses an allow-all function
+ * evaluator instead of Rego (the floor the proxy itself costs).
+ */
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createEngine, type Evaluator, staticEvaluator } from '@portcullis/core';
+import { createRegoEvaluator, loadFiles } from '@portcullis/rego';
+import { createSshProxy } from '@portcullis/ssh';
+
+const env = (name: string): string => {
+  const v = process.env[name];
+  if (v === undefined) throw new Error(`${name} is required`);
+  return v;
+};
+
+async function evaluator(): Promise<Evaluator> {
+  if (process.env.POLICY === 'function')
+    return staticEvaluator(() => ({ effect: 'allow', reasons: [], masks: [] }), 'allow-all');
+  const regoDir = fileURLToPath(new URL('../../rego', import.meta.url));
+  const files = await loadFiles([regoDir]);
+  return createRegoEvaluator({
+    policy: files.sources.filter((s) => !s.file.endsWith('_test.rego')),
+    entrypoint: 'portcullis/decision',
+    data: files.data,
+  });
+}
+
+const engine = createEngine({ evaluator: await evaluator() });
+const userFingerprint = env('USER_FINGERPRINT');
+const proxy = createSshProxy({
+  engine,
+  hostKeys: [readFileSync(env('HOST_KEY'))],
+  authenticate: {
+    publicKey: (ctx) =>
+      ctx.fingerprint === userFingerprint ? { subject: { id: 'bench@example.com', kind: 'human' } } : null,
+  },
+  upstream: {
+    host: '127.0.0.1',
+    port: Number(env('UPSTREAM_PORT')),
+    username: 'root',
+    privateKey: readFileSync(env('UPSTREAM_KEY')),
+    hostKeyFingerprint: env('UPSTREAM_FINGERPRINT'),
+  },
+  resource: { name: 'bench-host', labels: { env: 'bench' } },
+});
+const { port } = await proxy.listen(0, '127.0.0.1');
+process.stdout.write(`${JSON.stringify({ port })}\n`);
+
+const stop = async () => {
+  await proxy.close();
+  await engine.close();
+  process.exit(0);
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
