@@ -14,6 +14,10 @@ import {
   compileModules,
   createRegoEvaluator,
   emitWasm,
+  FALLBACK_NATIVES,
+  jsBuiltinTable,
+  LOADER_OWN_BUILTINS,
+  type LoadedPolicy,
   loadFiles,
   loadPolicy,
   planPolicy,
@@ -128,6 +132,41 @@ async function main(): Promise<void> {
     };
   }
 
+  // 4. What each optimisation buys, back to back on the same machine state: the same library
+  // built without the rule index and/or with every string builtin sent to JavaScript (as
+  // before both existed); wasm evaluation only, the variants interleaved per request.
+  const program = compileModules(sources).program;
+  if (program === undefined) throw new Error('rego/ does not compile');
+  const table = await jsBuiltinTable();
+  const hostAliases = new Set([...LOADER_OWN_BUILTINS].filter((name) => table.has(name)));
+  const variant = async (ruleIndexing: boolean, natives: boolean): Promise<LoadedPolicy> => {
+    const planned = planPolicy(program, { entrypoints: ['portcullis/decision'], ruleIndexing });
+    if (planned.policy === undefined) throw new Error('rego/ does not plan');
+    const wasm = await emitWasm(planned.policy, {
+      hostAliases,
+      ...(natives ? {} : { forceJsBuiltins: new Set(FALLBACK_NATIVES) }),
+    });
+    return loadPolicy(wasm, { data: files.data });
+  };
+  const variants: Record<string, LoadedPolicy> = {
+    neither: await variant(false, false),
+    rule_index_only: await variant(true, false),
+    native_builtins_only: await variant(false, true),
+    both: await variant(true, true),
+  };
+  const comparison: Record<string, Record<string, number>> = {};
+  for (const [kind, request] of Object.entries(requests)) {
+    const input = await buildInputDocument(request);
+    const answers = new Set(
+      Object.values(variants).map((p) => JSON.stringify(p.evaluate(input, 'portcullis/decision'))),
+    );
+    if (answers.size !== 1) throw new Error(`${kind}: the variants decide differently`);
+    const row: Record<string, number> = {};
+    for (const [name, p] of Object.entries(variants))
+      row[name] = (await latency(() => p.evaluate(input, 'portcullis/decision'))).p50_us;
+    comparison[kind] = row;
+  }
+
   const report = {
     benchmark: 'rego toolchain: compile time and decision latency',
     date: new Date().toISOString(),
@@ -145,7 +184,10 @@ async function main(): Promise<void> {
       'p99; reported value is the median over runs. wasm_evaluate is the compiled policy through ' +
       '@open-policy-agent/opa-wasm on a prebuilt input document; engine_decide is engine.decide(request) ' +
       'from the raw request (fact extraction, evaluation, decision validation; cache off). The floor is ' +
-      'a one-rule policy (allow := true) through the same loader with the SQL input document.',
+      'a one-rule policy (allow := true) through the same loader with the SQL input document. ' +
+      'wasm_p50_us_by_variant: the same library planned with or without the rule index and emitted ' +
+      'with or without the native string builtins (else every one crosses to JavaScript), wasm ' +
+      'evaluation p50 measured the same way, the four variants one after the other per request.',
     compile_rego_dir_ms: Object.fromEntries(
       Object.entries(stageMs).map(([stage, runs]) => [
         stage,
@@ -154,6 +196,7 @@ async function main(): Promise<void> {
     ),
     floor_trivial_policy: floor,
     decision: results,
+    wasm_p50_us_by_variant: comparison,
   };
   const out = `${repoRoot}benchmarks/rego/results/rego-${report.date.slice(0, 10)}.json`;
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);

@@ -144,9 +144,10 @@ approve contains {"rule": "sql.opaque_dynamic_sql", "message": msg} if {
 sensitive_rule(column) := rules[i] if {
 	rules := lib.setting("sensitive_columns")
 	name := lower(lib.last_segment(column))
+	# Scanning an array visits indexes in order, so the first hit is the lowest index.
 	hits := [j | some j, r in rules; regex.match(r.pattern, name)]
 	count(hits) > 0
-	i := min(hits)
+	i := hits[0]
 }
 
 masks contains lib.mask("column", column, rule) if {

@@ -97,3 +97,18 @@ export {
 } from './builtins/core';
 export { portcullis_set_strict_builtin_errors } from './builtins/errors';
 export { opa_builtin_walk } from './builtins/walk';
+export {
+  pcl_builtin_array_concat,
+  pcl_builtin_concat,
+  pcl_builtin_contains,
+  pcl_builtin_endswith,
+  pcl_builtin_lower,
+  pcl_builtin_regex_match,
+  pcl_builtin_split,
+  pcl_builtin_sprintf,
+  pcl_native_disable,
+  pcl_native_enabled,
+  pcl_regex_cache_init,
+  pcl_builtin_startswith,
+  pcl_builtin_upper,
+} from './builtins/strings';

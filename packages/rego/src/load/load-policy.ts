@@ -7,6 +7,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { loadPolicy as opaLoadPolicy } from '@open-policy-agent/opa-wasm';
+import { FALLBACK_NATIVES } from '../wasm/native-builtins.js';
 import { readBundle } from './bundle.js';
 import { compilePolicy, type RegoSource } from './compile-policy.js';
 import { PolicyEvalError, PolicyLoadError, thrownMessage } from './errors.js';
@@ -161,7 +162,23 @@ export async function instantiatePolicy(
     throw new PolicyLoadError(`cannot load the wasm module: ${thrownMessage(cause)}`, { cause });
   }
   if (options.strictBuiltinErrors === true) enableStrictNativeErrors(inner);
+  if (options.builtins !== undefined) disableReplacedNatives(inner, Object.keys(options.builtins));
   return new RegoPolicy(inner);
+}
+
+/**
+ * An embedder's builtin overrides ours, including those the module answers itself with a
+ * host fallback: those are switched off so every call reaches the embedder's function.
+ */
+function disableReplacedNatives(policy: OpaPolicy, names: readonly string[]): void {
+  const instance = (policy as unknown as { wasmInstance?: { exports: Record<string, unknown> } })
+    .wasmInstance;
+  const disable = instance?.exports.pcl_native_disable;
+  if (typeof disable !== 'function') return;
+  for (const name of names) {
+    const index = FALLBACK_NATIVES.indexOf(name);
+    if (index >= 0) (disable as (index: number) => void)(index);
+  }
 }
 
 /**

@@ -130,6 +130,21 @@ export interface Func {
   readonly blocks: Block[];
   /** The rule's data path, e.g. ["g0", "portcullis", "decision"]; absent for helpers. */
   readonly path?: string[];
+  /**
+   * The rule index, when the planner built one: each guard is computed once into `flag` at the
+   * top of the function (defined when it holds), and the listed rules start by testing it.
+   * Informational (printed by `printIr`); the statements themselves are ordinary IR.
+   */
+  readonly index?: readonly RuleIndexEntry[];
+}
+
+export interface RuleIndexEntry {
+  /** The guard as Rego would write it, e.g. `input.action.type in {"sql"}`. */
+  readonly guard: string;
+  readonly flag: Local;
+  /** Positions (0-based) of the guarded rules in the group, of `of` rules. */
+  readonly rules: readonly number[];
+  readonly of: number;
 }
 
 export interface BuiltinFunc {

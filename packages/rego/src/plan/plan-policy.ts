@@ -14,6 +14,11 @@ export interface PlanOptions {
   readonly entrypoints?: readonly string[];
   /** Ad-hoc queries, planned under their names. */
   readonly queries?: readonly { readonly name: string; readonly query: string }[];
+  /**
+   * Skip rules whose `input` equality guards cannot hold before running their bodies
+   * (rule-index.ts). On by default; off only to compare results with and without it.
+   */
+  readonly ruleIndexing?: boolean;
 }
 
 export interface PlanResult {
@@ -23,7 +28,7 @@ export interface PlanResult {
 
 export function planPolicy(program: CompiledProgram, options: PlanOptions = {}): PlanResult {
   const diagnostics = new DiagnosticCollector();
-  const planner = new Planner(program, diagnostics);
+  const planner = new Planner(program, diagnostics, { ruleIndexing: options.ruleIndexing ?? true });
   const plans: Plan[] = [];
   const loc = { file: '', row: 1, col: 1, offset: 0, end: 0 };
   for (const entry of options.entrypoints ?? []) {

@@ -15,8 +15,9 @@ import type {
 } from '../compile/index.js';
 import { BUILTIN_VALUE_PREFIX, findNode, isGeneratedVar } from '../compile/index.js';
 import { DiagnosticCodes, type DiagnosticCollector } from '../diagnostics/index.js';
-import type { Block, BuiltinFunc, Func, Local, Operand, Plan, Stmt } from './ir.js';
+import type { Block, BuiltinFunc, Func, Local, Operand, Plan, RuleIndexEntry, Stmt } from './ir.js';
 import { DATA_LOCAL, INPUT_LOCAL } from './ir.js';
+import { describeGuard, type Guard, guardKey, guardRefKey, RuleIndexer } from './rule-index.js';
 
 type Cont = () => void;
 type ValueCont = (op: Operand) => void;
@@ -78,10 +79,16 @@ export class Planner {
   readonly #queue: { group: RuleGroup; gen: Gen }[] = [];
   readonly #gens = new Map<string, Gen>([[genKey(GEN0), GEN0]]);
   #state: FuncState = { next: 2, vars: new Map(), cur: [], gen: GEN0, slots: [] };
+  readonly #indexer: RuleIndexer | undefined;
 
-  constructor(program: CompiledProgram, diagnostics: DiagnosticCollector) {
+  constructor(
+    program: CompiledProgram,
+    diagnostics: DiagnosticCollector,
+    options: { readonly ruleIndexing?: boolean } = {},
+  ) {
     this.#program = program;
     this.#diagnostics = diagnostics;
+    this.#indexer = options.ruleIndexing === false ? undefined : new RuleIndexer(program);
   }
 
   get strings(): string[] {
@@ -193,10 +200,14 @@ export class Planner {
     this.#state = { next: 2 + arity + gen.slots, vars: new Map(), cur: [], gen, slots };
     const params = [INPUT_LOCAL, DATA_LOCAL, ...Array.from({ length: arity }, (_, i) => 2 + i), ...slots];
     const ret = this.#new();
+    let index: RuleIndexEntry[] | undefined;
     try {
       const body = this.#block(() => {
         if (group.kind === 'partial-set') this.#emit({ type: 'MakeSetStmt', target: ret });
         if (group.kind === 'partial-object') this.#emit({ type: 'MakeObjectStmt', target: ret });
+        const built = this.#ruleIndex(group, gen);
+        index = built?.entries;
+        const checks = built?.checks ?? [];
         const node = findNode(this.#program.tree, group.path);
         const general =
           group.kind === 'partial-object' &&
@@ -204,7 +215,8 @@ export class Planner {
             group.rules.some((r) => r.multiValue === true || (r.refPath?.length ?? 0) > 0));
         const shape = general ? this.#new() : undefined;
         if (shape !== undefined) this.#emit({ type: 'MakeObjectStmt', target: shape });
-        for (const rule of group.rules) this.#planRule(group, rule, params, ret, shape);
+        for (const [i, rule] of group.rules.entries())
+          this.#planRule(group, rule, params, ret, shape, checks[i] ?? []);
         if (shape !== undefined && node !== undefined)
           this.#planNestedRules(node, group.path, [], ret, shape);
         const def = group.defaultRule;
@@ -218,7 +230,14 @@ export class Planner {
         }
       });
       const retBlock: Block = { stmts: [{ type: 'ReturnLocalStmt', source: ret }] };
-      this.#funcs.push({ name, params, ret, blocks: [body, retBlock], path: [`g${gen.id}`, ...group.path] });
+      this.#funcs.push({
+        name,
+        params,
+        ret,
+        blocks: [body, retBlock],
+        path: [`g${gen.id}`, ...group.path],
+        ...(index === undefined || index.length === 0 ? {} : { index }),
+      });
     } catch (e) {
       if (!(e instanceof PlanAbort)) throw e;
     }
@@ -241,12 +260,14 @@ export class Planner {
     params: readonly Local[],
     ret: Local,
     shape: Local | undefined,
+    checks: readonly Local[],
   ): void {
     if (rule.else !== undefined) {
-      this.#planElseChain(rule, params, ret);
+      this.#planElseChain(rule, params, ret, checks);
       return;
     }
-    this.#emitBlock(() =>
+    this.#emitBlock(() => {
+      this.#emitChecks(checks);
       this.#bindArgs(rule, params, () =>
         this.#planExprs(rule.body, 0, () => {
           switch (group.kind) {
@@ -278,8 +299,79 @@ export class Planner {
               );
           }
         }),
-      ),
+      );
+    });
+  }
+
+  /** A rule's index checks: each flag is defined only when its guard holds. */
+  #emitChecks(checks: readonly Local[]): void {
+    for (const flag of checks) this.#emit({ type: 'IsDefinedStmt', source: flag });
+  }
+
+  /**
+   * The group's rule index (rule-index.ts): reads each guarded `input` ref once, sets one flag
+   * per distinct guard, and returns, per rule, the flags its block must test first. Built only
+   * where it pays: some rule has a guard and work beyond it to skip.
+   */
+  #ruleIndex(group: RuleGroup, gen: Gen): { entries: RuleIndexEntry[]; checks: Local[][] } | undefined {
+    const indexer = this.#indexer;
+    if (indexer === undefined) return undefined;
+    // A `with` that replaces rules or functions makes a helper no longer imply its guards.
+    const throughHelpers = gen.funcs.size === 0 && gen.data.size === 0;
+    const perRule: Guard[][] = group.rules.map((rule) =>
+      indexer.worthIndexing(rule) ? indexer.ruleGuards(rule, { throughHelpers }) : [],
     );
+    if (perRule.every((gs) => gs.length === 0)) return undefined;
+    const refs = new Map<string, Local>();
+    const flags = new Map<string, { flag: Local; guard: Guard; rules: number[] }>();
+    for (const [i, guards] of perRule.entries()) {
+      for (const guard of guards) {
+        let value = refs.get(guardRefKey(guard));
+        if (value === undefined) {
+          const target = this.#new();
+          value = target;
+          refs.set(guardRefKey(guard), target);
+          this.#emit({ type: 'ResetLocalStmt', target });
+          this.#emitBlock(() => {
+            this.#emit({ type: 'IsDefinedStmt', source: INPUT_LOCAL });
+            let src: Local = INPUT_LOCAL;
+            for (const key of guard.path) {
+              const next = this.#new();
+              this.#emit({ type: 'DotStmt', source: local(src), key: this.#str(key), target: next });
+              src = next;
+            }
+            this.#emit({ type: 'AssignVarStmt', source: local(src), target });
+          });
+        }
+        let entry = flags.get(guardKey(guard));
+        if (entry === undefined) {
+          const flag = this.#new();
+          entry = { flag, guard, rules: [] };
+          flags.set(guardKey(guard), entry);
+          this.#emit({ type: 'ResetLocalStmt', target: flag });
+          const source = value;
+          const blocks = [...guard.values.values()].map((t) =>
+            this.#block(() => {
+              this.#emit({ type: 'IsDefinedStmt', source });
+              this.#planTerm(t, (c) => this.#emit({ type: 'EqualStmt', a: local(source), b: c }));
+              this.#emit({ type: 'AssignVarStmt', source: { type: 'bool', value: true }, target: flag });
+            }),
+          );
+          this.#emit({ type: 'BlockStmt', blocks });
+        }
+        entry.rules.push(i);
+      }
+    }
+    const entries = [...flags.values()].map(({ flag, guard, rules }) => ({
+      guard: describeGuard(guard),
+      flag,
+      rules,
+      of: group.rules.length,
+    }));
+    const checks = perRule.map((guards) =>
+      guards.map((g) => flags.get(guardKey(g))?.flag).filter((f): f is Local => f !== undefined),
+    );
+    return { entries, checks };
   }
 
   /**
@@ -425,7 +517,7 @@ export class Planner {
   }
 
   /** `else` branches run in order until one produces a value, which the rule then outputs. */
-  #planElseChain(rule: CompiledRule, params: readonly Local[], ret: Local): void {
+  #planElseChain(rule: CompiledRule, params: readonly Local[], ret: Local, checks: readonly Local[]): void {
     const chain = this.#new();
     const branches: { value: Term; body: readonly Expr[] }[] = [];
     let e: CompiledElse | undefined = rule.else;
@@ -437,6 +529,7 @@ export class Planner {
     for (const [i, branch] of branches.entries()) {
       this.#emitBlock(() => {
         if (i > 0) this.#emit({ type: 'IsUndefinedStmt', source: chain });
+        this.#emitChecks(checks);
         this.#bindArgs(rule, params, () =>
           this.#planExprs(branch.body, 0, () =>
             this.#planTerm(branch.value, (v) =>
@@ -687,6 +780,7 @@ export class Planner {
     switch (e.type) {
       case 'term-expr': {
         const t = e.term;
+        if (t.type === 'call' && this.#planConstMembership(t, cont)) return;
         if (t.type === 'call' && t.operator.head.type === 'var' && t.operator.path.length === 0) {
           const op = t.operator.head.name;
           const [a, b] = t.args;
@@ -760,6 +854,40 @@ export class Planner {
       default:
         this.#error(`unexpected ${e.type} after compilation`, e.loc);
     }
+  }
+
+  /**
+   * `x in {"a", "b"}` (or an array) against string, boolean and null constants: a chain of
+   * equality tests instead of building the collection each time the expression runs. Such
+   * constants equal each other exactly when they are the same constant, so membership is
+   * "equals one of them", whatever the collection's kind.
+   */
+  #planConstMembership(t: Extract<Term, { type: 'call' }>, cont: Cont): boolean {
+    const op = t.operator;
+    if (op.head.type !== 'var' || op.head.name !== 'internal' || op.path.length !== 1) return false;
+    const name = op.path[0];
+    if (name?.type !== 'string' || name.value !== 'member_2' || t.args.length !== 2) return false;
+    if (this.#state.gen.funcs.has('builtin:internal.member_2')) return false;
+    const [x, coll] = t.args;
+    if (x === undefined || coll === undefined || (coll.type !== 'set' && coll.type !== 'array')) return false;
+    const scalar = (i: Term) => i.type === 'string' || i.type === 'boolean' || i.type === 'null';
+    if (coll.items.length === 0 || coll.items.length > 16 || !coll.items.every(scalar)) return false;
+    this.#planTerm(x, (v) => {
+      const found = this.#new();
+      this.#emit({ type: 'ResetLocalStmt', target: found });
+      const blocks = coll.items.map((item) =>
+        this.#block(() =>
+          this.#planTerm(item, (c) => {
+            this.#emit({ type: 'EqualStmt', a: v, b: c });
+            this.#emit({ type: 'AssignVarStmt', source: { type: 'bool', value: true }, target: found });
+          }),
+        ),
+      );
+      this.#emit({ type: 'BlockStmt', blocks });
+      this.#emit({ type: 'IsDefinedStmt', source: found });
+      cont();
+    });
+    return true;
   }
 
   // -------------------------------------------------------------------------------------------

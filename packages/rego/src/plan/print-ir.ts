@@ -56,6 +56,10 @@ export function printIr(policy: Policy): string {
   }
   for (const f of policy.funcs) {
     lines.push(`Func ${f.name} (${f.params.map((l) => `local<${l}>`).join(', ')}) -> local<${f.ret}>`);
+    for (const entry of f.index ?? [])
+      lines.push(
+        `  Index ${entry.guard} -> local<${entry.flag}> guards rules [${entry.rules.join(', ')}] of ${entry.of}`,
+      );
     for (const b of f.blocks) block(b, 1);
   }
   return `${lines.join('\n')}\n`;

@@ -15,7 +15,7 @@ import { wasmApi } from '../runtime/wasm-api.js';
 import { WasmEmitError } from './errors.js';
 import { hostAlias } from './host-aliases.js';
 import { type Callee, FunctionLowering, type LoweringContext } from './lower-function.js';
-import { NATIVE_BUILTINS } from './native-builtins.js';
+import { FALLBACK_NATIVES, NATIVE_BUILTINS, NATIVE_FALLBACK, type NativeBuiltin } from './native-builtins.js';
 import { exportedFunctions, runtimeLayout } from './runtime-layout.js';
 import { StaticData } from './static-data.js';
 
@@ -40,6 +40,8 @@ export interface EmitWasmOptions {
 }
 
 const i32 = binaryen.i32;
+/** Compiled patterns kept across evaluations (a few dozen typical ones). */
+const REGEX_CACHE_BYTES = 64 * 1024;
 /** The planner's function names (`g0.data.pkg.rule`): a call to a missing one is a planner bug, not a builtin. */
 const PLANNED_FUNCTION = /^g\d+\.data\./;
 const PAGE = 65536;
@@ -55,7 +57,8 @@ export function jsBuiltinIds(policy: Policy, options: EmitWasmOptions = {}): Map
   const ids = new Map<string, number>();
   for (const b of policy.static.builtinFuncs) {
     if (TYPE_TESTS.has(b.name) || b.name === 'type_name') continue;
-    if (NATIVE_BUILTINS.has(b.name) && !options.forceJsBuiltins?.has(b.name)) continue;
+    const native = NATIVE_BUILTINS.get(b.name);
+    if (native !== undefined && native.fallback !== true && !options.forceJsBuiltins?.has(b.name)) continue;
     if (!ids.has(b.name)) ids.set(b.name, ids.size);
   }
   return ids;
@@ -123,6 +126,61 @@ function link(
     funcs.set(func.name, { index, func });
   });
   const toSet = 'pcl$to_set';
+  const fallbackHelpers = new Map<string, string>();
+  /**
+   * `pcl$native$<name>(args)`: the runtime's answer, or the host builtin's when the runtime
+   * returns NATIVE_FALLBACK. A function, so each argument is evaluated once.
+   */
+  const nativeWithFallback = (name: string, native: NativeBuiltin): string => {
+    const known = fallbackHelpers.get(name);
+    if (known !== undefined) return known;
+    const helper = `pcl$native$${name}`;
+    fallbackHelpers.set(name, helper);
+    let id = jsIds.get(name);
+    if (id === undefined) {
+      id = jsIds.size;
+      jsIds.set(name, id);
+    }
+    const params = Array.from({ length: native.arity }, (_, i) => module.local.get(i, i32));
+    const r = native.arity;
+    module.addFunction(
+      helper,
+      binaryen.createType(params.map(() => i32)),
+      i32,
+      [i32],
+      module.block(
+        null,
+        [
+          module.if(
+            module.call(
+              runtime('pcl_native_enabled'),
+              [module.i32.const(FALLBACK_NATIVES.indexOf(name))],
+              i32,
+            ),
+            module.block(null, [
+              module.local.set(r, module.call(runtime(native.export), params, i32)),
+              module.if(
+                module.i32.ne(module.local.get(r, i32), module.i32.const(NATIVE_FALLBACK)),
+                module.return(module.local.get(r, i32)),
+              ),
+            ]),
+          ),
+          module.call(
+            runtime(`opa_builtin${native.arity}`),
+            [
+              module.i32.const(id),
+              module.i32.const(0),
+              ...Array.from({ length: native.arity }, (_, i) => module.local.get(i, i32)),
+            ],
+            i32,
+          ),
+        ],
+        i32,
+      ),
+    );
+    added.push(helper);
+    return helper;
+  };
   let needsToSet = false;
   let needsTypeHelpers = false;
 
@@ -144,6 +202,10 @@ function link(
       return { arity: 1, call: (args) => module.call(TYPE_NAME, args, i32) };
     }
     const native = NATIVE_BUILTINS.get(name);
+    if (native?.fallback === true && !options.forceJsBuiltins?.has(name)) {
+      const helper = nativeWithFallback(name, native);
+      return { arity: native.arity, call: (args) => module.call(helper, args, i32) };
+    }
     if (native !== undefined && !options.forceJsBuiltins?.has(name)) {
       const extra = native.extra ?? [];
       return {
@@ -361,6 +423,12 @@ function link(
     startBody.push(module.call(info.name, [], binaryen.none));
   }
   startBody.push(module.call(runtime('opa_heap_ptr_set'), [module.i32.const(data.end)], binaryen.none));
+  // What the start function allocates lies below the heap pointer the loader saves, so it
+  // outlives every evaluation: the cache of compiled regular expressions lives there.
+  if (fallbackHelpers.has('regex.match'))
+    startBody.push(
+      module.call(runtime('pcl_regex_cache_init'), [module.i32.const(REGEX_CACHE_BYTES)], binaryen.none),
+    );
   const start = module.addFunction(
     'pcl$start',
     binaryen.none,

@@ -1,4 +1,4 @@
 export { type EmitWasmOptions, emitWasm, jsBuiltinIds } from './emit-wasm.js';
 export { WasmEmitError } from './errors.js';
 export { HOST_ALIAS_PREFIX, hostAlias, LOADER_OWN_BUILTINS } from './host-aliases.js';
-export { NATIVE_BUILTINS, type NativeBuiltin } from './native-builtins.js';
+export { FALLBACK_NATIVES, NATIVE_BUILTINS, NATIVE_FALLBACK, type NativeBuiltin } from './native-builtins.js';

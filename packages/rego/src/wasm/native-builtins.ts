@@ -12,6 +12,11 @@ export interface NativeBuiltin {
   readonly arity: number;
   /** Constant i32 arguments appended after the Rego arguments. */
   readonly extra?: readonly number[];
+  /**
+   * The export answers only the cases it can answer exactly and returns 1 (never a value
+   * address) for the rest, which then go to the JavaScript builtin of the same name.
+   */
+  readonly fallback?: boolean;
 }
 
 export const NATIVE_BUILTINS: ReadonlyMap<string, NativeBuiltin> = new Map<string, NativeBuiltin>([
@@ -38,4 +43,28 @@ export const NATIVE_BUILTINS: ReadonlyMap<string, NativeBuiltin> = new Map<strin
   ['object.keys', { export: 'opa_builtin_object_keys', arity: 1 }],
   // The relation `walk` as the array of its [path, value] answers, which the plan scans.
   ['walk', { export: 'opa_builtin_walk', arity: 1 }],
+  // Called for every column, command or message by typical policies; answered in the module
+  // for strings, ASCII case mapping and a regex subset (runtime builtins/strings.ts).
+  ['startswith', { export: 'pcl_builtin_startswith', arity: 2, fallback: true }],
+  ['endswith', { export: 'pcl_builtin_endswith', arity: 2, fallback: true }],
+  ['contains', { export: 'pcl_builtin_contains', arity: 2, fallback: true }],
+  ['lower', { export: 'pcl_builtin_lower', arity: 1, fallback: true }],
+  ['upper', { export: 'pcl_builtin_upper', arity: 1, fallback: true }],
+  ['split', { export: 'pcl_builtin_split', arity: 2, fallback: true }],
+  ['regex.match', { export: 'pcl_builtin_regex_match', arity: 2, fallback: true }],
+  ['concat', { export: 'pcl_builtin_concat', arity: 2, fallback: true }],
+  ['array.concat', { export: 'pcl_builtin_array_concat', arity: 2, fallback: true }],
+  // Messages: `%s %v %q %d` of strings and integers; Go's other verbs and forms on the host.
+  ['sprintf', { export: 'pcl_builtin_sprintf', arity: 2, fallback: true }],
 ]);
+
+/** What a fallback native returns when the JavaScript builtin must answer. */
+export const NATIVE_FALLBACK = 1;
+
+/**
+ * The natives with a host fallback, in a fixed order: an embedder's builtin of the same name
+ * switches the native off by this index (`pcl_native_disable`), so the embedder's wins.
+ */
+export const FALLBACK_NATIVES: readonly string[] = [...NATIVE_BUILTINS]
+  .filter(([, n]) => n.fallback === true)
+  .map(([name]) => name);
