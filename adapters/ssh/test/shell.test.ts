@@ -92,4 +92,37 @@ describe('interactive shell through a pty', () => {
       fx.audit.filter((r) => r.action.type === 'shell' && r.effect === 'deny').length,
     ).toBeGreaterThanOrEqual(3);
   });
+
+  it('decides a line typed at a password prompt but writes it down nowhere', async () => {
+    const secret = 'Tr0ub4dor-and-3';
+    // The prompt itself, not the echo of the `read` line that contains the same word: bash
+    // switches bracketed paste off (ESC [?2004l) once the line runs.
+    const prompt = /\x1b\[\?2004l\r?Password:/;
+    const before = fx.audit.length;
+    const t = terminal();
+    t.type('echo ready-$((1+1))\r');
+    await t.waitFor(/ready-2/);
+    let mark = t.output.length;
+    t.type(`read -s -p 'Password: ' pw; echo; echo "len-\${#pw}"\r`);
+    await t.waitFor(prompt, mark);
+    t.type(`${secret}\r`);
+    await t.waitFor(/len-15/, mark);
+
+    // A secret the policy would refuse is still refused, and its text stays out of the reply.
+    mark = t.output.length;
+    t.type(`read -s -p 'Password: ' pw\r`);
+    await t.waitFor(prompt, mark);
+    t.type('rm -rf /\r');
+    await t.waitFor(/portcullis: denied by policy/, mark);
+    expect(await t.exit()).toBe(0);
+
+    const written = JSON.stringify(fx.audit.slice(before));
+    expect(written).not.toContain(secret);
+    expect(written).not.toContain('rm -rf /');
+    const scrubbed = fx.audit
+      .slice(before)
+      .filter((r) => r.action.summary.includes('typed at a password prompt'));
+    expect(scrubbed.map((r) => r.effect).sort()).toEqual(['allow', 'deny']);
+    expect(scrubbed.every((r) => r.action.fingerprints === undefined)).toBe(true);
+  });
 });

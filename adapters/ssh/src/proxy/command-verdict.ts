@@ -5,10 +5,11 @@
  * the same way.
  */
 
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import {
   type ActionType,
   type ApprovalRequest,
+  type AuditRecord,
   auditRecordFromDecision,
   type Decision,
   type DecisionResult,
@@ -40,14 +41,31 @@ export function attemptSummary(attempt: Attempt): string {
   return `${f.protocol} ${f.operation} ${f.path}${f.target === undefined ? '' : ` -> ${f.target}`}`;
 }
 
+/**
+ * `secret`: the line was typed at a password prompt. It is still decided as a command line
+ * (a host can print `Password:` and then run what it reads), but its text is kept out of the
+ * audit log and of approval requests, which show a placeholder instead.
+ */
 export function decideCommand(
   session: SessionContext,
   command: string,
   action: ActionType,
   onHeld: (text: string) => void,
   signal?: AbortSignal,
+  options: { secret?: boolean } = {},
 ): Promise<Verdict> {
-  return decideAttempt(session, { command, action }, onHeld, signal);
+  return decideAttempt(session, { command, action }, onHeld, signal, options.secret ? command : undefined);
+}
+
+// A plain hash of a password is as good as the password to anyone who can guess it, so a
+// secret line is filed under a keyed hash whose key never leaves this process.
+const SECRET_KEY = randomBytes(32);
+const secretFingerprint = (secret: string) =>
+  `secret:${createHmac('sha256', SECRET_KEY).update(secret).digest('hex').slice(0, 32)}`;
+
+/** What stands for a secret line wherever it would be written down. */
+export function secretPlaceholder(secret: string): string {
+  return `[input typed at a password prompt: ${[...secret].length} characters, not recorded]`;
 }
 
 export async function decideAttempt(
@@ -55,9 +73,10 @@ export async function decideAttempt(
   attempt: Attempt,
   onHeld: (text: string) => void,
   signal?: AbortSignal,
+  secret?: string,
 ): Promise<Verdict> {
-  const command = attemptSummary(attempt);
-  const result = await decideOnce(session, attempt);
+  const command = secret === undefined ? attemptSummary(attempt) : secretPlaceholder(secret);
+  const result = await decideOnce(session, attempt, secret);
   const approvals = session.options.approvals;
   if (result.decision.effect === 'deny')
     return { decision: result.decision, message: denyMessage(result.decision) };
@@ -68,7 +87,7 @@ export async function decideAttempt(
       message: `portcullis: not run: this command needs approval and this gateway holds no commands${reasonLines(result.decision)}`,
     };
   }
-  const fingerprint = commandFingerprint(command);
+  const fingerprint = secret === undefined ? commandFingerprint(command) : secretFingerprint(secret);
   // The policy saw this session's grants in session.approvals and still asked: a grant that
   // covers the command is the approval it asks for.
   const mine = findCovering(session.granted, fingerprint, Date.now());
@@ -109,7 +128,11 @@ export async function decideAttempt(
   return { decision: result.decision, message: notApprovedMessage(outcome, url), approvalId: outcome.id };
 }
 
-async function decideOnce(session: SessionContext, attempt: Attempt): Promise<DecisionResult> {
+async function decideOnce(
+  session: SessionContext,
+  attempt: Attempt,
+  secret?: string,
+): Promise<DecisionResult> {
   const { options } = session;
   const now = Date.now();
   const result = await options.engine.decide({
@@ -123,15 +146,20 @@ async function decideOnce(session: SessionContext, attempt: Attempt): Promise<De
     },
     ...attempt,
   });
-  return audited(session, result);
+  return audited(session, result, secret);
 }
 
 /** Write the decision to the audit sink before it is enforced; a failed write denies. */
-async function audited(session: SessionContext, result: DecisionResult): Promise<DecisionResult> {
+async function audited(
+  session: SessionContext,
+  result: DecisionResult,
+  secret?: string,
+): Promise<DecisionResult> {
   const audit = session.options.audit;
   if (!audit) return result;
   try {
-    await audit.write(auditRecordFromDecision(result));
+    const record = auditRecordFromDecision(result);
+    await audit.write(secret === undefined ? record : scrubbed(record, secret));
     return result;
   } catch (err) {
     session.logger?.error?.({ sessionId: session.id, err }, 'audit write failed');
@@ -212,4 +240,18 @@ function notApprovedMessage(request: ApprovalRequest, url: string | undefined): 
     ? `once approved at ${url}, run it again`
     : `once approval ${request.id} is granted, run it again`;
   return `portcullis: not run: approval ${request.id} ${how}; ${again}`;
+}
+
+/** `text` with every occurrence of `secret` replaced by its placeholder. */
+export function scrubSecret(text: string, secret: string): string {
+  return secret === '' ? text : text.split(secret).join(secretPlaceholder(secret));
+}
+
+/** The record with every occurrence of `secret` (summary, reasons, fingerprints) replaced. */
+function scrubbed(record: AuditRecord, secret: string): AuditRecord {
+  return {
+    ...record,
+    action: { type: record.action.type, summary: secretPlaceholder(secret) },
+    reasons: record.reasons.map((r) => ({ ...r, message: scrubSecret(r.message, secret) })),
+  };
 }

@@ -39,6 +39,15 @@ interface PendingInput {
   echoed: boolean;
 }
 
+/**
+ * Whether terminal output ends in a prompt for a secret (`Password:`, `[sudo] password for
+ * alice:` …): what is typed next is a secret, whether or not it is echoed.
+ */
+export function endsWithSecretPrompt(output: string): boolean {
+  const shown = output.replace(ESCAPES, '').replace(/\r/g, '');
+  return PROMPT.test(shown.slice(shown.lastIndexOf('\n') + 1));
+}
+
 export class EchoGate {
   readonly #emit: (event: GateEvent) => void;
   readonly #windowMs: number;
@@ -80,8 +89,7 @@ export class EchoGate {
         if (head.expect === '') head.echoed = true;
       }
     }
-    const shown = this.#tail.replace(ESCAPES, '').replace(/\r/g, '');
-    if (PROMPT.test(shown.slice(shown.lastIndexOf('\n') + 1))) this.#secret = true;
+    if (endsWithSecretPrompt(this.#tail)) this.#secret = true;
     this.#enqueue({ kind: 'o', at, data: text });
   }
 

@@ -13,8 +13,9 @@ import { ExitStatus } from '../exec/exit-codes.js';
 import { maskerFor } from '../exec/mask-for.js';
 import { relayChannel } from '../exec/relay-channel.js';
 import type { ChannelState } from '../exec/session-channel.js';
-import { decideCommand, denyMessage } from '../proxy/command-verdict.js';
+import { decideCommand, denyMessage, scrubSecret } from '../proxy/command-verdict.js';
 import type { SessionContext } from '../proxy/session-context.js';
+import { endsWithSecretPrompt } from '../recording/echo-gate.js';
 import { openRecorder } from '../recording/open-recorder.js';
 import { continuesLine, Key, LineEditor } from './line-editor.js';
 
@@ -82,6 +83,8 @@ export async function runShell(
   const editor = new LineEditor();
   /** Earlier physical lines of a command the shell is still reading (after `\` or an open quote). */
   let pending = '';
+  /** The end of what the host last printed, to tell a password prompt from a shell prompt. */
+  let outputTail = '';
 
   const onEnter = async (line: string, tracked: boolean, enter: Buffer) => {
     const logical = pending + line;
@@ -94,8 +97,19 @@ export async function runShell(
       up.write(enter);
       return;
     }
+    // A line typed at a password prompt is still decided, but written down nowhere.
+    const secret = pending === '' && endsWithSecretPrompt(outputTail);
     const verdict = tracked
-      ? await decideCommand(session, logical, 'shell', say, abort.signal)
+      ? await decideCommand(
+          session,
+          logical,
+          'shell',
+          secret ? (text) => say(scrubSecret(text, logical)) : say,
+          abort.signal,
+          {
+            secret,
+          },
+        )
       : { decision: { effect: 'deny' as const, reasons: [UNTRACKED_REASON], masks: [] }, message: undefined };
     recorder?.lineMarker(verdict.decision.effect, logical);
     if (verdict.decision.effect === 'allow') {
@@ -104,7 +118,8 @@ export async function runShell(
       up.write(enter);
       return;
     }
-    say(verdict.message ?? denyMessage(verdict.decision));
+    const message = verdict.message ?? denyMessage(verdict.decision);
+    say(secret ? scrubSecret(message, logical) : message);
     // Erase what the host holds: Ctrl-U clears the line being typed; a command already
     // spanning several lines is only dropped whole by Ctrl-C.
     if (pending === '') up.write(Buffer.from([Key.ctrlE, Key.ctrlU, Key.carriageReturn]));
@@ -115,7 +130,12 @@ export async function runShell(
   try {
     await relayChannel(channel, up, {
       ...(masker ? { masker } : {}),
-      ...(recorder ? { tap: { output: (chunk: Buffer) => recorder?.output(chunk) } } : {}),
+      tap: {
+        output: (chunk: Buffer) => {
+          recorder?.output(chunk);
+          outputTail = (outputTail + chunk.toString('utf8')).slice(-512);
+        },
+      },
       onInput: async (chunk) => {
         recorder?.input(chunk);
         for (const event of editor.feed(chunk)) {
