@@ -1,7 +1,8 @@
 /**
  * HTTP middleware benchmark: requests per second and latency of an express and a fastify JSON
  * endpoint without Portcullis, with the middleware and the shipped policy (rego/, compiled to
- * wasm), and with the shipped policy masking the response (e-mails, phones, cards).
+ * wasm) with the adapters' decision cache on (the default) and off, and with the shipped policy
+ * masking the response (e-mails, phones, cards).
  *
  *   node --conditions=portcullis-source --import tsx benchmarks/http/http.ts           # 5 × 5 s each
  *   node --conditions=portcullis-source --import tsx benchmarks/http/http.ts --quick   # 1 × 1 s, writes nothing
@@ -24,7 +25,7 @@ const WARMUP_SECONDS = quick ? 1 : 3;
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const FRAMEWORKS = ['express', 'fastify'] as const;
-const VARIANTS = ['unguarded', 'policy', 'masking'] as const;
+const VARIANTS = ['unguarded', 'policy', 'policy-uncached', 'masking'] as const;
 type Framework = (typeof FRAMEWORKS)[number];
 type Variant = (typeof VARIANTS)[number];
 
@@ -84,6 +85,7 @@ async function measure(url: string, seconds: number): Promise<Run> {
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg().map((x) => round(x));
   const servers: Server[] = [];
   for (const framework of FRAMEWORKS)
     for (const variant of VARIANTS) servers.push(await startServer(framework, variant));
@@ -133,7 +135,7 @@ async function main(): Promise<void> {
 
     const report = {
       benchmark:
-        'HTTP middleware: express and fastify JSON endpoint, unguarded / shipped policy / shipped policy with masking',
+        'HTTP middleware: express and fastify JSON endpoint, unguarded / shipped policy (decision cache on, off) / shipped policy with masking',
       date: new Date().toISOString(),
       quick,
       machine: {
@@ -142,13 +144,15 @@ async function main(): Promise<void> {
         memory_bytes: totalmem(),
         platform: `${platform()} ${release()}`,
         node: process.version,
-        load_average_at_start: loadavg().map((x) => round(x)),
+        load_average_at_start: loadAtStart,
+        load_average_at_end: loadavg().map((x) => round(x)),
       },
       method:
         `autocannon (programmatic API) against GET /customers (10 customers, ~1.4 KB of JSON), ${CONNECTIONS} connections, ` +
         `${RUNS} runs of ${SECONDS} s per subject after a ${WARMUP_SECONDS} s warm-up, interleaved round by round; ` +
         'each server in its own Node process, autocannon in the parent. policy: the middleware with rego/ (without _test.rego) ' +
-        'compiled to wasm, subject a human (allowed, no masks). masking: the same, subject an agent (the shipped policy masks ' +
+        "compiled to wasm, subject a human (allowed, no masks), with the adapters' decision cache on (default: 10000 entries, 5 s TTL); " +
+        'policy-uncached: the same with decisionCache: false, so every request is evaluated. masking: the same, subject an agent (the shipped policy masks ' +
         'e-mails, phones and cards by JSONPath and detector). Reported: median over runs of requests/s (autocannon average per ' +
         'run) and of p50/p99 latency; ratio to the unguarded median of the same framework.',
       results,

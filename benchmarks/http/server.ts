@@ -4,6 +4,9 @@
  *
  *   node --conditions=portcullis-source --import tsx benchmarks/http/server.ts <express|fastify> <unguarded|policy|masking>
  *
+ * `policy-uncached` is `policy` with the adapters' decision cache turned off
+ * (`decisionCache: false`), so every request is decided by the compiled policy.
+ *
  * Prints `{"port":…, "decision":…}` on stdout once listening, and exits when stdin closes.
  */
 import type { AddressInfo } from 'node:net';
@@ -16,7 +19,7 @@ import Fastify from 'fastify';
 
 const [framework, variant] = process.argv.slice(2) as [
   'express' | 'fastify',
-  'unguarded' | 'policy' | 'masking',
+  'unguarded' | 'policy' | 'policy-uncached' | 'masking',
 ];
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -49,10 +52,11 @@ async function loadEngine(): Promise<Engine> {
 
 async function main(): Promise<void> {
   const engine = variant === 'unguarded' ? undefined : await loadEngine();
+  const decisionCache = variant === 'policy-uncached' ? { decisionCache: false as const } : {};
   let port: number;
   if (framework === 'express') {
     const app = express();
-    if (engine) app.use(portcullisExpress({ engine, resource, subject: () => subject }));
+    if (engine) app.use(portcullisExpress({ engine, resource, subject: () => subject, ...decisionCache }));
     app.get('/customers', (_req, res) => {
       res.json(PAYLOAD);
     });
@@ -61,7 +65,8 @@ async function main(): Promise<void> {
     port = (server.address() as AddressInfo).port;
   } else {
     const app = Fastify();
-    if (engine) await app.register(portcullisFastify, { engine, resource, subject: () => subject });
+    if (engine)
+      await app.register(portcullisFastify, { engine, resource, subject: () => subject, ...decisionCache });
     app.get('/customers', async () => PAYLOAD);
     await app.listen({ port: 0, host: '127.0.0.1' });
     port = (app.server.address() as AddressInfo).port;

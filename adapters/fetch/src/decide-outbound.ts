@@ -99,17 +99,39 @@ export async function decideOutbound(guard: ResolvedGuard, req: OutboundRequest)
   throw new FetchApprovalDeniedError(pending.id, outcome.state, result);
 }
 
-function decideOnce(guard: ResolvedGuard, subject: SubjectInput, http: HttpRequestInput) {
+async function decideOnce(
+  guard: ResolvedGuard,
+  subject: SubjectInput,
+  http: HttpRequestInput,
+): Promise<DecisionResult> {
   const now = Date.now();
-  return guard.engine.decide({
+  const approvals = guard.granted.filter((g) => Date.parse(g.expires_at) > now);
+  const cache = guard.cache;
+  const key = cache?.key(
+    {
+      subject,
+      sessionId: guard.sessionId,
+      method: http.method,
+      url: http.url,
+      headers: (http.headers ?? {}) as Record<string, string>,
+      body: http.body,
+      approvals,
+    },
+    now,
+  );
+  if (key !== undefined) {
+    const hit = cache?.get(key, now);
+    if (hit !== undefined) return hit;
+  }
+  const generation = guard.engine.generation;
+  const result = await guard.engine.decide({
     subject,
     resource: guard.resource,
-    session: {
-      id: guard.sessionId,
-      approvals: guard.granted.filter((g) => Date.parse(g.expires_at) > now),
-    },
+    session: { id: guard.sessionId, approvals },
     http,
   });
+  if (key !== undefined) cache?.set(key, result, now, generation);
+  return result;
 }
 
 /** Every decision is audited before it is enforced; a request that cannot be audited does not leave. */

@@ -3,6 +3,7 @@ import {
   type ApprovalStore,
   type AuditSink,
   DEFAULT_MAX_BODY_BYTES,
+  type DecisionCacheOptions,
   type Engine,
   type GrantedApproval,
   InvalidOptionError,
@@ -10,6 +11,7 @@ import {
   type MaskingOptions,
   type PolicyRequest,
 } from '@portcullis/core';
+import { createOutboundDecisionCache, type OutboundDecisionCache } from './outbound-decision-cache.js';
 
 export type SubjectInput = PolicyRequest['subject'];
 
@@ -33,6 +35,14 @@ export interface GuardOptions {
   audit?: AuditSink;
   /** Session id for the input document and session-scoped approvals; default a random UUID per guard. */
   sessionId?: string;
+  /**
+   * Reuse the decision for a request identical to one decided within `ttlMs` (same subject,
+   * session, method, URL, headers, body and approvals, same policy generation). On by default
+   * ({ maxEntries: 10000, ttlMs: 5000 }) for engines that report a policy generation; `false`
+   * turns it off. Turn it off for a policy that reads `time` (other than approval expiry) or
+   * `session.started_at`.
+   */
+  decisionCache?: DecisionCacheOptions | false;
 }
 
 export interface ResolvedGuard {
@@ -47,6 +57,7 @@ export interface ResolvedGuard {
   maskers: MaskerCache;
   /** Approvals granted during this guard's life, offered to the policy as session.approvals. */
   granted: GrantedApproval[];
+  cache: OutboundDecisionCache | undefined;
 }
 
 export function resolveGuard(engine: Engine, options: GuardOptions): ResolvedGuard {
@@ -85,5 +96,6 @@ export function resolveGuard(engine: Engine, options: GuardOptions): ResolvedGua
     sessionId: options.sessionId ?? randomUUID(),
     maskers: new MaskerCache(options.masking),
     granted: [],
+    cache: createOutboundDecisionCache(engine, options.decisionCache),
   };
 }

@@ -22,8 +22,11 @@ export interface InboundRequest {
   headers: Record<string, string | string[] | undefined>;
   source: string;
   body: HttpBody | undefined;
-  /** Aborted when the client goes away, to end a hold. */
-  signal: AbortSignal;
+  /**
+   * A signal aborted when the client goes away, to end a hold. Called only when a request is
+   * held, so the common path allocates no AbortController and adds no listener.
+   */
+  signal: () => AbortSignal;
 }
 
 export type InboundOutcome =
@@ -66,11 +69,31 @@ export async function decideInbound<Req>(
   const who = subject;
   const sessionId = guard.session(frameworkRequest, who);
   const granted: GrantedApproval[] = [];
-  const decide = () =>
-    guard.engine.decide({
+  const decide = async (): Promise<DecisionResult> => {
+    const cache = guard.cache;
+    const now = cache === undefined ? 0 : Date.now();
+    const key = cache?.key(
+      {
+        subject: who,
+        sessionId,
+        source: req.source,
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        body: req.body,
+        approvals: granted,
+      },
+      now,
+    );
+    if (key !== undefined) {
+      const hit = cache?.get(key, now);
+      if (hit !== undefined) return hit;
+    }
+    const generation = guard.engine.generation;
+    const result = await guard.engine.decide({
       subject: who,
       resource: guard.resource,
-      session: { id: sessionId, source: req.source, approvals: granted },
+      session: { id: sessionId, source: req.source, approvals: [...granted] },
       http: {
         method: req.method,
         url: req.url,
@@ -78,11 +101,14 @@ export async function decideInbound<Req>(
         ...(req.body === undefined ? {} : { body: req.body }),
       },
     });
+    if (key !== undefined) cache?.set(key, result, now, generation);
+    return result;
+  };
 
   try {
     const result = await decide();
     const { decision } = result;
-    if (decision.effect !== 'approve' || guard.approvals === undefined) {
+    if ((decision.effect !== 'approve' || guard.approvals === undefined) && guard.audit !== undefined) {
       const failed = await audit(guard, auditRecordFromDecision(result));
       if (failed) return failed;
     }
@@ -101,11 +127,12 @@ export async function decideInbound<Req>(
         ]),
       };
     }
-    const fingerprint = httpFingerprint(
-      req.method,
-      result.input.action.http?.url ?? req.url,
-      bodyBytes(req.body),
-    );
+    // Filed under the engine's action fingerprint, the one the policy compares a grant's
+    // fingerprint with (`input.action.fingerprint`), so a statement-scoped grant releases the
+    // re-run in the policy's own eyes too.
+    const fingerprint =
+      result.input.action.fingerprint ??
+      httpFingerprint(req.method, result.input.action.http?.url ?? req.url, bodyBytes(req.body));
     const earlier = await approvals.store.findGranted({
       subjectId: who.id,
       resourceName: guard.resource.name,
@@ -152,7 +179,7 @@ export async function decideInbound<Req>(
     if (guard.onApprove === 'accept' || guard.holdMs === 0) return accepted('pending');
     let outcome: typeof pending;
     try {
-      outcome = await approvals.store.waitFor(pending.id, { timeoutMs: guard.holdMs, signal: req.signal });
+      outcome = await approvals.store.waitFor(pending.id, { timeoutMs: guard.holdMs, signal: req.signal() });
     } catch {
       // The client went away while held; the approval stays filed for a later re-run.
       return accepted('pending');
@@ -182,10 +209,11 @@ export async function decideInbound<Req>(
   async function withGrant(grant: GrantedApproval): Promise<InboundOutcome> {
     granted.push(grant);
     const again = await decide();
-    const failed = await audit(guard, auditRecordFromDecision(again, { approvalId: grant.id }));
-    if (failed) return failed;
-    if (again.decision.effect === 'deny') return { kind: 'answer', answer: denied(guard, again) };
-    return allow(guard, {
+    if (again.decision.effect === 'deny') {
+      const failed = await audit(guard, auditRecordFromDecision(again, { approvalId: grant.id }));
+      return failed ?? { kind: 'answer', answer: denied(guard, again) };
+    }
+    const enforced: Decision = {
       effect: 'allow',
       reasons: [
         ...again.decision.reasons,
@@ -194,7 +222,13 @@ export async function decideInbound<Req>(
           : []),
       ],
       masks: again.decision.masks,
-    });
+    };
+    // The record says what was done: the request went through, on the strength of the grant.
+    const failed = await audit(
+      guard,
+      auditRecordFromDecision({ ...again, decision: enforced }, { approvalId: grant.id }),
+    );
+    return failed ?? allow(guard, enforced);
   }
 }
 

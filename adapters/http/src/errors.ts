@@ -50,10 +50,19 @@ export class HttpDecisionFailedError extends PortcullisError {
   override readonly code = 'PC_HTTP_DECISION_FAILED';
 }
 
+/**
+ * The reverse proxy could not get an answer from its upstream (connection refused or reset,
+ * timeout, a malformed response): answered 502 with a problem document.
+ */
+export class HttpUpstreamError extends PortcullisError {
+  override readonly code = 'PC_HTTP_UPSTREAM_FAILED';
+}
+
 export const httpErrorClasses = {
   PC_HTTP_BODY_TOO_LARGE: HttpBodyTooLargeError,
   PC_HTTP_RESPONSE_TOO_LARGE: HttpResponseTooLargeError,
   PC_HTTP_MASK_UNENFORCEABLE: HttpMaskUnenforceableError,
   PC_HTTP_UNAUTHENTICATED: HttpUnauthenticatedError,
   PC_HTTP_DECISION_FAILED: HttpDecisionFailedError,
+  PC_HTTP_UPSTREAM_FAILED: HttpUpstreamError,
 } as const;

@@ -71,11 +71,10 @@ export function portcullisExpress(options: PortcullisExpressOptions): RequestHan
       body = raw;
       req.body = parsedForApp(raw, req.headers['content-type']);
     }
-    const abort = new AbortController();
+    let abort: AbortController | undefined;
     const onClose = () => {
-      if (!res.writableEnded) abort.abort();
+      if (!res.writableEnded) abort?.abort();
     };
-    res.once('close', onClose);
     try {
       return await decideInbound(guard, req, {
         method: req.method,
@@ -83,10 +82,16 @@ export function portcullisExpress(options: PortcullisExpressOptions): RequestHan
         headers: req.headers,
         source,
         body: body as PortcullisHttpBody,
-        signal: abort.signal,
+        signal: () => {
+          if (abort === undefined) {
+            abort = new AbortController();
+            res.once('close', onClose);
+          }
+          return abort.signal;
+        },
       });
     } finally {
-      res.off('close', onClose);
+      if (abort !== undefined) res.off('close', onClose);
     }
   }
 }

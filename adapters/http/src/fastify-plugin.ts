@@ -55,16 +55,21 @@ export const portcullisFastify: FastifyPluginAsync<PortcullisFastifyOptions> = a
     return send(reply, answer);
   };
 
-  fastify.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks where the common case has nothing to wait for: an async hook costs
+  // every request a promise and a microtask turn even when it returns at once.
+  // The declared length is checked here rather than in onRequest: nothing has been read yet
+  // either way, and one hook fewer is cheaper for every request.
+  fastify.addHook('preParsing', (request, reply, payload, done) => {
     if (declaredTooLarge(request.headers, guard.maxBodyBytes)) {
       request.raw.on('error', () => undefined).resume();
-      return reply413(request, reply);
+      reply413(request, reply).then(() => done(null, payload), done);
+      return;
     }
-    return undefined;
+    if (!hasBody(request.headers)) return done(null, payload);
+    readBody(request, reply, payload).then((stream) => done(null, stream), done);
   });
 
-  fastify.addHook('preParsing', async (request, reply, payload) => {
-    if (!hasBody(request.headers)) return payload;
+  const readBody = async (request: FastifyRequest, reply: FastifyReply, payload: Readable) => {
     let raw: Buffer;
     try {
       raw = await readRequestBody(payload, guard.maxBodyBytes);
@@ -75,13 +80,12 @@ export const portcullisFastify: FastifyPluginAsync<PortcullisFastifyOptions> = a
     states.set(request, { raw });
     // fastify's parser reads the same bytes the policy saw.
     return Readable.from([raw]);
-  });
+  };
 
   fastify.addHook('preValidation', async (request, reply) => {
     const state = states.get(request) ?? {};
-    const abort = new AbortController();
-    const onClose = () => abort.abort();
-    request.raw.socket?.once('close', onClose);
+    let abort: AbortController | undefined;
+    const onClose = () => abort?.abort();
     try {
       const outcome = await decideInbound(guard, request, {
         method: request.method,
@@ -89,7 +93,13 @@ export const portcullisFastify: FastifyPluginAsync<PortcullisFastifyOptions> = a
         headers: request.headers,
         source: request.ip,
         body: state.raw ?? (request.body as Parameters<typeof decideInbound>[2]['body']),
-        signal: abort.signal,
+        signal: () => {
+          if (abort === undefined) {
+            abort = new AbortController();
+            request.raw.socket?.once('close', onClose);
+          }
+          return abort.signal;
+        },
       });
       if (outcome.kind === 'answer') return send(reply, outcome.answer);
       if (outcome.masker !== undefined) {
@@ -98,23 +108,34 @@ export const portcullisFastify: FastifyPluginAsync<PortcullisFastifyOptions> = a
       }
       return undefined;
     } finally {
-      request.raw.socket?.off('close', onClose);
+      if (abort !== undefined) request.raw.socket?.off('close', onClose);
     }
   });
 
-  fastify.addHook('preSerialization', async (request, _reply, payload: unknown) => {
+  fastify.addHook('preSerialization', (request, _reply, payload: unknown, done) => {
     const state = states.get(request);
-    if (state?.masker === undefined || typeof payload !== 'object' || payload === null) return payload;
+    if (state?.masker === undefined || typeof payload !== 'object' || payload === null)
+      return done(null, payload);
     state.masked = true;
-    return state.masker.maskJson(payload);
+    let masked: unknown;
+    try {
+      masked = state.masker.maskJson(payload);
+    } catch (err) {
+      return done(err as Error);
+    }
+    done(null, masked);
   });
 
-  fastify.addHook('onSend', async (request, reply, payload: unknown) => {
+  fastify.addHook('onSend', (request, reply, payload: unknown, done) => {
     const state = states.get(request);
     if (state?.masker === undefined || state.masked || payload === null || payload === undefined)
-      return payload;
-    if (request.method === 'HEAD' || reply.statusCode === 204 || reply.statusCode === 304) return payload;
-    const masker = state.masker;
+      return done(null, payload);
+    if (request.method === 'HEAD' || reply.statusCode === 204 || reply.statusCode === 304)
+      return done(null, payload);
+    maskPayload(reply, state.masker, payload).then((masked) => done(null, masked), done);
+  });
+
+  const maskPayload = async (reply: FastifyReply, masker: Masker, payload: unknown): Promise<unknown> => {
     try {
       const plan = planResponseBody(
         masker,
@@ -153,7 +174,7 @@ export const portcullisFastify: FastifyPluginAsync<PortcullisFastifyOptions> = a
       for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
       return serializeAnswer(answer);
     }
-  });
+  };
 };
 
 Object.defineProperty(portcullisFastify, Symbol.for('skip-override'), { value: true });

@@ -1,7 +1,8 @@
 /**
- * @portcullis/http — inbound HTTP under a Portcullis policy: express middleware and a fastify
- * plugin that decide each request, answer refusals with RFC 9457 problem documents, hold or
- * accept requests that need approval, and mask JSON and text responses.
+ * @portcullis/http — inbound HTTP under a Portcullis policy: express middleware, a fastify
+ * plugin and a reverse proxy (a node:http handler in front of an upstream API) that decide
+ * each request, answer refusals with RFC 9457 problem documents, hold or accept requests that
+ * need approval, and mask JSON and text responses.
  */
 
 export type { MaskingOptions } from '@portcullis/core';
@@ -17,10 +18,12 @@ export {
   HttpMaskUnenforceableError,
   HttpResponseTooLargeError,
   HttpUnauthenticatedError,
+  HttpUpstreamError,
   httpErrorClasses,
 } from './errors.js';
 export { type PortcullisExpressOptions, portcullisExpress } from './express-middleware.js';
 export { type PortcullisFastifyOptions, portcullisFastify } from './fastify-plugin.js';
+export { DEFAULT_DECISION_CACHE } from './inbound-decision-cache.js';
 export {
   DEFAULT_HOLD_MS,
   DEFAULT_STATUS_PATH,
@@ -33,3 +36,9 @@ export {
   PROBLEM_TYPES,
   type ProblemDocument,
 } from './problem-document.js';
+export {
+  createHttpReverseProxy,
+  DEFAULT_UPSTREAM_TIMEOUT_MS,
+  type HttpReverseProxy,
+  type HttpReverseProxyOptions,
+} from './reverse-proxy.js';

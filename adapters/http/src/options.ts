@@ -2,12 +2,14 @@ import {
   type ApprovalStore,
   type AuditSink,
   DEFAULT_MAX_BODY_BYTES,
+  type DecisionCacheOptions,
   type Engine,
   InvalidOptionError,
   MaskerCache,
   type MaskingOptions,
   type PolicyRequest,
 } from '@portcullis/core';
+import { createInboundDecisionCache, type InboundDecisionCache } from './inbound-decision-cache.js';
 
 export type SubjectInput = PolicyRequest['subject'];
 
@@ -40,6 +42,14 @@ export interface PortcullisHttpOptions<Req> {
   failureStatus?: 403 | 503;
   /** Session id for the input document and session-scoped approvals; default `http:<subject id>`. */
   session?: (req: Req, subject: SubjectInput) => string;
+  /**
+   * Reuse the decision for a request identical to one decided within `ttlMs` (same subject,
+   * session, source, method, target, headers, body and approvals, same policy generation).
+   * On by default ({ maxEntries: 10000, ttlMs: 5000 }) for engines that report a policy
+   * generation; `false` turns it off. Turn it off for a policy that reads `time` (other than
+   * approval expiry) or `session.started_at`.
+   */
+  decisionCache?: DecisionCacheOptions | false;
 }
 
 export interface ResolvedHttpGuard<Req> {
@@ -54,6 +64,7 @@ export interface ResolvedHttpGuard<Req> {
   maskers: MaskerCache;
   failureStatus: 403 | 503;
   session: (req: Req, subject: SubjectInput) => string;
+  cache: InboundDecisionCache | undefined;
 }
 
 export const DEFAULT_HOLD_MS = 30_000;
@@ -110,5 +121,6 @@ export function resolveHttpGuard<Req>(options: PortcullisHttpOptions<Req>): Reso
     maskers: new MaskerCache(options.masking),
     failureStatus,
     session: options.session ?? ((_req, s) => `http:${s.id}`),
+    cache: createInboundDecisionCache(engine, options.decisionCache),
   };
 }

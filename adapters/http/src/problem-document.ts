@@ -11,6 +11,7 @@ export const PROBLEM_TYPES = {
   decisionFailed: 'urn:portcullis:problem:decision-failed',
   bodyTooLarge: 'urn:portcullis:problem:body-too-large',
   responseUnmaskable: 'urn:portcullis:problem:response-unmaskable',
+  badGateway: 'urn:portcullis:problem:bad-gateway',
 } as const;
 
 /** An RFC 9457 problem document, with Portcullis's extension members. */

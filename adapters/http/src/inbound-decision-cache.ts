@@ -1,0 +1,177 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  type DecisionCacheOptions,
+  type DecisionResult,
+  type Engine,
+  formatTime,
+  type GrantedApproval,
+  type HttpBody,
+  InvalidOptionError,
+} from '@portcullis/core';
+
+/** On unless turned off: 10 000 entries, each reused for at most 5 s. */
+export const DEFAULT_DECISION_CACHE: Readonly<DecisionCacheOptions> = { maxEntries: 10_000, ttlMs: 5_000 };
+
+/** Longest key kept as plain JSON rather than digested. */
+const MAX_PLAIN_KEY = 1024;
+
+/** Everything about one request that the input document is built from. */
+export interface InboundCacheParts {
+  subject: unknown;
+  sessionId: string;
+  source: string;
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: HttpBody | undefined;
+  approvals: readonly GrantedApproval[];
+}
+
+interface Entry {
+  result: DecisionResult;
+  expiresAt: number;
+}
+
+/**
+ * Reuses the engine's decision for a request identical to one decided moments ago, keyed on
+ * the raw request rather than on the input document, so a hit skips building the document
+ * (URL and header parsing, body extraction) as well as the evaluation.
+ *
+ * What the key covers: the engine's policy generation, the subject as the hook returned it
+ * (id, kind, groups, claims), the session id and source, method, request-target, every
+ * header, the body, and the granted approvals with whether each is still valid now. The
+ * input document is a function of exactly these and the time; the time is not keyed, so a
+ * policy that reads `time` (other than for approval expiry, keyed here) or
+ * `session.started_at` must run with the cache off. The engine's own cache makes the same
+ * assumption (see decisionCacheKey in @portcullis/core).
+ *
+ * Only engines that report a policy generation are cached for (createEngine's do), so a
+ * policy reload or `invalidate()` is seen by the very next request; failed evaluations are
+ * never kept.
+ */
+export class InboundDecisionCache {
+  readonly #entries = new Map<string, Entry>();
+  readonly #max: number;
+  readonly #ttl: number;
+  readonly #engine: Engine;
+  #second = Number.NaN;
+  #secondText = '';
+
+  constructor(engine: Engine, options: DecisionCacheOptions) {
+    this.#engine = engine;
+    this.#max = options.maxEntries;
+    this.#ttl = options.ttlMs;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The key for a request, or undefined when this engine cannot be cached for. */
+  key(parts: InboundCacheParts, now: number): string | undefined {
+    const generation = this.#engine.generation;
+    if (typeof generation !== 'number') return undefined;
+    // JSON of an array is unambiguous: no choice of values makes two requests one key.
+    const head = JSON.stringify([
+      generation,
+      parts.subject,
+      parts.sessionId,
+      parts.source,
+      parts.method,
+      parts.url,
+      parts.headers,
+      parts.approvals,
+      parts.approvals.map((g) => Date.parse(g.expires_at) > now),
+      bodyKind(parts.body),
+    ]);
+    // A short key is its own best hash (V8 hashes strings); a long one, or one with a body, is
+    // digested so the cache does not hold whole requests.
+    if (head.length <= MAX_PLAIN_KEY && (parts.body === undefined || parts.body === null)) return head;
+    const hash = createHash('sha256').update(head);
+    if (parts.body instanceof Uint8Array) hash.update(parts.body);
+    else if (parts.body instanceof ArrayBuffer) hash.update(new Uint8Array(parts.body));
+    else if (typeof parts.body === 'string') hash.update(parts.body);
+    else if (parts.body !== undefined && parts.body !== null) hash.update(JSON.stringify(parts.body));
+    return `#${hash.digest('base64')}`;
+  }
+
+  /** A fresh result for a cached decision: its own id and time, marked cached. */
+  get(key: string, now: number): DecisionResult | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    this.#entries.delete(key);
+    if (entry.expiresAt <= now) return undefined;
+    this.#entries.set(key, entry);
+    const { result } = entry;
+    return {
+      id: randomUUID(),
+      decision: result.decision,
+      input: { ...result.input, time: this.#time(now) },
+      evaluation: { ...result.evaluation, durationMs: 0, factsMs: 0, cached: true },
+    };
+  }
+
+  /** formatTime(new Date(now)), with the seconds part reused: this runs on every hit. */
+  #time(now: number): string {
+    const second = Math.floor(now / 1000);
+    if (second !== this.#second) {
+      this.#second = second;
+      this.#secondText = formatTime(new Date(second * 1000)).slice(0, -1);
+    }
+    const ms = now - second * 1000;
+    return ms === 0 ? `${this.#secondText}Z` : `${this.#secondText}.${String(ms).padStart(3, '0')}Z`;
+  }
+
+  set(key: string, result: DecisionResult, now: number, generationAtStart: number | undefined): void {
+    if (result.evaluation.error !== undefined) return;
+    // A decision of a policy replaced while it was being made is returned but not kept.
+    if (generationAtStart !== this.#engine.generation) return;
+    this.#entries.delete(key);
+    this.#entries.set(key, {
+      result: { ...result, decision: deepFreeze(result.decision) },
+      expiresAt: now + this.#ttl,
+    });
+    while (this.#entries.size > this.#max) {
+      const oldest = this.#entries.keys().next().value as string;
+      this.#entries.delete(oldest);
+    }
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}
+
+/** Validate the `decisionCache` option; undefined means off. */
+export function createInboundDecisionCache(
+  engine: Engine,
+  option: DecisionCacheOptions | false | undefined,
+): InboundDecisionCache | undefined {
+  if (option === false) return undefined;
+  const options = option ?? DEFAULT_DECISION_CACHE;
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError('decisionCache', 'must be { maxEntries, ttlMs } or false');
+  if (!Number.isSafeInteger(options.maxEntries) || options.maxEntries < 1)
+    throw new InvalidOptionError('decisionCache.maxEntries', 'must be a positive integer');
+  if (!Number.isFinite(options.ttlMs) || options.ttlMs <= 0)
+    throw new InvalidOptionError('decisionCache.ttlMs', 'must be a positive number of milliseconds');
+  return new InboundDecisionCache(engine, options);
+}
+
+/** Which of the body forms it is, so bytes and the same text as a string never share a key. */
+function bodyKind(body: HttpBody | undefined): string {
+  if (body === undefined) return 'none';
+  if (body === null) return 'null';
+  if (typeof body === 'string') return 'text';
+  if (body instanceof Uint8Array || body instanceof ArrayBuffer) return 'bytes';
+  return 'json';
+}
+
+/** Cached decisions are shared between requests: freezing makes any mutation fail loudly. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,181 @@
+import {
+  type AuditRecord,
+  createEngine,
+  type Decision,
+  type Engine,
+  type InputDocument,
+  staticEvaluator,
+} from '@portcullis/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InboundDecisionCache } from '../src/inbound-decision-cache.js';
+import { type App, type Framework, startApp } from './support/apps.js';
+import { MASKS } from './support/policy.js';
+
+const resource = { name: 'billing-api', labels: { env: 'prod' } };
+const auth = { authorization: 'Bearer agent-7' };
+
+function counting(
+  decide: (input: InputDocument) => Decision = () => ({ effect: 'allow', reasons: [], masks: MASKS }),
+) {
+  const seen: InputDocument[] = [];
+  return {
+    seen,
+    evaluator: staticEvaluator((input: InputDocument) => {
+      seen.push(input);
+      return decide(input);
+    }),
+  };
+}
+
+describe.each<Framework>(['express', 'fastify'])('%s decision cache', (framework) => {
+  const open: { app: App; engine: Engine }[] = [];
+  afterEach(async () => {
+    for (const { app, engine } of open.splice(0)) {
+      await app.close();
+      await engine.close();
+    }
+  });
+
+  async function start(extra: { decisionCache?: false } = {}) {
+    const policy = counting();
+    const engine = createEngine({ evaluator: policy.evaluator });
+    const records: AuditRecord[] = [];
+    const audit = { write: async (r: AuditRecord) => void records.push(r), close: async () => {} };
+    const app = await startApp(framework, { engine, resource, audit, ...extra });
+    open.push({ app, engine });
+    return { app, engine, seen: policy.seen, records };
+  }
+
+  it('decides a repeated request once, still masks it, and audits every request as cached', async () => {
+    const { app, seen, records } = await start();
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${app.url}/customers`, { headers: auth });
+      expect(res.status).toBe(200);
+      expect(await res.text()).not.toContain('ann@example.com');
+    }
+    expect(seen).toHaveLength(1);
+    expect(records.map((r) => r.cached)).toEqual([false, true, true]);
+    expect(new Set(records.map((r) => r.decision_id)).size).toBe(3);
+    expect(app.handled).toHaveLength(3);
+  });
+
+  it('decides again when anything the policy sees differs: a header, the query, the subject', async () => {
+    const { app, seen } = await start();
+    await fetch(`${app.url}/customers`, { headers: auth });
+    await fetch(`${app.url}/customers`, { headers: { ...auth, 'x-tenant': 'a' } });
+    await fetch(`${app.url}/customers?page=2`, { headers: auth });
+    await fetch(`${app.url}/customers`, { headers: { authorization: 'Bearer agent-8' } });
+    expect(seen).toHaveLength(4);
+  });
+
+  it('never reuses a decision with decisionCache: false', async () => {
+    const { app, seen, records } = await start({ decisionCache: false });
+    await fetch(`${app.url}/customers`, { headers: auth });
+    await fetch(`${app.url}/customers`, { headers: auth });
+    expect(seen).toHaveLength(2);
+    expect(records.map((r) => r.cached)).toEqual([false, false]);
+  });
+
+  it('applies a reloaded policy to the very next request', async () => {
+    const { app, engine } = await start();
+    expect((await fetch(`${app.url}/customers`, { headers: auth })).status).toBe(200);
+    (engine as ReturnType<typeof createEngine>).setEvaluator(
+      counting(() => ({ effect: 'deny', reasons: [{ rule: 'x.closed', message: 'closed' }], masks: [] }))
+        .evaluator,
+    );
+    expect((await fetch(`${app.url}/customers`, { headers: auth })).status).toBe(403);
+  });
+
+  it('does not cache a failed evaluation', async () => {
+    let calls = 0;
+    const engine = createEngine({
+      evaluator: staticEvaluator(() => {
+        calls++;
+        if (calls === 1) throw new Error('transient');
+        return { effect: 'allow', reasons: [], masks: [] };
+      }),
+    });
+    const app = await startApp(framework, { engine, resource });
+    open.push({ app, engine });
+    expect((await fetch(`${app.url}/customers`, { headers: auth })).status).toBe(503);
+    expect((await fetch(`${app.url}/customers`, { headers: auth })).status).toBe(200);
+  });
+});
+
+describe('InboundDecisionCache keys', () => {
+  const engine = createEngine({ evaluator: staticEvaluator({ effect: 'allow', reasons: [], masks: [] }) });
+  const cache = new InboundDecisionCache(engine, { maxEntries: 10, ttlMs: 1000 });
+  const parts = {
+    subject: { id: 'a', kind: 'agent' },
+    sessionId: 's',
+    source: '127.0.0.1',
+    method: 'DELETE',
+    url: '/items/1',
+    headers: { host: 'x' },
+    body: undefined,
+    approvals: [
+      {
+        id: 'g1',
+        scope: 'statement' as const,
+        fingerprint: 'http:1',
+        approved_by: ['bob'],
+        expires_at: '2026-11-25T21:00:30Z',
+      },
+    ],
+  };
+
+  it('keys whether each granted approval is still valid, so an expired grant is decided again', () => {
+    const valid = cache.key(parts, Date.parse('2026-11-25T21:00:00Z'));
+    expect(cache.key(parts, Date.parse('2026-11-25T21:00:29Z'))).toBe(valid);
+    expect(cache.key(parts, Date.parse('2026-11-25T21:00:31Z'))).not.toBe(valid);
+  });
+
+  it('keys bodies by content and by form', () => {
+    const key = (body: unknown) => cache.key({ ...parts, body: body as never }, 0);
+    expect(key('{"a":1}')).not.toBe(key(Buffer.from('{"a":1}')));
+    expect(key(Buffer.from('a'))).not.toBe(key(Buffer.from('b')));
+    expect(key({ a: 1 })).not.toBe(key({ a: 2 }));
+    expect(key(undefined)).not.toBe(key(null));
+  });
+
+  it('is off for an engine that reports no policy generation', () => {
+    const wrapped: Engine = {
+      decide: (r) => engine.decide(r),
+      decideInput: (i) => engine.decideInput(i),
+      clearCache: () => undefined,
+      close: async () => undefined,
+    };
+    expect(new InboundDecisionCache(wrapped, { maxEntries: 1, ttlMs: 1 }).key(parts, 0)).toBeUndefined();
+  });
+
+  it('expires entries after ttlMs and evicts the least recently used beyond maxEntries', async () => {
+    const small = new InboundDecisionCache(engine, { maxEntries: 2, ttlMs: 100 });
+    const result = await engine.decide({
+      subject: { id: 'a', kind: 'agent' },
+      resource: { type: 'http', name: 'r' },
+      http: { method: 'GET', url: '/' },
+    });
+    small.set('a', result, 0, engine.generation);
+    small.set('b', result, 0, engine.generation);
+    expect(small.get('a', 50)?.evaluation.cached).toBe(true);
+    small.set('c', result, 50, engine.generation);
+    expect(small.get('b', 60)).toBeUndefined();
+    expect(small.get('a', 99)).toBeDefined();
+    expect(small.get('a', 100)).toBeUndefined();
+    expect(small.get('c', 149)).toBeDefined();
+  });
+
+  it("gives each hit the current time, in the engine's format", async () => {
+    const c = new InboundDecisionCache(engine, { maxEntries: 2, ttlMs: 10_000 });
+    const result = await engine.decide({
+      subject: { id: 'a', kind: 'agent' },
+      resource: { type: 'http', name: 'r' },
+      http: { method: 'GET', url: '/' },
+    });
+    const t = Date.parse('2026-11-25T21:00:00Z');
+    c.set('k', result, t, engine.generation);
+    expect(c.get('k', t)?.input.time).toBe('2026-11-25T21:00:00Z');
+    expect(c.get('k', t + 7)?.input.time).toBe('2026-11-25T21:00:00.007Z');
+    expect(c.get('k', t + 1250)?.input.time).toBe('2026-11-25T21:00:01.250Z');
+  });
+});

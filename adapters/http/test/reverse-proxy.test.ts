@@ -1,0 +1,272 @@
+import { once } from 'node:events';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type AuditRecord,
+  createEngine,
+  type Engine,
+  InMemoryApprovalStore,
+  InvalidOptionError,
+  staticEvaluator,
+} from '@portcullis/core';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpReverseProxy, type HttpReverseProxy, type HttpReverseProxyOptions } from '../src/index.js';
+import { CUSTOMERS } from './support/apps.js';
+import { testPolicy } from './support/policy.js';
+
+const auth = { authorization: 'Bearer agent-7' };
+const resource = { name: 'billing-api', labels: { env: 'prod' } };
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+/** The real API behind the proxy: express 5, recording what reaches it. */
+async function startUpstream() {
+  const seen: Seen[] = [];
+  const app = express();
+  app.use(express.json());
+  app.use((req, _res, next) => {
+    seen.push({ method: req.method, url: req.originalUrl, headers: req.headers, body: req.body });
+    next();
+  });
+  app.get('/v1/customers', (_req, res) => void res.json(CUSTOMERS));
+  app.get('/v1/stream', (_req, res) => {
+    res.type('text/plain');
+    res.write(`${'line without secrets\n'.repeat(100)}mail to alice.wonder@exa`);
+    setTimeout(() => res.end('mple.com and card 4111-1111-1111-1111 done\n'), 20);
+  });
+  app.get('/v1/hop', (_req, res) => {
+    res.setHeader('connection', 'x-private, keep-alive');
+    res.setHeader('x-private', 'hop secret');
+    res.setHeader('x-public', 'kept');
+    res.json({ ok: true });
+  });
+  app.post('/v1/items', (req, res) => void res.status(201).json({ created: req.body }));
+  app.delete('/v1/items/:id', (req, res) => void res.json({ deleted: req.params.id }));
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, seen, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` };
+}
+
+async function startProxy(options: HttpReverseProxyOptions) {
+  const proxy = createHttpReverseProxy(options);
+  const server = createServer(proxy.handle);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { proxy, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+const subjectOf = (req: { headers: Record<string, string | string[] | undefined> }) => {
+  const token = /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+  return token === undefined ? undefined : { id: token, kind: 'agent' as const };
+};
+
+async function closeServer(server: Server) {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+describe('createHttpReverseProxy', () => {
+  let engine: Engine;
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let front: { proxy: HttpReverseProxy; server: Server; url: string };
+  let held: { proxy: HttpReverseProxy; server: Server; url: string };
+  const store = new InMemoryApprovalStore();
+  const holdStore = new InMemoryApprovalStore();
+  const records: AuditRecord[] = [];
+  const audit = { write: async (r: AuditRecord) => void records.push(r), close: async () => {} };
+
+  beforeAll(async () => {
+    engine = createEngine({ evaluator: staticEvaluator(testPolicy()) });
+    upstream = await startUpstream();
+    front = await startProxy({
+      engine,
+      resource,
+      upstream: { url: upstream.url, headers: { 'X-Api-Token': 'upstream-secret' } },
+      authenticate: subjectOf,
+      approvals: { store },
+      audit,
+      maxBodyBytes: 16 * 1024,
+    });
+    held = await startProxy({
+      engine,
+      resource,
+      upstream: { url: upstream.url },
+      authenticate: subjectOf,
+      approvals: { store: holdStore },
+      onApprove: 'hold',
+      holdMs: 10_000,
+      audit,
+    });
+  });
+  afterAll(async () => {
+    for (const s of [front, held]) {
+      await closeServer(s.server);
+      await s.proxy.close();
+    }
+    await closeServer(upstream.server);
+    await engine.close();
+  });
+
+  it('forwards an allowed GET and masks the JSON answer, Content-Length fixed', async () => {
+    const res = await fetch(`${front.url}/customers`, { headers: auth });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toMatch(/ann@example\.com|4111 1111 1111 1111|123-45-6789/);
+    expect(JSON.parse(text).customers[0].ssn).toBe('[REDACTED]');
+    expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+    const seen = upstream.seen.at(-1)!;
+    expect(seen.url).toBe('/v1/customers');
+    // The client's credential for the proxy stays here; the operator's header goes upstream.
+    expect(seen.headers.authorization).toBeUndefined();
+    expect(seen.headers['x-api-token']).toBe('upstream-secret');
+    expect(seen.headers['accept-encoding']).toBe('identity');
+    expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
+  });
+
+  it('masks a streamed text answer as it flows, a secret split across chunks included', async () => {
+    const res = await fetch(`${front.url}/stream`, { headers: auth });
+    const text = await res.text();
+    expect(text).toContain('line without secrets');
+    expect(text).not.toMatch(/alice\.wonder@example\.com|4111-1111-1111-1111/);
+    expect(text).toMatch(/mail to \[REDACTED\] and card/);
+  });
+
+  it('drops hop-by-hop headers both ways, those the Connection header names included', async () => {
+    const answer = await new Promise<{ headers: Record<string, unknown> }>((resolve, reject) => {
+      const req = httpRequest(
+        `${front.url}/hop`,
+        { headers: { ...auth, connection: 'x-hop-only', 'x-hop-only': 'client secret', te: 'trailers' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ headers: res.headers }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    const seen = upstream.seen.at(-1)!;
+    expect(seen.headers['x-hop-only']).toBeUndefined();
+    expect(seen.headers.te).toBeUndefined();
+    expect(answer.headers['x-private']).toBeUndefined();
+    expect(answer.headers['x-public']).toBe('kept');
+  });
+
+  it('forwards a POST body the policy saw, byte for byte', async () => {
+    const res = await fetch(`${front.url}/items`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ sku: 'A-1', qty: 2 }),
+    });
+    expect(res.status).toBe(201);
+    expect(upstream.seen.at(-1)?.body).toEqual({ sku: 'A-1', qty: 2 });
+  });
+
+  it('answers a deny with a 403 problem document and never reaches the upstream', async () => {
+    const before = upstream.seen.length;
+    const res = await fetch(`${front.url}/forbidden`, { headers: auth });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await res.json()).toMatchObject({
+      type: 'urn:portcullis:problem:denied',
+      status: 403,
+      reasons: [{ rule: 'http.forbidden' }],
+    });
+    expect(upstream.seen.length).toBe(before);
+  });
+
+  it('answers 401 without identity', async () => {
+    const res = await fetch(`${front.url}/customers`);
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { code: string }).code).toBe('PC_HTTP_UNAUTHENTICATED');
+  });
+
+  it('answers a DELETE with 202 and a Location it serves, and forwards the re-run once approved', async () => {
+    const res = await fetch(`${front.url}/items/42`, { method: 'DELETE', headers: auth });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { approval_id: string };
+    const location = res.headers.get('location')!;
+    expect(location).toBe(`/portcullis/approvals/${body.approval_id}`);
+    expect((await fetch(`${front.url}${location}`)).status).toBe(401);
+    const polled = await fetch(`${front.url}${location}`, { headers: auth });
+    expect(await polled.json()).toMatchObject({ approval_id: body.approval_id, state: 'pending' });
+    expect(upstream.seen.some((s) => s.method === 'DELETE')).toBe(false);
+
+    await store.vote(body.approval_id, { reviewer: 'olga', reviewerGroups: ['ops'], decision: 'approve' });
+    const again = await fetch(`${front.url}/items/42`, { method: 'DELETE', headers: auth });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ deleted: '42' });
+  });
+
+  it('holds a DELETE on the connection until a reviewer approves it', async () => {
+    const pending = fetch(`${held.url}/items/7`, { method: 'DELETE', headers: auth });
+    let request: { id: string } | undefined;
+    while (request === undefined) {
+      request = (await holdStore.list({ state: 'pending' }))[0];
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(upstream.seen.some((s) => s.url === '/v1/items/7')).toBe(false);
+    await holdStore.vote(request.id, { reviewer: 'olga', reviewerGroups: ['ops'], decision: 'approve' });
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ deleted: '7' });
+  });
+
+  it('refuses an oversized body with 413 before reaching the upstream', async () => {
+    const res = await fetch(`${front.url}/items`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ blob: 'x'.repeat(20_000) }),
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { code: string }).code).toBe('PC_HTTP_BODY_TOO_LARGE');
+  });
+
+  it('answers 502 with a problem document when the upstream is down', async () => {
+    const dead = createServer();
+    dead.listen(0, '127.0.0.1');
+    await once(dead, 'listening');
+    const port = (dead.address() as AddressInfo).port;
+    await new Promise<void>((r) => dead.close(() => r()));
+    const down = await startProxy({
+      engine,
+      resource,
+      upstream: { url: `http://127.0.0.1:${port}` },
+      authenticate: subjectOf,
+    });
+    try {
+      const res = await fetch(`${down.url}/customers`, { headers: auth });
+      expect(res.status).toBe(502);
+      expect(await res.json()).toMatchObject({
+        type: 'urn:portcullis:problem:bad-gateway',
+        code: 'PC_HTTP_UPSTREAM_FAILED',
+      });
+    } finally {
+      await closeServer(down.server);
+      await down.proxy.close();
+    }
+  });
+
+  it('audits every request and decision', () => {
+    expect(new Set(records.map((r) => r.effect))).toEqual(new Set(['allow', 'deny', 'approve']));
+    expect(records.every((r) => r.resource.type === 'http' && r.resource.name === 'billing-api')).toBe(true);
+    expect(records.some((r) => r.action.summary === 'GET /customers')).toBe(true);
+    expect(records.some((r) => r.error?.code === 'PC_HTTP_UNAUTHENTICATED')).toBe(true);
+    expect(records.some((r) => r.error?.code === 'PC_HTTP_BODY_TOO_LARGE')).toBe(true);
+  });
+
+  it('names the bad option', () => {
+    const base = { engine, resource, authenticate: subjectOf };
+    expect(() => createHttpReverseProxy({ ...base, upstream: { url: 'ftp://x' } })).toThrow(
+      InvalidOptionError,
+    );
+    expect(() => createHttpReverseProxy({ ...base, upstream: { url: 'http://u:p@x' } })).toThrow(
+      /upstream\.url/,
+    );
+  });
+});
