@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type ApprovalStore,
   type AuditSink,
+  createRequestDecisionCache,
   DEFAULT_MAX_BODY_BYTES,
   type DecisionCacheOptions,
   type Engine,
@@ -10,8 +11,8 @@ import {
   MaskerCache,
   type MaskingOptions,
   type PolicyRequest,
+  type RequestDecisionCache,
 } from '@portcullis/core';
-import { createOutboundDecisionCache, type OutboundDecisionCache } from './outbound-decision-cache.js';
 
 export type SubjectInput = PolicyRequest['subject'];
 
@@ -57,7 +58,7 @@ export interface ResolvedGuard {
   maskers: MaskerCache;
   /** Approvals granted during this guard's life, offered to the policy as session.approvals. */
   granted: GrantedApproval[];
-  cache: OutboundDecisionCache | undefined;
+  cache: RequestDecisionCache | undefined;
 }
 
 export function resolveGuard(engine: Engine, options: GuardOptions): ResolvedGuard {
@@ -96,6 +97,6 @@ export function resolveGuard(engine: Engine, options: GuardOptions): ResolvedGua
     sessionId: options.sessionId ?? randomUUID(),
     maskers: new MaskerCache(options.masking),
     granted: [],
-    cache: createOutboundDecisionCache(engine, options.decisionCache),
+    cache: createRequestDecisionCache(engine, options.decisionCache),
   };
 }

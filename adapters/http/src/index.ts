@@ -6,6 +6,7 @@
  */
 
 export type { MaskingOptions } from '@portcullis/core';
+export { DEFAULT_REQUEST_DECISION_CACHE as DEFAULT_DECISION_CACHE } from '@portcullis/core';
 export {
   type ApprovalStatus,
   approvalStatus,
@@ -23,7 +24,6 @@ export {
 } from './errors.js';
 export { type PortcullisExpressOptions, portcullisExpress } from './express-middleware.js';
 export { type PortcullisFastifyOptions, portcullisFastify } from './fastify-plugin.js';
-export { DEFAULT_DECISION_CACHE } from './inbound-decision-cache.js';
 export {
   DEFAULT_HOLD_MS,
   DEFAULT_STATUS_PATH,

@@ -1,6 +1,7 @@
 import {
   type ApprovalStore,
   type AuditSink,
+  createRequestDecisionCache,
   DEFAULT_MAX_BODY_BYTES,
   type DecisionCacheOptions,
   type Engine,
@@ -8,8 +9,8 @@ import {
   MaskerCache,
   type MaskingOptions,
   type PolicyRequest,
+  type RequestDecisionCache,
 } from '@portcullis/core';
-import { createInboundDecisionCache, type InboundDecisionCache } from './inbound-decision-cache.js';
 
 export type SubjectInput = PolicyRequest['subject'];
 
@@ -64,7 +65,7 @@ export interface ResolvedHttpGuard<Req> {
   maskers: MaskerCache;
   failureStatus: 403 | 503;
   session: (req: Req, subject: SubjectInput) => string;
-  cache: InboundDecisionCache | undefined;
+  cache: RequestDecisionCache | undefined;
 }
 
 export const DEFAULT_HOLD_MS = 30_000;
@@ -121,6 +122,6 @@ export function resolveHttpGuard<Req>(options: PortcullisHttpOptions<Req>): Reso
     maskers: new MaskerCache(options.masking),
     failureStatus,
     session: options.session ?? ((_req, s) => `http:${s.id}`),
-    cache: createInboundDecisionCache(engine, options.decisionCache),
+    cache: createRequestDecisionCache(engine, options.decisionCache),
   };
 }

@@ -4,10 +4,10 @@ import {
   type Decision,
   type Engine,
   type InputDocument,
+  RequestDecisionCache,
   staticEvaluator,
 } from '@portcullis/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InboundDecisionCache } from '../src/inbound-decision-cache.js';
 import { type App, type Framework, startApp } from './support/apps.js';
 import { MASKS } from './support/policy.js';
 
@@ -102,9 +102,9 @@ describe.each<Framework>(['express', 'fastify'])('%s decision cache', (framework
   });
 });
 
-describe('InboundDecisionCache keys', () => {
+describe('RequestDecisionCache keys', () => {
   const engine = createEngine({ evaluator: staticEvaluator({ effect: 'allow', reasons: [], masks: [] }) });
-  const cache = new InboundDecisionCache(engine, { maxEntries: 10, ttlMs: 1000 });
+  const cache = new RequestDecisionCache(engine, { maxEntries: 10, ttlMs: 1000 });
   const parts = {
     subject: { id: 'a', kind: 'agent' },
     sessionId: 's',
@@ -145,11 +145,11 @@ describe('InboundDecisionCache keys', () => {
       clearCache: () => undefined,
       close: async () => undefined,
     };
-    expect(new InboundDecisionCache(wrapped, { maxEntries: 1, ttlMs: 1 }).key(parts, 0)).toBeUndefined();
+    expect(new RequestDecisionCache(wrapped, { maxEntries: 1, ttlMs: 1 }).key(parts, 0)).toBeUndefined();
   });
 
   it('expires entries after ttlMs and evicts the least recently used beyond maxEntries', async () => {
-    const small = new InboundDecisionCache(engine, { maxEntries: 2, ttlMs: 100 });
+    const small = new RequestDecisionCache(engine, { maxEntries: 2, ttlMs: 100 });
     const result = await engine.decide({
       subject: { id: 'a', kind: 'agent' },
       resource: { type: 'http', name: 'r' },
@@ -166,7 +166,7 @@ describe('InboundDecisionCache keys', () => {
   });
 
   it("gives each hit the current time, in the engine's format", async () => {
-    const c = new InboundDecisionCache(engine, { maxEntries: 2, ttlMs: 10_000 });
+    const c = new RequestDecisionCache(engine, { maxEntries: 2, ttlMs: 10_000 });
     const result = await engine.decide({
       subject: { id: 'a', kind: 'agent' },
       resource: { type: 'http', name: 'r' },

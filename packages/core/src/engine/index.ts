@@ -15,6 +15,12 @@ export type { DecisionResult, EvaluationInfo } from './decision-result.js';
 export type { EvaluateContext, Evaluator } from './evaluator.js';
 export { type FailureKind, failureDecision } from './failure-decision.js';
 export type { EngineLogger } from './logger.js';
+export {
+  createRequestDecisionCache,
+  DEFAULT_REQUEST_DECISION_CACHE,
+  type RequestCacheParts,
+  RequestDecisionCache,
+} from './request-decision-cache.js';
 export { staticEvaluator } from './static-evaluator.js';
 export {
   DETECTORS,

@@ -1,27 +1,30 @@
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  type DecisionCacheOptions,
-  type DecisionResult,
-  type Engine,
-  formatTime,
-  type GrantedApproval,
-  type HttpBody,
-  InvalidOptionError,
-} from '@portcullis/core';
+import type { GrantedApproval } from '../contract.js';
+import { InvalidOptionError } from '../errors.js';
+import type { HttpBody } from '../http/json-body.js';
+import { formatTime } from '../request/format-time.js';
+import type { Engine } from './create-engine.js';
+import type { DecisionCacheOptions } from './decision-cache.js';
+import type { DecisionResult } from './decision-result.js';
 
 /** On unless turned off: 10 000 entries, each reused for at most 5 s. */
-export const DEFAULT_DECISION_CACHE: Readonly<DecisionCacheOptions> = { maxEntries: 10_000, ttlMs: 5_000 };
+export const DEFAULT_REQUEST_DECISION_CACHE: Readonly<DecisionCacheOptions> = {
+  maxEntries: 10_000,
+  ttlMs: 5_000,
+};
 
 /** Longest key kept as plain JSON rather than digested. */
 const MAX_PLAIN_KEY = 1024;
 
 /** Everything about one request that the input document is built from. */
-export interface OutboundCacheParts {
+export interface RequestCacheParts {
   subject: unknown;
   sessionId: string;
+  /** The client's address, for inbound requests (policies may read `session.source`). */
+  source?: string;
   method: string;
   url: string;
-  headers: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
   body: HttpBody | undefined;
   approvals: readonly GrantedApproval[];
 }
@@ -32,24 +35,24 @@ interface Entry {
 }
 
 /**
- * Reuses the engine's decision for an outbound request identical to one decided moments ago,
- * keyed on the raw request rather than on the input document, so a hit skips building the
- * document (URL and header parsing, body extraction) as well as the evaluation. The same
- * design as @portcullis/http's inbound cache (adapters depend on core only, not on each other).
+ * For HTTP adapters (inbound middleware, outbound fetch), in front of `engine.decide`.
+ * Reuses the engine's decision for a request identical to one decided moments ago, keyed on
+ * the raw request rather than on the input document, so a hit skips building the document
+ * (URL and header parsing, body extraction) as well as the evaluation.
  *
- * What the key covers: the engine's policy generation, the subject (id, kind, groups,
- * claims), the session id, method, URL, every header, the body, and the granted approvals
- * with whether each is still valid now. The
+ * What the key covers: the engine's policy generation, the subject as the hook returned it
+ * (id, kind, groups, claims), the session id and source, method, request-target, every
+ * header, the body, and the granted approvals with whether each is still valid now. The
  * input document is a function of exactly these and the time; the time is not keyed, so a
  * policy that reads `time` (other than for approval expiry, keyed here) or
  * `session.started_at` must run with the cache off. The engine's own cache makes the same
- * assumption (see decisionCacheKey in @portcullis/core).
+ * assumption (see decisionCacheKey).
  *
  * Only engines that report a policy generation are cached for (createEngine's do), so a
  * policy reload or `invalidate()` is seen by the very next request; failed evaluations are
  * never kept.
  */
-export class OutboundDecisionCache {
+export class RequestDecisionCache {
   readonly #entries = new Map<string, Entry>();
   readonly #max: number;
   readonly #ttl: number;
@@ -68,7 +71,7 @@ export class OutboundDecisionCache {
   }
 
   /** The key for a request, or undefined when this engine cannot be cached for. */
-  key(parts: OutboundCacheParts, now: number): string | undefined {
+  key(parts: RequestCacheParts, now: number): string | undefined {
     const generation = this.#engine.generation;
     if (typeof generation !== 'number') return undefined;
     // JSON of an array is unambiguous: no choice of values makes two requests one key.
@@ -76,6 +79,7 @@ export class OutboundDecisionCache {
       generation,
       parts.subject,
       parts.sessionId,
+      parts.source ?? null,
       parts.method,
       parts.url,
       parts.headers,
@@ -142,19 +146,19 @@ export class OutboundDecisionCache {
 }
 
 /** Validate the `decisionCache` option; undefined means off. */
-export function createOutboundDecisionCache(
+export function createRequestDecisionCache(
   engine: Engine,
   option: DecisionCacheOptions | false | undefined,
-): OutboundDecisionCache | undefined {
+): RequestDecisionCache | undefined {
   if (option === false) return undefined;
-  const options = option ?? DEFAULT_DECISION_CACHE;
+  const options = option ?? DEFAULT_REQUEST_DECISION_CACHE;
   if (typeof options !== 'object' || options === null)
     throw new InvalidOptionError('decisionCache', 'must be { maxEntries, ttlMs } or false');
   if (!Number.isSafeInteger(options.maxEntries) || options.maxEntries < 1)
     throw new InvalidOptionError('decisionCache.maxEntries', 'must be a positive integer');
   if (!Number.isFinite(options.ttlMs) || options.ttlMs <= 0)
     throw new InvalidOptionError('decisionCache.ttlMs', 'must be a positive number of milliseconds');
-  return new OutboundDecisionCache(engine, options);
+  return new RequestDecisionCache(engine, options);
 }
 
 /** Which of the body forms it is, so bytes and the same text as a string never share a key. */
