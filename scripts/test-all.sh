@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 log() { printf '\n== %s\n' "$*"; }
 
 # Debian packages the suites need; started on loopback by the tests' own set-up.
-debian_packages=(postgresql openssh-server openssh-client)
+debian_packages=(postgresql openssh-server openssh-client chromium)
 missing=()
 for pkg in "${debian_packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

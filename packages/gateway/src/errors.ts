@@ -56,6 +56,39 @@ export class GatewayStartError extends PortcullisError {
   override readonly code = 'PC_GATEWAY_START';
 }
 
+/** Why a bearer token was refused; stable values, safe to show the caller. */
+export type TokenFailure =
+  | 'malformed'
+  | 'algorithm'
+  | 'signature'
+  | 'issuer'
+  | 'audience'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'claims'
+  | 'unknown_key'
+  | 'oidc_disabled';
+
+/** A bearer token (OIDC access token or API key) was refused; `reason` says which check failed. */
+export class TokenError extends PortcullisError {
+  override readonly code = 'PC_GATEWAY_TOKEN';
+  readonly reason: TokenFailure;
+  constructor(message: string, options?: PortcullisErrorOptions & { reason?: TokenFailure }) {
+    super(message, options);
+    this.reason = options?.reason ?? 'malformed';
+  }
+}
+
+/** The OIDC issuer's discovery document or JWKS could not be fetched or is not usable. */
+export class IdentityProviderError extends PortcullisError {
+  override readonly code = 'PC_GATEWAY_IDP';
+}
+
+/** `portcullis login` could not obtain a token or a credential (device code expired, access denied …). */
+export class LoginError extends PortcullisError {
+  override readonly code = 'PC_GATEWAY_LOGIN';
+}
+
 /** Every gateway error class, by code. */
 export const gatewayErrorClasses = {
   PC_GATEWAY_CONFIG: ConfigError,
@@ -65,4 +98,7 @@ export const gatewayErrorClasses = {
   PC_GATEWAY_POLICY: PolicySourceError,
   PC_GATEWAY_API: GatewayApiError,
   PC_GATEWAY_START: GatewayStartError,
+  PC_GATEWAY_TOKEN: TokenError,
+  PC_GATEWAY_IDP: IdentityProviderError,
+  PC_GATEWAY_LOGIN: LoginError,
 } as const;

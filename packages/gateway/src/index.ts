@@ -5,7 +5,14 @@
 export { buildProgram, main } from './cli/main.js';
 export { requestFromFlags } from './cli/request-flags.js';
 export { ApprovalsClient, type ApprovalsClientOptions } from './client/approvals-client.js';
-export type { GatewayConfig, PostgresResourceConfig, SecretRef } from './config/gateway-config.js';
+export type {
+  GatewayConfig,
+  HttpResourceConfig,
+  PostgresResourceConfig,
+  PostgresStateConfig,
+  SecretRef,
+  SshResourceConfig,
+} from './config/gateway-config.js';
 export { checkSecrets, loadConfig } from './config/load-config.js';
 export { parseSecretRef, resolveSecret } from './config/secret-ref.js';
 export { validateConfig } from './config/validate-config.js';
@@ -25,7 +32,14 @@ export { webhookPayload } from './gateway/approval-webhook.js';
 export { CREDENTIAL_CLAIM, guardEngine } from './gateway/guarded-engine.js';
 export { type Gateway, type StartGatewayOptions, startGateway } from './gateway/start-gateway.js';
 export { generateApiKey, hashApiKey, verifyApiKeyHash } from './identity/api-key-hash.js';
-export { AuditIndex } from './state/audit-index.js';
-export { CredentialStore, type IssuedCredential } from './state/credential-store.js';
+export { BearerAuthenticator, type BearerAuthenticatorOptions } from './identity/bearer-authenticator.js';
+export { OidcVerifier, type OidcVerifierOptions, type VerifiedToken } from './identity/oidc-verifier.js';
+export { AuditIndex, type AuditIndexStore, PgAuditIndex } from './state/audit-index.js';
+export type { Credentials, IssuedCredential } from './state/credential-rules.js';
+export { CredentialStore } from './state/credential-store.js';
+export { type OpenStateStoresOptions, openStateStores, type StateStores } from './state/open-state-stores.js';
+export { PgApprovalStore, type PgApprovalStoreOptions } from './state/pg-approval-store.js';
+export { PgCredentialStore, type PgCredentialStoreOptions } from './state/pg-credential-store.js';
+export { PgStateDatabase } from './state/pg-state-database.js';
 export { SqliteApprovalStore, type SqliteApprovalStoreOptions } from './state/sqlite-approval-store.js';
 export { openStateDatabase } from './state/state-database.js';

@@ -70,7 +70,7 @@ describe('validateConfig', () => {
     });
     expect(found).toEqual(
       expect.arrayContaining([
-        'stat: unknown field; expected one of version, server, resources, policy, identity, state, audit, approvals',
+        'stat: unknown field; expected one of version, server, resources, policy, identity, state, audit, approvals, credentials, recordings',
         'resources[1].listen.port: expected an integer 1-65535 (0 picks a free port), got 70000',
         'policy: give exactly one of rego (a directory), wasm (a .wasm file) or bundle (a .tar.gz)',
         'approvals.wait: expected a duration such as 30s, 15m or 1h30m, got "soon"',

@@ -196,7 +196,7 @@ describe('portcullis up, end to end', () => {
   });
 
   it('refuses a revoked credential at the next statement of a live session', async () => {
-    const issued = demo.gateway.credentials.issue({
+    const issued = await demo.gateway.credentials.issue({
       subject: 'agent-9',
       kind: 'agent',
       resource: 'demo-db',
@@ -257,7 +257,7 @@ describe('portcullis up, end to end', () => {
     const ok = await runCli(['audit', 'verify', demo.auditPath]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/ok, \d+ records/);
-    const index = demo.gateway.auditIndex.query({ subject: 'agent-7' });
+    const index = await demo.gateway.auditIndex.query({ subject: 'agent-7' });
     expect(index.some((e) => e.effect === 'deny' || e.effect === 'approve')).toBe(true);
     const copy = `${demo.auditPath}.tampered`;
     writeFileSync(

@@ -1,15 +1,17 @@
-import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { generateKey, type SshdServer, startSshd } from '@portcullis/ssh/test-support/sshd-server';
 import pino from 'pino';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKey, type SshdServer, startSshd } from '../../../adapters/ssh/test/support/sshd-server.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { validateConfig } from '../src/config/validate-config.js';
 import { ConfigError } from '../src/errors.js';
 import { type Gateway, startGateway } from '../src/gateway/start-gateway.js';
+import { generateApiKey, hashApiKey } from '../src/identity/api-key-hash.js';
 import { knownHostsVerifier } from '../src/resources/known-hosts.js';
 import { repoRoot } from './cli-helpers.js';
 
@@ -20,6 +22,7 @@ let dir: string;
 let gateway: Gateway;
 let userKey: string;
 let port: number;
+const reviewerKey = generateApiKey();
 
 function config(upstream: Record<string, unknown>) {
   return {
@@ -28,6 +31,8 @@ function config(upstream: Record<string, unknown>) {
     state: { path: join(dir, 'state.db') },
     audit: { path: join(dir, 'audit.jsonl') },
     approvals: { wait: '2s' },
+    recordings: { path: join(dir, 'recordings') },
+    identity: { api_keys: [{ id: 'rita', kind: 'human', hash: hashApiKey(reviewerKey, 'sha256') }] },
     resources: [
       {
         name: 'web-1',
@@ -138,7 +143,7 @@ describe('gateway SSH resource', () => {
     ]);
     expect(result.code).toBe(126);
     expect(result.stderr).toMatch(/denied/i);
-    const entries = gateway.auditIndex.query({ subject: 'alice', resource: 'web-1' });
+    const entries = await gateway.auditIndex.query({ subject: 'alice', resource: 'web-1' });
     expect(entries.some((e) => e.effect === 'deny' && e.summary.includes('rm -rf /'))).toBe(true);
   });
 
@@ -189,6 +194,90 @@ describe('gateway SSH resource', () => {
     const credential = await gateway.credentials.issue({ subject: 'carol', resource: 'other-db', ttl: '5m' });
     const result = await sshWithPassword('carol', credential.token, 'echo ok');
     expect(result.code).toBe(255);
+  });
+});
+
+describe('gateway SSH recordings', () => {
+  it('records an interactive session and plays it on the recordings page in Chromium', async () => {
+    const marker = `recorded-${Math.random().toString(36).slice(2, 10)}`;
+    const child = spawn(
+      'ssh',
+      [...baseArgs(), '-tt', '-i', userKey, '-o', 'IdentitiesOnly=yes', 'alice@127.0.0.1'],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let screen = '';
+    child.stdout.on('data', (d: Buffer) => {
+      screen += d.toString();
+    });
+    // Type only once the shell has answered, as a person would.
+    const deadline = Date.now() + 20_000;
+    while (!/[#$] $/m.test(screen) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.stdin.write(`echo ${marker}-$((6*7))\r`);
+    while (!screen.includes(`${marker}-42`) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    child.stdin.write('exit\r');
+    await new Promise((r) => child.once('close', r));
+    expect(screen).toContain(`${marker}-42`);
+
+    // The .cast file is listed and served to a bearer token.
+    const recordingsDir = join(dir, 'recordings');
+    let casts: string[] = [];
+    for (let i = 0; i < 100 && casts.length === 0; i++) {
+      casts = readdirSync(recordingsDir).filter((n) => n.endsWith('.cast'));
+      if (casts.length === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    const cast = casts.find((n) => readFileSync(join(recordingsDir, n), 'utf8').includes(`${marker}-42`));
+    expect(cast).toBeDefined();
+    const refused = await fetch(`${gateway.url}/recordings/${cast}`);
+    expect(refused.status).toBe(401);
+    const served = await fetch(`${gateway.url}/recordings/${cast}`, {
+      headers: { authorization: `Bearer ${reviewerKey}` },
+    });
+    expect(served.status).toBe(200);
+    const lines = (await served.text()).trim().split('\n');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ version: 2 });
+    expect(lines.some((l) => l.startsWith('[') && JSON.parse(l)[1] === 'm')).toBe(true);
+
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox'],
+    });
+    try {
+      const page = await (await browser.newContext()).newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (err) => problems.push(err.message));
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text());
+      });
+      await page.goto(`${gateway.url}/approvals`);
+      await page.getByLabel('Reviewer API key').fill(reviewerKey);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${gateway.url}/approvals`);
+      await page.goto(`${gateway.url}/recordings`);
+      await page.getByRole('link', { name: cast! }).click();
+      // asciinema's player renders the terminal as text in the page once it plays.
+      try {
+        await page.locator('#player', { hasText: `${marker}-42` }).waitFor({ timeout: 20_000 });
+      } catch (err) {
+        const shown = (await page.locator('#player').innerHTML()).slice(0, 2000);
+        throw new Error(`${(err as Error).message}\nproblems: ${problems.join(' | ')}\nplayer: ${shown}`);
+      }
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+
+  it('serves no recording outside its directory', async () => {
+    for (const path of [
+      '/recordings/..%2Fstate.db',
+      '/recordings/%2e%2e%2fstate.db.cast',
+      '/recordings/x%00.cast',
+    ]) {
+      const res = await fetch(`${gateway.url}${path}`, {
+        headers: { authorization: `Bearer ${reviewerKey}` },
+      });
+      expect(res.status).toBe(404);
+    }
   });
 });
 

@@ -28,7 +28,14 @@ export const FILE_OPERATIONS: readonly FileOperation[] = [
   'symlink',
   'list',
 ];
-const FILE_OPEN_FLAGS: readonly FileOpenFlag[] = ['read', 'write', 'append', 'create', 'truncate', 'exclusive'];
+const FILE_OPEN_FLAGS: readonly FileOpenFlag[] = [
+  'read',
+  'write',
+  'append',
+  'create',
+  'truncate',
+  'exclusive',
+];
 export const SQL_DIALECTS: readonly SqlDialect[] = [
   'postgresql',
   'mysql',

@@ -1,7 +1,8 @@
-import { CredentialStore } from '../state/credential-store.js';
-import { openStateDatabase } from '../state/state-database.js';
+import { resolveSecret } from '../config/secret-ref.js';
+import type { Credentials } from '../state/credential-rules.js';
+import { openStateStores } from '../state/open-state-stores.js';
 import { type CliIo, writeLine } from './cli-io.js';
-import { resolveStatePath } from './state-path.js';
+import { resolveStateConfig } from './state-path.js';
 
 export interface CredentialsFlags {
   config?: string;
@@ -14,12 +15,15 @@ export interface CredentialsFlags {
   json?: boolean;
 }
 
-async function withStore<T>(flags: CredentialsFlags, fn: (store: CredentialStore) => T): Promise<T> {
-  const db = openStateDatabase(await resolveStatePath(flags));
+/** The configured store: the SQLite file, or the PostgreSQL database gateways share. */
+async function withStore<T>(flags: CredentialsFlags, fn: (store: Credentials) => Promise<T>): Promise<T> {
+  const state = await openStateStores(await resolveStateConfig(flags), {
+    resolveSecret: (ref) => resolveSecret(ref),
+  });
   try {
-    return fn(new CredentialStore({ db }));
+    return await fn(state.credentials);
   } finally {
-    db.close();
+    await state.close();
   }
 }
 
@@ -62,12 +66,12 @@ export async function runCredentialsRevoke(
 ): Promise<number> {
   try {
     if (id === undefined && !flags.subject) throw new Error('give a credential id or --subject');
-    const message = await withStore(flags, (store) => {
+    const message = await withStore(flags, async (store) => {
       if (id !== undefined) {
-        if (!store.revoke(id)) throw new Error(`no credential ${id}`);
+        if (!(await store.revoke(id))) throw new Error(`no credential ${id}`);
         return `revoked ${id}`;
       }
-      return `revoked ${store.revokeSubject(flags.subject!)} credential(s) of ${flags.subject}`;
+      return `revoked ${await store.revokeSubject(flags.subject!)} credential(s) of ${flags.subject}`;
     });
     await writeLine(io.stdout, message);
     return 0;

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { type ApprovalsFlags, runApprovalsList, runApprovalsVote } from './approvals-command.js';
-import { runAuditVerify } from './audit-command.js';
+import { type AuditTailFlags, runAuditTail, runAuditVerify } from './audit-command.js';
 import { type BuildFlags, runBuild } from './build-command.js';
 import { type CliIo, defaultIo } from './cli-io.js';
 import { type ConformanceFlags, runConformanceCommand } from './conformance-command.js';
@@ -18,6 +18,7 @@ import { runDemo } from './demo-command.js';
 import { type EvalFlags, runEval } from './eval-command.js';
 import { type FactsFlags, runFacts } from './facts-command.js';
 import { type KeysFlags, runKeysGenerate } from './keys-command.js';
+import { type LoginFlags, runLogin } from './login-command.js';
 import { runStart, type StartFlags } from './start-command.js';
 import { runTest, type TestFlags } from './test-command.js';
 import { runUp, type UpFlags } from './up-command.js';
@@ -156,6 +157,23 @@ function addGatewayCommands(program: Command, io: CliIo, setExit: (code: number)
       );
   }
 
+  program
+    .command('login')
+    .description(
+      'log in through OIDC (device code for people, client credentials for agents) and get a short-lived credential',
+    )
+    .option('--gateway <url>', 'gateway URL (default $PORTCULLIS_URL)')
+    .requiredOption('--resource <name>', 'the resource the credential opens')
+    .option('--issuer <url>', 'OIDC issuer (default: the one the gateway names)')
+    .option('--audience <uri>', 'resource indicator to ask for (default: the gateway audience)')
+    .option('--client-id <id>', 'OAuth client id (default $PORTCULLIS_CLIENT_ID)')
+    .option('--client-secret <ref>', 'env:VAR or file:/path: use client credentials (agents)')
+    .option('--scope <scopes>', 'scopes to ask for (device flow default: openid)')
+    .option('--ttl <duration>', 'how long the credential is valid (default: the gateway default)')
+    .option('--dbname <name>', 'database in the printed psql line')
+    .option('--json', 'print the credential as JSON')
+    .action(async (flags: LoginFlags) => setExit(await runLogin(flags, io)));
+
   const credentials = program
     .command('credentials')
     .description('short-lived gateway credentials (admin: writes the state database directly)');
@@ -181,15 +199,25 @@ function addGatewayCommands(program: Command, io: CliIo, setExit: (code: number)
     .option('--subject <id>', 'only this subject')
     .action(async (flags: CredentialsFlags) => setExit(await runCredentialsList(flags, io)));
 
-  program
-    .command('audit')
-    .description('the hash-chained audit log')
+  const audit = program.command('audit').description('the hash-chained audit log');
+  audit
     .command('verify')
     .description('check the hash chain; exit 1 at the first altered, removed or reordered record')
     .argument('[log]', 'audit log (default: the one the config names)')
     .option('-c, --config <file>', 'configuration file', 'portcullis.yaml')
     .action(async (log: string | undefined, flags: { config?: string }) =>
       setExit(await runAuditVerify(log, flags, io)),
+    );
+  audit
+    .command('tail')
+    .description('print the last records, and with --follow each new one as it is written')
+    .argument('[log]', 'audit log (default: the one the config names)')
+    .option('-c, --config <file>', 'configuration file', 'portcullis.yaml')
+    .option('-n, --lines <count>', 'how many of the last records to print first', '10')
+    .option('-f, --follow', 'keep printing records as they are appended (until SIGINT)')
+    .option('--json', 'print the records as they are stored (one JSON object a line)')
+    .action(async (log: string | undefined, flags: AuditTailFlags) =>
+      setExit(await runAuditTail(log, flags, io)),
     );
 
   program

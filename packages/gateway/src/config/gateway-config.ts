@@ -1,4 +1,5 @@
 /** The validated, resolved form of portcullis.yaml: paths absolute, durations in milliseconds. */
+import type { CredentialsConfig } from './validate-credentials.js';
 
 /** Where a secret comes from; the value itself is never part of the configuration. */
 export type SecretRef = { from: 'env'; name: string } | { from: 'file'; path: string };
@@ -54,12 +55,49 @@ export interface SshResourceConfig {
   };
 }
 
-export type ResourceConfig = PostgresResourceConfig | SshResourceConfig;
+/** An HTTP API behind the gateway's reverse proxy. */
+export interface HttpResourceConfig {
+  type: 'http';
+  name: string;
+  labels: Record<string, string>;
+  listen: ListenConfig;
+  /** `hold`: a request needing approval waits up to approvals.wait; `accept`: 202 at once. */
+  onApprove: 'hold' | 'accept';
+  upstream: {
+    /** http:// or https:// base URL; request paths are appended to its path. */
+    url: string;
+    /** Sent with every forwarded request (an API token, say), read like any other secret. */
+    headers: Record<string, SecretRef>;
+    /** Longest wait for the upstream's headers and between body chunks, ms. */
+    timeoutMs: number;
+  };
+}
+
+export type ResourceConfig = PostgresResourceConfig | SshResourceConfig | HttpResourceConfig;
 
 export type PolicyConfig =
   | { kind: 'rego'; path: string; entrypoint: string }
   | { kind: 'wasm'; path: string; entrypoint: string }
-  | { kind: 'bundle'; path: string; entrypoint: string };
+  | { kind: 'bundle'; path: string; entrypoint: string }
+  | {
+      /** An OPA bundle served over HTTP(S), polled with ETag / If-None-Match as OPA does. */
+      kind: 'remote-bundle';
+      url: string;
+      entrypoint: string;
+      /** Delay between polls, ms: a random value in [min, max] each time, as OPA's polling. */
+      polling: { minDelayMs: number; maxDelayMs: number };
+    };
+
+/** The shared PostgreSQL state database (approvals, credentials, revocations, audit index). */
+export interface PostgresStateConfig {
+  /** `postgres://user@host:port/database`; host, port, database and user override its parts. */
+  url?: string;
+  host?: string;
+  port?: number;
+  database?: string;
+  user?: string;
+  password?: SecretRef;
+}
 
 export interface OidcConfig {
   issuer: string;
@@ -92,8 +130,13 @@ export interface GatewayConfig {
   resources: ResourceConfig[];
   policy: PolicyConfig;
   identity: { oidc?: OidcConfig; apiKeys: ApiKeyConfig[] };
-  state: { path: string };
+  /** Limits of credentials issued through the HTTP API; defaults when absent (max 1h, default 15m). */
+  credentials?: CredentialsConfig;
+  /** `path` is the SQLite file, unused when `postgres` is given. */
+  state: { path: string; postgres?: PostgresStateConfig };
   audit: { path: string; fsync: boolean };
+  /** Where SSH session recordings (asciicast v2, one file per channel) are written. */
+  recordings: { path: string };
   approvals: {
     /** How long a held statement waits for reviewers. */
     waitMs: number;

@@ -54,6 +54,18 @@ export async function checkSecrets(
       }
     }
   }
+  const statePassword = config.state.postgres?.password;
+  if (statePassword) {
+    try {
+      await resolveSecret(statePassword, env);
+    } catch (err) {
+      if (!(err instanceof SecretResolutionError)) throw err;
+      issues.push({
+        path: 'state.postgres.password',
+        message: `${err.message}; set it or point ${describeSecretRef(statePassword)} elsewhere`,
+      });
+    }
+  }
   if (issues.length > 0) throw new ConfigError(issues);
 }
 
@@ -70,5 +82,10 @@ function secretsOf(r: ResourceConfig): [string, SecretRef][] {
           ? [['upstream.passphrase', r.upstream.passphrase] as [string, SecretRef]]
           : []),
       ];
+    case 'http':
+      return Object.entries(r.upstream.headers).map(([name, ref]): [string, SecretRef] => [
+        `upstream.headers.${name}`,
+        ref,
+      ]);
   }
 }

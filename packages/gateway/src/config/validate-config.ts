@@ -10,14 +10,16 @@ import type {
   PolicyConfig,
   ResourceConfig,
 } from './gateway-config.js';
+import { validateCredentials } from './validate-credentials.js';
 import { validateResource } from './validate-resource.js';
+import { remoteBundlePolicy, validateState } from './validate-state.js';
 
 const DEFAULT_ENTRYPOINT = 'portcullis/decision';
 
 function policy(c: ConfigChecker, raw: unknown, base: string): PolicyConfig | undefined {
   const p = c.object(raw, 'policy');
   if (!p) return undefined;
-  c.known(p, 'policy', ['rego', 'wasm', 'bundle', 'entrypoint']);
+  c.known(p, 'policy', ['rego', 'wasm', 'bundle', 'entrypoint', 'polling']);
   const kinds = (['rego', 'wasm', 'bundle'] as const).filter((k) => p[k] !== undefined);
   if (kinds.length !== 1)
     return c.fail(
@@ -25,13 +27,16 @@ function policy(c: ConfigChecker, raw: unknown, base: string): PolicyConfig | un
       'give exactly one of rego (a directory), wasm (a .wasm file) or bundle (a .tar.gz)',
     );
   const kind = kinds[0]!;
-  if (typeof p[kind] === 'string' && /^https?:\/\//.test(p[kind] as string))
-    return c.fail(
-      `policy.${kind}`,
-      'remote bundles are not supported yet; download the bundle and give its path',
-    );
-  const path = c.string(p[kind], `policy.${kind}`, { hint: 'a path, relative to the config file' });
   const entrypoint = c.string(p.entrypoint, 'policy.entrypoint', { default: DEFAULT_ENTRYPOINT });
+  if (typeof p[kind] === 'string' && /^https?:\/\//.test(p[kind] as string)) {
+    if (kind !== 'bundle') return c.fail(`policy.${kind}`, 'only a bundle can be fetched from a URL');
+    return entrypoint === undefined
+      ? undefined
+      : remoteBundlePolicy(c, p.bundle as string, p.polling, entrypoint);
+  }
+  if (p.polling !== undefined)
+    c.fail('policy.polling', 'applies only to a bundle URL (policy.bundle: https://…)');
+  const path = c.string(p[kind], `policy.${kind}`, { hint: 'a path, relative to the config file' });
   if (!path || !entrypoint) return undefined;
   return { kind, path: resolve(base, path), entrypoint };
 }
@@ -115,7 +120,18 @@ function path(
 export function validateConfig(doc: unknown, baseDir: string): GatewayConfig {
   const c = new ConfigChecker();
   const root = c.object(doc ?? {}, '') ?? {};
-  c.known(root, '', ['version', 'server', 'resources', 'policy', 'identity', 'state', 'audit', 'approvals']);
+  c.known(root, '', [
+    'version',
+    'server',
+    'resources',
+    'policy',
+    'identity',
+    'state',
+    'audit',
+    'approvals',
+    'credentials',
+    'recordings',
+  ]);
   if (root.version !== undefined && root.version !== 1)
     c.fail('version', `expected 1, got ${JSON.stringify(root.version)}`);
 
@@ -163,14 +179,16 @@ export function validateConfig(doc: unknown, baseDir: string): GatewayConfig {
   const oidcConfig = oidc(c, identity.oidc);
   const keys = apiKeys(c, identity.api_keys);
 
-  const state = c.object(root.state ?? {}, 'state') ?? {};
-  c.known(state, 'state', ['path']);
-  const statePath = path(c, state.path, 'state.path', './.portcullis/state.db', baseDir);
+  const state = validateState(c, root.state, baseDir);
 
   const audit = c.object(root.audit ?? {}, 'audit') ?? {};
   c.known(audit, 'audit', ['path', 'fsync']);
   const auditPath = path(c, audit.path, 'audit.path', './.portcullis/audit.jsonl', baseDir);
   const fsync = c.boolean(audit.fsync, 'audit.fsync', false);
+
+  const recordings = c.object(root.recordings ?? {}, 'recordings') ?? {};
+  c.known(recordings, 'recordings', ['path']);
+  const recordingsPath = path(c, recordings.path, 'recordings.path', './.portcullis/recordings', baseDir);
 
   const approvals = c.object(root.approvals ?? {}, 'approvals') ?? {};
   c.known(approvals, 'approvals', ['wait', 'ttl', 'webhook', 'public_url']);
@@ -179,6 +197,8 @@ export function validateConfig(doc: unknown, baseDir: string): GatewayConfig {
   const webhook = c.url(approvals.webhook, 'approvals.webhook', false);
   const publicUrl = c.url(approvals.public_url, 'approvals.public_url', false);
 
+  const credentials = validateCredentials(c, root.credentials);
+
   if (c.issues.length > 0) throw new ConfigError(c.issues);
   return {
     baseDir,
@@ -186,8 +206,10 @@ export function validateConfig(doc: unknown, baseDir: string): GatewayConfig {
     resources,
     policy: pol!,
     identity: { apiKeys: keys, ...(oidcConfig ? { oidc: oidcConfig } : {}) },
-    state: { path: statePath! },
+    ...(credentials ? { credentials } : {}),
+    state: state!,
     audit: { path: auditPath!, fsync: fsync! },
+    recordings: { path: recordingsPath! },
     approvals: {
       wait: wait![0],
       waitMs: wait![1],

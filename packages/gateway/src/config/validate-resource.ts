@@ -1,5 +1,6 @@
 import type { ConfigChecker } from './config-checker.js';
 import type { ResourceConfig } from './gateway-config.js';
+import { validateHttpResource } from './validate-http-resource.js';
 import { validatePostgresResource } from './validate-postgres-resource.js';
 import { validateSshResource } from './validate-ssh-resource.js';
 
@@ -14,6 +15,7 @@ type ResourceValidator = (
 const validators: Record<string, ResourceValidator> = {
   postgres: (c, r, path) => validatePostgresResource(c, r, path),
   ssh: validateSshResource,
+  http: (c, r, path) => validateHttpResource(c, r, path),
 };
 
 export function validateResource(

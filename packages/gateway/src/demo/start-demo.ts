@@ -88,6 +88,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Demo> {
         apiKeys: [{ id: 'dana', kind: 'human', groups: ['dba'], hash: hashApiKey(reviewerKey, 'sha256') }],
       },
       state: { path: join(dir, 'state.db') },
+      recordings: { path: join(dir, 'recordings') },
       audit: { path: join(dir, 'audit.jsonl'), fsync: false },
       approvals: { wait, waitMs: parseDuration(wait, 'wait'), ttl: '1h', ttlMs: 3_600_000 },
     };
@@ -96,13 +97,13 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Demo> {
       env: { [UPSTREAM_SECRET_VAR]: 'pglite-accepts-any-password' },
       ...(options.logger ? { logger: options.logger } : {}),
     });
-    const agent = gateway.credentials.issue({
+    const agent = await gateway.credentials.issue({
       subject: 'agent-7',
       kind: 'agent',
       resource: 'demo-db',
       ttl: '1h',
     });
-    const human = gateway.credentials.issue({
+    const human = await gateway.credentials.issue({
       subject: 'alice',
       kind: 'human',
       groups: ['eng'],

@@ -5,7 +5,7 @@ export const CREDENTIAL_CLAIM = 'portcullis_credential';
 
 export interface EngineHooks {
   /** False when the session's credential has been revoked or has expired since it connected. */
-  credentialActive(id: string): boolean;
+  credentialActive(id: string): boolean | Promise<boolean>;
   /** Called with every final decision, for metrics. */
   observe?(result: DecisionResult, elapsedMs: number): void;
 }
@@ -17,19 +17,34 @@ export interface EngineHooks {
  * A dead credential turns the decision into a deny (the statement never reaches the server).
  */
 export function guardEngine(engine: Engine, hooks: EngineHooks): Engine {
-  const check = (request: PolicyRequest, result: DecisionResult): DecisionResult => {
+  const check = async (request: PolicyRequest, result: DecisionResult): Promise<DecisionResult> => {
     const id = request.subject.claims?.[CREDENTIAL_CLAIM];
-    if (typeof id !== 'string' || hooks.credentialActive(id)) return result;
+    if (typeof id !== 'string') return result;
+    let active: boolean;
+    let unreachable = false;
+    try {
+      active = await hooks.credentialActive(id);
+    } catch {
+      // A shared state store that cannot be reached cannot vouch for the credential: fail closed.
+      active = false;
+      unreachable = true;
+    }
+    if (active) return result;
     return {
       ...result,
       decision: {
         effect: 'deny',
         reasons: [
-          {
-            rule: 'portcullis.credential_revoked',
-            message:
-              'the credential this session logged in with was revoked or has expired; reconnect with a new one',
-          },
+          unreachable
+            ? {
+                rule: 'portcullis.state_unavailable',
+                message: "the state store could not confirm this session's credential; try again shortly",
+              }
+            : {
+                rule: 'portcullis.credential_revoked',
+                message:
+                  'the credential this session logged in with was revoked or has expired; reconnect with a new one',
+              },
         ],
         masks: [],
       },
@@ -38,7 +53,7 @@ export function guardEngine(engine: Engine, hooks: EngineHooks): Engine {
   return {
     async decide(request) {
       const started = performance.now();
-      const result = check(request, await engine.decide(request));
+      const result = await check(request, await engine.decide(request));
       hooks.observe?.(result, performance.now() - started);
       return result;
     },
@@ -50,5 +65,11 @@ export function guardEngine(engine: Engine, hooks: EngineHooks): Engine {
     },
     clearCache: () => engine.clearCache(),
     close: () => engine.close(),
+    // Passed through so that adapters notice a policy swapped in (a polled bundle) and decide
+    // their prepared statements again.
+    get generation() {
+      return engine.generation ?? 0;
+    },
+    invalidate: () => engine.invalidate?.(),
   };
 }

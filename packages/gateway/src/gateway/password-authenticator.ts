@@ -1,7 +1,7 @@
 import type { Subject } from '@portcullis/core';
 import type { Logger } from 'pino';
 import type { StaticKeyVerifier } from '../identity/static-keys.js';
-import type { CredentialStore } from '../state/credential-store.js';
+import type { Credentials } from '../state/credential-rules.js';
 import { CREDENTIAL_CLAIM } from './guarded-engine.js';
 
 /**
@@ -9,9 +9,15 @@ import { CREDENTIAL_CLAIM } from './guarded-engine.js';
  * for this resource or a static API key of that subject. The credential's id goes into the
  * subject's claims so each decision re-checks it (see guardEngine).
  */
-export function passwordAuthenticator(credentials: CredentialStore, keys: StaticKeyVerifier, logger: Logger) {
-  return (resource: string, user: string, password: string, source: string): Subject | null => {
-    const credential = credentials.verify(password);
+export function passwordAuthenticator(credentials: Credentials, keys: StaticKeyVerifier, logger: Logger) {
+  return async (
+    resource: string,
+    user: string,
+    password: string,
+    source: string,
+  ): Promise<Subject | null> => {
+    // The state store may be PostgreSQL, shared with other gateways: the lookup is async.
+    const credential = await credentials.verify(password);
     if (credential) {
       if (credential.subject !== user || credential.resource !== resource) {
         logger.warn({ user, resource, source }, 'credential for another subject or resource');

@@ -6,18 +6,20 @@ import { type ApprovalStore, createJsonlAuditSink, type Engine, InvalidOptionErr
 import pino, { type Logger } from 'pino';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { resolveSecret } from '../config/secret-ref.js';
+import { createBearerAuthenticator, gatewayCredentialsApi } from '../identity/gateway-identity.js';
 import { StaticKeyVerifier } from '../identity/static-keys.js';
 import { loadPolicyEngine } from '../policy/load-policy-engine.js';
 import type { ResourceContext, RunningResource } from '../resources/resource-context.js';
 import { startResource } from '../resources/start-resource.js';
 import { createGatewayHttpServer, listenHttp } from '../server/gateway-http-server.js';
 import { GatewayMetrics } from '../server/gateway-metrics.js';
-import { AuditIndex, indexedAuditSink } from '../state/audit-index.js';
-import { CredentialStore } from '../state/credential-store.js';
-import { SqliteApprovalStore } from '../state/sqlite-approval-store.js';
-import { openStateDatabase, type StateDatabase } from '../state/state-database.js';
+import { recordingsRoutes } from '../server/recordings-routes.js';
+import { type AuditIndexStore, indexedAuditSink } from '../state/audit-index.js';
+import type { Credentials } from '../state/credential-rules.js';
+import { openStateStores } from '../state/open-state-stores.js';
 import { withWebhook } from './approval-webhook.js';
 import { guardEngine } from './guarded-engine.js';
+import { observedAuditSink } from './observed-audit-sink.js';
 import { passwordAuthenticator } from './password-authenticator.js';
 
 export interface StartGatewayOptions {
@@ -34,9 +36,10 @@ export interface Gateway {
   readonly url: string;
   /** Where each resource's proxy listens, by resource name. */
   readonly resources: ReadonlyMap<string, AddressInfo>;
-  readonly credentials: CredentialStore;
+  /** SQLite answers synchronously, the shared PostgreSQL store with promises: await either. */
+  readonly credentials: Credentials;
   readonly approvals: ApprovalStore;
-  readonly auditIndex: AuditIndex;
+  readonly auditIndex: AuditIndexStore;
   readonly logger: Logger;
   /** Stop listening, close sessions, flush the audit log and close the state database. */
   close(): Promise<void>;
@@ -44,7 +47,8 @@ export interface Gateway {
 
 /**
  * Starts the gateway a config describes: one proxy per resource, all deciding
- * through one engine, holding statements in the SQLite approval store, writing every decision
+ * through one engine, holding statements in the approval store (SQLite, or PostgreSQL shared
+ * with other gateways), writing every decision
  * to the hash-chained audit log (and its index), and the HTTP server beside them.
  */
 export async function startGateway(options: StartGatewayOptions): Promise<Gateway> {
@@ -65,13 +69,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   let ready = false;
 
   try {
-    const db: StateDatabase = openStateDatabase(config.state.path);
-    cleanups.push(() => {
-      db.close();
+    const state = await openStateStores(config.state, {
+      resolveSecret: (ref) => resolveSecret(ref, options.env),
+      approvals: { defaultWait: config.approvals.wait, maxTtl: config.approvals.ttl },
+      onListenError: (err) => logger.warn({ err }, 'state database listener lost; reconnecting'),
     });
-    const credentials = new CredentialStore({ db });
-    const auditIndex = new AuditIndex(db);
+    cleanups.push(() => state.close());
+    const { credentials, auditIndex } = state;
     const keys = new StaticKeyVerifier(config.identity.apiKeys);
+    const bearer = createBearerAuthenticator(config, keys, logger);
 
     const running = new Map<string, RunningResource>();
     const metrics = new GatewayMetrics(() =>
@@ -88,20 +94,18 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
 
     mkdirSync(dirname(config.audit.path), { recursive: true });
     const log = await createJsonlAuditSink({ path: config.audit.path, fsync: config.audit.fsync });
-    const audit = indexedAuditSink(log, auditIndex, (err) =>
-      logger.error({ err }, 'audit index write failed'),
+    const audit = observedAuditSink(
+      indexedAuditSink(log, auditIndex, (err) => logger.error({ err }, 'audit index write failed')),
+      (record) => metrics.observeAudit(record),
     );
+    mkdirSync(config.recordings.path, { recursive: true, mode: 0o700 });
     cleanups.push(() => audit.close());
 
     // Links in held-statement notices and webhooks need the HTTP address, known only once
     // the server listens; the closure reads it then.
     let base = config.approvals.publicUrl?.replace(/\/$/, '') ?? '';
     const approveUrl = (id: string) => `${base}/approvals#${encodeURIComponent(id)}`;
-    let approvals: ApprovalStore = new SqliteApprovalStore({
-      db,
-      defaultWait: config.approvals.wait,
-      maxTtl: config.approvals.ttl,
-    });
+    let approvals: ApprovalStore = state.approvals;
     if (config.approvals.webhook) {
       approvals = withWebhook(approvals, {
         url: config.approvals.webhook,
@@ -113,7 +117,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     const http: Server = createGatewayHttpServer({
       approvals,
       metrics,
-      authenticate: (token) => keys.verify(token),
+      authenticate: (token) => bearer.tryAuthenticate(token),
+      recordings: recordingsRoutes(config.recordings.path),
+      credentials: gatewayCredentialsApi(config, {
+        credentials,
+        bearer,
+        address: (name) => running.get(name)?.address,
+        logger,
+      }),
       ready: () => ready,
       onVote: (outcome) => metrics.observeVote(outcome),
     });
@@ -137,6 +148,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       audit,
       authenticatePassword: passwordAuthenticator(credentials, keys, logger),
       logger,
+      recordingsDir: config.recordings.path,
       resolveSecret: (ref) => resolveSecret(ref, options.env),
     };
     const addresses = new Map<string, AddressInfo>();

@@ -22,11 +22,18 @@ export async function startPostgresResource(
       ...(u.database !== undefined ? { database: u.database } : {}),
     },
     authenticate: async (startup, clientPassword) => {
-      const subject = ctx.authenticatePassword(resource.name, startup.user, clientPassword, startup.source);
+      const subject = await ctx.authenticatePassword(
+        resource.name,
+        startup.user,
+        clientPassword,
+        startup.source,
+      );
       return subject ? { subject } : null;
     },
     approvals: { store: ctx.approvals, waitMs: ctx.approvalWaitMs, approveUrl: ctx.approveUrl },
     audit: ctx.audit,
+    // Session start and end records, so the audit log shows every session, not only its statements.
+    recordSession: true,
     // Every decision re-checks the session's credential, so a revocation stops the very next
     // statement; reusing earlier decisions would let a revoked credential run on for the
     // reuse window.

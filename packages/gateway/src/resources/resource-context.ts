@@ -21,8 +21,15 @@ export interface ResourceContext {
    * resource or a static API key of that user. The subject it returns carries the credential
    * id in its claims so every decision re-checks it.
    */
-  authenticatePassword: (resource: string, user: string, password: string, source: string) => Subject | null;
+  authenticatePassword: (
+    resource: string,
+    user: string,
+    password: string,
+    source: string,
+  ) => Promise<Subject | null>;
   logger: Logger;
+  /** Directory for session recordings (SSH); it exists when a resource starts. */
+  recordingsDir: string;
   /** Reads a secret the config refers to (environment or file); never log the result. */
   resolveSecret: (ref: SecretRef) => Promise<string>;
 }

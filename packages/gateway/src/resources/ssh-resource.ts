@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createSshProxy, type SshIdentity } from '@portcullis/ssh';
+import { createSshProxy, directoryRecordings, type SshIdentity } from '@portcullis/ssh';
 import type { SshResourceConfig } from '../config/gateway-config.js';
 import { GatewayStartError } from '../errors.js';
 import { knownHostsVerifier } from './known-hosts.js';
@@ -65,6 +65,8 @@ export async function startSshResource(
     },
     approvals: { store: ctx.approvals, waitMs: ctx.approvalWaitMs, approveUrl: ctx.approveUrl },
     audit: ctx.audit,
+    // Every shell and pty exec is recorded; the gateway's /recordings page plays them.
+    recording: { open: directoryRecordings(ctx.recordingsDir) },
     logger,
   });
   try {

@@ -1,4 +1,5 @@
 import type { ResourceConfig } from '../config/gateway-config.js';
+import { startHttpResource } from './http-resource.js';
 import { startPostgresResource } from './postgres-resource.js';
 import type { ResourceContext, RunningResource } from './resource-context.js';
 import { startSshResource } from './ssh-resource.js';
@@ -10,5 +11,7 @@ export function startResource(ctx: ResourceContext, resource: ResourceConfig): P
       return startPostgresResource(ctx, resource);
     case 'ssh':
       return startSshResource(ctx, resource);
+    case 'http':
+      return startHttpResource(ctx, resource);
   }
 }

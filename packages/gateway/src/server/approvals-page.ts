@@ -45,9 +45,9 @@ export function approvalsPage(
   const past = history
     .map(
       (r) =>
-        `<tr><td><code>${e(r.id)}</code></td><td>${e(r.state)}</td><td>${e(r.subject)}</td><td>${e(r.resource)}</td><td><pre>${e(
+        `<tr data-id="${e(r.id)}"><td><code>${e(r.id)}</code></td><td>${e(r.state)}</td><td>${e(r.subject)}</td><td>${e(r.resource)}</td><td><pre>${e(
           r.summary,
-        )}</pre></td><td>${e(r.votes.map((v) => `${v.reviewer}: ${v.decision}`).join(', '))}</td><td>${e(r.decided_at ?? '')}</td></tr>`,
+        )}</pre></td><td>${e(r.votes.map((v) => `${v.reviewer}: ${v.decision}${v.comment ? ` (${v.comment})` : ''}`).join(', '))}</td><td>${e(r.decided_at ?? '')}</td></tr>`,
     )
     .join('');
   return layout(

@@ -9,9 +9,13 @@ import { parseCookies, readBody, sendHtml, sendJson, sendProblem } from './http-
 export interface GatewayHttpOptions {
   approvals: ApprovalStore;
   metrics: GatewayMetrics;
-  /** Who presents this API key, or null. */
-  authenticate: (token: string) => Identity | null;
+  /** Who presents this bearer token (API key or OIDC access token), or null. */
+  authenticate: (token: string) => Identity | null | Promise<Identity | null>;
+  /** The credential exchange (`/api/credentials`, `/api/login`); absent, those routes are 404. */
+  credentials?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
   ready: () => boolean;
+  /** Serves `/recordings` (list, player, .cast files) to signed-in reviewers; absent, 404. */
+  recordings?: (req: IncomingMessage, res: ServerResponse, url: URL, who: Identity | null) => Promise<void>;
   onVote?: (outcome: 'approve' | 'deny' | 'refused') => void;
 }
 
@@ -61,7 +65,7 @@ export function createGatewayHttpServer(options: GatewayHttpOptions): Server {
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const token = bearer(req);
-    const who = token === undefined ? null : options.authenticate(token);
+    const who = token === undefined ? null : await options.authenticate(token);
     if (!who) {
       res.setHeader('www-authenticate', 'Bearer realm="portcullis"');
       return sendProblem(res, 401, 'Unauthorized', 'send a reviewer API key as Authorization: Bearer <key>');
@@ -102,17 +106,18 @@ export function createGatewayHttpServer(options: GatewayHttpOptions): Server {
   async function page(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method === 'POST' && url.pathname === '/approvals/login') {
       const token = new URLSearchParams(await readBody(req)).get('token') ?? '';
-      if (!options.authenticate(token))
+      if (!(await options.authenticate(token)))
         return sendHtml(res, 401, loginPage('That key is not a reviewer key.'));
       res.writeHead(303, {
         location: '/approvals',
-        'set-cookie': `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/approvals`,
+        // Path=/ so the recordings page, behind the same sign-in, receives it too.
+        'set-cookie': `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
       });
       res.end();
       return;
     }
     const token = parseCookies(req.headers.cookie)[COOKIE];
-    const who = token === undefined ? null : options.authenticate(token);
+    const who = token === undefined ? null : await options.authenticate(token);
     if (!who) return sendHtml(res, 200, loginPage());
     let flash: string | undefined;
     const match = /^\/approvals\/([^/]+)\/(approve|deny)$/.exec(url.pathname);
@@ -157,6 +162,18 @@ export function createGatewayHttpServer(options: GatewayHttpOptions): Server {
       if (url.pathname === '/api/approvals' || url.pathname.startsWith('/api/approvals/'))
         return api(req, res, url);
       if (url.pathname === '/approvals' || url.pathname.startsWith('/approvals/')) return page(req, res, url);
+      if (options.recordings && (url.pathname === '/recordings' || url.pathname.startsWith('/recordings/'))) {
+        const token = bearer(req) ?? parseCookies(req.headers.cookie)[COOKIE];
+        const who = token === undefined ? null : await options.authenticate(token);
+        return options.recordings(req, res, url, who);
+      }
+      if (
+        options.credentials &&
+        (url.pathname === '/api/credentials' ||
+          url.pathname.startsWith('/api/credentials/') ||
+          url.pathname === '/api/login')
+      )
+        return options.credentials(req, res, url);
       return sendProblem(res, 404, 'Not Found', `no route ${url.pathname}`);
     };
     handle().catch((err: unknown) => {

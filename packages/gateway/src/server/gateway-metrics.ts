@@ -1,4 +1,4 @@
-import type { DecisionResult } from '@portcullis/core';
+import type { AuditRecord, DecisionResult } from '@portcullis/core';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The gateway's Prometheus metrics, on a registry of its own so several gateways can share a process. */
@@ -7,6 +7,8 @@ export class GatewayMetrics {
   readonly #decisions: Counter<'effect' | 'resource'>;
   readonly #latency: Histogram<'resource'>;
   readonly #approvals: Counter<'outcome'>;
+  readonly #bytes: Counter<'resource' | 'type'>;
+  readonly #audited: Counter<'resource' | 'stage'>;
 
   constructor(sessions: () => Record<string, number>) {
     this.#decisions = new Counter({
@@ -28,6 +30,18 @@ export class GatewayMetrics {
       labelNames: ['outcome'],
       registers: [this.registry],
     });
+    this.#bytes = new Counter({
+      name: 'portcullis_response_bytes_total',
+      help: 'Bytes delivered to clients after masking, by resource and resource type',
+      labelNames: ['resource', 'type'],
+      registers: [this.registry],
+    });
+    this.#audited = new Counter({
+      name: 'portcullis_audit_records_total',
+      help: 'Audit records written, by resource and stage (decision, completion, session_start, session_end)',
+      labelNames: ['resource', 'stage'],
+      registers: [this.registry],
+    });
     new Gauge({
       name: 'portcullis_sessions',
       help: 'Open client sessions, by resource',
@@ -43,6 +57,16 @@ export class GatewayMetrics {
     const resource = result.input.resource.name;
     this.#decisions.inc({ effect: result.decision.effect, resource });
     this.#latency.observe({ resource }, elapsedMs / 1000);
+  }
+
+  /** Counts a record once the audit sink has stored it; completion records carry the bytes sent. */
+  observeAudit(record: AuditRecord): void {
+    const resource = record.resource.name;
+    const stage = record.stage ?? 'decision';
+    this.#audited.inc({ resource, stage });
+    // session_end repeats the session's total; completions already counted each response.
+    if (stage === 'completion' && record.response)
+      this.#bytes.inc({ resource, type: record.resource.type }, record.response.bytes);
   }
 
   observeVote(outcome: 'approve' | 'deny' | 'refused'): void {
