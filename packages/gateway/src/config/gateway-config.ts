@@ -14,6 +14,8 @@ export interface PostgresResourceConfig {
   name: string;
   labels: Record<string, string>;
   listen: ListenConfig;
+  /** TLS toward clients; `require` (default true) refuses clients that do not upgrade. */
+  tls?: { cert: SecretRef; key: SecretRef; ca?: SecretRef; require: boolean };
   upstream: {
     host: string;
     port: number;
@@ -21,6 +23,8 @@ export interface PostgresResourceConfig {
     database?: string;
     user: string;
     password: SecretRef;
+    /** TLS to PostgreSQL, verify-full; `ca` for a private CA, `serverName` to check instead of host. */
+    tls?: { ca?: SecretRef; serverName?: string };
   };
 }
 

@@ -72,8 +72,16 @@ export async function checkSecrets(
 /** Every secret a resource refers to, with its field path inside the resource. */
 function secretsOf(r: ResourceConfig): [string, SecretRef][] {
   switch (r.type) {
-    case 'postgres':
-      return [['upstream.password', r.upstream.password]];
+    case 'postgres': {
+      const refs: [string, SecretRef | undefined][] = [
+        ['upstream.password', r.upstream.password],
+        ['tls.cert', r.tls?.cert],
+        ['tls.key', r.tls?.key],
+        ['tls.ca', r.tls?.ca],
+        ['upstream.tls.ca', r.upstream.tls?.ca],
+      ];
+      return refs.filter((e): e is [string, SecretRef] => e[1] !== undefined);
+    }
     case 'ssh':
       return [
         ...r.hostKeys.map((ref, i): [string, SecretRef] => [`host_keys[${i}]`, ref]),

@@ -10,6 +10,12 @@ export async function startPostgresResource(
 ): Promise<RunningResource> {
   const u = resource.upstream;
   const password = await ctx.resolveSecret(u.password);
+  const tls = resource.tls && {
+    cert: await ctx.resolveSecret(resource.tls.cert),
+    key: await ctx.resolveSecret(resource.tls.key),
+    ...(resource.tls.ca ? { ca: await ctx.resolveSecret(resource.tls.ca) } : {}),
+  };
+  const upstreamCa = u.tls?.ca ? await ctx.resolveSecret(u.tls.ca) : undefined;
   const logger = ctx.logger.child({ resource: resource.name });
   const proxy = createPgProxy({
     engine: ctx.engine,
@@ -20,7 +26,18 @@ export async function startPostgresResource(
       user: u.user,
       password,
       ...(u.database !== undefined ? { database: u.database } : {}),
+      // verify-full: the chain against `ca` (or the system CAs) and the host name.
+      ...(u.tls
+        ? {
+            ssl: {
+              rejectUnauthorized: true,
+              ...(upstreamCa !== undefined ? { ca: upstreamCa } : {}),
+              ...(u.tls.serverName !== undefined ? { servername: u.tls.serverName } : {}),
+            },
+          }
+        : {}),
     },
+    ...(tls ? { tls, requireTls: resource.tls?.require ?? true } : {}),
     authenticate: async (startup, clientPassword) => {
       const subject = await ctx.authenticatePassword(
         resource.name,
