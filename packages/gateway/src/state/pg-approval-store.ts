@@ -10,7 +10,7 @@ import {
   type VoteInput,
   type WaitOptions,
 } from '@portcullis/core';
-import type pg from 'pg';
+import type { PoolClient } from 'pg';
 import {
   type ApprovalStoreSettings,
   type ApprovalStoreSettingsInput,
@@ -43,7 +43,7 @@ interface Row {
   ttl_ms: string;
 }
 
-type Queryable = Pick<pg.PoolClient, 'query'>;
+type Queryable = Pick<PoolClient, 'query'>;
 
 const COLUMNS = 'doc, state, expires_ms, ttl_ms';
 

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import pg, { type ClientConfig, type Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
 import { StateStoreError } from '../errors.js';
 
 /** How to reach the PostgreSQL state database; the password is already resolved. */
@@ -82,9 +82,9 @@ const MIGRATIONS: readonly string[] = [
  * connectionString, which would override the password given beside it. `sslmode` follows
  * libpq: require encrypts, verify-ca and verify-full also check the certificate.
  */
-function fromUrl(url: string): pg.ClientConfig {
+function fromUrl(url: string): ClientConfig {
   const u = new URL(url);
-  const config: pg.ClientConfig = {};
+  const config: ClientConfig = {};
   if (u.hostname !== '') config.host = decodeURIComponent(u.hostname.replace(/^\[|\]$/g, ''));
   if (u.port !== '') config.port = Number(u.port);
   if (u.username !== '') config.user = decodeURIComponent(u.username);
@@ -112,15 +112,15 @@ export interface PgListenHandlers {
  * connection that LISTENs for decided approvals (re-established with backoff if it drops).
  */
 export class PgStateDatabase {
-  readonly pool: pg.Pool;
-  readonly #config: pg.ClientConfig;
+  readonly pool: Pool;
+  readonly #config: ClientConfig;
   #listener: pg.Client | undefined;
   #listenHandlers: PgListenHandlers[] = [];
   #reconnect: NodeJS.Timeout | undefined;
   #backoffMs = RECONNECT_MIN_MS;
   #closed = false;
 
-  private constructor(config: pg.ClientConfig, max: number) {
+  private constructor(config: ClientConfig, max: number) {
     this.#config = config;
     this.pool = new pg.Pool({ ...config, max });
     // An idle client that loses its connection emits on the pool; without a listener that
@@ -130,7 +130,7 @@ export class PgStateDatabase {
 
   /** Connects, creates or upgrades the schema, and starts listening. */
   static async open(connection: PgStateConnection): Promise<PgStateDatabase> {
-    const config: pg.ClientConfig = {
+    const config: ClientConfig = {
       ...(connection.url !== undefined ? fromUrl(connection.url) : {}),
       ...(connection.host !== undefined ? { host: connection.host } : {}),
       ...(connection.port !== undefined ? { port: connection.port } : {}),
@@ -153,12 +153,15 @@ export class PgStateDatabase {
     return db;
   }
 
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]) {
+  query<R extends QueryResultRow = QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<QueryResult<R>> {
     return this.pool.query<R>(text, values);
   }
 
   /** Runs `fn` in a transaction on one connection; commits what it returns, rolls back what it throws. */
-  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken = false;
     try {
