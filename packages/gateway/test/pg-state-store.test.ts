@@ -4,13 +4,13 @@
  * listening connection, credentials and the audit index.
  */
 import { ApprovalStateError, type AuditRecord } from '@portcullis/core';
+import { ask, describeApprovalStore } from '@portcullis/core/test-support/approval-store-suite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CredentialError } from '../src/errors.js';
 import { PgAuditIndex } from '../src/state/audit-index.js';
 import { PgApprovalStore, type PgApprovalStoreOptions } from '../src/state/pg-approval-store.js';
 import { PgCredentialStore } from '../src/state/pg-credential-store.js';
 import { PgStateDatabase } from '../src/state/pg-state-database.js';
-import { ask, describeApprovalStore } from './support/describe-approval-store.js';
 import { createDatabase, type PgCluster, startPgCluster } from './support/pg-cluster.js';
 
 let cluster: PgCluster;

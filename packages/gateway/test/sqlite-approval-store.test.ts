@@ -1,15 +1,11 @@
-import { InMemoryApprovalStore } from '@portcullis/core';
+import { ask, describeApprovalStore } from '@portcullis/core/test-support/approval-store-suite';
 import { describe, expect, it } from 'vitest';
 import { SqliteApprovalStore } from '../src/state/sqlite-approval-store.js';
 import { openStateDatabase } from '../src/state/state-database.js';
-import { ask, describeApprovalStore } from './support/describe-approval-store.js';
 
 const T0 = Date.parse('2026-11-25T21:00:00Z');
 
-// The same suite runs against the PostgreSQL store in pg-state-store.test.ts.
-describeApprovalStore('InMemoryApprovalStore (core)', async (options) => new InMemoryApprovalStore(options), {
-  fakeTimers: true,
-});
+// The same suite runs against core's in-memory store and the PostgreSQL store (pg-state-store.test.ts).
 describeApprovalStore(
   'SqliteApprovalStore',
   async (options) => new SqliteApprovalStore({ db: openStateDatabase(':memory:'), ...options }),

@@ -1,7 +1,10 @@
 /**
- * core's ApprovalStore semantics as one suite, run against every store: core's in-memory one,
- * SQLite and PostgreSQL. A store passes only if it behaves exactly as InMemoryApprovalStore.
+ * core's ApprovalStore semantics as one suite, run against every store: core's in-memory one
+ * here, the gateway's SQLite and PostgreSQL stores there (through the package's
+ * `portcullis-source`-only `test-support` export). A store passes only if it behaves exactly as InMemoryApprovalStore.
  */
+
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ApprovalNotFoundError,
   type ApprovalRequestInput,
@@ -10,8 +13,7 @@ import {
   InvalidOptionError,
   InvalidRequestError,
   toGrantedApproval,
-} from '@portcullis/core';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+} from '../../src/index.js';
 
 export interface StoreFactoryOptions {
   clock: () => number;
