@@ -1,11 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  ApprovalNotFoundError,
-  ApprovalStateError,
-  InvalidOptionError,
-  InvalidRequestError,
-} from '../errors.js';
-import { formatTime } from '../request/format-time.js';
+import { ApprovalNotFoundError, ApprovalStateError, InvalidOptionError } from '../errors.js';
 import type {
   ApprovalRequest,
   ApprovalRequestInput,
@@ -15,8 +9,8 @@ import type {
   VoteInput,
   WaitOptions,
 } from './approval-store.js';
+import { applyVote, checkRequestInput, expire, newRequest } from './approval-transitions.js';
 import { parseDuration } from './duration.js';
-import { isAllowedReviewer } from './reviewer-match.js';
 
 export interface InMemoryApprovalStoreOptions {
   /** Milliseconds since the epoch; expiry is computed against it. Defaults to Date.now. */
@@ -52,26 +46,12 @@ export class InMemoryApprovalStore implements ApprovalStore {
   }
 
   async request(input: ApprovalRequestInput): Promise<ApprovalRequest> {
-    const { ttlMs, waitMs } = checkInput(input, this.#defaultWaitMs);
+    const { ttlMs, waitMs } = checkRequestInput(input, {
+      defaultWaitMs: this.#defaultWaitMs,
+      maxTtlMs: Number.POSITIVE_INFINITY,
+    });
     const now = this.#clock();
-    const request: ApprovalRequest = {
-      id: this.#generateId(),
-      state: 'pending',
-      requester: input.requester,
-      subject: input.subject,
-      resource: input.resource,
-      session_id: input.sessionId,
-      reviewers: [...input.reviewers],
-      quorum: input.quorum,
-      scope: input.scope,
-      ttl: input.ttl,
-      summary: input.summary,
-      reasons: structuredClone(input.reasons ?? []),
-      created_at: formatTime(new Date(now)),
-      expires_at: formatTime(new Date(now + waitMs)),
-      votes: [],
-    };
-    if (input.fingerprint !== undefined) request.fingerprint = input.fingerprint;
+    const request = newRequest(input, this.#generateId(), now, waitMs);
     if (this.#entries.has(request.id))
       throw new ApprovalStateError(`approval id ${request.id} is already in use`);
     this.#entries.set(request.id, { request, expiresAtMs: now + waitMs, ttlMs });
@@ -85,36 +65,9 @@ export class InMemoryApprovalStore implements ApprovalStore {
   async vote(id: string, vote: VoteInput): Promise<ApprovalRequest> {
     const entry = this.#entry(id);
     const { request } = entry;
-    if (request.state !== 'pending')
-      throw new ApprovalStateError(`approval ${id} is ${request.state}; it takes no more votes`);
-    if (typeof vote.reviewer !== 'string' || vote.reviewer === '')
-      throw new ApprovalStateError('a vote needs a reviewer');
-    if (vote.decision !== 'approve' && vote.decision !== 'deny') {
-      throw new ApprovalStateError(`a vote is approve or deny, not ${JSON.stringify(vote.decision)}`);
-    }
-    if (vote.reviewer === request.requester || vote.reviewer === request.subject) {
-      throw new ApprovalStateError(`${vote.reviewer} cannot review their own request`);
-    }
-    if (!isAllowedReviewer(request.reviewers, vote.reviewer, vote.reviewerGroups ?? [])) {
-      throw new ApprovalStateError(`${vote.reviewer} is not a reviewer of approval ${id}`);
-    }
-    if (request.votes.some((v) => v.reviewer === vote.reviewer)) {
-      throw new ApprovalStateError(`${vote.reviewer} has already voted on approval ${id}`);
-    }
-    const now = this.#clock();
-    const at = formatTime(new Date(now));
-    request.votes.push(
-      vote.comment === undefined
-        ? { reviewer: vote.reviewer, decision: vote.decision, at }
-        : { reviewer: vote.reviewer, decision: vote.decision, comment: vote.comment, at },
-    );
-    if (vote.decision === 'deny') {
-      this.#settle(entry, 'denied', now);
-    } else if (request.votes.filter((v) => v.decision === 'approve').length >= request.quorum) {
-      entry.validUntilMs = now + entry.ttlMs;
-      request.valid_until = formatTime(new Date(entry.validUntilMs));
-      this.#settle(entry, 'approved', now);
-    }
+    const { validUntilMs } = applyVote(request, vote, this.#clock(), entry.ttlMs);
+    if (validUntilMs !== null) entry.validUntilMs = validUntilMs;
+    if (request.state !== 'pending') this.#notify(request.id);
     return structuredClone(request);
   }
 
@@ -199,52 +152,15 @@ export class InMemoryApprovalStore implements ApprovalStore {
     const entry = this.#entries.get(id);
     if (entry === undefined) throw new ApprovalNotFoundError(`no approval with id ${JSON.stringify(id)}`);
     if (entry.request.state === 'pending' && this.#clock() >= entry.expiresAtMs) {
-      this.#settle(entry, 'expired', entry.expiresAtMs);
+      expire(entry.request, entry.expiresAtMs);
+      this.#notify(id);
     }
     return entry;
   }
 
-  #settle(entry: Entry, state: Exclude<ApprovalState, 'pending'>, atMs: number): void {
-    entry.request.state = state;
-    entry.request.decided_at = formatTime(new Date(atMs));
-    const waiters = this.#waiters.get(entry.request.id);
-    this.#waiters.delete(entry.request.id);
+  #notify(id: string): void {
+    const waiters = this.#waiters.get(id);
+    this.#waiters.delete(id);
     for (const notify of waiters ?? []) notify();
   }
-}
-
-function checkInput(input: ApprovalRequestInput, defaultWaitMs: number): { ttlMs: number; waitMs: number } {
-  const fail = (field: string, message: string): never => {
-    throw new InvalidRequestError(`approval ${field}: ${message}`);
-  };
-  for (const field of ['requester', 'subject', 'resource', 'sessionId', 'summary'] as const) {
-    if (typeof input[field] !== 'string' || (field !== 'summary' && input[field] === ''))
-      fail(field, 'is required');
-  }
-  if (
-    !Array.isArray(input.reviewers) ||
-    input.reviewers.length === 0 ||
-    !input.reviewers.every((r) => typeof r === 'string' && r !== '')
-  ) {
-    fail('reviewers', 'must be a non-empty list');
-  }
-  if (!Number.isSafeInteger(input.quorum) || input.quorum < 1)
-    fail('quorum', 'must be an integer of at least 1');
-  if (input.scope !== 'statement' && input.scope !== 'session') fail('scope', 'must be statement or session');
-  if (input.scope === 'statement' && (typeof input.fingerprint !== 'string' || input.fingerprint === '')) {
-    fail('fingerprint', 'is required for statement scope');
-  }
-  const ttlMs = durationOf(input.ttl, 'ttl', fail);
-  const waitMs = input.wait === undefined ? defaultWaitMs : durationOf(input.wait, 'wait', fail);
-  return { ttlMs, waitMs };
-}
-
-function durationOf(text: unknown, field: string, fail: (field: string, message: string) => never): number {
-  let ms: number;
-  try {
-    ms = parseDuration(text as string, field);
-  } catch {
-    return fail(field, `${JSON.stringify(text)} is not a duration such as 15m or 1h30m`);
-  }
-  return ms > 0 ? ms : fail(field, 'must be positive');
 }

@@ -10,6 +10,17 @@ export type {
   VoteInput,
   WaitOptions,
 } from './approval-store.js';
+export {
+  type ApprovalStoreSettings,
+  type ApprovalStoreSettingsInput,
+  applyVote,
+  approvalStoreSettings,
+  checkRequestInput,
+  expire,
+  isDue,
+  newRequest,
+  type RequestDurations,
+} from './approval-transitions.js';
 export { parseDuration, tryParseDuration } from './duration.js';
 export { toGrantedApproval } from './granted-approval.js';
 export { InMemoryApprovalStore, type InMemoryApprovalStoreOptions } from './in-memory-approval-store.js';

@@ -5,22 +5,20 @@ import {
   type ApprovalState,
   ApprovalStateError,
   type ApprovalStore,
-  type FindGrantedQuery,
-  InvalidOptionError,
-  type VoteInput,
-  type WaitOptions,
-} from '@portcullis/core';
-import type { PoolClient } from 'pg';
-import {
   type ApprovalStoreSettings,
   type ApprovalStoreSettingsInput,
   applyVote,
   approvalStoreSettings,
   checkRequestInput,
   expire,
+  type FindGrantedQuery,
+  InvalidOptionError,
   isDue,
   newRequest,
-} from './approval-transitions.js';
+  type VoteInput,
+  type WaitOptions,
+} from '@portcullis/core';
+import type { PoolClient } from 'pg';
 import { ApprovalWaiters } from './approval-waiters.js';
 import type { PgStateDatabase } from './pg-state-database.js';
 
@@ -49,7 +47,7 @@ const COLUMNS = 'doc, state, expires_ms, ttl_ms';
 
 /**
  * core's ApprovalStore on PostgreSQL, so several gateways share approvals: a statement held
- * on one gateway is released by a vote given on another. The rules are approval-transitions.ts
+ * on one gateway is released by a vote given on another. The rules are core's approval-transitions.ts
  * (the SQLite store uses the same ones); votes lock the row (`FOR UPDATE`), and a trigger
  * NOTIFYs every listening gateway when a request leaves `pending`.
  */

@@ -5,21 +5,19 @@ import {
   type ApprovalState,
   ApprovalStateError,
   type ApprovalStore,
-  type FindGrantedQuery,
-  InvalidOptionError,
-  type VoteInput,
-  type WaitOptions,
-} from '@portcullis/core';
-import {
   type ApprovalStoreSettings,
   type ApprovalStoreSettingsInput,
   applyVote,
   approvalStoreSettings,
   checkRequestInput,
   expire,
+  type FindGrantedQuery,
+  InvalidOptionError,
   isDue,
   newRequest,
-} from './approval-transitions.js';
+  type VoteInput,
+  type WaitOptions,
+} from '@portcullis/core';
 import { ApprovalWaiters } from './approval-waiters.js';
 import type { StateDatabase } from './state-database.js';
 
@@ -42,7 +40,7 @@ interface Row {
 
 /**
  * core's ApprovalStore on SQLite: the same semantics as InMemoryApprovalStore (the rules live
- * in approval-transitions.ts, shared with the PostgreSQL store), with every transition in a
+ * in core's approval-transitions.ts, shared with every store), with every transition in a
  * transaction so concurrent votes cannot both win.
  */
 export class SqliteApprovalStore implements ApprovalStore {

@@ -1,22 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type ApprovalRequest,
-  type ApprovalRequestInput,
-  ApprovalStateError,
-  formatTime,
-  InvalidOptionError,
-  InvalidRequestError,
-  isAllowedReviewer,
-  parseDuration,
-  tryParseDuration,
-  type VoteInput,
-} from '@portcullis/core';
+import { ApprovalStateError, InvalidOptionError, InvalidRequestError } from '../errors.js';
+import { formatTime } from '../request/format-time.js';
+import type { ApprovalRequest, ApprovalRequestInput, VoteInput } from './approval-store.js';
+import { parseDuration, tryParseDuration } from './duration.js';
+import { isAllowedReviewer } from './reviewer-match.js';
 
 /**
- * The approval state machine shared by the SQLite and PostgreSQL stores: what a request looks
- * like when it is made, which votes are allowed, when a request becomes approved, denied or
- * expired. The stores only load and save; they call these inside their own transactions, so
- * the rules are written once and every backend enforces the same ones as core's in-memory store.
+ * The approval state machine every store shares (the in-memory one here, the gateway's SQLite
+ * and PostgreSQL ones): what a request looks like when it is made, which votes are allowed,
+ * when a request becomes approved, denied or expired. Stores only load and save; they call
+ * these inside their own transactions, so the rules are written once.
  */
 
 /** Durations of a request once its input is checked, in milliseconds. */
