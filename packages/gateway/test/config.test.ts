@@ -34,6 +34,8 @@ describe('validateConfig', () => {
       state: { path: '/etc/portcullis/.portcullis/state.db' },
       audit: { path: '/etc/portcullis/.portcullis/audit.jsonl', fsync: false },
       approvals: { wait: '5m', waitMs: 300_000, ttl: '1h' },
+      recordings: { path: '/etc/portcullis/.portcullis/recordings' },
+      log: { level: 'info' },
       resources: [
         {
           name: 'prod-db',
@@ -42,6 +44,17 @@ describe('validateConfig', () => {
         },
       ],
     });
+  });
+
+  it('takes a log level and refuses one pino does not know', () => {
+    expect(validateConfig({ resources: [resource], log: { level: 'debug' } }, '/etc/portcullis').log).toEqual(
+      {
+        level: 'debug',
+      },
+    );
+    expect(issues({ resources: [resource], log: { level: 'verbose' } })).toEqual([
+      'log.level: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
+    ]);
   });
 
   it('names the field and what it expects', () => {
@@ -70,7 +83,7 @@ describe('validateConfig', () => {
     });
     expect(found).toEqual(
       expect.arrayContaining([
-        'stat: unknown field; expected one of version, server, resources, policy, identity, state, audit, approvals, credentials, recordings',
+        'stat: unknown field; expected one of version, server, resources, policy, identity, state, audit, approvals, credentials, recordings, log',
         'resources[1].listen.port: expected an integer 1-65535 (0 picks a free port), got 70000',
         'policy: give exactly one of rego (a directory), wasm (a .wasm file) or bundle (a .tar.gz)',
         'approvals.wait: expected a duration such as 30s, 15m or 1h30m, got "soon"',

@@ -127,6 +127,8 @@ export interface ApiKeyConfig {
   hash: string;
 }
 
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
 export interface GatewayConfig {
   /** Directory the file was read from; relative paths were resolved against it. */
   baseDir: string;
@@ -141,6 +143,8 @@ export interface GatewayConfig {
   audit: { path: string; fsync: boolean };
   /** Where SSH session recordings (asciicast v2, one file per channel) are written. */
   recordings: { path: string };
+  /** pino's level for the gateway's JSON logs on stderr; default `info`. */
+  log?: { level: LogLevel };
   approvals: {
     /** How long a held statement waits for reviewers. */
     waitMs: number;

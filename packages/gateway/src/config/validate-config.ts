@@ -6,6 +6,7 @@ import { duration } from './field-checks.js';
 import type {
   ApiKeyConfig,
   GatewayConfig,
+  LogLevel,
   OidcConfig,
   PolicyConfig,
   ResourceConfig,
@@ -15,6 +16,7 @@ import { validateResource } from './validate-resource.js';
 import { remoteBundlePolicy, validateState } from './validate-state.js';
 
 const DEFAULT_ENTRYPOINT = 'portcullis/decision';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function policy(c: ConfigChecker, raw: unknown, base: string): PolicyConfig | undefined {
   const p = c.object(raw, 'policy');
@@ -131,6 +133,7 @@ export function validateConfig(doc: unknown, baseDir: string): GatewayConfig {
     'approvals',
     'credentials',
     'recordings',
+    'log',
   ]);
   if (root.version !== undefined && root.version !== 1)
     c.fail('version', `expected 1, got ${JSON.stringify(root.version)}`);
@@ -186,6 +189,12 @@ export function validateConfig(doc: unknown, baseDir: string): GatewayConfig {
   const auditPath = path(c, audit.path, 'audit.path', './.portcullis/audit.jsonl', baseDir);
   const fsync = c.boolean(audit.fsync, 'audit.fsync', false);
 
+  const log = c.object(root.log ?? {}, 'log') ?? {};
+  c.known(log, 'log', ['level']);
+  const level = c.string(log.level, 'log.level', { default: 'info' });
+  if (level !== undefined && !LOG_LEVELS.includes(level as LogLevel))
+    c.fail('log.level', `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+
   const recordings = c.object(root.recordings ?? {}, 'recordings') ?? {};
   c.known(recordings, 'recordings', ['path']);
   const recordingsPath = path(c, recordings.path, 'recordings.path', './.portcullis/recordings', baseDir);
@@ -210,6 +219,7 @@ export function validateConfig(doc: unknown, baseDir: string): GatewayConfig {
     state: state!,
     audit: { path: auditPath!, fsync: fsync! },
     recordings: { path: recordingsPath! },
+    log: { level: level as LogLevel },
     approvals: {
       wait: wait![0],
       waitMs: wait![1],

@@ -55,7 +55,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   if (typeof options?.config !== 'object' || options.config === null)
     throw new InvalidOptionError('config', 'must be a validated GatewayConfig (loadConfig gives one)');
   const { config } = options;
-  const logger = options.logger ?? pino({ name: 'portcullis' }, pino.destination(2));
+  const logger =
+    options.logger ?? pino({ name: 'portcullis', level: config.log?.level ?? 'info' }, pino.destination(2));
   const cleanups: (() => Promise<void> | void)[] = [];
   const closeAll = async () => {
     for (const fn of cleanups.reverse()) {
