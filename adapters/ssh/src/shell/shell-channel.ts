@@ -19,6 +19,9 @@ import { endsWithSecretPrompt } from '../recording/echo-gate.js';
 import { openRecorder } from '../recording/open-recorder.js';
 import { continuesLine, Key, LineEditor } from './line-editor.js';
 
+/** How much of the host's latest output is kept to recognise a password prompt. */
+const TAIL_BYTES = 512;
+
 /** The pseudo command line a shell request is decided as. */
 export const SHELL_REQUEST_LINE = 'shell';
 
@@ -133,7 +136,9 @@ export async function runShell(
       tap: {
         output: (chunk: Buffer) => {
           recorder?.output(chunk);
-          outputTail = (outputTail + chunk.toString('utf8')).slice(-512);
+          // Only the end matters (the prompt): decode at most its last bytes, not all output.
+          const end = chunk.length > TAIL_BYTES ? chunk.subarray(chunk.length - TAIL_BYTES) : chunk;
+          outputTail = (outputTail + end.toString('utf8')).slice(-TAIL_BYTES);
         },
       },
       onInput: async (chunk) => {
