@@ -1,7 +1,7 @@
 import { type AuditRecord, createEngine, type InputDocument, staticEvaluator } from '@portcullis/core';
+import { testPolicy } from '@portcullis/core/test-support/http-test-policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FetchDeniedError, guardFetch } from '../src/index.js';
-import { testPolicy } from './support/policy.js';
 import { startUpstream, type Upstream } from './support/upstream.js';
 
 const subject = { id: 'agent-7', kind: 'agent' as const };

@@ -6,6 +6,7 @@ import {
   type InputDocument,
   staticEvaluator,
 } from '@portcullis/core';
+import { testPolicy } from '@portcullis/core/test-support/http-test-policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FetchApprovalDeniedError,
@@ -16,7 +17,6 @@ import {
   FetchResponseTooLargeError,
   guardFetch,
 } from '../src/index.js';
-import { testPolicy } from './support/policy.js';
 import { startUpstream, type Upstream } from './support/upstream.js';
 
 const subject = { id: 'agent-7', kind: 'agent' as const };

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { createEngine, type Engine, InMemoryApprovalStore, staticEvaluator } from '@portcullis/core';
+import { testPolicy } from '@portcullis/core/test-support/http-test-policy';
 import { Agent, getGlobalDispatcher, request, setGlobalDispatcher, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,7 +10,6 @@ import {
   FetchDeniedError,
   FetchMaskUnenforceableError,
 } from '../src/index.js';
-import { testPolicy } from './support/policy.js';
 import { startUpstream, type Upstream } from './support/upstream.js';
 
 const subject = { id: 'agent-7', kind: 'agent' as const };

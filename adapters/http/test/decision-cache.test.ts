@@ -7,9 +7,9 @@ import {
   RequestDecisionCache,
   staticEvaluator,
 } from '@portcullis/core';
+import { MASKS } from '@portcullis/core/test-support/http-test-policy';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type App, type Framework, startApp } from './support/apps.js';
-import { MASKS } from './support/policy.js';
 
 const resource = { name: 'billing-api', labels: { env: 'prod' } };
 const auth = { authorization: 'Bearer agent-7' };

@@ -7,9 +7,9 @@ import {
   type InputDocument,
   staticEvaluator,
 } from '@portcullis/core';
+import { testPolicy } from '@portcullis/core/test-support/http-test-policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, type Framework, startApp } from './support/apps.js';
-import { testPolicy } from './support/policy.js';
 
 const resource = { name: 'billing-api', labels: { env: 'prod' } };
 const auth = { authorization: 'Bearer agent-7' };

@@ -9,11 +9,11 @@ import {
   InvalidOptionError,
   staticEvaluator,
 } from '@portcullis/core';
+import { testPolicy } from '@portcullis/core/test-support/http-test-policy';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpReverseProxy, type HttpReverseProxy, type HttpReverseProxyOptions } from '../src/index.js';
 import { CUSTOMERS } from './support/apps.js';
-import { testPolicy } from './support/policy.js';
 
 const auth = { authorization: 'Bearer agent-7' };
 const resource = { name: 'billing-api', labels: { env: 'prod' } };

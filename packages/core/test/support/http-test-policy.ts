@@ -1,4 +1,4 @@
-import type { Decision, InputDocument } from '@portcullis/core';
+import type { Decision, InputDocument } from '../../src/index.js';
 
 export const MASKS: Decision['masks'] = [
   { path: '$..ssn', strategy: 'redact' },
@@ -7,7 +7,7 @@ export const MASKS: Decision['masks'] = [
 ];
 
 /**
- * The test policy: DELETE needs an ops reviewer, /forbidden is denied, everything else is
+ * The HTTP adapters' test policy (fetch and http share it): DELETE needs an ops reviewer, /forbidden is denied, everything else is
  * allowed with personal data masked. Every input is recorded for the assertions.
  */
 export function testPolicy(seen: InputDocument[] = []) {
