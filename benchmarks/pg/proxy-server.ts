@@ -11,38 +11,19 @@
  * turns masks off. Any other setting of DECISION_CACHE than unset disables the proxy's decision cache.
  */
 
-import { fileURLToPath } from 'node:url';
-import { createEngine, type Evaluator, staticEvaluator } from '@portcullis/core';
+import { createEngine } from '@portcullis/core';
 import { createPgProxy } from '@portcullis/pg';
-import { createRegoEvaluator, loadFiles } from '@portcullis/rego';
+import { benchEvaluator, requiredEnv } from '../support/bench-evaluator.js';
 
-const env = (name: string): string => {
-  const v = process.env[name];
-  if (v === undefined) throw new Error(`${name} is required`);
-  return v;
-};
-
-async function evaluator(): Promise<Evaluator> {
-  if (process.env.POLICY === 'function')
-    return staticEvaluator(() => ({ effect: 'allow', reasons: [], masks: [] }), 'allow-all');
-  const regoDir = fileURLToPath(new URL('../../rego', import.meta.url));
-  const files = await loadFiles([regoDir]);
-  return createRegoEvaluator({
-    policy: files.sources.filter((s) => !s.file.endsWith('_test.rego')),
-    entrypoint: 'portcullis/decision',
-    data: files.data,
-  });
-}
-
-const engine = createEngine({ evaluator: await evaluator() });
+const engine = createEngine({ evaluator: await benchEvaluator() });
 const kind = process.env.SUBJECT_KIND === 'human' ? 'human' : 'agent';
 const proxy = createPgProxy({
   engine,
   upstream: {
-    host: env('PG_HOST'),
-    port: Number(env('PG_PORT')),
-    user: env('PG_USER'),
-    password: env('PG_PASSWORD'),
+    host: requiredEnv('PG_HOST'),
+    port: Number(requiredEnv('PG_PORT')),
+    user: requiredEnv('PG_USER'),
+    password: requiredEnv('PG_PASSWORD'),
   },
   resource: { name: 'bench-db', labels: { env: 'prod' } },
   async authenticate(startup) {

@@ -11,44 +11,25 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { createEngine, type Evaluator, staticEvaluator } from '@portcullis/core';
-import { createRegoEvaluator, loadFiles } from '@portcullis/rego';
+import { createEngine } from '@portcullis/core';
 import { createSshProxy } from '@portcullis/ssh';
+import { benchEvaluator, requiredEnv } from '../support/bench-evaluator.js';
 
-const env = (name: string): string => {
-  const v = process.env[name];
-  if (v === undefined) throw new Error(`${name} is required`);
-  return v;
-};
-
-async function evaluator(): Promise<Evaluator> {
-  if (process.env.POLICY === 'function')
-    return staticEvaluator(() => ({ effect: 'allow', reasons: [], masks: [] }), 'allow-all');
-  const regoDir = fileURLToPath(new URL('../../rego', import.meta.url));
-  const files = await loadFiles([regoDir]);
-  return createRegoEvaluator({
-    policy: files.sources.filter((s) => !s.file.endsWith('_test.rego')),
-    entrypoint: 'portcullis/decision',
-    data: files.data,
-  });
-}
-
-const engine = createEngine({ evaluator: await evaluator() });
-const userFingerprint = env('USER_FINGERPRINT');
+const engine = createEngine({ evaluator: await benchEvaluator() });
+const userFingerprint = requiredEnv('USER_FINGERPRINT');
 const proxy = createSshProxy({
   engine,
-  hostKeys: [readFileSync(env('HOST_KEY'))],
+  hostKeys: [readFileSync(requiredEnv('HOST_KEY'))],
   authenticate: {
     publicKey: (ctx) =>
       ctx.fingerprint === userFingerprint ? { subject: { id: 'bench@example.com', kind: 'human' } } : null,
   },
   upstream: {
     host: '127.0.0.1',
-    port: Number(env('UPSTREAM_PORT')),
+    port: Number(requiredEnv('UPSTREAM_PORT')),
     username: 'root',
-    privateKey: readFileSync(env('UPSTREAM_KEY')),
-    hostKeyFingerprint: env('UPSTREAM_FINGERPRINT'),
+    privateKey: readFileSync(requiredEnv('UPSTREAM_KEY')),
+    hostKeyFingerprint: requiredEnv('UPSTREAM_FINGERPRINT'),
   },
   resource: { name: 'bench-host', labels: { env: 'bench' } },
 });
