@@ -11,9 +11,11 @@ const people: Record<string, Identity> = {
   'key-erin': { id: 'erin', kind: 'human', groups: ['dev'], via: 'api_key' },
 };
 const store = new SqliteApprovalStore({ db: openStateDatabase(':memory:') });
+const metrics = new GatewayMetrics(() => ({}));
 const server = createGatewayHttpServer({
   approvals: store,
-  metrics: new GatewayMetrics(() => ({})),
+  metrics,
+  onVote: (outcome, settled) => metrics.observeVote(outcome, settled),
   authenticate: (token) => people[token] ?? null,
   ready: () => true,
 });
@@ -78,6 +80,9 @@ describe('approvals API', () => {
     );
     expect((await call('POST', `/api/approvals/${id}/approve`, 'key-carol')).body.state).toBe('approved');
     expect((await call('GET', `/api/approvals/${id}`, 'key-erin')).body.state).toBe('approved');
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/portcullis_approval_wait_seconds_count\{outcome="approved"\} 1\n/);
+    expect(text).toMatch(/portcullis_approval_votes_total\{outcome="refused"\} [1-9]/);
     expect((await call('GET', '/api/approvals/nope', 'key-erin')).status).toBe(404);
     expect((await call('GET', '/api/approvals?state=weird', 'key-erin')).status).toBe(400);
   });

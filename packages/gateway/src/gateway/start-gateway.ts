@@ -127,7 +127,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         logger,
       }),
       ready: () => ready,
-      onVote: (outcome) => metrics.observeVote(outcome),
+      onVote: (outcome, settled) => metrics.observeVote(outcome, settled),
     });
     const httpAddress = await listenHttp(http, config.server.port, config.server.host);
     cleanups.push(

@@ -1,6 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ApprovalState, type ApprovalStore, isPortcullisError } from '@portcullis/core';
+import {
+  type ApprovalRequest,
+  type ApprovalState,
+  type ApprovalStore,
+  isPortcullisError,
+} from '@portcullis/core';
 import type { Identity } from '../identity/identity.js';
 import { approvalsPage, loginPage } from './approvals-page.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
@@ -16,7 +21,8 @@ export interface GatewayHttpOptions {
   ready: () => boolean;
   /** Serves `/recordings` (list, player, .cast files) to signed-in reviewers; absent, 404. */
   recordings?: (req: IncomingMessage, res: ServerResponse, url: URL, who: Identity | null) => Promise<void>;
-  onVote?: (outcome: 'approve' | 'deny' | 'refused') => void;
+  /** `settled`: the request after a vote that was accepted. */
+  onVote?: (outcome: 'approve' | 'deny' | 'refused', settled?: ApprovalRequest) => void;
 }
 
 const STATES = new Set<ApprovalState>(['pending', 'approved', 'denied', 'expired']);
@@ -55,7 +61,7 @@ export function createGatewayHttpServer(options: GatewayHttpOptions): Server {
         decision,
         ...(comment ? { comment } : {}),
       });
-      options.onVote?.(decision);
+      options.onVote?.(decision, result);
       return result;
     } catch (err) {
       options.onVote?.('refused');

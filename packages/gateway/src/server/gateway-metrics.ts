@@ -1,4 +1,4 @@
-import type { AuditRecord, DecisionResult } from '@portcullis/core';
+import type { ApprovalRequest, AuditRecord, DecisionResult } from '@portcullis/core';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The gateway's Prometheus metrics, on a registry of its own so several gateways can share a process. */
@@ -7,6 +7,7 @@ export class GatewayMetrics {
   readonly #decisions: Counter<'effect' | 'resource'>;
   readonly #latency: Histogram<'resource'>;
   readonly #approvals: Counter<'outcome'>;
+  readonly #approvalWait: Histogram<'outcome'>;
   readonly #bytes: Counter<'resource' | 'type'>;
   readonly #audited: Counter<'resource' | 'stage'>;
 
@@ -28,6 +29,14 @@ export class GatewayMetrics {
       name: 'portcullis_approval_votes_total',
       help: 'Votes cast through the approvals API, by outcome',
       labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.#approvalWait = new Histogram({
+      name: 'portcullis_approval_wait_seconds',
+      help: 'Time from an approval request to the vote that settled it, by outcome (approved, denied)',
+      labelNames: ['outcome'],
+      // Humans answer in seconds to hours; the default wait limit is minutes.
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 14400],
       registers: [this.registry],
     });
     this.#bytes = new Counter({
@@ -69,7 +78,12 @@ export class GatewayMetrics {
       this.#bytes.inc({ resource, type: record.resource.type }, record.response.bytes);
   }
 
-  observeVote(outcome: 'approve' | 'deny' | 'refused'): void {
+  /** `settled`: the request as the vote left it; its wait is observed once the vote decided it. */
+  observeVote(outcome: 'approve' | 'deny' | 'refused', settled?: ApprovalRequest): void {
     this.#approvals.inc({ outcome });
+    if (!settled?.decided_at || (settled.state !== 'approved' && settled.state !== 'denied')) return;
+    const waited = Date.parse(settled.decided_at) - Date.parse(settled.created_at);
+    if (Number.isFinite(waited))
+      this.#approvalWait.observe({ outcome: settled.state }, Math.max(0, waited) / 1000);
   }
 }
