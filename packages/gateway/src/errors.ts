@@ -41,6 +41,11 @@ export class PolicySourceError extends PortcullisError {
   override readonly code = 'PC_GATEWAY_POLICY';
 }
 
+/** A policy bundle's signature is missing, does not verify, or does not cover exactly its files. */
+export class BundleSignatureError extends PortcullisError {
+  override readonly code = 'PC_GATEWAY_BUNDLE_SIGNATURE';
+}
+
 /** A call to the gateway's HTTP API failed; `status` is the HTTP status, 0 when unreachable. */
 export class GatewayApiError extends PortcullisError {
   override readonly code = 'PC_GATEWAY_API';
@@ -96,6 +101,7 @@ export const gatewayErrorClasses = {
   PC_GATEWAY_STATE: StateStoreError,
   PC_GATEWAY_CREDENTIAL: CredentialError,
   PC_GATEWAY_POLICY: PolicySourceError,
+  PC_GATEWAY_BUNDLE_SIGNATURE: BundleSignatureError,
   PC_GATEWAY_API: GatewayApiError,
   PC_GATEWAY_START: GatewayStartError,
   PC_GATEWAY_TOKEN: TokenError,

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import {
   compilePolicy,
@@ -8,6 +8,7 @@ import {
   planSources,
   printIr,
 } from '@portcullis/rego';
+import { SIGNATURES_FILE, signBundleFiles } from '../policy/bundle-signature.js';
 import { type CliIo, writeLine } from './cli-io.js';
 import { resolvePolicyPaths } from './policy-paths.js';
 import { writeTar } from './tar-writer.js';
@@ -18,6 +19,10 @@ export interface BuildFlags {
   bundle?: boolean;
   ir?: boolean;
   includeTests?: boolean;
+  signingKey?: string;
+  signingAlg?: string;
+  signingKeyid?: string;
+  signingScope?: string;
 }
 
 const DEFAULT_ENTRYPOINT = 'portcullis/decision';
@@ -44,7 +49,8 @@ export async function runBuild(paths: string[], flags: BuildFlags, io: CliIo): P
     }
 
     const wasm = await compilePolicy(sources, { entrypoints });
-    const bundle = flags.bundle || flags.output?.endsWith('.tar.gz') === true;
+    const bundle =
+      flags.bundle || flags.output?.endsWith('.tar.gz') === true || flags.signingKey !== undefined;
     const output = flags.output ?? (bundle ? 'bundle.tar.gz' : 'policy.wasm');
     if (bundle) {
       const enc = new TextEncoder();
@@ -53,11 +59,22 @@ export async function runBuild(paths: string[], flags: BuildFlags, io: CliIo): P
         roots: [''],
         wasm: entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })),
       };
-      const tar = writeTar([
+      const entries = [
         { name: '/data.json', data: enc.encode(JSON.stringify(files.data)) },
         { name: '/policy.wasm', data: wasm },
         { name: '/.manifest', data: enc.encode(JSON.stringify(manifest)) },
-      ]);
+      ];
+      if (flags.signingKey !== undefined) {
+        const key = (await readFile(flags.signingKey, 'utf8')).replace(/\r?\n$/, '');
+        const signatures = await signBundleFiles(entries, {
+          key,
+          algorithm: flags.signingAlg ?? 'RS256',
+          ...(flags.signingKeyid !== undefined ? { keyId: flags.signingKeyid } : {}),
+          ...(flags.signingScope !== undefined ? { scope: flags.signingScope } : {}),
+        });
+        entries.push({ name: `/${SIGNATURES_FILE}`, data: enc.encode(signatures) });
+      }
+      const tar = writeTar(entries);
       await writeFile(output, gzipSync(tar));
     } else {
       await writeFile(output, wasm);

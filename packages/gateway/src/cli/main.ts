@@ -79,6 +79,13 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--bundle', 'write an OPA bundle (.tar.gz with policy.wasm and data.json)')
     .option('--ir', 'print the planner IR instead of compiling')
     .option('--include-tests', 'also compile _test.rego files')
+    .option(
+      '--signing-key <file>',
+      'sign the bundle: a PEM private key (or, for HS*, a file holding the secret)',
+    )
+    .option('--signing-alg <alg>', 'JWS algorithm of the bundle signature', 'RS256')
+    .option('--signing-keyid <id>', 'key id to put in the signature (its kid header and keyid claim)')
+    .option('--signing-scope <scope>', 'scope claim of the signature')
     .action(async (paths: string[], flags: BuildFlags) => setExit(await runBuild(paths, flags, io)));
 
   program

@@ -79,15 +79,26 @@ export interface HttpResourceConfig {
 
 export type ResourceConfig = PostgresResourceConfig | SshResourceConfig | HttpResourceConfig;
 
+/** `policy.signing`: keys a bundle's `.signatures.json` must verify with (OPA's format). */
+export interface BundleSigningConfig {
+  /** By key id: the JWS algorithm, and a PEM public key or certificate (HS*: the shared secret). */
+  keys: Record<string, { algorithm: string; key: SecretRef }>;
+  /** Verify with this key whatever the token's `kid` says. */
+  keyId?: string;
+  /** Must equal the signature's `scope` claim. */
+  scope?: string;
+}
+
 export type PolicyConfig =
   | { kind: 'rego'; path: string; entrypoint: string }
   | { kind: 'wasm'; path: string; entrypoint: string }
-  | { kind: 'bundle'; path: string; entrypoint: string }
+  | { kind: 'bundle'; path: string; entrypoint: string; signing?: BundleSigningConfig }
   | {
       /** An OPA bundle served over HTTP(S), polled with ETag / If-None-Match as OPA does. */
       kind: 'remote-bundle';
       url: string;
       entrypoint: string;
+      signing?: BundleSigningConfig;
       /** Delay between polls, ms: a random value in [min, max] each time, as OPA's polling. */
       polling: { minDelayMs: number; maxDelayMs: number };
     };

@@ -12,6 +12,7 @@ import type {
   ResourceConfig,
 } from './gateway-config.js';
 import { validateCredentials } from './validate-credentials.js';
+import { policySigning } from './validate-policy-signing.js';
 import { validateResource } from './validate-resource.js';
 import { remoteBundlePolicy, validateState } from './validate-state.js';
 
@@ -21,7 +22,7 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 function policy(c: ConfigChecker, raw: unknown, base: string): PolicyConfig | undefined {
   const p = c.object(raw, 'policy');
   if (!p) return undefined;
-  c.known(p, 'policy', ['rego', 'wasm', 'bundle', 'entrypoint', 'polling']);
+  c.known(p, 'policy', ['rego', 'wasm', 'bundle', 'entrypoint', 'polling', 'signing']);
   const kinds = (['rego', 'wasm', 'bundle'] as const).filter((k) => p[k] !== undefined);
   if (kinds.length !== 1)
     return c.fail(
@@ -30,17 +31,26 @@ function policy(c: ConfigChecker, raw: unknown, base: string): PolicyConfig | un
     );
   const kind = kinds[0]!;
   const entrypoint = c.string(p.entrypoint, 'policy.entrypoint', { default: DEFAULT_ENTRYPOINT });
+  if (p.signing !== undefined && kind !== 'bundle')
+    return c.fail(
+      'policy.signing',
+      'applies only to a bundle (policy.bundle), which carries .signatures.json',
+    );
+  const signing = p.signing === undefined ? undefined : policySigning(c, p.signing);
+  const signed = signing ? { signing } : {};
   if (typeof p[kind] === 'string' && /^https?:\/\//.test(p[kind] as string)) {
     if (kind !== 'bundle') return c.fail(`policy.${kind}`, 'only a bundle can be fetched from a URL');
-    return entrypoint === undefined
-      ? undefined
-      : remoteBundlePolicy(c, p.bundle as string, p.polling, entrypoint);
+    const remote =
+      entrypoint === undefined ? undefined : remoteBundlePolicy(c, p.bundle as string, p.polling, entrypoint);
+    return remote && { ...remote, ...signed };
   }
   if (p.polling !== undefined)
     c.fail('policy.polling', 'applies only to a bundle URL (policy.bundle: https://…)');
   const path = c.string(p[kind], `policy.${kind}`, { hint: 'a path, relative to the config file' });
   if (!path || !entrypoint) return undefined;
-  return { kind, path: resolve(base, path), entrypoint };
+  return kind === 'bundle'
+    ? { kind, path: resolve(base, path), entrypoint, ...signed }
+    : { kind, path: resolve(base, path), entrypoint };
 }
 
 function oidc(c: ConfigChecker, raw: unknown): OidcConfig | undefined {

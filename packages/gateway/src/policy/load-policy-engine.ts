@@ -1,18 +1,43 @@
 import { readFile } from 'node:fs/promises';
 import { createEngine, type Engine, type EngineLogger, type Evaluator } from '@portcullis/core';
 import { createRegoEvaluator, formatDiagnostics, loadFiles, PolicyCompileError } from '@portcullis/rego';
-import type { PolicyConfig } from '../config/gateway-config.js';
+import type { BundleSigningConfig, PolicyConfig } from '../config/gateway-config.js';
+import { resolveSecret } from '../config/secret-ref.js';
 import { PolicySourceError } from '../errors.js';
 import { fetchBundle, startBundlePolling } from './bundle-poller.js';
+import { type BundleVerification, verifyBundleSignature } from './bundle-signature.js';
 
 type LocalPolicy = Exclude<PolicyConfig, { kind: 'remote-bundle' }>;
 
 const describe = (err: unknown): string =>
   err instanceof PolicyCompileError ? formatDiagnostics(err.diagnostics) : (err as Error).message;
 
-/** An evaluator for a bundle's bytes (a .tar.gz, or a bare .wasm). */
-export async function bundleEvaluator(bytes: Uint8Array, entrypoint: string): Promise<Evaluator> {
+/**
+ * An evaluator for a bundle's bytes (a .tar.gz, or a bare .wasm). With `verification`, the
+ * bundle's signature is checked first and nothing of an unverified bundle is compiled or run.
+ */
+export async function bundleEvaluator(
+  bytes: Uint8Array,
+  entrypoint: string,
+  verification?: BundleVerification,
+): Promise<Evaluator> {
+  if (verification) await verifyBundleSignature(bytes, verification);
   return createRegoEvaluator({ policy: bytes, entrypoint });
+}
+
+/** The configured signing keys, read once at start (they are files or environment variables). */
+export async function bundleVerification(signing: BundleSigningConfig): Promise<BundleVerification> {
+  const keys: BundleVerification['keys'] = {};
+  for (const [id, k] of Object.entries(signing.keys))
+    (keys as Record<string, { algorithm: string; key: string }>)[id] = {
+      algorithm: k.algorithm,
+      key: await resolveSecret(k.key),
+    };
+  return {
+    keys,
+    ...(signing.keyId !== undefined ? { keyId: signing.keyId } : {}),
+    ...(signing.scope !== undefined ? { scope: signing.scope } : {}),
+  };
 }
 
 async function localEvaluator(policy: LocalPolicy): Promise<Evaluator> {
@@ -23,7 +48,9 @@ async function localEvaluator(policy: LocalPolicy): Promise<Evaluator> {
     if (sources.length === 0) throw new Error(`no .rego files in ${policy.path}`);
     return createRegoEvaluator({ policy: sources, entrypoint: policy.entrypoint, data: files.data });
   }
-  return bundleEvaluator(await readFile(policy.path), policy.entrypoint);
+  const verification =
+    policy.kind === 'bundle' && policy.signing ? await bundleVerification(policy.signing) : undefined;
+  return bundleEvaluator(await readFile(policy.path), policy.entrypoint, verification);
 }
 
 /**
@@ -34,6 +61,14 @@ async function localEvaluator(policy: LocalPolicy): Promise<Evaluator> {
  */
 export async function loadPolicyEngine(policy: PolicyConfig, logger?: EngineLogger): Promise<Engine> {
   if (policy.kind === 'remote-bundle') {
+    let verification: BundleVerification | undefined;
+    try {
+      verification = policy.signing ? await bundleVerification(policy.signing) : undefined;
+    } catch (err) {
+      throw new PolicySourceError(`cannot read the bundle signing keys: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
     let first: Awaited<ReturnType<typeof fetchBundle>>;
     try {
       first = await fetchBundle(policy.url, undefined);
@@ -48,7 +83,7 @@ export async function loadPolicyEngine(policy: PolicyConfig, logger?: EngineLogg
     }
     let evaluator: Evaluator;
     try {
-      evaluator = await bundleEvaluator(first.bytes, policy.entrypoint);
+      evaluator = await bundleEvaluator(first.bytes, policy.entrypoint, verification);
     } catch (err) {
       throw new PolicySourceError(`cannot load the policy bundle from ${policy.url}: ${describe(err)}`, {
         cause: err,
@@ -60,7 +95,7 @@ export async function loadPolicyEngine(policy: PolicyConfig, logger?: EngineLogg
       etag: first.etag,
       minDelayMs: policy.polling.minDelayMs,
       maxDelayMs: policy.polling.maxDelayMs,
-      load: (bytes) => bundleEvaluator(bytes, policy.entrypoint),
+      load: (bytes) => bundleEvaluator(bytes, policy.entrypoint, verification),
       engine,
       ...(logger ? { logger } : {}),
     });
