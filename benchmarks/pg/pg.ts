@@ -11,23 +11,29 @@
  * seconds of untimed pgbench per path and protocol before the first cell (3), CLIENTS
  * ("1,4,8"), SCALE (10), STREAM_ROWS (1000000), STREAM_RUNS (3), PRELIMINARY=1 with NOTE to
  * mark a run made on a busy machine, UNCACHED=1 to add the proxy without its decision cache,
+ * NODE_RELAY=1 to add a bare Node socket relay (node-relay.ts) as a reference path,
  * SUBJECT_KIND=human for a subject without masks. Writes benchmarks/pg/results/pg-<date>.json
  * (or OUT).
  */
 
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { freePort, startPostgres } from '../../adapters/pg/test/support/postgres-server.js';
+import { startPostgres } from '../../adapters/pg/test/support/postgres-server.js';
+import {
+  BIN,
+  type PgbenchRun,
+  psql,
+  repoRoot,
+  run,
+  pgbench as runPgbench,
+  startNodeRelay,
+  startPgbouncer,
+  startPortcullis,
+} from './paths.js';
 
-const run = promisify(execFile);
-const BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const PGBOUNCER = process.env.PGBOUNCER ?? '/usr/sbin/pgbouncer';
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-
 const DURATION = Number(process.env.DURATION ?? 10);
 const RUNS = Number(process.env.RUNS ?? 3);
 const CLIENTS = (process.env.CLIENTS ?? '1,4,8').split(',').map(Number);
@@ -37,11 +43,22 @@ const STREAM_ROWS = Number(process.env.STREAM_ROWS ?? 1_000_000);
 const STREAM_RUNS = Number(process.env.STREAM_RUNS ?? 3);
 /** UNCACHED=1 adds the proxy with its decision cache off, to show what the cache is worth. */
 const UNCACHED = process.env.UNCACHED === '1';
-const TARGETS = ['direct', 'pgbouncer', 'portcullis', ...(UNCACHED ? ['portcullis-uncached'] : [])];
+/** NODE_RELAY=1 adds `node-relay`: a bare Node socket relay (node-relay.ts), Node's floor. */
+const NODE_RELAY = process.env.NODE_RELAY === '1';
+const TARGETS = [
+  'direct',
+  'pgbouncer',
+  'portcullis',
+  ...(UNCACHED ? ['portcullis-uncached'] : []),
+  ...(NODE_RELAY ? ['node-relay'] : []),
+];
 const STREAM_TARGETS = ['direct', 'pgbouncer', 'portcullis'];
 type Target = string;
 const perTarget = <T>(targets: readonly string[], make: () => T): Record<Target, T> =>
   Object.fromEntries(targets.map((t) => [t, make()]));
+
+const pgbench = (port: number, password: string, args: string[]) =>
+  runPgbench(port, password, args, (DURATION + 60) * 1000);
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -49,131 +66,6 @@ function median(xs: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
-
-async function osUser(name: string): Promise<{ uid: number; gid: number }> {
-  const uid = Number((await run('id', ['-u', name])).stdout.trim());
-  const gid = Number((await run('id', ['-g', name])).stdout.trim());
-  return { uid, gid };
-}
-
-/** Waits for a child to print a line matching `ready`, or fails after `timeoutMs`. */
-function waitFor(child: ChildProcess, ready: RegExp, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`not ready after ${timeoutMs} ms:\n${out}`)), timeoutMs);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = ready.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[0]);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before ready:\n${out}`));
-    });
-  });
-}
-
-async function startPgbouncer(
-  upstream: { port: number; password: string },
-  dir: string,
-): Promise<{ port: number; child: ChildProcess }> {
-  const port = await freePort();
-  const ini = join(dir, 'pgbouncer.ini');
-  const users = join(dir, 'userlist.txt');
-  writeFileSync(users, `"postgres" "${upstream.password}"\n`);
-  // Session pooling: pgbouncer 1.18 cannot carry named prepared statements across
-  // transactions, so -M prepared needs it; the pool is as large as the most clients run.
-  writeFileSync(
-    ini,
-    [
-      '[databases]',
-      `postgres = host=127.0.0.1 port=${upstream.port} dbname=postgres`,
-      '[pgbouncer]',
-      'listen_addr = 127.0.0.1',
-      `listen_port = ${port}`,
-      "unix_socket_dir = ''",
-      'auth_type = plain',
-      `auth_file = ${users}`,
-      'pool_mode = session',
-      `default_pool_size = ${Math.max(...CLIENTS) + 2}`,
-      'max_client_conn = 200',
-      `logfile = ${join(dir, 'pgbouncer.log')}`,
-      '',
-    ].join('\n'),
-  );
-  const { uid, gid } = await osUser('postgres');
-  for (const f of [dir, ini, users]) chownSync(f, uid, gid);
-  // pgbouncer refuses to run as root.
-  const child = spawn('runuser', ['-u', 'postgres', '--', PGBOUNCER, ini], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    try {
-      await psql(port, upstream.password, 'SELECT 1');
-      return { port, child };
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`pgbouncer did not start: ${readFileSync(join(dir, 'pgbouncer.log'), 'utf8')}`);
-}
-
-async function startPortcullis(
-  upstream: { port: number; password: string },
-  extraEnv: Record<string, string> = {},
-): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=portcullis-source', '--import', 'tsx', join(repoRoot, 'benchmarks/pg/proxy-server.ts')],
-    {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        PG_HOST: '127.0.0.1',
-        PG_PORT: String(upstream.port),
-        PG_USER: 'postgres',
-        PG_PASSWORD: upstream.password,
-        ...extraEnv,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const line = await waitFor(child, /\{"port":\d+\}/, 180_000);
-  return { port: (JSON.parse(line) as { port: number }).port, child };
-}
-
-function psql(port: number, password: string, sql: string): Promise<{ stdout: string }> {
-  return run(
-    join(BIN, 'psql'),
-    ['-X', '-q', '-At', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-c', sql],
-    { env: { ...process.env, PGPASSWORD: password }, maxBuffer: 1 << 30, timeout: 600_000 },
-  );
-}
-
-interface PgbenchRun {
-  tps: number;
-  latency_ms: number;
-  failed: boolean;
-}
-
-async function pgbench(port: number, password: string, args: string[]): Promise<PgbenchRun> {
-  try {
-    const { stdout } = await run(
-      join(BIN, 'pgbench'),
-      ['-n', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', ...args, 'postgres'],
-      { env: { ...process.env, PGPASSWORD: password }, timeout: (DURATION + 60) * 1000 },
-    );
-    const tps = /tps = ([\d.]+)/.exec(stdout);
-    const lat = /latency average = ([\d.]+) ms/.exec(stdout);
-    return { tps: Number(tps?.[1] ?? 0), latency_ms: Number(lat?.[1] ?? 0), failed: !tps };
-  } catch (err) {
-    process.stderr.write(`pgbench ${args.join(' ')} on ${port} failed: ${(err as Error).message}\n`);
-    return { tps: 0, latency_ms: 0, failed: true };
-  }
-}
 
 async function main(): Promise<void> {
   const started = new Date();
@@ -201,7 +93,7 @@ async function main(): Promise<void> {
       ],
       { env: { ...process.env, PGPASSWORD: password }, timeout: 600_000 },
     );
-    const bouncer = await startPgbouncer(server, dir);
+    const bouncer = await startPgbouncer(server, dir, Math.max(...CLIENTS) + 2);
     children.push(bouncer.child);
     const portcullis = await startPortcullis(server);
     children.push(portcullis.child);
@@ -219,6 +111,11 @@ async function main(): Promise<void> {
       const uncached = await startPortcullis(server, { DECISION_CACHE: 'off' });
       children.push(uncached.child);
       ports['portcullis-uncached'] = uncached.port;
+    }
+    if (NODE_RELAY) {
+      const relay = await startNodeRelay(server);
+      children.push(relay.child);
+      ports['node-relay'] = relay.port;
     }
     // Every path must work before anything is timed.
     for (const t of TARGETS) await psql(portOf(t), password, 'SELECT count(*) FROM pgbench_branches');

@@ -9,8 +9,13 @@
  * Prints `{"port":N}` on stdout once listening. POLICY=function uses a trivial allow-all
  * function evaluator instead of Rego (the floor the proxy itself costs); SUBJECT_KIND=human
  * turns masks off. Any other setting of DECISION_CACHE than unset disables the proxy's decision cache.
+ * With CPU_PROFILE_DIR set, each SIGUSR2 starts or stops a CPU profile of this process and the
+ * profile is written there as `<n>.cpuprofile` (cpu.ts profiles one benchmark cell at a time).
  */
 
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
 import { createEngine } from '@portcullis/core';
 import { createPgProxy } from '@portcullis/pg';
 import { benchEvaluator, requiredEnv } from '../support/bench-evaluator.js';
@@ -33,6 +38,33 @@ const proxy = createPgProxy({
 });
 const { port } = await proxy.listen(Number(process.env.PROXY_PORT ?? 0), '127.0.0.1');
 process.stdout.write(`${JSON.stringify({ port })}\n`);
+
+const profileDir = process.env.CPU_PROFILE_DIR;
+if (profileDir !== undefined) {
+  const session = new Session();
+  session.connect();
+  let profiling = false;
+  let written = 0;
+  const post = (method: string, params: Record<string, unknown> = {}) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  process.on('SIGUSR2', () => {
+    if (!profiling) {
+      profiling = true;
+      void post('Profiler.start');
+      return;
+    }
+    profiling = false;
+    void post('Profiler.stop').then((result) => {
+      const file = join(profileDir, `${++written}.cpuprofile`);
+      writeFileSync(file, JSON.stringify((result as { profile: unknown }).profile));
+      process.stdout.write(`${JSON.stringify({ profile: file })}\n`);
+    });
+  });
+}
 
 const stop = async () => {
   await proxy.close();

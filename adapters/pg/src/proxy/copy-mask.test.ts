@@ -1,37 +1,211 @@
 import { createMasker } from '@portcullis/core';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { formatCopyTextRow, maskCopyRow, parseCopyTextRow } from './copy-mask.js';
+import type { FieldDescription } from '../protocol/backend-messages.js';
+import { CopyOutStream, type CopyPlan, maskDelimitedRow, splitCsvRow, splitTextRow } from './copy-mask.js';
+import type { CopyOptions } from './copy-statement.js';
+import { createRowPlan, withResultFormats } from './mask-plan.js';
 
-describe('text-format COPY rows', () => {
-  test('parse and format are inverse for any values', () => {
+const TEXT: CopyOptions = {
+  format: 'text',
+  delimiter: '\t',
+  null: '\\N',
+  header: false,
+  quote: '"',
+  escape: '"',
+};
+const CSV: CopyOptions = { format: 'csv', delimiter: ',', null: '', header: false, quote: '"', escape: '"' };
+const BINARY: CopyOptions = { ...TEXT, format: 'binary' };
+
+function field(name: string, typeOid: number): FieldDescription {
+  return { name, tableOid: 0, attributeNumber: 0, typeOid, typeSize: -1, typeModifier: -1, format: 0 };
+}
+
+/** id int4, email text, age int4; users.email and users.age masked. */
+function plan(options: CopyOptions): CopyPlan {
+  const masker = createMasker({
+    rules: [
+      { column: 'users.email', strategy: 'redact' },
+      { column: 'users.age', strategy: 'redact' },
+    ],
+  });
+  const context = { masker, hasColumnRules: true, hasTextRules: false };
+  let rows = createRowPlan(
+    context,
+    [field('id', 23), field('email', 25), field('age', 23)],
+    [
+      { table: 'public.users', column: 'id' },
+      { table: 'public.users', column: 'email' },
+      { table: 'public.users', column: 'age' },
+    ],
+  );
+  if (options.format === 'binary') rows = withResultFormats(rows, [1]);
+  return { options, rows, context };
+}
+
+describe('text-format rows', () => {
+  test('decodes escapes and NULL, honouring the delimiter', () => {
+    const values = (row: string, o: CopyOptions) => splitTextRow(Buffer.from(row), o).map((f) => f.value);
+    expect(values('a\\tb\t\\N\tc\\\\d\\n\t\\101', TEXT)).toEqual(['a\tb', null, 'c\\d\n', 'A']);
+    const comma = { ...TEXT, delimiter: ',', null: 'nil' };
+    expect(values('a\\,b,nil,c\\\\,d', comma)).toEqual(['a,b', null, 'c\\', 'd']);
+  });
+
+  test('masks the picked columns, keeps the others byte for byte', () => {
+    const out = maskDelimitedRow(plan(TEXT), Buffer.from('1\tada@example.com\t\\N')).toString();
+    expect(out).toBe('1\t[REDACTED]\t\\N\n');
+    const comma = { ...TEXT, delimiter: ',' };
+    expect(maskDelimitedRow(plan(comma), Buffer.from('0001,a\\,b,7')).toString()).toBe(
+      '0001,[REDACTED],[REDACTED]\n',
+    );
+    expect(() => maskDelimitedRow(plan(TEXT), Buffer.from('1\tx'))).toThrow(/2 columns, expected 3/);
+  });
+});
+
+describe('CSV rows', () => {
+  test('quoted values with delimiters, quotes and newlines; only an unquoted empty field is NULL', () => {
+    const fields = splitCsvRow(Buffer.from('1,"a,""b""\nc",,""'), CSV);
+    expect(fields.map((f) => f.value)).toEqual(['1', 'a,"b"\nc', null, '']);
+    const esc = { ...CSV, quote: "'", escape: '\\', delimiter: ';' };
+    expect(splitCsvRow(Buffer.from("'it\\'s';'a\\\\b';x"), esc).map((f) => f.value)).toEqual([
+      "it's",
+      'a\\b',
+      'x',
+    ]);
+  });
+
+  test('a masked value is written back quoted as needed', () => {
+    const masker = createMasker({ rules: [{ column: 't.v', strategy: 'partial', keep: 2 }] });
+    const context = { masker, hasColumnRules: true, hasTextRules: false };
+    const rows = createRowPlan(
+      context,
+      [field('v', 25), field('w', 25)],
+      [
+        { table: 't', column: 'v' },
+        { table: 't', column: 'w' },
+      ],
+    );
+    const p: CopyPlan = { options: CSV, rows, context };
+    const out = maskDelimitedRow(p, Buffer.from('"x,y\n""z""",plain')).toString();
+    const back = splitCsvRow(Buffer.from(out.slice(0, -1)), CSV).map((f) => f.value);
+    expect(back[1]).toBe('plain');
+    expect(back[0]).not.toContain('x,y');
+    expect(back[0]?.endsWith('"')).toBe(true);
+  });
+
+  test('round trip: any values survive a stream cut anywhere, and masked ones are masked', () => {
+    const quoteCsv = (v: string | null) => (v === null ? '' : `"${v.replaceAll('"', '""')}"`);
     fc.assert(
       fc.property(
-        fc.array(fc.option(fc.string(), { nil: null }), { minLength: 1, maxLength: 6 }),
-        (values) => {
-          const safe = values.map((v) => (v === '\\N' ? 'x' : v));
-          expect(parseCopyTextRow(formatCopyTextRow(safe))).toEqual(safe);
+        fc.array(
+          fc.tuple(fc.integer({ min: 0, max: 99 }), fc.option(fc.string(), { nil: null }), fc.string()),
+          { minLength: 1, maxLength: 5 },
+        ),
+        fc.integer({ min: 1, max: 7 }),
+        (rows, cut) => {
+          const data = Buffer.from(
+            rows.map(([id, email, age]) => `${id},${quoteCsv(email)},${quoteCsv(age)}\n`).join(''),
+          );
+          const stream = new CopyOutStream(plan(CSV), 1 << 20);
+          const out: Buffer[] = [];
+          for (let i = 0; i < data.length; i += cut) out.push(stream.push(data.subarray(i, i + cut)));
+          stream.end();
+          const text = Buffer.concat(out).toString();
+          const lines = text.split('\n').slice(0, -1);
+          expect(lines.length).toBe(rows.length);
+          lines.forEach((line, i) => {
+            const [id, email] = splitCsvRow(Buffer.from(line), CSV).map((f) => f.value);
+            expect(id).toBe(String(rows[i]?.[0]));
+            expect(email).toBe(rows[i]?.[1] === null ? null : '[REDACTED]');
+          });
         },
       ),
     );
   });
 
-  test('decodes escapes and NULL', () => {
-    expect(parseCopyTextRow('a\\tb\t\\N\tc\\\\d\\n\t\\101\n')).toEqual(['a\tb', null, 'c\\d\n', 'A']);
+  test('the header line passes as it came; several rows in one message', () => {
+    const stream = new CopyOutStream(plan({ ...CSV, header: true }), 1 << 20);
+    const out = stream.push(Buffer.from('id,email,age\n1,a@b.c,3\n2,"x\ny",4\n'));
+    expect(out.toString()).toBe('id,email,age\n1,[REDACTED],[REDACTED]\n2,"[REDACTED]",[REDACTED]\n');
+    stream.end();
   });
 
-  test('masks the picked column, leaves the others as they were', () => {
-    const masker = createMasker({ rules: [{ column: 'users.email', strategy: 'redact' }] });
-    const plan = {
-      context: { masker, hasColumnRules: true, hasTextRules: false },
-      descriptors: [
-        { table: 'public.users', column: 'id' },
-        { table: 'public.users', column: 'email' },
-      ],
-    };
-    const out = maskCopyRow(plan, Buffer.from('1\tada@example.com\n')).toString();
-    expect(out.startsWith('1\t')).toBe(true);
-    expect(out).not.toContain('ada@');
-    expect(() => maskCopyRow(plan, Buffer.from('1\n'))).toThrow(/2/);
+  test('a row longer than the limit, or data ending inside a row, fails closed', () => {
+    const small = new CopyOutStream(plan(CSV), 16);
+    expect(() => small.push(Buffer.from('"1,2,3,4,5,6,7,8,9,10'))).toThrow(/longer than/);
+    const cut = new CopyOutStream(plan(CSV), 1 << 20);
+    expect(cut.push(Buffer.from('1,"open\n')).length).toBe(0);
+    expect(() => cut.end()).toThrow(/ended inside a row/);
+  });
+});
+
+describe('binary rows', () => {
+  const header = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
+  function tuple(values: (Buffer | null)[]): Buffer {
+    const parts: Buffer[] = [Buffer.from([0, values.length])];
+    for (const v of values) {
+      const len = Buffer.alloc(4);
+      len.writeInt32BE(v === null ? -1 : v.length);
+      parts.push(len);
+      if (v) parts.push(v);
+    }
+    return Buffer.concat(parts);
+  }
+  const int4 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(n);
+    return b;
+  };
+  const trailer = Buffer.from([0xff, 0xff]);
+
+  function parse(data: Buffer): (Buffer | null)[][] {
+    expect(data.subarray(0, 19).equals(header)).toBe(true);
+    const rows: (Buffer | null)[][] = [];
+    let p = 19;
+    for (;;) {
+      const n = data.readInt16BE(p);
+      p += 2;
+      if (n === -1) break;
+      const row: (Buffer | null)[] = [];
+      for (let i = 0; i < n; i++) {
+        const len = data.readInt32BE(p);
+        p += 4;
+        row.push(len < 0 ? null : data.subarray(p, p + len));
+        if (len > 0) p += len;
+      }
+      rows.push(row);
+    }
+    expect(p).toBe(data.length);
+    return rows;
+  }
+
+  test('a text column gets the mask text, an int4 column becomes NULL, others pass', () => {
+    const data = Buffer.concat([
+      header,
+      tuple([int4(1), Buffer.from('ada@example.com'), int4(36)]),
+      tuple([int4(2), null, null]),
+      trailer,
+    ]);
+    for (const cut of [1, 3, 19, 1000]) {
+      const stream = new CopyOutStream(plan(BINARY), 1 << 20);
+      const out: Buffer[] = [];
+      for (let i = 0; i < data.length; i += cut) out.push(stream.push(data.subarray(i, i + cut)));
+      stream.end();
+      const rows = parse(Buffer.concat(out));
+      expect(rows.map((r) => r.map((v) => v?.toString('hex') ?? null))).toEqual([
+        [int4(1).toString('hex'), Buffer.from('[REDACTED]').toString('hex'), null],
+        [int4(2).toString('hex'), null, null],
+      ]);
+    }
+  });
+
+  test('a bad signature, a wrong width, or a missing trailer fails closed', () => {
+    expect(() => new CopyOutStream(plan(BINARY), 1 << 20).push(Buffer.alloc(19))).toThrow(/signature/);
+    expect(() =>
+      new CopyOutStream(plan(BINARY), 1 << 20).push(Buffer.concat([header, tuple([int4(1)])])),
+    ).toThrow(/1 columns, expected 3/);
+    const s = new CopyOutStream(plan(BINARY), 1 << 20);
+    s.push(Buffer.concat([header, tuple([int4(1), null, null])]));
+    expect(() => s.end()).toThrow(/trailer/);
   });
 });

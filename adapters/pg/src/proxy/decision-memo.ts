@@ -69,7 +69,10 @@ function templateEligible(statements: readonly StatementFacts[]): boolean {
 }
 
 export class DecisionMemo {
-  private readonly entries = new Map<string, Entry>();
+  /** By exact text (prefixed with the approvals key when there are approvals). */
+  private readonly exact = new Map<string, Entry>();
+  /** By numeric template, likewise. */
+  private readonly templates = new Map<string, Entry>();
 
   constructor(
     private readonly options: DecisionCacheOptions,
@@ -77,15 +80,19 @@ export class DecisionMemo {
   ) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.exact.size + this.templates.size;
   }
 
   /** `approvals`: a key for the session's live approvals ('' for none). */
   get(sql: string, approvals: string): DecisionResult | undefined {
-    const exact = this.lookup(`${approvals}\0=${sql}`);
+    // Without approvals (nearly always) the text itself is the key: building a joined key
+    // string per statement costs more than the lookup. A key with approvals starts with NUL,
+    // which no statement text can hold (it arrives as a C string).
+    const exact = this.lookup(approvals === '' ? sql : `\0${approvals}\0${sql}`, this.exact);
     if (exact) return exact;
     const template = numericTemplate(sql);
-    return template === undefined ? undefined : this.lookup(`${approvals}\0?${template}`);
+    if (template === undefined) return undefined;
+    return this.lookup(approvals === '' ? template : `\0${approvals}\0${template}`, this.templates);
   }
 
   remember(sql: string, approvals: string, result: DecisionResult): void {
@@ -93,34 +100,41 @@ export class DecisionMemo {
     if (evaluation.error !== undefined) return;
     if (decision.effect !== 'allow' && decision.effect !== 'deny') return;
     const expiresAt = this.now() + this.options.ttlMs;
-    this.store(`${approvals}\0=${sql}`, { result, expiresAt });
+    this.store(approvals === '' ? sql : `\0${approvals}\0${sql}`, { result, expiresAt }, this.exact);
     const facts = input.action.sql;
     if (facts?.parsed && templateEligible(facts.statements)) {
       const template = numericTemplate(sql);
-      if (template !== undefined) this.store(`${approvals}\0?${template}`, { result, expiresAt });
+      if (template !== undefined)
+        this.store(
+          approvals === '' ? template : `\0${approvals}\0${template}`,
+          { result, expiresAt },
+          this.templates,
+        );
     }
   }
 
   clear(): void {
-    this.entries.clear();
+    this.exact.clear();
+    this.templates.clear();
   }
 
-  private lookup(key: string): DecisionResult | undefined {
-    const entry = this.entries.get(key);
+  private lookup(key: string, entries: Map<string, Entry>): DecisionResult | undefined {
+    const entry = entries.get(key);
     if (!entry) return undefined;
     if (entry.expiresAt <= this.now()) {
-      this.entries.delete(key);
+      entries.delete(key);
       return undefined;
     }
     return entry.result;
   }
 
-  private store(key: string, entry: Entry): void {
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    if (this.entries.size > this.options.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
+  private store(key: string, entry: Entry, entries: Map<string, Entry>): void {
+    entries.delete(key);
+    entries.set(key, entry);
+    // Each map holds at most maxEntries, so the whole memo stays within twice that.
+    if (entries.size > this.options.maxEntries) {
+      const oldest = entries.keys().next().value as string;
+      entries.delete(oldest);
     }
   }
 }

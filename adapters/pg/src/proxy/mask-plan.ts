@@ -7,7 +7,9 @@
 import type { ColumnDescriptor, Masker } from '@portcullis/core';
 import type { FieldDescription } from '../protocol/backend-messages.js';
 import { type NoticeFields, writeDataRow } from '../protocol/backend-writers.js';
+import { BackendCode } from '../protocol/message-codes.js';
 import { MessageWriter } from '../protocol/message-writer.js';
+import { PgProtocolError } from '../protocol/protocol-error.js';
 import { pickedColumns } from './unresolved-columns.js';
 
 /**
@@ -39,6 +41,64 @@ export function binaryKind(typeOid: number): BinaryKind {
   return BINARY_KINDS.get(typeOid) ?? BinaryKind.Opaque;
 }
 
+/**
+ * What one column of a result needs, decided once per plan so that a DataRow whose columns
+ * need nothing is forwarded as it came, and the others are masked column by column in place.
+ * - `Keep`: no mask can change the value (see `scanFree`), or masks cannot read it (an opaque
+ *   binary value not picked by a column rule).
+ * - `Scan`: detectors and patterns read the value's text.
+ * - `ScanLong`: as `Scan`, but only values longer than `SHORT_SAFE_BYTES` (see `scanFree`).
+ * - `Picked`: a column rule masks the whole value.
+ */
+export const ColumnAction = { Keep: 0, Scan: 1, ScanLong: 2, Picked: 3 } as const;
+export type ColumnAction = (typeof ColumnAction)[keyof typeof ColumnAction];
+
+/**
+ * Types whose text form no built-in detector can match, whatever the value: bool (`t`/`f`),
+ * int2, int4, oid, xid and cid are an optional `-` and at most ten digits, and every
+ * detector needs more (13 digits for a card, separators between digit groups for a phone
+ * number or an SSN, `+` for an international number, three dots for IPv4, `:` for IPv6,
+ * `@` for e-mail, letters for the rest). Operator patterns can match anything, so with a
+ * pattern rule every value is scanned.
+ */
+const SCAN_FREE_TYPES = new Set([16, 21, 23, 26, 28, 29]);
+/**
+ * Types whose text form is an optional `-`, digits and at most one `.` (or `NaN`,
+ * `Infinity`, `-Infinity`): int8 and numeric. Up to SHORT_SAFE_BYTES bytes no built-in
+ * detector can match them (a card needs 13 digits; see SCAN_FREE_TYPES for the others);
+ * longer values are scanned (a 16-digit int8 can be a card number).
+ */
+const SHORT_SAFE_TYPES = new Set([20, 1700]);
+export const SHORT_SAFE_BYTES = 12;
+
+/**
+ * How a column is treated in text format when detectors apply and no column rule picks it.
+ * Anything not known here (text, varchar, json, arrays, user-defined and unknown types,
+ * OID 0) is scanned.
+ */
+function scanAction(typeOid: number, patterns: boolean): ColumnAction {
+  if (patterns) return ColumnAction.Scan;
+  if (SCAN_FREE_TYPES.has(typeOid)) return ColumnAction.Keep;
+  if (SHORT_SAFE_TYPES.has(typeOid)) return ColumnAction.ScanLong;
+  return ColumnAction.Scan;
+}
+
+function columnActions(
+  context: MaskContext,
+  fields: readonly FieldDescription[],
+  picked: readonly boolean[],
+  kinds: readonly BinaryKind[],
+): ColumnAction[] {
+  const patterns = context.masker.rules.some((r) => 'pattern' in r);
+  return fields.map((f, i) => {
+    if (picked[i]) return ColumnAction.Picked;
+    if (!context.hasTextRules) return ColumnAction.Keep;
+    // Opaque binary values are not read by masks (see `readable`); textual ones are text.
+    if (f.format !== 0) return kinds[i] === BinaryKind.Opaque ? ColumnAction.Keep : ColumnAction.Scan;
+    return scanAction(f.typeOid, patterns);
+  });
+}
+
 const JSONB_VERSION = 1;
 
 export interface MaskContext {
@@ -56,6 +116,8 @@ export interface RowPlan {
   readonly picked: readonly boolean[];
   /** Column i's type, as its binary form goes (by type OID, whatever the format). */
   readonly kinds: readonly BinaryKind[];
+  /** What column i needs (see ColumnAction); columns past the end are scanned. */
+  readonly actions: readonly ColumnAction[];
   /** Nothing to do for any row: pass DataRows through untouched. */
   readonly passThrough: boolean;
   readonly context: MaskContext;
@@ -76,9 +138,10 @@ export function createRowPlan(
   extra: { withheld?: NoticeFields; statementBound?: boolean } = {},
 ): RowPlan {
   const picked = pickedColumns(context, descriptors);
-  const passThrough = !context.hasTextRules && !picked.some(Boolean) && extra.withheld === undefined;
   const kinds = fields.map((f) => binaryKind(f.typeOid));
-  return { fields, descriptors, picked, kinds, passThrough, context, ...extra };
+  const actions = columnActions(context, fields, picked, kinds);
+  const passThrough = actions.every((a) => a === ColumnAction.Keep) && extra.withheld === undefined;
+  return { fields, descriptors, picked, kinds, actions, passThrough, context, ...extra };
 }
 
 /** The same plan with the formats a Bind asked for (a statement's RowDescription says text). */
@@ -88,7 +151,9 @@ export function withResultFormats(plan: RowPlan, formats: readonly number[]): Ro
     ...f,
     format: formats.length === 1 ? (formats[0] as number) : (formats[i] ?? 0),
   }));
-  return { ...plan, fields };
+  const actions = columnActions(plan.context, fields, plan.picked, plan.kinds);
+  const passThrough = actions.every((a) => a === ColumnAction.Keep) && plan.withheld === undefined;
+  return { ...plan, fields, actions, passThrough };
 }
 
 function encode(value: unknown): Buffer | null {
@@ -136,19 +201,129 @@ export function maskDataRow(plan: RowPlan, values: readonly (Buffer | null)[], w
       out[i] = plan.picked[i] ? null : original;
     } else if (masked[i] === text) {
       out[i] = original;
-    } else if (masked[i] === null || masked[i] === undefined) {
-      out[i] = null;
     } else {
-      const kind = plan.kinds[i] ?? BinaryKind.Opaque;
-      const json = kind === BinaryKind.Json || kind === BinaryKind.Jsonb;
-      // A whole-value mask of a JSON column is a JSON string, so the value still parses.
-      const value = json && plan.picked[i] ? JSON.stringify(toText(masked[i])) : masked[i];
-      const bytes = encode(value);
-      const binaryJsonb = kind === BinaryKind.Jsonb && (plan.fields[i]?.format ?? 0) !== 0;
-      out[i] = bytes !== null && binaryJsonb ? Buffer.concat([JSONB_PREFIX, bytes]) : bytes;
+      out[i] = encodeMasked(plan, i, masked[i]);
     }
   }
   writeDataRow(writer, out);
+}
+
+/** A masked value in the column's own format (see BinaryKind). */
+function encodeMasked(plan: RowPlan, i: number, masked: unknown): Buffer | null {
+  if (masked === null || masked === undefined) return null;
+  const kind = plan.kinds[i] ?? BinaryKind.Opaque;
+  const json = kind === BinaryKind.Json || kind === BinaryKind.Jsonb;
+  // A whole-value mask of a JSON column is a JSON string, so the value still parses.
+  const value = json && plan.picked[i] ? JSON.stringify(toText(masked)) : masked;
+  const bytes = encode(value);
+  const binaryJsonb = kind === BinaryKind.Jsonb && (plan.fields[i]?.format ?? 0) !== 0;
+  return bytes !== null && binaryJsonb ? Buffer.concat([JSONB_PREFIX, bytes]) : bytes;
+}
+
+/** Offsets and lengths (-1 for NULL) of the current row's values; grown as needed, never shrunk. */
+let starts = new Int32Array(64);
+let lengths = new Int32Array(64);
+const UNCHANGED = Symbol('unchanged');
+
+/**
+ * `maskDataRow` on a DataRow body as received, for the relay: values are read in place,
+ * only the columns the plan says need it are decoded, and nothing is written when no value
+ * changes (the caller then forwards the message's own bytes). Returns whether it wrote a
+ * DataRow. Its output is byte for byte what `maskDataRow` writes whenever that changes
+ * anything; mask-plan.test.ts holds the two to that.
+ */
+export function maskDataRowBody(plan: RowPlan, body: Buffer, writer: MessageWriter): boolean {
+  if (body.length < 2) throw new PgProtocolError('DataRow: message too short');
+  const n = body.readInt16BE(0);
+  if (n < 0) throw new PgProtocolError(`DataRow: invalid count ${n}`);
+  if (n > starts.length) {
+    starts = new Int32Array(n * 2);
+    lengths = new Int32Array(n * 2);
+  }
+  let pos = 2;
+  for (let i = 0; i < n; i++) {
+    if (pos + 4 > body.length) throw new PgProtocolError('DataRow: message too short');
+    const length = body.readInt32BE(pos);
+    pos += 4;
+    if (length < -1) throw new PgProtocolError(`DataRow: invalid value length ${length}`);
+    starts[i] = pos;
+    lengths[i] = length;
+    if (length > 0) {
+      if (pos + length > body.length) throw new PgProtocolError('DataRow: message too short');
+      pos += length;
+    }
+  }
+  if (pos !== body.length) throw new PgProtocolError('DataRow: unexpected bytes at the end');
+
+  const masker = plan.context.masker;
+  let out: (Buffer | null | typeof UNCHANGED)[] | undefined;
+  const pickedAt: number[] = [];
+  const pickedTexts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const length = lengths[i] as number;
+    if (length === -1) continue;
+    const action = plan.actions[i] ?? (plan.context.hasTextRules ? ColumnAction.Scan : ColumnAction.Keep);
+    if (action === ColumnAction.Keep) continue;
+    if (action === ColumnAction.ScanLong && length <= SHORT_SAFE_BYTES) continue;
+    const start = starts[i] as number;
+    const format = plan.fields[i]?.format ?? 0;
+    const kind = plan.kinds[i] ?? BinaryKind.Opaque;
+    const text = readableAt(body, start, length, format, kind);
+    if (action === ColumnAction.Picked) {
+      if (text === null) {
+        // Opaque binary: nothing a mask could write here is a valid value of the type.
+        out ??= new Array(n).fill(UNCHANGED);
+        out[i] = null;
+        continue;
+      }
+      pickedAt.push(i);
+      pickedTexts.push(text);
+      continue;
+    }
+    if (text === null) continue;
+    const masked = masker.maskText(text);
+    if (masked === text) continue;
+    out ??= new Array(n).fill(UNCHANGED);
+    out[i] = encodeMasked(plan, i, masked);
+  }
+  if (pickedAt.length > 0) {
+    const descriptors = pickedAt.map((i) => plan.descriptors[i] ?? { column: '' });
+    const masked = masker.maskRow(descriptors, pickedTexts);
+    for (let k = 0; k < pickedAt.length; k++) {
+      if (masked[k] === pickedTexts[k]) continue;
+      const i = pickedAt[k] as number;
+      out ??= new Array(n).fill(UNCHANGED);
+      out[i] = encodeMasked(plan, i, masked[k]);
+    }
+  }
+  if (!out) return false;
+  writer.begin(BackendCode.DataRow).int16(n);
+  for (let i = 0; i < n; i++) {
+    const v = out[i];
+    if (v === UNCHANGED) {
+      const length = lengths[i] as number;
+      writer.int32(length);
+      if (length > 0) writer.bytes(body.subarray(starts[i], (starts[i] as number) + length));
+    } else if (v === null || v === undefined) writer.int32(-1);
+    else writer.int32(v.length).bytes(v);
+  }
+  writer.end();
+  return true;
+}
+
+/** `readable` for a value inside a DataRow body. */
+function readableAt(
+  body: Buffer,
+  start: number,
+  length: number,
+  format: number,
+  kind: BinaryKind,
+): string | null {
+  if (format === 0 || kind === BinaryKind.Text || kind === BinaryKind.Json)
+    return body.toString('utf8', start, start + length);
+  if (kind === BinaryKind.Jsonb && length > 0 && body[start] === JSONB_VERSION)
+    return body.toString('utf8', start + 1, start + length);
+  return null;
 }
 
 const JSONB_PREFIX = Buffer.from([JSONB_VERSION]);

@@ -9,6 +9,13 @@ import { MessageWriter } from '../protocol/message-writer.js';
 export class OutputBatch {
   readonly writer = new MessageWriter();
   private parts: Buffer[] = [];
+  /**
+   * Forwarded bytes not yet in `parts`: `runLength` bytes from the start of `run`, which may
+   * reach past `run`'s own view into the same received chunk (adjacent messages). Kept open
+   * so a run of forwarded messages costs one view, made when the run ends.
+   */
+  private run: Buffer | undefined;
+  private runLength = 0;
   /** Bytes batched so far, not counting what is still in the writer. */
   private counted = 0;
   /** Sees every byte as it is batched, in order (for response digests); unset by default. */
@@ -20,11 +27,21 @@ export class OutputBatch {
   }
 
   get empty(): boolean {
-    return this.parts.length === 0 && this.writer.length === 0;
+    return this.parts.length === 0 && this.run === undefined && this.writer.length === 0;
+  }
+
+  private closeRun(): void {
+    const run = this.run;
+    if (run === undefined) return;
+    this.run = undefined;
+    this.parts.push(
+      this.runLength === run.length ? run : Buffer.from(run.buffer, run.byteOffset, this.runLength),
+    );
   }
 
   private settleWriter(): void {
     if (this.writer.length === 0) return;
+    this.closeRun();
     const built = this.writer.flush();
     this.counted += built.length;
     this.tap?.(built);
@@ -41,17 +58,24 @@ export class OutputBatch {
     this.settleWriter();
     this.counted += raw.length;
     this.tap?.(raw);
-    const last = this.parts[this.parts.length - 1];
-    if (last && last.buffer === raw.buffer && last.byteOffset + last.length === raw.byteOffset) {
-      this.parts[this.parts.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + raw.length);
-    } else {
-      this.parts.push(raw);
+    const run = this.run;
+    if (
+      run !== undefined &&
+      run.buffer === raw.buffer &&
+      run.byteOffset + this.runLength === raw.byteOffset
+    ) {
+      this.runLength += raw.length;
+      return;
     }
+    this.closeRun();
+    this.run = raw;
+    this.runLength = raw.length;
   }
 
   /** Everything batched, as one buffer (undefined when empty), and start over. */
   take(): Buffer | undefined {
     this.settleWriter();
+    this.closeRun();
     const parts = this.parts;
     if (parts.length === 0) return undefined;
     this.parts = [];

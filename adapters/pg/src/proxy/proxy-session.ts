@@ -27,7 +27,6 @@ import {
   type FieldDescription,
   readCommandComplete,
   readCopyResponse,
-  readDataRow,
   readNoticeFields,
   readReadyForQuery,
   readRowDescription,
@@ -88,14 +87,15 @@ import {
   heldNotice,
   notApproved,
 } from './approval-hold.js';
-import { type CopyPlan, maskCopyRow } from './copy-mask.js';
+import { CopyOutStream, type CopyPlan } from './copy-mask.js';
+import { parseCopyStatement } from './copy-statement.js';
 import { type DecisionCacheOptions, DecisionMemo } from './decision-memo.js';
 import { denyFields, protocolViolation } from './deny-response.js';
 import { FlowGate } from './flow-gate.js';
 import {
   createRowPlan,
   type MaskContext,
-  maskDataRow,
+  maskDataRowBody,
   type RowPlan,
   withResultFormats,
 } from './mask-plan.js';
@@ -149,6 +149,8 @@ const ALPN_POSTGRESQL = 'postgresql';
 
 /** Distinct result shapes remembered per mask context; past it they are planned afresh. */
 const ROW_PLANS_PER_CONTEXT = 256;
+/** Client bytes buffered while a decision is pending before the client socket is paused. */
+const CLIENT_BACKLOG_BYTES = 1 << 20;
 
 /**
  * The statement a result comes from, for result columns no table can be named for (see
@@ -278,6 +280,8 @@ export class ProxySession {
   /** Statements whose completion was recorded, and the rows they returned or affected. */
   private statementsRun = 0;
   private rowsOut = 0;
+  /** The COPY … TO STDOUT whose data is being masked, from CopyOutResponse to CopyDone. */
+  private copyOut: CopyOutStream | undefined;
   /** A result was withheld: drop what the server sends until ReadyForQuery. */
   private suppressing = false;
   /** After an extended-protocol error: discard client messages until Sync, as the server does. */
@@ -285,6 +289,8 @@ export class ProxySession {
   /** Something of the current extended batch (since the last Sync) has been forwarded. */
   private batchForwarded = false;
   private clientBusy = false;
+  /** A client frame's asynchronous work (a decision, authentication) is pending. */
+  private deciding = false;
   private upstreamBusy = false;
   private authTimer: NodeJS.Timeout | undefined;
   private client: Socket;
@@ -342,6 +348,7 @@ export class ProxySession {
       this.fail(err);
       return;
     }
+    if (this.deciding && this.clientFramer.buffered > CLIENT_BACKLOG_BYTES) this.clientGate.hold('backlog');
     void this.pumpClient();
   };
 
@@ -427,12 +434,13 @@ export class ProxySession {
         if (work) {
           this.flushUpstream();
           this.flushClient();
-          this.clientGate.hold('deciding');
-          try {
-            await work;
-          } finally {
-            this.clientGate.release('deciding');
-          }
+          // Not paused here: most decisions come from the memo within a microtask, and a
+          // pause and resume per statement costs more than the statement's relay. What the
+          // client sends meanwhile is framed later, in order; onClientData pauses reading
+          // once that backlog grows past CLIENT_BACKLOG_BYTES.
+          this.deciding = true;
+          await work;
+          this.deciding = false;
         }
       }
       this.flushUpstream();
@@ -441,6 +449,8 @@ export class ProxySession {
       this.fail(err);
     } finally {
       this.clientBusy = false;
+      this.deciding = false;
+      this.clientGate.release('backlog');
     }
   }
 
@@ -892,17 +902,30 @@ export class ProxySession {
     let { decision } = verdict;
     let copy: CopyPlan | undefined;
     const mask = decision.effect === 'allow' ? this.host.maskContext(decision) : undefined;
+    const source: TaintSource = { sql, statements: verdict.statements, unparsed: verdict.unparsed };
     if (mask && hasCopy(verdict.statements)) {
-      const planned = await this.planCopy(mask, verdict.statements);
+      const planned = await this.planCopy(mask, source);
       if (this.phase !== 'ready') return;
-      if (planned === 'deny') decision = maskUnenforceable();
+      if (planned && 'effect' in planned) decision = planned;
       else copy = planned;
     }
-    // A text whose result was withheld before is refused before it runs this time.
-    const withheld =
+    // A text whose result was withheld before is refused before it runs this time; a write
+    // seen for the first time is described first (see preflightWrites).
+    let withheld =
       decision.effect === 'allow' && mask?.hasColumnRules && this.denyUnresolved()
         ? this.preflightOf(mask).get(sql)
         : undefined;
+    if (
+      withheld === undefined &&
+      decision.effect === 'allow' &&
+      mask?.hasColumnRules &&
+      this.denyUnresolved() &&
+      writesOf(verdict.statements).length > 0
+    ) {
+      withheld = await this.preflightWrites(mask, source);
+      if (this.phase !== 'ready') return;
+      if (withheld) this.notePreflight(mask, sql, withheld);
+    }
     if (withheld) {
       this.respond((w) => {
         writeErrorResponse(w, withheld);
@@ -911,11 +934,7 @@ export class ProxySession {
       return;
     }
     if (decision.effect === 'allow') {
-      const entry: Pending = {
-        kind: 'query',
-        mask,
-        source: { sql, statements: verdict.statements, unparsed: verdict.unparsed },
-      };
+      const entry: Pending = { kind: 'query', mask, source };
       if (copy) entry.copy = copy;
       if (this.host.options.audit)
         entry.trace = this.trace(verdict, decision, receivedAt, performance.now() - receivedAt);
@@ -931,43 +950,115 @@ export class ProxySession {
 
   /**
    * How masks follow a COPY: COPY … FROM sends no rows back and needs nothing; COPY … TO
-   * with only detector or pattern rules has every row scanned; with column rules, the
-   * columns are needed, so only `COPY table [(columns)] TO STDOUT` in text format alone in its
-   * Query can be masked. Anything else is refused rather than passed in clear.
+   * STDOUT in text or CSV with only detector or pattern rules has every CopyData scanned.
+   * Otherwise its rows are cut out and masked as DataRows are (copy-mask.ts), which needs the
+   * statement's format options and its columns with their types: the table's, from the
+   * catalog, or those of `COPY (query)`'s query, described on the catalog connection (and
+   * judged for unresolved columns as a result would be). Anything that cannot be pinned down
+   * is refused rather than passed in clear.
    */
-  private async planCopy(
-    mask: MaskContext,
-    statements: readonly StatementFacts[],
-  ): Promise<CopyPlan | undefined | 'deny'> {
-    if (statements.some((s) => s.inner.some((i) => i.type === 'copy'))) return 'deny';
-    const copyTo = statements.filter((s) => s.type === 'copy' && s.copy?.direction !== 'from');
-    if (copyTo.length === 0 || !mask.hasColumnRules) return undefined;
+  private async planCopy(mask: MaskContext, source: TaintSource): Promise<CopyPlan | undefined | Decision> {
+    const statements = source.statements;
+    if (statements.some((s) => s.inner.some((i) => i.type === 'copy')))
+      return maskUnenforceable('a COPY inside a function or DO block');
+    const copyTo = statements.filter(
+      (s) => s.type === 'copy' && s.copy?.direction !== 'from' && s.copy?.stdio !== false,
+    );
     const only = copyTo[0];
-    if (statements.length !== 1 || !only || only.tables.length !== 1) return 'deny';
-    // COPY (query) TO has no table to take columns from; CSV and binary are not parsed here.
-    if (/^\s*copy\s*\(/i.test(only.text) || /\b(csv|binary)\b/i.test(only.text)) return 'deny';
-    const table = only.tables[0] as string;
-    let columns: ResolvedColumn[];
-    try {
-      columns = await this.catalogClient().tableColumns(table.split('.'));
-    } catch (err) {
-      this.host.logger?.warn?.({ sessionId: this.id, err }, 'COPY column lookup failed');
-      return 'deny';
-    }
-    let picked = columns;
-    if (only.columns.length > 0) {
-      const names = only.columns.map((c) => (c.startsWith(`${table}.`) ? c.slice(table.length + 1) : c));
-      const found = names.map((n) => columns.find((c) => c.column === n));
-      if (found.some((c) => c === undefined)) return 'deny';
-      picked = found as ResolvedColumn[];
-    }
-    return {
-      context: mask,
-      descriptors: picked.map((c) => ({
+    if (!only) return undefined;
+    if (statements.length !== 1)
+      return mask.hasColumnRules ? maskUnenforceable('a COPY … TO STDOUT not alone in its Query') : undefined;
+    const parsed = await parseCopyStatement(only.text);
+    if (typeof parsed === 'string') return maskUnenforceable(parsed);
+    const { options } = parsed;
+    if (!mask.hasColumnRules && options.format !== 'binary') return undefined;
+    let rows: RowPlan;
+    if (parsed.query !== undefined) {
+      let fields: FieldDescription[] | null;
+      try {
+        fields = await this.catalogClient().describe(parsed.query);
+      } catch (err) {
+        this.host.logger?.warn?.({ sessionId: this.id, err }, 'COPY query could not be described');
+        return maskUnenforceable(`its query could not be described (${describeFailure(err, mask)})`);
+      }
+      if (!fields) return maskUnenforceable('its query returns no rows');
+      rows = await this.planOnce(mask, fields, source);
+      if (rows.withheld) return withheldDecision(rows.withheld);
+    } else if (parsed.relation) {
+      const relation = parsed.relation;
+      let columns: ResolvedColumn[];
+      try {
+        columns = await this.catalogClient().tableColumns(relation.names);
+      } catch (err) {
+        this.host.logger?.warn?.({ sessionId: this.id, err }, 'COPY column lookup failed');
+        return maskUnenforceable("its table's columns could not be looked up");
+      }
+      let picked = columns;
+      if (relation.columns.length > 0) {
+        const found = relation.columns.map((n) => columns.find((c) => c.column === n));
+        if (found.some((c) => c === undefined)) return maskUnenforceable('a column of its list is not known');
+        picked = found as ResolvedColumn[];
+      }
+      if (picked.length === 0) return maskUnenforceable("its table's columns could not be looked up");
+      const fields = picked.map((c) => copyField(c.column, c.typeOid ?? 0));
+      const descriptors = picked.map((c) => ({
         table: `${quoteIdent(c.schema)}.${quoteIdent(c.table)}`,
         column: c.column,
-      })),
-    };
+      }));
+      rows = createRowPlan(mask, fields, descriptors);
+    } else return maskUnenforceable('the COPY names neither a table nor a query');
+    if (options.format === 'binary') rows = withResultFormats(rows, [1]);
+    return { options, rows, context: mask };
+  }
+
+  /** A result's row plan, as `planFor` makes it, awaited. */
+  private planOnce(
+    mask: MaskContext,
+    fields: readonly FieldDescription[],
+    source: TaintSource,
+  ): Promise<RowPlan> {
+    let planned: RowPlan | undefined;
+    const work = this.planFor(mask, fields, source, (plan) => {
+      planned = plan;
+    });
+    return (work ?? Promise.resolve()).then(() => {
+      if (!planned) throw new Error('result was not planned');
+      return planned;
+    });
+  }
+
+  /**
+   * A write whose result may carry a masked column through an expression (an `INSERT …
+   * RETURNING lower(email)` sent as a Query) is described on the catalog connection before it
+   * is forwarded, and refused there when `unresolvedColumns` is `deny` and its result would be
+   * withheld: a write must not run only to have its rows withheld. Returns the refusal, if any.
+   * What the catalog connection cannot prepare (a temporary table of this session, a table
+   * created earlier in the same Query) is refused too: it cannot be checked before it runs.
+   */
+  private async preflightWrites(mask: MaskContext, source: TaintSource): Promise<NoticeFields | undefined> {
+    const writes = writesOf(source.statements);
+    if (writes.length === 0 || !(await this.statementCarries(mask, source))) return undefined;
+    for (const s of writes) {
+      let fields: FieldDescription[] | null;
+      try {
+        fields = await this.catalogClient().describe(s.text);
+      } catch (err) {
+        this.host.logger?.warn?.({ sessionId: this.id, err }, 'write could not be described');
+        return {
+          severity: 'ERROR',
+          code: SqlState.InsufficientPrivilege,
+          message:
+            'permission denied by policy: the statement may return a masked column and cannot be checked before it runs',
+          detail: `portcullis.pg.unresolved_column: describing it failed (${describeFailure(err, mask)})`,
+        };
+      }
+      if (!fields) continue;
+      const plan = await this.planOnce(mask, fields, source);
+      if (plan.withheld) return plan.withheld;
+    }
+    // Checked: the next run of this text goes without describing (its real result is still planned).
+    this.notePreflight(mask, source.sql, null);
+    return undefined;
   }
 
   private async onParse(frame: Frame): Promise<void> {
@@ -1508,14 +1599,23 @@ export class ProxySession {
         this.relayNotice(frame, this.contextOf(head));
         return undefined;
       case BackendCode.CopyOutResponse:
-        if (head?.kind === 'query' && head.copy && readCopyResponse(frame.body).format !== 0)
-          throw new PgProtocolError('cannot mask a binary COPY', SqlState.InternalError);
+        this.copyOut = this.startCopyOut(frame, head);
         this.toClient.forward(frame.raw);
         return undefined;
+      case BackendCode.CopyDone: {
+        const copyOut = this.copyOut;
+        this.copyOut = undefined;
+        copyOut?.end();
+        this.toClient.forward(frame.raw);
+        return undefined;
+      }
       case BackendCode.CopyData: {
         const mask = this.contextOf(head);
         if (head?.kind === 'query' && head.copy) {
-          this.toClient.writer.begin(BackendCode.CopyData).bytes(maskCopyRow(head.copy, frame.body)).end();
+          if (!this.copyOut)
+            throw new PgProtocolError('cannot mask COPY data outside a COPY', SqlState.InternalError);
+          const out = this.copyOut.push(frame.body);
+          if (out.length > 0) this.toClient.writer.begin(BackendCode.CopyData).bytes(out).end();
         } else if (mask?.hasTextRules) {
           this.toClient.writer
             .begin(BackendCode.CopyData)
@@ -1531,10 +1631,35 @@ export class ProxySession {
     }
   }
 
+  /**
+   * A COPY … TO STDOUT begins: its rows are masked through a CopyOutStream when it was
+   * planned, after checking the server sends the format and columns the statement said.
+   * Unplanned data with detector rules is scanned as text, which binary data is not.
+   */
+  private startCopyOut(frame: Frame, head: Pending | undefined): CopyOutStream | undefined {
+    const planned = head?.kind === 'query' ? head.copy : undefined;
+    if (!planned && !this.contextOf(head)?.hasTextRules) return undefined;
+    const response = readCopyResponse(frame.body);
+    if (!planned) {
+      if (response.format !== 0)
+        throw new PgProtocolError('cannot mask a binary COPY that was not planned', SqlState.InternalError);
+      return undefined;
+    }
+    const binary = planned.options.format === 'binary' ? 1 : 0;
+    if (response.format !== binary || response.columnFormats.length !== planned.rows.fields.length) {
+      throw new PgProtocolError(
+        'cannot mask this COPY: the server sends another format or other columns than planned',
+        SqlState.InternalError,
+      );
+    }
+    return new CopyOutStream(planned, this.host.maxMessageSize);
+  }
+
   private relayRow(frame: Frame, plan: RowPlan | undefined): void {
     if (!plan || plan.passThrough) this.toClient.forward(frame.raw);
     else if (plan.withheld) this.withhold(plan.withheld);
-    else maskDataRow(plan, readDataRow(frame.body), this.toClient.writer);
+    // Rows no mask changes go out as the bytes they came in.
+    else if (!maskDataRowBody(plan, frame.body, this.toClient.writer)) this.toClient.forward(frame.raw);
   }
 
   /**
@@ -1989,25 +2114,51 @@ function reused(known: DecisionResult, sql: string, now: number): DecisionResult
 function extendedDecision(verdict: Verdict): Decision {
   const { decision } = verdict;
   if (decision.effect === 'allow' && decision.masks.length > 0 && hasCopy(verdict.statements))
-    return maskUnenforceable();
+    return maskUnenforceable('COPY through the extended protocol');
   return decision;
+}
+
+/** Statements with side effects whose result could be RETURNING rows (COPY is planned apart). */
+function writesOf(statements: readonly StatementFacts[]): StatementFacts[] {
+  return statements.filter(
+    (s) => s.type !== 'copy' && (s.category === 'write' || s.inner.some((i) => i.category === 'write')),
+  );
 }
 
 function hasCopy(statements: readonly StatementFacts[]): boolean {
   return statements.some((s) => s.type === 'copy' || s.inner.some((i) => i.type === 'copy'));
 }
 
-function maskUnenforceable(): Decision {
+function maskUnenforceable(why?: string): Decision {
   return {
     effect: 'deny',
     reasons: [
       {
         rule: 'portcullis.pg.mask_unenforceable',
-        message: 'masks cannot be applied to this COPY; use COPY table (columns) TO STDOUT in text format',
+        message: `masks cannot be applied to this COPY${why ? `: ${why}` : ''}`,
       },
     ],
     masks: [],
   };
+}
+
+/** A result withheld for an unresolved column, as a decision (refused before it runs). */
+function withheldDecision(fields: NoticeFields): Decision {
+  const prefix = 'permission denied by policy: ';
+  const message = fields.message.startsWith(prefix) ? fields.message.slice(prefix.length) : fields.message;
+  return { effect: 'deny', reasons: [{ rule: 'portcullis.pg.unresolved_column', message }], masks: [] };
+}
+
+/** Why the catalog connection could not describe a statement, masked (it may quote the text). */
+function describeFailure(err: unknown, mask: MaskContext): string {
+  const message =
+    err instanceof Error ? err.message.replace(/^catalog lookup failed: /, '') : 'unknown error';
+  return mask.masker.maskText(message);
+}
+
+/** A COPY column as a result column would be described (text format; binary set by the plan). */
+function copyField(name: string, typeOid: number): FieldDescription {
+  return { name, tableOid: 0, attributeNumber: 0, typeOid, typeSize: -1, typeModifier: -1, format: 0 };
 }
 
 /** Rows returned or affected, from a CommandComplete tag (`SELECT 2`, `INSERT 0 1`); none for `CREATE TABLE`. */

@@ -5,9 +5,15 @@
  */
 
 import type { Socket } from 'node:net';
-import { readDataRow, readNoticeFields } from '../protocol/backend-messages.js';
-import { writeQuery, writeTerminate } from '../protocol/frontend-writers.js';
-import { BackendCode, ErrorField } from '../protocol/message-codes.js';
+import {
+  type FieldDescription,
+  readDataRow,
+  readNoticeFields,
+  readRowDescription,
+} from '../protocol/backend-messages.js';
+import { writeQuery, writeSync, writeTerminate } from '../protocol/frontend-writers.js';
+import { BackendCode, ErrorField, FrontendCode } from '../protocol/message-codes.js';
+import type { Frame } from '../protocol/message-framer.js';
 import { MessageWriter } from '../protocol/message-writer.js';
 import { connectUpstream } from './connect-upstream.js';
 import { FrameSource } from './frame-source.js';
@@ -20,6 +26,8 @@ export interface ResolvedColumn {
   column: string;
   /** pg_class.relkind of the relation: `r` table, `p` partitioned, `v` view, `m` materialized view … */
   kind?: string;
+  /** pg_attribute.atttypid, where the lookup asked for it (`tableColumns`). */
+  typeOid?: number;
 }
 
 /** What a view (or materialized view) reads, through any views it is built on. */
@@ -123,6 +131,19 @@ export class CatalogClient {
     return run;
   }
 
+  /**
+   * The result columns of a statement, as PostgreSQL would describe them (table OID and
+   * attribute number included), found by Parse and Describe of an unnamed statement: the
+   * statement is analysed, never run. Null when it returns no rows. Rejects with the server's
+   * error when it cannot be prepared here (a temporary table or a setting of the client's
+   * session, which this connection does not share).
+   */
+  describe(sql: string): Promise<FieldDescription[] | null> {
+    const run = this.queue.then(() => this.describeLookup(sql));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
   /** What each of these views reads (see VIEW_SOURCES_SQL). */
   viewSources(oids: readonly number[]): Promise<Map<number, DerivedSources>> {
     const run = this.queue.then(() => this.sourcesLookup(oids));
@@ -205,17 +226,18 @@ export class CatalogClient {
   private async tableLookup(name: readonly string[]): Promise<ResolvedColumn[]> {
     const qualified = name.map((part) => `"${part.replaceAll('"', '""')}"`).join('.');
     const rows = await this.query(
-      'SELECT n.nspname, c.relname, a.attname ' +
+      'SELECT n.nspname, c.relname, a.attname, a.atttypid ' +
         'FROM pg_catalog.pg_attribute a ' +
         'JOIN pg_catalog.pg_class c ON c.oid = a.attrelid ' +
         'JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ' +
         `WHERE a.attrelid = '${qualified.replaceAll("'", "''")}'::regclass ` +
         'AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum',
     );
-    return rows.map(([schema, table, column]) => ({
+    return rows.map(([schema, table, column, type]) => ({
       schema: schema ?? '',
       table: table ?? '',
       column: column ?? '',
+      typeOid: Number(type),
     }));
   }
 
@@ -242,26 +264,57 @@ export class CatalogClient {
     return out;
   }
 
+  private async describeLookup(sql: string): Promise<FieldDescription[] | null> {
+    const w = new MessageWriter(sql.length + 32);
+    // Parse and Describe of the unnamed statement, then Sync: nothing is bound or executed.
+    w.begin(FrontendCode.Parse).cstring('').cstring(sql).int16(0).end();
+    w.begin(FrontendCode.Describe).byte(0x53).cstring('').end();
+    writeSync(w);
+    let fields: FieldDescription[] | null = null;
+    let parameters = false;
+    await this.exchange(w.flush(), (frame) => {
+      if (frame.type === BackendCode.RowDescription) fields = readRowDescription(frame.body);
+      else if (frame.type === BackendCode.ParameterDescription) parameters = frame.body.readUInt16BE(0) > 0;
+    });
+    // A Query's text has no parameters; one that has them would fail on the server anyway.
+    if (parameters) throw new UpstreamError('the statement has parameters');
+    return fields;
+  }
+
   /** One simple-protocol query on the catalog connection; rows as text. */
   private async query(sql: string): Promise<string[][]> {
-    const { socket, source } = await this.connect();
     const w = new MessageWriter(sql.length + 16);
     writeQuery(w, sql);
-    socket.write(w.flush());
     const rows: string[][] = [];
-    let error: UpstreamError | undefined;
+    await this.exchange(w.flush(), (frame) => {
+      if (frame.type === BackendCode.DataRow)
+        rows.push(readDataRow(frame.body).map((v) => v?.toString('utf8') ?? ''));
+    });
+    return rows;
+  }
+
+  /** Send messages ending in Query or Sync and read up to ReadyForQuery; an ErrorResponse rejects. */
+  private async exchange(message: Buffer, onFrame: (frame: Frame) => void): Promise<void> {
+    const { socket, source } = await this.connect();
+    socket.write(message);
+    let error: Error | undefined;
     for (;;) {
       const frame = await source.next();
-      if (frame.type === BackendCode.DataRow) {
-        rows.push(readDataRow(frame.body).map((v) => v?.toString('utf8') ?? ''));
-      } else if (frame.type === BackendCode.ErrorResponse) {
+      if (frame.type === BackendCode.ErrorResponse) {
         const fields = readNoticeFields(frame.body);
-        error = new UpstreamError(`catalog lookup failed: ${fields.get(ErrorField.Message) ?? ''}`, {
+        error ??= new UpstreamError(`catalog lookup failed: ${fields.get(ErrorField.Message) ?? ''}`, {
           fields,
         });
       } else if (frame.type === BackendCode.ReadyForQuery) {
         if (error) throw error;
-        return rows;
+        return;
+      } else {
+        // Read on to ReadyForQuery whatever a message holds, so the next lookup starts in step.
+        try {
+          onFrame(frame);
+        } catch (err) {
+          error ??= err as Error;
+        }
       }
     }
   }

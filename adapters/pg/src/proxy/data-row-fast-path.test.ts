@@ -1,0 +1,230 @@
+import { createMasker, DETECTOR_NAMES, type MaskRule, REDACTED } from '@portcullis/core';
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import type { FieldDescription } from '../protocol/backend-messages.js';
+import { writeDataRow } from '../protocol/backend-writers.js';
+import { MessageWriter } from '../protocol/message-writer.js';
+import {
+  ColumnAction,
+  createRowPlan,
+  type MaskContext,
+  maskDataRowBody,
+  maskDataRowToBuffer,
+  SHORT_SAFE_BYTES,
+  withResultFormats,
+} from './mask-plan.js';
+
+// The relay's fast path (maskDataRowBody: type-based skips, rows forwarded as received) must
+// send exactly what the full masker (maskDataRow over every value) sends, row for row.
+
+const ALL_DETECTORS: MaskRule[] = DETECTOR_NAMES.map((detector) => ({ detector, strategy: 'redact' }));
+
+function context(rules: MaskRule[]): MaskContext {
+  return {
+    masker: createMasker({ rules }),
+    hasColumnRules: rules.some((r) => 'column' in r),
+    hasTextRules: rules.some((r) => 'detector' in r || 'pattern' in r),
+  };
+}
+
+function field(name: string, typeOid: number, format = 0): FieldDescription {
+  return { name, tableOid: 1, attributeNumber: 1, typeOid, typeSize: -1, typeModifier: -1, format };
+}
+
+function planOf(rules: MaskRule[], fields: FieldDescription[]) {
+  return createRowPlan(
+    context(rules),
+    fields,
+    fields.map((f) => ({ table: 't', column: f.name })),
+  );
+}
+
+/** What the relay sends for one DataRow: the fast path's output, or the message as received. */
+function relayed(plan: ReturnType<typeof planOf>, values: (Buffer | null)[]): Buffer {
+  const w = new MessageWriter();
+  writeDataRow(w, values);
+  const message = w.flush();
+  const out = new MessageWriter();
+  return maskDataRowBody(plan, message.subarray(5), out) ? out.flush() : message;
+}
+
+const text = (s: string) => Buffer.from(s, 'utf8');
+
+describe('type-based skips', () => {
+  test('no built-in detector changes a value of a scan-free type or a short int8/numeric', () => {
+    const masker = createMasker({ rules: ALL_DETECTORS });
+    const scanFree = fc.oneof(
+      fc.integer({ min: -2147483648, max: 2147483647 }).map(String),
+      fc.integer({ min: 0, max: 4294967295 }).map(String),
+      fc.constantFrom('t', 'f', '-32768', '2147483647', '-2147483648', '4294967295'),
+    );
+    const shortNumeric = fc.oneof(
+      fc.bigInt({ min: -(10n ** 11n), max: 10n ** 12n - 1n }).map(String),
+      fc
+        .tuple(fc.bigInt({ min: -(10n ** 6n), max: 10n ** 6n }), fc.bigInt({ min: 0n, max: 10n ** 5n }))
+        .map(([a, b]) => `${a}.${b}`),
+      fc.constantFrom('NaN', 'Infinity', '-Infinity', '999999999999', '-99999999999'),
+    );
+    fc.assert(
+      fc.property(scanFree, (v) => masker.maskText(v) === v),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(
+        shortNumeric.filter((v) => v.length <= SHORT_SAFE_BYTES),
+        (v) => masker.maskText(v) === v,
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('text, varchar, json, unknown, OID 0 and user-defined types are always scanned', () => {
+    const fields = [25, 1043, 114, 3802, 705, 0, 16385, 1009].map((oid, i) => field(`c${i}`, oid));
+    const plan = planOf(ALL_DETECTORS, fields);
+    expect(plan.actions.every((a) => a === ColumnAction.Scan)).toBe(true);
+    const out = relayed(
+      plan,
+      fields.map(() => text('mail ada@example.com')),
+    );
+    expect(out.toString()).not.toContain('ada@example.com');
+    expect(out.toString()).toContain(REDACTED);
+  });
+
+  test('int4 and bool columns are passed through; a pattern rule makes every column scanned', () => {
+    expect(planOf(ALL_DETECTORS, [field('a', 23), field('b', 16)]).passThrough).toBe(true);
+    const fields = [field('a', 23), field('b', 16), field('c', 20)];
+    const withPattern = planOf([...ALL_DETECTORS, { pattern: '\\d{3}', strategy: 'redact' }], fields);
+    expect(withPattern.passThrough).toBe(false);
+    expect(withPattern.actions).toEqual([ColumnAction.Scan, ColumnAction.Scan, ColumnAction.Scan]);
+    const out = relayed(withPattern, [text('12345'), text('t'), text('1')]);
+    expect(out.toString()).not.toContain('12345');
+  });
+
+  test('a long int8 that is a card number is masked; a short one is forwarded as it came', () => {
+    const plan = planOf(ALL_DETECTORS, [field('n', 20), field('m', 1700)]);
+    expect(plan.passThrough).toBe(false);
+    const card = relayed(plan, [text('4111111111111111'), text('5555555555554444')]);
+    expect(card.toString()).not.toContain('4111111111111111');
+    expect(card.toString()).not.toContain('5555555555554444');
+    const w = new MessageWriter();
+    writeDataRow(w, [text('123456789012'), text('-12345.6789')]);
+    const message = w.flush();
+    expect(maskDataRowBody(plan, message.subarray(5), new MessageWriter())).toBe(false);
+  });
+
+  test('column rules apply to every type, in either format', () => {
+    const rules: MaskRule[] = [
+      { column: 't.a', strategy: 'redact' },
+      { column: 't.b', strategy: 'redact' },
+      { column: 't.c', strategy: 'partial', keep: 2 },
+    ];
+    const plan = planOf(rules, [field('a', 23), field('b', 16, 1), field('c', 25)]);
+    expect(plan.actions).toEqual([ColumnAction.Picked, ColumnAction.Picked, ColumnAction.Picked]);
+    const b = Buffer.from([1]);
+    const out = relayed(plan, [text('42'), b, text('secret-value')]);
+    expect(out).toEqual(maskDataRowToBuffer(plan, [text('42'), b, text('secret-value')]));
+    expect(out.toString()).not.toContain('42');
+    expect(out.toString()).not.toContain('secret-value');
+  });
+
+  test('result formats from Bind are taken into account (binary int8 is opaque, binary text is read)', () => {
+    const plan = planOf(ALL_DETECTORS, [field('n', 20), field('t', 25)]);
+    const binary = withResultFormats(plan, [1]);
+    expect(binary.actions).toEqual([ColumnAction.Keep, ColumnAction.Scan]);
+    const out = relayed(binary, [Buffer.alloc(8, 0x41), text('ada@example.com')]);
+    expect(out.toString()).not.toContain('ada@example.com');
+  });
+});
+
+describe('the fast path sends what the full masker sends', () => {
+  const TEXTUAL = [25, 1043, 1042, 19, 705, 142, 114, 3802, 0, 16385, 701, 1082, 17, 1009];
+  const free = fc.oneof(
+    fc.integer({ min: -2147483648, max: 2147483647 }).map(String),
+    fc.constantFrom('t', 'f'),
+  );
+  const numeric = fc.oneof(
+    fc.stringMatching(/^-?[1-9]\d{0,18}$/),
+    fc.constantFrom(
+      '4111111111111111',
+      '5555555555554444',
+      '378282246310005',
+      '123456789012',
+      '1234567890123',
+    ),
+    fc.tuple(fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }), fc.nat(99999)).map(([a, b]) => `${a}.${b}`),
+  );
+  const anyText = fc.oneof(
+    fc.constantFrom(
+      'ada@example.com',
+      'call +44 20 7946 0958',
+      '(212) 555-0143',
+      '4111111111111111',
+      '4111 1111 1111 1111',
+      '078-05-1120',
+      'GB82WEST12345698765432',
+      'AKIAIOSFODNN7EXAMPLE',
+      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln',
+      '',
+      '{"mail":"ada@example.com"}',
+      'note 17',
+    ),
+    fc.string({ maxLength: 24 }),
+    numeric,
+  );
+  /** A column: its type, format and a value of that type (as the server would send it). */
+  const column = fc.oneof(
+    fc.tuple(fc.constantFrom(23, 21, 16, 26), fc.constant(0), fc.option(free)),
+    fc.tuple(fc.constantFrom(20, 1700), fc.constant(0), fc.option(numeric)),
+    fc.tuple(fc.constantFrom(...TEXTUAL), fc.constantFrom(0, 1), fc.option(anyText)),
+    // Binary values of opaque types: any bytes.
+    fc.tuple(fc.constantFrom(23, 20, 1700, 16385), fc.constant(1), fc.option(fc.string({ maxLength: 12 }))),
+  );
+  const rulesets: MaskRule[][] = [
+    ALL_DETECTORS,
+    [
+      { detector: 'email', strategy: 'partial' },
+      { detector: 'credit_card', strategy: 'partial', keep: 4 },
+    ],
+    [...ALL_DETECTORS, { column: 't.c1', strategy: 'redact' }, { column: 't.c3', strategy: 'hash' }],
+    [
+      { column: 't.c0', strategy: 'null' },
+      { column: 't.c2', strategy: 'partial', keep: 2 },
+    ],
+    [
+      { pattern: '[0-9]{2}', strategy: 'redact' },
+      { detector: 'phone', strategy: 'partial', keep: 4 },
+    ],
+  ];
+
+  test('random rows, types, formats and rule sets', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: rulesets.length - 1 }),
+        fc.array(column, { minLength: 1, maxLength: 5 }),
+        (r, columns) => {
+          const fields = columns.map(([oid, format], i) => field(`c${i}`, oid, format));
+          const values = columns.map(([oid, format, v]) => {
+            if (v === null) return null;
+            // A binary jsonb value carries its version byte.
+            if (oid === 3802 && format === 1) return Buffer.concat([Buffer.from([1]), text(v)]);
+            return text(v);
+          });
+          const plan = planOf(rulesets[r] as MaskRule[], fields);
+          expect(relayed(plan, values)).toEqual(maskDataRowToBuffer(plan, values));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('a malformed DataRow is a protocol error, never a pass', () => {
+    const plan = planOf(ALL_DETECTORS, [field('a', 25)]);
+    const w = new MessageWriter();
+    for (const body of [
+      Buffer.from([0]),
+      Buffer.from([0, 1, 0, 0, 0, 9, 0x61]),
+      Buffer.from([0, 1, 0xff, 0xff, 0xff, 0xfe]),
+    ])
+      expect(() => maskDataRowBody(plan, body, w)).toThrow(/DataRow/);
+  });
+});

@@ -1,0 +1,44 @@
+/**
+ * Self time per function of a V8 `.cpuprofile` (from `node --cpu-prof` or cpu.ts), top N:
+ *
+ *   node --import tsx benchmarks/pg/profile-top.ts <file.cpuprofile> [N=30]
+ */
+
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const [file, top = '30'] = process.argv.slice(2);
+if (!file) throw new Error('usage: profile-top.ts <file.cpuprofile> [N]');
+const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const self = new Map<string, number>();
+let total = 0;
+for (let i = 0; i < profile.samples.length; i++) {
+  const node = byId.get(profile.samples[i] as number);
+  const dt = profile.timeDeltas[i] ?? 0;
+  if (!node) continue;
+  total += dt;
+  const { functionName, url, lineNumber } = node.callFrame;
+  const where = url
+    ? `${url.replace(/^.*\/(adapters|packages|node_modules)\//, '$1/')}:${lineNumber + 1}`
+    : '';
+  const key = `${functionName || '(anonymous)'} ${where}`;
+  self.set(key, (self.get(key) ?? 0) + dt);
+}
+const idle = [...self].filter(([k]) => k.startsWith('(idle)')).reduce((a, [, v]) => a + v, 0);
+process.stdout.write(
+  `total ${(total / 1000).toFixed(0)} ms, busy ${((total - idle) / 1000).toFixed(0)} ms\n`,
+);
+for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(top))) {
+  process.stdout.write(`${((100 * v) / (total - idle)).toFixed(1).padStart(5)}%  ${k}\n`);
+}
