@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { buildInputDocument, createEngine, type PolicyRequest } from '@portcullis/core';
+import { buildInputDocument, createEngine } from '@portcullis/core';
 import {
   compileModules,
   createRegoEvaluator,
@@ -22,6 +22,7 @@ import {
   loadPolicy,
   planPolicy,
 } from '@portcullis/rego';
+import { requests } from './requests.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const regoDir = `${repoRoot}rego`;
@@ -58,29 +59,6 @@ async function latency(fn: () => unknown | Promise<unknown>): Promise<{ p50_us: 
   }
   return { p50_us: round(median(p50s)), p99_us: round(median(p99s)) };
 }
-
-const requests: Record<string, PolicyRequest> = {
-  sql: {
-    subject: { id: 'agent-7@example.com', kind: 'agent' },
-    resource: { type: 'postgres', name: 'prod-db', labels: { env: 'prod' } },
-    sql: 'SELECT u.id, u.email, o.total FROM users u JOIN orders o ON o.user_id = u.id WHERE u.id = 42',
-  },
-  shell: {
-    subject: { id: 'alice@example.com', kind: 'human' },
-    resource: { type: 'ssh', name: 'web-1', labels: { env: 'prod' } },
-    command: 'sudo systemctl status nginx && tail -n 100 /var/log/nginx/error.log | grep -i timeout',
-  },
-  http: {
-    subject: { id: 'agent-7@example.com', kind: 'agent' },
-    resource: { type: 'http', name: 'billing-api', labels: { env: 'prod' } },
-    http: {
-      method: 'POST',
-      url: 'https://billing.example.com/v1/customers?expand=card',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer x' },
-      body: '{"email":"bob@example.com","name":"Bob","address":{"city":"Paris"}}',
-    },
-  },
-};
 
 async function main(): Promise<void> {
   // 1. Compile time of rego/ (without its tests), every stage run afresh (no cache), median

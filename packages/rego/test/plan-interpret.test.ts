@@ -157,9 +157,24 @@ describe('planner + IR interpreter', () => {
   });
 
   it('uses MakeNumberRef for numbers that are not 64-bit integers', () => {
-    const policy = plan('package a\n\np := [1.5, 99999999999999999999]\n', { entrypoints: ['a/p'] });
+    const policy = plan('package a\n\np := [x, y] if {\n  x := 1.5\n  y := 99999999999999999999\n}\n', {
+      entrypoints: ['a/p'],
+    });
     const stmts = JSON.stringify(policy.funcs, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
     expect(stmts.match(/MakeNumberRefStmt/g)?.length).toBe(2);
+  });
+
+  it('plans a ground literal as one constant, numbers kept as written', () => {
+    const policy = plan('package a\n\np := [1.5, 99999999999999999999, {"k": {1}}]\n', {
+      entrypoints: ['a/p'],
+    });
+    const ir = printIr(policy);
+    expect(ir).toContain('MakeConstStmt {value=[1.5, 99999999999999999999, {"k": {1}}], target=');
+    const func = ir.slice(ir.indexOf('Func g0.data.a.p'));
+    expect(func).not.toMatch(/MakeArrayStmt|MakeNumberRefStmt|MakeObjectStmt|MakeSetStmt/);
+    expect(new IrInterpreter(policy).run('a/p', {}).map(toJson)).toEqual([
+      { result: [1.5, 1e20, { k: [1] }] },
+    ]);
   });
 
   it('replaces a builtin with a value, through the rules the expression reaches', () => {

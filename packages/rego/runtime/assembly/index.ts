@@ -112,3 +112,4 @@ export {
   pcl_builtin_startswith,
   pcl_builtin_upper,
 } from './builtins/strings';
+export { pcl_value_freeze } from './freeze';

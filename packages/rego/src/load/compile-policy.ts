@@ -30,7 +30,7 @@ export interface CompilePolicyOptions {
 }
 
 /** Bumped whenever codegen changes what a given source compiles to. */
-const CODEGEN_VERSION = 'portcullis-wasm-2';
+const CODEGEN_VERSION = 'portcullis-wasm-3';
 const memory = new Map<string, Promise<Uint8Array>>();
 const runtimeHashes = new WeakMap<Uint8Array, string>();
 

@@ -4,6 +4,7 @@
  * backend against.
  */
 
+export { constToValue, formatConst, termToConst } from './const-value.js';
 export { type InterpretOptions, IrInterpreter } from './interpret.js';
 export { type BuiltinImpl, INTERPRETER_BUILTINS, IrEvalError } from './interpret-builtins.js';
 export * from './ir.js';

@@ -6,6 +6,7 @@
  * failing (which would let the first of two conflicting values through).
  */
 
+import { constToValue } from './const-value.js';
 import { type BuiltinImpl, INTERPRETER_BUILTINS, IrEvalError } from './interpret-builtins.js';
 import type { Block, Func, Operand, Policy, Stmt } from './ir.js';
 import { deepCopy, equalValues, RegoObject, RegoSet, type Value } from './values.js';
@@ -226,6 +227,9 @@ export class IrInterpreter {
         return 'ok';
       case 'MakeSetStmt':
         L.set(s.target, new RegoSet());
+        return 'ok';
+      case 'MakeConstStmt':
+        L.set(s.target, constToValue(s.value));
         return 'ok';
       case 'EqualStmt':
       case 'NotEqualStmt': {

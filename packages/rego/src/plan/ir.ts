@@ -24,6 +24,10 @@
  *   return local is still 0 (undefined) makes the CallStmt fail.
  * - Calls name either a planned function (`funcs[].name`) or a builtin (`static.builtinFuncs`
  *   lists every builtin a policy uses, with its declared arity).
+ * - MakeConstStmt (not in OPA's IR) yields a ground value written in the policy (an array,
+ *   set or object literal without variables, refs or calls). The value is shared by every
+ *   use and every evaluation, so no statement may mutate it: the planner only ever inserts
+ *   into containers made by MakeArrayStmt, MakeObjectStmt and MakeSetStmt.
  */
 
 export type Local = number;
@@ -37,6 +41,16 @@ export type Operand =
   | { readonly type: 'bool'; readonly value: boolean }
   /** Index into `static.strings`. */
   | { readonly type: 'string_index'; readonly value: number };
+
+/** A ground value of the policy's text; numbers keep their literal text. */
+export type ConstValue =
+  | { readonly type: 'null' }
+  | { readonly type: 'boolean'; readonly value: boolean }
+  | { readonly type: 'number'; readonly raw: string }
+  | { readonly type: 'string'; readonly value: string }
+  | { readonly type: 'array'; readonly items: readonly ConstValue[] }
+  | { readonly type: 'set'; readonly items: readonly ConstValue[] }
+  | { readonly type: 'object'; readonly entries: readonly (readonly [ConstValue, ConstValue])[] };
 
 export interface Block {
   readonly stmts: Stmt[];
@@ -77,6 +91,8 @@ export type Stmt =
   | { readonly type: 'MakeArrayStmt'; readonly capacity: number; readonly target: Local }
   | { readonly type: 'MakeObjectStmt'; readonly target: Local }
   | { readonly type: 'MakeSetStmt'; readonly target: Local }
+  /** target = a shared, immutable ground value (see the execution model above). */
+  | { readonly type: 'MakeConstStmt'; readonly value: ConstValue; readonly target: Local }
   | { readonly type: 'EqualStmt'; readonly a: Operand; readonly b: Operand }
   | { readonly type: 'NotEqualStmt'; readonly a: Operand; readonly b: Operand }
   | { readonly type: 'IsArrayStmt'; readonly source: Operand }

@@ -15,6 +15,7 @@ import type {
 } from '../compile/index.js';
 import { BUILTIN_VALUE_PREFIX, findNode, isGeneratedVar } from '../compile/index.js';
 import { DiagnosticCodes, type DiagnosticCollector } from '../diagnostics/index.js';
+import { termToConst } from './const-value.js';
 import type { Block, BuiltinFunc, Func, Local, Operand, Plan, RuleIndexEntry, Stmt } from './ir.js';
 import { DATA_LOCAL, INPUT_LOCAL } from './ir.js';
 import { describeGuard, type Guard, guardKey, guardRefKey, RuleIndexer } from './rule-index.js';
@@ -1094,6 +1095,19 @@ export class Planner {
       case 'ref':
         this.#planRef(t, cont);
         return;
+      case 'array':
+      case 'set':
+      case 'object': {
+        // A ground literal is laid out once by the backend and shared, not rebuilt per use.
+        const value = termToConst(t);
+        if (value === undefined) break;
+        const l = this.#new();
+        this.#emit({ type: 'MakeConstStmt', value, target: l });
+        cont(local(l));
+        return;
+      }
+    }
+    switch (t.type) {
       case 'array':
         this.#planTerms(t.items, (ops) => {
           const l = this.#new();

@@ -2,6 +2,7 @@
  * A readable text form of a policy, in the spirit of `opa build --ir`: statics, then each plan
  * and function as indented statements, operands written `local<n>`, `"string"`, `true`.
  */
+import { formatConst } from './const-value.js';
 import type { Block, Operand, Policy, Stmt } from './ir.js';
 
 export function printIr(policy: Policy): string {
@@ -27,6 +28,7 @@ export function printIr(policy: Policy): string {
         );
       else if (k === 'path' && s.type === 'WithStmt')
         fields.push(`path=[${(v as number[]).map((i) => JSON.stringify(strings[i] ?? '')).join(', ')}]`);
+      else if (k === 'value' && s.type === 'MakeConstStmt') fields.push(`value=${formatConst(s.value)}`);
       else if (k === 'index' && s.type === 'MakeNumberRefStmt')
         fields.push(`value=${strings[v as number] ?? ''}`);
       else if (typeof v === 'object' && v !== null && 'type' in v) fields.push(`${k}=${op(v as Operand)}`);

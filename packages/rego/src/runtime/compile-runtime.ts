@@ -29,6 +29,8 @@ export interface CompileRuntimeOptions {
   readonly extraEntries?: Readonly<Record<string, string>>;
   /** Where built modules are cached; `false` disables the cache. */
   readonly cacheDir?: string | false;
+  /** Keep function names in the binary (asc `--debug`), for CPU profiles that name them. */
+  readonly debug?: boolean;
 }
 
 /** File name of the prebuilt runtime in the package's dist (written by `npm run build`). */
@@ -82,7 +84,11 @@ function defaultCacheDir(): string {
   return join(packageRoot(), 'node_modules', '.cache', 'portcullis-opa-runtime');
 }
 
-async function compile(dir: string, extra: Readonly<Record<string, string>>): Promise<Uint8Array> {
+async function compile(
+  dir: string,
+  extra: Readonly<Record<string, string>>,
+  debug: boolean,
+): Promise<Uint8Array> {
   const { default: asc } = await import('assemblyscript/asc');
   const virtual = new Map(
     Object.entries(extra).map(([name, text]) => [resolve(dir, 'assembly', name), text]),
@@ -101,6 +107,7 @@ async function compile(dir: string, extra: Readonly<Record<string, string>>): Pr
       'release',
       '--outFile',
       'runtime.wasm',
+      ...(debug ? ['--debug'] : []),
     ],
     {
       readFile: async (name, baseDir) => {
@@ -151,10 +158,11 @@ export async function compileRuntime(options: CompileRuntimeOptions = {}): Promi
   }
   const extra = options.extraEntries ?? {};
   const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
-  const key = cacheDir === false ? '' : await cacheKey(dir, extra);
+  const debug = options.debug === true;
+  const key = cacheDir === false ? '' : `${await cacheKey(dir, extra)}${debug ? '-debug' : ''}`;
   const cached = cacheDir === false ? undefined : join(cacheDir, `${key}.wasm`);
   if (cached !== undefined && existsSync(cached)) return new Uint8Array(await readFile(cached));
-  const binary = await compile(dir, extra);
+  const binary = await compile(dir, extra, debug);
   if (cached !== undefined && cacheDir !== false) {
     await mkdir(cacheDir, { recursive: true });
     // Write then rename, so concurrent test workers never read a partial module.

@@ -9,9 +9,11 @@
 import binaryen from 'binaryen';
 import type { BuiltinSignature } from '../builtins/builtin-types.js';
 import { BUILTIN_SIGNATURES } from '../builtins/signatures.js';
+import { formatConst } from '../plan/const-value.js';
 import type { Func, Policy } from '../plan/ir.js';
 import { runtimeWasm } from '../runtime/compile-runtime.js';
 import { wasmApi } from '../runtime/wasm-api.js';
+import { type ConstantLayout, layoutConstants, policyConstants } from './constants.js';
 import { WasmEmitError } from './errors.js';
 import { hostAlias } from './host-aliases.js';
 import { type Callee, FunctionLowering, type LoweringContext } from './lower-function.js';
@@ -37,6 +39,8 @@ export interface EmitWasmOptions {
   readonly hostAliases?: ReadonlySet<string>;
   /** Builtins to send to JavaScript even when the runtime implements them natively. */
   readonly forceJsBuiltins?: ReadonlySet<string>;
+  /** Keep function names in the binary's name section (CPU profiles then name them). */
+  readonly debugNames?: boolean;
 }
 
 const i32 = binaryen.i32;
@@ -95,10 +99,11 @@ export async function emitWasm(policy: Policy, options: EmitWasmOptions = {}): P
     scalarCache.set(runtime, scalars);
   }
   const { heapBase } = runtimeLayout(runtime);
+  const constants = layoutConstants(runtime, heapBase, policyConstants(policy));
   const module = binaryen.readBinary(runtime);
   try {
     module.setFeatures(FEATURES);
-    return link(module, policy, options, heapBase, scalars);
+    return link(module, policy, options, constants, scalars);
   } finally {
     module.dispose();
   }
@@ -108,7 +113,7 @@ function link(
   module: binaryen.Module,
   policy: Policy,
   options: EmitWasmOptions,
-  heapBase: number,
+  constants: ConstantLayout,
   scalars: ReturnType<typeof scalarAddresses>,
 ): Uint8Array {
   const exported = exportedFunctions(module);
@@ -117,7 +122,7 @@ function link(
     if (internal === undefined) throw new WasmEmitError(`the runtime does not export ${name}`);
     return internal;
   };
-  const data = new StaticData(heapBase);
+  const data = new StaticData(constants.end);
   const jsIds = jsBuiltinIds(policy, options);
   const arities = new Map(policy.static.builtinFuncs.map((b) => [b.name, b.arity]));
   const funcs = new Map<string, { index: number; func: Func }>();
@@ -270,6 +275,11 @@ function link(
     strings: policy.static.strings,
     callee,
     pathFuncs,
+    constant: (value) => {
+      const addr = constants.addresses.get(formatConst(value));
+      if (addr === undefined) throw new WasmEmitError(`constant ${formatConst(value)} was not laid out`);
+      return addr;
+    },
     ...scalars,
   };
 
@@ -438,7 +448,7 @@ function link(
   );
   module.setStart(start);
 
-  installData(module, data);
+  installData(module, data, constants);
 
   if (options.optimize !== false) {
     binaryen.setOptimizeLevel(2);
@@ -446,11 +456,18 @@ function link(
     for (const name of added) module.optimizeFunction(name);
   }
   if (!module.validate()) throw new WasmEmitError('generated module failed validation');
-  return module.emitBinary();
+  if (options.debugNames !== true) return module.emitBinary();
+  // binaryen's debug-info switch is global: set it for this emit only.
+  binaryen.setDebugInfo(true);
+  try {
+    return module.emitBinary();
+  } finally {
+    binaryen.setDebugInfo(false);
+  }
 }
 
 /** Keeps the runtime's data segments, adds ours, and re-imports the memory sized to fit. */
-function installData(module: binaryen.Module, data: StaticData): void {
+function installData(module: binaryen.Module, data: StaticData, constants: ConstantLayout): void {
   const anyModule = module as unknown as {
     getNumDataSegments(): number;
     getDataSegmentInfo(ref: number): {
@@ -470,6 +487,8 @@ function installData(module: binaryen.Module, data: StaticData): void {
       passive: info.passive,
     });
   }
+  if (constants.bytes.length > 0)
+    segments.push({ name: 'pcl$const', offset: constants.base, data: constants.bytes, passive: false });
   segments.push({ name: 'pcl$static', offset: data.base, data: data.data, passive: false });
   const memoryName = memoryInternalName(module);
   const info = module.getMemoryInfo(memoryName);

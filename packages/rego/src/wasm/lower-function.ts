@@ -7,7 +7,7 @@
  * values they create.
  */
 import binaryen from 'binaryen';
-import type { Block, Local, Operand, Stmt } from '../plan/ir.js';
+import type { Block, ConstValue, Local, Operand, Stmt } from '../plan/ir.js';
 import { WasmEmitError } from './errors.js';
 import type { StaticData } from './static-data.js';
 
@@ -32,6 +32,8 @@ export interface LoweringContext {
   readonly callee: (name: string) => Callee | undefined;
   /** Planned functions with a data path, for CallDynamicStmt. */
   readonly pathFuncs: readonly { readonly path: readonly string[]; readonly callee: Callee }[];
+  /** The address of a constant laid out in the module's data (see constants.ts). */
+  readonly constant: (value: ConstValue) => number;
   readonly trueAddr: number;
   readonly falseAddr: number;
   readonly nullAddr: number;
@@ -258,6 +260,8 @@ export class FunctionLowering {
         return this.set(stmt.target, this.rt('opa_object', []));
       case 'MakeSetStmt':
         return this.set(stmt.target, this.rt('opa_set', []));
+      case 'MakeConstStmt':
+        return this.set(stmt.target, m.i32.const(this.cx.constant(stmt.value)));
       case 'EqualStmt':
         return this.failIfZero(this.rt('opa_value_equal', [this.operand(stmt.a), this.operand(stmt.b)]));
       case 'NotEqualStmt':

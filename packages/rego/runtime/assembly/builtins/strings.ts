@@ -579,6 +579,43 @@ function addState(list: usize, pc: u32, at: usize): bool {
   return false;
 }
 
+// The bytes a match can start with (16-byte bitmap over ASCII), or 0 when a match may consume
+// nothing (then every position must be tried). Most values a policy tests match none of its
+// patterns, and most of their bytes cannot start a match: with no thread alive, the search
+// skips straight to the next byte that can.
+let first: usize = 0;
+
+function collectFirst(set: usize, pc: u32): bool {
+  const mark = marks + <usize>pc * 4;
+  if (load<u32>(mark) == generation) return false;
+  store<u32>(mark, generation);
+  const p = prog + <usize>pc * 12;
+  const op = load<u32>(p);
+  if (op == I_MATCH) return true;
+  if (op == I_JMP) return collectFirst(set, load<u32>(p, 4));
+  if (op == I_SPLIT) {
+    const a = collectFirst(set, load<u32>(p, 4));
+    return collectFirst(set, load<u32>(p, 8)) || a;
+  }
+  // Assertions are taken as passable: the set only needs to hold every possible first byte.
+  if (op == I_BOL || op == I_EOL) return collectFirst(set, pc + 1);
+  if (op == I_CHAR) {
+    const c = load<u32>(p, 4);
+    if (c < 128)
+      store<u8>(set + <usize>(c >> 3), load<u8>(set + <usize>(c >> 3)) | ((<u8>1) << (<u8>(c & 7))));
+  } else {
+    const bits = <usize>load<u32>(p, 4);
+    for (let i: usize = 0; i < 16; i++) store<u8>(set + i, load<u8>(set + i) | load<u8>(bits + i));
+  }
+  return false;
+}
+
+/** Fills `set` (16 zeroed bytes) with the program's first bytes; false when it can match empty. */
+function firstBytes(set: usize): bool {
+  generation++;
+  return !collectFirst(set, 0);
+}
+
 function run(): bool {
   const size: usize = 4 + <usize>progLen * 4;
   let cur = alloc(size);
@@ -586,6 +623,16 @@ function run(): bool {
   store<u32>(cur, 0);
   generation++;
   for (let at: usize = 0; ; at++) {
+    if (first != 0 && load<u32>(cur) == 0) {
+      // Threads started where the next byte cannot begin a match die on it, and none reaches
+      // MATCH without a byte, so those positions are skipped.
+      while (at < textLen) {
+        const c = <u32>load<u8>(text + at);
+        if (((<u32>load<u8>(first + <usize>(c >> 3)) >> (c & 7)) & 1) != 0) break;
+        at++;
+      }
+      if (at == textLen) return false;
+    }
     // Unanchored search: a new thread starts at every position.
     if (addState(cur, 0, at)) return true;
     if (at == textLen) return false;
@@ -615,9 +662,10 @@ function run(): bool {
 // Compiled programs are cached by pattern text in an arena reserved once, at instantiation,
 // below the heap the loader resets per evaluation: policies match a few configured patterns
 // against many values, and parsing and compiling cost more than running on short text.
-// Entries: next, pattern length, pattern bytes, program, program length (20 bytes), then the
-// copied bytes, instructions and class bitmaps. When the arena is full, programs are
+// Entries: next, pattern length, pattern bytes, program, program length, first-byte set or 0
+// (24 bytes), the set's 16 bytes, then the copied bytes, instructions and class bitmaps. When the arena is full, programs are
 // compiled per call on the heap instead.
+const ENTRY_HEADER: usize = 40;
 let cacheTop: usize = 0;
 let cacheEnd: usize = 0;
 let cacheHead: usize = 0;
@@ -639,11 +687,13 @@ function cacheLookup(bytes: usize, len: usize): usize {
 function cacheStore(bytes: usize, len: usize): void {
   let classes: usize = 0;
   for (let i: u32 = 0; i < progLen; i++) if (load<u32>(prog + <usize>i * 12) == I_CLASS) classes++;
-  const size = (20 + len + 7 + <usize>progLen * 12 + classes * 16 + 7) & ~(<usize>7);
+  const size = (ENTRY_HEADER + len + 7 + <usize>progLen * 12 + classes * 16 + 7) & ~(<usize>7);
   if (cacheTop + size > cacheEnd) return;
   const e = cacheTop;
   cacheTop += size;
-  const patCopy = e + 20;
+  if (first != 0) memory.copy(e + 24, first, 16);
+  store<u32>(e, first != 0 ? <u32>(e + 24) : 0, 20);
+  const patCopy = e + ENTRY_HEADER;
   memory.copy(patCopy, bytes, len);
   const progCopy = (patCopy + len + 7) & ~(<usize>7);
   memory.copy(progCopy, prog, <usize>progLen * 12);
@@ -674,6 +724,8 @@ export function pcl_builtin_regex_match(pattern: usize, value: usize): usize {
   if (cached != 0) {
     prog = <usize>load<u32>(cached, 12);
     progLen = load<u32>(cached, 16);
+    first = <usize>load<u32>(cached, 20);
+    marks = allocZeroed(<usize>progLen * 4);
   } else {
     pat = bytes;
     patLen = len;
@@ -687,9 +739,13 @@ export function pcl_builtin_regex_match(pattern: usize, value: usize): usize {
     progLen = 0;
     compile(tree);
     emit(I_MATCH, 0, 0);
+    marks = allocZeroed(<usize>progLen * 4);
+    generation = 0;
+    first = allocZeroed(16);
+    if (!firstBytes(first)) first = 0;
+    memory.fill(marks, 0, <usize>progLen * 4);
     if (cacheEnd != 0) cacheStore(bytes, len);
   }
-  marks = allocZeroed(<usize>progLen * 4);
   generation = 0;
   text = stringBytes(value);
   textLen = <usize>stringLength(value);
