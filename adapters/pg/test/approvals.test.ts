@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { InMemoryApprovalStore } from '@portcullis/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MessageWriter } from '../src/index.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { psql } from './support/psql.js';
 import { query, RawClient, sqlstate } from './support/raw-client.js';
 
-const run = promisify(execFile);
 const store = new InMemoryApprovalStore();
 const WAIT_MS = 1500;
 let f: ProxyFixture;
@@ -139,11 +137,7 @@ describe('statements held for approval', () => {
 
   test('psql shows the notice while it waits', async () => {
     const sql = 'SELECT max(salary) FROM payroll WHERE salary > 1000';
-    const child = run(
-      'psql',
-      ['-X', '-A', '-t', '-h', '127.0.0.1', '-p', String(f.port), '-U', 'alice', '-d', 'app', '-c', sql],
-      { env: { ...process.env, PGPASSWORD: 'alice-pw', PGCONNECT_TIMEOUT: '10' } },
-    );
+    const child = psql({ port: f.port, user: 'alice', password: 'alice-pw' }, [sql], { stopOnError: false });
     const id = await pendingRequest(sql);
     await store.vote(id, { reviewer: 'bob', reviewerGroups: ['dba'], decision: 'approve' });
     const { stderr } = await child;

@@ -1,16 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MessageWriter } from '../src/index.js';
 import { readDataRow } from '../src/protocol/backend-messages.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { psql as psqlAt } from './support/psql.js';
 import { query, RawClient, sqlstate } from './support/raw-client.js';
 
-const run = promisify(execFile);
 let f: ProxyFixture;
 let dir: string;
 
@@ -23,28 +21,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function psql(user: string, password: string, ...commands: string[]) {
-  return run(
-    'psql',
-    [
-      '-X',
-      '-A',
-      '-t',
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(f.port),
-      '-U',
-      user,
-      '-d',
-      'app',
-      ...commands.flatMap((c) => ['-c', c]),
-    ],
-    { env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '10' } },
-  );
-}
+const psql = (user: string, password: string, ...commands: string[]) =>
+  psqlAt({ port: f.port, user, password }, commands);
 
 describe('COPY', () => {
   test('COPY FROM STDIN through psql \\copy loads rows', async () => {

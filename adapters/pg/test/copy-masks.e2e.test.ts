@@ -4,14 +4,11 @@
  * Real psql and `pg` against Debian's PostgreSQL.
  */
 
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { createEngine, type Decision, type InputDocument, staticEvaluator } from '@portcullis/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createPgProxy, type PgProxy } from '../src/index.js';
 import { type ProxyFixture, startProxyFixture, testPolicy, USERS } from './support/proxy-fixture.js';
-
-const run = promisify(execFile);
+import { psqlBytes } from './support/psql.js';
 
 /** The test policy; agents also see accounts.email and accounts.pin masked. */
 function policy(input: InputDocument): Decision {
@@ -56,56 +53,14 @@ afterAll(async () => {
   await engine.close();
 });
 
-function psql(user: 'agent' | 'alice', sql: string, port = f.port) {
-  const password = user === 'agent' ? 'agent-pw' : 'alice-pw';
-  return run(
-    'psql',
-    [
-      '-X',
-      '-A',
-      '-t',
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(port),
-      '-U',
-      user,
-      '-d',
-      'app',
-      '-c',
-      sql,
-    ],
-    { env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '10' }, encoding: 'buffer' },
-  );
-}
+const psql = (user: 'agent' | 'alice', sql: string, port = f.port) =>
+  psqlBytes({ port, user, password: `${user}-pw` }, [sql]);
 
 /** The same statement straight to the server, as its superuser. */
-function direct(sql: string) {
-  const s = f.server;
-  return run(
-    'psql',
-    [
-      '-X',
-      '-A',
-      '-t',
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-h',
-      s.host,
-      '-p',
-      String(s.port),
-      '-U',
-      s.user,
-      '-d',
-      'app',
-      '-c',
-      sql,
-    ],
-    { env: { ...process.env, PGPASSWORD: s.password, PGCONNECT_TIMEOUT: '10' }, encoding: 'buffer' },
-  );
-}
+const direct = (sql: string) =>
+  psqlBytes({ host: f.server.host, port: f.server.port, user: f.server.user, password: f.server.password }, [
+    sql,
+  ]);
 
 /** A CSV reader for the test, per RFC 4180 with PostgreSQL's options; unquoted `nil` is NULL. */
 function readCsv(

@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MessageWriter } from '../src/index.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { psql as psqlAt } from './support/psql.js';
 import { extendedQuery, query, RawClient, sqlstate, status, sync } from './support/raw-client.js';
 
-const run = promisify(execFile);
 let f: ProxyFixture;
 
 beforeAll(async () => {
@@ -16,15 +14,8 @@ afterAll(async () => {
   await f?.stop();
 });
 
-function psql(user: string, password: string, sql: string) {
-  return run(
-    'psql',
-    ['-X', '-A', '-t', '-h', '127.0.0.1', '-p', String(f.port), '-U', user, '-d', 'app', '-c', sql],
-    {
-      env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '10' },
-    },
-  );
-}
+const psql = (user: string, password: string, sql: string) =>
+  psqlAt({ port: f.port, user, password }, [sql], { stopOnError: false });
 
 async function tableExists(name: string): Promise<boolean> {
   const c = await f.direct();

@@ -5,16 +5,13 @@
  * default) or masked as the column they may carry (`'mask'`).
  */
 
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { createEngine, type Decision, type InputDocument, REDACTED, staticEvaluator } from '@portcullis/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createPgProxy, MessageWriter, type PgProxy, readDataRow } from '../src/index.js';
 import { type ProxyFixture, startProxyFixture, testPolicy, USERS } from './support/proxy-fixture.js';
+import { psql } from './support/psql.js';
 import { query, RawClient, sqlstate } from './support/raw-client.js';
-
-const run = promisify(execFile);
 
 /** The test policy; agents also see every column of `people` masked. */
 function policy(input: InputDocument): Decision {
@@ -315,24 +312,12 @@ describe("unresolved result columns, unresolvedColumns: 'deny' (the default)", (
   });
 
   test('psql shows the error, not the value', async () => {
-    const err = await run(
-      'psql',
-      [
-        '-X',
-        '-A',
-        '-t',
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(f.port),
-        '-U',
-        'agent',
-        '-d',
-        'app',
-        '-c',
-        'SELECT lower(email) FROM users',
-      ],
-      { env: { ...process.env, PGPASSWORD: 'agent-pw', PGCONNECT_TIMEOUT: '10' } },
+    const err = await psql(
+      { port: f.port, user: 'agent', password: 'agent-pw' },
+      ['SELECT lower(email) FROM users'],
+      {
+        stopOnError: false,
+      },
     ).then(
       () => undefined,
       (e: { stdout: string; stderr: string }) => e,
