@@ -21,6 +21,7 @@ export interface FramerOptions {
 const MAX_STARTUP_PACKET = 10_000;
 /** First byte of a TLS record carrying a handshake: PostgreSQL 17's direct TLS. */
 const TLS_HANDSHAKE = 0x16;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Splits a byte stream into messages. Frames are pulled one at a time with `next()` so the
@@ -53,6 +54,20 @@ export class MessageFramer {
     } else {
       this.buffer = Buffer.concat([this.buffer.subarray(this.offset), chunk]);
     }
+    this.offset = 0;
+  }
+
+  /**
+   * Copy the bytes not yet framed into a buffer of the framer's own, for a caller whose
+   * chunks are views of a buffer it reuses (see ReusedReads).
+   */
+  ownRest(): void {
+    if (this.offset >= this.buffer.length) {
+      this.buffer = EMPTY;
+      this.offset = 0;
+      return;
+    }
+    this.buffer = Buffer.from(this.buffer.subarray(this.offset));
     this.offset = 0;
   }
 

@@ -1,4 +1,5 @@
 import type { Decision, DecisionResult, StatementFacts } from '@portcullis/core';
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { DecisionMemo, numericTemplate } from './decision-memo.js';
 
@@ -62,6 +63,61 @@ describe('numericTemplate', () => {
 
   test('leaves numbers glued to names, exponents and radix prefixes alone', () => {
     expect(numericTemplate('SELECT 0x1f, 1e5, t2.a, 3 FROM t2')).toBe('SELECT 0x1f, 1e5, t2.a, ? FROM t2');
+    expect(numericTemplate('SELECT 1.5a, 12.34, 1., .5, 1.2.3, 7 FROM t')).toBe(
+      'SELECT 1.5a, ?, 1., .5, 1.2.3, ? FROM t',
+    );
+  });
+
+  test('the one-pass scan templates exactly as the regular expressions it replaced', () => {
+    // The earlier implementation, kept as the specification the scan must match.
+    const reference = (sql: string): string | undefined => {
+      if (sql.length > 4096 || !/^[\x20-\x7e\t\r\n]*$/.test(sql) || /['"$\\]|--|\/\*/.test(sql))
+        return undefined;
+      const number = /(?<![A-Za-z0-9_.])\d+(?:\.\d+)?(?![A-Za-z0-9_.])/g;
+      if (!number.test(sql)) return undefined;
+      number.lastIndex = 0;
+      return sql.replace(number, '?');
+    };
+    const pieces = fc.constantFrom(
+      ...[
+        'SELECT',
+        ' ',
+        '1',
+        '42',
+        '.',
+        '5',
+        'a',
+        'e',
+        'x',
+        '_',
+        't1',
+        '-',
+        '--',
+        '/',
+        '*',
+        '/*',
+        ',',
+        '(',
+        ')',
+      ],
+      ...["'", '"', '$', '\\', '\t', '\n', '\r', '\u0001', 'ä', '0.25', '=', ';', '+', '1e5', '0x1f'],
+    );
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 30 }), (parts) => {
+        const sql = parts.join('');
+        expect(numericTemplate(sql)).toBe(reference(sql));
+      }),
+      { numRuns: 5000 },
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (sql) => {
+        expect(numericTemplate(sql)).toBe(reference(sql));
+      }),
+      { numRuns: 2000 },
+    );
+    const long = `SELECT 1 FROM t WHERE a = 2${' '.repeat(4070)}`;
+    expect(numericTemplate(long)).toBe(reference(long));
+    expect(numericTemplate(`${long}  `)).toBeUndefined();
   });
 });
 

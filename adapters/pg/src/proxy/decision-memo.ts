@@ -38,25 +38,66 @@ interface Entry {
 /** Kinds whose facts (tables, columns, functions, has_where) no numeric constant can change. */
 const TEMPLATE_KINDS = new Set(['select', 'insert', 'update', 'delete']);
 
-/**
- * Lexically unambiguous text: nothing that opens a string, quoted identifier, dollar quote,
- * parameter, escape or comment, and ASCII only (so identifier characters are known).
- */
-const UNAMBIGUOUS = /^[\x20-\x7e\t\r\n]*$/;
-const AMBIGUOUS_CHARS = /['"$\\]|--|\/\*/;
-/**
- * A numeric constant standing alone: not part of an identifier (`t1`), of a qualified name
- * or a number with an exponent or a radix prefix (`1e5`, `0x1f`, whose tokenising differs
- * between PostgreSQL versions), so replacing it cannot change how the text is tokenised.
- */
-const NUMBER = /(?<![A-Za-z0-9_.])\d+(?:\.\d+)?(?![A-Za-z0-9_.])/g;
+/** Longest text given a template; longer texts are keyed by their exact text only. */
+const TEMPLATE_MAX_LENGTH = 4096;
 
-/** The text with its numeric constants replaced, or undefined when that would not be safe. */
+/** Characters that may sit next to a number inside one token: `[A-Za-z0-9_.]`. */
+function joinsNumber(c: number): boolean {
+  return (
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x5f ||
+    c === 0x2e
+  );
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/**
+ * The text with its numeric constants replaced, or undefined when that would not be safe.
+ * Safe means lexically unambiguous text (ASCII printable, tab, CR and LF only, with nothing
+ * that opens a string, quoted identifier, dollar quote, parameter, escape or comment: no
+ * `'`, `"`, `$`, `\`, `--` or `/*`), and a numeric constant standing alone: digits with an
+ * optional fraction, not joined to an identifier (`t1`), a qualified name or a number with
+ * an exponent or radix prefix (`1e5`, `0x1f`, tokenised differently between PostgreSQL
+ * versions), so replacing it cannot change how the text is tokenised. One pass over the
+ * text: it runs for every statement of a `-M simple` client such as pgbench.
+ */
 export function numericTemplate(sql: string): string | undefined {
-  if (sql.length > 4096 || !UNAMBIGUOUS.test(sql) || AMBIGUOUS_CHARS.test(sql)) return undefined;
-  NUMBER.lastIndex = 0;
-  if (!NUMBER.test(sql)) return undefined;
-  return sql.replace(NUMBER, '?');
+  const n = sql.length;
+  if (n > TEMPLATE_MAX_LENGTH) return undefined;
+  let out = '';
+  let copied = 0;
+  let i = 0;
+  while (i < n) {
+    const c = sql.charCodeAt(i);
+    if (c < 0x20 ? c !== 0x09 && c !== 0x0a && c !== 0x0d : c > 0x7e) return undefined;
+    if (c === 0x27 || c === 0x22 || c === 0x24 || c === 0x5c) return undefined;
+    if ((c === 0x2d && sql.charCodeAt(i + 1) === 0x2d) || (c === 0x2f && sql.charCodeAt(i + 1) === 0x2a))
+      return undefined;
+    if (!isDigit(c) || (i > 0 && joinsNumber(sql.charCodeAt(i - 1)))) {
+      i++;
+      continue;
+    }
+    // A number starts here: digits, then a fraction only when digits follow the point.
+    let end = i + 1;
+    while (end < n && isDigit(sql.charCodeAt(end))) end++;
+    if (sql.charCodeAt(end) === 0x2e && isDigit(sql.charCodeAt(end + 1))) {
+      end += 2;
+      while (end < n && isDigit(sql.charCodeAt(end))) end++;
+    }
+    // Digits and points are checked characters; a joined character is checked next turn.
+    if (end >= n || !joinsNumber(sql.charCodeAt(end))) {
+      out += `${sql.slice(copied, i)}?`;
+      copied = end;
+    }
+    i = end;
+  }
+  if (copied === 0) return undefined;
+  return out + sql.slice(copied);
 }
 
 function templateEligible(statements: readonly StatementFacts[]): boolean {

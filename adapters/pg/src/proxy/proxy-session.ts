@@ -47,6 +47,7 @@ import {
   writeReadyForQuery,
 } from '../protocol/backend-writers.js';
 import {
+  type ParseMessage,
   readBind,
   readClose,
   readDescribe,
@@ -101,6 +102,7 @@ import {
 } from './mask-plan.js';
 import { OutputBatch } from './output-batch.js';
 import type { AuthenticatedClient, ClientStartup, PgProxyOptions } from './pg-proxy-options.js';
+import { ROW_PLANS_PER_CONTEXT, RowPlanCache } from './row-plan-cache.js';
 import {
   createScramServerExchange,
   parseScramVerifier,
@@ -147,10 +149,13 @@ const TLS_HANDSHAKE_FAILURE_ALERT = Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0
 /** The ALPN protocol name PostgreSQL 17 requires for direct TLS. */
 const ALPN_POSTGRESQL = 'postgresql';
 
-/** Distinct result shapes remembered per mask context; past it they are planned afresh. */
-const ROW_PLANS_PER_CONTEXT = 256;
 /** Client bytes buffered while a decision is pending before the client socket is paused. */
 const CLIENT_BACKLOG_BYTES = 1 << 20;
+/** `memoState` without live grants (nearly always); never mutated. */
+const NO_APPROVALS: { approvals: GrantedApproval[]; approvalsKey: string } = Object.freeze({
+  approvals: [],
+  approvalsKey: '',
+}) as { approvals: GrantedApproval[]; approvalsKey: string };
 
 /**
  * The statement a result comes from, for result columns no table can be named for (see
@@ -270,10 +275,10 @@ export class ProxySession {
   private readonly portals = new Map<string, PortalState>();
   private readonly columnCache = new Map<string, ResolvedColumn>();
   /**
-   * Row plans by mask context and RowDescription bytes: a repeated query's result is planned
-   * once, like its columns are resolved once (the plan depends on nothing else).
+   * Row plans by mask context and RowDescription bytes: a repeated query's result, or a
+   * prepared statement's portal, is planned once, like its columns are resolved once.
    */
-  private readonly rowPlans = new WeakMap<MaskContext, Map<string, RowPlan>>();
+  private readonly rowPlans = new RowPlanCache();
   /** A session_start record was written; a session_end is owed. */
   private recording = false;
   private readonly openedAt = performance.now();
@@ -349,7 +354,7 @@ export class ProxySession {
       return;
     }
     if (this.deciding && this.clientFramer.buffered > CLIENT_BACKLOG_BYTES) this.clientGate.hold('backlog');
-    void this.pumpClient();
+    this.pumpClient();
   };
 
   private readonly onClientError = (err: Error): void => {
@@ -421,38 +426,64 @@ export class ProxySession {
     });
   }
 
-  /** Handle client frames one at a time; a frame that needs a decision holds the rest. */
-  private async pumpClient(): Promise<void> {
+  /**
+   * Handle client frames one at a time; a frame that needs asynchronous work (a decision
+   * the memo does not hold, authentication) holds the rest until it is done. Synchronous
+   * while there is nothing to wait for: most statements are decided from the memo.
+   */
+  private pumpClient(): void {
     if (this.clientBusy) return;
     this.clientBusy = true;
+    let work: Promise<void> | undefined;
     try {
-      for (;;) {
-        if (this.phase === 'closed') return;
-        const frame = this.clientFramer.next();
-        if (!frame) break;
-        const work = this.onClientFrame(frame);
-        if (work) {
-          this.flushUpstream();
-          this.flushClient();
-          // Not paused here: most decisions come from the memo within a microtask, and a
-          // pause and resume per statement costs more than the statement's relay. What the
-          // client sends meanwhile is framed later, in order; onClientData pauses reading
-          // once that backlog grows past CLIENT_BACKLOG_BYTES.
-          this.deciding = true;
-          await work;
-          this.deciding = false;
-        }
-      }
-      this.flushUpstream();
-      this.flushClient();
+      work = this.pumpClientFrames();
     } catch (err) {
       this.fail(err);
-    } finally {
-      this.clientBusy = false;
-      this.deciding = false;
-      this.clientGate.release('backlog');
     }
+    if (work) {
+      work.then(this.resumeClient, this.failClient);
+      return;
+    }
+    this.clientIdle();
   }
+
+  /** Frames until the framer runs dry, or until one returns work to wait for (returned). */
+  private pumpClientFrames(): Promise<void> | undefined {
+    for (;;) {
+      if (this.phase === 'closed') return undefined;
+      const frame = this.clientFramer.next();
+      if (!frame) break;
+      const work = this.onClientFrame(frame);
+      if (work) {
+        this.flushUpstream();
+        this.flushClient();
+        // Not paused here: what the client sends meanwhile is framed later, in order;
+        // onClientData pauses reading once that backlog grows past CLIENT_BACKLOG_BYTES.
+        this.deciding = true;
+        return work;
+      }
+    }
+    this.flushUpstream();
+    this.flushClient();
+    return undefined;
+  }
+
+  private clientIdle(): void {
+    this.clientBusy = false;
+    this.deciding = false;
+    this.clientGate.release('backlog');
+  }
+
+  private readonly resumeClient = (): void => {
+    this.deciding = false;
+    this.clientBusy = false;
+    this.pumpClient();
+  };
+
+  private readonly failClient = (err: unknown): void => {
+    this.fail(err);
+    this.clientIdle();
+  };
 
   /** Returns a promise only when the frame needs asynchronous work. */
   private onClientFrame(frame: Frame): Promise<void> | undefined {
@@ -627,6 +658,7 @@ export class ProxySession {
         this.host.options.upstream,
         this.upstreamStartup,
         this.host.maxMessageSize,
+        { reuseReadBuffer: true },
       );
     } catch (err) {
       this.fatal(this.upstreamFailure(err));
@@ -745,18 +777,45 @@ export class ProxySession {
     return this.host.options.engine.generation ?? 0;
   }
 
-  private async decide(sql: string): Promise<DecisionResult> {
-    const options = this.host.options;
-    const now = Date.now();
-    // Remembered decisions belong to the policy that made them.
+  /**
+   * The session's live approvals, after dropping remembered decisions of an older policy
+   * generation (they belong to the policy that made them).
+   */
+  private memoState(now: number): { approvals: GrantedApproval[]; approvalsKey: string } {
     const generation = this.generation();
     if (generation !== this.memoGeneration) {
       this.memo?.clear();
       this.memoGeneration = generation;
     }
-    const approvals =
-      this.granted.length === 0 ? [] : this.granted.filter((g) => Date.parse(g.expires_at) > now);
-    const approvalsKey = approvals.length === 0 ? '' : approvals.map((g) => g.id).join(',');
+    if (this.granted.length === 0) return NO_APPROVALS;
+    const approvals = this.granted.filter((g) => Date.parse(g.expires_at) > now);
+    return { approvals, approvalsKey: approvals.length === 0 ? '' : approvals.map((g) => g.id).join(',') };
+  }
+
+  /**
+   * The verdict on a text whose decision this session already made, without waiting: only
+   * without an audit sink (a reused decision is still written there first) and only for what
+   * the memo keeps (allow and deny), which needs no reviewer. Otherwise undefined, and the
+   * statement goes the asynchronous way (`verdict`).
+   */
+  private rememberedVerdict(sql: string): Verdict | undefined {
+    const memo = this.memo;
+    if (!memo || this.host.options.audit) return undefined;
+    const known = memo.get(sql, this.memoState(Date.now()).approvalsKey);
+    if (!known || known.decision.effect === 'approve') return undefined;
+    const facts = known.input.action.sql;
+    return {
+      decision: known.decision,
+      statements: facts?.statements ?? [],
+      unparsed: facts?.parsed !== true,
+      result: known,
+    };
+  }
+
+  private async decide(sql: string): Promise<DecisionResult> {
+    const options = this.host.options;
+    const now = Date.now();
+    const { approvals, approvalsKey } = this.memoState(now);
     const memo = this.memo;
     const known = memo?.get(sql, approvalsKey);
     if (known) return options.audit ? this.audited(reused(known, sql, now)) : known;
@@ -894,11 +953,72 @@ export class ProxySession {
     return true;
   }
 
-  private async onQuery(frame: Frame): Promise<void> {
+  /**
+   * A Query: decided at once when this session has decided its text before (the memo), else
+   * when the policy answers. Returns a promise only when there is something to wait for.
+   */
+  private onQuery(frame: Frame): Promise<void> | undefined {
     const receivedAt = performance.now();
     const { sql } = readQuery(frame.body);
-    const verdict = await this.verdict(sql);
-    if (this.phase !== 'ready') return;
+    const known = this.rememberedVerdict(sql);
+    if (known) return this.queryDecided(frame, sql, known, receivedAt);
+    return this.verdict(sql).then((verdict) =>
+      this.phase === 'ready' ? this.queryDecided(frame, sql, verdict, receivedAt) : undefined,
+    );
+  }
+
+  /**
+   * Enforce a Query's verdict: forward it, or answer with the error. A COPY, and a write not
+   * yet checked for unresolved columns, go through `queryChecked`.
+   */
+  private queryDecided(
+    frame: Frame,
+    sql: string,
+    verdict: Verdict,
+    receivedAt: number,
+  ): Promise<void> | undefined {
+    const decision = verdict.decision;
+    if (decision.effect !== 'allow') {
+      const error = verdict.error ?? denyFields(decision);
+      this.respond((w) => {
+        writeErrorResponse(w, error);
+        writeReadyForQuery(w, this.status);
+      });
+      return undefined;
+    }
+    const mask = this.host.maskContext(decision);
+    if (mask) {
+      if (hasCopy(verdict.statements)) return this.queryChecked(frame, sql, verdict, receivedAt);
+      if (mask.hasColumnRules && this.denyUnresolved()) {
+        // A text whose result was withheld before is refused before it runs this time.
+        const withheld = this.preflightOf(mask).get(sql);
+        if (withheld === undefined && hasWrite(verdict.statements))
+          return this.queryChecked(frame, sql, verdict, receivedAt);
+        if (withheld) {
+          this.respond((w) => {
+            writeErrorResponse(w, withheld);
+            writeReadyForQuery(w, this.status);
+          });
+          return undefined;
+        }
+      }
+    }
+    const entry: Pending = {
+      kind: 'query',
+      mask,
+      source: { sql, statements: verdict.statements, unparsed: verdict.unparsed },
+    };
+    if (this.host.options.audit)
+      entry.trace = this.trace(verdict, decision, receivedAt, performance.now() - receivedAt);
+    this.forward(frame, entry);
+    return undefined;
+  }
+
+  /**
+   * A Query whose verdict needs more than the policy: a COPY to plan, or a write to describe
+   * before it runs (see preflightWrites).
+   */
+  private async queryChecked(frame: Frame, sql: string, verdict: Verdict, receivedAt: number): Promise<void> {
     let { decision } = verdict;
     let copy: CopyPlan | undefined;
     const mask = decision.effect === 'allow' ? this.host.maskContext(decision) : undefined;
@@ -920,7 +1040,7 @@ export class ProxySession {
       decision.effect === 'allow' &&
       mask?.hasColumnRules &&
       this.denyUnresolved() &&
-      writesOf(verdict.statements).length > 0
+      hasWrite(verdict.statements)
     ) {
       withheld = await this.preflightWrites(mask, source);
       if (this.phase !== 'ready') return;
@@ -1061,13 +1181,29 @@ export class ProxySession {
     return undefined;
   }
 
-  private async onParse(frame: Frame): Promise<void> {
+  /** A Parse: decided at once from the memo when it can be (see onQuery), else awaited. */
+  private onParse(frame: Frame): Promise<void> | undefined {
     const receivedAt = performance.now();
     const parse = readParse(frame.body);
     // Read before deciding: a reload while the policy runs makes Execute decide again.
     const generation = this.generation();
-    const verdict = await this.verdict(parse.sql);
-    if (this.phase !== 'ready') return;
+    const known = this.rememberedVerdict(parse.sql);
+    if (known) {
+      this.parseDecided(frame, parse, known, generation, receivedAt);
+      return undefined;
+    }
+    return this.verdict(parse.sql).then((verdict) => {
+      if (this.phase === 'ready') this.parseDecided(frame, parse, verdict, generation, receivedAt);
+    });
+  }
+
+  private parseDecided(
+    frame: Frame,
+    parse: ParseMessage,
+    verdict: Verdict,
+    generation: number,
+    receivedAt: number,
+  ): void {
     const decision = extendedDecision(verdict);
     if (decision.effect === 'allow') {
       this.statements.set(parse.statement, {
@@ -1440,15 +1576,35 @@ export class ProxySession {
     this.upstreamKey = { processId: upstream.processId, secretKey: upstream.secretKey };
     this.upstreamGate = new FlowGate(upstream.socket);
     const socket = upstream.socket;
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        upstream.framer.push(chunk);
-      } catch (err) {
-        this.fail(err);
-        return;
-      }
-      void this.pumpUpstream();
-    });
+    const framer = upstream.framer;
+    if (upstream.reads) {
+      // Views of a read buffer that is used again: none may outlive this call unnoticed.
+      upstream.reads.consume((chunk) => {
+        try {
+          framer.push(chunk);
+        } catch (err) {
+          this.fail(err);
+          return false;
+        }
+        this.pumpUpstream();
+        // A pump waiting on a lookup holds its frame and the ones after it; a write not
+        // done at once holds the forwarded bytes. Otherwise only a partial message is left,
+        // and the framer takes a copy of it.
+        if (this.upstreamBusy || this.client.writableLength > 0) return true;
+        framer.ownRest();
+        return false;
+      });
+    } else {
+      socket.on('data', (chunk: Buffer) => {
+        try {
+          framer.push(chunk);
+        } catch (err) {
+          this.fail(err);
+          return;
+        }
+        this.pumpUpstream();
+      });
+    }
     socket.on('error', (err) => {
       this.host.logger?.warn?.({ sessionId: this.id, err }, 'upstream socket error');
       this.close();
@@ -1462,34 +1618,55 @@ export class ProxySession {
     for (const frame of upstream.pending) this.onUpstreamFrame(frame);
   }
 
-  private async pumpUpstream(): Promise<void> {
+  /**
+   * Relay server frames one at a time; a frame that needs a catalog lookup holds the rest
+   * (and reading from the server) until its result is planned. Synchronous otherwise.
+   */
+  private pumpUpstream(): void {
     if (this.upstreamBusy || !this.upstream) return;
     this.upstreamBusy = true;
-    const framer = this.upstream.framer;
+    let work: Promise<void> | undefined;
     try {
-      for (;;) {
-        if (this.phase === 'closed') return;
-        const frame = framer.next();
-        if (!frame) break;
-        const work = this.onUpstreamFrame(frame);
-        if (work) {
-          this.flushClient();
-          this.upstreamGate?.hold('resolving');
-          try {
-            await work;
-          } finally {
-            this.upstreamGate?.release('resolving');
-          }
-        }
-      }
-      this.flushClient();
-      this.flushUpstream();
+      work = this.pumpUpstreamFrames();
     } catch (err) {
       this.fail(err);
-    } finally {
-      this.upstreamBusy = false;
     }
+    if (work) {
+      this.upstreamGate?.hold('resolving');
+      work.then(this.resumeUpstream, this.failUpstream);
+      return;
+    }
+    this.upstreamBusy = false;
   }
+
+  private pumpUpstreamFrames(): Promise<void> | undefined {
+    const framer = (this.upstream as UpstreamConnection).framer;
+    for (;;) {
+      if (this.phase === 'closed') return undefined;
+      const frame = framer.next();
+      if (!frame) break;
+      const work = this.onUpstreamFrame(frame);
+      if (work) {
+        this.flushClient();
+        return work;
+      }
+    }
+    this.flushClient();
+    this.flushUpstream();
+    return undefined;
+  }
+
+  private readonly resumeUpstream = (): void => {
+    this.upstreamGate?.release('resolving');
+    this.upstreamBusy = false;
+    this.pumpUpstream();
+  };
+
+  private readonly failUpstream = (err: unknown): void => {
+    this.upstreamGate?.release('resolving');
+    this.fail(err);
+    this.upstreamBusy = false;
+  };
 
   private onUpstreamFrame(frame: Frame): Promise<void> | undefined {
     const head = this.pending[0];
@@ -1736,44 +1913,51 @@ export class ProxySession {
   private onRowDescription(frame: Frame, head: Pending | undefined): Promise<void> | undefined {
     this.toClient.forward(frame.raw);
     if (head?.kind === 'describe') {
-      const fields = readRowDescription(frame.body);
       this.pop();
+      const portal = head.portal;
+      const mask = portal?.statement.mask;
+      if (portal && mask && !head.statement) {
+        // A portal described on every execution (libpq's PQexecPrepared): planned once.
+        const known = this.rowPlans.get(mask, frame.body);
+        if (known) {
+          portal.fields = known.fields as FieldDescription[];
+          portal.plan = known;
+          this.notePreflight(mask, portal.statement.sql, known.withheld ?? null);
+          return undefined;
+        }
+      }
+      const fields = readRowDescription(frame.body);
       if (head.statement) {
         head.statement.fields = fields;
         delete head.statement.plans;
       }
-      if (head.portal) {
-        head.portal.fields = fields;
-        delete head.portal.plan;
-        return this.planPortal(head.portal);
+      if (portal) {
+        portal.fields = fields;
+        delete portal.plan;
+        if (!mask || head.statement) return this.planPortal(portal);
+        const description = Buffer.from(frame.body);
+        return this.planPortal(portal, (plan) => this.rowPlans.set(mask, description, plan));
       }
       return undefined;
     }
     if (head?.kind === 'query') {
       const mask = head.mask;
       if (!mask) return undefined;
-      let plans = this.rowPlans.get(mask);
-      if (!plans) {
-        plans = new Map();
-        this.rowPlans.set(mask, plans);
-      }
-      const key = frame.body.toString('latin1');
-      const known = plans.get(key);
+      const known = this.rowPlans.get(mask, frame.body);
       if (known) {
         head.plan = known;
         if (known.withheld) this.withhold(known.withheld);
         return undefined;
       }
-      const kept = plans;
+      // Copied: the plan may come after this frame's bytes are gone (a catalog lookup).
+      const description = Buffer.from(frame.body);
       return this.planFor(mask, readRowDescription(frame.body), head.source, (plan) => {
         head.plan = plan;
         // Only a withheld text is looked up again (see onQuery).
         if (plan.withheld) this.notePreflight(mask, head.source.sql, plan.withheld);
         // A Query's result has no Describe before it: refuse it before any row goes out.
         if (plan.withheld) this.withhold(plan.withheld);
-        if (plan.statementBound) return;
-        if (kept.size >= ROW_PLANS_PER_CONTEXT) kept.clear();
-        kept.set(key, plan);
+        this.rowPlans.set(mask, description, plan);
       });
     }
     return undefined;
@@ -2060,14 +2244,18 @@ export class ProxySession {
     this.host.closed(this);
   }
 
-  /** A portal's plan: from Describe of the portal, else of its statement with Bind's formats. */
-  private planPortal(portal: PortalState): Promise<void> | undefined {
+  /**
+   * A portal's plan: from Describe of the portal, else of its statement with Bind's formats.
+   * `planned` sees a plan made from the portal's own description.
+   */
+  private planPortal(portal: PortalState, planned?: (plan: RowPlan) => void): Promise<void> | undefined {
     const mask = portal.statement.mask;
     if (!mask || portal.plan) return undefined;
     if (portal.fields) {
       return this.planFor(mask, portal.fields, portal.statement, (plan) => {
         portal.plan = plan;
         this.notePreflight(mask, portal.statement.sql, plan.withheld ?? null);
+        planned?.(plan);
       });
     }
     const statement = portal.statement;
@@ -2123,6 +2311,13 @@ function writesOf(statements: readonly StatementFacts[]): StatementFacts[] {
   return statements.filter(
     (s) => s.type !== 'copy' && (s.category === 'write' || s.inner.some((i) => i.category === 'write')),
   );
+}
+
+function hasWrite(statements: readonly StatementFacts[]): boolean {
+  for (const s of statements)
+    if (s.type !== 'copy' && (s.category === 'write' || s.inner.some((i) => i.category === 'write')))
+      return true;
+  return false;
 }
 
 function hasCopy(statements: readonly StatementFacts[]): boolean {

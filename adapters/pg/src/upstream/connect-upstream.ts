@@ -26,6 +26,7 @@ import { type Frame, MessageFramer } from '../protocol/message-framer.js';
 import { MessageWriter } from '../protocol/message-writer.js';
 import { FrameSource } from './frame-source.js';
 import { md5PasswordResponse } from './md5-password.js';
+import { ReusedReads } from './reused-reads.js';
 import { createScramClient, SCRAM_SHA_256 } from './scram-client.js';
 import { UpstreamError } from './upstream-error.js';
 import type { UpstreamOptions } from './upstream-options.js';
@@ -41,13 +42,28 @@ export interface UpstreamConnection {
   secretKey: number;
   /** Transaction status of the first ReadyForQuery. */
   status: number;
+  /** Reads into a reused buffer (see ConnectOptions.reuseReadBuffer); 'data' until consumed. */
+  reads?: ReusedReads;
+}
+
+export interface ConnectOptions {
+  /**
+   * Read into one reused buffer rather than a new one per read (plain TCP only; ignored with
+   * `ssl`): for a connection whose reader takes the bytes in place, the relay's.
+   */
+  reuseReadBuffer?: boolean;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
-function openSocket(options: UpstreamOptions): Promise<Socket> {
+function openSocket(options: UpstreamOptions, reads: ReusedReads | undefined): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host: options.host, port: options.port });
+    const socket = netConnect({
+      host: options.host,
+      port: options.port,
+      ...(reads ? { onread: reads.onread } : {}),
+    });
+    reads?.bind(socket);
     socket.setNoDelay(true);
     const onError = (err: Error) =>
       reject(
@@ -102,7 +118,9 @@ export async function connectUpstream(
   options: UpstreamOptions,
   startupParameters: Readonly<Record<string, string>>,
   maxMessageSize: number,
+  connectOptions: ConnectOptions = {},
 ): Promise<UpstreamConnection> {
+  const reads = connectOptions.reuseReadBuffer && !options.ssl ? new ReusedReads() : undefined;
   const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   let socket: Socket | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -115,9 +133,11 @@ export async function connectUpstream(
     }, timeoutMs);
   });
   const attempt = (async () => {
-    socket = await openSocket(options);
+    socket = await openSocket(options, reads);
     if (options.ssl) socket = await startTls(socket, options);
-    return handshake(socket, options, startupParameters, maxMessageSize);
+    const connection = await handshake(socket, options, startupParameters, maxMessageSize);
+    if (reads) connection.reads = reads;
+    return connection;
   })();
   try {
     return await Promise.race([attempt, timeout]);

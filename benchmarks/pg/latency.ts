@@ -1,0 +1,152 @@
+/**
+ * Added latency and CPU per transaction of each relay path, A/B style for a noisy machine:
+ * short pgbench runs (one client by default, where every microsecond a relay holds a
+ * message shows as latency), the paths interleaved round by round in a rotating order, and
+ * the medians over the rounds of pgbench's "latency average", tps and the relay process's
+ * CPU (user + system) per transaction.
+ *
+ *   node --conditions=portcullis-source --import tsx benchmarks/pg/latency.ts
+ *
+ * Settings (environment): PATHS (node-relay,portcullis; also direct, pgbouncer), CELLS
+ * (select-only:simple,select-only:prepared; also tpcb-like:…), CLIENTS (1), ROUNDS (5),
+ * DURATION seconds per run (3), SCALE (10). PG_PORT and PG_PASSWORD reuse a running server
+ * already initialised with `pgbench -i` instead of starting a cluster. Writes nothing under
+ * results/.
+ */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { startPostgres } from '../../adapters/pg/test/support/postgres-server.js';
+import {
+  BIN,
+  cpuMicros,
+  pgbench,
+  run,
+  type StartedPath,
+  startNodeRelay,
+  startPgbouncer,
+  startPortcullis,
+  type Upstream,
+} from './paths.js';
+
+const PATHS = (process.env.PATHS ?? 'node-relay,portcullis').split(',');
+const CELLS = (process.env.CELLS ?? 'select-only:simple,select-only:prepared').split(',');
+const CLIENTS = Number(process.env.CLIENTS ?? 1);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const DURATION = Number(process.env.DURATION ?? 3);
+const SCALE = Number(process.env.SCALE ?? 10);
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+async function main(): Promise<void> {
+  let upstream: Upstream;
+  let stopServer = async () => {};
+  if (process.env.PG_PORT && process.env.PG_PASSWORD) {
+    upstream = { port: Number(process.env.PG_PORT), password: process.env.PG_PASSWORD };
+  } else {
+    const server = await startPostgres();
+    upstream = server;
+    stopServer = () => server.stop();
+    await run(
+      join(BIN, 'pgbench'),
+      [
+        '-i',
+        '-q',
+        '-s',
+        String(SCALE),
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(server.port),
+        '-U',
+        'postgres',
+        'postgres',
+      ],
+      { env: { ...process.env, PGPASSWORD: server.password }, timeout: 600_000 },
+    );
+  }
+  const dir = mkdtempSync(join(os.tmpdir(), 'portcullis-latency-'));
+  const started: StartedPath[] = [];
+  try {
+    const paths = new Map<string, { port: number; pid?: number }>();
+    if (PATHS.includes('direct')) paths.set('direct', { port: upstream.port });
+    const add = async (name: string, path: StartedPath) => {
+      started.push(path);
+      paths.set(name, { port: path.port, pid: await path.pid() });
+    };
+    if (PATHS.includes('pgbouncer')) await add('pgbouncer', await startPgbouncer(upstream, dir, CLIENTS + 2));
+    if (PATHS.includes('node-relay')) await add('node-relay', await startNodeRelay(upstream));
+    if (PATHS.includes('portcullis')) await add('portcullis', await startPortcullis(upstream));
+    const names = PATHS.filter((p) => paths.has(p));
+
+    const argsOf = (cell: string): string[] => {
+      const [script, protocol = 'simple'] = cell.split(':');
+      return [
+        ...(script === 'select-only' ? ['-S'] : []),
+        ...[
+          '-M',
+          protocol,
+          '-c',
+          String(CLIENTS),
+          '-j',
+          String(Math.min(CLIENTS, 2)),
+          '-T',
+          String(DURATION),
+        ],
+      ];
+    };
+    // Warm every path (JIT, decision memo, plans) before anything is timed.
+    for (const name of names)
+      for (const cell of CELLS)
+        await pgbench(
+          paths.get(name)!.port,
+          upstream.password,
+          argsOf(cell).slice(0, -1).concat('1'),
+          60_000,
+        );
+
+    const runs = new Map<string, { latency: number[]; tps: number[]; cpu: number[] }>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const cell of CELLS) {
+        // Rotate the order so that no path always runs first (or right after another).
+        const order = names.map((_, i) => names[(i + round) % names.length] as string);
+        for (const name of order) {
+          const p = paths.get(name)!;
+          const cpu0 = p.pid ? cpuMicros(p.pid) : 0;
+          const r = await pgbench(p.port, upstream.password, argsOf(cell), (DURATION + 60) * 1000);
+          const cpu = p.pid ? cpuMicros(p.pid) - cpu0 : 0;
+          const key = `${cell} ${name}`;
+          const acc = runs.get(key) ?? { latency: [], tps: [], cpu: [] };
+          acc.latency.push(r.latency_ms * 1000);
+          acc.tps.push(r.tps);
+          if (p.pid && r.transactions > 0) acc.cpu.push(cpu / r.transactions);
+          runs.set(key, acc);
+        }
+      }
+      process.stderr.write(`round ${round + 1}/${ROUNDS} done (load ${os.loadavg()[0]?.toFixed(1)})\n`);
+    }
+    for (const cell of CELLS) {
+      for (const name of names) {
+        const acc = runs.get(`${cell} ${name}`);
+        if (!acc) continue;
+        const cpu = acc.cpu.length > 0 ? `${median(acc.cpu).toFixed(0)} µs` : '-';
+        process.stdout.write(
+          `${cell.padEnd(20)} c=${CLIENTS} ${name.padEnd(10)} latency ${median(acc.latency).toFixed(0).padStart(5)} µs` +
+            `  tps ${median(acc.tps).toFixed(0).padStart(6)}  cpu/tx ${cpu}` +
+            `  (latency runs ${acc.latency.map((x) => x.toFixed(0)).join(' ')})\n`,
+        );
+      }
+    }
+  } finally {
+    for (const p of started) p.child.kill('SIGTERM');
+    await stopServer();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
