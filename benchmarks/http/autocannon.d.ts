@@ -22,6 +22,8 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     pipelining?: number;
+    /** Requests sent in turn; `setupRequest` may rewrite each one (its path, say) before it goes. */
+    requests?: { method?: string; path?: string; setupRequest?: (request: object) => object }[];
   }
   function autocannon(options: Options): Promise<Result>;
   export default autocannon;

@@ -7,9 +7,17 @@
  * `policy-uncached` is `policy` with the adapters' decision cache turned off
  * (`decisionCache: false`), so every request is decided by the compiled policy.
  *
- * Prints `{"port":…, "decision":…}` on stdout once listening, and exits when stdin closes.
+ * `GET /customers/<n>` answers the same document for any n: the `varied` load sends a
+ * different n with every request, so no two requests share a decision cache key.
+ *
+ * Prints `{"port":…, "decision":…}` on stdout once listening. Each `cpu` line on stdin is
+ * answered with `{"cpu_us":…, "requests":…}` (process.cpuUsage user + system, and requests
+ * served so far), so the parent can compute CPU time per request, which survives a noisy
+ * machine better than requests/s. Exits when stdin closes.
  */
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createEngine, type Engine, type PolicyRequest } from '@portcullis/core';
 import { portcullisExpress, portcullisFastify } from '@portcullis/http';
@@ -60,16 +68,22 @@ async function main(): Promise<void> {
     app.get('/customers', (_req, res) => {
       res.json(PAYLOAD);
     });
+    app.get('/customers/:n', (_req, res) => {
+      res.json(PAYLOAD);
+    });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     port = (server.address() as AddressInfo).port;
+    countRequests(server);
   } else {
     const app = Fastify();
     if (engine)
       await app.register(portcullisFastify, { engine, resource, subject: () => subject, ...decisionCache });
     app.get('/customers', async () => PAYLOAD);
+    app.get('/customers/:n', async () => PAYLOAD);
     await app.listen({ port: 0, host: '127.0.0.1' });
     port = (app.server.address() as AddressInfo).port;
+    countRequests(app.server);
   }
   const decision = engine
     ? (
@@ -81,8 +95,20 @@ async function main(): Promise<void> {
       ).decision
     : null;
   process.stdout.write(`${JSON.stringify({ port, decision })}\n`);
-  process.stdin.resume();
-  process.stdin.on('end', () => process.exit(0));
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', (line) => {
+    if (line.trim() !== 'cpu') return;
+    const { user, system } = process.cpuUsage();
+    process.stdout.write(`${JSON.stringify({ cpu_us: user + system, requests })}\n`);
+  });
+  lines.on('close', () => process.exit(0));
+}
+
+let requests = 0;
+function countRequests(server: Server): void {
+  server.on('request', () => {
+    requests++;
+  });
 }
 
 await main();

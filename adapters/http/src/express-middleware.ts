@@ -2,6 +2,7 @@ import { isJsonContentType } from '@portcullis/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { auditedRefusal, decideInbound, type InboundOutcome, refusalRecord } from './decide-inbound.js';
 import { maskExpressResponse } from './express-response-mask.js';
+import { HoldSignal } from './hold-signal.js';
 import { type PortcullisHttpOptions, resolveHttpGuard } from './options.js';
 import { type HttpAnswer, PROBLEM_TYPES, problem, serializeAnswer } from './problem-document.js';
 import { declaredTooLarge, hasBody, readRequestBody } from './read-request-body.js';
@@ -17,82 +18,103 @@ export type PortcullisExpressOptions = PortcullisHttpOptions<Request>;
  */
 export function portcullisExpress(options: PortcullisExpressOptions): RequestHandler {
   const guard = resolveHttpGuard(options);
+  // Not an async function: a cached allow is decided synchronously and goes on to the next
+  // handler without a promise or a microtask turn.
   return function portcullis(req: Request, res: Response, next: NextFunction): void {
-    handle(req, res).then(
-      (outcome) => {
-        if (outcome.kind === 'answer') return send(res, outcome.answer);
-        if (outcome.masker !== undefined && req.method !== 'HEAD')
-          maskExpressResponse(res, outcome.masker, guard.maxBodyBytes);
-        next();
-      },
-      (err: unknown) => next(err),
-    );
+    let outcome: InboundOutcome | Promise<InboundOutcome>;
+    try {
+      outcome = handle(req, res);
+    } catch (err) {
+      next(err);
+      return;
+    }
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (o) => proceed(req, res, next, o),
+        (err: unknown) => next(err),
+      );
+      return;
+    }
+    proceed(req, res, next, outcome);
   };
 
-  async function handle(req: Request, res: Response): Promise<InboundOutcome> {
+  function proceed(req: Request, res: Response, next: NextFunction, outcome: InboundOutcome): void {
+    if (outcome.kind === 'answer') {
+      send(res, outcome.answer);
+      return;
+    }
+    if (outcome.masker !== undefined && req.method !== 'HEAD')
+      maskExpressResponse(res, outcome.masker, guard.maxBodyBytes);
+    next();
+  }
+
+  function handle(req: Request, res: Response): InboundOutcome | Promise<InboundOutcome> {
     const source = req.socket.remoteAddress ?? '';
     const url = req.originalUrl;
-    const tooLarge = async (): Promise<InboundOutcome> => {
-      const answer = problem(
-        {
-          type: PROBLEM_TYPES.bodyTooLarge,
-          title: 'Request body too large',
-          status: 413,
-          detail: `the request body exceeds ${guard.maxBodyBytes} bytes`,
-          code: 'PC_HTTP_BODY_TOO_LARGE',
-        },
-        { connection: 'close' },
-      );
-      const record = refusalRecord(
-        guard,
-        { method: req.method, url, source },
-        [
-          {
-            rule: 'portcullis.body_too_large',
-            message: `the request body exceeds ${guard.maxBodyBytes} bytes`,
-          },
-        ],
-        'PC_HTTP_BODY_TOO_LARGE',
-      );
-      return { kind: 'answer', answer: await auditedRefusal(guard, record, answer) };
-    };
     if (declaredTooLarge(req.headers, guard.maxBodyBytes)) {
       req.on('error', () => undefined).resume();
-      return tooLarge();
+      return tooLarge(req.method, url, source);
     }
-    let body = req.body as unknown;
-    if (body === undefined && hasBody(req.headers)) {
-      let raw: Buffer;
-      try {
-        raw = await readRequestBody(req, guard.maxBodyBytes);
-      } catch {
-        return tooLarge();
-      }
-      body = raw;
-      req.body = parsedForApp(raw, req.headers['content-type']);
-    }
-    let abort: AbortController | undefined;
-    const onClose = () => {
-      if (!res.writableEnded) abort?.abort();
-    };
+    const body = req.body as unknown;
+    if (body === undefined && hasBody(req.headers)) return readThenDecide(req, res, url, source);
+    return decide(req, res, url, source, body);
+  }
+
+  async function readThenDecide(
+    req: Request,
+    res: Response,
+    url: string,
+    source: string,
+  ): Promise<InboundOutcome> {
+    let raw: Buffer;
     try {
-      return await decideInbound(guard, req, {
-        method: req.method,
-        url,
-        headers: req.headers,
-        source,
-        body: body as PortcullisHttpBody,
-        signal: () => {
-          if (abort === undefined) {
-            abort = new AbortController();
-            res.once('close', onClose);
-          }
-          return abort.signal;
-        },
-      });
-    } finally {
-      if (abort !== undefined) res.off('close', onClose);
+      raw = await readRequestBody(req, guard.maxBodyBytes);
+    } catch {
+      return tooLarge(req.method, url, source);
     }
+    req.body = parsedForApp(raw, req.headers['content-type']);
+    return decide(req, res, url, source, raw);
+  }
+
+  function decide(
+    req: Request,
+    res: Response,
+    url: string,
+    source: string,
+    body: unknown,
+  ): InboundOutcome | Promise<InboundOutcome> {
+    const hold = new HoldSignal(res, res);
+    const outcome = decideInbound(guard, req, {
+      method: req.method,
+      url,
+      headers: req.headers,
+      source,
+      body: body as PortcullisHttpBody,
+      hold,
+    });
+    if (!(outcome instanceof Promise)) return outcome;
+    return outcome.finally(() => hold.release());
+  }
+
+  async function tooLarge(method: string, url: string, source: string): Promise<InboundOutcome> {
+    const detail = `the request body exceeds ${guard.maxBodyBytes} bytes`;
+    const answer = problem(
+      {
+        type: PROBLEM_TYPES.bodyTooLarge,
+        title: 'Request body too large',
+        status: 413,
+        detail,
+        code: 'PC_HTTP_BODY_TOO_LARGE',
+      },
+      { connection: 'close' },
+    );
+    const record = refusalRecord(
+      guard,
+      { method, url, source },
+      [{ rule: 'portcullis.body_too_large', message: detail }],
+      'PC_HTTP_BODY_TOO_LARGE',
+    );
+    return { kind: 'answer', answer: await auditedRefusal(guard, record, answer) };
   }
 }
 

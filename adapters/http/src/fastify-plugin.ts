@@ -3,7 +3,14 @@ import type { Masker } from '@portcullis/core';
 import { BodyMasker, planResponseBody } from '@portcullis/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { httpBodyErrors } from './body-errors.js';
-import { auditedRefusal, decideInbound, refusalRecord } from './decide-inbound.js';
+import {
+  auditedRefusal,
+  decideInbound,
+  type InboundOutcome,
+  type InboundRequest,
+  refusalRecord,
+} from './decide-inbound.js';
+import { HoldSignal } from './hold-signal.js';
 import { maskTransform } from './mask-transform.js';
 import { type PortcullisHttpOptions, resolveHttpGuard } from './options.js';
 import { type HttpAnswer, PROBLEM_TYPES, problem, serializeAnswer } from './problem-document.js';
@@ -82,35 +89,58 @@ export const portcullisFastify: FastifyPluginAsync<PortcullisFastifyOptions> = a
     return Readable.from([raw]);
   };
 
-  fastify.addHook('preValidation', async (request, reply) => {
-    const state = states.get(request) ?? {};
-    let abort: AbortController | undefined;
-    const onClose = () => abort?.abort();
+  // Callback-style too: a cached allow is decided synchronously, and then the request goes on
+  // without a promise or a microtask turn.
+  fastify.addHook('preValidation', (request, reply, done) => {
+    const state = states.get(request);
+    const hold = new HoldSignal(request.raw.socket ?? undefined);
+    let outcome: ReturnType<typeof decideInbound>;
     try {
-      const outcome = await decideInbound(guard, request, {
+      outcome = decideInbound(guard, request, {
         method: request.method,
         url: request.url,
         headers: request.headers,
         source: request.ip,
-        body: state.raw ?? (request.body as Parameters<typeof decideInbound>[2]['body']),
-        signal: () => {
-          if (abort === undefined) {
-            abort = new AbortController();
-            request.raw.socket?.once('close', onClose);
-          }
-          return abort.signal;
-        },
+        body: state?.raw ?? (request.body as InboundRequest['body']),
+        hold,
       });
-      if (outcome.kind === 'answer') return send(reply, outcome.answer);
-      if (outcome.masker !== undefined) {
-        state.masker = outcome.masker;
-        states.set(request, state);
-      }
-      return undefined;
-    } finally {
-      if (abort !== undefined) request.raw.socket?.off('close', onClose);
+    } catch (err) {
+      return done(err as Error);
     }
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (o) => {
+          hold.release();
+          enforce(request, reply, state, o, done);
+        },
+        (err: unknown) => {
+          hold.release();
+          done(err as Error);
+        },
+      );
+      return;
+    }
+    enforce(request, reply, state, outcome, done);
   });
+
+  const enforce = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    state: RequestState | undefined,
+    outcome: InboundOutcome,
+    done: (err?: Error) => void,
+  ): void => {
+    // An answer is sent from the hook: fastify then skips the handler, and done is not called.
+    if (outcome.kind === 'answer') {
+      send(reply, outcome.answer);
+      return;
+    }
+    if (outcome.masker !== undefined) {
+      if (state === undefined) states.set(request, { masker: outcome.masker });
+      else state.masker = outcome.masker;
+    }
+    done();
+  };
 
   fastify.addHook('preSerialization', (request, _reply, payload: unknown, done) => {
     const state = states.get(request);

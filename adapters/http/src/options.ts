@@ -6,8 +6,10 @@ import {
   type DecisionCacheOptions,
   type Engine,
   InvalidOptionError,
+  type Masker,
   MaskerCache,
   type MaskingOptions,
+  type MaskRule,
   type PolicyRequest,
   type RequestDecisionCache,
 } from '@portcullis/core';
@@ -63,6 +65,8 @@ export interface ResolvedHttpGuard<Req> {
   maxBodyBytes: number;
   audit: AuditSink | undefined;
   maskers: MaskerCache;
+  /** The masker for a decision's masks (undefined when none). */
+  maskerFor: (masks: readonly MaskRule[]) => Masker | undefined;
   failureStatus: 403 | 503;
   session: (req: Req, subject: SubjectInput) => string;
   cache: RequestDecisionCache | undefined;
@@ -107,6 +111,8 @@ export function resolveHttpGuard<Req>(options: PortcullisHttpOptions<Req>): Reso
     throw new InvalidOptionError('audit', 'must be an AuditSink');
   if (options.session !== undefined && typeof options.session !== 'function')
     throw new InvalidOptionError('session', 'must be a function');
+  const maskers = new MaskerCache(options.masking);
+  const byRules = new WeakMap<readonly MaskRule[], Masker>();
   return {
     engine,
     resource: { type: 'http', name: resource.name, labels: { ...(resource.labels ?? {}) } },
@@ -119,7 +125,20 @@ export function resolveHttpGuard<Req>(options: PortcullisHttpOptions<Req>): Reso
     holdMs,
     maxBodyBytes,
     audit: options.audit,
-    maskers: new MaskerCache(options.masking),
+    maskers,
+    maskerFor: (masks) => {
+      if (masks.length === 0) return undefined;
+      // A cached decision's masks are one frozen array shared by every hit: keyed by identity,
+      // a hit skips serialising the rules to find their masker. Arrays that could still change
+      // are looked up by content.
+      if (!Object.isFrozen(masks)) return maskers.get(masks);
+      let masker = byRules.get(masks);
+      if (masker === undefined) {
+        masker = maskers.get(masks);
+        if (masker !== undefined) byRules.set(masks, masker);
+      }
+      return masker;
+    },
     failureStatus,
     session: options.session ?? ((_req, s) => `http:${s.id}`),
     cache: createRequestDecisionCache(engine, options.decisionCache),

@@ -5,6 +5,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { approvalStatus } from './approval-status.js';
 import { httpBodyErrors } from './body-errors.js';
 import { auditedRefusal, decideInbound, refusalRecord } from './decide-inbound.js';
+import { HoldSignal } from './hold-signal.js';
 import { endToEndHeaders } from './hop-by-hop.js';
 import { maskTransform } from './mask-transform.js';
 import { type PortcullisHttpOptions, resolveHttpGuard } from './options.js';
@@ -118,25 +119,16 @@ export function createHttpReverseProxy(options: HttpReverseProxyOptions): HttpRe
       }
     }
 
-    let abort: AbortController | undefined;
-    const onClose = () => {
-      if (!res.writableEnded) abort?.abort();
-    };
+    const hold = new HoldSignal(res, res);
     const outcome = await decideInbound(guard, req, {
       method,
       url,
       headers: req.headers,
       source,
       body,
-      signal: () => {
-        if (abort === undefined) {
-          abort = new AbortController();
-          res.once('close', onClose);
-        }
-        return abort.signal;
-      },
+      hold,
     });
-    if (abort !== undefined) res.off('close', onClose);
+    hold.release();
     if (outcome.kind === 'answer') return send(res, outcome.answer);
     await forward(req, res, { method, url, source, body, masker: outcome.masker });
   }

@@ -102,6 +102,110 @@ describe.each<Framework>(['express', 'fastify'])('%s decision cache', (framework
   });
 });
 
+// Without an audit sink, a cached allow is enforced synchronously from the shared decision
+// (no fresh result, no promise): these pin down that the shortcut changes nothing visible.
+describe.each<Framework>(['express', 'fastify'])('%s decision cache without an audit sink', (framework) => {
+  const open: { app: App; engine: Engine }[] = [];
+  afterEach(async () => {
+    for (const { app, engine } of open.splice(0)) {
+      await app.close();
+      await engine.close();
+    }
+  });
+
+  async function start(
+    decide: (input: InputDocument) => Decision,
+    extra: Partial<Parameters<typeof startApp>[1]> = {},
+  ) {
+    const policy = counting(decide);
+    const engine = createEngine({ evaluator: policy.evaluator });
+    const app = await startApp(framework, { engine, resource, ...extra });
+    open.push({ app, engine });
+    return { app, engine, seen: policy.seen };
+  }
+
+  it('masks every hit of a cached allow, in JSON and in text', async () => {
+    const { app, seen } = await start(() => ({ effect: 'allow', reasons: [], masks: MASKS }));
+    for (let i = 0; i < 3; i++) {
+      const json = await fetch(`${app.url}/customers`, { headers: auth });
+      expect(json.status).toBe(200);
+      const text = await json.text();
+      expect(text).not.toMatch(/ann@example\.com|4111 1111 1111 1111|123-45-6789/);
+      const plain = await (await fetch(`${app.url}/customers-text`, { headers: auth })).text();
+      expect(plain).not.toContain('@example.com');
+    }
+    expect(seen).toHaveLength(2);
+    expect(app.handled).toHaveLength(3);
+  });
+
+  it('refuses every hit of a cached deny, each with its own decision id', async () => {
+    const { app, seen } = await start(() => ({
+      effect: 'deny',
+      reasons: [{ rule: 'x.no', message: 'no' }],
+      masks: [],
+    }));
+    const ids: unknown[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${app.url}/customers`, { headers: auth });
+      expect(res.status).toBe(403);
+      ids.push(((await res.json()) as { decision_id: unknown }).decision_id);
+    }
+    expect(seen).toHaveLength(1);
+    expect(new Set(ids).size).toBe(3);
+    expect(app.handled).toHaveLength(0);
+  });
+
+  it('applies a reloaded policy to the very next request', async () => {
+    const { app, engine } = await start(() => ({ effect: 'allow', reasons: [], masks: [] }));
+    for (let i = 0; i < 2; i++)
+      expect((await fetch(`${app.url}/customers`, { headers: auth })).status).toBe(200);
+    (engine as ReturnType<typeof createEngine>).setEvaluator(
+      counting(() => ({ effect: 'deny', reasons: [{ rule: 'x.closed', message: 'closed' }], masks: [] }))
+        .evaluator,
+    );
+    expect((await fetch(`${app.url}/customers`, { headers: auth })).status).toBe(403);
+    expect(app.handled).toHaveLength(2);
+  });
+
+  it('does not reuse an allow for a subject that changed, and caches with an async subject hook', async () => {
+    const { app, seen } = await start(
+      (input) =>
+        input.subject.id === 'agent-7'
+          ? { effect: 'allow', reasons: [], masks: [] }
+          : { effect: 'deny', reasons: [{ rule: 'x.who', message: 'who' }], masks: [] },
+      {
+        subject: async (req) => {
+          await new Promise((resolve) => setImmediate(resolve));
+          const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+          return token === undefined ? undefined : { id: token, kind: 'agent' };
+        },
+      },
+    );
+    expect((await fetch(`${app.url}/customers`, { headers: auth })).status).toBe(200);
+    expect((await fetch(`${app.url}/customers`, { headers: auth })).status).toBe(200);
+    const other = { authorization: 'Bearer agent-8' };
+    expect((await fetch(`${app.url}/customers`, { headers: other })).status).toBe(403);
+    expect((await fetch(`${app.url}/customers`, { headers: other })).status).toBe(403);
+    expect((await fetch(`${app.url}/customers`)).status).toBe(401);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('fails closed on a subject it cannot key, and on a session hook that throws', async () => {
+    const { app } = await start(() => ({ effect: 'allow', reasons: [], masks: [] }), {
+      subject: () => ({ id: 'agent-7', kind: 'agent', claims: { n: 1n } }),
+    });
+    expect((await fetch(`${app.url}/customers`, { headers: auth })).status).toBe(503);
+    const { app: app2 } = await start(() => ({ effect: 'allow', reasons: [], masks: [] }), {
+      session: () => {
+        throw new Error('no session');
+      },
+    });
+    expect((await fetch(`${app2.url}/customers`, { headers: auth })).status).toBe(503);
+    expect(app.handled).toHaveLength(0);
+    expect(app2.handled).toHaveLength(0);
+  });
+});
+
 describe('RequestDecisionCache keys', () => {
   const engine = createEngine({ evaluator: staticEvaluator({ effect: 'allow', reasons: [], masks: [] }) });
   const cache = new RequestDecisionCache(engine, { maxEntries: 10, ttlMs: 1000 });
@@ -163,6 +267,45 @@ describe('RequestDecisionCache keys', () => {
     expect(small.get('a', 99)).toBeDefined();
     expect(small.get('a', 100)).toBeUndefined();
     expect(small.get('c', 149)).toBeDefined();
+  });
+
+  it('keeps least-recently-used order when the newest entry is hit again and again', async () => {
+    const small = new RequestDecisionCache(engine, { maxEntries: 2, ttlMs: 1000 });
+    const result = await engine.decide({
+      subject: { id: 'a', kind: 'agent' },
+      resource: { type: 'http', name: 'r' },
+      http: { method: 'GET', url: '/' },
+    });
+    small.set('a', result, 0, engine.generation);
+    small.set('b', result, 0, engine.generation);
+    expect(small.peek('b', 1)).toBeDefined();
+    expect(small.peek('b', 2)).toBeDefined();
+    expect(small.peek('a', 3)).toBeDefined();
+    expect(small.peek('a', 4)).toBeDefined();
+    small.set('c', result, 5, engine.generation);
+    expect(small.peek('b', 6)).toBeUndefined();
+    expect(small.peek('a', 6)).toBeDefined();
+    expect(small.peek('c', 6)).toBeDefined();
+    small.clear();
+    expect(small.size).toBe(0);
+    small.set('a', result, 7, engine.generation);
+    expect(small.peek('a', 8)).toBeDefined();
+  });
+
+  it('peeks the shared frozen decision under the same expiry as get', async () => {
+    const c = new RequestDecisionCache(engine, { maxEntries: 2, ttlMs: 100 });
+    const result = await engine.decide({
+      subject: { id: 'a', kind: 'agent' },
+      resource: { type: 'http', name: 'r' },
+      http: { method: 'GET', url: '/' },
+    });
+    c.set('k', result, 0, engine.generation);
+    const seen = c.peek('k', 99);
+    expect(seen).toEqual(result.decision);
+    expect(Object.isFrozen(seen)).toBe(true);
+    expect(Object.isFrozen(seen?.masks)).toBe(true);
+    expect(c.peek('k', 100)).toBeUndefined();
+    expect(c.peek('missing', 0)).toBeUndefined();
   });
 
   it("gives each hit the current time, in the engine's format", async () => {

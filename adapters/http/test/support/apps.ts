@@ -38,7 +38,10 @@ export interface App {
   close(): Promise<void>;
 }
 
-type Options = Omit<PortcullisHttpOptions<unknown>, 'subject'>;
+type Options = Omit<PortcullisHttpOptions<unknown>, 'subject'> & {
+  /** Replaces the default hook (the bearer token as an agent's id). */
+  subject?: PortcullisHttpOptions<{ headers: { authorization?: string | undefined } }>['subject'];
+};
 
 /** The subject from a bearer token; a real application verifies it (jose against a JWKS). */
 function subjectOf(authorization: string | undefined) {
@@ -65,7 +68,7 @@ export async function startApp(framework: Framework, options: Options): Promise<
     app.use(
       portcullisExpress({
         ...options,
-        subject: (req) => subjectOf(req.headers.authorization),
+        subject: options.subject ?? ((req) => subjectOf(req.headers.authorization)),
       } as PortcullisHttpOptions<express.Request>),
     );
     app.use(express.json());
@@ -121,7 +124,7 @@ export async function startApp(framework: Framework, options: Options): Promise<
   const app = Fastify();
   await app.register(portcullisFastify, {
     ...options,
-    subject: (req) => subjectOf(req.headers.authorization),
+    subject: options.subject ?? ((req) => subjectOf(req.headers.authorization)),
   } as PortcullisHttpOptions<import('fastify').FastifyRequest>);
   if (options.approvals) app.get('/portcullis/approvals/:id', fastifyApprovalStatus(options.approvals.store));
   app.get('/customers', async (req) => {

@@ -123,6 +123,34 @@ describe('failing closed', () => {
     expect(result.evaluation.durationMs).toBeGreaterThanOrEqual(15);
   });
 
+  it('gives an evaluator that reads its signal only after the time limit an aborted one', async () => {
+    let ctxRef: { signal: AbortSignal } | undefined;
+    const result = await engine(
+      {
+        name: 'late',
+        evaluate: (_input, ctx) => {
+          ctxRef = ctx;
+          return new Promise(() => {});
+        },
+      },
+      { timeoutMs: 20 },
+    ).decide(request);
+    const late = ctxRef?.signal;
+    expectFailClosed(result, 'portcullis.evaluation_timeout', 'PC_EVALUATION_TIMEOUT');
+    expect(late?.aborted).toBe(true);
+    expect(late?.reason).toMatchObject({ code: 'PC_EVALUATION_TIMEOUT' });
+  });
+
+  it('denies when a synchronous evaluator throws', async () => {
+    const result = await engine({
+      name: 'sync',
+      evaluate: () => {
+        throw new Error('boom');
+      },
+    }).decide(request);
+    expectFailClosed(result, 'portcullis.evaluation_failed', 'PC_EVALUATION_FAILED');
+  });
+
   it('denies when the result is undefined', async () => {
     const result = await engine(staticEvaluator(() => undefined)).decide(request);
     expectFailClosed(result, 'portcullis.no_decision', 'PC_MALFORMED_DECISION');

@@ -251,26 +251,49 @@ export function createEngine(options: EngineOptions): ReloadableEngine {
 /**
  * Race the evaluator against the time limit. A synchronous evaluator that never returns
  * cannot be interrupted from here; the wasm evaluator runs in bounded steps for that reason.
+ * An evaluator that answers synchronously needs no race (nothing could interrupt it anyway),
+ * and the AbortSignal is made only if the evaluator reads it: on this per-decision path an
+ * AbortController and a timer cost more than a small policy's evaluation.
  */
 async function withTimeout(evaluator: Evaluator, input: InputDocument, timeoutMs: number): Promise<unknown> {
-  const controller = new AbortController();
+  const context = new LazySignal();
+  const answer = evaluator.evaluate(input, context);
+  if (typeof (answer as PromiseLike<unknown> | null)?.then !== 'function') return answer;
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const err = new EvaluationTimeoutError(
         `evaluator ${evaluator.name} did not answer within ${timeoutMs} ms`,
       );
-      controller.abort(err);
+      context.abort(err);
       reject(err);
     }, timeoutMs);
   });
   try {
-    return await Promise.race([
-      Promise.resolve().then(() => evaluator.evaluate(input, { signal: controller.signal })),
-      limit,
-    ]);
+    return await Promise.race([answer, limit]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** The evaluation context, whose signal is created on first read. */
+class LazySignal {
+  #controller: AbortController | undefined;
+  #reason: unknown;
+  #aborted = false;
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
   }
 }
 

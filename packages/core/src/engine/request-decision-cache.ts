@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { GrantedApproval } from '../contract.js';
+import type { Decision, GrantedApproval } from '../contract.js';
 import { InvalidOptionError } from '../errors.js';
 import type { HttpBody } from '../http/json-body.js';
 import { formatTime } from '../request/format-time.js';
@@ -12,6 +12,8 @@ export const DEFAULT_REQUEST_DECISION_CACHE: Readonly<DecisionCacheOptions> = {
   maxEntries: 10_000,
   ttlMs: 5_000,
 };
+
+const NO_APPROVALS: readonly boolean[] = [];
 
 /** Longest key kept as plain JSON rather than digested. */
 const MAX_PLAIN_KEY = 1024;
@@ -57,6 +59,8 @@ export class RequestDecisionCache {
   readonly #max: number;
   readonly #ttl: number;
   readonly #engine: Engine;
+  /** The key last inserted or moved to the end: the most recently used. */
+  #newest: string | undefined;
   #second = Number.NaN;
   #secondText = '';
 
@@ -84,7 +88,9 @@ export class RequestDecisionCache {
       parts.url,
       parts.headers,
       parts.approvals,
-      parts.approvals.map((g) => Date.parse(g.expires_at) > now),
+      parts.approvals.length === 0
+        ? NO_APPROVALS
+        : parts.approvals.map((g) => Date.parse(g.expires_at) > now),
       bodyKind(parts.body),
     ]);
     // A short key is its own best hash (V8 hashes strings); a long one, or one with a body, is
@@ -100,11 +106,8 @@ export class RequestDecisionCache {
 
   /** A fresh result for a cached decision: its own id and time, marked cached. */
   get(key: string, now: number): DecisionResult | undefined {
-    const entry = this.#entries.get(key);
+    const entry = this.#live(key, now);
     if (entry === undefined) return undefined;
-    this.#entries.delete(key);
-    if (entry.expiresAt <= now) return undefined;
-    this.#entries.set(key, entry);
     const { result } = entry;
     return {
       id: randomUUID(),
@@ -112,6 +115,34 @@ export class RequestDecisionCache {
       input: { ...result.input, time: this.#time(now) },
       evaluation: { ...result.evaluation, durationMs: 0, factsMs: 0, cached: true },
     };
+  }
+
+  /**
+   * Only the cached decision (deeply frozen, shared between hits), for a caller that needs
+   * nothing else of the result: an adapter enforcing an allow with no audit sink, where a
+   * fresh id and time would be built for nobody to read.
+   */
+  peek(key: string, now: number): Decision | undefined {
+    return this.#live(key, now)?.result.decision;
+  }
+
+  /** The entry, if present and not expired; a hit becomes the most recently used. */
+  #live(key: string, now: number): Entry | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= now) {
+      this.#entries.delete(key);
+      if (key === this.#newest) this.#newest = undefined;
+      return undefined;
+    }
+    // Moving the most recently used entry to the end again would change nothing; a hot key
+    // hit over and over skips the delete and re-insert.
+    if (key !== this.#newest) {
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+      this.#newest = key;
+    }
+    return entry;
   }
 
   /** formatTime(new Date(now)), with the seconds part reused: this runs on every hit. */
@@ -134,6 +165,7 @@ export class RequestDecisionCache {
       result: { ...result, decision: deepFreeze(result.decision) },
       expiresAt: now + this.#ttl,
     });
+    this.#newest = key;
     while (this.#entries.size > this.#max) {
       const oldest = this.#entries.keys().next().value as string;
       this.#entries.delete(oldest);
@@ -142,6 +174,7 @@ export class RequestDecisionCache {
 
   clear(): void {
     this.#entries.clear();
+    this.#newest = undefined;
   }
 }
 

@@ -29,13 +29,19 @@ export function extractHttpFacts(
   options: HttpFactsOptions | ResolvedHttpFactsOptions = {},
 ): HttpFacts {
   const resolved = isResolved(options) ? options : resolveHttpFactsOptions(options);
-  const raw = normalizeHeaders(req.headers);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw)) {
-    setOwn(headers, name, shouldRedact(name, resolved) ? redactHeaderValue(name, value) : value);
+  // normalizeHeaders returns a fresh object of our own: credentials are redacted in place,
+  // after the two headers read below as sent are taken out.
+  const headers = normalizeHeaders(req.headers);
+  const contentType = Object.hasOwn(headers, 'content-type') ? headers['content-type']! : null;
+  const host = Object.hasOwn(headers, 'host') ? headers.host : undefined;
+  for (const name in headers) {
+    if (Object.hasOwn(headers, name) && shouldRedact(name, resolved)) {
+      const value = redactHeaderValue(name, headers[name]!);
+      if (name === '__proto__') setOwn(headers, name, value);
+      else headers[name] = value;
+    }
   }
-  const contentType = Object.hasOwn(raw, 'content-type') ? raw['content-type']! : null;
-  const url = parseUrlParts(String(req.url ?? ''), Object.hasOwn(raw, 'host') ? raw.host : undefined);
+  const url = parseUrlParts(String(req.url ?? ''), host);
   const body = extractBody(req.body, contentType, resolved);
   const facts: HttpFacts = {
     method: String(req.method ?? '').toUpperCase(),

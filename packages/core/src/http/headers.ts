@@ -12,16 +12,22 @@ export function normalizeHeaders(init: HttpHeadersInit | undefined): Record<stri
   const add = (name: string, value: string) => {
     const key = name.toLowerCase();
     const existing = Object.hasOwn(out, key) ? out[key] : undefined;
-    setOwn(out, key, existing === undefined ? value : `${existing}, ${value}`);
+    const joined = existing === undefined ? value : `${existing}, ${value}`;
+    // Plain assignment is much cheaper than defineProperty; only `__proto__` needs the latter.
+    if (key === '__proto__') setOwn(out, key, joined);
+    else out[key] = joined;
   };
   if (typeof (init as Iterable<unknown>)[Symbol.iterator] === 'function') {
     for (const [name, value] of init as Iterable<readonly [string, string]>) add(name, String(value));
     return out;
   }
-  for (const [name, value] of Object.entries(init)) {
+  const record = init as Readonly<Record<string, string | number | readonly string[] | undefined>>;
+  for (const name in record) {
+    if (!Object.hasOwn(record, name)) continue;
+    const value = record[name];
     if (value === undefined) continue;
     if (Array.isArray(value)) for (const v of value) add(name, String(v));
-    else add(name, String(value));
+    else add(name, typeof value === 'string' ? value : String(value));
   }
   return out;
 }
