@@ -8,9 +8,10 @@
  *   node --conditions=portcullis-source --import tsx benchmarks/pg/cpu.ts
  *
  * Settings (environment): DURATION seconds per run (5), CLIENTS (4), SCALE (10), WARMUP
- * seconds per path (2), STREAM_ROWS (200000), PROFILE_DIR to write a CPU profile of the proxy
- * for every cell (`<n>.cpuprofile`, read with profile-top.ts), OUT to write the results as
- * JSON. Prints one line per path and cell; writes nothing under results/.
+ * seconds per path (2), STREAM_ROWS (200000), STREAM_RUNS (1), STREAM_ONLY=1 to skip pgbench
+ * (no `pgbench -i`, warm-up or cells: only the masked stream), PROFILE_DIR to write a CPU
+ * profile of the proxy for every cell (`<n>.cpuprofile`, read with profile-top.ts), OUT to
+ * write the results as JSON. Prints one line per path and cell; writes nothing under results/.
  */
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +35,8 @@ const CLIENTS = Number(process.env.CLIENTS ?? 4);
 const SCALE = Number(process.env.SCALE ?? 10);
 const WARMUP = Number(process.env.WARMUP ?? 2);
 const STREAM_ROWS = Number(process.env.STREAM_ROWS ?? 200_000);
+const STREAM_RUNS = Number(process.env.STREAM_RUNS ?? 1);
+const STREAM_ONLY = process.env.STREAM_ONLY === '1';
 const PROFILE_DIR = process.env.PROFILE_DIR;
 const PATHS = (process.env.PATHS ?? 'direct,pgbouncer,node-relay,portcullis').split(',');
 
@@ -46,23 +49,24 @@ async function main(): Promise<void> {
   try {
     const { password } = server;
     const env = { ...process.env, PGPASSWORD: password };
-    await run(
-      join(BIN, 'pgbench'),
-      [
-        '-i',
-        '-q',
-        '-s',
-        String(SCALE),
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(server.port),
-        '-U',
-        'postgres',
-        'postgres',
-      ],
-      { env, timeout: 600_000 },
-    );
+    if (!STREAM_ONLY)
+      await run(
+        join(BIN, 'pgbench'),
+        [
+          '-i',
+          '-q',
+          '-s',
+          String(SCALE),
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(server.port),
+          '-U',
+          'postgres',
+          'postgres',
+        ],
+        { env, timeout: 600_000 },
+      );
     await psql(
       server.port,
       password,
@@ -99,7 +103,7 @@ async function main(): Promise<void> {
       process.stderr.write(`  profile ${label}: ${line ?? 'not written'}\n`);
     };
 
-    for (const name of names) {
+    for (const name of STREAM_ONLY ? [] : names) {
       const p = paths.get(name)!;
       await psql(p.port, password, 'SELECT count(*) FROM pgbench_branches');
       for (const mode of ['simple', 'prepared'])
@@ -112,7 +116,7 @@ async function main(): Promise<void> {
     }
 
     const cells: Record<string, unknown>[] = [];
-    for (const script of ['select-only', 'tpcb-like'] as const) {
+    for (const script of STREAM_ONLY ? [] : (['select-only', 'tpcb-like'] as const)) {
       for (const protocol of ['simple', 'prepared'] as const) {
         const args = [
           ...(script === 'select-only' ? ['-S'] : []),
@@ -154,28 +158,30 @@ async function main(): Promise<void> {
 
     const streamSql = 'SELECT id, email, phone, note FROM bench_people';
     const stream: Record<string, unknown>[] = [];
-    for (const name of names) {
-      const p = paths.get(name)!;
-      if (name === 'portcullis') await toggleProfile('');
-      const cpu0 = p.pid ? cpuMicros(p.pid) : 0;
-      const t0 = performance.now();
-      const { stdout } = await psql(p.port, password, streamSql);
-      const seconds = (performance.now() - t0) / 1000;
-      const cpu = p.pid ? cpuMicros(p.pid) - cpu0 : 0;
-      if (name === 'portcullis') await toggleProfile('stream');
-      if (name === 'portcullis' && stdout.includes('user1@example.com')) throw new Error('stream not masked');
-      const perRow = p.pid ? round((cpu / STREAM_ROWS) * 1000, 0) : null;
-      stream.push({
-        path: name,
-        rows: STREAM_ROWS,
-        seconds: round(seconds, 3),
-        cpu_us: cpu,
-        cpu_ns_per_row: perRow,
-      });
-      process.stderr.write(
-        `stream ${STREAM_ROWS} rows ${name.padEnd(10)} ${round(seconds, 2)} s  cpu/row ${perRow ?? '-'} ns\n`,
-      );
-    }
+    for (let r = 0; r < STREAM_RUNS; r++)
+      for (const name of names) {
+        const p = paths.get(name)!;
+        if (name === 'portcullis') await toggleProfile('');
+        const cpu0 = p.pid ? cpuMicros(p.pid) : 0;
+        const t0 = performance.now();
+        const { stdout } = await psql(p.port, password, streamSql);
+        const seconds = (performance.now() - t0) / 1000;
+        const cpu = p.pid ? cpuMicros(p.pid) - cpu0 : 0;
+        if (name === 'portcullis') await toggleProfile('stream');
+        if (name === 'portcullis' && stdout.includes('user1@example.com'))
+          throw new Error('stream not masked');
+        const perRow = p.pid ? round((cpu / STREAM_ROWS) * 1000, 0) : null;
+        stream.push({
+          path: name,
+          rows: STREAM_ROWS,
+          seconds: round(seconds, 3),
+          cpu_us: cpu,
+          cpu_ns_per_row: perRow,
+        });
+        process.stderr.write(
+          `stream ${STREAM_ROWS} rows ${name.padEnd(10)} ${round(seconds, 2)} s  cpu/row ${perRow ?? '-'} ns\n`,
+        );
+      }
     if (process.env.OUT)
       writeFileSync(
         process.env.OUT,

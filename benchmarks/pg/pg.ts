@@ -12,7 +12,8 @@
  * ("1,4,8"), SCALE (10), STREAM_ROWS (1000000), STREAM_RUNS (3), PRELIMINARY=1 with NOTE to
  * mark a run made on a busy machine, UNCACHED=1 to add the proxy without its decision cache,
  * NODE_RELAY=1 to add a bare Node socket relay (node-relay.ts) as a reference path,
- * SUBJECT_KIND=human for a subject without masks. Writes benchmarks/pg/results/pg-<date>.json
+ * SUBJECT_KIND=human for a subject without masks, STREAM_ONLY=1 to time only the masked stream
+ * (no pgbench; nothing written unless OUT is set). Writes benchmarks/pg/results/pg-<date>.json
  * (or OUT).
  */
 
@@ -45,6 +46,8 @@ const STREAM_RUNS = Number(process.env.STREAM_RUNS ?? 3);
 const UNCACHED = process.env.UNCACHED === '1';
 /** NODE_RELAY=1 adds `node-relay`: a bare Node socket relay (node-relay.ts), Node's floor. */
 const NODE_RELAY = process.env.NODE_RELAY === '1';
+/** STREAM_ONLY=1 skips pgbench (initialisation, warm-up and cells): only the stream is timed. */
+const STREAM_ONLY = process.env.STREAM_ONLY === '1';
 const TARGETS = [
   'direct',
   'pgbouncer',
@@ -75,24 +78,25 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     const { password } = server;
-    process.stderr.write(`cluster on ${server.port}; pgbench -i -s ${SCALE}\n`);
-    await run(
-      join(BIN, 'pgbench'),
-      [
-        '-i',
-        '-q',
-        '-s',
-        String(SCALE),
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(server.port),
-        '-U',
-        'postgres',
-        'postgres',
-      ],
-      { env: { ...process.env, PGPASSWORD: password }, timeout: 600_000 },
-    );
+    process.stderr.write(`cluster on ${server.port}${STREAM_ONLY ? '' : `; pgbench -i -s ${SCALE}`}\n`);
+    if (!STREAM_ONLY)
+      await run(
+        join(BIN, 'pgbench'),
+        [
+          '-i',
+          '-q',
+          '-s',
+          String(SCALE),
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(server.port),
+          '-U',
+          'postgres',
+          'postgres',
+        ],
+        { env: { ...process.env, PGPASSWORD: password }, timeout: 600_000 },
+      );
     const bouncer = await startPgbouncer(server, dir, Math.max(...CLIENTS) + 2);
     children.push(bouncer.child);
     const portcullis = await startPortcullis(server);
@@ -118,14 +122,15 @@ async function main(): Promise<void> {
       ports['node-relay'] = relay.port;
     }
     // Every path must work before anything is timed.
-    for (const t of TARGETS) await psql(portOf(t), password, 'SELECT count(*) FROM pgbench_branches');
-    // Untimed: lets the proxy's JIT and the policy's wasm warm up before the first timed run.
     for (const t of TARGETS)
+      await psql(portOf(t), password, STREAM_ONLY ? 'SELECT 1' : 'SELECT count(*) FROM pgbench_branches');
+    // Untimed: lets the proxy's JIT and the policy's wasm warm up before the first timed run.
+    for (const t of STREAM_ONLY ? [] : TARGETS)
       for (const mode of ['simple', 'prepared'])
         await pgbench(portOf(t), password, ['-M', mode, '-c', '4', '-j', '2', '-T', String(WARMUP)]);
 
     const cells: Record<string, unknown>[] = [];
-    for (const script of ['select-only', 'tpcb-like'] as const) {
+    for (const script of STREAM_ONLY ? [] : (['select-only', 'tpcb-like'] as const)) {
       for (const protocol of ['simple', 'prepared'] as const) {
         for (const clients of CLIENTS) {
           const runs = perTarget<PgbenchRun[]>(TARGETS, () => []);
@@ -253,6 +258,8 @@ async function main(): Promise<void> {
       pgbench: cells,
       stream: { rows: STREAM_ROWS, masked_through_portcullis: masked, ...streamSummary },
     };
+    // A stream-only run is a check while working, not a result to commit.
+    if (STREAM_ONLY && process.env.OUT === undefined) return;
     const outDir = join(repoRoot, 'benchmarks/pg/results');
     mkdirSync(outDir, { recursive: true });
     const file = process.env.OUT ?? join(outDir, `pg-${date}.json`);

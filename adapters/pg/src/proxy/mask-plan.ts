@@ -5,6 +5,10 @@
  */
 
 import type { ColumnDescriptor, Masker } from '@portcullis/core';
+
+/** A column rule resolved for one column (core's `Masker.columnRule`). */
+type ColumnMask = NonNullable<ReturnType<Masker['columnRule']>>;
+
 import type { FieldDescription } from '../protocol/backend-messages.js';
 import { type NoticeFields, writeDataRow } from '../protocol/backend-writers.js';
 import { BackendCode } from '../protocol/message-codes.js';
@@ -116,6 +120,8 @@ export interface RowPlan {
   readonly picked: readonly boolean[];
   /** Column i's type, as its binary form goes (by type OID, whatever the format). */
   readonly kinds: readonly BinaryKind[];
+  /** Column i's column rule, looked up once per plan (undefined where no rule picks it). */
+  readonly columnRules: readonly (ColumnMask | undefined)[];
   /** What column i needs (see ColumnAction); columns past the end are scanned. */
   readonly actions: readonly ColumnAction[];
   /** Nothing to do for any row: pass DataRows through untouched. */
@@ -141,7 +147,8 @@ export function createRowPlan(
   const kinds = fields.map((f) => binaryKind(f.typeOid));
   const actions = columnActions(context, fields, picked, kinds);
   const passThrough = actions.every((a) => a === ColumnAction.Keep) && extra.withheld === undefined;
-  return { fields, descriptors, picked, kinds, actions, passThrough, context, ...extra };
+  const columnRules = descriptors.map((d, i) => (picked[i] ? context.masker.columnRule(d) : undefined));
+  return { fields, descriptors, picked, kinds, columnRules, actions, passThrough, context, ...extra };
 }
 
 /** The same plan with the formats a Bind asked for (a statement's RowDescription says text). */
@@ -223,27 +230,58 @@ function encodeMasked(plan: RowPlan, i: number, masked: unknown): Buffer | null 
 /** Offsets and lengths (-1 for NULL) of the current row's values; grown as needed, never shrunk. */
 let starts = new Int32Array(64);
 let lengths = new Int32Array(64);
-const UNCHANGED = Symbol('unchanged');
+/** What the current row's value i becomes (see Out), with its star count or masked text. */
+let outs = new Uint8Array(64);
+let stars = new Int32Array(64);
+const maskedTexts: (string | undefined)[] = [];
+const maskedBytes: (Buffer | undefined)[] = [];
+
+/**
+ * What is written for one value of the current row:
+ * - `Same`: the bytes as received.
+ * - `Null`: NULL.
+ * - `Stars`: a `partial` column mask of a value that is all ASCII, done on the bytes: `stars[i]`
+ *   asterisks, then the rest of the value as received. ASCII is one byte per code point, so
+ *   this is byte for byte `partialMask` of the decoded text, encoded.
+ * - `Text`: `maskedTexts[i]` in UTF-8 (after the jsonb version byte for binary jsonb).
+ * - `Bytes`: `maskedBytes[i]` (a masked value that was not a string).
+ */
+const Out = { Same: 0, Null: 1, Stars: 2, Text: 3, Bytes: 4 } as const;
+const STAR = 0x2a;
+
+function asciiOnly(body: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if ((body[i] as number) >= 0x80) return false;
+  return true;
+}
 
 /**
  * `maskDataRow` on a DataRow body as received, for the relay: values are read in place,
- * only the columns the plan says need it are decoded, and nothing is written when no value
- * changes (the caller then forwards the message's own bytes). Returns whether it wrote a
- * DataRow. Its output is byte for byte what `maskDataRow` writes whenever that changes
- * anything; mask-plan.test.ts holds the two to that.
+ * only the columns the plan says need it are decoded, masked values are written straight into
+ * `writer`, and nothing is written when no value changes (the caller then forwards the
+ * message's own bytes). Returns whether it wrote a DataRow. Its output is byte for byte what
+ * `maskDataRow` writes whenever that changes anything; data-row-fast-path.test.ts holds the
+ * two to that.
  */
 export function maskDataRowBody(plan: RowPlan, body: Buffer, writer: MessageWriter): boolean {
   if (body.length < 2) throw new PgProtocolError('DataRow: message too short');
-  const n = body.readInt16BE(0);
+  // By hand, as the lengths below: readInt16BE is not inlined here and costs as much as a column.
+  const n = (((body[0] as number) << 24) | ((body[1] as number) << 16)) >> 16;
   if (n < 0) throw new PgProtocolError(`DataRow: invalid count ${n}`);
   if (n > starts.length) {
     starts = new Int32Array(n * 2);
     lengths = new Int32Array(n * 2);
+    outs = new Uint8Array(n * 2);
+    stars = new Int32Array(n * 2);
   }
   let pos = 2;
   for (let i = 0; i < n; i++) {
     if (pos + 4 > body.length) throw new PgProtocolError('DataRow: message too short');
-    const length = body.readInt32BE(pos);
+    // readInt32BE's checks cost more than the read; the bounds were checked above.
+    const length =
+      ((body[pos] as number) << 24) |
+      ((body[pos + 1] as number) << 16) |
+      ((body[pos + 2] as number) << 8) |
+      (body[pos + 3] as number);
     pos += 4;
     if (length < -1) throw new PgProtocolError(`DataRow: invalid value length ${length}`);
     starts[i] = pos;
@@ -256,59 +294,102 @@ export function maskDataRowBody(plan: RowPlan, body: Buffer, writer: MessageWrit
   if (pos !== body.length) throw new PgProtocolError('DataRow: unexpected bytes at the end');
 
   const masker = plan.context.masker;
-  let out: (Buffer | null | typeof UNCHANGED)[] | undefined;
-  const pickedAt: number[] = [];
-  const pickedTexts: string[] = [];
+  const fallback = plan.context.hasTextRules ? ColumnAction.Scan : ColumnAction.Keep;
+  const { actions, fields, kinds, columnRules } = plan;
+  let changed = false;
   for (let i = 0; i < n; i++) {
+    outs[i] = Out.Same;
     const length = lengths[i] as number;
     if (length === -1) continue;
-    const action = plan.actions[i] ?? (plan.context.hasTextRules ? ColumnAction.Scan : ColumnAction.Keep);
+    const action = actions[i] ?? fallback;
     if (action === ColumnAction.Keep) continue;
     if (action === ColumnAction.ScanLong && length <= SHORT_SAFE_BYTES) continue;
     const start = starts[i] as number;
-    const format = plan.fields[i]?.format ?? 0;
-    const kind = plan.kinds[i] ?? BinaryKind.Opaque;
-    const text = readableAt(body, start, length, format, kind);
     if (action === ColumnAction.Picked) {
-      if (text === null) {
-        // Opaque binary: nothing a mask could write here is a valid value of the type.
-        out ??= new Array(n).fill(UNCHANGED);
-        out[i] = null;
+      const rule = columnRules[i];
+      const format = fields[i]?.format ?? 0;
+      const kind = kinds[i] ?? BinaryKind.Opaque;
+      // The value is its text in UTF-8, and so is its mask (see readable and encodeMasked).
+      const plain = kind === BinaryKind.Text || (format === 0 && kind === BinaryKind.Opaque);
+      if (rule?.strategy === 'partial' && plain && asciiOnly(body, start, start + length)) {
+        outs[i] = Out.Stars;
+        stars[i] = rule.keep <= 0 || length <= rule.keep * 2 ? length : length - rule.keep;
+        changed = true;
         continue;
       }
-      pickedAt.push(i);
-      pickedTexts.push(text);
+      const text = readableAt(body, start, length, format, kind);
+      if (text === null) {
+        // Opaque binary: nothing a mask could write here is a valid value of the type.
+        outs[i] = Out.Null;
+        changed = true;
+        continue;
+      }
+      const masked = rule
+        ? rule.mask(text)
+        : masker.maskRow([plan.descriptors[i] ?? { column: '' }], [text])[0];
+      if (masked === text) continue;
+      setMasked(plan, i, masked);
+      changed = true;
       continue;
     }
+    const text = readableAt(body, start, length, fields[i]?.format ?? 0, kinds[i] ?? BinaryKind.Opaque);
     if (text === null) continue;
     const masked = masker.maskText(text);
     if (masked === text) continue;
-    out ??= new Array(n).fill(UNCHANGED);
-    out[i] = encodeMasked(plan, i, masked);
+    setMasked(plan, i, masked);
+    changed = true;
   }
-  if (pickedAt.length > 0) {
-    const descriptors = pickedAt.map((i) => plan.descriptors[i] ?? { column: '' });
-    const masked = masker.maskRow(descriptors, pickedTexts);
-    for (let k = 0; k < pickedAt.length; k++) {
-      if (masked[k] === pickedTexts[k]) continue;
-      const i = pickedAt[k] as number;
-      out ??= new Array(n).fill(UNCHANGED);
-      out[i] = encodeMasked(plan, i, masked[k]);
+  if (!changed) return false;
+
+  writer.begin(BackendCode.DataRow).int16(n);
+  // Runs of unchanged values are copied with their length words as one block.
+  let runFrom = 2;
+  for (let i = 0; i < n; i++) {
+    const out = outs[i];
+    if (out === Out.Same) continue;
+    const head = (starts[i] as number) - 4;
+    if (head > runFrom) writer.bytesOf(body, runFrom, head);
+    const start = starts[i] as number;
+    const length = lengths[i] as number;
+    runFrom = start + Math.max(length, 0);
+    if (out === Out.Null) writer.int32(-1);
+    else if (out === Out.Stars) {
+      const k = stars[i] as number;
+      writer
+        .int32(length)
+        .repeat(STAR, k)
+        .bytesOf(body, start + k, start + length);
+    } else if (out === Out.Text) {
+      const binaryJsonb = plan.kinds[i] === BinaryKind.Jsonb && (plan.fields[i]?.format ?? 0) !== 0;
+      writer.lengthPrefixedUtf8(maskedTexts[i] as string, binaryJsonb ? JSONB_VERSION : -1);
+      maskedTexts[i] = undefined;
+    } else {
+      const bytes = maskedBytes[i] as Buffer;
+      writer.int32(bytes.length).bytes(bytes);
+      maskedBytes[i] = undefined;
     }
   }
-  if (!out) return false;
-  writer.begin(BackendCode.DataRow).int16(n);
-  for (let i = 0; i < n; i++) {
-    const v = out[i];
-    if (v === UNCHANGED) {
-      const length = lengths[i] as number;
-      writer.int32(length);
-      if (length > 0) writer.bytes(body.subarray(starts[i], (starts[i] as number) + length));
-    } else if (v === null || v === undefined) writer.int32(-1);
-    else writer.int32(v.length).bytes(v);
-  }
+  if (body.length > runFrom) writer.bytesOf(body, runFrom, body.length);
   writer.end();
   return true;
+}
+
+/** Record value i's mask for the write-out, in the value's own format (as `encodeMasked`). */
+function setMasked(plan: RowPlan, i: number, masked: unknown): void {
+  if (masked === null || masked === undefined) {
+    outs[i] = Out.Null;
+    return;
+  }
+  const kind = plan.kinds[i] ?? BinaryKind.Opaque;
+  const json = kind === BinaryKind.Json || kind === BinaryKind.Jsonb;
+  const value = json && plan.picked[i] ? JSON.stringify(toText(masked)) : masked;
+  if (typeof value === 'string') {
+    outs[i] = Out.Text;
+    maskedTexts[i] = value;
+    return;
+  }
+  outs[i] = Out.Bytes;
+  maskedBytes[i] = encodeMasked(plan, i, masked) as Buffer;
 }
 
 /** `readable` for a value inside a DataRow body. */

@@ -66,10 +66,28 @@ export function parseColumnTarget(text: string): ColumnTarget | undefined {
   return { column: a };
 }
 
+/**
+ * Split table names, remembered: a result's rows name the same few tables over and over
+ * (`maskRow` per row). Bounded, and emptied when full, so odd inputs cannot grow it.
+ */
+const tableParts = new Map<string, string[] | undefined>();
+const TABLE_PARTS_MAX = 256;
+/** Longer names (no real schema.table is) are split every time rather than kept. */
+const TABLE_NAME_MAX = 256;
+
+function splitTable(table: string): readonly string[] | undefined {
+  if (table.length > TABLE_NAME_MAX) return splitIdentifiers(table);
+  if (tableParts.has(table)) return tableParts.get(table);
+  if (tableParts.size >= TABLE_PARTS_MAX) tableParts.clear();
+  const parts = splitIdentifiers(table);
+  tableParts.set(table, parts);
+  return parts;
+}
+
 export function columnMatches(target: ColumnTarget, descriptor: ColumnDescriptor): boolean {
   if (descriptor.column.toLowerCase() !== target.column) return false;
   if (target.table === undefined || descriptor.table === undefined || descriptor.table === null) return true;
-  const parts = splitIdentifiers(descriptor.table);
+  const parts = splitTable(descriptor.table);
   // An unparseable table name cannot be ruled out.
   if (!parts || parts.length === 0) return true;
   const table = parts[parts.length - 1];

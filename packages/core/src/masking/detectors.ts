@@ -356,7 +356,8 @@ const JWT_PAYLOAD_MAX = 65536;
 const JWT_SIGNATURE_MAX = 2048;
 
 const JWT = spec('jwt', '\\beyJ', {
-  prefilter: (_f, text) => text.includes('eyJ'),
+  // A hit is header.payload.signature: two dots. Counts first, as they cost nothing more.
+  prefilter: (f, text) => f.dots >= 2 && text.includes('eyJ'),
   accept(text, start, _end, final): AcceptResult {
     const headerEnd = runEnd(text, start, JWT_HEADER_MAX, isBase64Url, final);
     if (headerEnd === -1) return 'more';
@@ -401,7 +402,7 @@ const isPemBody = asciiSet('A-Za-z0-9+/=\\r\\n\\t :,.-');
 
 const PRIVATE_KEY = spec('private_key', '-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----', {
   anchors: ['-----BEGIN '],
-  prefilter: (_f, text) => text.includes('-----BEGIN '),
+  prefilter: (f, text) => f.dashes >= 5 && text.includes('-----BEGIN '),
   accept(text, start, end, final): AcceptResult {
     const limit = end + PEM_BODY_MAX;
     let from = end;
@@ -444,7 +445,7 @@ const SLACK_TOKEN = spec('api_token', '\\bxox[baprs]-[A-Za-z0-9-]{10,250}', {
 
 const STRIPE_KEY = spec('api_token', '\\b[spr]k_live_[A-Za-z0-9]{10,247}\\b', {
   alphabet: asciiSet('A-Za-z0-9_'),
-  prefilter: (_f, text) => text.includes('k_live_'),
+  prefilter: (f, text) => f.underscores >= 2 && text.includes('k_live_'),
 });
 
 const isToken68 = asciiSet('A-Za-z0-9._~+/-');
@@ -454,7 +455,7 @@ const BEARER_TOKEN_MAX = 4096;
 const BEARER = spec('api_token', '\\b(?:Bearer|bearer|BEARER)[ \\t]{1,8}', {
   anchors: ['Bearer', 'bearer', 'BEARER'],
   // 'Bearer', 'bearer' or 'BEARER'.
-  prefilter: (_f, text) => text.includes('earer') || text.includes('EARER'),
+  prefilter: (f, text) => f.letters >= 6 && (text.includes('earer') || text.includes('EARER')),
   accept(text, _start, end, final): AcceptResult {
     // RFC 6750 token68: mask the credential, keep the scheme name readable.
     const tokenEnd = runEnd(text, end, BEARER_TOKEN_MAX, isToken68, final);

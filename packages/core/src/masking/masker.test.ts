@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MaskRule } from '../contract.js';
 import { InvalidMaskRuleError, InvalidOptionError, InvalidRequestError } from '../errors.js';
@@ -214,6 +215,64 @@ describe('maskRow', () => {
     const quoted = createMasker({ rules: [{ column: '"my.schema"."Users".email', strategy: 'redact' }] });
     expect(quoted.maskRow([{ table: '"my.schema".users', column: 'email' }], ['x'])).toEqual([REDACTED]);
     expect(quoted.maskRow([{ table: 'other.users', column: 'email' }], ['x'])).toEqual(['x']);
+  });
+});
+
+describe('columnRule', () => {
+  const rules: MaskRule[] = [
+    { column: 'public.users.email', strategy: 'partial' },
+    { column: 'users.phone', strategy: 'partial', keep: 2 },
+    { column: 'ssn', strategy: 'hash' },
+    { column: 'email', strategy: 'redact' },
+    { column: '"odd.table".card', strategy: 'format' },
+    { column: 'secret', strategy: 'null' },
+    { detector: 'email', strategy: 'redact' },
+  ];
+  const masker = createMasker({ rules, hashKey });
+
+  it('names the first rule maskRow would pick, with its strategy and keep', () => {
+    expect(masker.columnRule({ table: 'public.users', column: 'EMAIL' })).toMatchObject({
+      strategy: 'partial',
+      keep: 4,
+    });
+    expect(masker.columnRule({ table: 'crm.contacts', column: 'email' })?.strategy).toBe('redact');
+    expect(masker.columnRule({ table: 'users', column: 'phone' })).toMatchObject({
+      strategy: 'partial',
+      keep: 2,
+    });
+    expect(masker.columnRule({ table: 'orders', column: 'phone' })).toBeUndefined();
+    expect(masker.columnRule({ column: 'note' })).toBeUndefined();
+  });
+
+  it('masks a value exactly as maskRow masks it in that column', () => {
+    const descriptor = fc.record({
+      table: fc.constantFrom(
+        undefined,
+        null,
+        'users',
+        'public.users',
+        'crm.users',
+        'orders',
+        '"odd.table"',
+        '"bad',
+      ),
+      column: fc.constantFrom('email', 'Phone', 'ssn', 'card', 'secret', 'note'),
+    });
+    const value = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.string({ unit: 'binary', maxLength: 20 }),
+      fc.constantFrom('ada@example.com', '4111 1111 1111 1111', '', null, 42),
+    );
+    fc.assert(
+      fc.property(descriptor, value, (d, v) => {
+        const rule = masker.columnRule(d);
+        const [expected] = masker.maskRow([d], [v]);
+        if (rule) expect(rule.mask(v)).toEqual(expected);
+        else if (typeof v === 'string') expect(expected).toBe(masker.maskText(v));
+        else expect(expected).toBe(v);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

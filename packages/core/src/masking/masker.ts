@@ -3,14 +3,14 @@
  * rows, JSON documents and chunked streams. Options and rules are validated here, once.
  */
 
-import type { DetectorName, MaskRule } from '../contract.js';
+import type { DetectorName, MaskRule, MaskStrategy } from '../contract.js';
 import { InvalidOptionError, InvalidRequestError } from '../errors.js';
 import { type ColumnDescriptor, columnMatches } from './column-match.js';
 import { DETECTOR_SCANNERS } from './detectors.js';
 import { maskJsonDocument } from './json-masking.js';
 import { processHashKey } from './keyed-hash.js';
 import { IncrementalMasker, type MaskStream } from './mask-stream.js';
-import { textFeatures } from './prefilter.js';
+import { type Prefilter, textFeatures } from './prefilter.js';
 import { REGEX_ENGINES, type RegexEngine } from './regex-engine.js';
 import { type CompiledRules, compileRules, type ResolvedRule, resolveStrategy } from './rules.js';
 import {
@@ -54,10 +54,24 @@ export interface Masker {
    * every other text value (and to string leaves of JSON values).
    */
   maskRow(columns: readonly ColumnDescriptor[], values: readonly unknown[]): unknown[];
+  /**
+   * The column rule that picks this column (the first that matches, as `maskRow` picks), or
+   * undefined when none does, so a caller masking many rows of one result looks the rule up
+   * once. `mask` masks one value exactly as `maskRow` masks it in this column.
+   */
+  columnRule(column: ColumnDescriptor): ColumnMask | undefined;
   /** Mask a JSON document: path rules pick nodes; detectors and patterns apply to every other string. */
   maskJson(doc: unknown): unknown;
   /** A chunked masker whose concatenated output equals `maskText` of the concatenated input. */
   createStream(): MaskStream;
+}
+
+/** A column rule resolved for one column (see `Masker.columnRule`). */
+export interface ColumnMask {
+  readonly strategy: MaskStrategy;
+  /** Characters `partial` keeps (the rule's `keep`, or the default). */
+  readonly keep: number;
+  mask(value: unknown): unknown;
 }
 
 function resolveKey(hashKey: unknown): Uint8Array {
@@ -105,6 +119,8 @@ class RuleMasker implements Masker {
   private readonly pathTargets: readonly { path: string; rule: ResolvedRule }[];
   /** Every scanner has a prefilter (no pattern rules), so a text can be ruled out whole. */
   private readonly allPrefiltered: boolean;
+  /** The scanners' prefilters, each once (several scanners of a detector may share none). */
+  private readonly prefilterList: readonly Prefilter[];
 
   constructor(
     private readonly compiled: CompiledRules,
@@ -127,6 +143,9 @@ class RuleMasker implements Masker {
     for (const p of compiled.patterns) this.scannerRules.push(p);
     this.scanners = [...compileScanners(builtIn, engine), ...compileScanners(patterns, 're2')];
     this.allPrefiltered = prefilters && this.scanners.every((s) => s.spec.prefilter !== undefined);
+    this.prefilterList = this.allPrefiltered
+      ? [...new Set(this.scanners.map((s) => s.spec.prefilter as Prefilter))]
+      : [];
   }
 
   maskValue(value: unknown, rule: MaskRule): unknown {
@@ -146,9 +165,10 @@ class RuleMasker implements Masker {
     // (Without a prefilter everywhere, the scan counts only if a scanner asks.)
     const features = this.allPrefiltered ? textFeatures(text) : undefined;
     if (features) {
+      const list = this.prefilterList;
       let maybe = false;
-      for (const { spec } of this.scanners) {
-        if ((spec.prefilter as NonNullable<ScannerSpec['prefilter']>)(features, text)) {
+      for (let i = 0; i < list.length; i++) {
+        if ((list[i] as Prefilter)(features, text)) {
           maybe = true;
           break;
         }
@@ -156,6 +176,13 @@ class RuleMasker implements Masker {
       if (!maybe) return text;
     }
     return this.newStream().maskAll(text, features);
+  }
+
+  columnRule(column: ColumnDescriptor): ColumnMask | undefined {
+    const rule = this.compiled.columns.find((c) => columnMatches(c.target, column));
+    if (!rule) return undefined;
+    const options = { strategy: rule.strategy, keep: rule.keep, key: this.key };
+    return { strategy: rule.strategy, keep: rule.keep, mask: (value) => maskWholeValue(value, options) };
   }
 
   maskRow(columns: readonly ColumnDescriptor[], values: readonly unknown[]): unknown[] {
