@@ -15,7 +15,8 @@ import {
   type ResolvedHttpFactsOptions,
   resolveHttpFactsOptions,
 } from '../http/index.js';
-import { buildInput, type FactExtractors, type PolicyRequest } from '../request/index.js';
+import { type BuiltInput, buildInputNow } from '../request/build-input-document.js';
+import type { FactExtractors, PolicyRequest } from '../request/index.js';
 import { decisionCacheKey } from './cache-key.js';
 import { DecisionCache, type DecisionCacheOptions } from './decision-cache.js';
 import { publishDecision } from './decision-channel.js';
@@ -98,7 +99,11 @@ export function createEngine(options: EngineOptions): ReloadableEngine {
   const cache = options.cache ? new DecisionCache(options.cache, clock) : undefined;
   const buildOptions = { http, clock, ...(options.extractors ? { extractors: options.extractors } : {}) };
 
-  async function evaluate(input: InputDocument): Promise<Outcome> {
+  /**
+   * Evaluate and validate. Returns the outcome directly when the evaluator answers
+   * synchronously (the wasm evaluator does): no promise, timer or extra turn per decision.
+   */
+  function evaluate(input: InputDocument): Outcome | Promise<Outcome> {
     const startedIn = generation;
     const current = evaluator;
     const cacheKey = cache ? decisionCacheKey(input) : undefined;
@@ -107,21 +112,46 @@ export function createEngine(options: EngineOptions): ReloadableEngine {
       if (hit) return { decision: hit, durationMs: 0, cached: true, generation: startedIn };
     }
     const started = performance.now();
-    let raw: unknown;
+    const context = new LazySignal();
+    let answer: unknown;
     try {
-      raw = await withTimeout(current, input, timeoutMs);
+      answer = current.evaluate(input, context);
     } catch (err) {
-      const durationMs = performance.now() - started;
-      if (err instanceof EvaluationTimeoutError)
-        return failed('evaluation_timeout', err, durationMs, startedIn);
-      const error = isPortcullisError(err)
-        ? err
-        : new EvaluationError(`evaluator ${current.name} failed: ${(err as Error)?.message ?? String(err)}`, {
-            cause: err,
-          });
-      return failed('evaluation_failed', error, durationMs, startedIn);
+      return evaluationFailed(current, err, performance.now() - started, startedIn);
     }
-    const durationMs = performance.now() - started;
+    if (typeof (answer as PromiseLike<unknown> | null)?.then !== 'function') {
+      return settle(current, answer, performance.now() - started, startedIn, cacheKey);
+    }
+    return raceTimeout(current, answer as PromiseLike<unknown>, context, timeoutMs).then(
+      (raw) => settle(current, raw, performance.now() - started, startedIn, cacheKey),
+      (err: unknown) => evaluationFailed(current, err, performance.now() - started, startedIn),
+    );
+  }
+
+  function evaluationFailed(
+    current: Evaluator,
+    err: unknown,
+    durationMs: number,
+    startedIn: number,
+  ): Outcome {
+    if (err instanceof EvaluationTimeoutError)
+      return failed('evaluation_timeout', err, durationMs, startedIn);
+    const error = isPortcullisError(err)
+      ? err
+      : new EvaluationError(`evaluator ${current.name} failed: ${(err as Error)?.message ?? String(err)}`, {
+          cause: err,
+        });
+    return failed('evaluation_failed', error, durationMs, startedIn);
+  }
+
+  /** Validate what the evaluator answered and keep it in the cache. */
+  function settle(
+    current: Evaluator,
+    raw: unknown,
+    durationMs: number,
+    startedIn: number,
+    cacheKey: { key: string; owner: string } | undefined,
+  ): Outcome {
     if (raw === undefined) {
       return failed(
         'no_decision',
@@ -202,25 +232,46 @@ export function createEngine(options: EngineOptions): ReloadableEngine {
     return result;
   }
 
+  /** The result for a built input, without a promise when evaluation answered synchronously. */
+  function decideBuilt(built: BuiltInput, factsMs: number): DecisionResult | Promise<DecisionResult> {
+    if (built.extractionError !== undefined) {
+      const err = built.extractionError;
+      const error = isPortcullisError(err)
+        ? err
+        : new EvaluationError(`fact extraction failed: ${err.message}`, { cause: err });
+      return finish(built.input, failed('facts_unavailable', error, 0), factsMs);
+    }
+    const outcome = evaluate(built.input);
+    if (outcome instanceof Promise) return outcome.then((o) => finish(built.input, o, factsMs));
+    return finish(built.input, outcome, factsMs);
+  }
+
   return {
-    async decide(request) {
-      const started = performance.now();
-      const built = await buildInput(request, buildOptions);
-      const factsMs = performance.now() - started;
-      if (built.extractionError !== undefined) {
-        const err = built.extractionError;
-        const error = isPortcullisError(err)
-          ? err
-          : new EvaluationError(`fact extraction failed: ${err.message}`, { cause: err });
-        return finish(built.input, failed('facts_unavailable', error, 0), factsMs);
+    // Not `async`: a decision that needs no waiting (HTTP facts, loaded parsers, the wasm
+    // evaluator) is made before decide returns, and handed back in one resolved promise.
+    decide(request) {
+      try {
+        const started = performance.now();
+        const built = buildInputNow(request, buildOptions);
+        if (built instanceof Promise) {
+          return built.then((b) => decideBuilt(b, performance.now() - started));
+        }
+        return Promise.resolve(decideBuilt(built, performance.now() - started));
+      } catch (err) {
+        return Promise.reject(err);
       }
-      return finish(built.input, await evaluate(built.input), factsMs);
     },
-    async decideInput(input) {
+    decideInput(input) {
       if (typeof input !== 'object' || input === null || input.version !== CONTRACT_VERSION) {
-        throw new InvalidRequestError(`input.version: must be ${CONTRACT_VERSION}`);
+        return Promise.reject(new InvalidRequestError(`input.version: must be ${CONTRACT_VERSION}`));
       }
-      return finish(input, await evaluate(input), 0);
+      try {
+        const outcome = evaluate(input);
+        if (outcome instanceof Promise) return outcome.then((o) => finish(input, o, 0));
+        return Promise.resolve(finish(input, outcome, 0));
+      } catch (err) {
+        return Promise.reject(err);
+      }
     },
     clearCache() {
       cache?.clear();
@@ -249,16 +300,19 @@ export function createEngine(options: EngineOptions): ReloadableEngine {
 }
 
 /**
- * Race the evaluator against the time limit. A synchronous evaluator that never returns
- * cannot be interrupted from here; the wasm evaluator runs in bounded steps for that reason.
- * An evaluator that answers synchronously needs no race (nothing could interrupt it anyway),
- * and the AbortSignal is made only if the evaluator reads it: on this per-decision path an
- * AbortController and a timer cost more than a small policy's evaluation.
+ * Race an evaluator's pending answer against the time limit. A synchronous evaluator that
+ * never returns cannot be interrupted from here; the wasm evaluator runs in bounded steps for
+ * that reason. An evaluator that answers synchronously needs no race (nothing could interrupt
+ * it anyway) and never gets here, and the AbortSignal is made only if the evaluator reads it:
+ * on this per-decision path an AbortController and a timer cost more than a small policy's
+ * evaluation.
  */
-async function withTimeout(evaluator: Evaluator, input: InputDocument, timeoutMs: number): Promise<unknown> {
-  const context = new LazySignal();
-  const answer = evaluator.evaluate(input, context);
-  if (typeof (answer as PromiseLike<unknown> | null)?.then !== 'function') return answer;
+async function raceTimeout(
+  evaluator: Evaluator,
+  answer: PromiseLike<unknown>,
+  context: LazySignal,
+  timeoutMs: number,
+): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

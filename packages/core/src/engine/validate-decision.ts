@@ -25,6 +25,12 @@ export const DETECTORS: readonly DetectorName[] = [
   'api_token',
 ];
 const SELECTORS = ['column', 'path', 'detector', 'pattern'] as const;
+type Selector = (typeof SELECTORS)[number];
+
+// Sets for the per-decision membership tests: a policy returns a dozen masks on every answer.
+const EFFECT_SET: ReadonlySet<string> = new Set(EFFECTS);
+const STRATEGY_SET: ReadonlySet<string> = new Set(MASK_STRATEGIES);
+const DETECTOR_SET: ReadonlySet<string> = new Set(DETECTORS);
 
 export type DecisionValidation =
   | { ok: true; decision: Decision }
@@ -53,6 +59,7 @@ function onlyKeys(value: Record<string, unknown>, allowed: readonly string[], pa
  * `approval` block is kept only on an `approve`. Hand-written rather than a general schema
  * validator because it runs on every decision; contract.test.ts keeps it in step with the schema.
  * Unknown fields are rejected: a misspelt `mask` would otherwise silently drop masking.
+ * Error paths are built only on failure: the shipped policies return a dozen masks per decision.
  */
 export function validateDecision(value: unknown): DecisionValidation {
   try {
@@ -66,9 +73,13 @@ export function validateDecision(value: unknown): DecisionValidation {
 function readDecision(value: unknown): Decision {
   if (value === undefined) throw new Invalid('decision', 'is undefined');
   if (!isObject(value)) throw new Invalid('decision', 'must be an object');
-  onlyKeys(value, ['effect', 'reasons', 'masks', 'approval'], 'decision');
+  for (const key in value) {
+    if (key !== 'effect' && key !== 'reasons' && key !== 'masks' && key !== 'approval')
+      throw new Invalid(`decision.${key}`, 'is not a field of the decision contract');
+  }
   const effect = value.effect as Effect;
-  if (!EFFECTS.includes(effect)) throw new Invalid('decision.effect', `must be one of ${EFFECTS.join(', ')}`);
+  if (typeof effect !== 'string' || !EFFECT_SET.has(effect))
+    throw new Invalid('decision.effect', `must be one of ${EFFECTS.join(', ')}`);
   const decision: Decision = {
     effect,
     reasons: value.reasons === undefined ? [] : readReasons(value.reasons),
@@ -85,45 +96,96 @@ function readDecision(value: unknown): Decision {
 
 function readReasons(value: unknown): Reason[] {
   if (!Array.isArray(value)) throw new Invalid('decision.reasons', 'must be a list');
-  return value.map((reason, i) => {
-    const path = `decision.reasons[${i}]`;
-    if (!isObject(reason)) throw new Invalid(path, 'must be an object with rule and message');
-    onlyKeys(reason, ['rule', 'message'], path);
-    if (typeof reason.rule !== 'string' || reason.rule === '')
-      throw new Invalid(`${path}.rule`, 'must be a non-empty string');
-    if (typeof reason.message !== 'string') throw new Invalid(`${path}.message`, 'must be a string');
-    return { rule: reason.rule, message: reason.message };
-  });
+  const out = new Array<Reason>(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const reason: unknown = value[i];
+    if (!isObject(reason))
+      throw new Invalid(`decision.reasons[${i}]`, 'must be an object with rule and message');
+    for (const key in reason) {
+      if (key !== 'rule' && key !== 'message')
+        throw new Invalid(`decision.reasons[${i}].${key}`, 'is not a field of the decision contract');
+    }
+    const { rule, message } = reason;
+    if (typeof rule !== 'string' || rule === '')
+      throw new Invalid(`decision.reasons[${i}].rule`, 'must be a non-empty string');
+    if (typeof message !== 'string') throw new Invalid(`decision.reasons[${i}].message`, 'must be a string');
+    out[i] = { rule, message };
+  }
+  return out;
 }
 
 function readMasks(value: unknown): MaskRule[] {
   if (!Array.isArray(value)) throw new Invalid('decision.masks', 'must be a list');
-  return value.map((mask, i) => {
-    const path = `decision.masks[${i}]`;
-    if (!isObject(mask)) throw new Invalid(path, 'must be an object');
-    onlyKeys(mask, [...SELECTORS, 'strategy', 'keep'], path);
-    const selectors = SELECTORS.filter((k) => mask[k] !== undefined);
-    if (selectors.length !== 1)
-      throw new Invalid(path, 'must have exactly one of column, path, detector, pattern');
-    const selector = selectors[0]!;
-    const target = mask[selector];
-    if (typeof target !== 'string' || target === '')
-      throw new Invalid(`${path}.${selector}`, 'must be a non-empty string');
-    if (selector === 'detector' && !DETECTORS.includes(target as DetectorName)) {
-      throw new Invalid(`${path}.detector`, `must be one of ${DETECTORS.join(', ')}`);
+  const out = new Array<MaskRule>(value.length);
+  for (let i = 0; i < value.length; i++) out[i] = readMask(value[i], i);
+  return out;
+}
+
+function readMask(mask: unknown, i: number): MaskRule {
+  if (!isObject(mask)) throw new Invalid(`decision.masks[${i}]`, 'must be an object');
+  // One pass reads every field: masks come in several shapes, and reading absent fields by
+  // name from each would be a slow lookup apiece.
+  let selector: Selector | undefined;
+  let selectors = 0;
+  let target: unknown;
+  let strategy: unknown;
+  let keep: unknown;
+  for (const key in mask) {
+    const field = mask[key];
+    switch (key) {
+      case 'column':
+      case 'path':
+      case 'detector':
+      case 'pattern':
+        if (field !== undefined) {
+          selector = key;
+          target = field;
+          selectors++;
+        }
+        break;
+      case 'strategy':
+        strategy = field;
+        break;
+      case 'keep':
+        keep = field;
+        break;
+      default:
+        throw new Invalid(`decision.masks[${i}].${key}`, 'is not a field of the decision contract');
     }
-    if (!MASK_STRATEGIES.includes(mask.strategy as MaskStrategy)) {
-      throw new Invalid(`${path}.strategy`, `must be one of ${MASK_STRATEGIES.join(', ')}`);
+  }
+  if (selectors !== 1 || selector === undefined)
+    throw new Invalid(`decision.masks[${i}]`, 'must have exactly one of column, path, detector, pattern');
+  if (typeof target !== 'string' || target === '')
+    throw new Invalid(`decision.masks[${i}].${selector}`, 'must be a non-empty string');
+  if (selector === 'detector' && !DETECTOR_SET.has(target)) {
+    throw new Invalid(`decision.masks[${i}].detector`, `must be one of ${DETECTORS.join(', ')}`);
+  }
+  if (typeof strategy !== 'string' || !STRATEGY_SET.has(strategy)) {
+    throw new Invalid(`decision.masks[${i}].strategy`, `must be one of ${MASK_STRATEGIES.join(', ')}`);
+  }
+  const s = strategy as MaskStrategy;
+  // One literal per selector (the same key order as before: selector, strategy, keep).
+  let rule: MaskRule;
+  switch (selector) {
+    case 'column':
+      rule = { column: target, strategy: s };
+      break;
+    case 'path':
+      rule = { path: target, strategy: s };
+      break;
+    case 'detector':
+      rule = { detector: target as DetectorName, strategy: s };
+      break;
+    default:
+      rule = { pattern: target, strategy: s };
+  }
+  if (keep !== undefined) {
+    if (!Number.isSafeInteger(keep) || (keep as number) < 0) {
+      throw new Invalid(`decision.masks[${i}].keep`, 'must be a non-negative integer');
     }
-    const rule = { [selector]: target, strategy: mask.strategy } as unknown as MaskRule;
-    if (mask.keep !== undefined) {
-      if (!Number.isSafeInteger(mask.keep) || (mask.keep as number) < 0) {
-        throw new Invalid(`${path}.keep`, 'must be a non-negative integer');
-      }
-      rule.keep = mask.keep as number;
-    }
-    return rule;
-  });
+    rule.keep = keep as number;
+  }
+  return rule;
 }
 
 function readApproval(value: unknown): ApprovalRequirement {
@@ -142,8 +204,20 @@ function readApproval(value: unknown): ApprovalRequirement {
     throw new Invalid(`${path}.quorum`, 'must be an integer of at least 1');
   if (scope !== 'statement' && scope !== 'session')
     throw new Invalid(`${path}.scope`, 'must be statement or session');
-  const ms = typeof ttl === 'string' ? tryParseDuration(ttl) : undefined;
+  const ms = typeof ttl === 'string' ? ttlMs(ttl) : undefined;
   if (ms === undefined || ms <= 0)
     throw new Invalid(`${path}.ttl`, 'must be a positive duration such as 15m or 1h30m');
   return { reviewers: [...(reviewers as string[])], quorum: quorum as number, scope, ttl: ttl as string };
+}
+
+/** Policies answer with a handful of distinct ttls: each is parsed once (a few hundred kept). */
+const ttlCache = new Map<string, number | undefined>();
+const MAX_TTLS = 256;
+
+function ttlMs(ttl: string): number | undefined {
+  if (ttlCache.has(ttl)) return ttlCache.get(ttl);
+  const ms = tryParseDuration(ttl);
+  if (ttlCache.size >= MAX_TTLS) ttlCache.clear();
+  ttlCache.set(ttl, ms);
+  return ms;
 }

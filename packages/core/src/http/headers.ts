@@ -9,16 +9,9 @@ export type HttpHeadersInit =
 export function normalizeHeaders(init: HttpHeadersInit | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (init === undefined || init === null) return out;
-  const add = (name: string, value: string) => {
-    const key = name.toLowerCase();
-    const existing = Object.hasOwn(out, key) ? out[key] : undefined;
-    const joined = existing === undefined ? value : `${existing}, ${value}`;
-    // Plain assignment is much cheaper than defineProperty; only `__proto__` needs the latter.
-    if (key === '__proto__') setOwn(out, key, joined);
-    else out[key] = joined;
-  };
   if (typeof (init as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    for (const [name, value] of init as Iterable<readonly [string, string]>) add(name, String(value));
+    for (const [name, value] of init as Iterable<readonly [string, string]>)
+      addHeader(out, name, String(value));
     return out;
   }
   const record = init as Readonly<Record<string, string | number | readonly string[] | undefined>>;
@@ -26,8 +19,18 @@ export function normalizeHeaders(init: HttpHeadersInit | undefined): Record<stri
     if (!Object.hasOwn(record, name)) continue;
     const value = record[name];
     if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) add(name, String(v));
-    else add(name, typeof value === 'string' ? value : String(value));
+    if (Array.isArray(value)) for (const v of value) addHeader(out, name, String(v));
+    else addHeader(out, name, typeof value === 'string' ? value : String(value));
   }
   return out;
+}
+
+// A module function rather than a closure made per request.
+function addHeader(out: Record<string, string>, name: string, value: string): void {
+  const key = name.toLowerCase();
+  const existing = Object.hasOwn(out, key) ? out[key] : undefined;
+  const joined = existing === undefined ? value : `${existing}, ${value}`;
+  // Plain assignment is much cheaper than defineProperty; only `__proto__` needs the latter.
+  if (key === '__proto__') setOwn(out, key, joined);
+  else out[key] = joined;
 }

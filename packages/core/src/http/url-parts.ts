@@ -154,9 +154,13 @@ function parseQuery(params: URLSearchParams): Record<string, string | string[]> 
   const query: Record<string, string | string[]> = {};
   for (const [key, value] of params) {
     const existing = Object.hasOwn(query, key) ? query[key] : undefined;
-    if (existing === undefined) setOwn(query, key, value);
-    else if (Array.isArray(existing)) existing.push(value);
-    else setOwn(query, key, [existing, value]);
+    if (existing !== undefined && Array.isArray(existing)) existing.push(value);
+    else {
+      const next = existing === undefined ? value : [existing, value];
+      // Plain assignment is much cheaper than defineProperty; only `__proto__` needs the latter.
+      if (key === '__proto__') setOwn(query, key, next);
+      else query[key] = next;
+    }
   }
   return query;
 }

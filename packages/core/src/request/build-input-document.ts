@@ -11,8 +11,8 @@ import { InvalidRequestError } from '../errors.js';
 import { extractHttpFacts, type HttpFactsOptions, type ResolvedHttpFactsOptions } from '../http/index.js';
 import { actionFingerprint } from './action-fingerprint.js';
 import type { FactExtractors } from './fact-extractors.js';
-import { formatTime, parseRfc3339 } from './format-time.js';
-import { normalizeRequest } from './normalize-request.js';
+import { formatEpochMs, formatTime, parseRfc3339 } from './format-time.js';
+import { type NormalizedRequest, normalizeRequest } from './normalize-request.js';
 import type { PolicyRequest } from './policy-request.js';
 
 export interface BuildInputOptions {
@@ -32,9 +32,14 @@ export interface BuiltInput {
 }
 
 let defaults: Promise<FactExtractors> | undefined;
+/** The built-in extractors once imported, for the synchronous path. */
+let loadedDefaults: FactExtractors | undefined;
 /** The built-in SQL and shell extractors, imported on first use so embedders who inject their own never load the parsers. */
 export function loadDefaultFactExtractors(): Promise<FactExtractors> {
-  defaults ??= import('./default-extractors.js').then((m) => m.defaultFactExtractors);
+  defaults ??= import('./default-extractors.js').then((m) => {
+    loadedDefaults = m.defaultFactExtractors;
+    return loadedDefaults;
+  });
   return defaults;
 }
 
@@ -61,9 +66,25 @@ export async function buildInput(
   request: PolicyRequest,
   options: BuildInputOptions = {},
 ): Promise<BuiltInput> {
+  return buildInputNow(request, options);
+}
+
+type ExtractedFacts = SqlFacts | ShellFacts;
+
+/**
+ * `buildInput` without the promise when nothing has to be waited for: HTTP, file and connect
+ * requests, and SQL or shell once the extractor answers synchronously (the built-in ones do
+ * after their parser loaded). The engine calls this on every decision. A malformed request
+ * throws InvalidRequestError synchronously.
+ */
+export function buildInputNow(
+  request: PolicyRequest,
+  options: BuildInputOptions = {},
+): BuiltInput | Promise<BuiltInput> {
   const req = normalizeRequest(request);
   const now = (options.clock ?? Date.now)();
-  let time = formatTime(new Date(now));
+  const nowText = formatEpochMs(now);
+  let time = nowText;
   if (req.time !== undefined) {
     const parsed = parseRfc3339(req.time);
     if (parsed === undefined)
@@ -72,30 +93,68 @@ export async function buildInput(
   }
 
   const action: Action = { type: req.action };
-  let extractionError: Error | undefined;
-  if (req.sql !== undefined) {
-    const { raw, dialect } = req.sql;
-    try {
-      const extractors = options.extractors ?? (await loadDefaultFactExtractors());
-      action.sql = await extractors.sql(raw, dialect);
-    } catch (err) {
-      extractionError = asError(err);
-      action.sql = unparsedSql(raw, dialect, extractionError.message);
-    }
-  } else if (req.command !== undefined) {
-    const raw = req.command;
-    try {
-      const extractors = options.extractors ?? (await loadDefaultFactExtractors());
-      action.shell = await extractors.shell(raw);
-    } catch (err) {
-      extractionError = asError(err);
-      action.shell = unparsedShell(raw, extractionError.message);
-    }
-  } else if (req.http !== undefined) {
-    action.http = extractHttpFacts(req.http, options.http);
-  } else if (req.file !== undefined) {
-    action.file = req.file;
+  if (req.sql === undefined && req.command === undefined) {
+    if (req.http !== undefined) action.http = extractHttpFacts(req.http, options.http);
+    else if (req.file !== undefined) action.file = req.file;
+    return complete(req, action, nowText, time, options, undefined);
   }
+  let facts: ExtractedFacts | PromiseLike<ExtractedFacts>;
+  try {
+    facts = extractFacts(req, options.extractors ?? loadedDefaults);
+  } catch (err) {
+    return complete(req, action, nowText, time, options, setUnparsed(req, action, err));
+  }
+  if (typeof (facts as PromiseLike<ExtractedFacts> | null)?.then === 'function') {
+    return Promise.resolve(facts).then(
+      (value) => {
+        setFacts(req, action, value);
+        return complete(req, action, nowText, time, options, undefined);
+      },
+      (err: unknown) => complete(req, action, nowText, time, options, setUnparsed(req, action, err)),
+    );
+  }
+  setFacts(req, action, facts as ExtractedFacts);
+  return complete(req, action, nowText, time, options, undefined);
+}
+
+function extractFacts(
+  req: NormalizedRequest,
+  extractors: FactExtractors | undefined,
+): ExtractedFacts | PromiseLike<ExtractedFacts> {
+  if (extractors === undefined)
+    return loadDefaultFactExtractors().then((loaded) => callExtractor(req, loaded));
+  return callExtractor(req, extractors);
+}
+
+function callExtractor(
+  req: NormalizedRequest,
+  extractors: FactExtractors,
+): ExtractedFacts | PromiseLike<ExtractedFacts> {
+  if (req.sql !== undefined) return extractors.sql(req.sql.raw, req.sql.dialect);
+  return extractors.shell(req.command as string);
+}
+
+function setFacts(req: NormalizedRequest, action: Action, facts: ExtractedFacts): void {
+  if (req.sql !== undefined) action.sql = facts as SqlFacts;
+  else action.shell = facts as ShellFacts;
+}
+
+/** Marks the facts unparsed after an extractor failed, and returns its error. */
+function setUnparsed(req: NormalizedRequest, action: Action, err: unknown): Error {
+  const error = asError(err);
+  if (req.sql !== undefined) action.sql = unparsedSql(req.sql.raw, req.sql.dialect, error.message);
+  else action.shell = unparsedShell(req.command as string, error.message);
+  return error;
+}
+
+function complete(
+  req: NormalizedRequest,
+  action: Action,
+  nowText: string,
+  time: string,
+  options: BuildInputOptions,
+  extractionError: Error | undefined,
+): BuiltInput {
   const fingerprint = actionFingerprint(action);
   if (fingerprint !== undefined) action.fingerprint = fingerprint;
 
@@ -105,7 +164,7 @@ export async function buildInput(
     resource: req.resource,
     session: {
       id: req.session.id ?? (options.generateId ?? randomUUID)(),
-      started_at: req.session.started_at ?? formatTime(new Date(now)),
+      started_at: req.session.started_at ?? nowText,
       source: req.session.source ?? '',
       approvals: req.session.approvals ?? [],
     },

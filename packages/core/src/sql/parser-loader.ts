@@ -65,6 +65,11 @@ async function load(): Promise<SqlParsers> {
   return { parsePg, generic };
 }
 
+/** Whether loadSqlParsers has finished: extraction can then run synchronously. */
+export function areSqlParsersLoaded(): boolean {
+  return parsers !== undefined;
+}
+
 export function loadedSqlParsers(): SqlParsers {
   if (parsers === undefined) {
     throw new SqlParserUnavailableError('SQL parsers are not loaded: await loadSqlParsers() first');

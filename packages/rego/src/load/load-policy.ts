@@ -119,10 +119,56 @@ async function resolve(source: PolicySource): Promise<Resolved> {
 
 type OpaPolicy = Awaited<ReturnType<typeof opaLoadPolicy>>;
 
+/** The loader's own fields read by the direct evaluation path (opa-wasm's LoadedPolicy). */
+interface OpaInternals {
+  minorVersion?: number;
+  mem?: WasmMemory;
+  dataAddr?: number;
+  dataHeapPtr?: number;
+  wasmInstance?: { exports: Record<string, unknown> };
+}
+
+type OpaEval = (
+  ctx: number,
+  entrypoint: number,
+  data: number,
+  input: number,
+  inputLen: number,
+  heap: number,
+  format: number,
+) => number;
+
+/** The part of WebAssembly.Memory used here (the package's lib has no WebAssembly types). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+const PAGE_BYTES = 64 * 1024;
+
 class RegoPolicy implements LoadedPolicy {
   readonly entrypoints: Readonly<Record<string, number>>;
+  readonly #internals: OpaInternals;
+  readonly #opaEval: OpaEval | undefined;
+  /** A Buffer over the wasm memory, remade when the memory grows (its old buffer detaches). */
+  #view: Buffer | undefined;
+
   constructor(private readonly inner: OpaPolicy) {
     this.entrypoints = inner.entrypoints as Record<string, number>;
+    this.#internals = inner as unknown as OpaInternals;
+    const opaEval = this.#internals.wasmInstance?.exports.opa_eval;
+    // The one-call ABI (1.2+) is what the direct path drives; older modules use the loader,
+    // and so does a loader whose fields are not the ones read here (they are its internals;
+    // direct-evaluate.test.ts compares both paths, so a loader upgrade that changes their
+    // meaning fails there).
+    this.#opaEval =
+      (this.#internals.minorVersion ?? 0) >= 2 &&
+      typeof opaEval === 'function' &&
+      typeof this.#internals.mem?.grow === 'function' &&
+      typeof this.#internals.dataAddr === 'number' &&
+      typeof this.#internals.dataHeapPtr === 'number'
+        ? (opaEval as OpaEval)
+        : undefined;
   }
 
   setData(data: unknown): void {
@@ -138,10 +184,64 @@ class RegoPolicy implements LoadedPolicy {
       throw new PolicyEvalError(`unknown entrypoint ${entrypoint}`);
     }
     try {
+      if (
+        this.#opaEval !== undefined &&
+        typeof entrypoint === 'number' &&
+        typeof input === 'object' &&
+        input !== null &&
+        !(input instanceof ArrayBuffer)
+      ) {
+        return this.#evaluateDirect(input, entrypoint, this.#opaEval);
+      }
       return this.inner.evaluate(input, entrypoint) as ResultSet;
     } catch (cause) {
       throw new PolicyEvalError(thrownMessage(cause), { cause });
     }
+  }
+
+  /**
+   * What the loader's ABI 1.2 path does, with fewer copies: the input's JSON text is written
+   * straight into wasm memory (the loader encodes it to a fresh array, then copies that in),
+   * and the result's end is found with a native scan instead of a byte-by-byte JS loop. The
+   * bytes the module sees and the value returned are the same.
+   */
+  #evaluateDirect(input: object, entrypoint: number, opaEval: OpaEval): ResultSet {
+    const internals = this.#internals;
+    const memory = internals.mem as WasmMemory;
+    const text = JSON.stringify(input) as string | undefined;
+    // A toJSON that answers undefined: the loader's own path handles that oddity.
+    if (text === undefined) return this.inner.evaluate(input, entrypoint) as ResultSet;
+    const inputAddr = internals.dataHeapPtr as number;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; the exact length is counted only when
+    // that bound does not fit, so memory grows exactly as the loader would grow it.
+    let view = this.#viewOf(memory);
+    if (inputAddr + text.length * 3 > view.byteLength) {
+      const delta = inputAddr + Buffer.byteLength(text, 'utf8') - view.byteLength;
+      if (delta > 0) memory.grow(Math.ceil(delta / PAGE_BYTES));
+      view = this.#viewOf(memory);
+    }
+    const inputLen = view.write(text, inputAddr, 'utf8');
+    const ret = opaEval(
+      0,
+      entrypoint,
+      internals.dataAddr as number,
+      inputAddr,
+      inputLen,
+      inputAddr + inputLen,
+      0,
+    );
+    // Evaluation may have grown the memory.
+    view = this.#viewOf(memory);
+    const end = view.indexOf(0, ret);
+    return JSON.parse(view.toString('utf8', ret, end === -1 ? view.byteLength : end)) as ResultSet;
+  }
+
+  #viewOf(memory: WasmMemory): Buffer {
+    const current = this.#view;
+    if (current !== undefined && current.buffer === memory.buffer) return current;
+    const view = Buffer.from(memory.buffer);
+    this.#view = view;
+    return view;
   }
 }
 

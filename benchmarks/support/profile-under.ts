@@ -1,0 +1,71 @@
+/**
+ * Self time per function of a V8 `.cpuprofile`, counting only samples whose stack passes
+ * through a function named `root` (default `decide`), as shares of that function's
+ * inclusive time: what a call costs, without module loading and the benchmark's own loop.
+ *
+ *   node --import tsx benchmarks/support/profile-under.ts <file.cpuprofile> [root=decide] [N=30]
+ *
+ * With SPLIT=<url part> (e.g. `rego-evaluator.ts`), also the share of root's time spent under
+ * a function of that file: the evaluator's part of a decision, against the engine's.
+ */
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const [file, root = 'decide', top = '30'] = process.argv.slice(2);
+if (!file) throw new Error('usage: profile-under.ts <file.cpuprofile> [root] [N]');
+const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const parent = new Map<number, ProfileNode>();
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n);
+
+const label = (n: ProfileNode): string => {
+  const { functionName, url, lineNumber } = n.callFrame;
+  const where = url
+    ? `${url.replace(/^.*\/(adapters|packages|node_modules)\//, '$1/')}:${lineNumber + 1}`
+    : '';
+  return `${functionName || '(anonymous)'} ${where}`;
+};
+
+const split = process.env.SPLIT;
+let splitTime = 0;
+const self = new Map<string, number>();
+let inside = 0;
+let total = 0;
+for (let i = 0; i < profile.samples.length; i++) {
+  const node = byId.get(profile.samples[i] as number);
+  const dt = profile.timeDeltas[i] ?? 0;
+  if (!node) continue;
+  total += dt;
+  let under = false;
+  let inSplit = false;
+  for (let n: ProfileNode | undefined = node; n; n = parent.get(n.id)) {
+    if (split !== undefined && n.callFrame.url.includes(split)) inSplit = true;
+    if (n.callFrame.functionName === root) {
+      under = true;
+      break;
+    }
+  }
+  if (!under) continue;
+  inside += dt;
+  if (inSplit) splitTime += dt;
+  const key = label(node);
+  self.set(key, (self.get(key) ?? 0) + dt);
+}
+process.stdout.write(`under ${root}: ${(inside / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms\n`);
+if (split !== undefined) {
+  const pct = (100 * splitTime) / inside;
+  process.stdout.write(`under ${split}: ${pct.toFixed(1)}%, the rest ${(100 - pct).toFixed(1)}%\n`);
+}
+for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(top))) {
+  process.stdout.write(`${((100 * v) / inside).toFixed(1).padStart(5)}%  ${k}\n`);
+}
