@@ -8,6 +8,7 @@ import {
   staticEvaluator,
 } from '@portcullis/core';
 import { MASKS } from '@portcullis/core/test-support/http-test-policy';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type App, type Framework, startApp } from './support/apps.js';
 
@@ -153,6 +154,61 @@ describe.each<Framework>(['express', 'fastify'])('%s decision cache without an a
     expect(seen).toHaveLength(1);
     expect(new Set(ids).size).toBe(3);
     expect(app.handled).toHaveLength(0);
+  });
+
+  it('decides again for one header byte or one body byte changed, and refuses every repeat of a deny', async () => {
+    const { app, seen } = await start((input) =>
+      JSON.stringify(input.action.http ?? {}).includes('drop')
+        ? { effect: 'deny', reasons: [{ rule: 'x.drop', message: 'no drops' }], masks: [] }
+        : { effect: 'allow', reasons: [], masks: [] },
+    );
+    const post = (body: string, tenant = 'a') =>
+      fetch(`${app.url}/items`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json', 'x-tenant': tenant },
+        body,
+      });
+    expect((await post('{"name":"a"}')).status).toBe(201);
+    expect((await post('{"name":"a"}')).status).toBe(201);
+    expect(seen).toHaveLength(1);
+    expect((await post('{"name":"b"}')).status).toBe(201);
+    expect((await post('{"name":"a"}', 'b')).status).toBe(201);
+    expect(seen).toHaveLength(3);
+    for (let i = 0; i < 3; i++) {
+      const res = await post('{"name":"drop"}');
+      expect(res.status).toBe(403);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    }
+    expect(seen).toHaveLength(4);
+    expect(app.handled).toEqual(Array(4).fill('POST /items'));
+  });
+
+  it('masks exactly the requests whose cached decision masks, request by request', async () => {
+    const { app, seen } = await start((input) => ({
+      effect: 'allow',
+      reasons: [],
+      masks: input.action.http?.headers?.['x-mask'] === 'yes' ? MASKS : [],
+    }));
+    const agent = new Agent({ connections: 1 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        for (const mask of ['yes', 'no']) {
+          // One connection: consecutive requests share a socket, and nothing of one request's
+          // state may carry over to the next.
+          const res = await undiciFetch(`${app.url}/customers`, {
+            headers: { ...auth, 'x-mask': mask },
+            dispatcher: agent,
+          });
+          expect(res.status).toBe(200);
+          const text = await res.text();
+          if (mask === 'yes') expect(text).not.toContain('ann@example.com');
+          else expect(text).toContain('ann@example.com');
+        }
+      }
+    } finally {
+      await agent.close();
+    }
+    expect(seen).toHaveLength(2);
   });
 
   it('applies a reloaded policy to the very next request', async () => {
