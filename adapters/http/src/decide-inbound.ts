@@ -407,6 +407,33 @@ export async function auditedRefusal<Req>(
   return outcome.kind === 'answer' ? outcome.answer : answer;
 }
 
+/** 413 for a request body over `maxBodyBytes`, audited as a refusal; the connection closes. */
+export function refuseTooLarge<Req>(
+  guard: ResolvedHttpGuard<Req>,
+  req: { method: string; url: string; source: string },
+): Promise<HttpAnswer> {
+  const detail = `the request body exceeds ${guard.maxBodyBytes} bytes`;
+  return auditedRefusal(
+    guard,
+    refusalRecord(
+      guard,
+      req,
+      [{ rule: 'portcullis.body_too_large', message: detail }],
+      'PC_HTTP_BODY_TOO_LARGE',
+    ),
+    problem(
+      {
+        type: PROBLEM_TYPES.bodyTooLarge,
+        title: 'Request body too large',
+        status: 413,
+        detail,
+        code: 'PC_HTTP_BODY_TOO_LARGE',
+      },
+      { connection: 'close' },
+    ),
+  );
+}
+
 function bodyBytes(body: HttpBody | undefined): Uint8Array | undefined {
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string') return new TextEncoder().encode(body);

@@ -1,10 +1,10 @@
 import { isJsonContentType } from '@portcullis/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { auditedRefusal, decideInbound, type InboundOutcome, refusalRecord } from './decide-inbound.js';
+import { decideInbound, type InboundOutcome, refuseTooLarge } from './decide-inbound.js';
 import { maskExpressResponse } from './express-response-mask.js';
 import { HoldSignal } from './hold-signal.js';
 import { type PortcullisHttpOptions, resolveHttpGuard } from './options.js';
-import { type HttpAnswer, PROBLEM_TYPES, problem, serializeAnswer } from './problem-document.js';
+import { type HttpAnswer, serializeAnswer } from './problem-document.js';
 import { declaredTooLarge, hasBody, readRequestBody } from './read-request-body.js';
 
 export type PortcullisExpressOptions = PortcullisHttpOptions<Request>;
@@ -97,24 +97,7 @@ export function portcullisExpress(options: PortcullisExpressOptions): RequestHan
   }
 
   async function tooLarge(method: string, url: string, source: string): Promise<InboundOutcome> {
-    const detail = `the request body exceeds ${guard.maxBodyBytes} bytes`;
-    const answer = problem(
-      {
-        type: PROBLEM_TYPES.bodyTooLarge,
-        title: 'Request body too large',
-        status: 413,
-        detail,
-        code: 'PC_HTTP_BODY_TOO_LARGE',
-      },
-      { connection: 'close' },
-    );
-    const record = refusalRecord(
-      guard,
-      { method, url, source },
-      [{ rule: 'portcullis.body_too_large', message: detail }],
-      'PC_HTTP_BODY_TOO_LARGE',
-    );
-    return { kind: 'answer', answer: await auditedRefusal(guard, record, answer) };
+    return { kind: 'answer', answer: await refuseTooLarge(guard, { method, url, source }) };
   }
 }
 

@@ -3,17 +3,11 @@ import type { Masker } from '@portcullis/core';
 import { BodyMasker, planResponseBody } from '@portcullis/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { httpBodyErrors } from './body-errors.js';
-import {
-  auditedRefusal,
-  decideInbound,
-  type InboundOutcome,
-  type InboundRequest,
-  refusalRecord,
-} from './decide-inbound.js';
+import { decideInbound, type InboundOutcome, type InboundRequest, refuseTooLarge } from './decide-inbound.js';
 import { HoldSignal } from './hold-signal.js';
 import { maskTransform } from './mask-transform.js';
 import { type PortcullisHttpOptions, resolveHttpGuard } from './options.js';
-import { type HttpAnswer, PROBLEM_TYPES, problem, serializeAnswer } from './problem-document.js';
+import { type HttpAnswer, serializeAnswer } from './problem-document.js';
 import { declaredTooLarge, hasBody, readRequestBody } from './read-request-body.js';
 import { unmaskableAnswer } from './response-failure.js';
 
@@ -47,29 +41,11 @@ export const portcullisFastify: FastifyPluginAsync<PortcullisFastifyOptions> = a
     (request as unknown as Record<symbol, RequestState | null>)[kState] = state;
   };
 
-  const reply413 = async (request: FastifyRequest, reply: FastifyReply) => {
-    const detail = `the request body exceeds ${guard.maxBodyBytes} bytes`;
-    const answer = await auditedRefusal(
-      guard,
-      refusalRecord(
-        guard,
-        { method: request.method, url: request.url, source: request.ip },
-        [{ rule: 'portcullis.body_too_large', message: detail }],
-        'PC_HTTP_BODY_TOO_LARGE',
-      ),
-      problem(
-        {
-          type: PROBLEM_TYPES.bodyTooLarge,
-          title: 'Request body too large',
-          status: 413,
-          detail,
-          code: 'PC_HTTP_BODY_TOO_LARGE',
-        },
-        { connection: 'close' },
-      ),
+  const reply413 = async (request: FastifyRequest, reply: FastifyReply) =>
+    send(
+      reply,
+      await refuseTooLarge(guard, { method: request.method, url: request.url, source: request.ip }),
     );
-    return send(reply, answer);
-  };
 
   // Callback-style hooks where the common case has nothing to wait for: an async hook costs
   // every request a promise and a microtask turn even when it returns at once.

@@ -4,7 +4,7 @@ import { BodyMasker, InvalidOptionError, type Masker, planResponseBody } from '@
 import { Agent, type Dispatcher } from 'undici';
 import { approvalStatus } from './approval-status.js';
 import { httpBodyErrors } from './body-errors.js';
-import { auditedRefusal, decideInbound, refusalRecord } from './decide-inbound.js';
+import { decideInbound, refuseTooLarge } from './decide-inbound.js';
 import { HoldSignal } from './hold-signal.js';
 import { endToEndHeaders } from './hop-by-hop.js';
 import { maskTransform } from './mask-transform.js';
@@ -222,26 +222,7 @@ export function createHttpReverseProxy(options: HttpReverseProxyOptions): HttpRe
   }
 
   function tooLarge(method: string, url: string, source: string): Promise<HttpAnswer> {
-    const detail = `the request body exceeds ${guard.maxBodyBytes} bytes`;
-    return auditedRefusal(
-      guard,
-      refusalRecord(
-        guard,
-        { method, url, source },
-        [{ rule: 'portcullis.body_too_large', message: detail }],
-        'PC_HTTP_BODY_TOO_LARGE',
-      ),
-      problem(
-        {
-          type: PROBLEM_TYPES.bodyTooLarge,
-          title: 'Request body too large',
-          status: 413,
-          detail,
-          code: 'PC_HTTP_BODY_TOO_LARGE',
-        },
-        { connection: 'close' },
-      ),
-    );
+    return refuseTooLarge(guard, { method, url, source });
   }
 
   function failed(detail: string): HttpAnswer {
