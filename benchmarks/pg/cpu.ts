@@ -19,11 +19,10 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { startPostgres } from '../../adapters/pg/test/support/postgres-server.js';
 import {
-  BIN,
   cpuMicros,
+  initPgbench,
   pgbench,
   psql,
-  run,
   type StartedPath,
   startNodeRelay,
   startPgbouncer,
@@ -48,25 +47,8 @@ async function main(): Promise<void> {
   const started: StartedPath[] = [];
   try {
     const { password } = server;
-    const env = { ...process.env, PGPASSWORD: password };
-    if (!STREAM_ONLY)
-      await run(
-        join(BIN, 'pgbench'),
-        [
-          '-i',
-          '-q',
-          '-s',
-          String(SCALE),
-          '-h',
-          '127.0.0.1',
-          '-p',
-          String(server.port),
-          '-U',
-          'postgres',
-          'postgres',
-        ],
-        { env, timeout: 600_000 },
-      );
+    const _env = { ...process.env, PGPASSWORD: password };
+    if (!STREAM_ONLY) await initPgbench(server, SCALE);
     await psql(
       server.port,
       password,

@@ -19,10 +19,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { startPostgres } from '../../adapters/pg/test/support/postgres-server.js';
 import {
-  BIN,
   cpuMicros,
+  initPgbench,
   pgbench,
-  run,
   type StartedPath,
   startNodeRelay,
   startPgbouncer,
@@ -52,23 +51,7 @@ async function main(): Promise<void> {
     const server = await startPostgres();
     upstream = server;
     stopServer = () => server.stop();
-    await run(
-      join(BIN, 'pgbench'),
-      [
-        '-i',
-        '-q',
-        '-s',
-        String(SCALE),
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(server.port),
-        '-U',
-        'postgres',
-        'postgres',
-      ],
-      { env: { ...process.env, PGPASSWORD: server.password }, timeout: 600_000 },
-    );
+    await initPgbench(server, SCALE);
   }
   const dir = mkdtempSync(join(os.tmpdir(), 'portcullis-latency-'));
   const started: StartedPath[] = [];

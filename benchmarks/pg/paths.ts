@@ -149,6 +149,27 @@ export function startNodeRelay(upstream: Upstream, nodeArgs: readonly string[] =
   return startNodeScript('benchmarks/pg/node-relay.ts', upstream, {}, nodeArgs);
 }
 
+/** `pgbench -i -s <scale>` on a fresh cluster (the tables every pgbench cell reads). */
+export async function initPgbench(server: Upstream, scale: number): Promise<void> {
+  await run(
+    join(BIN, 'pgbench'),
+    [
+      '-i',
+      '-q',
+      '-s',
+      String(scale),
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(server.port),
+      '-U',
+      'postgres',
+      'postgres',
+    ],
+    { env: { ...process.env, PGPASSWORD: server.password }, timeout: 600_000 },
+  );
+}
+
 export function psql(port: number, password: string, sql: string): Promise<{ stdout: string }> {
   return run(
     join(BIN, 'psql'),

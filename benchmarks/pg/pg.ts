@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { startPostgres } from '../../adapters/pg/test/support/postgres-server.js';
 import {
   BIN,
+  initPgbench,
   type PgbenchRun,
   psql,
   repoRoot,
@@ -79,24 +80,7 @@ async function main(): Promise<void> {
   try {
     const { password } = server;
     process.stderr.write(`cluster on ${server.port}${STREAM_ONLY ? '' : `; pgbench -i -s ${SCALE}`}\n`);
-    if (!STREAM_ONLY)
-      await run(
-        join(BIN, 'pgbench'),
-        [
-          '-i',
-          '-q',
-          '-s',
-          String(SCALE),
-          '-h',
-          '127.0.0.1',
-          '-p',
-          String(server.port),
-          '-U',
-          'postgres',
-          'postgres',
-        ],
-        { env: { ...process.env, PGPASSWORD: password }, timeout: 600_000 },
-      );
+    if (!STREAM_ONLY) await initPgbench(server, SCALE);
     const bouncer = await startPgbouncer(server, dir, Math.max(...CLIENTS) + 2);
     children.push(bouncer.child);
     const portcullis = await startPortcullis(server);
