@@ -273,3 +273,12 @@ effect := "allow" if input.subject.kind == "human"
     expect(evaluator.evaluate({ subject: { kind: 'agent' } })).toEqual({ effect: 'deny' });
   });
 });
+
+describe('gzip bombs', () => {
+  it('refuses an archive that unpacks to more than the limit, before taking that memory', () => {
+    const archive = gzipSync(Buffer.alloc(64 * 1024));
+    expect(() => readTar(archive, 4096)).toThrow(/unpacks to more than 4096 bytes/);
+    // Under the limit it unpacks as before (all zeros: an empty archive).
+    expect(readTar(gzipSync(Buffer.alloc(1024)), 4096)).toEqual([]);
+  });
+});

@@ -32,9 +32,25 @@ function paxPath(data: Uint8Array): string | undefined {
   return undefined;
 }
 
-/** The regular files of a tar archive, gzip'd or not. */
-export function readTar(archive: Uint8Array): TarEntry[] {
-  const bytes = archive[0] === 0x1f && archive[1] === 0x8b ? new Uint8Array(gunzipSync(archive)) : archive;
+/** The most a gzip'd archive may unpack to by default: a bundle is a policy, not a data dump. */
+export const MAX_UNPACKED_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The regular files of a tar archive, gzip'd or not. A gzip'd archive that would unpack to
+ * more than `maxUnpackedBytes` throws before that memory is taken (a small download can
+ * inflate a thousandfold).
+ */
+export function readTar(archive: Uint8Array, maxUnpackedBytes = MAX_UNPACKED_BYTES): TarEntry[] {
+  let bytes = archive;
+  if (archive[0] === 0x1f && archive[1] === 0x8b) {
+    try {
+      bytes = new Uint8Array(gunzipSync(archive, { maxOutputLength: maxUnpackedBytes }));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+        throw new Error(`the archive unpacks to more than ${maxUnpackedBytes} bytes`);
+      throw err;
+    }
+  }
   const entries: TarEntry[] = [];
   let longName: string | undefined;
   let offset = 0;
