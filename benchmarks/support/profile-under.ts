@@ -8,22 +8,11 @@
  * With SPLIT=<url part> (e.g. `rego-evaluator.ts`), also the share of root's time spent under
  * a function of that file: the evaluator's part of a decision, against the engine's.
  */
-import { readFileSync } from 'node:fs';
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
+import { type ProfileNode, readProfile } from './cpu-profile.js';
 
 const [file, root = 'decide', top = '30'] = process.argv.slice(2);
 if (!file) throw new Error('usage: profile-under.ts <file.cpuprofile> [root] [N]');
-const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const profile = readProfile(file);
 const parent = new Map<number, ProfileNode>();
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n);
