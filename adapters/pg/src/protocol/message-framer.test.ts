@@ -60,6 +60,84 @@ describe('MessageFramer', () => {
   });
 });
 
+describe('MessageFramer across reads', () => {
+  /** Typed messages with bodies of the given sizes, each body a run of its index. */
+  function stream(sizes: readonly number[]): { bytes: Buffer; bodies: Buffer[] } {
+    const w = new MessageWriter();
+    const bodies = sizes.map((size, i) => Buffer.alloc(size, i % 251));
+    for (const body of bodies) w.begin(0x64).bytes(body).end();
+    return { bytes: w.flush(), bodies };
+  }
+
+  test('frames come out whole however reads cut them, also when reads reuse one buffer', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat(700), { minLength: 1, maxLength: 10 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (sizes, cutPoints) => {
+          const { bytes, bodies } = stream(sizes);
+          const cuts = [...new Set(cutPoints.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+          // One scratch buffer every read lands in, scribbled over after each, as with
+          // ReusedReads: the framer must own whatever it keeps past a read.
+          const scratch = Buffer.alloc(bytes.length);
+          const framer = new MessageFramer({ maxMessageSize: 1 << 20 });
+          const got: Buffer[] = [];
+          let at = 0;
+          for (const cut of [...cuts, bytes.length]) {
+            const n = cut - at;
+            bytes.copy(scratch, 0, at, cut);
+            framer.push(scratch.subarray(0, n));
+            for (let f = framer.next(); f; f = framer.next()) got.push(Buffer.from(f.body));
+            framer.ownRest();
+            scratch.fill(0xee);
+            at = cut;
+          }
+          expect(framer.buffered).toBe(0);
+          expect(got).toEqual(bodies);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('a message spanning many reads is copied once; the messages after it stay views', () => {
+    const { bytes, bodies } = stream([200_000, 10, 20]);
+    const framer = new MessageFramer({ maxMessageSize: 1 << 20 });
+    const step = 4096;
+    const tailStart = bytes.length - (5 + 10) - (5 + 20) - 100;
+    let at = 0;
+    for (; at < tailStart; at += step) {
+      framer.push(bytes.subarray(at, Math.min(at + step, tailStart)));
+      expect(framer.next()).toBeUndefined();
+    }
+    const last = Buffer.from(bytes.subarray(tailStart));
+    framer.push(last);
+    const big = framer.next();
+    expect(big?.body.equals(bodies[0] as Buffer)).toBe(true);
+    const small = framer.next();
+    const smaller = framer.next();
+    expect([small?.body, smaller?.body]).toEqual([bodies[1], bodies[2]]);
+    // In place in the chunk they arrived in, not in a copy of it.
+    expect(small?.raw.buffer).toBe(last.buffer);
+    expect(smaller?.raw.buffer).toBe(last.buffer);
+    expect(framer.next()).toBeUndefined();
+    expect(framer.buffered).toBe(0);
+  });
+
+  test('a header cut across three reads is read across them', () => {
+    const { bytes, bodies } = stream([3]);
+    const framer = new MessageFramer({ maxMessageSize: 1024 });
+    framer.push(bytes.subarray(0, 1));
+    expect(framer.next()).toBeUndefined();
+    framer.push(bytes.subarray(1, 3));
+    expect(framer.next()).toBeUndefined();
+    framer.push(bytes.subarray(3, 6));
+    expect(framer.next()).toBeUndefined();
+    framer.push(bytes.subarray(6));
+    expect(framer.next()?.body).toEqual(bodies[0]);
+  });
+});
+
 describe('readers and writers round-trip', () => {
   test('RowDescription, DataRow and ErrorResponse', () => {
     const w = new MessageWriter(8);

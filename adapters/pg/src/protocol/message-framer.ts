@@ -30,12 +30,21 @@ const EMPTY = Buffer.alloc(0);
  * never copied unless a message spans chunks; a buffer handed out is never written again.
  * A length is checked against the maximum as soon as it is read, so an oversized message is
  * refused before it is buffered.
+ *
+ * A message that spans chunks is copied once, when its last byte has arrived, and only that
+ * message: the chunks are queued until then. (Joining the rest to each new chunk instead
+ * copies a large message again on every read: a 64 MiB message in 64 KiB reads would take
+ * tens of seconds of the event loop.)
  */
 export class MessageFramer {
   startup: boolean;
   private readonly maxMessageSize: number;
-  private buffer: Buffer = Buffer.alloc(0);
+  /** The chunk frames are cut from, from `offset` on. */
+  private buffer: Buffer = EMPTY;
   private offset = 0;
+  /** Chunks received after `buffer`, while a message spans them; `moreBytes` long in all. */
+  private more: Buffer[] = [];
+  private moreBytes = 0;
 
   constructor(options: FramerOptions) {
     this.maxMessageSize = options.maxMessageSize;
@@ -44,24 +53,31 @@ export class MessageFramer {
 
   /** Bytes received and not yet returned as a frame. */
   get buffered(): number {
-    return this.buffer.length - this.offset;
+    return this.buffer.length - this.offset + this.moreBytes;
   }
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    if (this.offset >= this.buffer.length) {
+    if (this.offset >= this.buffer.length && this.moreBytes === 0) {
       this.buffer = chunk;
-    } else {
-      this.buffer = Buffer.concat([this.buffer.subarray(this.offset), chunk]);
+      this.offset = 0;
+      return;
     }
-    this.offset = 0;
+    this.more.push(chunk);
+    this.moreBytes += chunk.length;
   }
 
   /**
-   * Copy the bytes not yet framed into a buffer of the framer's own, for a caller whose
-   * chunks are views of a buffer it reuses (see ReusedReads).
+   * Copy the bytes not yet framed of the last chunk pushed into a buffer of the framer's own,
+   * for a caller whose chunks are views of a buffer it reuses (see ReusedReads). Only the
+   * last chunk can still be such a view: the caller owned up to each one before the next read.
    */
   ownRest(): void {
+    const last = this.more.length - 1;
+    if (last >= 0) {
+      this.more[last] = Buffer.from(this.more[last] as Buffer);
+      return;
+    }
     if (this.offset >= this.buffer.length) {
       this.buffer = EMPTY;
       this.offset = 0;
@@ -73,24 +89,35 @@ export class MessageFramer {
 
   /** The next whole frame, or undefined until more bytes arrive. Throws PgProtocolError. */
   next(): Frame | undefined {
+    if (this.offset >= this.buffer.length && this.moreBytes > 0) {
+      // The first chunk is used up: frame the next one in place.
+      this.buffer = this.more.shift() as Buffer;
+      this.offset = 0;
+      this.moreBytes -= this.buffer.length;
+    }
     const buf = this.buffer;
     const at = this.offset;
-    const available = buf.length - at;
+    const inFirst = buf.length - at;
+    const available = inFirst + this.moreBytes;
     if (this.startup) {
-      if (available >= 1 && buf[at] === TLS_HANDSHAKE) {
+      if (available >= 1 && this.byteAt(0) === TLS_HANDSHAKE) {
         throw new PgProtocolError('direct TLS connections are not supported; send SSLRequest first');
       }
       if (available < 4) return undefined;
-      const length = buf.readInt32BE(at);
+      const length = inFirst >= 4 ? buf.readInt32BE(at) : this.int32At(0);
       const limit = Math.min(MAX_STARTUP_PACKET, this.maxMessageSize);
       if (length < 8 || length > limit) throw new PgProtocolError(`invalid startup packet length ${length}`);
       if (available < length) return undefined;
-      this.offset = at + length;
-      return { type: 0, body: buf.subarray(at + 4, at + length), raw: buf.subarray(at, at + length) };
+      if (inFirst >= length) {
+        this.offset = at + length;
+        return { type: 0, body: buf.subarray(at + 4, at + length), raw: buf.subarray(at, at + length) };
+      }
+      const raw = this.stitch(length);
+      return { type: 0, body: raw.subarray(4), raw };
     }
     if (available < 5) return undefined;
-    const type = buf[at] as number;
-    const length = buf.readInt32BE(at + 1);
+    const type = inFirst >= 1 ? (buf[at] as number) : this.byteAt(0);
+    const length = inFirst >= 5 ? buf.readInt32BE(at + 1) : this.int32At(1);
     if (length < 4) throw new PgProtocolError(`invalid message length ${length}`);
     if (length + 1 > this.maxMessageSize) {
       throw new PgProtocolError(
@@ -98,7 +125,55 @@ export class MessageFramer {
       );
     }
     if (available < length + 1) return undefined;
-    this.offset = at + length + 1;
-    return { type, body: buf.subarray(at + 5, at + 1 + length), raw: buf.subarray(at, at + 1 + length) };
+    if (inFirst >= length + 1) {
+      this.offset = at + length + 1;
+      return { type, body: buf.subarray(at + 5, at + 1 + length), raw: buf.subarray(at, at + 1 + length) };
+    }
+    const raw = this.stitch(length + 1);
+    return { type, body: raw.subarray(5), raw };
+  }
+
+  /** The byte `i` bytes past the framing point, across chunks (a header cut by a read). */
+  private byteAt(i: number): number {
+    let rest = i;
+    const inFirst = this.buffer.length - this.offset;
+    if (rest < inFirst) return this.buffer[this.offset + rest] as number;
+    rest -= inFirst;
+    for (const chunk of this.more) {
+      if (rest < chunk.length) return chunk[rest] as number;
+      rest -= chunk.length;
+    }
+    throw new RangeError('byteAt past the bytes received');
+  }
+
+  private int32At(i: number): number {
+    return (
+      ((this.byteAt(i) << 24) |
+        (this.byteAt(i + 1) << 16) |
+        (this.byteAt(i + 2) << 8) |
+        this.byteAt(i + 3)) >>
+      0
+    );
+  }
+
+  /** The next `size` bytes, which span chunks, copied into one buffer; the rest stays queued. */
+  private stitch(size: number): Buffer {
+    const out = Buffer.allocUnsafe(size);
+    let filled = this.buffer.copy(out, 0, this.offset);
+    let used = 0;
+    let chunk: Buffer = EMPTY;
+    let taken = 0;
+    while (filled < size) {
+      chunk = this.more[used++] as Buffer;
+      this.moreBytes -= chunk.length;
+      taken = Math.min(chunk.length, size - filled);
+      chunk.copy(out, filled, 0, taken);
+      filled += taken;
+    }
+    // The chunk the message ended in becomes the one framing goes on in.
+    this.buffer = chunk;
+    this.offset = taken;
+    this.more = used === this.more.length ? [] : this.more.slice(used);
+    return out;
   }
 }
