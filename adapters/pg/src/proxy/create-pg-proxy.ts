@@ -94,6 +94,8 @@ function validate(options: PgProxyOptions): void {
   const max = options.maxMessageSize;
   if (max !== undefined && (!Number.isInteger(max) || max < 1024))
     throw new InvalidOptionError('maxMessageSize', 'must be an integer of at least 1024 bytes');
+  if (options.directSocketIo !== undefined && typeof options.directSocketIo !== 'boolean')
+    throw new InvalidOptionError('directSocketIo', 'must be a boolean');
 }
 
 export function createPgProxy(options: PgProxyOptions): PgProxy {

@@ -1,4 +1,9 @@
-import type { Socket } from 'node:net';
+/** What a gate stops and starts: a Socket, or direct reads of one (direct-socket.ts). */
+export interface Pausable {
+  pause(): unknown;
+  resume(): unknown;
+  readonly destroyed: boolean;
+}
 
 /**
  * Pauses a socket while any reason to hold it stands (the peer's write buffer is full, a
@@ -7,10 +12,10 @@ import type { Socket } from 'node:net';
 export class FlowGate {
   private readonly reasons = new Set<string>();
 
-  constructor(private socket: Socket) {}
+  constructor(private socket: Pausable) {}
 
-  /** Gate another socket instead (the TLS socket that replaced a plain one). */
-  rebind(socket: Socket): void {
+  /** Gate another socket instead (the TLS socket that replaced a plain one, direct reads). */
+  rebind(socket: Pausable): void {
     this.socket = socket;
     if (this.reasons.size > 0) socket.pause();
   }

@@ -127,4 +127,13 @@ export interface PgProxyOptions {
    * masks the column as the masked column it may carry.
    */
   unresolvedColumns?: UnresolvedColumnsMode;
+  /**
+   * Once a session is ready, read and write its plain TCP sockets (not TLS) through their
+   * libuv handles rather than Node's stream API, which costs a relay about half its user CPU
+   * per message. On by default; it uses Node internals and falls back to streams by itself
+   * when they are not what it expects. A client socket with an idle timeout
+   * (`socket.setTimeout`) keeps to streams, since direct reads do not reset the timer; and
+   * what waits to be written shows in the handle's `writeQueueSize`, not in `writableLength`.
+   */
+  directSocketIo?: boolean;
 }

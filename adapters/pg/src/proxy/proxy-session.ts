@@ -92,6 +92,7 @@ import { CopyOutStream, type CopyPlan } from './copy-mask.js';
 import { parseCopyStatement } from './copy-statement.js';
 import { type DecisionCacheOptions, DecisionMemo } from './decision-memo.js';
 import { denyFields, protocolViolation } from './deny-response.js';
+import { type DirectSocket, directSocket } from './direct-socket.js';
 import { FlowGate } from './flow-gate.js';
 import {
   createRowPlan,
@@ -151,6 +152,8 @@ const ALPN_POSTGRESQL = 'postgresql';
 
 /** Client bytes buffered while a decision is pending before the client socket is paused. */
 const CLIENT_BACKLOG_BYTES = 1 << 20;
+/** Bytes a direct write may leave queued on a socket before the other side is paused. */
+const DIRECT_WRITE_BACKLOG = 256 * 1024;
 /** `memoState` without live grants (nearly always); never mutated. */
 const NO_APPROVALS: { approvals: GrantedApproval[]; approvalsKey: string } = Object.freeze({
   approvals: [],
@@ -299,6 +302,10 @@ export class ProxySession {
   private upstreamBusy = false;
   private authTimer: NodeJS.Timeout | undefined;
   private client: Socket;
+  /** Direct I/O on the client's and the server's sockets, once the session is ready. */
+  private clientIo: DirectSocket | undefined;
+  private upstreamIo: DirectSocket | undefined;
+  private directTried = false;
   /** The client connection was upgraded to TLS. */
   private secure = false;
   /** Some bytes have come from the client (direct TLS is recognised only in the first). */
@@ -472,7 +479,45 @@ export class ProxySession {
     this.clientBusy = false;
     this.deciding = false;
     this.clientGate.release('backlog');
+    if (!this.directTried && this.phase === 'ready') this.goDirect();
   }
+
+  /**
+   * Past startup, with nothing waiting, read and write a plain client socket on its handle
+   * (direct-socket.ts). Tried once per session; a socket it does not fit stays on streams.
+   */
+  private goDirect(): void {
+    this.directTried = true;
+    const client = this.client;
+    if (this.host.options.directSocketIo === false || this.secure || this.clientGate.held) return;
+    if (client.timeout !== undefined && client.timeout > 0) return;
+    const io = directSocket(client);
+    if (!io) return;
+    this.clientIo = io;
+    this.clientGate.rebind(io);
+    io.takeReads(this.onDirectClientData);
+  }
+
+  /**
+   * A client read in a buffer that is used again: true when a view of it must outlive this
+   * call (a frame waiting on a decision, forwarded bytes still being written).
+   */
+  private readonly onDirectClientData = (chunk: Buffer): boolean => {
+    const framer = this.clientFramer;
+    try {
+      framer.push(chunk);
+    } catch (err) {
+      this.fail(err);
+      return true;
+    }
+    if (this.deciding && framer.buffered > CLIENT_BACKLOG_BYTES) this.clientGate.hold('backlog');
+    this.pumpClient();
+    if (this.clientBusy || this.upstreamIo?.pending || (this.upstream?.socket.writableLength ?? 0) > 0) {
+      return true;
+    }
+    framer.ownRest();
+    return false;
+  };
 
   private readonly resumeClient = (): void => {
     this.deciding = false;
@@ -1579,7 +1624,7 @@ export class ProxySession {
     const framer = upstream.framer;
     if (upstream.reads) {
       // Views of a read buffer that is used again: none may outlive this call unnoticed.
-      upstream.reads.consume((chunk) => {
+      const consume = (chunk: Buffer): boolean => {
         try {
           framer.push(chunk);
         } catch (err) {
@@ -1590,10 +1635,16 @@ export class ProxySession {
         // A pump waiting on a lookup holds its frame and the ones after it; a write not
         // done at once holds the forwarded bytes. Otherwise only a partial message is left,
         // and the framer takes a copy of it.
-        if (this.upstreamBusy || this.client.writableLength > 0) return true;
+        if (this.upstreamBusy || this.clientIo?.pending || this.client.writableLength > 0) return true;
         framer.ownRest();
         return false;
-      });
+      };
+      const io = this.host.options.directSocketIo !== false ? directSocket(socket) : undefined;
+      if (io) {
+        this.upstreamIo = io;
+        this.upstreamGate.rebind(io);
+        io.takeReads(consume);
+      } else upstream.reads.consume(consume);
     } else {
       socket.on('data', (chunk: Buffer) => {
         try {
@@ -2175,6 +2226,11 @@ export class ProxySession {
   private flushClient(): void {
     const out = this.toClient.take();
     if (!out || this.client.destroyed) return;
+    const io = this.clientIo;
+    if (io) {
+      if (!io.write(out) && this.upstreamGate) this.holdIfBacklogged(this.upstreamGate, 'client-drain', io);
+      return;
+    }
     if (!this.client.write(out) && this.upstreamGate) {
       // A slow client: stop reading from the server until the client catches up.
       const gate = this.upstreamGate;
@@ -2187,10 +2243,25 @@ export class ProxySession {
     const out = this.toUpstream.take();
     const socket = this.upstream?.socket;
     if (!out || !socket || socket.destroyed) return;
+    const io = this.upstreamIo;
+    if (io) {
+      if (!io.write(out)) this.holdIfBacklogged(this.clientGate, 'upstream-drain', io);
+      return;
+    }
     if (!socket.write(out)) {
       this.clientGate.hold('upstream-drain');
       socket.once('drain', () => this.clientGate.release('upstream-drain'));
     }
+  }
+
+  /**
+   * A direct write was queued: past DIRECT_WRITE_BACKLOG bytes waiting, stop the other side's
+   * reads until the queue is empty (a stream socket's write returning false, in effect).
+   */
+  private holdIfBacklogged(gate: FlowGate, reason: string, io: DirectSocket): void {
+    if (io.queuedBytes < DIRECT_WRITE_BACKLOG) return;
+    gate.hold(reason);
+    io.onDrain = () => gate.release(reason);
   }
 
   /** Any error escaping a handler: a protocol error is answered, anything else logged. */

@@ -31,6 +31,8 @@ export class RawClient {
   closed = false;
   /** When false, DataRows are counted (and the last one kept) rather than stored. */
   keepRows = true;
+  /** With keepRows false, sees each DataRow's body (valid only during the call). */
+  onRow: ((body: Buffer) => void) | undefined;
   rows = 0;
   lastRow: Buffer | undefined;
   /** The BackendKeyData the proxy gave, for CancelRequest. */
@@ -45,6 +47,7 @@ export class RawClient {
         if (f.type === BackendCode.DataRow && !this.keepRows) {
           this.rows++;
           this.lastRow = f.body;
+          this.onRow?.(f.body);
           continue;
         }
         this.messages.push({ type: String.fromCharCode(f.type), body: Buffer.from(f.body) });
