@@ -144,6 +144,30 @@ describe('directSocket', () => {
     await closed;
   });
 
+  test('reads taken in the connect event: the Socket does not start reading again itself', async () => {
+    const server = createServer((s) => s.end('from the server'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const address = server.address();
+    if (!address || typeof address === 'string') throw new Error('no address');
+    const dialed = connect(address.port, '127.0.0.1');
+    const errors: Error[] = [];
+    dialed.on('error', (err) => errors.push(err));
+    const texts: string[] = [];
+    // net reads on its own right after emitting 'connect'; taking the reads here first is
+    // where a second readStart used to fail the socket with EALREADY.
+    dialed.once('connect', () => {
+      directSocket(dialed)?.takeReads((chunk) => {
+        texts.push(chunk.toString());
+        return false;
+      });
+    });
+    await once(dialed, 'close');
+    server.close();
+    expect(errors).toEqual([]);
+    expect(texts.join('')).toBe('from the server');
+  });
+
   test('a socket with bytes queued in its stream keeps to the stream', async () => {
     const { accepted, dialed } = await pair();
     dialed.pause();

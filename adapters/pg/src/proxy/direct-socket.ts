@@ -59,6 +59,8 @@ interface StreamHandle {
   readStop(): number;
   useUserBuffer(buffer: Buffer): void;
   onread: (this: StreamHandle, arrayBuffer: unknown) => unknown;
+  /** The Socket's note that the handle is reading; while true, the Socket never starts it. */
+  reading: boolean;
   readonly writeQueueSize: number;
 }
 
@@ -201,6 +203,9 @@ class HandleIo implements DirectSocket {
       buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
       return buffer;
     };
+    // Set first, so the Socket does not call readStart itself later (a second start fails
+    // with EALREADY, which the Socket takes for a read error). Ours may fail so, harmlessly.
+    handle.reading = true;
     handle.readStart();
   }
 
