@@ -1,6 +1,7 @@
 /**
  * CPU per transaction of each relay path, the measure that survives a busy machine better
- * than throughput: pgbench through pgbouncer, a bare Node relay (node-relay.ts) and the
+ * than throughput: pgbench through pgbouncer, two bare Node relays (node-relay.ts with
+ * `pipe`, node-handle-relay.ts with the proxy's handle I/O) and the
  * Portcullis proxy (agent subject, shipped policy), with the CPU each relay process used
  * (/proc/<pid>/stat, user + system) divided by the transactions pgbench completed; then a
  * masked stream of STREAM_ROWS rows, as CPU per row. Direct runs are listed for scale.
@@ -24,6 +25,7 @@ import {
   pgbench,
   psql,
   type StartedPath,
+  startNodeHandleRelay,
   startNodeRelay,
   startPgbouncer,
   startPortcullis,
@@ -37,7 +39,7 @@ const STREAM_ROWS = Number(process.env.STREAM_ROWS ?? 200_000);
 const STREAM_RUNS = Number(process.env.STREAM_RUNS ?? 1);
 const STREAM_ONLY = process.env.STREAM_ONLY === '1';
 const PROFILE_DIR = process.env.PROFILE_DIR;
-const PATHS = (process.env.PATHS ?? 'direct,pgbouncer,node-relay,portcullis').split(',');
+const PATHS = (process.env.PATHS ?? 'direct,pgbouncer,node-relay,node-handle-relay,portcullis').split(',');
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
@@ -64,6 +66,8 @@ async function main(): Promise<void> {
     };
     if (PATHS.includes('pgbouncer')) await add('pgbouncer', await startPgbouncer(server, dir, CLIENTS + 2));
     if (PATHS.includes('node-relay')) await add('node-relay', await startNodeRelay(server));
+    if (PATHS.includes('node-handle-relay'))
+      await add('node-handle-relay', await startNodeHandleRelay(server));
     if (PATHS.includes('portcullis'))
       await add(
         'portcullis',

@@ -7,7 +7,8 @@
  *
  *   node --conditions=portcullis-source --import tsx benchmarks/pg/latency.ts
  *
- * Settings (environment): PATHS (node-relay,portcullis; also direct, pgbouncer), CELLS
+ * Settings (environment): PATHS (node-handle-relay,portcullis; also direct, pgbouncer, node-relay,
+ * portcullis-streams: the proxy with `directSocketIo: false`), CELLS
  * (select-only:simple,select-only:prepared; also tpcb-like:…), CLIENTS (1), ROUNDS (5),
  * DURATION seconds per run (3), SCALE (10). PG_PORT and PG_PASSWORD reuse a running server
  * already initialised with `pgbench -i` instead of starting a cluster. Writes nothing under
@@ -23,13 +24,14 @@ import {
   initPgbench,
   pgbench,
   type StartedPath,
+  startNodeHandleRelay,
   startNodeRelay,
   startPgbouncer,
   startPortcullis,
   type Upstream,
 } from './paths.js';
 
-const PATHS = (process.env.PATHS ?? 'node-relay,portcullis').split(',');
+const PATHS = (process.env.PATHS ?? 'node-handle-relay,portcullis').split(',');
 const CELLS = (process.env.CELLS ?? 'select-only:simple,select-only:prepared').split(',');
 const CLIENTS = Number(process.env.CLIENTS ?? 1);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -64,7 +66,11 @@ async function main(): Promise<void> {
     };
     if (PATHS.includes('pgbouncer')) await add('pgbouncer', await startPgbouncer(upstream, dir, CLIENTS + 2));
     if (PATHS.includes('node-relay')) await add('node-relay', await startNodeRelay(upstream));
+    if (PATHS.includes('node-handle-relay'))
+      await add('node-handle-relay', await startNodeHandleRelay(upstream));
     if (PATHS.includes('portcullis')) await add('portcullis', await startPortcullis(upstream));
+    if (PATHS.includes('portcullis-streams'))
+      await add('portcullis-streams', await startPortcullis(upstream, { DIRECT_SOCKET_IO: '0' }));
     const names = PATHS.filter((p) => paths.has(p));
 
     const argsOf = (cell: string): string[] => {

@@ -149,6 +149,14 @@ export function startNodeRelay(upstream: Upstream, nodeArgs: readonly string[] =
   return startNodeScript('benchmarks/pg/node-relay.ts', upstream, {}, nodeArgs);
 }
 
+/** The bare relay on the proxy's own handle I/O (node-handle-relay.ts). */
+export function startNodeHandleRelay(
+  upstream: Upstream,
+  nodeArgs: readonly string[] = [],
+): Promise<StartedPath> {
+  return startNodeScript('benchmarks/pg/node-handle-relay.ts', upstream, {}, nodeArgs);
+}
+
 /** `pgbench -i -s <scale>` on a fresh cluster (the tables every pgbench cell reads). */
 export async function initPgbench(server: Upstream, scale: number): Promise<void> {
   await run(

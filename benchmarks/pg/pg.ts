@@ -11,7 +11,7 @@
  * seconds of untimed pgbench per path and protocol before the first cell (3), CLIENTS
  * ("1,4,8"), SCALE (10), STREAM_ROWS (1000000), STREAM_RUNS (3), PRELIMINARY=1 with NOTE to
  * mark a run made on a busy machine, UNCACHED=1 to add the proxy without its decision cache,
- * NODE_RELAY=1 to add a bare Node socket relay (node-relay.ts) as a reference path,
+ * NODE_RELAY=1 to add two bare Node relays (node-relay.ts, node-handle-relay.ts) as reference paths,
  * SUBJECT_KIND=human for a subject without masks, STREAM_ONLY=1 to time only the masked stream
  * (no pgbench; nothing written unless OUT is set). Writes benchmarks/pg/results/pg-<date>.json
  * (or OUT).
@@ -30,6 +30,7 @@ import {
   repoRoot,
   run,
   pgbench as runPgbench,
+  startNodeHandleRelay,
   startNodeRelay,
   startPgbouncer,
   startPortcullis,
@@ -45,7 +46,10 @@ const STREAM_ROWS = Number(process.env.STREAM_ROWS ?? 1_000_000);
 const STREAM_RUNS = Number(process.env.STREAM_RUNS ?? 3);
 /** UNCACHED=1 adds the proxy with its decision cache off, to show what the cache is worth. */
 const UNCACHED = process.env.UNCACHED === '1';
-/** NODE_RELAY=1 adds `node-relay`: a bare Node socket relay (node-relay.ts), Node's floor. */
+/**
+ * NODE_RELAY=1 adds two bare Node relays as reference paths: `node-relay` (node-relay.ts,
+ * `socket.pipe`) and `node-handle-relay` (node-handle-relay.ts, the proxy's own handle I/O).
+ */
 const NODE_RELAY = process.env.NODE_RELAY === '1';
 /** STREAM_ONLY=1 skips pgbench (initialisation, warm-up and cells): only the stream is timed. */
 const STREAM_ONLY = process.env.STREAM_ONLY === '1';
@@ -54,7 +58,7 @@ const TARGETS = [
   'pgbouncer',
   'portcullis',
   ...(UNCACHED ? ['portcullis-uncached'] : []),
-  ...(NODE_RELAY ? ['node-relay'] : []),
+  ...(NODE_RELAY ? ['node-relay', 'node-handle-relay'] : []),
 ];
 const STREAM_TARGETS = ['direct', 'pgbouncer', 'portcullis'];
 type Target = string;
@@ -104,6 +108,9 @@ async function main(): Promise<void> {
       const relay = await startNodeRelay(server);
       children.push(relay.child);
       ports['node-relay'] = relay.port;
+      const handleRelay = await startNodeHandleRelay(server);
+      children.push(handleRelay.child);
+      ports['node-handle-relay'] = handleRelay.port;
     }
     // Every path must work before anything is timed.
     for (const t of TARGETS)

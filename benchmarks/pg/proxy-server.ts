@@ -8,7 +8,8 @@
  *
  * Prints `{"port":N}` on stdout once listening. POLICY=function uses a trivial allow-all
  * function evaluator instead of Rego (the floor the proxy itself costs); SUBJECT_KIND=human
- * turns masks off. Any other setting of DECISION_CACHE than unset disables the proxy's decision cache.
+ * turns masks off. Any other setting of DECISION_CACHE than unset disables the proxy's decision cache;
+ * DIRECT_SOCKET_IO=0 keeps the proxy's sockets on Node's streams (`directSocketIo: false`).
  * With CPU_PROFILE_DIR set, each SIGUSR2 starts or stops a CPU profile of this process and the
  * profile is written there as `<n>.cpuprofile` (cpu.ts profiles one benchmark cell at a time).
  */
@@ -35,6 +36,7 @@ const proxy = createPgProxy({
     return { subject: { id: `bench-${startup.user}`, kind } };
   },
   ...(process.env.DECISION_CACHE !== undefined ? { decisionCache: false as const } : {}),
+  ...(process.env.DIRECT_SOCKET_IO === '0' ? { directSocketIo: false } : {}),
 });
 const { port } = await proxy.listen(Number(process.env.PROXY_PORT ?? 0), '127.0.0.1');
 process.stdout.write(`${JSON.stringify({ port })}\n`);
