@@ -26,7 +26,8 @@ export class FlowGate {
   }
 
   release(reason: string): void {
-    if (!this.reasons.delete(reason)) return;
+    // Released once per statement with nothing held, nearly always: skip the set.
+    if (this.reasons.size === 0 || !this.reasons.delete(reason)) return;
     if (this.reasons.size === 0 && !this.socket.destroyed) this.socket.resume();
   }
 

@@ -200,10 +200,11 @@ type Pending =
   | {
       kind: 'query';
       mask: MaskContext | undefined;
-      plan?: RowPlan;
-      copy?: CopyPlan;
+      // Always present (undefined when unset), so every entry keeps one shape.
+      plan: RowPlan | undefined;
+      copy: CopyPlan | undefined;
       source: TaintSource;
-      trace?: StatementTrace;
+      trace: StatementTrace | undefined;
     }
   | { kind: 'parse' }
   | { kind: 'bind' }
@@ -247,8 +248,8 @@ interface StatementTrace {
   receivedAt: number;
   decisionMs: number;
   forwardedAt: number;
-  /** Offset into the bytes sent to the client where its response began. */
-  start?: number;
+  /** Offset into the bytes sent to the client where its response began (undefined once recorded). */
+  start: number | undefined;
   rows?: number;
   commands: string[];
   errorCode?: string;
@@ -1051,10 +1052,13 @@ export class ProxySession {
     const entry: Pending = {
       kind: 'query',
       mask,
+      plan: undefined,
+      copy: undefined,
       source: { sql, statements: verdict.statements, unparsed: verdict.unparsed },
+      trace: this.host.options.audit
+        ? this.trace(verdict, decision, receivedAt, performance.now() - receivedAt)
+        : undefined,
     };
-    if (this.host.options.audit)
-      entry.trace = this.trace(verdict, decision, receivedAt, performance.now() - receivedAt);
     this.forward(frame, entry);
     return undefined;
   }
@@ -1099,10 +1103,16 @@ export class ProxySession {
       return;
     }
     if (decision.effect === 'allow') {
-      const entry: Pending = { kind: 'query', mask, source };
-      if (copy) entry.copy = copy;
-      if (this.host.options.audit)
-        entry.trace = this.trace(verdict, decision, receivedAt, performance.now() - receivedAt);
+      const entry: Pending = {
+        kind: 'query',
+        mask,
+        plan: undefined,
+        copy,
+        source,
+        trace: this.host.options.audit
+          ? this.trace(verdict, decision, receivedAt, performance.now() - receivedAt)
+          : undefined,
+      };
       this.forward(frame, entry);
       return;
     }
@@ -1487,6 +1497,7 @@ export class ProxySession {
       receivedAt,
       decisionMs,
       forwardedAt: performance.now(),
+      start: undefined,
       commands: [],
     };
     if (this.host.options.recordSession) trace.hash = createHash('sha256');
@@ -1532,7 +1543,7 @@ export class ProxySession {
       },
       ...(trace.hash ? { responseDigest: `sha256:${trace.hash.digest('hex')}` } : {}),
     });
-    delete trace.start;
+    trace.start = undefined;
     this.statementsRun++;
     this.rowsOut += trace.rows ?? 0;
     audit.write(record).catch((err: unknown) => {
@@ -1798,7 +1809,7 @@ export class ProxySession {
           return undefined;
         }
         this.toClient.forward(frame.raw);
-        if (head?.kind === 'query') delete head.plan;
+        if (head?.kind === 'query') head.plan = undefined;
         else if (head?.kind === 'execute') this.pop();
         return undefined;
       case BackendCode.ParseComplete:
