@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InMemoryApprovalStore } from '@portcullis/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MessageWriter } from '../src/index.js';
 import { readDataRow } from '../src/protocol/backend-messages.js';
@@ -51,7 +52,9 @@ describe.each([
   const onConnection = (s: Socket) => accepted.push(s);
 
   beforeAll(async () => {
-    f = await startProxyFixture({ proxy: { directSocketIo: direct } });
+    f = await startProxyFixture({
+      proxy: { directSocketIo: direct, approvals: { store: new InMemoryApprovalStore(), waitMs: 60_000 } },
+    });
     f.proxy.server.on('connection', onConnection);
     const d = await f.direct();
     await d.query('CREATE TABLE bulk (id int PRIMARY KEY, note text NOT NULL)');
@@ -175,6 +178,26 @@ describe.each([
     }
     raw.end();
   }, 120_000);
+
+  test('bytes trickling in while a statement is held keep only their own size', async () => {
+    const raw = await RawClient.connect(f.port, 'alice', 'alice-pw');
+    raw.socket.setNoDelay(true);
+    raw.write(query(new MessageWriter(), 'SELECT count(*) FROM payroll').flush());
+    await raw.waitFor((m) => m.type === 'N');
+    const next = query(new MessageWriter(), 'SELECT 1').flush();
+    const before = process.memoryUsage().arrayBuffers;
+    // One byte per write, each let through the event loop so the proxy (in this process)
+    // reads it on its own: 3000 reads of one byte.
+    for (let i = 0; i < 3000; i++) {
+      raw.socket.write(next.subarray(i % next.length, (i % next.length) + 1));
+      await new Promise((r) => setImmediate(r));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    const grown = process.memoryUsage().arrayBuffers - before;
+    // Kept as read buffers, 3000 reads would pin about 190 MiB.
+    expect(grown).toBeLessThan(32 * 1024 * 1024);
+    raw.end();
+  }, 60_000);
 
   test('an agent gets its masks on either path', async () => {
     const c = await f.through('agent');

@@ -505,13 +505,18 @@ export class ProxySession {
    */
   private readonly onDirectClientData = (chunk: Buffer): boolean => {
     const framer = this.clientFramer;
+    // While a frame waits on a decision, what arrives is only queued: a copy of its own, not
+    // the whole read buffer kept alive per read (a client trickling single bytes during an
+    // approval hold would otherwise pin 64 KiB for each).
+    const queueOnly = this.clientBusy;
     try {
-      framer.push(chunk);
+      framer.push(queueOnly ? Buffer.from(chunk) : chunk);
     } catch (err) {
       this.fail(err);
       return true;
     }
     if (this.deciding && framer.buffered > CLIENT_BACKLOG_BYTES) this.clientGate.hold('backlog');
+    if (queueOnly) return false;
     this.pumpClient();
     if (this.clientBusy || this.upstreamIo?.pending || (this.upstream?.socket.writableLength ?? 0) > 0) {
       return true;
@@ -2239,7 +2244,8 @@ export class ProxySession {
     if (!out || this.client.destroyed) return;
     const io = this.clientIo;
     if (io) {
-      if (!io.write(out) && this.upstreamGate) this.holdIfBacklogged(this.upstreamGate, 'client-drain', io);
+      if (!io.write(io.pending ? Buffer.from(out) : out) && this.upstreamGate)
+        this.holdIfBacklogged(this.upstreamGate, 'client-drain', io);
       return;
     }
     if (!this.client.write(out) && this.upstreamGate) {
@@ -2256,7 +2262,8 @@ export class ProxySession {
     if (!out || !socket || socket.destroyed) return;
     const io = this.upstreamIo;
     if (io) {
-      if (!io.write(out)) this.holdIfBacklogged(this.clientGate, 'upstream-drain', io);
+      if (!io.write(io.pending ? Buffer.from(out) : out))
+        this.holdIfBacklogged(this.clientGate, 'upstream-drain', io);
       return;
     }
     if (!socket.write(out)) {
@@ -2268,6 +2275,9 @@ export class ProxySession {
   /**
    * A direct write was queued: past DIRECT_WRITE_BACKLOG bytes waiting, stop the other side's
    * reads until the queue is empty (a stream socket's write returning false, in effect).
+   * Behind a queued write, a write is queued too, so it is given a copy (see flushClient): only
+   * the write that first went to the queue holds a view of a read buffer, and so only one read
+   * buffer per backlog is kept from reuse by a write, however small the reads behind it.
    */
   private holdIfBacklogged(gate: FlowGate, reason: string, io: DirectSocket): void {
     if (io.queuedBytes < DIRECT_WRITE_BACKLOG) return;
