@@ -28,6 +28,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { sshArgs as clientArgs } from '../../adapters/ssh/test/support/ssh-client.js';
 import { fingerprintOf, generateKey, startSshd } from '../../adapters/ssh/test/support/sshd-server.js';
 
 const run = promisify(execFile);
@@ -44,28 +45,8 @@ interface Path {
   identity: string;
 }
 
-function sshArgs(path: Path): string[] {
-  return [
-    '-F',
-    '/dev/null',
-    '-o',
-    'StrictHostKeyChecking=no',
-    '-o',
-    'UserKnownHostsFile=/dev/null',
-    '-o',
-    'IdentitiesOnly=yes',
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'LogLevel=ERROR',
-    '-i',
-    path.identity,
-    '-p',
-    String(path.port),
-    ...(CIPHER ? ['-c', CIPHER] : []),
-    `${path.user}@127.0.0.1`,
-  ];
-}
+/** Debian's ssh against one path, as the tests run it, with the benchmark's cipher. */
+const sshArgs = (path: Path): string[] => clientArgs(path, CIPHER ? ['-c', CIPHER] : []);
 
 /** CPU seconds of sshd's finished children (its per-connection processes), from /proc. */
 function sshdChildrenCpu(sshdDir: string): number {
