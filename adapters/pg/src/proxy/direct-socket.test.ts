@@ -168,6 +168,22 @@ describe('directSocket', () => {
     expect(texts.join('')).toBe('from the server');
   });
 
+  test('a consumer that throws ends its connection, not the process', async () => {
+    const { accepted, dialed } = await pair();
+    const io = directSocket(accepted);
+    if (!io) throw new Error('no direct I/O');
+    const errors: Error[] = [];
+    accepted.on('error', (err) => errors.push(err));
+    io.takeReads(() => {
+      throw new Error('consumer failed');
+    });
+    // Not events.once: it rejects on the 'error' this test expects.
+    const closed = new Promise((resolve) => accepted.on('close', resolve));
+    dialed.write('boom');
+    await closed;
+    expect(errors.map((e) => e.message)).toEqual(['consumer failed']);
+  });
+
   test('a socket with bytes queued in its stream keeps to the stream', async () => {
     const { accepted, dialed } = await pair();
     dialed.pause();

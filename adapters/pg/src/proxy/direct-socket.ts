@@ -127,7 +127,7 @@ class HandleIo implements DirectSocket {
   private request: WriteRequest;
   private writesPending = 0;
   onDrain: (() => void) | undefined;
-  private reads: Buffer | undefined;
+  private readsTaken = false;
 
   constructor(
     private readonly socket: Socket,
@@ -191,14 +191,23 @@ class HandleIo implements DirectSocket {
     const state = this.wrap.streamBaseState;
     const slot = this.wrap.kReadBytesOrError;
     const streamRead = handle.onread;
+    const socket = this.socket;
     let buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-    this.reads = buffer;
+    this.readsTaken = true;
     handle.useUserBuffer(buffer);
     handle.onread = function onDirectRead(this: StreamHandle, arrayBuffer: unknown): unknown {
       const n = state[slot] as number;
       // End of stream and errors: the Socket's own handler, as if nothing had changed.
       if (n <= 0) return streamRead.call(this, arrayBuffer);
-      if (!consume(buffer.subarray(0, n))) return undefined;
+      let keep: boolean;
+      try {
+        keep = consume(buffer.subarray(0, n));
+      } catch (err) {
+        // Thrown into libuv's callback it would end the process: end this connection instead.
+        socket.destroy(err instanceof Error ? err : new Error(String(err)));
+        return undefined;
+      }
+      if (!keep) return undefined;
       // Returning a buffer makes the handle read into it from now on.
       buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
       return buffer;
@@ -211,11 +220,11 @@ class HandleIo implements DirectSocket {
 
   pause(): void {
     // `reading` stays as the Socket set it, so the Socket does not start reading on its own.
-    if (this.reads && !this.socket.destroyed) this.handle.readStop();
+    if (this.readsTaken && !this.socket.destroyed) this.handle.readStop();
   }
 
   resume(): void {
-    if (this.reads && !this.socket.destroyed) this.handle.readStart();
+    if (this.readsTaken && !this.socket.destroyed) this.handle.readStart();
   }
 
   get destroyed(): boolean {
