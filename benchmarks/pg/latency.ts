@@ -8,7 +8,8 @@
  *   node --conditions=portcullis-source --import tsx benchmarks/pg/latency.ts
  *
  * Settings (environment): PATHS (node-handle-relay,portcullis; also direct, pgbouncer, node-relay,
- * portcullis-streams: the proxy with `directSocketIo: false`), CELLS
+ * portcullis-streams: the proxy with `directSocketIo: false`; portcullis-audited: with a JSONL
+ * audit log), CELLS
  * (select-only:simple,select-only:prepared; also tpcb-like:…), CLIENTS (1), ROUNDS (5),
  * DURATION seconds per run (3), SCALE (10). PG_PORT and PG_PASSWORD reuse a running server
  * already initialised with `pgbench -i` instead of starting a cluster. Writes nothing under
@@ -69,6 +70,11 @@ async function main(): Promise<void> {
     if (PATHS.includes('node-handle-relay'))
       await add('node-handle-relay', await startNodeHandleRelay(upstream));
     if (PATHS.includes('portcullis')) await add('portcullis', await startPortcullis(upstream));
+    if (PATHS.includes('portcullis-audited'))
+      await add(
+        'portcullis-audited',
+        await startPortcullis(upstream, { AUDIT_LOG: join(dir, 'audit.jsonl') }),
+      );
     if (PATHS.includes('portcullis-streams'))
       await add('portcullis-streams', await startPortcullis(upstream, { DIRECT_SOCKET_IO: '0' }));
     const names = PATHS.filter((p) => paths.has(p));

@@ -9,7 +9,9 @@
  * Prints `{"port":N}` on stdout once listening. POLICY=function uses a trivial allow-all
  * function evaluator instead of Rego (the floor the proxy itself costs); SUBJECT_KIND=human
  * turns masks off. Any other setting of DECISION_CACHE than unset disables the proxy's decision cache;
- * DIRECT_SOCKET_IO=0 keeps the proxy's sockets on Node's streams (`directSocketIo: false`).
+ * DIRECT_SOCKET_IO=0 keeps the proxy's sockets on Node's streams (`directSocketIo: false`);
+ * AUDIT_LOG=<file> writes every decision and completion record to a hash-chained JSONL audit
+ * log there (core's `createJsonlAuditSink`, no fsync), as the gateway's audit does.
  * With CPU_PROFILE_DIR set, each SIGUSR2 starts or stops a CPU profile of this process and the
  * profile is written there as `<n>.cpuprofile` (cpu.ts profiles one benchmark cell at a time).
  */
@@ -17,11 +19,13 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
-import { createEngine } from '@portcullis/core';
+import { createEngine, createJsonlAuditSink } from '@portcullis/core';
 import { createPgProxy } from '@portcullis/pg';
 import { benchEvaluator, requiredEnv } from '../support/bench-evaluator.js';
 
 const engine = createEngine({ evaluator: await benchEvaluator() });
+const auditLog = process.env.AUDIT_LOG;
+const audit = auditLog ? await createJsonlAuditSink({ path: auditLog }) : undefined;
 const kind = process.env.SUBJECT_KIND === 'human' ? 'human' : 'agent';
 const proxy = createPgProxy({
   engine,
@@ -37,6 +41,7 @@ const proxy = createPgProxy({
   },
   ...(process.env.DECISION_CACHE !== undefined ? { decisionCache: false as const } : {}),
   ...(process.env.DIRECT_SOCKET_IO === '0' ? { directSocketIo: false } : {}),
+  ...(audit ? { audit } : {}),
 });
 const { port } = await proxy.listen(Number(process.env.PROXY_PORT ?? 0), '127.0.0.1');
 process.stdout.write(`${JSON.stringify({ port })}\n`);
