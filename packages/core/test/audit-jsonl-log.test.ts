@@ -45,18 +45,24 @@ async function logWith(count: number, name: string): Promise<string> {
 const lines = async (path: string) => (await readFile(path, 'utf8')).split('\n').filter((l) => l !== '');
 
 describe('JSON-lines audit log', () => {
-  it('writes one chained record per line, in order, even when writes are not awaited one by one', async () => {
-    const path = join(dir, 'ordered.jsonl');
-    const sink = await createJsonlAuditSink({ path });
-    await Promise.all(Array.from({ length: 50 }, (_, i) => sink.write(record({ id: `c-${i}` }))));
-    await sink.close();
-    const written = (await lines(path)).map((l) => JSON.parse(l));
-    expect(written.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-    expect(written.map((r) => r.id)).toEqual(Array.from({ length: 50 }, (_, i) => `c-${i}`));
-    expect(written[0].prev).toBe('0'.repeat(64));
-    expect(written[1].prev).toBe(written[0].hash);
-    expect(await verifyAuditLog(path)).toMatchObject({ ok: true, records: 50, lastHash: written[49].hash });
-  });
+  it.each([
+    { syncWrites: true, mode: 'synchronous writes (the default without fsync)' },
+    { syncWrites: false, mode: 'writes through the thread pool' },
+  ])(
+    'writes one chained record per line, in order, even when writes are not awaited one by one: $mode',
+    async ({ syncWrites }) => {
+      const path = join(dir, `ordered-${syncWrites}.jsonl`);
+      const sink = await createJsonlAuditSink({ path, syncWrites });
+      await Promise.all(Array.from({ length: 50 }, (_, i) => sink.write(record({ id: `c-${i}` }))));
+      await sink.close();
+      const written = (await lines(path)).map((l) => JSON.parse(l));
+      expect(written.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      expect(written.map((r) => r.id)).toEqual(Array.from({ length: 50 }, (_, i) => `c-${i}`));
+      expect(written[0].prev).toBe('0'.repeat(64));
+      expect(written[1].prev).toBe(written[0].hash);
+      expect(await verifyAuditLog(path)).toMatchObject({ ok: true, records: 50, lastHash: written[49].hash });
+    },
+  );
 
   it('continues the chain when an existing log is reopened', async () => {
     const path = await logWith(3, 'reopen.jsonl');
@@ -159,10 +165,10 @@ describe('JSON-lines audit log', () => {
     expect(await verifyAuditLog(path)).toMatchObject({ ok: true, records: 1 });
   });
 
-  it.runIf(process.platform === 'linux')(
-    'surfaces a failing disk (ENOSPC on /dev/full) and stays failed',
-    async () => {
-      const sink = await createJsonlAuditSink({ path: '/dev/full' });
+  it.runIf(process.platform === 'linux').each([true, false])(
+    'surfaces a failing disk (ENOSPC on /dev/full) and stays failed (syncWrites %s)',
+    async (syncWrites) => {
+      const sink = await createJsonlAuditSink({ path: '/dev/full', syncWrites });
       const first = sink.write(record());
       const second = sink.write(record());
       await expect(first).rejects.toBeInstanceOf(AuditWriteError);
