@@ -4,24 +4,16 @@
  *   node --import tsx benchmarks/pg/profile-top.ts <file.cpuprofile> [N=30]
  */
 
-import { readProfile } from '../support/cpu-profile.js';
+import { frameLabel, readProfile, samples } from '../support/cpu-profile.js';
 
 const [file, top = '30'] = process.argv.slice(2);
 if (!file) throw new Error('usage: profile-top.ts <file.cpuprofile> [N]');
 const profile = readProfile(file);
-const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const self = new Map<string, number>();
 let total = 0;
-for (let i = 0; i < profile.samples.length; i++) {
-  const node = byId.get(profile.samples[i] as number);
-  const dt = profile.timeDeltas[i] ?? 0;
-  if (!node) continue;
+for (const [node, dt] of samples(profile)) {
   total += dt;
-  const { functionName, url, lineNumber } = node.callFrame;
-  const where = url
-    ? `${url.replace(/^.*\/(adapters|packages|node_modules)\//, '$1/')}:${lineNumber + 1}`
-    : '';
-  const key = `${functionName || '(anonymous)'} ${where}`;
+  const key = frameLabel(node);
   self.set(key, (self.get(key) ?? 0) + dt);
 }
 const idle = [...self].filter(([k]) => k.startsWith('(idle)')).reduce((a, [, v]) => a + v, 0);

@@ -10,16 +10,14 @@
  * Profile with `--cpu-prof`, OVERHEAD_DECIDE_ONLY=1 and OVERHEAD_ONLY=http|sql|shell,
  * OVERHEAD_EVALUATOR=static|rego.
  */
-import { fileURLToPath } from 'node:url';
 import {
   buildInputDocument,
   createEngine,
   type Evaluator,
   type InputDocument,
   loadDefaultFactExtractors,
-  staticEvaluator,
 } from '@portcullis/core';
-import { createRegoEvaluator, loadFiles } from '@portcullis/rego';
+import { allowAllEvaluator, shippedPolicyEvaluator } from './bench-evaluator.js';
 import { overheadRequests } from './engine-overhead-requests.js';
 
 const runs = Number(process.argv[2] ?? 40);
@@ -59,19 +57,9 @@ async function measure(fns: Record<string, () => unknown>): Promise<Record<strin
   return out;
 }
 
-async function regoEvaluator(): Promise<Evaluator> {
-  const regoDir = fileURLToPath(new URL('../../rego', import.meta.url));
-  const files = await loadFiles([regoDir]);
-  return createRegoEvaluator({
-    policy: files.sources.filter((s) => !s.file.endsWith('_test.rego')),
-    entrypoint: 'portcullis/decision',
-    data: files.data,
-  });
-}
-
 const evaluators: Record<string, () => Promise<Evaluator>> = {
-  static: async () => staticEvaluator(() => ({ effect: 'allow', reasons: [], masks: [] }), 'allow-all'),
-  rego: regoEvaluator,
+  static: async () => allowAllEvaluator(),
+  rego: shippedPolicyEvaluator,
 };
 
 const extractors = await loadDefaultFactExtractors();

@@ -8,32 +8,20 @@
  * With SPLIT=<url part> (e.g. `rego-evaluator.ts`), also the share of root's time spent under
  * a function of that file: the evaluator's part of a decision, against the engine's.
  */
-import { type ProfileNode, readProfile } from './cpu-profile.js';
+import { frameLabel, type ProfileNode, readProfile, samples } from './cpu-profile.js';
 
 const [file, root = 'decide', top = '30'] = process.argv.slice(2);
 if (!file) throw new Error('usage: profile-under.ts <file.cpuprofile> [root] [N]');
 const profile = readProfile(file);
 const parent = new Map<number, ProfileNode>();
-const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n);
-
-const label = (n: ProfileNode): string => {
-  const { functionName, url, lineNumber } = n.callFrame;
-  const where = url
-    ? `${url.replace(/^.*\/(adapters|packages|node_modules)\//, '$1/')}:${lineNumber + 1}`
-    : '';
-  return `${functionName || '(anonymous)'} ${where}`;
-};
 
 const split = process.env.SPLIT;
 let splitTime = 0;
 const self = new Map<string, number>();
 let inside = 0;
 let total = 0;
-for (let i = 0; i < profile.samples.length; i++) {
-  const node = byId.get(profile.samples[i] as number);
-  const dt = profile.timeDeltas[i] ?? 0;
-  if (!node) continue;
+for (const [node, dt] of samples(profile)) {
   total += dt;
   let under = false;
   let inSplit = false;
@@ -47,7 +35,7 @@ for (let i = 0; i < profile.samples.length; i++) {
   if (!under) continue;
   inside += dt;
   if (inSplit) splitTime += dt;
-  const key = label(node);
+  const key = frameLabel(node);
   self.set(key, (self.get(key) ?? 0) + dt);
 }
 process.stdout.write(`under ${root}: ${(inside / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms\n`);
