@@ -9,14 +9,14 @@
  *
  * Settings (environment): PATHS (node-handle-relay,portcullis; also direct, pgbouncer, node-relay,
  * portcullis-streams: the proxy with `directSocketIo: false`; portcullis-audited: with a JSONL
- * audit log), CELLS
+ * audit log; portcullis-audited-pool: the same log written through the thread pool), CELLS
  * (select-only:simple,select-only:prepared; also tpcb-like:…), CLIENTS (1), ROUNDS (5),
  * DURATION seconds per run (3), SCALE (10). PG_PORT and PG_PASSWORD reuse a running server
- * already initialised with `pgbench -i` instead of starting a cluster. Writes nothing under
- * results/.
+ * already initialised with `pgbench -i` instead of starting a cluster. OUT writes the medians
+ * and every run as JSON.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { startPostgres } from '../../adapters/pg/test/support/postgres-server.js';
@@ -75,6 +75,11 @@ async function main(): Promise<void> {
         'portcullis-audited',
         await startPortcullis(upstream, { AUDIT_LOG: join(dir, 'audit.jsonl') }),
       );
+    if (PATHS.includes('portcullis-audited-pool'))
+      await add(
+        'portcullis-audited-pool',
+        await startPortcullis(upstream, { AUDIT_LOG: join(dir, 'audit-pool.jsonl'), AUDIT_SYNC_WRITES: '0' }),
+      );
     if (PATHS.includes('portcullis-streams'))
       await add('portcullis-streams', await startPortcullis(upstream, { DIRECT_SOCKET_IO: '0' }));
     const names = PATHS.filter((p) => paths.has(p));
@@ -125,10 +130,20 @@ async function main(): Promise<void> {
       }
       process.stderr.write(`round ${round + 1}/${ROUNDS} done (load ${os.loadavg()[0]?.toFixed(1)})\n`);
     }
+    const summary: Record<string, unknown>[] = [];
     for (const cell of CELLS) {
       for (const name of names) {
         const acc = runs.get(`${cell} ${name}`);
         if (!acc) continue;
+        summary.push({
+          cell,
+          clients: CLIENTS,
+          path: name,
+          latency_us_median: Math.round(median(acc.latency)),
+          tps_median: Math.round(median(acc.tps)),
+          cpu_us_per_tx_median: acc.cpu.length > 0 ? Math.round(median(acc.cpu)) : null,
+          runs: acc,
+        });
         const cpu = acc.cpu.length > 0 ? `${median(acc.cpu).toFixed(0)} µs` : '-';
         process.stdout.write(
           `${cell.padEnd(20)} c=${CLIENTS} ${name.padEnd(10)} latency ${median(acc.latency).toFixed(0).padStart(5)} µs` +
@@ -136,6 +151,15 @@ async function main(): Promise<void> {
             `  (latency runs ${acc.latency.map((x) => x.toFixed(0)).join(' ')})\n`,
         );
       }
+    }
+    if (process.env.OUT) {
+      const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version };
+      const load = os.loadavg();
+      writeFileSync(
+        process.env.OUT,
+        `${JSON.stringify({ benchmark: 'pg-latency', date: new Date().toISOString(), machine, loadavg_end: load, settings: { CELLS, CLIENTS, ROUNDS, DURATION }, cells: summary }, null, 1)}\n`,
+      );
+      process.stderr.write(`wrote ${process.env.OUT}\n`);
     }
   } finally {
     for (const p of started) p.child.kill('SIGTERM');

@@ -11,7 +11,8 @@
  * turns masks off. Any other setting of DECISION_CACHE than unset disables the proxy's decision cache;
  * DIRECT_SOCKET_IO=0 keeps the proxy's sockets on Node's streams (`directSocketIo: false`);
  * AUDIT_LOG=<file> writes every decision and completion record to a hash-chained JSONL audit
- * log there (core's `createJsonlAuditSink`, no fsync), as the gateway's audit does.
+ * log there (core's `createJsonlAuditSink`, no fsync), as the gateway's audit does;
+ * AUDIT_SYNC_WRITES=0 writes it through the thread pool instead (`syncWrites: false`).
  * With CPU_PROFILE_DIR set, each SIGUSR2 starts or stops a CPU profile of this process and the
  * profile is written there as `<n>.cpuprofile` (cpu.ts profiles one benchmark cell at a time).
  */
@@ -25,7 +26,9 @@ import { benchEvaluator, requiredEnv } from '../support/bench-evaluator.js';
 
 const engine = createEngine({ evaluator: await benchEvaluator() });
 const auditLog = process.env.AUDIT_LOG;
-const audit = auditLog ? await createJsonlAuditSink({ path: auditLog }) : undefined;
+const audit = auditLog
+  ? await createJsonlAuditSink({ path: auditLog, syncWrites: process.env.AUDIT_SYNC_WRITES !== '0' })
+  : undefined;
 const kind = process.env.SUBJECT_KIND === 'human' ? 'human' : 'agent';
 const proxy = createPgProxy({
   engine,
