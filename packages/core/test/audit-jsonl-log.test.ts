@@ -184,4 +184,45 @@ describe('JSON-lines audit log', () => {
     await appendFile(path, `${all[1]}\n`);
     expect(await verifyAuditLog(path)).toMatchObject({ ok: false, line: 3, seq: 3 });
   });
+
+  it('writeNow stores on the spot with synchronous writes, in order with write, and declines otherwise', async () => {
+    const path = join(dir, 'now.jsonl');
+    const sink = await createJsonlAuditSink({ path });
+    const before = sink.write(record({ id: 'w-1' }));
+    expect(sink.writeNow(record({ id: 'n-2' }))).toBe(true);
+    // Stored when it returns: the line is in the file before any await.
+    expect((await lines(path)).map((l) => JSON.parse(l).id)).toEqual(['w-1', 'n-2']);
+    await before;
+    await sink.close();
+    expect(await verifyAuditLog(path)).toMatchObject({ ok: true, records: 2 });
+
+    for (const options of [{ fsync: true }, { syncWrites: false }]) {
+      const other = join(dir, `later-${Object.keys(options)[0]}.jsonl`);
+      const later = await createJsonlAuditSink({ path: other, ...options });
+      expect(later.writeNow(record())).toBe(false);
+      await later.write(record());
+      await later.close();
+      expect(await verifyAuditLog(other)).toMatchObject({ ok: true, records: 1 });
+    }
+  });
+
+  it('writeNow on a closed sink throws as write rejects, and stores nothing', async () => {
+    const path = join(dir, 'now-closed.jsonl');
+    const sink = await createJsonlAuditSink({ path });
+    await sink.close();
+    expect(() => sink.writeNow(record())).toThrow(AuditWriteError);
+    await expect(sink.write(record())).rejects.toThrow(/closed/);
+    expect(await lines(path)).toEqual([]);
+  });
+
+  it.runIf(process.platform === 'linux')(
+    'writeNow throws on a failing disk and the sink stays failed',
+    async () => {
+      const sink = await createJsonlAuditSink({ path: '/dev/full' });
+      expect(() => sink.writeNow(record())).toThrow(/ENOSPC/);
+      expect(() => sink.writeNow(record())).toThrow(/failed earlier/);
+      await expect(sink.write(record())).rejects.toThrow(/failed earlier/);
+      await sink.close();
+    },
+  );
 });

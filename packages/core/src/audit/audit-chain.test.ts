@@ -9,7 +9,28 @@ const records = fc
   .dictionary(
     fc.oneof(
       fc.string(),
-      fc.constantFrom('a', 'hash', 'hash0', 'hasg', 'hasi', 'seq', 'prev', 'z', '\u00e9', 'H'),
+      fc.constantFrom(
+        'a',
+        'hash',
+        'hash0',
+        'hasg',
+        'hasi',
+        'seq',
+        'prev',
+        'z',
+        '\u00e9',
+        'H',
+        // Around the chain's own members, where they are put in order among the record's.
+        'pre',
+        'prev0',
+        'prew',
+        'pres',
+        'se',
+        'sel',
+        'seq0',
+        'ser',
+        'session_id',
+      ),
     ),
     fc.jsonValue(),
   )
@@ -19,9 +40,9 @@ describe('chainAuditLine', () => {
   it('writes the line and hash that chainAuditRecord and canonicalJson make, in one serialisation', () => {
     fc.assert(
       fc.property(records, fc.nat(), (record, seq) => {
-        const { chained, line } = chainAuditLine(record, seq + 1, GENESIS_HASH);
+        const { hash, line } = chainAuditLine(record, seq + 1, GENESIS_HASH);
         const expected = chainAuditRecord(record, seq + 1, GENESIS_HASH);
-        expect(chained).toEqual(expected);
+        expect(hash).toBe(expected.hash);
         expect(line).toBe(canonicalJson(expected));
       }),
       { numRuns: 500 },
@@ -30,10 +51,32 @@ describe('chainAuditLine', () => {
 
   it('a record carrying its own hash, seq or prev gets the chain values, as chainAuditRecord does', () => {
     const record = { id: 'r', hash: 'forged', seq: 99, prev: 'x' } as unknown as AuditRecord;
-    const { chained, line } = chainAuditLine(record, 3, GENESIS_HASH);
+    const { hash, line } = chainAuditLine(record, 3, GENESIS_HASH);
     const expected = chainAuditRecord(record, 3, GENESIS_HASH);
-    expect(chained.hash).toBe(expected.hash);
+    expect(hash).toBe(expected.hash);
     expect(line).toBe(canonicalJson(expected));
     expect(JSON.parse(line)).toMatchObject({ seq: 3, prev: GENESIS_HASH });
+  });
+
+  it('a record with a __proto__ member is chained with it, not with a changed prototype', () => {
+    const record = JSON.parse('{"id":"r","__proto__":null,"z":{"b":1,"a":2}}') as AuditRecord;
+    const { hash, line } = chainAuditLine(record, 1, GENESIS_HASH);
+    expect(hash).toBe(chainAuditRecord(record, 1, GENESIS_HASH).hash);
+    expect(line).toBe(canonicalJson(chainAuditRecord(record, 1, GENESIS_HASH)));
+    expect(line.startsWith('{"__proto__":null,')).toBe(true);
+  });
+
+  it('takes the same line whether or not the record arrives with its keys sorted', () => {
+    fc.assert(
+      fc.property(records, (record) => {
+        const sorted = Object.fromEntries(
+          Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        );
+        expect(chainAuditLine(sorted as AuditRecord, 2, GENESIS_HASH)).toEqual(
+          chainAuditLine(record, 2, GENESIS_HASH),
+        );
+      }),
+      { numRuns: 300 },
+    );
   });
 });

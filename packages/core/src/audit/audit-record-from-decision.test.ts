@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEngine, staticEvaluator } from '../engine/index.js';
 import { fakeFactExtractors } from '../request/fake-extractors.js';
-import { auditRecordFromDecision, digestResponse } from './index.js';
+import { auditRecordFromDecision, canonicalJson, digestResponse } from './index.js';
 
 describe('auditRecordFromDecision', () => {
   it('records who, what, where, when, the decision and what was enforced', async () => {
@@ -86,5 +86,29 @@ describe('auditRecordFromDecision', () => {
       durations: { decision_ms: 1.5, upstream_ms: 4, total_ms: 6 },
     });
     expect(completion.id).not.toBe(decision.id);
+  });
+
+  it('builds the record with its keys in canonical order, so an audit log serialises it natively', async () => {
+    const engine = createEngine({
+      evaluator: staticEvaluator(() => undefined),
+      extractors: fakeFactExtractors,
+    });
+    const result = await engine.decide({
+      subject: { id: 'a', groups: ['g'] },
+      resource: { type: 'postgres', name: 'db', labels: { zone: 'z', env: 'prod' } },
+      sql: 'select 1',
+    });
+    const record = auditRecordFromDecision(result, {
+      masks: [{ column: 'users.email', strategy: 'hash' }],
+      approvalId: 'ap-1',
+      responseDigest: 'sha256:00',
+      decisionMs: 1,
+      upstreamMs: 2,
+      totalMs: 3,
+      stage: 'completion',
+      response: { rows: 1, bytes: 10, command: 'SELECT 1' },
+    });
+    expect(Object.keys(record)).toContain('error');
+    expect(JSON.stringify(record)).toBe(canonicalJson(record));
   });
 });

@@ -35,6 +35,53 @@ export function joinCanonicalMembers(members: readonly [string, string, string][
   return `${out}}`;
 }
 
+/**
+ * `JSON.stringify(value)` when that already is canonical JSON (a record built with its keys
+ * in sorted order), which is several times faster than sorting and joining in JavaScript;
+ * otherwise undefined.
+ */
+export function orderedJson(value: object): string | undefined {
+  return inCanonicalOrder(value, 0) ? JSON.stringify(value) : undefined;
+}
+
+/**
+ * Deeper than this, `inCanonicalOrder` gives up and the general path (which tracks what it
+ * has seen) serialises the value; that also keeps a cycle from recursing without end.
+ */
+const MAX_ORDERED_DEPTH = 32;
+
+/**
+ * Whether `JSON.stringify(value)` already is the canonical JSON of `value`: every object on
+ * the way is a plain object (or null-prototype) without `toJSON` whose own keys come in
+ * sorted order, arrays included, and nothing is a bigint. Records built with sorted keys,
+ * and anything parsed from canonical JSON, pass.
+ */
+function inCanonicalOrder(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return typeof value !== 'bigint';
+  if (depth > MAX_ORDERED_DEPTH) return false;
+  if (Array.isArray(value)) {
+    if (
+      Object.getPrototypeOf(value) !== Array.prototype ||
+      typeof (value as { toJSON?: unknown }).toJSON === 'function'
+    )
+      return false;
+    for (let i = 0; i < value.length; i++) if (!inCanonicalOrder(value[i], depth + 1)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (
+    (proto !== Object.prototype && proto !== null) ||
+    typeof (value as { toJSON?: unknown }).toJSON === 'function'
+  )
+    return false;
+  const keys = Object.keys(value);
+  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) >= (keys[i] as string)) return false;
+  for (let i = 0; i < keys.length; i++) {
+    if (!inCanonicalOrder((value as Record<string, unknown>)[keys[i] as string], depth + 1)) return false;
+  }
+  return true;
+}
+
 function write(value: unknown, seen: Set<object>): string {
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'bigint') throw new TypeError('canonical JSON cannot represent a bigint');
@@ -42,18 +89,24 @@ function write(value: unknown, seen: Set<object>): string {
     return JSON.stringify(value) ?? 'null';
   }
   if (seen.has(value)) throw new TypeError('canonical JSON cannot represent a cycle');
+  if (inCanonicalOrder(value, 0)) return JSON.stringify(value);
   const toJson = (value as { toJSON?: () => unknown }).toJSON;
   if (typeof toJson === 'function') return write(toJson.call(value), seen);
   seen.add(value);
   try {
-    if (Array.isArray(value)) return `[${value.map((v) => write(v, seen)).join(',')}]`;
-    const parts: string[] = [];
+    if (Array.isArray(value)) {
+      // An index loop, not map: a hole is null, as JSON.stringify writes it.
+      let out = '[';
+      for (let i = 0; i < value.length; i++) out += `${i > 0 ? ',' : ''}${write(value[i], seen)}`;
+      return `${out}]`;
+    }
+    let out = '{';
     for (const key of Object.keys(value).sort()) {
       const member = (value as Record<string, unknown>)[key];
       if (member === undefined || typeof member === 'function' || typeof member === 'symbol') continue;
-      parts.push(`${JSON.stringify(key)}:${write(member, seen)}`);
+      out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${write(member, seen)}`;
     }
-    return `{${parts.join(',')}}`;
+    return `${out}}`;
   } finally {
     seen.delete(value);
   }

@@ -26,6 +26,8 @@ export interface JsonlAuditSink extends AuditSink {
   readonly seq: number;
   /** Hash of the last record, which the next record's `prev` will be. */
   readonly lastHash: string;
+  /** Stores at once when writes are synchronous (`syncWrites`, no fsync) and none is queued. */
+  writeNow(record: AuditRecord): boolean;
 }
 
 const TAIL_CHUNK = 64 * 1024;
@@ -59,40 +61,61 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
   let failure: unknown;
   let closed = false;
 
-  async function append(record: AuditRecord): Promise<void> {
+  /** The record's line, checked against the sink's state; throws AuditWriteError. */
+  function prepare(record: AuditRecord): { bytes: Buffer; hash: string } {
     if (closed) throw new AuditWriteError(`audit log ${path} is closed`);
     // After a failed write the file may end in part of a line; chaining more records onto it
     // would hide the gap, so the sink stays failed until reopened (which then refuses the log).
     if (failure !== undefined)
       throw new AuditWriteError(`audit log ${path} failed earlier`, { cause: failure });
-    let line: string;
-    let chained: ChainedAuditRecord;
     try {
       const linked = chainAuditLine(record, seq + 1, lastHash);
-      chained = linked.chained;
-      line = `${linked.line}\n`;
+      return { bytes: Buffer.from(`${linked.line}\n`, 'utf8'), hash: linked.hash };
     } catch (err) {
       throw new AuditWriteError(`audit record cannot be serialised: ${(err as Error).message}`, {
         cause: err,
       });
     }
+  }
+
+  function failed(err: unknown): AuditWriteError {
+    failure = err;
+    return new AuditWriteError(`cannot write audit log ${path}: ${(err as Error).message}`, { cause: err });
+  }
+
+  /** Store the record with write(2) on this thread. */
+  function appendNow(record: AuditRecord): void {
+    const { bytes, hash } = prepare(record);
     try {
-      const bytes = Buffer.from(line, 'utf8');
+      let offset = 0;
+      while (offset < bytes.length) offset += writeSync(handle.fd, bytes, offset, bytes.length - offset);
+    } catch (err) {
+      throw failed(err);
+    }
+    seq += 1;
+    lastHash = hash;
+  }
+
+  async function append(record: AuditRecord): Promise<void> {
+    const { bytes, hash } = prepare(record);
+    try {
       let offset = 0;
       while (offset < bytes.length) {
-        const bytesWritten = syncWrites
+        offset += syncWrites
           ? writeSync(handle.fd, bytes, offset, bytes.length - offset)
           : (await handle.write(bytes, offset, bytes.length - offset)).bytesWritten;
-        offset += bytesWritten;
       }
       if (fsync) await handle.sync();
     } catch (err) {
-      failure = err;
-      throw new AuditWriteError(`cannot write audit log ${path}: ${(err as Error).message}`, { cause: err });
+      throw failed(err);
     }
-    seq = chained.seq;
-    lastHash = chained.hash;
+    seq += 1;
+    lastHash = hash;
   }
+
+  // Without fsync, synchronous writes never queue: each record is stored when write returns,
+  // so none can overtake another. With the thread pool or fsync they go through the queue.
+  const immediate = syncWrites && !fsync;
 
   return {
     get seq() {
@@ -102,9 +125,22 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
       return lastHash;
     },
     write(record) {
+      if (immediate) {
+        try {
+          appendNow(record);
+          return Promise.resolve();
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      }
       const task = queue.then(() => append(record));
       queue = task.catch(() => {});
       return task;
+    },
+    writeNow(record) {
+      if (!immediate) return false;
+      appendNow(record);
+      return true;
     },
     async close() {
       if (closed) return;
