@@ -845,21 +845,33 @@ export class ProxySession {
 
   /**
    * The verdict on a text whose decision this session already made, without waiting: only
-   * without an audit sink (a reused decision is still written there first) and only for what
-   * the memo keeps (allow and deny), which needs no reviewer. Otherwise undefined, and the
-   * statement goes the asynchronous way (`verdict`).
+   * for what the memo keeps (allow and deny), which needs no reviewer, and with an audit sink
+   * only when it stores the decision's record on the spot (`writeNow`), so the record is
+   * still written before the statement is enforced. Otherwise undefined, and the statement
+   * goes the asynchronous way (`verdict`).
    */
   private rememberedVerdict(sql: string): Verdict | undefined {
     const memo = this.memo;
-    if (!memo || this.host.options.audit) return undefined;
-    const known = memo.get(sql, this.memoState(Date.now()).approvalsKey);
+    const audit = this.host.options.audit;
+    if (!memo || (audit && !audit.writeNow)) return undefined;
+    const now = Date.now();
+    const known = memo.get(sql, this.memoState(now).approvalsKey);
     if (!known || known.decision.effect === 'approve') return undefined;
-    const facts = known.input.action.sql;
+    let result = known;
+    if (audit) {
+      result = reused(known, sql, now);
+      try {
+        if (!audit.writeNow?.(auditRecordFromDecision(result))) return undefined;
+      } catch (err) {
+        result = this.auditFailed(result, err);
+      }
+    }
+    const facts = result.input.action.sql;
     return {
-      decision: known.decision,
+      decision: result.decision,
       statements: facts?.statements ?? [],
       unparsed: facts?.parsed !== true,
-      result: known,
+      result,
     };
   }
 
@@ -888,16 +900,21 @@ export class ProxySession {
       await audit.write(auditRecordFromDecision(result));
       return result;
     } catch (err) {
-      this.host.logger?.error?.({ sessionId: this.id, err }, 'audit write failed');
-      return {
-        ...result,
-        decision: {
-          effect: 'deny',
-          reasons: [{ rule: 'portcullis.audit_failed', message: 'the statement could not be audited' }],
-          masks: [],
-        },
-      };
+      return this.auditFailed(result, err);
     }
+  }
+
+  /** The deny a statement gets when its decision could not be written to the audit sink. */
+  private auditFailed(result: DecisionResult, err: unknown): DecisionResult {
+    this.host.logger?.error?.({ sessionId: this.id, err }, 'audit write failed');
+    return {
+      ...result,
+      decision: {
+        effect: 'deny',
+        reasons: [{ rule: 'portcullis.audit_failed', message: 'the statement could not be audited' }],
+        masks: [],
+      },
+    };
   }
 
   /**

@@ -7,6 +7,13 @@ export function observedAuditSink(inner: AuditSink, observe: (record: AuditRecor
       await inner.write(record);
       observe(record);
     },
+    ...(inner.writeNow && {
+      writeNow(record: AuditRecord) {
+        if (!inner.writeNow?.(record)) return false;
+        observe(record);
+        return true;
+      },
+    }),
     close: () => inner.close(),
   };
 }

@@ -146,19 +146,29 @@ export function indexedAuditSink(
   onIndexError: (err: unknown) => void,
 ): AuditSink {
   const inFlight = new Set<Promise<void>>();
+  const indexed = (record: AuditRecord): void => {
+    try {
+      const pending = index.add(record);
+      if (pending instanceof Promise) {
+        const tracked: Promise<void> = pending.catch(onIndexError).finally(() => inFlight.delete(tracked));
+        inFlight.add(tracked);
+      }
+    } catch (err) {
+      onIndexError(err);
+    }
+  };
   return {
     async write(record) {
       await log.write(record);
-      try {
-        const pending = index.add(record);
-        if (pending instanceof Promise) {
-          const tracked: Promise<void> = pending.catch(onIndexError).finally(() => inFlight.delete(tracked));
-          inFlight.add(tracked);
-        }
-      } catch (err) {
-        onIndexError(err);
-      }
+      indexed(record);
     },
+    ...(log.writeNow && {
+      writeNow(record: AuditRecord) {
+        if (!log.writeNow?.(record)) return false;
+        indexed(record);
+        return true;
+      },
+    }),
     async close() {
       await Promise.allSettled([...inFlight]);
       await log.close();
