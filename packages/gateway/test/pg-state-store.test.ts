@@ -225,4 +225,29 @@ describe('PgAuditIndex', () => {
     });
     expect((await index.query({ limit: 1 })).map((e) => e.record_id)).toEqual(['r3']);
   });
+
+  it('adds a batch in multi-row inserts, duplicates kept once, across its 500-row chunks', async () => {
+    const index = new PgAuditIndex(await open(await freshDatabase()));
+    const records = Array.from(
+      { length: 1203 },
+      (_, i) =>
+        ({
+          id: `b${i}`,
+          time: new Date(Date.UTC(2026, 10, 25, 21, 0, 0, i)).toISOString(),
+          session_id: 's',
+          subject: { id: i % 2 ? 'alice' : 'bob', kind: 'agent', groups: [] },
+          resource: { type: 'postgres', name: 'prod-db', labels: {} },
+          action: { type: 'sql', summary: `SELECT ${i}` },
+          effect: 'allow',
+          reasons: [],
+          ...(i === 7 ? { approval_id: 'ap-7' } : {}),
+        }) as unknown as AuditRecord,
+    );
+    await index.addMany([...records, records[0] as AuditRecord]);
+    const all = await index.query({ limit: 5000 });
+    expect(all).toHaveLength(1203);
+    expect(all[0]?.record_id).toBe('b1202');
+    expect(all.find((e) => e.record_id === 'b7')).toMatchObject({ approval_id: 'ap-7', summary: 'SELECT 7' });
+    expect(await index.query({ subject: 'alice', limit: 5000 })).toHaveLength(601);
+  });
 });

@@ -1,0 +1,128 @@
+/**
+ * The gateway's audit sink: the JSONL log first, then the index, whose writes are gathered
+ * per turn of the event loop into one transaction (SQLite) and never hold a statement up.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type AuditRecord, type AuditSink, createJsonlAuditSink, verifyAuditLog } from '@portcullis/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  AuditIndex,
+  type AuditIndexStore,
+  asyncAuditIndex,
+  indexedAuditSink,
+} from '../src/state/audit-index.js';
+import { openStateDatabase } from '../src/state/state-database.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pc-indexed-audit-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let n = 0;
+const record = (subject = 'agent-1'): AuditRecord => ({
+  id: `rec-${++n}`,
+  time: new Date(Date.UTC(2026, 10, 26, 9, 0, 0, n)).toISOString(),
+  session_id: 's-1',
+  subject: { id: subject, kind: 'agent', groups: [] },
+  resource: { type: 'postgres', name: 'db' },
+  source: '127.0.0.1',
+  action: { type: 'sql', summary: `SELECT ${n}` },
+  effect: 'allow',
+  reasons: [{ rule: 'sql.ok', message: 'fine' }],
+  masks: [],
+  durations: {},
+});
+
+const turn = () => new Promise((r) => setImmediate(r));
+
+describe('indexedAuditSink', () => {
+  it('indexes the records of one turn in one batch, after the log has them', async () => {
+    const path = join(dir, 'batched.jsonl');
+    const log = await createJsonlAuditSink({ path });
+    const batches: string[][] = [];
+    const index: AuditIndexStore = {
+      add: () => {
+        throw new Error('add is not used when addMany is there');
+      },
+      addMany: (records) => {
+        batches.push(records.map((r) => r.id));
+      },
+      query: async () => [],
+    };
+    const sink = indexedAuditSink(log, index, (err) => {
+      throw err;
+    });
+    const first = [record(), record(), record()];
+    await Promise.all(first.map((r) => sink.write(r)));
+    expect(sink.writeNow?.(record())).toBe(true);
+    // Nothing indexed until the turn ends; the log already holds all four.
+    expect(batches).toEqual([]);
+    expect(await verifyAuditLog(path)).toMatchObject({ ok: true, records: 4 });
+    await turn();
+    expect(batches).toHaveLength(1);
+    expect(batches[0]).toHaveLength(4);
+    await sink.write(record());
+    await turn();
+    expect(batches.map((b) => b.length)).toEqual([4, 1]);
+    await sink.close();
+  });
+
+  it('close indexes what is still gathered, and waits for an index that answers later', async () => {
+    const log = await createJsonlAuditSink({ path: join(dir, 'close.jsonl') });
+    const indexed: string[] = [];
+    const index: AuditIndexStore = {
+      add: async (r) => {
+        await new Promise((res) => setTimeout(res, 20));
+        indexed.push(r.id);
+      },
+      query: async () => [],
+    };
+    const sink = indexedAuditSink(log, index, () => {});
+    const records = [record(), record()];
+    for (const r of records) await sink.write(r);
+    await sink.close();
+    expect(indexed).toEqual(records.map((r) => r.id));
+  });
+
+  it('an index failure is reported and does not fail the write: the log has the record', async () => {
+    const path = join(dir, 'failing.jsonl');
+    const log = await createJsonlAuditSink({ path });
+    const errors: unknown[] = [];
+    const index: AuditIndexStore = {
+      add: () => {},
+      addMany: () => {
+        throw new Error('database is locked');
+      },
+      query: async () => [],
+    };
+    const sink: AuditSink = indexedAuditSink(log, index, (err) => errors.push(err));
+    await sink.write(record());
+    await turn();
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toMatch(/locked/);
+    await sink.write(record());
+    await sink.close();
+    expect(await verifyAuditLog(path)).toMatchObject({ ok: true, records: 2 });
+  });
+
+  it('on the SQLite index, a batch lands whole and a record indexed twice is one row', async () => {
+    const db = openStateDatabase(join(dir, 'state.db'));
+    const index = asyncAuditIndex(new AuditIndex(db));
+    const log = await createJsonlAuditSink({ path: join(dir, 'sqlite.jsonl') });
+    const sink = indexedAuditSink(log, index, (err) => {
+      throw err;
+    });
+    const records = Array.from({ length: 50 }, (_, i) => record(i % 5 === 0 ? 'alice' : 'agent-1'));
+    await Promise.all(records.map((r) => sink.write(r)));
+    await turn();
+    expect((await index.query({ limit: 100 })).map((e) => e.record_id)).toEqual(
+      records.map((r) => r.id).reverse(),
+    );
+    expect(await index.query({ subject: 'alice', limit: 100 })).toHaveLength(10);
+    // A record indexed twice (a retried write) stays one row.
+    await index.addMany?.([records[0] as AuditRecord]);
+    expect(await index.query({ limit: 100 })).toHaveLength(50);
+    await sink.close();
+    db.close();
+  });
+});
