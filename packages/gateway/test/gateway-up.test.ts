@@ -204,13 +204,18 @@ describe('portcullis up, end to end', () => {
     });
     const session = client({ user: 'agent-9', password: issued.token });
     await session.connect();
+    const prepared = { name: 'three', text: 'SELECT 3 AS three' };
     try {
       expect((await session.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+      expect((await session.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+      expect((await session.query(prepared)).rows[0].three).toBe(3);
       const revoke = await runCli(['credentials', 'revoke', issued.id, '--state', demo.statePath]);
       expect(revoke.code).toBe(0);
       await expect(session.query('SELECT 2 AS two')).rejects.toThrow(/revoked or has expired/);
       // The very statement that ran before the revocation: a reused decision must not let it by.
       await expect(session.query('SELECT 1 AS one')).rejects.toThrow(/revoked or has expired/);
+      // Nor a statement prepared before it: the client sends only Bind and Execute now.
+      await expect(session.query(prepared)).rejects.toThrow(/revoked or has expired/);
     } finally {
       await session.end();
     }

@@ -52,6 +52,8 @@ function validate(options: PgProxyOptions): void {
       'authenticate',
       'must be a function (startup, password) => Promise<{ subject } | null>',
     );
+  if (options.decisionsHold !== undefined && typeof options.decisionsHold !== 'function')
+    throw new InvalidOptionError('decisionsHold', 'must be a function (subject) => boolean');
   if (options.tls !== undefined) {
     if (typeof options.tls !== 'object' || options.tls === null)
       throw new InvalidOptionError('tls', 'must be { key, cert, ca? }');

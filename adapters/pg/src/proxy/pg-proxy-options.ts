@@ -121,6 +121,16 @@ export interface PgProxyOptions {
    */
   decisionCache?: DecisionCacheOptions | false;
   /**
+   * Whether decisions this session made earlier still hold for it, asked before every
+   * statement that would run on one without the engine: a remembered decision (see
+   * `decisionCache`) and an Execute of a statement decided at Parse. `false` sends the
+   * statement to `engine.decide` afresh, and what the engine answers is enforced and audited;
+   * an engine that checks the same thing (a credential revoked or expired since login, say)
+   * then denies it with its own reason. Synchronous, since it runs on every statement: answer
+   * `false` when the answer is not at hand, and the engine path finds it. Default: always true.
+   */
+  decisionsHold?: (subject: PolicyRequest['subject']) => boolean;
+  /**
    * What to do when a column mask applies and a result column cannot be traced to its table
    * (an expression such as `lower(email)`, a view's column, a function's result) but a masked
    * column may flow into it: `'deny'` (default) withholds the result with 42501; `'mask'`

@@ -828,6 +828,18 @@ export class ProxySession {
     return this.host.options.engine.generation ?? 0;
   }
 
+  /** See `decisionsHold` in PgProxyOptions; a throwing hook counts as false (fail closed). */
+  private decisionsHold(): boolean {
+    const hold = this.host.options.decisionsHold;
+    if (!hold) return true;
+    try {
+      return hold(this.subject as AuthenticatedClient['subject']) === true;
+    } catch (err) {
+      this.host.logger?.error?.({ sessionId: this.id, err }, 'decisionsHold failed');
+      return false;
+    }
+  }
+
   /**
    * The session's live approvals, after dropping remembered decisions of an older policy
    * generation (they belong to the policy that made them).
@@ -853,7 +865,7 @@ export class ProxySession {
   private rememberedVerdict(sql: string): Verdict | undefined {
     const memo = this.memo;
     const audit = this.host.options.audit;
-    if (!memo || (audit && !audit.writeNow)) return undefined;
+    if (!memo || (audit && !audit.writeNow) || !this.decisionsHold()) return undefined;
     const now = Date.now();
     const known = memo.get(sql, this.memoState(now).approvalsKey);
     if (!known || known.decision.effect === 'approve') return undefined;
@@ -880,7 +892,7 @@ export class ProxySession {
     const now = Date.now();
     const { approvals, approvalsKey } = this.memoState(now);
     const memo = this.memo;
-    const known = memo?.get(sql, approvalsKey);
+    const known = this.decisionsHold() ? memo?.get(sql, approvalsKey) : undefined;
     if (known) return options.audit ? this.audited(reused(known, sql, now)) : known;
     const result = await options.engine.decide({
       subject: this.subject as AuthenticatedClient['subject'],
@@ -1301,8 +1313,9 @@ export class ProxySession {
   }
 
   /**
-   * Execute runs what was decided at Parse, unless the policy has changed since: then the
-   * statement is decided again, and a deny fails the batch as a denied Parse does.
+   * Execute runs what was decided at Parse, unless the policy has changed since or the
+   * session's earlier decisions no longer hold (`decisionsHold`): then the statement is
+   * decided again, and a deny fails the batch as a denied Parse does.
    */
   private onExecute(frame: Frame): Promise<void> | undefined {
     const e = readExecute(frame.body);
@@ -1316,7 +1329,7 @@ export class ProxySession {
       });
       return undefined;
     }
-    if (portal.statement.generation === this.generation()) {
+    if (portal.statement.generation === this.generation() && this.decisionsHold()) {
       return this.forwardExecute(frame, portal, performance.now());
     }
     return this.redecideExecute(frame, portal);

@@ -18,7 +18,7 @@ import { type AuditIndexStore, indexedAuditSink } from '../state/audit-index.js'
 import type { Credentials } from '../state/credential-rules.js';
 import { openStateStores } from '../state/open-state-stores.js';
 import { withWebhook } from './approval-webhook.js';
-import { guardEngine } from './guarded-engine.js';
+import { CREDENTIAL_CLAIM, guardEngine } from './guarded-engine.js';
 import { observedAuditSink } from './observed-audit-sink.js';
 import { passwordAuthenticator } from './password-authenticator.js';
 
@@ -148,6 +148,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       approveUrl,
       audit,
       authenticatePassword: passwordAuthenticator(credentials, keys, logger),
+      decisionsHold: (subject) => {
+        const id = subject.claims?.[CREDENTIAL_CLAIM];
+        // API keys come from the config and live as long as the gateway's config does.
+        if (typeof id !== 'string') return true;
+        return credentials.isActiveNow?.(id) === true;
+      },
       logger,
       recordingsDir: config.recordings.path,
       resolveSecret: (ref) => resolveSecret(ref, options.env),

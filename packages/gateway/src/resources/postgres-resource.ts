@@ -51,10 +51,10 @@ export async function startPostgresResource(
     audit: ctx.audit,
     // Session start and end records, so the audit log shows every session, not only its statements.
     recordSession: true,
-    // Every decision re-checks the session's credential, so a revocation stops the very next
-    // statement; reusing earlier decisions would let a revoked credential run on for the
-    // reuse window.
-    decisionCache: false,
+    // A revocation stops the very next statement: a statement that would run on an earlier
+    // decision (remembered, or made at Parse) first checks the session's credential, and goes
+    // to the engine, which denies it, once that is dead or cannot be checked on the spot.
+    decisionsHold: ctx.decisionsHold,
     logger,
   });
   try {

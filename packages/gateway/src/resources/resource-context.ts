@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { ApprovalStore, AuditSink, Engine, Subject } from '@portcullis/core';
+import type { ApprovalStore, AuditSink, Engine, PolicyRequest, Subject } from '@portcullis/core';
 import type { Logger } from 'pino';
 import type { SecretRef } from '../config/gateway-config.js';
 
@@ -27,6 +27,12 @@ export interface ResourceContext {
     password: string,
     source: string,
   ) => Promise<Subject | null>;
+  /**
+   * Whether a session's earlier decisions still hold for `subject`: false once the credential
+   * it logged in with is revoked or expired, or when that cannot be told on the spot (then
+   * the engine, which checks it at every decision, is asked). See `decisionsHold` in @portcullis/pg.
+   */
+  decisionsHold: (subject: PolicyRequest['subject']) => boolean;
   logger: Logger;
   /** Directory for session recordings (SSH); it exists when a resource starts. */
   recordingsDir: string;

@@ -45,6 +45,11 @@ export interface Credentials {
   verify(token: string): Promise<CredentialRecord | null>;
   /** Whether the credential with this id is still usable: checked at every statement of a session. */
   isActive(id: string): Promise<boolean>;
+  /**
+   * `isActive` answered synchronously, where the store can read its state on this thread
+   * (SQLite): it lets a session reuse its earlier decisions without a turn of the event loop.
+   */
+  isActiveNow?(id: string): boolean;
   /** Revokes one credential by id; false when there is no such credential. */
   revoke(id: string): Promise<boolean>;
   /** Revokes every credential of a subject; returns how many were live. */

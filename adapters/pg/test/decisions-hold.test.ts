@@ -1,0 +1,126 @@
+/**
+ * `decisionsHold`: a statement that would run on an earlier decision (remembered by the
+ * decision memo, or made at Parse for a named prepared statement) first asks whether the
+ * session's decisions still hold, and goes to the engine when they do not. What an embedder
+ * such as the gateway uses to stop the next statement of a session whose credential is
+ * revoked, without giving up the memo.
+ */
+
+import { createEngine, type Engine, staticEvaluator } from '@portcullis/core';
+import type pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { type ProxyFixture, startProxyFixture, testPolicy } from './support/proxy-fixture.js';
+
+const inner = createEngine({ evaluator: staticEvaluator(testPolicy, 'test-policy') });
+let revoked = false;
+let hookThrows = false;
+const calls = { engine: 0, hook: 0 };
+
+/** The engine an embedder wraps: it denies everything once the session's login is revoked. */
+const engine: Engine = {
+  async decide(request) {
+    calls.engine += 1;
+    const result = await inner.decide(request);
+    if (!revoked) return result;
+    return {
+      ...result,
+      decision: {
+        effect: 'deny',
+        reasons: [{ rule: 'test.revoked', message: 'login revoked' }],
+        masks: [],
+      },
+    };
+  },
+  decideInput: (input) => inner.decideInput(input),
+  clearCache: () => inner.clearCache(),
+  close: () => inner.close(),
+};
+
+let f: ProxyFixture;
+beforeAll(async () => {
+  f = await startProxyFixture({
+    proxy: {
+      engine,
+      decisionsHold: () => {
+        calls.hook += 1;
+        if (hookThrows) throw new Error('state store gone');
+        return !revoked;
+      },
+    },
+  });
+});
+beforeEach(() => {
+  revoked = false;
+  hookThrows = false;
+  calls.engine = 0;
+  calls.hook = 0;
+});
+afterAll(async () => {
+  await f?.stop();
+  await inner.close();
+});
+
+async function session(run: (c: pg.Client) => Promise<void>): Promise<void> {
+  const c = await f.through('alice');
+  try {
+    await run(c);
+  } finally {
+    await c.end();
+  }
+}
+
+describe('decisionsHold', () => {
+  test('while it holds, a repeated statement runs on the remembered decision; then the engine decides', async () => {
+    await session(async (c) => {
+      for (let i = 0; i < 4; i++) await c.query('SELECT id FROM users WHERE id = 1');
+      expect(calls.engine).toBe(1);
+      expect(calls.hook).toBeGreaterThanOrEqual(3);
+      revoked = true;
+      await expect(c.query('SELECT id FROM users WHERE id = 1')).rejects.toMatchObject({
+        code: '42501',
+        message: expect.stringContaining('login revoked'),
+      });
+      expect(calls.engine).toBe(2);
+      // The numeric-template variant of the same text is not let by either.
+      await expect(c.query('SELECT id FROM users WHERE id = 2')).rejects.toMatchObject({ code: '42501' });
+    });
+  });
+
+  test('an Execute of a statement prepared earlier is decided again, and refused', async () => {
+    await session(async (c) => {
+      const q = { name: 'by-id', text: 'SELECT id FROM users WHERE id = $1' };
+      expect((await c.query({ ...q, values: [1] })).rows).toEqual([{ id: 1 }]);
+      expect((await c.query({ ...q, values: [2] })).rows).toEqual([{ id: 2 }]);
+      // Decided once, at Parse.
+      expect(calls.engine).toBe(1);
+      revoked = true;
+      await expect(c.query({ ...q, values: [1] })).rejects.toMatchObject({
+        code: '42501',
+        message: expect.stringContaining('login revoked'),
+      });
+      // The session goes on, and runs again once the embedder says its decisions hold.
+      revoked = false;
+      expect((await c.query({ ...q, values: [1] })).rows).toEqual([{ id: 1 }]);
+    });
+  });
+
+  test('a hook that throws counts as not holding: the engine decides every statement', async () => {
+    await session(async (c) => {
+      hookThrows = true;
+      for (let i = 0; i < 3; i++) await c.query('SELECT 1');
+      expect(calls.engine).toBe(3);
+    });
+  });
+});
+
+test('a decisionsHold that is not a function is refused at creation', async () => {
+  const { createPgProxy } = await import('../src/index.js');
+  expect(() =>
+    createPgProxy({
+      engine,
+      resource: { name: 'db' },
+      upstream: { host: '127.0.0.1', port: 5432, user: 'u', password: '' },
+      decisionsHold: true as unknown as () => boolean,
+    }),
+  ).toThrow(/decisionsHold/);
+});
