@@ -1,6 +1,6 @@
 /**
  * The gateway's audit sink: the JSONL log first, then the index, whose writes are gathered
- * per turn of the event loop into one transaction (SQLite) and never hold a statement up.
+ * for a few milliseconds into one transaction (SQLite) and never hold a statement up.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,8 @@ import {
   AuditIndex,
   type AuditIndexStore,
   asyncAuditIndex,
+  INDEX_BATCH_MAX,
+  INDEX_BATCH_MS,
   indexedAuditSink,
 } from '../src/state/audit-index.js';
 import { openStateDatabase } from '../src/state/state-database.js';
@@ -33,10 +35,10 @@ const record = (subject = 'agent-1'): AuditRecord => ({
   durations: {},
 });
 
-const turn = () => new Promise((r) => setImmediate(r));
+const batchWindow = () => new Promise((r) => setTimeout(r, INDEX_BATCH_MS + 20));
 
 describe('indexedAuditSink', () => {
-  it('indexes the records of one turn in one batch, after the log has them', async () => {
+  it('indexes the records of a few milliseconds in one batch, after the log has them', async () => {
     const path = join(dir, 'batched.jsonl');
     const log = await createJsonlAuditSink({ path });
     const batches: string[][] = [];
@@ -55,15 +57,16 @@ describe('indexedAuditSink', () => {
     const first = [record(), record(), record()];
     await Promise.all(first.map((r) => sink.write(r)));
     expect(sink.writeNow?.(record())).toBe(true);
-    // Nothing indexed until the turn ends; the log already holds all four.
+    // Nothing indexed yet; the log already holds all four.
     expect(batches).toEqual([]);
     expect(await verifyAuditLog(path)).toMatchObject({ ok: true, records: 4 });
-    await turn();
-    expect(batches).toHaveLength(1);
-    expect(batches[0]).toHaveLength(4);
+    await new Promise((r) => setImmediate(r));
     await sink.write(record());
-    await turn();
-    expect(batches.map((b) => b.length)).toEqual([4, 1]);
+    await batchWindow();
+    expect(batches.map((b) => b.length)).toEqual([5]);
+    // A full batch goes at once, without waiting for the window.
+    for (let i = 0; i < INDEX_BATCH_MAX; i++) await sink.write(record());
+    expect(batches.map((b) => b.length)).toEqual([5, INDEX_BATCH_MAX]);
     await sink.close();
   });
 
@@ -97,7 +100,7 @@ describe('indexedAuditSink', () => {
     };
     const sink: AuditSink = indexedAuditSink(log, index, (err) => errors.push(err));
     await sink.write(record());
-    await turn();
+    await batchWindow();
     expect(errors).toHaveLength(1);
     expect(String(errors[0])).toMatch(/locked/);
     await sink.write(record());
@@ -114,7 +117,7 @@ describe('indexedAuditSink', () => {
     });
     const records = Array.from({ length: 50 }, (_, i) => record(i % 5 === 0 ? 'alice' : 'agent-1'));
     await Promise.all(records.map((r) => sink.write(r)));
-    await turn();
+    await batchWindow();
     expect((await index.query({ limit: 100 })).map((e) => e.record_id)).toEqual(
       records.map((r) => r.id).reverse(),
     );
@@ -122,6 +125,21 @@ describe('indexedAuditSink', () => {
     // A record indexed twice (a retried write) stays one row.
     await index.addMany?.([records[0] as AuditRecord]);
     expect(await index.query({ limit: 100 })).toHaveLength(50);
+    await sink.close();
+    db.close();
+  });
+
+  it("a query through the sink's index finds every record the log holds, without waiting", async () => {
+    const db = openStateDatabase(join(dir, 'state-read.db'));
+    const log = await createJsonlAuditSink({ path: join(dir, 'read.jsonl') });
+    const sink = indexedAuditSink(log, asyncAuditIndex(new AuditIndex(db)), (err) => {
+      throw err;
+    });
+    const written = [record('carol'), record('carol')];
+    for (const r of written) await sink.write(r);
+    expect((await sink.index.query({ subject: 'carol' })).map((e) => e.record_id)).toEqual(
+      written.map((r) => r.id).reverse(),
+    );
     await sink.close();
     db.close();
   });

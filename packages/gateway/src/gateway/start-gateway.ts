@@ -95,10 +95,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
 
     mkdirSync(dirname(config.audit.path), { recursive: true });
     const log = await createJsonlAuditSink({ path: config.audit.path, fsync: config.audit.fsync });
-    const audit = observedAuditSink(
-      indexedAuditSink(log, auditIndex, (err) => logger.error({ err }, 'audit index write failed')),
-      (record) => metrics.observeAudit(record),
+    const indexed = indexedAuditSink(log, auditIndex, (err) =>
+      logger.error({ err }, 'audit index write failed'),
     );
+    const audit = observedAuditSink(indexed, (record) => metrics.observeAudit(record));
     mkdirSync(config.recordings.path, { recursive: true, mode: 0o700 });
     cleanups.push(() => audit.close());
 
@@ -178,7 +178,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       resources: addresses,
       credentials,
       approvals,
-      auditIndex,
+      auditIndex: indexed.index,
       logger,
       close() {
         ready = false;

@@ -172,29 +172,43 @@ export class PgAuditIndex implements AuditIndexStore {
   }
 }
 
+/** How long a record may wait to be indexed with others; and how many make a batch at once. */
+export const INDEX_BATCH_MS = 25;
+export const INDEX_BATCH_MAX = 500;
+
 /**
  * The audit sink the gateway gives adapters: the hash-chained log first (a failed write there
  * fails the statement), then the index. An index failure is logged, not fatal: the log has it.
- * Index writes are gathered and made once per turn of the event loop, in one transaction
- * where the store has `addMany`: a statement writes two records, and a commit per record
- * cost more than the rest of the statement's audit. The index is not waited for before the
- * statement proceeds, since the log already holds the record; `close` waits for those writes.
+ * Index writes are gathered for up to INDEX_BATCH_MS (or INDEX_BATCH_MAX records) and made in
+ * one transaction where the store has `addMany`: a statement writes two records, and a commit
+ * per record, or per turn of the event loop, cost more than the rest of the statement's
+ * audit. The index is not waited for before the statement proceeds, since the log already
+ * holds the record; `close` indexes what is gathered and waits for those writes.
  */
+export interface IndexedAuditSink extends AuditSink {
+  /**
+   * The index as the gateway's own readers should see it: a query first indexes what is
+   * gathered, so it finds every record the log already holds.
+   */
+  readonly index: AuditIndexStore;
+}
+
 export function indexedAuditSink(
   log: AuditSink,
   index: AuditIndexStore,
   onIndexError: (err: unknown) => void,
-): AuditSink {
+): IndexedAuditSink {
   const inFlight = new Set<Promise<void>>();
   let batch: AuditRecord[] = [];
-  let scheduled: NodeJS.Immediate | undefined;
+  let timer: NodeJS.Timeout | undefined;
   const track = (pending: void | Promise<void>): void => {
     if (!(pending instanceof Promise)) return;
     const tracked: Promise<void> = pending.catch(onIndexError).finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
   };
   const flush = (): void => {
-    scheduled = undefined;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
     const records = batch;
     batch = [];
     if (records.length === 0) return;
@@ -216,9 +230,22 @@ export function indexedAuditSink(
   };
   const indexed = (record: AuditRecord): void => {
     batch.push(record);
-    scheduled ??= setImmediate(flush);
+    if (batch.length >= INDEX_BATCH_MAX) flush();
+    else if (!timer) {
+      timer = setTimeout(flush, INDEX_BATCH_MS);
+      // A pending index write does not keep the process alive; close() flushes it.
+      timer.unref();
+    }
   };
   return {
+    index: {
+      add: (record) => index.add(record),
+      async query(filter) {
+        flush();
+        await Promise.allSettled([...inFlight]);
+        return index.query(filter);
+      },
+    },
     async write(record) {
       await log.write(record);
       indexed(record);
@@ -231,7 +258,6 @@ export function indexedAuditSink(
       },
     }),
     async close() {
-      if (scheduled) clearImmediate(scheduled);
       flush();
       await Promise.allSettled([...inFlight]);
       await log.close();
