@@ -143,4 +143,21 @@ describe('indexedAuditSink', () => {
     await sink.close();
     db.close();
   });
+
+  it('indexes decisions and session bounds, not completion records, which repeat their decision', async () => {
+    const log = await createJsonlAuditSink({ path: join(dir, 'stages.jsonl') });
+    const indexed: string[] = [];
+    const index: AuditIndexStore = {
+      add: () => {},
+      addMany: (records) => {
+        indexed.push(...records.map((r) => r.stage ?? 'decision'));
+      },
+      query: async () => [],
+    };
+    const sink = indexedAuditSink(log, index, () => {});
+    for (const stage of ['session_start', undefined, 'completion', 'session_end'] as const)
+      await sink.write({ ...record(), ...(stage ? { stage } : {}) });
+    await sink.close();
+    expect(indexed).toEqual(['session_start', 'decision', 'session_end']);
+  });
 });

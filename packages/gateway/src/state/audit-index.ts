@@ -37,7 +37,8 @@ export interface AuditIndexStore {
 /**
  * A queryable copy of the audit log's essentials in the state database. The JSONL log stays
  * the record of truth (it is hash-chained); the index is written after it and is for lookups
- * such as "what did agent-7 run today".
+ * such as "what did agent-7 run today": one entry per decision and per session bound, none
+ * for completion records (see indexedAuditSink).
  */
 export class AuditIndex {
   readonly #db: StateDatabase;
@@ -229,6 +230,10 @@ export function indexedAuditSink(
     }
   };
   const indexed = (record: AuditRecord): void => {
+    // A completion record repeats its decision's who, what and effect, which the index has;
+    // what it adds (rows, bytes, timings) is not indexed. Indexing it listed every statement
+    // twice and doubled the index's cost.
+    if (record.stage === 'completion') return;
     batch.push(record);
     if (batch.length >= INDEX_BATCH_MAX) flush();
     else if (!timer) {
