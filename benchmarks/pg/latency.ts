@@ -9,7 +9,8 @@
  *
  * Settings (environment): PATHS (node-handle-relay,portcullis; also direct, pgbouncer, node-relay,
  * portcullis-streams: the proxy with `directSocketIo: false`; portcullis-audited: with a JSONL
- * audit log; portcullis-audited-pool: the same log written through the thread pool), CELLS
+ * audit log; portcullis-audited-pool: the same log written through the thread pool; gateway:
+ * `portcullis start` with the audit log and its SQLite index, as users run it), CELLS
  * (select-only:simple,select-only:prepared; also tpcb-like:…), CLIENTS (1), ROUNDS (5),
  * DURATION seconds per run (3), SCALE (10). PG_PORT and PG_PASSWORD reuse a running server
  * already initialised with `pgbench -i` instead of starting a cluster. OUT writes the medians
@@ -25,6 +26,7 @@ import {
   initPgbench,
   pgbench,
   type StartedPath,
+  startGateway,
   startNodeHandleRelay,
   startNodeRelay,
   startPgbouncer,
@@ -59,11 +61,15 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(os.tmpdir(), 'portcullis-latency-'));
   const started: StartedPath[] = [];
   try {
-    const paths = new Map<string, { port: number; pid?: number }>();
-    if (PATHS.includes('direct')) paths.set('direct', { port: upstream.port });
+    const paths = new Map<string, { port: number; pid?: number; password: string }>();
+    if (PATHS.includes('direct')) paths.set('direct', { port: upstream.port, password: upstream.password });
     const add = async (name: string, path: StartedPath) => {
       started.push(path);
-      paths.set(name, { port: path.port, pid: await path.pid() });
+      paths.set(name, {
+        port: path.port,
+        pid: await path.pid(),
+        password: path.password ?? upstream.password,
+      });
     };
     if (PATHS.includes('pgbouncer')) await add('pgbouncer', await startPgbouncer(upstream, dir, CLIENTS + 2));
     if (PATHS.includes('node-relay')) await add('node-relay', await startNodeRelay(upstream));
@@ -80,6 +86,7 @@ async function main(): Promise<void> {
         'portcullis-audited-pool',
         await startPortcullis(upstream, { AUDIT_LOG: join(dir, 'audit-pool.jsonl'), AUDIT_SYNC_WRITES: '0' }),
       );
+    if (PATHS.includes('gateway')) await add('gateway', await startGateway(upstream, dir));
     if (PATHS.includes('portcullis-streams'))
       await add('portcullis-streams', await startPortcullis(upstream, { DIRECT_SOCKET_IO: '0' }));
     const names = PATHS.filter((p) => paths.has(p));
@@ -105,7 +112,7 @@ async function main(): Promise<void> {
       for (const cell of CELLS)
         await pgbench(
           paths.get(name)!.port,
-          upstream.password,
+          paths.get(name)!.password,
           argsOf(cell).slice(0, -1).concat('1'),
           60_000,
         );
@@ -118,7 +125,7 @@ async function main(): Promise<void> {
         for (const name of order) {
           const p = paths.get(name)!;
           const cpu0 = p.pid ? cpuMicros(p.pid) : 0;
-          const r = await pgbench(p.port, upstream.password, argsOf(cell), (DURATION + 60) * 1000);
+          const r = await pgbench(p.port, p.password, argsOf(cell), (DURATION + 60) * 1000);
           const cpu = p.pid ? cpuMicros(p.pid) - cpu0 : 0;
           const key = `${cell} ${name}`;
           const acc = runs.get(key) ?? { latency: [], tps: [], cpu: [] };

@@ -6,11 +6,12 @@
  */
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chownSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort } from '../../adapters/pg/test/support/postgres-server.js';
+import { generateApiKey, hashApiKey } from '../../packages/gateway/src/identity/api-key-hash.js';
 
 export const run = promisify(execFile);
 export const BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -25,6 +26,8 @@ export interface Upstream {
 export interface StartedPath {
   port: number;
   child: ChildProcess;
+  /** The password pgbench gives as user postgres, where it is not the upstream's. */
+  password?: string;
   /** The process doing the relaying (pgbouncer runs under runuser). */
   pid(): Promise<number>;
 }
@@ -142,6 +145,64 @@ export function startPortcullis(
   nodeArgs: readonly string[] = [],
 ): Promise<StartedPath> {
   return startNodeScript('benchmarks/pg/proxy-server.ts', upstream, extraEnv, nodeArgs);
+}
+
+/**
+ * The whole gateway (`portcullis start`, from the sources) with one PostgreSQL resource as
+ * users run it: the shipped policy library, the hash-chained JSONL audit log and the SQLite
+ * state file with its audit index, in `dir`. pgbench logs in as an agent API key named
+ * `postgres` (the resource's labels and subject kind match proxy-server.ts).
+ */
+export async function startGateway(
+  upstream: Upstream,
+  dir: string,
+  nodeArgs: readonly string[] = [],
+): Promise<StartedPath> {
+  const home = join(dir, 'gateway');
+  mkdirSync(home, { recursive: true });
+  const key = generateApiKey();
+  const config = join(home, 'portcullis.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      server: { listen: { port: 0 } },
+      resources: [
+        {
+          name: 'bench-db',
+          labels: { env: 'prod' },
+          listen: { port: 0 },
+          upstream: {
+            host: '127.0.0.1',
+            port: upstream.port,
+            database: 'postgres',
+            user: 'postgres',
+            password: 'env:PC_UPSTREAM_PASSWORD',
+          },
+        },
+      ],
+      policy: { rego: join(repoRoot, 'rego') },
+      identity: { api_keys: [{ id: 'postgres', kind: 'agent', hash: hashApiKey(key, 'sha256') }] },
+      state: { path: join(home, 'state.db') },
+      audit: { path: join(home, 'audit.jsonl') },
+    }),
+  );
+  const entry = join(repoRoot, 'packages/gateway/test/support/portcullis-source.ts');
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--conditions=portcullis-source', '--import', 'tsx', entry, 'start', '--config', config],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, PC_UPSTREAM_PASSWORD: upstream.password },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const line = await waitFor(child, /bench-db: listening on [^\s]+:(\d+)/, 180_000);
+  return {
+    port: Number(/:(\d+)$/.exec(line)?.[1]),
+    child,
+    password: key,
+    pid: async () => child.pid as number,
+  };
 }
 
 /** The bare Node relay (node-relay.ts): Node's floor for relaying the same bytes. */
