@@ -23,6 +23,8 @@ describe('guardEngine', () => {
       effect: 'deny',
       reasons: [{ rule: 'portcullis.credential_revoked' }],
     });
+    // Marked as a failure, so that an adapter's decision memo does not keep it.
+    expect(denied.evaluation.error).toMatchObject({ code: 'PC_GATEWAY_CREDENTIAL' });
     // Sessions opened with an API key carry no credential and are not checked.
     expect((await guarded.decide(request({}))).decision.effect).toBe('allow');
   });
@@ -38,6 +40,7 @@ describe('guardEngine', () => {
       effect: 'deny',
       reasons: [{ rule: 'portcullis.state_unavailable' }],
     });
+    expect(result.evaluation.error).toMatchObject({ code: 'PC_GATEWAY_STATE' });
   });
 
   it('passes the policy generation through, so adapters see a swapped policy', () => {

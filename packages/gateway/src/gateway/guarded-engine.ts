@@ -32,6 +32,14 @@ export function guardEngine(engine: Engine, hooks: EngineHooks): Engine {
     if (active) return result;
     return {
       ...result,
+      // As an engine failure: adapters do not remember the deny (a state store back up, or a
+      // new login, must not meet it again), and the audit record names what stopped it.
+      evaluation: {
+        ...result.evaluation,
+        error: unreachable
+          ? { code: 'PC_GATEWAY_STATE', message: 'the state store could not confirm the credential' }
+          : { code: 'PC_GATEWAY_CREDENTIAL', message: 'the credential was revoked or has expired' },
+      },
       decision: {
         effect: 'deny',
         reasons: [
