@@ -10,13 +10,15 @@
  * Settings (environment): PATHS (node-handle-relay,portcullis; also direct, pgbouncer, node-relay,
  * portcullis-streams: the proxy with `directSocketIo: false`; portcullis-audited: with a JSONL
  * audit log; portcullis-audited-pool: the same log written through the thread pool; gateway:
- * `portcullis start` with the audit log and its SQLite index, as users run it), CELLS
+ * `portcullis start` with the audit log and its SQLite index, as users run it; gateway-base: the
+ * same from the checkout at BASE_ROOT, for a before/after run), CELLS
  * (select-only:simple,select-only:prepared; also tpcb-like:…), CLIENTS (1), ROUNDS (5),
  * DURATION seconds per run (3), SCALE (10). PG_PORT and PG_PASSWORD reuse a running server
  * already initialised with `pgbench -i` instead of starting a cluster. OUT writes the medians
  * and every run as JSON.
  */
 
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +89,10 @@ async function main(): Promise<void> {
         await startPortcullis(upstream, { AUDIT_LOG: join(dir, 'audit-pool.jsonl'), AUDIT_SYNC_WRITES: '0' }),
       );
     if (PATHS.includes('gateway')) await add('gateway', await startGateway(upstream, dir));
+    if (PATHS.includes('gateway-base')) {
+      if (!process.env.BASE_ROOT) throw new Error('gateway-base needs BASE_ROOT, a checkout to run it from');
+      await add('gateway-base', await startGateway(upstream, join(dir, 'base'), [], process.env.BASE_ROOT));
+    }
     if (PATHS.includes('portcullis-streams'))
       await add('portcullis-streams', await startPortcullis(upstream, { DIRECT_SOCKET_IO: '0' }));
     const names = PATHS.filter((p) => paths.has(p));
@@ -164,7 +170,7 @@ async function main(): Promise<void> {
       const load = os.loadavg();
       writeFileSync(
         process.env.OUT,
-        `${JSON.stringify({ benchmark: 'pg-latency', date: new Date().toISOString(), machine, loadavg_end: load, settings: { CELLS, CLIENTS, ROUNDS, DURATION }, cells: summary }, null, 1)}\n`,
+        `${JSON.stringify({ benchmark: 'pg-latency', date: new Date().toISOString(), machine, loadavg_end: load, settings: { PATHS, CELLS, CLIENTS, ROUNDS, DURATION, ...baseCommit() }, cells: summary }, null, 1)}\n`,
       );
       process.stderr.write(`wrote ${process.env.OUT}\n`);
     }
@@ -172,6 +178,19 @@ async function main(): Promise<void> {
     for (const p of started) p.child.kill('SIGTERM');
     await stopServer();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The commit gateway-base ran from, for the record. */
+function baseCommit(): { base_commit?: string } {
+  const root = process.env.BASE_ROOT;
+  if (!root || !PATHS.includes('gateway-base')) return {};
+  try {
+    return {
+      base_commit: execFileSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim(),
+    };
+  } catch {
+    return {};
   }
 }
 

@@ -157,6 +157,8 @@ export async function startGateway(
   upstream: Upstream,
   dir: string,
   nodeArgs: readonly string[] = [],
+  /** A checkout to run the gateway from (another commit, for a before/after run). */
+  root: string = repoRoot,
 ): Promise<StartedPath> {
   const home = join(dir, 'gateway');
   mkdirSync(home, { recursive: true });
@@ -180,18 +182,18 @@ export async function startGateway(
           },
         },
       ],
-      policy: { rego: join(repoRoot, 'rego') },
+      policy: { rego: join(root, 'rego') },
       identity: { api_keys: [{ id: 'postgres', kind: 'agent', hash: hashApiKey(key, 'sha256') }] },
       state: { path: join(home, 'state.db') },
       audit: { path: join(home, 'audit.jsonl') },
     }),
   );
-  const entry = join(repoRoot, 'packages/gateway/test/support/portcullis-source.ts');
+  const entry = join(root, 'packages/gateway/test/support/portcullis-source.ts');
   const child = spawn(
     process.execPath,
     [...nodeArgs, '--conditions=portcullis-source', '--import', 'tsx', entry, 'start', '--config', config],
     {
-      cwd: repoRoot,
+      cwd: root,
       env: { ...process.env, PC_UPSTREAM_PASSWORD: upstream.password },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
