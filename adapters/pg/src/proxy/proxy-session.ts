@@ -28,6 +28,7 @@ import {
   readCommandComplete,
   readCopyResponse,
   readNoticeFields,
+  readParameterStatus,
   readReadyForQuery,
   readRowDescription,
 } from '../protocol/backend-messages.js';
@@ -321,6 +322,12 @@ export class ProxySession {
   private readonly memo: DecisionMemo | undefined;
   /** The policy generation the memo's entries were made under. */
   private memoGeneration = 0;
+  /** As the server last reported it (ParameterStatus); see unjudgeableText. */
+  private clientEncoding = 'UTF8';
+  /** A statement ran since the server's last ReadyForQuery (see encodingSettled). */
+  private encodingUnreported = false;
+  /** Waiting for the server to answer everything forwarded (see encodingSettled). */
+  private readonly drainWaiters: (() => void)[] = [];
   upstreamKey: { processId: number; secretKey: number } | undefined;
 
   constructor(
@@ -828,6 +835,64 @@ export class ProxySession {
     return this.host.options.engine.generation ?? 0;
   }
 
+  /**
+   * Statement text read as UTF-8 is what the policy judges. Under any other client_encoding
+   * the server may read the same bytes otherwise (in SJIS, BIG5 or GBK a second byte can be
+   * a quote or a backslash), so only text that means the same in every encoding is let
+   * through: plain ASCII; under SQL_ASCII, where the server does not convert at all, any
+   * valid UTF-8. Anything else is refused before it is decided.
+   */
+  private unjudgeableText(sql: string): NoticeFields | undefined {
+    if (isAscii(sql)) return undefined;
+    // Decoding turned any byte sequence that is not UTF-8 into U+FFFD.
+    if (this.clientEncoding === 'SQL_ASCII' && !sql.includes('\uFFFD')) return undefined;
+    this.host.logger?.warn?.(
+      { sessionId: this.id, clientEncoding: this.clientEncoding },
+      'statement refused: text the policy cannot read as the server does',
+    );
+    return {
+      severity: 'ERROR',
+      code: SqlState.InsufficientPrivilege,
+      message: `permission denied by policy: client_encoding is ${this.clientEncoding}, and this statement is not plain ASCII`,
+      detail:
+        'The proxy judges statement text as UTF-8; in another encoding the server could read its bytes differently.',
+      hint: "SET client_encoding TO 'UTF8'",
+    };
+  }
+
+  /**
+   * Text that is not plain ASCII is judged in the client_encoding the proxy knows, but a
+   * statement that ran since the server last reported it could have changed it (SET
+   * client_encoding, set_config, any function), and the server reports such changes only
+   * just before ReadyForQuery. So such text waits for that ReadyForQuery when it is on its
+   * way (the statements were followed by Sync or were simple Queries); when it is not (an
+   * Execute earlier in the same unsynced pipeline), the text is refused, since waiting would
+   * need the client's Sync. Undefined when the encoding is known or the text is ASCII
+   * (read alike in every encoding).
+   */
+  private encodingSettled(sql: string): Promise<void> | NoticeFields | undefined {
+    if (!this.encodingUnreported || isAscii(sql)) return undefined;
+    // Nothing pending and still unreported cannot happen; if it did, nothing would wake a wait.
+    if (this.batchForwarded || this.pending.length === 0) {
+      return {
+        severity: 'ERROR',
+        code: SqlState.InsufficientPrivilege,
+        message:
+          'permission denied by policy: statement text that is not plain ASCII may not follow an Execute in the same pipeline',
+        detail:
+          'A statement that ran before it could have changed client_encoding, which the server reports only at the next Sync; the proxy cannot tell how the server will read this text.',
+        hint: 'Send Sync before this statement.',
+      };
+    }
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Wakes encodingSettled's waiters once nothing forwarded is unanswered (or the session ends). */
+  private wakeDrained(): void {
+    if (this.drainWaiters.length === 0 || (this.pending.length > 0 && this.phase !== 'closed')) return;
+    for (const wake of this.drainWaiters.splice(0)) wake();
+  }
+
   /** See `decisionsHold` in PgProxyOptions; a throwing hook counts as false (fail closed). */
   private decisionsHold(): boolean {
     const hold = this.host.options.decisionsHold;
@@ -1040,6 +1105,19 @@ export class ProxySession {
   private onQuery(frame: Frame): Promise<void> | undefined {
     const receivedAt = performance.now();
     const { sql } = readQuery(frame.body);
+    const settling = this.encodingSettled(sql);
+    if (settling instanceof Promise)
+      return settling.then(() => (this.phase === 'ready' ? this.onQuery(frame) : undefined));
+    if (this.clientEncoding !== 'UTF8') {
+      const refused = this.unjudgeableText(sql);
+      if (refused) {
+        this.respond((w) => {
+          writeErrorResponse(w, refused);
+          writeReadyForQuery(w, this.status);
+        });
+        return undefined;
+      }
+    }
     const known = this.rememberedVerdict(sql);
     if (known) return this.queryDecided(frame, sql, known, receivedAt);
     return this.verdict(sql).then((verdict) =>
@@ -1274,6 +1352,17 @@ export class ProxySession {
   private onParse(frame: Frame): Promise<void> | undefined {
     const receivedAt = performance.now();
     const parse = readParse(frame.body);
+    const settling = this.encodingSettled(parse.sql);
+    if (settling instanceof Promise)
+      return settling.then(() => (this.phase === 'ready' ? this.onParse(frame) : undefined));
+    if (settling || this.clientEncoding !== 'UTF8') {
+      const refused = settling ?? this.unjudgeableText(parse.sql);
+      if (refused) {
+        if (parse.statement === '') this.statements.delete('');
+        this.denyExtended(refused);
+        return undefined;
+      }
+    }
     // Read before deciding: a reload while the policy runs makes Execute decide again.
     const generation = this.generation();
     const known = this.rememberedVerdict(parse.sql);
@@ -1632,6 +1721,7 @@ export class ProxySession {
   private forward(frame: Frame, entry: Pending | undefined): void {
     this.toUpstream.forward(frame.raw);
     if (entry) this.pending.push(entry);
+    if (entry?.kind === 'query' || entry?.kind === 'execute') this.encodingUnreported = true;
     if (entry && entry.kind !== 'query' && entry.kind !== 'sync') this.batchForwarded = true;
   }
 
@@ -1643,7 +1733,7 @@ export class ProxySession {
 
   private releaseSynthetic(): void {
     for (let head = this.pending[0]; head?.kind === 'synthetic'; head = this.pending[0]) {
-      this.pending.shift();
+      this.shift();
       head.write(this.toClient.writer);
     }
   }
@@ -1662,8 +1752,16 @@ export class ProxySession {
   // PostgreSQL → proxy
   // -------------------------------------------------------------------------------------
 
+  /** A run-time parameter the server reports (at startup, and after SET): client_encoding. */
+  private noteParameter(frame: Frame): void {
+    const { name, value } = readParameterStatus(frame.body);
+    if (name === 'client_encoding') this.clientEncoding = value.toUpperCase();
+  }
+
   private attachUpstream(upstream: UpstreamConnection): void {
     this.upstream = upstream;
+    for (const [name, value] of upstream.parameters)
+      if (name === 'client_encoding') this.clientEncoding = value.toUpperCase();
     this.upstreamKey = { processId: upstream.processId, secretKey: upstream.secretKey };
     this.upstreamGate = new FlowGate(upstream.socket);
     const socket = upstream.socket;
@@ -1802,8 +1900,12 @@ export class ProxySession {
       switch (frame.type) {
         case BackendCode.ReadyForQuery:
           this.suppressing = false;
+          this.encodingUnreported = false;
           break;
         case BackendCode.ParameterStatus:
+          this.noteParameter(frame);
+          this.toClient.forward(frame.raw);
+          return undefined;
         case BackendCode.NotificationResponse:
           this.toClient.forward(frame.raw);
           return undefined;
@@ -1855,8 +1957,14 @@ export class ProxySession {
         this.toClient.forward(frame.raw);
         this.pop();
         return undefined;
+      case BackendCode.ParameterStatus:
+        this.noteParameter(frame);
+        this.toClient.forward(frame.raw);
+        return undefined;
       case BackendCode.ReadyForQuery: {
         this.status = readReadyForQuery(frame.body).status;
+        // The server reports changed parameters (client_encoding) just before this.
+        this.encodingUnreported = false;
         this.toClient.forward(frame.raw);
         // Everything up to the Sync or Query this answers is done (skipped after an error).
         for (let h = this.pending[0]; h && h.kind !== 'synthetic'; h = this.pending[0]) {
@@ -1960,6 +2068,7 @@ export class ProxySession {
   private shift(): Pending | undefined {
     const head = this.pending.shift();
     if (head?.kind === 'describe' && head.answered) for (const wake of head.answered.splice(0)) wake();
+    if (this.pending.length === 0) this.wakeDrained();
     return head;
   }
 
@@ -2343,6 +2452,7 @@ export class ProxySession {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     // Statements cut off mid-response still get their completion record; nothing waits on.
+    this.wakeDrained();
     for (const p of this.pending) {
       if (p.kind === 'describe' && p.answered) for (const wake of p.answered.splice(0)) wake();
       if ((p.kind === 'query' || p.kind === 'execute') && p.trace?.start !== undefined) {
@@ -2399,6 +2509,12 @@ export class ProxySession {
       statement.plans.set(formats, derived);
     });
   }
+}
+
+/** Only code points below 0x80: text every client_encoding PostgreSQL accepts reads the same. */
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /**
