@@ -14,6 +14,8 @@ import { type ProxyFixture, startProxyFixture, testPolicy } from './support/prox
 const inner = createEngine({ evaluator: staticEvaluator(testPolicy, 'test-policy') });
 let revoked = false;
 let hookThrows = false;
+/** Answer with a promise, as a hook that must ask a shared store does. */
+let answerLater = false;
 const calls = { engine: 0, hook: 0 };
 
 /** The engine an embedder wraps: it denies everything once the session's login is revoked. */
@@ -43,6 +45,11 @@ beforeAll(async () => {
       engine,
       decisionsHold: () => {
         calls.hook += 1;
+        if (answerLater) {
+          return new Promise<boolean>((resolve, reject) =>
+            setTimeout(() => (hookThrows ? reject(new Error('state store gone')) : resolve(!revoked)), 1),
+          );
+        }
         if (hookThrows) throw new Error('state store gone');
         return !revoked;
       },
@@ -52,6 +59,7 @@ beforeAll(async () => {
 beforeEach(() => {
   revoked = false;
   hookThrows = false;
+  answerLater = false;
   calls.engine = 0;
   calls.hook = 0;
 });
@@ -107,6 +115,37 @@ describe('decisionsHold', () => {
   test('a hook that throws counts as not holding: the engine decides every statement', async () => {
     await session(async (c) => {
       hookThrows = true;
+      for (let i = 0; i < 3; i++) await c.query('SELECT 1');
+      expect(calls.engine).toBe(3);
+    });
+  });
+});
+
+describe('decisionsHold answering with a promise', () => {
+  test('statements wait for it, then run on the remembered decision: asked once each, no engine', async () => {
+    answerLater = true;
+    await session(async (c) => {
+      for (let i = 0; i < 4; i++) await c.query('SELECT id FROM users WHERE id = 1');
+      expect(calls.engine).toBe(1);
+      // Once per statement, the first included: the synchronous path keeps the promise for the other.
+      expect(calls.hook).toBe(4);
+      const q = { name: 'later', text: 'SELECT id FROM users WHERE id = $1' };
+      await c.query({ ...q, values: [1] });
+      await c.query({ ...q, values: [2] });
+      expect(calls.engine).toBe(2);
+      revoked = true;
+      await expect(c.query('SELECT id FROM users WHERE id = 1')).rejects.toMatchObject({ code: '42501' });
+      await expect(c.query({ ...q, values: [1] })).rejects.toMatchObject({
+        code: '42501',
+        message: expect.stringContaining('login revoked'),
+      });
+    });
+  });
+
+  test('a rejected answer counts as not holding: the engine decides', async () => {
+    answerLater = true;
+    hookThrows = true;
+    await session(async (c) => {
       for (let i = 0; i < 3; i++) await c.query('SELECT 1');
       expect(calls.engine).toBe(3);
     });

@@ -53,7 +53,10 @@ function validate(options: PgProxyOptions): void {
       'must be a function (startup, password) => Promise<{ subject } | null>',
     );
   if (options.decisionsHold !== undefined && typeof options.decisionsHold !== 'function')
-    throw new InvalidOptionError('decisionsHold', 'must be a function (subject) => boolean');
+    throw new InvalidOptionError(
+      'decisionsHold',
+      'must be a function (subject) => boolean | Promise<boolean>',
+    );
   if (options.tls !== undefined) {
     if (typeof options.tls !== 'object' || options.tls === null)
       throw new InvalidOptionError('tls', 'must be { key, cert, ca? }');

@@ -126,10 +126,12 @@ export interface PgProxyOptions {
    * `decisionCache`) and an Execute of a statement decided at Parse. `false` sends the
    * statement to `engine.decide` afresh, and what the engine answers is enforced and audited;
    * an engine that checks the same thing (a credential revoked or expired since login, say)
-   * then denies it with its own reason. Synchronous, since it runs on every statement: answer
-   * `false` when the answer is not at hand, and the engine path finds it. Default: always true.
+   * then denies it with its own reason. A throw or a rejection counts as false. It runs on
+   * every such statement: answer synchronously where the answer is at hand; a promise costs
+   * the statement a turn of the event loop (and still spares it the parser and the policy).
+   * Default: always true.
    */
-  decisionsHold?: (subject: PolicyRequest['subject']) => boolean;
+  decisionsHold?: (subject: PolicyRequest['subject']) => boolean | Promise<boolean>;
   /**
    * What to do when a column mask applies and a result column cannot be traced to its table
    * (an expression such as `lower(email)`, a view's column, a function's result) but a masked

@@ -324,6 +324,8 @@ export class ProxySession {
   private memoGeneration = 0;
   /** As the server last reported it (ParameterStatus); see unjudgeableText. */
   private clientEncoding = 'UTF8';
+  /** A promised `decisionsHold` answer a synchronous path could not use (see holdAnswer). */
+  private keptHold: { sql: string; answer: Promise<boolean> } | undefined;
   /** A statement ran since the server's last ReadyForQuery (see encodingSettled). */
   private encodingUnreported = false;
   /** Waiting for the server to answer everything forwarded (see encodingSettled). */
@@ -893,16 +895,41 @@ export class ProxySession {
     for (const wake of this.drainWaiters.splice(0)) wake();
   }
 
-  /** See `decisionsHold` in PgProxyOptions; a throwing hook counts as false (fail closed). */
-  private decisionsHold(): boolean {
+  /**
+   * The `decisionsHold` hook's answer for a statement about to run on an earlier decision:
+   * true or false at once, or a promise of it. A throw, a rejection or anything but true is
+   * false (fail closed). An answer the synchronous paths cannot use is kept for the
+   * asynchronous path of the same text (`decide`), so the hook is asked once per statement.
+   */
+  private holdAnswer(sql: string): boolean | Promise<boolean> {
+    const kept = this.keptHold;
+    if (kept) {
+      this.keptHold = undefined;
+      if (kept.sql === sql) return kept.answer;
+    }
     const hold = this.host.options.decisionsHold;
     if (!hold) return true;
-    try {
-      return hold(this.subject as AuthenticatedClient['subject']) === true;
-    } catch (err) {
+    const failed = (err: unknown): false => {
       this.host.logger?.error?.({ sessionId: this.id, err }, 'decisionsHold failed');
       return false;
+    };
+    try {
+      const answer = hold(this.subject as AuthenticatedClient['subject']);
+      if (answer instanceof Promise) return answer.then((v) => v === true, failed);
+      return answer === true;
+    } catch (err) {
+      return failed(err);
     }
+  }
+
+  /** holdAnswer for a synchronous path: a promise is kept for `decide` and counts as false here. */
+  private decisionsHoldNow(sql: string): boolean {
+    const answer = this.holdAnswer(sql);
+    if (answer instanceof Promise) {
+      this.keptHold = { sql, answer };
+      return false;
+    }
+    return answer;
   }
 
   /**
@@ -930,7 +957,7 @@ export class ProxySession {
   private rememberedVerdict(sql: string): Verdict | undefined {
     const memo = this.memo;
     const audit = this.host.options.audit;
-    if (!memo || (audit && !audit.writeNow) || !this.decisionsHold()) return undefined;
+    if (!memo || (audit && !audit.writeNow) || !this.decisionsHoldNow(sql)) return undefined;
     const now = Date.now();
     const known = memo.get(sql, this.memoState(now).approvalsKey);
     if (!known || known.decision.effect === 'approve') return undefined;
@@ -953,11 +980,13 @@ export class ProxySession {
   }
 
   private async decide(sql: string): Promise<DecisionResult> {
+    const answer = this.memo ? this.holdAnswer(sql) : false;
+    const holds = answer instanceof Promise ? await answer : answer;
     const options = this.host.options;
     const now = Date.now();
     const { approvals, approvalsKey } = this.memoState(now);
     const memo = this.memo;
-    const known = this.decisionsHold() ? memo?.get(sql, approvalsKey) : undefined;
+    const known = holds ? memo?.get(sql, approvalsKey) : undefined;
     if (known) return options.audit ? this.audited(reused(known, sql, now)) : known;
     const result = await options.engine.decide({
       subject: this.subject as AuthenticatedClient['subject'],
@@ -1418,7 +1447,7 @@ export class ProxySession {
       });
       return undefined;
     }
-    if (portal.statement.generation === this.generation() && this.decisionsHold()) {
+    if (portal.statement.generation === this.generation() && this.decisionsHoldNow(portal.statement.sql)) {
       return this.forwardExecute(frame, portal, performance.now());
     }
     return this.redecideExecute(frame, portal);

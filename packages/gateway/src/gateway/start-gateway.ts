@@ -152,7 +152,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         const id = subject.claims?.[CREDENTIAL_CLAIM];
         // API keys come from the config and live as long as the gateway's config does.
         if (typeof id !== 'string') return true;
-        return credentials.isActiveNow?.(id) === true;
+        // SQLite answers on the spot; the shared PostgreSQL store with a round trip.
+        return credentials.isActiveNow ? credentials.isActiveNow(id) : credentials.isActive(id);
       },
       logger,
       recordingsDir: config.recordings.path,

@@ -29,10 +29,11 @@ export interface ResourceContext {
   ) => Promise<Subject | null>;
   /**
    * Whether a session's earlier decisions still hold for `subject`: false once the credential
-   * it logged in with is revoked or expired, or when that cannot be told on the spot (then
-   * the engine, which checks it at every decision, is asked). See `decisionsHold` in @portcullis/pg.
+   * it logged in with is revoked or expired (then the engine, which checks it at every
+   * decision, is asked). A promise where the state store needs a round trip. See
+   * `decisionsHold` in @portcullis/pg.
    */
-  decisionsHold: (subject: PolicyRequest['subject']) => boolean;
+  decisionsHold: (subject: PolicyRequest['subject']) => boolean | Promise<boolean>;
   logger: Logger;
   /** Directory for session recordings (SSH); it exists when a resource starts. */
   recordingsDir: string;
