@@ -106,6 +106,23 @@ describe('client_encoding', () => {
     }
   });
 
+  test('a simple Query after an unsynced Execute is refused the same way', async () => {
+    const raw = await RawClient.connect(f.port, 'alice', 'alice-pw');
+    try {
+      const w = new MessageWriter();
+      extendedQuery(w, "SET client_encoding TO 'SJIS'");
+      query(w, smuggled('victim'));
+      raw.write(sync(w).flush());
+      await raw.readyCount(2);
+      const errors = raw.messages.filter((m) => m.type === 'E');
+      expect(errors.map(sqlstate)).toEqual(['42501']);
+      expect(errors[0]?.body.toString()).toContain('may not follow an Execute');
+    } finally {
+      raw.end();
+    }
+    expect(await tableExists('victim')).toBe(true);
+  });
+
   test('after a Sync, it waits for the server to report the encoding, then is judged under it', async () => {
     const raw = await RawClient.connect(f.port, 'alice', 'alice-pw');
     try {

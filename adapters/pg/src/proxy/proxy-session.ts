@@ -325,7 +325,7 @@ export class ProxySession {
   /** As the server last reported it (ParameterStatus); see unjudgeableText. */
   private clientEncoding = 'UTF8';
   /** A promised `decisionsHold` answer a synchronous path could not use (see holdAnswer). */
-  private keptHold: { sql: string; answer: Promise<boolean> } | undefined;
+  private keptHold: { sql: string; answer: boolean | Promise<boolean> } | undefined;
   /** A statement ran since the server's last ReadyForQuery (see encodingSettled). */
   private encodingUnreported = false;
   /** Waiting for the server to answer everything forwarded (see encodingSettled). */
@@ -762,6 +762,8 @@ export class ProxySession {
   }
 
   private onClientMessage(frame: Frame): Promise<void> | undefined {
+    // A decisionsHold answer serves only the message it was asked for (see holdAnswer).
+    this.keptHold = undefined;
     if (this.discarding) {
       if (frame.type === FrontendCode.Sync) this.endDiscard();
       else if (frame.type === FrontendCode.Terminate) this.terminate();
@@ -922,14 +924,15 @@ export class ProxySession {
     }
   }
 
-  /** holdAnswer for a synchronous path: a promise is kept for `decide` and counts as false here. */
+  /**
+   * holdAnswer for a synchronous path, which counts a promise as false. The answer is kept
+   * for `decide`, which runs next (for the same message) whenever the synchronous path does
+   * not go on; a new client message drops it, so no answer outlives its statement.
+   */
   private decisionsHoldNow(sql: string): boolean {
     const answer = this.holdAnswer(sql);
-    if (answer instanceof Promise) {
-      this.keptHold = { sql, answer };
-      return false;
-    }
-    return answer;
+    this.keptHold = { sql, answer };
+    return answer === true;
   }
 
   /**
@@ -1137,8 +1140,8 @@ export class ProxySession {
     const settling = this.encodingSettled(sql);
     if (settling instanceof Promise)
       return settling.then(() => (this.phase === 'ready' ? this.onQuery(frame) : undefined));
-    if (this.clientEncoding !== 'UTF8') {
-      const refused = this.unjudgeableText(sql);
+    if (settling || this.clientEncoding !== 'UTF8') {
+      const refused = settling ?? this.unjudgeableText(sql);
       if (refused) {
         this.respond((w) => {
           writeErrorResponse(w, refused);
