@@ -18,6 +18,7 @@ import { parse as shellQuoteParse } from 'shell-quote';
 import { parseBash } from '../../packages/core/src/shell/bash-parser.js';
 import { extractShellFactsSync, loadShellParser } from '../../packages/core/src/shell/index.js';
 import { shellCorpus } from '../../packages/core/test/corpus/shell-corpus.js';
+import { median } from '../support/median.js';
 
 const RUNS = 7;
 /** Passes over the corpus per run, so one run is long enough for the timer. */
@@ -49,12 +50,6 @@ const shellQuoteThrows = shellCorpus.filter((c) => {
     return true;
   }
 }).length;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** Mean µs per line over the corpus for one run, and the per-line times (µs) behind it. */
 function run(subject: Subject, lines: readonly string[]): { mean: number; perLine: number[] } {

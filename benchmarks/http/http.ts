@@ -19,6 +19,7 @@ import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { median } from '../support/median.js';
 
 const quick = process.argv.includes('--quick');
 const RUNS = Number(process.env.BENCH_RUNS ?? (quick ? 1 : 5));
@@ -58,12 +59,6 @@ interface Run {
 }
 
 const round = (x: number, places = 2) => Math.round(x * 10 ** places) / 10 ** places;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 async function startServer(framework: Framework, variant: Variant): Promise<Server> {
   const child = spawn(

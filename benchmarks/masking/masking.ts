@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { createMasker, DETECTOR_NAMES, type Masker } from '../../packages/core/src/masking/index.js';
 // Internal: the same masker with the detector prefilters off, for the short-value comparison.
 import { createMaskerWith } from '../../packages/core/src/masking/masker.js';
+import { median } from '../support/median.js';
 
 const RUNS = 7;
 const CORPUS_CHARS = 10_000_000;
@@ -190,13 +191,6 @@ for (let run = 0; run < RUNS; run++) {
   }
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 const round = (n: number, digitsAfter = 2) => Math.round(n * 10 ** digitsAfter) / 10 ** digitsAfter;
 
 const throughput = subjects.map(([name]) => {

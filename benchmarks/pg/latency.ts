@@ -23,6 +23,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { startPostgres } from '../../adapters/pg/test/support/postgres-server.js';
+import { median } from '../support/median.js';
 import {
   cpuMicros,
   initPgbench,
@@ -42,12 +43,6 @@ const CLIENTS = Number(process.env.CLIENTS ?? 1);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const DURATION = Number(process.env.DURATION ?? 3);
 const SCALE = Number(process.env.SCALE ?? 10);
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 async function main(): Promise<void> {
   let upstream: Upstream;

@@ -22,6 +22,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { startPostgres } from '../../adapters/pg/test/support/postgres-server.js';
+import { median } from '../support/median.js';
 import {
   BIN,
   initPgbench,
@@ -68,11 +69,6 @@ const perTarget = <T>(targets: readonly string[], make: () => T): Record<Target,
 const pgbench = (port: number, password: string, args: string[]) =>
   runPgbench(port, password, args, (DURATION + 60) * 1000);
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 async function main(): Promise<void> {

@@ -10,18 +10,13 @@
 import { fileURLToPath } from 'node:url';
 import { buildInputDocument } from '@portcullis/core';
 import { createRegoEvaluator, loadFiles, loadPolicy } from '@portcullis/rego';
+import { median } from '../support/median.js';
 import { requests } from './requests.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const runs = Number(process.argv[2] ?? 5);
 const calls = Number(process.argv[3] ?? 2000);
 const only = process.env.QUICK_ONLY;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 /** Median over runs of the p50 latency (µs), and CPU µs per call over all runs. */
 function measure(fn: () => unknown): { p50_us: number; cpu_us: number } {

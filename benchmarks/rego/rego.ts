@@ -22,18 +22,13 @@ import {
   loadPolicy,
   planPolicy,
 } from '@portcullis/rego';
+import { median } from '../support/median.js';
 import { requests } from './requests.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const regoDir = `${repoRoot}rego`;
 const RUNS = 7;
 const ITERATIONS = 3000;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { sshArgs as clientArgs } from '../../adapters/ssh/test/support/ssh-client.js';
 import { fingerprintOf, generateKey, startSshd } from '../../adapters/ssh/test/support/sshd-server.js';
+import { median } from '../support/median.js';
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -113,12 +114,6 @@ function parseEnv(text: string): Record<string, string> {
       .filter(Boolean)
       .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
   );
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 function nextLine(v: Variant): Promise<string> {

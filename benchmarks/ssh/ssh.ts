@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { sshArgs as clientArgs } from '../../adapters/ssh/test/support/ssh-client.js';
 import { fingerprintOf, generateKey, startSshd } from '../../adapters/ssh/test/support/sshd-server.js';
+import { median } from '../support/median.js';
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -47,11 +48,6 @@ const PROXY_NODE_ARGS = (process.env.PROXY_NODE_ARGS ?? '--initial-old-space-siz
   .split(' ')
   .filter(Boolean);
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 function percentile(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
