@@ -1,0 +1,145 @@
+/**
+ * What one audit record costs the process that writes it, in two parts, each side by side
+ * with the way it was done before (fd59ab0):
+ *
+ * - serialisation: `chainAuditLine` (canonical JSON, SHA-256 chain hash, the line) on a pg
+ *   decision record as `auditRecordFromDecision` builds it, keys in sorted order, which
+ *   takes the native serialiser; the same record with every object's keys in reverse order,
+ *   which takes the general path that sorts and joins in JavaScript (what every record took
+ *   before); and `JSON.stringify` alone, as a floor.
+ * - the gateway's SQLite audit index: an insert prepared again for every record and
+ *   committed on its own (before), the same with the statement prepared once, and batches of
+ *   2, 8 and 32 records in one transaction (`AuditIndex.addMany`).
+ *
+ *   node --conditions=portcullis-source --import tsx benchmarks/audit/audit-cost.ts
+ *
+ * Settings (environment): RUNS (9) medians over runs of CALLS (5000) records each; OUT
+ * writes the medians and every run as JSON.
+ */
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { type AuditRecord, auditRecordFromDecision, createEngine, staticEvaluator } from '@portcullis/core';
+import { chainAuditLine } from '../../packages/core/src/audit/audit-chain.js';
+import { AuditIndex } from '../../packages/gateway/src/state/audit-index.js';
+import { openStateDatabase } from '../../packages/gateway/src/state/state-database.js';
+import { median } from '../support/median.js';
+
+const RUNS = Number(process.env.RUNS ?? 9);
+const CALLS = Number(process.env.CALLS ?? 5000);
+
+/** Microseconds per call of `fn`, one number per run, after a warm-up run. */
+function perCall(fn: (i: number) => void): number[] {
+  const out: number[] = [];
+  for (let run = -1; run < RUNS; run++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < CALLS; i++) fn(run * CALLS + i);
+    const us = Number(process.hrtime.bigint() - start) / 1000 / CALLS;
+    if (run >= 0) out.push(us);
+  }
+  return out;
+}
+
+/** The same value with every object's keys inserted in reverse sorted order. */
+function reversed(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reversed);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort().reverse())
+    out[key] = reversed((value as Record<string, unknown>)[key]);
+  return out;
+}
+
+// A decision as the shipped policy returns it for an agent on a prod database: allow, with
+// its nine detector masks (the masks of `results/` records in benchmarks/pg).
+const masks = [
+  { detector: 'api_token', strategy: 'redact' },
+  { detector: 'aws_access_key', strategy: 'redact' },
+  { detector: 'credit_card', keep: 4, strategy: 'partial' },
+  { detector: 'email', strategy: 'partial' },
+  { detector: 'iban', keep: 4, strategy: 'partial' },
+  { detector: 'jwt', strategy: 'redact' },
+  { detector: 'phone', keep: 4, strategy: 'partial' },
+  { detector: 'private_key', strategy: 'redact' },
+  { detector: 'us_ssn', strategy: 'redact' },
+] as const;
+const engine = createEngine({
+  evaluator: staticEvaluator({ effect: 'allow', reasons: [], masks: masks.map((m) => ({ ...m })) }),
+});
+const result = await engine.decide({
+  subject: { id: 'bench-postgres', kind: 'agent', groups: [] },
+  resource: { type: 'postgres', name: 'bench-db', labels: { env: 'prod' } },
+  session: { id: 'c544b298-509b-4b82-8070-2bc7198ca331', source: '127.0.0.1' },
+  sql: 'SELECT abalance FROM pgbench_accounts WHERE aid = 48213;',
+});
+await engine.close();
+const records = Array.from({ length: 64 }, () => auditRecordFromDecision(result));
+const shuffled = records.map((r) => reversed(r) as AuditRecord);
+const prev = '0'.repeat(64);
+const line = chainAuditLine(records[0] as AuditRecord, 1, prev).line;
+
+const results: Record<string, number[]> = {};
+results['chain, keys in sorted order (as built now)'] = perCall((i) => {
+  chainAuditLine(records[i & 63] as AuditRecord, i + 1, prev);
+});
+results['chain, keys in any other order (general path, as every record before)'] = perCall((i) => {
+  chainAuditLine(shuffled[i & 63] as AuditRecord, i + 1, prev);
+});
+results['JSON.stringify alone (floor)'] = perCall((i) => {
+  JSON.stringify(records[i & 63]);
+});
+
+const dir = mkdtempSync(join(os.tmpdir(), 'portcullis-audit-cost-'));
+try {
+  const db = openStateDatabase(join(dir, 'state.db'));
+  const index = new AuditIndex(db);
+  let n = 0;
+  const fresh = (): AuditRecord => ({ ...(records[0] as AuditRecord), id: `r${n++}` });
+  const SQL = `INSERT OR IGNORE INTO audit_index
+     (record_id, time, session_id, subject, resource, action, effect, rules, approval_id, summary)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  const row = (r: AuditRecord) => [
+    r.id,
+    r.time,
+    r.session_id,
+    r.subject.id,
+    r.resource.name,
+    r.action.type,
+    r.effect,
+    JSON.stringify(r.reasons.map((x) => x.rule)),
+    r.approval_id ?? null,
+    r.action.summary,
+  ];
+  results['index: prepared and committed per record (before)'] = perCall(() => {
+    db.prepare(SQL).run(...row(fresh()));
+  });
+  results['index: prepared once, committed per record'] = perCall(() => {
+    index.add(fresh());
+  });
+  for (const size of [2, 8, 32]) {
+    results[`index: batches of ${size} in one transaction (per record)`] = perCall((i) => {
+      if (i % size === 0) index.addMany(Array.from({ length: size }, fresh));
+    });
+  }
+  db.close();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const summary = Object.entries(results).map(([what, runs]) => ({
+  what,
+  us_per_record_median: Number(median(runs).toFixed(2)),
+  runs: runs.map((x) => Number(x.toFixed(2))),
+}));
+for (const s of summary)
+  process.stdout.write(`${s.us_per_record_median.toFixed(2).padStart(8)} µs  ${s.what}\n`);
+process.stdout.write(`(a record's line is ${line.length} bytes)\n`);
+if (process.env.OUT) {
+  const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version };
+  writeFileSync(
+    process.env.OUT,
+    `${JSON.stringify({ benchmark: 'audit-cost', date: new Date().toISOString(), machine, loadavg: os.loadavg(), settings: { RUNS, CALLS }, line_bytes: line.length, results: summary }, null, 1)}\n`,
+  );
+  process.stderr.write(`wrote ${process.env.OUT}\n`);
+}
