@@ -29,6 +29,16 @@ afterAll(async () => {
   await f?.stop();
 });
 
+/** A raw protocol session as alice, closed after `run`. */
+async function asAlice(run: (raw: RawClient) => Promise<void>): Promise<void> {
+  const raw = await RawClient.connect(f.port, 'alice', 'alice-pw');
+  try {
+    await run(raw);
+  } finally {
+    raw.end();
+  }
+}
+
 async function tableExists(name: string): Promise<boolean> {
   const c = await f.direct();
   try {
@@ -89,8 +99,7 @@ describe('client_encoding', () => {
   });
 
   test('in one unsynced pipeline after an Execute, non-ASCII text is refused: the SET is not reported until Sync', async () => {
-    const raw = await RawClient.connect(f.port, 'alice', 'alice-pw');
-    try {
+    await asAlice(async (raw) => {
       const w = new MessageWriter();
       extendedQuery(w, "SET client_encoding TO 'SJIS'");
       // One statement either way; read as SJIS, it also selects from a table.
@@ -101,14 +110,28 @@ describe('client_encoding', () => {
       expect(errors.map(sqlstate)).toEqual(['42501']);
       expect(errors[0]?.body.toString()).toContain('may not follow an Execute');
       expect(raw.messages.some((m) => m.type === 'C' && m.body.toString().startsWith('SET'))).toBe(true);
-    } finally {
-      raw.end();
-    }
+    });
+  });
+
+  test('a ReadyForQuery for an earlier Query does not vouch for one still running', async () => {
+    await asAlice(async (raw) => {
+      const w = new MessageWriter();
+      query(w, 'SELECT 1');
+      // Still running when the first ReadyForQuery comes back, and then changes the encoding.
+      query(w, "SELECT pg_sleep(0.3); SET client_encoding TO 'SJIS'");
+      raw.write(w.flush());
+      await raw.readyCount(1);
+      raw.write(query(new MessageWriter(), smuggled('victim')).flush());
+      await raw.readyCount(3);
+      const errors = raw.messages.filter((m) => m.type === 'E');
+      expect(errors.map(sqlstate)).toEqual(['42501']);
+      expect(errors[0]?.body.toString()).toContain('client_encoding is SJIS');
+    });
+    expect(await tableExists('victim')).toBe(true);
   });
 
   test('a simple Query after an unsynced Execute is refused the same way', async () => {
-    const raw = await RawClient.connect(f.port, 'alice', 'alice-pw');
-    try {
+    await asAlice(async (raw) => {
       const w = new MessageWriter();
       extendedQuery(w, "SET client_encoding TO 'SJIS'");
       query(w, smuggled('victim'));
@@ -117,15 +140,12 @@ describe('client_encoding', () => {
       const errors = raw.messages.filter((m) => m.type === 'E');
       expect(errors.map(sqlstate)).toEqual(['42501']);
       expect(errors[0]?.body.toString()).toContain('may not follow an Execute');
-    } finally {
-      raw.end();
-    }
+    });
     expect(await tableExists('victim')).toBe(true);
   });
 
   test('after a Sync, it waits for the server to report the encoding, then is judged under it', async () => {
-    const raw = await RawClient.connect(f.port, 'alice', 'alice-pw');
-    try {
+    await asAlice(async (raw) => {
       const w = new MessageWriter();
       sync(extendedQuery(w, "SET client_encoding TO 'SJIS'"));
       sync(extendedQuery(w, smuggled('victim')));
@@ -138,24 +158,19 @@ describe('client_encoding', () => {
       expect(errors.map(sqlstate)).toEqual(['42501']);
       expect(errors[0]?.body.toString()).toContain('client_encoding is SJIS');
       expect(raw.messages.filter((m) => m.type === 'D')).toHaveLength(1);
-    } finally {
-      raw.end();
-    }
+    });
     expect(await tableExists('victim')).toBe(true);
   });
 
   test('the same in the simple protocol: two Query messages sent in one write', async () => {
-    const raw = await RawClient.connect(f.port, 'alice', 'alice-pw');
-    try {
+    await asAlice(async (raw) => {
       const w = new MessageWriter();
       query(w, "SET client_encoding TO 'SJIS'");
       query(w, smuggled('victim'));
       raw.write(w.flush());
       await raw.readyCount(2);
       expect(raw.messages.filter((m) => m.type === 'E').map(sqlstate)).toEqual(['42501']);
-    } finally {
-      raw.end();
-    }
+    });
     expect(await tableExists('victim')).toBe(true);
   });
 
@@ -189,8 +204,7 @@ describe('client_encoding', () => {
   });
 
   test('under SQL_ASCII, valid UTF-8 passes and other bytes are refused', async () => {
-    const raw = await RawClient.connect(f.port, 'alice', 'alice-pw');
-    try {
+    await asAlice(async (raw) => {
       const w = new MessageWriter();
       query(w, "SET client_encoding TO 'SQL_ASCII'");
       query(w, "SELECT 'caf\u00e9'");
@@ -205,8 +219,6 @@ describe('client_encoding', () => {
       await raw.readyCount(3);
       expect(raw.messages.filter((m) => m.type === 'E').map(sqlstate)).toEqual(['42501']);
       expect(raw.messages.filter((m) => m.type === 'D')).toHaveLength(1);
-    } finally {
-      raw.end();
-    }
+    });
   });
 });

@@ -322,14 +322,14 @@ export class ProxySession {
   private readonly memo: DecisionMemo | undefined;
   /** The policy generation the memo's entries were made under. */
   private memoGeneration = 0;
-  /** As the server last reported it (ParameterStatus); see unjudgeableText. */
+  /** As the server last reported it (ParameterStatus); see judgeableText. */
   private clientEncoding = 'UTF8';
   /** A promised `decisionsHold` answer a synchronous path could not use (see holdAnswer). */
   private keptHold: { sql: string; answer: boolean | Promise<boolean> } | undefined;
-  /** A statement ran since the server's last ReadyForQuery (see encodingSettled). */
-  private encodingUnreported = false;
-  /** Waiting for the server to answer everything forwarded (see encodingSettled). */
-  private readonly drainWaiters: (() => void)[] = [];
+  /** An Execute of the current extended batch (since the last Sync) has been forwarded. */
+  private batchRan = false;
+  /** Text waiting for the ReadyForQuery that reports client_encoding (see judgeableText). */
+  private readonly encodingWaiters: (() => void)[] = [];
   upstreamKey: { processId: number; secretKey: number } | undefined;
 
   constructor(
@@ -803,6 +803,7 @@ export class ProxySession {
         readEmpty(frame.body, 'Sync');
         this.forward(frame, { kind: 'sync' });
         this.batchForwarded = false;
+        this.batchRan = false;
         // The unnamed portal does not outlive its transaction; forgetting it early is safe.
         return undefined;
       case FrontendCode.Flush:
@@ -840,14 +841,35 @@ export class ProxySession {
   }
 
   /**
-   * Statement text read as UTF-8 is what the policy judges. Under any other client_encoding
-   * the server may read the same bytes otherwise (in SJIS, BIG5 or GBK a second byte can be
-   * a quote or a backslash), so only text that means the same in every encoding is let
-   * through: plain ASCII; under SQL_ASCII, where the server does not convert at all, any
-   * valid UTF-8. Anything else is refused before it is decided.
+   * Statement text read as UTF-8 is what the policy judges; the server reads it in the
+   * session's client_encoding, which may read the same bytes otherwise (in SJIS, BIG5 or GBK
+   * a second byte can be a quote or a backslash). Plain ASCII reads alike in every encoding.
+   * Other text is judged only under UTF8 and, where the server does not convert at all
+   * (SQL_ASCII), when it is valid UTF-8; elsewhere it is refused before it is decided.
+   *
+   * The encoding the proxy knows may be stale: a statement that ran could have changed it
+   * (SET client_encoding, set_config, any function), and the server reports that only just
+   * before ReadyForQuery. So non-ASCII text waits while a Query or Sync is unanswered, and is
+   * refused after an Execute of the current unsynced batch, whose report would need the
+   * client's own Sync. Undefined when the text may be decided now; a promise to wait for; or
+   * the refusal.
    */
-  private unjudgeableText(sql: string): NoticeFields | undefined {
+  private judgeableText(sql: string): Promise<void> | NoticeFields | undefined {
+    if (this.clientEncoding === 'UTF8' && !this.batchRan && !this.awaitingReport()) return undefined;
     if (isAscii(sql)) return undefined;
+    if (this.batchRan) {
+      return {
+        severity: 'ERROR',
+        code: SqlState.InsufficientPrivilege,
+        message:
+          'permission denied by policy: statement text that is not plain ASCII may not follow an Execute in the same pipeline',
+        detail:
+          'A statement that ran before it could have changed client_encoding, which the server reports only at the next Sync; the proxy cannot tell how the server will read this text.',
+        hint: 'Send Sync before this statement.',
+      };
+    }
+    if (this.awaitingReport()) return new Promise((resolve) => this.encodingWaiters.push(resolve));
+    if (this.clientEncoding === 'UTF8') return undefined;
     // Decoding turned any byte sequence that is not UTF-8 into U+FFFD.
     if (this.clientEncoding === 'SQL_ASCII' && !sql.includes('\uFFFD')) return undefined;
     this.host.logger?.warn?.(
@@ -864,37 +886,16 @@ export class ProxySession {
     };
   }
 
-  /**
-   * Text that is not plain ASCII is judged in the client_encoding the proxy knows, but a
-   * statement that ran since the server last reported it could have changed it (SET
-   * client_encoding, set_config, any function), and the server reports such changes only
-   * just before ReadyForQuery. So such text waits for that ReadyForQuery when it is on its
-   * way (the statements were followed by Sync or were simple Queries); when it is not (an
-   * Execute earlier in the same unsynced pipeline), the text is refused, since waiting would
-   * need the client's Sync. Undefined when the encoding is known or the text is ASCII
-   * (read alike in every encoding).
-   */
-  private encodingSettled(sql: string): Promise<void> | NoticeFields | undefined {
-    if (!this.encodingUnreported || isAscii(sql)) return undefined;
-    // Nothing pending and still unreported cannot happen; if it did, nothing would wake a wait.
-    if (this.batchForwarded || this.pending.length === 0) {
-      return {
-        severity: 'ERROR',
-        code: SqlState.InsufficientPrivilege,
-        message:
-          'permission denied by policy: statement text that is not plain ASCII may not follow an Execute in the same pipeline',
-        detail:
-          'A statement that ran before it could have changed client_encoding, which the server reports only at the next Sync; the proxy cannot tell how the server will read this text.',
-        hint: 'Send Sync before this statement.',
-      };
-    }
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  /** A Query or Sync is unanswered: its ReadyForQuery, and what it reports, is still to come. */
+  private awaitingReport(): boolean {
+    for (const p of this.pending) if (p.kind === 'query' || p.kind === 'sync') return true;
+    return false;
   }
 
-  /** Wakes encodingSettled's waiters once nothing forwarded is unanswered (or the session ends). */
-  private wakeDrained(): void {
-    if (this.drainWaiters.length === 0 || (this.pending.length > 0 && this.phase !== 'closed')) return;
-    for (const wake of this.drainWaiters.splice(0)) wake();
+  /** After a ReadyForQuery (or the end of the session): waiting text looks again. */
+  private wakeEncodingWaiters(): void {
+    if (this.encodingWaiters.length === 0) return;
+    for (const wake of this.encodingWaiters.splice(0)) wake();
   }
 
   /**
@@ -1137,18 +1138,15 @@ export class ProxySession {
   private onQuery(frame: Frame): Promise<void> | undefined {
     const receivedAt = performance.now();
     const { sql } = readQuery(frame.body);
-    const settling = this.encodingSettled(sql);
-    if (settling instanceof Promise)
-      return settling.then(() => (this.phase === 'ready' ? this.onQuery(frame) : undefined));
-    if (settling || this.clientEncoding !== 'UTF8') {
-      const refused = settling ?? this.unjudgeableText(sql);
-      if (refused) {
-        this.respond((w) => {
-          writeErrorResponse(w, refused);
-          writeReadyForQuery(w, this.status);
-        });
-        return undefined;
-      }
+    const judgeable = this.judgeableText(sql);
+    if (judgeable instanceof Promise)
+      return judgeable.then(() => (this.phase === 'ready' ? this.onQuery(frame) : undefined));
+    if (judgeable) {
+      this.respond((w) => {
+        writeErrorResponse(w, judgeable);
+        writeReadyForQuery(w, this.status);
+      });
+      return undefined;
     }
     const known = this.rememberedVerdict(sql);
     if (known) return this.queryDecided(frame, sql, known, receivedAt);
@@ -1384,16 +1382,13 @@ export class ProxySession {
   private onParse(frame: Frame): Promise<void> | undefined {
     const receivedAt = performance.now();
     const parse = readParse(frame.body);
-    const settling = this.encodingSettled(parse.sql);
-    if (settling instanceof Promise)
-      return settling.then(() => (this.phase === 'ready' ? this.onParse(frame) : undefined));
-    if (settling || this.clientEncoding !== 'UTF8') {
-      const refused = settling ?? this.unjudgeableText(parse.sql);
-      if (refused) {
-        if (parse.statement === '') this.statements.delete('');
-        this.denyExtended(refused);
-        return undefined;
-      }
+    const judgeable = this.judgeableText(parse.sql);
+    if (judgeable instanceof Promise)
+      return judgeable.then(() => (this.phase === 'ready' ? this.onParse(frame) : undefined));
+    if (judgeable) {
+      if (parse.statement === '') this.statements.delete('');
+      this.denyExtended(judgeable);
+      return undefined;
     }
     // Read before deciding: a reload while the policy runs makes Execute decide again.
     const generation = this.generation();
@@ -1748,12 +1743,13 @@ export class ProxySession {
       this.respond((w) => writeReadyForQuery(w, this.status));
     }
     this.batchForwarded = false;
+    this.batchRan = false;
   }
 
   private forward(frame: Frame, entry: Pending | undefined): void {
     this.toUpstream.forward(frame.raw);
     if (entry) this.pending.push(entry);
-    if (entry?.kind === 'query' || entry?.kind === 'execute') this.encodingUnreported = true;
+    if (entry?.kind === 'execute') this.batchRan = true;
     if (entry && entry.kind !== 'query' && entry.kind !== 'sync') this.batchForwarded = true;
   }
 
@@ -1765,7 +1761,7 @@ export class ProxySession {
 
   private releaseSynthetic(): void {
     for (let head = this.pending[0]; head?.kind === 'synthetic'; head = this.pending[0]) {
-      this.shift();
+      this.pending.shift();
       head.write(this.toClient.writer);
     }
   }
@@ -1932,7 +1928,6 @@ export class ProxySession {
       switch (frame.type) {
         case BackendCode.ReadyForQuery:
           this.suppressing = false;
-          this.encodingUnreported = false;
           break;
         case BackendCode.ParameterStatus:
           this.noteParameter(frame);
@@ -1995,8 +1990,6 @@ export class ProxySession {
         return undefined;
       case BackendCode.ReadyForQuery: {
         this.status = readReadyForQuery(frame.body).status;
-        // The server reports changed parameters (client_encoding) just before this.
-        this.encodingUnreported = false;
         this.toClient.forward(frame.raw);
         // Everything up to the Sync or Query this answers is done (skipped after an error).
         for (let h = this.pending[0]; h && h.kind !== 'synthetic'; h = this.pending[0]) {
@@ -2004,6 +1997,8 @@ export class ProxySession {
           if (h.kind === 'sync' || h.kind === 'query') break;
         }
         this.releaseSynthetic();
+        // The server reports changed parameters (client_encoding) just before this.
+        this.wakeEncodingWaiters();
         return undefined;
       }
       case BackendCode.ErrorResponse:
@@ -2100,7 +2095,6 @@ export class ProxySession {
   private shift(): Pending | undefined {
     const head = this.pending.shift();
     if (head?.kind === 'describe' && head.answered) for (const wake of head.answered.splice(0)) wake();
-    if (this.pending.length === 0) this.wakeDrained();
     return head;
   }
 
@@ -2484,7 +2478,7 @@ export class ProxySession {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     // Statements cut off mid-response still get their completion record; nothing waits on.
-    this.wakeDrained();
+    this.wakeEncodingWaiters();
     for (const p of this.pending) {
       if (p.kind === 'describe' && p.answered) for (const wake of p.answered.splice(0)) wake();
       if ((p.kind === 'query' || p.kind === 'execute') && p.trace?.start !== undefined) {
