@@ -44,7 +44,7 @@ describe('indexedAuditSink', () => {
     const batches: string[][] = [];
     const index: AuditIndexStore = {
       add: () => {
-        throw new Error('add is not used when addMany is there');
+        throw new Error('the sink indexes in batches');
       },
       addMany: (records) => {
         batches.push(records.map((r) => r.id));
@@ -74,9 +74,10 @@ describe('indexedAuditSink', () => {
     const log = await createJsonlAuditSink({ path: join(dir, 'close.jsonl') });
     const indexed: string[] = [];
     const index: AuditIndexStore = {
-      add: async (r) => {
+      add: () => {},
+      addMany: async (batch) => {
         await new Promise((res) => setTimeout(res, 20));
-        indexed.push(r.id);
+        indexed.push(...batch.map((r) => r.id));
       },
       query: async () => [],
     };

@@ -26,7 +26,7 @@ export interface JsonlAuditSink extends AuditSink {
   readonly seq: number;
   /** Hash of the last record, which the next record's `prev` will be. */
   readonly lastHash: string;
-  /** Stores at once when writes are synchronous (`syncWrites`, no fsync) and none is queued. */
+  /** Stores at once, and returns true, when writes are synchronous (`syncWrites`) without fsync. */
   writeNow(record: AuditRecord): boolean;
 }
 

@@ -28,8 +28,8 @@ export interface AuditIndexFilter {
  */
 export interface AuditIndexStore {
   add(record: AuditRecord): void | Promise<void>;
-  /** Several records in one transaction (one round trip), where the store can. */
-  addMany?(records: readonly AuditRecord[]): void | Promise<void>;
+  /** Several records in one transaction (one round trip). */
+  addMany(records: readonly AuditRecord[]): void | Promise<void>;
   /** Newest first. */
   query(filter?: AuditIndexFilter): Promise<AuditIndexEntry[]>;
 }
@@ -177,15 +177,6 @@ export class PgAuditIndex implements AuditIndexStore {
 export const INDEX_BATCH_MS = 25;
 export const INDEX_BATCH_MAX = 500;
 
-/**
- * The audit sink the gateway gives adapters: the hash-chained log first (a failed write there
- * fails the statement), then the index. An index failure is logged, not fatal: the log has it.
- * Index writes are gathered for up to INDEX_BATCH_MS (or INDEX_BATCH_MAX records) and made in
- * one transaction where the store has `addMany`: a statement writes two records, and a commit
- * per record, or per turn of the event loop, cost more than the rest of the statement's
- * audit. The index is not waited for before the statement proceeds, since the log already
- * holds the record; `close` indexes what is gathered and waits for those writes.
- */
 export interface IndexedAuditSink extends AuditSink {
   /**
    * The index as the gateway's own readers should see it: a query first indexes what is
@@ -194,6 +185,14 @@ export interface IndexedAuditSink extends AuditSink {
   readonly index: AuditIndexStore;
 }
 
+/**
+ * The audit sink the gateway gives adapters: the hash-chained log first (a failed write there
+ * fails the statement), then the index. An index failure is logged, not fatal: the log has it.
+ * Index writes are gathered for up to INDEX_BATCH_MS (or INDEX_BATCH_MAX records) and made in
+ * one transaction (`addMany`): a commit per record, or per turn of the event loop, cost more
+ * than the rest of the statement's audit. The index is not waited for before the statement proceeds, since the log already
+ * holds the record; `close` indexes what is gathered and waits for those writes.
+ */
 export function indexedAuditSink(
   log: AuditSink,
   index: AuditIndexStore,
@@ -213,20 +212,10 @@ export function indexedAuditSink(
     const records = batch;
     batch = [];
     if (records.length === 0) return;
-    if (index.addMany) {
-      try {
-        track(index.addMany(records));
-      } catch (err) {
-        onIndexError(err);
-      }
-      return;
-    }
-    for (const record of records) {
-      try {
-        track(index.add(record));
-      } catch (err) {
-        onIndexError(err);
-      }
+    try {
+      track(index.addMany(records));
+    } catch (err) {
+      onIndexError(err);
     }
   };
   const indexed = (record: AuditRecord): void => {
@@ -245,6 +234,7 @@ export function indexedAuditSink(
   return {
     index: {
       add: (record) => index.add(record),
+      addMany: (records) => index.addMany(records),
       async query(filter) {
         flush();
         await Promise.allSettled([...inFlight]);
