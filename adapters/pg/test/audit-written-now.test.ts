@@ -86,7 +86,8 @@ describe('a remembered decision with an audit sink that writes now', () => {
     await settled();
     // The first run went to the policy; the four after it were stored on the spot.
     expect(calls.stored).toBe(4);
-    expect(await verifyAuditLog(path)).toMatchObject({ ok: true, records: 10 });
+    // Five decisions and five completions, after the login's connect decision.
+    expect(await verifyAuditLog(path)).toMatchObject({ ok: true, records: 11 });
     const all = records().filter((r) => r.action.summary === 'SELECT id FROM users ORDER BY id');
     // Decision, completion, decision, …: each statement's decision comes before its completion,
     // and the next one's decision after it.

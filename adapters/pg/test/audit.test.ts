@@ -18,10 +18,11 @@ import { type ProxyFixture, startProxyFixture, testPolicy } from './support/prox
 import { query, RawClient } from './support/raw-client.js';
 
 const records: AuditRecord[] = [];
-let failWrites = false;
+/** Which records the sink refuses: none, or those of one stage. */
+let failStage: string | undefined;
 const sink: AuditSink = {
   async write(record) {
-    if (failWrites) throw new Error('disk full');
+    if (failStage !== undefined && (record.stage ?? 'decision') === failStage) throw new Error('disk full');
     records.push(structuredClone(record));
   },
   async close() {},
@@ -35,7 +36,7 @@ beforeAll(async () => {
 });
 beforeEach(() => {
   records.length = 0;
-  failWrites = false;
+  failStage = undefined;
 });
 afterAll(async () => {
   await f?.stop();
@@ -147,9 +148,14 @@ describe('session recording', () => {
     await c.end();
     await settled();
     const stages = records.map((r) => r.stage ?? 'decision');
-    expect(stages[0]).toBe('session_start');
+    // The login's connect decision, then the session's bounds around its statements.
+    expect(stages.slice(0, 2)).toEqual(['decision', 'session_start']);
     expect(stages.at(-1)).toBe('session_end');
-    const start = records[0] as AuditRecord;
+    expect(records[0]).toMatchObject({
+      action: { type: 'connect', summary: 'connect user=alice database=app' },
+      effect: 'allow',
+    });
+    const start = records[1] as AuditRecord;
     const end = records.at(-1) as AuditRecord;
     expect(start).toMatchObject({
       action: { type: 'connect', summary: 'connect user=alice database=app' },
@@ -163,7 +169,11 @@ describe('session recording', () => {
   });
 
   test('a session that cannot be recorded is refused', async () => {
-    failWrites = true;
+    failStage = 'session_start';
     await expect(f.through('alice')).rejects.toMatchObject({ code: 'XX000' });
+    // Its connect decision was written, and says the login was allowed: the refusal came after.
+    expect(records.map((r) => [r.action.type, r.effect, r.stage ?? 'decision'])).toEqual([
+      ['connect', 'allow', 'decision'],
+    ]);
   });
 });

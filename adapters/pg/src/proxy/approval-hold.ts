@@ -35,20 +35,32 @@ export function findCovering(
   );
 }
 
-export function heldNotice(request: ApprovalRequest, url: string | undefined, waitMs: number): NoticeFields {
+/** What waits for reviewers: one statement, or a whole session at login (`action: 'connect'`). */
+export type HeldKind = 'statement' | 'connection';
+
+export function heldNotice(
+  request: ApprovalRequest,
+  url: string | undefined,
+  waitMs: number,
+  kind: HeldKind = 'statement',
+): NoticeFields {
   const where = url
     ? `approve it at ${url}`
     : `ask a reviewer (${request.reviewers.join(', ')}) to approve it`;
   return {
     severity: 'NOTICE',
     code: NOTICE_STATE,
-    message: `statement held for approval ${request.id}`,
+    message: `${kind} held for approval ${request.id}`,
     detail: request.reasons.map((r) => `${r.rule}: ${r.message}`).join('\n'),
     hint: `${where}; waiting up to ${Math.round(waitMs / 1000)} s`,
   };
 }
 
-export function notApproved(request: ApprovalRequest, url: string | undefined): NoticeFields {
+export function notApproved(
+  request: ApprovalRequest,
+  url: string | undefined,
+  kind: HeldKind = 'statement',
+): NoticeFields {
   const how =
     request.state === 'denied'
       ? 'was denied by a reviewer'
@@ -56,15 +68,16 @@ export function notApproved(request: ApprovalRequest, url: string | undefined): 
         ? 'was not granted in time'
         : `is ${request.state}`;
   return {
-    severity: 'ERROR',
+    // A connection refused at login ends the session, as PostgreSQL's own login errors do.
+    severity: kind === 'connection' ? 'FATAL' : 'ERROR',
     code: '42501',
-    message: `statement not run: approval ${request.id} ${how}`,
+    message: `${kind === 'connection' ? 'connection refused' : 'statement not run'}: approval ${request.id} ${how}`,
     ...(request.reasons.length > 0
       ? { detail: request.reasons.map((r) => `${r.rule}: ${r.message}`).join('\n') }
       : {}),
-    hint: url
-      ? `once approved at ${url}, run the statement again`
-      : `once approval ${request.id} is granted, run the statement again`,
+    hint: `once ${url ? `approved at ${url}` : `approval ${request.id} is granted`}, ${
+      kind === 'connection' ? 'connect again' : 'run the statement again'
+    }`,
   };
 }
 

@@ -101,6 +101,8 @@ function validate(options: PgProxyOptions): void {
     throw new InvalidOptionError('maxMessageSize', 'must be an integer of at least 1024 bytes');
   if (options.directSocketIo !== undefined && typeof options.directSocketIo !== 'boolean')
     throw new InvalidOptionError('directSocketIo', 'must be a boolean');
+  if (options.decideConnect !== undefined && typeof options.decideConnect !== 'boolean')
+    throw new InvalidOptionError('decideConnect', 'must be a boolean');
 }
 
 export function createPgProxy(options: PgProxyOptions): PgProxy {

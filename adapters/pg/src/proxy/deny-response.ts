@@ -1,6 +1,7 @@
 import type { Decision } from '@portcullis/core';
 import type { NoticeFields } from '../protocol/backend-writers.js';
 import { SqlState } from '../protocol/message-codes.js';
+import type { HeldKind } from './approval-hold.js';
 
 /**
  * The ErrorResponse for a statement the policy did not let through. Deny and approve both use
@@ -8,21 +9,23 @@ import { SqlState } from '../protocol/message-codes.js';
  * not get now is a statement it may not run. The first reason is the message; every reason,
  * with its rule id, is in DETAIL.
  */
-export function denyFields(decision: Decision): NoticeFields {
+export function denyFields(decision: Decision, kind: HeldKind = 'statement'): NoticeFields {
+  // A connection refused at login ends the session, as PostgreSQL's own login errors do.
+  const severity = kind === 'connection' ? 'FATAL' : 'ERROR';
   const first = decision.reasons[0];
   const detail = decision.reasons.map((r) => `${r.rule}: ${r.message}`).join('\n');
   if (decision.effect === 'approve') {
     const reviewers = decision.approval?.reviewers.join(', ') ?? '';
     return {
-      severity: 'ERROR',
+      severity,
       code: SqlState.InsufficientPrivilege,
-      message: `statement requires approval${first ? `: ${first.message}` : ''}`,
+      message: `${kind} requires approval${first ? `: ${first.message}` : ''}`,
       ...(detail ? { detail } : {}),
-      hint: `holding statements for approval is not supported by this proxy yet; reviewers: ${reviewers}`,
+      hint: `this proxy is not set up to hold ${kind}s for approval; reviewers: ${reviewers}`,
     };
   }
   return {
-    severity: 'ERROR',
+    severity,
     code: SqlState.InsufficientPrivilege,
     message: `permission denied by policy${first ? `: ${first.message}` : ''}`,
     ...(detail ? { detail } : {}),

@@ -81,6 +81,17 @@ export interface PgProxyOptions {
    */
   approvals?: PgApprovalOptions;
   /**
+   * Decide each session as `action: 'connect'` once its client is authenticated, before the
+   * upstream is reached (on by default). `deny` refuses the login (FATAL 42501, the reasons in
+   * DETAIL). `approve` holds it with `approvals`: the client is told it is authenticated, then
+   * gets a NoticeResponse naming the request, and the session starts if reviewers approve
+   * within `waitMs`; the grant is in the session's approvals from then on, so a session-scope
+   * grant covers its statements as the policy says. Without `approvals`, `approve` refuses.
+   * Every connect decision is audited before it is enforced. `false` starts every
+   * authenticated session without asking.
+   */
+  decideConnect?: boolean;
+  /**
    * Checks the password the client sent (asked for in cleartext) and names the subject.
    * Resolve null to refuse (28P01). Without it every client is refused: the proxy never
    * lets a connection through on the upstream's credentials alone.

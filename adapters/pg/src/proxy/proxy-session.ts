@@ -12,6 +12,7 @@ import { createHash, type Hash, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
 import {
+  type ApprovalRequest,
   type AuditRecord,
   type AuditStage,
   auditRecordFromDecision,
@@ -20,6 +21,7 @@ import {
   type DecisionResult,
   type EngineLogger,
   type GrantedApproval,
+  type PolicyRequest,
   type StatementFacts,
   toGrantedApproval,
 } from '@portcullis/core';
@@ -86,6 +88,7 @@ import {
   approvalFingerprint,
   canceledWhileHeld,
   findCovering,
+  type HeldKind,
   heldNotice,
   notApproved,
 } from './approval-hold.js';
@@ -103,7 +106,12 @@ import {
   withResultFormats,
 } from './mask-plan.js';
 import { OutputBatch } from './output-batch.js';
-import type { AuthenticatedClient, ClientStartup, PgProxyOptions } from './pg-proxy-options.js';
+import type {
+  AuthenticatedClient,
+  ClientStartup,
+  PgApprovalOptions,
+  PgProxyOptions,
+} from './pg-proxy-options.js';
 import { ROW_PLANS_PER_CONTEXT, RowPlanCache } from './row-plan-cache.js';
 import {
   createScramServerExchange,
@@ -146,6 +154,11 @@ const POISON_PORTAL = 'portcullis\u0001denied';
 
 /** First byte of a TLS record carrying a handshake message (a ClientHello, here). */
 const TLS_HANDSHAKE_RECORD = 0x16;
+/**
+ * What a login's approval request is filed and found under: a statement-scope grant lets the
+ * subject connect again within its ttl, a session-scope one covers this session only.
+ */
+const CONNECT_FINGERPRINT = 'connect';
 /** A TLS alert record: fatal (2), handshake_failure (40), as TLS 1.2 frames it. */
 const TLS_HANDSHAKE_FAILURE_ALERT = Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
 /** The ALPN protocol name PostgreSQL 17 requires for direct TLS. */
@@ -318,6 +331,10 @@ export class ProxySession {
   private readonly granted: GrantedApproval[] = [];
   /** Set while a statement waits for approval; aborting it ends the wait. */
   private held: { id: string; abort: AbortController } | undefined;
+  /** AuthenticationOk went out before the upstream was reached: a login held for approval. */
+  private authOkSent = false;
+  /** The resource in every policy input (the engine copies what it keeps). */
+  private readonly resourceRef: PolicyRequest['resource'];
   /** Decisions already made in this session, by text (see DecisionMemo for what it assumes). */
   private readonly memo: DecisionMemo | undefined;
   /** The policy generation the memo's entries were made under. */
@@ -340,6 +357,8 @@ export class ProxySession {
     this.source = client.remoteAddress ?? '';
     this.clientFramer = new MessageFramer({ maxMessageSize: host.maxMessageSize, startup: true });
     this.clientGate = new FlowGate(client);
+    const resource = host.options.resource;
+    this.resourceRef = { type: 'postgres', name: resource.name, labels: resource.labels ?? {} };
     const cache = host.decisionCache;
     if (cache) this.memo = new DecisionMemo(cache);
     client.setNoDelay(true);
@@ -696,6 +715,24 @@ export class ProxySession {
     }
     this.subject = who.subject;
     this.requester = who.requester ?? who.subject.id;
+    if (this.host.options.decideConnect !== false) {
+      let refusal: NoticeFields | undefined;
+      try {
+        refusal = await this.connectRefusal();
+      } catch (err) {
+        this.host.logger?.error?.({ sessionId: this.id, err }, 'connect decision failed');
+        refusal = {
+          severity: 'FATAL',
+          code: SqlState.InternalError,
+          message: 'the connection could not be decided',
+        };
+      }
+      if (this.phase !== 'connecting') return;
+      if (refusal) {
+        this.fatal(refusal);
+        return;
+      }
+    }
     if (this.host.options.recordSession) {
       // Fail closed: a session that cannot be recorded does not start.
       try {
@@ -730,7 +767,7 @@ export class ProxySession {
     }
     this.attachUpstream(upstream);
     const w = this.toClient.writer;
-    writeAuthenticationOk(w);
+    if (!this.authOkSent) writeAuthenticationOk(w);
     for (const [name, value] of upstream.parameters) writeParameterStatus(w, name, value);
     const key = this.host.registerCancelKey(this);
     writeBackendKeyData(w, key.processId, key.secretKey);
@@ -742,6 +779,106 @@ export class ProxySession {
       { sessionId: this.id, subject: this.subject.id, source: this.source },
       'pg session started',
     );
+  }
+
+  /**
+   * The policy's say on the session itself (`action: 'connect'`), once the client is
+   * authenticated and before the upstream is reached. Undefined lets the session start;
+   * otherwise the FATAL that refuses it. `approve` holds the login: the client is told it is
+   * authenticated (libpq takes notices only after that) and which request to approve, and
+   * the grant, once given, is in this session's approvals from then on.
+   */
+  private async connectRefusal(): Promise<NoticeFields | undefined> {
+    const first = await this.decideConnect();
+    const approvals = this.host.options.approvals;
+    if (first.decision.effect === 'allow') return undefined;
+    if (first.decision.effect === 'deny' || !approvals) return denyFields(first.decision, 'connection');
+    const subject = this.subject as AuthenticatedClient['subject'];
+    const resourceName = this.host.options.resource.name;
+    const earlier = await approvals.store.findGranted({
+      subjectId: subject.id,
+      resourceName,
+      fingerprint: CONNECT_FINGERPRINT,
+      sessionId: this.id,
+    });
+    let grant: GrantedApproval;
+    if (earlier) grant = toGrantedApproval(earlier);
+    else {
+      const requirement = first.decision.approval;
+      const request = await approvals.store.request({
+        requester: this.requester,
+        subject: subject.id,
+        resource: resourceName,
+        fingerprint: CONNECT_FINGERPRINT,
+        sessionId: this.id,
+        reviewers: requirement?.reviewers ?? [],
+        quorum: requirement?.quorum ?? 1,
+        scope: requirement?.scope ?? 'statement',
+        ttl: requirement?.ttl ?? '0s',
+        summary: this.connectSummary(),
+        reasons: first.decision.reasons,
+        wait: `${approvals.waitMs}ms`,
+      });
+      if (this.phase !== 'connecting') return undefined;
+      const url = approvals.approveUrl?.(request.id);
+      writeAuthenticationOk(this.toClient.writer);
+      this.authOkSent = true;
+      writeNoticeResponse(this.toClient.writer, heldNotice(request, url, approvals.waitMs, 'connection'));
+      this.flushClient();
+      // The wait is bounded by waitMs; the login timeout is for clients that do not authenticate.
+      clearTimeout(this.authTimer);
+      this.host.logger?.info?.({ sessionId: this.id, approval: request.id }, 'connection held for approval');
+      const outcome = await this.waitForReviewers(approvals, request.id);
+      if (outcome === undefined) return undefined;
+      if (outcome.state !== 'approved') return notApproved(outcome, url, 'connection');
+      grant = toGrantedApproval(outcome);
+    }
+    if (!this.granted.some((g) => g.id === grant.id)) this.granted.push(grant);
+    // Decided again with the grant in session.approvals, so a policy that reads them has its say.
+    const again = await this.decideConnect();
+    return again.decision.effect === 'deny' ? denyFields(again.decision, 'connection') : undefined;
+  }
+
+  /** What a login is called in its audit records and approval request. */
+  private connectSummary(): string {
+    const startup = this.startup as ClientStartup;
+    return `connect user=${startup.user} database=${startup.database ?? startup.user}`;
+  }
+
+  /** A connect decision, written to the audit sink before it is enforced (a failed write denies). */
+  private async decideConnect(): Promise<DecisionResult> {
+    const result = await this.host.options.engine.decide({
+      subject: this.subject as AuthenticatedClient['subject'],
+      resource: this.resourceRef,
+      session: {
+        id: this.id,
+        started_at: this.startedAt,
+        source: this.source,
+        approvals: this.memoState(Date.now()).approvals,
+      },
+      action: 'connect',
+    });
+    return this.audited(result, 'connection', this.connectSummary());
+  }
+
+  /**
+   * Waits for the reviewers' answer to request `id`, within the wait limit; undefined when
+   * the wait was ended here (the client canceled it, or went away).
+   */
+  private async waitForReviewers(
+    approvals: PgApprovalOptions,
+    id: string,
+  ): Promise<ApprovalRequest | undefined> {
+    const abort = new AbortController();
+    this.held = { id, abort };
+    try {
+      return await approvals.store.waitFor(id, { timeoutMs: approvals.waitMs, signal: abort.signal });
+    } catch (err) {
+      if (!abort.signal.aborted) throw err;
+      return undefined;
+    } finally {
+      this.held = undefined;
+    }
   }
 
   /** Server errors about the operator's own credentials are not the client's business. */
@@ -994,7 +1131,7 @@ export class ProxySession {
     if (known) return options.audit ? this.audited(reused(known, sql, now)) : known;
     const result = await options.engine.decide({
       subject: this.subject as AuthenticatedClient['subject'],
-      resource: { type: 'postgres', name: options.resource.name, labels: options.resource.labels ?? {} },
+      resource: this.resourceRef,
       session: { id: this.id, started_at: this.startedAt, source: this.source, approvals },
       sql,
     });
@@ -1003,25 +1140,31 @@ export class ProxySession {
   }
 
   /** Write the decision to the audit sink before it is enforced; a failed write denies. */
-  private async audited(result: DecisionResult): Promise<DecisionResult> {
+  private async audited(
+    result: DecisionResult,
+    kind: HeldKind = 'statement',
+    summary?: string,
+  ): Promise<DecisionResult> {
     const audit = this.host.options.audit;
     if (!audit) return result;
     try {
-      await audit.write(auditRecordFromDecision(result));
+      const record = auditRecordFromDecision(result);
+      if (summary !== undefined) record.action.summary = summary;
+      await audit.write(record);
       return result;
     } catch (err) {
-      return this.auditFailed(result, err);
+      return this.auditFailed(result, err, kind);
     }
   }
 
-  /** The deny a statement gets when its decision could not be written to the audit sink. */
-  private auditFailed(result: DecisionResult, err: unknown): DecisionResult {
+  /** The deny a statement (or login) gets when its decision could not be written to the audit sink. */
+  private auditFailed(result: DecisionResult, err: unknown, kind: HeldKind = 'statement'): DecisionResult {
     this.host.logger?.error?.({ sessionId: this.id, err }, 'audit write failed');
     return {
       ...result,
       decision: {
         effect: 'deny',
-        reasons: [{ rule: 'portcullis.audit_failed', message: 'the statement could not be audited' }],
+        reasons: [{ rule: 'portcullis.audit_failed', message: `the ${kind} could not be audited` }],
         masks: [],
       },
     };
@@ -1073,16 +1216,8 @@ export class ProxySession {
     writeNoticeResponse(this.toClient.writer, heldNotice(request, url, approvals.waitMs));
     this.flushClient();
     this.host.logger?.info?.({ sessionId: this.id, approval: request.id }, 'statement held for approval');
-    const abort = new AbortController();
-    this.held = { id: request.id, abort };
-    let outcome: typeof request;
-    try {
-      outcome = await approvals.store.waitFor(request.id, {
-        timeoutMs: approvals.waitMs,
-        signal: abort.signal,
-      });
-    } catch (err) {
-      if (!abort.signal.aborted) throw err;
+    const outcome = await this.waitForReviewers(approvals, request.id);
+    if (outcome === undefined) {
       return {
         decision: result.decision,
         error: canceledWhileHeld(request.id),
@@ -1090,8 +1225,6 @@ export class ProxySession {
         unparsed,
         result,
       };
-    } finally {
-      this.held = undefined;
     }
     if (outcome.state === 'approved') return this.withGrant(sql, toGrantedApproval(outcome));
     return { decision: result.decision, error: notApproved(outcome, url), statements, unparsed, result };
@@ -1596,7 +1729,6 @@ export class ProxySession {
   /** A recorded session's start or end (see `recordSession`). */
   private sessionRecord(stage: AuditStage): AuditRecord {
     const subject = this.subject as AuthenticatedClient['subject'];
-    const startup = this.startup as ClientStartup;
     const options = this.host.options;
     const record: AuditRecord = {
       id: randomUUID(),
@@ -1613,7 +1745,7 @@ export class ProxySession {
         type: 'connect',
         summary:
           stage === 'session_start'
-            ? `connect user=${startup.user} database=${startup.database ?? startup.user}`
+            ? this.connectSummary()
             : `disconnect after ${this.statementsRun} statements`,
       },
       effect: 'allow',
