@@ -150,6 +150,33 @@ describe('SCRAM-SHA-256 toward clients', () => {
     if (typeof scramOnly.stdout === 'string' && !scramOnly.stderr) expect(scramOnly.stdout.trim()).toBe('2');
   });
 
+  test('over TLS, SCRAM-SHA-256-PLUS binds the exchange to the certificate: psql and pg', async () => {
+    // channel_binding=require fails unless the server offers PLUS and proves the binding.
+    const bound = await psql(
+      scram.port,
+      'alice',
+      'alice-pw',
+      'sslmode=require channel_binding=require',
+      'SELECT 11',
+    );
+    expect(bound.stdout.trim()).toBe('11');
+    const c = await scram.through('alice', undefined, {
+      ssl: { ca: certs.ca, servername: 'localhost' },
+      enableChannelBinding: true,
+    });
+    expect((await c.query('SELECT 12 AS n')).rows).toEqual([{ n: 12 }]);
+    await c.end();
+    // Without TLS there is no certificate to bind to: PLUS is not offered.
+    const plain = await psql(
+      scram.port,
+      'alice',
+      'alice-pw',
+      'sslmode=disable channel_binding=require',
+      'SELECT 13',
+    ).catch((e: { stderr: string }) => e);
+    expect(plain.stderr).toContain('channel binding');
+  });
+
   test('pg authenticates with SCRAM and the policy applies', async () => {
     const c = await scram.through('alice');
     await expect(c.query('DROP TABLE victim')).rejects.toMatchObject({ code: '42501' });

@@ -8,6 +8,7 @@ import { type AddressInfo, createServer, type Server, type Socket } from 'node:n
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { createMasker, type Decision, InvalidOptionError } from '@portcullis/core';
 import { cancelUpstream } from '../upstream/connect-upstream.js';
+import { tlsServerEndPoint } from './channel-binding.js';
 import { DEFAULT_DECISION_CACHE } from './decision-memo.js';
 import type { MaskContext } from './mask-plan.js';
 import type { PgProxyOptions } from './pg-proxy-options.js';
@@ -134,6 +135,7 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
     decisionCache:
       options.decisionCache === false ? undefined : (options.decisionCache ?? DEFAULT_DECISION_CACHE),
     scramMockKey: randomBytes(32),
+    channelBinding: options.tls ? tlsServerEndPoint(options.tls.cert) : undefined,
     maskContext(decision: Decision) {
       if (decision.masks.length === 0) return undefined;
       const known = maskerOf.get(decision);

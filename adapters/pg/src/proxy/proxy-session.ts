@@ -117,6 +117,7 @@ import {
   createScramServerExchange,
   parseScramVerifier,
   SCRAM_MECHANISM,
+  SCRAM_PLUS_MECHANISM,
   type ScramServerExchange,
 } from './scram-server.js';
 import {
@@ -136,6 +137,11 @@ export interface SessionHost {
   readonly secureContext: SecureContext | undefined;
   /** Key for the salts of mock SCRAM exchanges (unknown users), fixed per proxy. */
   readonly scramMockKey: Uint8Array;
+  /**
+   * `tls-server-end-point` data of the certificate clients see, when SCRAM-SHA-256-PLUS can be
+   * offered on TLS connections (see channel-binding.ts).
+   */
+  readonly channelBinding: Buffer | undefined;
   /** Per-session decision reuse; undefined when turned off. */
   readonly decisionCache: DecisionCacheOptions | undefined;
   maskContext(decision: Decision): MaskContext | undefined;
@@ -633,7 +639,12 @@ export class ProxySession {
     this.upstreamStartup = forwarded;
     this.clientFramer.startup = false;
     if (this.host.options.scram) {
-      writeAuthenticationSasl(this.toClient.writer, [SCRAM_MECHANISM]);
+      // PostgreSQL's order: PLUS first, where this connection can bind to a certificate.
+      const plus = this.secure && this.host.channelBinding !== undefined;
+      writeAuthenticationSasl(
+        this.toClient.writer,
+        plus ? [SCRAM_PLUS_MECHANISM, SCRAM_MECHANISM] : [SCRAM_MECHANISM],
+      );
       this.phase = 'sasl-initial';
     } else {
       writeAuthenticationCleartextPassword(this.toClient.writer);
@@ -645,7 +656,10 @@ export class ProxySession {
   private async onSaslInitial(frame: Frame): Promise<void> {
     if (frame.type !== FrontendCode.Password) throw new PgProtocolError('expected SASLInitialResponse');
     const initial = readSaslInitialResponse(frame.body);
-    if (initial.mechanism !== SCRAM_MECHANISM || initial.data === null)
+    const binding = this.secure ? this.host.channelBinding : undefined;
+    const offered =
+      initial.mechanism === SCRAM_MECHANISM || (initial.mechanism === SCRAM_PLUS_MECHANISM && binding);
+    if (!offered || initial.data === null)
       throw new PgProtocolError(
         `SASL mechanism ${initial.mechanism} is not supported; use ${SCRAM_MECHANISM}`,
         SqlState.InvalidAuthorization,
@@ -663,11 +677,12 @@ export class ProxySession {
     if (credential && !secret)
       this.host.logger?.warn?.({ sessionId: this.id, user: startup.user }, 'scram verifier is malformed');
     if (secret && credential) this.scramClient = credential.client;
-    this.scramExchange = createScramServerExchange(secret, {
-      key: this.host.scramMockKey,
-      user: startup.user,
-    });
-    const serverFirst = this.scramExchange.serverFirst(initial.data.toString('utf8'));
+    this.scramExchange = createScramServerExchange(
+      secret,
+      { key: this.host.scramMockKey, user: startup.user },
+      binding,
+    );
+    const serverFirst = this.scramExchange.serverFirst(initial.data.toString('utf8'), initial.mechanism);
     writeAuthenticationSaslContinue(this.toClient.writer, Buffer.from(serverFirst, 'utf8'));
     this.phase = 'sasl-final';
   }

@@ -40,6 +40,33 @@ describe('SCRAM-SHA-256, server side', () => {
     expect(() => server.serverFinal('c=eSws,r=abc,p=AAAA')).toThrow(/channel binding/);
   });
 
+  test('with channel binding offered: a binding client is checked, a downgrade refused', () => {
+    const binding = Buffer.alloc(32, 9);
+    const plus = () => createScramServerExchange(parseScramVerifier(createScramVerifier('x')), mock, binding);
+    // 'y': the client could bind but was told PLUS is not offered, so someone removed it.
+    expect(() => plus().serverFirst('y,,n=,r=abc', 'SCRAM-SHA-256')).toThrow(/negotiation error/);
+    expect(() => plus().serverFirst('n,,n=,r=abc', 'SCRAM-SHA-256-PLUS')).toThrow(/no channel binding/);
+    expect(() => plus().serverFirst('p=tls-server-end-point,,n=,r=abc', 'SCRAM-SHA-256')).toThrow(
+      /carries channel binding/,
+    );
+    expect(() => plus().serverFirst('p=tls-unique,,n=,r=abc', 'SCRAM-SHA-256-PLUS')).toThrow(/unsupported/);
+    // 'n' on a PLUS-capable connection is a client that cannot bind: allowed, as PostgreSQL does.
+    expect(plus().serverFirst('n,,n=,r=abc', 'SCRAM-SHA-256')).toMatch(/^r=abc/);
+
+    const header = 'p=tls-server-end-point,,';
+    const server = plus();
+    const nonce = /^r=([^,]+)/.exec(server.serverFirst(`${header}n=,r=abc`, 'SCRAM-SHA-256-PLUS'))?.[1];
+    const bound = (data: Buffer) => Buffer.concat([Buffer.from(header), data]).toString('base64');
+    // Bound to another certificate (a relay in between): refused before the proof is looked at.
+    expect(() => server.serverFinal(`c=${bound(Buffer.alloc(32, 1))},r=${nonce},p=AAAA`)).toThrow(
+      /channel binding does not match/,
+    );
+    // The right binding data gets as far as the proof (a wrong one here).
+    expect(
+      server.serverFinal(`c=${bound(binding)},r=${nonce},p=${Buffer.alloc(32).toString('base64')}`),
+    ).toBe(undefined);
+  });
+
   test('parses only well-formed verifiers', () => {
     expect(parseScramVerifier('md5abc')).toBeUndefined();
     expect(parseScramVerifier('SCRAM-SHA-256$0:AAAA$AAAA:AAAA')).toBeUndefined();

@@ -2,16 +2,18 @@
  * The server side of SCRAM-SHA-256 (RFC 5802, RFC 7677) as PostgreSQL speaks it toward
  * clients, checked against a stored secret in PostgreSQL's own format
  * (`SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`, as in `pg_authid.rolpassword`),
- * so the proxy never holds a client's password. Channel binding (SCRAM-SHA-256-PLUS) is not
- * offered; a client that supports it says so with the `y` gs2 flag, which is accepted because
- * the proxy did not advertise it (RFC 5802 §6).
+ * so the proxy never holds a client's password. Over TLS, SCRAM-SHA-256-PLUS binds the
+ * exchange to the proxy's certificate (`tls-server-end-point`), so a client that asks for it
+ * knows no one in between relayed its proof.
  * https://www.postgresql.org/docs/current/sasl-authentication.html
  */
 
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { PgProtocolError } from '../protocol/protocol-error.js';
+import { CHANNEL_BINDING_TYPE } from './channel-binding.js';
 
 export const SCRAM_MECHANISM = 'SCRAM-SHA-256';
+export const SCRAM_PLUS_MECHANISM = 'SCRAM-SHA-256-PLUS';
 const DEFAULT_ITERATIONS = 4096;
 
 /** A parsed SCRAM secret. */
@@ -68,8 +70,8 @@ function attributes(message: string): Map<string, string> {
 }
 
 export interface ScramServerExchange {
-  /** Given client-first-message, the server-first-message. */
-  serverFirst(clientFirst: string): string;
+  /** Given the mechanism the client chose and its client-first-message, the server-first-message. */
+  serverFirst(clientFirst: string, mechanism?: string): string;
   /**
    * Given client-final-message: the server-final-message when the proof is right, or
    * undefined when it is not (or the secret was a mock for an unknown user).
@@ -80,11 +82,13 @@ export interface ScramServerExchange {
 /**
  * One exchange. `secret` undefined runs a mock exchange (a salt derived from `mockKey` and the
  * user name, as PostgreSQL does) that always fails at the end, so whether a user exists is
- * not revealed by how the exchange goes.
+ * not revealed by how the exchange goes. `binding` is the `tls-server-end-point` data of this
+ * connection's certificate when SCRAM-SHA-256-PLUS was offered (on TLS), else undefined.
  */
 export function createScramServerExchange(
   secret: ScramSecret | undefined,
   mock: { key: Uint8Array; user: string },
+  binding?: Buffer,
 ): ScramServerExchange {
   const real = secret ?? {
     iterations: DEFAULT_ITERATIONS,
@@ -92,21 +96,44 @@ export function createScramServerExchange(
     storedKey: randomBytes(32),
     serverKey: randomBytes(32),
   };
-  let gs2Header = '';
+  /** What the client must send back in `c=`: the gs2 header, then the binding data if it bound. */
+  let expectedBinding = '';
   let clientFirstBare = '';
   let serverFirstMessage = '';
   let nonce = '';
 
   return {
-    serverFirst(clientFirst) {
-      // gs2-header: 'n' (no channel binding) or 'y' (client could, but we did not offer it).
-      const m = /^([ny]),(a=[^,]*)?,(.*)$/s.exec(clientFirst);
-      if (!m) {
-        if (clientFirst.startsWith('p='))
+    serverFirst(clientFirst, mechanism = SCRAM_MECHANISM) {
+      // gs2-header: 'n' (no channel binding), 'y' (the client could bind but thinks we cannot),
+      // or 'p=<type>' (it binds), RFC 5802 §7; then an optional authzid.
+      const m = /^(n|y|p=[^,]*),(a=[^,]*)?,(.*)$/s.exec(clientFirst);
+      if (!m) throw new PgProtocolError('malformed SCRAM client-first-message');
+      const flag = m[1] as string;
+      const plus = mechanism === SCRAM_PLUS_MECHANISM;
+      if (flag.startsWith('p=')) {
+        if (binding === undefined)
           throw new PgProtocolError('SCRAM channel binding was not offered by this server');
-        throw new PgProtocolError('malformed SCRAM client-first-message');
+        if (!plus)
+          throw new PgProtocolError(`${SCRAM_MECHANISM} was chosen, but the message carries channel binding`);
+        if (flag !== `p=${CHANNEL_BINDING_TYPE}`)
+          throw new PgProtocolError(
+            `unsupported SCRAM channel-binding type ${JSON.stringify(flag.slice(2))}`,
+          );
+      } else if (plus) {
+        throw new PgProtocolError(
+          `${SCRAM_PLUS_MECHANISM} was chosen, but the message carries no channel binding`,
+        );
+      } else if (flag === 'y' && binding !== undefined) {
+        // The client would have bound had it seen PLUS offered: someone in between removed it.
+        throw new PgProtocolError(
+          'SCRAM channel binding negotiation error: this server offered channel binding',
+        );
       }
-      gs2Header = `${m[1]},${m[2] ?? ''},`;
+      const gs2Header = `${flag},${m[2] ?? ''},`;
+      expectedBinding = Buffer.concat([
+        Buffer.from(gs2Header),
+        plus ? (binding as Buffer) : Buffer.alloc(0),
+      ]).toString('base64');
       clientFirstBare = m[3] as string;
       const clientNonce = attributes(clientFirstBare).get('r');
       if (!clientNonce || !/^[\x21-\x2b\x2d-\x7e]+$/.test(clientNonce))
@@ -120,7 +147,7 @@ export function createScramServerExchange(
       if (proofAt < 0) throw new PgProtocolError('malformed SCRAM client-final-message');
       const withoutProof = clientFinal.slice(0, proofAt);
       const attrs = attributes(withoutProof);
-      if (attrs.get('c') !== Buffer.from(gs2Header).toString('base64'))
+      if (attrs.get('c') !== expectedBinding)
         throw new PgProtocolError('SCRAM channel binding does not match');
       if (attrs.get('r') !== nonce) throw new PgProtocolError('SCRAM nonce does not match');
       const proof = Buffer.from(clientFinal.slice(proofAt + 3), 'base64');
