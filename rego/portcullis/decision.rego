@@ -6,6 +6,7 @@ package portcullis
 import rego.v1
 
 import data.portcullis.files
+import data.portcullis.forwarding
 import data.portcullis.http
 import data.portcullis.lib
 import data.portcullis.shell
@@ -36,6 +37,11 @@ deny_reasons contains r if {
 
 deny_reasons contains r if {
 	some r in files.deny
+	not lib.waived(r.rule)
+}
+
+deny_reasons contains r if {
+	some r in forwarding.deny
 	not lib.waived(r.rule)
 }
 

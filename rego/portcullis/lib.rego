@@ -61,6 +61,10 @@ default_config := {
 		"bin", "boot", "dev", "etc", "home", "lib", "lib32", "lib64", "libx32", "media", "mnt",
 		"opt", "proc", "root", "run", "sbin", "snap", "srv", "sys", "usr", "var",
 	],
+	# SSH forwarding requests allowed (everything else is denied): {"kind": "direct-tcpip" |
+	# "tcpip-forward" | "auth-agent", "host", "port", "resources", "subjects", "groups"}; an
+	# absent key or "*" matches anything. See forwarding.rego.
+	"ssh_forwarding": [],
 	# Waivers: {"rule": "sql.drop_on_prod" | "sql.*", "resources": [...], "subjects": [...],
 	# "groups": [...]}; an absent list matches anything. A waived reason is dropped.
 	"overrides": [],
