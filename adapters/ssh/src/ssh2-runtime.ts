@@ -5,4 +5,4 @@
  */
 import ssh2 from 'ssh2';
 
-export const { Client, Server, utils } = ssh2;
+export const { BaseAgent, Client, Server, utils } = ssh2;

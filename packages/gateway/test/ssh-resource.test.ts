@@ -1,5 +1,13 @@
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -145,6 +153,39 @@ describe('gateway SSH resource', () => {
     expect(result.stderr).toMatch(/denied/i);
     const entries = await gateway.auditIndex.query({ subject: 'alice', resource: 'web-1' });
     expect(entries.some((e) => e.effect === 'deny' && e.summary.includes('rm -rf /'))).toBe(true);
+  });
+
+  it('refuses port and agent forwarding under the shipped policy library', async () => {
+    const user = [...baseArgs(), '-i', userKey, '-o', 'IdentitiesOnly=yes', '-o', 'ExitOnForwardFailure=yes'];
+    const remote = await ssh([...user, '-R', '0:127.0.0.1:9', 'alice@127.0.0.1', 'echo never']);
+    expect(remote.code).toBe(255);
+    expect(remote.stderr).toMatch(/remote port forwarding failed/);
+    const stdio = await ssh([...user, '-W', `127.0.0.1:${sshd.port}`, 'alice@127.0.0.1']);
+    expect(stdio.stderr).toMatch(/stdio forwarding failed/);
+    // ssh asks to forward an agent only when it has one.
+    const socket = join(dir, 'agent.sock');
+    const agentProcess = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!existsSync(socket) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      // The host gets no agent: ssh-add exits 2 when there is none to reach.
+      const agent = await ssh([...user, '-A', 'alice@127.0.0.1', 'ssh-add -l; echo "exit $?"'], {
+        ...process.env,
+        SSH_AUTH_SOCK: socket,
+      });
+      expect(agent.stdout).toContain('exit 2');
+    } finally {
+      agentProcess.kill();
+    }
+    const entries = await gateway.auditIndex.query({ subject: 'alice', resource: 'web-1' });
+    const refused = entries.filter((e) => e.effect === 'deny').map((e) => e.summary);
+    expect(refused).toEqual(
+      expect.arrayContaining([
+        'tcpip-forward localhost 0',
+        `direct-tcpip 127.0.0.1 ${sshd.port}`,
+        'auth-agent',
+      ]),
+    );
   });
 
   it('refuses a public key mapped to another user, and one not configured', async () => {

@@ -13,7 +13,7 @@ import { parseScpCommand } from '../sftp/scp-command.js';
 import { ExitStatus } from './exit-codes.js';
 import { maskerFor } from './mask-for.js';
 import { relayChannel } from './relay-channel.js';
-import type { ChannelState } from './session-channel.js';
+import { agentForwardAllowed, type ChannelState } from './session-channel.js';
 
 export async function runExec(
   session: SessionContext,
@@ -73,7 +73,11 @@ export async function runExec(
   let up: Awaited<ReturnType<typeof upstream.exec>>;
   try {
     upstream = await session.upstream();
-    up = await upstream.exec(command, state.pty ? { pty: state.pty } : {});
+    const agentForward = await agentForwardAllowed(session, state);
+    up = await upstream.exec(command, {
+      ...(state.pty ? { pty: state.pty } : {}),
+      ...(agentForward ? { agentForward: true } : {}),
+    });
   } catch (err) {
     await recorder?.close().catch(() => {});
     await refuse(

@@ -4,6 +4,7 @@
  */
 
 import type { PseudoTtyInfo, PseudoTtyOptions, ServerChannel, Session, WindowChangeInfo } from 'ssh2';
+import { decideAgentForwarding } from '../forwarding/agent-forward.js';
 import type { SessionContext } from '../proxy/session-context.js';
 import type { AsciicastRecorder } from '../recording/asciicast-recorder.js';
 import { serveSftp } from '../sftp/serve-sftp.js';
@@ -19,6 +20,21 @@ export interface ChannelState {
   };
   /** The channel's recording, once it has one. */
   recorder?: AsciicastRecorder;
+  /**
+   * The decision on the channel's agent forwarding request, if it sent one: the exec or shell
+   * that follows waits for it, and asks the host for agent forwarding only when it is true.
+   */
+  agentForward?: Promise<boolean>;
+}
+
+/** Whether the channel's exec or shell may ask the host for agent forwarding. */
+export async function agentForwardAllowed(session: SessionContext, state: ChannelState): Promise<boolean> {
+  try {
+    return (await state.agentForward) === true;
+  } catch (err) {
+    session.logger?.error?.({ sessionId: session.id, err }, 'agent forwarding decision failed');
+    return false;
+  }
 }
 
 export function handleSession(session: SessionContext, sshSession: Session): void {
@@ -64,7 +80,16 @@ export function handleSession(session: SessionContext, sshSession: Session): voi
     started = true;
     serveSftp(session, accept);
   });
-  // No listener for other subsystems, auth-agent, x11 or env: ssh2 refuses those requests.
+  sshSession.on('auth-agent', (accept, reject) => {
+    if (started || state.agentForward) return reject?.();
+    const allowed = decideAgentForwarding(session);
+    state.agentForward = allowed;
+    allowed.then(
+      (ok) => (ok ? accept?.() : reject?.()),
+      () => reject?.(),
+    );
+  });
+  // No listener for other subsystems, x11 or env: ssh2 refuses those requests.
 }
 
 function failChannel(session: SessionContext, channel: ServerChannel, err: unknown): void {

@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import type { Connection } from 'ssh2';
 import { authenticateAttempt, offeredMethods } from '../auth/authenticate-client.js';
 import { handleSession } from '../exec/session-channel.js';
-import { handleDirectTcpip } from '../forwarding/forward-request.js';
+import { agentChannelOpener } from '../forwarding/agent-forward.js';
+import { handleDirectTcpip, handleGlobalRequest } from '../forwarding/forward-request.js';
 import { Server } from '../ssh2-runtime.js';
 import { SessionContext } from './session-context.js';
 import type { SshIdentity, SshProxyOptions } from './ssh-proxy-options.js';
@@ -63,6 +64,7 @@ export function createSshProxy(options: SshProxyOptions): SshProxy {
         return;
       }
       const session = new SessionContext(options, identity, source, logger);
+      session.agentChannels = agentChannelOpener(client);
       sessions.add(session);
       logger?.info?.({ sessionId: session.id, subject: identity.subject.id, source }, 'ssh session started');
       client.on('session', (accept) => handleSession(session, accept()));
@@ -72,8 +74,20 @@ export function createSshProxy(options: SshProxyOptions): SshProxy {
           reject();
         });
       });
-      // No listener for openssh.streamlocal or global requests (tcpip-forward,
-      // streamlocal-forward): ssh2 refuses them.
+      client.on('request', (accept, reject, name, info) => {
+        handleGlobalRequest(
+          session,
+          client,
+          name,
+          info as { bindAddr?: string; bindPort?: number },
+          accept,
+          reject,
+        ).catch((err) => {
+          logger?.error?.({ sessionId: session.id, err }, 'global request failed');
+          reject?.();
+        });
+      });
+      // No listener for openssh.streamlocal: ssh2 refuses Unix-socket channels.
       client.once('close', () => {
         sessions.delete(session);
         session.close();

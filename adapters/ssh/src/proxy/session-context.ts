@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EngineLogger, GrantedApproval } from '@portcullis/core';
+import type { ServerChannel } from 'ssh2';
+import { ClientAgentRelay } from '../forwarding/agent-forward.js';
 import { connectUpstream, type UpstreamConnection } from '../upstream/connect-upstream.js';
 import type { SshIdentity, SshProxyOptions } from './ssh-proxy-options.js';
 
@@ -12,6 +14,15 @@ export class SessionContext {
   readonly id = randomUUID();
   readonly startedAt = new Date().toISOString().replace(/\.000Z$/, 'Z');
   readonly granted: GrantedApproval[] = [];
+  /**
+   * Opens an agent channel toward this client; set once a session channel of the connection
+   * was allowed agent forwarding (see agent-forward.ts). Until then the host gets none.
+   */
+  agentForwarding: (() => Promise<ServerChannel>) | undefined;
+  /** Remote forwards (`ssh -R`) the host listens for on this connection's behalf. */
+  readonly remoteForwards = new Map<string, { bindAddr: string; bindPort: number }>();
+  /** Opens agent channels toward this client, where ssh2 can (agentChannelOpener). */
+  agentChannels: (() => Promise<ServerChannel>) | undefined;
   #upstream: Promise<UpstreamConnection> | undefined;
   #recordings = 0;
   #closed = false;
@@ -25,7 +36,7 @@ export class SessionContext {
 
   upstream(): Promise<UpstreamConnection> {
     if (this.#upstream === undefined) {
-      this.#upstream = connectUpstream(this.options.upstream);
+      this.#upstream = connectUpstream(this.options.upstream, new ClientAgentRelay(this));
       this.#upstream.then(
         (u) => {
           if (this.#closed) u.close();

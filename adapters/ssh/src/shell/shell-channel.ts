@@ -12,7 +12,7 @@ import { refuse } from '../exec/exec-request.js';
 import { ExitStatus } from '../exec/exit-codes.js';
 import { maskerFor } from '../exec/mask-for.js';
 import { relayChannel } from '../exec/relay-channel.js';
-import type { ChannelState } from '../exec/session-channel.js';
+import { agentForwardAllowed, type ChannelState } from '../exec/session-channel.js';
 import { decideCommand, denyMessage, scrubSecret } from '../proxy/command-verdict.js';
 import type { SessionContext } from '../proxy/session-context.js';
 import { endsWithSecretPrompt } from '../recording/echo-gate.js';
@@ -70,7 +70,8 @@ export async function runShell(
   const masker = maskerFor(session, opened.decision);
   let up: Awaited<ReturnType<Awaited<ReturnType<SessionContext['upstream']>>['shell']>>;
   try {
-    up = await (await session.upstream()).shell(state.pty ?? false, {});
+    const agentForward = await agentForwardAllowed(session, state);
+    up = await (await session.upstream()).shell(state.pty ?? false, {}, { agentForward });
   } catch (err) {
     await recorder?.close().catch(() => {});
     await refuse(

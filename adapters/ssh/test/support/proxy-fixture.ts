@@ -35,13 +35,22 @@ export interface ProxyFixture {
 
 /**
  * The test policy: rm of `/` or of anything in the scratch directory is denied, touch is held
- * for group:ops, shells and sftp are allowed, forwarding is refused unless `allowForward`
- * names the port, lines that do not parse are denied, and everything else is allowed with
+ * for group:ops, shells and sftp are allowed, forwarding is refused unless `forwarding`
+ * allows it (a local forward's target port, a remote forward's port on the host, the agent), lines that do not parse are denied, and everything else is allowed with
  * card numbers masked. Files: removals are denied, renames to a name with `held` in it are
  * held for group:ops, writes to paths with `readonly` in them are denied, reads of paths with `secret` in them come with masks (which a file transfer
  * cannot honour), everything else is allowed.
  */
-export function testPolicy(scratch: string, allowForward?: number) {
+export interface ForwardingAllowed {
+  /** The target port of local forwards (`ssh -L`) the policy allows. */
+  local?: number;
+  /** The port on the host of remote forwards (`ssh -R`) the policy allows. */
+  remote?: number;
+  /** Whether agent forwarding (`ssh -A`) is allowed. */
+  agent?: boolean;
+}
+
+export function testPolicy(scratch: string, forwarding: ForwardingAllowed = {}) {
   return (input: InputDocument): Decision => {
     const file = input.action.file;
     if (input.action.type === 'file') {
@@ -91,13 +100,11 @@ export function testPolicy(scratch: string, allowForward?: number) {
           masks: [{ detector: 'credit_card', strategy: 'partial', keep: 4 }],
         };
       }
-      if (
-        allowForward !== undefined &&
-        cmd?.program === 'direct-tcpip' &&
-        cmd.args[1] === String(allowForward)
-      ) {
-        return { effect: 'allow', reasons: [], masks: [] };
-      }
+      const allowed =
+        (cmd?.program === 'direct-tcpip' && cmd.args[1] === String(forwarding.local)) ||
+        (cmd?.program === 'tcpip-forward' && cmd.args[1] === String(forwarding.remote)) ||
+        (cmd?.program === 'auth-agent' && forwarding.agent === true);
+      if (allowed) return { effect: 'allow', reasons: [], masks: [] };
       return {
         effect: 'deny',
         reasons: [{ rule: 'ssh.no_forwarding', message: 'forwarding is off' }],
@@ -137,7 +144,7 @@ export function testPolicy(scratch: string, allowForward?: number) {
 }
 
 export async function startProxyFixture(
-  overrides: Partial<SshProxyOptions> & { allowForward?: number } = {},
+  overrides: Partial<SshProxyOptions> & { forwarding?: ForwardingAllowed } = {},
 ): Promise<ProxyFixture> {
   const sshd = await startSshd();
   const keys = mkdtempSync(join(tmpdir(), 'portcullis-ssh-keys-'));
@@ -154,10 +161,10 @@ export async function startProxyFixture(
     },
     async close() {},
   };
-  const { allowForward, ...rest } = overrides;
+  const { forwarding, ...rest } = overrides;
   const proxy = createSshProxy({
     engine: createEngine({
-      evaluator: staticEvaluator(testPolicy(scratch, allowForward), 'ssh-test-policy'),
+      evaluator: staticEvaluator(testPolicy(scratch, forwarding), 'ssh-test-policy'),
     }),
     hostKeys: [readFileSync(proxyHostKey)],
     authenticate: {

@@ -44,19 +44,26 @@ export function spawnSsh(
   target: SshTarget,
   extra: string[],
   command?: string,
+  env?: Record<string, string>,
 ): ChildProcessWithoutNullStreams {
   const args = sshArgs(target, extra);
   if (command !== undefined) args.push(command);
-  return spawn('ssh', args, { stdio: 'pipe' });
+  return spawn('ssh', args, { stdio: 'pipe', ...(env ? { env: { ...process.env, ...env } } : {}) });
 }
 
 /** Run one command through ssh; resolves when ssh exits. */
 export function ssh(
   target: SshTarget,
   command: string,
-  options: { stdin?: string; extra?: string[]; onStderr?: (text: string) => void } = {},
+  options: {
+    stdin?: string;
+    extra?: string[];
+    onStderr?: (text: string) => void;
+    /** Added to the client's environment (SSH_AUTH_SOCK, say). */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<SshResult> {
-  const child = spawnSsh(target, options.extra ?? [], command);
+  const child = spawnSsh(target, options.extra ?? [], command, options.env);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {
