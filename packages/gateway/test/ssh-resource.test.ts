@@ -350,6 +350,42 @@ describe('gateway SSH resource configuration', () => {
     expect(message).not.toContain('BEGIN OPENSSH');
   });
 
+  it('offers only the configured ciphers, and stops at start on an unknown one', async () => {
+    const withCiphers = (ciphers: unknown) => ({
+      ...config({ host_key_fingerprint: sshd.hostKeyFingerprint }),
+      server: { listen: { port: 0 } },
+      resources: [{ ...config({ host_key_fingerprint: sshd.hostKeyFingerprint }).resources[0], ciphers }],
+    });
+    const start = (ciphers: unknown) =>
+      startGateway({
+        config: validateConfig(withCiphers(ciphers), dir),
+        env: { OPERATOR_KEY: sshd.operatorKey },
+        logger: pino({ level: 'silent' }),
+      });
+    await expect(start(['rot13'])).rejects.toThrow(/ciphers.*rot13/);
+    expect(() => validateConfig(withCiphers([]), dir)).toThrow(/resources\[0\]\.ciphers/);
+    const gcm = await start(['aes128-gcm@openssh.com']);
+    try {
+      const gcmPort = gcm.resources.get('web-1')!.port;
+      const user = ['-i', userKey, '-o', 'IdentitiesOnly=yes', 'alice@127.0.0.1'];
+      const ok = await ssh([...baseArgs().slice(0, -2), '-p', String(gcmPort), '-v', ...user, 'echo gcm']);
+      expect(ok.stdout).toBe('gcm\n');
+      expect(ok.stderr).toMatch(/cipher: aes128-gcm@openssh\.com/);
+      const refused = await ssh([
+        ...baseArgs().slice(0, -2),
+        '-p',
+        String(gcmPort),
+        '-c',
+        'aes256-ctr',
+        ...user,
+        'true',
+      ]);
+      expect(refused.code).toBe(255);
+    } finally {
+      await gcm.close();
+    }
+  });
+
   it('start --check reports an unset host-key secret by its field', async () => {
     const file = join(dir, 'portcullis.yaml');
     writeFileSync(file, JSON.stringify(config({ host_key_fingerprint: sshd.hostKeyFingerprint })));

@@ -5,8 +5,8 @@
  */
 
 import type { AddressInfo } from 'node:net';
-
-import type { Connection } from 'ssh2';
+import { InvalidOptionError } from '@portcullis/core';
+import type { CipherAlgorithm, ClientInfo, Connection } from 'ssh2';
 import { authenticateAttempt, offeredMethods } from '../auth/authenticate-client.js';
 import { handleSession } from '../exec/session-channel.js';
 import { agentChannelOpener } from '../forwarding/agent-forward.js';
@@ -34,7 +34,25 @@ export function createSshProxy(options: SshProxyOptions): SshProxy {
   const connections = new Set<Connection>();
   const sessions = new Set<SessionContext>();
 
-  const server = new Server({ hostKeys: options.hostKeys, ident: 'Portcullis' }, (client, info) => {
+  let server: InstanceType<typeof Server>;
+  try {
+    server = new Server(
+      {
+        hostKeys: options.hostKeys,
+        ident: 'Portcullis',
+        ...(options.ciphers ? { algorithms: { cipher: options.ciphers as CipherAlgorithm[] } } : {}),
+      },
+      onConnection,
+    );
+  } catch (err) {
+    const message = (err as Error).message;
+    // ssh2 names an unknown cipher: `Unsupported algorithm: <name>`.
+    if (options.ciphers && message.startsWith('Unsupported algorithm'))
+      throw new InvalidOptionError('ciphers', message);
+    throw err;
+  }
+
+  function onConnection(client: Connection, info: ClientInfo): void {
     connections.add(client);
     const source = info.ip ?? '';
     let identity: SshIdentity | undefined;
@@ -98,7 +116,7 @@ export function createSshProxy(options: SshProxyOptions): SshProxy {
       clearTimeout(authTimer);
       connections.delete(client);
     });
-  });
+  }
   server.on('error', (err: Error) => logger?.error?.({ err }, 'ssh proxy server error'));
 
   return {

@@ -79,6 +79,13 @@ export interface SshProxyOptions {
    * `open` says where each recording goes (`directoryRecordings(dir)` writes `.cast` files).
    */
   recording?: SshRecordingOptions;
+  /**
+   * Ciphers offered to clients, by ssh2's names (`aes128-gcm@openssh.com`, …); default
+   * ssh2's list. A client takes the first cipher of its own list that is offered, so offering
+   * fewer is the only way to steer it: OpenSSH's client prefers chacha20-poly1305, then the
+   * CTR ciphers (with a MAC), then AES-GCM. See benchmarks/ssh for what each costs the proxy.
+   */
+  ciphers?: string[];
   /** How long a client may take to authenticate; default 30 000 ms. */
   authenticationTimeoutMs?: number;
   /** pino-shaped; nothing is logged without it. */

@@ -52,6 +52,15 @@ export function validateOptions(options: SshProxyOptions): void {
   ) {
     throw new InvalidOptionError('resource.name', 'is required');
   }
+  const ciphers = options.ciphers;
+  if (
+    ciphers !== undefined &&
+    (!Array.isArray(ciphers) ||
+      ciphers.length === 0 ||
+      !ciphers.every((c) => typeof c === 'string' && c !== ''))
+  ) {
+    throw new InvalidOptionError('ciphers', 'must be a non-empty list of cipher names');
+  }
   const approvals = options.approvals;
   if (approvals !== undefined) {
     if (!isObject(approvals) || !isObject(approvals.store)) {

@@ -46,6 +46,8 @@ export interface SshResourceConfig {
   hostKeys: SecretRef[];
   /** Public keys mapped to identities; clients may also log in with a credential as password. */
   authorizedKeys: SshAuthorizedKey[];
+  /** Ciphers offered to ssh clients (the ssh adapter's `ciphers`); default ssh2's list. */
+  ciphers?: string[];
   upstream: {
     host: string;
     port: number;

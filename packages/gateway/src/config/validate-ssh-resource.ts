@@ -41,7 +41,7 @@ export function validateSshResource(
   path: string,
   baseDir: string,
 ): SshResourceConfig | undefined {
-  c.known(r, path, ['name', 'type', 'labels', 'listen', 'host_keys', 'authorized_keys', 'upstream']);
+  c.known(r, path, ['name', 'type', 'labels', 'listen', 'host_keys', 'authorized_keys', 'upstream', 'ciphers']);
   const name = c.string(r.name, `${path}.name`, { pattern: NAME, hint: 'letters, digits, ".", "_" and "-"' });
   const labels = c.stringMap(r.labels, `${path}.labels`);
   const listen = listenAt(c, r.listen, `${path}.listen`);
@@ -57,6 +57,14 @@ export function validateSshResource(
     if (refs.every((k) => k !== undefined)) hostKeys = refs as SecretRef[];
   }
   const keys = authorizedKeys(c, r.authorized_keys, `${path}.authorized_keys`);
+  let ciphers: string[] | undefined;
+  if (r.ciphers !== undefined) {
+    ciphers = c.stringList(r.ciphers, `${path}.ciphers`);
+    if (ciphers?.length === 0) {
+      c.fail(`${path}.ciphers`, 'expected at least one cipher name, such as aes128-gcm@openssh.com');
+      ciphers = undefined;
+    }
+  }
 
   const up = c.object(r.upstream, `${path}.upstream`);
   if (!up) return undefined;
@@ -120,6 +128,7 @@ export function validateSshResource(
     listen,
     hostKeys,
     authorizedKeys: keys,
+    ...(ciphers ? { ciphers } : {}),
     upstream: {
       host,
       port,

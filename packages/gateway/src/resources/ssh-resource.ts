@@ -39,6 +39,7 @@ export async function startSshResource(
     engine: ctx.engine,
     hostKeys,
     resource: { name: resource.name, labels: resource.labels },
+    ...(resource.ciphers ? { ciphers: resource.ciphers } : {}),
     upstream: {
       host: u.host,
       port: u.port,
