@@ -41,7 +41,16 @@ export function validateSshResource(
   path: string,
   baseDir: string,
 ): SshResourceConfig | undefined {
-  c.known(r, path, ['name', 'type', 'labels', 'listen', 'host_keys', 'authorized_keys', 'upstream', 'ciphers']);
+  c.known(r, path, [
+    'name',
+    'type',
+    'labels',
+    'listen',
+    'host_keys',
+    'authorized_keys',
+    'upstream',
+    'ciphers',
+  ]);
   const name = c.string(r.name, `${path}.name`, { pattern: NAME, hint: 'letters, digits, ".", "_" and "-"' });
   const labels = c.stringMap(r.labels, `${path}.labels`);
   const listen = listenAt(c, r.listen, `${path}.listen`);
