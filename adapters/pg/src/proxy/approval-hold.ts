@@ -81,7 +81,15 @@ export function notApproved(
   };
 }
 
-export function canceledWhileHeld(id: string): NoticeFields {
+export function canceledWhileHeld(id: string, kind: HeldKind = 'statement'): NoticeFields {
+  if (kind === 'connection') {
+    return {
+      severity: 'FATAL',
+      code: '57014',
+      message: 'connection canceled while it waited for approval',
+      detail: `the connection was waiting for approval ${id}`,
+    };
+  }
   return {
     severity: 'ERROR',
     code: '57014',

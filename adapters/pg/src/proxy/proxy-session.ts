@@ -834,7 +834,8 @@ export class ProxySession {
         reasons: first.decision.reasons,
         wait: `${approvals.waitMs}ms`,
       });
-      if (this.phase !== 'connecting') return undefined;
+      // Gone while the request was filed: refused (there is no one left to tell).
+      if (this.phase !== 'connecting') return canceledWhileHeld(request.id, 'connection');
       const url = approvals.approveUrl?.(request.id);
       writeAuthenticationOk(this.toClient.writer);
       this.authOkSent = true;
@@ -844,7 +845,7 @@ export class ProxySession {
       clearTimeout(this.authTimer);
       this.host.logger?.info?.({ sessionId: this.id, approval: request.id }, 'connection held for approval');
       const outcome = await this.waitForReviewers(approvals, request.id);
-      if (outcome === undefined) return undefined;
+      if (outcome === undefined) return canceledWhileHeld(request.id, 'connection');
       if (outcome.state !== 'approved') return notApproved(outcome, url, 'connection');
       grant = toGrantedApproval(outcome);
     }
