@@ -7,7 +7,8 @@
  *     node --conditions=portcullis-source --import tsx benchmarks/ssh/proxy-server.ts
  *
  * Prints `{"port":N}` on stdout once listening. POLICY=function uses an allow-all function
- * evaluator instead of Rego (the floor the proxy itself costs).
+ * evaluator instead of Rego (the floor the proxy itself costs). PROXY_CIPHERS (comma-separated)
+ * is the proxy's `ciphers` option: what it offers clients.
  *
  * SIGUSR2 toggles a measurement window (profile.ts uses it): the first starts it, the second
  * prints `{"cpu_us":…,"elu":…,"max_rss_mb":…}` (the CPU time this process used in between, and
@@ -52,6 +53,7 @@ const proxy = createSshProxy({
     hostKeyFingerprint: requiredEnv('UPSTREAM_FINGERPRINT'),
   },
   resource: { name: 'bench-host', labels: { env: 'bench' } },
+  ...(process.env.PROXY_CIPHERS ? { ciphers: process.env.PROXY_CIPHERS.split(',') } : {}),
 });
 const { port } = await proxy.listen(0, '127.0.0.1');
 process.stdout.write(`${JSON.stringify({ port })}\n`);

@@ -13,7 +13,8 @@
  *   node --conditions=portcullis-source --import tsx benchmarks/ssh/ssh.ts
  *
  * Settings (environment): SIZE_MB (200), RUNS per path (5), KEYS per keystroke run (200),
- * KEY_RUNS (3), CIPHER (passed as `ssh -c` on both paths), POLICY=function for an allow-all
+ * KEY_RUNS (3), CIPHER (passed as `ssh -c` on both paths), PROXY_CIPHERS (comma-separated: the
+ * only ciphers the proxy offers clients, its `ciphers` option), POLICY=function for an allow-all
  * evaluator, PROXY_NODE_ARGS (node flags of the proxy process; default
  * --initial-old-space-size=512, see below), NOTE, PRELIMINARY=1, OUT.
  * Writes benchmarks/ssh/results/ssh-<date>.json.
@@ -273,6 +274,7 @@ async function main(): Promise<void> {
       method: {
         size_mib: SIZE_MB,
         client_cipher: CIPHER ?? 'OpenSSH default order (chacha20-poly1305 first)',
+        proxy_ciphers: process.env.PROXY_CIPHERS ?? "ssh2's default list",
         runs: RUNS,
         keys_per_run: KEYS,
         key_runs: KEY_RUNS,
