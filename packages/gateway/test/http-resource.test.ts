@@ -5,7 +5,15 @@
  * the audit log.
  */
 import { once } from 'node:events';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -153,6 +161,28 @@ describe('gateway HTTP resource', () => {
       'ann.smith@example.com',
     );
     expect(reached.at(-1)!.headers['x-portcullis-user']).toBeUndefined();
+  });
+
+  it('reuses decisions for repeated requests, and refuses a revoked credential at its next request', async () => {
+    const issued = await gateway.credentials.issue({
+      subject: 'alice',
+      kind: 'human',
+      groups: [],
+      resource: 'billing-api',
+      ttl: '1m',
+    });
+    const headers = { authorization: `Bearer ${issued.token}`, 'x-portcullis-user': 'alice' };
+    for (let i = 0; i < 3; i++)
+      expect((await fetch(`${base}/customers?page=7`, { headers })).status).toBe(200);
+    const records = readFileSync(join(dir, 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { action: { summary: string }; cached?: boolean; stage?: string })
+      .filter((r) => r.action.summary === 'GET /customers?page=7' && r.stage === undefined);
+    // Each request has its own decision record; the later two reused the first's decision.
+    expect(records.map((r) => r.cached)).toEqual([false, true, true]);
+    await gateway.credentials.revoke(issued.id);
+    expect((await fetch(`${base}/customers?page=7`, { headers })).status).toBe(401);
   });
 
   it('refuses a request without valid credentials with 401', async () => {

@@ -37,9 +37,10 @@ export async function startHttpResource(
     onApprove: resource.onApprove,
     holdMs: ctx.approvalWaitMs,
     audit: ctx.audit,
-    // Every request re-authenticates, and every decision re-checks the credential (see
-    // guardEngine); reusing decisions would skip that check for the reuse window.
-    decisionCache: false,
+    // The adapter's decision cache stays on: every request authenticates first, and
+    // `authenticatePassword` accepts only a credential that is unrevoked and unexpired at that
+    // moment, so a reused decision never outlives its credential. Denies of the credential
+    // guard carry an evaluation error and are never kept.
   });
   const server = createServer(proxy.handle);
   server.on('clientError', (err, socket) => {
