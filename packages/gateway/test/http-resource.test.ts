@@ -130,6 +130,17 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** A gateway credential for alice (a human) on this resource. */
+function aliceCredential() {
+  return gateway.credentials.issue({
+    subject: 'alice',
+    kind: 'human',
+    groups: [],
+    resource: 'billing-api',
+    ttl: '1m',
+  });
+}
+
 describe('gateway HTTP resource', () => {
   it('forwards an allowed GET with the e-mail masked, the upstream token added, the login kept back', async () => {
     const res = await fetch(`${base}/customers`, { headers: asAgent });
@@ -145,13 +156,7 @@ describe('gateway HTTP resource', () => {
   });
 
   it('accepts a bearer credential issued by the gateway with the user header', async () => {
-    const issued = await gateway.credentials.issue({
-      subject: 'alice',
-      kind: 'human',
-      groups: [],
-      resource: 'billing-api',
-      ttl: '1m',
-    });
+    const issued = await aliceCredential();
     const res = await fetch(`${base}/customers`, {
       headers: { authorization: `Bearer ${issued.token}`, 'x-portcullis-user': 'alice' },
     });
@@ -164,13 +169,7 @@ describe('gateway HTTP resource', () => {
   });
 
   it('reuses decisions for repeated requests, and refuses a revoked credential at its next request', async () => {
-    const issued = await gateway.credentials.issue({
-      subject: 'alice',
-      kind: 'human',
-      groups: [],
-      resource: 'billing-api',
-      ttl: '1m',
-    });
+    const issued = await aliceCredential();
     const headers = { authorization: `Bearer ${issued.token}`, 'x-portcullis-user': 'alice' };
     for (let i = 0; i < 3; i++)
       expect((await fetch(`${base}/customers?page=7`, { headers })).status).toBe(200);
