@@ -140,6 +140,44 @@ describe('completion records', () => {
   });
 });
 
+describe('a completion record that could not be written', () => {
+  test('is kept and written before the next decision record of its session', async () => {
+    const c = await f.through('alice');
+    failStage = 'completion';
+    await c.query('SELECT 101 AS n');
+    await settled();
+    expect(records.some((r) => r.stage === 'completion')).toBe(false);
+    failStage = undefined;
+    await c.query('SELECT 102 AS n');
+    await c.end();
+    await settled();
+    const first = decisionFor('SELECT 101 AS n');
+    const second = decisionFor('SELECT 102 AS n');
+    const order = records.map((r) => [r.action.summary, r.stage ?? 'decision']);
+    const kept = order.findIndex(([s, stage]) => s === 'SELECT 101 AS n' && stage === 'completion');
+    expect(kept).toBeGreaterThan(records.indexOf(first));
+    expect(kept).toBeLessThan(records.indexOf(second));
+    expect(completionOf(first)?.response).toMatchObject({ rows: 1, command: 'SELECT 1' });
+  });
+
+  test('while it still cannot be written, the next statement is refused', async () => {
+    const c = await f.through('alice');
+    failStage = 'completion';
+    await c.query('SELECT 201 AS n');
+    await settled();
+    await expect(c.query('SELECT 202 AS n')).rejects.toMatchObject({
+      code: '42501',
+      message: 'permission denied by policy: the statement could not be audited',
+    });
+    // The session is still usable once the sink is back, and the kept record goes first.
+    failStage = undefined;
+    expect((await c.query('SELECT 203 AS n')).rows).toEqual([{ n: 203 }]);
+    await c.end();
+    await settled();
+    expect(completionOf(decisionFor('SELECT 201 AS n'))).toBeDefined();
+  });
+});
+
 describe('session recording', () => {
   test('session_start and session_end bound the statements, with totals', async () => {
     const c = await f.through('alice');

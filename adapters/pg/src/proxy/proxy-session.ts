@@ -14,6 +14,7 @@ import { type SecureContext, TLSSocket } from 'node:tls';
 import {
   type ApprovalRequest,
   type AuditRecord,
+  type AuditSink,
   type AuditStage,
   auditRecordFromDecision,
   type ColumnDescriptor,
@@ -337,6 +338,9 @@ export class ProxySession {
   private readonly granted: GrantedApproval[] = [];
   /** Set while a statement waits for approval; aborting it ends the wait. */
   private held: { id: string; abort: AbortController } | undefined;
+  /** Completion records whose write failed, oldest first, to be written before the next decision. */
+  private readonly unwritten: AuditRecord[] = [];
+  private writingUnwritten: Promise<void> | undefined;
   /** AuthenticationOk went out before the upstream was reached: a login held for approval. */
   private authOkSent = false;
   /** The resource in every policy input (the engine copies what it keeps). */
@@ -1114,7 +1118,8 @@ export class ProxySession {
   private rememberedVerdict(sql: string): Verdict | undefined {
     const memo = this.memo;
     const audit = this.host.options.audit;
-    if (!memo || (audit && !audit.writeNow) || !this.decisionsHoldNow(sql)) return undefined;
+    if (!memo || (audit && (!audit.writeNow || this.unwritten.length > 0)) || !this.decisionsHoldNow(sql))
+      return undefined;
     const now = Date.now();
     const known = memo.get(sql, this.memoState(now).approvalsKey);
     if (!known || known.decision.effect === 'approve') return undefined;
@@ -1155,7 +1160,11 @@ export class ProxySession {
     return options.audit ? this.audited(result) : result;
   }
 
-  /** Write the decision to the audit sink before it is enforced; a failed write denies. */
+  /**
+   * Write the decision to the audit sink before it is enforced; a failed write denies. The
+   * session's completion records that could not be written go first: no statement runs while
+   * an earlier record of its session is missing from the log.
+   */
   private async audited(
     result: DecisionResult,
     kind: HeldKind = 'statement',
@@ -1164,6 +1173,7 @@ export class ProxySession {
     const audit = this.host.options.audit;
     if (!audit) return result;
     try {
+      if (this.unwritten.length > 0) await this.writeUnwritten(audit);
       const record = auditRecordFromDecision(result);
       if (summary !== undefined) record.action.summary = summary;
       await audit.write(record);
@@ -1171,6 +1181,21 @@ export class ProxySession {
     } catch (err) {
       return this.auditFailed(result, err, kind);
     }
+  }
+
+  /** Writes the kept completion records, in order, each dropped once it is written. */
+  private writeUnwritten(audit: AuditSink): Promise<void> {
+    this.writingUnwritten ??= (async () => {
+      try {
+        while (this.unwritten.length > 0) {
+          await audit.write(this.unwritten[0] as AuditRecord);
+          this.unwritten.shift();
+        }
+      } finally {
+        this.writingUnwritten = undefined;
+      }
+    })();
+    return this.writingUnwritten;
   }
 
   /** The deny a statement (or login) gets when its decision could not be written to the audit sink. */
@@ -1846,7 +1871,9 @@ export class ProxySession {
     this.statementsRun++;
     this.rowsOut += trace.rows ?? 0;
     audit.write(record).catch((err: unknown) => {
+      // Kept, and written before the session's next decision record (see audited).
       this.host.logger?.error?.({ sessionId: this.id, err }, 'audit write of a completion record failed');
+      this.unwritten.push(record);
     });
   }
 
@@ -2633,6 +2660,16 @@ export class ProxySession {
         p.trace.errorCode ??= SqlState.ConnectionFailure;
         this.finishTrace(p.trace);
       }
+    }
+    const audit = this.host.options.audit;
+    if (audit && this.unwritten.length > 0) {
+      // A last try: the session will not write again.
+      this.writeUnwritten(audit).catch((err: unknown) => {
+        this.host.logger?.error?.(
+          { sessionId: this.id, err, lost: this.unwritten.length },
+          'completion records could not be written before the session ended',
+        );
+      });
     }
     if (this.recording) {
       this.recording = false;
