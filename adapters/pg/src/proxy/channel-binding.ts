@@ -29,7 +29,7 @@ const BINDING_HASH_BY_SIGNATURE_OID: Readonly<Record<string, string>> = {
 /**
  * The `tls-server-end-point` binding data of the first certificate in `certPem`, or undefined
  * when its signature algorithm names no single hash (Ed25519, RSASSA-PSS) or it cannot be
- * read: PLUS is then not offered, as PostgreSQL cannot offer it for such a certificate either.
+ * read: PLUS is then not offered, and clients authenticate with plain SCRAM-SHA-256.
  */
 export function tlsServerEndPoint(certPem: string | Buffer): Buffer | undefined {
   let der: Buffer;

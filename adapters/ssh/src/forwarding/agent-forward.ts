@@ -27,8 +27,14 @@ interface ChannelInternals {
   _protocol?: { openssh_authAgent?: (channel: number, window: number, packetSize: number) => void };
 }
 
-/** The window and packet size ssh2 records for a channel it opened (Channel.js). */
+/** The window and packet size ssh2 records for a channel it opened (Channel.js), read once. */
+let limits: { window: number; packetSize: number } | undefined | null = null;
 function channelLimits(): { window: number; packetSize: number } | undefined {
+  if (limits === null) limits = readChannelLimits();
+  return limits;
+}
+
+function readChannelLimits(): { window: number; packetSize: number } | undefined {
   try {
     const require = createRequire(import.meta.url);
     const { MAX_WINDOW, PACKET_SIZE } = require('ssh2/lib/Channel.js') as Record<string, unknown>;
@@ -45,8 +51,8 @@ export function agentChannelOpener(client: Connection): (() => Promise<ServerCha
   const internals = client as unknown as ChannelInternals;
   const manager = internals._chanMgr;
   const protocol = internals._protocol;
-  const limits = channelLimits();
-  if (typeof manager?.add !== 'function' || typeof protocol?.openssh_authAgent !== 'function' || !limits)
+  const sizes = channelLimits();
+  if (typeof manager?.add !== 'function' || typeof protocol?.openssh_authAgent !== 'function' || !sizes)
     return undefined;
   const open = protocol.openssh_authAgent.bind(protocol);
   return () =>
@@ -61,7 +67,7 @@ export function agentChannelOpener(client: Connection): (() => Promise<ServerCha
         reject(new Error('no free channels toward the client'));
         return;
       }
-      open(id, limits.window, limits.packetSize);
+      open(id, sizes.window, sizes.packetSize);
     });
 }
 
