@@ -812,32 +812,14 @@ export class ProxySession {
     const approvals = this.host.options.approvals;
     if (first.decision.effect === 'allow') return undefined;
     if (first.decision.effect === 'deny' || !approvals) return denyFields(first.decision, 'connection');
-    const subject = this.subject as AuthenticatedClient['subject'];
-    const resourceName = this.host.options.resource.name;
-    const earlier = await approvals.store.findGranted({
-      subjectId: subject.id,
-      resourceName,
-      fingerprint: CONNECT_FINGERPRINT,
-      sessionId: this.id,
-    });
-    let grant: GrantedApproval;
-    if (earlier) grant = toGrantedApproval(earlier);
-    else {
-      const requirement = first.decision.approval;
-      const request = await approvals.store.request({
-        requester: this.requester,
-        subject: subject.id,
-        resource: resourceName,
-        fingerprint: CONNECT_FINGERPRINT,
-        sessionId: this.id,
-        reviewers: requirement?.reviewers ?? [],
-        quorum: requirement?.quorum ?? 1,
-        scope: requirement?.scope ?? 'statement',
-        ttl: requirement?.ttl ?? '0s',
-        summary: this.connectSummary(),
-        reasons: first.decision.reasons,
-        wait: `${approvals.waitMs}ms`,
-      });
+    let grant = await this.storedGrant(approvals, CONNECT_FINGERPRINT);
+    if (!grant) {
+      const request = await this.fileRequest(
+        approvals,
+        first.decision,
+        CONNECT_FINGERPRINT,
+        this.connectSummary(),
+      );
       // Gone while the request was filed: refused (there is no one left to tell).
       if (this.phase !== 'connecting') return canceledWhileHeld(request.id, 'connection');
       const url = approvals.approveUrl?.(request.id);
@@ -879,6 +861,47 @@ export class ProxySession {
       action: 'connect',
     });
     return this.audited(result, 'connection', this.connectSummary());
+  }
+
+  /**
+   * A grant in the store that covers `fingerprint` for this subject on this resource (a
+   * statement-scope one from any of its sessions, a session-scope one from this session).
+   */
+  private async storedGrant(
+    approvals: PgApprovalOptions,
+    fingerprint: string,
+  ): Promise<GrantedApproval | undefined> {
+    const found = await approvals.store.findGranted({
+      subjectId: (this.subject as AuthenticatedClient['subject']).id,
+      resourceName: this.host.options.resource.name,
+      fingerprint,
+      sessionId: this.id,
+    });
+    return found ? toGrantedApproval(found) : undefined;
+  }
+
+  /** Files a request for the approval `decision` asks for, shown to reviewers as `summary`. */
+  private fileRequest(
+    approvals: PgApprovalOptions,
+    decision: Decision,
+    fingerprint: string,
+    summary: string,
+  ): Promise<ApprovalRequest> {
+    const requirement = decision.approval;
+    return approvals.store.request({
+      requester: this.requester,
+      subject: (this.subject as AuthenticatedClient['subject']).id,
+      resource: this.host.options.resource.name,
+      fingerprint,
+      sessionId: this.id,
+      reviewers: requirement?.reviewers ?? [],
+      quorum: requirement?.quorum ?? 1,
+      scope: requirement?.scope ?? 'statement',
+      ttl: requirement?.ttl ?? '0s',
+      summary,
+      reasons: decision.reasons,
+      wait: `${approvals.waitMs}ms`,
+    });
   }
 
   /**
@@ -1228,30 +1251,9 @@ export class ProxySession {
     // covers the statement is the approval it asks for.
     const mine = findCovering(this.granted, fingerprint, Date.now());
     if (mine) return { decision: this.grantedDecision(result.decision, mine), statements, unparsed, result };
-    const subject = this.subject as AuthenticatedClient['subject'];
-    const resourceName = this.host.options.resource.name;
-    const earlier = await approvals.store.findGranted({
-      subjectId: subject.id,
-      resourceName,
-      fingerprint,
-      sessionId: this.id,
-    });
-    if (earlier) return this.withGrant(sql, toGrantedApproval(earlier));
-    const requirement = result.decision.approval;
-    const request = await approvals.store.request({
-      requester: this.requester,
-      subject: subject.id,
-      resource: resourceName,
-      fingerprint,
-      sessionId: this.id,
-      reviewers: requirement?.reviewers ?? [],
-      quorum: requirement?.quorum ?? 1,
-      scope: requirement?.scope ?? 'statement',
-      ttl: requirement?.ttl ?? '0s',
-      summary: sql,
-      reasons: result.decision.reasons,
-      wait: `${approvals.waitMs}ms`,
-    });
+    const earlier = await this.storedGrant(approvals, fingerprint);
+    if (earlier) return this.withGrant(sql, earlier);
+    const request = await this.fileRequest(approvals, result.decision, fingerprint, sql);
     const url = approvals.approveUrl?.(request.id);
     if (this.phase !== 'ready') return { decision: result.decision, statements, unparsed, result };
     writeNoticeResponse(this.toClient.writer, heldNotice(request, url, approvals.waitMs));
