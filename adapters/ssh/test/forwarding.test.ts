@@ -48,40 +48,29 @@ afterAll(async () => {
   await new Promise((resolve) => echo.close(resolve));
 });
 
-/** Until nothing accepts connections on `port`. */
-async function waitForClosed(port: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
+/** Whether something on 127.0.0.1 accepts a connection on `port` now. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
     });
-    if (!open) return;
-    if (Date.now() > deadline) throw new Error(`port ${port} still listens`);
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** Until `port` listens (`open`) or no longer does. */
+async function waitForPort(port: number, open: boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await listening(port)) !== open) {
+    if (Date.now() > deadline) throw new Error(`port ${port} ${open ? 'never listened' : 'still listens'}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
-function waitForListen(port: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve();
-      });
-      s.once('error', () =>
-        Date.now() > deadline ? reject(new Error('no listener')) : setTimeout(attempt, 50),
-      );
-    };
-    attempt();
-  });
-}
+const waitForListen = (port: number) => waitForPort(port, true);
+const waitForClosed = (port: number) => waitForPort(port, false);
 
 /** Connect to a local port, send a line, and collect what comes back until the socket closes. */
 function exchange(port: number, line: string): Promise<string> {

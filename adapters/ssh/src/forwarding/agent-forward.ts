@@ -91,8 +91,8 @@ export class ClientAgentRelay extends BaseAgent {
   }
 
   override getStream(cb: (err: Error | undefined, stream?: Duplex) => void): void {
-    const open = this.session.agentForwarding;
-    if (!open) {
+    const open = this.session.agentChannels;
+    if (!this.session.agentForwarding || !open) {
       cb(new Error('agent forwarding was not allowed in this session'));
       return;
     }
@@ -127,6 +127,6 @@ export async function decideAgentForwarding(session: SessionContext): Promise<bo
     session.logger?.info?.({ sessionId: session.id }, 'agent forwarding refused');
     return false;
   }
-  session.agentForwarding = opener;
+  session.agentForwarding = true;
   return true;
 }

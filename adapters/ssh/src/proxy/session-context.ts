@@ -15,10 +15,10 @@ export class SessionContext {
   readonly startedAt = new Date().toISOString().replace(/\.000Z$/, 'Z');
   readonly granted: GrantedApproval[] = [];
   /**
-   * Opens an agent channel toward this client; set once a session channel of the connection
-   * was allowed agent forwarding (see agent-forward.ts). Until then the host gets none.
+   * Whether a session channel of this connection was allowed agent forwarding (see
+   * agent-forward.ts). Until then the host's agent channels are refused.
    */
-  agentForwarding: (() => Promise<ServerChannel>) | undefined;
+  agentForwarding = false;
   /** Remote forwards (`ssh -R`) the host listens for on this connection's behalf. */
   readonly remoteForwards = new Map<string, { bindAddr: string; bindPort: number }>();
   /** Opens agent channels toward this client, where ssh2 can (agentChannelOpener). */
