@@ -1,6 +1,7 @@
 import { InMemoryApprovalStore } from '@portcullis/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MessageWriter } from '../src/index.js';
+import { pendingRequest } from './support/pending-request.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { psql } from './support/psql.js';
 import { query, RawClient, sqlstate } from './support/raw-client.js';
@@ -20,16 +21,8 @@ afterAll(async () => {
   await f?.stop();
 });
 
-/** The id of the newest pending request, once one exists. */
-async function pendingRequest(summary: string): Promise<string> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const found = (await store.list({ state: 'pending' })).find((r) => r.summary === summary);
-    if (found) return found.id;
-    if (Date.now() > deadline) throw new Error(`no pending request for ${summary}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The id of the pending request for statement `summary`, once the proxy has filed it. */
+const pendingFor = (summary: string) => pendingRequest(store, (r) => r.summary === summary);
 
 describe('statements held for approval', () => {
   test('a held statement is released by a vote, after a NoticeResponse naming the request', async () => {
@@ -38,7 +31,7 @@ describe('statements held for approval', () => {
     c.on('notice', (n) => notices.push({ message: n.message ?? '', ...(n.hint ? { hint: n.hint } : {}) }));
     const sql = 'SELECT count(*)::int AS n FROM payroll WHERE salary > 1';
     const held = c.query(sql);
-    const id = await pendingRequest(sql);
+    const id = await pendingFor(sql);
     await store.vote(id, { reviewer: 'bob', reviewerGroups: ['dba'], decision: 'approve' });
     expect((await held).rows).toEqual([{ n: 0 }]);
     expect(notices[0]?.message).toBe(`statement held for approval ${id}`);
@@ -70,7 +63,7 @@ describe('statements held for approval', () => {
     const sql = 'INSERT INTO payroll VALUES (42)';
     const started = Date.now();
     const attempt = c.query(sql).catch((e) => e);
-    const id = await pendingRequest(sql);
+    const id = await pendingFor(sql);
     const err = await attempt;
     expect(Date.now() - started).toBeGreaterThanOrEqual(WAIT_MS - 100);
     expect(err).toMatchObject({
@@ -89,7 +82,7 @@ describe('statements held for approval', () => {
     const c = await f.through('alice');
     const sql = 'DELETE FROM payroll WHERE salary < 0';
     const attempt = c.query(sql).catch((e) => e);
-    const id = await pendingRequest(sql);
+    const id = await pendingFor(sql);
     await store.vote(id, { reviewer: 'bob', reviewerGroups: ['dba'], decision: 'deny' });
     expect(await attempt).toMatchObject({
       code: '42501',
@@ -102,7 +95,7 @@ describe('statements held for approval', () => {
     const c = await f.through('alice');
     const sql = 'UPDATE payroll SET salary = salary + 1 WHERE salary = 7';
     const attempt = c.query(sql).catch((e) => e);
-    await pendingRequest(sql);
+    await pendingFor(sql);
     const others = await Promise.all([f.through('alice'), f.through('agent')]);
     const started = Date.now();
     for (const o of others) expect((await o.query('SELECT 5 AS five')).rows).toEqual([{ five: 5 }]);
@@ -116,7 +109,7 @@ describe('statements held for approval', () => {
     const c = await f.through('alice');
     const sql = 'SELECT salary FROM payroll WHERE salary = $1';
     const held = c.query(sql, [1]);
-    const id = await pendingRequest(sql);
+    const id = await pendingFor(sql);
     await store.vote(id, { reviewer: 'bob', reviewerGroups: ['dba'], decision: 'approve' });
     expect((await held).rows).toEqual([]);
     await c.end();
@@ -127,7 +120,7 @@ describe('statements held for approval', () => {
     const key = raw.backendKey;
     const sql = 'SELECT salary FROM payroll WHERE salary = 12345';
     raw.write(query(new MessageWriter(), sql).flush());
-    await pendingRequest(sql);
+    await pendingFor(sql);
     await RawClient.cancel(f.port, key.processId, key.secretKey);
     const err = await raw.waitFor((m) => m.type === 'E');
     expect(sqlstate(err)).toBe('57014');
@@ -138,7 +131,7 @@ describe('statements held for approval', () => {
   test('psql shows the notice while it waits', async () => {
     const sql = 'SELECT max(salary) FROM payroll WHERE salary > 1000';
     const child = psql({ port: f.port, user: 'alice', password: 'alice-pw' }, [sql], { stopOnError: false });
-    const id = await pendingRequest(sql);
+    const id = await pendingFor(sql);
     await store.vote(id, { reviewer: 'bob', reviewerGroups: ['dba'], decision: 'approve' });
     const { stderr } = await child;
     expect(stderr).toContain(`NOTICE:  statement held for approval ${id}`);

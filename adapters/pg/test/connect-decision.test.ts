@@ -16,6 +16,7 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createPgProxy, type PgProxy } from '../src/index.js';
+import { pendingRequest } from './support/pending-request.js';
 import { type ProxyFixture, startProxyFixture, testPolicy } from './support/proxy-fixture.js';
 import { psql } from './support/psql.js';
 
@@ -93,15 +94,8 @@ const target = (user: string) => ({ port: f.port, user, password: `${user}-pw` }
 const login = (user: string) =>
   new pg.Client({ host: '127.0.0.1', port: f.port, user, password: `${user}-pw`, database: 'app' });
 
-async function pendingFor(subject: string): Promise<string> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const found = (await store.list({ state: 'pending' })).find((r) => r.subject === subject);
-    if (found) return found.id;
-    if (Date.now() > deadline) throw new Error(`no pending request for ${subject}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The id of `subject`'s pending login request, once the proxy has filed it. */
+const pendingFor = (subject: string) => pendingRequest(store, (r) => r.subject === subject);
 
 async function until(check: () => boolean): Promise<void> {
   const deadline = Date.now() + 5000;
@@ -237,12 +231,7 @@ describe('decideConnect: false', () => {
   test('starts every authenticated session without a connect decision', async () => {
     const open = createPgProxy({
       engine,
-      upstream: {
-        host: f.server.host,
-        port: f.server.port,
-        user: f.server.user,
-        password: f.server.password,
-      },
+      upstream: f.upstream,
       resource: { name: 'prod-db', labels: { env: 'prod' } },
       audit: sink,
       decideConnect: false,

@@ -242,12 +242,7 @@ describe('COPY (query) TO STDOUT', () => {
   test("unresolvedColumns 'mask': the expression is masked as the column it may carry", async () => {
     const masking: PgProxy = createPgProxy({
       engine,
-      upstream: {
-        host: f.server.host,
-        port: f.server.port,
-        user: f.server.user,
-        password: f.server.password,
-      },
+      upstream: f.upstream,
       resource: { name: 'prod-db', labels: { env: 'prod' } },
       unresolvedColumns: 'mask',
       async authenticate(startup, password) {

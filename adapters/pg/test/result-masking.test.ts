@@ -53,7 +53,7 @@ beforeAll(async () => {
   // A second proxy on the same server that masks what the first withholds.
   maskingProxy = createPgProxy({
     engine,
-    upstream: { host: f.server.host, port: f.server.port, user: f.server.user, password: f.server.password },
+    upstream: f.upstream,
     resource: { name: 'prod-db', labels: { env: 'prod' } },
     unresolvedColumns: 'mask',
     async authenticate(startup, password) {

@@ -33,7 +33,7 @@ beforeAll(async () => {
   f = await startProxyFixture({ proxy: { tls: { key: certs.key, cert: certs.cert }, requireTls: true } });
   plain = createPgProxy({
     engine,
-    upstream: { host: f.server.host, port: f.server.port, user: f.server.user, password: f.server.password },
+    upstream: f.upstream,
     resource: { name: 'prod-db', labels: { env: 'prod' } },
     async authenticate(startup, password) {
       const user = USERS[startup.user as keyof typeof USERS];

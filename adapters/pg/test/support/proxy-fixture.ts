@@ -52,6 +52,8 @@ export interface ProxyFixture {
   server: PostgresServer;
   proxy: PgProxy;
   port: number;
+  /** The cluster as a proxy's `upstream` (plain TCP), for tests that start another proxy on it. */
+  upstream: PgProxyOptions['upstream'];
   /** A direct connection to the cluster's `app` database, as the superuser. */
   direct(): Promise<pg.Client>;
   /** A pg client through the proxy; `config` adds to the client's settings (ssl, say). */
@@ -101,15 +103,10 @@ export async function startProxyFixture(options: ProxyFixtureOptions = {}): Prom
   await setup.end();
 
   const engine = createEngine({ evaluator: staticEvaluator(testPolicy, 'test-policy') });
+  const upstream = { host: server.host, port: server.port, user: server.user, password: server.password };
   const proxy = createPgProxy({
     engine,
-    upstream: {
-      host: server.host,
-      port: server.port,
-      user: server.user,
-      password: server.password,
-      ...(options.upstreamSsl !== undefined ? { ssl: options.upstreamSsl } : {}),
-    },
+    upstream: { ...upstream, ...(options.upstreamSsl !== undefined ? { ssl: options.upstreamSsl } : {}) },
     resource: { name: 'prod-db', labels: { env: 'prod' } },
     async authenticate(startup, password) {
       const user = USERS[startup.user as keyof typeof USERS];
@@ -122,6 +119,7 @@ export async function startProxyFixture(options: ProxyFixtureOptions = {}): Prom
     server,
     proxy,
     port,
+    upstream,
     direct,
     async through(user, password, config) {
       const c = new pg.Client({
