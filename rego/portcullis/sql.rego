@@ -90,6 +90,17 @@ deny contains {"rule": "sql.server_file_access", "message": msg} if {
 	msg := sprintf("%s reads or writes files on the database server", [f])
 }
 
+# set_config keeps a value in a session setting, where a later SHOW or current_setting reads it
+# back as a constant that no column mask can follow: a masked subject may not feed it a table.
+deny contains {"rule": "sql.setting_from_table", "message": msg} if {
+	lib.masked_subject
+	some s in statements
+	some f in s.functions
+	lib.last_segment(f) == "set_config"
+	count(s.tables) > 0
+	msg := sprintf("set_config with a value read from %s would keep it where masks cannot follow", [concat(", ", s.tables)])
+}
+
 deny contains {"rule": "sql.alter_system", "message": "ALTER SYSTEM changes the server configuration"} if {
 	some s in statements
 	s.type == "alter_system"

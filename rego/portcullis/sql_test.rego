@@ -182,6 +182,28 @@ test_ordinary_functions_allowed if {
 	count(sql.deny) == 0 with input as doc(prod, human, [s])
 }
 
+# --- set_config fed from a table
+
+set_config_from_users := stmt({"tables": ["users"], "reads": ["users"], "columns": ["users.email"], "functions": ["pg_catalog.set_config"]})
+
+test_set_config_from_table_denied_for_agents if {
+	rules(sql.deny) == {"sql.setting_from_table"} with input as doc(staging, agent, [set_config_from_users])
+}
+
+test_set_config_from_table_in_cte_denied_for_agents if {
+	s := stmt({"inner": [inner({"tables": ["users"], "functions": ["set_config"]}, "cte")]})
+	"sql.setting_from_table" in rules(sql.deny) with input as doc(staging, agent, [s])
+}
+
+test_set_config_of_constant_allowed_for_agents if {
+	s := stmt({"functions": ["set_config"]})
+	count(sql.deny) == 0 with input as doc(prod, agent, [s])
+}
+
+test_set_config_from_table_allowed_for_humans if {
+	count(sql.deny) == 0 with input as doc(prod, human, [set_config_from_users])
+}
+
 # --- ALTER SYSTEM, SUPERUSER
 
 test_alter_system_denied_everywhere if {

@@ -6,8 +6,7 @@
 
 import { createEngine, type Decision, type InputDocument, staticEvaluator } from '@portcullis/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createPgProxy, type PgProxy } from '../src/index.js';
-import { type ProxyFixture, startProxyFixture, testPolicy, USERS } from './support/proxy-fixture.js';
+import { type ProxyFixture, startProxyFixture, testPolicy } from './support/proxy-fixture.js';
 import { psqlBytes } from './support/psql.js';
 
 /** The test policy; agents also see accounts.email and accounts.pin masked. */
@@ -240,29 +239,15 @@ describe('COPY (query) TO STDOUT', () => {
   });
 
   test("unresolvedColumns 'mask': the expression is masked as the column it may carry", async () => {
-    const masking: PgProxy = createPgProxy({
-      engine,
-      upstream: f.upstream,
-      resource: { name: 'prod-db', labels: { env: 'prod' } },
-      unresolvedColumns: 'mask',
-      async authenticate(startup, password) {
-        const user = USERS[startup.user as keyof typeof USERS];
-        return user && user.password === password ? { subject: user.subject } : null;
-      },
-    });
-    try {
-      const { port } = await masking.listen(0, '127.0.0.1');
-      const out = (
-        await psql('agent', 'COPY (SELECT id, lower(email) FROM accounts ORDER BY id) TO STDOUT CSV', port)
-      ).stdout.toString();
-      const rows = readCsv(out);
-      expect(rows.map((r) => r[0])).toEqual(['1', '2', '3', '4']);
-      // Masked as the first rule naming `email` (users.email's partial mask), as documented.
-      for (const r of rows) expect(r[1]).toMatch(/^\*+.{4}$/);
-      expect(out).not.toContain('@example');
-    } finally {
-      await masking.close();
-    }
+    const { port } = await f.anotherProxy({ unresolvedColumns: 'mask' });
+    const out = (
+      await psql('agent', 'COPY (SELECT id, lower(email) FROM accounts ORDER BY id) TO STDOUT CSV', port)
+    ).stdout.toString();
+    const rows = readCsv(out);
+    expect(rows.map((r) => r[0])).toEqual(['1', '2', '3', '4']);
+    // Masked as the first rule naming `email` (users.email's partial mask), as documented.
+    for (const r of rows) expect(r[1]).toMatch(/^\*+.{4}$/);
+    expect(out).not.toContain('@example');
   });
 
   test('a query the catalog connection cannot describe is refused with the reason', async () => {

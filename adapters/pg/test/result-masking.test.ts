@@ -8,7 +8,7 @@
 import { createEngine, type Decision, type InputDocument, REDACTED, staticEvaluator } from '@portcullis/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createPgProxy, MessageWriter, type PgProxy, readDataRow } from '../src/index.js';
+import { MessageWriter, readDataRow } from '../src/index.js';
 import { type ProxyFixture, startProxyFixture, testPolicy, USERS } from './support/proxy-fixture.js';
 import { psql } from './support/psql.js';
 import { query, RawClient, sqlstate } from './support/raw-client.js';
@@ -31,7 +31,6 @@ function policy(input: InputDocument): Decision {
 
 const engine = createEngine({ evaluator: staticEvaluator(policy, 'result-masking') });
 let f: ProxyFixture;
-let maskingProxy: PgProxy;
 let maskingPort: number;
 
 beforeAll(async () => {
@@ -51,20 +50,9 @@ beforeAll(async () => {
   `);
   await d.end();
   // A second proxy on the same server that masks what the first withholds.
-  maskingProxy = createPgProxy({
-    engine,
-    upstream: f.upstream,
-    resource: { name: 'prod-db', labels: { env: 'prod' } },
-    unresolvedColumns: 'mask',
-    async authenticate(startup, password) {
-      const user = USERS[startup.user as keyof typeof USERS];
-      return user && user.password === password ? { subject: user.subject } : null;
-    },
-  });
-  maskingPort = (await maskingProxy.listen(0, '127.0.0.1')).port;
+  maskingPort = (await f.anotherProxy({ unresolvedColumns: 'mask' })).port;
 });
 afterAll(async () => {
-  await maskingProxy?.close();
   await f?.stop();
   await engine.close();
 });

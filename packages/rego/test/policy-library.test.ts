@@ -108,6 +108,18 @@ describe('policy library: end to end on real input documents', () => {
       ['sql.server_file_access'],
     ],
     ['lo_export', sql(agent, devDb, "SELECT lo_export(1234, '/tmp/x')"), 'deny', ['sql.server_file_access']],
+    [
+      'set_config fed from a table, for an agent',
+      sql(agent, devDb, "SELECT set_config('application_name', (SELECT email FROM users LIMIT 1), false)"),
+      'deny',
+      ['sql.setting_from_table'],
+    ],
+    [
+      'set_config of a constant, for an agent',
+      sql(agent, devDb, "SELECT set_config('work_mem', '64MB', false)"),
+      'allow',
+      [],
+    ],
     ['alter system', sql(human, devDb, "ALTER SYSTEM SET work_mem = '1GB'"), 'deny', ['sql.alter_system']],
     [
       'create superuser role',

@@ -58,6 +58,20 @@ export function readParameterStatus(body: Buffer): { name: string; value: string
   return { name, value };
 }
 
+/** NotificationResponse: a NOTIFY on a channel this session LISTENs to. */
+export function readNotificationResponse(body: Buffer): {
+  processId: number;
+  channel: string;
+  payload: string;
+} {
+  const r = new MessageReader(body, 'NotificationResponse');
+  const processId = r.int32();
+  const channel = r.cstring();
+  const payload = r.cstring();
+  r.end();
+  return { processId, channel, payload };
+}
+
 export function readBackendKeyData(body: Buffer): { processId: number; secretKey: number } {
   const r = new MessageReader(body, 'BackendKeyData');
   const processId = r.int32();

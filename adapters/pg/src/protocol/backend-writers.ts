@@ -74,6 +74,15 @@ export function writeParameterStatus(w: MessageWriter, name: string, value: stri
   w.begin(BackendCode.ParameterStatus).cstring(name).cstring(value).end();
 }
 
+export function writeNotificationResponse(
+  w: MessageWriter,
+  processId: number,
+  channel: string,
+  payload: string,
+): void {
+  w.begin(BackendCode.NotificationResponse).int32(processId).cstring(channel).cstring(payload).end();
+}
+
 export function writeBackendKeyData(w: MessageWriter, processId: number, secretKey: number): void {
   w.begin(BackendCode.BackendKeyData).int32(processId).int32(secretKey).end();
 }

@@ -209,6 +209,7 @@ const READERS: ((b: Buffer) => unknown)[] = [
   (b) => frontend.readEmpty(b, 'Sync'),
   backend.readAuthentication,
   backend.readParameterStatus,
+  backend.readNotificationResponse,
   backend.readBackendKeyData,
   backend.readReadyForQuery,
   backend.readRowDescription,

@@ -121,6 +121,7 @@ import {
   SCRAM_PLUS_MECHANISM,
   type ScramServerExchange,
 } from './scram-server.js';
+import { type SideChannelMask, writeMaskedSideChannel } from './side-channel.js';
 import {
   anyMaskedColumn,
   DEFAULT_UNRESOLVED_COLUMNS,
@@ -208,6 +209,14 @@ interface StatementState extends TaintSource {
   /** Row plans made from `fields`, by the result formats a Bind asked for. */
   plans?: Map<string, RowPlan>;
 }
+
+/** A statement that ran under column rules, as relaySideChannel looks back at it. */
+interface RanStatement {
+  context: MaskContext;
+  source: TaintSource;
+}
+
+const RAN_IN_TRANSACTION_LIMIT = 32;
 
 interface PortalState {
   statement: StatementState;
@@ -351,6 +360,13 @@ export class ProxySession {
   private memoGeneration = 0;
   /** As the server last reported it (ParameterStatus); see judgeableText. */
   private clientEncoding = 'UTF8';
+  /**
+   * The mask of the latest decision with text rules: what applies to messages that belong to
+   * no statement (a NOTIFY delivered while the session is idle).
+   */
+  private standingMask: MaskContext | undefined;
+  /** Statements under column rules run in the current transaction (see noteRan). */
+  private readonly ranInTransaction: RanStatement[] = [];
   /** A promised `decisionsHold` answer a synchronous path could not use (see holdAnswer). */
   private keptHold: { sql: string; answer: boolean | Promise<boolean> } | undefined;
   /** An Execute of the current extended batch (since the last Sync) has been forwarded. */
@@ -1350,7 +1366,7 @@ export class ProxySession {
       });
       return undefined;
     }
-    const mask = this.host.maskContext(decision);
+    const mask = this.maskFor(decision);
     if (mask) {
       if (hasCopy(verdict.statements)) return this.queryChecked(frame, sql, verdict, receivedAt);
       if (mask.hasColumnRules && this.denyUnresolved()) {
@@ -1388,7 +1404,7 @@ export class ProxySession {
   private async queryChecked(frame: Frame, sql: string, verdict: Verdict, receivedAt: number): Promise<void> {
     let { decision } = verdict;
     let copy: CopyPlan | undefined;
-    const mask = decision.effect === 'allow' ? this.host.maskContext(decision) : undefined;
+    const mask = decision.effect === 'allow' ? this.maskFor(decision) : undefined;
     const source: TaintSource = { sql, statements: verdict.statements, unparsed: verdict.unparsed };
     if (mask && hasCopy(verdict.statements)) {
       const planned = await this.planCopy(mask, source);
@@ -1588,7 +1604,7 @@ export class ProxySession {
     const decision = extendedDecision(verdict);
     if (decision.effect === 'allow') {
       this.statements.set(parse.statement, {
-        mask: this.host.maskContext(decision),
+        mask: this.maskFor(decision),
         sql: parse.sql,
         generation,
         statements: verdict.statements,
@@ -1756,7 +1772,7 @@ export class ProxySession {
     }
     // The new policy's masks apply from here on, to every portal of the statement (each
     // portal's plan is rebuilt from its description when its context no longer matches).
-    const mask = this.host.maskContext(decision);
+    const mask = this.maskFor(decision);
     if (mask !== statement.mask) {
       statement.mask = mask;
       delete statement.plans;
@@ -2107,12 +2123,8 @@ export class ProxySession {
           this.suppressing = false;
           break;
         case BackendCode.ParameterStatus:
-          this.noteParameter(frame);
-          this.toClient.forward(frame.raw);
-          return undefined;
         case BackendCode.NotificationResponse:
-          this.toClient.forward(frame.raw);
-          return undefined;
+          return this.relaySideChannel(frame, head);
         case BackendCode.CopyInResponse: {
           // A later statement of the withheld Query waits for COPY data the client will not send.
           const w = this.toUpstream.writer;
@@ -2162,9 +2174,8 @@ export class ProxySession {
         this.pop();
         return undefined;
       case BackendCode.ParameterStatus:
-        this.noteParameter(frame);
-        this.toClient.forward(frame.raw);
-        return undefined;
+      case BackendCode.NotificationResponse:
+        return this.relaySideChannel(frame, head);
       case BackendCode.ReadyForQuery: {
         this.status = readReadyForQuery(frame.body).status;
         this.toClient.forward(frame.raw);
@@ -2173,6 +2184,7 @@ export class ProxySession {
           this.shift();
           if (h.kind === 'sync' || h.kind === 'query') break;
         }
+        if (this.status === TransactionStatus.Idle) this.ranInTransaction.length = 0;
         this.releaseSynthetic();
         // The server reports changed parameters (client_encoding) just before this.
         this.wakeEncodingWaiters();
@@ -2182,7 +2194,7 @@ export class ProxySession {
         this.onUpstreamError(frame, head);
         return undefined;
       case BackendCode.NoticeResponse:
-        this.relayNotice(frame, this.contextOf(head));
+        this.relayNotice(frame, this.noticeContext(head));
         return undefined;
       case BackendCode.CopyOutResponse:
         this.copyOut = this.startCopyOut(frame, head);
@@ -2211,7 +2223,7 @@ export class ProxySession {
         return undefined;
       }
       default:
-        // ParameterStatus, NotificationResponse, ParameterDescription, Copy*Response, CopyDone …
+        // ParameterDescription, CopyInResponse, CopyBothResponse …
         this.toClient.forward(frame.raw);
         return undefined;
     }
@@ -2271,6 +2283,7 @@ export class ProxySession {
   /** Drop the head expectation; an answered Describe wakes whoever waits for it. */
   private shift(): Pending | undefined {
     const head = this.pending.shift();
+    if (head?.kind === 'query' || head?.kind === 'execute') this.noteRan(head);
     if (head?.kind === 'describe' && head.answered) for (const wake of head.answered.splice(0)) wake();
     return head;
   }
@@ -2283,6 +2296,78 @@ export class ProxySession {
     return undefined;
   }
 
+  /** The statement's mask; between statements, the session's standing one. */
+  private noticeContext(head: Pending | undefined): MaskContext | undefined {
+    return head?.kind === 'query' || head?.kind === 'execute' || head?.kind === 'describe'
+      ? this.contextOf(head)
+      : this.standingMask;
+  }
+
+  private taintSourceOf(head: Pending | undefined): TaintSource | undefined {
+    if (head?.kind === 'query') return head.source;
+    if (head?.kind === 'execute') return head.portal?.statement;
+    if (head?.kind === 'describe') return head.statement ?? head.portal?.statement;
+    return undefined;
+  }
+
+  /** Every decision's mask comes through here, so the standing mask follows the latest. */
+  private maskFor(decision: Decision): MaskContext | undefined {
+    const mask = this.host.maskContext(decision);
+    if (mask?.hasTextRules) this.standingMask = mask;
+    return mask;
+  }
+
+  /**
+   * A NOTIFY payload or a reported parameter (see side-channel.ts), masked with the running
+   * statement's mask, or between statements the standing one. While a statement whose result
+   * may carry a masked column runs, the value is masked as that column: `pg_notify` and
+   * `set_config` are functions, and so taint.
+   */
+  private relaySideChannel(frame: Frame, head: Pending | undefined): Promise<void> | undefined {
+    if (frame.type === BackendCode.ParameterStatus) this.noteParameter(frame);
+    const context = this.noticeContext(head);
+    const source = context?.hasColumnRules ? this.taintSourceOf(head) : undefined;
+    const write = (mask: SideChannelMask | undefined) => {
+      if (!mask || !writeMaskedSideChannel(frame, mask, this.toClient.writer))
+        this.toClient.forward(frame.raw);
+    };
+    const ran = source && context ? [{ context, source }, ...this.ranInTransaction] : this.ranInTransaction;
+    if (ran.length === 0) {
+      write(context && { context });
+      return undefined;
+    }
+    return this.firstCarried(ran).then((carried) => write(carried ?? (context && { context })));
+  }
+
+  /** The first of these statements whose result may carry a masked column, with that column. */
+  private async firstCarried(ran: readonly RanStatement[]): Promise<Required<SideChannelMask> | undefined> {
+    for (const { context, source } of ran) {
+      const carries = await this.statementCarries(context, source);
+      if (carries) return { context, carries };
+    }
+    return undefined;
+  }
+
+  /**
+   * A statement under column rules has run: until its transaction ends, a NOTIFY payload or a
+   * reported parameter may come from it (the server sends both only at commit, or at the next
+   * ReadyForQuery), so it is remembered for relaySideChannel.
+   */
+  private noteRan(head: Pending): void {
+    const context = this.contextOf(head);
+    if (!context?.hasColumnRules) return;
+    const source = this.taintSourceOf(head);
+    if (!source || this.ranInTransaction.some((r) => r.source === source)) return;
+    // A transaction of many distinct statements: past the bound they stand as one that may
+    // carry anything (an unparsed source, fresh: statementCarries keeps its answer on it).
+    if (this.ranInTransaction.length >= RAN_IN_TRANSACTION_LIMIT)
+      this.ranInTransaction.splice(0, Infinity, {
+        context,
+        source: { sql: '', statements: [], unparsed: true },
+      });
+    else this.ranInTransaction.push({ context, source });
+  }
+
   private currentPlan(head: Pending | undefined): RowPlan | undefined {
     if (head?.kind === 'query') return head.plan;
     if (head?.kind === 'execute' && head.portal) return head.portal.plan;
@@ -2293,7 +2378,7 @@ export class ProxySession {
     if (head?.kind === 'execute' && head.replaceError) {
       writeErrorResponse(this.toClient.writer, head.replaceError);
     } else {
-      this.relayNotice(frame, this.contextOf(head));
+      this.relayNotice(frame, this.noticeContext(head));
     }
     if (head?.kind === 'query' || head === undefined) return;
     // Extended protocol: the server skips everything up to Sync; so do the expectations.

@@ -58,6 +58,11 @@ export interface ProxyFixture {
   direct(): Promise<pg.Client>;
   /** A pg client through the proxy; `config` adds to the client's settings (ssl, say). */
   through(user: keyof typeof USERS | string, password?: string, config?: pg.ClientConfig): Promise<pg.Client>;
+  /**
+   * A second proxy on the same cluster, with the fixture's engine, resource and logins, and
+   * these options over them (`unresolvedColumns: 'mask'`, say). Closed by `stop`.
+   */
+  anotherProxy(options: Partial<PgProxyOptions>): Promise<{ proxy: PgProxy; port: number }>;
   stop(): Promise<void>;
 }
 
@@ -104,7 +109,7 @@ export async function startProxyFixture(options: ProxyFixtureOptions = {}): Prom
 
   const engine = createEngine({ evaluator: staticEvaluator(testPolicy, 'test-policy') });
   const upstream = { host: server.host, port: server.port, user: server.user, password: server.password };
-  const proxy = createPgProxy({
+  const base: PgProxyOptions = {
     engine,
     upstream: { ...upstream, ...(options.upstreamSsl !== undefined ? { ssl: options.upstreamSsl } : {}) },
     resource: { name: 'prod-db', labels: { env: 'prod' } },
@@ -113,8 +118,10 @@ export async function startProxyFixture(options: ProxyFixtureOptions = {}): Prom
       return user && user.password === password ? { subject: user.subject } : null;
     },
     ...options.proxy,
-  });
+  };
+  const proxy = createPgProxy(base);
   const { port } = await proxy.listen(0, '127.0.0.1');
+  const others: PgProxy[] = [];
   return {
     server,
     proxy,
@@ -133,7 +140,13 @@ export async function startProxyFixture(options: ProxyFixtureOptions = {}): Prom
       await c.connect();
       return c;
     },
+    async anotherProxy(more) {
+      const other = createPgProxy({ ...base, ...more });
+      others.push(other);
+      return { proxy: other, port: (await other.listen(0, '127.0.0.1')).port };
+    },
     async stop() {
+      for (const other of others) await other.close();
       await proxy.close();
       await engine.close();
       await server.stop();

@@ -1,0 +1,68 @@
+/**
+ * Values the server sends outside any result row, which can carry data as well as rows can:
+ *
+ * - NotificationResponse: a NOTIFY payload. `SELECT pg_notify('c', email) FROM users` hands
+ *   every email to a session that LISTENs on `c`; another session's NOTIFY arrives the same way.
+ * - ParameterStatus: a reported run-time parameter. `SELECT set_config('application_name',
+ *   email, false) FROM users` makes the server report the email.
+ *
+ * https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-ASYNC
+ */
+
+import type { ColumnDescriptor } from '@portcullis/core';
+import { readNotificationResponse, readParameterStatus } from '../protocol/backend-messages.js';
+import { writeNotificationResponse, writeParameterStatus } from '../protocol/backend-writers.js';
+import { BackendCode } from '../protocol/message-codes.js';
+import type { Frame } from '../protocol/message-framer.js';
+import type { MessageWriter } from '../protocol/message-writer.js';
+import type { MaskContext } from './mask-plan.js';
+
+/**
+ * Parameters whose values the server validates to a fixed form (versions, encodings, date
+ * styles, booleans) and that drivers parse: passed as they are. Every other reported value
+ * (application_name, TimeZone, session_authorization, anything an extension reports) is text a
+ * statement can choose, and is masked.
+ */
+const FIXED_FORM_PARAMETERS = new Set([
+  'server_version',
+  'server_encoding',
+  'client_encoding',
+  'DateStyle',
+  'IntervalStyle',
+  'integer_datetimes',
+  'standard_conforming_strings',
+  'is_superuser',
+  'default_transaction_read_only',
+  'in_hot_standby',
+]);
+
+/** How to mask one side-channel value. */
+export interface SideChannelMask {
+  context: MaskContext;
+  /**
+   * The masked column the running statement may carry into the value (see
+   * unresolved-columns.ts): the value is masked as that column, since no column can be
+   * named for it. Without it, only the context's text rules apply.
+   */
+  carries?: ColumnDescriptor | undefined;
+}
+
+/** Writes the message masked; false when it has nothing to mask (the caller forwards it as is). */
+export function writeMaskedSideChannel(frame: Frame, mask: SideChannelMask, w: MessageWriter): boolean {
+  const { context, carries } = mask;
+  if (!carries && !context.hasTextRules) return false;
+  const maskValue = (v: string): string =>
+    carries ? String(context.masker.maskRow([carries], [v])[0] ?? '') : context.masker.maskText(v);
+  if (frame.type === BackendCode.NotificationResponse) {
+    const n = readNotificationResponse(frame.body);
+    writeNotificationResponse(w, n.processId, n.channel, maskValue(n.payload));
+    return true;
+  }
+  if (frame.type === BackendCode.ParameterStatus) {
+    const p = readParameterStatus(frame.body);
+    if (FIXED_FORM_PARAMETERS.has(p.name)) return false;
+    writeParameterStatus(w, p.name, maskValue(p.value));
+    return true;
+  }
+  return false;
+}

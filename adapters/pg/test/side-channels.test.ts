@@ -1,0 +1,197 @@
+/**
+ * Data that reaches the client outside result rows: NOTIFY payloads (NotificationResponse)
+ * and reported parameters (ParameterStatus). An agent must not read a masked column, or a
+ * card number, through `pg_notify` or `set_config` instead of a SELECT list.
+ */
+
+import { createEngine, type Decision, type InputDocument, staticEvaluator } from '@portcullis/core';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type ProxyFixture, startProxyFixture, testPolicy } from './support/proxy-fixture.js';
+
+const CARD = '4111 1111 1111 1111';
+
+/** The test policy; agents' statements also scan every value for card numbers. */
+function policy(input: InputDocument): Decision {
+  const decision = testPolicy(input);
+  if (decision.effect !== 'allow' || input.subject.kind !== 'agent') return decision;
+  return {
+    ...decision,
+    masks: [...decision.masks, { detector: 'credit_card', strategy: 'partial', keep: 4 }],
+  };
+}
+
+const engine = createEngine({ evaluator: staticEvaluator(policy, 'side-channels') });
+let f: ProxyFixture;
+let maskingPort: number;
+/** Ada's email as the agent sees it in a result row. */
+let adaMasked: string;
+
+beforeAll(async () => {
+  f = await startProxyFixture({ proxy: { engine } });
+  maskingPort = (await f.anotherProxy({ unresolvedColumns: 'mask' })).port;
+  const agent = await f.through('agent');
+  adaMasked = (await agent.query('SELECT email FROM users WHERE id = 1')).rows[0].email;
+  await agent.end();
+  expect(adaMasked).not.toContain('ada@');
+});
+afterAll(async () => {
+  await f?.stop();
+  await engine.close();
+});
+
+function nextNotification(client: pg.Client): Promise<pg.Notification> {
+  return new Promise((resolve) => client.once('notification', resolve));
+}
+
+/** Parameter values the server reports to this client from now on. */
+function reportedParameters(client: pg.Client): Map<string, string> {
+  const seen = new Map<string, string>();
+  const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
+  connection.on('parameterStatus', (m: { parameterName: string; parameterValue: string }) =>
+    seen.set(m.parameterName, m.parameterValue),
+  );
+  return seen;
+}
+
+describe('NOTIFY payloads', () => {
+  test("another session's NOTIFY reaches an idle agent with its card number masked", async () => {
+    const agent = await f.through('agent');
+    const direct = await f.direct();
+    try {
+      await agent.query('LISTEN orders');
+      const arrived = nextNotification(agent);
+      await direct.query(`NOTIFY orders, 'paid with ${CARD}'`);
+      const n = await arrived;
+      expect(n.channel).toBe('orders');
+      expect(n.payload).not.toContain(CARD);
+      expect(n.payload).toMatch(/^paid with .*1111$/);
+    } finally {
+      await agent.end();
+      await direct.end();
+    }
+  });
+
+  test('a human listening on the same channel gets the payload as sent', async () => {
+    const alice = await f.through('alice');
+    const direct = await f.direct();
+    try {
+      await alice.query('LISTEN orders');
+      const arrived = nextNotification(alice);
+      await direct.query(`NOTIFY orders, 'paid with ${CARD}'`);
+      expect((await arrived).payload).toBe(`paid with ${CARD}`);
+    } finally {
+      await alice.end();
+      await direct.end();
+    }
+  });
+
+  test('pg_notify of a masked column: the result is withheld, and the payload is masked as the column', async () => {
+    const agent = await f.through('agent');
+    try {
+      await agent.query('LISTEN leak');
+      const arrived = nextNotification(agent);
+      await expect(agent.query("SELECT pg_notify('leak', email) FROM users WHERE id = 1")).rejects.toThrow(
+        /permission denied/,
+      );
+      const n = await arrived;
+      expect(n.payload).not.toContain('ada@example.com');
+      expect(n.payload).toBe(adaMasked);
+    } finally {
+      await agent.end();
+    }
+  });
+
+  test('with unresolvedColumns "mask", the same, through the extended protocol', async () => {
+    const agent = await f.through('agent', undefined, { port: maskingPort });
+    try {
+      await agent.query('LISTEN leak');
+      const arrived = nextNotification(agent);
+      await agent.query({
+        text: 'SELECT pg_notify($1, email) FROM users WHERE id = $2',
+        values: ['leak', 1],
+      });
+      expect((await arrived).payload).toBe(adaMasked);
+    } finally {
+      await agent.end();
+    }
+  });
+
+  test('in a transaction the payload goes out at COMMIT, and is still masked as the column', async () => {
+    const agent = await f.through('agent', undefined, { port: maskingPort });
+    try {
+      await agent.query('LISTEN leak');
+      let delivered: string | undefined;
+      agent.on('notification', (n) => {
+        delivered = n.payload;
+      });
+      await agent.query('BEGIN');
+      await agent.query("SELECT pg_notify('leak', email) FROM users WHERE id = 1");
+      await agent.query('SELECT 1');
+      expect(delivered).toBeUndefined();
+      await agent.query('COMMIT');
+      expect(delivered).toBe(adaMasked);
+      // The transaction is over: a plain payload afterwards is the text sent.
+      const arrived = nextNotification(agent);
+      await agent.query("NOTIFY leak, 'done'");
+      expect((await arrived).payload).toBe('done');
+    } finally {
+      await agent.end();
+    }
+  });
+
+  test('a payload the statement cannot have carried a masked column into keeps its text', async () => {
+    const agent = await f.through('agent');
+    try {
+      await agent.query('LISTEN plain');
+      const arrived = nextNotification(agent);
+      await agent.query("NOTIFY plain, 'build 42 done'");
+      expect((await arrived).payload).toBe('build 42 done');
+    } finally {
+      await agent.end();
+    }
+  });
+});
+
+describe('reported parameters', () => {
+  test('set_config of a masked column reports the value masked as the column', async () => {
+    const agent = await f.through('agent', undefined, { port: maskingPort });
+    try {
+      const seen = reportedParameters(agent);
+      await agent.query("SELECT set_config('application_name', email, false) FROM users WHERE id = 1");
+      expect(seen.get('application_name')).toBe(adaMasked);
+    } finally {
+      await agent.end();
+    }
+  });
+
+  test('a card number set as application_name is reported masked; a human sees it as set', async () => {
+    const agent = await f.through('agent');
+    const alice = await f.through('alice');
+    try {
+      const agentSeen = reportedParameters(agent);
+      const aliceSeen = reportedParameters(alice);
+      await agent.query(`SET application_name = '${CARD}'`);
+      await alice.query(`SET application_name = '${CARD}'`);
+      expect(agentSeen.get('application_name')).toMatch(/^[^0-9]*[^1]*1111$/);
+      expect(agentSeen.get('application_name')).not.toBe(CARD);
+      expect(aliceSeen.get('application_name')).toBe(CARD);
+    } finally {
+      await agent.end();
+      await alice.end();
+    }
+  });
+
+  test('parameters drivers parse pass unchanged, and the session keeps working', async () => {
+    const agent = await f.through('agent');
+    try {
+      const seen = reportedParameters(agent);
+      await agent.query("SET DateStyle = 'ISO, DMY'");
+      await agent.query("SET client_encoding = 'UTF8'");
+      expect(seen.get('DateStyle')).toBe('ISO, DMY');
+      expect((await agent.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await agent.end();
+    }
+  });
+});
