@@ -1,7 +1,8 @@
 /**
- * Data that reaches the client outside result rows: NOTIFY payloads (NotificationResponse)
- * and reported parameters (ParameterStatus). An agent must not read a masked column, or a
- * card number, through `pg_notify` or `set_config` instead of a SELECT list.
+ * Data that reaches the client outside result rows: NOTIFY payloads (NotificationResponse),
+ * reported parameters (ParameterStatus), and the text of errors and notices. An agent must not
+ * read a masked column, or a card number, through `pg_notify`, `set_config`, a failed cast or a
+ * RAISE instead of a SELECT list.
  */
 
 import { createEngine, type Decision, type InputDocument, staticEvaluator } from '@portcullis/core';
@@ -190,6 +191,71 @@ describe('reported parameters', () => {
       await agent.query("SET client_encoding = 'UTF8'");
       expect(seen.get('DateStyle')).toBe('ISO, DMY');
       expect((await agent.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await agent.end();
+    }
+  });
+});
+
+describe('errors and notices', () => {
+  test('a cast error quoting a masked column is masked as the column; its SQLSTATE stays', async () => {
+    const agent = await f.through('agent');
+    try {
+      const err = await agent.query('SELECT id FROM users WHERE email::int = 1').catch((e) => e);
+      expect(err.code).toBe('22P02');
+      expect(err.message).not.toMatch(/ada@|grace@/);
+      expect(err.message).toMatch(/^\*+/);
+      // The session goes on.
+      expect((await agent.query('SELECT count(*)::int AS n FROM users')).rows).toEqual([{ n: 2 }]);
+    } finally {
+      await agent.end();
+    }
+  });
+
+  test('the same error reaches a human as the server wrote it', async () => {
+    const alice = await f.through('alice');
+    try {
+      const err = await alice.query('SELECT id FROM users WHERE email::int = 1 ORDER BY id').catch((e) => e);
+      expect(err.message).toMatch(
+        /invalid input syntax for type integer: "(ada@example\.com|grace@example\.org)"/,
+      );
+    } finally {
+      await alice.end();
+    }
+  });
+
+  test('through the extended protocol too', async () => {
+    const agent = await f.through('agent');
+    try {
+      const err = await agent
+        .query({ text: 'SELECT id FROM users WHERE email::int = $1', values: [1] })
+        .catch((e) => e);
+      expect(err.code).toBe('22P02');
+      expect(err.message).not.toMatch(/ada@|grace@/);
+    } finally {
+      await agent.end();
+    }
+  });
+
+  test('an error naming no masked column keeps its text', async () => {
+    const agent = await f.through('agent');
+    try {
+      const err = await agent.query("SELECT id FROM users WHERE name::int = 1 AND id = 'x'").catch((e) => e);
+      expect(err.message).toBe('invalid input syntax for type integer: "x"');
+    } finally {
+      await agent.end();
+    }
+  });
+
+  test('a RAISE NOTICE of a masked column from a DO block is masked', async () => {
+    const agent = await f.through('agent');
+    try {
+      const notices: string[] = [];
+      agent.on('notice', (n) => notices.push(n.message ?? ''));
+      await agent
+        .query("DO $$ BEGIN RAISE NOTICE '%', (SELECT email FROM users WHERE id = 1); END $$")
+        .catch(() => undefined);
+      expect(notices.join('\n')).not.toContain('ada@example.com');
     } finally {
       await agent.end();
     }

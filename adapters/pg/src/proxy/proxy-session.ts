@@ -44,7 +44,6 @@ import {
   writeAuthenticationSaslFinal,
   writeBackendKeyData,
   writeErrorResponse,
-  writeFieldMap,
   writeNegotiateProtocolVersion,
   writeNoticeResponse,
   writeParameterStatus,
@@ -121,7 +120,7 @@ import {
   SCRAM_PLUS_MECHANISM,
   type ScramServerExchange,
 } from './scram-server.js';
-import { type SideChannelMask, writeMaskedSideChannel } from './side-channel.js';
+import { type SideChannelMask, writeMaskedNotice, writeMaskedSideChannel } from './side-channel.js';
 import {
   anyMaskedColumn,
   DEFAULT_UNRESOLVED_COLUMNS,
@@ -2191,11 +2190,10 @@ export class ProxySession {
         return undefined;
       }
       case BackendCode.ErrorResponse:
-        this.onUpstreamError(frame, head);
-        return undefined;
+        return this.onUpstreamError(frame, head);
       case BackendCode.NoticeResponse:
-        this.relayNotice(frame, this.noticeContext(head));
-        return undefined;
+        // Errors and notices can quote data (`Key (email)=(…) already exists`).
+        return this.relayMasked(frame, head, writeMaskedNotice);
       case BackendCode.CopyOutResponse:
         this.copyOut = this.startCopyOut(frame, head);
         this.toClient.forward(frame.raw);
@@ -2317,26 +2315,44 @@ export class ProxySession {
     return mask;
   }
 
-  /**
-   * A NOTIFY payload or a reported parameter (see side-channel.ts), masked with the running
-   * statement's mask, or between statements the standing one. While a statement whose result
-   * may carry a masked column runs, the value is masked as that column: `pg_notify` and
-   * `set_config` are functions, and so taint.
-   */
+  /** A NOTIFY payload or a reported parameter (see side-channel.ts). */
   private relaySideChannel(frame: Frame, head: Pending | undefined): Promise<void> | undefined {
     if (frame.type === BackendCode.ParameterStatus) this.noteParameter(frame);
+    return this.relayMasked(frame, head, writeMaskedSideChannel);
+  }
+
+  /** A message of data outside result rows, masked by `writeMasked`, or forwarded as it came. */
+  private relayMasked(
+    frame: Frame,
+    head: Pending | undefined,
+    writeMasked: (frame: Frame, mask: SideChannelMask, w: MessageWriter) => boolean,
+  ): Promise<void> | undefined {
+    const write = (mask: SideChannelMask | undefined) => {
+      if (!mask || !writeMasked(frame, mask, this.toClient.writer)) this.toClient.forward(frame.raw);
+    };
+    const mask = this.sideChannelMask(head);
+    if (mask instanceof Promise) return mask.then(write);
+    write(mask);
+    return undefined;
+  }
+
+  /**
+   * How to mask what the server sends outside result rows: the running statement's mask, or
+   * between statements the standing one. While a statement whose result may carry a masked
+   * column runs, or after one in the same transaction (see noteRan), the value is masked as
+   * that column, since no column can be named for it: `pg_notify` and `set_config` are
+   * functions and so taint, and a statement naming a masked column can quote its values in an
+   * error (`invalid input syntax for type integer: "…"`).
+   */
+  private sideChannelMask(
+    head: Pending | undefined,
+  ): SideChannelMask | undefined | Promise<SideChannelMask | undefined> {
     const context = this.noticeContext(head);
     const source = context?.hasColumnRules ? this.taintSourceOf(head) : undefined;
-    const write = (mask: SideChannelMask | undefined) => {
-      if (!mask || !writeMaskedSideChannel(frame, mask, this.toClient.writer))
-        this.toClient.forward(frame.raw);
-    };
+    const plain = context && { context };
     const ran = source && context ? [{ context, source }, ...this.ranInTransaction] : this.ranInTransaction;
-    if (ran.length === 0) {
-      write(context && { context });
-      return undefined;
-    }
-    return this.firstCarried(ran).then((carried) => write(carried ?? (context && { context })));
+    if (ran.length === 0) return plain;
+    return this.firstCarried(ran).then((carried) => carried ?? plain);
   }
 
   /** The first of these statements whose result may carry a masked column, with that column. */
@@ -2374,34 +2390,25 @@ export class ProxySession {
     return undefined;
   }
 
-  private onUpstreamError(frame: Frame, head: Pending | undefined): void {
+  private onUpstreamError(frame: Frame, head: Pending | undefined): Promise<void> | undefined {
     if (head?.kind === 'execute' && head.replaceError) {
       writeErrorResponse(this.toClient.writer, head.replaceError);
     } else {
-      this.relayNotice(frame, this.noticeContext(head));
+      const work = this.relayMasked(frame, head, writeMaskedNotice);
+      if (work) return work.then(() => this.skipFailedBatch(head));
     }
+    this.skipFailedBatch(head);
+    return undefined;
+  }
+
+  /** Extended protocol: after an error the server skips everything up to Sync; so do the expectations. */
+  private skipFailedBatch(head: Pending | undefined): void {
     if (head?.kind === 'query' || head === undefined) return;
-    // Extended protocol: the server skips everything up to Sync; so do the expectations.
     while (this.pending.length > 0) {
       const h = this.pending[0] as Pending;
       if (h.kind === 'sync' || h.kind === 'synthetic' || h.kind === 'query') break;
       this.shift();
     }
-  }
-
-  /** Errors and notices can quote data (`Key (email)=(…) already exists`): scan them too. */
-  private relayNotice(frame: Frame, mask: MaskContext | undefined): void {
-    if (!mask?.hasTextRules && !mask?.hasColumnRules) {
-      this.toClient.forward(frame.raw);
-      return;
-    }
-    const fields = readNoticeFields(frame.body);
-    for (const [k, v] of fields) {
-      if (k === ErrorField.Code || k === ErrorField.Severity || k === ErrorField.SeverityNonLocalized)
-        continue;
-      fields.set(k, mask.masker.maskText(v));
-    }
-    writeFieldMap(this.toClient.writer, frame.type, fields);
   }
 
   private onRowDescription(frame: Frame, head: Pending | undefined): Promise<void> | undefined {

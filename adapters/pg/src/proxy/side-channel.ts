@@ -1,6 +1,9 @@
 /**
  * Values the server sends outside any result row, which can carry data as well as rows can:
  *
+ * - ErrorResponse and NoticeResponse: `SELECT id FROM users WHERE email::int = 1` fails with
+ *   `invalid input syntax for type integer: "ada@example.com"`; a unique violation quotes the
+ *   key (`Key (email)=(…) already exists`); a RAISE NOTICE prints what it is given.
  * - NotificationResponse: a NOTIFY payload. `SELECT pg_notify('c', email) FROM users` hands
  *   every email to a session that LISTENs on `c`; another session's NOTIFY arrives the same way.
  * - ParameterStatus: a reported run-time parameter. `SELECT set_config('application_name',
@@ -10,9 +13,17 @@
  */
 
 import type { ColumnDescriptor } from '@portcullis/core';
-import { readNotificationResponse, readParameterStatus } from '../protocol/backend-messages.js';
-import { writeNotificationResponse, writeParameterStatus } from '../protocol/backend-writers.js';
-import { BackendCode } from '../protocol/message-codes.js';
+import {
+  readNoticeFields,
+  readNotificationResponse,
+  readParameterStatus,
+} from '../protocol/backend-messages.js';
+import {
+  writeFieldMap,
+  writeNotificationResponse,
+  writeParameterStatus,
+} from '../protocol/backend-writers.js';
+import { BackendCode, ErrorField } from '../protocol/message-codes.js';
 import type { Frame } from '../protocol/message-framer.js';
 import type { MessageWriter } from '../protocol/message-writer.js';
 import type { MaskContext } from './mask-plan.js';
@@ -47,12 +58,33 @@ export interface SideChannelMask {
   carries?: ColumnDescriptor | undefined;
 }
 
-/** Writes the message masked; false when it has nothing to mask (the caller forwards it as is). */
-export function writeMaskedSideChannel(frame: Frame, mask: SideChannelMask, w: MessageWriter): boolean {
+/** Fields of an error or notice that the server fills in itself, never with data: kept. */
+const SERVER_FIELDS: ReadonlySet<number> = new Set([
+  ErrorField.Severity,
+  ErrorField.SeverityNonLocalized,
+  ErrorField.Code,
+  ErrorField.Position,
+  ErrorField.InternalPosition,
+  ErrorField.File,
+  ErrorField.Line,
+  ErrorField.Routine,
+]);
+
+/** A function masking one value, or undefined when the mask has nothing to do. */
+function valueMasker(mask: SideChannelMask): ((v: string) => string) | undefined {
   const { context, carries } = mask;
-  if (!carries && !context.hasTextRules) return false;
-  const maskValue = (v: string): string =>
-    carries ? String(context.masker.maskRow([carries], [v])[0] ?? '') : context.masker.maskText(v);
+  if (carries) return (v) => String(context.masker.maskRow([carries], [v])[0] ?? '');
+  if (context.hasTextRules) return (v) => context.masker.maskText(v);
+  return undefined;
+}
+
+/**
+ * Writes a NotificationResponse or ParameterStatus masked; false when there is nothing to mask
+ * (the caller forwards it as it came).
+ */
+export function writeMaskedSideChannel(frame: Frame, mask: SideChannelMask, w: MessageWriter): boolean {
+  const maskValue = valueMasker(mask);
+  if (!maskValue) return false;
   if (frame.type === BackendCode.NotificationResponse) {
     const n = readNotificationResponse(frame.body);
     writeNotificationResponse(w, n.processId, n.channel, maskValue(n.payload));
@@ -65,4 +97,18 @@ export function writeMaskedSideChannel(frame: Frame, mask: SideChannelMask, w: M
     return true;
   }
   return false;
+}
+
+/**
+ * Writes an ErrorResponse or NoticeResponse with every field but the server's own masked (the
+ * SQLSTATE, severity and positions stay, so clients still read the error); false when there is
+ * nothing to mask.
+ */
+export function writeMaskedNotice(frame: Frame, mask: SideChannelMask, w: MessageWriter): boolean {
+  const maskValue = valueMasker(mask);
+  if (!maskValue) return false;
+  const fields = readNoticeFields(frame.body);
+  for (const [k, v] of fields) if (!SERVER_FIELDS.has(k)) fields.set(k, maskValue(v));
+  writeFieldMap(w, frame.type, fields);
+  return true;
 }
