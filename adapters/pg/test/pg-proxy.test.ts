@@ -207,20 +207,6 @@ describe('extended query protocol', () => {
     await d.end();
     raw.end();
   });
-
-  test('FunctionCall is denied and the session goes on', async () => {
-    const raw = await RawClient.connect(f.port, 'alice', 'alice-pw');
-    const w = new MessageWriter();
-    // pg_sleep's OID does not matter: the call never reaches the server.
-    w.begin(0x46).uint32(2626).int16(0).int16(1).int32(1).bytes(Buffer.from('1')).int16(0).end();
-    raw.write(w.flush());
-    await raw.readyCount(1);
-    expect(raw.types()).toBe('EZ');
-    expect(sqlstate(raw.messages[0]!)).toBe('42501');
-    raw.write(query(w, 'SELECT 1').flush());
-    await raw.readyCount(2);
-    raw.end();
-  });
 });
 
 describe('robustness', () => {

@@ -72,6 +72,14 @@ export function readNotificationResponse(body: Buffer): {
   return { processId, channel, payload };
 }
 
+/** FunctionCallResponse: a fast-path call's result, null for SQL NULL. */
+export function readFunctionCallResponse(body: Buffer): Buffer | null {
+  const r = new MessageReader(body, 'FunctionCallResponse');
+  const value = r.nullableBytes();
+  r.end();
+  return value;
+}
+
 export function readBackendKeyData(body: Buffer): { processId: number; secretKey: number } {
   const r = new MessageReader(body, 'BackendKeyData');
   const processId = r.int32();

@@ -83,6 +83,13 @@ export function writeNotificationResponse(
   w.begin(BackendCode.NotificationResponse).int32(processId).cstring(channel).cstring(payload).end();
 }
 
+export function writeFunctionCallResponse(w: MessageWriter, value: Uint8Array | null): void {
+  w.begin(BackendCode.FunctionCallResponse);
+  if (value === null) w.int32(-1);
+  else w.int32(value.length).bytes(value);
+  w.end();
+}
+
 export function writeBackendKeyData(w: MessageWriter, processId: number, secretKey: number): void {
   w.begin(BackendCode.BackendKeyData).int32(processId).int32(secretKey).end();
 }

@@ -186,6 +186,11 @@ function readable(value: Buffer | null | undefined, format: number, kind: Binary
  * any other type becomes NULL. Unchanged values are passed on as they came.
  */
 export function maskDataRow(plan: RowPlan, values: readonly (Buffer | null)[], writer: MessageWriter): void {
+  writeDataRow(writer, maskValues(plan, values));
+}
+
+/** The values of one row masked as `maskDataRow` masks them (a fast-path result is one such value). */
+export function maskValues(plan: RowPlan, values: readonly (Buffer | null)[]): (Buffer | null)[] {
   const n = values.length;
   const texts: (string | null)[] = new Array(n);
   for (let i = 0; i < n; i++) {
@@ -212,7 +217,7 @@ export function maskDataRow(plan: RowPlan, values: readonly (Buffer | null)[], w
       out[i] = encodeMasked(plan, i, masked[i]);
     }
   }
-  writeDataRow(writer, out);
+  return out;
 }
 
 /** A masked value in the column's own format (see BinaryKind). */

@@ -30,6 +30,7 @@ import {
   type FieldDescription,
   readCommandComplete,
   readCopyResponse,
+  readFunctionCallResponse,
   readNoticeFields,
   readParameterStatus,
   readReadyForQuery,
@@ -44,6 +45,7 @@ import {
   writeAuthenticationSaslFinal,
   writeBackendKeyData,
   writeErrorResponse,
+  writeFunctionCallResponse,
   writeNegotiateProtocolVersion,
   writeNoticeResponse,
   writeParameterStatus,
@@ -56,6 +58,7 @@ import {
   readDescribe,
   readEmpty,
   readExecute,
+  readFunctionCall,
   readParse,
   readPasswordMessage,
   readQuery,
@@ -79,6 +82,7 @@ import {
   CatalogClient,
   columnKey,
   type DerivedSources,
+  type NamedFunction,
   type NamedRelation,
   type ResolvedColumn,
 } from '../upstream/catalog-client.js';
@@ -102,6 +106,7 @@ import {
   createRowPlan,
   type MaskContext,
   maskDataRowBody,
+  maskValues,
   type RowPlan,
   withResultFormats,
 } from './mask-plan.js';
@@ -364,6 +369,8 @@ export class ProxySession {
    * no statement (a NOTIFY delivered while the session is idle).
    */
   private standingMask: MaskContext | undefined;
+  /** Functions named by fast-path calls, by OID (see onFunctionCall). */
+  private readonly functionCache = new Map<number, NamedFunction>();
   /** Statements under column rules run in the current transaction (see noteRan). */
   private readonly ranInTransaction: RanStatement[] = [];
   /** A promised `decisionsHold` answer a synchronous path could not use (see holdAnswer). */
@@ -1006,16 +1013,7 @@ export class ProxySession {
         this.forward(frame, undefined);
         return undefined;
       case FrontendCode.FunctionCall:
-        // Fast-path calls carry no SQL text for a policy to judge.
-        this.respond((w) => {
-          writeErrorResponse(w, {
-            severity: 'ERROR',
-            code: SqlState.InsufficientPrivilege,
-            message: 'permission denied by policy: fast-path function calls are not allowed',
-          });
-          writeReadyForQuery(w, this.status);
-        });
-        return undefined;
+        return this.onFunctionCall(frame);
       case FrontendCode.CopyData:
       case FrontendCode.CopyDone:
       case FrontendCode.CopyFail:
@@ -1333,10 +1331,7 @@ export class ProxySession {
     if (judgeable instanceof Promise)
       return judgeable.then(() => (this.phase === 'ready' ? this.onQuery(frame) : undefined));
     if (judgeable) {
-      this.respond((w) => {
-        writeErrorResponse(w, judgeable);
-        writeReadyForQuery(w, this.status);
-      });
+      this.refuseCycle(judgeable);
       return undefined;
     }
     const known = this.rememberedVerdict(sql);
@@ -1344,6 +1339,74 @@ export class ProxySession {
     return this.verdict(sql).then((verdict) =>
       this.phase === 'ready' ? this.queryDecided(frame, sql, verdict, receivedAt) : undefined,
     );
+  }
+
+  /**
+   * A fast-path call (FunctionCall) names a function by OID and carries its arguments, with no
+   * SQL text. It is decided as the statement it stands for, `SELECT schema.name($1, …)`, and
+   * its result is masked as that statement's one column would be: under `unresolvedColumns:
+   * 'deny'`, a call whose result may carry a masked column is refused before it runs.
+   */
+  private async onFunctionCall(frame: Frame): Promise<void> {
+    const receivedAt = performance.now();
+    const call = readFunctionCall(frame.body);
+    let fn = this.functionCache.get(call.functionOid);
+    if (!fn) {
+      fn = await this.catalogClient().functionByOid(call.functionOid);
+      if (this.phase !== 'ready') return;
+      if (!fn) {
+        this.refuseCycle({
+          severity: 'ERROR',
+          code: SqlState.InsufficientPrivilege,
+          message: `permission denied by policy: fast-path call of function OID ${call.functionOid}, which does not exist`,
+        });
+        return;
+      }
+      this.functionCache.set(call.functionOid, fn);
+    }
+    const placeholders = call.arguments.map((_, i) => `$${i + 1}`).join(', ');
+    const sql = `SELECT ${quoteIdent(fn.schema)}.${quoteIdent(fn.name)}(${placeholders})`;
+    const verdict = this.rememberedVerdict(sql) ?? (await this.verdict(sql));
+    if (this.phase !== 'ready') return;
+    const decision = verdict.decision;
+    if (decision.effect !== 'allow') {
+      const error = verdict.error ?? denyFields(decision);
+      this.refuseCycle(error);
+      return;
+    }
+    const mask = this.maskFor(decision);
+    const source: TaintSource = { sql, statements: verdict.statements, unparsed: verdict.unparsed };
+    let plan: RowPlan | undefined;
+    if (mask) {
+      const result: FieldDescription = {
+        name: fn.name,
+        tableOid: 0,
+        attributeNumber: 0,
+        typeOid: fn.resultType,
+        typeSize: -1,
+        typeModifier: -1,
+        format: call.resultFormat,
+      };
+      await this.planFor(mask, [result], source, (p) => {
+        plan = p;
+      });
+      if (this.phase !== 'ready') return;
+      const withheld = plan?.withheld;
+      if (withheld) {
+        this.refuseCycle(withheld);
+        return;
+      }
+    }
+    this.forward(frame, {
+      kind: 'query',
+      mask,
+      plan,
+      copy: undefined,
+      source,
+      trace: this.host.options.audit
+        ? this.trace(verdict, decision, receivedAt, performance.now() - receivedAt)
+        : undefined,
+    });
   }
 
   /**
@@ -1359,10 +1422,7 @@ export class ProxySession {
     const decision = verdict.decision;
     if (decision.effect !== 'allow') {
       const error = verdict.error ?? denyFields(decision);
-      this.respond((w) => {
-        writeErrorResponse(w, error);
-        writeReadyForQuery(w, this.status);
-      });
+      this.refuseCycle(error);
       return undefined;
     }
     const mask = this.maskFor(decision);
@@ -1374,10 +1434,7 @@ export class ProxySession {
         if (withheld === undefined && hasWrite(verdict.statements))
           return this.queryChecked(frame, sql, verdict, receivedAt);
         if (withheld) {
-          this.respond((w) => {
-            writeErrorResponse(w, withheld);
-            writeReadyForQuery(w, this.status);
-          });
+          this.refuseCycle(withheld);
           return undefined;
         }
       }
@@ -1429,10 +1486,7 @@ export class ProxySession {
       if (withheld) this.notePreflight(mask, sql, withheld);
     }
     if (withheld) {
-      this.respond((w) => {
-        writeErrorResponse(w, withheld);
-        writeReadyForQuery(w, this.status);
-      });
+      this.refuseCycle(withheld);
       return;
     }
     if (decision.effect === 'allow') {
@@ -1450,10 +1504,7 @@ export class ProxySession {
       return;
     }
     const error = decision === verdict.decision && verdict.error ? verdict.error : denyFields(decision);
-    this.respond((w) => {
-      writeErrorResponse(w, error);
-      writeReadyForQuery(w, this.status);
-    });
+    this.refuseCycle(error);
   }
 
   /**
@@ -1946,6 +1997,14 @@ export class ProxySession {
   }
 
   /** A made-up answer, sent once the server has answered everything forwarded before it. */
+  /** An error where the answer to a Query or a FunctionCall would be, then ReadyForQuery. */
+  private refuseCycle(error: NoticeFields): void {
+    this.respond((w) => {
+      writeErrorResponse(w, error);
+      writeReadyForQuery(w, this.status);
+    });
+  }
+
   private respond(write: (w: MessageWriter) => void): void {
     this.pending.push({ kind: 'synthetic', write });
     this.releaseSynthetic();
@@ -2153,6 +2212,17 @@ export class ProxySession {
       }
       case BackendCode.RowDescription:
         return this.onRowDescription(frame, head);
+      case BackendCode.FunctionCallResponse: {
+        // The result of a fast-path call, planned as one column (see onFunctionCall).
+        const plan = head?.kind === 'query' ? head.plan : undefined;
+        if (!plan || plan.passThrough) this.toClient.forward(frame.raw);
+        else
+          writeFunctionCallResponse(
+            this.toClient.writer,
+            maskValues(plan, [readFunctionCallResponse(frame.body)])[0] ?? null,
+          );
+        return undefined;
+      }
       case BackendCode.CommandComplete:
       case BackendCode.EmptyQueryResponse:
       case BackendCode.PortalSuspended:

@@ -45,6 +45,14 @@ export interface NamedRelation {
 }
 
 /** Relation kinds whose columns are stored, not derived from other relations. */
+/** A function, as a fast-path call names it only by OID. */
+export interface NamedFunction {
+  schema: string;
+  name: string;
+  /** Its result's type OID. */
+  resultType: number;
+}
+
 export const BASE_RELATION_KINDS = new Set(['r', 'p', 'f']);
 
 /**
@@ -208,6 +216,23 @@ export class CatalogClient {
     }
     if (deepFunction) for (const entry of out.values()) entry.opaque = true;
     return out;
+  }
+
+  /** The function with this OID; undefined when there is none. */
+  functionByOid(oid: number): Promise<NamedFunction | undefined> {
+    const run = this.queue.then(() => this.functionLookup(oid));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async functionLookup(oid: number): Promise<NamedFunction | undefined> {
+    const [row] = await this.query(
+      'SELECT n.nspname, p.proname, p.prorettype FROM pg_catalog.pg_proc p ' +
+        'JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace ' +
+        `WHERE p.oid = ${oid >>> 0}::oid`,
+    );
+    if (!row) return undefined;
+    return { schema: row[0] ?? '', name: row[1] ?? '', resultType: Number(row[2]) };
   }
 
   private async relationLookup(names: readonly string[]): Promise<Map<string, NamedRelation>> {
