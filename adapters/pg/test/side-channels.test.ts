@@ -261,3 +261,67 @@ describe('errors and notices', () => {
     }
   });
 });
+
+describe('planner statistics', () => {
+  // ANALYZE keeps sample values of every column (most common values, histogram bounds), and
+  // extended statistics their own most common combinations.
+  beforeAll(async () => {
+    const d = await f.direct();
+    await d.query(`
+      CREATE STATISTICS users_mcv (mcv) ON name, email FROM users;
+      ANALYZE users;
+      CREATE VIEW my_stats AS SELECT tablename, attname, histogram_bounds::text AS bounds FROM pg_stats;
+    `);
+    await d.end();
+  });
+
+  const cases = [
+    ['pg_stats', "SELECT histogram_bounds FROM pg_stats WHERE tablename = 'users' AND attname = 'email'"],
+    [
+      'pg_stats, cast',
+      "SELECT histogram_bounds::text AS b FROM pg_stats WHERE tablename = 'users' AND attname = 'email'",
+    ],
+    ['a view over pg_stats', "SELECT bounds FROM my_stats WHERE tablename = 'users'"],
+    ['pg_statistic', "SELECT stavalues1 FROM pg_statistic WHERE starelid = 'users'::regclass"],
+    [
+      'pg_statistic, cast',
+      "SELECT stavalues1::text AS v FROM pg_statistic WHERE starelid = 'users'::regclass",
+    ],
+    ['pg_statistic, whole row', "SELECT s::text AS s FROM pg_statistic s WHERE starelid = 'users'::regclass"],
+    ['pg_stats_ext', "SELECT most_common_vals FROM pg_stats_ext WHERE statistics_name = 'users_mcv'"],
+  ];
+
+  test.each(cases)('%s: sample values of a masked column do not reach an agent', async (_, sql) => {
+    const alice = await f.through('alice');
+    try {
+      expect(JSON.stringify((await alice.query(sql)).rows)).toContain('ada@example.com');
+    } finally {
+      await alice.end();
+    }
+    for (const port of [f.port, maskingPort]) {
+      const agent = await f.through('agent', undefined, { port });
+      try {
+        const rows = await agent.query(sql).then(
+          (r) => JSON.stringify(r.rows),
+          (e: Error) => e.message,
+        );
+        expect(rows).not.toContain('ada@example.com');
+        if (port === f.port) expect(rows).toMatch(/may carry a masked column/);
+      } finally {
+        await agent.end();
+      }
+    }
+  });
+
+  test('statistics that are not sample values still reach an agent', async () => {
+    const agent = await f.through('agent');
+    try {
+      const { rows } = await agent.query(
+        "SELECT attname, null_frac, n_distinct FROM pg_stats WHERE tablename = 'users' AND attname = 'email'",
+      );
+      expect(rows).toEqual([{ attname: 'email', null_frac: 0, n_distinct: -1 }]);
+    } finally {
+      await agent.end();
+    }
+  });
+});

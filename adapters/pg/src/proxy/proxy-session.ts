@@ -85,6 +85,7 @@ import {
   type NamedFunction,
   type NamedRelation,
   type ResolvedColumn,
+  STATISTICS_CATALOG_OIDS,
 } from '../upstream/catalog-client.js';
 import { connectUpstream, type UpstreamConnection } from '../upstream/connect-upstream.js';
 import { UpstreamError } from '../upstream/upstream-error.js';
@@ -131,6 +132,7 @@ import {
   DEFAULT_UNRESOLVED_COLUMNS,
   factsTaint,
   firstPicked,
+  holdsSampleValues,
   pickedColumns,
 } from './unresolved-columns.js';
 
@@ -2573,7 +2575,7 @@ export class ProxySession {
   private unresolved(f: FieldDescription): boolean {
     if (f.tableOid === 0) return true;
     const c = this.columnCache.get(columnKey(f.tableOid, f.attributeNumber));
-    return c === undefined || !BASE_RELATION_KINDS.has(c.kind ?? '');
+    return c === undefined || !BASE_RELATION_KINDS.has(c.kind ?? '') || holdsSampleValues(c);
   }
 
   private async buildPlan(
@@ -2593,7 +2595,9 @@ export class ProxySession {
       if (picked[i] || !this.unresolved(f)) continue;
       const c = f.tableOid === 0 ? undefined : this.columnCache.get(columnKey(f.tableOid, f.attributeNumber));
       let carries: ColumnDescriptor | undefined;
-      if (c && (c.kind === 'v' || c.kind === 'm')) {
+      if (c && holdsSampleValues(c)) {
+        carries = anyMaskedColumn(mask);
+      } else if (c && (c.kind === 'v' || c.kind === 'm')) {
         // A plain column of a view is the column it reads: masked (or not) as that column.
         const traced = await this.traceViewColumn(f.tableOid, f.attributeNumber);
         if (traced) {
@@ -2650,7 +2654,8 @@ export class ProxySession {
         await this.resolveColumns([origin]);
       }
       const c = this.columnCache.get(k);
-      if (!c) return undefined;
+      // Sample values are not the column they are named by: the view's reads decide.
+      if (!c || holdsSampleValues(c)) return undefined;
       if (BASE_RELATION_KINDS.has(c.kind ?? '')) {
         return { table: `${quoteIdent(c.schema)}.${quoteIdent(c.table)}`, column: c.column };
       }
@@ -2668,7 +2673,7 @@ export class ProxySession {
       sources = found.get(oid) ?? { columns: [], opaque: true };
       this.viewSourceCache.set(oid, sources);
     }
-    if (sources.opaque) return anyMaskedColumn(mask);
+    if (sources.opaque || sources.columns.some(holdsSampleValues)) return anyMaskedColumn(mask);
     return firstPicked(
       mask,
       sources.columns.map((c) => ({
@@ -2693,7 +2698,7 @@ export class ProxySession {
         const relation = this.relationCache.get(name);
         // A name the catalog connection cannot resolve (a temporary table, another
         // search_path): what it holds is unknown.
-        if (!relation) return anyMaskedColumn(mask);
+        if (!relation || STATISTICS_CATALOG_OIDS.has(relation.oid)) return anyMaskedColumn(mask);
         if (relation.kind === 'v' || relation.kind === 'm') {
           const carries = await this.viewCarries(mask, relation.oid);
           if (carries) return carries;

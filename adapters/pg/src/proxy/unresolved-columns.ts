@@ -8,8 +8,11 @@
  * - a view column: the view (through any views under it) reads a masked column, or calls a
  *   function outside pg_catalog;
  * - an expression column: the statement names a masked column (by column name, whatever the
- *   table), selects `*`, calls a function not known to be a pure built-in, or reads a
- *   relation that is a view reading a masked column, or that the catalog does not know.
+ *   table) or a column of planner statistics' sample values, selects `*`, calls a function not
+ *   known to be a pure built-in, or reads a relation that is a view reading a masked column,
+ *   or that the catalog does not know;
+ * - a column of planner statistics' sample values (see SAMPLE_VALUE_COLUMNS), or a view
+ *   reading one.
  *
  * A tainted column is then masked as the masked column it may carry, or the result is
  * withheld, as `unresolvedColumns` says. Untainted ones (`count(*)`, `now()`) pass.
@@ -17,6 +20,30 @@
 
 import type { ColumnDescriptor, StatementFacts } from '@portcullis/core';
 import type { MaskContext } from './mask-plan.js';
+
+/**
+ * Columns of the planner's statistics that hold sample values of other tables' columns:
+ * ANALYZE's most common values and histogram bounds (`pg_statistic.stavalues1`…`5`, shown as
+ * `pg_stats.most_common_vals` and `histogram_bounds`), and extended statistics' MCV lists and
+ * expression statistics. `pg_stats` of users.email lists emails, so such a column may carry any
+ * masked column, whatever its table.
+ */
+const SAMPLE_VALUE_COLUMNS = new Set([
+  'stavalues1',
+  'stavalues2',
+  'stavalues3',
+  'stavalues4',
+  'stavalues5',
+  'stxdmcv',
+  'stxdexpr',
+]);
+
+const STATISTICS_CATALOGS = new Set(['pg_statistic', 'pg_statistic_ext_data']);
+
+/** A stored column that holds sample values of other columns (see SAMPLE_VALUE_COLUMNS). */
+export function holdsSampleValues(c: { schema: string; table: string; column: string }): boolean {
+  return c.schema === 'pg_catalog' && STATISTICS_CATALOGS.has(c.table) && SAMPLE_VALUE_COLUMNS.has(c.column);
+}
 
 /** What the proxy does with a tainted column (option `unresolvedColumns`). */
 export type UnresolvedColumnsMode = 'mask' | 'deny';
@@ -181,7 +208,8 @@ export function factsTaint(context: MaskContext, statements: readonly StatementF
     for (const c of s.columns) {
       const dot = c.lastIndexOf('.');
       const column = dot < 0 ? c : c.slice(dot + 1);
-      if (column === '*') return { carries: anyMaskedColumn(context), relations: [] };
+      if (column === '*' || SAMPLE_VALUE_COLUMNS.has(column))
+        return { carries: anyMaskedColumn(context), relations: [] };
       // By name only: `email` of any table could be the masked one under another alias.
       const carries = firstPicked(context, [{ table: null, column }]);
       if (carries) return { carries, relations: [] };

@@ -61,6 +61,15 @@ export const BASE_RELATION_KINDS = new Set(['r', 'p', 'f']);
  * Lists every column a view reads, not which output column each feeds, which is all the
  * proxy needs to tell whether a masked column can reach a view's result.
  */
+/**
+ * The catalogs of planner statistics, whose sample values copy other tables' columns (see
+ * unresolved-columns.ts): pg_statistic and pg_statistic_ext_data, by the OIDs their catalog
+ * headers fix. Being pinned, they never appear in pg_depend, so a view reading them (pg_stats)
+ * is found by its rule's range table instead.
+ */
+export const STATISTICS_CATALOG_OIDS: ReadonlySet<number> = new Set([2619, 3429]);
+const STATISTICS_RELID_PATTERN = `'(:relid (${[...STATISTICS_CATALOG_OIDS].join('|')}) )'`;
+
 const VIEW_SOURCES_SQL = (oids: string) => `
 WITH RECURSIVE deps(view, relid, attnum, kind) AS (
   SELECT r.ev_class, d.refobjid, d.refobjsubid::int, c.relkind::text
@@ -92,6 +101,12 @@ JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND
   AND d.refclassid = 'pg_catalog.pg_proc'::regclass
 JOIN pg_catalog.pg_proc p ON p.oid = d.refobjid
 WHERE p.pronamespace <> 'pg_catalog'::regnamespace
+  AND (r.ev_class IN (${oids}) OR r.ev_class IN (
+    SELECT relid FROM deps WHERE kind IN ('v', 'm')))
+UNION ALL
+SELECT DISTINCT r.ev_class, '', '', '(statistics)'
+FROM pg_catalog.pg_rewrite r
+WHERE r.ev_action::text ~ ${STATISTICS_RELID_PATTERN}
   AND (r.ev_class IN (${oids}) OR r.ev_class IN (
     SELECT relid FROM deps WHERE kind IN ('v', 'm')))`;
 
@@ -202,12 +217,12 @@ export class CatalogClient {
     for (const oid of oids) out.set(oid >>> 0, { columns: [], opaque: false });
     const list = oids.map((o) => `${o >>> 0}::oid`).join(',');
     const rows = await this.query(VIEW_SOURCES_SQL(list));
-    // A function's dependencies are reported against the view that calls it, which may be
-    // one the asked-for view is built on: any such function makes every asked view opaque.
+    // A function (or a read of planner statistics) is reported against the view that calls it,
+    // which may be one the asked-for view is built on: any such makes every asked view opaque.
     let deepFunction = false;
     for (const [view, schema, table, column] of rows) {
       const entry = out.get(Number(view));
-      if (column === '(function)' && schema === '') {
+      if ((column === '(function)' || column === '(statistics)') && schema === '') {
         if (entry) entry.opaque = true;
         else deepFunction = true;
         continue;
