@@ -83,6 +83,15 @@ deny contains {"rule": "sql.copy_program", "message": msg} if {
 	msg := sprintf("COPY %s PROGRAM runs a command on the database server: %q", [upper(s.copy.direction), object.get(s.copy, "target", "")])
 }
 
+# COPY to or from a file on the server: the file is out of reach of every mask, and a later
+# COPY FROM loads what it holds back as a table of its own.
+deny contains {"rule": "sql.copy_server_file", "message": msg} if {
+	some s in statements
+	s.copy.stdio == false
+	s.copy.program == false
+	msg := sprintf("COPY %s a file on the database server (%q)", [object.get({"to": "TO", "from": "FROM"}, s.copy.direction, upper(s.copy.direction)), object.get(s.copy, "target", "")])
+}
+
 deny contains {"rule": "sql.server_file_access", "message": msg} if {
 	some s in statements
 	some f in s.functions

@@ -150,6 +150,21 @@ test_copy_stdio_allowed if {
 	count(sql.deny) == 0 with input as doc(prod, human, [s])
 }
 
+test_copy_to_server_file_denied_everywhere if {
+	s := stmt({"type": "copy", "category": "read", "tables": ["users"], "reads": ["users"], "copy": {"direction": "to", "program": false, "stdio": false, "target": "/tmp/users.csv"}})
+	rules(sql.deny) == {"sql.copy_server_file"} with input as doc(staging, human, [s])
+	rules(sql.deny) == {"sql.copy_server_file"} with input as doc(prod, agent, [s])
+}
+
+test_copy_from_server_file_denied if {
+	s := stmt({"type": "copy", "category": "write", "tables": ["t"], "writes": ["t"], "copy": {"direction": "from", "program": false, "stdio": false, "target": "/tmp/users.csv"}})
+	"sql.copy_server_file" in rules(sql.deny) with input as doc(staging, human, [s])
+}
+
+test_copy_program_is_not_also_a_server_file if {
+	not "sql.copy_server_file" in rules(sql.deny) with input as doc(staging, human, [copy_program])
+}
+
 # --- server files and large objects
 
 test_pg_read_file_denied if {

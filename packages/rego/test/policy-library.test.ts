@@ -109,6 +109,12 @@ describe('policy library: end to end on real input documents', () => {
     ],
     ['lo_export', sql(agent, devDb, "SELECT lo_export(1234, '/tmp/x')"), 'deny', ['sql.server_file_access']],
     [
+      'copy to a server file',
+      sql(human, devDb, "COPY (SELECT email FROM users) TO '/tmp/emails.csv'"),
+      'deny',
+      ['sql.copy_server_file'],
+    ],
+    [
       'set_config fed from a table, for an agent',
       sql(agent, devDb, "SELECT set_config('application_name', (SELECT email FROM users LIMIT 1), false)"),
       'deny',
