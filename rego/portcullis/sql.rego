@@ -158,6 +158,26 @@ approve contains {"rule": "sql.opaque_dynamic_sql", "message": msg} if {
 	msg := sprintf("%s runs SQL that cannot be known before it runs on %s", [upper(s.type), lib.resource_desc])
 }
 
+# A write that reads a masked column stores its values where no mask follows them: `UPDATE
+# users SET name = email`, then `SELECT name`, shows the emails. Held for a reviewer, on every
+# resource, since masks apply on every resource. Assigning a column (SET email = '…') reads
+# nothing of it (see read_columns).
+approve contains {"rule": "sql.masked_column_copied", "message": msg} if {
+	lib.masked_subject
+	some s in statements
+	count(s.writes) > 0
+	some column in s.read_columns
+	reads_sensitive(column)
+	msg := sprintf("%s %s reads %s, which is masked for %s: the write would keep it unmasked", [upper(s.type), concat(", ", s.writes), column, input.subject.id])
+}
+
+reads_sensitive(column) if {
+	not endswith(column, "*")
+	sensitive_rule(column)
+}
+
+reads_sensitive(column) if endswith(column, "*")
+
 # ---------------------------------------------------------------------------------------
 # masks (masked subjects: agents by default)
 

@@ -21,6 +21,7 @@ base_stmt := {
 	"reads": [],
 	"writes": [],
 	"columns": [],
+	"read_columns": [],
 	"has_where": false,
 	"functions": [],
 	"dynamic": false,
@@ -217,6 +218,34 @@ test_set_config_of_constant_allowed_for_agents if {
 
 test_set_config_from_table_allowed_for_humans if {
 	count(sql.deny) == 0 with input as doc(prod, human, [set_config_from_users])
+}
+
+# --- writes that copy a masked column
+
+copy_email := stmt({"type": "update", "category": "write", "tables": ["users"], "writes": ["users"], "columns": ["users.name", "users.email", "users.id"], "read_columns": ["users.email", "users.id"], "has_where": true})
+
+test_write_reading_masked_column_held_for_agents_everywhere if {
+	rules(sql.approve) == {"sql.masked_column_copied"} with input as doc(staging, agent, [copy_email])
+	"sql.masked_column_copied" in rules(sql.approve) with input as doc(prod, agent, [copy_email])
+}
+
+test_write_reading_masked_column_allowed_for_humans if {
+	count(sql.approve) == 0 with input as doc(staging, human, [copy_email])
+}
+
+test_assigning_masked_column_not_held if {
+	s := stmt({"type": "update", "category": "write", "tables": ["users"], "writes": ["users"], "columns": ["users.email", "users.id"], "read_columns": ["users.id"], "has_where": true})
+	count(sql.approve) == 0 with input as doc(staging, agent, [s])
+}
+
+test_insert_select_star_held if {
+	s := stmt({"type": "insert", "category": "write", "tables": ["log", "users"], "reads": ["users"], "writes": ["log"], "columns": ["users.*"], "read_columns": ["users.*"]})
+	"sql.masked_column_copied" in rules(sql.approve) with input as doc(staging, agent, [s])
+}
+
+test_read_of_masked_column_without_write_not_held if {
+	s := stmt({"tables": ["users"], "reads": ["users"], "columns": ["users.email"], "read_columns": ["users.email"]})
+	count(sql.approve) == 0 with input as doc(staging, agent, [s])
 }
 
 # --- ALTER SYSTEM, SUPERUSER

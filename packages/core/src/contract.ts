@@ -130,6 +130,12 @@ export interface StatementFacts {
   writes: string[];
   /** Columns referenced: `table.column` where the table is known, else `column`; `*` for star. */
   columns: string[];
+  /**
+   * Columns whose values the statement reads (in expressions, conditions, its output): `columns`
+   * except those it only assigns, the targets of UPDATE … SET, of an INSERT's or MERGE's column
+   * list and of COPY … FROM.
+   */
+  read_columns: string[];
   /** For update/delete (and merge): whether the statement is restricted by WHERE. Otherwise whether any WHERE appears. */
   has_where: boolean;
   /** Functions called, lower-cased, schema-qualified as written (`pg_catalog.pg_read_file`). */

@@ -109,6 +109,18 @@ describe('policy library: end to end on real input documents', () => {
     ],
     ['lo_export', sql(agent, devDb, "SELECT lo_export(1234, '/tmp/x')"), 'deny', ['sql.server_file_access']],
     [
+      'an agent copying a masked column into another',
+      sql(agent, devDb, 'UPDATE users SET name = email WHERE id = 1'),
+      'approve',
+      ['sql.masked_column_copied'],
+    ],
+    [
+      'an agent setting a masked column',
+      sql(agent, devDb, "UPDATE users SET email = 'new@example.com' WHERE id = 1"),
+      'allow',
+      [],
+    ],
+    [
       'copy to a server file',
       sql(human, devDb, "COPY (SELECT email FROM users) TO '/tmp/emails.csv'"),
       'deny',

@@ -33,6 +33,7 @@ export const fakeFactExtractors: FactExtractors = {
           reads: type === 'select' && table ? [table] : [],
           writes: type !== 'select' && table ? [table] : [],
           columns: [],
+          read_columns: [],
           has_where: /\bwhere\b/i.test(text),
           functions: [],
           dynamic: false,

@@ -25,6 +25,8 @@ export class FactCollector {
   readonly reads = new Set<string>();
   readonly writes = new Set<string>();
   readonly columns = new Set<string>();
+  /** Columns whose values are read (see StatementFacts.read_columns). */
+  readonly readColumns = new Set<string>();
   readonly functions = new Set<string>();
   /** A WHERE anywhere in the statement. */
   anyWhere = false;
@@ -38,6 +40,12 @@ export class FactCollector {
   readonly inner: InnerStatementFacts[] = [];
   /** Normalised parts the fingerprint is computed from. */
   readonly fp: string[] = [];
+
+  /** A column named where its value is read (`true`), or only assigned (`false`). */
+  addColumn(name: string, read: boolean): void {
+    this.columns.add(name);
+    if (read) this.readColumns.add(name);
+  }
 
   addTable(name: string, access: 'read' | 'write' | 'none'): void {
     this.tables.add(name);
@@ -60,6 +68,7 @@ export class FactCollector {
     for (const t of facts.tables) this.tables.add(t);
     for (const t of facts.reads) this.reads.add(t);
     for (const c of facts.columns) this.columns.add(c);
+    for (const c of facts.read_columns) this.readColumns.add(c);
     for (const f of facts.functions) this.functions.add(f);
     // 'reads' (EXPLAIN without ANALYZE): the plan names the target, nothing is written.
     if (effects === 'all') for (const t of facts.writes) this.writes.add(t);
@@ -74,6 +83,7 @@ export class FactCollector {
       reads: [...this.reads],
       writes: [...this.writes],
       columns: [...this.columns],
+      read_columns: [...this.readColumns],
       has_where: isTargeted ? this.targetWhere : this.anyWhere,
       functions: [...this.functions],
       dynamic: this.dynamic,

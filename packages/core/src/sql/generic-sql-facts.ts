@@ -223,8 +223,8 @@ class GenericWalk {
     for (const [qualifier, column] of this.pendingColumns) {
       if (qualifier !== null) {
         const table = this.aliases.get(qualifier) ?? qualifier;
-        this.c.columns.add(table === '' ? column : `${table}.${column}`);
-      } else this.c.columns.add(only === undefined ? column : `${only}.${column}`);
+        this.c.addColumn(table === '' ? column : `${table}.${column}`, true);
+      } else this.c.addColumn(only === undefined ? column : `${only}.${column}`, true);
     }
   }
 }
@@ -245,7 +245,7 @@ function genericStatementFacts(ast: Node, text: string, fingerprint: string): St
       const target = list(ast.table)[0];
       const table = target === undefined ? undefined : tableName(target);
       for (const col of Array.isArray(ast.columns) ? ast.columns : []) {
-        if (typeof col === 'string') w.c.columns.add(table === undefined ? col : `${table}.${col}`);
+        if (typeof col === 'string') w.c.addColumn(table === undefined ? col : `${table}.${col}`, false);
       }
       break;
     }

@@ -440,7 +440,7 @@ class PgWalk {
     }
     const column = star ? '*' : (parts.pop() ?? '*');
     this.c.fp.push('CR', parts.join('.'), column);
-    this.c.columns.add(this.qualify(parts.join('.'), column));
+    this.c.addColumn(this.qualify(parts.join('.'), column), true);
   }
 
   qualify(qualifier: string, column: string): string {
@@ -529,7 +529,7 @@ class PgWalk {
       const rt = (item as Node).ResTarget as Node | undefined;
       if (rt === undefined) continue;
       if (typeof rt.name === 'string') {
-        this.c.columns.add(table === undefined ? rt.name : `${table}.${rt.name}`);
+        this.c.addColumn(table === undefined ? rt.name : `${table}.${rt.name}`, false);
         this.c.fp.push('COL', rt.name);
       }
       if (rt.indirection !== undefined) this.visit(rt.indirection);
@@ -601,7 +601,7 @@ class PgWalk {
     if (rel !== undefined) {
       const table = this.rangeVar(rel, isFrom ? 'write' : 'read');
       for (const col of names(node.attlist)) {
-        this.c.columns.add(table === undefined ? col : `${table}.${col}`);
+        this.c.addColumn(table === undefined ? col : `${table}.${col}`, !isFrom);
       }
     }
     const query = node.query as Node | undefined;

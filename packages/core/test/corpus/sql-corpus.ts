@@ -21,6 +21,8 @@ export interface ExpectedStatement {
   writes?: string[];
   /** At least these columns. */
   columns?: string[];
+  /** Exactly these columns are read (compared as a set). */
+  read_columns?: string[];
   has_where?: boolean;
   functions?: string[];
   dynamic?: boolean;
@@ -61,6 +63,46 @@ const pg: SqlCase[] = [
       columns: ['users.id', 'users.email'],
       has_where: false,
     },
+  },
+  {
+    name: 'update copying one column into another reads it',
+    sql: 'UPDATE users SET name = email WHERE id = 1',
+    expect: { columns: ['users.name', 'users.email', 'users.id'], read_columns: ['users.email', 'users.id'] },
+  },
+  {
+    name: 'update assigning a literal reads only its condition',
+    sql: "UPDATE users SET email = 'new@example.com' WHERE id = 1",
+    expect: { columns: ['users.email', 'users.id'], read_columns: ['users.id'] },
+  },
+  {
+    name: 'update assigning a column from itself reads it',
+    sql: 'UPDATE users SET email = lower(email)',
+    expect: { read_columns: ['users.email'] },
+  },
+  {
+    name: 'insert with a column list and values reads nothing',
+    sql: "INSERT INTO users (id, name, email) VALUES (3, 'x', 'y')",
+    expect: { columns: ['users.id', 'users.name', 'users.email'], read_columns: [] },
+  },
+  {
+    name: 'insert from a select reads what it selects',
+    sql: 'INSERT INTO log (note) SELECT email FROM users',
+    expect: { columns: ['log.note', 'users.email'], read_columns: ['users.email'] },
+  },
+  {
+    name: 'copy from assigns its column list, copy to reads it',
+    sql: 'COPY users (id, email) FROM STDIN',
+    expect: { columns: ['users.id', 'users.email'], read_columns: [] },
+  },
+  {
+    name: 'copy to reads its column list',
+    sql: 'COPY users (id, email) TO STDOUT',
+    expect: { read_columns: ['users.id', 'users.email'] },
+  },
+  {
+    name: 'create table as reads what it selects',
+    sql: 'CREATE TEMP TABLE t AS SELECT email FROM users',
+    expect: { read_columns: ['users.email'] },
   },
   { name: 'select star', sql: 'select * from users', expect: { columns: ['users.*'], tables: ['users'] } },
   {
