@@ -68,6 +68,13 @@ describe('exec through the proxy', () => {
     expect(result.stdout).toMatch(/1111\n$/);
   });
 
+  it('masks a card number grep prints in colour, and keeps the colour sequences whole', async () => {
+    // Debian's grep: the match is wrapped in ESC[01;31mESC[K … ESC[mESC[K, which splits the number.
+    const result = await ssh(fx.user, "printf '4111 1111 1111 1111\\n' | grep --color=always 4111");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('\x1b[01;31m\x1b[K****\x1b[m\x1b[K***********1111\n');
+  });
+
   it('masks a card number split across packets', async () => {
     const result = await ssh(
       fx.user,

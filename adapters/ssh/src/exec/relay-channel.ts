@@ -8,6 +8,7 @@
 import { Transform } from 'node:stream';
 import type { Masker } from '@portcullis/core';
 import type { ClientChannel, ServerChannel } from 'ssh2';
+import { TerminalMasker } from './terminal-masker.js';
 
 export interface RelayOptions {
   masker?: Masker;
@@ -20,10 +21,13 @@ export interface RelayOptions {
   tap?: { input?(chunk: Buffer): void; output(chunk: Buffer): void };
 }
 
-/** A Transform that decodes UTF-8 and masks what the masker finds, split chunks included. */
+/**
+ * A Transform that decodes UTF-8 and masks what the masker finds, split chunks included, with
+ * terminal escape sequences kept out of the scan and in place (see terminal-masker.ts).
+ */
 export function maskingTransform(masker: Masker): Transform {
   const decoder = new TextDecoder('utf-8');
-  const stream = masker.createStream();
+  const stream = new TerminalMasker(masker);
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       const out = stream.write(decoder.decode(chunk, { stream: true }));

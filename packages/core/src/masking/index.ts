@@ -18,7 +18,7 @@ export {
 } from './detectors.js';
 export { ibanValid } from './iban.js';
 export { luhnValid } from './luhn.js';
-export { type MaskStream, toTransformStream } from './mask-stream.js';
+export { type MaskedSpan, type MaskStream, type SpanMaskStream, toTransformStream } from './mask-stream.js';
 export { createMasker, type Masker, type MaskerOptions, MIN_HASH_KEY_BYTES } from './masker.js';
 export { MaskerCache, type MaskingOptions } from './masker-cache.js';
 export type { RegexEngine } from './regex-engine.js';

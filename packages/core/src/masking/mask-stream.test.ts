@@ -51,6 +51,28 @@ describe('mask stream', () => {
     });
   }
 
+  it('span streams cover the input once, in order, and render to maskText', () => {
+    for (const strategy of ['redact', 'partial'] as const) {
+      const masker = allDetectors(strategy);
+      const whole = masker.maskText(SAMPLE);
+      for (const size of [1, 7, 64, 1000]) {
+        const stream = masker.createSpanStream();
+        const spans = cutEvery(SAMPLE, size).flatMap((piece) => stream.write(piece));
+        spans.push(...stream.end());
+        let at = 0;
+        let out = '';
+        for (const span of spans) {
+          expect(span.start).toBe(at);
+          expect(span.end).toBeGreaterThan(span.start);
+          out += span.replacement ?? SAMPLE.slice(span.start, span.end);
+          at = span.end;
+        }
+        expect(at).toBe(SAMPLE.length);
+        expect(out).toBe(whole);
+      }
+    }
+  });
+
   it('masks a secret split across two chunks', () => {
     const masker = allDetectors('redact');
     const stream = masker.createStream();

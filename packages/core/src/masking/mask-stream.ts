@@ -24,6 +24,27 @@ export interface MaskStream {
   readonly pending: number;
 }
 
+/**
+ * A run of the input as a span stream settles it, in input offsets (UTF-16, from the start of
+ * the stream): passed as it came, or replaced whole by `replacement`.
+ */
+export interface MaskedSpan {
+  start: number;
+  end: number;
+  /** Absent when the run is output unchanged. */
+  replacement?: string;
+}
+
+/**
+ * A mask stream that says where its output comes from, for callers that must put something
+ * back between the characters it scanned (terminal escape sequences kept out of the scan).
+ * The spans of successive calls are consecutive and cover the input once.
+ */
+export interface SpanMaskStream {
+  write(chunk: string): MaskedSpan[];
+  end(): MaskedSpan[];
+}
+
 /** Turns a group of overlapping hits (covering [start, end)) into replacement text. */
 export type RenderGroup = (text: string, hits: readonly Hit[]) => string;
 
@@ -50,18 +71,23 @@ export class IncrementalMasker implements MaskStream {
     return this.bufferStart + this.buffer.length - this.emitted;
   }
 
-  write(chunk: string): string {
+  write(chunk: string): string;
+  write(chunk: string, spans: MaskedSpan[]): '';
+  /** With `spans`, the settled output goes there as spans (see SpanMaskStream) instead. */
+  write(chunk: string, spans?: MaskedSpan[]): string {
     if (this.ended) throw new InvalidRequestError('mask stream: write after end');
     if (typeof chunk !== 'string') throw new InvalidRequestError('mask stream: chunks must be strings');
     if (chunk === '') return '';
     this.buffer += chunk;
-    return this.advance(false);
+    return this.advance(false, undefined, spans);
   }
 
-  end(): string {
+  end(): string;
+  end(spans: MaskedSpan[]): '';
+  end(spans?: MaskedSpan[]): string {
     if (this.ended) return '';
     this.ended = true;
-    return this.advance(true);
+    return this.advance(true, undefined, spans);
   }
 
   /**
@@ -77,7 +103,7 @@ export class IncrementalMasker implements MaskStream {
     return this.advance(true, features);
   }
 
-  private advance(final: boolean, features?: TextFeatures): string {
+  private advance(final: boolean, features?: TextFeatures, spans?: MaskedSpan[]): string {
     const bufferEnd = this.bufferStart + this.buffer.length;
     this.state.scan(this.buffer, this.bufferStart, final, this.hits, features);
     const settled = final ? bufferEnd : this.state.settled(bufferEnd);
@@ -103,13 +129,18 @@ export class IncrementalMasker implements MaskStream {
         cut = Math.min(settled, first.start);
         break;
       }
-      out.push(this.slice(pos, first.start), this.render(this.slice(first.start, end), hits.slice(i, j)));
+      const replacement = this.render(this.slice(first.start, end), hits.slice(i, j));
+      if (spans) {
+        if (first.start > pos) spans.push({ start: pos, end: first.start });
+        spans.push({ start: first.start, end, replacement });
+      } else out.push(this.slice(pos, first.start), replacement);
       pos = end;
       i = j;
     }
     // Output chunks end on code point boundaries, so each can be encoded on its own.
     if (cut > pos && codePointBoundary(this.buffer, cut - this.bufferStart) !== cut - this.bufferStart) cut--;
-    out.push(this.slice(pos, cut));
+    if (!spans) out.push(this.slice(pos, cut));
+    else if (cut > pos) spans.push({ start: pos, end: cut });
     this.hits = hits.slice(i);
     this.emitted = cut;
     // Never start the buffer between the halves of a surrogate pair.

@@ -9,7 +9,7 @@ import { type ColumnDescriptor, columnMatches } from './column-match.js';
 import { DETECTOR_SCANNERS } from './detectors.js';
 import { maskJsonDocument } from './json-masking.js';
 import { processHashKey } from './keyed-hash.js';
-import { IncrementalMasker, type MaskStream } from './mask-stream.js';
+import { IncrementalMasker, type MaskedSpan, type MaskStream, type SpanMaskStream } from './mask-stream.js';
 import { type Prefilter, textFeatures } from './prefilter.js';
 import { REGEX_ENGINES, type RegexEngine } from './regex-engine.js';
 import { type CompiledRules, compileRules, type ResolvedRule, resolveStrategy } from './rules.js';
@@ -64,6 +64,8 @@ export interface Masker {
   maskJson(doc: unknown): unknown;
   /** A chunked masker whose concatenated output equals `maskText` of the concatenated input. */
   createStream(): MaskStream;
+  /** The same, saying which runs of the input each piece of output stands for. */
+  createSpanStream(): SpanMaskStream;
 }
 
 /** A column rule resolved for one column (see `Masker.columnRule`). */
@@ -207,6 +209,22 @@ class RuleMasker implements Masker {
 
   createStream(): MaskStream {
     return this.newStream();
+  }
+
+  createSpanStream(): SpanMaskStream {
+    const stream = this.newStream();
+    return {
+      write(chunk) {
+        const spans: MaskedSpan[] = [];
+        stream.write(chunk, spans);
+        return spans;
+      },
+      end() {
+        const spans: MaskedSpan[] = [];
+        stream.end(spans);
+        return spans;
+      },
+    };
   }
 
   private newStream(): IncrementalMasker {
