@@ -204,11 +204,22 @@ masks contains lib.mask("column", column, rule) if {
 masks contains lib.mask("column", name, rule) if {
 	lib.masked_subject
 	some s in statements
-	some column in s.columns
-	endswith(column, "*")
+	rows_from_elsewhere(s)
 	some name in lib.setting("sensitive_column_names")
 	rule := sensitive_rule(name)
 }
+
+rows_from_elsewhere(s) if {
+	some column in s.columns
+	endswith(column, "*")
+}
+
+# A FETCH returns the rows of a query declared in another statement, and an opaque statement
+# (EXECUTE of a statement prepared earlier, a function's dynamic SQL) of one not in it at all:
+# they name no columns either.
+rows_from_elsewhere(s) if s.type == "fetch"
+
+rows_from_elsewhere(s) if s.opaque == true
 
 masks contains lib.mask("detector", entry.detector, entry) if {
 	lib.masked_subject

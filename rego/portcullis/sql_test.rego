@@ -220,6 +220,26 @@ test_set_config_from_table_allowed_for_humans if {
 	count(sql.deny) == 0 with input as doc(prod, human, [set_config_from_users])
 }
 
+# --- rows whose query is elsewhere
+
+test_fetch_masks_sensitive_names_for_agents if {
+	s := stmt({"type": "fetch", "text": "FETCH ALL FROM c"})
+	masked := {m.column | some m in sql.masks with input as doc(staging, agent, [s]); m.column}
+	"email" in masked
+	"phone" in masked
+}
+
+test_opaque_execute_masks_sensitive_names_for_agents if {
+	s := stmt({"type": "execute", "category": "utility", "dynamic": true, "opaque": true, "text": "EXECUTE p"})
+	masked := {m.column | some m in sql.masks with input as doc(staging, agent, [s]); m.column}
+	"ssn" in masked
+}
+
+test_fetch_not_masked_for_humans if {
+	s := stmt({"type": "fetch", "text": "FETCH ALL FROM c"})
+	count({m | some m in sql.masks with input as doc(staging, human, [s]); m.column}) == 0
+}
+
 # --- writes that copy a masked column
 
 copy_email := stmt({"type": "update", "category": "write", "tables": ["users"], "writes": ["users"], "columns": ["users.name", "users.email", "users.id"], "read_columns": ["users.email", "users.id"], "has_where": true})

@@ -325,3 +325,23 @@ describe('planner statistics', () => {
     }
   });
 });
+
+describe('cursors', () => {
+  test('FETCH from a cursor declared over an expression of a masked column does not show it', async () => {
+    for (const port of [f.port, maskingPort]) {
+      const agent = await f.through('agent', undefined, { port });
+      try {
+        await agent.query('BEGIN');
+        await agent.query('DECLARE c CURSOR FOR SELECT lower(email) AS e FROM users ORDER BY id');
+        const rows = await agent.query('FETCH ALL FROM c').then(
+          (r) => JSON.stringify(r.rows),
+          (e: Error) => e.message,
+        );
+        expect(rows).not.toContain('ada@example.com');
+      } finally {
+        await agent.query('ROLLBACK').catch(() => undefined);
+        await agent.end();
+      }
+    }
+  });
+});

@@ -319,6 +319,19 @@ describe('policy library: end to end on real input documents', () => {
     expect(d.masks.some((m) => m.column === 'users.id')).toBe(false);
   });
 
+  it('masks sensitive names in rows a FETCH or an EXECUTE brings from a query elsewhere', async () => {
+    for (const text of ['FETCH ALL FROM c', 'EXECUTE p']) {
+      const d = await decide(sql(agent, devDb, text));
+      expect(d.masks).toEqual(
+        expect.arrayContaining([
+          { column: 'password', strategy: 'redact' },
+          { column: 'dob', strategy: 'redact' },
+          { column: 'phone', strategy: 'partial', keep: 4 },
+        ]),
+      );
+    }
+  });
+
   it('masks nothing for humans', async () => {
     const d = await decide(sql(human, prodDb, 'SELECT email, ssn FROM users'));
     expect(d).toEqual({ effect: 'allow', reasons: [], masks: [] });

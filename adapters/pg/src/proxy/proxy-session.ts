@@ -99,6 +99,7 @@ import {
 } from './approval-hold.js';
 import { CopyOutStream, type CopyPlan } from './copy-mask.js';
 import { parseCopyStatement } from './copy-statement.js';
+import { declaredCursorName, fetchedCursorName } from './cursor-names.js';
 import { type DecisionCacheOptions, DecisionMemo } from './decision-memo.js';
 import { denyFields, protocolViolation } from './deny-response.js';
 import { type DirectSocket, directSocket } from './direct-socket.js';
@@ -223,6 +224,7 @@ interface RanStatement {
 }
 
 const RAN_IN_TRANSACTION_LIMIT = 32;
+const CURSORS_REMEMBERED = 64;
 
 interface PortalState {
   statement: StatementState;
@@ -371,6 +373,8 @@ export class ProxySession {
    * no statement (a NOTIFY delivered while the session is idle).
    */
   private standingMask: MaskContext | undefined;
+  /** Cursors DECLAREd in this session under column rules, by name (see fetchCarries). */
+  private readonly cursors = new Map<string, TaintSource>();
   /** Functions named by fast-path calls, by OID (see onFunctionCall). */
   private readonly functionCache = new Map<number, NamedFunction>();
   /** Statements under column rules run in the current transaction (see noteRan). */
@@ -2427,6 +2431,15 @@ export class ProxySession {
     return this.firstCarried(ran).then((carried) => carried ?? plain);
   }
 
+  /** A DECLAREd cursor, for the FETCHes of it (see fetchCarries). */
+  private noteCursor(declare: StatementFacts): void {
+    const name = declaredCursorName(declare.text);
+    if (name === undefined) return;
+    // Past the bound, forgotten cursors are judged as unknown ones: as carrying anything.
+    if (this.cursors.size >= CURSORS_REMEMBERED && !this.cursors.has(name)) this.cursors.clear();
+    this.cursors.set(name, { sql: declare.text, statements: [declare], unparsed: false });
+  }
+
   /** The first of these statements whose result may carry a masked column, with that column. */
   private async firstCarried(ran: readonly RanStatement[]): Promise<Required<SideChannelMask> | undefined> {
     for (const { context, source } of ran) {
@@ -2445,7 +2458,9 @@ export class ProxySession {
     const context = this.contextOf(head);
     if (!context?.hasColumnRules) return;
     const source = this.taintSourceOf(head);
-    if (!source || this.ranInTransaction.some((r) => r.source === source)) return;
+    if (!source) return;
+    for (const s of source.statements) if (s.type === 'declare') this.noteCursor(s);
+    if (this.ranInTransaction.some((r) => r.source === source)) return;
     // A transaction of many distinct statements: past the bound they stand as one that may
     // carry anything (an unparsed source, fresh: statementCarries keeps its answer on it).
     if (this.ranInTransaction.length >= RAN_IN_TRANSACTION_LIMIT)
@@ -2685,6 +2700,8 @@ export class ProxySession {
 
   /** The masked column an expression column of this statement's results may carry, if any. */
   private statementCarries(mask: MaskContext, source: TaintSource): Promise<ColumnDescriptor | undefined> {
+    // Not kept on the source: the cursor a FETCH reads may be declared again meanwhile.
+    if (source.statements.some((s) => s.type === 'fetch')) return this.fetchCarries(mask, source);
     source.carries ??= (async () => {
       if (source.unparsed) return anyMaskedColumn(mask);
       const facts = factsTaint(mask, source.statements);
@@ -2707,6 +2724,24 @@ export class ProxySession {
       return undefined;
     })();
     return source.carries;
+  }
+
+  /**
+   * A FETCH's rows come from its cursor's query: judged by the DECLARE this session ran (see
+   * noteRan), or, for a cursor it did not see declared (one a function opened), as carrying
+   * any masked column.
+   */
+  private async fetchCarries(mask: MaskContext, source: TaintSource): Promise<ColumnDescriptor | undefined> {
+    for (const s of source.statements) {
+      if (s.type !== 'fetch') continue;
+      const name = fetchedCursorName(s.text);
+      const declared = name === undefined ? undefined : this.cursors.get(name);
+      if (!declared) return anyMaskedColumn(mask);
+      const carries = await this.statementCarries(mask, declared);
+      if (carries) return carries;
+    }
+    const rest = source.statements.filter((s) => s.type !== 'fetch');
+    return rest.length === 0 ? undefined : this.statementCarries(mask, { ...source, statements: rest });
   }
 
   /**
