@@ -141,6 +141,26 @@ describe('NOTIFY payloads', () => {
     }
   });
 
+  test('past 32 distinct statements in a transaction, a payload is masked as if any could carry', async () => {
+    const agent = await f.through('agent', undefined, { port: maskingPort });
+    try {
+      await agent.query('LISTEN plain');
+      let delivered: string | undefined;
+      agent.on('notification', (n) => {
+        delivered = n.payload;
+      });
+      await agent.query('BEGIN');
+      // Each names no masked column; the 33rd does not fit, and they stand as one unknown.
+      for (let i = 1; i <= 33; i++) await agent.query(`SELECT id FROM users WHERE id = ${i} + 0`);
+      await agent.query("NOTIFY plain, 'build 42 done'");
+      await agent.query('COMMIT');
+      expect(delivered).toBeDefined();
+      expect(delivered).not.toBe('build 42 done');
+    } finally {
+      await agent.end();
+    }
+  });
+
   test('a payload the statement cannot have carried a masked column into keeps its text', async () => {
     const agent = await f.through('agent');
     try {
