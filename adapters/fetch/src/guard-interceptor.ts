@@ -1,5 +1,5 @@
 import type { Engine, Masker } from '@portcullis/core';
-import { BodyMasker, type BodyPlan, planResponseBody } from '@portcullis/core';
+import { BodyMasker, type BodyPlan, maskHeaderValue, masksHeaders, planResponseBody } from '@portcullis/core';
 import type { Dispatcher } from 'undici';
 import { fetchBodyErrors } from './body-errors.js';
 import { decideOutbound } from './decide-outbound.js';
@@ -119,7 +119,7 @@ class MaskingHandler implements Handler {
     headers: IncomingHeaders,
     socket: never,
   ): void {
-    this.inner.onRequestUpgrade?.(controller, statusCode, headers, socket);
+    this.inner.onRequestUpgrade?.(controller, statusCode, this.#masked(headers), socket);
   }
 
   onResponseStart(
@@ -128,6 +128,7 @@ class MaskingHandler implements Handler {
     headers: IncomingHeaders,
     statusMessage?: string,
   ): void {
+    headers = this.#masked(headers);
     if (statusCode < 200) {
       this.inner.onResponseStart?.(controller, statusCode, headers, statusMessage);
       return;
@@ -189,13 +190,27 @@ class MaskingHandler implements Handler {
       if (out.byteLength > 0)
         this.inner.onResponseData?.(controller, Buffer.from(out.buffer, out.byteOffset, out.byteLength));
     }
-    this.inner.onResponseEnd?.(controller, trailers);
+    this.inner.onResponseEnd?.(controller, trailers && this.#masked(trailers));
   }
 
   onResponseError(controller: Controller, err: Error): void {
     if (this.#failed) return;
     this.#failed = true;
     this.inner.onResponseError?.(controller, err);
+  }
+
+  /** Header (or trailer) values as the masked caller may see them; core's maskHeaderValue. */
+  #masked(headers: IncomingHeaders): IncomingHeaders {
+    if (!masksHeaders(this.masker)) return headers;
+    const out: IncomingHeaders = {};
+    for (const [name, value] of Object.entries(headers)) {
+      out[name] = Array.isArray(value)
+        ? value.map((v) => maskHeaderValue(this.masker, name, v))
+        : typeof value === 'string'
+          ? maskHeaderValue(this.masker, name, value)
+          : value;
+    }
+    return out;
   }
 
   #start(controller: Controller): void {

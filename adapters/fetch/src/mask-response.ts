@@ -1,5 +1,5 @@
 import type { Masker } from '@portcullis/core';
-import { BodyMasker, planResponseBody } from '@portcullis/core';
+import { BodyMasker, maskHeaderValue, masksHeaders, planResponseBody } from '@portcullis/core';
 import { fetchBodyErrors } from './body-errors.js';
 
 /**
@@ -7,7 +7,8 @@ import { fetchBodyErrors } from './body-errors.js';
  * once for text, after the whole document for JSON (up to `maxBodyBytes`), so that a JSON
  * body that cannot be masked rejects here instead of failing half-way through the read.
  * Headers that described the original bytes (Content-Length, Content-Encoding) are dropped;
- * fetch has already decoded the body.
+ * fetch has already decoded the body. Header values are masked too (a Location or Set-Cookie
+ * can carry what the body would), structural ones aside (core's `maskHeaderValue`).
  */
 export async function maskResponse(
   response: Response,
@@ -15,7 +16,8 @@ export async function maskResponse(
   maxBodyBytes: number,
 ): Promise<Response> {
   const source = response.body;
-  if (source === null) return response;
+  const maskedHeaders = maskHeaders(response.headers, masker);
+  if (source === null) return maskedHeaders ? rebuilt(response, null, maskedHeaders) : response;
   let plan: ReturnType<typeof planResponseBody>;
   try {
     plan = planResponseBody(
@@ -30,7 +32,7 @@ export async function maskResponse(
     await source.cancel(err).catch(() => undefined);
     throw err;
   }
-  if (plan === 'pass') return response;
+  if (plan === 'pass') return maskedHeaders ? rebuilt(response, source, maskedHeaders) : response;
 
   const body = new BodyMasker(masker, plan, maxBodyBytes, fetchBodyErrors);
   const reader = source.getReader();
@@ -51,7 +53,7 @@ export async function maskResponse(
     throw err;
   }
 
-  const headers = new Headers(response.headers);
+  const headers = maskedHeaders ?? new Headers(response.headers);
   headers.delete('content-encoding');
   headers.delete('content-length');
   if (ended) headers.set('content-length', String(ready.reduce((n, c) => n + c.byteLength, 0)));
@@ -77,7 +79,25 @@ export async function maskResponse(
       return reader.cancel(reason);
     },
   });
-  const result = new Response(masked, { status: response.status, statusText: response.statusText, headers });
+  return rebuilt(response, masked, headers);
+}
+
+/** `response`'s headers with their values masked, or undefined when none changed. */
+function maskHeaders(source: Headers, masker: Masker): Headers | undefined {
+  if (!masksHeaders(masker)) return undefined;
+  const out = new Headers();
+  let changed = false;
+  // Iteration gives each Set-Cookie on its own, and the other repeated headers joined.
+  for (const [name, value] of source) {
+    const masked = maskHeaderValue(masker, name, value);
+    if (masked !== value) changed = true;
+    out.append(name, masked);
+  }
+  return changed ? out : undefined;
+}
+
+function rebuilt(response: Response, body: ReadableStream<Uint8Array> | null, headers: Headers): Response {
+  const result = new Response(body, { status: response.status, statusText: response.statusText, headers });
   // A new Response has no URL; callers of a drop-in fetch rely on it (relative links, redirects).
   Object.defineProperties(result, {
     url: { value: response.url },

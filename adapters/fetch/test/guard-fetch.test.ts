@@ -7,6 +7,7 @@ import {
   staticEvaluator,
 } from '@portcullis/core';
 import { testPolicy } from '@portcullis/core/test-support/http-test-policy';
+import { expectMaskedHeaders, MASKED_TEXT } from '@portcullis/core/test-support/masked-headers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FetchApprovalDeniedError,
@@ -55,6 +56,19 @@ describe('guardFetch', () => {
     expect(body.customers[1].cards[0]).toMatch(/5559$/);
     expect(body.customers[1].cards[1]).toMatch(/1881$/);
     expect(body.note).toBe('contact [REDACTED]');
+  });
+
+  it('masks personal data in response headers, with a body and without one', async () => {
+    const fetch = guardFetch(engine, { subject, resource });
+    const empty = await fetch(`${upstream.url}/headers`);
+    expect(empty.status).toBe(204);
+    expect(empty.url).toBe(`${upstream.url}/headers`);
+    expectMaskedHeaders((n) => empty.headers.get(n), empty.headers.getSetCookie());
+    const full = await fetch(`${upstream.url}/headers?body`);
+    expect(full.status).toBe(201);
+    expectMaskedHeaders((n) => full.headers.get(n), full.headers.getSetCookie());
+    expect(full.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(await full.text()).toBe(MASKED_TEXT);
   });
 
   it('refuses a denied request before it leaves, with the decision on the error', async () => {

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { createEngine, type Engine, InMemoryApprovalStore, staticEvaluator } from '@portcullis/core';
 import { testPolicy } from '@portcullis/core/test-support/http-test-policy';
+import { expectMaskedHeaders, MASKED_TEXT } from '@portcullis/core/test-support/masked-headers';
 import { Agent, getGlobalDispatcher, request, setGlobalDispatcher, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -43,6 +44,22 @@ describe('createGuardInterceptor', () => {
     const text = await res.body.text();
     expectMasked(text);
     expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(text));
+  });
+
+  it("masks personal data in response headers for undici's request and fetch", async () => {
+    for (const path of ['/headers', '/headers?body']) {
+      const res = await request(`${upstream.url}${path}`, { dispatcher: guarded });
+      const one = (n: string) => {
+        const v = res.headers[n];
+        return Array.isArray(v) ? v.join(', ') : (v ?? null);
+      };
+      const cookies = res.headers['set-cookie'];
+      expectMaskedHeaders(one, Array.isArray(cookies) ? cookies : cookies ? [cookies] : []);
+      expect(await res.body.text()).toBe(path.endsWith('body') ? MASKED_TEXT : '');
+    }
+    const res = await undiciFetch(`${upstream.url}/headers?body`, { dispatcher: guarded });
+    expectMaskedHeaders((n) => res.headers.get(n), res.headers.getSetCookie());
+    expect(await res.text()).toBe(MASKED_TEXT);
   });
 
   it("refuses a denied request for undici's request", async () => {

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { PERSONAL_HEADERS, PERSONAL_TEXT } from '@portcullis/core/test-support/masked-headers';
 
 export const CUSTOMERS = {
   customers: [
@@ -66,6 +67,17 @@ export async function startUpstream(): Promise<Upstream> {
           JSON.stringify({ rows: Array.from({ length: 2000 }, (_, i) => ({ i, ssn: '123-45-6789' })) }),
         );
         return;
+      case '/headers': {
+        // Personal data in response headers; with ?body a text body too, without it 204.
+        const withBody = (req.url ?? '').includes('body');
+        res.statusCode = withBody ? 201 : 204;
+        for (const [name, value] of PERSONAL_HEADERS) res.setHeader(name, value);
+        if (withBody) {
+          res.setHeader('content-type', 'text/plain; charset=utf-8');
+          res.end(PERSONAL_TEXT);
+        } else res.end();
+        return;
+      }
       case '/redirect':
         res.statusCode = 302;
         res.setHeader('location', '/forbidden');
