@@ -2,6 +2,7 @@ import type { Masker } from '@portcullis/core';
 import { BodyMasker, planResponseBody } from '@portcullis/core';
 import type { Response } from 'express';
 import { httpBodyErrors } from './body-errors.js';
+import { maskResponseHeaders } from './mask-headers.js';
 import { serializeAnswer } from './problem-document.js';
 import { unmaskableAnswer } from './response-failure.js';
 
@@ -14,9 +15,11 @@ type WriteHead = Response['writeHead'];
  * output, so headers can still be fixed: Content-Length is set to the masked length when the
  * whole body is known, dropped otherwise, and the ETag (computed over the unmasked body) is
  * dropped. A body that cannot be masked is replaced by a 500 problem document, or, if output
- * has already started, the connection is cut.
+ * has already started, the connection is cut. Header values are masked as they go out
+ * (mask-headers.ts), whether or not the body needs masking.
  */
 export function maskExpressResponse(res: Response, masker: Masker, maxBodyBytes: number): void {
+  maskResponseHeaders(res, masker);
   const write = res.write;
   const end = res.end;
   const json = res.json;

@@ -5,6 +5,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { httpBodyErrors } from './body-errors.js';
 import { decideInbound, type InboundOutcome, type InboundRequest, refuseTooLarge } from './decide-inbound.js';
 import { HoldSignal } from './hold-signal.js';
+import { maskResponseHeaders } from './mask-headers.js';
 import { maskTransform } from './mask-transform.js';
 import { type PortcullisHttpOptions, resolveHttpGuard } from './options.js';
 import { type HttpAnswer, serializeAnswer } from './problem-document.js';
@@ -123,6 +124,9 @@ export const portcullisFastify: FastifyPluginAsync<PortcullisFastifyOptions> = a
     if (outcome.masker !== undefined) {
       if (state === null) setState(request, { masker: outcome.masker });
       else state.masker = outcome.masker;
+      // On the raw response, where every header fastify sends passes (writeHead, or setHeader
+      // before a stream), trailers and early hints included.
+      maskResponseHeaders(reply.raw, outcome.masker);
     }
     done();
   };

@@ -7,6 +7,7 @@ import { httpBodyErrors } from './body-errors.js';
 import { decideInbound, refuseTooLarge } from './decide-inbound.js';
 import { HoldSignal } from './hold-signal.js';
 import { endToEndHeaders } from './hop-by-hop.js';
+import { maskHeaderRecord } from './mask-headers.js';
 import { maskTransform } from './mask-transform.js';
 import { type PortcullisHttpOptions, resolveHttpGuard } from './options.js';
 import { type HttpAnswer, PROBLEM_TYPES, problem, serializeAnswer } from './problem-document.js';
@@ -173,7 +174,9 @@ export function createHttpReverseProxy(options: HttpReverseProxyOptions): HttpRe
     }
     const upstreamBody = answer.body as unknown as Readable;
     const status = answer.statusCode;
-    const out = endToEndHeaders(answer.headers);
+    const out = r.masker
+      ? maskHeaderRecord(r.masker, endToEndHeaders(answer.headers))
+      : endToEndHeaders(answer.headers);
     const bodiless =
       r.method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
     const masker = bodiless ? undefined : r.masker;

@@ -8,6 +8,7 @@ import {
   staticEvaluator,
 } from '@portcullis/core';
 import { testPolicy } from '@portcullis/core/test-support/http-test-policy';
+import { expectMaskedHeaders, MASKED_TEXT } from '@portcullis/core/test-support/masked-headers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, type Framework, startApp } from './support/apps.js';
 
@@ -115,6 +116,16 @@ describe.each<Framework>(['express', 'fastify'])('%s', (framework) => {
     const text = await res.text();
     expectMasked(text);
     expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+  });
+
+  it('masks personal data in response headers, with a body and without one', async () => {
+    const empty = await fetch(`${app.url}/headers`, { headers: auth });
+    expect(empty.status).toBe(204);
+    expectMaskedHeaders((n) => empty.headers.get(n), empty.headers.getSetCookie());
+    const full = await fetch(`${app.url}/headers-body`, { headers: auth });
+    expect(full.status).toBe(201);
+    expectMaskedHeaders((n) => full.headers.get(n), full.headers.getSetCookie());
+    expect(await full.text()).toBe(MASKED_TEXT);
   });
 
   it('answers a denied request with a 403 problem document naming the reasons', async () => {

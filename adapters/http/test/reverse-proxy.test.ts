@@ -10,6 +10,12 @@ import {
   staticEvaluator,
 } from '@portcullis/core';
 import { testPolicy } from '@portcullis/core/test-support/http-test-policy';
+import {
+  expectMaskedHeaders,
+  MASKED_TEXT,
+  PERSONAL_HEADERS,
+  PERSONAL_TEXT,
+} from '@portcullis/core/test-support/masked-headers';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpReverseProxy, type HttpReverseProxy, type HttpReverseProxyOptions } from '../src/index.js';
@@ -45,6 +51,14 @@ async function startUpstream() {
     res.setHeader('x-private', 'hop secret');
     res.setHeader('x-public', 'kept');
     res.json({ ok: true });
+  });
+  app.get('/v1/headers', (_req, res) => {
+    for (const [name, value] of PERSONAL_HEADERS) res.setHeader(name, value);
+    res.status(204).end();
+  });
+  app.get('/v1/headers-body', (_req, res) => {
+    for (const [name, value] of PERSONAL_HEADERS) res.setHeader(name, value);
+    res.status(201).type('text/plain; charset=utf-8').send(PERSONAL_TEXT);
   });
   app.post('/v1/items', (req, res) => void res.status(201).json({ created: req.body }));
   app.delete('/v1/items/:id', (req, res) => void res.json({ deleted: req.params.id }));
@@ -111,6 +125,18 @@ describe('createHttpReverseProxy', () => {
     }
     await closeServer(upstream.server);
     await engine.close();
+  });
+
+  it('masks personal data in the answer headers, with a body and without one (HEAD too)', async () => {
+    for (const method of ['GET', 'HEAD']) {
+      const empty = await fetch(`${front.url}/headers`, { method, headers: auth });
+      expect(empty.status).toBe(204);
+      expectMaskedHeaders((n) => empty.headers.get(n), empty.headers.getSetCookie());
+      const full = await fetch(`${front.url}/headers-body`, { method, headers: auth });
+      expect(full.status).toBe(201);
+      expectMaskedHeaders((n) => full.headers.get(n), full.headers.getSetCookie());
+      expect(await full.text()).toBe(method === 'HEAD' ? '' : MASKED_TEXT);
+    }
   });
 
   it('forwards an allowed GET and masks the JSON answer, Content-Length fixed', async () => {

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
+import { PERSONAL_HEADERS, PERSONAL_TEXT } from '@portcullis/core/test-support/masked-headers';
 import express from 'express';
 import Fastify from 'fastify';
 import {
@@ -97,6 +98,18 @@ export async function startApp(framework: Framework, options: Options): Promise<
       handled.push(`GET ${req.path}`);
       res.json({ secret: true });
     });
+    // Personal data in headers: set on the response with no body, or given to writeHead.
+    app.get('/headers', (_req, res) => {
+      for (const [name, value] of PERSONAL_HEADERS) res.setHeader(name, value);
+      res.status(204).end();
+    });
+    app.get('/headers-body', (_req, res) => {
+      res.writeHead(201, {
+        ...Object.fromEntries(PERSONAL_HEADERS),
+        'content-type': 'text/plain; charset=utf-8',
+      });
+      res.end(PERSONAL_TEXT);
+    });
     app.post('/items', (req, res) => {
       handled.push(`POST ${req.path}`);
       bodies.push(req.body);
@@ -152,6 +165,19 @@ export async function startApp(framework: Framework, options: Options): Promise<
   app.get('/forbidden', async (req) => {
     handled.push(`GET ${req.url}`);
     return { secret: true };
+  });
+  // Personal data in headers: with no body, or before a streamed one.
+  app.get('/headers', async (_req, reply) => {
+    for (const [name, value] of PERSONAL_HEADERS) reply.header(name, value);
+    reply.code(204);
+    return reply.send();
+  });
+  app.get('/headers-body', async (_req, reply) => {
+    for (const [name, value] of PERSONAL_HEADERS) reply.header(name, value);
+    reply.code(201).type('text/plain; charset=utf-8');
+    const stream = new PassThrough();
+    stream.end(PERSONAL_TEXT);
+    return reply.send(stream);
   });
   app.post('/items', async (req, reply) => {
     handled.push(`POST ${req.url}`);

@@ -1,0 +1,80 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { type Masker, maskHeaderValue, masksHeaders } from '@portcullis/core';
+
+type HeaderValue = string | string[];
+
+/**
+ * Response header values as a masked subject may see them: a Location, a Set-Cookie or an
+ * `X-…` header can carry what the body would (core's `maskHeaderValue`, which leaves
+ * structural headers alone). Changes `headers` in place.
+ */
+export function maskHeaderRecord<T extends Record<string, HeaderValue | number | undefined>>(
+  masker: Masker,
+  headers: T,
+): T {
+  if (!masksHeaders(masker)) return headers;
+  for (const [name, value] of Object.entries(headers)) {
+    const masked = maskValue(masker, name, value);
+    if (masked !== value)
+      Object.defineProperty(headers, name, {
+        value: masked,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+  }
+  return headers;
+}
+
+function maskValue<V extends HeaderValue | number | undefined>(masker: Masker, name: string, value: V): V {
+  if (typeof value === 'string') return maskHeaderValue(masker, name, value) as V;
+  if (Array.isArray(value)) {
+    const masked = value.map((v) => maskHeaderValue(masker, name, v));
+    return (masked.some((v, i) => v !== value[i]) ? masked : value) as V;
+  }
+  return value;
+}
+
+/**
+ * Mask a ServerResponse's headers at the moment they go out, whatever sends them: the
+ * implicit writeHead of a first write or end, an explicit writeHead (its own header argument
+ * included), early hints and trailers. Stays in place for the life of the response, so a
+ * body that needs no masking still gets masked headers.
+ */
+export function maskResponseHeaders(res: ServerResponse, masker: Masker): void {
+  if (!masksHeaders(masker)) return;
+  const writeHead = res.writeHead;
+  res.writeHead = function headerMaskedWriteHead(this: ServerResponse, status: number, ...rest: unknown[]) {
+    if (!this.headersSent) {
+      // Headers given to writeHead join the response's own, so all are masked alike.
+      const given = rest.find((r) => typeof r === 'object' && r !== null);
+      if (Array.isArray(given)) {
+        for (let i = 0; i + 1 < given.length; i += 2)
+          this.appendHeader(String(given[i]), given[i + 1] as string);
+      } else if (given !== undefined) {
+        for (const [k, v] of Object.entries(given as OutgoingHttpHeaders))
+          if (v !== undefined) this.setHeader(k, v);
+      }
+      for (const name of this.getHeaderNames()) {
+        const value = this.getHeader(name);
+        const masked = maskValue(masker, name, value);
+        if (masked !== value && masked !== undefined) this.setHeader(name, masked);
+      }
+      rest = rest.filter((r) => typeof r !== 'object' || r === null);
+    }
+    return (writeHead as (...a: unknown[]) => ServerResponse).call(this, status, ...rest);
+  } as ServerResponse['writeHead'];
+
+  const addTrailers = res.addTrailers;
+  res.addTrailers = function headerMaskedTrailers(this: ServerResponse, headers) {
+    const record: Record<string, string> = {};
+    for (const [name, value] of Array.isArray(headers) ? headers : Object.entries(headers))
+      record[String(name)] = maskHeaderValue(masker, String(name), String(value));
+    addTrailers.call(this, record);
+  };
+
+  const earlyHints = res.writeEarlyHints;
+  res.writeEarlyHints = function headerMaskedHints(this: ServerResponse, hints, callback) {
+    earlyHints.call(this, maskHeaderRecord(masker, { ...hints }), callback);
+  };
+}
