@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { startPostgres } from '../../adapters/pg/test/support/postgres-server.js';
 import {
   cpuMicros,
+  cpuSplitMicros,
   initPgbench,
   pgbench,
   psql,
@@ -120,11 +121,15 @@ async function main(): Promise<void> {
         for (const name of names) {
           const p = paths.get(name)!;
           if (name === 'portcullis') await toggleProfile('');
-          const cpu0 = p.pid ? cpuMicros(p.pid) : 0;
+          const split0 = p.pid ? cpuSplitMicros(p.pid) : { user: 0, system: 0 };
           const r = await pgbench(p.port, password, args, (DURATION + 60) * 1000);
-          const cpu = p.pid ? cpuMicros(p.pid) - cpu0 : 0;
+          const split1 = p.pid ? cpuSplitMicros(p.pid) : { user: 0, system: 0 };
+          const user = split1.user - split0.user;
+          const system = split1.system - split0.system;
+          const cpu = user + system;
           if (name === 'portcullis') await toggleProfile(`${script} ${protocol}`);
           const perTx = r.transactions > 0 && p.pid ? round(cpu / r.transactions) : null;
+          const userPerTx = r.transactions > 0 && p.pid ? round(user / r.transactions) : null;
           cells.push({
             script,
             protocol,
@@ -134,9 +139,10 @@ async function main(): Promise<void> {
             transactions: r.transactions,
             cpu_us: cpu,
             cpu_us_per_tx: perTx,
+            user_us_per_tx: userPerTx,
           });
           process.stderr.write(
-            `${script.padEnd(11)} ${protocol.padEnd(8)} ${name.padEnd(10)} tps ${String(round(r.tps, 0)).padStart(6)}  cpu/tx ${perTx ?? '-'} µs\n`,
+            `${script.padEnd(11)} ${protocol.padEnd(8)} ${name.padEnd(10)} tps ${String(round(r.tps, 0)).padStart(6)}  cpu/tx ${perTx ?? '-'} µs (user ${userPerTx ?? '-'})\n`,
           );
         }
       }

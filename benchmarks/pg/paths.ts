@@ -286,11 +286,19 @@ export async function pgbench(
 
 /** User plus system CPU a process has used, in microseconds (from /proc/<pid>/stat). */
 export function cpuMicros(pid: number): number {
+  const { user, system } = cpuSplitMicros(pid);
+  return user + system;
+}
+
+/** A process's user and system CPU so far, in µs, from /proc/<pid>/stat. */
+export function cpuSplitMicros(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (which may hold spaces) start after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1_000_000) / CLOCK_TICKS;
+  return {
+    user: (Number(fields[11]) * 1_000_000) / CLOCK_TICKS,
+    system: (Number(fields[12]) * 1_000_000) / CLOCK_TICKS,
+  };
 }
 
 /** sysconf(_SC_CLK_TCK); 100 on every Linux Node runs on. */
