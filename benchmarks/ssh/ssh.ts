@@ -10,10 +10,19 @@
  *   writing it to ssh's stdin to its echo arriving on ssh's stdout (through the proxy every
  *   key passes the shell line editor).
  *
+ * Two more paths are peers for throughput, OpenSSH itself relaying through the same host:
+ * - openssh-relay: a relay that ends both legs and sees the bytes, as the proxy does:
+ *   `ssh host "ssh host cat <file>"`. The inner ssh client decrypts the stream and the outer
+ *   sshd encrypts it again (with a pipe between them, which a one-process relay would not have).
+ * - openssh-jump: the usual bastion, `ssh -o ProxyCommand="ssh host -W %h:%p" host cat <file>`.
+ *   The bastion's sshd never sees the bytes: it wraps the inner, still encrypted, connection in
+ *   its own, and the client decrypts twice.
+ * RELAY_PEER=0 leaves both out.
+ *
  *   node --conditions=portcullis-source --import tsx benchmarks/ssh/ssh.ts
  *
  * Settings (environment): SIZE_MB (200), RUNS per path (5), KEYS per keystroke run (200),
- * KEY_RUNS (3), CIPHER (passed as `ssh -c` on both paths), PROXY_CIPHERS (comma-separated: the
+ * KEY_RUNS (3), CIPHER (passed as `ssh -c` on every leg of every path), PROXY_CIPHERS (comma-separated: the
  * only ciphers the proxy offers clients, its `ciphers` option), POLICY=function for an allow-all
  * evaluator, PROXY_NODE_ARGS (node flags of the proxy process; default
  * --initial-old-space-size=512, see below), NOTE, PRELIMINARY=1, OUT.
@@ -55,16 +64,34 @@ function percentile(xs: readonly number[], p: number): number {
 }
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
+const RELAY_PEER = process.env.RELAY_PEER !== '0';
+
 interface Path {
-  name: 'direct' | 'portcullis';
+  name: 'direct' | 'portcullis' | 'openssh-relay' | 'openssh-jump';
   port: number;
   user: string;
   identity: string;
 }
 
-/** Debian's ssh against one path, as the tests run it, with the benchmark's cipher. */
-const sshArgs = (path: Path, extra: string[]): string[] =>
-  clientArgs(path, [...(CIPHER ? ['-c', CIPHER] : []), ...extra]);
+const shellQuote = (arg: string): string => `'${arg.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Debian's ssh against one path, as the tests run it, with the benchmark's cipher (on
+ * openssh-jump, through an ssh -W to the same host with the same options).
+ */
+const sshArgs = (path: Path, extra: string[]): string[] => {
+  const cipher = CIPHER ? ['-c', CIPHER] : [];
+  if (path.name !== 'openssh-jump') return clientArgs(path, [...cipher, ...extra]);
+  const jump = ['ssh', ...clientArgs(path, [...cipher, '-W', '%h:%p'])].map(shellQuote).join(' ');
+  return clientArgs(path, [...cipher, '-o', `ProxyCommand=${jump}`, ...extra]);
+};
+
+/**
+ * The command a path runs for `command`: on openssh-relay, an ssh on the host that runs it on
+ * the same host again, so the bytes cross a second OpenSSH connection ended on both sides.
+ */
+const remoteCommand = (path: Path, command: string): string =>
+  path.name === 'openssh-relay' ? ['ssh', ...sshArgs(path, []), command].map(shellQuote).join(' ') : command;
 
 /**
  * One `ssh … command`: seconds from spawn to exit, and from the first byte of its stdout to
@@ -76,7 +103,9 @@ async function timed(
   command: string,
 ): Promise<{ total: number; transfer: number; bytes: number }> {
   const started = process.hrtime.bigint();
-  const child = spawn('ssh', [...sshArgs(path, []), command], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('ssh', [...sshArgs(path, []), remoteCommand(path, command)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let first: bigint | undefined;
   let last = started;
   let bytes = 0;
@@ -143,6 +172,25 @@ async function keystrokes(path: Path): Promise<number[]> {
   return samples;
 }
 
+/** Per run, each path's transfer rate over direct's in the same run: medians and ranges. */
+function pairedRatios(
+  cat: Record<string, { transfer_s: number[] }>,
+): Record<string, { median: number; min: number; max: number }> {
+  const direct = cat.direct?.transfer_s ?? [];
+  const out: Record<string, { median: number; min: number; max: number }> = {};
+  for (const [name, c] of Object.entries(cat)) {
+    if (name === 'direct') continue;
+    const ratios = c.transfer_s.map((t, i) => (direct[i] ?? Number.NaN) / t).filter(Number.isFinite);
+    if (ratios.length === 0) continue;
+    out[name] = {
+      median: round(median(ratios), 3),
+      min: round(Math.min(...ratios), 3),
+      max: round(Math.max(...ratios), 3),
+    };
+  }
+  return out;
+}
+
 function waitForLine(child: ChildProcess, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
@@ -199,7 +247,16 @@ async function main(): Promise<void> {
     const paths: Path[] = [
       { name: 'direct', port: sshd.port, user: 'root', identity: operatorKey },
       { name: 'portcullis', port, user: 'bench', identity: userKey },
+      ...(RELAY_PEER
+        ? (['openssh-relay', 'openssh-jump'] as const).map((name) => ({
+            name,
+            port: sshd.port,
+            user: 'root',
+            identity: operatorKey,
+          }))
+        : []),
     ];
+    const echoPaths = paths.filter((p) => p.name === 'direct' || p.name === 'portcullis');
 
     // Warm-up: one login and a short transfer per path (the proxy compiles nothing lazily,
     // but the first decision and the first channel pay for JIT warm-up).
@@ -208,13 +265,12 @@ async function main(): Promise<void> {
       await timed(p, `head -c 20000000 ${file}`);
     }
 
-    const cat: Record<string, { total_s: number[]; transfer_s: number[]; setup_s: number[] }> = {
-      direct: { total_s: [], transfer_s: [], setup_s: [] },
-      portcullis: { total_s: [], transfer_s: [], setup_s: [] },
-    };
+    const cat: Record<string, { total_s: number[]; transfer_s: number[]; setup_s: number[] }> =
+      Object.fromEntries(paths.map((p) => [p.name, { total_s: [], transfer_s: [], setup_s: [] }]));
     for (let r = 0; r < RUNS; r++) {
-      // Interleaved, so drift in the machine's load spreads over both paths.
-      for (const p of r % 2 === 0 ? paths : [...paths].reverse()) {
+      // Interleaved, the order rotating per run, so drift in the machine's load spreads over
+      // every path.
+      for (const p of [...paths.slice(r % paths.length), ...paths.slice(0, r % paths.length)]) {
         cat[p.name]!.setup_s.push((await timed(p, 'true')).total);
         const t = await timed(p, `cat ${file}`);
         if (t.bytes !== SIZE_MB * 1024 * 1024) throw new Error(`${p.name}: got ${t.bytes} bytes`);
@@ -226,7 +282,8 @@ async function main(): Promise<void> {
 
     const echo: Record<string, number[][]> = { direct: [], portcullis: [] };
     for (let r = 0; r < KEY_RUNS; r++) {
-      for (const p of r % 2 === 0 ? paths : [...paths].reverse()) echo[p.name]!.push(await keystrokes(p));
+      for (const p of r % 2 === 0 ? echoPaths : [...echoPaths].reverse())
+        echo[p.name]!.push(await keystrokes(p));
       process.stderr.write(`keystroke run ${r + 1}/${KEY_RUNS} done\n`);
     }
     load.end = os.loadavg();
@@ -238,7 +295,8 @@ async function main(): Promise<void> {
         const total = median(c.total_s);
         const transfer = median(c.transfer_s);
         const setup = median(c.setup_s);
-        const keysAll = echo[p.name]!.flat();
+        const runs = echo[p.name];
+        const keysAll = runs?.flat() ?? [];
         return [
           p.name,
           {
@@ -247,16 +305,22 @@ async function main(): Promise<void> {
             setup_median_s: round(setup, 3),
             throughput_mb_s: round(mb / transfer, 1),
             end_to_end_mb_s: round(mb / total, 1),
-            echo_median_ms: round(median(keysAll), 3),
-            echo_p90_ms: round(percentile(keysAll, 90), 3),
-            echo_p99_ms: round(percentile(keysAll, 99), 3),
-            echo_run_medians_ms: echo[p.name]!.map((s) => round(median(s), 3)),
+            ...(runs
+              ? {
+                  echo_median_ms: round(median(keysAll), 3),
+                  echo_p90_ms: round(percentile(keysAll, 90), 3),
+                  echo_p99_ms: round(percentile(keysAll, 99), 3),
+                  echo_run_medians_ms: runs.map((s) => round(median(s), 3)),
+                }
+              : {}),
           },
         ];
       }),
     );
     const d = summary.direct!;
     const g = summary.portcullis!;
+    const peer = summary['openssh-relay'];
+    const jump = summary['openssh-jump'];
     const result = {
       benchmark: 'ssh',
       date: new Date().toISOString(),
@@ -283,14 +347,33 @@ async function main(): Promise<void> {
         placement:
           'one host, no CPU pinning: sshd, the ssh clients, the proxy (its own Node process) and this orchestrator share the cores',
         proxy_node_args: PROXY_NODE_ARGS.join(' '),
+        openssh_relay: RELAY_PEER
+          ? 'ssh host "ssh host cat FILE" to the same sshd: the inner ssh client decrypts the stream, the outer sshd encrypts it again; the same cipher option on both legs'
+          : 'not run',
+        openssh_jump: RELAY_PEER
+          ? 'ssh -o ProxyCommand="ssh host -W %h:%p" host cat FILE, both to the same sshd: the bastion forwards the inner connection without decrypting it; the client decrypts twice'
+          : 'not run',
         portcullis: `createSshProxy, ${process.env.POLICY === 'function' ? 'allow-all function evaluator' : 'rego/ without _test.rego compiled to wasm'}, subject kind human, no masks, no recording`,
       },
       summary,
       ratio: {
         throughput: round(g.throughput_mb_s / d.throughput_mb_s, 3),
         end_to_end: round(g.end_to_end_mb_s / d.end_to_end_mb_s, 3),
-        echo_added_ms: round(g.echo_median_ms - d.echo_median_ms, 3),
+        echo_added_ms: round((g.echo_median_ms ?? 0) - (d.echo_median_ms ?? 0), 3),
+        ...(peer
+          ? {
+              openssh_relay_throughput: round(peer.throughput_mb_s / d.throughput_mb_s, 3),
+              portcullis_over_openssh_relay: round(g.throughput_mb_s / peer.throughput_mb_s, 3),
+            }
+          : {}),
+        ...(jump
+          ? {
+              openssh_jump_throughput: round(jump.throughput_mb_s / d.throughput_mb_s, 3),
+              portcullis_over_openssh_jump: round(g.throughput_mb_s / jump.throughput_mb_s, 3),
+            }
+          : {}),
       },
+      paired: pairedRatios(cat),
       runs: {
         cat,
         echo_samples_ms: Object.fromEntries(
