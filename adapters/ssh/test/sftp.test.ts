@@ -162,6 +162,23 @@ describe('sftp through the proxy', () => {
     expect(result.stderr).toContain('cannot be applied to a file transfer');
     expect(existsSync(join(local, 'secret.txt'))).toBe(false);
   });
+
+  it('masks the names in a listing whose decision carries masks', async () => {
+    const dir = join(fx.scratch, 'secret-cards');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'card 4111 1111 1111 1111.txt'), 'x');
+    writeFileSync(join(dir, 'plain.txt'), 'x');
+    const result = await sftp([`ls -1 ${dir}`, `ls -l ${dir}`]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain('4111 1111 1111');
+    expect(result.stdout).toMatch(/card \S*1111\.txt/);
+    expect(result.stdout).toContain('plain.txt');
+    // The same listing of a path without masks shows the name as it is.
+    const open = join(fx.scratch, 'open-cards');
+    mkdirSync(open, { recursive: true });
+    writeFileSync(join(open, 'card 4111 1111 1111 1111.txt'), 'x');
+    expect((await sftp([`ls -1 ${open}`])).stdout).toContain('card 4111 1111 1111 1111.txt');
+  });
 });
 
 describe('scp through the proxy', () => {

@@ -10,11 +10,12 @@
  * fsetstat (setstat of the handle's path), symlink. Relayed without a decision: read, write
  * and readdir on handles the proxy handed out for a decided open, fstat, close, and the
  * metadata requests stat, lstat, realpath and readlink (they change nothing and sftp clients
- * send them for every path they touch). Extended requests are refused: the proxy advertises
+ * send them for every path they touch). A readdir's names get the masks of its opendir's
+ * decision. Extended requests are refused: the proxy advertises
  * no extensions, so clients fall back to the plain requests.
  */
 
-import type { FileFacts } from '@portcullis/core';
+import type { FileFacts, Masker } from '@portcullis/core';
 import type { Attributes, FileEntry, SFTPWrapper } from 'ssh2';
 import { maskerFor } from '../exec/mask-for.js';
 import { type Attempt, attemptSummary, decideAttempt, denyMessage } from '../proxy/command-verdict.js';
@@ -31,6 +32,8 @@ interface OpenHandle {
   upstream: Buffer;
   path: string;
   kind: 'file' | 'dir';
+  /** A listing's masks (its decision's detector and pattern rules). */
+  masker?: Masker;
 }
 
 export interface SftpRelayOptions {
@@ -100,20 +103,32 @@ export function relaySftp(
     else client.status(reqId, STATUS_CODE.OK);
   };
 
-  /** Decide `file`; run `then` when allowed, otherwise answer PERMISSION_DENIED and say why. */
-  const decided = (reqId: number, file: FileFacts, then: () => void) => {
+  /**
+   * Decide `file`; run `then` when allowed (with the masker for the decision's detector and
+   * pattern masks, if any), otherwise answer PERMISSION_DENIED and say why.
+   */
+  const decided = (reqId: number, file: FileFacts, then: (masker: Masker | undefined) => void) => {
     const attempt: Attempt = { file };
+    const refuse = (why: string) => {
+      const message = `portcullis: not run: ${attemptSummary(attempt)}: ${why}`;
+      options.explain(message);
+      client.status(reqId, STATUS_CODE.PERMISSION_DENIED, message);
+    };
     const decidedThen = (verdict: Awaited<ReturnType<typeof decideAttempt>>) => {
       if (options.signal.aborted) return;
-      if (verdict.decision.effect === 'allow' && file.operation === 'read' && hasStreamMasks(verdict)) {
+      if (verdict.decision.effect === 'allow') {
+        let masker: Masker | undefined;
+        try {
+          masker = maskerFor(session, verdict.decision);
+        } catch {
+          return refuse('the output masks the policy asks for are not valid');
+        }
         // A file transfer is random access and often binary: the stream masks a policy
         // asks for cannot be applied to it, so the read is refused rather than leaked.
-        const message = `portcullis: not run: ${attemptSummary(attempt)}: the output masks the policy asks for cannot be applied to a file transfer`;
-        options.explain(message);
-        client.status(reqId, STATUS_CODE.PERMISSION_DENIED, message);
-        return;
+        if (masker && file.operation === 'read')
+          return refuse('the output masks the policy asks for cannot be applied to a file transfer');
+        return then(masker);
       }
-      if (verdict.decision.effect === 'allow') return then();
       const message = `${verdict.message ?? denyMessage(verdict.decision)}\n  (${attemptSummary(attempt)})`;
       options.explain(message);
       client.status(reqId, STATUS_CODE.PERMISSION_DENIED, firstLine(message));
@@ -128,13 +143,6 @@ export function relaySftp(
         }),
     );
   };
-  const hasStreamMasks = (verdict: Awaited<ReturnType<typeof decideAttempt>>) => {
-    try {
-      return maskerFor(session, verdict.decision) !== undefined;
-    } catch {
-      return true;
-    }
-  };
 
   on('OPEN', (up, reqId: number, path: string, pflags: number, attrs: Attributes) => {
     decided(reqId, openFacts(path, pflags), () =>
@@ -145,10 +153,10 @@ export function relaySftp(
     );
   });
   on('OPENDIR', (up, reqId: number, path: string) => {
-    decided(reqId, { operation: 'list', path, protocol: 'sftp' }, () =>
+    decided(reqId, { operation: 'list', path, protocol: 'sftp' }, (masker) =>
       up.opendir(path, (err, handle) => {
         if (err) return fail(reqId, err);
-        client.handle(reqId, issue({ upstream: handle, path, kind: 'dir' }));
+        client.handle(reqId, issue({ upstream: handle, path, kind: 'dir', ...(masker ? { masker } : {}) }));
       }),
     );
   });
@@ -178,7 +186,19 @@ export function relaySftp(
     ) => void;
     readdir(open.upstream, { full: true }, (err, list) => {
       if (err) return fail(reqId, err);
-      client.name(reqId, list);
+      const masker = open.masker;
+      // A listing is text, as `ls` through exec is: names (and the owners in longname) are
+      // masked as that output would be. A masked name cannot be opened, which is the point.
+      client.name(
+        reqId,
+        masker
+          ? list.map((e) => ({
+              ...e,
+              filename: masker.maskText(e.filename),
+              longname: masker.maskText(e.longname),
+            }))
+          : list,
+      );
     });
   });
   on('FSTAT', (up, reqId: number, handle: Buffer) => {

@@ -38,8 +38,8 @@ export interface ProxyFixture {
  * for group:ops, shells and sftp are allowed, forwarding is refused unless `forwarding`
  * allows it (a local forward's target port, a remote forward's port on the host, the agent), lines that do not parse are denied, and everything else is allowed with
  * card numbers masked. Files: removals are denied, renames to a name with `held` in it are
- * held for group:ops, writes to paths with `readonly` in them are denied, reads of paths with `secret` in them come with masks (which a file transfer
- * cannot honour), everything else is allowed.
+ * held for group:ops, writes to paths with `readonly` in them are denied, reads and listings of paths with `secret` in them come with masks (which a file
+ * transfer cannot honour, and a listing's names get), everything else is allowed.
  */
 export interface ForwardingAllowed {
   /** The target port of local forwards (`ssh -L`) the policy allows. */
@@ -78,7 +78,7 @@ export function testPolicy(scratch: string, forwarding: ForwardingAllowed = {}) 
           masks: [],
         };
       }
-      if (file.operation === 'read' && file.path.includes('secret')) {
+      if ((file.operation === 'read' || file.operation === 'list') && file.path.includes('secret')) {
         return {
           effect: 'allow',
           reasons: [],
