@@ -71,6 +71,10 @@ all_masks contains m if some m in sql.masks
 
 all_masks contains m if some m in http.masks
 
+all_masks contains m if some m in shell.masks
+
+all_masks contains m if some m in files.masks
+
 # An approval already granted in this session, for this very action (same fingerprint) or for
 # the whole session, and not yet expired, lets a held action run. It never lifts a deny.
 granted contains g if {

@@ -95,6 +95,15 @@ test_agent_select_masked if {
 	{"detector": "us_ssn", "strategy": "redact"} in d.masks
 }
 
+test_agent_command_output_masked if {
+	d := portcullis.decision with input as shell_doc(agent, web, [cmd("cat", ["/srv/app/.env"], [])])
+	d.effect == "allow"
+	{"detector": "api_token", "strategy": "redact"} in d.masks
+	{"detector": "credit_card", "strategy": "partial", "keep": 4} in d.masks
+	h := portcullis.decision with input as shell_doc(alice, web, [cmd("cat", ["/srv/app/.env"], [])])
+	h.masks == []
+}
+
 test_waived_deny_becomes_allow if {
 	d := portcullis.decision with input as sql_doc(alice, prod_db, [drop])
 		with data.portcullis.config as {"overrides": [{"rule": "sql.drop_on_prod", "resources": ["prod-db"], "groups": ["dba"]}]}

@@ -2,6 +2,9 @@
 # changes under system directories are denied on every resource, a change whose path climbs
 # with `..` is denied (paths are not canonicalised, so `/tmp/../etc` must not pass for
 # `/tmp`), removals on production are held for agents, and everything else is allowed.
+# Reads and listings by a masked subject carry the value detectors, as `cat` and `ls` through
+# exec do: the SSH adapter masks a listing's names and refuses a file transfer it cannot mask,
+# so masked subjects cannot download files unless `mask_file_reads` is false.
 package portcullis.files
 
 import rego.v1
@@ -71,4 +74,14 @@ approve contains {"rule": "files.agent_remove_on_prod", "message": msg} if {
 	lib.is_prod
 	lib.is_agent
 	msg := sprintf("an agent removing %s on %s needs approval", [file.path, lib.resource_desc])
+}
+
+# ---------------------------------------------------------------------------------------
+# masks
+
+masks contains lib.mask("detector", entry.detector, entry) if {
+	file.operation in {"read", "list"}
+	lib.masked_subject
+	lib.setting("mask_file_reads")
+	some entry in lib.setting("detectors")
 }

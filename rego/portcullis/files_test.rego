@@ -129,3 +129,32 @@ test_file_is_a_known_action_type if {
 	d := portcullis.decision with input as doc(alice, staging, op("read", "/srv/x"))
 	not "portcullis.unknown_action" in {r.rule | some r in d.reasons}
 }
+
+# --- masks
+
+test_masked_subject_reads_and_lists_carry_the_detectors if {
+	read := files.masks with input as doc(agent, staging, op("read", "/srv/export.csv"))
+	{"detector": "email", "strategy": "partial"} in read
+	{"detector": "private_key", "strategy": "redact"} in read
+	list := files.masks with input as doc(agent, prod, op("list", "/srv"))
+	list == read
+}
+
+test_changes_and_humans_carry_no_masks if {
+	count(files.masks) == 0 with input as doc(agent, prod, op("write", "/srv/x"))
+	count(files.masks) == 0 with input as doc(agent, prod, op("rename", "/srv/x"))
+	count(files.masks) == 0 with input as doc(alice, prod, op("read", "/srv/x"))
+}
+
+test_mask_file_reads_can_be_turned_off if {
+	count(files.masks) == 0 with input as doc(agent, prod, op("read", "/srv/x"))
+		with data.portcullis.config as {"mask_file_reads": false}
+	count(files.masks) == 0 with input as doc(agent, prod, op("list", "/srv"))
+		with data.portcullis.config as {"mask_file_reads": false}
+}
+
+test_agent_read_decision_carries_masks if {
+	d := portcullis.decision with input as doc(agent, prod, op("read", "/srv/export.csv"))
+	d.effect == "allow"
+	{"detector": "us_ssn", "strategy": "redact"} in d.masks
+}

@@ -34,7 +34,8 @@ default_config := {
 		"password", "password_hash", "passwd", "token", "access_token", "refresh_token", "api_key",
 		"secret", "client_secret", "private_key", "dob", "date_of_birth", "birth_date", "birthday",
 	],
-	# Value detectors applied to whatever flows back to a masked subject.
+	# Value detectors applied to whatever flows back to a masked subject: query results, HTTP
+	# bodies and headers, command output, sftp listings and file reads (see below).
 	"detectors": [
 		{"detector": "email", "strategy": "partial"},
 		{"detector": "credit_card", "strategy": "partial", "keep": 4},
@@ -46,6 +47,10 @@ default_config := {
 		{"detector": "private_key", "strategy": "redact"},
 		{"detector": "api_token", "strategy": "redact"},
 	],
+	# File reads (sftp, scp) by a masked subject carry the detectors too. The SSH adapter
+	# cannot mask a file transfer, so it refuses them: set false to let masked subjects
+	# download files unmasked.
+	"mask_file_reads": true,
 	# JSONPaths masked in HTTP bodies.
 	"http_mask_paths": [
 		{"path": "$..email", "strategy": "partial"},

@@ -314,3 +314,15 @@ approve contains {"rule": "shell.substituted_script", "message": msg} if {
 	startswith(a, "<(")
 	msg := sprintf("%s runs a script produced by %s", [c.program, a])
 }
+
+# ---------------------------------------------------------------------------------------
+# masks
+
+# What a command prints reaches a masked subject as it would through SQL or HTTP: the value
+# detectors apply to exec output and, from the `shell` request's decision, to a whole
+# interactive session.
+masks contains lib.mask("detector", entry.detector, entry) if {
+	is_shell
+	lib.masked_subject
+	some entry in lib.setting("detectors")
+}

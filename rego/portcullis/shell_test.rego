@@ -503,3 +503,24 @@ test_not_shell_no_opinion if {
 	count(shell.deny) == 0 with input as d
 	count(shell.approve) == 0 with input as d
 }
+
+# --- masks
+
+test_agent_output_gets_the_detectors if {
+	m := shell.masks with input as line("cat /srv/app/.env", [cmd("cat", ["/srv/app/.env"], [])])
+	{"detector": "api_token", "strategy": "redact"} in m
+	{"detector": "email", "strategy": "partial"} in m
+	exec := object.union(line("cat x", [cmd("cat", ["x"], [])]), {"action": {"type": "exec"}})
+	count(shell.masks) == count(m) with input as exec
+}
+
+test_human_output_not_masked if {
+	d := object.union(line("cat x", [cmd("cat", ["x"], [])]), {"subject": {"id": "alice", "kind": "human"}})
+	count(shell.masks) == 0 with input as d
+}
+
+test_output_detectors_configurable if {
+	m := shell.masks with input as line("cat x", [cmd("cat", ["x"], [])])
+		with data.portcullis.config as {"detectors": [{"detector": "jwt", "strategy": "hash"}]}
+	m == {{"detector": "jwt", "strategy": "hash"}}
+}

@@ -85,6 +85,16 @@ async function ssh(args: string[], env: NodeJS.ProcessEnv = process.env) {
 }
 
 /** ssh with a password, the way a script does it: SSH_ASKPASS forced, no terminal. */
+/** `command` over ssh as alice, with her configured public key (a person). */
+function asAlice(command: string) {
+  return ssh([...baseArgs(), '-i', userKey, '-o', 'IdentitiesOnly=yes', 'alice@127.0.0.1', command]);
+}
+
+/** A short-lived gateway credential for web-1, issued to the agent carol. */
+function agentCredential() {
+  return gateway.credentials.issue({ subject: 'carol', kind: 'agent', resource: 'web-1', ttl: '5m' });
+}
+
 async function sshWithPassword(user: string, password: string, command: string) {
   const askpass = join(dir, `askpass-${Math.random().toString(36).slice(2)}.sh`);
   writeFileSync(askpass, `#!/bin/sh\nprintf '%s\\n' '${password}'\n`);
@@ -127,28 +137,12 @@ afterAll(async () => {
 
 describe('gateway SSH resource', () => {
   it('runs an allowed command for a configured public key', async () => {
-    const result = await ssh([
-      ...baseArgs(),
-      '-i',
-      userKey,
-      '-o',
-      'IdentitiesOnly=yes',
-      'alice@127.0.0.1',
-      'echo hello from $(whoami)',
-    ]);
+    const result = await asAlice('echo hello from $(whoami)');
     expect(result).toMatchObject({ code: 0, stdout: 'hello from root\n' });
   });
 
   it('denies rm -rf / with exit status 126 and writes the decision to the audit log', async () => {
-    const result = await ssh([
-      ...baseArgs(),
-      '-i',
-      userKey,
-      '-o',
-      'IdentitiesOnly=yes',
-      'alice@127.0.0.1',
-      'rm -rf /',
-    ]);
+    const result = await asAlice('rm -rf /');
     expect(result.code).toBe(126);
     expect(result.stderr).toMatch(/denied/i);
     const entries = await gateway.auditIndex.query({ subject: 'alice', resource: 'web-1' });
@@ -217,18 +211,29 @@ describe('gateway SSH resource', () => {
   });
 
   it('accepts a gateway credential for this resource as password, and not once it is revoked', async () => {
-    const credential = await gateway.credentials.issue({
-      subject: 'carol',
-      kind: 'agent',
-      resource: 'web-1',
-      ttl: '5m',
-    });
+    const credential = await agentCredential();
     const ok = await sshWithPassword('carol', credential.token, 'echo ok');
     expect(ok).toMatchObject({ code: 0, stdout: 'ok\n' });
     await gateway.credentials.revoke(credential.id);
     const revoked = await sshWithPassword('carol', credential.token, 'echo ok');
     expect(revoked.code).toBe(255);
     expect(revoked.stdout).toBe('');
+  });
+
+  it("masks what an agent's command prints, with the shipped policy's detectors", async () => {
+    const credential = await agentCredential();
+    const result = await sshWithPassword(
+      'carol',
+      credential.token,
+      "printf 'card %s\\nmail %s\\n' '4111 1111 1111 1111' 'ann.lee@example.com'",
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain('4111 1111 1111');
+    expect(result.stdout).not.toContain('ann.lee@example.com');
+    expect(result.stdout).toMatch(/^card \S.*1111$/m);
+    // A person's session is not masked.
+    const own = await asAlice('echo 4111 1111 1111 1111');
+    expect(own.stdout).toBe('4111 1111 1111 1111\n');
   });
 
   it('refuses a credential issued for another resource', async () => {
