@@ -158,6 +158,21 @@ approve contains {"rule": "sql.opaque_dynamic_sql", "message": msg} if {
 	msg := sprintf("%s runs SQL that cannot be known before it runs on %s", [upper(s.type), lib.resource_desc])
 }
 
+# Functions that keep a value where a later statement reads it back with no column behind it:
+# a sequence (`setval`, then `currval` or `last_value`) and a large object (`lo_put`, `lowrite`,
+# then `lo_get`, whose bytea no detector reads either).
+storing_functions := {"setval", "lo_put", "lowrite"}
+
+deny contains {"rule": "sql.masked_column_stored", "message": msg} if {
+	lib.masked_subject
+	some s in statements
+	some f in s.functions
+	lib.last_segment(f) in storing_functions
+	some column in s.read_columns
+	reads_sensitive(column)
+	msg := sprintf("%s with a value of %s, which is masked for %s, would keep it where masks cannot follow", [f, column, input.subject.id])
+}
+
 # A write that reads a masked column stores its values where no mask follows them: `UPDATE
 # users SET name = email`, then `SELECT name`, shows the emails. Held for a reviewer, on every
 # resource, since masks apply on every resource. Assigning a column (SET email = '…') reads

@@ -220,6 +220,27 @@ test_set_config_from_table_allowed_for_humans if {
 	count(sql.deny) == 0 with input as doc(prod, human, [set_config_from_users])
 }
 
+test_sequence_or_large_object_fed_a_masked_column_denied_for_agents if {
+	found := [f |
+		some f in ["setval", "pg_catalog.setval", "lo_put", "lowrite"]
+		s := stmt({"tables": ["users"], "reads": ["users"], "columns": ["users.ssn"], "read_columns": ["users.ssn"], "functions": [f]})
+		not "sql.masked_column_stored" in rules(sql.deny) with input as doc(staging, agent, [s])
+	]
+	found == []
+	star := stmt({"tables": ["users"], "reads": ["users"], "columns": ["users.*"], "read_columns": ["users.*"], "functions": ["lo_put"]})
+	"sql.masked_column_stored" in rules(sql.deny) with input as doc(staging, agent, [star])
+}
+
+test_setval_from_a_plain_column_allowed_for_agents if {
+	s := stmt({"tables": ["orders"], "reads": ["orders"], "columns": ["orders.id"], "read_columns": ["orders.id"], "functions": ["setval", "max"]})
+	count(sql.deny) == 0 with input as doc(prod, agent, [s])
+}
+
+test_sequence_fed_a_masked_column_allowed_for_humans if {
+	s := stmt({"tables": ["users"], "reads": ["users"], "columns": ["users.ssn"], "read_columns": ["users.ssn"], "functions": ["setval"]})
+	count(sql.deny) == 0 with input as doc(staging, human, [s])
+}
+
 # --- rows whose query is elsewhere
 
 test_fetch_masks_sensitive_names_for_agents if {

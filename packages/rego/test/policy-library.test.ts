@@ -115,6 +115,24 @@ describe('policy library: end to end on real input documents', () => {
       ['sql.masked_column_copied'],
     ],
     [
+      'an agent storing a masked column in a sequence',
+      sql(agent, devDb, "SELECT setval('s', ssn::bigint) FROM users WHERE id = 1"),
+      'deny',
+      ['sql.masked_column_stored'],
+    ],
+    [
+      'an agent writing masked columns into a large object',
+      sql(agent, devDb, "SELECT lo_put(16400, 0, convert_to(email, 'UTF8')) FROM users"),
+      'deny',
+      ['sql.masked_column_stored'],
+    ],
+    [
+      'an agent resetting a sequence from a plain column',
+      sql(agent, devDb, "SELECT setval('orders_id_seq', max(id)) FROM orders"),
+      'allow',
+      [],
+    ],
+    [
       'an agent setting a masked column',
       sql(agent, devDb, "UPDATE users SET email = 'new@example.com' WHERE id = 1"),
       'allow',
