@@ -35,6 +35,7 @@ describe('maskResponseHeaders', () => {
   it('masks headers given to writeHead as a flat list, repeated names kept', async () => {
     const seen = await exchange((res) => {
       res.setHeader('x-owner', 'ann@example.com');
+      res.setHeader('x-plain', 'replaced by the list');
       res.writeHead(200, 'OK', ['set-cookie', 'a=ann@example.com', 'set-cookie', 'b=2', 'x-plain', 'yes']);
       res.end('done');
     });
@@ -43,6 +44,20 @@ describe('maskResponseHeaders', () => {
     expect(seen.headers['set-cookie']).toEqual(['a=[REDACTED]', 'b=2']);
     expect(seen.headers['x-plain']).toBe('yes');
     expect(seen.body).toBe('done');
+  });
+
+  it('lets Node refuse a header list of odd length, as without masking', async () => {
+    let thrown: unknown;
+    const seen = await exchange((res) => {
+      try {
+        res.writeHead(200, ['x-a', 'ann@example.com', 'x-b']);
+      } catch (err) {
+        thrown = err;
+      }
+      res.end('after');
+    });
+    expect((thrown as { code?: string }).code).toBe('ERR_INVALID_ARG_VALUE');
+    expect(seen.body).toBe('after');
   });
 
   it('masks trailers and 103 early hints', async () => {

@@ -45,12 +45,16 @@ export function maskResponseHeaders(res: ServerResponse, masker: Masker): void {
   if (!masksHeaders(masker)) return;
   const writeHead = res.writeHead;
   res.writeHead = function headerMaskedWriteHead(this: ServerResponse, status: number, ...rest: unknown[]) {
-    if (!this.headersSent) {
-      // Headers given to writeHead join the response's own, so all are masked alike.
-      const given = rest.find((r) => typeof r === 'object' && r !== null);
+    const given = rest.find((r) => typeof r === 'object' && r !== null);
+    // An odd list is Node's to refuse, as it would without us.
+    const valid = !Array.isArray(given) || given.length % 2 === 0;
+    if (!this.headersSent && valid) {
+      // Headers given to writeHead join the response's own as Node joins them (a list replaces
+      // same-named headers and keeps its own repeats; an object's entries override), so all
+      // are masked alike.
       if (Array.isArray(given)) {
-        for (let i = 0; i + 1 < given.length; i += 2)
-          this.appendHeader(String(given[i]), given[i + 1] as string);
+        for (let i = 0; i < given.length; i += 2) this.removeHeader(String(given[i]));
+        for (let i = 0; i < given.length; i += 2) this.appendHeader(String(given[i]), given[i + 1] as string);
       } else if (given !== undefined) {
         for (const [k, v] of Object.entries(given as OutgoingHttpHeaders))
           if (v !== undefined) this.setHeader(k, v);
