@@ -136,7 +136,10 @@ export interface StatementFacts {
    * list and of COPY … FROM.
    */
   read_columns: string[];
-  /** For update/delete (and merge): whether the statement is restricted by WHERE. Otherwise whether any WHERE appears. */
+  /**
+   * For update/delete (and merge): whether the statement is restricted by a WHERE that names a
+   * column (`WHERE true`, `WHERE 1 = 1` restrict nothing). Otherwise whether any WHERE appears.
+   */
   has_where: boolean;
   /** Functions called, lower-cased, schema-qualified as written (`pg_catalog.pg_read_file`). */
   functions: string[];

@@ -180,6 +180,12 @@ describe('policy library: end to end on real input documents', () => {
     ],
     ['delete with where on prod', sql(human, prodDb, 'DELETE FROM orders WHERE id = 7'), 'allow', []],
     [
+      'delete where a constant holds on prod',
+      sql(human, prodDb, "DELETE FROM orders WHERE 1 = 1 OR 'a' = 'b'"),
+      'approve',
+      ['sql.write_without_where'],
+    ],
+    [
       'delete without where in cte',
       sql(human, prodDb, 'WITH d AS (DELETE FROM users RETURNING id) SELECT id FROM d'),
       'approve',

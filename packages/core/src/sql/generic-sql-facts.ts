@@ -264,7 +264,7 @@ function genericStatementFacts(ast: Node, text: string, fingerprint: string): St
         }
       });
       if (w.targets.size === 0 && tables[0] !== undefined) w.targets.add(tables[0]);
-      w.c.targetWhere = ast.where !== null && ast.where !== undefined;
+      w.c.targetWhere = restrictsRows(ast.where);
       break;
     }
     case 'delete': {
@@ -275,7 +275,7 @@ function genericStatementFacts(ast: Node, text: string, fingerprint: string): St
       if (w.targets.size === 0 && from[0] !== undefined) w.targets.add(from[0]);
       // The DELETE's own table list repeats names already found in FROM (and may be aliases).
       root = { ...ast, table: null };
-      w.c.targetWhere = ast.where !== null && ast.where !== undefined;
+      w.c.targetWhere = restrictsRows(ast.where);
       break;
     }
     case 'create':
@@ -353,4 +353,16 @@ function genericStatementFacts(ast: Node, text: string, fingerprint: string): St
   }
   w.qualifyColumns();
   return w.c.toFacts(kind, text, fingerprint);
+}
+
+/**
+ * Whether a WHERE condition can tell rows apart: it references a column somewhere. A condition
+ * that names none (`WHERE 1 = 1`) holds for every row or for none, so it restricts nothing.
+ */
+function restrictsRows(node: unknown, depth = 0): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  if (depth > 200) return true;
+  if (Array.isArray(node)) return node.some((n) => restrictsRows(n, depth + 1));
+  if ((node as { type?: unknown }).type === 'column_ref') return true;
+  return Object.values(node).some((v) => restrictsRows(v, depth + 1));
 }

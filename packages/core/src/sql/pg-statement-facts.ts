@@ -139,6 +139,22 @@ export function pgParseError(error: unknown): SqlParseError {
   return typeof position === 'number' ? { message, position } : { message };
 }
 
+/**
+ * Whether a WHERE condition can tell rows apart: it references a column somewhere (a whole-row
+ * reference is a ColumnRef too), or is `CURRENT OF` a cursor. Deep conditions count as
+ * restricting, so that depth alone never turns a targeted write into an unrestricted one.
+ */
+function restrictsRows(node: unknown, depth = 0): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  if (depth > 200) return true;
+  if (Array.isArray(node)) return node.some((n) => restrictsRows(n, depth + 1));
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'ColumnRef' || key === 'CurrentOfExpr') return true;
+    if (restrictsRows(value, depth + 1)) return true;
+  }
+  return false;
+}
+
 function firstKey(node: Node): string | undefined {
   for (const key in node) return key;
   return undefined;
@@ -569,7 +585,9 @@ class PgWalk {
 
   whereOfTarget(where: unknown): void {
     if (where === undefined) return;
-    this.c.targetWhere = true;
+    // A condition that names no column (`WHERE true`, `WHERE 1 = 1`, an uncorrelated EXISTS)
+    // holds for every row or for none: it restricts nothing, so the write counts as unrestricted.
+    this.c.targetWhere = restrictsRows(where);
     this.c.anyWhere = true;
     this.c.fp.push('whereClause');
     this.visit(where);

@@ -374,6 +374,22 @@ const pg: SqlCase[] = [
     expect: { has_where: true },
   },
   {
+    name: 'delete where a constant holds',
+    sql: 'DELETE FROM audit_log WHERE 1 = 1',
+    expect: { type: 'delete', has_where: false, writes: ['audit_log'] },
+  },
+  {
+    name: 'update where true or an uncorrelated exists',
+    sql: "UPDATE users SET active = false WHERE true; UPDATE users SET active = false WHERE NOT false AND now() > '2020-01-01'; DELETE FROM t WHERE EXISTS (SELECT 1 FROM s)",
+    count: 3,
+    each: [{ has_where: false }, { has_where: false }, { has_where: false }],
+  },
+  {
+    name: 'delete where a correlated exists',
+    sql: 'DELETE FROM t WHERE EXISTS (SELECT 1 FROM s WHERE s.k = t.k)',
+    expect: { has_where: true, writes: ['t'] },
+  },
+  {
     name: 'delete with where',
     sql: 'DELETE FROM sessions WHERE expires < now()',
     expect: { type: 'delete', writes: ['sessions'], has_where: true, functions: ['now'] },
@@ -1043,6 +1059,16 @@ END $$`,
 ];
 
 const other: SqlCase[] = [
+  {
+    name: 'mysql delete where a constant holds, and where a column decides',
+    dialect: 'mysql',
+    sql: 'DELETE FROM sessions WHERE 1 = 1; UPDATE users SET active = 0 WHERE id = 7',
+    count: 2,
+    each: [
+      { type: 'delete', has_where: false, writes: ['sessions'] },
+      { type: 'update', has_where: true, writes: ['users'] },
+    ],
+  },
   {
     name: 'mysql select join',
     dialect: 'mysql',
