@@ -137,8 +137,9 @@ export interface StatementFacts {
    */
   read_columns: string[];
   /**
-   * For update/delete (and merge): whether the statement is restricted by a WHERE that names a
-   * column (`WHERE true`, `WHERE 1 = 1` restrict nothing). Otherwise whether any WHERE appears.
+   * For update/delete (and merge): whether the statement is restricted by a WHERE, as far as its
+   * shape shows (`WHERE true`, `WHERE 1 = 1`, `WHERE id = 5 OR 1 = 1` and `WHERE id = id`
+   * restrict nothing). Otherwise whether any WHERE appears.
    */
   has_where: boolean;
   /** Functions called, lower-cased, schema-qualified as written (`pg_catalog.pg_read_file`). */

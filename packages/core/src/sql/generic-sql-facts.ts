@@ -356,13 +356,38 @@ function genericStatementFacts(ast: Node, text: string, fingerprint: string): St
 }
 
 /**
- * Whether a WHERE condition can tell rows apart: it references a column somewhere. A condition
- * that names none (`WHERE 1 = 1`) holds for every row or for none, so it restricts nothing.
+ * Whether a WHERE condition can tell rows apart, as far as its shape shows (pg-statement-facts
+ * has the same check on PostgreSQL's tree): a condition naming no column restricts nothing, an
+ * OR restricts only when every branch does, AND when one does, and a column compared with
+ * itself restricts nothing. Anything else that names a column counts as restricting.
  */
 function restrictsRows(node: unknown, depth = 0): boolean {
   if (node === null || typeof node !== 'object') return false;
   if (depth > 200) return true;
-  if (Array.isArray(node)) return node.some((n) => restrictsRows(n, depth + 1));
+  const n = node as { type?: unknown; operator?: unknown; left?: unknown; right?: unknown };
+  if (n.type === 'binary_expr') {
+    const op = String(n.operator).toUpperCase();
+    if (op === 'OR') return restrictsRows(n.left, depth + 1) && restrictsRows(n.right, depth + 1);
+    if (op === 'AND') return restrictsRows(n.left, depth + 1) || restrictsRows(n.right, depth + 1);
+    if ((op === '=' || op === '>=' || op === '<=') && sameColumn(n.left, n.right)) return false;
+  }
+  return mentionsColumn(node, depth);
+}
+
+function sameColumn(a: unknown, b: unknown): boolean {
+  const x = a as { type?: unknown; table?: unknown; column?: unknown } | null;
+  const y = b as { type?: unknown; table?: unknown; column?: unknown } | null;
+  return (
+    x?.type === 'column_ref' &&
+    y?.type === 'column_ref' &&
+    JSON.stringify([x.table ?? null, x.column]) === JSON.stringify([y.table ?? null, y.column])
+  );
+}
+
+function mentionsColumn(node: unknown, depth: number): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  if (depth > 200) return true;
+  if (Array.isArray(node)) return node.some((n) => mentionsColumn(n, depth + 1));
   if ((node as { type?: unknown }).type === 'column_ref') return true;
-  return Object.values(node).some((v) => restrictsRows(v, depth + 1));
+  return Object.values(node).some((v) => mentionsColumn(v, depth + 1));
 }

@@ -140,17 +140,53 @@ export function pgParseError(error: unknown): SqlParseError {
 }
 
 /**
- * Whether a WHERE condition can tell rows apart: it references a column somewhere (a whole-row
- * reference is a ColumnRef too), or is `CURRENT OF` a cursor. Deep conditions count as
- * restricting, so that depth alone never turns a targeted write into an unrestricted one.
+ * Whether a WHERE condition can tell rows apart, as far as its shape shows: a condition that
+ * names no column (`WHERE true`, `WHERE 1 = 1`, an uncorrelated EXISTS) holds for every row or
+ * for none; an OR with such a branch (`WHERE id = 5 OR 1 = 1`) holds for every row when that
+ * branch does; a column compared with itself (`WHERE id = id`) holds for every row it is not
+ * NULL in. AND restricts when one side does; `CURRENT OF` a cursor restricts. Anything else
+ * that names a column counts as restricting: this is a syntactic check, not a proof.
  */
 function restrictsRows(node: unknown, depth = 0): boolean {
   if (node === null || typeof node !== 'object') return false;
   if (depth > 200) return true;
-  if (Array.isArray(node)) return node.some((n) => restrictsRows(n, depth + 1));
+  const n = node as Node;
+  const bool = n.BoolExpr as Node | undefined;
+  if (bool !== undefined) {
+    const args = (bool.args as unknown[] | undefined) ?? [];
+    if (bool.boolop === 'OR_EXPR') return args.length > 0 && args.every((a) => restrictsRows(a, depth + 1));
+    return args.some((a) => restrictsRows(a, depth + 1));
+  }
+  const test = n.BooleanTest as Node | undefined;
+  if (test !== undefined && (test.booltesttype === 'IS_TRUE' || test.booltesttype === 'IS_NOT_FALSE'))
+    return restrictsRows(test.arg, depth + 1);
+  const expr = n.A_Expr as Node | undefined;
+  if (
+    expr?.kind === 'AEXPR_OP' &&
+    SELF_TRUE_OPERATORS.has(str((expr.name as unknown[] | undefined)?.[0]) ?? '')
+  ) {
+    const l = (expr.lexpr as Node | undefined)?.ColumnRef as Node | undefined;
+    const r = (expr.rexpr as Node | undefined)?.ColumnRef as Node | undefined;
+    if (l !== undefined && r !== undefined && sameColumn(l, r)) return false;
+  }
+  return mentionsColumn(node, depth);
+}
+
+/** Operators that hold whenever both sides are the same non-NULL value. */
+const SELF_TRUE_OPERATORS = new Set(['=', '>=', '<=']);
+
+function sameColumn(a: Node, b: Node): boolean {
+  return JSON.stringify(names(a.fields)) === JSON.stringify(names(b.fields)) && names(a.fields).length > 0;
+}
+
+/** Whether anything under `node` references a column (a whole-row reference too) or a cursor. */
+function mentionsColumn(node: unknown, depth: number): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  if (depth > 200) return true;
+  if (Array.isArray(node)) return node.some((n) => mentionsColumn(n, depth + 1));
   for (const [key, value] of Object.entries(node)) {
     if (key === 'ColumnRef' || key === 'CurrentOfExpr') return true;
-    if (restrictsRows(value, depth + 1)) return true;
+    if (mentionsColumn(value, depth + 1)) return true;
   }
   return false;
 }

@@ -385,6 +385,18 @@ const pg: SqlCase[] = [
     each: [{ has_where: false }, { has_where: false }, { has_where: false }],
   },
   {
+    name: 'deletes whose WHERE holds for every row, however it is spelled',
+    sql: 'DELETE FROM t WHERE id = 5 OR 1 = 1; DELETE FROM t WHERE id = id; DELETE FROM t WHERE (id = 5 OR true) IS TRUE; DELETE FROM t WHERE NOT (id = 5 OR true)',
+    count: 4,
+    each: [{ has_where: false }, { has_where: false }, { has_where: false }, { has_where: false }],
+  },
+  {
+    name: 'deletes whose WHERE restricts, however it is combined',
+    sql: 'DELETE FROM t WHERE id = 5 AND true; DELETE FROM t WHERE NOT (id = 5); DELETE FROM t WHERE a = 1 OR b = 2; DELETE FROM t WHERE t.id = s.id',
+    count: 4,
+    each: [{ has_where: true }, { has_where: true }, { has_where: true }, { has_where: true }],
+  },
+  {
     name: 'delete where a correlated exists',
     sql: 'DELETE FROM t WHERE EXISTS (SELECT 1 FROM s WHERE s.k = t.k)',
     expect: { has_where: true, writes: ['t'] },
@@ -1062,11 +1074,13 @@ const other: SqlCase[] = [
   {
     name: 'mysql delete where a constant holds, and where a column decides',
     dialect: 'mysql',
-    sql: 'DELETE FROM sessions WHERE 1 = 1; UPDATE users SET active = 0 WHERE id = 7',
-    count: 2,
+    sql: 'DELETE FROM sessions WHERE 1 = 1; UPDATE users SET active = 0 WHERE id = 7; DELETE FROM sessions WHERE id = 7 OR 1 = 1; DELETE FROM sessions WHERE id = id',
+    count: 4,
     each: [
       { type: 'delete', has_where: false, writes: ['sessions'] },
       { type: 'update', has_where: true, writes: ['users'] },
+      { has_where: false },
+      { has_where: false },
     ],
   },
   {
