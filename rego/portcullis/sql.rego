@@ -143,10 +143,40 @@ approve contains {"rule": "sql.dcl_on_prod", "message": msg} if {
 	msg := sprintf("privilege change %s on %s", [upper(s.type), lib.resource_desc])
 }
 
+# Server administration that touches other sessions or the whole server: ending backends,
+# reloading or rotating, replication and WAL control, resetting statistics.
+admin_functions := {
+	"pg_terminate_backend",
+	"pg_cancel_backend",
+	"pg_reload_conf",
+	"pg_rotate_logfile",
+	"pg_promote",
+	"pg_switch_wal",
+	"pg_wal_replay_pause",
+	"pg_wal_replay_resume",
+	"pg_create_restore_point",
+	"pg_drop_replication_slot",
+	"pg_replication_origin_drop",
+	"pg_stat_reset",
+	"pg_stat_reset_shared",
+	"pg_stat_reset_single_table_counters",
+	"pg_stat_reset_single_function_counters",
+	"pg_stat_reset_slru",
+	"pg_stat_reset_replication_slot",
+}
+
+approve contains {"rule": "sql.admin_function_on_prod", "message": msg} if {
+	lib.is_prod
+	some s in statements
+	some f in s.functions
+	lib.last_segment(f) in admin_functions
+	msg := sprintf("%s administers the server on %s", [f, lib.resource_desc])
+}
+
 approve contains {"rule": "sql.write_without_where", "message": msg} if {
 	lib.is_prod
 	some s in statements
-	s.type in {"update", "delete"}
+	s.type in {"update", "delete", "merge"}
 	s.has_where == false
 	msg := sprintf("%s %s without WHERE affects every row on %s", [upper(s.type), concat(", ", s.writes), lib.resource_desc])
 }

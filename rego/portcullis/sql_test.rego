@@ -359,6 +359,24 @@ test_update_without_where_held_on_prod if {
 	"sql.write_without_where" in rules(sql.approve) with input as doc(prod, human, [s])
 }
 
+test_merge_without_where_held_on_prod if {
+	s := stmt({"type": "merge", "category": "write", "tables": ["users", "s"], "writes": ["users"], "reads": ["s"]})
+	"sql.write_without_where" in rules(sql.approve) with input as doc(prod, human, [s])
+	restricted := object.union(s, {"has_where": true})
+	count(sql.approve) == 0 with input as doc(prod, human, [restricted])
+}
+
+test_admin_functions_held_on_prod if {
+	missed := [f |
+		some f in ["pg_terminate_backend", "pg_catalog.pg_cancel_backend", "pg_reload_conf", "pg_switch_wal", "pg_drop_replication_slot", "pg_stat_reset"]
+		s := stmt({"functions": [f]})
+		not "sql.admin_function_on_prod" in rules(sql.approve) with input as doc(prod, human, [s])
+	]
+	missed == []
+	count(sql.approve) == 0 with input as doc(staging, human, [stmt({"functions": ["pg_terminate_backend"]})])
+	count(sql.approve) == 0 with input as doc(prod, human, [stmt({"functions": ["pg_backend_pid"]})])
+}
+
 test_delete_with_where_allowed if {
 	count(sql.approve) == 0 with input as doc(prod, human, [delete_some])
 	count(sql.deny) == 0 with input as doc(prod, human, [delete_some])

@@ -180,6 +180,18 @@ describe('policy library: end to end on real input documents', () => {
     ],
     ['delete with where on prod', sql(human, prodDb, 'DELETE FROM orders WHERE id = 7'), 'allow', []],
     [
+      'merge that deletes every row on prod',
+      sql(human, prodDb, 'MERGE INTO users u USING staged s ON true WHEN MATCHED THEN DELETE'),
+      'approve',
+      ['sql.write_without_where'],
+    ],
+    [
+      'ending every backend on prod',
+      sql(agent, prodDb, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity'),
+      'approve',
+      ['sql.admin_function_on_prod'],
+    ],
+    [
       'delete where a constant holds on prod',
       sql(human, prodDb, 'DELETE FROM orders WHERE id = 7 OR 1 = 1'),
       'approve',

@@ -634,17 +634,24 @@ class PgWalk {
     if (node.withClause !== undefined) this.withClause(node.withClause as Node);
     const table = this.target(node);
     if (node.sourceRelation !== undefined) this.visit(node.sourceRelation);
-    // MERGE is always restricted by its ON condition.
-    this.c.targetWhere = node.joinCondition !== undefined;
+    // Rows of the target are restricted by the ON condition, or else by the condition of every
+    // WHEN clause that updates or deletes them (`ON true WHEN MATCHED THEN DELETE` empties it).
+    let whensRestrict = true;
     if (node.joinCondition !== undefined) this.visit(node.joinCondition);
     for (const item of (node.mergeWhenClauses as unknown[] | undefined) ?? []) {
       const when = (item as Node).MergeWhenClause as Node | undefined;
       if (when === undefined) continue;
+      if (
+        (when.commandType === 'CMD_UPDATE' || when.commandType === 'CMD_DELETE') &&
+        !restrictsRows(when.condition)
+      )
+        whensRestrict = false;
       this.c.fp.push('WHEN', String(when.matchKind), String(when.commandType));
       if (when.condition !== undefined) this.visit(when.condition);
       this.targetColumns(when.targetList, table, true);
       if (when.values !== undefined) this.visit(when.values);
     }
+    this.c.targetWhere = restrictsRows(node.joinCondition) || whensRestrict;
     if (node.returningList !== undefined) this.visit(node.returningList);
     this.leave(saved);
   }

@@ -439,6 +439,17 @@ const pg: SqlCase[] = [
     expect: { type: 'merge', writes: ['a'], reads: ['b'] },
   },
   {
+    name: 'merges whose ON holds for every row',
+    sql: 'MERGE INTO users u USING s ON true WHEN MATCHED THEN DELETE; MERGE INTO users u USING s ON 1 = 1 WHEN MATCHED AND u.id = 5 THEN DELETE WHEN MATCHED THEN UPDATE SET name = s.name; MERGE INTO users u USING s ON true WHEN MATCHED AND u.id = s.id THEN DELETE; MERGE INTO users u USING s ON false WHEN NOT MATCHED THEN INSERT (id) VALUES (s.id)',
+    count: 4,
+    each: [
+      { type: 'merge', has_where: false, writes: ['users'] },
+      { type: 'merge', has_where: false },
+      { type: 'merge', has_where: true },
+      { type: 'merge', has_where: true },
+    ],
+  },
+  {
     name: 'select into is a write',
     sql: 'SELECT * INTO TEMP copy_of_users FROM users',
     expect: { type: 'select', category: 'write', writes: ['copy_of_users'], reads: ['users'] },
