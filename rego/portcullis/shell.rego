@@ -1,12 +1,14 @@
 # Shell lines (interactive `shell` and one-off SSH `exec`): destructive or download-and-run
-# commands are denied, privilege, service and package changes and whatever cannot be known
-# statically are held. The facts already unwrap wrappers (sudo, env, sh -c, xargs, find
+# commands are denied, privilege, service, package, firewall and scheduler changes and whatever
+# cannot be known statically are held; on production, so are an agent's recursive deletes and
+# anyone's writes into system directories. The facts already unwrap wrappers (sudo, env, sh -c, xargs, find
 # -exec …) and remove quoting, so every command is checked whatever its `via`, and words
 # inside quoted arguments are data, not commands.
 package portcullis.shell
 
 import rego.v1
 
+import data.portcullis.files
 import data.portcullis.lib
 
 is_shell if input.action.type in {"shell", "exec"}
@@ -163,6 +165,33 @@ deny contains {"rule": "shell.shutdown", "message": msg} if {
 	msg := sprintf("systemctl %s stops or restarts the host", [a])
 }
 
+# kill 1 ends init, which takes the host down; kill -1 (as a target) signals every process.
+deny contains {"rule": "shell.shutdown", "message": msg} if {
+	some c in commands
+	c.program == "kill"
+	some i, a in c.args
+	kills_everything(a, i)
+	msg := sprintf("kill %s signals %s%s", [concat(" ", c.args), target_desc(a), via_text(c)])
+}
+
+deny contains {"rule": "shell.shutdown", "message": msg} if {
+	some c in commands
+	c.program == "killall5"
+	msg := sprintf("killall5 signals every process%s", [via_text(c)])
+}
+
+kills_everything(a, _) if a == "1"
+
+# `-1` first is a signal number (kill -1 1234 sends SIGHUP); after it, the target -1.
+kills_everything(a, i) if {
+	a == "-1"
+	i > 0
+}
+
+target_desc("1") := "init (PID 1), which stops the host"
+
+target_desc("-1") := "every process it may"
+
 deny contains {"rule": "shell.recursive_permission_root", "message": msg} if {
 	some c in commands
 	c.program in {"chmod", "chown", "chgrp", "setfacl"}
@@ -247,6 +276,120 @@ approve contains {"rule": "shell.service_change", "message": msg} if {
 	some a in c.args
 	a in service_verbs
 	msg := sprintf("%s changes services: %s", [c.program, concat(" ", c.args)])
+}
+
+# Firewall and scheduler changes change the host as a service change does.
+firewall_change(c) if {
+	c.program in {"iptables", "ip6tables", "iptables-legacy", "ip6tables-legacy", "iptables-nft", "ip6tables-nft"}
+	some a in c.args
+	a in {"-F", "--flush", "-X", "--delete-chain", "-P", "--policy", "-D", "--delete", "-A", "--append", "-I", "--insert", "-R", "--replace", "-Z", "--zero", "-N", "--new-chain", "-E", "--rename-chain"}
+}
+
+firewall_change(c) if {
+	c.program in {"iptables-restore", "ip6tables-restore"}
+}
+
+firewall_change(c) if {
+	c.program == "nft"
+	some a in operands(c)
+	a in {"flush", "delete", "add", "insert", "replace", "create", "destroy", "reset"}
+}
+
+firewall_change(c) if {
+	c.program == "nft"
+	"-f" in c.args
+}
+
+firewall_change(c) if {
+	c.program == "ufw"
+	some a in operands(c)
+	a in {"enable", "disable", "reset", "reload", "allow", "deny", "reject", "limit", "delete", "insert", "default", "route"}
+}
+
+firewall_change(c) if {
+	c.program == "firewall-cmd"
+	some a in c.args
+	not a in {"--state", "--list-all", "--list-all-zones", "--get-active-zones", "--get-default-zone", "--list-services", "--list-ports"}
+	startswith(a, "--")
+}
+
+approve contains {"rule": "shell.host_config_change", "message": msg} if {
+	some c in commands
+	firewall_change(c)
+	msg := sprintf("%s changes the firewall: %s", [c.program, concat(" ", c.args)])
+}
+
+approve contains {"rule": "shell.host_config_change", "message": msg} if {
+	some c in commands
+	c.program == "crontab"
+	some a in c.args
+	a in {"-r", "-ir"}
+	msg := sprintf("crontab %s removes the scheduled jobs", [concat(" ", c.args)])
+}
+
+# On production, an agent's recursive delete of anything (the root and system directories are
+# denied above for everyone) waits for a person: `rm -rf /var/lib/postgresql` is one line.
+approve contains {"rule": "shell.agent_recursive_delete_on_prod", "message": msg} if {
+	lib.is_agent
+	lib.is_prod
+	some c in commands
+	recursive_delete(c)
+	msg := sprintf("an agent deleting %s recursively on %s needs approval", [concat(" ", operands(c)), lib.resource_desc])
+}
+
+recursive_delete(c) if {
+	c.program == "rm"
+	recursive(c)
+}
+
+recursive_delete(c) if {
+	c.program == "find"
+	deletes_found(c)
+}
+
+# Writing into a system directory (as sftp may not: files.system_path) through the shell: a
+# redirect, or a program that writes the file it is given. Held on production.
+system_writes contains r.target if {
+	some r in all_redirects
+	r.op in write_ops
+}
+
+system_writes contains target if {
+	some c in commands
+	c.program in {"tee", "truncate", "shred", "sponge"}
+	some target in operands(c)
+}
+
+system_writes contains target if {
+	some c in commands
+	c.program in {"cp", "mv", "install", "ln", "rsync"}
+	ops := operands(c)
+	count(ops) > 1
+	target := ops[count(ops) - 1]
+}
+
+system_writes contains target if {
+	some c in commands
+	c.program == "sed"
+	some f in c.flags
+	startswith(f, "-i")
+	some target in operands(c)
+	startswith(target, "/")
+}
+
+system_writes contains target if {
+	some c in commands
+	c.program == "dd"
+	some a in c.args
+	startswith(a, "of=")
+	target := substring(a, 3, -1)
+}
+
+approve contains {"rule": "shell.system_file_write", "message": msg} if {
+	lib.is_prod
+	some target in system_writes
+	files.protected_path(target)
+	msg := sprintf("writing %s changes a system directory on %s", [target, lib.resource_desc])
 }
 
 package_managers := {

@@ -99,11 +99,11 @@ test_rm_non_recursive_root_allowed if {
 }
 
 test_rm_rf_project_dir_allowed if {
-	clean(line("rm -rf ./build /tmp/x /var/log/app/old", [cmd("rm", ["-rf", "./build", "/tmp/x", "/var/log/app/old"], ["-r", "-f"])]))
+	clean(as_human(line("rm -rf ./build /tmp/x /var/log/app/old", [cmd("rm", ["-rf", "./build", "/tmp/x", "/var/log/app/old"], ["-r", "-f"])])))
 }
 
 test_rm_rf_etc_subdir_allowed if {
-	clean(line("rm -rf /etc/nginx/sites-enabled/old", [rm_rf("/etc/nginx/sites-enabled/old")]))
+	clean(as_human(line("rm -rf /etc/nginx/sites-enabled/old", [rm_rf("/etc/nginx/sites-enabled/old")])))
 }
 
 test_sudo_bash_c_rm_rf_denied if {
@@ -163,7 +163,7 @@ test_find_exec_rm_denied if {
 }
 
 test_find_in_project_delete_allowed if {
-	clean(line("find ./tmp -name '*.o' -delete", [cmd("find", ["./tmp", "-name", "*.o", "-delete"], ["-name", "-delete"])]))
+	clean(as_human(line("find ./tmp -name '*.o' -delete", [cmd("find", ["./tmp", "-name", "*.o", "-delete"], ["-name", "-delete"])])))
 }
 
 test_system_dirs_configurable if {
@@ -523,4 +523,71 @@ test_output_detectors_configurable if {
 	m := shell.masks with input as line("cat x", [cmd("cat", ["x"], [])])
 		with data.portcullis.config as {"detectors": [{"detector": "jwt", "strategy": "hash"}]}
 	m == {{"detector": "jwt", "strategy": "hash"}}
+}
+
+# --- killing everything, firewall and cron, recursive deletes and system files
+
+human := {"id": "alice", "kind": "human", "groups": [], "claims": {}}
+
+dev_host := {"type": "ssh", "name": "dev-1", "labels": {"env": "dev"}}
+
+as_human(d) := object.union(d, {"subject": human})
+
+on_dev(d) := object.union(d, {"resource": dev_host})
+
+test_kill_init_or_everything_denied if {
+	"shell.shutdown" in denied(line("kill -9 1", [cmd("kill", ["-9", "1"], ["-9"])]))
+	"shell.shutdown" in denied(line("kill 1", [cmd("kill", ["1"], [])]))
+	"shell.shutdown" in denied(line("kill -9 -1", [cmd("kill", ["-9", "-1"], ["-9", "-1"])]))
+	"shell.shutdown" in denied(line("kill -s KILL -1", [cmd("kill", ["-s", "KILL", "-1"], ["-s", "-1"])]))
+	"shell.shutdown" in denied(line("killall5 -9", [cmd("killall5", ["-9"], ["-9"])]))
+}
+
+test_kill_of_a_process_allowed if {
+	count(denied(line("kill -9 1234", [cmd("kill", ["-9", "1234"], ["-9"])]))) == 0
+	count(denied(line("kill -1 1234", [cmd("kill", ["-1", "1234"], ["-1"])]))) == 0
+	count(denied(line("kill 12", [cmd("kill", ["12"], [])]))) == 0
+}
+
+test_firewall_and_cron_changes_held if {
+	"shell.host_config_change" in held(line("iptables -F", [cmd("iptables", ["-F"], ["-F"])]))
+	"shell.host_config_change" in held(line("nft flush ruleset", [cmd("nft", ["flush", "ruleset"], [])]))
+	"shell.host_config_change" in held(line("ufw disable", [cmd("ufw", ["disable"], [])]))
+	"shell.host_config_change" in held(line("crontab -r", [cmd("crontab", ["-r"], ["-r"])]))
+	"shell.host_config_change" in held(on_dev(line("iptables -A INPUT -j DROP", [cmd("iptables", ["-A", "INPUT", "-j", "DROP"], ["-A", "-j"])])))
+}
+
+test_firewall_and_cron_reads_allowed if {
+	count(held(line("iptables -L -n", [cmd("iptables", ["-L", "-n"], ["-L", "-n"])]))) == 0
+	count(held(line("nft list ruleset", [cmd("nft", ["list", "ruleset"], [])]))) == 0
+	count(held(line("ufw status", [cmd("ufw", ["status"], [])]))) == 0
+	count(held(line("crontab -l", [cmd("crontab", ["-l"], ["-l"])]))) == 0
+}
+
+test_agent_recursive_delete_held_on_prod if {
+	"shell.agent_recursive_delete_on_prod" in held(line("rm -rf /var/lib/postgresql", [rm_rf("/var/lib/postgresql")]))
+	"shell.agent_recursive_delete_on_prod" in held(line("find . -delete", [cmd("find", [".", "-delete"], ["-delete"])]))
+	count(held(as_human(line("rm -rf build", [rm_rf("build")])))) == 0
+	count(held(on_dev(line("rm -rf build", [rm_rf("build")])))) == 0
+	count(held(line("rm build.log", [cmd("rm", ["build.log"], [])]))) == 0
+}
+
+test_system_file_writes_held_on_prod if {
+	c := with_fields(cmd("echo", ["x"], []), {"redirects": [{"op": ">", "target": "/etc/passwd"}]})
+	"shell.system_file_write" in held(as_human(line("echo x > /etc/passwd", [c])))
+	"shell.system_file_write" in held(line("tee -a /etc/hosts", [cmd("tee", ["-a", "/etc/hosts"], ["-a"])]))
+	"shell.system_file_write" in held(line("cp x /usr/bin/ls", [cmd("cp", ["x", "/usr/bin/ls"], [])]))
+	"shell.system_file_write" in held(line("sed -i s/a/b/ /etc/ssh/sshd_config", [cmd("sed", ["-i", "s/a/b/", "/etc/ssh/sshd_config"], ["-i"])]))
+	"shell.system_file_write" in held(line("truncate -s 0 /var/lib/pg/x", [cmd("truncate", ["-s", "0", "/var/lib/pg/x"], ["-s"])]))
+	count(held(on_dev(line("tee -a /etc/hosts", [cmd("tee", ["-a", "/etc/hosts"], ["-a"])])))) == 0
+}
+
+test_other_writes_not_held if {
+	c := with_fields(cmd("echo", ["x"], []), {"redirects": [{"op": ">", "target": "/tmp/out"}]})
+	count(held(line("echo x > /tmp/out", [c]))) == 0
+	d := with_fields(cmd("ls", [], []), {"redirects": [{"op": ">", "fd": 2, "target": "/dev/null"}]})
+	count(held(line("ls 2>/dev/null", [d]))) == 0
+	count(held(line("cp /etc/hosts /tmp/h", [cmd("cp", ["/etc/hosts", "/tmp/h"], [])]))) == 0
+	e := with_fields(cmd("cat", ["/etc/hosts"], []), {"redirects": [{"op": "<", "target": "/etc/hosts"}]})
+	count(held(line("cat < /etc/hosts", [e]))) == 0
 }
