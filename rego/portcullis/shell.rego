@@ -347,6 +347,23 @@ recursive_delete(c) if {
 	deletes_found(c)
 }
 
+# A database client run on a host talks to the database past the gateway's own database
+# resources, where statements are decided and results masked: on production an agent's use of
+# one waits for a person (`psql -c "DROP TABLE users"`, `pg_dump` of every table unmasked).
+database_clients := {
+	"psql", "pg_dump", "pg_dumpall", "pg_restore", "mysql", "mariadb", "mysqldump", "mariadb-dump",
+	"sqlite3", "mongo", "mongosh", "mongodump", "mongoexport", "redis-cli", "cqlsh",
+	"clickhouse-client", "sqlcmd",
+}
+
+approve contains {"rule": "shell.agent_database_client_on_prod", "message": msg} if {
+	lib.is_agent
+	lib.is_prod
+	some c in commands
+	c.program in database_clients
+	msg := sprintf("an agent running %s on %s reaches the database past its policy; use the database resource", [c.program, lib.resource_desc])
+}
+
 # Writing into a system directory (as sftp may not: files.system_path) through the shell: a
 # redirect, or a program that writes the file it is given. Held on production.
 system_writes contains r.target if {

@@ -591,3 +591,10 @@ test_other_writes_not_held if {
 	e := with_fields(cmd("cat", ["/etc/hosts"], []), {"redirects": [{"op": "<", "target": "/etc/hosts"}]})
 	count(held(line("cat < /etc/hosts", [e]))) == 0
 }
+
+test_agent_database_client_held_on_prod if {
+	"shell.agent_database_client_on_prod" in held(line("psql -c 'DROP TABLE users'", [cmd("psql", ["-c", "DROP TABLE users"], ["-c"])]))
+	"shell.agent_database_client_on_prod" in held(line("pg_dump app", [cmd("pg_dump", ["app"], [])]))
+	count(held(as_human(line("psql", [cmd("psql", [], [])])))) == 0
+	count(held(on_dev(line("psql", [cmd("psql", [], [])])))) == 0
+}

@@ -254,6 +254,12 @@ describe('policy library: end to end on real input documents', () => {
     ],
     ['rm in project by an agent off prod', sh(agent, devHost, 'rm -rf ./build'), 'allow', []],
     ['kill init', sh(human, devHost, 'kill -9 1'), 'deny', ['shell.shutdown']],
+    [
+      'psql on a prod host by an agent',
+      sh(agent, prodHost, 'psql -U postgres -c "DROP TABLE users"'),
+      'approve',
+      ['shell.agent_database_client_on_prod'],
+    ],
     ['flush the firewall', sh(human, devHost, 'iptables -F'), 'approve', ['shell.host_config_change']],
     [
       'overwrite a system file on prod',
