@@ -479,10 +479,33 @@ approve contains {"rule": "shell.substituted_script", "message": msg} if {
 # masks
 
 # What a command prints reaches a masked subject as it would through SQL or HTTP: the value
-# detectors apply to exec output and, from the `shell` request's decision, to a whole
-# interactive session.
+# detectors apply to exec output and, from the interactive shell request's decision, to the
+# whole session.
 masks contains lib.mask("detector", entry.detector, entry) if {
 	is_shell
 	lib.masked_subject
 	some entry in lib.setting("detectors")
+}
+
+masks contains lib.mask("detector", entry.detector, entry) if {
+	interactive_shell
+	lib.masked_subject
+	some entry in lib.setting("detectors")
+}
+
+# The SSH adapter decides an interactive shell request as `connect` with the pseudo command
+# `shell`; each line typed in it is then decided as a `shell` action.
+interactive_shell if {
+	input.action.type == "connect"
+	input.action.shell.commands[0].program == "shell"
+}
+
+# In an interactive shell what runs is only partly what is typed: aliases, functions and
+# scripts written in the session run unseen (docs/adapters/ssh.md). On production an agent's
+# interactive shell waits for a person; exec requests are decided line by line without it.
+approve contains {"rule": "shell.agent_interactive_on_prod", "message": msg} if {
+	interactive_shell
+	lib.is_agent
+	lib.is_prod
+	msg := sprintf("an agent opening an interactive shell on %s needs approval; run commands with ssh host CMD instead", [lib.resource_desc])
 }

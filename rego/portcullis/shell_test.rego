@@ -598,3 +598,27 @@ test_agent_database_client_held_on_prod if {
 	count(held(as_human(line("psql", [cmd("psql", [], [])])))) == 0
 	count(held(on_dev(line("psql", [cmd("psql", [], [])])))) == 0
 }
+
+shell_request(subject, resource) := {
+	"version": "portcullis.v1",
+	"subject": subject,
+	"resource": resource,
+	"session": {"id": "s1", "started_at": "2026-11-25T20:00:00Z", "source": "", "approvals": []},
+	"action": {"type": "connect", "shell": facts("shell", [cmd("shell", [], [])])},
+	"time": "2026-11-25T21:00:00Z",
+}
+
+test_agent_interactive_shell_held_on_prod_and_masked if {
+	"shell.agent_interactive_on_prod" in held(shell_request(agent, host))
+	m := shell.masks with input as shell_request(agent, dev_host)
+	{"detector": "credit_card", "strategy": "partial", "keep": 4} in m
+	count(held(shell_request(agent, dev_host))) == 0
+	count(held(shell_request(human, host))) == 0
+	count(shell.masks) == 0 with input as shell_request(human, host)
+}
+
+test_sftp_subsystem_not_an_interactive_shell if {
+	d := object.union(shell_request(agent, host), {"action": {"shell": facts("subsystem sftp", [cmd("subsystem", ["sftp"], [])])}})
+	count(held(d)) == 0
+	count(shell.masks) == 0 with input as d
+}

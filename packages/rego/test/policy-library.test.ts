@@ -394,6 +394,18 @@ describe('policy library: end to end on real input documents', () => {
     }
   });
 
+  it("holds an agent's interactive shell on prod, and masks an agent's shell sessions", async () => {
+    const open = (subject: PolicyRequest['subject'], resource: PolicyRequest['resource']) =>
+      decide({ subject, resource, command: 'shell', action: 'connect' });
+    const prod = await open(agent, prodHost);
+    expect(prod.effect).toBe('approve');
+    expect(rules(prod)).toEqual(['shell.agent_interactive_on_prod']);
+    const dev = await open(agent, devHost);
+    expect(dev.effect).toBe('allow');
+    expect(dev.masks).toEqual(expect.arrayContaining([{ detector: 'email', strategy: 'partial' }]));
+    expect(await open(human, prodHost)).toEqual({ effect: 'allow', reasons: [], masks: [] });
+  });
+
   it('masks nothing for humans', async () => {
     const d = await decide(sql(human, prodDb, 'SELECT email, ssn FROM users'));
     expect(d).toEqual({ effect: 'allow', reasons: [], masks: [] });
