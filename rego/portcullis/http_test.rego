@@ -98,3 +98,23 @@ test_not_http_no_opinion if {
 	count(http.approve) == 0 with input as d
 	count(http.masks) == 0 with input as d
 }
+
+# --- cloud metadata services
+
+to_host(h) := object.union(request(human, dev_api, "GET", null), {"action": {"http": {"host": h}}})
+
+test_cloud_metadata_denied if {
+	missed := [h |
+		some h in ["169.254.169.254", "169.254.170.2", "metadata.google.internal", "Metadata.Google.Internal.", "100.100.100.200", "fd00:ec2::254", "::ffff:a9fe:a9fe", "::ffff:169.254.169.254"]
+		not "http.cloud_metadata" in {r.rule | some r in http.deny} with input as to_host(h)
+	]
+	missed == []
+}
+
+test_ordinary_hosts_not_metadata if {
+	found := [h |
+		some h in ["billing.example.com", "169.25.1.1", "10.169.254.1", "metadata.example.com", "fe80::1"]
+		"http.cloud_metadata" in {r.rule | some r in http.deny} with input as to_host(h)
+	]
+	found == []
+}

@@ -411,6 +411,20 @@ describe('policy library: end to end on real input documents', () => {
     expect(d).toEqual({ effect: 'allow', reasons: [], masks: [] });
   });
 
+  it('denies a cloud metadata service however its address is spelled', async () => {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/iam/security-credentials/',
+      'http://2852039166/latest/meta-data/',
+      'http://0xa9fea9fe/computeMetadata/v1/',
+      'http://metadata.google.internal./computeMetadata/v1/',
+      'http://[::ffff:169.254.169.254]/latest/meta-data/',
+    ]) {
+      const d = await decide({ subject: human, resource: devApi, http: { method: 'GET', url } });
+      expect(d.effect, url).toBe('deny');
+      expect(rules(d), url).toEqual(['http.cloud_metadata']);
+    }
+  });
+
   it('masks JSON bodies by path and detector for agents', async () => {
     const d = await decide({
       subject: agent,
