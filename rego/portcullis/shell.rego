@@ -1,9 +1,9 @@
 # Shell lines (interactive `shell` and one-off SSH `exec`): destructive or download-and-run
 # commands are denied, privilege, service, package, firewall and scheduler changes and whatever
 # cannot be known statically are held; on production, so are an agent's recursive deletes and
-# anyone's writes into system directories. The facts already unwrap wrappers (sudo, env, sh -c, xargs, find
-# -exec …) and remove quoting, so every command is checked whatever its `via`, and words
-# inside quoted arguments are data, not commands.
+# anyone's writes into system directories. The facts already unwrap wrappers (sudo, env, sh -c,
+# xargs, find -exec …) and remove quoting, so every command is checked whatever its `via`, and
+# words inside quoted arguments are data, not commands.
 package portcullis.shell
 
 import rego.v1
@@ -171,7 +171,14 @@ deny contains {"rule": "shell.shutdown", "message": msg} if {
 	c.program == "kill"
 	some i, a in c.args
 	kills_everything(a, i)
+	not signal_value(c.args, i)
 	msg := sprintf("kill %s signals %s%s", [concat(" ", c.args), target_desc(a), via_text(c)])
+}
+
+# The value of `-s` or `-n` is a signal, not a process: kill -s 1 1234.
+signal_value(args, i) if {
+	i > 0
+	args[i - 1] in {"-s", "-n"}
 }
 
 deny contains {"rule": "shell.shutdown", "message": msg} if {

@@ -547,6 +547,7 @@ test_kill_of_a_process_allowed if {
 	count(denied(line("kill -9 1234", [cmd("kill", ["-9", "1234"], ["-9"])]))) == 0
 	count(denied(line("kill -1 1234", [cmd("kill", ["-1", "1234"], ["-1"])]))) == 0
 	count(denied(line("kill 12", [cmd("kill", ["12"], [])]))) == 0
+	count(denied(line("kill -s 1 1234", [cmd("kill", ["-s", "1", "1234"], ["-s"])]))) == 0
 }
 
 test_firewall_and_cron_changes_held if {
