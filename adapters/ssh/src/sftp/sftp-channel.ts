@@ -11,8 +11,8 @@
  * and readdir on handles the proxy handed out for a decided open, fstat, close, and the
  * metadata requests stat, lstat, realpath and readlink (they change nothing and sftp clients
  * send them for every path they touch). A readdir's names get the masks of its opendir's
- * decision. Extended requests are refused: the proxy advertises
- * no extensions, so clients fall back to the plain requests.
+ * decision. Extended requests are refused: the proxy advertises no extensions, so clients
+ * fall back to the plain requests.
  */
 
 import type { FileFacts, Masker } from '@portcullis/core';
