@@ -353,11 +353,15 @@ describe('cursors', () => {
       try {
         await agent.query('BEGIN');
         await agent.query('DECLARE c CURSOR FOR SELECT lower(email) AS e FROM users ORDER BY id');
-        const rows = await agent.query('FETCH ALL FROM c').then(
-          (r) => JSON.stringify(r.rows),
-          (e: Error) => e.message,
-        );
-        expect(rows).not.toContain('ada@example.com');
+        await agent.query("DECLARE plain CURSOR FOR SELECT 'nothing' AS e");
+        // A trailing comment naming the harmless cursor must not decide the other one's rows.
+        for (const fetch of ['FETCH 1 FROM c', 'FETCH ALL FROM c -- plain']) {
+          const rows = await agent.query(fetch).then(
+            (r) => JSON.stringify(r.rows),
+            (e: Error) => e.message,
+          );
+          expect(rows, fetch).not.toMatch(/@example\.(com|org)/);
+        }
       } finally {
         await agent.query('ROLLBACK').catch(() => undefined);
         await agent.end();

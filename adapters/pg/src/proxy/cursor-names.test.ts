@@ -16,4 +16,10 @@ describe('cursor names', () => {
     expect(fetchedCursorName('MOVE ABSOLUTE -1 IN "My ""C"""')).toBe('My "C"');
     expect(fetchedCursorName('FETCH ALL FROM 1')).toBeUndefined();
   });
+
+  it('gives no name for a FETCH with a comment, which could end in another name', () => {
+    expect(fetchedCursorName('FETCH ALL FROM c -- plain')).toBeUndefined();
+    expect(fetchedCursorName('FETCH ALL FROM c /* plain */')).toBeUndefined();
+    expect(fetchedCursorName('FETCH ALL FROM /* x */ c')).toBeUndefined();
+  });
 });

@@ -26,8 +26,12 @@ export function declaredCursorName(text: string): string | undefined {
   return leadingIdentifier(text.slice(m[0].length))?.name;
 }
 
-/** `FETCH … [FROM | IN] name` (and MOVE): the name, which ends the statement. */
+/**
+ * `FETCH … [FROM | IN] name` (and MOVE): the name, which ends the statement. A text with a
+ * comment has no answer: `FETCH ALL FROM c -- d` would otherwise be read as a FETCH of `d`.
+ */
 export function fetchedCursorName(text: string): string | undefined {
+  if (text.includes('--') || text.includes('/*')) return undefined;
   const s = text.replace(/[\s;]+$/, '');
   const quoted = /"((?:[^"]|"")+)"$/.exec(s);
   if (quoted) return (quoted[1] as string).replaceAll('""', '"');
