@@ -2002,7 +2002,6 @@ export class ProxySession {
     if (entry && entry.kind !== 'query' && entry.kind !== 'sync') this.batchForwarded = true;
   }
 
-  /** A made-up answer, sent once the server has answered everything forwarded before it. */
   /** An error where the answer to a Query or a FunctionCall would be, then ReadyForQuery. */
   private refuseCycle(error: NoticeFields): void {
     this.respond((w) => {
@@ -2011,6 +2010,7 @@ export class ProxySession {
     });
   }
 
+  /** A made-up answer, sent once the server has answered everything forwarded before it. */
   private respond(write: (w: MessageWriter) => void): void {
     this.pending.push({ kind: 'synthetic', write });
     this.releaseSynthetic();
