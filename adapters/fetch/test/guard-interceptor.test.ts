@@ -62,6 +62,12 @@ describe('createGuardInterceptor', () => {
     expect(await res.text()).toBe(MASKED_TEXT);
   });
 
+  it("masks personal data in trailers for undici's request", async () => {
+    const res = await request(`${upstream.url}/trailers`, { dispatcher: guarded });
+    expect(await res.body.text()).toBe('report follows\n');
+    expect(res.trailers['x-summary']).toBe('sent to [REDACTED]');
+  });
+
   it("refuses a denied request for undici's request", async () => {
     const before = upstream.hits.length;
     await expect(request(`${upstream.url}/forbidden`, { dispatcher: guarded })).rejects.toBeInstanceOf(

@@ -78,6 +78,14 @@ export async function startUpstream(): Promise<Upstream> {
         } else res.end();
         return;
       }
+      case '/trailers':
+        // Personal data in a trailer, after a body that needs no masking.
+        res.setHeader('content-type', 'text/plain; charset=utf-8');
+        res.setHeader('trailer', 'x-summary');
+        res.write('report follows\n');
+        res.addTrailers({ 'x-summary': 'sent to ann@example.com' });
+        res.end();
+        return;
       case '/redirect':
         res.statusCode = 302;
         res.setHeader('location', '/forbidden');
