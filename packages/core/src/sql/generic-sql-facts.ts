@@ -358,13 +358,16 @@ function genericStatementFacts(ast: Node, text: string, fingerprint: string): St
 /**
  * Whether a WHERE condition can tell rows apart, as far as its shape shows (pg-statement-facts
  * has the same check on PostgreSQL's tree): a condition naming no column restricts nothing, an
- * OR restricts only when every branch does, AND when one does, and a column compared with
- * itself restricts nothing. Anything else that names a column counts as restricting.
+ * OR restricts only when every branch does, AND when one does, NOT when what it negates does,
+ * and a column compared with itself restricts nothing. Anything else that names a column counts as restricting.
  */
 function restrictsRows(node: unknown, depth = 0): boolean {
   if (node === null || typeof node !== 'object') return false;
   if (depth > 200) return true;
   const n = node as { type?: unknown; operator?: unknown; left?: unknown; right?: unknown };
+  // NOT restricts when what it negates does, as on PostgreSQL's tree.
+  const negated = notOperand(node);
+  if (negated !== undefined) return restrictsRows(negated, depth + 1);
   if (n.type === 'binary_expr') {
     const op = String(n.operator).toUpperCase();
     if (op === 'OR') return restrictsRows(n.left, depth + 1) && restrictsRows(n.right, depth + 1);
@@ -372,6 +375,22 @@ function restrictsRows(node: unknown, depth = 0): boolean {
     if ((op === '=' || op === '>=' || op === '<=') && sameColumn(n.left, n.right)) return false;
   }
   return mentionsColumn(node, depth);
+}
+
+/** What a NOT negates: the parser gives `NOT x` as a unary expression, `NOT (x)` as a call of NOT. */
+function notOperand(node: object): unknown {
+  const n = node as {
+    type?: unknown;
+    operator?: unknown;
+    expr?: unknown;
+    name?: { name?: { value?: unknown }[] };
+    args?: { value?: unknown[] };
+  };
+  if (n.type === 'unary_expr' && String(n.operator).toUpperCase() === 'NOT') return n.expr;
+  const args = n.args?.value;
+  if (n.type === 'function' && String(n.name?.name?.[0]?.value).toUpperCase() === 'NOT' && args?.length === 1)
+    return args[0];
+  return undefined;
 }
 
 function sameColumn(a: unknown, b: unknown): boolean {

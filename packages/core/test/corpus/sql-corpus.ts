@@ -1085,13 +1085,15 @@ const other: SqlCase[] = [
   {
     name: 'mysql delete where a constant holds, and where a column decides',
     dialect: 'mysql',
-    sql: 'DELETE FROM sessions WHERE 1 = 1; UPDATE users SET active = 0 WHERE id = 7; DELETE FROM sessions WHERE id = 7 OR 1 = 1; DELETE FROM sessions WHERE id = id',
-    count: 4,
+    sql: 'DELETE FROM sessions WHERE 1 = 1; UPDATE users SET active = 0 WHERE id = 7; DELETE FROM sessions WHERE id = 7 OR 1 = 1; DELETE FROM sessions WHERE id = id; DELETE FROM sessions WHERE NOT (1 = 1 OR id = 5); DELETE FROM sessions WHERE NOT (id = 5)',
+    count: 6,
     each: [
       { type: 'delete', has_where: false, writes: ['sessions'] },
       { type: 'update', has_where: true, writes: ['users'] },
       { has_where: false },
       { has_where: false },
+      { has_where: false },
+      { has_where: true },
     ],
   },
   {
