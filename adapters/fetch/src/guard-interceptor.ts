@@ -1,5 +1,11 @@
 import type { Engine, Masker } from '@portcullis/core';
-import { BodyMasker, type BodyPlan, maskHeaderValue, masksHeaders, planResponseBody } from '@portcullis/core';
+import {
+  BodyMasker,
+  type BodyPlan,
+  maskHeaderRecord,
+  masksHeaders,
+  planResponseBody,
+} from '@portcullis/core';
 import type { Dispatcher } from 'undici';
 import { fetchBodyErrors } from './body-errors.js';
 import { decideOutbound } from './decide-outbound.js';
@@ -201,16 +207,7 @@ class MaskingHandler implements Handler {
 
   /** Header (or trailer) values as the masked caller may see them; core's maskHeaderValue. */
   #masked(headers: IncomingHeaders): IncomingHeaders {
-    if (!masksHeaders(this.masker)) return headers;
-    const out: IncomingHeaders = {};
-    for (const [name, value] of Object.entries(headers)) {
-      out[name] = Array.isArray(value)
-        ? value.map((v) => maskHeaderValue(this.masker, name, v))
-        : typeof value === 'string'
-          ? maskHeaderValue(this.masker, name, value)
-          : value;
-    }
-    return out;
+    return masksHeaders(this.masker) ? maskHeaderRecord(this.masker, { ...headers }) : headers;
   }
 
   #start(controller: Controller): void {

@@ -1,39 +1,11 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { type Masker, maskHeaderValue, masksHeaders } from '@portcullis/core';
-
-type HeaderValue = string | string[];
-
-/**
- * Response header values as a masked subject may see them: a Location, a Set-Cookie or an
- * `X-…` header can carry what the body would (core's `maskHeaderValue`, which leaves
- * structural headers alone). Changes `headers` in place.
- */
-export function maskHeaderRecord<T extends Record<string, HeaderValue | number | undefined>>(
-  masker: Masker,
-  headers: T,
-): T {
-  if (!masksHeaders(masker)) return headers;
-  for (const [name, value] of Object.entries(headers)) {
-    const masked = maskValue(masker, name, value);
-    if (masked !== value)
-      Object.defineProperty(headers, name, {
-        value: masked,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-  }
-  return headers;
-}
-
-function maskValue<V extends HeaderValue | number | undefined>(masker: Masker, name: string, value: V): V {
-  if (typeof value === 'string') return maskHeaderValue(masker, name, value) as V;
-  if (Array.isArray(value)) {
-    const masked = value.map((v) => maskHeaderValue(masker, name, v));
-    return (masked.some((v, i) => v !== value[i]) ? masked : value) as V;
-  }
-  return value;
-}
+import {
+  type Masker,
+  maskHeaderField,
+  maskHeaderRecord,
+  maskHeaderValue,
+  masksHeaders,
+} from '@portcullis/core';
 
 /**
  * Mask a ServerResponse's headers at the moment they go out, whatever sends them: the
@@ -61,7 +33,7 @@ export function maskResponseHeaders(res: ServerResponse, masker: Masker): void {
       }
       for (const name of this.getHeaderNames()) {
         const value = this.getHeader(name);
-        const masked = maskValue(masker, name, value);
+        const masked = maskHeaderField(masker, name, value);
         if (masked !== value && masked !== undefined) this.setHeader(name, masked);
       }
       rest = rest.filter((r) => typeof r !== 'object' || r === null);

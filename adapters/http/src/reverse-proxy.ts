@@ -1,13 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline, type Readable } from 'node:stream';
-import { BodyMasker, InvalidOptionError, type Masker, planResponseBody } from '@portcullis/core';
+import {
+  BodyMasker,
+  InvalidOptionError,
+  type Masker,
+  maskHeaderRecord,
+  planResponseBody,
+} from '@portcullis/core';
 import { Agent, type Dispatcher } from 'undici';
 import { approvalStatus } from './approval-status.js';
 import { httpBodyErrors } from './body-errors.js';
 import { decideInbound, refuseTooLarge } from './decide-inbound.js';
 import { HoldSignal } from './hold-signal.js';
 import { endToEndHeaders } from './hop-by-hop.js';
-import { maskHeaderRecord } from './mask-headers.js';
 import { maskTransform } from './mask-transform.js';
 import { type PortcullisHttpOptions, resolveHttpGuard } from './options.js';
 import { type HttpAnswer, PROBLEM_TYPES, problem, serializeAnswer } from './problem-document.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskHeaderValue, masksHeaders } from './header-masking.js';
+import { maskHeaderRecord, maskHeaderValue, masksHeaders } from './header-masking.js';
 import { createMasker, type Masker } from './masker.js';
 import { REDACTED } from './strategies.js';
 
@@ -57,5 +57,24 @@ describe('masksHeaders', () => {
     expect(masksHeaders(masker)).toBe(true);
     expect(masksHeaders(createMasker({ rules: [{ path: '$.email', strategy: 'redact' }] }))).toBe(false);
     expect(masksHeaders(createMasker({ rules: [] }))).toBe(false);
+  });
+});
+
+describe('maskHeaderRecord', () => {
+  it('masks string and list values in place, numbers and structural headers as they are', () => {
+    const emails = createMasker({ rules: [{ detector: 'email', strategy: 'redact' }] });
+    const headers: Record<string, string | string[] | number> = {
+      location: '/to/ann@example.com',
+      'set-cookie': ['a=bob@example.org', 'b=2'],
+      'content-length': 12,
+      'content-type': 'text/plain; name=ann@example.com',
+    };
+    expect(maskHeaderRecord(emails, headers)).toBe(headers);
+    expect(headers).toEqual({
+      location: '/to/[REDACTED]',
+      'set-cookie': ['a=[REDACTED]', 'b=2'],
+      'content-length': 12,
+      'content-type': 'text/plain; name=ann@example.com',
+    });
   });
 });

@@ -74,3 +74,39 @@ export function maskHeaderValue(masker: Masker, name: string, value: string): st
   if (masked === value || FIELD_VALUE.test(masked)) return masked;
   return REDACTED;
 }
+
+/** One header's value (a string, a list of repeats, or a number, kept) masked; the same value when unchanged. */
+export function maskHeaderField<V extends string | string[] | number | undefined>(
+  masker: Masker,
+  name: string,
+  value: V,
+): V {
+  if (typeof value === 'string') return maskHeaderValue(masker, name, value) as V;
+  if (Array.isArray(value)) {
+    const masked = value.map((v) => maskHeaderValue(masker, name, v));
+    return (masked.some((v, i) => v !== value[i]) ? masked : value) as V;
+  }
+  return value;
+}
+
+/**
+ * A record of header values (Node's and undici's shape) masked in place, with
+ * `maskHeaderField`; a `__proto__` header stays a header.
+ */
+export function maskHeaderRecord<T extends Record<string, string | string[] | number | undefined>>(
+  masker: Masker,
+  headers: T,
+): T {
+  if (!masksHeaders(masker)) return headers;
+  for (const [name, value] of Object.entries(headers)) {
+    const masked = maskHeaderField(masker, name, value);
+    if (masked !== value)
+      Object.defineProperty(headers, name, {
+        value: masked,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+  }
+  return headers;
+}

@@ -16,7 +16,13 @@ export {
   detect,
   detectors,
 } from './detectors.js';
-export { maskHeaderValue, masksHeaders, STRUCTURAL_RESPONSE_HEADERS } from './header-masking.js';
+export {
+  maskHeaderField,
+  maskHeaderRecord,
+  maskHeaderValue,
+  masksHeaders,
+  STRUCTURAL_RESPONSE_HEADERS,
+} from './header-masking.js';
 export { ibanValid } from './iban.js';
 export { luhnValid } from './luhn.js';
 export { type MaskedSpan, type MaskStream, type SpanMaskStream, toTransformStream } from './mask-stream.js';
