@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../src/audit/index.js';
 import { createJsonlAuditSink, verifyAuditLog } from '../src/audit/index.js';
@@ -173,10 +175,55 @@ describe('JSON-lines audit log', () => {
       const second = sink.write(record());
       await expect(first).rejects.toBeInstanceOf(AuditWriteError);
       await expect(first).rejects.toThrow(/ENOSPC/);
-      await expect(second).rejects.toThrow(/failed earlier/);
+      // Synchronous writes store one turn's records in one write(2), which both fail with;
+      // through the queue, the second is refused because the first failed.
+      await expect(second).rejects.toThrow(syncWrites ? /ENOSPC/ : /failed earlier/);
+      await expect(sink.write(record())).rejects.toThrow(/failed earlier/);
+      if (syncWrites) expect(() => sink.writeNow(record())).toThrow(/failed earlier/);
+      else expect(sink.writeNow(record())).toBe(false);
       await sink.close();
     },
   );
+
+  it('stores the records written in a turn at its end, in order, and before the process exits in it', async () => {
+    const path = join(dir, 'turn.jsonl');
+    const sink = await createJsonlAuditSink({ path });
+    const written = [sink.write(record({ id: 't-1' })), sink.write(record({ id: 't-2' }))];
+    expect(sink.seq).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await lines(path)).map((l) => JSON.parse(l).id)).toEqual(['t-1', 't-2']);
+    expect(sink.seq).toBe(2);
+    await Promise.all(written);
+    const third = sink.write(record({ id: 't-3' }));
+    await sink.close();
+    await third;
+    expect((await lines(path)).map((l) => JSON.parse(l).id)).toEqual(['t-1', 't-2', 't-3']);
+    expect(await verifyAuditLog(path)).toMatchObject({ ok: true, records: 3 });
+
+    // A process that exits, or dies of an uncaught exception, in the turn still stores them.
+    const source = new URL('../src/audit/jsonl-audit-sink.ts', import.meta.url).href;
+    for (const [name, end, code] of [
+      ['exit', 'process.exit(3);', 3],
+      ['throw', "throw new Error('boom');", 1],
+    ] as const) {
+      const log = join(dir, `dies-${name}.jsonl`);
+      const script = join(dir, `dies-${name}.mts`);
+      await writeFile(
+        script,
+        `import { createJsonlAuditSink } from ${JSON.stringify(source)};
+         const sink = await createJsonlAuditSink({ path: ${JSON.stringify(log)} });
+         for (const id of ["d-1", "d-2"]) void sink.write({ ...${JSON.stringify(record())}, id }).catch(() => {});
+         ${end}`,
+      );
+      const child = spawnSync(process.execPath, ['--import', 'tsx', script], {
+        cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+        encoding: 'utf8',
+      });
+      expect(child.status, child.stderr).toBe(code);
+      expect(await lines(log)).toHaveLength(2);
+      expect(await verifyAuditLog(log)).toMatchObject({ ok: true, records: 2 });
+    }
+  });
 
   it('treats an appended forged line as a break', async () => {
     const path = await logWith(2, 'forged.jsonl');

@@ -26,7 +26,10 @@ export interface JsonlAuditSink extends AuditSink {
   readonly seq: number;
   /** Hash of the last record, which the next record's `prev` will be. */
   readonly lastHash: string;
-  /** Stores at once, and returns true, when writes are synchronous (`syncWrites`) without fsync. */
+  /**
+   * Stores at once, and returns true, when writes are synchronous (`syncWrites`) without
+   * fsync. Records that `write` has batched go first, in the same write(2).
+   */
   writeNow(record: AuditRecord): boolean;
 }
 
@@ -37,6 +40,13 @@ const TAIL_CHUNK = 64 * 1024;
  * `prev` and `hash`; `verifyAuditLog` finds the first altered, removed or reordered record.
  * Opening an existing log continues its chain from its last line, which must be complete and
  * intact. One sink per file: two writers appending to one log would fork the chain.
+ *
+ * With synchronous writes and no fsync, `write` chains the record at once but stores it at
+ * the end of the event loop's turn, with every other record written in that turn, in one
+ * write(2); `writeNow` (or `close`, or the process's exit) stores what waits before its own
+ * record. The promise resolves once the record is stored. A proxy writes a record per
+ * decision and per completion; under load one turn handles several sessions' messages, and a
+ * write(2) per record cost more than building the record (benchmarks/pg).
  */
 export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Promise<JsonlAuditSink> {
   const { path, fsync = false } = options;
@@ -57,20 +67,27 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
   }
 
   let { seq, hash: lastHash } = tail;
+  // The chain's head, batched records included: what the next record links to.
+  let headSeq = seq;
+  let headHash = lastHash;
   let queue: Promise<void> = Promise.resolve();
+  // Lines chained but not yet stored, and the one promise of every write that waits for them.
+  let batch = '';
+  let batchCount = 0;
+  let batchDone: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } | undefined;
   let failure: unknown;
   let closed = false;
 
   /** The record's line, checked against the sink's state; throws AuditWriteError. */
-  function prepare(record: AuditRecord): { bytes: Buffer; hash: string } {
+  function prepare(record: AuditRecord): { line: string; hash: string } {
     if (closed) throw new AuditWriteError(`audit log ${path} is closed`);
     // After a failed write the file may end in part of a line; chaining more records onto it
     // would hide the gap, so the sink stays failed until reopened (which then refuses the log).
     if (failure !== undefined)
       throw new AuditWriteError(`audit log ${path} failed earlier`, { cause: failure });
     try {
-      const linked = chainAuditLine(record, seq + 1, lastHash);
-      return { bytes: Buffer.from(`${linked.line}\n`, 'utf8'), hash: linked.hash };
+      const linked = chainAuditLine(record, headSeq + 1, headHash);
+      return { line: `${linked.line}\n`, hash: linked.hash };
     } catch (err) {
       throw new AuditWriteError(`audit record cannot be serialised: ${(err as Error).message}`, {
         cause: err,
@@ -83,21 +100,79 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
     return new AuditWriteError(`cannot write audit log ${path}: ${(err as Error).message}`, { cause: err });
   }
 
-  /** Store the record with write(2) on this thread. */
-  function appendNow(record: AuditRecord): void {
-    const { bytes, hash } = prepare(record);
+  /** Writes `text` with write(2) on this thread, all of it. */
+  function writeAll(text: string): void {
+    const bytes = Buffer.from(text, 'utf8');
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(handle.fd, bytes, offset, bytes.length - offset);
+  }
+
+  /**
+   * Stores the batch, then `line` (already chained after it) if given, in one write(2). The
+   * batch's writers learn the outcome; a failure also throws, for the caller of writeNow.
+   */
+  function flush(line?: { line: string; hash: string }): void {
+    const done = batchDone;
+    const count = batchCount + (line ? 1 : 0);
+    if (count === 0) return;
+    const text = line ? batch + line.line : batch;
+    batch = '';
+    batchCount = 0;
+    batchDone = undefined;
+    flushers.delete(flushAtExit);
     try {
-      let offset = 0;
-      while (offset < bytes.length) offset += writeSync(handle.fd, bytes, offset, bytes.length - offset);
+      writeAll(text);
     } catch (err) {
-      throw failed(err);
+      const error = failed(err);
+      done?.reject(error);
+      throw error;
     }
-    seq += 1;
-    lastHash = hash;
+    seq += count;
+    if (line) {
+      headSeq += 1;
+      headHash = line.hash;
+    }
+    lastHash = headHash;
+    done?.resolve();
+  }
+
+  function flushAtExit(): void {
+    try {
+      flush();
+    } catch {
+      // Rejected to the batch's writers; nothing more can be done while the process exits.
+    }
+  }
+
+  /** Chains the record now and stores it with the rest of this turn's batch. */
+  function batched(record: AuditRecord): Promise<void> {
+    const { line, hash } = prepare(record);
+    batch += line;
+    batchCount += 1;
+    headSeq += 1;
+    headHash = hash;
+    if (batchDone === undefined) {
+      let resolve!: () => void;
+      let reject!: (err: unknown) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      batchDone = { promise, resolve, reject };
+      flushOnExit(flushAtExit);
+      setImmediate(flushAtExit);
+    }
+    return batchDone.promise;
+  }
+
+  /** Store the record with write(2) on this thread, after the batch. */
+  function appendNow(record: AuditRecord): void {
+    flush(prepare(record));
   }
 
   async function append(record: AuditRecord): Promise<void> {
-    const { bytes, hash } = prepare(record);
+    const { line, hash } = prepare(record);
+    const bytes = Buffer.from(line, 'utf8');
     try {
       let offset = 0;
       while (offset < bytes.length) {
@@ -111,6 +186,8 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
     }
     seq += 1;
     lastHash = hash;
+    headSeq = seq;
+    headHash = hash;
   }
 
   // Without fsync, synchronous writes never queue: each record is stored when write returns,
@@ -127,8 +204,7 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
     write(record) {
       if (immediate) {
         try {
-          appendNow(record);
-          return Promise.resolve();
+          return batched(record);
         } catch (err) {
           return Promise.reject(err);
         }
@@ -144,6 +220,7 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
     },
     async close() {
       if (closed) return;
+      flushAtExit();
       closed = true;
       await queue;
       try {
@@ -155,6 +232,22 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
       }
     },
   };
+}
+
+/**
+ * Sinks with records waiting for the end of the turn. A process that exits in that turn (an
+ * uncaught exception, `process.exit`) still stores them: 'exit' listeners run synchronously.
+ */
+const flushers = new Set<() => void>();
+let exitListener = false;
+
+function flushOnExit(flush: () => void): void {
+  flushers.add(flush);
+  if (exitListener) return;
+  exitListener = true;
+  process.on('exit', () => {
+    for (const each of flushers) each();
+  });
 }
 
 /** The seq and hash of the last record, read backwards from the end so large logs open fast. */
