@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chainAuditLine, chainAuditRecord, GENESIS_HASH } from './audit-chain.js';
 import type { AuditRecord } from './audit-record.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson, canonicalSnapshot } from './canonical-json.js';
 
 /** Records with arbitrary extra members, keys sorting before and after `hash` among them. */
 const records = fc
@@ -64,6 +64,26 @@ describe('chainAuditLine', () => {
     expect(hash).toBe(chainAuditRecord(record, 1, GENESIS_HASH).hash);
     expect(line).toBe(canonicalJson(chainAuditRecord(record, 1, GENESIS_HASH)));
     expect(line.startsWith('{"__proto__":null,')).toBe(true);
+  });
+
+  it('writes members that are snapshots from their kept JSON, the line still canonical', () => {
+    fc.assert(
+      fc.property(records, fc.array(fc.string(), { maxLength: 4 }), (record, keys) => {
+        // Snapshot some members (all, when no key names one): nested, integer-keyed and
+        // unsorted values among them, whose JSON.stringify would not be canonical.
+        const withSnapshots = { ...record } as Record<string, unknown>;
+        for (const key of Object.keys(withSnapshots)) {
+          if (keys.length === 0 || keys.includes(key))
+            withSnapshots[key] = canonicalSnapshot(withSnapshots[key]);
+        }
+        withSnapshots.labels = canonicalSnapshot({ 10: 'a', 2: 'b', z: { y: 1, x: [2, { b: 1, a: 0 }] } });
+        const expected = chainAuditRecord(withSnapshots as unknown as AuditRecord, 4, GENESIS_HASH);
+        const { hash, line } = chainAuditLine(withSnapshots as unknown as AuditRecord, 4, GENESIS_HASH);
+        expect(hash).toBe(expected.hash);
+        expect(line).toBe(canonicalJson(JSON.parse(JSON.stringify(expected))));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('takes the same line whether or not the record arrives with its keys sorted', () => {

@@ -1,6 +1,12 @@
 import { createHash, hash as digest } from 'node:crypto';
 import type { AuditRecord, ChainedAuditRecord } from './audit-record.js';
-import { canonicalJson, canonicalMembers, joinCanonicalMembers, orderedJson } from './canonical-json.js';
+import {
+  canonicalJson,
+  canonicalMembers,
+  joinCanonicalMembers,
+  orderedJson,
+  snapshotJson,
+} from './canonical-json.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -46,11 +52,11 @@ export function chainAuditLine(
 }
 
 /**
- * The common case of chainAuditLine, with the native serialiser doing the work: the members
- * sorting before `hash` go in order into one object and those after it (`prev` and `seq`
- * among them) into another; the hash goes between the two. A record whose keys are already
- * sorted, as auditRecordFromDecision builds them, is not sorted again. Undefined when a
- * member is not in canonical order inside (orderedJson), for the general path.
+ * The common case of chainAuditLine, serialised member by member in sorted order with the
+ * native serialiser: a member canonicalSnapshot made is written from its kept JSON, any other
+ * object must already be in canonical order inside (orderedJson). `prev` and `seq` go in
+ * their sorted places, and the hash between the members before `hash` and those after.
+ * Undefined when some member needs the general path.
  */
 function orderedChainLine(
   record: Record<string, unknown>,
@@ -65,37 +71,68 @@ function orderedChainLine(
       break;
     }
   }
-  const before: Record<string, unknown> = {};
-  const after: Record<string, unknown> = {};
+  let head = '';
+  let tail = '';
   // 0: neither chain member placed yet, 1: `prev` placed, 2: both.
   let placed = 0;
   for (const key of keys) {
     if (key === 'hash' || key === 'prev' || key === 'seq') continue;
-    // Assigning `__proto__` would set the object's prototype rather than add a member.
-    if (key === '__proto__') return undefined;
-    if (key < 'hash') {
-      before[key] = record[key];
-      continue;
+    if (key > 'hash') {
+      if (placed === 0 && key > 'prev') {
+        tail += `${tail ? ',' : ''}"prev":${JSON.stringify(prev)}`;
+        placed = 1;
+      }
+      if (placed === 1 && key > 'seq') {
+        tail += `,"seq":${JSON.stringify(seq)}`;
+        placed = 2;
+      }
     }
-    if (placed === 0 && key > 'prev') {
-      after.prev = prev;
-      placed = 1;
-    }
-    if (placed === 1 && key > 'seq') {
-      after.seq = seq;
-      placed = 2;
-    }
-    after[key] = record[key];
+    const json = memberJson(record[key]);
+    if (json === undefined) return undefined;
+    if (json === '') continue;
+    const member = `${memberKey(key)}${json}`;
+    if (key < 'hash') head += head ? `,${member}` : member;
+    else tail += tail ? `,${member}` : member;
   }
-  if (placed === 0) after.prev = prev;
-  if (placed < 2) after.seq = seq;
-  const head = orderedJson(before);
-  const tail = head === undefined ? undefined : orderedJson(after);
-  if (head === undefined || tail === undefined) return undefined;
-  const a = head.slice(1, -1);
-  const b = tail.slice(1, -1);
-  const hash = sha256Hex(a ? `{${a},${b}}` : `{${b}}`);
-  return { hash, line: `{${a}${a ? ',' : ''}"hash":"${hash}",${b}}` };
+  if (placed === 0) tail += `${tail ? ',' : ''}"prev":${JSON.stringify(prev)}`;
+  if (placed < 2) tail += `,"seq":${JSON.stringify(seq)}`;
+  const hash = sha256Hex(head ? `{${head},${tail}}` : `{${tail}}`);
+  return { hash, line: `{${head}${head ? ',' : ''}"hash":"${hash}",${tail}}` };
+}
+
+/**
+ * A member's value as canonical JSON: '' for what JSON.stringify leaves out of an object
+ * (undefined, functions, symbols), undefined for what needs the general path.
+ */
+function memberJson(value: unknown): string | undefined {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return '';
+    case 'object':
+      return snapshotJson(value) ?? orderedJson(value);
+    default:
+      return undefined;
+  }
+}
+
+/** `"key":` for the few keys a record has, made once. */
+const memberKeys = new Map<string, string>();
+
+function memberKey(key: string): string {
+  let json = memberKeys.get(key);
+  if (json === undefined) {
+    json = `${JSON.stringify(key)}:`;
+    // Keys come from records, which callers may fill with anything; keep the map small.
+    if (memberKeys.size < 256) memberKeys.set(key, json);
+  }
+  return json;
 }
 
 // crypto.hash is the one-shot digest (Node 20.12 and later), without a Hash object per call.

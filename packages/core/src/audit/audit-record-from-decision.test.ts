@@ -1,4 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { MaskRule } from '../contract.js';
+import type { PolicyRequest } from '../request/policy-request.js';
+
+type SubjectInput = PolicyRequest['subject'];
+
 import { createEngine, staticEvaluator } from '../engine/index.js';
 import { fakeFactExtractors } from '../request/fake-extractors.js';
 import { auditRecordFromDecision, canonicalJson, digestResponse } from './index.js';
@@ -110,5 +115,54 @@ describe('auditRecordFromDecision', () => {
     });
     expect(Object.keys(record)).toContain('error');
     expect(JSON.stringify(record)).toBe(canonicalJson(record));
+  });
+
+  it('shares frozen snapshots of what repeats, and never one that went stale', async () => {
+    const masks: MaskRule[] = [
+      { detector: 'email', strategy: 'partial' },
+      { detector: 'iban', strategy: 'partial', keep: 4 },
+    ];
+    const engine = createEngine({
+      evaluator: staticEvaluator({ effect: 'allow', reasons: [], masks }),
+      extractors: fakeFactExtractors,
+    });
+    const resource = { type: 'postgres' as const, name: 'db', labels: { env: 'prod' } };
+    const subject: SubjectInput = { id: 'bot', kind: 'agent', groups: ['etl'] };
+    const decide = (who: SubjectInput = subject) =>
+      engine.decide({ subject: who, resource, session: { id: 's', source: 'x' }, sql: 'select 1' });
+    const result = await decide();
+    const first = auditRecordFromDecision(result);
+    const second = auditRecordFromDecision(result);
+    expect(second.masks).toBe(first.masks);
+    expect(second.resource).toBe(first.resource);
+    expect(second.subject).toBe(first.subject);
+    expect(Object.isFrozen(first.masks[0])).toBe(true);
+    expect(first.masks).toEqual([
+      { detector: 'email', strategy: 'partial' },
+      { detector: 'iban', keep: 4, strategy: 'partial' },
+    ]);
+
+    // Changed in place: the next record carries what is there now.
+    const shown = result.decision.masks[1] as { keep?: number };
+    shown.keep = 2;
+    (result.input.resource.labels as Record<string, string>).env = 'staging';
+    (result.input.subject.groups as string[]).push('admins');
+    const third = auditRecordFromDecision(result);
+    expect(third.masks[1]).toEqual({ detector: 'iban', keep: 2, strategy: 'partial' });
+    expect(third.resource.labels).toEqual({ env: 'staging' });
+    expect(third.subject.groups).toEqual(['etl', 'admins']);
+    expect(first.masks[1]).toEqual({ detector: 'iban', keep: 4, strategy: 'partial' });
+    result.decision.masks.push({ detector: 'jwt', strategy: 'redact' });
+    expect(auditRecordFromDecision(result).masks).toHaveLength(3);
+    delete shown.keep;
+    expect(auditRecordFromDecision(result).masks[1]).toEqual({ detector: 'iban', strategy: 'partial' });
+
+    // Interleaved subjects each get their own.
+    const other: SubjectInput = { id: 'alice', kind: 'human', groups: [] };
+    const mine = await decide(other);
+    expect(auditRecordFromDecision(mine).subject).toEqual({ groups: [], id: 'alice', kind: 'human' });
+    expect(auditRecordFromDecision(result).subject.id).toBe('bot');
+    expect(auditRecordFromDecision(mine).subject.id).toBe('alice');
+    await engine.close();
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { InputDocument, MaskRule } from '../contract.js';
 import type { DecisionResult } from '../engine/decision-result.js';
 import type { AuditRecord, AuditResponse, AuditStage } from './audit-record.js';
+import { canonicalSnapshot } from './canonical-json.js';
 
 export interface AuditEnforcement {
   /** Masks actually applied; defaults to the decision's masks. */
@@ -39,21 +40,120 @@ export function auditRecordFromDecision(
   record.effect = decision.effect;
   if (evaluation.error !== undefined) record.error = sortedCopy(evaluation.error);
   record.id = randomUUID();
-  record.masks = copyFlat(enforcement.masks ?? decision.masks);
-  record.reasons = copyFlat(decision.reasons);
-  record.resource = {
-    labels: sortedCopy(input.resource.labels ?? {}),
-    name: input.resource.name,
-    type: input.resource.type,
-  };
+  record.masks = flatListSnapshot(enforcement.masks ?? decision.masks, lastMasks);
+  record.reasons = flatListSnapshot(decision.reasons, lastReasons);
+  record.resource = resourceSnapshot(input.resource);
   if (enforcement.response !== undefined) record.response = sortedCopy(enforcement.response);
   if (enforcement.responseDigest !== undefined) record.response_digest = enforcement.responseDigest;
   record.session_id = input.session.id;
   record.source = input.session.source;
   if (enforcement.stage !== undefined) record.stage = enforcement.stage;
-  record.subject = { groups: [...input.subject.groups], id: input.subject.id, kind: input.subject.kind };
+  record.subject = subjectSnapshot(input.subject);
   record.time = input.time;
   return record;
+}
+
+/**
+ * Records share frozen snapshots (canonicalSnapshot) of what repeats from one record to the
+ * next: the decision's masks and reasons, the resource, the subject. Each snapshot is kept
+ * for the object it was taken of and used again only while that object still holds the same
+ * values, so a caller that changes its masks in place gets a new one. The last snapshot of
+ * each kind also serves an equal object that is not the same one.
+ */
+const listSnapshots = new WeakMap<object, object[]>();
+const resourceSnapshots = new WeakMap<object, AuditRecord['resource']>();
+const subjectSnapshots = new WeakMap<object, AuditRecord['subject']>();
+const lastMasks: { value?: object[] } = {};
+const lastReasons: { value?: object[] } = {};
+let lastResource: AuditRecord['resource'] | undefined;
+let lastSubject: AuditRecord['subject'] | undefined;
+
+/** A snapshot of a list of flat records; copyFlat's copy when an item is not flat. */
+function flatListSnapshot<T extends object>(list: readonly T[], last: { value?: object[] }): T[] {
+  if (list.length === 0) return [];
+  const kept = listSnapshots.get(list);
+  if (kept !== undefined && sameFlatList(list, kept)) return kept as T[];
+  if (last.value !== undefined && sameFlatList(list, last.value)) {
+    listSnapshots.set(list, last.value);
+    return last.value as T[];
+  }
+  const copy = copyFlat(list);
+  if (!isFlatList(copy)) return copy;
+  const snapshot = canonicalSnapshot(copy);
+  listSnapshots.set(list, snapshot);
+  last.value = snapshot;
+  return snapshot;
+}
+
+function isFlatList(list: readonly object[]): boolean {
+  for (const item of list) {
+    for (const value of Object.values(item)) if (value !== null && typeof value === 'object') return false;
+  }
+  return true;
+}
+
+/** Same length, and each item has the same own keys with the same primitive values. */
+function sameFlatList(list: readonly object[], snapshot: readonly object[]): boolean {
+  if (list.length !== snapshot.length) return false;
+  for (let i = 0; i < list.length; i++) {
+    if (!sameFlatRecord(list[i], snapshot[i])) return false;
+  }
+  return true;
+}
+
+function sameFlatRecord(value: unknown, snapshot: unknown): boolean {
+  if (typeof value !== 'object' || value === null || typeof snapshot !== 'object' || snapshot === null)
+    return false;
+  let count = 0;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) return false;
+    const member = (value as Record<string, unknown>)[key];
+    // A member JSON leaves out (undefined) is not in the snapshot.
+    if (member === undefined) continue;
+    if (member !== (snapshot as Record<string, unknown>)[key]) return false;
+    count++;
+  }
+  return count === Object.keys(snapshot).length;
+}
+
+function resourceSnapshot(resource: InputDocument['resource']): AuditRecord['resource'] {
+  const kept = resourceSnapshots.get(resource);
+  if (kept !== undefined && sameResource(resource, kept)) return kept;
+  if (lastResource === undefined || !sameResource(resource, lastResource)) {
+    lastResource = canonicalSnapshot({
+      labels: sortedCopy(resource.labels ?? {}),
+      name: resource.name,
+      type: resource.type,
+    });
+  }
+  if (kept !== lastResource) resourceSnapshots.set(resource, lastResource);
+  return lastResource;
+}
+
+function sameResource(resource: InputDocument['resource'], snapshot: AuditRecord['resource']): boolean {
+  return (
+    snapshot.name === resource.name &&
+    snapshot.type === resource.type &&
+    sameFlatRecord(resource.labels ?? {}, snapshot.labels)
+  );
+}
+
+function subjectSnapshot(subject: InputDocument['subject']): AuditRecord['subject'] {
+  const kept = subjectSnapshots.get(subject);
+  if (kept !== undefined && sameSubject(subject, kept)) return kept;
+  if (lastSubject === undefined || !sameSubject(subject, lastSubject)) {
+    lastSubject = canonicalSnapshot({ groups: [...subject.groups], id: subject.id, kind: subject.kind });
+  }
+  if (kept !== lastSubject) subjectSnapshots.set(subject, lastSubject);
+  return lastSubject;
+}
+
+function sameSubject(subject: InputDocument['subject'], snapshot: AuditRecord['subject']): boolean {
+  if (snapshot.id !== subject.id || snapshot.kind !== subject.kind) return false;
+  const { groups } = subject;
+  if (snapshot.groups.length !== groups.length) return false;
+  for (let i = 0; i < groups.length; i++) if (snapshot.groups[i] !== groups[i]) return false;
+  return true;
 }
 
 /**

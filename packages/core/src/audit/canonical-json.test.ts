@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson, canonicalSnapshot, snapshotJson } from './canonical-json.js';
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and drops undefined members', () => {
@@ -53,6 +53,30 @@ describe('canonicalJson', () => {
       at = next;
     }
     expect(canonicalJson(deep)).toBe(`${'{"a":'.repeat(100)}{}${'}'.repeat(100)}`);
+  });
+
+  it('snapshots a JSON value as a deep-frozen copy whose kept JSON is its canonical JSON', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const snapshot = canonicalSnapshot(value);
+        expect(snapshot).toEqual(JSON.parse(JSON.stringify(value)));
+        expect(canonicalJson(snapshot)).toBe(canonicalJson(value));
+        expect(canonicalJson({ inside: [snapshot] })).toBe(canonicalJson({ inside: [value] }));
+        if (snapshot !== null && typeof snapshot === 'object') {
+          expect(snapshotJson(snapshot)).toBe(canonicalJson(value));
+          expect(Object.isFrozen(snapshot)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+    const snapshot = canonicalSnapshot({ b: { list: [{ x: 1 }] }, a: 1 });
+    expect(() => {
+      (snapshot.b.list[0] as { x: number }).x = 2;
+    }).toThrow(TypeError);
+    expect(() => snapshot.b.list.push({ x: 3 })).toThrow(TypeError);
+    expect(canonicalJson(snapshot)).toBe('{"a":1,"b":{"list":[{"x":1}]}}');
+    // A copy of a snapshot is not one: its JSON is made anew.
+    expect(snapshotJson({ ...snapshot })).toBeUndefined();
   });
 });
 
