@@ -15,7 +15,8 @@
  * (select-only:simple,select-only:prepared; also tpcb-like:…), CLIENTS (1), ROUNDS (5),
  * DURATION seconds per run (3), SCALE (10). PG_PORT and PG_PASSWORD reuse a running server
  * already initialised with `pgbench -i` instead of starting a cluster. OUT writes the medians
- * and every run as JSON.
+ * and every run as JSON. GATEWAY_NODE_ARGS passes Node flags to the gateway's process
+ * (`--cpu-prof --cpu-prof-dir=DIR` writes its profile when it stops).
  */
 
 import { execFileSync } from 'node:child_process';
@@ -41,6 +42,8 @@ const PATHS = (process.env.PATHS ?? 'node-handle-relay,portcullis').split(',');
 const CELLS = (process.env.CELLS ?? 'select-only:simple,select-only:prepared').split(',');
 const CLIENTS = Number(process.env.CLIENTS ?? 1);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
+// Node flags for the gateway path, such as `--cpu-prof --cpu-prof-dir=/tmp/p` (profile on exit).
+const GATEWAY_NODE_ARGS = (process.env.GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const DURATION = Number(process.env.DURATION ?? 3);
 const SCALE = Number(process.env.SCALE ?? 10);
 
@@ -83,7 +86,7 @@ async function main(): Promise<void> {
         'portcullis-audited-pool',
         await startPortcullis(upstream, { AUDIT_LOG: join(dir, 'audit-pool.jsonl'), AUDIT_SYNC_WRITES: '0' }),
       );
-    if (PATHS.includes('gateway')) await add('gateway', await startGateway(upstream, dir));
+    if (PATHS.includes('gateway')) await add('gateway', await startGateway(upstream, dir, GATEWAY_NODE_ARGS));
     if (PATHS.includes('gateway-base')) {
       if (!process.env.BASE_ROOT) throw new Error('gateway-base needs BASE_ROOT, a checkout to run it from');
       await add('gateway-base', await startGateway(upstream, join(dir, 'base'), [], process.env.BASE_ROOT));
