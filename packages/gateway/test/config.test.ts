@@ -63,6 +63,14 @@ describe('validateConfig', () => {
     );
   });
 
+  it('takes a Unix-domain socket directory as upstream.host, and refuses TLS toward it', () => {
+    const socket = { ...resource, upstream: { ...resource.upstream, host: '/var/run/postgresql' } };
+    expect(issues({ resources: [socket] })).toEqual([]);
+    expect(issues({ resources: [{ ...socket, upstream: { ...socket.upstream, tls: true } }] })).toEqual([
+      'resources[0].upstream.tls: must be off when upstream.host is the directory of a Unix-domain socket: PostgreSQL offers no TLS there',
+    ]);
+  });
+
   it('refuses inline secrets without echoing them', () => {
     const found = issues({
       resources: [{ ...resource, upstream: { ...resource.upstream, password: 'hunter2' } }],

@@ -40,7 +40,12 @@ function validate(options: PgProxyOptions): void {
   const u = options.upstream;
   if (typeof u !== 'object' || u === null) throw new InvalidOptionError('upstream', 'is required');
   if (typeof u.host !== 'string' || u.host === '')
-    throw new InvalidOptionError('upstream.host', 'must be a host name');
+    throw new InvalidOptionError('upstream.host', 'must be a host name, or the directory of a Unix-domain socket');
+  if (u.host.startsWith('/') && u.ssl)
+    throw new InvalidOptionError(
+      'upstream.ssl',
+      'must be off with a Unix-domain socket (upstream.host is a path): PostgreSQL offers no TLS there',
+    );
   if (!Number.isInteger(u.port) || u.port < 1 || u.port > 65535)
     throw new InvalidOptionError('upstream.port', 'must be a TCP port');
   if (typeof u.user !== 'string' || u.user === '')

@@ -29,7 +29,7 @@ import { md5PasswordResponse } from './md5-password.js';
 import { ReusedReads } from './reused-reads.js';
 import { createScramClient, SCRAM_SHA_256 } from './scram-client.js';
 import { UpstreamError } from './upstream-error.js';
-import type { UpstreamOptions } from './upstream-options.js';
+import { type UpstreamOptions, upstreamSocketPath } from './upstream-options.js';
 
 export interface UpstreamConnection {
   socket: Socket;
@@ -58,16 +58,16 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 function openSocket(options: UpstreamOptions, reads: ReusedReads | undefined): Promise<Socket> {
   return new Promise((resolve, reject) => {
+    const path = upstreamSocketPath(options);
     const socket = netConnect({
-      host: options.host,
-      port: options.port,
+      ...(path === undefined ? { host: options.host, port: options.port } : { path }),
       ...(reads ? { onread: reads.onread } : {}),
     });
     reads?.bind(socket);
-    socket.setNoDelay(true);
+    if (path === undefined) socket.setNoDelay(true);
     const onError = (err: Error) =>
       reject(
-        new UpstreamError(`cannot connect to ${options.host}:${options.port}: ${err.message}`, {
+        new UpstreamError(`cannot connect to ${path ?? `${options.host}:${options.port}`}: ${err.message}`, {
           cause: err,
         }),
       );
@@ -235,7 +235,8 @@ async function handshake(
 
 /** Send a CancelRequest for an upstream backend on a connection of its own. */
 export function cancelUpstream(options: UpstreamOptions, processId: number, secretKey: number): void {
-  const socket = netConnect({ host: options.host, port: options.port });
+  const path = upstreamSocketPath(options);
+  const socket = netConnect(path === undefined ? { host: options.host, port: options.port } : { path });
   socket.on('error', () => socket.destroy());
   socket.once('connect', () => {
     const w = new MessageWriter(16);

@@ -2,6 +2,12 @@ import type { ConnectionOptions } from 'node:tls';
 
 /** Where and as whom the proxy connects to PostgreSQL: the operator's credentials. */
 export interface UpstreamOptions {
+  /**
+   * The server's host name or IP address; or, as libpq's `host=/var/run/postgresql`, the
+   * directory of its Unix-domain socket (an absolute path), to which the proxy connects as
+   * `<host>/.s.PGSQL.<port>`. A proxy beside its server saves the TCP stack's work on every
+   * message that way. PostgreSQL offers no TLS there, so `ssl` must be off.
+   */
   host: string;
   port: number;
   user: string;
@@ -16,4 +22,9 @@ export interface UpstreamOptions {
   ssl?: boolean | ConnectionOptions;
   /** How long connecting and authenticating may take; default 10 000 ms. */
   connectTimeoutMs?: number;
+}
+
+/** The Unix-domain socket `options` name (a `host` that is an absolute path), else undefined. */
+export function upstreamSocketPath(options: Pick<UpstreamOptions, 'host' | 'port'>): string | undefined {
+  return options.host.startsWith('/') ? `${options.host.replace(/\/+$/, '')}/.s.PGSQL.${options.port}` : undefined;
 }

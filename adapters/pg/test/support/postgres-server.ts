@@ -17,6 +17,8 @@ const BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 export interface PostgresServer {
   host: string;
   port: number;
+  /** The directory of the server's Unix-domain socket (`.s.PGSQL.<port>`). */
+  socketDir: string;
   /** Superuser, with a scram-sha-256 password. */
   user: string;
   password: string;
@@ -96,6 +98,7 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
   return {
     host: '127.0.0.1',
     port,
+    socketDir: dir,
     user: 'postgres',
     password,
     async stop() {

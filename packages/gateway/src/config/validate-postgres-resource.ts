@@ -52,6 +52,11 @@ export function validatePostgresResource(
   const database = up.database === undefined ? undefined : c.string(up.database, `${path}.upstream.database`);
   const user = c.string(up.user, `${path}.upstream.user`);
   const password = secret(c, up.password, `${path}.upstream.password`);
+  if (upHost?.startsWith('/') && upTls)
+    c.fail(
+      `${path}.upstream.tls`,
+      'must be off when upstream.host is the directory of a Unix-domain socket: PostgreSQL offers no TLS there',
+    );
   if (!name || !labels || !listen || !upHost || upPort === undefined) return;
   if (!user || !password) return undefined;
   return {
