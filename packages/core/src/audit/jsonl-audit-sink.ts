@@ -119,7 +119,7 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
     batch = '';
     batchCount = 0;
     batchDone = undefined;
-    flushers.delete(flushAtExit);
+    flushers.delete(flushWaiting);
     try {
       writeAll(text);
     } catch (err) {
@@ -136,11 +136,12 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
     done?.resolve();
   }
 
-  function flushAtExit(): void {
+  /** Stores the batch (at the end of its turn, at close, at exit); a failure goes to its writers. */
+  function flushWaiting(): void {
     try {
       flush();
     } catch {
-      // Rejected to the batch's writers; nothing more can be done while the process exits.
+      // Rejected to the batch's writers, and the sink stays failed; nobody else to tell.
     }
   }
 
@@ -159,8 +160,8 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
         reject = rej;
       });
       batchDone = { promise, resolve, reject };
-      flushOnExit(flushAtExit);
-      setImmediate(flushAtExit);
+      flushOnExit(flushWaiting);
+      setImmediate(flushWaiting);
     }
     return batchDone.promise;
   }
@@ -220,7 +221,7 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
     },
     async close() {
       if (closed) return;
-      flushAtExit();
+      flushWaiting();
       closed = true;
       await queue;
       try {
