@@ -12,7 +12,9 @@
  * seconds per path (2), STREAM_ROWS (200000), STREAM_RUNS (1), STREAM_ONLY=1 to skip pgbench
  * (no `pgbench -i`, warm-up or cells: only the masked stream), PROFILE_DIR to write a CPU
  * profile of the proxy for every cell (`<n>.cpuprofile`, read with profile-top.ts), OUT to
- * write the results as JSON. Prints one line per path and cell; writes nothing under results/.
+ * write the results as JSON, UPSTREAM_SOCKET=1 to have every relay reach the server over its
+ * Unix-domain socket instead of TCP, PROXY_NODE_ARGS Node flags for the proxy's process (V8 flags to
+ * try). Prints one line per path and cell; writes nothing under results/.
  */
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,6 +42,8 @@ const STREAM_ROWS = Number(process.env.STREAM_ROWS ?? 200_000);
 const STREAM_RUNS = Number(process.env.STREAM_RUNS ?? 1);
 const STREAM_ONLY = process.env.STREAM_ONLY === '1';
 const PROFILE_DIR = process.env.PROFILE_DIR;
+const UPSTREAM_SOCKET = process.env.UPSTREAM_SOCKET === '1';
+const PROXY_NODE_ARGS = (process.env.PROXY_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const PATHS = (process.env.PATHS ?? 'direct,pgbouncer,node-relay,node-handle-relay,portcullis').split(',');
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -65,14 +69,16 @@ async function main(): Promise<void> {
       started.push(path);
       paths.set(name, { port: path.port, pid: await path.pid(), path });
     };
-    if (PATHS.includes('pgbouncer')) await add('pgbouncer', await startPgbouncer(server, dir, CLIENTS + 2));
-    if (PATHS.includes('node-relay')) await add('node-relay', await startNodeRelay(server));
+    // The relays reach the server over TCP, or with UPSTREAM_SOCKET=1 over its Unix-domain socket.
+    const upstream = UPSTREAM_SOCKET ? { ...server, host: server.socketDir } : server;
+    if (PATHS.includes('pgbouncer')) await add('pgbouncer', await startPgbouncer(upstream, dir, CLIENTS + 2));
+    if (PATHS.includes('node-relay')) await add('node-relay', await startNodeRelay(upstream));
     if (PATHS.includes('node-handle-relay'))
-      await add('node-handle-relay', await startNodeHandleRelay(server));
+      await add('node-handle-relay', await startNodeHandleRelay(upstream));
     if (PATHS.includes('portcullis'))
       await add(
         'portcullis',
-        await startPortcullis(server, PROFILE_DIR ? { CPU_PROFILE_DIR: PROFILE_DIR } : {}),
+        await startPortcullis(upstream, PROFILE_DIR ? { CPU_PROFILE_DIR: PROFILE_DIR } : {}, PROXY_NODE_ARGS),
       );
     const names = PATHS.filter((p) => paths.has(p));
 

@@ -19,6 +19,8 @@ const PGBOUNCER = process.env.PGBOUNCER ?? '/usr/sbin/pgbouncer';
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface Upstream {
+  /** 127.0.0.1 when absent; a directory is the server's Unix-domain socket (UPSTREAM_SOCKET=1). */
+  host?: string;
   port: number;
   password: string;
 }
@@ -75,7 +77,7 @@ export async function startPgbouncer(
     ini,
     [
       '[databases]',
-      `postgres = host=127.0.0.1 port=${upstream.port} dbname=postgres`,
+      `postgres = host=${upstream.host ?? '127.0.0.1'} port=${upstream.port} dbname=postgres`,
       '[pgbouncer]',
       'listen_addr = 127.0.0.1',
       `listen_port = ${port}`,
@@ -121,7 +123,7 @@ async function startNodeScript(
       cwd: repoRoot,
       env: {
         ...process.env,
-        PG_HOST: '127.0.0.1',
+        PG_HOST: upstream.host ?? '127.0.0.1',
         PG_PORT: String(upstream.port),
         PG_USER: 'postgres',
         PG_PASSWORD: upstream.password,

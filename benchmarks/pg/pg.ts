@@ -52,6 +52,7 @@ const UNCACHED = process.env.UNCACHED === '1';
  * `socket.pipe`) and `node-handle-relay` (node-handle-relay.ts, the proxy's own handle I/O).
  */
 const NODE_RELAY = process.env.NODE_RELAY === '1';
+const UPSTREAM_SOCKET = process.env.UPSTREAM_SOCKET === '1';
 /** STREAM_ONLY=1 skips pgbench (initialisation, warm-up and cells): only the stream is timed. */
 const STREAM_ONLY = process.env.STREAM_ONLY === '1';
 const TARGETS = [
@@ -81,9 +82,11 @@ async function main(): Promise<void> {
     const { password } = server;
     process.stderr.write(`cluster on ${server.port}${STREAM_ONLY ? '' : `; pgbench -i -s ${SCALE}`}\n`);
     if (!STREAM_ONLY) await initPgbench(server, SCALE);
-    const bouncer = await startPgbouncer(server, dir, Math.max(...CLIENTS) + 2);
+    // The relays reach the server over TCP, or with UPSTREAM_SOCKET=1 over its Unix-domain socket.
+    const upstream = UPSTREAM_SOCKET ? { ...server, host: server.socketDir } : server;
+    const bouncer = await startPgbouncer(upstream, dir, Math.max(...CLIENTS) + 2);
     children.push(bouncer.child);
-    const portcullis = await startPortcullis(server);
+    const portcullis = await startPortcullis(upstream);
     children.push(portcullis.child);
     const ports: Record<Target, number> = {
       direct: server.port,
@@ -96,15 +99,15 @@ async function main(): Promise<void> {
       return port;
     };
     if (UNCACHED) {
-      const uncached = await startPortcullis(server, { DECISION_CACHE: 'off' });
+      const uncached = await startPortcullis(upstream, { DECISION_CACHE: 'off' });
       children.push(uncached.child);
       ports['portcullis-uncached'] = uncached.port;
     }
     if (NODE_RELAY) {
-      const relay = await startNodeRelay(server);
+      const relay = await startNodeRelay(upstream);
       children.push(relay.child);
       ports['node-relay'] = relay.port;
-      const handleRelay = await startNodeHandleRelay(server);
+      const handleRelay = await startNodeHandleRelay(upstream);
       children.push(handleRelay.child);
       ports['node-handle-relay'] = handleRelay.port;
     }
@@ -239,6 +242,9 @@ async function main(): Promise<void> {
         placement:
           'one host, no CPU pinning: PostgreSQL, pgbench, pgbouncer (one process) and the Portcullis proxy (its own Node process) share the cores',
         pgbouncer: 'pool_mode=session, auth_type=plain, TCP on 127.0.0.1',
+        upstream: UPSTREAM_SOCKET
+          ? 'every relay reaches PostgreSQL over its Unix-domain socket (clients still connect over TCP)'
+          : 'every relay reaches PostgreSQL over TCP on 127.0.0.1',
         portcullis: `createPgProxy, rego/ without _test.rego compiled to wasm, subject kind ${process.env.SUBJECT_KIND === 'human' ? 'human (no masks)' : 'agent (column masks and detectors)'}, resource labels env=prod, default decision cache`,
         stream: `psql -At -c "${streamSql}" > memory; ${STREAM_ROWS} rows; email and phone masked through the proxy; median of ${STREAM_RUNS}`,
       },

@@ -2,7 +2,7 @@ import { connect, createServer, type Socket } from 'node:net';
 
 /**
  * What the bare relays (node-relay.ts, node-handle-relay.ts) share: for each client, a
- * connection to PG_HOST:PG_PORT, both closed when either ends or fails; `relay` is handed the
+ * connection to PG_HOST:PG_PORT (PG_HOST a directory: the Unix-domain socket in it), both closed when either ends or fails; `relay` is handed the
  * pair once the upstream is connected. Listens on PROXY_PORT (or any port) on loopback and
  * prints `{"port":N}` when ready; exits on SIGTERM or SIGINT.
  */
@@ -11,9 +11,12 @@ export function serveRelay(relay: (client: Socket, upstream: Socket, close: () =
   const port = Number(process.env.PG_PORT);
   if (!Number.isInteger(port)) throw new Error('PG_PORT is required');
   const server = createServer({ pauseOnConnect: true }, (client) => {
-    const upstream = connect({ host, port });
+    // A directory is the server's Unix-domain socket, as libpq and the proxy read it.
+    const upstream = host.startsWith('/')
+      ? connect({ path: `${host}/.s.PGSQL.${port}` })
+      : connect({ host, port });
     client.setNoDelay(true);
-    upstream.setNoDelay(true);
+    if (!host.startsWith('/')) upstream.setNoDelay(true);
     const close = () => {
       client.destroy();
       upstream.destroy();
