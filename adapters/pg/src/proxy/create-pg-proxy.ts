@@ -40,7 +40,10 @@ function validate(options: PgProxyOptions): void {
   const u = options.upstream;
   if (typeof u !== 'object' || u === null) throw new InvalidOptionError('upstream', 'is required');
   if (typeof u.host !== 'string' || u.host === '')
-    throw new InvalidOptionError('upstream.host', 'must be a host name, or the directory of a Unix-domain socket');
+    throw new InvalidOptionError(
+      'upstream.host',
+      'must be a host name, or the directory of a Unix-domain socket',
+    );
   if (u.host.startsWith('/') && u.ssl)
     throw new InvalidOptionError(
       'upstream.ssl',

@@ -26,5 +26,7 @@ export interface UpstreamOptions {
 
 /** The Unix-domain socket `options` name (a `host` that is an absolute path), else undefined. */
 export function upstreamSocketPath(options: Pick<UpstreamOptions, 'host' | 'port'>): string | undefined {
-  return options.host.startsWith('/') ? `${options.host.replace(/\/+$/, '')}/.s.PGSQL.${options.port}` : undefined;
+  return options.host.startsWith('/')
+    ? `${options.host.replace(/\/+$/, '')}/.s.PGSQL.${options.port}`
+    : undefined;
 }
