@@ -148,6 +148,14 @@ export interface StatementFacts {
   dynamic: boolean;
   /** Some SQL that will run cannot be known statically (EXECUTE of a built string, EXECUTE of an unknown prepared name). */
   opaque: boolean;
+  /**
+   * The table lock a maintenance statement takes on what it names, PostgreSQL's mode in
+   * snake_case: LOCK TABLE (its mode; `access_exclusive` by default), VACUUM and ANALYZE
+   * (`share_update_exclusive`; VACUUM FULL `access_exclusive`), CLUSTER (`access_exclusive`),
+   * REINDEX (`share`; CONCURRENTLY `share_update_exclusive`), REFRESH MATERIALIZED VIEW
+   * (`access_exclusive`; CONCURRENTLY `exclusive`). Absent for other statements.
+   */
+  lock?: TableLockMode;
   copy?: CopyFacts;
   role?: RoleFacts;
   explain?: ExplainFacts;
@@ -158,6 +166,17 @@ export interface StatementFacts {
   /** The statement's own text, as sent. */
   text: string;
 }
+
+/** PostgreSQL's table lock modes, weakest first. https://www.postgresql.org/docs/current/explicit-locking.html */
+export type TableLockMode =
+  | 'access_share'
+  | 'row_share'
+  | 'row_exclusive'
+  | 'share_update_exclusive'
+  | 'share'
+  | 'share_row_exclusive'
+  | 'exclusive'
+  | 'access_exclusive';
 
 export interface InnerStatementFacts extends StatementFacts {
   via: InnerStatementSource;

@@ -12,6 +12,7 @@ import type {
   RoleFacts,
   StatementCategory,
   StatementFacts,
+  TableLockMode,
 } from '../contract.js';
 
 export interface StatementKind {
@@ -34,6 +35,7 @@ export class FactCollector {
   targetWhere = false;
   dynamic = false;
   opaque = false;
+  lock: TableLockMode | undefined;
   copy: CopyFacts | undefined;
   role: RoleFacts | undefined;
   explain: ExplainFacts | undefined;
@@ -93,6 +95,7 @@ export class FactCollector {
       text,
     };
     if (kind.object_type !== undefined) facts.object_type = kind.object_type;
+    if (this.lock !== undefined) facts.lock = this.lock;
     if (this.copy !== undefined) facts.copy = this.copy;
     if (this.role !== undefined) facts.role = this.role;
     if (this.explain !== undefined) facts.explain = this.explain;

@@ -10,7 +10,7 @@
  * function bodies, rules, COPY (query)).
  */
 
-import type { InnerStatementSource, SqlParseError, StatementFacts } from '../contract.js';
+import type { InnerStatementSource, SqlParseError, StatementFacts, TableLockMode } from '../contract.js';
 import { FactCollector, type StatementKind } from './fact-collector.js';
 import { fingerprintParts } from './fingerprint.js';
 import { innerTextAfterKeyword, parenthesisedText } from './inner-text.js';
@@ -270,6 +270,59 @@ function constValue(node: Node): string {
   return 'null';
 }
 
+/** LockStmt.mode: PostgreSQL's LOCKMODE numbers (lockdefs.h). */
+const LOCK_MODES: Record<number, TableLockMode> = {
+  1: 'access_share',
+  2: 'row_share',
+  3: 'row_exclusive',
+  4: 'share_update_exclusive',
+  5: 'share',
+  6: 'share_row_exclusive',
+  7: 'exclusive',
+  8: 'access_exclusive',
+};
+
+/**
+ * The table lock of a maintenance statement, as PostgreSQL's documentation gives it for each
+ * command (https://www.postgresql.org/docs/current/explicit-locking.html). A mode number
+ * this table does not know is taken as the strongest.
+ */
+function maintenanceLock(type: string, node: Node): TableLockMode {
+  switch (type) {
+    case 'LockStmt':
+      return LOCK_MODES[typeof node.mode === 'number' ? node.mode : 8] ?? 'access_exclusive';
+    case 'VacuumStmt':
+      return node.is_vacuumcmd === true && optionOn(node.options, 'full')
+        ? 'access_exclusive'
+        : 'share_update_exclusive';
+    case 'ReindexStmt':
+      return optionOn(node.params, 'concurrently') ? 'share_update_exclusive' : 'share';
+    case 'RefreshMatViewStmt':
+      return node.concurrent === true ? 'exclusive' : 'access_exclusive';
+    default:
+      return 'access_exclusive';
+  }
+}
+
+/**
+ * Whether a statement's option list turns `name` on, as the server's defGetBoolean reads it:
+ * no value, a non-zero integer, or true/on. A value the server would refuse counts as on.
+ */
+function optionOn(options: unknown, name: string): boolean {
+  if (!Array.isArray(options)) return false;
+  for (const item of options) {
+    const def = (item as Node).DefElem as Node | undefined;
+    if (def?.defname !== name) continue;
+    const arg = def.arg as Node | undefined;
+    if (arg === undefined) return true;
+    if (arg.Integer !== undefined) return ((arg.Integer as Node).ival ?? 0) !== 0;
+    if (arg.Boolean !== undefined) return (arg.Boolean as Node).boolval === true;
+    const text = (arg.String as Node | undefined)?.sval;
+    return !(typeof text === 'string' && ['false', 'off'].includes(text.toLowerCase()));
+  }
+  return false;
+}
+
 class PgWalk {
   readonly c: FactCollector;
   readonly env: PgEnv;
@@ -346,6 +399,14 @@ class PgWalk {
         break;
       case 'RuleStmt':
         this.rule(node);
+        break;
+      case 'LockStmt':
+      case 'VacuumStmt':
+      case 'ClusterStmt':
+      case 'ReindexStmt':
+      case 'RefreshMatViewStmt':
+        this.c.lock = maintenanceLock(type, node);
+        this.ddl(node, kind);
         break;
       case 'CreateTrigStmt': {
         const fn = names(node.funcname);

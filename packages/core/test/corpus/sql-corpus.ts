@@ -10,6 +10,7 @@ import type {
   InnerStatementSource,
   RoleFacts,
   SqlDialect,
+  TableLockMode,
 } from '../../src/contract.js';
 
 export interface ExpectedStatement {
@@ -27,6 +28,8 @@ export interface ExpectedStatement {
   functions?: string[];
   dynamic?: boolean;
   opaque?: boolean;
+  /** The table lock; null: none reported. */
+  lock?: TableLockMode | null;
   copy?: Partial<CopyFacts>;
   role?: Partial<RoleFacts>;
   explain?: ExplainFacts;
@@ -1031,13 +1034,56 @@ END $$`,
   { name: 'begin', sql: 'BEGIN', expect: { type: 'transaction', category: 'tcl' } },
   { name: 'commit', sql: 'COMMIT', expect: { type: 'transaction' } },
   { name: 'savepoint', sql: 'SAVEPOINT s1', expect: { type: 'transaction' } },
-  { name: 'vacuum', sql: 'VACUUM FULL users', expect: { type: 'vacuum', category: 'utility' } },
-  { name: 'analyze', sql: 'ANALYZE users', expect: { type: 'analyze', category: 'utility' } },
+  {
+    name: 'vacuum full',
+    sql: 'VACUUM FULL users',
+    expect: { type: 'vacuum', category: 'utility', tables: ['users'], lock: 'access_exclusive' },
+  },
+  { name: 'vacuum', sql: 'VACUUM users', expect: { type: 'vacuum', lock: 'share_update_exclusive' } },
+  {
+    name: 'vacuum options: full in a list, full turned off',
+    sql: 'VACUUM (ANALYZE, FULL) users; VACUUM (FULL false) users; VACUUM (FULL 0) users; VACUUM (FULL 1) users',
+    each: [
+      { lock: 'access_exclusive' },
+      { lock: 'share_update_exclusive' },
+      { lock: 'share_update_exclusive' },
+      { lock: 'access_exclusive' },
+    ],
+  },
+  {
+    name: 'analyze',
+    sql: 'ANALYZE users',
+    expect: { type: 'analyze', category: 'utility', lock: 'share_update_exclusive' },
+  },
   {
     name: 'lock',
     sql: 'LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE',
-    expect: { type: 'lock', tables: ['accounts'], writes: [] },
+    expect: { type: 'lock', tables: ['accounts'], writes: [], lock: 'access_exclusive' },
   },
+  {
+    name: 'lock modes: the default is the strongest',
+    sql: 'LOCK accounts; LOCK TABLE a, b IN ACCESS SHARE MODE NOWAIT; LOCK ONLY c IN SHARE ROW EXCLUSIVE MODE',
+    each: [
+      { lock: 'access_exclusive', tables: ['accounts'] },
+      { lock: 'access_share', tables: ['a', 'b'] },
+      { lock: 'share_row_exclusive', tables: ['c'] },
+    ],
+  },
+  {
+    name: 'cluster, reindex, refresh: with and without CONCURRENTLY',
+    sql: `CLUSTER users USING users_pkey; CLUSTER; REINDEX TABLE users; REINDEX TABLE CONCURRENTLY users;
+          REINDEX DATABASE app; REFRESH MATERIALIZED VIEW mv; REFRESH MATERIALIZED VIEW CONCURRENTLY mv`,
+    each: [
+      { type: 'cluster', lock: 'access_exclusive', tables: ['users'] },
+      { type: 'cluster', lock: 'access_exclusive' },
+      { type: 'reindex', lock: 'share', tables: ['users'] },
+      { type: 'reindex', lock: 'share_update_exclusive' },
+      { type: 'reindex', lock: 'share' },
+      { type: 'refresh_materialized_view', lock: 'access_exclusive', tables: ['mv'] },
+      { type: 'refresh_materialized_view', lock: 'exclusive' },
+    ],
+  },
+  { name: 'no lock fact for ordinary statements', sql: 'SELECT 1 FROM t FOR UPDATE', expect: { lock: null } },
   {
     name: 'listen notify',
     sql: "LISTEN jobs; NOTIFY jobs, 'x'",
