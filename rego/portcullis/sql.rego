@@ -173,6 +173,27 @@ approve contains {"rule": "sql.admin_function_on_prod", "message": msg} if {
 	msg := sprintf("%s administers the server on %s", [f, lib.resource_desc])
 }
 
+# Table locks that stop other sessions: `share` and stronger block every write to the table,
+# `exclusive` and `access_exclusive` (VACUUM FULL, CLUSTER, REFRESH MATERIALIZED VIEW, a plain
+# LOCK TABLE) every read too, for as long as the statement or its transaction runs.
+blocking_locks := {"share", "share_row_exclusive", "exclusive", "access_exclusive"}
+
+lock_target(s) := concat(", ", s.tables) if count(s.tables) > 0
+else := "every table it covers"
+
+blocked_work(lock) := "all reads and writes" if lock in {"exclusive", "access_exclusive"}
+else := "all writes"
+
+approve contains {"rule": "sql.blocking_lock_on_prod", "message": msg} if {
+	lib.is_prod
+	some s in statements
+	s.lock in blocking_locks
+	msg := sprintf(
+		"%s takes a %s lock on %s, which stops %s by other sessions on %s",
+		[upper(s.type), upper(replace(s.lock, "_", " ")), lock_target(s), blocked_work(s.lock), lib.resource_desc],
+	)
+}
+
 approve contains {"rule": "sql.write_without_where", "message": msg} if {
 	lib.is_prod
 	some s in statements

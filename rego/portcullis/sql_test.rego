@@ -366,6 +366,29 @@ test_merge_without_where_held_on_prod if {
 	count(sql.approve) == 0 with input as doc(prod, human, [restricted])
 }
 
+test_blocking_locks_held_on_prod if {
+	vacuum_full := stmt({"type": "vacuum", "category": "utility", "tables": ["events"], "lock": "access_exclusive"})
+	r := sql.approve with input as doc(prod, agent, [vacuum_full])
+	rules(r) == {"sql.blocking_lock_on_prod"}
+	some reason in r
+	contains(reason.message, "ACCESS EXCLUSIVE lock on events")
+	contains(reason.message, "all reads and writes")
+	reindex := stmt({"type": "reindex", "category": "utility", "lock": "share"})
+	some why in sql.approve with input as doc(prod, human, [reindex])
+	contains(why.message, "every table it covers, which stops all writes")
+	inside := stmt({"type": "do", "category": "utility", "inner": [inner({"type": "lock", "category": "utility", "tables": ["t"], "lock": "exclusive"}, "do")]})
+	"sql.blocking_lock_on_prod" in rules(sql.approve) with input as doc(prod, human, [inside])
+	count(sql.approve) == 0 with input as doc(staging, agent, [vacuum_full])
+}
+
+test_light_locks_not_held if {
+	every lock in ["access_share", "row_share", "row_exclusive", "share_update_exclusive"] {
+		s := stmt({"type": "lock", "category": "utility", "tables": ["t"], "lock": lock})
+		count(sql.approve) == 0 with input as doc(prod, agent, [s])
+	}
+	count(sql.approve) == 0 with input as doc(prod, agent, [stmt({"type": "vacuum", "category": "utility"})])
+}
+
 test_admin_functions_held_on_prod if {
 	missed := [f |
 		some f in ["pg_terminate_backend", "pg_catalog.pg_cancel_backend", "pg_reload_conf", "pg_switch_wal", "pg_drop_replication_slot", "pg_stat_reset"]

@@ -192,6 +192,27 @@ describe('policy library: end to end on real input documents', () => {
       ['sql.admin_function_on_prod'],
     ],
     [
+      'VACUUM FULL on prod',
+      sql(agent, prodDb, 'VACUUM FULL events'),
+      'approve',
+      ['sql.blocking_lock_on_prod'],
+    ],
+    [
+      'LOCK TABLE in its default mode on prod',
+      sql(human, prodDb, 'BEGIN; LOCK TABLE orders; COMMIT'),
+      'approve',
+      ['sql.blocking_lock_on_prod'],
+    ],
+    [
+      'REFRESH MATERIALIZED VIEW on prod',
+      sql(human, prodDb, 'REFRESH MATERIALIZED VIEW daily_totals'),
+      'approve',
+      ['sql.blocking_lock_on_prod'],
+    ],
+    ['REINDEX CONCURRENTLY on prod', sql(human, prodDb, 'REINDEX TABLE CONCURRENTLY orders'), 'allow', []],
+    ['plain VACUUM on prod', sql(agent, prodDb, 'VACUUM ANALYZE events'), 'allow', []],
+    ['CLUSTER on dev', sql(human, devDb, 'CLUSTER orders USING orders_pkey'), 'allow', []],
+    [
       'delete where a constant holds on prod',
       sql(human, prodDb, 'DELETE FROM orders WHERE id = 7 OR 1 = 1'),
       'approve',
