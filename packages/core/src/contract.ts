@@ -153,7 +153,8 @@ export interface StatementFacts {
    * snake_case: LOCK TABLE (its mode; `access_exclusive` by default), VACUUM and ANALYZE
    * (`share_update_exclusive`; VACUUM FULL `access_exclusive`), CLUSTER (`access_exclusive`),
    * REINDEX (`share`; CONCURRENTLY `share_update_exclusive`), REFRESH MATERIALIZED VIEW
-   * (`access_exclusive`; CONCURRENTLY `exclusive`). Absent for other statements.
+   * (`access_exclusive`; CONCURRENTLY `exclusive`); MySQL's LOCK TABLES (`access_exclusive`
+   * with a WRITE lock, else `share`). Absent for other statements.
    */
   lock?: TableLockMode;
   copy?: CopyFacts;

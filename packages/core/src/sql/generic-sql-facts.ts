@@ -6,7 +6,7 @@
  * with literals replaced.
  */
 
-import type { SqlDialect, SqlFacts, StatementCategory, StatementFacts } from '../contract.js';
+import type { SqlDialect, SqlFacts, StatementCategory, StatementFacts, TableLockMode } from '../contract.js';
 import { FactCollector, type StatementKind } from './fact-collector.js';
 import { fingerprintText } from './fingerprint.js';
 import type { NodeSqlParser } from './parser-loader.js';
@@ -351,8 +351,23 @@ function genericStatementFacts(ast: Node, text: string, fingerprint: string): St
       w.c.reads.delete(name);
     }
   }
+  if (type === 'lock') w.c.lock = mysqlTableLock(ast);
   w.qualifyColumns();
   return w.c.toFacts(kind, text, fingerprint);
+}
+
+/**
+ * MySQL's LOCK TABLES in PostgreSQL's terms, the strongest of its tables: WRITE keeps every
+ * other session out of the table (`access_exclusive`), READ lets them read but not write
+ * (`share`). A lock type this does not know is taken as WRITE.
+ */
+function mysqlTableLock(ast: Node): TableLockMode {
+  let lock: TableLockMode = 'share';
+  for (const entry of list(ast.tables)) {
+    const type = ((entry as Node).lock_type as Node | undefined)?.type;
+    if (type !== 'read') lock = 'access_exclusive';
+  }
+  return lock;
 }
 
 /**

@@ -1143,6 +1143,17 @@ const other: SqlCase[] = [
     ],
   },
   {
+    name: 'mysql LOCK TABLES: WRITE keeps everyone out, READ only writers',
+    dialect: 'mysql',
+    sql: 'LOCK TABLES orders WRITE; LOCK TABLES a READ, b READ; LOCK TABLES a READ, b LOW_PRIORITY WRITE; UNLOCK TABLES',
+    each: [
+      { type: 'lock', category: 'utility', lock: 'access_exclusive' },
+      { type: 'lock', lock: 'share' },
+      { type: 'lock', lock: 'access_exclusive' },
+      { type: 'unlock', lock: null },
+    ],
+  },
+  {
     name: 'mysql select join',
     dialect: 'mysql',
     sql: 'SELECT u.email, o.total FROM shop.users u JOIN shop.orders o ON o.uid = u.id WHERE o.total > 10',
