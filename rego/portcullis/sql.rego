@@ -189,8 +189,8 @@ approve contains {"rule": "sql.blocking_lock_on_prod", "message": msg} if {
 	some s in statements
 	s.lock in blocking_locks
 	msg := sprintf(
-		"%s takes a %s lock on %s, which stops %s by other sessions on %s",
-		[upper(s.type), upper(replace(s.lock, "_", " ")), lock_target(s), blocked_work(s.lock), lib.resource_desc],
+		"%s locks %s in %s mode, which stops %s by other sessions on %s",
+		[upper(s.type), lock_target(s), upper(replace(s.lock, "_", " ")), blocked_work(s.lock), lib.resource_desc],
 	)
 }
 

@@ -371,11 +371,11 @@ test_blocking_locks_held_on_prod if {
 	r := sql.approve with input as doc(prod, agent, [vacuum_full])
 	rules(r) == {"sql.blocking_lock_on_prod"}
 	some reason in r
-	contains(reason.message, "ACCESS EXCLUSIVE lock on events")
+	contains(reason.message, "VACUUM locks events in ACCESS EXCLUSIVE mode")
 	contains(reason.message, "all reads and writes")
 	reindex := stmt({"type": "reindex", "category": "utility", "lock": "share"})
 	some why in sql.approve with input as doc(prod, human, [reindex])
-	contains(why.message, "every table it covers, which stops all writes")
+	contains(why.message, "every table it covers in SHARE mode, which stops all writes")
 	inside := stmt({"type": "do", "category": "utility", "inner": [inner({"type": "lock", "category": "utility", "tables": ["t"], "lock": "exclusive"}, "do")]})
 	"sql.blocking_lock_on_prod" in rules(sql.approve) with input as doc(prod, human, [inside])
 	count(sql.approve) == 0 with input as doc(staging, agent, [vacuum_full])

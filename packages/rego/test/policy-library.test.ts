@@ -209,6 +209,12 @@ describe('policy library: end to end on real input documents', () => {
       'approve',
       ['sql.blocking_lock_on_prod'],
     ],
+    [
+      "MySQL's LOCK TABLES … WRITE on prod",
+      { subject: human, resource: prodDb, sql: { raw: 'LOCK TABLES orders WRITE', dialect: 'mysql' } },
+      'approve',
+      ['sql.blocking_lock_on_prod'],
+    ],
     ['REINDEX CONCURRENTLY on prod', sql(human, prodDb, 'REINDEX TABLE CONCURRENTLY orders'), 'allow', []],
     ['plain VACUUM on prod', sql(agent, prodDb, 'VACUUM ANALYZE events'), 'allow', []],
     ['CLUSTER on dev', sql(human, devDb, 'CLUSTER orders USING orders_pkey'), 'allow', []],
