@@ -3,6 +3,7 @@ import {
   BodyMasker,
   type BodyPlan,
   maskHeaderRecord,
+  maskStatusText,
   masksHeaders,
   planResponseBody,
 } from '@portcullis/core';
@@ -135,6 +136,7 @@ class MaskingHandler implements Handler {
     statusMessage?: string,
   ): void {
     headers = this.#masked(headers);
+    if (statusMessage !== undefined) statusMessage = maskStatusText(this.masker, statusMessage);
     if (statusCode < 200) {
       this.inner.onResponseStart?.(controller, statusCode, headers, statusMessage);
       return;

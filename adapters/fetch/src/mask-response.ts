@@ -1,5 +1,11 @@
 import type { Masker } from '@portcullis/core';
-import { BodyMasker, maskHeaderValue, masksHeaders, planResponseBody } from '@portcullis/core';
+import {
+  BodyMasker,
+  maskHeaderValue,
+  maskStatusText,
+  masksHeaders,
+  planResponseBody,
+} from '@portcullis/core';
 import { fetchBodyErrors } from './body-errors.js';
 
 /**
@@ -16,8 +22,11 @@ export async function maskResponse(
   maxBodyBytes: number,
 ): Promise<Response> {
   const source = response.body;
-  const maskedHeaders = maskHeaders(response.headers, masker);
-  if (source === null) return maskedHeaders ? rebuilt(response, null, maskedHeaders) : response;
+  let maskedHeaders = maskHeaders(response.headers, masker);
+  // A reason phrase can carry what the body would; a Response is rebuilt to change it.
+  const statusText = maskStatusText(masker, response.statusText);
+  if (statusText !== response.statusText) maskedHeaders ??= new Headers(response.headers);
+  if (source === null) return maskedHeaders ? rebuilt(response, null, maskedHeaders, statusText) : response;
   let plan: ReturnType<typeof planResponseBody>;
   try {
     plan = planResponseBody(
@@ -32,7 +41,7 @@ export async function maskResponse(
     await source.cancel(err).catch(() => undefined);
     throw err;
   }
-  if (plan === 'pass') return maskedHeaders ? rebuilt(response, source, maskedHeaders) : response;
+  if (plan === 'pass') return maskedHeaders ? rebuilt(response, source, maskedHeaders, statusText) : response;
 
   const body = new BodyMasker(masker, plan, maxBodyBytes, fetchBodyErrors);
   const reader = source.getReader();
@@ -79,7 +88,7 @@ export async function maskResponse(
       return reader.cancel(reason);
     },
   });
-  return rebuilt(response, masked, headers);
+  return rebuilt(response, masked, headers, statusText);
 }
 
 /** `response`'s headers with their values masked, or undefined when none changed. */
@@ -96,8 +105,13 @@ function maskHeaders(source: Headers, masker: Masker): Headers | undefined {
   return changed ? out : undefined;
 }
 
-function rebuilt(response: Response, body: ReadableStream<Uint8Array> | null, headers: Headers): Response {
-  const result = new Response(body, { status: response.status, statusText: response.statusText, headers });
+function rebuilt(
+  response: Response,
+  body: ReadableStream<Uint8Array> | null,
+  headers: Headers,
+  statusText: string,
+): Response {
+  const result = new Response(body, { status: response.status, statusText, headers });
   // A new Response has no URL; callers of a drop-in fetch rely on it (relative links, redirects).
   Object.defineProperties(result, {
     url: { value: response.url },

@@ -7,7 +7,11 @@ import {
   staticEvaluator,
 } from '@portcullis/core';
 import { testPolicy } from '@portcullis/core/test-support/http-test-policy';
-import { expectMaskedHeaders, MASKED_TEXT } from '@portcullis/core/test-support/masked-headers';
+import {
+  expectMaskedHeaders,
+  MASKED_STATUS_TEXT,
+  MASKED_TEXT,
+} from '@portcullis/core/test-support/masked-headers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FetchApprovalDeniedError,
@@ -62,10 +66,12 @@ describe('guardFetch', () => {
     const fetch = guardFetch(engine, { subject, resource });
     const empty = await fetch(`${upstream.url}/headers`);
     expect(empty.status).toBe(204);
+    expect(empty.statusText).toBe(MASKED_STATUS_TEXT);
     expect(empty.url).toBe(`${upstream.url}/headers`);
     expectMaskedHeaders((n) => empty.headers.get(n), empty.headers.getSetCookie());
     const full = await fetch(`${upstream.url}/headers?body`);
     expect(full.status).toBe(201);
+    expect(full.statusText).toBe(MASKED_STATUS_TEXT);
     expectMaskedHeaders((n) => full.headers.get(n), full.headers.getSetCookie());
     expect(full.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(await full.text()).toBe(MASKED_TEXT);

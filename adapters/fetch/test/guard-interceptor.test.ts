@@ -1,7 +1,11 @@
 import { request as httpRequest } from 'node:http';
 import { createEngine, type Engine, InMemoryApprovalStore, staticEvaluator } from '@portcullis/core';
 import { testPolicy } from '@portcullis/core/test-support/http-test-policy';
-import { expectMaskedHeaders, MASKED_TEXT } from '@portcullis/core/test-support/masked-headers';
+import {
+  expectMaskedHeaders,
+  MASKED_STATUS_TEXT,
+  MASKED_TEXT,
+} from '@portcullis/core/test-support/masked-headers';
 import { Agent, getGlobalDispatcher, request, setGlobalDispatcher, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -58,6 +62,7 @@ describe('createGuardInterceptor', () => {
       expect(await res.body.text()).toBe(path.endsWith('body') ? MASKED_TEXT : '');
     }
     const res = await undiciFetch(`${upstream.url}/headers?body`, { dispatcher: guarded });
+    expect(res.statusText).toBe(MASKED_STATUS_TEXT);
     expectMaskedHeaders((n) => res.headers.get(n), res.headers.getSetCookie());
     expect(await res.text()).toBe(MASKED_TEXT);
   });

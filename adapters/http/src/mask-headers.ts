@@ -4,6 +4,7 @@ import {
   maskHeaderField,
   maskHeaderRecord,
   maskHeaderValue,
+  maskStatusText,
   masksHeaders,
 } from '@portcullis/core';
 
@@ -21,6 +22,9 @@ export function maskResponseHeaders(res: ServerResponse, masker: Masker): void {
     // An odd list is Node's to refuse, as it would without us.
     const valid = !Array.isArray(given) || given.length % 2 === 0;
     if (!this.headersSent && valid) {
+      // The reason phrase goes out with the headers and can carry the same data.
+      if (typeof rest[0] === 'string') rest[0] = maskStatusText(masker, rest[0]);
+      else if (this.statusMessage) this.statusMessage = maskStatusText(masker, this.statusMessage);
       // Headers given to writeHead join the response's own as Node joins them (a list replaces
       // same-named headers and keeps its own repeats; an object's entries override), so all
       // are masked alike.

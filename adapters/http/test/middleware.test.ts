@@ -8,7 +8,11 @@ import {
   staticEvaluator,
 } from '@portcullis/core';
 import { testPolicy } from '@portcullis/core/test-support/http-test-policy';
-import { expectMaskedHeaders, MASKED_TEXT } from '@portcullis/core/test-support/masked-headers';
+import {
+  expectMaskedHeaders,
+  MASKED_STATUS_TEXT,
+  MASKED_TEXT,
+} from '@portcullis/core/test-support/masked-headers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, type Framework, startApp } from './support/apps.js';
 
@@ -121,9 +125,11 @@ describe.each<Framework>(['express', 'fastify'])('%s', (framework) => {
   it('masks personal data in response headers, with a body and without one', async () => {
     const empty = await fetch(`${app.url}/headers`, { headers: auth });
     expect(empty.status).toBe(204);
+    expect(empty.statusText).toBe(MASKED_STATUS_TEXT);
     expectMaskedHeaders((n) => empty.headers.get(n), empty.headers.getSetCookie());
     const full = await fetch(`${app.url}/headers-body`, { headers: auth });
     expect(full.status).toBe(201);
+    expect(full.statusText).not.toContain('ann@');
     expectMaskedHeaders((n) => full.headers.get(n), full.headers.getSetCookie());
     expect(await full.text()).toBe(MASKED_TEXT);
   });

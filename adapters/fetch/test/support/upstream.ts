@@ -2,7 +2,11 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { PERSONAL_HEADERS, PERSONAL_TEXT } from '@portcullis/core/test-support/masked-headers';
+import {
+  PERSONAL_HEADERS,
+  PERSONAL_STATUS_TEXT,
+  PERSONAL_TEXT,
+} from '@portcullis/core/test-support/masked-headers';
 
 export const CUSTOMERS = {
   customers: [
@@ -71,6 +75,7 @@ export async function startUpstream(): Promise<Upstream> {
         // Personal data in response headers; with ?body a text body too, without it 204.
         const withBody = (req.url ?? '').includes('body');
         res.statusCode = withBody ? 201 : 204;
+        res.statusMessage = PERSONAL_STATUS_TEXT;
         for (const [name, value] of PERSONAL_HEADERS) res.setHeader(name, value);
         if (withBody) {
           res.setHeader('content-type', 'text/plain; charset=utf-8');

@@ -2,7 +2,11 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { PERSONAL_HEADERS, PERSONAL_TEXT } from '@portcullis/core/test-support/masked-headers';
+import {
+  PERSONAL_HEADERS,
+  PERSONAL_STATUS_TEXT,
+  PERSONAL_TEXT,
+} from '@portcullis/core/test-support/masked-headers';
 import express from 'express';
 import Fastify from 'fastify';
 import {
@@ -101,10 +105,11 @@ export async function startApp(framework: Framework, options: Options): Promise<
     // Personal data in headers: set on the response with no body, or given to writeHead.
     app.get('/headers', (_req, res) => {
       for (const [name, value] of PERSONAL_HEADERS) res.setHeader(name, value);
+      res.statusMessage = PERSONAL_STATUS_TEXT;
       res.status(204).end();
     });
     app.get('/headers-body', (_req, res) => {
-      res.writeHead(201, {
+      res.writeHead(201, PERSONAL_STATUS_TEXT, {
         ...Object.fromEntries(PERSONAL_HEADERS),
         'content-type': 'text/plain; charset=utf-8',
       });
@@ -169,6 +174,7 @@ export async function startApp(framework: Framework, options: Options): Promise<
   // Personal data in headers: with no body, or before a streamed one.
   app.get('/headers', async (_req, reply) => {
     for (const [name, value] of PERSONAL_HEADERS) reply.header(name, value);
+    reply.raw.statusMessage = PERSONAL_STATUS_TEXT;
     reply.code(204);
     return reply.send();
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskHeaderRecord, maskHeaderValue, masksHeaders } from './header-masking.js';
+import { maskHeaderRecord, maskHeaderValue, maskStatusText, masksHeaders } from './header-masking.js';
 import { createMasker, type Masker } from './masker.js';
 import { REDACTED } from './strategies.js';
 
@@ -76,5 +76,20 @@ describe('maskHeaderRecord', () => {
       'content-length': 12,
       'content-type': 'text/plain; name=ann@example.com',
     });
+  });
+});
+
+describe('maskStatusText', () => {
+  it('masks a reason phrase as a header value, and leaves a plain one or a masker without text rules alone', () => {
+    expect(maskStatusText(masker, 'No account for ann@example.com')).toBe(`No account for ${REDACTED}`);
+    expect(maskStatusText(masker, 'Not Found')).toBe('Not Found');
+    expect(maskStatusText(masker, '')).toBe('');
+    const columnsOnly = createMasker({ rules: [{ column: 'users.email', strategy: 'redact' }] });
+    expect(maskStatusText(columnsOnly, 'No account for ann@example.com')).toBe(
+      'No account for ann@example.com',
+    );
+    // Output that could not be sent on a status line (a line break: response splitting) is not sent.
+    const breaking: Masker = { ...masker, maskText: (text: string) => `${text}\r\nx-injected: 1` };
+    expect(maskStatusText(breaking, 'No account for ann@example.com')).toBe(REDACTED);
   });
 });

@@ -75,6 +75,19 @@ export function maskHeaderValue(masker: Masker, name: string, value: string): st
   return REDACTED;
 }
 
+/**
+ * A status line's reason phrase masked as a header value is: HTTP/1.1 lets a server say
+ * anything there (`404 No account for alice@example.com`). The same text when nothing
+ * matched or `masker` has no detector or pattern rules; `[REDACTED]` when the masked text
+ * could not be sent as a reason phrase.
+ */
+export function maskStatusText(masker: Masker, text: string): string {
+  if (text === '' || !masksHeaders(masker)) return text;
+  const masked = masker.maskText(text);
+  if (masked === text || FIELD_VALUE.test(masked)) return masked;
+  return REDACTED;
+}
+
 /** One header's value (a string, a list of repeats, or a number, kept) masked; the same value when unchanged. */
 export function maskHeaderField<V extends string | string[] | number | undefined>(
   masker: Masker,

@@ -20,6 +20,7 @@ export {
   maskHeaderField,
   maskHeaderRecord,
   maskHeaderValue,
+  maskStatusText,
   masksHeaders,
   STRUCTURAL_RESPONSE_HEADERS,
 } from './header-masking.js';

@@ -17,6 +17,10 @@ export const PERSONAL_HEADERS: readonly (readonly [string, string | string[]])[]
 export const PERSONAL_TEXT = 'created for support@example.net\n';
 export const MASKED_TEXT = 'created for [REDACTED]\n';
 
+/** A reason phrase with personal data (HTTP/1.1 lets a server say anything there), and masked. */
+export const PERSONAL_STATUS_TEXT = 'Sent to ann@example.com';
+export const MASKED_STATUS_TEXT = 'Sent to [REDACTED]';
+
 /** PERSONAL_HEADERS as the test policy's masked subject must see them. */
 export function expectMaskedHeaders(
   header: (name: string) => string | null,
