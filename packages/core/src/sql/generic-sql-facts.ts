@@ -376,9 +376,14 @@ function mysqlTableLock(ast: Node): TableLockMode {
  * OR restricts only when every branch does, AND when one does, NOT when what it negates does,
  * and a column compared with itself restricts nothing. Anything else that names a column counts as restricting.
  */
+/** Levels of a WHERE tree the restriction check reads. */
+const MAX_CONDITION_DEPTH = 500;
+
 function restrictsRows(node: unknown, depth = 0): boolean {
   if (node === null || typeof node !== 'object') return false;
-  if (depth > 200) return true;
+  // Deeper than any condition a person writes: taken as restricting nothing, so the write is
+  // held rather than let through (nesting `1 = 1 AND (…)` was a way past the check).
+  if (depth > MAX_CONDITION_DEPTH) return false;
   const n = node as { type?: unknown; operator?: unknown; left?: unknown; right?: unknown };
   // NOT restricts when what it negates does, as on PostgreSQL's tree.
   const negated = notOperand(node);
@@ -420,7 +425,7 @@ function sameColumn(a: unknown, b: unknown): boolean {
 
 function mentionsColumn(node: unknown, depth: number): boolean {
   if (node === null || typeof node !== 'object') return false;
-  if (depth > 200) return true;
+  if (depth > MAX_CONDITION_DEPTH) return false;
   if (Array.isArray(node)) return node.some((n) => mentionsColumn(n, depth + 1));
   if ((node as { type?: unknown }).type === 'column_ref') return true;
   return Object.values(node).some((v) => mentionsColumn(v, depth + 1));

@@ -147,9 +147,14 @@ export function pgParseError(error: unknown): SqlParseError {
  * NULL in. AND restricts when one side does; `CURRENT OF` a cursor restricts. Anything else
  * that names a column counts as restricting: this is a syntactic check, not a proof.
  */
+/** Levels of a WHERE tree the restriction check reads. */
+const MAX_CONDITION_DEPTH = 500;
+
 function restrictsRows(node: unknown, depth = 0): boolean {
   if (node === null || typeof node !== 'object') return false;
-  if (depth > 200) return true;
+  // Deeper than any condition a person writes: taken as restricting nothing, so the write is
+  // held rather than let through (nesting `1 = 1 AND (…)` was a way past the check).
+  if (depth > MAX_CONDITION_DEPTH) return false;
   const n = node as Node;
   const bool = n.BoolExpr as Node | undefined;
   if (bool !== undefined) {
@@ -176,13 +181,14 @@ function restrictsRows(node: unknown, depth = 0): boolean {
 const SELF_TRUE_OPERATORS = new Set(['=', '>=', '<=']);
 
 function sameColumn(a: Node, b: Node): boolean {
-  return JSON.stringify(names(a.fields)) === JSON.stringify(names(b.fields)) && names(a.fields).length > 0;
+  const left = names(a.fields);
+  return left.length > 0 && JSON.stringify(left) === JSON.stringify(names(b.fields));
 }
 
 /** Whether anything under `node` references a column (a whole-row reference too) or a cursor. */
 function mentionsColumn(node: unknown, depth: number): boolean {
   if (node === null || typeof node !== 'object') return false;
-  if (depth > 200) return true;
+  if (depth > MAX_CONDITION_DEPTH) return false;
   if (Array.isArray(node)) return node.some((n) => mentionsColumn(n, depth + 1));
   for (const [key, value] of Object.entries(node)) {
     if (key === 'ColumnRef' || key === 'CurrentOfExpr') return true;

@@ -1035,6 +1035,14 @@ END $$`,
   { name: 'commit', sql: 'COMMIT', expect: { type: 'transaction' } },
   { name: 'savepoint', sql: 'SAVEPOINT s1', expect: { type: 'transaction' } },
   {
+    name: 'a constant condition nested deeper than the check reads still restricts nothing',
+    sql: `DELETE FROM t WHERE ${nestedConstantCondition(600)}; UPDATE t SET x = 1 WHERE id = 7 AND (${nestedConstantCondition(600)})`,
+    each: [
+      { type: 'delete', has_where: false },
+      { type: 'update', has_where: true },
+    ],
+  },
+  {
     name: 'vacuum full',
     sql: 'VACUUM FULL users',
     expect: { type: 'vacuum', category: 'utility', tables: ['users'], lock: 'access_exclusive' },
@@ -1127,6 +1135,13 @@ END $$`,
   { name: 'nul byte', sql: 'SELECT 1\u0000; DROP TABLE users', parsed: false },
 ];
 
+/** `1 = 1 AND (1 = 1 AND (…))`, `levels` deep: restricts nothing however deep it goes. */
+function nestedConstantCondition(levels: number): string {
+  let condition = '1 = 1';
+  for (let i = 0; i < levels; i++) condition = `1 = 1 AND (${condition})`;
+  return condition;
+}
+
 const other: SqlCase[] = [
   {
     name: 'mysql delete where a constant holds, and where a column decides',
@@ -1152,6 +1167,12 @@ const other: SqlCase[] = [
       { type: 'lock', lock: 'access_exclusive' },
       { type: 'unlock', lock: null },
     ],
+  },
+  {
+    name: 'mysql: a constant condition nested deeper than the check reads still restricts nothing',
+    dialect: 'mysql',
+    sql: `DELETE FROM sessions WHERE ${nestedConstantCondition(600)}`,
+    expect: { type: 'delete', has_where: false },
   },
   {
     name: 'mysql select join',
