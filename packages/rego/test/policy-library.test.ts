@@ -445,6 +445,8 @@ describe('policy library: end to end on real input documents', () => {
       'http://0xa9fea9fe/computeMetadata/v1/',
       'http://metadata.google.internal./computeMetadata/v1/',
       'http://[::ffff:169.254.169.254]/latest/meta-data/',
+      'http://[fd00:ec2::254]/latest/meta-data/',
+      'http://169.254.170.2/v2/credentials/',
     ]) {
       const d = await decide({ subject: human, resource: devApi, http: { method: 'GET', url } });
       expect(d.effect, url).toBe('deny');
