@@ -1,13 +1,51 @@
 import { PgProtocolError } from './protocol-error.js';
 
-/** One whole message: its type byte (0 for a startup-phase packet), body and raw bytes. */
-export interface Frame {
+/**
+ * One whole message: its type byte (0 for a startup-phase packet) and where it lies in the
+ * chunk it was received in. The views `raw` and `body` are made on first use: a message the
+ * proxy only forwards needs neither (see OutputBatch.forwardFrame), and two views per message
+ * were most of the framer's cost.
+ */
+export class Frame {
   /** Type byte; 0 for startup-phase packets, which have none. */
-  type: number;
-  /** The message after its type byte and length. */
-  body: Buffer;
+  readonly type: number;
+  /** The received bytes the message lies in, from `start` (its first byte) to `end`. */
+  readonly source: Buffer;
+  readonly start: number;
+  readonly end: number;
+  /** Bytes before the body: the type byte, if any, and the length word. */
+  private readonly header: number;
+  private rawView: Buffer | undefined;
+  private bodyView: Buffer | undefined;
+
+  constructor(type: number, source: Buffer, start: number, end: number, header: number) {
+    this.type = type;
+    this.source = source;
+    this.start = start;
+    this.end = end;
+    this.header = header;
+  }
+
   /** The whole message as received, to forward without re-encoding. */
-  raw: Buffer;
+  get raw(): Buffer {
+    if (this.rawView === undefined)
+      this.rawView =
+        this.start === 0 && this.end === this.source.length
+          ? this.source
+          : this.source.subarray(this.start, this.end);
+    return this.rawView;
+  }
+
+  /** The message after its type byte and length. */
+  get body(): Buffer {
+    if (this.bodyView === undefined) this.bodyView = this.source.subarray(this.start + this.header, this.end);
+    return this.bodyView;
+  }
+
+  /** The message's length in bytes, header included. */
+  get length(): number {
+    return this.end - this.start;
+  }
 }
 
 export interface FramerOptions {
@@ -110,10 +148,10 @@ export class MessageFramer {
       if (available < length) return undefined;
       if (inFirst >= length) {
         this.offset = at + length;
-        return { type: 0, body: buf.subarray(at + 4, at + length), raw: buf.subarray(at, at + length) };
+        return new Frame(0, buf, at, at + length, 4);
       }
       const raw = this.stitch(length);
-      return { type: 0, body: raw.subarray(4), raw };
+      return new Frame(0, raw, 0, length, 4);
     }
     if (available < 5) return undefined;
     const type = inFirst >= 1 ? (buf[at] as number) : this.byteAt(0);
@@ -127,10 +165,10 @@ export class MessageFramer {
     if (available < length + 1) return undefined;
     if (inFirst >= length + 1) {
       this.offset = at + length + 1;
-      return { type, body: buf.subarray(at + 5, at + 1 + length), raw: buf.subarray(at, at + 1 + length) };
+      return new Frame(type, buf, at, at + 1 + length, 5);
     }
     const raw = this.stitch(length + 1);
-    return { type, body: raw.subarray(5), raw };
+    return new Frame(type, raw, 0, length + 1, 5);
   }
 
   /** The byte `i` bytes past the framing point, across chunks (a header cut by a read). */

@@ -1,3 +1,4 @@
+import type { Frame } from '../protocol/message-framer.js';
 import { MessageWriter } from '../protocol/message-writer.js';
 
 /**
@@ -10,12 +11,14 @@ export class OutputBatch {
   readonly writer = new MessageWriter();
   private parts: Buffer[] = [];
   /**
-   * Forwarded bytes not yet in `parts`: `runLength` bytes from the start of `run`, which may
-   * reach past `run`'s own view into the same received chunk (adjacent messages). Kept open
-   * so a run of forwarded messages costs one view, made when the run ends.
+   * Forwarded bytes not yet in `parts`: bytes `runStart` to `runEnd` counted from the start
+   * of `run`, a received chunk, where `runEnd` may reach past `run`'s own view into the same
+   * memory (adjacent views). Kept open so a run of forwarded messages costs one view, made
+   * when the run ends (none when the run is exactly `run`).
    */
   private run: Buffer | undefined;
-  private runLength = 0;
+  private runStart = 0;
+  private runEnd = 0;
   /** Bytes batched so far, not counting what is still in the writer. */
   private counted = 0;
   /** Sees every byte as it is batched, in order (for response digests); unset by default. */
@@ -35,7 +38,9 @@ export class OutputBatch {
     if (run === undefined) return;
     this.run = undefined;
     this.parts.push(
-      this.runLength === run.length ? run : Buffer.from(run.buffer, run.byteOffset, this.runLength),
+      this.runStart === 0 && this.runEnd === run.length
+        ? run
+        : Buffer.from(run.buffer, run.byteOffset + this.runStart, this.runEnd - this.runStart),
     );
   }
 
@@ -55,21 +60,32 @@ export class OutputBatch {
 
   /** Forward a message's raw bytes after whatever was written so far. */
   forward(raw: Buffer): void {
+    this.forwardRange(raw, 0, raw.length);
+  }
+
+  /** Forward a received message as it came, with no view made of it unless `tap` needs one. */
+  forwardFrame(frame: Frame): void {
+    this.forwardRange(frame.source, frame.start, frame.end);
+  }
+
+  private forwardRange(source: Buffer, start: number, end: number): void {
     this.settleWriter();
-    this.counted += raw.length;
-    this.tap?.(raw);
+    this.counted += end - start;
+    if (this.tap) this.tap(start === 0 && end === source.length ? source : source.subarray(start, end));
     const run = this.run;
     if (
       run !== undefined &&
-      run.buffer === raw.buffer &&
-      run.byteOffset + this.runLength === raw.byteOffset
+      (run === source
+        ? this.runEnd === start
+        : run.buffer === source.buffer && run.byteOffset + this.runEnd === source.byteOffset + start)
     ) {
-      this.runLength += raw.length;
+      this.runEnd += end - start;
       return;
     }
     this.closeRun();
-    this.run = raw;
-    this.runLength = raw.length;
+    this.run = source;
+    this.runStart = start;
+    this.runEnd = end;
   }
 
   /** Everything batched, as one buffer (undefined when empty), and start over. */

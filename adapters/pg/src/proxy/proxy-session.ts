@@ -1996,7 +1996,7 @@ export class ProxySession {
   }
 
   private forward(frame: Frame, entry: Pending | undefined): void {
-    this.toUpstream.forward(frame.raw);
+    this.toUpstream.forwardFrame(frame);
     if (entry) this.pending.push(entry);
     if (entry?.kind === 'execute') this.batchRan = true;
     if (entry && entry.kind !== 'query' && entry.kind !== 'sync') this.batchForwarded = true;
@@ -2221,7 +2221,7 @@ export class ProxySession {
       case BackendCode.FunctionCallResponse: {
         // The result of a fast-path call, planned as one column (see onFunctionCall).
         const plan = head?.kind === 'query' ? head.plan : undefined;
-        if (!plan || plan.passThrough) this.toClient.forward(frame.raw);
+        if (!plan || plan.passThrough) this.toClient.forwardFrame(frame);
         else
           writeFunctionCallResponse(
             this.toClient.writer,
@@ -2236,7 +2236,7 @@ export class ProxySession {
           this.withhold(head.portal.plan.withheld);
           return undefined;
         }
-        this.toClient.forward(frame.raw);
+        this.toClient.forwardFrame(frame);
         if (head?.kind === 'query') head.plan = undefined;
         else if (head?.kind === 'execute') this.pop();
         return undefined;
@@ -2245,15 +2245,19 @@ export class ProxySession {
       case BackendCode.CloseComplete:
       case BackendCode.NoData:
         if (frame.type === BackendCode.NoData && head?.kind === 'describe') head.noData = true;
-        this.toClient.forward(frame.raw);
+        this.toClient.forwardFrame(frame);
         this.pop();
         return undefined;
       case BackendCode.ParameterStatus:
       case BackendCode.NotificationResponse:
         return this.relaySideChannel(frame, head);
       case BackendCode.ReadyForQuery: {
-        this.status = readReadyForQuery(frame.body).status;
-        this.toClient.forward(frame.raw);
+        // Its one status byte, read in place: every transaction ends with one of these.
+        this.status =
+          frame.length === 6
+            ? (frame.source[frame.start + 5] as number)
+            : readReadyForQuery(frame.body).status;
+        this.toClient.forwardFrame(frame);
         // Everything up to the Sync or Query this answers is done (skipped after an error).
         for (let h = this.pending[0]; h && h.kind !== 'synthetic'; h = this.pending[0]) {
           this.shift();
@@ -2272,13 +2276,13 @@ export class ProxySession {
         return this.relayMasked(frame, head, writeMaskedNotice);
       case BackendCode.CopyOutResponse:
         this.copyOut = this.startCopyOut(frame, head);
-        this.toClient.forward(frame.raw);
+        this.toClient.forwardFrame(frame);
         return undefined;
       case BackendCode.CopyDone: {
         const copyOut = this.copyOut;
         this.copyOut = undefined;
         copyOut?.end();
-        this.toClient.forward(frame.raw);
+        this.toClient.forwardFrame(frame);
         return undefined;
       }
       case BackendCode.CopyData: {
@@ -2293,12 +2297,12 @@ export class ProxySession {
             .begin(BackendCode.CopyData)
             .bytes(Buffer.from(mask.masker.maskText(frame.body.toString('utf8')), 'utf8'))
             .end();
-        } else this.toClient.forward(frame.raw);
+        } else this.toClient.forwardFrame(frame);
         return undefined;
       }
       default:
         // ParameterDescription, CopyInResponse, CopyBothResponse …
-        this.toClient.forward(frame.raw);
+        this.toClient.forwardFrame(frame);
         return undefined;
     }
   }
@@ -2328,10 +2332,10 @@ export class ProxySession {
   }
 
   private relayRow(frame: Frame, plan: RowPlan | undefined): void {
-    if (!plan || plan.passThrough) this.toClient.forward(frame.raw);
+    if (!plan || plan.passThrough) this.toClient.forwardFrame(frame);
     else if (plan.withheld) this.withhold(plan.withheld);
     // Rows no mask changes go out as the bytes they came in.
-    else if (!maskDataRowBody(plan, frame.body, this.toClient.writer)) this.toClient.forward(frame.raw);
+    else if (!maskDataRowBody(plan, frame.body, this.toClient.writer)) this.toClient.forwardFrame(frame);
   }
 
   /**
@@ -2404,7 +2408,7 @@ export class ProxySession {
     writeMasked: (frame: Frame, mask: SideChannelMask, w: MessageWriter) => boolean,
   ): Promise<void> | undefined {
     const write = (mask: SideChannelMask | undefined) => {
-      if (!mask || !writeMasked(frame, mask, this.toClient.writer)) this.toClient.forward(frame.raw);
+      if (!mask || !writeMasked(frame, mask, this.toClient.writer)) this.toClient.forwardFrame(frame);
     };
     const mask = this.sideChannelMask(head);
     if (mask instanceof Promise) return mask.then(write);
@@ -2499,7 +2503,7 @@ export class ProxySession {
   }
 
   private onRowDescription(frame: Frame, head: Pending | undefined): Promise<void> | undefined {
-    this.toClient.forward(frame.raw);
+    this.toClient.forwardFrame(frame);
     if (head?.kind === 'describe') {
       this.pop();
       const portal = head.portal;
