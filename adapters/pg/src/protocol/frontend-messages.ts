@@ -97,6 +97,23 @@ export function readBind(body: Buffer): BindMessage {
   return { portal, statement, parameterFormats, parameters, resultFormats };
 }
 
+/**
+ * What the proxy needs of a Bind (the names and the result formats), with the message checked
+ * as `readBind` checks it but no view made of each parameter value: a Bind goes out with
+ * every execution of a prepared statement.
+ */
+export function readBindTarget(body: Buffer): Pick<BindMessage, 'portal' | 'statement' | 'resultFormats'> {
+  const r = new MessageReader(body, 'Bind');
+  const portal = r.cstring();
+  const statement = r.cstring();
+  r.skip(2 * r.count16());
+  for (let i = 0, n = r.count16(); i < n; i++) r.skipNullable();
+  const resultFormats: number[] = [];
+  for (let i = 0, n = r.count16(); i < n; i++) resultFormats.push(r.int16());
+  r.end();
+  return { portal, statement, resultFormats };
+}
+
 /** Describe and Close both name a prepared statement ('S') or a portal ('P'). */
 export interface TargetMessage {
   target: 'S' | 'P';

@@ -191,6 +191,35 @@ describe('readers and writers round-trip', () => {
       resultFormats: [1],
     });
   });
+
+  test('readBindTarget reads what readBind reads, and refuses exactly what it refuses', () => {
+    const w = new MessageWriter();
+    w.begin(0x42).cstring('p').cstring('s').int16(1).int16(1).int16(3);
+    w.int32(2).bytes(Buffer.from('hi')).int32(-1).int32(0);
+    w.int16(2).int16(1).int16(0).end();
+    const body = w.flush().subarray(5);
+    const { portal, statement, resultFormats } = frontend.readBind(body);
+    expect(frontend.readBindTarget(body)).toEqual({ portal, statement, resultFormats });
+    const outcome = (read: (b: Buffer) => unknown, b: Buffer) => {
+      try {
+        read(b);
+        return 'read';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    // Every truncation and every single-byte change in the counts and lengths.
+    const variants: Buffer[] = [];
+    for (let n = 0; n < body.length; n++) variants.push(body.subarray(0, n));
+    for (let i = 4; i < body.length; i++)
+      for (const v of [0x00, 0x01, 0x7f, 0xff]) {
+        const b = Buffer.from(body);
+        b[i] = v;
+        variants.push(b);
+      }
+    variants.push(Buffer.concat([body, Buffer.from([0])]));
+    for (const b of variants) expect(outcome(frontend.readBindTarget, b)).toBe(outcome(frontend.readBind, b));
+  });
 });
 
 /** Every reader, applied to whatever body a frame has. */
@@ -199,6 +228,7 @@ const READERS: ((b: Buffer) => unknown)[] = [
   frontend.readQuery,
   frontend.readParse,
   frontend.readBind,
+  frontend.readBindTarget,
   frontend.readDescribe,
   frontend.readClose,
   frontend.readExecute,

@@ -69,6 +69,19 @@ export class MessageReader {
     return v;
   }
 
+  /** Step over `n` bytes that must be there. */
+  skip(n: number): void {
+    if (n < 0) throw new PgProtocolError(`${this.what}: negative length ${n}`);
+    this.need(n);
+    this.pos += n;
+  }
+
+  /** Step over a length-prefixed value (int32 length, -1 meaning NULL), checked as `nullableBytes`. */
+  skipNullable(): void {
+    const n = this.int32();
+    if (n !== -1) this.skip(n);
+  }
+
   /** A length-prefixed value: int32 length, -1 meaning NULL. */
   nullableBytes(): Buffer | null {
     const n = this.int32();

@@ -11,10 +11,9 @@ export class OutputBatch {
   readonly writer = new MessageWriter();
   private parts: Buffer[] = [];
   /**
-   * Forwarded bytes not yet in `parts`: bytes `runStart` to `runEnd` counted from the start
-   * of `run`, a received chunk, where `runEnd` may reach past `run`'s own view into the same
-   * memory (adjacent views). Kept open so a run of forwarded messages costs one view, made
-   * when the run ends (none when the run is exactly `run`).
+   * Forwarded bytes not yet in `parts`: bytes `runStart` to `runEnd` of `run`, the chunk the
+   * messages were received in. Kept open so a run of forwarded messages costs one view, made
+   * when the run ends (none when the run is the whole chunk).
    */
   private run: Buffer | undefined;
   private runStart = 0;
@@ -38,9 +37,7 @@ export class OutputBatch {
     if (run === undefined) return;
     this.run = undefined;
     this.parts.push(
-      this.runStart === 0 && this.runEnd === run.length
-        ? run
-        : Buffer.from(run.buffer, run.byteOffset + this.runStart, this.runEnd - this.runStart),
+      this.runStart === 0 && this.runEnd === run.length ? run : run.subarray(this.runStart, this.runEnd),
     );
   }
 
@@ -58,28 +55,14 @@ export class OutputBatch {
     this.settleWriter();
   }
 
-  /** Forward a message's raw bytes after whatever was written so far. */
-  forward(raw: Buffer): void {
-    this.forwardRange(raw, 0, raw.length);
-  }
-
   /** Forward a received message as it came, with no view made of it unless `tap` needs one. */
   forwardFrame(frame: Frame): void {
-    this.forwardRange(frame.source, frame.start, frame.end);
-  }
-
-  private forwardRange(source: Buffer, start: number, end: number): void {
     this.settleWriter();
+    const { source, start, end } = frame;
     this.counted += end - start;
-    if (this.tap) this.tap(start === 0 && end === source.length ? source : source.subarray(start, end));
-    const run = this.run;
-    if (
-      run !== undefined &&
-      (run === source
-        ? this.runEnd === start
-        : run.buffer === source.buffer && run.byteOffset + this.runEnd === source.byteOffset + start)
-    ) {
-      this.runEnd += end - start;
+    this.tap?.(frame.raw);
+    if (this.run === source && this.runEnd === start) {
+      this.runEnd = end;
       return;
     }
     this.closeRun();

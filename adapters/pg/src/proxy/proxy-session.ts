@@ -53,7 +53,7 @@ import {
 } from '../protocol/backend-writers.js';
 import {
   type ParseMessage,
-  readBind,
+  readBindTarget,
   readClose,
   readDescribe,
   readEmpty,
@@ -1952,7 +1952,7 @@ export class ProxySession {
   }
 
   private onBind(frame: Frame): void {
-    const bind = readBind(frame.body);
+    const bind = readBindTarget(frame.body);
     const statement = this.statements.get(bind.statement);
     if (!statement) {
       this.denyExtended({
