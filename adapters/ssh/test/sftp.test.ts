@@ -1,7 +1,16 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { type SshResult, type SshTarget, sshArgs } from './support/ssh-client.js';
@@ -178,6 +187,45 @@ describe('sftp through the proxy', () => {
     mkdirSync(open, { recursive: true });
     writeFileSync(join(open, 'card 4111 1111 1111 1111.txt'), 'x');
     expect((await sftp([`ls -1 ${open}`])).stdout).toContain('card 4111 1111 1111 1111.txt');
+  });
+
+  it('masks the names realpath and readlink answer with as a listing of the path is masked', async () => {
+    // OpenSSH's sftp prints neither answer, so ssh2's client asks (sshfs and IDEs do).
+    const client = new ssh2.Client();
+    await new Promise<void>((resolve, reject) => {
+      client.once('ready', resolve).once('error', reject);
+      client.connect({
+        host: '127.0.0.1',
+        port: fx.user.port,
+        username: 'alice',
+        privateKey: readFileSync(fx.user.identity),
+      });
+    });
+    try {
+      const sftp = await new Promise<ssh2.SFTPWrapper>((resolve, reject) =>
+        client.sftp((err, s) => (err ? reject(err) : resolve(s))),
+      );
+      const ask = (op: 'readlink' | 'realpath', path: string) =>
+        new Promise<string>((resolve, reject) =>
+          sftp[op](path, (err: Error | undefined, name: string) => (err ? reject(err) : resolve(name))),
+        );
+      const names = async (dir: string) => {
+        mkdirSync(join(dir, '4111111111111111'), { recursive: true });
+        symlinkSync(join(dir, '4111111111111111'), join(dir, 'latest'));
+        return [await ask('readlink', join(dir, 'latest')), await ask('realpath', join(dir, 'latest'))];
+      };
+      const secret = join(fx.scratch, 'secret-links');
+      for (const name of await names(secret)) {
+        expect(name).not.toContain('4111111111111111');
+        expect(name).toMatch(/secret-links\/\S*1111$/);
+      }
+      expect(fx.audit.some((r) => r.action.summary === `sftp list ${secret}/latest`)).toBe(true);
+      // Where a listing has no masks, the names come as the host gave them.
+      const open = join(fx.scratch, 'open-links');
+      expect(await names(open)).toEqual([join(open, '4111111111111111'), join(open, '4111111111111111')]);
+    } finally {
+      client.end();
+    }
   });
 });
 

@@ -7,11 +7,12 @@
  * stderr is where a person sees why).
  *
  * Decided: open (read / write), opendir (list), remove, rename, mkdir, rmdir, setstat and
- * fsetstat (setstat of the handle's path), symlink. Relayed without a decision: read, write
- * and readdir on handles the proxy handed out for a decided open, fstat, close, and the
- * metadata requests stat, lstat, realpath and readlink (they change nothing and sftp clients
- * send them for every path they touch). A readdir's names get the masks of its opendir's
- * decision. Extended requests are refused: the proxy advertises no extensions, so clients
+ * fsetstat (setstat of the handle's path), symlink, and realpath and readlink, whose answers
+ * are names: decided as a listing of the path asked about, and masked as its names would be.
+ * Relayed without a decision: read, write and readdir on handles the proxy handed out for a
+ * decided open, fstat, close, and stat and lstat (they change nothing, answer with no name,
+ * and sftp clients send them for every path they touch). A readdir's names get the masks of
+ * its opendir's decision. Extended requests are refused: the proxy advertises no extensions, so clients
  * fall back to the plain requests.
  */
 
@@ -225,19 +226,28 @@ export function relaySftp(
   on('LSTAT', (up, reqId: number, path: string) => {
     up.lstat(path, (err, stats) => (err ? fail(reqId, err) : client.attrs(reqId, stats)));
   });
-  on('REALPATH', (up, reqId: number, path: string) => {
-    up.realpath(path, (err, resolved) =>
-      err
-        ? fail(reqId, err)
-        : client.name(reqId, [{ filename: resolved, longname: resolved, attrs: {} as Attributes }]),
+  /**
+   * A name the host resolved (realpath, readlink) says what a listing would: it is decided as
+   * a listing of the path asked about and masked as that listing's names are, so a link's
+   * target or a home directory named after a person reads as `ls` would show it.
+   */
+  const resolveName = (
+    reqId: number,
+    path: string,
+    resolve: (cb: (err: (Error & { code?: unknown }) | undefined, name: string) => void) => void,
+  ) =>
+    decided(reqId, { operation: 'list', path, protocol: 'sftp' }, (masker) =>
+      resolve((err, name) => {
+        if (err) return fail(reqId, err);
+        const shown = masker ? masker.maskText(name) : name;
+        client.name(reqId, [{ filename: shown, longname: shown, attrs: {} as Attributes }]);
+      }),
     );
+  on('REALPATH', (up, reqId: number, path: string) => {
+    resolveName(reqId, path, (cb) => up.realpath(path, cb));
   });
   on('READLINK', (up, reqId: number, path: string) => {
-    up.readlink(path, (err, target) =>
-      err
-        ? fail(reqId, err)
-        : client.name(reqId, [{ filename: target, longname: target, attrs: {} as Attributes }]),
-    );
+    resolveName(reqId, path, (cb) => up.readlink(path, cb));
   });
   on('REMOVE', (up, reqId: number, path: string) => {
     decided(reqId, { operation: 'remove', path, protocol: 'sftp' }, () => up.unlink(path, done(reqId)));
