@@ -1,12 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, readFileSync as readKey, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import xterm from '@xterm/headless';
-import ssh2 from 'ssh2';
+import type ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directoryRecordings, type RecordingInfo } from '../src/index.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
-import { spawnSsh } from './support/ssh-client.js';
+import { connectSsh2, spawnSsh } from './support/ssh-client.js';
 
 let fx: ProxyFixture;
 let dir: string;
@@ -158,16 +158,7 @@ describe('session recording', () => {
     expect(out).toContain('exec-15');
 
     // A client that resizes its window: ssh2's, since ssh sends window changes only from a tty.
-    const client = new ssh2.Client();
-    await new Promise<void>((resolve, reject) => {
-      client.once('ready', resolve).once('error', reject);
-      client.connect({
-        host: '127.0.0.1',
-        port: fx.user.port,
-        username: 'alice',
-        privateKey: readKey(fx.user.identity),
-      });
-    });
+    const client = await connectSsh2(fx.user);
     const shell = await new Promise<ssh2.ClientChannel>((resolve, reject) =>
       client.shell({ term: 'xterm-256color', rows: 30, cols: 100 }, (err, ch) =>
         err ? reject(err) : resolve(ch),

@@ -10,10 +10,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
+import type ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
-import { type SshResult, type SshTarget, sshArgs } from './support/ssh-client.js';
+import { connectSsh2, type SshResult, type SshTarget, sshArgs } from './support/ssh-client.js';
 
 let fx: ProxyFixture;
 let local: string;
@@ -191,16 +191,7 @@ describe('sftp through the proxy', () => {
 
   it('masks the names realpath and readlink answer with as a listing of the path is masked', async () => {
     // OpenSSH's sftp prints neither answer, so ssh2's client asks (sshfs and IDEs do).
-    const client = new ssh2.Client();
-    await new Promise<void>((resolve, reject) => {
-      client.once('ready', resolve).once('error', reject);
-      client.connect({
-        host: '127.0.0.1',
-        port: fx.user.port,
-        username: 'alice',
-        privateKey: readFileSync(fx.user.identity),
-      });
-    });
+    const client = await connectSsh2(fx.user);
     try {
       const sftp = await new Promise<ssh2.SFTPWrapper>((resolve, reject) =>
         client.sftp((err, s) => (err ? reject(err) : resolve(s))),

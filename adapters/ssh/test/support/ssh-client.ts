@@ -4,6 +4,8 @@
  */
 
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import ssh2 from 'ssh2';
 
 export interface SshTarget {
   port: number;
@@ -78,4 +80,19 @@ export function ssh(
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** ssh2's client logged in as `user` (alice) through `target`, for what OpenSSH's client cannot be made to send. */
+export async function connectSsh2(target: SshTarget, user = 'alice'): Promise<ssh2.Client> {
+  const client = new ssh2.Client();
+  await new Promise<void>((resolve, reject) => {
+    client.once('ready', resolve).once('error', reject);
+    client.connect({
+      host: '127.0.0.1',
+      port: target.port,
+      username: user,
+      privateKey: readFileSync(target.identity),
+    });
+  });
+  return client;
 }
