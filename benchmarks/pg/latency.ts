@@ -11,7 +11,8 @@
  * portcullis-streams: the proxy with `directSocketIo: false`; portcullis-audited: with a JSONL
  * audit log; portcullis-audited-pool: the same log written through the thread pool; gateway:
  * `portcullis start` with the audit log and its SQLite index, as users run it; gateway-base: the
- * same from the checkout at BASE_ROOT, for a before/after run), CELLS
+ * same from the checkout at BASE_ROOT, for a before/after run; portcullis-base: the proxy from the
+ * checkout at BASE_ROOT, likewise), CELLS
  * (select-only:simple,select-only:prepared; also tpcb-like:…), CLIENTS (1), ROUNDS (5),
  * DURATION seconds per run (3), SCALE (10). PG_PORT and PG_PASSWORD reuse a running server
  * already initialised with `pgbench -i` instead of starting a cluster. OUT writes the medians
@@ -90,6 +91,11 @@ async function main(): Promise<void> {
     if (PATHS.includes('gateway-base')) {
       if (!process.env.BASE_ROOT) throw new Error('gateway-base needs BASE_ROOT, a checkout to run it from');
       await add('gateway-base', await startGateway(upstream, join(dir, 'base'), [], process.env.BASE_ROOT));
+    }
+    if (PATHS.includes('portcullis-base')) {
+      if (!process.env.BASE_ROOT)
+        throw new Error('portcullis-base needs BASE_ROOT, a checkout to run it from');
+      await add('portcullis-base', await startPortcullis(upstream, {}, [], process.env.BASE_ROOT));
     }
     if (PATHS.includes('portcullis-streams'))
       await add('portcullis-streams', await startPortcullis(upstream, { DIRECT_SOCKET_IO: '0' }));
@@ -179,10 +185,10 @@ async function main(): Promise<void> {
   }
 }
 
-/** The commit gateway-base ran from, for the record. */
+/** The commit gateway-base or portcullis-base ran from, for the record. */
 function baseCommit(): { base_commit?: string } {
   const root = process.env.BASE_ROOT;
-  if (!root || !PATHS.includes('gateway-base')) return {};
+  if (!root || !(PATHS.includes('gateway-base') || PATHS.includes('portcullis-base'))) return {};
   try {
     return {
       base_commit: execFileSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim(),

@@ -115,12 +115,13 @@ async function startNodeScript(
   upstream: Upstream,
   extraEnv: Record<string, string>,
   nodeArgs: readonly string[],
+  root: string = repoRoot,
 ): Promise<StartedPath> {
   const child = spawn(
     process.execPath,
-    [...nodeArgs, '--conditions=portcullis-source', '--import', 'tsx', join(repoRoot, script)],
+    [...nodeArgs, '--conditions=portcullis-source', '--import', 'tsx', join(root, script)],
     {
-      cwd: repoRoot,
+      cwd: root,
       env: {
         ...process.env,
         PG_HOST: upstream.host ?? '127.0.0.1',
@@ -145,8 +146,10 @@ export function startPortcullis(
   upstream: Upstream,
   extraEnv: Record<string, string> = {},
   nodeArgs: readonly string[] = [],
+  /** A checkout to run the proxy from (another commit, for a before/after run). */
+  root: string = repoRoot,
 ): Promise<StartedPath> {
-  return startNodeScript('benchmarks/pg/proxy-server.ts', upstream, extraEnv, nodeArgs);
+  return startNodeScript('benchmarks/pg/proxy-server.ts', upstream, extraEnv, nodeArgs, root);
 }
 
 /**
