@@ -57,6 +57,7 @@ const moreSecrets = fc.oneof(
     .tuple(fc.constantFrom('xoxa-', 'xoxp-', 'xoxr-', 'xoxs-'), chars(`${ALNUM}-`, 10, 30))
     .map(([p, t]) => p + t),
   fc.tuple(fc.constantFrom('rk_live_', 'pk_live_'), chars(ALNUM, 10, 30)).map(([p, t]) => p + t),
+  fc.tuple(chars(`${ALNUM}.%`, 1, 12), chars('abcdexyz', 1, 8)).map(([l, d]) => `${l}%40${d}.com`),
   fc
     .tuple(fc.constantFrom('bearer ', 'BEARER\t', 'Bearer   '), chars(`${ALNUM}._~+/-`, 16, 40))
     .map(([p, t]) => p + t),
@@ -69,7 +70,10 @@ const fragments = fc.string({
   unit: fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...'0123456789') },
     { weight: 2, arbitrary: fc.constantFrom(...'ABCDEFGKSTXYZabcdeghiklmnoprsuvxyz') },
-    { weight: 3, arbitrary: fc.constantFrom(' ', '.', '-', ':', '@', '+', '_', '(', ')', '/', '\t', '\n') },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom(' ', '.', '-', ':', '@', '+', '_', '(', ')', '/', '\t', '\n', '%'),
+    },
     {
       weight: 2,
       arbitrary: fc.constantFrom(
@@ -94,6 +98,7 @@ const fragments = fc.string({
         'DE89',
         'GB82',
         '.com',
+        '%40',
         '4111',
         '😀',
         'é',

@@ -21,6 +21,7 @@ const JWT =
 const POSITIVE: [DetectorName, string, string[]][] = [
   ['email', 'mail alice@example.com now', ['alice@example.com']],
   ['email', 'to: bob.smith+tag@mail.example.co.uk.', ['bob.smith+tag@mail.example.co.uk']],
+  ['email', 'GET /customers?email=ann%40example.com&page=2', ['ann%40example.com']],
   ['credit_card', 'card 4111111111111111 ok', ['4111111111111111']],
   ['credit_card', 'card 4111 1111 1111 1111, exp', ['4111 1111 1111 1111']],
   ['credit_card', 'card 5500-0000-0000-0004', ['5500-0000-0000-0004']],
@@ -67,6 +68,7 @@ const POSITIVE: [DetectorName, string, string[]][] = [
 const NEGATIVE: [DetectorName, string][] = [
   ['email', 'not an email: alice@localhost, @example.com, alice@'],
   ['email', 'fake masked k3x9@qwer.invalid'],
+  ['email', 'other escapes: alice%41example.com, 100%25.example.com, a%4example.com'],
   ['credit_card', 'Luhn-invalid 4111 1111 1111 1112'],
   ['credit_card', 'issuer digit 1: 1111111111111117, 0000000000000000'],
   ['credit_card', 'timestamp 1700000000000 and 17000000000001'],

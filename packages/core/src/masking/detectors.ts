@@ -107,13 +107,14 @@ const only = (ok: boolean, start: number, end: number): readonly Span[] => (ok ?
 // E-mail (RFC 5321 sizes: local part ≤ 64, labels ≤ 63)
 // ---------------------------------------------------------------------------------------
 
+// The '@' may come percent-encoded (`%40`), as in a URL's query (`?email=ann%40example.com`).
 const EMAIL = spec(
   'email',
-  '[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,8}[A-Za-z]{2,24}\\b',
+  '[A-Za-z0-9._%+-]{1,64}(?:@|%40)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,8}[A-Za-z]{2,24}\\b',
   {
     alphabet: asciiSet('A-Za-z0-9._%+@-'),
-    // An '@', then at least one label ending in '.', then a TLD of two letters or more.
-    prefilter: (f) => f.at > 0 && f.dots > 0 && f.letters >= 2,
+    // An '@' (or a '%' of `%40`), then at least one label ending in '.', then a TLD of two letters or more.
+    prefilter: (f) => (f.at > 0 || f.percents > 0) && f.dots > 0 && f.letters >= 2,
     accept(text, start, end) {
       // `.invalid` (RFC 2606) can never be delivered; it is what format-preserving masking emits.
       const tld = text.slice(text.lastIndexOf('.', end) + 1, end).toLowerCase();

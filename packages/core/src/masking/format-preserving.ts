@@ -71,7 +71,7 @@ function formatKind(value: string, kind: DetectorName | undefined): FormatKind {
 }
 
 function inferKind(value: string): FormatKind {
-  if (/^[^@\s]+@[^@\s]+\.[^@\s.]+$/.test(value)) return 'email';
+  if (/^[^@\s]+(?:@|%40)[^@\s]+\.[^@\s.]+$/.test(value)) return 'email';
   if (/^\d{3}-\d{2}-\d{4}$/.test(value)) return 'us_ssn';
   if (/^[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}$/.test(value)) return 'iban';
   const digits = digitCount(value);
@@ -97,16 +97,24 @@ function replaceChars(value: string, bytes: KeyedBytes): string {
   return out;
 }
 
-function formatEmail(value: string, bytes: KeyedBytes): string {
+/** The local part, the at-sign as written (`@`, or `%40` in a URL) and the domain. */
+function emailParts(value: string): [string, string, string] {
   const at = value.lastIndexOf('@');
+  if (at >= 0) return [value.slice(0, at), '@', value.slice(at + 1)];
+  const encoded = value.lastIndexOf('%40');
+  return [value.slice(0, encoded), '%40', value.slice(encoded + 3)];
+}
+
+function formatEmail(value: string, bytes: KeyedBytes): string {
+  const [localPart, sign, domain] = emailParts(value);
   let local = '';
-  for (const ch of value.slice(0, at)) local += /[A-Za-z0-9]/.test(ch) ? pick(LOWER_ALNUM, bytes) : ch;
-  const labels = value.slice(at + 1).split('.');
-  const masked = labels
+  for (const ch of localPart) local += /[A-Za-z0-9]/.test(ch) ? pick(LOWER_ALNUM, bytes) : ch;
+  const masked = domain
+    .split('.')
     .slice(0, -1)
     .map((label) => label.replace(/[^-]/g, () => pick(LOWER, bytes)))
     .concat('invalid');
-  return `${local}@${masked.join('.')}`;
+  return `${local}${sign}${masked.join('.')}`;
 }
 
 function formatCard(value: string, bytes: KeyedBytes): string {

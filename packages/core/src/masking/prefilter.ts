@@ -16,6 +16,8 @@ export interface TextFeatures {
   letters: number;
   /** `@` */
   at: number;
+  /** `%` */
+  percents: number;
   /** `.` */
   dots: number;
   /** `:` */
@@ -36,6 +38,7 @@ const NO_FEATURES: TextFeatures = Object.freeze({
   digits: 0,
   letters: 0,
   at: 0,
+  percents: 0,
   dots: 0,
   colons: 0,
   dashes: 0,
@@ -59,6 +62,7 @@ export function textFeatures(text: string): TextFeatures {
   let digits = 0;
   let letters = 0;
   let at = 0;
+  let percents = 0;
   let dots = 0;
   let colons = 0;
   let dashes = 0;
@@ -83,6 +87,7 @@ export function textFeatures(text: string): TextFeatures {
       kind = 1;
     } else if (c >= 97 && c <= 122) letters++;
     else if (c === 64) at++;
+    else if (c === 37) percents++;
     else if (c === 46) dots++;
     else if (c === 58) colons++;
     else if (c === 45) dashes++;
@@ -100,6 +105,7 @@ export function textFeatures(text: string): TextFeatures {
     digits,
     letters,
     at,
+    percents,
     dots,
     colons,
     dashes,

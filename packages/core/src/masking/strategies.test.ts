@@ -38,6 +38,11 @@ describe('format-preserving', () => {
     expect(out).toMatch(/^[a-z0-9]{5}\.[a-z0-9]@[a-z]{4}\.[a-z]{7}\.invalid$/);
     expect(detect(out)).toEqual([]);
   });
+  it('keeps the encoded at-sign of an e-mail address in a URL, with the .invalid domain', () => {
+    const out = formatPreserve('alice.b%40mail.example.com', 'email', key);
+    expect(out).toMatch(/^[a-z0-9]{5}\.[a-z0-9]%40[a-z]{4}\.[a-z]{7}\.invalid$/);
+    expect(detect(out)).toEqual([]);
+  });
   it('keeps card grouping, stays Luhn-valid, starts with 0 and is not detected again', () => {
     const out = formatPreserve('4111 1111 1111 1111', 'credit_card', key);
     expect(out).toMatch(/^0\d{3} \d{4} \d{4} \d{4}$/);

@@ -2,11 +2,13 @@ import { expect } from 'vitest';
 
 /**
  * Response headers that carry personal data, for the HTTP adapters' header-masking tests
- * (fetch and http share them, with http-test-policy's masks): a Location, a cookie, a custom
+ * (fetch and http share them, with http-test-policy's masks): a Location, a Link, a cookie, a custom
  * header and a filename, next to a cookie and a request id that carry none.
  */
 export const PERSONAL_HEADERS: readonly (readonly [string, string | string[]])[] = [
   ['location', '/customers?email=ann@example.com'],
+  // In a URL the at-sign is often percent-encoded.
+  ['link', '</customers?email=ann%40example.com&page=2>; rel="next"'],
   ['set-cookie', ['owner=bob@example.org; Path=/; HttpOnly', 'theme=dark; Path=/']],
   ['x-card-on-file', '4111 1111 1111 1111'],
   ['content-disposition', 'attachment; filename="ann@example.com - export.csv"'],
@@ -27,6 +29,7 @@ export function expectMaskedHeaders(
   cookies: readonly string[],
 ): void {
   expect(header('location')).toBe('/customers?email=[REDACTED]');
+  expect(header('link')).toBe('</customers?email=[REDACTED]&page=2>; rel="next"');
   expect(cookies).toEqual(['owner=[REDACTED]; Path=/; HttpOnly', 'theme=dark; Path=/']);
   const card = header('x-card-on-file') ?? '';
   expect(card).not.toContain('4111 1111');
