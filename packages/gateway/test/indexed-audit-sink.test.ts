@@ -138,6 +138,36 @@ describe('indexedAuditSink', () => {
     db.close();
   });
 
+  it('on SQLite, an index batch commits without waiting for the disk; the state database waits', async () => {
+    const db = openStateDatabase(join(dir, 'sync.db'));
+    onTestFinished(() => {
+      db.close();
+    });
+    const FULL = 2;
+    // Opening wrote the schema, so the WAL is open: SQLite's WAL default would show here.
+    expect(db.pragma('synchronous', { simple: true })).toBe(FULL);
+    const index = new AuditIndex(db);
+    // What the setting is while the batch's transaction commits, seen from inside it.
+    const during: unknown[] = [];
+    const commit = db.transaction.bind(db);
+    vi.spyOn(db, 'transaction').mockImplementation(
+      (fn) =>
+        commit((...args: unknown[]) => {
+          during.push(db.pragma('synchronous', { simple: true }));
+          return (fn as (...a: unknown[]) => unknown)(...args);
+        }) as never,
+    );
+    index.addMany([record(), record()]);
+    index.addMany([record()]);
+    expect(during).toEqual([1, 1]);
+    expect(db.pragma('synchronous', { simple: true })).toBe(FULL);
+    expect(index.query({ limit: 10 })).toHaveLength(3);
+    // A batch that fails leaves the connection's setting as it was.
+    db.exec('DROP TABLE audit_index');
+    expect(() => new AuditIndex(db).addMany([record()])).toThrow();
+    expect(db.pragma('synchronous', { simple: true })).toBe(FULL);
+  });
+
   it("a query through the sink's index finds every record the log holds, without waiting", async () => {
     const db = openStateDatabase(join(dir, 'state-read.db'));
     const log = await createJsonlAuditSink({ path: join(dir, 'read.jsonl') });

@@ -63,13 +63,27 @@ export class AuditIndex {
     this.#statement().run(...row(record));
   }
 
-  /** One transaction: one commit to the WAL for the lot rather than one per record. */
+  /**
+   * One transaction: one commit to the WAL for the lot rather than one per record. The commit
+   * does not wait for the disk (`synchronous = NORMAL` for it alone): the index is a copy of
+   * the audit log, which is written first, and waiting would stall the event loop, every
+   * session with it, for an fsync per batch. A power loss can take the last batches from the
+   * index, never from the log, and leaves the database consistent (WAL). The connection's
+   * other writes (credentials, revocations, approvals) keep waiting for the disk, and their
+   * fsync of the WAL carries the index's commits before them to the disk too.
+   */
   addMany(records: readonly AuditRecord[]): void {
     const insert = this.#statement();
     this.#insertMany ??= this.#db.transaction((batch: readonly AuditRecord[]) => {
       for (const record of batch) insert.run(...row(record));
     });
-    this.#insertMany(records);
+    const before = this.#db.pragma('synchronous', { simple: true }) as number;
+    this.#db.pragma('synchronous = NORMAL');
+    try {
+      this.#insertMany(records);
+    } finally {
+      this.#db.pragma(`synchronous = ${before}`);
+    }
   }
 
   query(filter: AuditIndexFilter = {}): AuditIndexEntry[] {

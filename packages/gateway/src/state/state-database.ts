@@ -61,6 +61,12 @@ export function openStateDatabase(path: string): StateDatabase {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     db = new Database(path);
     db.pragma('journal_mode = WAL');
+    // Every commit on the disk before it returns: in WAL mode this SQLite build otherwise runs
+    // `synchronous = NORMAL` once the WAL is open, under which a power cut can take the last
+    // commits, and a revocation taken that way lets a revoked credential in again. The writes
+    // here are few (credentials, revocations, approval votes); the audit index, which is
+    // many, commits its batches without waiting (AuditIndex.addMany).
+    db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
   } catch (err) {
