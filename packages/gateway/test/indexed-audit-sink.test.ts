@@ -162,6 +162,9 @@ describe('indexedAuditSink', () => {
     expect(during).toEqual([1, 1]);
     expect(db.pragma('synchronous', { simple: true })).toBe(FULL);
     expect(index.query({ limit: 10 })).toHaveLength(3);
+    // Inside a caller's transaction (where SQLite refuses the setting) the batch goes in with it.
+    db.transaction(() => index.addMany([record()]))();
+    expect(index.query({ limit: 10 })).toHaveLength(4);
     // A batch that fails leaves the connection's setting as it was.
     db.exec('DROP TABLE audit_index');
     expect(() => new AuditIndex(db).addMany([record()])).toThrow();

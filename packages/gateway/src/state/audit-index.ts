@@ -77,6 +77,12 @@ export class AuditIndex {
     this.#insertMany ??= this.#db.transaction((batch: readonly AuditRecord[]) => {
       for (const record of batch) insert.run(...row(record));
     });
+    // SQLite refuses to change the setting inside a transaction; a batch inside a caller's
+    // transaction commits with it, as that transaction says.
+    if (this.#db.inTransaction) {
+      this.#insertMany(records);
+      return;
+    }
     const before = this.#db.pragma('synchronous', { simple: true }) as number;
     this.#db.pragma('synchronous = NORMAL');
     try {
