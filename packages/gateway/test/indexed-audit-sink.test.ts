@@ -158,7 +158,7 @@ describe('indexedAuditSink', () => {
         }) as never,
     );
     index.addMany([record(), record()]);
-    index.addMany([record()]);
+    index.add(record());
     expect(during).toEqual([1, 1]);
     expect(db.pragma('synchronous', { simple: true })).toBe(FULL);
     expect(index.query({ limit: 10 })).toHaveLength(3);

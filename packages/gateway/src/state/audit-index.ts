@@ -59,8 +59,9 @@ export class AuditIndex {
     return this.#insert;
   }
 
+  /** One record, committed as a batch is (see addMany). */
   add(record: AuditRecord): void {
-    this.#statement().run(...row(record));
+    this.addMany([record]);
   }
 
   /**
