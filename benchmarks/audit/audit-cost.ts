@@ -9,7 +9,9 @@
  *   before); and `JSON.stringify` alone, as a floor.
  * - the gateway's SQLite audit index: an insert prepared again for every record and
  *   committed on its own (before), the same with the statement prepared once, and batches of
- *   2, 8 and 32 records in one transaction (`AuditIndex.addMany`).
+ *   2, 8 and 32 records in one transaction (`AuditIndex.addMany`), and batches of 32 whose
+ *   commit waits for the disk (the state file's `synchronous = FULL`, which the index's own
+ *   batches leave aside).
  *
  *   node --conditions=portcullis-source --import tsx benchmarks/audit/audit-cost.ts
  *
@@ -122,6 +124,15 @@ try {
       if (i % size === 0) index.addMany(Array.from({ length: size }, fresh));
     });
   }
+  // What a batch would cost if its commit waited for the disk, as the state file's other
+  // writes do: the same transaction at the connection's own setting (synchronous FULL).
+  const insert = db.prepare(SQL);
+  const waitingBatch = db.transaction((batch: AuditRecord[]) => {
+    for (const r of batch) insert.run(...row(r));
+  });
+  results['index: batches of 32 committed waiting for the disk (per record)'] = perCall((i) => {
+    if (i % 32 === 0) waitingBatch(Array.from({ length: 32 }, fresh));
+  });
   db.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
