@@ -12,7 +12,8 @@
  * audit log; portcullis-audited-pool: the same log written through the thread pool; gateway:
  * `portcullis start` with the audit log and its SQLite index, as users run it; gateway-base: the
  * same from the checkout at BASE_ROOT, for a before/after run; portcullis-base: the proxy from the
- * checkout at BASE_ROOT, likewise), CELLS
+ * checkout at BASE_ROOT, likewise; NAME@V: portcullis, node-handle-relay or gateway started
+ * with the Node flags in NODE_ARGS_V, such as `portcullis@gc` with NODE_ARGS_gc), CELLS
  * (select-only:simple,select-only:prepared; also tpcb-like:…), CLIENTS (1), ROUNDS (5),
  * DURATION seconds per run (3), SCALE (10). PG_PORT and PG_PASSWORD reuse a running server
  * already initialised with `pgbench -i` instead of starting a cluster. OUT writes the medians
@@ -99,6 +100,17 @@ async function main(): Promise<void> {
     }
     if (PATHS.includes('portcullis-streams'))
       await add('portcullis-streams', await startPortcullis(upstream, { DIRECT_SOCKET_IO: '0' }));
+    // NAME@V: path NAME (portcullis, node-handle-relay or gateway) with the Node flags in
+    // NODE_ARGS_V, run interleaved with NAME itself, to try V8 and Node settings.
+    for (const variant of PATHS.filter((p) => p.includes('@'))) {
+      const [base, tag] = variant.split('@') as [string, string];
+      const args = (process.env[`NODE_ARGS_${tag}`] ?? '').split(' ').filter(Boolean);
+      if (args.length === 0) throw new Error(`${variant} needs NODE_ARGS_${tag}, the Node flags to try`);
+      if (base === 'portcullis') await add(variant, await startPortcullis(upstream, {}, args));
+      else if (base === 'node-handle-relay') await add(variant, await startNodeHandleRelay(upstream, args));
+      else if (base === 'gateway') await add(variant, await startGateway(upstream, join(dir, tag), args));
+      else throw new Error(`${variant}: flags can be tried on portcullis, node-handle-relay or gateway`);
+    }
     const names = PATHS.filter((p) => paths.has(p));
 
     const argsOf = (cell: string): string[] => {
@@ -148,6 +160,7 @@ async function main(): Promise<void> {
       process.stderr.write(`round ${round + 1}/${ROUNDS} done (load ${os.loadavg()[0]?.toFixed(1)})\n`);
     }
     const summary: Record<string, unknown>[] = [];
+    const flags = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('NODE_ARGS_')));
     for (const cell of CELLS) {
       for (const name of names) {
         const acc = runs.get(`${cell} ${name}`);
@@ -174,7 +187,7 @@ async function main(): Promise<void> {
       const load = os.loadavg();
       writeFileSync(
         process.env.OUT,
-        `${JSON.stringify({ benchmark: 'pg-latency', date: new Date().toISOString(), machine, loadavg_end: load, settings: { PATHS, CELLS, CLIENTS, ROUNDS, DURATION, ...baseCommit() }, cells: summary }, null, 1)}\n`,
+        `${JSON.stringify({ benchmark: 'pg-latency', date: new Date().toISOString(), machine, loadavg_end: load, settings: { PATHS, CELLS, CLIENTS, ROUNDS, DURATION, ...flags, ...baseCommit() }, cells: summary }, null, 1)}\n`,
       );
       process.stderr.write(`wrote ${process.env.OUT}\n`);
     }
