@@ -30,7 +30,8 @@ const card = fc
   .tuple(
     fc.constantFrom('4', '51', '55', '2221', '6011', '34', '37'),
     digits(18),
-    fc.constantFrom('', ' ', '-'),
+    // A URL writes a space as `%20` (or `+` in a query string).
+    fc.constantFrom('', ' ', '-', '%20', '+'),
   )
   .map(([prefix, body, sep]) => {
     const length = prefix === '34' || prefix === '37' ? 15 : 16;
@@ -49,11 +50,11 @@ const ibanCountries: [string, fc.Arbitrary<string>][] = [
 const iban = fc
   .tuple(
     fc.oneof(...ibanCountries.map(([country, bban]) => bban.map((b) => [country, b] as const))),
-    fc.boolean(),
+    fc.constantFrom('', ' ', '%20', '+'),
   )
-  .map(([[country, bban], spaced]) => {
+  .map(([[country, bban], space]) => {
     const compact = country + ibanCheckDigits(country, bban) + bban;
-    return spaced ? (compact.match(/.{1,4}/g) as string[]).join(' ') : compact;
+    return space ? (compact.match(/.{1,4}/g) as string[]).join(space) : compact;
   });
 
 const ssn = fc
@@ -71,6 +72,11 @@ const phone = fc.oneof(
   fc.tuple(nanpPart, nanpPart, digits(4)).map(([a, e, s]) => `+1 ${a} ${e} ${s}`),
   fc.tuple(digits(4), digits(4)).map(([a, b]) => `+44 20 ${a} ${b}`),
   digits(8).map((d) => `+49 151 ${d}`),
+  // As a URL writes them: the plus as `%2B`, spaces as `%20` or `+`.
+  fc
+    .tuple(nanpPart, nanpPart, digits(4), fc.constantFrom('%2B', '%2b'), fc.constantFrom('', '%20', '+'))
+    .map(([a, e, s, plus, space]) => `${plus}1${space}${a}${space}${e}${space}${s}`),
+  fc.tuple(nanpPart, nanpPart, digits(4)).map(([a, e, s]) => `${a}%20${e}%20${s}`),
 );
 
 const octet = fc.integer({ min: 0, max: 255 });

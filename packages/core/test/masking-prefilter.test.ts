@@ -63,6 +63,9 @@ const moreSecrets = fc.oneof(
     .map(([p, t]) => p + t),
   fc.constantFrom('::1:2', 'fe80::1:2', '2001:db8::8a2e:370:7334', '::ffff:192.0.2.1', '1:2:3:4:5:6:7:8'),
   fc.constantFrom('+1 212 555 0100', '+44 20 7946 0958', '+49(30)1234567', '212.555.0100', '1-212-555-0100'),
+  // The shortest encoded forms: `%2B` and three digits, an IBAN and a card spaced as a URL spaces.
+  chars('0123456789', 3, 3).map((d) => `%2B4%209301%20${d}`),
+  fc.constantFrom('%2b49301234', 'NO93%208601%201117%20947', '4111+1111+1111+1111'),
 );
 
 /** Pieces of secrets and the characters prefilters count: texts near every threshold. */
@@ -99,6 +102,8 @@ const fragments = fc.string({
         'GB82',
         '.com',
         '%40',
+        '%20',
+        '%2B',
         '4111',
         '😀',
         'é',

@@ -66,6 +66,36 @@ function asciiSet(classBody: string): (code: number) => boolean {
   return (code) => code < 128 && table[code] === 1;
 }
 
+/** True when the three characters before `at` are a percent-encoded byte (`%20`, `%2B`). */
+function afterPercentEscape(text: string, at: number): boolean {
+  return (
+    text.charCodeAt(at - 3) === 37 && isHexCode(text.charCodeAt(at - 2)) && isHexCode(text.charCodeAt(at - 1))
+  );
+}
+
+function isHexCode(code: number): boolean {
+  return isDigitCode(code) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
+}
+
+/**
+ * A URL writes a space as `%20` (or `+` in a query string or form body) and a plus sign as
+ * `%2B`: `?phone=%2B14155552671`, `?card=4111%201111%201111%201111`. The card, IBAN and phone
+ * patterns accept these as their separators (and the phone's leading plus), so an encoded
+ * number is found where it is written; the validators read the digits without them.
+ */
+const URL_SPACE = '(?:[ +]|%20)';
+
+/** The digits of [start, end), leaving out the `2`, `20` of `%2B` and `%20`. */
+function digitsOf(text: string, start: number, end: number): string {
+  let digits = '';
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 37) i += 2;
+    else if (isDigitCode(c)) digits += text[i];
+  }
+  return digits;
+}
+
 /** True when [start, end) sits inside a longer dotted or dashed number (an IP, a date, an id). */
 function insideLongerNumber(text: string, start: number, end: number): boolean {
   const before = text.charCodeAt(start - 1);
@@ -133,26 +163,30 @@ interface DigitGroup {
   end: number;
 }
 
+/** The digit groups of [start, end), split at a separator (`%20` is one, of three characters). */
 function digitGroups(text: string, start: number, end: number): DigitGroup[] {
   const groups: DigitGroup[] = [];
   let groupStart = start;
   for (let i = start; i <= end; i++) {
     if (i === end || !isDigitCode(text.charCodeAt(i))) {
       groups.push({ start: groupStart, end: i });
+      if (text.charCodeAt(i) === 37) i += 2;
       groupStart = i + 1;
     }
   }
   return groups;
 }
 
-const CARD = spec('credit_card', '\\b\\d(?:[ -]?\\d){12,399}\\b', {
-  alphabet: asciiSet('0-9 -'),
+const CARD = spec('credit_card', `\\b\\d(?:(?:${URL_SPACE}|-)?\\d){12,399}\\b`, {
+  alphabet: asciiSet('0-9 +%-'),
   // \d then at least 12 more \d: 13 digits.
   prefilter: (f) => f.digits >= 13,
   accept(text, start, end) {
     // The regex finds a run of digit groups; a card is any group-aligned window of it, so a
-    // card next to other numbers ("ref 12 4111 1111 1111 1111") is still found.
-    const groups = digitGroups(text, start, end);
+    // card next to other numbers ("ref 12 4111 1111 1111 1111") is still found. A run that
+    // starts inside a `%20` (`card=%204111…`) starts after it.
+    const from = afterPercentEscape(text, start + 2) && text.startsWith('20', start) ? start + 2 : start;
+    const groups = digitGroups(text, from, end);
     const spans: Span[] = [];
     for (let i = 0; i < groups.length; i++) {
       let digits = '';
@@ -174,12 +208,18 @@ const CARD = spec('credit_card', '\\b\\d(?:[ -]?\\d){12,399}\\b', {
   resume(text, start, end) {
     // A run longer than the pattern's bound was cut; rescan its last 18 digits so a card
     // straddling the cut is still seen whole.
-    const continues = (text[end] === ' ' || text[end] === '-') && isDigitCode(text.charCodeAt(end + 1));
+    const continues =
+      ((text[end] === ' ' || text[end] === '-' || text[end] === '+') &&
+        isDigitCode(text.charCodeAt(end + 1))) ||
+      (text.startsWith('%20', end) && isDigitCode(text.charCodeAt(end + 3)));
     if (!continues) return end;
     let digits = 0;
     for (let i = end - 1; i > start; i--) {
-      if (isDigitCode(text.charCodeAt(i))) digits++;
+      // The `20` of a `%20` is a separator, not two digits.
+      const escaped = text.charCodeAt(i - 2) === 37;
+      if (!escaped && isDigitCode(text.charCodeAt(i))) digits++;
       else if (digits >= 18) return i + 1;
+      else if (escaped) i -= 2;
     }
     return end;
   },
@@ -189,29 +229,35 @@ const CARD = spec('credit_card', '\\b\\d(?:[ -]?\\d){12,399}\\b', {
 // IBAN: country length + mod 97, printed compact or in groups of four
 // ---------------------------------------------------------------------------------------
 
-const IBAN = spec('iban', '\\b[A-Z]{2}\\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\\b', {
-  alphabet: asciiSet('A-Z0-9 '),
-  // [A-Z]{2}\d{2}, adjacent.
-  prefilter: (f) => f.upperUpperDigitDigit,
-  accept(text, start, end) {
-    const length = ibanLength(text.slice(start, start + 2));
-    if (length === undefined) return [];
-    // The regex may run on into following groups; cut at the country's length.
-    let seen = 0;
-    let cut = start;
-    let compact = '';
-    while (cut < end && seen < length) {
-      const ch = text[cut] as string;
-      if (ch !== ' ') {
-        compact += ch;
-        seen++;
+const IBAN = spec(
+  'iban',
+  `\\b[A-Z]{2}\\d{2}(?:${URL_SPACE}?[A-Z0-9]{4}){2,7}(?:${URL_SPACE}?[A-Z0-9]{1,4})?\\b`,
+  {
+    alphabet: asciiSet('A-Z0-9 +%'),
+    // [A-Z]{2}\d{2}, adjacent.
+    prefilter: (f) => f.upperUpperDigitDigit,
+    accept(text, start, end) {
+      const length = ibanLength(text.slice(start, start + 2));
+      if (length === undefined) return [];
+      // The regex may run on into following groups; cut at the country's length.
+      let seen = 0;
+      let cut = start;
+      let compact = '';
+      while (cut < end && seen < length) {
+        const ch = text[cut] as string;
+        if (ch === '%') cut += 2;
+        else if (ch !== ' ' && ch !== '+') {
+          compact += ch;
+          seen++;
+        }
+        cut++;
       }
-      cut++;
-    }
-    if (seen < length || (cut < end && text[cut] !== ' ')) return [];
-    return only(ibanValid(compact), start, cut);
+      if (seen < length || (cut < end && text[cut] !== ' ' && text[cut] !== '+' && text[cut] !== '%'))
+        return [];
+      return only(ibanValid(compact), start, cut);
+    },
   },
-});
+);
 
 // ---------------------------------------------------------------------------------------
 // US SSN: AAA-GG-SSSS with the SSA's area, group and serial rules
@@ -236,8 +282,10 @@ const US_SSN = spec('us_ssn', '\\b\\d{3}-\\d{2}-\\d{4}\\b', {
 // Phone numbers: international (+CC …, E.164 lengths) and NANP with separators
 // ---------------------------------------------------------------------------------------
 
-const INTL_PHONE = '\\+[1-9]\\d{0,2}(?:[ .-]?(?:\\(\\d{1,4}\\)|\\d{1,4})){2,7}';
-const NANP_PHONE = '(?:\\b1[ .-])?(?:\\(\\d{3}\\)[ .-]?|\\b\\d{3}[ .-])\\d{3}[ .-]\\d{4}';
+// The separators include a URL's spaces (`%20`, `+`), and the leading plus may be `%2B`.
+const PHONE_SEPARATOR = `(?:[ .-]|${URL_SPACE})`;
+const INTL_PHONE = `(?:\\+|%2[Bb])[1-9]\\d{0,2}(?:${PHONE_SEPARATOR}?(?:\\(\\d{1,4}\\)|\\d{1,4})){2,7}`;
+const NANP_PHONE = `(?:\\b1${PHONE_SEPARATOR})?(?:\\(\\d{3}\\)${PHONE_SEPARATOR}?|\\b\\d{3}${PHONE_SEPARATOR})\\d{3}${PHONE_SEPARATOR}\\d{4}`;
 
 function nanpValid(tenDigits: string): boolean {
   // Area code and exchange both start 2–9 (NANP numbering plan).
@@ -266,23 +314,22 @@ function phoneEndOk(text: string, end: number): boolean {
 }
 
 const PHONE = spec('phone', `(?:${INTL_PHONE}|${NANP_PHONE})`, {
-  alphabet: asciiSet('0-9 .()+-'),
-  // INTL_PHONE: '+', a digit, then at least two groups of one digit or more (3 digits).
+  alphabet: asciiSet('0-9 .()+%Bb-'),
+  // INTL_PHONE: '+' (or '%2B'), a digit, then at least two groups of one digit or more (3 digits).
   // NANP_PHONE: 3 + 3 + 4 digits (10).
-  prefilter: (f) => f.digits >= 10 || (f.plus > 0 && f.digits >= 3),
+  prefilter: (f) => f.digits >= 10 || ((f.plus > 0 || f.percents > 0) && f.digits >= 3),
   accept(text, start, end) {
     const before = text.charCodeAt(start - 1);
-    if (isWordCode(before) || before === 43) return [];
+    if ((isWordCode(before) && !afterPercentEscape(text, start)) || before === 43) return [];
     if ((before === 46 || before === 45) && isDigitCode(text.charCodeAt(start - 2))) return [];
-    const international = text[start] === '+';
+    const international = text[start] === '+' || text[start] === '%';
     if (!international) {
-      const digits = text.slice(start, end).replace(/\D/g, '');
-      return only(phoneEndOk(text, end) && phoneDigitsValid(digits, false), start, end);
+      return only(phoneEndOk(text, end) && phoneDigitsValid(digitsOf(text, start, end), false), start, end);
     }
     // Greedy groups may take a following number ("+44 20 7946 0958 2023"); try shorter ends.
     for (let cut = end; cut > start + 1; cut--) {
       if (!isDigitCode(text.charCodeAt(cut - 1)) && text[cut - 1] !== ')') continue;
-      const digits = text.slice(start, cut).replace(/\D/g, '');
+      const digits = digitsOf(text, start, cut);
       if (digits.length < 8) break;
       if (phoneEndOk(text, cut) && phoneDigitsValid(digits, true)) return [{ start, end: cut }];
     }
@@ -506,7 +553,15 @@ export function detect(text: string, options: DetectOptions = {}): DetectorMatch
   const scanners = compileScanners(specs, options.regexEngine ?? 're2');
   const hits: Hit[] = [];
   new ScanState(scanners).scan(text, 0, true, hits);
+  // A scanner that rescans the end of a cut run (see CARD's resume) can find a hit twice.
+  const seen = new Set<string>();
   return hits
+    .filter((hit) => {
+      const key = `${hit.scanner}:${hit.start}:${hit.end}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
     .map((hit) => ({
       detector: (specs[hit.scanner] as ScannerSpec).kind as DetectorName,
       start: hit.start,

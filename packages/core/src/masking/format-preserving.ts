@@ -9,8 +9,9 @@
  * - phone: `+`, spaces, dots, dashes and parentheses kept; every digit group starts with `0`,
  *   which no country code, NANP area code or exchange does.
  * - US SSN: `000-GG-SSSS` (area 000 is never issued). IBAN: country kept, check digits `00`
- *   (never valid: check digits run 02–98).
+ *   (never valid: check digits run 02–98), and no group starting with a card's issuer digit.
  * - anything else: each letter or digit replaced by one of its own kind, punctuation kept.
+ * - a card, IBAN or phone number written as in a URL (`%20`, `+`, `%2B`) keeps those escapes.
  *
  * The replacement characters come from the keyed hash, so equal values format equally.
  */
@@ -27,8 +28,51 @@ const LOWER_ALNUM = LOWER + DIGITS;
 type FormatKind = 'email' | 'credit_card' | 'phone' | 'us_ssn' | 'iban' | 'other';
 
 export function formatPreserve(value: string, kind: DetectorName | undefined, key: Uint8Array): string {
+  const escaped = urlEscaped(value);
+  if (escaped) {
+    const shape = formatKind(escaped.plain, kind);
+    if (shape === 'credit_card' || shape === 'phone' || shape === 'iban')
+      return escaped.restore(formatAs(shape, escaped.plain, new KeyedBytes(key, `format:${shape}`, value)));
+  }
   const shape = formatKind(value, kind);
-  const bytes = new KeyedBytes(key, `format:${shape}`, value);
+  return formatAs(shape, value, new KeyedBytes(key, `format:${shape}`, value));
+}
+
+/**
+ * A number as a URL writes it (`%20` or `+` for a space, `%2B` for a plus sign; the detectors
+ * find cards, IBANs and phone numbers written so) is formatted as its plain form, and the
+ * escapes are put back where they were: every format keeps its separators in place. Undefined
+ * when the value has no such escape.
+ */
+function urlEscaped(value: string): { plain: string; restore: (formatted: string) => string } | undefined {
+  if (!value.includes('%2') && value.lastIndexOf('+') <= 0) return undefined;
+  let plain = '';
+  const escapes = new Map<number, string>();
+  for (let i = 0; i < value.length; i++) {
+    const token = value.slice(i, i + 3);
+    if (token === '%20' || token === '%2B' || token === '%2b') {
+      escapes.set(plain.length, token);
+      plain += token === '%20' ? ' ' : '+';
+      i += 2;
+    } else if (value[i] === '+' && i > 0) {
+      escapes.set(plain.length, '+');
+      plain += ' ';
+    } else {
+      plain += value[i];
+    }
+  }
+  if (escapes.size === 0) return undefined;
+  return {
+    plain,
+    restore(formatted) {
+      let out = '';
+      for (let i = 0; i < formatted.length; i++) out += escapes.get(i) ?? formatted[i];
+      return out;
+    },
+  };
+}
+
+function formatAs(shape: FormatKind, value: string, bytes: KeyedBytes): string {
   switch (shape) {
     case 'email':
       return formatEmail(value, bytes);
@@ -131,5 +175,11 @@ function formatPhone(value: string, bytes: KeyedBytes): string {
 }
 
 function formatIban(value: string, bytes: KeyedBytes): string {
-  return value.slice(0, 2) + '00' + replaceChars(value.slice(4), bytes);
+  // A group that starts with 2–6 could start a card (its detector takes group-aligned runs of
+  // 13 or more digits), so such a leading digit moves to 7–9, 0 or 1.
+  const groups = replaceChars(value.slice(4), bytes).replace(
+    /(^|\s)([2-6])/g,
+    (_, space: string, digit: string) => space + String((Number(digit) + 5) % 10),
+  );
+  return `${value.slice(0, 2)}00${groups}`;
 }

@@ -26,6 +26,10 @@ export function ibanLength(country: string): number | undefined {
 export function ibanValid(compact: string): boolean {
   if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(compact)) return false;
   if (ibanLength(compact.slice(0, 2)) !== compact.length) return false;
+  // Check digits are 98 minus a remainder mod 97, so 02–98; 00, 01 and 99 are never issued
+  // (and 00 is what format-preserving masking writes).
+  const check = Number(compact.slice(2, 4));
+  if (check < 2 || check > 98) return false;
   return ibanMod97(compact) === 1;
 }
 

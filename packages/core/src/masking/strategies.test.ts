@@ -55,6 +55,23 @@ describe('format-preserving', () => {
     expect(out).toMatch(/^\+0 \(0\d\d\) 0\d\d-0\d{3}$/);
     expect(detect(out)).toEqual([]);
   });
+  it('keeps the URL escapes of a card, a phone number and an IBAN where they were', () => {
+    const card = formatPreserve('4111%201111%201111%201111', 'credit_card', key);
+    expect(card).toMatch(/^0\d{3}%20\d{4}%20\d{4}%20\d{4}$/);
+    expect(luhnValid(card.replace(/%20/g, ''))).toBe(true);
+    expect(formatPreserve('4111+1111+1111+1111', 'credit_card', key)).toMatch(
+      /^0\d{3}\+\d{4}\+\d{4}\+\d{4}$/,
+    );
+    const phone = formatPreserve('%2B1%20415%20555-2671', 'phone', key);
+    expect(phone).toMatch(/^%2B0%200\d\d%200\d\d-0\d{3}$/);
+    expect(formatPreserve('%2b14155552671', 'phone', key)).toMatch(/^%2b0\d{10}$/);
+    expect(formatPreserve('+1+415+555+2671', 'phone', key)).toMatch(/^\+0\+0\d\d\+0\d\d\+0\d{3}$/);
+    const iban = formatPreserve('DE89%203704%200044%200532%200130%2000', 'iban', key);
+    expect(iban).toMatch(/^DE00%20\d{4}%20\d{4}%20\d{4}%20\d{4}%20\d{2}$/);
+    for (const out of [card, phone, iban]) expect(detect(out)).toEqual([]);
+    // Equal values format equally; the plain and the encoded form are different values.
+    expect(formatPreserve('4111%201111%201111%201111', 'credit_card', key)).toBe(card);
+  });
   it('gives SSNs area 000 and IBANs check digits 00', () => {
     expect(formatPreserve('123-45-6789', 'us_ssn', key)).toMatch(/^000-\d{2}-\d{4}$/);
     const iban = formatPreserve('DE89 3704 0044 0532 0130 00', 'iban', key);

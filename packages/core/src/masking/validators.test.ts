@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ibanCheckDigits, ibanValid } from './iban.js';
+import { ibanCheckDigits, ibanMod97, ibanValid } from './iban.js';
 import { ipv4Valid, ipv6Valid } from './ip-address.js';
 import { luhnCheckDigit, luhnValid } from './luhn.js';
 import { spanBound } from './span-bound.js';
@@ -26,6 +26,18 @@ describe('iban', () => {
     expect(ibanValid('DE88370400440532013000')).toBe(false);
     expect(ibanValid('DE8937040044053201300')).toBe(false);
     expect(ibanValid('XX89370400440532013000')).toBe(false);
+  });
+  it('refuses check digits 00, 01 and 99 even where mod 97 gives 1 (none is ever issued)', () => {
+    for (const check of ['00', '01', '99']) {
+      // The last two digits of the BBAN step the remainder through all of 0–96.
+      const ibans = Array.from(
+        { length: 100 },
+        (_, n) => `DE${check}3704004405320130${String(n).padStart(2, '0')}`,
+      );
+      const iban = ibans.find((candidate) => ibanMod97(candidate) === 1);
+      expect(iban).toBeDefined();
+      expect(ibanValid(iban as string)).toBe(false);
+    }
   });
   it('builds check digits', () => {
     expect(ibanCheckDigits('DE', '370400440532013000')).toBe('89');

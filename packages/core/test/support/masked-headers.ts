@@ -7,8 +7,8 @@ import { expect } from 'vitest';
  */
 export const PERSONAL_HEADERS: readonly (readonly [string, string | string[]])[] = [
   ['location', '/customers?email=ann@example.com'],
-  // In a URL the at-sign is often percent-encoded.
-  ['link', '</customers?email=ann%40example.com&page=2>; rel="next"'],
+  // In a URL the at-sign is often percent-encoded, and so is a space.
+  ['link', '</customers?email=ann%40example.com&card=4111%201111%201111%201111&page=2>; rel="next"'],
   ['set-cookie', ['owner=bob@example.org; Path=/; HttpOnly', 'theme=dark; Path=/']],
   ['x-card-on-file', '4111 1111 1111 1111'],
   ['content-disposition', 'attachment; filename="ann@example.com - export.csv"'],
@@ -29,7 +29,7 @@ export function expectMaskedHeaders(
   cookies: readonly string[],
 ): void {
   expect(header('location')).toBe('/customers?email=[REDACTED]');
-  expect(header('link')).toBe('</customers?email=[REDACTED]&page=2>; rel="next"');
+  expect(header('link')).toBe(`</customers?email=[REDACTED]&card=${'*'.repeat(21)}1111&page=2>; rel="next"`);
   expect(cookies).toEqual(['owner=[REDACTED]; Path=/; HttpOnly', 'theme=dark; Path=/']);
   const card = header('x-card-on-file') ?? '';
   expect(card).not.toContain('4111 1111');
