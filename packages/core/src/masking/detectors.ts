@@ -85,6 +85,18 @@ function isHexCode(code: number): boolean {
  */
 const URL_SPACE = '(?:[ +]|%20)';
 
+/**
+ * Where a number that must start a word may start: at a word boundary, or after a URL's
+ * `%20`, which leaves none before a digit or a letter (`call%20415%20555%202671`). The
+ * validator drops the `%20` from the span.
+ */
+const WORD_START = '(?:%20|\\b)';
+
+/** `start`, or the offset after a `%20` the match begins with (see WORD_START). */
+function afterLeadingSpace(text: string, start: number): number {
+  return text.startsWith('%20', start) ? start + 3 : start;
+}
+
 /** The digits of [start, end), leaving out the `2`, `20` of `%2B` and `%20`. */
 function digitsOf(text: string, start: number, end: number): string {
   let digits = '';
@@ -126,9 +138,28 @@ function spec(
   source: string,
   extra: Omit<ScannerSpec, 'kind' | 'source' | 'maxSpan' | 'prefilter'> & { prefilter: Prefilter },
 ): ScannerSpec {
-  const { max } = spanBound(source);
+  const scanner = source.startsWith('\\b') && extra.anchors === undefined ? afterUrlSpace(extra) : extra;
+  const pattern = scanner === extra ? source : WORD_START + source.slice(2);
+  const { max } = spanBound(pattern);
   if (!Number.isFinite(max)) throw new Error(`detector ${kind} has an unbounded pattern`);
-  return { kind, source, maxSpan: max, ...extra };
+  return { kind, source: pattern, maxSpan: max, ...scanner };
+}
+
+/**
+ * A pattern that starts at a word boundary also starts after a URL's `%20` (WORD_START): its
+ * validator sees the match without it, and `%` joins the alphabet, since a match now may
+ * begin with one. (A pattern with anchors keeps its own start.)
+ */
+function afterUrlSpace<T extends Pick<ScannerSpec, 'accept' | 'alphabet'>>(extra: T): T {
+  const { accept, alphabet } = extra;
+  return {
+    ...extra,
+    ...(alphabet ? { alphabet: (code: number) => code === 37 || alphabet(code) } : {}),
+    accept(text: string, start: number, end: number, final: boolean): AcceptResult {
+      const from = afterLeadingSpace(text, start);
+      return accept ? accept(text, from, end, final) : [{ start: from, end }];
+    },
+  };
 }
 
 const only = (ok: boolean, start: number, end: number): readonly Span[] => (ok ? [{ start, end }] : []);
@@ -183,10 +214,8 @@ const CARD = spec('credit_card', `\\b\\d(?:(?:${URL_SPACE}|-)?\\d){12,399}\\b`, 
   prefilter: (f) => f.digits >= 13,
   accept(text, start, end) {
     // The regex finds a run of digit groups; a card is any group-aligned window of it, so a
-    // card next to other numbers ("ref 12 4111 1111 1111 1111") is still found. A run that
-    // starts inside a `%20` (`card=%204111…`) starts after it.
-    const from = afterPercentEscape(text, start + 2) && text.startsWith('20', start) ? start + 2 : start;
-    const groups = digitGroups(text, from, end);
+    // card next to other numbers ("ref 12 4111 1111 1111 1111") is still found.
+    const groups = digitGroups(text, start, end);
     const spans: Span[] = [];
     for (let i = 0; i < groups.length; i++) {
       let digits = '';
@@ -285,7 +314,7 @@ const US_SSN = spec('us_ssn', '\\b\\d{3}-\\d{2}-\\d{4}\\b', {
 // The separators include a URL's spaces (`%20`, `+`), and the leading plus may be `%2B`.
 const PHONE_SEPARATOR = `(?:[ .-]|${URL_SPACE})`;
 const INTL_PHONE = `(?:\\+|%2[Bb])[1-9]\\d{0,2}(?:${PHONE_SEPARATOR}?(?:\\(\\d{1,4}\\)|\\d{1,4})){2,7}`;
-const NANP_PHONE = `(?:\\b1${PHONE_SEPARATOR})?(?:\\(\\d{3}\\)${PHONE_SEPARATOR}?|\\b\\d{3}${PHONE_SEPARATOR})\\d{3}${PHONE_SEPARATOR}\\d{4}`;
+const NANP_PHONE = `(?:${WORD_START}1${PHONE_SEPARATOR})?(?:\\(\\d{3}\\)${PHONE_SEPARATOR}?|${WORD_START}\\d{3}${PHONE_SEPARATOR})\\d{3}${PHONE_SEPARATOR}\\d{4}`;
 
 function nanpValid(tenDigits: string): boolean {
   // Area code and exchange both start 2–9 (NANP numbering plan).
@@ -318,7 +347,8 @@ const PHONE = spec('phone', `(?:${INTL_PHONE}|${NANP_PHONE})`, {
   // INTL_PHONE: '+' (or '%2B'), a digit, then at least two groups of one digit or more (3 digits).
   // NANP_PHONE: 3 + 3 + 4 digits (10).
   prefilter: (f) => f.digits >= 10 || ((f.plus > 0 || f.percents > 0) && f.digits >= 3),
-  accept(text, start, end) {
+  accept(text, matchStart, end) {
+    const start = afterLeadingSpace(text, matchStart);
     const before = text.charCodeAt(start - 1);
     if ((isWordCode(before) && !afterPercentEscape(text, start)) || before === 43) return [];
     if ((before === 46 || before === 45) && isDigitCode(text.charCodeAt(start - 2))) return [];
