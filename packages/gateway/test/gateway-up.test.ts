@@ -113,6 +113,18 @@ describe('portcullis up, end to end', () => {
     );
   });
 
+  // Regression: numbers written as a URL writes them (`%2B` for the plus, `%20` between
+  // groups) passed the detectors in clear.
+  it("masks a phone number and a card in a URL an agent's SELECT returns", async () => {
+    const link = "'https://crm.example/c?phone=%2B14155552671&card=4111%201111%201111%201111'";
+    const viaPsql = await psql(demo.agent, `SELECT ${link} AS link`);
+    expect(viaPsql.code).toBe(0);
+    expect(viaPsql.stdout).toContain('https://crm.example/c?phone=');
+    expect(viaPsql.stdout).not.toContain('14155552671');
+    expect(viaPsql.stdout).not.toContain('4111%201111%201111');
+    expect((await psql(demo.human, `SELECT ${link} AS link`)).stdout.trim()).toBe(link.slice(1, -1));
+  });
+
   // Regression: SELECT * returned phones in clear to the agent (no column was named).
   it("masks every personal column of an agent's SELECT *", async () => {
     const agent = client(demo.agent);
