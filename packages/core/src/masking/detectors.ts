@@ -66,17 +66,6 @@ function asciiSet(classBody: string): (code: number) => boolean {
   return (code) => code < 128 && table[code] === 1;
 }
 
-/** True when the three characters before `at` are a percent-encoded byte (`%20`, `%2B`). */
-function afterPercentEscape(text: string, at: number): boolean {
-  return (
-    text.charCodeAt(at - 3) === 37 && isHexCode(text.charCodeAt(at - 2)) && isHexCode(text.charCodeAt(at - 1))
-  );
-}
-
-function isHexCode(code: number): boolean {
-  return isDigitCode(code) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
-}
-
 /**
  * A URL writes a space as `%20` (or `+` in a query string or form body) and a plus sign as
  * `%2B`: `?phone=%2B14155552671`, `?card=4111%201111%201111%201111`. The card, IBAN and phone
@@ -313,8 +302,8 @@ const US_SSN = spec('us_ssn', '\\b\\d{3}-\\d{2}-\\d{4}\\b', {
 
 // The separators include a URL's spaces (`%20`, `+`), and the leading plus may be `%2B`.
 const PHONE_SEPARATOR = `(?:[ .-]|${URL_SPACE})`;
-const INTL_PHONE = `(?:\\+|%2[Bb])[1-9]\\d{0,2}(?:${PHONE_SEPARATOR}?(?:\\(\\d{1,4}\\)|\\d{1,4})){2,7}`;
-const NANP_PHONE = `(?:${WORD_START}1${PHONE_SEPARATOR})?(?:\\(\\d{3}\\)${PHONE_SEPARATOR}?|${WORD_START}\\d{3}${PHONE_SEPARATOR})\\d{3}${PHONE_SEPARATOR}\\d{4}`;
+const INTL_PHONE = `(?:%20)?(?:\\+|%2[Bb])[1-9]\\d{0,2}(?:${PHONE_SEPARATOR}?(?:\\(\\d{1,4}\\)|\\d{1,4})){2,7}`;
+const NANP_PHONE = `(?:${WORD_START}1${PHONE_SEPARATOR})?(?:(?:%20)?\\(\\d{3}\\)${PHONE_SEPARATOR}?|${WORD_START}\\d{3}${PHONE_SEPARATOR})\\d{3}${PHONE_SEPARATOR}\\d{4}`;
 
 function nanpValid(tenDigits: string): boolean {
   // Area code and exchange both start 2–9 (NANP numbering plan).
@@ -348,9 +337,11 @@ const PHONE = spec('phone', `(?:${INTL_PHONE}|${NANP_PHONE})`, {
   // NANP_PHONE: 3 + 3 + 4 digits (10).
   prefilter: (f) => f.digits >= 10 || ((f.plus > 0 || f.percents > 0) && f.digits >= 3),
   accept(text, matchStart, end) {
+    // A number the match found after a `%20` (which it took in) follows a space, whatever the
+    // `0` before it.
     const start = afterLeadingSpace(text, matchStart);
     const before = text.charCodeAt(start - 1);
-    if ((isWordCode(before) && !afterPercentEscape(text, start)) || before === 43) return [];
+    if ((isWordCode(before) && start === matchStart) || before === 43) return [];
     if ((before === 46 || before === 45) && isDigitCode(text.charCodeAt(start - 2))) return [];
     const international = text[start] === '+' || text[start] === '%';
     if (!international) {

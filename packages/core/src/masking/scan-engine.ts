@@ -16,11 +16,8 @@ import type { DetectorName } from '../contract.js';
 import { type Prefilter, type TextFeatures, textFeatures } from './prefilter.js';
 import { compileRegex, type RegexEngine, type ScanRegex } from './regex-engine.js';
 
-/**
- * Characters a validator may read before a match's start and after its end: three, so a
- * phone validator can see that the word character before a number is the end of a `%20`.
- */
-export const CONTEXT = 3;
+/** Characters a validator may read before a match's start and after its end. */
+export const CONTEXT = 2;
 
 /** Offsets into the text a scanner was given, end exclusive. */
 export interface Span {
