@@ -12,7 +12,7 @@ import { openRecorder } from '../recording/open-recorder.js';
 import { parseScpCommand } from '../sftp/scp-command.js';
 import { ExitStatus } from './exit-codes.js';
 import { maskerFor } from './mask-for.js';
-import { relayChannel } from './relay-channel.js';
+import { PTY_SETTLE_AFTER_MS, relayChannel } from './relay-channel.js';
 import { agentForwardAllowed, type ChannelState } from './session-channel.js';
 
 export async function runExec(
@@ -97,6 +97,7 @@ export async function runExec(
   try {
     await relayChannel(channel, up, {
       ...(masker ? { masker } : {}),
+      ...(state.pty ? { settleAfterMs: PTY_SETTLE_AFTER_MS } : {}),
       ...(recorder ? { tap: recorder } : {}),
     });
   } finally {

@@ -17,27 +17,55 @@ export interface RelayOptions {
    * client channel is paused until it settles, so typed-ahead input waits behind a decision.
    */
   onInput?: (chunk: Buffer) => Promise<void>;
+  /** Release output the masker holds back after this long without more (PTY_SETTLE_AFTER_MS). */
+  settleAfterMs?: number;
   /** Sees what the client typed and, after masking, what it was sent (a session recorder). */
   tap?: { input?(chunk: Buffer): void; output(chunk: Buffer): void };
 }
 
 /**
- * A Transform that decodes UTF-8 and masks what the masker finds, split chunks included, with
- * terminal escape sequences kept out of the scan and in place (see terminal-masker.ts).
+ * How long the output of a channel with a pty may pause before what the masker holds back
+ * goes out (TerminalMasker's `settle`). The masker keeps the tail of the output that could
+ * still begin a secret (a prompt's last character; with the `jwt` detector, several); a program
+ * waiting at a prompt sends nothing more, so without this its prompt would never show whole
+ * (nor be seen as a password prompt). The price: a secret that a program on a pty writes in
+ * two parts further apart than this is judged in two halves. Without a pty nothing waits for
+ * a prompt, and output is held until it is whole or the channel ends.
  */
-export function maskingTransform(masker: Masker): Transform {
+export const PTY_SETTLE_AFTER_MS = 50;
+
+/**
+ * A Transform that decodes UTF-8 and masks what the masker finds, split chunks included, with
+ * terminal escape sequences kept out of the scan and in place (see terminal-masker.ts). With
+ * `settleAfterMs`, output held back is released after that long without more.
+ */
+export function maskingTransform(masker: Masker, settleAfterMs?: number): Transform {
   const decoder = new TextDecoder('utf-8');
   const stream = new TerminalMasker(masker);
-  return new Transform({
+  let timer: NodeJS.Timeout | undefined;
+  const transform = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      clearTimeout(timer);
       const out = stream.write(decoder.decode(chunk, { stream: true }));
+      if (settleAfterMs !== undefined && stream.holding) timer = setTimeout(settle, settleAfterMs);
       callback(null, out === '' ? undefined : Buffer.from(out, 'utf8'));
     },
     flush(callback) {
+      clearTimeout(timer);
       const out = stream.write(decoder.decode()) + stream.end();
       callback(null, out === '' ? undefined : Buffer.from(out, 'utf8'));
     },
+    destroy(err, callback) {
+      clearTimeout(timer);
+      callback(err);
+    },
   });
+  function settle(): void {
+    if (transform.writableEnded || transform.destroyed) return;
+    const out = stream.settle();
+    if (out !== '') transform.push(Buffer.from(out, 'utf8'));
+  }
+  return transform;
 }
 
 /** Resolves once every byte written so far has been handed to SSH (a zero-length write is a barrier). */
@@ -89,9 +117,9 @@ export async function relayChannel(
     client.pipe(up);
   }
 
-  const { masker } = options;
-  const stdout = masker ? up.pipe(maskingTransform(masker)) : up;
-  const stderr = masker ? up.stderr.pipe(maskingTransform(masker)) : up.stderr;
+  const { masker, settleAfterMs } = options;
+  const stdout = masker ? up.pipe(maskingTransform(masker, settleAfterMs)) : up;
+  const stderr = masker ? up.stderr.pipe(maskingTransform(masker, settleAfterMs)) : up.stderr;
   if (tap) {
     stdout.on('data', (chunk: Buffer) => tap.output(chunk));
     stderr.on('data', (chunk: Buffer) => tap.output(chunk));

@@ -28,6 +28,32 @@ const sequences = (text: string) =>
 const GREP_CARD = `\x1b[01;31m\x1b[K4111\x1b[m\x1b[K 1111 1111 1111\n`;
 const GREP_EMAIL = `mail: \x1b[01;31m\x1b[Kada\x1b[m\x1b[K@example.com\n`;
 
+describe('TerminalMasker.settle (output paused)', () => {
+  it('releases a prompt held back, and masks what follows as before', () => {
+    const m = new TerminalMasker(masker);
+    const prompt = '\x1b[?2004halice@web-1:~$ ';
+    let out = m.write(prompt);
+    expect(out).not.toBe(prompt);
+    expect(m.holding).toBe(true);
+    out += m.settle();
+    expect(out).toBe(prompt);
+    expect(m.holding).toBe(false);
+    expect(m.write(`cat card\r\n${CARD}\r\n`) + m.end()).toBe('cat card\r\n***************1111\r\n');
+  });
+
+  it('masks what it releases', () => {
+    const m = new TerminalMasker(masker);
+    const out = m.write('mail ada@example.com') + m.settle();
+    expect(out).toBe('mail [REDACTED]');
+  });
+
+  it('keeps an unfinished escape sequence for the next output', () => {
+    const m = new TerminalMasker(masker);
+    const out = m.write('ok \x1b[01') + m.settle() + m.write(';31mred\x1b[m\n') + m.end();
+    expect(out).toBe('ok \x1b[01;31mred\x1b[m\n');
+  });
+});
+
 describe('TerminalMasker', () => {
   for (const size of [0, 1, 2, 3, 5, 8, 1000]) {
     it(`masks a card number grep coloured, keeping the colours in place (pieces of ${size})`, () => {

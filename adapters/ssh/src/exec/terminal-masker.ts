@@ -52,7 +52,7 @@ function sequenceLength(text: string, i: number, inString: boolean): number {
 }
 
 export class TerminalMasker {
-  private readonly stream: SpanMaskStream;
+  private stream: SpanMaskStream;
   /** Text fed to the stream and not yet output, from visible offset `base`. */
   private visible = '';
   private base = 0;
@@ -65,8 +65,27 @@ export class TerminalMasker {
   /** Inside an OSC/DCS/… string: its payload is text, its terminator a sequence. */
   private inString = false;
 
-  constructor(masker: Masker) {
+  constructor(private readonly masker: Masker) {
     this.stream = masker.createSpanStream();
+  }
+
+  /** Whether output is held back, waiting for what follows it to tell whether it is a secret. */
+  get holding(): boolean {
+    return this.visible.length > 0 || this.sequences.length > 0;
+  }
+
+  /**
+   * The output has paused (a prompt waiting for a key): what is held back is masked as if the
+   * output ended here and returned, and masking starts afresh with what comes next. A secret
+   * split by the pause is then judged in two halves. An unfinished escape sequence stays held.
+   */
+  settle(): string {
+    const out = this.render(this.stream.end(), true);
+    this.stream = this.masker.createSpanStream();
+    this.visible = '';
+    this.base = 0;
+    this.fed = 0;
+    return out;
   }
 
   write(chunk: string): string {

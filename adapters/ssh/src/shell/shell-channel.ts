@@ -11,7 +11,7 @@ import type { ServerChannel } from 'ssh2';
 import { refuse } from '../exec/exec-request.js';
 import { ExitStatus } from '../exec/exit-codes.js';
 import { maskerFor } from '../exec/mask-for.js';
-import { relayChannel } from '../exec/relay-channel.js';
+import { PTY_SETTLE_AFTER_MS, relayChannel } from '../exec/relay-channel.js';
 import { agentForwardAllowed, type ChannelState } from '../exec/session-channel.js';
 import { decideCommand, denyMessage, scrubSecret } from '../proxy/command-verdict.js';
 import type { SessionContext } from '../proxy/session-context.js';
@@ -134,6 +134,7 @@ export async function runShell(
   try {
     await relayChannel(channel, up, {
       ...(masker ? { masker } : {}),
+      ...(state.pty ? { settleAfterMs: PTY_SETTLE_AFTER_MS } : {}),
       tap: {
         output: (chunk: Buffer) => {
           recorder?.output(chunk);
