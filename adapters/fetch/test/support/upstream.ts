@@ -31,7 +31,7 @@ export interface Hit {
 export interface Upstream {
   url: string;
   hits: Hit[];
-  /** Resolves the second half of /stream. */
+  /** Resolves the second half of /stream (or of /events). */
   releaseStream(): void;
   close(): Promise<void>;
 }
@@ -63,6 +63,17 @@ export async function startUpstream(): Promise<Upstream> {
         res.write(`${'log line without secrets\n'.repeat(200)}mail to alice.wonder@exa`);
         await released;
         res.end('mple.com and card 4111-1111-1111-1111 done\n');
+        return;
+      }
+      case '/events': {
+        // Server-sent events: the first event, then nothing until the test releases the rest.
+        res.setHeader('content-type', 'text/event-stream');
+        const released = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        res.write('event: note\ndata: for alice.wonder@example.com\n\n');
+        await released;
+        res.end('data: card 4111 1111 1111 1111\n\n');
         return;
       }
       case '/big':

@@ -38,7 +38,7 @@ export interface App {
   handled: string[];
   /** Bodies the application's handlers received. */
   bodies: unknown[];
-  /** Lets the second half of /stream go. */
+  /** Lets the second half of /stream (or the second event of /events) go. */
   releaseStream(): void;
   close(): Promise<void>;
 }
@@ -67,6 +67,9 @@ export async function startApp(framework: Framework, options: Options): Promise<
     });
   const firstHalf = `${'log line without secrets\n'.repeat(200)}mail to alice.wonder@exa`;
   const secondHalf = 'mple.com and card 4111-1111-1111-1111 done\n';
+  // Server-sent events: the second waits for releaseStream, as /stream's second half does.
+  const firstEvent = 'event: note\ndata: for alice.wonder@example.com\n\n';
+  const secondEvent = 'data: card 4111 1111 1111 1111\n\n';
 
   if (framework === 'express') {
     const app = express();
@@ -91,6 +94,12 @@ export async function startApp(framework: Framework, options: Options): Promise<
       res.write(firstHalf);
       await released();
       res.end(secondHalf);
+    });
+    app.get('/events', async (_req, res) => {
+      res.type('text/event-stream');
+      res.write(firstEvent);
+      await released();
+      res.end(secondEvent);
     });
     app.get('/big-json', (_req, res) => {
       res.type('application/json');
@@ -158,6 +167,13 @@ export async function startApp(framework: Framework, options: Options): Promise<
     stream.write(firstHalf);
     released().then(() => stream.end(secondHalf));
     reply.type('text/plain');
+    return reply.send(stream);
+  });
+  app.get('/events', async (_req, reply) => {
+    const stream = new PassThrough();
+    stream.write(firstEvent);
+    released().then(() => stream.end(secondEvent));
+    reply.type('text/event-stream');
     return reply.send(stream);
   });
   app.get('/big-json', async (_req, reply) => {

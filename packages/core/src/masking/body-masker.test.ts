@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BodyMaskErrors } from './body-mask-errors.js';
 import { BodyMasker as CoreBodyMasker } from './body-masker.js';
-import type { BodyPlan } from './body-plan.js';
+import { type BodyPlan, planResponseBody } from './body-plan.js';
 import { createMasker, type Masker } from './masker.js';
 
 class ResponseTooLargeError extends Error {}
@@ -56,6 +56,18 @@ function cut(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
   return out;
 }
 
+/** Server-sent events as the masker must cut them: after each blank line. */
+function splitMessages(input: string): string[] {
+  const out: string[] = [];
+  let from = 0;
+  for (const m of input.matchAll(/\r\n\r\n|\n\n|\r\r|\n\r\n|\r\n\n/g)) {
+    out.push(input.slice(from, m.index + m[0].length));
+    from = m.index + m[0].length;
+  }
+  out.push(input.slice(from));
+  return out;
+}
+
 function run(body: BodyMasker, chunks: Uint8Array[]): string {
   const parts = chunks.map((c) => body.push(c));
   parts.push(body.end());
@@ -99,6 +111,62 @@ describe('BodyMasker', () => {
         );
       }),
     );
+  });
+
+  it('plans server-sent events and JSON lines as messages, other text as a stream', () => {
+    const plan = (contentType: string) =>
+      planResponseBody(scanOnly, { contentType, contentEncoding: null }, errors);
+    expect(plan('text/event-stream')).toBe('events');
+    expect(plan('text/event-stream; charset=utf-8')).toBe('events');
+    expect(plan('application/x-ndjson')).toBe('lines');
+    expect(plan('application/jsonl')).toBe('lines');
+    expect(plan('text/plain')).toBe('text');
+  });
+
+  it('sends each server-sent event, masked, as soon as it is whole', () => {
+    const body = new BodyMasker(masker, 'events', 1024);
+    const push = (t: string) => Buffer.from(body.push(new TextEncoder().encode(t))).toString('utf8');
+    expect(push('data: for alice@example.com\n\n')).toBe('data: for [REDACTED]\n\n');
+    expect(push('event: card\r\ndata: 4111 1111')).toBe('');
+    expect(push(' 1111 1111\r\n\r')).toBe('');
+    expect(push('\nid: 3\r\r')).toBe('event: card\r\ndata: ***************1111\r\n\r\nid: 3\r\r');
+    // A blank line split between two chunks ends the event as the second arrives.
+    expect(push('data: one\r\n\r')).toBe('');
+    expect(push('\n')).toBe('data: one\r\n\r\n');
+    expect(push('data: two\n')).toBe('');
+    expect(push('\n')).toBe('data: two\n\n');
+    expect(push('data: {"to":"bob@example.org"}\n')).toBe('');
+    expect(Buffer.from(body.end()).toString('utf8')).toBe('data: {"to":"[REDACTED]"}\n');
+  });
+
+  it('sends each JSON line, masked, as soon as it is whole', () => {
+    const body = new BodyMasker(masker, 'lines', 1024);
+    const push = (t: string) => Buffer.from(body.push(new TextEncoder().encode(t))).toString('utf8');
+    expect(push('{"mail":"alice@example.com"}\n{"card":"4111')).toBe('{"mail":"[REDACTED]"}\n');
+    expect(push(' 1111 1111 1111"}\n')).toBe('{"card":"***************1111"}\n');
+  });
+
+  it('masks message by message whatever the cut, and streams a message too long to wait for', () => {
+    const messages = fc.array(
+      fc.tuple(text, fc.constantFrom('\n\n', '\r\n\r\n', '\r\r', '\n\r\n', '\r\n\n')),
+      { maxLength: 6 },
+    );
+    fc.assert(
+      fc.property(messages, text, fc.array(fc.nat(), { maxLength: 12 }), (whole, tail, cuts) => {
+        // A message's own text may hold a blank line: the reference splits where the masker must.
+        const input = whole.map(([t, end]) => t + end).join('') + tail;
+        const chunks = cut(new TextEncoder().encode(input), cuts);
+        const reference = splitMessages(input)
+          .map((m) => masker.maskText(m))
+          .join('');
+        expect(run(new BodyMasker(masker, 'events', 1024), chunks)).toBe(reference);
+      }),
+    );
+    const long = `data: ${'x'.repeat(70 * 1024)} alice@example.com\n\n`;
+    const first = 'data: bob@example.org\n\n';
+    const body = new BodyMasker(masker, 'events', 1024);
+    const out = run(body, cut(new TextEncoder().encode(first + long + first), [10, 40_000, 80_000]));
+    expect(out).toBe(masker.maskText(first) + masker.maskText(long + first));
   });
 
   it('fails closed past the limit when a JSONPath mask needs the whole document', () => {

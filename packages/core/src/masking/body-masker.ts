@@ -7,14 +7,30 @@ const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 
 /**
+ * Where a message ends: for server-sent events a blank line, that is two line ends (CRLF, LF or
+ * CR, mixed as a CRLF stream ending in LF would; a bare CR after LF is not taken, which only
+ * delays that event to the next end), for JSON lines a line feed.
+ */
+const MESSAGE_END = { events: /\r\n\r\n|\n\n|\r\r|\n\r\n|\r\n\n/g, lines: /\n/g } as const;
+/** A message longer than this is not waited for: the rest of the body is streamed as text. */
+const MAX_MESSAGE_CHARS = 64 * 1024;
+
+/**
  * Masks a response body that arrives as byte chunks. A `document` body is held until it ends
  * (up to maxBodyBytes) and masked as JSON; past the limit it continues as a text stream when
  * no JSONPath mask needs the whole document, and fails otherwise. A `text` body is masked as
- * it flows, holding back only the tail in which a secret could still be starting. Output is
- * UTF-8; the concatenated output does not depend on how the input was cut.
+ * it flows, holding back only the tail in which a secret could still be starting. An `events`
+ * or `lines` body is masked message by message, each sent as soon as it is whole: a stream of
+ * events would otherwise hold the end of each until the next one came, and a client waits for
+ * that end. (A value split between two messages is not a value of either, and no detector
+ * matches across the framing between them.) Output is UTF-8; the concatenated output does not
+ * depend on how the input was cut.
  */
 export class BodyMasker {
   #mode: 'document' | 'text';
+  /** For `events` and `lines` bodies: where a message ends, and the text of one not yet whole. */
+  #messageEnd: RegExp | undefined;
+  #message = '';
   #held: Uint8Array[] = [];
   #heldBytes = 0;
   #decoder = new TextDecoder('utf-8');
@@ -27,7 +43,8 @@ export class BodyMasker {
     private readonly maxBodyBytes: number,
     private readonly errors: BodyMaskErrors,
   ) {
-    this.#mode = plan;
+    this.#mode = plan === 'document' ? 'document' : 'text';
+    if (plan === 'events' || plan === 'lines') this.#messageEnd = MESSAGE_END[plan];
     this.#hasPaths = masker.rules.some((r) => 'path' in r);
   }
 
@@ -51,6 +68,11 @@ export class BodyMasker {
   }
 
   end(): Uint8Array {
+    if (this.#messageEnd) {
+      const rest = this.#message + this.#decoder.decode();
+      this.#message = '';
+      return rest === '' ? EMPTY : encoder.encode(this.masker.maskText(rest));
+    }
     if (this.#mode === 'text') {
       const stream = this.#textStream();
       return encoder.encode(stream.write(this.#decoder.decode()) + stream.end());
@@ -73,8 +95,33 @@ export class BodyMasker {
   }
 
   #text(chunk: Uint8Array): Uint8Array {
-    const out = this.#textStream().write(this.#decoder.decode(chunk, { stream: true }));
+    const decoded = this.#decoder.decode(chunk, { stream: true });
+    const out = this.#messageEnd ? this.#messages(decoded) : this.#textStream().write(decoded);
     return out === '' ? EMPTY : encoder.encode(out);
+  }
+
+  /** The messages `text` completes, masked; the unfinished one waits. */
+  #messages(text: string): string {
+    const end = this.#messageEnd as RegExp;
+    const pending = this.#message + text;
+    let whole = 0;
+    let out = '';
+    // From a little before the new text: a message end may straddle the two.
+    end.lastIndex = Math.max(0, this.#message.length - 3);
+    for (let m = end.exec(pending); m !== null; m = end.exec(pending)) {
+      // One message at a time, so the output does not depend on which arrive together.
+      out += this.masker.maskText(pending.slice(whole, m.index + m[0].length));
+      whole = m.index + m[0].length;
+    }
+    this.#message = pending.slice(whole);
+    if (this.#message.length > MAX_MESSAGE_CHARS) {
+      // Too long to wait for: stream the rest of the body as text from here.
+      this.#messageEnd = undefined;
+      const rest = this.#message;
+      this.#message = '';
+      return out + this.#textStream().write(rest);
+    }
+    return out;
   }
 
   #textStream(): MaskStream {

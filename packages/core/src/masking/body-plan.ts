@@ -4,9 +4,14 @@ import type { Masker } from './masker.js';
 
 /**
  * How a response body is masked: `document` (JSON: parsed whole, so JSONPath masks apply),
- * `text` (streamed through the detector and pattern scanners), or `pass` (nothing to do).
+ * `text` (streamed through the detector and pattern scanners), `events` and `lines` (text
+ * made of messages: server-sent events, which end at a blank line, and JSON lines; each
+ * message is masked and sent once it is whole), or `pass` (nothing to do).
  */
-export type BodyPlan = 'pass' | 'document' | 'text';
+export type BodyPlan = 'pass' | 'document' | 'text' | 'events' | 'lines';
+
+/** Content types whose messages are lines (NDJSON, JSON Lines). */
+const LINE_ESSENCE = new Set(['application/x-ndjson', 'application/jsonl', 'application/jsonlines']);
 
 export interface BodyHeaders {
   contentType: string | null;
@@ -15,7 +20,7 @@ export interface BodyHeaders {
 }
 
 const TEXT_ESSENCE =
-  /^(?:text\/.+|application\/(?:xml|javascript|ecmascript|x-www-form-urlencoded|x-ndjson|jsonl|graphql|[^/]+\+xml))$/;
+  /^(?:text\/.+|application\/(?:xml|javascript|ecmascript|x-www-form-urlencoded|x-ndjson|jsonl|jsonlines|graphql|[^/]+\+xml))$/;
 const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
 
 /** Throws `errors.unenforceable(…)` when the rules cannot be enforced on such a body. */
@@ -42,5 +47,7 @@ export function planResponseBody(masker: Masker, headers: BodyHeaders, errors: B
   if (charset !== undefined && !UTF8_CHARSETS.has(charset)) {
     throw errors.unenforceable(`cannot mask a response in charset ${charset}`);
   }
-  return json ? 'document' : 'text';
+  if (json) return 'document';
+  if (essence === 'text/event-stream') return 'events';
+  return LINE_ESSENCE.has(essence) ? 'lines' : 'text';
 }
