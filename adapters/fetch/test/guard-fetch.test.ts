@@ -7,6 +7,7 @@ import {
   staticEvaluator,
 } from '@portcullis/core';
 import { testPolicy } from '@portcullis/core/test-support/http-test-policy';
+import { expectEventsMaskedOneByOne } from '@portcullis/core/test-support/masked-events';
 import {
   expectMaskedHeaders,
   MASKED_STATUS_TEXT,
@@ -192,21 +193,7 @@ describe('guardFetch', () => {
   it('passes each server-sent event on, masked, as soon as it is whole', async () => {
     const fetch = guardFetch(engine, { subject, resource });
     const res = await fetch(`${upstream.url}/events`);
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    // The server holds its second event until the first has arrived whole.
-    let text = '';
-    while (!text.endsWith('\n\n')) {
-      const next = await reader.read();
-      if (next.done) break;
-      text += decoder.decode(next.value, { stream: true });
-    }
-    expect(text).toBe('event: note\ndata: for [REDACTED]\n\n');
-    upstream.releaseStream();
-    for (let next = await reader.read(); !next.done; next = await reader.read()) {
-      text += decoder.decode(next.value, { stream: true });
-    }
-    expect(text).toMatch(/^event: note\ndata: for \[REDACTED\]\n\ndata: card \*{15}1111\n\n$/);
+    await expectEventsMaskedOneByOne(res.body!, () => upstream.releaseStream());
   });
 
   it('withholds a JSON response too large for its JSONPath masks', async () => {

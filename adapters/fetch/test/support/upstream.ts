@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { FIRST_EVENT, SECOND_EVENT } from '@portcullis/core/test-support/masked-events';
 import {
   PERSONAL_HEADERS,
   PERSONAL_STATUS_TEXT,
@@ -71,9 +72,9 @@ export async function startUpstream(): Promise<Upstream> {
         const released = new Promise<void>((resolve) => {
           release = resolve;
         });
-        res.write('event: note\ndata: for alice.wonder@example.com\n\n');
+        res.write(FIRST_EVENT);
         await released;
-        res.end('data: card 4111 1111 1111 1111\n\n');
+        res.end(SECOND_EVENT);
         return;
       }
       case '/big':

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
+import { FIRST_EVENT, SECOND_EVENT } from '@portcullis/core/test-support/masked-events';
 import {
   PERSONAL_HEADERS,
   PERSONAL_STATUS_TEXT,
@@ -67,9 +68,6 @@ export async function startApp(framework: Framework, options: Options): Promise<
     });
   const firstHalf = `${'log line without secrets\n'.repeat(200)}mail to alice.wonder@exa`;
   const secondHalf = 'mple.com and card 4111-1111-1111-1111 done\n';
-  // Server-sent events: the second waits for releaseStream, as /stream's second half does.
-  const firstEvent = 'event: note\ndata: for alice.wonder@example.com\n\n';
-  const secondEvent = 'data: card 4111 1111 1111 1111\n\n';
 
   if (framework === 'express') {
     const app = express();
@@ -97,9 +95,9 @@ export async function startApp(framework: Framework, options: Options): Promise<
     });
     app.get('/events', async (_req, res) => {
       res.type('text/event-stream');
-      res.write(firstEvent);
+      res.write(FIRST_EVENT);
       await released();
-      res.end(secondEvent);
+      res.end(SECOND_EVENT);
     });
     app.get('/big-json', (_req, res) => {
       res.type('application/json');
@@ -171,8 +169,8 @@ export async function startApp(framework: Framework, options: Options): Promise<
   });
   app.get('/events', async (_req, reply) => {
     const stream = new PassThrough();
-    stream.write(firstEvent);
-    released().then(() => stream.end(secondEvent));
+    stream.write(FIRST_EVENT);
+    released().then(() => stream.end(SECOND_EVENT));
     reply.type('text/event-stream');
     return reply.send(stream);
   });
