@@ -27,13 +27,11 @@ const embedded = (name: DetectorName) =>
 
 /**
  * A secret between two of a URL's encoded spaces (`q=card%204111…%20exp`), which leave no word
- * boundary before or after it. Left out: IPv6 (a URL encodes its colons anyway) and a bearer
- * credential, whose scheme must be followed by a real space or tab.
+ * boundary before or after it. Left out: IPv6 (a URL encodes its colons anyway).
  */
 const betweenUrlSpaces = (name: DetectorName) =>
   fc
     .tuple(filler, secretArbitraries[name], filler)
-    .filter(([, secret]) => !secret.startsWith('Bearer '))
     .map(([before, secret, after]) => ({ secret, text: `${before}%20${secret}%20${after}` }));
 
 describe('masking properties', () => {
@@ -47,11 +45,12 @@ describe('masking properties', () => {
             fc.array(fc.nat(), { maxLength: 8 }),
             fc.constantFrom<MaskStrategy>('redact', 'partial', 'hash', 'format', 'null'),
             ({ secret, text }, cuts, strategy) => {
-              const at = text.indexOf(secret);
+              const core = secretCore(secret);
+              const at = text.indexOf(core);
               const hits = detect(text, { detectors: [name] });
-              expect(hits.some((h) => h.start <= at && h.end >= at + secret.length)).toBe(true);
+              expect(hits.some((h) => h.start <= at && h.end >= at + core.length)).toBe(true);
               const out = masker(strategy).maskText(text);
-              expect(out).not.toContain(secret);
+              expect(out).not.toContain(core);
               expect(streamed(strategy, chunked(text, cuts))).toBe(out);
             },
           ),

@@ -26,7 +26,7 @@ export interface RelayOptions {
 /**
  * How long the output of a channel with a pty may pause before what the masker holds back
  * goes out (TerminalMasker's `settle`). The masker keeps the tail of the output that could
- * still begin a secret (a prompt's last character; with the `jwt` detector, several); a program
+ * still begin a secret (a prompt's last character, digits being typed); a program
  * waiting at a prompt sends nothing more, so without this its prompt would never show whole
  * (nor be seen as a password prompt). The price: a secret that a program on a pty writes in
  * two parts further apart than this is judged in two halves. Without a pty nothing waits for

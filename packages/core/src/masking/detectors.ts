@@ -127,7 +127,7 @@ function spec(
   source: string,
   extra: Omit<ScannerSpec, 'kind' | 'source' | 'maxSpan' | 'prefilter'> & { prefilter: Prefilter },
 ): ScannerSpec {
-  const scanner = source.startsWith('\\b') && extra.anchors === undefined ? afterUrlSpace(extra) : extra;
+  const scanner = source.startsWith('\\b') ? afterUrlSpace(extra) : extra;
   const pattern = scanner === extra ? source : WORD_START + source.slice(2);
   const { max } = spanBound(pattern);
   if (!Number.isFinite(max)) throw new Error(`detector ${kind} has an unbounded pattern`);
@@ -136,14 +136,15 @@ function spec(
 
 /**
  * A pattern that starts at a word boundary also starts after a URL's `%20` (WORD_START): its
- * validator sees the match without it, and `%` joins the alphabet, since a match now may
- * begin with one. (A pattern with anchors keeps its own start.)
+ * validator sees the match without it, and `%` joins the alphabet and each anchor gains a
+ * `%20` form, since a match now may begin with one.
  */
-function afterUrlSpace<T extends Pick<ScannerSpec, 'accept' | 'alphabet'>>(extra: T): T {
-  const { accept, alphabet } = extra;
+function afterUrlSpace<T extends Pick<ScannerSpec, 'accept' | 'alphabet' | 'anchors'>>(extra: T): T {
+  const { accept, alphabet, anchors } = extra;
   return {
     ...extra,
     ...(alphabet ? { alphabet: (code: number) => code === 37 || alphabet(code) } : {}),
+    ...(anchors ? { anchors: [...anchors, ...anchors.map((a) => `%20${a}`)] } : {}),
     accept(text: string, start: number, end: number, final: boolean): AcceptResult {
       const from = afterLeadingSpace(text, start);
       return accept ? accept(text, from, end, final) : [{ start: from, end }];
@@ -425,6 +426,8 @@ const JWT_PAYLOAD_MAX = 65536;
 const JWT_SIGNATURE_MAX = 2048;
 
 const JWT = spec('jwt', '\\beyJ', {
+  // Every match starts so: the stream need hold back only a tail that may begin one.
+  anchors: ['eyJ'],
   // A hit is header.payload.signature: two dots. Counts first, as they cost nothing more.
   prefilter: (f, text) => f.dots >= 2 && text.includes('eyJ'),
   accept(text, start, _end, final): AcceptResult {

@@ -51,6 +51,17 @@ describe('mask stream', () => {
     });
   }
 
+  // What a client waits for (a prompt, the end of a line) is held back only as far as a secret
+  // could be starting there. The jwt detector held ~8 characters of any text before its
+  // pattern declared the `eyJ` every token starts with.
+  it('holds back no more of a text than could begin a secret', () => {
+    const stream = allDetectors('redact').createStream();
+    expect(stream.write('root@vm:~# ')).toBe('root@vm:~#');
+    expect(stream.write('ls -l\r\n')).toBe(' ls -l\r');
+    expect(stream.write('total 0\r\nroot@vm:~$ e')).toBe('\ntotal 0\r\nroot@vm:~$');
+    expect(stream.pending).toBe(2);
+  });
+
   it('span streams cover the input once, in order, and render to maskText', () => {
     for (const strategy of ['redact', 'partial'] as const) {
       const masker = allDetectors(strategy);
