@@ -127,11 +127,11 @@ function spec(
   source: string,
   extra: Omit<ScannerSpec, 'kind' | 'source' | 'maxSpan' | 'prefilter'> & { prefilter: Prefilter },
 ): ScannerSpec {
-  const scanner = source.startsWith('\\b') ? afterUrlSpace(extra) : extra;
-  const pattern = scanner === extra ? source : WORD_START + source.slice(2);
+  const atWordStart = source.startsWith('\\b');
+  const pattern = atWordStart ? WORD_START + source.slice(2) : source;
   const { max } = spanBound(pattern);
   if (!Number.isFinite(max)) throw new Error(`detector ${kind} has an unbounded pattern`);
-  return { kind, source: pattern, maxSpan: max, ...scanner };
+  return { kind, source: pattern, maxSpan: max, ...(atWordStart ? afterUrlSpace(extra) : extra) };
 }
 
 /**
