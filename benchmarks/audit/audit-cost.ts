@@ -12,17 +12,28 @@
  *   2, 8 and 32 records in one transaction (`AuditIndex.addMany`), and batches of 32 whose
  *   commit waits for the disk (the state file's `synchronous = FULL`, which the index's own
  *   batches leave aside).
+ * - the index as it grows to GROWTH_ROWS rows, in batches of 250, keyed on random (version 4)
+ *   record ids as before and on time-ordered (version 7) ids as now: µs per record over each
+ *   100k rows.
  *
  *   node --conditions=portcullis-source --import tsx benchmarks/audit/audit-cost.ts
  *
- * Settings (environment): RUNS (9) medians over runs of CALLS (5000) records each; OUT
- * writes the medians and every run as JSON.
+ * Settings (environment): RUNS (9) medians over runs of CALLS (5000) records each;
+ * GROWTH_ROWS (500000) and GROWTH_RUNS (3) for the growth; OUT writes the medians and every
+ * run as JSON.
  */
 
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { type AuditRecord, auditRecordFromDecision, createEngine, staticEvaluator } from '@portcullis/core';
+import {
+  type AuditRecord,
+  auditRecordFromDecision,
+  createEngine,
+  newAuditRecordId,
+  staticEvaluator,
+} from '@portcullis/core';
 import { chainAuditLine } from '../../packages/core/src/audit/audit-chain.js';
 import { AuditIndex } from '../../packages/gateway/src/state/audit-index.js';
 import { openStateDatabase } from '../../packages/gateway/src/state/state-database.js';
@@ -30,6 +41,10 @@ import { median } from '../support/median.js';
 
 const RUNS = Number(process.env.RUNS ?? 9);
 const CALLS = Number(process.env.CALLS ?? 5000);
+const GROWTH_ROWS = Number(process.env.GROWTH_ROWS ?? 500_000);
+const GROWTH_RUNS = Number(process.env.GROWTH_RUNS ?? 3);
+const GROWTH_BATCH = 250;
+const GROWTH_STEP = 100_000;
 
 /** Microseconds per call of `fn`, one number per run, after a warm-up run. */
 function perCall(fn: (i: number) => void): number[] {
@@ -96,8 +111,7 @@ const dir = mkdtempSync(join(os.tmpdir(), 'portcullis-audit-cost-'));
 try {
   const db = openStateDatabase(join(dir, 'state.db'));
   const index = new AuditIndex(db);
-  let n = 0;
-  const fresh = (): AuditRecord => ({ ...(records[0] as AuditRecord), id: `r${n++}` });
+  const fresh = (): AuditRecord => ({ ...(records[0] as AuditRecord), id: newAuditRecordId() });
   const SQL = `INSERT OR IGNORE INTO audit_index
      (record_id, time, session_id, subject, resource, action, effect, rules, approval_id, summary)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
@@ -138,6 +152,50 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
+// The index as it grows, with the ids records had before (random, version 4) and have now
+// (time-ordered, version 7): batches of 250, what the gateway gathers in its 25 ms at about
+// 10k statements a second; µs per record over each step of 100k rows, in a new state file
+// per run, the two id kinds taking turns.
+const growth: Record<string, number[][]> = { 'random (v4) ids': [], 'time-ordered (v7) ids': [] };
+for (let run = 0; run < GROWTH_RUNS; run++) {
+  for (const [kind, id] of [
+    ['random (v4) ids', randomUUID],
+    ['time-ordered (v7) ids', newAuditRecordId],
+  ] as const) {
+    const growthDir = mkdtempSync(join(os.tmpdir(), 'portcullis-audit-growth-'));
+    try {
+      const db = openStateDatabase(join(growthDir, 'state.db'));
+      const index = new AuditIndex(db);
+      const steps: number[] = [];
+      let stepStart = process.hrtime.bigint();
+      let stepRows = 0;
+      for (let rows = 0; rows < GROWTH_ROWS; rows += GROWTH_BATCH) {
+        index.addMany(
+          Array.from({ length: GROWTH_BATCH }, () => ({ ...(records[0] as AuditRecord), id: id() })),
+        );
+        stepRows += GROWTH_BATCH;
+        if (stepRows >= GROWTH_STEP) {
+          const now = process.hrtime.bigint();
+          steps.push(Number(now - stepStart) / 1000 / stepRows);
+          stepStart = now;
+          stepRows = 0;
+        }
+      }
+      growth[kind]?.push(steps);
+      db.close();
+    } finally {
+      rmSync(growthDir, { recursive: true, force: true });
+    }
+  }
+}
+const growthSummary = Object.entries(growth).map(([ids, runs]) => ({
+  ids,
+  us_per_record_median_by_step: (runs[0] ?? []).map((_, step) =>
+    Number(median(runs.map((r) => r[step] as number)).toFixed(2)),
+  ),
+  runs: runs.map((r) => r.map((x) => Number(x.toFixed(2)))),
+}));
+
 const summary = Object.entries(results).map(([what, runs]) => ({
   what,
   us_per_record_median: Number(median(runs).toFixed(2)),
@@ -146,11 +204,18 @@ const summary = Object.entries(results).map(([what, runs]) => ({
 for (const s of summary)
   process.stdout.write(`${s.us_per_record_median.toFixed(2).padStart(8)} µs  ${s.what}\n`);
 process.stdout.write(`(a record's line is ${line.length} bytes)\n`);
+process.stdout.write(
+  `index growth, µs per record for each ${GROWTH_STEP} rows (batches of ${GROWTH_BATCH}):\n`,
+);
+for (const g of growthSummary)
+  process.stdout.write(
+    `  ${g.ids.padEnd(22)} ${g.us_per_record_median_by_step.map((x) => x.toFixed(1)).join('  ')}\n`,
+  );
 if (process.env.OUT) {
   const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version };
   writeFileSync(
     process.env.OUT,
-    `${JSON.stringify({ benchmark: 'audit-cost', date: new Date().toISOString(), machine, loadavg: os.loadavg(), settings: { RUNS, CALLS }, line_bytes: line.length, results: summary }, null, 1)}\n`,
+    `${JSON.stringify({ benchmark: 'audit-cost', date: new Date().toISOString(), machine, loadavg: os.loadavg(), settings: { RUNS, CALLS, GROWTH_ROWS, GROWTH_RUNS, GROWTH_BATCH, GROWTH_STEP }, line_bytes: line.length, results: summary, index_growth: growthSummary }, null, 1)}\n`,
   );
   process.stderr.write(`wrote ${process.env.OUT}\n`);
 }

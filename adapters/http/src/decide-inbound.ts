@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   type AuditRecord,
   auditRecordFromDecision,
@@ -8,6 +7,7 @@ import {
   type HttpBody,
   httpFingerprint,
   type Masker,
+  newAuditRecordId,
   type Reason,
   type RequestCacheParts,
   toGrantedApproval,
@@ -382,7 +382,7 @@ export function refusalRecord<Req>(
   subjectId = '',
 ): AuditRecord {
   return {
-    id: randomUUID(),
+    id: newAuditRecordId(),
     time: new Date().toISOString(),
     session_id: '',
     subject: { id: subjectId, kind: 'human', groups: [] },

@@ -22,6 +22,7 @@ import {
   type DecisionResult,
   type EngineLogger,
   type GrantedApproval,
+  newAuditRecordId,
   type PolicyRequest,
   type StatementFacts,
   toGrantedApproval,
@@ -1846,7 +1847,7 @@ export class ProxySession {
     const subject = this.subject as AuthenticatedClient['subject'];
     const options = this.host.options;
     const record: AuditRecord = {
-      id: randomUUID(),
+      id: newAuditRecordId(),
       time: new Date().toISOString(),
       session_id: this.id,
       subject: { id: subject.id, kind: subject.kind ?? 'human', groups: [...(subject.groups ?? [])] },

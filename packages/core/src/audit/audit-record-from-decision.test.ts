@@ -44,6 +44,10 @@ describe('auditRecordFromDecision', () => {
     });
     expect(JSON.stringify(record)).not.toContain('secret');
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // Ids are time-ordered (version 7), so an index keyed on them grows at its end.
+    expect(record.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const next = auditRecordFromDecision(result, {});
+    expect(next.id > record.id).toBe(true);
   });
 
   it('carries the failure code of a fail-closed deny, and summarises HTTP as METHOD URL', async () => {

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { InputDocument, MaskRule } from '../contract.js';
 import type { DecisionResult } from '../engine/decision-result.js';
 import type { AuditRecord, AuditResponse, AuditStage } from './audit-record.js';
+import { newAuditRecordId } from './audit-record-id.js';
 import { canonicalSnapshot } from './canonical-json.js';
 
 export interface AuditEnforcement {
@@ -39,7 +39,7 @@ export function auditRecordFromDecision(
   record.durations = durations;
   record.effect = decision.effect;
   if (evaluation.error !== undefined) record.error = sortedCopy(evaluation.error);
-  record.id = randomUUID();
+  record.id = newAuditRecordId();
   record.masks = flatListSnapshot(enforcement.masks ?? decision.masks, lastMasks);
   record.reasons = flatListSnapshot(decision.reasons, lastReasons);
   record.resource = resourceSnapshot(input.resource);

@@ -3,6 +3,7 @@
 export { chainAuditRecord, GENESIS_HASH, hashAuditRecord } from './audit-chain.js';
 export type { AuditRecord, AuditResponse, AuditStage, ChainedAuditRecord } from './audit-record.js';
 export { type AuditEnforcement, auditRecordFromDecision } from './audit-record-from-decision.js';
+export { newAuditRecordId } from './audit-record-id.js';
 export type { AuditSink } from './audit-sink.js';
 export { canonicalJson } from './canonical-json.js';
 export { createJsonlAuditSink, type JsonlAuditSink, type JsonlAuditSinkOptions } from './jsonl-audit-sink.js';
