@@ -56,6 +56,7 @@ describe('indexedAuditSink', () => {
         batches.push(records.map((r) => r.id));
       },
       query: async () => [],
+      prune: () => 0,
     };
     const sink = indexedAuditSink(log, index, (err) => {
       throw err;
@@ -88,6 +89,7 @@ describe('indexedAuditSink', () => {
         indexed.push(...batch.map((r) => r.id));
       },
       query: async () => [],
+      prune: () => 0,
     };
     const sink = indexedAuditSink(log, index, () => {});
     const records = [record(), record()];
@@ -106,6 +108,7 @@ describe('indexedAuditSink', () => {
         throw new Error('database is locked');
       },
       query: async () => [],
+      prune: () => 0,
     };
     const sink: AuditSink = indexedAuditSink(log, index, (err) => errors.push(err));
     await sink.write(record());
@@ -195,6 +198,7 @@ describe('indexedAuditSink', () => {
         indexed.push(...records.map((r) => r.stage ?? 'decision'));
       },
       query: async () => [],
+      prune: () => 0,
     };
     const sink = indexedAuditSink(log, index, () => {});
     for (const stage of ['session_start', undefined, 'completion', 'session_end'] as const)

@@ -250,4 +250,36 @@ describe('PgAuditIndex', () => {
     expect(all.find((e) => e.record_id === 'b7')).toMatchObject({ approval_id: 'ap-7', summary: 'SELECT 7' });
     expect(await index.query({ subject: 'alice', limit: 5000 })).toHaveLength(601);
   });
+
+  it('prunes up to the limit, oldest first, of the entries before the time given', async () => {
+    const index = new PgAuditIndex(await open(await freshDatabase()));
+    const at = (id: string, time: string) =>
+      ({
+        id,
+        time,
+        session_id: 's',
+        subject: { id: 'agent-7', kind: 'agent', groups: [] },
+        resource: { type: 'postgres', name: 'prod-db', labels: {} },
+        action: { type: 'sql', summary: id },
+        effect: 'allow',
+        reasons: [],
+      }) as unknown as AuditRecord;
+    await index.addMany([
+      at('five-hours-ago', '2026-11-27T07:00:00.000Z'),
+      at('three-hours-ago', '2026-11-27T09:00:00.000Z'),
+      at('two-hours-ago', '2026-11-27T10:00:00Z'),
+      at('just-under-an-hour-ago', '2026-11-27T11:00:00.001Z'),
+      at('now', '2026-11-27T12:00:00.000Z'),
+    ]);
+    const before = '2026-11-27T11:00:00.000Z';
+    expect(await index.prune(before, 2)).toBe(2);
+    expect((await index.query()).map((e) => e.record_id)).toEqual([
+      'now',
+      'just-under-an-hour-ago',
+      'two-hours-ago',
+    ]);
+    expect(await index.prune(before, 2)).toBe(1);
+    expect(await index.prune(before, 2)).toBe(0);
+    expect((await index.query()).map((e) => e.record_id)).toEqual(['now', 'just-under-an-hour-ago']);
+  });
 });

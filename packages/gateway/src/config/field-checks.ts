@@ -12,10 +12,33 @@ export function duration(
   path: string,
   fallback: string,
 ): [string, number] | undefined {
+  return durationOrZero(c, value, path, fallback, false);
+}
+
+/** A duration that may also be `0`, for "keep forever" (a retention). */
+export function retention(
+  c: ConfigChecker,
+  value: unknown,
+  path: string,
+  fallback: string,
+): [string, number] | undefined {
+  return durationOrZero(c, value, path, fallback, true);
+}
+
+function durationOrZero(
+  c: ConfigChecker,
+  value: unknown,
+  path: string,
+  fallback: string,
+  zero: boolean,
+): [string, number] | undefined {
   const text = value === undefined ? fallback : value;
   const ms = typeof text === 'string' ? tryParseDuration(text) : undefined;
-  if (ms === undefined || ms <= 0) {
-    c.fail(path, `expected a duration such as 30s, 15m or 1h30m, got ${JSON.stringify(text)}`);
+  if (ms === undefined || (ms <= 0 && !(zero && ms === 0))) {
+    const expected = zero
+      ? 'a duration such as 720h or 2160h, or 0 to keep everything'
+      : 'a duration such as 30s, 15m or 1h30m';
+    c.fail(path, `expected ${expected}, got ${JSON.stringify(text)}`);
     return undefined;
   }
   return [text as string, ms];

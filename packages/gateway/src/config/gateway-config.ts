@@ -153,7 +153,11 @@ export interface GatewayConfig {
   credentials?: CredentialsConfig;
   /** `path` is the SQLite file, unused when `postgres` is given. */
   state: { path: string; postgres?: PostgresStateConfig };
-  audit: { path: string; fsync: boolean };
+  /**
+   * `indexRetention` (`indexRetentionMs`): how long the audit index keeps an entry; absent or 0
+   * keeps every one. The config file's default is 2160h (90 days).
+   */
+  audit: { path: string; fsync: boolean; indexRetention?: string; indexRetentionMs?: number };
   /** Where SSH session recordings (asciicast v2, one file per channel) are written. */
   recordings: { path: string };
   /** pino's level for the gateway's JSON logs on stderr; default `info`. */

@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { isApiKeyHash } from '../identity/api-key-hash.js';
 import { ConfigChecker } from './config-checker.js';
-import { duration } from './field-checks.js';
+import { duration, retention } from './field-checks.js';
 import type {
   ApiKeyConfig,
   GatewayConfig,
@@ -195,9 +195,10 @@ export function validateConfig(doc: unknown, baseDir: string): GatewayConfig {
   const state = validateState(c, root.state, baseDir);
 
   const audit = c.object(root.audit ?? {}, 'audit') ?? {};
-  c.known(audit, 'audit', ['path', 'fsync']);
+  c.known(audit, 'audit', ['path', 'fsync', 'index_retention']);
   const auditPath = path(c, audit.path, 'audit.path', './.portcullis/audit.jsonl', baseDir);
   const fsync = c.boolean(audit.fsync, 'audit.fsync', false);
+  const indexRetention = retention(c, audit.index_retention, 'audit.index_retention', '2160h');
 
   const log = c.object(root.log ?? {}, 'log') ?? {};
   c.known(log, 'log', ['level']);
@@ -227,7 +228,12 @@ export function validateConfig(doc: unknown, baseDir: string): GatewayConfig {
     identity: { apiKeys: keys, ...(oidcConfig ? { oidc: oidcConfig } : {}) },
     ...(credentials ? { credentials } : {}),
     state: state!,
-    audit: { path: auditPath!, fsync: fsync! },
+    audit: {
+      path: auditPath!,
+      fsync: fsync!,
+      indexRetention: indexRetention![0],
+      indexRetentionMs: indexRetention![1],
+    },
     recordings: { path: recordingsPath! },
     log: { level: level as LogLevel },
     approvals: {

@@ -15,6 +15,7 @@ import { createGatewayHttpServer, listenHttp } from '../server/gateway-http-serv
 import { GatewayMetrics } from '../server/gateway-metrics.js';
 import { recordingsRoutes } from '../server/recordings-routes.js';
 import { type AuditIndexStore, indexedAuditSink } from '../state/audit-index.js';
+import { startIndexPruner } from '../state/audit-index-retention.js';
 import type { Credentials } from '../state/credential-rules.js';
 import { openStateStores } from '../state/open-state-stores.js';
 import { withWebhook } from './approval-webhook.js';
@@ -101,6 +102,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     const audit = observedAuditSink(indexed, (record) => metrics.observeAudit(record));
     mkdirSync(config.recordings.path, { recursive: true, mode: 0o700 });
     cleanups.push(() => audit.close());
+    const retentionMs = config.audit.indexRetentionMs ?? 0;
+    if (retentionMs > 0) {
+      const pruner = startIndexPruner(auditIndex, {
+        retentionMs,
+        onPruned: (count, before) =>
+          logger.info({ count, before }, 'audit index entries past retention removed'),
+        onError: (err) => logger.error({ err }, 'audit index pruning failed'),
+      });
+      cleanups.push(() => pruner.stop());
+    }
 
     // Links in held-statement notices and webhooks need the HTTP address, known only once
     // the server listens; the closure reads it then.

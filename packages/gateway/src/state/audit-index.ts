@@ -32,6 +32,11 @@ export interface AuditIndexStore {
   addMany(records: readonly AuditRecord[]): void | Promise<void>;
   /** Newest first. */
   query(filter?: AuditIndexFilter): Promise<AuditIndexEntry[]>;
+  /**
+   * Deletes up to `limit` entries, oldest first, whose time is before `before` (RFC 3339 UTC,
+   * as records carry it); returns how many went. The log keeps them.
+   */
+  prune(before: string, limit: number): number | Promise<number>;
 }
 
 /**
@@ -44,6 +49,7 @@ export class AuditIndex {
   readonly #db: StateDatabase;
   #insert: Database.Statement | undefined;
   #insertMany: ((records: readonly AuditRecord[]) => void) | undefined;
+  #prune: Database.Statement | undefined;
 
   constructor(db: StateDatabase) {
     this.#db = db;
@@ -93,6 +99,24 @@ export class AuditIndex {
     }
   }
 
+  /** As `addMany`, one transaction that does not wait for the disk: the log holds what goes. */
+  prune(before: string, limit: number): number {
+    this.#prune ??= this.#db.prepare(
+      `DELETE FROM audit_index WHERE rowid IN
+         (SELECT rowid FROM audit_index WHERE time < ? ORDER BY time LIMIT ?)`,
+    );
+    const prune = this.#prune;
+    const run = () => prune.run(before, limit).changes;
+    if (this.#db.inTransaction) return run();
+    const synchronous = this.#db.pragma('synchronous', { simple: true }) as number;
+    this.#db.pragma('synchronous = NORMAL');
+    try {
+      return run();
+    } finally {
+      this.#db.pragma(`synchronous = ${synchronous}`);
+    }
+  }
+
   query(filter: AuditIndexFilter = {}): AuditIndexEntry[] {
     const where: string[] = [];
     const args: (string | number)[] = [];
@@ -121,6 +145,7 @@ export function asyncAuditIndex(index: AuditIndex): AuditIndexStore {
     add: (record) => index.add(record),
     addMany: (records) => index.addMany(records),
     query: async (filter) => index.query(filter),
+    prune: (before, limit) => index.prune(before, limit),
   };
 }
 
@@ -171,6 +196,15 @@ export class PgAuditIndex implements AuditIndexStore {
         chunk.flatMap(row),
       );
     }
+  }
+
+  async prune(before: string, limit: number): Promise<number> {
+    const { rowCount } = await this.#db.query(
+      `DELETE FROM portcullis_audit_index WHERE seq IN
+         (SELECT seq FROM portcullis_audit_index WHERE time < $1 ORDER BY time LIMIT $2)`,
+      [before, limit],
+    );
+    return rowCount ?? 0;
   }
 
   async query(filter: AuditIndexFilter = {}): Promise<AuditIndexEntry[]> {
@@ -261,6 +295,7 @@ export function indexedAuditSink(
         await Promise.allSettled([...inFlight]);
         return index.query(filter);
       },
+      prune: (before, limit) => index.prune(before, limit),
     },
     async write(record) {
       await log.write(record);

@@ -1,0 +1,75 @@
+import type { AuditIndexStore } from './audit-index.js';
+
+/** How often the index is pruned, and how many entries one delete takes at most. */
+export const PRUNE_EVERY_MS = 10 * 60_000;
+export const PRUNE_CHUNK = 5000;
+
+export interface IndexPrunerOptions {
+  /** Entries older than this many milliseconds go. */
+  retentionMs: number;
+  clock?: () => number;
+  everyMs?: number;
+  chunk?: number;
+  onPruned?: (count: number, before: string) => void;
+  onError: (err: unknown) => void;
+}
+
+export interface IndexPruner {
+  /** Prunes now (or joins the run under way); resolves with how many entries went. */
+  prune(): Promise<number>;
+  /** No more runs; waits for the one under way. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Keeps the audit index to its retention. The index holds an entry per statement for as long
+ * as the state database lives, and that database also holds credentials and approvals: left
+ * alone it grows without end, and every insert into it grows a little dearer. The JSONL log
+ * keeps every record; the index is for recent lookups.
+ *
+ * A run deletes the oldest entries in chunks, giving the event loop back between them, so
+ * that the first run after an upgrade, with months of entries to drop, never stalls a
+ * session for longer than one chunk. Runs at start and every `everyMs` after.
+ */
+export function startIndexPruner(index: AuditIndexStore, options: IndexPrunerOptions): IndexPruner {
+  const clock = options.clock ?? Date.now;
+  const chunk = options.chunk ?? PRUNE_CHUNK;
+  let running: Promise<number> | undefined;
+  let stopped = false;
+
+  const run = async (): Promise<number> => {
+    const before = new Date(clock() - options.retentionMs).toISOString();
+    let total = 0;
+    while (!stopped) {
+      const count = await index.prune(before, chunk);
+      total += count;
+      if (count < chunk) break;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (total > 0) options.onPruned?.(total, before);
+    return total;
+  };
+
+  const prune = (): Promise<number> => {
+    running ??= run().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  const background = () => {
+    prune().catch(options.onError);
+  };
+  const timer = setInterval(background, options.everyMs ?? PRUNE_EVERY_MS);
+  timer.unref();
+  background();
+
+  return {
+    prune,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running?.catch(() => {});
+    },
+  };
+}
