@@ -1,11 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuditRecord } from '../src/audit/index.js';
-import { createJsonlAuditSink, verifyAuditLog } from '../src/audit/index.js';
+import {
+  createJsonlAuditSink,
+  rotatedAuditLogName,
+  rotatedAuditLogs,
+  verifyAuditLog,
+  verifyAuditLogs,
+} from '../src/audit/index.js';
 import { AuditChainError, AuditWriteError } from '../src/errors.js';
 
 let dir: string;
@@ -272,4 +278,142 @@ describe('JSON-lines audit log', () => {
       await sink.close();
     },
   );
+});
+
+describe('JSON-lines audit log, rotated', () => {
+  /** The rotated files and the current one, in chain order. */
+  const allFiles = async (path: string) => [...(await rotatedAuditLogs(path)).map((f) => f.path), path];
+
+  it.each([
+    { fsync: false, mode: 'synchronous writes, rotation in the background' },
+    { fsync: true, mode: 'fsync, rotation in the write queue' },
+  ])(
+    'rotates by size into files named by their first seq, one chain across them: $mode',
+    async ({ fsync }) => {
+      const logDir = join(dir, `rotated-${fsync}`);
+      await mkdir(logDir);
+      const path = join(logDir, 'audit.jsonl');
+      const rotated: string[] = [];
+      const sink = await createJsonlAuditSink({
+        path,
+        fsync,
+        rotateBytes: 4096,
+        onRotated: (p) => rotated.push(p),
+        onRotateError: (err) => {
+          throw err;
+        },
+      });
+      // Written as a proxy does: several at once, some stored on the spot (without fsync),
+      // and time in between for a rotation in the background to finish.
+      let written = 0;
+      for (let round = 0; round < 20; round++) {
+        await Promise.all(Array.from({ length: 3 }, () => sink.write(record())));
+        written += 3 + (sink.writeNow(record()) ? 1 : 0);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await sink.close();
+      expect(written).toBe(fsync ? 60 : 80);
+      const files = await rotatedAuditLogs(path);
+      expect(files.length).toBeGreaterThan(5);
+      expect(rotated).toEqual(files.map((f) => f.path));
+      let expectedSeq = 1;
+      for (const file of [...files, { path, firstSeq: undefined }]) {
+        const records = (await lines(file.path)).map((l) => JSON.parse(l));
+        // The current file is empty when a rotation came last.
+        if (file.firstSeq === undefined && records.length === 0) continue;
+        // Each file starts where the one before it ended, and its name says where.
+        expect(records[0].seq).toBe(expectedSeq);
+        if (file.firstSeq !== undefined) {
+          expect(file.firstSeq).toBe(expectedSeq);
+          expect(file.path).toBe(rotatedAuditLogName(path, expectedSeq));
+          // Full when rotated: the records of a turn land together, so a file overshoots by one batch at most.
+          expect((await stat(file.path)).size).toBeGreaterThanOrEqual(4096);
+        }
+        expectedSeq += records.length;
+      }
+      expect(await verifyAuditLogs(await allFiles(path))).toMatchObject({
+        ok: true,
+        records: written,
+        firstSeq: 1,
+      });
+      // On its own, a later file is a chain taken up in the middle.
+      expect(await verifyAuditLog(files[2]!.path)).toMatchObject({ ok: false, line: 1 });
+      expect(await verifyAuditLog(files[2]!.path, { from: 'first-record' })).toMatchObject({
+        ok: true,
+        firstSeq: files[2]!.firstSeq,
+      });
+      expect((await readdir(logDir)).filter((f) => f.endsWith('.next'))).toEqual([]);
+    },
+  );
+
+  it('reopened with its file empty or missing, a log goes on from the newest rotated file', async () => {
+    const logDir = join(dir, 'rotated-reopen');
+    await mkdir(logDir);
+    const path = join(logDir, 'audit.jsonl');
+    // With fsync the rotation is made in the write queue, right after the record that fills the file.
+    let rotations = 0;
+    const first = await createJsonlAuditSink({
+      path,
+      fsync: true,
+      rotateBytes: 2000,
+      onRotated: () => {
+        rotations += 1;
+      },
+    });
+    while (rotations === 0) await first.write(record());
+    const before = first.seq;
+    await first.close();
+    // The process stopped right after a rotation: the current file is empty.
+    expect((await stat(path)).size).toBe(0);
+    const last = await rotatedAuditLogs(path);
+    expect(last.length).toBeGreaterThan(0);
+    const again = await createJsonlAuditSink({ path, rotateBytes: 2000 });
+    expect(again.seq).toBe(before);
+    await again.write(record());
+    await again.close();
+    // Or between the two renames of a rotation: no file at the path at all.
+    const current = await readFile(path, 'utf8');
+    await rm(path);
+    await writeFile(rotatedAuditLogName(path, before + 1), current);
+    const third = await createJsonlAuditSink({ path });
+    expect(third.seq).toBe(before + 1);
+    await third.write(record());
+    await third.close();
+    expect(await verifyAuditLogs(await allFiles(path))).toMatchObject({ ok: true, records: before + 2 });
+  });
+
+  it('a rotation that cannot be made is reported, loses nothing, and is tried again later', async () => {
+    const logDir = join(dir, 'rotated-blocked');
+    await mkdir(logDir);
+    const path = join(logDir, 'audit.jsonl');
+    const opening = await createJsonlAuditSink({ path });
+    await opening.write(record());
+    await opening.close();
+    // A file already holds the name the first rotation would take.
+    await writeFile(rotatedAuditLogName(path, 1), 'not ours\n');
+    const errors: unknown[] = [];
+    const sink = await createJsonlAuditSink({
+      path,
+      rotateBytes: 3000,
+      onRotateError: (err) => errors.push(err),
+    });
+    for (let i = 0; i < 5; i++) await sink.write(record());
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    expect(String(errors[0])).toMatch(/already exists/);
+    expect(await readFile(rotatedAuditLogName(path, 1), 'utf8')).toBe('not ours\n');
+    // Not tried again at every record: only once the file has grown by another 3000 bytes.
+    await sink.write(record());
+    await new Promise((r) => setTimeout(r, 20));
+    expect(errors).toHaveLength(1);
+    for (let i = 0; i < 5; i++) await sink.write(record());
+    await vi.waitFor(() => expect(errors).toHaveLength(2));
+    await sink.close();
+    expect(await verifyAuditLog(path)).toMatchObject({ ok: true, records: 12 });
+  });
+
+  it('refuses a rotation size that is not a whole number of bytes', async () => {
+    await expect(
+      createJsonlAuditSink({ path: join(dir, 'bad-rotate.jsonl'), rotateBytes: -1 }),
+    ).rejects.toThrow(AuditWriteError);
+  });
 });

@@ -1,7 +1,8 @@
 import { writeSync } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, open, rename, stat, unlink } from 'node:fs/promises';
 import { AuditChainError, AuditWriteError } from '../errors.js';
 import { chainAuditLine, GENESIS_HASH, hashAuditRecord } from './audit-chain.js';
+import { rotatedAuditLogName, rotatedAuditLogs } from './audit-log-files.js';
 import type { AuditRecord, ChainedAuditRecord } from './audit-record.js';
 import type { AuditSink } from './audit-sink.js';
 
@@ -19,6 +20,21 @@ export interface JsonlAuditSinkOptions {
    * filesystem).
    */
   syncWrites?: boolean;
+  /**
+   * Rotate the log once its file holds this many bytes: the file is renamed beside itself by
+   * the seq of its first record (`rotatedAuditLogName`) and a new one started at `path`, whose
+   * first record links to the last of the old one, so the chain runs on across files
+   * (`verifyAuditLogs`). Opening a log whose file is empty or missing continues the newest
+   * rotated file. Default 0: never.
+   */
+  rotateBytes?: number;
+  /** Told the name of each file rotated out. */
+  onRotated?: (rotatedPath: string) => void;
+  /**
+   * Told why a rotation failed. Records keep going to the current file, and rotation is tried
+   * again once it has grown by another `rotateBytes`.
+   */
+  onRotateError?: (err: unknown) => void;
 }
 
 export interface JsonlAuditSink extends AuditSink {
@@ -51,6 +67,9 @@ const TAIL_CHUNK = 64 * 1024;
 export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Promise<JsonlAuditSink> {
   const { path, fsync = false } = options;
   const syncWrites = options.syncWrites ?? !fsync;
+  const rotateBytes = options.rotateBytes ?? 0;
+  if (!(Number.isSafeInteger(rotateBytes) && rotateBytes >= 0))
+    throw new AuditWriteError(`rotateBytes must be a whole number of bytes, got ${rotateBytes}`);
   let handle: FileHandle;
   try {
     handle = await open(path, 'a+');
@@ -58,8 +77,17 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
     throw new AuditWriteError(`cannot open audit log ${path}: ${(err as Error).message}`, { cause: err });
   }
   let tail: { seq: number; hash: string };
+  // Bytes in the current file, and the seq of its first record (undefined while it is empty).
+  let size: number;
+  let fileFirstSeq: number | undefined;
   try {
-    tail = await readChainTail(handle, path);
+    size = (await handle.stat()).size;
+    if (size > 0) {
+      tail = await readChainTail(handle, path);
+      fileFirstSeq = await readFirstSeq(handle, path);
+    } else {
+      tail = await continuedTail(path);
+    }
   } catch (err) {
     await handle.close().catch(() => {});
     if (err instanceof AuditChainError) throw err;
@@ -77,6 +105,9 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
   let batchDone: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } | undefined;
   let failure: unknown;
   let closed = false;
+  // The rotation under way, and the size at which the current file is rotated.
+  let rotation: Promise<void> | undefined;
+  let rotateAt = rotateBytes;
 
   /** The record's line, checked against the sink's state; throws AuditWriteError. */
   function prepare(record: AuditRecord): { line: string; hash: string } {
@@ -105,6 +136,55 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
     const bytes = Buffer.from(text, 'utf8');
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(handle.fd, bytes, offset, bytes.length - offset);
+    size += bytes.length;
+  }
+
+  function rotationDue(): boolean {
+    return (
+      rotateBytes > 0 && rotation === undefined && !closed && fileFirstSeq !== undefined && size >= rotateAt
+    );
+  }
+
+  /**
+   * Renames the current file out and starts a new one at `path`. The new file is opened
+   * first under a name of its own, so a failure before the renames changes nothing; records
+   * written meanwhile (synchronous writes do not wait) land in the old file, under its new
+   * name, and the chain runs on into the new file from wherever it then stands.
+   */
+  async function rotate(): Promise<void> {
+    const target = rotatedAuditLogName(path, fileFirstSeq as number);
+    const nextPath = `${path}.next`;
+    let next: FileHandle | undefined;
+    let moved = false;
+    try {
+      if (await exists(target)) throw new Error(`${target} already exists`);
+      next = await open(nextPath, 'w');
+      await rename(path, target);
+      moved = true;
+      await rename(nextPath, path);
+    } catch (err) {
+      if (moved) await rename(target, path).catch(() => {});
+      await next?.close().catch(() => {});
+      await unlink(nextPath).catch(() => {});
+      rotateAt = size + rotateBytes;
+      tell(() => options.onRotateError?.(err));
+      return;
+    }
+    const old = handle;
+    handle = next;
+    size = 0;
+    fileFirstSeq = undefined;
+    rotateAt = rotateBytes;
+    await old.close().catch(() => {});
+    tell(() => options.onRotated?.(target));
+  }
+
+  /** Starts a rotation in the background when the current file is full (synchronous writes). */
+  function rotateWhenDue(): void {
+    if (!rotationDue()) return;
+    rotation = rotate().finally(() => {
+      rotation = undefined;
+    });
   }
 
   /**
@@ -121,6 +201,7 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
     batchDone = undefined;
     flushers.delete(flushWaiting);
     try {
+      fileFirstSeq ??= seq + 1;
       writeAll(text);
     } catch (err) {
       const error = failed(err);
@@ -134,6 +215,7 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
     }
     lastHash = headHash;
     done?.resolve();
+    rotateWhenDue();
   }
 
   /** Stores the batch (at the end of its turn, at close, at exit); a failure goes to its writers. */
@@ -175,12 +257,14 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
     const { line, hash } = prepare(record);
     const bytes = Buffer.from(line, 'utf8');
     try {
+      fileFirstSeq ??= seq + 1;
       let offset = 0;
       while (offset < bytes.length) {
         offset += syncWrites
           ? writeSync(handle.fd, bytes, offset, bytes.length - offset)
           : (await handle.write(bytes, offset, bytes.length - offset)).bytesWritten;
       }
+      size += bytes.length;
       if (fsync) await handle.sync();
     } catch (err) {
       throw failed(err);
@@ -189,6 +273,12 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
     lastHash = hash;
     headSeq = seq;
     headHash = hash;
+    // In the queue, so that no write is under way on the file being rotated out.
+    if (rotationDue()) {
+      rotation = rotate();
+      await rotation;
+      rotation = undefined;
+    }
   }
 
   // Without fsync, synchronous writes never queue: each record is stored when write returns,
@@ -224,6 +314,7 @@ export async function createJsonlAuditSink(options: JsonlAuditSinkOptions): Prom
       flushWaiting();
       closed = true;
       await queue;
+      await rotation;
       try {
         await handle.close();
       } catch (err) {
@@ -249,6 +340,60 @@ function flushOnExit(flush: () => void): void {
   process.on('exit', () => {
     for (const each of flushers) each();
   });
+}
+
+/** Calls an embedder's callback; what it throws must not fail a rotation or go unhandled. */
+function tell(callback: () => void): void {
+  try {
+    callback();
+  } catch {}
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/**
+ * Where a log whose file is empty goes on from: the end of the newest file rotated out of it
+ * (the process may have stopped between a rotation and the next record), else the start.
+ */
+async function continuedTail(path: string): Promise<{ seq: number; hash: string }> {
+  const newest = (await rotatedAuditLogs(path)).at(-1);
+  if (!newest) return { seq: 0, hash: GENESIS_HASH };
+  const handle = await open(newest.path, 'r');
+  try {
+    return await readChainTail(handle, newest.path);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The seq of the first record, which names the file when it is rotated out. */
+async function readFirstSeq(handle: FileHandle, path: string): Promise<number> {
+  let text = '';
+  let position = 0;
+  for (;;) {
+    const chunk = Buffer.alloc(TAIL_CHUNK);
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+    text += chunk.subarray(0, bytesRead).toString('utf8');
+    position += bytesRead;
+    const nl = text.indexOf('\n');
+    if (nl >= 0 || bytesRead === 0) {
+      try {
+        const first = JSON.parse(nl >= 0 ? text.slice(0, nl) : text) as Partial<ChainedAuditRecord>;
+        if (Number.isSafeInteger(first.seq)) return first.seq as number;
+      } catch {}
+      throw new AuditChainError(
+        `the first line of audit log ${path} is not a record; run verifyAuditLog to find what is wrong`,
+      );
+    }
+  }
 }
 
 /** The seq and hash of the last record, read backwards from the end so large logs open fast. */

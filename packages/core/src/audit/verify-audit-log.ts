@@ -5,9 +5,23 @@ import { GENESIS_HASH, hashAuditRecord } from './audit-chain.js';
 import type { ChainedAuditRecord } from './audit-record.js';
 
 export type AuditVerification =
-  | { ok: true; records: number; lastHash: string }
-  /** `line` is 1-based; `seq` is the sequence number the broken line should have carried. */
-  | { ok: false; line: number; seq: number; reason: string };
+  /** `records` checked, the first from `firstSeq` (1 unless verified from the first record). */
+  | { ok: true; records: number; firstSeq: number; lastHash: string }
+  /**
+   * `line` is 1-based, in `file` when several files were verified; `seq` is the sequence
+   * number the broken line should have carried.
+   */
+  | { ok: false; line: number; seq: number; reason: string; file?: string };
+
+export interface AuditVerifyOptions {
+  /**
+   * `genesis` (the default): the first record must be seq 1, linked to 64 zeros; a log with
+   * its first records removed fails. `first-record`: the chain is taken up at whatever the
+   * first record says, for a log whose older rotated files were removed on purpose; only
+   * what follows it is checked, and `firstSeq` tells where that was.
+   */
+  from?: 'genesis' | 'first-record';
+}
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -21,7 +35,21 @@ export class AuditChainVerifier {
   #line = 0;
   #seq = 0;
   #prev = GENESIS_HASH;
+  #count = 0;
+  #firstSeq = 1;
+  #adopt: boolean;
+  #file: string | undefined;
   #failure: Extract<AuditVerification, { ok: false }> | undefined;
+
+  constructor(options: AuditVerifyOptions = {}) {
+    this.#adopt = options.from === 'first-record';
+  }
+
+  /** The lines pushed from now on are the file at `path` (named in a failure; lines count from 1). */
+  startFile(path: string): void {
+    this.#file = path;
+    this.#line = 0;
+  }
 
   /** Feed the next line (without its newline); returns false once the chain is broken. */
   push(text: string): boolean {
@@ -30,6 +58,7 @@ export class AuditChainVerifier {
     const expected = this.#seq + 1;
     const fail = (reason: string) => {
       this.#failure = { ok: false, line: this.#line, seq: expected, reason };
+      if (this.#file !== undefined) this.#failure.file = this.#file;
       return false;
     };
     let record: ChainedAuditRecord;
@@ -49,12 +78,19 @@ export class AuditChainVerifier {
     }
     if (hashAuditRecord(record) !== record.hash)
       return fail('hash does not match the record: a field was altered');
-    if (record.seq !== expected) {
+    if (this.#adopt && this.#count === 0 && record.seq >= 1) {
+      // Taken up here: the records before it are not in what was given.
+      this.#seq = record.seq - 1;
+      this.#prev = record.prev;
+      this.#firstSeq = record.seq;
+    }
+    if (record.seq !== this.#seq + 1) {
       return fail(`seq is ${record.seq} where ${expected} was expected: records were removed or reordered`);
     }
     if (record.prev !== this.#prev) return fail("prev does not match the previous record's hash");
     this.#seq = record.seq;
     this.#prev = record.hash;
+    this.#count += 1;
     return true;
   }
 
@@ -67,10 +103,13 @@ export class AuditChainVerifier {
       seq: this.#seq,
       reason: 'the log ends in an incomplete line',
     };
+    if (this.#file !== undefined) this.#failure.file = this.#file;
   }
 
   result(): AuditVerification {
-    return this.#failure ?? { ok: true, records: this.#seq, lastHash: this.#prev };
+    return (
+      this.#failure ?? { ok: true, records: this.#count, firstSeq: this.#firstSeq, lastHash: this.#prev }
+    );
   }
 }
 
@@ -78,23 +117,52 @@ export class AuditChainVerifier {
  * Verify a hash-chained audit log, given its path or its lines, and report the first broken
  * link. A file is streamed, so a large log is not read into memory.
  */
-export async function verifyAuditLog(source: string | readonly string[]): Promise<AuditVerification> {
-  const verifier = new AuditChainVerifier();
+export async function verifyAuditLog(
+  source: string | readonly string[],
+  options: AuditVerifyOptions = {},
+): Promise<AuditVerification> {
+  const verifier = new AuditChainVerifier(options);
   if (typeof source !== 'string') {
     const lines = source.length > 0 && source[source.length - 1] === '' ? source.slice(0, -1) : source;
     for (const line of lines) if (!verifier.push(line)) break;
     return verifier.result();
   }
-  const stream = createReadStream(source, { encoding: 'utf8' });
+  await pushFile(verifier, source);
+  return verifier.result();
+}
+
+/**
+ * Verify a log kept in several files (rotated: `rotatedAuditLogs`, then the current file),
+ * given in chain order, as one chain: each file's first record must link to the previous
+ * file's last. A failure names the file.
+ */
+export async function verifyAuditLogs(
+  paths: readonly string[],
+  options: AuditVerifyOptions = {},
+): Promise<AuditVerification> {
+  const verifier = new AuditChainVerifier(options);
+  for (const path of paths) {
+    verifier.startFile(path);
+    if (!(await pushFile(verifier, path))) break;
+  }
+  return verifier.result();
+}
+
+/** Streams a file's lines into the verifier; false once the chain is broken. */
+async function pushFile(verifier: AuditChainVerifier, path: string): Promise<boolean> {
+  const stream = createReadStream(path, { encoding: 'utf8' });
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   try {
-    for await (const line of lines) if (!verifier.push(line)) break;
+    for await (const line of lines) if (!verifier.push(line)) return false;
   } finally {
     lines.close();
     stream.destroy();
   }
-  if (verifier.result().ok && !(await endsWithNewline(source))) verifier.truncated();
-  return verifier.result();
+  if (!(await endsWithNewline(path))) {
+    verifier.truncated();
+    return false;
+  }
+  return true;
 }
 
 async function endsWithNewline(path: string): Promise<boolean> {
