@@ -1,30 +1,14 @@
-/**
- * The audit index keeps entries for `audit.index_retention` (90 days by default): older ones
- * are deleted in chunks at start and every ten minutes after, on SQLite here (PostgreSQL in
- * pg-state-store.test.ts). The JSONL log keeps every record.
- */
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type AuditRecord,
-  createEngine,
-  newAuditRecordId,
-  staticEvaluator,
-  verifyAuditLog,
-} from '@portcullis/core';
-import pino from 'pino';
+import { type AuditRecord, newAuditRecordId, verifyAuditLog } from '@portcullis/core';
 import { afterAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { validateConfig } from '../src/config/validate-config.js';
 import { ConfigError } from '../src/errors.js';
-import { startGateway } from '../src/gateway/start-gateway.js';
-import { generateApiKey, hashApiKey } from '../src/identity/api-key-hash.js';
 import { AuditIndex, type AuditIndexStore, asyncAuditIndex } from '../src/state/audit-index.js';
 import { PRUNE_EVERY_MS, startIndexPruner } from '../src/state/audit-index-retention.js';
 import { openStateDatabase } from '../src/state/state-database.js';
+import { startHttpGateway } from './support/http-gateway.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pc-index-retention-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -172,13 +156,6 @@ describe('audit.index_retention', () => {
   });
 
   it('a gateway drops index entries past the retention when it starts, and keeps the log whole', async () => {
-    const api: Server = createServer((_req, res) => res.end('ok'));
-    api.listen(0, '127.0.0.1');
-    await once(api, 'listening');
-    onTestFinished(() => {
-      api.close();
-    });
-    const key = generateApiKey();
     const statePath = join(dir, 'gateway-state.db');
     const auditPath = join(dir, 'gateway-audit.jsonl');
     // Entries a gateway indexed before: one from two days ago, one from an hour ago.
@@ -190,45 +167,21 @@ describe('audit.index_retention', () => {
     ]);
     earlier.close();
 
-    const config = validateConfig(
-      {
-        server: { listen: { port: 0 } },
-        state: { path: statePath },
-        audit: { path: auditPath, index_retention: '24h' },
-        identity: { api_keys: [{ id: 'agent-7', kind: 'agent', hash: hashApiKey(key, 'sha256') }] },
-        resources: [
-          {
-            type: 'http',
-            name: 'api',
-            listen: { port: 0 },
-            upstream: { url: `http://127.0.0.1:${(api.address() as AddressInfo).port}` },
-          },
-        ],
-      },
-      dir,
-    );
-    const lines: Record<string, unknown>[] = [];
-    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
-    const engine = createEngine({ evaluator: staticEvaluator({ effect: 'allow', reasons: [], masks: [] }) });
-    const gateway = await startGateway({ config, engine, logger });
-    onTestFinished(() => gateway.close());
-
-    await vi.waitFor(() =>
-      expect(lines.some((l) => l.msg === 'audit index entries past retention removed')).toBe(true),
-    );
-    expect(lines.find((l) => l.msg === 'audit index entries past retention removed')).toMatchObject({
-      count: 1,
+    const running = await startHttpGateway({
+      home: dir,
+      statePath,
+      audit: { path: auditPath, index_retention: '24h' },
     });
-    const res = await fetch(`http://127.0.0.1:${gateway.resources.get('api')?.port}/now`, {
-      headers: { authorization: `Basic ${Buffer.from(`agent-7:${key}`).toString('base64')}` },
-    });
-    expect(res.status).toBe(200);
-    await res.text();
-    const kept = (await gateway.auditIndex.query({ limit: 100 })).map((e) => e.summary);
+    onTestFinished(() => running.close());
+    const pruned = () => running.lines.find((l) => l.msg === 'audit index entries past retention removed');
+    await vi.waitFor(() => expect(pruned()).toBeDefined());
+    expect(pruned()).toMatchObject({ count: 1 });
+    expect(await running.get('/now')).toBe(200);
+    const kept = (await running.gateway.auditIndex.query({ limit: 100 })).map((e) => e.summary);
     expect(kept).toContain('GET /an-hour-ago');
     expect(kept.some((s) => s.includes('/now'))).toBe(true);
     expect(kept).not.toContain('GET /two-days-ago');
-    await gateway.close();
+    await running.close();
     expect(await verifyAuditLog(auditPath)).toMatchObject({ ok: true });
   });
 });

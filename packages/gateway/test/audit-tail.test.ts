@@ -1,11 +1,10 @@
 import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { type AuditRecord, createJsonlAuditSink } from '@portcullis/core';
 import { describe, expect, it } from 'vitest';
 import { runAuditTail } from '../src/cli/audit-command.js';
-import { runCli } from './cli-helpers.js';
+import { captureIo, runCli } from './cli-helpers.js';
 
 const record = (n: number, extra: Partial<AuditRecord> = {}): AuditRecord => ({
   id: `r-${n}`,
@@ -28,24 +27,6 @@ async function logWith(n: number): Promise<string> {
   for (let i = 1; i <= n; i++) await sink.write(record(i));
   await sink.close();
   return path;
-}
-
-function capture() {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  err.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return {
-    io: { stdin: Readable.from([]), stdout: out, stderr: err },
-    stdout: () => stdout,
-    stderr: () => stderr,
-  };
 }
 
 async function until(check: () => boolean): Promise<void> {
@@ -90,7 +71,7 @@ describe('portcullis audit tail', () => {
 
   it('follows records as they are appended, and only complete ones', async () => {
     const path = await logWith(2);
-    const c = capture();
+    const c = captureIo();
     const controller = new AbortController();
     const running = runAuditTail(
       path,
@@ -123,7 +104,7 @@ describe('portcullis audit tail', () => {
 
   it('stops with exit 1 when an appended record breaks the chain', async () => {
     const path = await logWith(3);
-    const c = capture();
+    const c = captureIo();
     const controller = new AbortController();
     const running = runAuditTail(path, { follow: true, intervalMs: 10, signal: controller.signal }, c.io);
     await until(() => c.stdout().trim().split('\n').length === 3);

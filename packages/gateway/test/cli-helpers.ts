@@ -42,3 +42,22 @@ export async function ensureBuilt(): Promise<void> {
     maxBuffer: 64 * 1024 * 1024,
   });
 }
+
+/** Streams for a command's io, and what it wrote to them so far. */
+export function captureIo() {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  err.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  return {
+    io: { stdin: Readable.from([]), stdout: out, stderr: err },
+    stdout: () => stdout,
+    stderr: () => stderr,
+  };
+}

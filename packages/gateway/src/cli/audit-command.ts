@@ -1,27 +1,67 @@
-import { open } from 'node:fs/promises';
-import { type ChainedAuditRecord, hashAuditRecord, verifyAuditLog } from '@portcullis/core';
+import { open, stat } from 'node:fs/promises';
+import {
+  type ChainedAuditRecord,
+  hashAuditRecord,
+  rotatedAuditLogs,
+  verifyAuditLogs,
+} from '@portcullis/core';
 import { loadConfig } from '../config/load-config.js';
 import { type CliIo, writeLine } from './cli-io.js';
 import { untilSignal } from './until-signal.js';
 
-/** `portcullis audit verify [log]`: exit 0 when the hash chain is intact, 1 at the first broken record. */
+export interface AuditVerifyFlags {
+  config?: string;
+  /** Take the chain up at the oldest file present, for a log whose older files were removed. */
+  fromOldest?: boolean;
+}
+
+/**
+ * `portcullis audit verify [log] [--from-oldest]`: the log and the files rotated out of it, as
+ * one chain; exit 0 when it is intact, 1 at the first broken record.
+ */
 export async function runAuditVerify(
   path: string | undefined,
-  flags: { config?: string },
+  flags: AuditVerifyFlags,
   io: CliIo,
 ): Promise<number> {
   try {
     const log = path ?? (await loadConfig(flags.config ?? 'portcullis.yaml')).audit.path;
-    const result = await verifyAuditLog(log);
+    const rotated = (await rotatedAuditLogs(log)).map((f) => f.path);
+    const files = [...rotated, ...(rotated.length === 0 || (await exists(log)) ? [log] : [])];
+    const result = await verifyAuditLogs(files, { from: flags.fromOldest ? 'first-record' : 'genesis' });
     if (result.ok) {
-      await writeLine(io.stdout, `${log}: ok, ${result.records} records, last hash ${result.lastHash}`);
+      const span =
+        result.records === 0 ? '' : ` (seq ${result.firstSeq}–${result.firstSeq + result.records - 1})`;
+      const where = files.length > 1 ? ` in ${files.length} files` : '';
+      await writeLine(
+        io.stdout,
+        `${log}: ok, ${result.records} records${span}${where}, last hash ${result.lastHash}`,
+      );
       return 0;
     }
-    await writeLine(io.stdout, `${log}: BROKEN at line ${result.line} (seq ${result.seq}): ${result.reason}`);
+    const file = result.file !== undefined && result.file !== log ? ` in ${result.file}` : '';
+    await writeLine(
+      io.stdout,
+      `${log}: BROKEN${file} at line ${result.line} (seq ${result.seq}): ${result.reason}`,
+    );
+    if (!flags.fromOldest && rotated.length > 0 && result.file === files[0] && result.line === 1)
+      await writeLine(
+        io.stdout,
+        'if older rotated files were removed on purpose, --from-oldest verifies from the oldest one left',
+      );
     return 1;
   } catch (err) {
     await writeLine(io.stderr, `portcullis audit verify: ${(err as Error).message}`);
     return 1;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -110,63 +150,114 @@ export async function runAuditTail(
     return 1;
   }
   try {
-    const { size } = await handle.stat();
-    // The last `count` complete lines: read backwards until enough newlines are in hand.
-    let start = size;
-    let text = '';
-    while (start > 0) {
-      const from = Math.max(0, start - CHUNK);
-      const buf = Buffer.alloc(start - from);
-      await handle.read(buf, 0, buf.length, from);
-      text = buf.toString('utf8') + text;
-      start = from;
-      if ((text.match(/\n/g)?.length ?? 0) > count) break;
+    const current = await lastLines(handle, count);
+    let offset = current.end;
+    let lines = current.lines;
+    // A log rotated a moment ago holds fewer records than asked for: the rest are at the end
+    // of the files rotated out before it.
+    const rotated = await rotatedAuditLogs(log);
+    while (lines.length < count + 1 && rotated.length > 0) {
+      const older = await open((rotated.pop() as { path: string }).path, 'r');
+      try {
+        lines = [...(await lastLines(older, count + 1 - lines.length)).lines, ...lines];
+      } finally {
+        await older.close();
+      }
     }
-    const end = text.lastIndexOf('\n') + 1;
-    let offset = start + Buffer.byteLength(text.slice(0, end));
-    const lines = text.slice(0, end).split('\n').slice(0, -1);
     for (const line of count === 0 ? [] : lines.slice(-count)) await print(line);
     if (!flags.follow) return 0;
 
-    // The chain is followed from the last record already in the file; `audit verify` checks
-    // the whole file.
+    // The chain is followed from the last record already written; `audit verify` checks the
+    // whole log.
     const chain = new ChainFollower(lines.at(-1));
     const stop = flags.signal ?? signalFromProcess();
     let pending = '';
-    while (!stop.aborted) {
+    /** Prints what was appended to the file open now; the reason the chain broke, if it did. */
+    const readOn = async (): Promise<string | undefined> => {
       const { size: now } = await handle.stat();
-      if (now < offset) {
-        await writeLine(
-          io.stderr,
-          `portcullis audit tail: ${log} shrank from ${offset} to ${now} bytes; it was truncated`,
-        );
-        return 1;
+      if (now < offset) return `${log} shrank from ${offset} to ${now} bytes; it was truncated`;
+      if (now === offset) return undefined;
+      const buf = Buffer.alloc(now - offset);
+      await handle.read(buf, 0, buf.length, offset);
+      offset = now;
+      pending += buf.toString('utf8');
+      const nl = pending.lastIndexOf('\n');
+      if (nl < 0) return undefined;
+      const fresh = pending.slice(0, nl).split('\n');
+      pending = pending.slice(nl + 1);
+      for (const line of fresh) {
+        const broken = chain.push(line);
+        await print(line);
+        if (broken) return `chain broken: ${broken}`;
       }
-      if (now > offset) {
-        const buf = Buffer.alloc(now - offset);
-        await handle.read(buf, 0, buf.length, offset);
-        offset = now;
-        pending += buf.toString('utf8');
-        const nl = pending.lastIndexOf('\n');
-        if (nl >= 0) {
-          const fresh = pending.slice(0, nl).split('\n');
-          pending = pending.slice(nl + 1);
-          for (const line of fresh) {
-            const broken = chain.push(line);
-            await print(line);
-            if (broken) {
-              await writeLine(io.stderr, `portcullis audit tail: chain broken: ${broken}`);
-              return 1;
-            }
-          }
-        }
+      return undefined;
+    };
+    while (!stop.aborted) {
+      const broken = (await readOn()) ?? (await followRotation());
+      if (broken) {
+        await writeLine(io.stderr, `portcullis audit tail: ${broken}`);
+        return 1;
       }
       await sleep(flags.intervalMs ?? 250, stop);
     }
     return 0;
+
+    /**
+     * Follows a rotation: once another file is at the path, the rest of the one open now (it
+     * was renamed, and records may have landed in it meanwhile) is read, then the new file from
+     * its start, the chain running on across the two.
+     */
+    async function followRotation(): Promise<string | undefined> {
+      let current: Awaited<ReturnType<typeof stat>>;
+      try {
+        current = await stat(log);
+      } catch {
+        return undefined; // Between a rotation's two renames: no file at the path for a moment.
+      }
+      if (current.ino === (await handle.stat()).ino) return undefined;
+      const broken = await readOn();
+      if (broken) return broken;
+      if (pending !== '') return `${log} was rotated with part of a line at the end of the old file`;
+      let next: Awaited<ReturnType<typeof open>>;
+      try {
+        next = await open(log, 'r');
+      } catch {
+        return undefined;
+      }
+      await handle.close();
+      handle = next;
+      offset = 0;
+      return undefined;
+    }
   } finally {
     await handle.close();
   }
+}
+
+/** The last `count` complete lines of a file (more when a read brings them), and where they end. */
+async function lastLines(
+  handle: Awaited<ReturnType<typeof open>>,
+  count: number,
+): Promise<{ lines: string[]; end: number }> {
+  const { size } = await handle.stat();
+  // Read backwards until enough newlines are in hand.
+  let start = size;
+  let text = '';
+  while (start > 0) {
+    const from = Math.max(0, start - CHUNK);
+    const buf = Buffer.alloc(start - from);
+    await handle.read(buf, 0, buf.length, from);
+    text = buf.toString('utf8') + text;
+    start = from;
+    if ((text.match(/\n/g)?.length ?? 0) > count) break;
+  }
+  const end = text.lastIndexOf('\n') + 1;
+  // A read that stopped partway into the file starts with part of a line: not one of them.
+  const whole = text
+    .slice(0, end)
+    .split('\n')
+    .slice(start > 0 ? 1 : 0, -1);
+  return { lines: whole, end: start + Buffer.byteLength(text.slice(0, end)) };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { type ApprovalsFlags, runApprovalsList, runApprovalsVote } from './approvals-command.js';
-import { type AuditTailFlags, runAuditTail, runAuditVerify } from './audit-command.js';
+import { type AuditTailFlags, type AuditVerifyFlags, runAuditTail, runAuditVerify } from './audit-command.js';
 import { type BuildFlags, runBuild } from './build-command.js';
 import { type CliIo, defaultIo } from './cli-io.js';
 import { type ConformanceFlags, runConformanceCommand } from './conformance-command.js';
@@ -209,10 +209,13 @@ function addGatewayCommands(program: Command, io: CliIo, setExit: (code: number)
   const audit = program.command('audit').description('the hash-chained audit log');
   audit
     .command('verify')
-    .description('check the hash chain; exit 1 at the first altered, removed or reordered record')
+    .description(
+      'check the hash chain, rotated files included; exit 1 at the first altered, removed or reordered record',
+    )
     .argument('[log]', 'audit log (default: the one the config names)')
     .option('-c, --config <file>', 'configuration file', 'portcullis.yaml')
-    .action(async (log: string | undefined, flags: { config?: string }) =>
+    .option('--from-oldest', 'take the chain up at the oldest file present (older rotated files removed)')
+    .action(async (log: string | undefined, flags: AuditVerifyFlags) =>
       setExit(await runAuditVerify(log, flags, io)),
     );
   audit

@@ -44,6 +44,34 @@ function durationOrZero(
   return [text as string, ms];
 }
 
+const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+const SIZE = /^(\d+)\s*(B|KiB|MiB|GiB)?$/;
+
+/** A size in bytes: a whole number, or one with a unit (`512MiB`, `1GiB`); `0` for "never". */
+export function byteSize(
+  c: ConfigChecker,
+  value: unknown,
+  path: string,
+  fallback: number,
+): number | undefined {
+  if (value === undefined) return fallback;
+  const match =
+    typeof value === 'number'
+      ? SIZE.exec(String(value))
+      : typeof value === 'string'
+        ? SIZE.exec(value)
+        : null;
+  const bytes = match ? Number(match[1]) * (SIZE_UNITS[match[2] ?? ''] as number) : Number.NaN;
+  if (!Number.isSafeInteger(bytes)) {
+    c.fail(
+      path,
+      `expected a size such as 512MiB or 1GiB (or bytes, or 0 for never), got ${JSON.stringify(value)}`,
+    );
+    return undefined;
+  }
+  return bytes;
+}
+
 export function secret(c: ConfigChecker, value: unknown, path: string): SecretRef | undefined {
   if (typeof value !== 'string' || value === '')
     return c.fail(path, 'expected env:VARIABLE or file:/path/to/secret');

@@ -154,10 +154,17 @@ export interface GatewayConfig {
   /** `path` is the SQLite file, unused when `postgres` is given. */
   state: { path: string; postgres?: PostgresStateConfig };
   /**
-   * `indexRetention` (`indexRetentionMs`): how long the audit index keeps an entry; absent or 0
-   * keeps every one. The config file's default is 2160h (90 days).
+   * `rotateBytes`: rotate the log into a new file once it holds this many bytes (absent or 0:
+   * never). `indexRetention` (`indexRetentionMs`): how long the audit index keeps an entry;
+   * absent or 0 keeps every one. The config file's default is 2160h (90 days).
    */
-  audit: { path: string; fsync: boolean; indexRetention?: string; indexRetentionMs?: number };
+  audit: {
+    path: string;
+    fsync: boolean;
+    rotateBytes?: number;
+    indexRetention?: string;
+    indexRetentionMs?: number;
+  };
   /** Where SSH session recordings (asciicast v2, one file per channel) are written. */
   recordings: { path: string };
   /** pino's level for the gateway's JSON logs on stderr; default `info`. */

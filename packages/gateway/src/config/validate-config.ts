@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { isApiKeyHash } from '../identity/api-key-hash.js';
 import { ConfigChecker } from './config-checker.js';
-import { duration, retention } from './field-checks.js';
+import { byteSize, duration, retention } from './field-checks.js';
 import type {
   ApiKeyConfig,
   GatewayConfig,
@@ -195,10 +195,11 @@ export function validateConfig(doc: unknown, baseDir: string): GatewayConfig {
   const state = validateState(c, root.state, baseDir);
 
   const audit = c.object(root.audit ?? {}, 'audit') ?? {};
-  c.known(audit, 'audit', ['path', 'fsync', 'index_retention']);
+  c.known(audit, 'audit', ['path', 'fsync', 'rotate_size', 'index_retention']);
   const auditPath = path(c, audit.path, 'audit.path', './.portcullis/audit.jsonl', baseDir);
   const fsync = c.boolean(audit.fsync, 'audit.fsync', false);
   const indexRetention = retention(c, audit.index_retention, 'audit.index_retention', '2160h');
+  const rotateBytes = byteSize(c, audit.rotate_size, 'audit.rotate_size', 0);
 
   const log = c.object(root.log ?? {}, 'log') ?? {};
   c.known(log, 'log', ['level']);
@@ -231,6 +232,7 @@ export function validateConfig(doc: unknown, baseDir: string): GatewayConfig {
     audit: {
       path: auditPath!,
       fsync: fsync!,
+      rotateBytes: rotateBytes!,
       indexRetention: indexRetention![0],
       indexRetentionMs: indexRetention![1],
     },

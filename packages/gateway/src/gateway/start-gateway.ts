@@ -95,7 +95,17 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     });
 
     mkdirSync(dirname(config.audit.path), { recursive: true });
-    const log = await createJsonlAuditSink({ path: config.audit.path, fsync: config.audit.fsync });
+    const log = await createJsonlAuditSink({
+      path: config.audit.path,
+      fsync: config.audit.fsync,
+      rotateBytes: config.audit.rotateBytes ?? 0,
+      onRotated: (rotated) => logger.info({ rotated, log: config.audit.path }, 'audit log rotated'),
+      onRotateError: (err) =>
+        logger.error(
+          { err, log: config.audit.path },
+          'audit log rotation failed; records go on to the current file',
+        ),
+    });
     const indexed = indexedAuditSink(log, auditIndex, (err) =>
       logger.error({ err }, 'audit index write failed'),
     );
