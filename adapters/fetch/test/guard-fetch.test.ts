@@ -6,6 +6,7 @@ import {
   type InputDocument,
   staticEvaluator,
 } from '@portcullis/core';
+import { EXACT_JSON_MASKED, NDJSON_LINES_MASKED } from '@portcullis/core/test-support/exact-json';
 import { testPolicy } from '@portcullis/core/test-support/http-test-policy';
 import { expectEventsMaskedOneByOne } from '@portcullis/core/test-support/masked-events';
 import {
@@ -61,6 +62,18 @@ describe('guardFetch', () => {
     expect(body.customers[1].cards[0]).toMatch(/5559$/);
     expect(body.customers[1].cards[1]).toMatch(/1881$/);
     expect(body.note).toBe('contact [REDACTED]');
+  });
+
+  it('changes nothing in a JSON body but what it masks: a 64-bit id, spacing, a name written twice', async () => {
+    const fetch = guardFetch(engine, { subject, resource });
+    const res = await fetch(`${upstream.url}/exact-json`);
+    expect(await res.text()).toBe(EXACT_JSON_MASKED);
+  });
+
+  it('masks JSON lines by JSONPath as well as by detector, line by line', async () => {
+    const fetch = guardFetch(engine, { subject, resource });
+    const res = await fetch(`${upstream.url}/ndjson`);
+    expect(await res.text()).toBe(NDJSON_LINES_MASKED);
   });
 
   it('masks personal data in response headers, with a body and without one', async () => {

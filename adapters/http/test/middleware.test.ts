@@ -7,6 +7,7 @@ import {
   type InputDocument,
   staticEvaluator,
 } from '@portcullis/core';
+import { EXACT_JSON_MASKED, NDJSON_LINES_MASKED } from '@portcullis/core/test-support/exact-json';
 import { testPolicy } from '@portcullis/core/test-support/http-test-policy';
 import { expectEventsMaskedOneByOne } from '@portcullis/core/test-support/masked-events';
 import {
@@ -121,6 +122,18 @@ describe.each<Framework>(['express', 'fastify'])('%s', (framework) => {
     const text = await res.text();
     expectMasked(text);
     expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+  });
+
+  it('changes nothing in a JSON reply sent as a string but what it masks (a 64-bit id, a name twice)', async () => {
+    const res = await fetch(`${app.url}/exact-json`, { headers: auth });
+    const text = await res.text();
+    expect(text).toBe(EXACT_JSON_MASKED);
+    expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+  });
+
+  it('masks JSON lines by JSONPath as well as by detector, line by line', async () => {
+    const res = await fetch(`${app.url}/ndjson`, { headers: auth });
+    expect(await res.text()).toBe(NDJSON_LINES_MASKED);
   });
 
   it('masks personal data in response headers, with a body and without one', async () => {

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { EXACT_JSON, NDJSON_LINES } from '@portcullis/core/test-support/exact-json';
 import { FIRST_EVENT, SECOND_EVENT } from '@portcullis/core/test-support/masked-events';
 import {
   PERSONAL_HEADERS,
@@ -50,6 +51,14 @@ export async function startUpstream(): Promise<Upstream> {
       case '/customers':
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify(CUSTOMERS));
+        return;
+      case '/ndjson':
+        res.setHeader('content-type', 'application/x-ndjson');
+        res.end(NDJSON_LINES);
+        return;
+      case '/exact-json':
+        res.setHeader('content-type', 'application/json');
+        res.end(EXACT_JSON);
         return;
       case '/echo':
         res.setHeader('content-type', req.headers['content-type'] ?? 'application/octet-stream');

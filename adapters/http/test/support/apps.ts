@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
+import { EXACT_JSON, NDJSON_LINES } from '@portcullis/core/test-support/exact-json';
 import { FIRST_EVENT, SECOND_EVENT } from '@portcullis/core/test-support/masked-events';
 import {
   PERSONAL_HEADERS,
@@ -87,6 +88,12 @@ export async function startApp(framework: Framework, options: Options): Promise<
     app.get('/customers-text', (_req, res) => {
       res.type('application/json').send(JSON.stringify(CUSTOMERS));
     });
+    app.get('/exact-json', (_req, res) => {
+      res.type('application/json').send(EXACT_JSON);
+    });
+    app.get('/ndjson', (_req, res) => {
+      res.type('application/x-ndjson').send(NDJSON_LINES);
+    });
     app.get('/stream', async (_req, res) => {
       res.type('text/plain');
       res.write(firstHalf);
@@ -159,6 +166,14 @@ export async function startApp(framework: Framework, options: Options): Promise<
   app.get('/customers-text', async (_req, reply) => {
     reply.type('application/json');
     return JSON.stringify(CUSTOMERS);
+  });
+  app.get('/exact-json', async (_req, reply) => {
+    reply.type('application/json');
+    return EXACT_JSON;
+  });
+  app.get('/ndjson', async (_req, reply) => {
+    reply.type('application/x-ndjson');
+    return NDJSON_LINES;
   });
   app.get('/stream', async (_req, reply) => {
     const stream = new PassThrough();

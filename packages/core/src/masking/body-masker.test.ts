@@ -139,6 +139,49 @@ describe('BodyMasker', () => {
     expect(Buffer.from(body.end()).toString('utf8')).toBe('data: {"to":"[REDACTED]"}\n');
   });
 
+  it('plans JSON lines and events for JSONPath masks alone, which plain text cannot carry', () => {
+    const pathsOnly = createMasker({ rules: [{ path: '$..ssn', strategy: 'redact' }] });
+    const plan = (contentType: string) =>
+      planResponseBody(pathsOnly, { contentType, contentEncoding: null }, errors);
+    expect(plan('application/x-ndjson')).toBe('lines');
+    expect(plan('text/event-stream')).toBe('events');
+    expect(plan('application/json')).toBe('document');
+    expect(plan('text/plain')).toBe('pass');
+  });
+
+  it('masks each JSON line by path too, changing nothing else in it; a line that is not JSON fails closed', () => {
+    const body = new BodyMasker(masker, 'lines', 1024);
+    const push = (t: string) => Buffer.from(body.push(new TextEncoder().encode(t))).toString('utf8');
+    // A 64-bit id and the line's own spacing pass as written; a blank line passes.
+    expect(push('{"id": 12345678901234567890, "ssn": "123-45-6789"}\r\n\n')).toBe(
+      '{"id": 12345678901234567890, "ssn": "[REDACTED]"}\r\n\n',
+    );
+    expect(push('{"nested":{"ssn":1}, "to":"x\\u0040example.com"}\n')).toBe(
+      '{"nested":{"ssn":"[REDACTED]"}, "to":"[REDACTED]"}\n',
+    );
+    expect(() => push('ssn 123-45-6789\n')).toThrow(UnenforceableError);
+    // Without JSONPath masks such a line is scanned as text.
+    const scanning = new BodyMasker(scanOnly, 'lines', 1024);
+    expect(
+      Buffer.from(scanning.push(new TextEncoder().encode('mail a@example.com\n'))).toString('utf8'),
+    ).toBe(scanOnly.maskText('mail a@example.com\n'));
+  });
+
+  it("masks an event's JSON data by path, line for line, and scans the rest", () => {
+    const body = new BodyMasker(masker, 'events', 1024);
+    const push = (t: string) => Buffer.from(body.push(new TextEncoder().encode(t))).toString('utf8');
+    expect(
+      push('event: row\nid: alice@example.com\ndata: {"ssn":"123-45-6789",\ndata:  "n": 1.10}\n\n'),
+    ).toBe('event: row\nid: [REDACTED]\ndata: {"ssn":"[REDACTED]",\ndata:  "n": 1.10}\n\n');
+    // A node masked whole that spanned two data lines leaves one.
+    expect(push('data: {"ssn": {"a":\ndata: 1}, "k": 2}\n\n')).toBe(
+      'data: {"ssn": "[REDACTED]", "k": 2}\n\n',
+    );
+    // Data that is not JSON has no paths: scanned as text.
+    expect(push('data: [DONE] bob@example.org\n\n')).toBe('data: [DONE] [REDACTED]\n\n');
+    expect(push(': comment\n\n')).toBe(': comment\n\n');
+  });
+
   it('sends each JSON line, masked, as soon as it is whole', () => {
     const body = new BodyMasker(masker, 'lines', 1024);
     const push = (t: string) => Buffer.from(body.push(new TextEncoder().encode(t))).toString('utf8');
@@ -162,11 +205,24 @@ describe('BodyMasker', () => {
         expect(run(new BodyMasker(masker, 'events', 1024), chunks)).toBe(reference);
       }),
     );
+    // Scanners only: a message over 64 KiB is not waited for, the rest streams as text.
     const long = `data: ${'x'.repeat(70 * 1024)} alice@example.com\n\n`;
     const first = 'data: bob@example.org\n\n';
-    const body = new BodyMasker(masker, 'events', 1024);
+    const body = new BodyMasker(scanOnly, 'events', 1024);
     const out = run(body, cut(new TextEncoder().encode(first + long + first), [10, 40_000, 80_000]));
-    expect(out).toBe(masker.maskText(first) + masker.maskText(long + first));
+    expect(out).toBe(scanOnly.maskText(first) + scanOnly.maskText(long + first));
+  });
+
+  it('with JSONPath masks, waits for a long message up to the body limit, and fails closed past it', () => {
+    const line = `{"ssn":"123-45-6789","pad":"${'x'.repeat(70 * 1024)}"}\n`;
+    const within = new BodyMasker(masker, 'lines', 100 * 1024);
+    expect(run(within, cut(new TextEncoder().encode(line), [1000, 50_000]))).toBe(
+      `{"ssn":"[REDACTED]","pad":"${'x'.repeat(70 * 1024)}"}\n`,
+    );
+    const over = new BodyMasker(masker, 'lines', 64 * 1024);
+    expect(() => run(over, cut(new TextEncoder().encode(line), [1000, 50_000]))).toThrow(
+      ResponseTooLargeError,
+    );
   });
 
   it('fails closed past the limit when a JSONPath mask needs the whole document', () => {

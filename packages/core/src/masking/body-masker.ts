@@ -71,7 +71,7 @@ export class BodyMasker {
     if (this.#messageEnd) {
       const rest = this.#message + this.#decoder.decode();
       this.#message = '';
-      return rest === '' ? EMPTY : encoder.encode(this.masker.maskText(rest));
+      return rest === '' ? EMPTY : encoder.encode(this.#maskMessage(rest));
     }
     if (this.#mode === 'text') {
       const stream = this.#textStream();
@@ -80,10 +80,10 @@ export class BodyMasker {
     if (this.#heldBytes === 0) return EMPTY;
     const text = new TextDecoder('utf-8').decode(concat(this.#held));
     this.#held = [];
-    let doc: unknown;
     try {
-      doc = JSON.parse(text);
+      return encoder.encode(this.masker.maskJsonText(text));
     } catch (err) {
+      if (!(err instanceof SyntaxError)) throw err;
       if (this.#hasPaths) {
         throw this.errors.unenforceable('the response says it is JSON but does not parse', {
           cause: err,
@@ -91,7 +91,6 @@ export class BodyMasker {
       }
       return encoder.encode(this.masker.maskText(text));
     }
-    return encoder.encode(JSON.stringify(this.masker.maskJson(doc)));
   }
 
   #text(chunk: Uint8Array): Uint8Array {
@@ -110,16 +109,80 @@ export class BodyMasker {
     end.lastIndex = Math.max(0, this.#message.length - 3);
     for (let m = end.exec(pending); m !== null; m = end.exec(pending)) {
       // One message at a time, so the output does not depend on which arrive together.
-      out += this.masker.maskText(pending.slice(whole, m.index + m[0].length));
+      out += this.#maskMessage(pending.slice(whole, m.index + m[0].length));
       whole = m.index + m[0].length;
     }
     this.#message = pending.slice(whole);
-    if (this.#message.length > MAX_MESSAGE_CHARS) {
+    if (this.#hasPaths && this.#message.length > this.maxBodyBytes) {
+      // JSONPath masks need the whole message; the text scanners cannot stand in for them.
+      throw this.errors.tooLarge(this.maxBodyBytes);
+    }
+    if (!this.#hasPaths && this.#message.length > MAX_MESSAGE_CHARS) {
       // Too long to wait for: stream the rest of the body as text from here.
       this.#messageEnd = undefined;
       const rest = this.#message;
       this.#message = '';
       return out + this.#textStream().write(rest);
+    }
+    return out;
+  }
+
+  /**
+   * One message, masked. A JSON line goes through the JSON masker (paths, and detectors on
+   * its strings as their values); so does an event's data when it is JSON, its other fields
+   * through the text scanners. With JSONPath masks, a line that is not JSON is refused, as a
+   * JSON document that does not parse is; event data that is not JSON (`[DONE]`) has no paths
+   * to mask and is scanned as text.
+   */
+  #maskMessage(message: string): string {
+    if (this.#hasPaths && message.length > this.maxBodyBytes) throw this.errors.tooLarge(this.maxBodyBytes);
+    if (this.#messageEnd === MESSAGE_END.lines) {
+      const body = message.endsWith('\n') ? message.slice(0, message.endsWith('\r\n') ? -2 : -1) : message;
+      if (body.trim() === '') return message;
+      try {
+        return this.masker.maskJsonText(body) + message.slice(body.length);
+      } catch (err) {
+        if (!(err instanceof SyntaxError)) throw err;
+        if (this.#hasPaths)
+          throw this.errors.unenforceable('a line of the JSON-lines response is not JSON', { cause: err });
+        return this.masker.maskText(message);
+      }
+    }
+    return this.#maskEvent(message);
+  }
+
+  /** A server-sent event: JSON data through the JSON masker, every other line scanned as text. */
+  #maskEvent(message: string): string {
+    const lines: { text: string; end: string }[] = [];
+    for (const m of message.matchAll(/([^\r\n]*)(\r\n|\r|\n|$)/g)) {
+      if (m[0] === '') break;
+      lines.push({ text: m[1] as string, end: m[2] as string });
+    }
+    const data = lines.filter((l) => /^data(?::|$)/.test(l.text));
+    if (data.length === 0) return this.masker.maskText(message);
+    const value = data.map((l) => l.text.slice(5).replace(/^ /, '')).join('\n');
+    let masked: string;
+    try {
+      masked = this.masker.maskJsonText(value);
+    } catch (err) {
+      if (!(err instanceof SyntaxError)) throw err;
+      return this.masker.maskText(message);
+    }
+    // The masked data goes where the data was, line for line with each line's own `data:` or
+    // `data: ` (a node masked whole that spanned several lines leaves fewer).
+    const parts = masked.split('\n');
+    const prefix = (text: string) => (text.startsWith('data: ') ? 'data: ' : 'data:');
+    let out = '';
+    let d = 0;
+    for (const line of lines) {
+      if (!/^data(?::|$)/.test(line.text)) {
+        out += this.masker.maskText(line.text) + line.end;
+        continue;
+      }
+      const last = d === data.length - 1;
+      const mine = last ? parts.slice(d) : parts.slice(d, d + 1);
+      for (const part of mine) out += `${prefix(line.text)}${part}${line.end}`;
+      d += 1;
     }
     return out;
   }

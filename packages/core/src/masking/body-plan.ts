@@ -6,7 +6,8 @@ import type { Masker } from './masker.js';
  * How a response body is masked: `document` (JSON: parsed whole, so JSONPath masks apply),
  * `text` (streamed through the detector and pattern scanners), `events` and `lines` (text
  * made of messages: server-sent events, which end at a blank line, and JSON lines; each
- * message is masked and sent once it is whole), or `pass` (nothing to do).
+ * message is masked and sent once it is whole, and JSONPath masks apply to each line, and to
+ * each event's data when it is JSON), or `pass` (nothing to do).
  */
 export type BodyPlan = 'pass' | 'document' | 'text' | 'events' | 'lines';
 
@@ -32,13 +33,15 @@ export function planResponseBody(masker: Masker, headers: BodyHeaders, errors: B
   const { contentType } = headers;
   const json = isJsonContentType(contentType);
   const essence = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  // Messages that carry JSON: JSON lines, and server-sent events whose data is JSON.
+  const framedJson = essence === 'text/event-stream' || LINE_ESSENCE.has(essence);
   // No content type means we cannot know it is binary: scan it as text rather than let it by.
   const textual = json || contentType === null || TEXT_ESSENCE.test(essence);
   if (!textual) {
     if (!hasScanners) return 'pass';
     throw errors.unenforceable(`cannot mask a ${essence} response`);
   }
-  if (!json && !hasScanners) return 'pass';
+  if (!json && !framedJson && !hasScanners) return 'pass';
   const coding = headers.contentEncoding?.trim().toLowerCase();
   if (coding && coding !== 'identity') {
     throw errors.unenforceable(`cannot mask a ${coding}-encoded response`);

@@ -40,10 +40,56 @@ function setOwn(target: Container, key: string | number, value: unknown): void {
   else target[key as string] = value;
 }
 
-/** A deep copy of the plain-JSON parts of `value`; other objects are shared. */
-function cloneJson(value: unknown): unknown {
-  if (!isContainer(value)) return value;
+/** One step of a JSON Pointer (RFC 6901): `~` and `/` escaped. */
+export const pointerToken = (key: string | number) => String(key).replace(/~/g, '~0').replace(/\//g, '~1');
+
+/**
+ * Where each container of a document sits, for the JSON Pointers of the nodes paths pick:
+ * each container is linked to its parent once, and a pointer is spelled only when asked for.
+ */
+export class ContainerPaths {
+  readonly #links = new WeakMap<object, { parent: object | null; key: string | number }>();
+  readonly #spelled = new WeakMap<object, string>();
+
+  link(container: object, parent: object | null, key: string | number): void {
+    this.#links.set(container, { parent, key });
+  }
+
+  /** The container's JSON Pointer, or undefined for a value that is not one of its containers. */
+  pointerOf(container: unknown): string | undefined {
+    if (typeof container !== 'object' || container === null) return undefined;
+    const known = this.#spelled.get(container);
+    if (known !== undefined) return known;
+    // Up to the nearest spelled ancestor, then back down: iterative, for deep documents.
+    const chain: object[] = [];
+    let at: object | null = container;
+    let base = '';
+    while (at !== null) {
+      const spelled = this.#spelled.get(at);
+      if (spelled !== undefined) {
+        base = spelled;
+        break;
+      }
+      if (!this.#links.has(at)) return undefined;
+      chain.push(at);
+      at = (this.#links.get(at) as { parent: object | null }).parent;
+    }
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const node = chain[i] as object;
+      const link = this.#links.get(node) as { parent: object | null; key: string | number };
+      base = link.parent === null ? '' : `${base}/${pointerToken(link.key)}`;
+      this.#spelled.set(node, base);
+    }
+    return base;
+  }
+}
+
+/** A deep copy of the plain-JSON parts of `value` (other objects are shared), and where its containers are. */
+function cloneJson(value: unknown): { root: unknown; paths: ContainerPaths } {
+  const paths = new ContainerPaths();
+  if (!isContainer(value)) return { root: value, paths };
   const root: Container = Array.isArray(value) ? [] : {};
+  paths.link(root, null, '');
   const stack: [Container, Container][] = [[value, root]];
   for (let pair = stack.pop(); pair; pair = stack.pop()) {
     const [from, to] = pair;
@@ -52,21 +98,78 @@ function cloneJson(value: unknown): unknown {
       if (isContainer(child)) {
         const copy: Container = Array.isArray(child) ? [] : {};
         setOwn(to, Array.isArray(to) ? Number(key) : key, copy);
+        paths.link(copy, to, key);
         stack.push([child, copy]);
       } else {
         setOwn(to, Array.isArray(to) ? Number(key) : key, child);
       }
     }
   }
-  return root;
+  return { root, paths };
 }
 
-interface Selected<R> {
+export interface Selected<R> {
   pointer: string;
   parent: Container | null;
   key: string | number | null;
   value: unknown;
   rule: R;
+}
+
+/**
+ * The nodes the path rules pick, ancestors first: a node is masked once, by the first rule
+ * that reaches it or one of its ancestors, so those under a picked node are left out.
+ */
+export function selectJsonTargets<R>(
+  root: unknown,
+  targets: readonly JsonPathTarget<R>[],
+  paths: ContainerPaths,
+): Selected<R>[] {
+  const selected: Selected<R>[] = [];
+  for (const target of targets) {
+    // jsonpath-plus returns undefined rather than [] for some roots (null).
+    const results =
+      (JSONPath({
+        path: target.path,
+        json: root as object,
+        resultType: 'all',
+        eval: false,
+        wrap: true,
+      }) as
+        | {
+            pointer: string;
+            parent: Container | null;
+            parentProperty: string | number | null;
+            value: unknown;
+          }[]
+        | undefined) ?? [];
+    for (const r of results) {
+      // The pointer from the node's parent, not jsonpath-plus's own: it spells a member
+      // named `~` as its parent (`~` is an operator in its paths). A pick inside a string
+      // (`$..b[0]` on `"b": "xyz"`) has no container for a parent and picks nothing.
+      let pointer = '';
+      if (r.parent !== null) {
+        const parent = paths.pointerOf(r.parent);
+        if (parent === undefined || r.parentProperty === null) continue;
+        pointer = `${parent}/${pointerToken(r.parentProperty)}`;
+      }
+      selected.push({
+        pointer,
+        parent: r.parent,
+        key: r.parentProperty,
+        value: r.value,
+        rule: target.rule,
+      });
+    }
+  }
+  // Ancestors first (shorter pointers), then rule order (the sort is stable).
+  selected.sort((a, b) => depth(a.pointer) - depth(b.pointer));
+  const done = new Set<string>();
+  return selected.filter((s) => {
+    if (coveredBy(s.pointer, done)) return false;
+    done.add(s.pointer);
+    return true;
+  });
 }
 
 export function maskJsonDocument<R>(
@@ -75,45 +178,11 @@ export function maskJsonDocument<R>(
   callbacks: JsonMaskCallbacks<R>,
 ): unknown {
   if (doc === undefined) return undefined;
-  const root = cloneJson(doc);
+  const { root, paths } = cloneJson(doc);
   const maskedSlots = new WeakMap<object, Set<string>>();
 
   if (targets.length > 0) {
-    const selected: Selected<R>[] = [];
-    for (const target of targets) {
-      // jsonpath-plus returns undefined rather than [] for some roots (null).
-      const results =
-        (JSONPath({
-          path: target.path,
-          json: root as object,
-          resultType: 'all',
-          eval: false,
-          wrap: true,
-        }) as
-          | {
-              pointer: string;
-              parent: Container | null;
-              parentProperty: string | number | null;
-              value: unknown;
-            }[]
-          | undefined) ?? [];
-      for (const r of results) {
-        selected.push({
-          pointer: r.pointer,
-          parent: r.parent,
-          key: r.parentProperty,
-          value: r.value,
-          rule: target.rule,
-        });
-      }
-    }
-    // Ancestors first (shorter pointers), then rule order: a node is masked once, by the
-    // first rule that reaches it or one of its ancestors.
-    selected.sort((a, b) => depth(a.pointer) - depth(b.pointer));
-    const done = new Set<string>();
-    for (const s of selected) {
-      if (coveredBy(s.pointer, done)) continue;
-      done.add(s.pointer);
+    for (const s of selectJsonTargets(root, targets, paths)) {
       const masked = callbacks.maskNode(s.value, s.rule);
       if (s.parent === null || s.key === null) {
         return masked;
@@ -150,7 +219,8 @@ function depth(pointer: string): number {
   return n;
 }
 
-function coveredBy(pointer: string, done: ReadonlySet<string>): boolean {
+/** Whether `pointer` or one of its ancestors is in `done` (JSON Pointers, as jsonpath-plus gives them). */
+export function coveredBy(pointer: string, done: ReadonlySet<string>): boolean {
   if (done.has('')) return true;
   for (let i = pointer.indexOf('/', 1); i !== -1; i = pointer.indexOf('/', i + 1)) {
     if (done.has(pointer.slice(0, i))) return true;

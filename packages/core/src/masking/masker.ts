@@ -8,6 +8,7 @@ import { InvalidOptionError, InvalidRequestError } from '../errors.js';
 import { type ColumnDescriptor, columnMatches } from './column-match.js';
 import { DETECTOR_SCANNERS } from './detectors.js';
 import { maskJsonDocument } from './json-masking.js';
+import { maskJsonText } from './json-text-masking.js';
 import { processHashKey } from './keyed-hash.js';
 import { IncrementalMasker, type MaskedSpan, type MaskStream, type SpanMaskStream } from './mask-stream.js';
 import { type Prefilter, textFeatures } from './prefilter.js';
@@ -62,6 +63,12 @@ export interface Masker {
   columnRule(column: ColumnDescriptor): ColumnMask | undefined;
   /** Mask a JSON document: path rules pick nodes; detectors and patterns apply to every other string. */
   maskJson(doc: unknown): unknown;
+  /**
+   * Mask JSON text as `maskJson` masks its document, changing nothing but the masked values:
+   * numbers, escapes, whitespace and key order stay as written, and every value of a name
+   * that appears twice is masked. Throws JSON.parse's SyntaxError when `text` is not JSON.
+   */
+  maskJsonText(text: string): string;
   /** A chunked masker whose concatenated output equals `maskText` of the concatenated input. */
   createStream(): MaskStream;
   /** The same, saying which runs of the input each piece of output stands for. */
@@ -204,6 +211,14 @@ class RuleMasker implements Masker {
       maskNode: (value, rule) =>
         maskWholeValue(value, { strategy: rule.strategy, keep: rule.keep, key: this.key }),
       maskString: (text) => this.maskText(text),
+    });
+  }
+
+  maskJsonText(text: string): string {
+    return maskJsonText(text, this.pathTargets, {
+      maskNode: (value, rule) =>
+        maskWholeValue(value, { strategy: rule.strategy, keep: rule.keep, key: this.key }),
+      maskString: (value) => this.maskText(value),
     });
   }
 

@@ -1,0 +1,194 @@
+/**
+ * Masking JSON text where it stands: the same nodes and strings as maskJsonDocument are
+ * masked, and everything else is the input's own characters. Parsing a body and writing it
+ * out again changed what it did not mask: an integer past 2^53 (a 64-bit id) came out as
+ * another number, `1.10` as `1.1`, `1e3` as `1000`, `\u002B` as `+`, whitespace and the order
+ * of keys as JavaScript keeps them. And of two members with one name, a JavaScript object
+ * keeps the last, so a value under the first name went out as the server wrote it, unmasked,
+ * to any client whose parser keeps the first: here every value a name carries is masked.
+ */
+
+import {
+  ContainerPaths,
+  type JsonMaskCallbacks,
+  type JsonPathTarget,
+  selectJsonTargets,
+} from './json-masking.js';
+
+/**
+ * The nodes paths picked, as a tree of pointer steps (names and indexes as text): a step
+ * with `replacement` is a picked node, written in place of every value at that place.
+ */
+interface Step {
+  children?: Map<string, Step>;
+  replacement?: string;
+}
+
+interface Frame {
+  object: boolean;
+  start: number;
+  /** Next array index. */
+  index: number;
+  /** The name whose value comes next (objects). */
+  key: string;
+  /** Where this container is in the tree of picks (undefined: no pick lies below it). */
+  step: Step | undefined;
+  /** Its replacement, when the container itself was picked. */
+  replacement: string | undefined;
+}
+
+const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/** Links each container of a parsed document to its parent, for the pointers of picks. */
+function containerPaths(doc: unknown): ContainerPaths {
+  const paths = new ContainerPaths();
+  if (typeof doc !== 'object' || doc === null) return paths;
+  paths.link(doc, null, '');
+  const stack: object[] = [doc];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    for (const key of Object.keys(node)) {
+      const child = (node as Record<string, unknown>)[key];
+      if (typeof child === 'object' && child !== null) {
+        paths.link(child, node, key);
+        stack.push(child);
+      }
+    }
+  }
+  return paths;
+}
+
+/** The pointer's steps, unescaped (RFC 6901). */
+const stepsOf = (pointer: string): string[] =>
+  pointer === ''
+    ? []
+    : pointer
+        .slice(1)
+        .split('/')
+        .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+
+/**
+ * `text` with the nodes the path rules pick replaced by their masked value, and the strings
+ * outside them by what the text masker makes of them where it changes them. Throws the
+ * SyntaxError of JSON.parse when `text` is not JSON.
+ */
+export function maskJsonText<R>(
+  text: string,
+  targets: readonly JsonPathTarget<R>[],
+  callbacks: JsonMaskCallbacks<R>,
+): string {
+  // JSON.parse says whether it is JSON (the scan below reads only valid JSON), and gives the
+  // document the paths are evaluated on.
+  const doc = JSON.parse(text) as unknown;
+  const picks: Step = {};
+  if (targets.length > 0) {
+    for (const s of selectJsonTargets(doc, targets, containerPaths(doc))) {
+      let step = picks;
+      for (const name of stepsOf(s.pointer)) {
+        step.children ??= new Map();
+        let next = step.children.get(name);
+        if (!next) {
+          next = {};
+          step.children.set(name, next);
+        }
+        step = next;
+      }
+      step.replacement = JSON.stringify(callbacks.maskNode(s.value, s.rule)) ?? 'null';
+    }
+  }
+
+  let out = '';
+  let at = 0;
+  const replace = (start: number, end: number, by: string) => {
+    out += text.slice(at, start) + by;
+    at = end;
+  };
+  const stack: Frame[] = [];
+  // Inside a picked container, nothing more is masked: it is replaced whole at its end.
+  let pickedDepth = 0;
+  let expectName = false;
+  /** The pick at the value starting now, and the place of what lies under it. */
+  const placeOf = (): Step | undefined => {
+    const top = stack[stack.length - 1];
+    if (!top) return picks;
+    return top.step?.children?.get(top.object ? top.key : String(top.index));
+  };
+  const valueDone = () => {
+    const top = stack[stack.length - 1];
+    if (top && !top.object) top.index += 1;
+  };
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      let end = i + 1;
+      let escaped = false;
+      for (let ch = text.charCodeAt(end); ch !== 0x22; ch = text.charCodeAt(end)) {
+        if (ch === 0x5c) {
+          escaped = true;
+          end += 2;
+        } else end += 1;
+      }
+      end += 1;
+      if (expectName) {
+        if (pickedDepth === 0)
+          (stack[stack.length - 1] as Frame).key = escaped
+            ? (JSON.parse(text.slice(i, end)) as string)
+            : text.slice(i + 1, end - 1);
+        expectName = false;
+      } else if (pickedDepth === 0) {
+        const picked = placeOf()?.replacement;
+        if (picked !== undefined) replace(i, end, picked);
+        else {
+          const value = escaped ? (JSON.parse(text.slice(i, end)) as string) : text.slice(i + 1, end - 1);
+          const masked = callbacks.maskString(value);
+          if (masked !== value) replace(i, end, JSON.stringify(masked));
+        }
+        valueDone();
+      }
+      i = end;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (pickedDepth > 0) pickedDepth += 1;
+      else {
+        const step = placeOf();
+        stack.push({ object: c === 0x7b, start: i, index: 0, key: '', step, replacement: step?.replacement });
+        if (step?.replacement !== undefined) pickedDepth = 1;
+      }
+      expectName = c === 0x7b;
+      i += 1;
+    } else if (c === 0x7d || c === 0x5d) {
+      if (pickedDepth > 1) pickedDepth -= 1;
+      else {
+        const frame = stack.pop() as Frame;
+        if (frame.replacement !== undefined) {
+          replace(frame.start, i + 1, frame.replacement);
+          pickedDepth = 0;
+        }
+        valueDone();
+      }
+      expectName = false;
+      i += 1;
+    } else if (c === 0x2c) {
+      expectName = pickedDepth === 0 && stack[stack.length - 1]?.object === true;
+      i += 1;
+    } else if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x3a) {
+      i += 1;
+    } else {
+      // A number, or true, false, null.
+      let end: number;
+      if (c === 0x74 || c === 0x6e) end = i + 4;
+      else if (c === 0x66) end = i + 5;
+      else {
+        NUMBER.lastIndex = i;
+        NUMBER.exec(text);
+        end = NUMBER.lastIndex;
+      }
+      if (pickedDepth === 0) {
+        const picked = placeOf()?.replacement;
+        if (picked !== undefined) replace(i, end, picked);
+        valueDone();
+      }
+      i = end;
+    }
+  }
+  return at === 0 ? text : out + text.slice(at);
+}
