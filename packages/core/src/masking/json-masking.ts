@@ -144,9 +144,15 @@ export function selectJsonTargets<R>(
           }[]
         | undefined) ?? [];
     for (const r of results) {
+      if (typeof r.parent === 'string') {
+        // A pick inside a string (`$..card[0]` where `card` is a string, not the array the
+        // rule expected) picks a character; the whole string is masked rather than none of it.
+        const whole = atPointer(root, r.pointer.slice(0, r.pointer.lastIndexOf('/')));
+        if (whole) selected.push({ ...whole, rule: target.rule });
+        continue;
+      }
       // The pointer from the node's parent, not jsonpath-plus's own: it spells a member
-      // named `~` as its parent (`~` is an operator in its paths). A pick inside a string
-      // (`$..b[0]` on `"b": "xyz"`) has no container for a parent and picks nothing.
+      // named `~` as its parent (`~` is an operator in its paths).
       let pointer = '';
       if (r.parent !== null) {
         const parent = paths.pointerOf(r.parent);
@@ -170,6 +176,26 @@ export function selectJsonTargets<R>(
     done.add(s.pointer);
     return true;
   });
+}
+
+/** The node at a JSON Pointer, with its parent and key; undefined when there is none. */
+function atPointer(
+  root: unknown,
+  pointer: string,
+): { pointer: string; parent: Container | null; key: string | number | null; value: unknown } | undefined {
+  if (pointer === '') return { pointer, parent: null, key: null, value: root };
+  let parent: Container | null = null;
+  let key: string | number | null = null;
+  let value = root;
+  for (const token of pointer.slice(1).split('/')) {
+    if (!isContainer(value)) return undefined;
+    const name = token.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (!Object.hasOwn(value, name)) return undefined;
+    parent = value;
+    key = Array.isArray(value) ? Number(name) : name;
+    value = (value as Record<string, unknown>)[name];
+  }
+  return { pointer, parent, key, value };
 }
 
 export function maskJsonDocument<R>(
