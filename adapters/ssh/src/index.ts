@@ -28,7 +28,7 @@ export {
   type RecorderOptions,
   type RecordingWriter,
 } from './recording/asciicast-recorder.js';
-export { directoryRecordings } from './recording/directory-recordings.js';
+export { type DirectoryRecordingsOptions, directoryRecordings } from './recording/directory-recordings.js';
 export type { RecordingInfo, SshRecordingOptions } from './recording/recording-options.js';
 export { SFTP_REQUEST_LINE } from './sftp/serve-sftp.js';
 export { SHELL_REQUEST_LINE } from './shell/shell-channel.js';

@@ -165,8 +165,11 @@ export interface GatewayConfig {
     indexRetention?: string;
     indexRetentionMs?: number;
   };
-  /** Where SSH session recordings (asciicast v2, one file per channel) are written. */
-  recordings: { path: string };
+  /**
+   * Where SSH session recordings (asciicast v2, one file per channel) are written, and how
+   * long one is kept after it was last written to (absent or 0: kept; the default).
+   */
+  recordings: { path: string; retention?: string; retentionMs?: number };
   /** pino's level for the gateway's JSON logs on stderr; default `info`. */
   log?: { level: LogLevel };
   approvals: {

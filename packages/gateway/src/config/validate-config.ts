@@ -208,8 +208,9 @@ export function validateConfig(doc: unknown, baseDir: string): GatewayConfig {
     c.fail('log.level', `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
 
   const recordings = c.object(root.recordings ?? {}, 'recordings') ?? {};
-  c.known(recordings, 'recordings', ['path']);
+  c.known(recordings, 'recordings', ['path', 'retention']);
   const recordingsPath = path(c, recordings.path, 'recordings.path', './.portcullis/recordings', baseDir);
+  const recordingsRetention = retention(c, recordings.retention, 'recordings.retention', '0');
 
   const approvals = c.object(root.approvals ?? {}, 'approvals') ?? {};
   c.known(approvals, 'approvals', ['wait', 'ttl', 'webhook', 'public_url']);
@@ -236,7 +237,11 @@ export function validateConfig(doc: unknown, baseDir: string): GatewayConfig {
       indexRetention: indexRetention![0],
       indexRetentionMs: indexRetention![1],
     },
-    recordings: { path: recordingsPath! },
+    recordings: {
+      path: recordingsPath!,
+      retention: recordingsRetention![0],
+      retentionMs: recordingsRetention![1],
+    },
     log: { level: level as LogLevel },
     approvals: {
       wait: wait![0],

@@ -22,6 +22,7 @@ import { withWebhook } from './approval-webhook.js';
 import { CREDENTIAL_CLAIM, guardEngine } from './guarded-engine.js';
 import { observedAuditSink } from './observed-audit-sink.js';
 import { passwordAuthenticator } from './password-authenticator.js';
+import { startRecordingsSweeper } from './recordings-retention.js';
 
 export interface StartGatewayOptions {
   config: GatewayConfig;
@@ -112,6 +113,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     const audit = observedAuditSink(indexed, (record) => metrics.observeAudit(record));
     mkdirSync(config.recordings.path, { recursive: true, mode: 0o700 });
     cleanups.push(() => audit.close());
+    const openRecordings = new Set<string>();
+    if ((config.recordings.retentionMs ?? 0) > 0) {
+      const sweeper = startRecordingsSweeper(config.recordings.path, {
+        retentionMs: config.recordings.retentionMs as number,
+        open: openRecordings,
+        onSwept: (deleted) => logger.info({ deleted }, 'session recordings past retention deleted'),
+        onError: (err) => logger.error({ err }, 'session recordings sweep failed'),
+      });
+      cleanups.push(() => sweeper.stop());
+    }
     const retentionMs = config.audit.indexRetentionMs ?? 0;
     if (retentionMs > 0) {
       const pruner = startIndexPruner(auditIndex, {
@@ -178,6 +189,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       },
       logger,
       recordingsDir: config.recordings.path,
+      openRecordings,
       resolveSecret: (ref) => resolveSecret(ref, options.env),
     };
     const addresses = new Map<string, AddressInfo>();

@@ -37,6 +37,8 @@ export interface ResourceContext {
   logger: Logger;
   /** Directory for session recordings (SSH); it exists when a resource starts. */
   recordingsDir: string;
+  /** Names of the recordings being written, kept by the resources (see recordings-retention.ts). */
+  openRecordings: Set<string>;
   /** Reads a secret the config refers to (environment or file); never log the result. */
   resolveSecret: (ref: SecretRef) => Promise<string>;
 }

@@ -67,7 +67,7 @@ export async function startSshResource(
     approvals: { store: ctx.approvals, waitMs: ctx.approvalWaitMs, approveUrl: ctx.approveUrl },
     audit: ctx.audit,
     // Every shell and pty exec is recorded; the gateway's /recordings page plays them.
-    recording: { open: directoryRecordings(ctx.recordingsDir) },
+    recording: { open: directoryRecordings(ctx.recordingsDir, { open: ctx.openRecordings }) },
     logger,
   });
   try {

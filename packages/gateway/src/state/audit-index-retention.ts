@@ -1,3 +1,4 @@
+import { startPeriodicTask } from '../gateway/periodic-task.js';
 import type { AuditIndexStore } from './audit-index.js';
 
 /** How often the index is pruned. */
@@ -39,42 +40,21 @@ export interface IndexPruner {
 export function startIndexPruner(index: AuditIndexStore, options: IndexPrunerOptions): IndexPruner {
   const clock = options.clock ?? Date.now;
   const chunk = options.chunk ?? PRUNE_CHUNK;
-  let running: Promise<number> | undefined;
-  let stopped = false;
-
-  const run = async (): Promise<number> => {
-    const before = new Date(clock() - options.retentionMs).toISOString();
-    let total = 0;
-    while (!stopped) {
-      const count = await index.prune(before, chunk);
-      total += count;
-      if (count < chunk) break;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    if (total > 0) options.onPruned?.(total, before);
-    return total;
-  };
-
-  const prune = (): Promise<number> => {
-    running ??= run().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-
-  const background = () => {
-    prune().catch(options.onError);
-  };
-  const timer = setInterval(background, options.everyMs ?? PRUNE_EVERY_MS);
-  timer.unref();
-  background();
-
-  return {
-    prune,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running?.catch(() => {});
+  const task = startPeriodicTask(
+    async (stopped) => {
+      const before = new Date(clock() - options.retentionMs).toISOString();
+      let total = 0;
+      while (!stopped()) {
+        const count = await index.prune(before, chunk);
+        total += count;
+        if (count < chunk) break;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      if (total > 0) options.onPruned?.(total, before);
+      return total;
     },
-  };
+    options.everyMs ?? PRUNE_EVERY_MS,
+    options.onError,
+  );
+  return { prune: task.run, stop: task.stop };
 }

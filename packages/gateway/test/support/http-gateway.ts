@@ -26,6 +26,7 @@ export async function startHttpGateway(options: {
   home: string;
   audit: Record<string, unknown>;
   statePath?: string;
+  recordings?: Record<string, unknown>;
 }): Promise<HttpGateway> {
   const api = createServer((_req, res) => res.end('ok'));
   api.listen(0, '127.0.0.1');
@@ -36,6 +37,7 @@ export async function startHttpGateway(options: {
       server: { listen: { port: 0 } },
       state: { path: options.statePath ?? join(options.home, 'state.db') },
       audit: options.audit,
+      ...(options.recordings ? { recordings: options.recordings } : {}),
       identity: { api_keys: [{ id: 'agent-7', kind: 'agent', hash: hashApiKey(key, 'sha256') }] },
       resources: [
         {
