@@ -64,7 +64,7 @@ describe('guardFetch', () => {
     expect(body.note).toBe('contact [REDACTED]');
   });
 
-  it('changes nothing in a JSON body but what it masks: a 64-bit id, spacing, a name written twice', async () => {
+  it('changes nothing in a JSON body but what it masks: a 64-bit id, spacing, escapes', async () => {
     const fetch = guardFetch(engine, { subject, resource });
     const res = await fetch(`${upstream.url}/exact-json`);
     expect(await res.text()).toBe(EXACT_JSON_MASKED);
@@ -212,6 +212,11 @@ describe('guardFetch', () => {
   it('withholds a JSON response too large for its JSONPath masks', async () => {
     const fetch = guardFetch(engine, { subject, resource, maxBodyBytes: 1024 });
     await expect(fetch(`${upstream.url}/big`)).rejects.toBeInstanceOf(FetchResponseTooLargeError);
+  });
+
+  it('refuses JSON that writes a name twice under JSONPath masks (the SSN under the first is unseen by the path)', async () => {
+    const fetch = guardFetch(engine, { subject, resource });
+    await expect(fetch(`${upstream.url}/repeated-name`)).rejects.toBeInstanceOf(FetchMaskUnenforceableError);
   });
 
   it('refuses to pass a binary response it was told to scan', async () => {

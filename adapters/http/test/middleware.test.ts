@@ -124,7 +124,7 @@ describe.each<Framework>(['express', 'fastify'])('%s', (framework) => {
     expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
   });
 
-  it('changes nothing in a JSON reply sent as a string but what it masks (a 64-bit id, a name twice)', async () => {
+  it('changes nothing in a JSON reply sent as a string but what it masks (a 64-bit id, escapes)', async () => {
     const res = await fetch(`${app.url}/exact-json`, { headers: auth });
     const text = await res.text();
     expect(text).toBe(EXACT_JSON_MASKED);
@@ -242,6 +242,14 @@ describe.each<Framework>(['express', 'fastify'])('%s', (framework) => {
   it('passes each server-sent event on, masked, as soon as it is whole', async () => {
     const res = await fetch(`${app.url}/events`, { headers: auth });
     await expectEventsMaskedOneByOne(res.body!, () => app.releaseStream());
+  });
+
+  it('withholds JSON that writes a name twice under JSONPath masks with a 500 problem document', async () => {
+    const res = await fetch(`${app.url}/repeated-name`, { headers: auth });
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(text).not.toContain('123-45-6789');
+    expect(JSON.parse(text)).toMatchObject({ status: 500 });
   });
 
   it('withholds a JSON reply too large for its JSONPath masks with a 500 problem document', async () => {

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { EXACT_JSON, NDJSON_LINES } from '@portcullis/core/test-support/exact-json';
+import { EXACT_JSON, NDJSON_LINES, REPEATED_NAME_JSON } from '@portcullis/core/test-support/exact-json';
 import { FIRST_EVENT, SECOND_EVENT } from '@portcullis/core/test-support/masked-events';
 import {
   PERSONAL_HEADERS,
@@ -51,6 +51,10 @@ export async function startUpstream(): Promise<Upstream> {
       case '/customers':
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify(CUSTOMERS));
+        return;
+      case '/repeated-name':
+        res.setHeader('content-type', 'application/json');
+        res.end(REPEATED_NAME_JSON);
         return;
       case '/ndjson':
         res.setHeader('content-type', 'application/x-ndjson');

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { EXACT_JSON, NDJSON_LINES } from '@portcullis/core/test-support/exact-json';
+import { EXACT_JSON, NDJSON_LINES, REPEATED_NAME_JSON } from '@portcullis/core/test-support/exact-json';
 import { FIRST_EVENT, SECOND_EVENT } from '@portcullis/core/test-support/masked-events';
 import {
   PERSONAL_HEADERS,
@@ -94,6 +94,9 @@ export async function startApp(framework: Framework, options: Options): Promise<
     app.get('/ndjson', (_req, res) => {
       res.type('application/x-ndjson').send(NDJSON_LINES);
     });
+    app.get('/repeated-name', (_req, res) => {
+      res.type('application/json').send(REPEATED_NAME_JSON);
+    });
     app.get('/stream', async (_req, res) => {
       res.type('text/plain');
       res.write(firstHalf);
@@ -174,6 +177,10 @@ export async function startApp(framework: Framework, options: Options): Promise<
   app.get('/ndjson', async (_req, reply) => {
     reply.type('application/x-ndjson');
     return NDJSON_LINES;
+  });
+  app.get('/repeated-name', async (_req, reply) => {
+    reply.type('application/json');
+    return REPEATED_NAME_JSON;
   });
   app.get('/stream', async (_req, reply) => {
     const stream = new PassThrough();

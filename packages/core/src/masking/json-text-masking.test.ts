@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MaskRule } from '../contract.js';
+import { UnmaskableDocumentError } from '../errors.js';
 import { createMasker } from './masker.js';
 import { REDACTED } from './strategies.js';
 
@@ -105,16 +106,19 @@ describe('maskJsonText', () => {
     expect(JSON.parse(m.maskJsonText(text))).toEqual(expected);
   });
 
-  it('masks every value of a name written twice, not only the one JavaScript keeps', () => {
-    const text = '{"ssn":"111-11-1111","email":"a@example.com","email":"b@example.com","ssn":"222-22-2222"}';
-    const byPath = createMasker({ rules: [{ path: '$.ssn', strategy: 'redact' }] });
-    expect(byPath.maskJsonText(text)).toBe(
-      `{"ssn":"${REDACTED}","email":"a@example.com","email":"b@example.com","ssn":"${REDACTED}"}`,
-    );
-    expect(masker.maskJsonText(text)).not.toContain('@example.com');
-    // Under a picked ancestor written twice too.
-    const nested = '{"secret":{"k":"first"},"x":1,"secret":{"k":"second"}}';
-    expect(masker.maskJsonText(nested)).not.toMatch(/first|second/);
+  it('scans every value of a name written twice; with JSONPath masks, refuses the document', () => {
+    const text = '{"email":"a@example.com","n":1,"email":"b@example.com"}';
+    const detectors = createMasker({ rules: [{ detector: 'email', strategy: 'redact' }] });
+    expect(detectors.maskJsonText(text)).toBe(`{"email":"${REDACTED}","n":1,"email":"${REDACTED}"}`);
+    // Paths run on the document JavaScript keeps: here `a` is a string, and the SSN under the
+    // first `a` (which a first-wins client reads) is not in it to be picked.
+    const hidden = '{"a":{"ssn":"123-45-6789"},"a":"x"}';
+    const byPath = createMasker({ rules: [{ path: '$..ssn', strategy: 'redact' }] });
+    expect(() => byPath.maskJsonText(hidden)).toThrow(UnmaskableDocumentError);
+    expect(() => byPath.maskJsonText(hidden)).toThrow(/member name "a" twice/);
+    // Inside a node masked whole, a repeated name does not matter: none of it goes out.
+    const whole = createMasker({ rules: [{ path: '$.secret', strategy: 'redact' }] });
+    expect(whole.maskJsonText('{"secret":{"k":1,"k":2},"x":1}')).toBe(`{"secret":"${REDACTED}","x":1}`);
   });
 
   it('reads escaped strings as their value, so an escaped secret is found', () => {

@@ -5,9 +5,12 @@
  * another number, `1.10` as `1.1`, `1e3` as `1000`, `\u002B` as `+`, whitespace and the order
  * of keys as JavaScript keeps them. And of two members with one name, a JavaScript object
  * keeps the last, so a value under the first name went out as the server wrote it, unmasked,
- * to any client whose parser keeps the first: here every value a name carries is masked.
+ * to any client whose parser keeps the first: here the detectors scan every value a name
+ * carries, and with JSONPath masks (evaluated on the document JavaScript keeps, where the
+ * other value is not) a name written twice is refused (UnmaskableDocumentError).
  */
 
+import { UnmaskableDocumentError } from '../errors.js';
 import {
   ContainerPaths,
   type JsonMaskCallbacks,
@@ -35,6 +38,8 @@ interface Frame {
   step: Step | undefined;
   /** Its replacement, when the container itself was picked. */
   replacement: string | undefined;
+  /** The names seen in this object, when paths apply (a name written twice is refused). */
+  names: Set<string> | undefined;
 }
 
 const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
@@ -69,7 +74,8 @@ const stepsOf = (pointer: string): string[] =>
 /**
  * `text` with the nodes the path rules pick replaced by their masked value, and the strings
  * outside them by what the text masker makes of them where it changes them. Throws the
- * SyntaxError of JSON.parse when `text` is not JSON.
+ * SyntaxError of JSON.parse when `text` is not JSON, and UnmaskableDocumentError when path
+ * rules apply and an object writes a name twice.
  */
 export function maskJsonText<R>(
   text: string,
@@ -130,10 +136,17 @@ export function maskJsonText<R>(
       }
       end += 1;
       if (expectName) {
-        if (pickedDepth === 0)
-          (stack[stack.length - 1] as Frame).key = escaped
-            ? (JSON.parse(text.slice(i, end)) as string)
-            : text.slice(i + 1, end - 1);
+        if (pickedDepth === 0) {
+          const frame = stack[stack.length - 1] as Frame;
+          frame.key = escaped ? (JSON.parse(text.slice(i, end)) as string) : text.slice(i + 1, end - 1);
+          if (frame.names) {
+            if (frame.names.has(frame.key))
+              throw new UnmaskableDocumentError(
+                `the JSON writes the member name ${JSON.stringify(frame.key)} twice in one object, and JSONPath masks cannot be applied to both of its values`,
+              );
+            frame.names.add(frame.key);
+          }
+        }
         expectName = false;
       } else if (pickedDepth === 0) {
         const picked = placeOf()?.replacement;
@@ -150,7 +163,15 @@ export function maskJsonText<R>(
       if (pickedDepth > 0) pickedDepth += 1;
       else {
         const step = placeOf();
-        stack.push({ object: c === 0x7b, start: i, index: 0, key: '', step, replacement: step?.replacement });
+        stack.push({
+          object: c === 0x7b,
+          start: i,
+          index: 0,
+          key: '',
+          step,
+          replacement: step?.replacement,
+          names: c === 0x7b && targets.length > 0 ? new Set() : undefined,
+        });
         if (step?.replacement !== undefined) pickedDepth = 1;
       }
       expectName = c === 0x7b;

@@ -65,8 +65,9 @@ export interface Masker {
   maskJson(doc: unknown): unknown;
   /**
    * Mask JSON text as `maskJson` masks its document, changing nothing but the masked values:
-   * numbers, escapes, whitespace and key order stay as written, and every value of a name
-   * that appears twice is masked. Throws JSON.parse's SyntaxError when `text` is not JSON.
+   * numbers, escapes, whitespace and key order stay as written, and detectors scan every value
+   * of a name written twice. Throws JSON.parse's SyntaxError when `text` is not JSON, and
+   * UnmaskableDocumentError when path rules apply and an object writes a name twice.
    */
   maskJsonText(text: string): string;
   /** A chunked masker whose concatenated output equals `maskText` of the concatenated input. */

@@ -1,20 +1,20 @@
 /**
  * A JSON response as a server may write it, for the HTTP adapters' tests (fetch and http share
  * it, with http-test-policy's masks): a 64-bit id no JavaScript number holds, numbers spelled
- * their own way, its own spacing and key order, an escaped character, and one name written
- * twice, each time with an e-mail. Masked, it must come out the same but for the e-mails.
+ * their own way, its own spacing and key order, escaped characters (an e-mail's `@` among
+ * them). Masked, it must come out the same but for the e-mails.
  */
 export const EXACT_JSON = `{
   "id": 12345678901234567890, "price": 1.10, "ratio": 1e3,
   "zeta": "caf\\u00e9",
   "email": "ann@example.com",
   "alpha": [1.0, -0.0],
-  "email": "bob@example.org"
+  "mail": "bob\\u0040example.org"
 }
 `;
 
 export const EXACT_JSON_MASKED = EXACT_JSON.replace('"ann@example.com"', '"[REDACTED]"').replace(
-  '"bob@example.org"',
+  '"bob\\u0040example.org"',
   '"[REDACTED]"',
 );
 
@@ -29,3 +29,10 @@ export const NDJSON_LINES =
 export const NDJSON_LINES_MASKED =
   '{"name":"Ann","ssn":"[REDACTED]","id":12345678901234567890}\n' +
   '{"name":"Bob", "ssn":"[REDACTED]", "mail":"[REDACTED]"}\n';
+
+/**
+ * JSON that writes a member name twice, the first time around an SSN: JavaScript keeps the
+ * second `a`, where http-test-policy's `$..ssn` finds nothing; a first-wins client would read
+ * the SSN. Under JSONPath masks the adapters refuse it.
+ */
+export const REPEATED_NAME_JSON = '{"a":{"ssn":"123-45-6789"},"a":"x"}';
