@@ -62,15 +62,6 @@ export class InvalidMaskRuleError extends PortcullisError {
   override readonly code = 'PC_INVALID_MASK_RULE';
 }
 
-/**
- * A JSON document cannot be masked as the rules ask: it writes one member name twice in an
- * object while JSONPath masks apply, and a path picks in the document JavaScript keeps (the
- * last value of each name) what the other value would hide from it.
- */
-export class UnmaskableDocumentError extends PortcullisError {
-  override readonly code = 'PC_UNMASKABLE_DOCUMENT';
-}
-
 /** An approval id is not known to the store. */
 export class ApprovalNotFoundError extends PortcullisError {
   override readonly code = 'PC_APPROVAL_NOT_FOUND';
@@ -101,7 +92,6 @@ export const errorClasses = {
   PC_EVALUATION_TIMEOUT: EvaluationTimeoutError,
   PC_MALFORMED_DECISION: MalformedDecisionError,
   PC_INVALID_MASK_RULE: InvalidMaskRuleError,
-  PC_UNMASKABLE_DOCUMENT: UnmaskableDocumentError,
   PC_APPROVAL_NOT_FOUND: ApprovalNotFoundError,
   PC_APPROVAL_STATE: ApprovalStateError,
   PC_AUDIT_WRITE_FAILED: AuditWriteError,

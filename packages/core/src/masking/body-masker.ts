@@ -1,4 +1,3 @@
-import { UnmaskableDocumentError } from '../errors.js';
 import type { BodyMaskErrors } from './body-mask-errors.js';
 import type { BodyPlan } from './body-plan.js';
 import type { MaskStream } from './mask-stream.js';
@@ -84,8 +83,6 @@ export class BodyMasker {
     try {
       return encoder.encode(this.masker.maskJsonText(text));
     } catch (err) {
-      if (err instanceof UnmaskableDocumentError)
-        throw this.errors.unenforceable(err.message, { cause: err });
       if (!(err instanceof SyntaxError)) throw err;
       if (this.#hasPaths) {
         throw this.errors.unenforceable('the response says it is JSON but does not parse', {
@@ -145,8 +142,6 @@ export class BodyMasker {
       try {
         return this.masker.maskJsonText(body) + message.slice(body.length);
       } catch (err) {
-        if (err instanceof UnmaskableDocumentError)
-          throw this.errors.unenforceable(err.message, { cause: err });
         if (!(err instanceof SyntaxError)) throw err;
         if (this.#hasPaths)
           throw this.errors.unenforceable('a line of the JSON-lines response is not JSON', { cause: err });
@@ -170,8 +165,6 @@ export class BodyMasker {
     try {
       masked = this.masker.maskJsonText(value);
     } catch (err) {
-      if (err instanceof UnmaskableDocumentError)
-        throw this.errors.unenforceable(err.message, { cause: err });
       if (!(err instanceof SyntaxError)) throw err;
       return this.masker.maskText(message);
     }

@@ -6,15 +6,16 @@
  * of keys as JavaScript keeps them. And of two members with one name, a JavaScript object
  * keeps the last, so a value under the first name went out as the server wrote it, unmasked,
  * to any client whose parser keeps the first: here the detectors scan every value a name
- * carries, and with JSONPath masks (evaluated on the document JavaScript keeps, where the
- * other value is not) a name written twice is refused (UnmaskableDocumentError).
+ * carries. JSONPath masks are evaluated on the document JavaScript keeps, where the other
+ * value is not, so with them a document that writes a name twice is written out as that
+ * document, masked (as every document was before): none of the other value goes out.
  */
 
-import { UnmaskableDocumentError } from '../errors.js';
 import {
   ContainerPaths,
   type JsonMaskCallbacks,
   type JsonPathTarget,
+  maskJsonDocument,
   selectJsonTargets,
 } from './json-masking.js';
 
@@ -74,17 +75,33 @@ const stepsOf = (pointer: string): string[] =>
 /**
  * `text` with the nodes the path rules pick replaced by their masked value, and the strings
  * outside them by what the text masker makes of them where it changes them. Throws the
- * SyntaxError of JSON.parse when `text` is not JSON, and UnmaskableDocumentError when path
- * rules apply and an object writes a name twice.
+ * SyntaxError of JSON.parse when `text` is not JSON.
  */
 export function maskJsonText<R>(
   text: string,
   targets: readonly JsonPathTarget<R>[],
   callbacks: JsonMaskCallbacks<R>,
 ): string {
-  // JSON.parse says whether it is JSON (the scan below reads only valid JSON), and gives the
+  // JSON.parse says whether it is JSON (the scan reads only valid JSON), and gives the
   // document the paths are evaluated on.
   const doc = JSON.parse(text) as unknown;
+  try {
+    return maskInPlace(text, doc, targets, callbacks);
+  } catch (err) {
+    if (!(err instanceof RepeatedName)) throw err;
+    return JSON.stringify(maskJsonDocument(doc, targets, callbacks));
+  }
+}
+
+/** Thrown inside the scan when path rules apply and an object writes a name twice. */
+class RepeatedName extends Error {}
+
+function maskInPlace<R>(
+  text: string,
+  doc: unknown,
+  targets: readonly JsonPathTarget<R>[],
+  callbacks: JsonMaskCallbacks<R>,
+): string {
   const picks: Step = {};
   if (targets.length > 0) {
     for (const s of selectJsonTargets(doc, targets, containerPaths(doc))) {
@@ -140,10 +157,7 @@ export function maskJsonText<R>(
           const frame = stack[stack.length - 1] as Frame;
           frame.key = escaped ? (JSON.parse(text.slice(i, end)) as string) : text.slice(i + 1, end - 1);
           if (frame.names) {
-            if (frame.names.has(frame.key))
-              throw new UnmaskableDocumentError(
-                `the JSON writes the member name ${JSON.stringify(frame.key)} twice in one object, and JSONPath masks cannot be applied to both of its values`,
-              );
+            if (frame.names.has(frame.key)) throw new RepeatedName(frame.key);
             frame.names.add(frame.key);
           }
         }

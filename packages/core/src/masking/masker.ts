@@ -66,8 +66,7 @@ export interface Masker {
   /**
    * Mask JSON text as `maskJson` masks its document, changing nothing but the masked values:
    * numbers, escapes, whitespace and key order stay as written, and detectors scan every value
-   * of a name written twice. Throws JSON.parse's SyntaxError when `text` is not JSON, and
-   * UnmaskableDocumentError when path rules apply and an object writes a name twice.
+   * of a name written twice. Throws JSON.parse's SyntaxError when `text` is not JSON.
    */
   maskJsonText(text: string): string;
   /** A chunked masker whose concatenated output equals `maskText` of the concatenated input. */

@@ -32,7 +32,9 @@ export const NDJSON_LINES_MASKED =
 
 /**
  * JSON that writes a member name twice, the first time around an SSN: JavaScript keeps the
- * second `a`, where http-test-policy's `$..ssn` finds nothing; a first-wins client would read
- * the SSN. Under JSONPath masks the adapters refuse it.
+ * second `a`, where http-test-policy's `$..ssn` finds nothing, and a first-wins client would
+ * read the SSN were the text passed on as written. Under JSONPath masks it goes out as the
+ * document JavaScript keeps: REPEATED_NAME_JSON_MASKED.
  */
 export const REPEATED_NAME_JSON = '{"a":{"ssn":"123-45-6789"},"a":"x"}';
+export const REPEATED_NAME_JSON_MASKED = '{"a":"x"}';
