@@ -167,6 +167,18 @@ describe('BodyMasker', () => {
     ).toBe(scanOnly.maskText('mail a@example.com\n'));
   });
 
+  it('still scans the numbers of JSON lines and events, as when they were read as text', () => {
+    const lines = new BodyMasker(masker, 'lines', 1024);
+    const push = (t: string) => Buffer.from(lines.push(new TextEncoder().encode(t))).toString('utf8');
+    expect(push('{"card": 4111111111111111, "n": 7}\n4111111111111111\n')).toBe(
+      '{"card": "************1111", "n": 7}\n"************1111"\n',
+    );
+    const events = new BodyMasker(masker, 'events', 1024);
+    expect(
+      Buffer.from(events.push(new TextEncoder().encode('data: {"card":4111111111111111}\n\n'))).toString(),
+    ).toBe('data: {"card":"************1111"}\n\n');
+  });
+
   it("masks an event's JSON data by path, line for line, and scans the rest", () => {
     const body = new BodyMasker(masker, 'events', 1024);
     const push = (t: string) => Buffer.from(body.push(new TextEncoder().encode(t))).toString('utf8');

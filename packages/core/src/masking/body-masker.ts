@@ -12,6 +12,11 @@ const EMPTY = new Uint8Array(0);
  * delays that event to the next end), for JSON lines a line feed.
  */
 const MESSAGE_END = { events: /\r\n\r\n|\n\n|\r\r|\n\r\n|\r\n\n/g, lines: /\n/g } as const;
+/**
+ * Messages were scanned as text before their JSON was read, numbers included (a card number
+ * written as a number): they still are.
+ */
+const NUMBERS = { numbers: true } as const;
 /** A message longer than this is not waited for: the rest of the body is streamed as text. */
 const MAX_MESSAGE_CHARS = 64 * 1024;
 
@@ -140,7 +145,7 @@ export class BodyMasker {
       const body = message.endsWith('\n') ? message.slice(0, message.endsWith('\r\n') ? -2 : -1) : message;
       if (body.trim() === '') return message;
       try {
-        return this.masker.maskJsonText(body) + message.slice(body.length);
+        return this.masker.maskJsonText(body, NUMBERS) + message.slice(body.length);
       } catch (err) {
         if (!(err instanceof SyntaxError)) throw err;
         if (this.#hasPaths)
@@ -163,7 +168,7 @@ export class BodyMasker {
     const value = data.map((l) => l.text.slice(5).replace(/^ /, '')).join('\n');
     let masked: string;
     try {
-      masked = this.masker.maskJsonText(value);
+      masked = this.masker.maskJsonText(value, NUMBERS);
     } catch (err) {
       if (!(err instanceof SyntaxError)) throw err;
       return this.masker.maskText(message);

@@ -129,6 +129,24 @@ describe('maskJsonText', () => {
     );
   });
 
+  it('reads numbers with the detectors when asked, as written, also in a re-written document', () => {
+    const cards = createMasker({
+      rules: [
+        { path: '$.ssn', strategy: 'redact' },
+        { detector: 'credit_card', strategy: 'partial', keep: 4 },
+      ],
+    });
+    const text = '{"card": 4111111111111111, "id": 12345678901234567890}';
+    expect(cards.maskJsonText(text)).toBe(text);
+    expect(cards.maskJsonText(text, { numbers: true })).toBe(
+      '{"card": "************1111", "id": 12345678901234567890}',
+    );
+    // A repeated name under a path: the document JavaScript keeps, its numbers read too.
+    expect(cards.maskJsonText('{"ssn":1,"card":4111111111111111,"ssn":2}', { numbers: true })).toBe(
+      `{"ssn":"${REDACTED}","card":"************1111"}`,
+    );
+  });
+
   it('masks the root when a path selects it, and throws on text that is not JSON', () => {
     const root = createMasker({ rules: [{ path: '$', strategy: 'redact' }] });
     expect(root.maskJsonText(' {"a": 1} ')).toBe(` ${JSON.stringify(REDACTED)} `);

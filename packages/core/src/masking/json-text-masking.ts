@@ -74,22 +74,35 @@ const stepsOf = (pointer: string): string[] =>
 
 /**
  * `text` with the nodes the path rules pick replaced by their masked value, and the strings
- * outside them by what the text masker makes of them where it changes them. Throws the
- * SyntaxError of JSON.parse when `text` is not JSON.
+ * outside them by what the text masker makes of them where it changes them. With `numbers`,
+ * numbers outside them are scanned too, as their text (a card number written as a number),
+ * and one the masker changes becomes a string. Throws the SyntaxError of JSON.parse when
+ * `text` is not JSON.
  */
 export function maskJsonText<R>(
   text: string,
   targets: readonly JsonPathTarget<R>[],
   callbacks: JsonMaskCallbacks<R>,
+  numbers = false,
 ): string {
   // JSON.parse says whether it is JSON (the scan reads only valid JSON), and gives the
   // document the paths are evaluated on.
   const doc = JSON.parse(text) as unknown;
   try {
-    return maskInPlace(text, doc, targets, callbacks);
+    return maskInPlace(text, doc, targets, callbacks, numbers);
   } catch (err) {
     if (!(err instanceof RepeatedName)) throw err;
-    return JSON.stringify(maskJsonDocument(doc, targets, callbacks));
+    const written = JSON.stringify(maskJsonDocument(doc, targets, callbacks));
+    if (!numbers) return written;
+    // Its strings are masked already; its numbers are not.
+    return maskInPlace(
+      written,
+      undefined,
+      [],
+      { ...callbacks, maskString: (value) => value },
+      true,
+      callbacks,
+    );
   }
 }
 
@@ -101,6 +114,9 @@ function maskInPlace<R>(
   doc: unknown,
   targets: readonly JsonPathTarget<R>[],
   callbacks: JsonMaskCallbacks<R>,
+  numbers: boolean,
+  // Whose maskString reads numbers (the second pass over a re-written document masks only them).
+  numberMasker: JsonMaskCallbacks<R> = callbacks,
 ): string {
   const picks: Step = {};
   if (targets.length > 0) {
@@ -220,6 +236,11 @@ function maskInPlace<R>(
       if (pickedDepth === 0) {
         const picked = placeOf()?.replacement;
         if (picked !== undefined) replace(i, end, picked);
+        else if (numbers && c !== 0x74 && c !== 0x66 && c !== 0x6e) {
+          const token = text.slice(i, end);
+          const masked = numberMasker.maskString(token);
+          if (masked !== token) replace(i, end, JSON.stringify(masked));
+        }
         valueDone();
       }
       i = end;

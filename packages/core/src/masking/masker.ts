@@ -66,9 +66,11 @@ export interface Masker {
   /**
    * Mask JSON text as `maskJson` masks its document, changing nothing but the masked values:
    * numbers, escapes, whitespace and key order stay as written, and detectors scan every value
-   * of a name written twice. Throws JSON.parse's SyntaxError when `text` is not JSON.
+   * of a name written twice. With `numbers`, detectors and patterns read numbers too, as
+   * written (one they change becomes a string), as they do in text. Throws JSON.parse's
+   * SyntaxError when `text` is not JSON.
    */
-  maskJsonText(text: string): string;
+  maskJsonText(text: string, options?: { numbers?: boolean }): string;
   /** A chunked masker whose concatenated output equals `maskText` of the concatenated input. */
   createStream(): MaskStream;
   /** The same, saying which runs of the input each piece of output stands for. */
@@ -214,12 +216,17 @@ class RuleMasker implements Masker {
     });
   }
 
-  maskJsonText(text: string): string {
-    return maskJsonText(text, this.pathTargets, {
-      maskNode: (value, rule) =>
-        maskWholeValue(value, { strategy: rule.strategy, keep: rule.keep, key: this.key }),
-      maskString: (value) => this.maskText(value),
-    });
+  maskJsonText(text: string, options: { numbers?: boolean } = {}): string {
+    return maskJsonText(
+      text,
+      this.pathTargets,
+      {
+        maskNode: (value, rule) =>
+          maskWholeValue(value, { strategy: rule.strategy, keep: rule.keep, key: this.key }),
+        maskString: (value) => this.maskText(value),
+      },
+      options.numbers === true,
+    );
   }
 
   createStream(): MaskStream {
