@@ -129,6 +129,24 @@ describe('maskJsonText', () => {
     );
   });
 
+  it('masks member names too (a map keyed by e-mail), after the paths have matched them as written', () => {
+    const m = createMasker({
+      rules: [
+        { path: "$.users['bob@example.org'].ssn", strategy: 'redact' },
+        { detector: 'email', strategy: 'redact' },
+      ],
+    });
+    const text = '{"users": {"alice@example.com": {"ssn": "1"}, "bob@example.org": {"ssn": "2"}}}';
+    // Two names masked alike are both kept, as written.
+    expect(m.maskJsonText(text)).toBe(
+      `{"users": {"${REDACTED}": {"ssn": "1"}, "${REDACTED}": {"ssn": "${REDACTED}"}}}`,
+    );
+    // In a document re-written for a repeated name, the names are masked as well.
+    expect(m.maskJsonText('{"x":1,"users":{"bob@example.org":{"ssn":"2"}},"x":2}')).toBe(
+      `{"x":2,"users":{"${REDACTED}":{"ssn":"${REDACTED}"}}}`,
+    );
+  });
+
   it('reads numbers with the detectors when asked, as written, also in a re-written document', () => {
     const cards = createMasker({
       rules: [

@@ -6,7 +6,8 @@
  * of keys as JavaScript keeps them. And of two members with one name, a JavaScript object
  * keeps the last, so a value under the first name went out as the server wrote it, unmasked,
  * to any client whose parser keeps the first: here the detectors scan every value a name
- * carries. JSONPath masks are evaluated on the document JavaScript keeps, where the other
+ * carries, and the names themselves (a map keyed by e-mail address; two names masked alike
+ * are both kept, as written). JSONPath masks are evaluated on the document JavaScript keeps, where the other
  * value is not, so with them a document that writes a name twice is written out as that
  * document, masked (as every document was before): none of the other value goes out.
  */
@@ -74,7 +75,8 @@ const stepsOf = (pointer: string): string[] =>
 
 /**
  * `text` with the nodes the path rules pick replaced by their masked value, and the strings
- * outside them by what the text masker makes of them where it changes them. With `numbers`,
+ * outside them, member names included (an e-mail address can be a key), by what the text
+ * masker makes of them where it changes them. With `numbers`,
  * numbers outside them are scanned too, as their text (a card number written as a number),
  * and one the masker changes becomes a string. Throws the SyntaxError of JSON.parse when
  * `text` is not JSON.
@@ -93,16 +95,9 @@ export function maskJsonText<R>(
   } catch (err) {
     if (!(err instanceof RepeatedName)) throw err;
     const written = JSON.stringify(maskJsonDocument(doc, targets, callbacks));
-    if (!numbers) return written;
-    // Its strings are masked already; its numbers are not.
-    return maskInPlace(
-      written,
-      undefined,
-      [],
-      { ...callbacks, maskString: (value) => value },
-      true,
-      callbacks,
-    );
+    // Its string values are masked already; its names (and numbers) are not.
+    const valuesDone = { ...callbacks, maskString: (value: string) => value };
+    return maskInPlace(written, undefined, [], valuesDone, numbers, callbacks);
   }
 }
 
@@ -115,8 +110,9 @@ function maskInPlace<R>(
   targets: readonly JsonPathTarget<R>[],
   callbacks: JsonMaskCallbacks<R>,
   numbers: boolean,
-  // Whose maskString reads numbers (the second pass over a re-written document masks only them).
-  numberMasker: JsonMaskCallbacks<R> = callbacks,
+  // Whose maskString reads names and numbers (the second pass over a re-written document
+  // masks only those).
+  scalarMasker: JsonMaskCallbacks<R> = callbacks,
 ): string {
   const picks: Step = {};
   if (targets.length > 0) {
@@ -176,6 +172,9 @@ function maskInPlace<R>(
             if (frame.names.has(frame.key)) throw new RepeatedName(frame.key);
             frame.names.add(frame.key);
           }
+          // Paths matched the name as written (above); what goes out is the name masked.
+          const name = scalarMasker.maskString(frame.key);
+          if (name !== frame.key) replace(i, end, JSON.stringify(name));
         }
         expectName = false;
       } else if (pickedDepth === 0) {
@@ -238,7 +237,7 @@ function maskInPlace<R>(
         if (picked !== undefined) replace(i, end, picked);
         else if (numbers && c !== 0x74 && c !== 0x66 && c !== 0x6e) {
           const token = text.slice(i, end);
-          const masked = numberMasker.maskString(token);
+          const masked = scalarMasker.maskString(token);
           if (masked !== token) replace(i, end, JSON.stringify(masked));
         }
         valueDone();

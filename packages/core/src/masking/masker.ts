@@ -66,7 +66,7 @@ export interface Masker {
   /**
    * Mask JSON text as `maskJson` masks its document, changing nothing but the masked values:
    * numbers, escapes, whitespace and key order stay as written, and detectors scan every value
-   * of a name written twice. With `numbers`, detectors and patterns read numbers too, as
+   * of a name written twice, and the names themselves (which `maskJson` leaves). With `numbers`, detectors and patterns read numbers too, as
    * written (one they change becomes a string), as they do in text. Throws JSON.parse's
    * SyntaxError when `text` is not JSON.
    */
