@@ -1,7 +1,20 @@
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AuditRecord, createJsonlAuditSink, rotatedAuditLogs } from '@portcullis/core';
+import {
+  type AuditRecord,
+  createJsonlAuditSink,
+  rotatedAuditLogName,
+  rotatedAuditLogs,
+} from '@portcullis/core';
 import { afterAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { runAuditTail } from '../src/cli/audit-command.js';
 import { validateConfig } from '../src/config/validate-config.js';
@@ -149,6 +162,56 @@ describe('portcullis audit tail --follow, rotated', () => {
     expect(c.stderr()).toBe('');
     controller.abort();
     expect(await running).toBe(0);
+  });
+});
+
+describe('portcullis audit tail --follow, a rotation as the writer sees it', () => {
+  /** A log of 3 records, and the 4th and 5th that continue it. */
+  async function logAndNext(name: string): Promise<{ path: string; fourth: string; fifth: string }> {
+    const home = mkdtempSync(join(dir, `${name}-`));
+    const full = join(home, 'full.jsonl');
+    const sink = await createJsonlAuditSink({ path: full });
+    for (let i = 0; i < 5; i++) await sink.write(record());
+    await sink.close();
+    const lines = readFileSync(full, 'utf8').trim().split('\n');
+    const path = join(home, 'audit.jsonl');
+    writeFileSync(path, `${lines.slice(0, 3).join('\n')}\n`);
+    return { path, fourth: lines[3] as string, fifth: lines[4] as string };
+  }
+
+  it('keeps reading the renamed file until the new one continues the chain', async () => {
+    const { path, fourth, fifth } = await logAndNext('late');
+    const c = captureIo();
+    const controller = new AbortController();
+    const running = runAuditTail(
+      path,
+      { follow: true, json: true, lines: '0', intervalMs: 5, signal: controller.signal },
+      c.io,
+    );
+    onTestFinished(() => controller.abort());
+    await new Promise((r) => setTimeout(r, 30));
+    // The writer has renamed its file and a new one is at the path, with a record that comes
+    // after one still to be written to the old file (it has not switched yet).
+    renameSync(path, rotatedAuditLogName(path, 1));
+    writeFileSync(path, `${fifth}\n`);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(c.stdout()).toBe('');
+    appendFileSync(rotatedAuditLogName(path, 1), `${fourth}\n`);
+    await vi.waitFor(() => expect(c.stdout().trim().split('\n')).toEqual([fourth, fifth]));
+    expect(c.stderr()).toBe('');
+    controller.abort();
+    expect(await running).toBe(0);
+  });
+
+  it('reports a new file that never continues the chain', async () => {
+    const { path, fifth } = await logAndNext('gap');
+    const c = captureIo();
+    const running = runAuditTail(path, { follow: true, json: true, lines: '0', intervalMs: 5 }, c.io);
+    await new Promise((r) => setTimeout(r, 30));
+    renameSync(path, rotatedAuditLogName(path, 1));
+    writeFileSync(path, `${fifth}\n`);
+    expect(await running).toBe(1);
+    expect(c.stderr()).toContain('was rotated, and its new file does not continue the chain');
   });
 });
 

@@ -172,6 +172,8 @@ export async function runAuditTail(
     const chain = new ChainFollower(lines.at(-1));
     const stop = flags.signal ?? signalFromProcess();
     let pending = '';
+    // Looks at a new file whose first record did not (yet) continue the chain.
+    let mismatched = 0;
     /** Prints what was appended to the file open now; the reason the chain broke, if it did. */
     const readOn = async (): Promise<string | undefined> => {
       const { size: now } = await handle.stat();
@@ -204,8 +206,9 @@ export async function runAuditTail(
 
     /**
      * Follows a rotation: once another file is at the path, the rest of the one open now (it
-     * was renamed, and records may have landed in it meanwhile) is read, then the new file from
-     * its start, the chain running on across the two.
+     * was renamed) is read, and the new file is taken up from its start once its first record
+     * continues the chain. Until the writer switches to the new file, records still land in
+     * the renamed one; a new file that never continues the chain is reported after a while.
      */
     async function followRotation(): Promise<string | undefined> {
       let current: Awaited<ReturnType<typeof stat>>;
@@ -217,13 +220,20 @@ export async function runAuditTail(
       if (current.ino === (await handle.stat()).ino) return undefined;
       const broken = await readOn();
       if (broken) return broken;
-      if (pending !== '') return `${log} was rotated with part of a line at the end of the old file`;
       let next: Awaited<ReturnType<typeof open>>;
       try {
         next = await open(log, 'r');
       } catch {
         return undefined;
       }
+      const first = pending === '' ? await firstLine(next) : undefined;
+      if (first === undefined || !chain.continues(first)) {
+        await next.close();
+        if (first !== undefined && ++mismatched > ROTATION_PATIENCE)
+          return `${log} was rotated, and its new file does not continue the chain`;
+        return undefined;
+      }
+      mismatched = 0;
       await handle.close();
       handle = next;
       offset = 0;
@@ -231,6 +241,23 @@ export async function runAuditTail(
     }
   } finally {
     await handle.close();
+  }
+}
+
+/** Looks at a rotated log's new file this many times (--follow's interval apart) before calling a mismatch a break. */
+const ROTATION_PATIENCE = 20;
+
+/** The file's first complete line, if it has one yet. */
+async function firstLine(handle: Awaited<ReturnType<typeof open>>): Promise<string | undefined> {
+  let text = '';
+  for (let position = 0; ; ) {
+    const buf = Buffer.alloc(CHUNK);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, position);
+    if (bytesRead === 0) return undefined;
+    text += buf.subarray(0, bytesRead).toString('utf8');
+    position += bytesRead;
+    const nl = text.indexOf('\n');
+    if (nl >= 0) return text.slice(0, nl);
   }
 }
 
@@ -278,6 +305,17 @@ class ChainFollower {
         this.#hash = r.hash;
       }
     } catch {}
+  }
+
+  /** Whether this line's record would be the next one (always, before any is known). */
+  continues(line: string): boolean {
+    if (this.#seq === undefined) return true;
+    try {
+      const r = JSON.parse(line) as Partial<ChainedAuditRecord>;
+      return r.seq === this.#seq + 1 && r.prev === this.#hash;
+    } catch {
+      return false;
+    }
   }
 
   /** The reason the chain breaks at this line, or undefined when it holds. */
