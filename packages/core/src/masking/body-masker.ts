@@ -158,12 +158,13 @@ export class BodyMasker {
 
   /** A server-sent event: JSON data through the JSON masker, every other line scanned as text. */
   #maskEvent(message: string): string {
-    const lines: { text: string; end: string }[] = [];
+    const lines: { text: string; end: string; data: boolean }[] = [];
     for (const m of message.matchAll(/([^\r\n]*)(\r\n|\r|\n|$)/g)) {
       if (m[0] === '') break;
-      lines.push({ text: m[1] as string, end: m[2] as string });
+      const text = m[1] as string;
+      lines.push({ text, end: m[2] as string, data: /^data(?::|$)/.test(text) });
     }
-    const data = lines.filter((l) => /^data(?::|$)/.test(l.text));
+    const data = lines.filter((l) => l.data);
     if (data.length === 0) return this.masker.maskText(message);
     const value = data.map((l) => l.text.slice(5).replace(/^ /, '')).join('\n');
     let masked: string;
@@ -180,7 +181,7 @@ export class BodyMasker {
     let out = '';
     let d = 0;
     for (const line of lines) {
-      if (!/^data(?::|$)/.test(line.text)) {
+      if (!line.data) {
         out += this.masker.maskText(line.text) + line.end;
         continue;
       }

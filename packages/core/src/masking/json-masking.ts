@@ -40,6 +40,15 @@ function setOwn(target: Container, key: string | number, value: unknown): void {
   else target[key as string] = value;
 }
 
+/** A JSON Pointer's steps, unescaped (RFC 6901). */
+export const pointerSteps = (pointer: string): string[] =>
+  pointer === ''
+    ? []
+    : pointer
+        .slice(1)
+        .split('/')
+        .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+
 /** One step of a JSON Pointer (RFC 6901): `~` and `/` escaped. */
 export const pointerToken = (key: string | number) => String(key).replace(/~/g, '~0').replace(/\//g, '~1');
 
@@ -84,12 +93,16 @@ export class ContainerPaths {
   }
 }
 
-/** A deep copy of the plain-JSON parts of `value` (other objects are shared), and where its containers are. */
-function cloneJson(value: unknown): { root: unknown; paths: ContainerPaths } {
+/**
+ * A deep copy of the plain-JSON parts of `value` (other objects are shared), and, when paths
+ * will be evaluated on it (`linked`), where its containers are: a value with detectors only
+ * (a JSON cell of every row, through maskRow) pays for no links.
+ */
+function cloneJson(value: unknown, linked: boolean): { root: unknown; paths: ContainerPaths } {
   const paths = new ContainerPaths();
   if (!isContainer(value)) return { root: value, paths };
   const root: Container = Array.isArray(value) ? [] : {};
-  paths.link(root, null, '');
+  if (linked) paths.link(root, null, '');
   const stack: [Container, Container][] = [[value, root]];
   for (let pair = stack.pop(); pair; pair = stack.pop()) {
     const [from, to] = pair;
@@ -98,7 +111,7 @@ function cloneJson(value: unknown): { root: unknown; paths: ContainerPaths } {
       if (isContainer(child)) {
         const copy: Container = Array.isArray(child) ? [] : {};
         setOwn(to, Array.isArray(to) ? Number(key) : key, copy);
-        paths.link(copy, to, key);
+        if (linked) paths.link(copy, to, key);
         stack.push([child, copy]);
       } else {
         setOwn(to, Array.isArray(to) ? Number(key) : key, child);
@@ -187,9 +200,8 @@ function atPointer(
   let parent: Container | null = null;
   let key: string | number | null = null;
   let value = root;
-  for (const token of pointer.slice(1).split('/')) {
+  for (const name of pointerSteps(pointer)) {
     if (!isContainer(value)) return undefined;
-    const name = token.replace(/~1/g, '/').replace(/~0/g, '~');
     if (!Object.hasOwn(value, name)) return undefined;
     parent = value;
     key = Array.isArray(value) ? Number(name) : name;
@@ -204,7 +216,7 @@ export function maskJsonDocument<R>(
   callbacks: JsonMaskCallbacks<R>,
 ): unknown {
   if (doc === undefined) return undefined;
-  const { root, paths } = cloneJson(doc);
+  const { root, paths } = cloneJson(doc, targets.length > 0);
   const maskedSlots = new WeakMap<object, Set<string>>();
 
   if (targets.length > 0) {

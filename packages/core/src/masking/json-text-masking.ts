@@ -17,6 +17,7 @@ import {
   type JsonMaskCallbacks,
   type JsonPathTarget,
   maskJsonDocument,
+  pointerSteps,
   selectJsonTargets,
 } from './json-masking.js';
 
@@ -64,15 +65,6 @@ function containerPaths(doc: unknown): ContainerPaths {
   return paths;
 }
 
-/** The pointer's steps, unescaped (RFC 6901). */
-const stepsOf = (pointer: string): string[] =>
-  pointer === ''
-    ? []
-    : pointer
-        .slice(1)
-        .split('/')
-        .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
-
 /**
  * `text` with the nodes the path rules pick replaced by their masked value, and the strings
  * outside them, member names included (an e-mail address can be a key), by what the text
@@ -101,6 +93,12 @@ export function maskJsonText<R>(
   }
 }
 
+/**
+ * The scan reads only what JSON.parse accepted; should it meet anything else, it stops as on
+ * text that is not JSON (callers refuse or scan it whole) rather than loop or guess.
+ */
+const unreadable = (at: number) => new SyntaxError(`JSON masking could not read the text at ${at}`);
+
 /** Thrown inside the scan when path rules apply and an object writes a name twice. */
 class RepeatedName extends Error {}
 
@@ -118,7 +116,7 @@ function maskInPlace<R>(
   if (targets.length > 0) {
     for (const s of selectJsonTargets(doc, targets, containerPaths(doc))) {
       let step = picks;
-      for (const name of stepsOf(s.pointer)) {
+      for (const name of pointerSteps(s.pointer)) {
         step.children ??= new Map();
         let next = step.children.get(name);
         if (!next) {
@@ -158,6 +156,7 @@ function maskInPlace<R>(
       let end = i + 1;
       let escaped = false;
       for (let ch = text.charCodeAt(end); ch !== 0x22; ch = text.charCodeAt(end)) {
+        if (end >= text.length) throw unreadable(i);
         if (ch === 0x5c) {
           escaped = true;
           end += 2;
@@ -229,7 +228,7 @@ function maskInPlace<R>(
       else if (c === 0x66) end = i + 5;
       else {
         NUMBER.lastIndex = i;
-        NUMBER.exec(text);
+        if (NUMBER.exec(text) === null) throw unreadable(i);
         end = NUMBER.lastIndex;
       }
       if (pickedDepth === 0) {
