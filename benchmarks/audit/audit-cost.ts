@@ -15,6 +15,8 @@
  * - the index as it grows to GROWTH_ROWS rows, in batches of 250, keyed on random (version 4)
  *   record ids as before and on time-ordered (version 7) ids as now: µs per record over each
  *   100k rows.
+ * - pruning (audit.index_retention): ms one delete of the oldest 1000 or 5000 entries holds
+ *   the event loop, in an index of 250k.
  *
  *   node --conditions=portcullis-source --import tsx benchmarks/audit/audit-cost.ts
  *
@@ -45,6 +47,9 @@ const GROWTH_ROWS = Number(process.env.GROWTH_ROWS ?? 500_000);
 const GROWTH_RUNS = Number(process.env.GROWTH_RUNS ?? 3);
 const GROWTH_BATCH = 250;
 const GROWTH_STEP = 100_000;
+const PRUNE_ROWS = 250_000;
+const PRUNE_CHUNKS = [1000, 5000];
+const PRUNE_DELETES = 9;
 
 /** Microseconds per call of `fn`, one number per run, after a warm-up run. */
 function perCall(fn: (i: number) => void): number[] {
@@ -188,6 +193,46 @@ for (let run = 0; run < GROWTH_RUNS; run++) {
     }
   }
 }
+// Pruning (audit.index_retention): how long one delete of the oldest entries holds the event
+// loop, by chunk size, in an index of PRUNE_ROWS entries a millisecond apart; each delete
+// takes the next chunk, PRUNE_DELETES of them per size, in a fresh state file per size.
+const pruneMs: Record<string, number[]> = {};
+for (const chunk of PRUNE_CHUNKS) {
+  const pruneDir = mkdtempSync(join(os.tmpdir(), 'portcullis-audit-prune-'));
+  try {
+    const db = openStateDatabase(join(pruneDir, 'state.db'));
+    const index = new AuditIndex(db);
+    const start = Date.UTC(2026, 0, 1);
+    for (let rows = 0; rows < PRUNE_ROWS; rows += GROWTH_BATCH) {
+      index.addMany(
+        Array.from({ length: GROWTH_BATCH }, (_, i) => ({
+          ...(records[0] as AuditRecord),
+          id: newAuditRecordId(),
+          time: new Date(start + rows + i).toISOString(),
+        })),
+      );
+    }
+    const before = new Date(start + PRUNE_ROWS).toISOString();
+    const times: number[] = [];
+    for (let k = 0; k < PRUNE_DELETES; k++) {
+      const begin = process.hrtime.bigint();
+      const deleted = index.prune(before, chunk);
+      times.push(Number(process.hrtime.bigint() - begin) / 1e6);
+      if (deleted !== chunk) throw new Error(`prune deleted ${deleted}, expected ${chunk}`);
+    }
+    pruneMs[`${chunk}`] = times;
+    db.close();
+  } finally {
+    rmSync(pruneDir, { recursive: true, force: true });
+  }
+}
+const pruneSummary = Object.entries(pruneMs).map(([chunk, runs]) => ({
+  chunk: Number(chunk),
+  ms_per_delete_median: Number(median(runs).toFixed(2)),
+  ms_max: Number(Math.max(...runs).toFixed(2)),
+  runs: runs.map((x) => Number(x.toFixed(2))),
+}));
+
 const growthSummary = Object.entries(growth).map(([ids, runs]) => ({
   ids,
   us_per_record_median_by_step: (runs[0] ?? []).map((_, step) =>
@@ -211,11 +256,16 @@ for (const g of growthSummary)
   process.stdout.write(
     `  ${g.ids.padEnd(22)} ${g.us_per_record_median_by_step.map((x) => x.toFixed(1)).join('  ')}\n`,
   );
+process.stdout.write(
+  `index prune, ms a delete in ${PRUNE_ROWS} entries (median, max of ${PRUNE_DELETES}):\n`,
+);
+for (const p of pruneSummary)
+  process.stdout.write(`  ${String(p.chunk).padEnd(6)} ${p.ms_per_delete_median}  ${p.ms_max}\n`);
 if (process.env.OUT) {
   const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version };
   writeFileSync(
     process.env.OUT,
-    `${JSON.stringify({ benchmark: 'audit-cost', date: new Date().toISOString(), machine, loadavg: os.loadavg(), settings: { RUNS, CALLS, GROWTH_ROWS, GROWTH_RUNS, GROWTH_BATCH, GROWTH_STEP }, line_bytes: line.length, results: summary, index_growth: growthSummary }, null, 1)}\n`,
+    `${JSON.stringify({ benchmark: 'audit-cost', date: new Date().toISOString(), machine, loadavg: os.loadavg(), settings: { RUNS, CALLS, GROWTH_ROWS, GROWTH_RUNS, GROWTH_BATCH, GROWTH_STEP, PRUNE_ROWS, PRUNE_DELETES }, line_bytes: line.length, results: summary, index_growth: growthSummary, index_prune: pruneSummary }, null, 1)}\n`,
   );
   process.stderr.write(`wrote ${process.env.OUT}\n`);
 }

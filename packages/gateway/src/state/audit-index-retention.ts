@@ -6,7 +6,7 @@ export const PRUNE_EVERY_MS = 10 * 60_000;
 /**
  * Entries one delete takes at most. On SQLite the delete holds the event loop: 1000 took
  * about 1.2 ms on the benchmark VM (an index batch's commit is about as long), 5000 took
- * 6–16 ms, which every session would have felt as a pause.
+ * 6.6 ms and up to 16, which every session would have felt as a pause (benchmarks/audit).
  */
 export const PRUNE_CHUNK = 1000;
 
