@@ -192,6 +192,8 @@ describe('BodyMasker', () => {
     // Data that is not JSON has no paths: scanned as text.
     expect(push('data: [DONE] bob@example.org\n\n')).toBe('data: [DONE] [REDACTED]\n\n');
     expect(push(': comment\n\n')).toBe(': comment\n\n');
+    // Data that opens as JSON and does not parse: the path mask cannot be applied, so refused.
+    expect(() => push('data: {"ssn":"123-45-6789"\n\n')).toThrow(UnenforceableError);
   });
 
   it('sends each JSON line, masked, as soon as it is whole', () => {

@@ -136,8 +136,8 @@ export class BodyMasker {
    * One message, masked. A JSON line goes through the JSON masker (paths, and detectors on
    * its strings as their values); so does an event's data when it is JSON, its other fields
    * through the text scanners. With JSONPath masks, a line that is not JSON is refused, as a
-   * JSON document that does not parse is; event data that is not JSON (`[DONE]`) has no paths
-   * to mask and is scanned as text.
+   * JSON document that does not parse is, and so is event data that opens as an object and
+   * does not parse; other event data (`[DONE]`) has no paths to mask and is scanned as text.
    */
   #maskMessage(message: string): string {
     if (this.#hasPaths && message.length > this.maxBodyBytes) throw this.errors.tooLarge(this.maxBodyBytes);
@@ -172,6 +172,11 @@ export class BodyMasker {
       masked = this.masker.maskJsonText(value, NUMBERS);
     } catch (err) {
       if (!(err instanceof SyntaxError)) throw err;
+      // Data that opens as a JSON object but does not parse (cut short, broken) is refused
+      // under JSONPath masks, as such a document is: the paths would not be applied. (Not on
+      // `[`: streams end with `[DONE]`.)
+      if (this.#hasPaths && /^\s*\{/.test(value))
+        throw this.errors.unenforceable("an event's data looks like JSON but does not parse", { cause: err });
       return this.masker.maskText(message);
     }
     // The masked data goes where the data was, line for line with each line's own `data:` or
