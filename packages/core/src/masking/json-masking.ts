@@ -6,7 +6,12 @@
  * A path that selects an object, array, number or boolean replaces that node with the
  * strategy's value for it (see strategies.ts: `null` stays null, the others give a string).
  * When paths select a node and one of its descendants, the ancestor is masked and the
- * descendant goes with it. Object keys are not masked (renaming keys could collide).
+ * descendant goes with it. Paths match member names as they are; then the names themselves
+ * go through the text masker (a map keyed by e-mail address), and a masked name that meets a
+ * name the object already has is told apart by a suffix (` (2)`), so no member is lost.
+ *
+ * A value that is not plain JSON (a class instance, an object with `toJSON`, a Date, a Map)
+ * is masked as JSON.stringify will write it: its fields would otherwise go out unseen.
  *
  * Walks are iterative, so deeply nested input cannot exhaust the stack.
  */
@@ -25,12 +30,30 @@ export interface JsonMaskCallbacks<R> {
 
 type Container = Record<string, unknown> | unknown[];
 
+/** An array or plain object that JSON.stringify writes member by member (no `toJSON` of its own). */
 function isContainer(value: unknown): value is Container {
-  if (Array.isArray(value)) return true;
   if (typeof value !== 'object' || value === null) return false;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  if (Array.isArray(value)) return true;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
+
+/**
+ * What JSON.stringify writes for an object that is not a plain container, read back as plain
+ * JSON; the object itself when it cannot be written (a BigInt, a cycle: serialising the
+ * result will fail the same way, so nothing goes out).
+ */
+function jsonForm(value: object): unknown {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? value : JSON.parse(text);
+  } catch {
+    return value;
+  }
+}
+
+const isObjectLike = (value: unknown): value is object => typeof value === 'object' && value !== null;
 
 function setOwn(target: Container, key: string | number, value: unknown): void {
   if (Array.isArray(target)) target[key as number] = value;
@@ -107,7 +130,8 @@ function cloneJson(value: unknown, linked: boolean): { root: unknown; paths: Con
   for (let pair = stack.pop(); pair; pair = stack.pop()) {
     const [from, to] = pair;
     for (const key of Object.keys(from)) {
-      const child = (from as Record<string, unknown>)[key];
+      let child = (from as Record<string, unknown>)[key];
+      if (isObjectLike(child) && !isContainer(child)) child = jsonForm(child);
       if (isContainer(child)) {
         const copy: Container = Array.isArray(child) ? [] : {};
         setOwn(to, Array.isArray(to) ? Number(key) : key, copy);
@@ -210,13 +234,21 @@ function atPointer(
   return { pointer, parent, key, value };
 }
 
+/**
+ * `doc` masked, as a copy. With `names` (the default), member names are masked too; the text
+ * masker's fallback for a document that repeats a name leaves them to its own pass.
+ */
 export function maskJsonDocument<R>(
   doc: unknown,
   targets: readonly JsonPathTarget<R>[],
   callbacks: JsonMaskCallbacks<R>,
+  names = true,
 ): unknown {
   if (doc === undefined) return undefined;
-  const { root, paths } = cloneJson(doc, targets.length > 0);
+  const { root, paths } = cloneJson(
+    isObjectLike(doc) && !isContainer(doc) ? jsonForm(doc) : doc,
+    targets.length > 0,
+  );
   const maskedSlots = new WeakMap<object, Set<string>>();
 
   if (targets.length > 0) {
@@ -247,8 +279,43 @@ export function maskJsonDocument<R>(
         setOwn(node, Array.isArray(node) ? Number(key) : key, callbacks.maskString(child));
       else if (isContainer(child)) stack.push(child);
     }
+    if (names && !Array.isArray(node)) maskNames(node, callbacks.maskString);
   }
   return root;
+}
+
+/**
+ * Renames the members whose names the masker changes, keeping their order. A name left as it
+ * is keeps its place; a masked name already taken (two addresses masked alike, or a masked
+ * name equal to another member's) gets the first free ` (n)` suffix.
+ */
+function maskNames(node: Record<string, unknown>, maskString: (text: string) => string): void {
+  const keys = Object.keys(node);
+  let renamed: string[] | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const masked = maskString(key);
+    if (masked === key) continue;
+    renamed ??= keys.slice();
+    renamed[i] = masked;
+  }
+  if (renamed === undefined) return;
+  const names = renamed;
+  const taken = new Set(keys.filter((key, i) => names[i] === key));
+  const values = keys.map((key) => node[key]);
+  for (const key of keys) delete node[key];
+  keys.forEach((key, i) => {
+    let name = names[i] as string;
+    if (name !== key) {
+      if (taken.has(name)) {
+        let n = 2;
+        while (taken.has(`${name} (${n})`)) n++;
+        name = `${name} (${n})`;
+      }
+      taken.add(name);
+    }
+    setOwn(node, name, values[i]);
+  });
 }
 
 function depth(pointer: string): number {

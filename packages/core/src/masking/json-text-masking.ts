@@ -86,7 +86,7 @@ export function maskJsonText<R>(
     return maskInPlace(text, doc, targets, callbacks, numbers);
   } catch (err) {
     if (!(err instanceof RepeatedName)) throw err;
-    const written = JSON.stringify(maskJsonDocument(doc, targets, callbacks));
+    const written = JSON.stringify(maskJsonDocument(doc, targets, callbacks, false));
     // Its string values are masked already; its names (and numbers) are not.
     const valuesDone = { ...callbacks, maskString: (value: string) => value };
     return maskInPlace(written, undefined, [], valuesDone, numbers, callbacks);

@@ -336,6 +336,63 @@ describe('maskJson', () => {
     expect(m.maskJson({ a: { b: 'x' } })).toEqual({ a: hashToken(keyBytes, '{"b":"x"}') });
   });
 
+  it('masks member names, telling apart names masked alike, and keeps the members in order', () => {
+    const m = createMasker({
+      rules: [
+        { detector: 'email', strategy: 'redact' },
+        { path: "$.byMail['bob@example.com']", strategy: 'null' },
+      ],
+    });
+    const input = {
+      byMail: { 'ann@example.com': 1, [REDACTED]: 0, 'bob@example.com': 2, 'cy@example.com': 3, plain: 4 },
+    };
+    const out = m.maskJson(input) as { byMail: Record<string, unknown> };
+    expect(Object.entries(out.byMail)).toEqual([
+      [`${REDACTED} (2)`, 1],
+      [REDACTED, 0],
+      // The path matched the name as written; the name is masked as well.
+      [`${REDACTED} (3)`, null],
+      [`${REDACTED} (4)`, 3],
+      ['plain', 4],
+    ]);
+    expect(Object.keys(input.byMail)).toContain('ann@example.com');
+  });
+
+  it('masks class instances and objects with toJSON as JSON.stringify writes them', () => {
+    class Customer {
+      constructor(
+        readonly email: string,
+        readonly ssn: string,
+      ) {}
+    }
+    const withToJson = { toJSON: () => ({ contact: 'write to ann@example.com', ssn: '1' }) };
+    const m = createMasker({
+      rules: [
+        { detector: 'email', strategy: 'redact' },
+        { path: '$..ssn', strategy: 'redact' },
+      ],
+    });
+    const out = m.maskJson({
+      customer: new Customer('bob@example.com', '123-45-6789'),
+      withToJson,
+      at: new Date(0),
+      list: [new Customer('cy@example.com', '987-65-4321')],
+    });
+    expect(JSON.parse(JSON.stringify(out))).toEqual({
+      customer: { email: REDACTED, ssn: REDACTED },
+      withToJson: { contact: `write to ${REDACTED}`, ssn: REDACTED },
+      at: '1970-01-01T00:00:00.000Z',
+      list: [{ email: REDACTED, ssn: REDACTED }],
+    });
+    expect(m.maskJson(new Customer('dee@example.com', '1'))).toEqual({ email: REDACTED, ssn: REDACTED });
+    // What cannot be written as JSON is left as it is: serialising it fails, so nothing goes out.
+    class Ledger {
+      readonly total = 1n;
+    }
+    const ledger = new Ledger();
+    expect((m.maskJson({ ledger }) as { ledger: unknown }).ledger).toBe(ledger);
+  });
+
   it('handles scalars, __proto__ keys and deep nesting', () => {
     const m = createMasker({ rules: [{ detector: 'email', strategy: 'redact' }] });
     expect(m.maskJson('a@b.io')).toBe(REDACTED);

@@ -61,12 +61,18 @@ export interface Masker {
    * once. `mask` masks one value exactly as `maskRow` masks it in this column.
    */
   columnRule(column: ColumnDescriptor): ColumnMask | undefined;
-  /** Mask a JSON document: path rules pick nodes; detectors and patterns apply to every other string. */
+  /**
+   * Mask a JSON document (a copy): path rules pick nodes; detectors and patterns apply to every
+   * other string and to member names (a masked name that meets another name of its object gets
+   * a ` (2)` suffix). Values that are not plain JSON (class instances, objects with `toJSON`)
+   * are masked as JSON.stringify writes them.
+   */
   maskJson(doc: unknown): unknown;
   /**
    * Mask JSON text as `maskJson` masks its document, changing nothing but the masked values:
    * numbers, escapes, whitespace and key order stay as written, and detectors scan every value
-   * of a name written twice, and the names themselves (which `maskJson` leaves). With `numbers`, detectors and patterns read numbers too, as
+   * of a name written twice, and the names themselves (two names masked alike are both kept, as
+   * written). With `numbers`, detectors and patterns read numbers too, as
    * written (one they change becomes a string), as they do in text. Throws JSON.parse's
    * SyntaxError when `text` is not JSON.
    */
