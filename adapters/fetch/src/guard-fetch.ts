@@ -1,4 +1,4 @@
-import type { Engine } from '@portcullis/core';
+import { type Engine, UNMASKED_BODY_REQUEST_HEADERS } from '@portcullis/core';
 import { decideOutbound } from './decide-outbound.js';
 import { type GuardOptions, resolveGuard } from './guard-options.js';
 import { maskResponse } from './mask-response.js';
@@ -43,10 +43,16 @@ export function guardFetch(engine: Engine, options: GuardFetchOptions): FetchFun
       body,
       signal: request.signal,
     });
+    const masker = guard.maskers.get(decision.masks);
+    const headers = [...request.headers];
     const response = await send(request.url, {
       ...init,
       method: request.method,
-      headers: [...request.headers],
+      // Range, If-Range and If-None-Match act on the unmasked body (core's unmasked-body-headers).
+      headers:
+        masker === undefined
+          ? headers
+          : headers.filter(([name]) => !UNMASKED_BODY_REQUEST_HEADERS.includes(name)),
       body: body ?? null,
       signal: request.signal,
       // Redirects are followed here, not by the fetch below, so each hop is decided.
@@ -62,7 +68,6 @@ export function guardFetch(engine: Engine, options: GuardFetchOptions): FetchFun
       }
       return guarded(...nextHop(request, body, location, response.status, init), hops + 1);
     }
-    const masker = guard.maskers.get(decision.masks);
     return masker === undefined ? response : maskResponse(response, masker, guard.maxBodyBytes);
   }
 }

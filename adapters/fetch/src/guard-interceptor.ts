@@ -6,6 +6,8 @@ import {
   maskStatusText,
   masksHeaders,
   planResponseBody,
+  UNMASKED_BODY_REQUEST_HEADERS,
+  UNMASKED_BODY_RESPONSE_HEADERS,
 } from '@portcullis/core';
 import type { Dispatcher } from 'undici';
 import { fetchBodyErrors } from './body-errors.js';
@@ -55,12 +57,20 @@ export function createGuardInterceptor(
     const masker = guard.maskers.get(decision.masks);
     let sendHeaders = headers;
     if (masker !== undefined) {
-      // Ask for the identity coding so the bytes below can be masked; an encoded answer is refused.
-      sendHeaders = headers.filter(([k]) => k.toLowerCase() !== 'accept-encoding');
+      // Ask for the identity coding so the bytes below can be masked; an encoded answer is
+      // refused. Range, If-Range and If-None-Match act on the unmasked body (core's
+      // unmasked-body-headers).
+      sendHeaders = headers.filter(([k]) => {
+        const name = k.toLowerCase();
+        return name !== 'accept-encoding' && !UNMASKED_BODY_REQUEST_HEADERS.includes(name);
+      });
       sendHeaders.push(['accept-encoding', 'identity']);
     }
     const next: Dispatcher.DispatchOptions = { ...opts, headers: sendHeaders.flat(), body: body ?? null };
-    dispatch(next, masker === undefined ? handler : new MaskingHandler(handler, masker, guard.maxBodyBytes));
+    dispatch(
+      next,
+      masker === undefined ? handler : new MaskingHandler(handler, masker, guard.maxBodyBytes, opts.method),
+    );
   }
 }
 
@@ -114,6 +124,7 @@ class MaskingHandler implements Handler {
     private readonly inner: Handler,
     private readonly masker: Masker,
     private readonly maxBodyBytes: number,
+    private readonly method: string,
   ) {}
 
   onRequestStart(controller: Controller, context: unknown): void {
@@ -141,6 +152,11 @@ class MaskingHandler implements Handler {
       this.inner.onResponseStart?.(controller, statusCode, headers, statusMessage);
       return;
     }
+    if (this.method === 'HEAD' || statusCode === 204 || statusCode === 304) {
+      // No body to mask, but its length, ETag and digests are the unmasked body's.
+      this.inner.onResponseStart?.(controller, statusCode, withoutBodyHeaders(headers), statusMessage);
+      return;
+    }
     try {
       this.#plan = planResponseBody(
         this.masker,
@@ -150,6 +166,9 @@ class MaskingHandler implements Handler {
         },
         fetchBodyErrors,
       );
+      // A part of a body, though no Range was sent: its parts could cut a secret in two.
+      if (this.#plan !== 'pass' && statusCode === 206)
+        throw fetchBodyErrors.unenforceable('cannot mask part of a body');
     } catch (err) {
       this.#abort(controller, err);
       return;
@@ -159,9 +178,7 @@ class MaskingHandler implements Handler {
       return;
     }
     this.#body = new BodyMasker(this.masker, this.#plan, this.maxBodyBytes, fetchBodyErrors);
-    const fixed = { ...headers };
-    delete fixed['content-length'];
-    this.#head = [statusCode, fixed, statusMessage];
+    this.#head = [statusCode, withoutBodyHeaders(headers), statusMessage];
     if (!this.#body.buffering) this.#start(controller);
   }
 
@@ -198,7 +215,9 @@ class MaskingHandler implements Handler {
       if (out.byteLength > 0)
         this.inner.onResponseData?.(controller, Buffer.from(out.buffer, out.byteOffset, out.byteLength));
     }
-    this.inner.onResponseEnd?.(controller, trailers && this.#masked(trailers));
+    // A digest can come as a trailer too; it is the unmasked body's when the body was masked.
+    const tail = trailers && this.#body !== undefined ? withoutBodyHeaders(trailers) : trailers;
+    this.inner.onResponseEnd?.(controller, tail && this.#masked(tail));
   }
 
   onResponseError(controller: Controller, err: Error): void {
@@ -225,6 +244,12 @@ class MaskingHandler implements Handler {
     this.inner.onResponseError?.(controller, error);
     controller.abort(error);
   }
+}
+
+function withoutBodyHeaders(headers: IncomingHeaders): IncomingHeaders {
+  const out = { ...headers };
+  for (const name of UNMASKED_BODY_RESPONSE_HEADERS) delete out[name];
+  return out;
 }
 
 function single(value: string | string[] | undefined): string | null {

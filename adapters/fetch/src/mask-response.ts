@@ -5,6 +5,7 @@ import {
   maskStatusText,
   masksHeaders,
   planResponseBody,
+  UNMASKED_BODY_RESPONSE_HEADERS,
 } from '@portcullis/core';
 import { fetchBodyErrors } from './body-errors.js';
 
@@ -12,8 +13,10 @@ import { fetchBodyErrors } from './body-errors.js';
  * A Response whose body is masked by `masker`. Resolves once the masked body can start: at
  * once for text, after the whole document for JSON (up to `maxBodyBytes`), so that a JSON
  * body that cannot be masked rejects here instead of failing half-way through the read.
- * Headers that described the original bytes (Content-Length, Content-Encoding) are dropped;
- * fetch has already decoded the body. Header values are masked too (a Location or Set-Cookie
+ * Headers that described the original bytes are dropped: Content-Encoding (fetch has already
+ * decoded the body), and the length, ETag and digests of the unmasked body (core's
+ * unmasked-body-headers), from a HEAD, 204 or 304 answer too. A 206 (a part of a body) that
+ * needs masking is refused. Header values are masked too (a Location or Set-Cookie
  * can carry what the body would), structural ones aside (core's `maskHeaderValue`).
  */
 export async function maskResponse(
@@ -26,7 +29,15 @@ export async function maskResponse(
   // A reason phrase can carry what the body would; a Response is rebuilt to change it.
   const statusText = maskStatusText(masker, response.statusText);
   if (statusText !== response.statusText) maskedHeaders ??= new Headers(response.headers);
-  if (source === null) return maskedHeaders ? rebuilt(response, null, maskedHeaders, statusText) : response;
+  if (source === null) {
+    // A HEAD, 204 or 304 answer: no body to mask, but its length, ETag and digests are the
+    // unmasked body's (core's unmasked-body-headers).
+    if (UNMASKED_BODY_RESPONSE_HEADERS.some((name) => response.headers.has(name))) {
+      maskedHeaders ??= new Headers(response.headers);
+      for (const name of UNMASKED_BODY_RESPONSE_HEADERS) maskedHeaders.delete(name);
+    }
+    return maskedHeaders ? rebuilt(response, null, maskedHeaders, statusText) : response;
+  }
   let plan: ReturnType<typeof planResponseBody>;
   try {
     plan = planResponseBody(
@@ -37,6 +48,9 @@ export async function maskResponse(
       },
       fetchBodyErrors,
     );
+    // A part of a body, though no Range was sent: its parts could cut a secret in two.
+    if (plan !== 'pass' && response.status === 206)
+      throw fetchBodyErrors.unenforceable('cannot mask part of a body');
   } catch (err) {
     await source.cancel(err).catch(() => undefined);
     throw err;
@@ -64,7 +78,7 @@ export async function maskResponse(
 
   const headers = maskedHeaders ?? new Headers(response.headers);
   headers.delete('content-encoding');
-  headers.delete('content-length');
+  for (const name of UNMASKED_BODY_RESPONSE_HEADERS) headers.delete(name);
   if (ended) headers.set('content-length', String(ready.reduce((n, c) => n + c.byteLength, 0)));
   const masked = new ReadableStream<Uint8Array>({
     start(controller) {

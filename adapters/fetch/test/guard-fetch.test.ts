@@ -18,6 +18,7 @@ import {
   MASKED_STATUS_TEXT,
   MASKED_TEXT,
 } from '@portcullis/core/test-support/masked-headers';
+import { RANGED_TEXT_MASKED } from '@portcullis/core/test-support/ranged-text';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FetchApprovalDeniedError,
@@ -93,6 +94,45 @@ describe('guardFetch', () => {
     expectMaskedHeaders((n) => full.headers.get(n), full.headers.getSetCookie());
     expect(full.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(await full.text()).toBe(MASKED_TEXT);
+  });
+
+  it('asks for a masked response whole: no Range, If-Range or If-None-Match leaves', async () => {
+    const fetch = guardFetch(engine, { subject, resource });
+    const etag = (await globalThis.fetch(`${upstream.url}/ranged`)).headers.get('etag') ?? '';
+    for (const headers of [
+      { range: 'bytes=0-11' },
+      { range: 'bytes=12-40', 'if-range': etag },
+      { 'if-none-match': etag },
+    ]) {
+      const before = upstream.hits.length;
+      const res = await fetch(`${upstream.url}/ranged`, { headers });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe(RANGED_TEXT_MASKED);
+      const hit = upstream.hits.slice(before);
+      expect(hit).toHaveLength(1);
+      for (const name of ['range', 'if-range', 'if-none-match'])
+        expect(hit[0]?.headers[name]).toBeUndefined();
+    }
+  });
+
+  it('drops the length, ETag and digests of the unmasked body, from a HEAD answer too', async () => {
+    const fetch = guardFetch(engine, { subject, resource });
+    const get = await fetch(`${upstream.url}/ranged`);
+    const text = await get.text();
+    expect(text).toBe(RANGED_TEXT_MASKED);
+    expect(get.headers.get('etag')).toBeNull();
+    expect(get.headers.get('content-digest')).toBeNull();
+    // A text body streams as it is masked: no length, rather than the unmasked one.
+    expect(get.headers.get('content-length')).toBeNull();
+    const head = await fetch(`${upstream.url}/ranged`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    for (const name of ['etag', 'content-digest', 'content-length'])
+      expect(head.headers.get(name)).toBeNull();
+  });
+
+  it('refuses a part of a body (206) it would have to mask', async () => {
+    const fetch = guardFetch(engine, { subject, resource });
+    await expect(fetch(`${upstream.url}/partial`)).rejects.toBeInstanceOf(FetchMaskUnenforceableError);
   });
 
   it('refuses a denied request before it leaves, with the decision on the error', async () => {

@@ -6,6 +6,7 @@ import {
   MASKED_STATUS_TEXT,
   MASKED_TEXT,
 } from '@portcullis/core/test-support/masked-headers';
+import { RANGED_TEXT_MASKED } from '@portcullis/core/test-support/ranged-text';
 import { Agent, getGlobalDispatcher, request, setGlobalDispatcher, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -71,6 +72,35 @@ describe('createGuardInterceptor', () => {
     const res = await request(`${upstream.url}/trailers`, { dispatcher: guarded });
     expect(await res.body.text()).toBe('report follows\n');
     expect(res.trailers['x-summary']).toBe('sent to [REDACTED]');
+  });
+
+  it("asks for a masked response whole, without its unmasked length, ETag or digests, for undici's request", async () => {
+    const before = upstream.hits.length;
+    const res = await request(`${upstream.url}/ranged`, {
+      dispatcher: guarded,
+      headers: { range: 'bytes=0-11', 'if-none-match': 'x' },
+    });
+    expect(res.statusCode).toBe(200);
+    const text = await res.body.text();
+    expect(text).toBe(RANGED_TEXT_MASKED);
+    expect(upstream.hits[before]?.headers.range).toBeUndefined();
+    expect(upstream.hits[before]?.headers['if-none-match']).toBeUndefined();
+    expect(res.headers.etag).toBeUndefined();
+    expect(res.headers['content-digest']).toBeUndefined();
+    expect(res.headers['content-length']).toBeUndefined();
+    const head = await request(`${upstream.url}/ranged`, { dispatcher: guarded, method: 'HEAD' });
+    await head.body.text();
+    for (const name of ['etag', 'content-digest', 'content-length'])
+      expect(head.headers[name]).toBeUndefined();
+    const trailed = await request(`${upstream.url}/ranged?trailer`, { dispatcher: guarded });
+    expect(await trailed.body.text()).toBe(RANGED_TEXT_MASKED);
+    expect(trailed.trailers['content-digest']).toBeUndefined();
+  });
+
+  it("refuses a part of a body (206) it would have to mask, for undici's request", async () => {
+    await expect(
+      request(`${upstream.url}/partial`, { dispatcher: guarded }).then((r) => r.body.text()),
+    ).rejects.toBeInstanceOf(FetchMaskUnenforceableError);
   });
 
   it("refuses a denied request for undici's request", async () => {

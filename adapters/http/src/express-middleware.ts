@@ -43,8 +43,7 @@ export function portcullisExpress(options: PortcullisExpressOptions): RequestHan
       send(res, outcome.answer);
       return;
     }
-    if (outcome.masker !== undefined && req.method !== 'HEAD')
-      maskExpressResponse(res, outcome.masker, guard.maxBodyBytes);
+    if (outcome.masker !== undefined) maskExpressResponse(res, outcome.masker, guard.maxBodyBytes);
     next();
   }
 

@@ -1,5 +1,10 @@
 import type { Masker } from '@portcullis/core';
-import { BodyMasker, planResponseBody } from '@portcullis/core';
+import {
+  BodyMasker,
+  planResponseBody,
+  UNMASKED_BODY_REQUEST_HEADERS,
+  UNMASKED_BODY_RESPONSE_HEADERS,
+} from '@portcullis/core';
 import type { Response } from 'express';
 import { httpBodyErrors } from './body-errors.js';
 import { maskResponseHeaders } from './mask-headers.js';
@@ -10,11 +15,12 @@ type Callback = (err?: Error | null) => void;
 type WriteHead = Response['writeHead'];
 
 /**
- * Mask what an express handler sends, by wrapping res.json (objects are masked before
- * serialisation), res.write and res.end. Nothing reaches the socket until there is masked
- * output, so headers can still be fixed: Content-Length is set to the masked length when the
- * whole body is known, dropped otherwise, and the ETag (computed over the unmasked body) is
- * dropped. A body that cannot be masked is replaced by a 500 problem document, or, if output
+ * Mask what an express handler sends, by wrapping res.json (the text it serialises is masked
+ * before res.send sees it), res.jsonp (the value, before serialisation), res.write and
+ * res.end. Nothing reaches the socket until there is masked output, so headers can still be
+ * fixed: the length, ETag and digests of the unmasked body are dropped, and Content-Length is
+ * set to the masked length when the whole body is known. The request's Range, If-Range and
+ * If-None-Match are removed first (core's unmasked-body-headers). A body that cannot be masked is replaced by a 500 problem document, or, if output
  * has already started, the connection is cut. Header values are masked as they go out
  * (mask-headers.ts), whether or not the body needs masking.
  */
@@ -23,6 +29,7 @@ export function maskExpressResponse(res: Response, masker: Masker, maxBodyBytes:
   const write = res.write;
   const end = res.end;
   const json = res.json;
+  const jsonp = res.jsonp;
   const writeHead = res.writeHead;
   let state: 'undecided' | 'masking' | 'done' = 'undecided';
   let body: BodyMasker | undefined;
@@ -33,13 +40,38 @@ export function maskExpressResponse(res: Response, masker: Masker, maxBodyBytes:
     res.write = write;
     res.end = end;
     res.json = json;
+    res.jsonp = jsonp;
     res.writeHead = writeHead;
   };
 
+  // Range, If-Range and If-None-Match act on the unmasked body (core's unmasked-body-headers):
+  // the handler, express.static and res.send's freshness check never see them.
+  const req = res.req;
+  for (const name of UNMASKED_BODY_REQUEST_HEADERS) delete req.headers[name];
+
   res.json = function maskedJson(this: Response, value: unknown) {
     restore();
-    // Masked as an object, so nothing is parsed again; res.send then sets the right length and ETag.
-    return json.call(this, masker.maskJson(value));
+    // express serialises the value with its settings and hands the text to res.send: it is
+    // masked there, as the text that goes out (a class instance's fields, member names), and
+    // res.send then sets the length and ETag of the masked text.
+    const send = this.send;
+    this.send = function maskedSend(this: Response, text: unknown) {
+      this.send = send;
+      if (typeof text !== 'string') return send.call(this, text);
+      const masked = masker.maskJsonText(text);
+      // res.send sets the masked text's length and ETag, but keeps an ETag already set.
+      dropBodyHeaders(this);
+      return send.call(this, masked);
+    } as Response['send'];
+    return json.call(this, value);
+  };
+
+  // JSONP wraps the serialised value in a script, where JSONPath masks could not find it: the
+  // value is masked before it is serialised.
+  res.jsonp = function maskedJsonp(this: Response, value: unknown) {
+    restore();
+    dropBodyHeaders(this);
+    return jsonp.call(this, masker.maskJson(value));
   };
 
   // Until output starts, an explicit writeHead only records status and headers, so they can
@@ -87,9 +119,8 @@ export function maskExpressResponse(res: Response, masker: Masker, maxBodyBytes:
   const emit = (out: Uint8Array, last: boolean, cb?: Callback) => {
     if (!started) {
       started = true;
-      res.removeHeader('etag');
+      dropBodyHeaders(res);
       if (last) res.setHeader('content-length', out.byteLength);
-      else res.removeHeader('content-length');
     }
     const chunk = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
     const args: unknown[] = cb ? [chunk, cb] : [chunk];
@@ -143,9 +174,11 @@ export function maskExpressResponse(res: Response, masker: Masker, maxBodyBytes:
     const chunk = typeof args[0] === 'function' ? undefined : args[0];
     const cb = args.find((a) => typeof a === 'function') as Callback | undefined;
     const bytes = chunk === undefined || chunk === null ? undefined : toBytes(chunk, args[1]);
-    // A HEAD answer, a 204 or a 304 carries no body: nothing to mask, headers stay as they are.
+    // A HEAD answer, a 204 or a 304 carries no body: nothing to mask. res.send answers HEAD
+    // with the length and ETag of the body it was given, unmasked: they go.
     if (received === 0 && (bytes === undefined || bytes.byteLength === 0) && state === 'undecided') {
       restore();
+      if ((req.method === 'HEAD' || this.statusCode === 304) && !this.headersSent) dropBodyHeaders(this);
       return (end as (...a: unknown[]) => Response).call(this, ...args);
     }
     if (!decide()) {
@@ -166,6 +199,10 @@ export function maskExpressResponse(res: Response, masker: Masker, maxBodyBytes:
     emit(out, true, cb);
     return this;
   } as Response['end'];
+}
+
+function dropBodyHeaders(res: Response): void {
+  for (const name of UNMASKED_BODY_RESPONSE_HEADERS) res.removeHeader(name);
 }
 
 function headerValue(value: number | string | string[] | undefined): string | null {

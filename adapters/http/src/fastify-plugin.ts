@@ -1,6 +1,11 @@
 import { pipeline, Readable } from 'node:stream';
 import type { Masker } from '@portcullis/core';
-import { BodyMasker, planResponseBody } from '@portcullis/core';
+import {
+  BodyMasker,
+  planResponseBody,
+  UNMASKED_BODY_REQUEST_HEADERS,
+  UNMASKED_BODY_RESPONSE_HEADERS,
+} from '@portcullis/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { httpBodyErrors } from './body-errors.js';
 import { decideInbound, type InboundOutcome, type InboundRequest, refuseTooLarge } from './decide-inbound.js';
@@ -17,8 +22,11 @@ export type PortcullisFastifyOptions = PortcullisHttpOptions<FastifyRequest>;
 interface RequestState {
   raw?: Buffer;
   masker?: Masker;
-  /** preSerialization already masked the object; onSend must not mask the result again. */
-  masked?: boolean;
+  /**
+   * The reply was an object fastify serialised: onSend masks the text it made whole, whatever
+   * its size (the object was in memory already), as the text that goes out.
+   */
+  serialized?: boolean;
 }
 
 /**
@@ -124,6 +132,9 @@ export const portcullisFastify: FastifyPluginAsync<PortcullisFastifyOptions> = a
     if (outcome.masker !== undefined) {
       if (state === null) setState(request, { masker: outcome.masker });
       else state.masker = outcome.masker;
+      // Range, If-Range and If-None-Match act on the unmasked body (core's
+      // unmasked-body-headers): the handler and other plugins never see them.
+      for (const name of UNMASKED_BODY_REQUEST_HEADERS) delete request.headers[name];
       // On the raw response, where every header fastify sends passes (writeHead, or setHeader
       // before a stream), trailers and early hints included.
       maskResponseHeaders(reply.raw, outcome.masker);
@@ -131,30 +142,34 @@ export const portcullisFastify: FastifyPluginAsync<PortcullisFastifyOptions> = a
     done();
   };
 
+  // An object reply is not masked as an object but as the text fastify makes of it (onSend):
+  // a class instance's fields, member names, and a response schema that would not accept a
+  // masked value in place of a number.
   fastify.addHook('preSerialization', (request, _reply, payload: unknown, done) => {
     const state = stateOf(request);
-    if (state?.masker === undefined || typeof payload !== 'object' || payload === null)
-      return done(null, payload);
-    state.masked = true;
-    let masked: unknown;
-    try {
-      masked = state.masker.maskJson(payload);
-    } catch (err) {
-      return done(err as Error);
-    }
-    done(null, masked);
+    if (state?.masker !== undefined) state.serialized = true;
+    done(null, payload);
   });
 
   fastify.addHook('onSend', (request, reply, payload: unknown, done) => {
     const state = stateOf(request);
-    if (state?.masker === undefined || state.masked || payload === null || payload === undefined)
+    if (state?.masker === undefined || payload === null || payload === undefined) return done(null, payload);
+    // A HEAD answer's body is masked too, though fastify does not send it: its Content-Length
+    // is then the masked body's, not the length of what was masked.
+    if (reply.statusCode === 204 || reply.statusCode === 304) {
+      dropBodyHeaders(reply);
       return done(null, payload);
-    if (request.method === 'HEAD' || reply.statusCode === 204 || reply.statusCode === 304)
-      return done(null, payload);
-    maskPayload(reply, state.masker, payload).then((masked) => done(null, masked), done);
+    }
+    const limit = state.serialized === true ? Number.POSITIVE_INFINITY : guard.maxBodyBytes;
+    maskPayload(reply, state.masker, payload, limit).then((masked) => done(null, masked), done);
   });
 
-  const maskPayload = async (reply: FastifyReply, masker: Masker, payload: unknown): Promise<unknown> => {
+  const maskPayload = async (
+    reply: FastifyReply,
+    masker: Masker,
+    payload: unknown,
+    maxBodyBytes: number,
+  ): Promise<unknown> => {
     try {
       const plan = planResponseBody(
         masker,
@@ -165,9 +180,8 @@ export const portcullisFastify: FastifyPluginAsync<PortcullisFastifyOptions> = a
         httpBodyErrors,
       );
       if (plan === 'pass') return payload;
-      const body = new BodyMasker(masker, plan, guard.maxBodyBytes, httpBodyErrors);
-      reply.removeHeader('content-length');
-      reply.removeHeader('etag');
+      const body = new BodyMasker(masker, plan, maxBodyBytes, httpBodyErrors);
+      dropBodyHeaders(reply);
       if (typeof payload === 'string' || payload instanceof Uint8Array) {
         const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
         return Buffer.concat([body.push(bytes), body.end()]);
@@ -195,6 +209,11 @@ export const portcullisFastify: FastifyPluginAsync<PortcullisFastifyOptions> = a
     }
   };
 };
+
+/** The length, ETag and digests of the unmasked body (fastify sets the masked length). */
+function dropBodyHeaders(reply: FastifyReply): void {
+  for (const name of UNMASKED_BODY_RESPONSE_HEADERS) reply.removeHeader(name);
+}
 
 Object.defineProperty(portcullisFastify, Symbol.for('skip-override'), { value: true });
 Object.defineProperty(portcullisFastify, Symbol.for('fastify.display-name'), { value: 'portcullis' });

@@ -6,6 +6,8 @@ import {
   type Masker,
   maskHeaderRecord,
   planResponseBody,
+  UNMASKED_BODY_REQUEST_HEADERS,
+  UNMASKED_BODY_RESPONSE_HEADERS,
 } from '@portcullis/core';
 import { Agent, type Dispatcher } from 'undici';
 import { approvalStatus } from './approval-status.js';
@@ -150,7 +152,11 @@ export function createHttpReverseProxy(options: HttpReverseProxyOptions): HttpRe
     if (req.headers.host !== undefined) headers['x-forwarded-host'] = req.headers.host;
     headers['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http';
     // A compressed answer cannot be masked: ask for it plain when the decision masks.
-    if (r.masker !== undefined) headers['accept-encoding'] = 'identity';
+    if (r.masker !== undefined) {
+      headers['accept-encoding'] = 'identity';
+      // Range, If-Range and If-None-Match act on the unmasked body (core's unmasked-body-headers).
+      for (const name of UNMASKED_BODY_REQUEST_HEADERS) delete headers[name];
+    }
     for (const [name, value] of Object.entries(upstream.headers))
       Object.defineProperty(headers, name, { value, enumerable: true, writable: true, configurable: true });
 
@@ -185,6 +191,8 @@ export function createHttpReverseProxy(options: HttpReverseProxyOptions): HttpRe
     const bodiless =
       r.method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
     const masker = bodiless ? undefined : r.masker;
+    if (bodiless && r.masker !== undefined)
+      for (const name of UNMASKED_BODY_RESPONSE_HEADERS) delete out[name];
 
     let plan: ReturnType<typeof planResponseBody> = 'pass';
     if (masker !== undefined) {
@@ -194,6 +202,9 @@ export function createHttpReverseProxy(options: HttpReverseProxyOptions): HttpRe
           { contentType: first(out['content-type']), contentEncoding: first(out['content-encoding']) },
           httpBodyErrors,
         );
+        // A part of a body, sent though no Range was passed on: its parts could cut a secret.
+        if (plan !== 'pass' && status === 206)
+          throw httpBodyErrors.unenforceable('cannot mask part of a body');
       } catch (err) {
         upstreamBody.destroy();
         return send(res, unmaskableAnswer(err));
@@ -205,8 +216,7 @@ export function createHttpReverseProxy(options: HttpReverseProxyOptions): HttpRe
     }
 
     const masking = new BodyMasker(masker, plan, guard.maxBodyBytes, httpBodyErrors);
-    delete out['content-length'];
-    delete out.etag;
+    for (const name of UNMASKED_BODY_RESPONSE_HEADERS) delete out[name];
     if (masking.buffering && masker.rules.some((rule) => 'path' in rule)) {
       // JSONPath masks need the whole document: read it here, so one that cannot be masked
       // is answered with a problem document instead of a body cut off half-way.

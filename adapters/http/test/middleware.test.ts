@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import {
   type AuditRecord,
@@ -19,8 +20,9 @@ import {
   MASKED_STATUS_TEXT,
   MASKED_TEXT,
 } from '@portcullis/core/test-support/masked-headers';
+import { RANGED_TEXT_MASKED } from '@portcullis/core/test-support/ranged-text';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, type Framework, startApp } from './support/apps.js';
+import { type App, CUSTOMER_OBJECTS_MASKED, CUSTOMERS, type Framework, startApp } from './support/apps.js';
 
 const resource = { name: 'billing-api', labels: { env: 'prod' } };
 const auth = { authorization: 'Bearer agent-7' };
@@ -36,6 +38,32 @@ interface Answer {
 
 async function json(res: Response): Promise<Answer> {
   return (await res.json()) as Answer;
+}
+
+/** The ETag express gives a body (weak: its length and SHA-1), as a client can compute it. */
+const weakEtag = (body: string) =>
+  `W/"${Buffer.byteLength(body).toString(16)}-${createHash('sha1').update(body).digest('base64').slice(0, 27)}"`;
+
+/**
+ * A GET through node:http, with conditional or Range headers: fetch marks a request carrying
+ * If-None-Match `Cache-Control: no-cache`, which a server rightly never answers with 304.
+ */
+function conditionalGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers: { ...auth, ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        body += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 async function waitForPending(store: InMemoryApprovalStore) {
@@ -133,6 +161,70 @@ describe.each<Framework>(['express', 'fastify'])('%s', (framework) => {
     const text = await res.text();
     expect(text).toBe(EXACT_JSON_MASKED);
     expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+  });
+
+  it('masks an object reply as the text it is serialised to: class instances and member names', async () => {
+    const res = await fetch(`${app.url}/customer-objects`, { headers: auth });
+    const text = await res.text();
+    expect(text).toBe(CUSTOMER_OBJECTS_MASKED);
+    expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+  });
+
+  it('answers HEAD with masked headers, and neither the length nor the ETag of the unmasked body', async () => {
+    const unmaskedEtag = weakEtag(JSON.stringify(CUSTOMERS));
+    for (const path of ['/customers', '/customers-text']) {
+      const masked = await (await fetch(`${app.url}${path}`, { headers: auth })).text();
+      const head = await fetch(`${app.url}${path}`, { method: 'HEAD', headers: auth });
+      expect(head.status).toBe(200);
+      const length = head.headers.get('content-length');
+      if (length !== null) expect(Number(length)).toBe(Buffer.byteLength(masked));
+      expect(head.headers.get('etag')).not.toBe(unmaskedEtag);
+    }
+    const full = await fetch(`${app.url}/headers-body`, { method: 'HEAD', headers: auth });
+    expect(full.status).toBe(201);
+    expect(full.statusText).not.toContain('ann@');
+    expectMaskedHeaders((n) => full.headers.get(n), full.headers.getSetCookie());
+  });
+
+  it('answers a masked reply whole, whatever entity tag the request names', async () => {
+    for (const path of ['/customers', '/customers-text']) {
+      const res = await conditionalGet(`${app.url}${path}`, {
+        'if-none-match': weakEtag(JSON.stringify(CUSTOMERS)),
+      });
+      expect(res.status).toBe(200);
+      expectMasked(res.body);
+    }
+    // res.json's ETag is the masked text's; a request naming it still gets the masked text.
+    const first = await fetch(`${app.url}/customers`, { headers: auth });
+    const etag = first.headers.get('etag');
+    if (framework === 'express') expect(etag).toBe(weakEtag(await first.text()));
+    if (etag !== null)
+      expect((await conditionalGet(`${app.url}/customers`, { 'if-none-match': etag })).status).toBe(200);
+  });
+
+  it('answers a masked reply whole to a Range request, so no part can cut a secret in two', async () => {
+    const paths = framework === 'express' ? ['/ranged', '/static/ranged.txt'] : ['/ranged'];
+    for (const path of paths) {
+      for (const range of ['bytes=0-11', 'bytes=12-40']) {
+        const res = await conditionalGet(`${app.url}${path}`, { range, 'if-range': 'W/"x"' });
+        expect(res.status).toBe(200);
+        expect(res.body).toBe(RANGED_TEXT_MASKED);
+      }
+    }
+  });
+
+  it.runIf(framework === 'express')('masks a JSONP reply by JSONPath as well as by detector', async () => {
+    const res = await fetch(`${app.url}/jsonp?callback=show`, { headers: auth });
+    expect(res.headers.get('content-type')).toMatch(/javascript/);
+    const text = await res.text();
+    const payload = /show\((.*)\);$/s.exec(text)?.[1];
+    expectMasked(payload ?? '');
+  });
+
+  it.runIf(framework === 'fastify')('masks a reply serialised by a response schema', async () => {
+    const res = await fetch(`${app.url}/scored`, { headers: auth });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ssn: '[REDACTED]', email: '[REDACTED]', score: 1.5 });
   });
 
   it('masks JSON lines by JSONPath as well as by detector, line by line', async () => {

@@ -1,6 +1,10 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type AuditRecord,
   createEngine,
@@ -16,6 +20,7 @@ import {
   PERSONAL_HEADERS,
   PERSONAL_TEXT,
 } from '@portcullis/core/test-support/masked-headers';
+import { RANGED_TEXT, RANGED_TEXT_MASKED } from '@portcullis/core/test-support/ranged-text';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpReverseProxy, type HttpReverseProxy, type HttpReverseProxyOptions } from '../src/index.js';
@@ -60,6 +65,20 @@ async function startUpstream() {
     for (const [name, value] of PERSONAL_HEADERS) res.setHeader(name, value);
     res.status(201).type('text/plain; charset=utf-8').send(PERSONAL_TEXT);
   });
+  // express.static honours Range and If-None-Match itself (the `send` module), on a real file.
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-upstream-'));
+  writeFileSync(join(dir, 'ranged.txt'), RANGED_TEXT);
+  app.use('/v1/static', express.static(dir));
+  app.get('/v1/digested', (_req, res) => {
+    // RFC 9530's digest of the unmasked text: with it a client could test guesses offline.
+    const digest = createHash('sha256').update(RANGED_TEXT).digest('base64');
+    res.setHeader('content-digest', `sha-256=:${digest}:`);
+    res.type('text/plain').send(RANGED_TEXT);
+  });
+  app.get('/v1/partial', (_req, res) => {
+    res.setHeader('content-range', `bytes 0-11/${RANGED_TEXT.length}`);
+    res.status(206).type('text/plain').send(RANGED_TEXT.slice(0, 12));
+  });
   app.post('/v1/items', (req, res) => void res.status(201).json({ created: req.body }));
   app.delete('/v1/items/:id', (req, res) => void res.json({ deleted: req.params.id }));
   const server = app.listen(0, '127.0.0.1');
@@ -79,6 +98,26 @@ const subjectOf = (req: { headers: Record<string, string | string[] | undefined>
   const token = /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
   return token === undefined ? undefined : { id: token, kind: 'agent' as const };
 };
+
+/** A request through node:http (fetch adds Cache-Control: no-cache to conditional ones). */
+function raw(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers: { ...auth, ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        body += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 async function closeServer(server: Server) {
   server.closeAllConnections();
@@ -161,6 +200,47 @@ describe('createHttpReverseProxy', () => {
     expect(text).toContain('line without secrets');
     expect(text).not.toMatch(/alice\.wonder@example\.com|4111-1111-1111-1111/);
     expect(text).toMatch(/mail to \[REDACTED\] and card/);
+  });
+
+  it('asks the upstream for a masked answer whole: no Range, If-Range or If-None-Match', async () => {
+    const direct = await raw(`${upstream.url}/static/ranged.txt`, 'GET', {});
+    const etag = String(direct.headers.etag);
+    for (const headers of [
+      { range: 'bytes=0-11' },
+      { range: 'bytes=12-40', 'if-range': etag },
+      { 'if-none-match': etag },
+    ]) {
+      const before = upstream.seen.length;
+      const res = await raw(`${front.url}/static/ranged.txt`, 'GET', headers);
+      expect(res.status).toBe(200);
+      expect(res.body).toBe(RANGED_TEXT_MASKED);
+      const seen = upstream.seen.slice(before);
+      expect(seen).toHaveLength(1);
+      for (const name of ['range', 'if-range', 'if-none-match'])
+        expect(seen[0]?.headers[name]).toBeUndefined();
+    }
+  });
+
+  it('drops the length, ETag and digests of the unmasked body, from HEAD answers too', async () => {
+    for (const path of ['/customers', '/static/ranged.txt', '/digested']) {
+      const direct = await raw(`${upstream.url}${path}`, 'HEAD', {});
+      expect(direct.headers.etag ?? direct.headers['content-digest']).toBeDefined();
+      const head = await raw(`${front.url}${path}`, 'HEAD', {});
+      expect(head.status).toBe(200);
+      for (const name of ['etag', 'content-length', 'content-digest'])
+        expect(head.headers[name]).toBeUndefined();
+    }
+    const get = await raw(`${front.url}/digested`, 'GET', {});
+    expect(get.body).toBe(RANGED_TEXT_MASKED);
+    expect(get.headers['content-digest']).toBeUndefined();
+    expect(get.headers.etag).toBeUndefined();
+  });
+
+  it('refuses a part of a body (206) it would have to mask, with a 500 problem document', async () => {
+    const res = await raw(`${front.url}/partial`, 'GET', {});
+    expect(res.status).toBe(500);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).not.toContain('4111');
   });
 
   it('drops hop-by-hop headers both ways, those the Connection header names included', async () => {

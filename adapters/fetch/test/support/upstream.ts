@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import {
   PERSONAL_STATUS_TEXT,
   PERSONAL_TEXT,
 } from '@portcullis/core/test-support/masked-headers';
+import { RANGED_TEXT, rangedPart } from '@portcullis/core/test-support/ranged-text';
 
 export const CUSTOMERS = {
   customers: [
@@ -26,6 +28,7 @@ export const CUSTOMERS = {
 export interface Hit {
   method: string;
   url: string;
+  headers: IncomingMessage['headers'];
   body: Buffer;
 }
 
@@ -45,7 +48,7 @@ export async function startUpstream(): Promise<Upstream> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
-    hits.push({ method: req.method ?? '', url: req.url ?? '', body });
+    hits.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
     const path = (req.url ?? '/').split('?')[0];
     switch (path) {
       case '/customers':
@@ -121,6 +124,43 @@ export async function startUpstream(): Promise<Upstream> {
         res.setHeader('location', '/forbidden');
         res.end();
         return;
+      case '/ranged': {
+        // Honours Range, If-Range and If-None-Match against its ETag, the SHA-1 of the text, as
+        // express does, and sends its RFC 9530 digest, in a trailer with ?trailer.
+        const etag = `"${createHash('sha1').update(RANGED_TEXT).digest('base64')}"`;
+        const digest = `sha-256=:${createHash('sha256').update(RANGED_TEXT).digest('base64')}:`;
+        res.setHeader('content-type', 'text/plain; charset=utf-8');
+        res.setHeader('etag', etag);
+        if (req.headers['if-none-match'] === etag) {
+          res.statusCode = 304;
+          res.end();
+          return;
+        }
+        const ifRange = req.headers['if-range'];
+        const part = rangedPart(ifRange === undefined || ifRange === etag ? req.headers.range : undefined);
+        res.statusCode = part.status;
+        if (part.contentRange) res.setHeader('content-range', part.contentRange);
+        if ((req.url ?? '').includes('trailer')) {
+          res.setHeader('trailer', 'content-digest');
+          res.write(part.text);
+          res.addTrailers({ 'content-digest': digest });
+          res.end();
+          return;
+        }
+        res.setHeader('content-digest', digest);
+        res.setHeader('content-length', Buffer.byteLength(part.text));
+        res.end(req.method === 'HEAD' ? undefined : part.text);
+        return;
+      }
+      case '/partial': {
+        // A part of a body, though no Range was asked for.
+        const part = rangedPart('bytes=0-11');
+        res.statusCode = part.status;
+        res.setHeader('content-type', 'text/plain; charset=utf-8');
+        res.setHeader('content-range', part.contentRange ?? '');
+        res.end(part.text);
+        return;
+      }
       case '/gzip':
         res.setHeader('content-type', 'application/json');
         res.setHeader('content-encoding', 'gzip');

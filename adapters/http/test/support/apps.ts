@@ -1,6 +1,9 @@
 import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { EXACT_JSON, NDJSON_LINES, REPEATED_NAME_JSON } from '@portcullis/core/test-support/exact-json';
 import { FIRST_EVENT, SECOND_EVENT } from '@portcullis/core/test-support/masked-events';
@@ -9,6 +12,7 @@ import {
   PERSONAL_STATUS_TEXT,
   PERSONAL_TEXT,
 } from '@portcullis/core/test-support/masked-headers';
+import { RANGED_TEXT, rangedPart } from '@portcullis/core/test-support/ranged-text';
 import express from 'express';
 import Fastify from 'fastify';
 import {
@@ -31,6 +35,24 @@ export const CUSTOMERS = {
   ],
   note: 'contact support@example.net',
 };
+
+/** An application's own class: its fields are what JSON.stringify writes. */
+class Customer {
+  constructor(
+    readonly email: string,
+    readonly ssn: string,
+  ) {}
+}
+
+/** An object reply with personal data where masking objects as plain JSON did not look. */
+export const customerObjects = () => ({
+  customer: new Customer('ann@example.com', '123-45-6789'),
+  byMail: { 'bob@example.org': { ssn: '987-65-4321' } },
+});
+
+/** customerObjects() as it must go out. */
+export const CUSTOMER_OBJECTS_MASKED =
+  '{"customer":{"email":"[REDACTED]","ssn":"[REDACTED]"},"byMail":{"[REDACTED]":{"ssn":"[REDACTED]"}}}';
 
 export type Framework = 'express' | 'fastify';
 
@@ -85,6 +107,21 @@ export async function startApp(framework: Framework, options: Options): Promise<
       handled.push(`GET ${req.path}`);
       res.json(CUSTOMERS);
     });
+    app.get('/customer-objects', (_req, res) => {
+      res.json(customerObjects());
+    });
+    app.get('/jsonp', (_req, res) => {
+      res.jsonp(CUSTOMERS);
+    });
+    app.get('/ranged', (req, res) => {
+      const part = rangedPart(req.headers.range);
+      if (part.contentRange) res.setHeader('content-range', part.contentRange);
+      res.status(part.status).type('text/plain').send(part.text);
+    });
+    // express.static's own Range and conditional handling (the `send` module), on a real file.
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-static-'));
+    writeFileSync(join(dir, 'ranged.txt'), RANGED_TEXT);
+    app.use('/static', express.static(dir));
     app.get('/customers-text', (_req, res) => {
       res.type('application/json').send(JSON.stringify(CUSTOMERS));
     });
@@ -166,6 +203,28 @@ export async function startApp(framework: Framework, options: Options): Promise<
     handled.push(`GET ${req.url}`);
     return CUSTOMERS;
   });
+  app.get('/customer-objects', async () => customerObjects());
+  app.get('/ranged', async (request, reply) => {
+    const part = rangedPart(request.headers.range);
+    if (part.contentRange) reply.header('content-range', part.contentRange);
+    reply.code(part.status).type('text/plain');
+    return part.text;
+  });
+  // A response schema says the SSN is a number: what is masked is the text it serialises to.
+  app.get(
+    '/scored',
+    {
+      schema: {
+        response: {
+          200: {
+            type: 'object',
+            properties: { ssn: { type: 'integer' }, email: { type: 'string' }, score: { type: 'number' } },
+          },
+        },
+      },
+    },
+    async () => ({ ssn: 123456789, email: 'ann@example.com', score: 1.5 }),
+  );
   app.get('/customers-text', async (_req, reply) => {
     reply.type('application/json');
     return JSON.stringify(CUSTOMERS);

@@ -32,3 +32,4 @@ export { MaskerCache, type MaskingOptions } from './masker-cache.js';
 export type { RegexEngine } from './regex-engine.js';
 export { PATTERN_SPAN_CAP } from './rules.js';
 export { DEFAULT_KEEP, MASK_STRATEGIES, MAX_KEEP, REDACTED } from './strategies.js';
+export { UNMASKED_BODY_REQUEST_HEADERS, UNMASKED_BODY_RESPONSE_HEADERS } from './unmasked-body-headers.js';
