@@ -55,6 +55,10 @@ export function createGuardInterceptor(
       body,
     });
     const masker = guard.maskers.get(decision.masks);
+    // An upgraded connection (WebSocket, CONNECT) hands the caller the socket itself: no byte
+    // of it would pass through a masker, so one the response would need masked is refused.
+    if (masker !== undefined && masksBodies(masker) && (opts.upgrade || opts.method === 'CONNECT'))
+      throw fetchBodyErrors.unenforceable('cannot mask an upgraded connection');
     let sendHeaders = headers;
     if (masker !== undefined) {
       // Ask for the identity coding so the bytes below can be masked; an encoded answer is
@@ -137,6 +141,12 @@ class MaskingHandler implements Handler {
     headers: IncomingHeaders,
     socket: never,
   ): void {
+    if (masksBodies(this.masker)) {
+      // Not asked for (the check before dispatch refuses those): still nothing to mask it with.
+      (socket as { destroy?: () => void }).destroy?.();
+      this.#abort(controller, fetchBodyErrors.unenforceable('cannot mask an upgraded connection'));
+      return;
+    }
     this.inner.onRequestUpgrade?.(controller, statusCode, this.#masked(headers), socket);
   }
 
@@ -244,6 +254,11 @@ class MaskingHandler implements Handler {
     this.inner.onResponseError?.(controller, error);
     controller.abort(error);
   }
+}
+
+/** Whether the masker has rules for response bodies (detectors, patterns, JSONPaths). */
+function masksBodies(masker: Masker): boolean {
+  return masker.rules.some((r) => 'detector' in r || 'pattern' in r || 'path' in r);
 }
 
 function withoutBodyHeaders(headers: IncomingHeaders): IncomingHeaders {

@@ -7,7 +7,14 @@ import {
   MASKED_TEXT,
 } from '@portcullis/core/test-support/masked-headers';
 import { RANGED_TEXT_MASKED } from '@portcullis/core/test-support/ranged-text';
-import { Agent, getGlobalDispatcher, request, setGlobalDispatcher, fetch as undiciFetch } from 'undici';
+import {
+  Agent,
+  getGlobalDispatcher,
+  request,
+  setGlobalDispatcher,
+  fetch as undiciFetch,
+  upgrade,
+} from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createGuardInterceptor,
@@ -101,6 +108,19 @@ describe('createGuardInterceptor', () => {
     await expect(
       request(`${upstream.url}/partial`, { dispatcher: guarded }).then((r) => r.body.text()),
     ).rejects.toBeInstanceOf(FetchMaskUnenforceableError);
+  });
+
+  it("refuses an upgraded connection it would have to mask, before it is made, for undici's upgrade", async () => {
+    const before = upstream.hits.length;
+    await expect(
+      upgrade(`${upstream.url}/feed`, { dispatcher: guarded, protocol: 'x-feed' }),
+    ).rejects.toBeInstanceOf(FetchMaskUnenforceableError);
+    expect(upstream.hits.slice(before).filter((h) => h.method === 'UPGRADE')).toHaveLength(0);
+    // Unguarded, the same upgrade hands over the socket, card number and all.
+    const open = await upgrade(`${upstream.url}/feed`, { dispatcher: agent, protocol: 'x-feed' });
+    const chunks: Buffer[] = [];
+    for await (const chunk of open.socket) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toContain('4111 1111 1111 1111');
   });
 
   it("refuses a denied request for undici's request", async () => {

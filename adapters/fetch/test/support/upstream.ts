@@ -178,6 +178,13 @@ export async function startUpstream(): Promise<Upstream> {
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => res.destroy(err as Error));
   });
+  // An upgrade (as for a WebSocket): the switched connection carries a card number at once.
+  server.on('upgrade', (req, socket) => {
+    hits.push({ method: 'UPGRADE', url: req.url ?? '', headers: req.headers, body: Buffer.alloc(0) });
+    socket.end(
+      'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: x-feed\r\n\r\ncard 4111 1111 1111 1111\n',
+    );
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
