@@ -1,4 +1,4 @@
-import { isJsonContentType } from '@portcullis/core';
+import { decodeContentCoding, isJsonContentType } from '@portcullis/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { decideInbound, type InboundOutcome, refuseTooLarge } from './decide-inbound.js';
 import { maskExpressResponse } from './express-response-mask.js';
@@ -71,7 +71,7 @@ export function portcullisExpress(options: PortcullisExpressOptions): RequestHan
     } catch {
       return tooLarge(req.method, url, source);
     }
-    req.body = parsedForApp(raw, req.headers['content-type']);
+    req.body = parsedForApp(raw, req.headers, guard.maxBodyBytes);
     return decide(req, res, url, source, raw);
   }
 
@@ -102,16 +102,29 @@ export function portcullisExpress(options: PortcullisExpressOptions): RequestHan
 
 type PortcullisHttpBody = Parameters<typeof decideInbound>[2]['body'];
 
-function parsedForApp(raw: Buffer, contentType: string | undefined): unknown {
+/**
+ * The body as express's parsers would hand it to the application: decoded from its
+ * Content-Encoding (as body-parser inflates), then JSON or text by content type. The policy
+ * judged the same decoded bytes (core's facts decode them the same way).
+ */
+function parsedForApp(raw: Buffer, headers: Request['headers'], maxBodyBytes: number): unknown {
+  const contentType = headers['content-type'];
+  const coding = headers['content-encoding'];
+  let bytes: Uint8Array = raw;
+  if (coding !== undefined) {
+    const decoded = decodeContentCoding(raw, coding, maxBodyBytes);
+    if (decoded.kind === 'decoded') bytes = decoded.bytes;
+  }
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (isJsonContentType(contentType ?? null)) {
     try {
-      return JSON.parse(raw.toString('utf8'));
+      return JSON.parse(buffer.toString('utf8'));
     } catch {
-      return raw;
+      return buffer;
     }
   }
-  if (contentType?.startsWith('text/')) return raw.toString('utf8');
-  return raw;
+  if (contentType?.startsWith('text/')) return buffer.toString('utf8');
+  return buffer;
 }
 
 function send(res: Response, answer: HttpAnswer): void {

@@ -201,7 +201,12 @@ export const portcullisFastify: FastifyPluginAsync<PortcullisFastifyOptions> = a
       }
       return payload;
     } catch (err) {
-      if (isStream(payload)) payload.destroy();
+      if (isStream(payload)) {
+        // An undici body (a route that relays a fetch) destroyed before its end emits an abort
+        // error, which with no listener would be uncaught and end the process.
+        payload.on('error', () => undefined);
+        payload.destroy();
+      }
       const answer = unmaskableAnswer(err);
       reply.code(answer.status);
       for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);

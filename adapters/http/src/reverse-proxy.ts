@@ -206,7 +206,7 @@ export function createHttpReverseProxy(options: HttpReverseProxyOptions): HttpRe
         if (plan !== 'pass' && status === 206)
           throw httpBodyErrors.unenforceable('cannot mask part of a body');
       } catch (err) {
-        upstreamBody.destroy();
+        discard(upstreamBody);
         return send(res, unmaskableAnswer(err));
       }
     }
@@ -225,7 +225,7 @@ export function createHttpReverseProxy(options: HttpReverseProxyOptions): HttpRe
         for await (const chunk of upstreamBody) parts.push(masking.push(chunk as Buffer));
         parts.push(masking.end());
       } catch (err) {
-        upstreamBody.destroy();
+        discard(upstreamBody);
         if (cancel.signal.aborted) return;
         return send(res, isMaskError(err) ? unmaskableAnswer(err) : badGateway(err));
       }
@@ -353,4 +353,13 @@ function isMaskError(err: unknown): boolean {
 function first(value: string | string[] | undefined): string | null {
   if (value === undefined) return null;
   return Array.isArray(value) ? (value[0] ?? null) : value;
+}
+
+/**
+ * Drops an upstream body unread. undici's body, destroyed before its end, emits an abort
+ * error: with no listener that is an uncaught exception, which would end the process.
+ */
+function discard(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import {
   type AuditRecord,
   createEngine,
@@ -221,6 +222,18 @@ describe.each<Framework>(['express', 'fastify'])('%s', (framework) => {
     expectMasked(payload ?? '');
   });
 
+  it.runIf(framework === 'fastify')(
+    'refuses a relayed binary stream it was told to scan with a 500 problem document, and keeps serving',
+    async () => {
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${app.url}/relayed-image`, { headers: auth });
+        expect(res.status).toBe(500);
+        await res.text();
+      }
+      expect((await fetch(`${app.url}/customers`, { headers: auth })).status).toBe(200);
+    },
+  );
+
   it.runIf(framework === 'fastify')('masks a reply serialised by a response schema', async () => {
     const res = await fetch(`${app.url}/scored`, { headers: auth });
     expect(res.status).toBe(200);
@@ -277,6 +290,28 @@ describe.each<Framework>(['express', 'fastify'])('%s', (framework) => {
     expect(res.status).toBe(201);
     expect(seen.at(-1)?.action.http?.body).toEqual({ sku: 'A-1', qty: 2 });
     expect(app.bodies.at(-1)).toEqual({ sku: 'A-1', qty: 2 });
+  });
+
+  it('shows the policy a gzip-encoded JSON body decoded, as the application reads it', async () => {
+    const doc = { sku: 'B-2', qty: 5, role: 'admin' };
+    const res = await fetch(`${app.url}/items`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(JSON.stringify(doc)),
+    });
+    if (framework === 'fastify') {
+      // fastify's own JSON parser does not inflate (that takes @fastify/compress): it refuses
+      // the body before any route, so nothing reaches the application undecided.
+      expect(res.status).toBe(400);
+      expect(app.bodies).not.toContainEqual(doc);
+      return;
+    }
+    const input = seen.at(-1)?.action.http;
+    expect(input?.headers['content-encoding']).toBe('gzip');
+    expect(input?.body).toEqual(doc);
+    expect(input?.body_parse_error).toBeUndefined();
+    expect(res.status).toBe(201);
+    expect(app.bodies.at(-1)).toEqual(doc);
   });
 
   it('holds a DELETE: 202 with a Location to poll, and the re-run passes once approved', async () => {

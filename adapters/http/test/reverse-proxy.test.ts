@@ -5,11 +5,13 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import {
   type AuditRecord,
   createEngine,
   type Engine,
   InMemoryApprovalStore,
+  type InputDocument,
   InvalidOptionError,
   staticEvaluator,
 } from '@portcullis/core';
@@ -75,6 +77,9 @@ async function startUpstream() {
     res.setHeader('content-digest', `sha-256=:${digest}:`);
     res.type('text/plain').send(RANGED_TEXT);
   });
+  app.get('/v1/image', (_req, res) => {
+    res.type('image/png').send(Buffer.alloc(4, 7));
+  });
   app.get('/v1/partial', (_req, res) => {
     res.setHeader('content-range', `bytes 0-11/${RANGED_TEXT.length}`);
     res.status(206).type('text/plain').send(RANGED_TEXT.slice(0, 12));
@@ -132,10 +137,11 @@ describe('createHttpReverseProxy', () => {
   const store = new InMemoryApprovalStore();
   const holdStore = new InMemoryApprovalStore();
   const records: AuditRecord[] = [];
+  const inputs: InputDocument[] = [];
   const audit = { write: async (r: AuditRecord) => void records.push(r), close: async () => {} };
 
   beforeAll(async () => {
-    engine = createEngine({ evaluator: staticEvaluator(testPolicy()) });
+    engine = createEngine({ evaluator: staticEvaluator(testPolicy(inputs)) });
     upstream = await startUpstream();
     front = await startProxy({
       engine,
@@ -236,6 +242,15 @@ describe('createHttpReverseProxy', () => {
     expect(get.headers.etag).toBeUndefined();
   });
 
+  it('refuses a binary answer it was told to scan with a 500 problem document, and keeps serving', async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await raw(`${front.url}/image`, 'GET', {});
+      expect(res.status).toBe(500);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+    expect((await fetch(`${front.url}/customers`, { headers: auth })).status).toBe(200);
+  });
+
   it('refuses a part of a body (206) it would have to mask, with a 500 problem document', async () => {
     const res = await raw(`${front.url}/partial`, 'GET', {});
     expect(res.status).toBe(500);
@@ -271,6 +286,20 @@ describe('createHttpReverseProxy', () => {
     });
     expect(res.status).toBe(201);
     expect(upstream.seen.at(-1)?.body).toEqual({ sku: 'A-1', qty: 2 });
+  });
+
+  it('judges a gzip-encoded body decoded, and forwards the bytes as sent', async () => {
+    const doc = { sku: 'B-2', qty: 5, role: 'admin' };
+    const res = await fetch(`${front.url}/items`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(JSON.stringify(doc)),
+    });
+    expect(inputs.at(-1)?.action.http?.body).toEqual(doc);
+    // express.json on the upstream inflates the very bytes the client sent.
+    expect(res.status).toBe(201);
+    expect(upstream.seen.at(-1)?.headers['content-encoding']).toBe('gzip');
+    expect(upstream.seen.at(-1)?.body).toEqual(doc);
   });
 
   it('answers a deny with a 403 problem document and never reaches the upstream', async () => {

@@ -15,6 +15,7 @@ import {
 import { RANGED_TEXT, rangedPart } from '@portcullis/core/test-support/ranged-text';
 import express from 'express';
 import Fastify from 'fastify';
+import { request as undiciRequest } from 'undici';
 import {
   expressApprovalStatus,
   fastifyApprovalStatus,
@@ -204,6 +205,14 @@ export async function startApp(framework: Framework, options: Options): Promise<
     return CUSTOMERS;
   });
   app.get('/customer-objects', async () => customerObjects());
+  // A route that relays what it fetched: the reply is undici's body stream, here a binary type.
+  app.get('/relayed-image', async (_req, reply) => {
+    const relayed = await undiciRequest(
+      `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/none`,
+    );
+    reply.type('image/png');
+    return reply.send(relayed.body);
+  });
   app.get('/ranged', async (request, reply) => {
     const part = rangedPart(request.headers.range);
     if (part.contentRange) reply.header('content-range', part.contentRange);

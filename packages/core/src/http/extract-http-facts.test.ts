@@ -1,3 +1,4 @@
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../errors.js';
 import { extractHttpFacts, resolveHttpFactsOptions } from './index.js';
@@ -247,6 +248,58 @@ describe('bodies', () => {
       { maxBodyBytes: 64 },
     );
     expect(obj.body_too_large).toBe(true);
+  });
+
+  describe('with a Content-Encoding', () => {
+    const doc = { role: 'admin', note: 'é' };
+    const text = JSON.stringify(doc);
+    const post = (body: Uint8Array, encoding: string, maxBodyBytes = 1024) =>
+      extractHttpFacts(
+        { method: 'POST', url: 'https://h/', headers: { ...json, 'content-encoding': encoding }, body },
+        { maxBodyBytes },
+      );
+
+    it('judges the body the server will read: gzip, deflate (zlib or raw), br, and codings stacked', () => {
+      const plain = Buffer.from(text);
+      for (const [encoding, bytes] of [
+        ['gzip', gzipSync(plain)],
+        ['X-GZIP', gzipSync(plain)],
+        ['deflate', deflateSync(plain)],
+        ['deflate', deflateRawSync(plain)],
+        ['br', brotliCompressSync(plain)],
+        // Listed in the order applied: gzip first, then br; undone br first.
+        ['gzip, br', brotliCompressSync(gzipSync(plain))],
+        ['identity', plain],
+      ] as const) {
+        const facts = post(bytes, encoding);
+        expect(facts.body, encoding).toEqual(doc);
+        expect(facts.body_size, encoding).toBe(plain.byteLength);
+        expect(facts.body_parse_error, encoding).toBeUndefined();
+      }
+    });
+
+    it('never inflates past maxBodyBytes: a small body that decodes large is too large', () => {
+      const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024));
+      expect(bomb.byteLength).toBeLessThan(100 * 1024);
+      const facts = post(bomb, 'gzip', 1024 * 1024);
+      expect(facts).toMatchObject({ body: null, body_too_large: true, body_size: bomb.byteLength });
+    });
+
+    it('tells the policy of a coding it does not undo, and does not read the body', () => {
+      const facts = post(Buffer.from(text), 'zstd');
+      expect(facts.body).toBeNull();
+      expect(facts.body_parse_error).toBe('content-encoding zstd is not decoded');
+    });
+
+    it('reads a truncated stream as far as it goes, and bytes a body parser already decoded as they are', () => {
+      const long = JSON.stringify({ rows: Array.from({ length: 200 }, (_, i) => ({ i })) });
+      const gz = gzipSync(Buffer.from(long));
+      const truncated = post(gz.subarray(0, gz.byteLength - 40), 'gzip', 1 << 20);
+      expect(truncated.body).toBeNull();
+      expect(truncated.body_parse_error).toEqual(expect.any(String));
+      expect(truncated.body_size).toBeGreaterThan(100);
+      expect(post(Buffer.from(text), 'gzip').body).toEqual(doc);
+    });
   });
 
   it('validates options, naming the option', () => {

@@ -30,10 +30,11 @@ export function extractHttpFacts(
 ): HttpFacts {
   const resolved = isResolved(options) ? options : resolveHttpFactsOptions(options);
   // normalizeHeaders returns a fresh object of our own: credentials are redacted in place,
-  // after the two headers read below as sent are taken out.
+  // after the headers read below as sent are taken out.
   const headers = normalizeHeaders(req.headers);
   const contentType = Object.hasOwn(headers, 'content-type') ? headers['content-type']! : null;
   const host = Object.hasOwn(headers, 'host') ? headers.host : undefined;
+  const contentEncoding = Object.hasOwn(headers, 'content-encoding') ? headers['content-encoding']! : null;
   for (const name in headers) {
     if (Object.hasOwn(headers, name) && shouldRedact(name, resolved)) {
       const value = redactHeaderValue(name, headers[name]!);
@@ -42,7 +43,7 @@ export function extractHttpFacts(
     }
   }
   const url = parseUrlParts(String(req.url ?? ''), host);
-  const body = extractBody(req.body, contentType, resolved);
+  const body = extractBody(req.body, contentType, resolved, contentEncoding);
   const facts: HttpFacts = {
     method: String(req.method ?? '').toUpperCase(),
     url: url.url,

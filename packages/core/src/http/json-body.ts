@@ -1,3 +1,4 @@
+import { decodeContentCoding } from './content-coding.js';
 import type { ResolvedHttpFactsOptions } from './http-options.js';
 
 export type HttpBody =
@@ -26,10 +27,16 @@ export function isJsonContentType(contentType: string | null): boolean {
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
+/**
+ * The body facts. `contentEncoding` (the request's Content-Encoding) applies to bytes: they are
+ * decoded first, and `body_size` is then the decoded size (parsed bodies and strings come from
+ * a framework that decoded them already).
+ */
 export function extractBody(
   input: HttpBody | undefined,
   contentType: string | null,
   options: ResolvedHttpFactsOptions,
+  contentEncoding: string | null = null,
 ): BodyFacts {
   if (input === undefined || input === null) return { body: null, body_size: 0 };
   let text: string;
@@ -38,9 +45,20 @@ export function extractBody(
     text = input;
     size = Buffer.byteLength(input, 'utf8');
   } else if (input instanceof Uint8Array || input instanceof ArrayBuffer) {
-    const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
+    let bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
+    if (bytes.byteLength > options.maxBodyBytes)
+      return { body: null, body_size: bytes.byteLength, body_too_large: true };
+    if (contentEncoding !== null) {
+      const decoded = decodeContentCoding(bytes, contentEncoding, options.maxBodyBytes);
+      if (decoded.kind === 'too-large')
+        return { body: null, body_size: bytes.byteLength, body_too_large: true };
+      if (decoded.kind === 'unsupported') {
+        const error = `content-encoding ${decoded.coding} is not decoded`;
+        return { body: null, body_size: bytes.byteLength, body_parse_error: error };
+      }
+      bytes = decoded.bytes;
+    }
     size = bytes.byteLength;
-    if (size > options.maxBodyBytes) return { body: null, body_size: size, body_too_large: true };
     text = decoder.decode(bytes);
   } else {
     // Already parsed by a framework (express.json, fastify): round-trip so the policy sees
