@@ -109,6 +109,10 @@ beforeAll(async () => {
   app.get('/v1/customers', (_req, res) => {
     res.json({ customers: [{ name: 'Ann', email: 'ann.smith@example.com' }] });
   });
+  app.get(
+    '/v1/logo.png',
+    (_req, res) => void res.type('image/png').send(Buffer.from([0x89, 0x50, 0x4e, 0x47])),
+  );
   app.delete('/v1/items/:id', (req, res) => void res.json({ deleted: req.params.id }));
   app.get('/v1/admin/users', (_req, res) => void res.json({ users: [] }));
   upstream = app.listen(0, '127.0.0.1');
@@ -153,6 +157,17 @@ describe('gateway HTTP resource', () => {
     expect(seen.url).toBe('/v1/customers');
     expect(seen.headers['x-api-token']).toBe('upstream-token');
     expect(seen.headers.authorization).toBeUndefined();
+  });
+
+  it("answers a binary the agent's masks cannot scan with a 500 problem document, and goes on serving", async () => {
+    // The unread upstream body, dropped, once raised an uncaught error that ended the process.
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${base}/logo.png`, { headers: asAgent });
+      expect(res.status).toBe(500);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      await res.text();
+    }
+    expect((await fetch(`${base}/customers`, { headers: asAgent })).status).toBe(200);
   });
 
   it('accepts a bearer credential issued by the gateway with the user header', async () => {
