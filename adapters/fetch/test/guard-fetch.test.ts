@@ -130,6 +130,12 @@ describe('guardFetch', () => {
       expect(head.headers.get(name)).toBeNull();
   });
 
+  it('refuses a UTF-16 body, whose secrets no detector reading UTF-8 would see', async () => {
+    const fetch = guardFetch(engine, { subject, resource });
+    const res = await fetch(`${upstream.url}/utf16`);
+    await expect(res.text()).rejects.toBeInstanceOf(FetchMaskUnenforceableError);
+  });
+
   it('refuses a part of a body (206) it would have to mask', async () => {
     const fetch = guardFetch(engine, { subject, resource });
     await expect(fetch(`${upstream.url}/partial`)).rejects.toBeInstanceOf(FetchMaskUnenforceableError);

@@ -30,15 +30,15 @@ export function portcullisExpress(options: PortcullisExpressOptions): RequestHan
     }
     if (outcome instanceof Promise) {
       outcome.then(
-        (o) => proceed(req, res, next, o),
+        (o) => proceed(res, next, o),
         (err: unknown) => next(err),
       );
       return;
     }
-    proceed(req, res, next, outcome);
+    proceed(res, next, outcome);
   };
 
-  function proceed(req: Request, res: Response, next: NextFunction, outcome: InboundOutcome): void {
+  function proceed(res: Response, next: NextFunction, outcome: InboundOutcome): void {
     if (outcome.kind === 'answer') {
       send(res, outcome.answer);
       return;

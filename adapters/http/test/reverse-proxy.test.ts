@@ -80,6 +80,11 @@ async function startUpstream() {
   app.get('/v1/image', (_req, res) => {
     res.type('image/png').send(Buffer.alloc(4, 7));
   });
+  app.get('/v1/utf16', (_req, res) => {
+    // UTF-16 with a byte order mark and no charset, as a Windows service may answer.
+    res.setHeader('content-type', 'text/plain');
+    res.end(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(RANGED_TEXT, 'utf16le')]));
+  });
   app.get('/v1/partial', (_req, res) => {
     res.setHeader('content-range', `bytes 0-11/${RANGED_TEXT.length}`);
     res.status(206).type('text/plain').send(RANGED_TEXT.slice(0, 12));
@@ -248,6 +253,13 @@ describe('createHttpReverseProxy', () => {
       expect(res.status).toBe(500);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     }
+    expect((await fetch(`${front.url}/customers`, { headers: auth })).status).toBe(200);
+  });
+
+  it('never passes a UTF-16 answer it cannot read: the card number in it does not go out', async () => {
+    // A text answer streams, its head written before the first chunk is read: the refusal of
+    // that chunk cuts the connection before any of it is sent.
+    await expect(raw(`${front.url}/utf16`, 'GET', {})).rejects.toThrow(/socket hang up/);
     expect((await fetch(`${front.url}/customers`, { headers: auth })).status).toBe(200);
   });
 

@@ -152,6 +152,11 @@ export async function startUpstream(): Promise<Upstream> {
         res.end(req.method === 'HEAD' ? undefined : part.text);
         return;
       }
+      case '/utf16':
+        // As a Windows service may answer: UTF-16 with a byte order mark, no charset.
+        res.setHeader('content-type', 'text/plain');
+        res.end(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`card ${RANGED_TEXT}`, 'utf16le')]));
+        return;
       case '/partial': {
         // A part of a body, though no Range was asked for.
         const part = rangedPart('bytes=0-11');

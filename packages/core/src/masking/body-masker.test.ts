@@ -239,6 +239,39 @@ describe('BodyMasker', () => {
     );
   });
 
+  it('refuses a body in UTF-16 or UTF-32, or holding a NUL byte, in every plan: its secrets would pass unseen', () => {
+    const text = 'mail alice@example.com card 4111 1111 1111 1111';
+    const json = JSON.stringify({ mail: 'alice@example.com' });
+    const utf16be = (t: string) => Buffer.from(t, 'utf16le').swap16();
+    const utf32le = (t: string) => Buffer.from([...t].flatMap((c) => [c.charCodeAt(0), 0, 0, 0]));
+    const bodies = (t: string) => [
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(t, 'utf16le')]),
+      Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(t)]),
+      Buffer.from(t, 'utf16le'),
+      utf32le(t),
+      Buffer.concat([Buffer.from('abc'), Buffer.from([0]), Buffer.from(t)]),
+    ];
+    for (const plan of ['text', 'document', 'events', 'lines'] as const) {
+      for (const m of [masker, scanOnly]) {
+        for (const body of bodies(plan === 'text' ? text : json)) {
+          const b = new BodyMasker(m, plan, 1 << 20);
+          // Cut anywhere: the refusal comes with the chunk that shows it, before it is masked.
+          expect(() => {
+            for (let at = 0; at < body.byteLength; at += 7) b.push(body.subarray(at, at + 7));
+            b.end();
+          }, plan).toThrow(UnenforceableError);
+        }
+      }
+    }
+    // A UTF-8 byte order mark is UTF-8.
+    const b = new BodyMasker(scanOnly, 'text', 1 << 20);
+    const out = Buffer.concat([
+      b.push(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)])),
+      b.end(),
+    ]);
+    expect(out.toString()).not.toContain('alice@example.com');
+  });
+
   it('fails closed past the limit when a JSONPath mask needs the whole document', () => {
     const body = new BodyMasker(masker, 'document', 16);
     expect(() => body.push(new TextEncoder().encode('{"ssn":"123-45-6789","x":"yyyyyy"}'))).toThrow(

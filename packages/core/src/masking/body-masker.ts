@@ -38,6 +38,8 @@ export class BodyMasker {
   #message = '';
   #held: Uint8Array[] = [];
   #heldBytes = 0;
+  /** Bytes pushed so far. */
+  #seen = 0;
   #decoder = new TextDecoder('utf-8');
   #stream: MaskStream | undefined;
   readonly #hasPaths: boolean;
@@ -60,6 +62,7 @@ export class BodyMasker {
 
   push(chunk: Uint8Array): Uint8Array {
     if (chunk.byteLength === 0) return EMPTY;
+    this.#refuseNonUtf8(chunk);
     if (this.#mode === 'text') return this.#text(chunk);
     this.#held.push(chunk);
     this.#heldBytes += chunk.byteLength;
@@ -102,6 +105,30 @@ export class BodyMasker {
     const decoded = this.#decoder.decode(chunk, { stream: true });
     const out = this.#messageEnd ? this.#messages(decoded) : this.#textStream().write(decoded);
     return out === '' ? EMPTY : encoder.encode(out);
+  }
+
+  /**
+   * The masks read UTF-8. A body in UTF-16 or UTF-32 (which a server may send with a byte
+   * order mark and no charset) decodes to its characters with a NUL beside each ASCII one, so
+   * no detector matches and every secret in it would pass, readable to a client that honours
+   * the mark. Such a body, and any other holding a NUL byte (binary, which is not text either;
+   * JSON cannot hold one unescaped), is refused.
+   */
+  #refuseNonUtf8(chunk: Uint8Array): void {
+    const first = this.#seen === 0;
+    this.#seen += chunk.byteLength;
+    if (
+      first &&
+      chunk.byteLength >= 2 &&
+      ((chunk[0] === 0xfe && chunk[1] === 0xff) || (chunk[0] === 0xff && chunk[1] === 0xfe))
+    )
+      throw this.errors.unenforceable(
+        'cannot mask a UTF-16 or UTF-32 response (it opens with a byte order mark)',
+      );
+    if (chunk.indexOf(0) !== -1)
+      throw this.errors.unenforceable(
+        'cannot mask a response holding a NUL byte (UTF-16, UTF-32 or binary, not UTF-8 text)',
+      );
   }
 
   /** The messages `text` completes, masked; the unfinished one waits. */
