@@ -59,6 +59,13 @@ const moreSecrets = fc.oneof(
   fc.tuple(fc.constantFrom('rk_live_', 'pk_live_'), chars(ALNUM, 10, 30)).map(([p, t]) => p + t),
   fc.tuple(chars(`${ALNUM}.%`, 1, 12), chars('abcdexyz', 1, 8)).map(([l, d]) => `${l}%40${d}.com`),
   fc
+    .tuple(
+      chars(`${ALNUM}.`, 1, 12),
+      fc.constantFrom('&#64;', '&#x40;', '&#X040;', '&commat;'),
+      chars('abcdexyz', 1, 8),
+    )
+    .map(([l, at, d]) => `${l}${at}${d}.com`),
+  fc
     .tuple(fc.constantFrom('bearer ', 'BEARER\t', 'Bearer   '), chars(`${ALNUM}._~+/-`, 16, 40))
     .map(([p, t]) => p + t),
   fc.constantFrom('::1:2', 'fe80::1:2', '2001:db8::8a2e:370:7334', '::ffff:192.0.2.1', '1:2:3:4:5:6:7:8'),
@@ -102,6 +109,11 @@ const fragments = fc.string({
         'GB82',
         '.com',
         '%40',
+        '&#64;',
+        '&#x40;',
+        '&',
+        '#',
+        ';',
         '%20',
         '%2B',
         '4111',

@@ -22,6 +22,12 @@ const POSITIVE: [DetectorName, string, string[]][] = [
   ['email', 'mail alice@example.com now', ['alice@example.com']],
   ['email', 'to: bob.smith+tag@mail.example.co.uk.', ['bob.smith+tag@mail.example.co.uk']],
   ['email', 'GET /customers?email=ann%40example.com&page=2', ['ann%40example.com']],
+  // As web pages write addresses: the at-sign as an HTML or XML character reference.
+  [
+    'email',
+    '<a href="mailto:ann&#64;example.com">ann&#x40;example.org</a>, bob&commat;example.net, cy&#064;x.io',
+    ['ann&#64;example.com', 'ann&#x40;example.org', 'bob&commat;example.net', 'cy&#064;x.io'],
+  ],
   ['credit_card', 'card 4111111111111111 ok', ['4111111111111111']],
   ['credit_card', 'card 4111 1111 1111 1111, exp', ['4111 1111 1111 1111']],
   ['credit_card', 'card 5500-0000-0000-0004', ['5500-0000-0000-0004']],

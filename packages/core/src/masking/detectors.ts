@@ -143,7 +143,9 @@ function afterUrlSpace<T extends Pick<ScannerSpec, 'accept' | 'alphabet' | 'anch
   const { accept, alphabet, anchors } = extra;
   return {
     ...extra,
-    ...(alphabet ? { alphabet: (code: number) => code === 37 || alphabet(code) } : {}),
+    ...(alphabet
+      ? { alphabet: (code: number, previous: number) => code === 37 || alphabet(code, previous) }
+      : {}),
     ...(anchors ? { anchors: [...anchors, ...anchors.map((a) => `%20${a}`)] } : {}),
     accept(text: string, start: number, end: number, final: boolean): AcceptResult {
       const from = afterLeadingSpace(text, start);
@@ -158,14 +160,22 @@ const only = (ok: boolean, start: number, end: number): readonly Span[] => (ok ?
 // E-mail (RFC 5321 sizes: local part ≤ 64, labels ≤ 63)
 // ---------------------------------------------------------------------------------------
 
-// The '@' may come percent-encoded (`%40`), as in a URL's query (`?email=ann%40example.com`).
+const EMAIL_CHARS = asciiSet('A-Za-z0-9._%+@&;-');
+/** An address's characters, and the `#` of a character reference (only after its `&`). */
+const emailAlphabet = (code: number, previous: number) =>
+  EMAIL_CHARS(code) || (code === 35 && (previous === 38 || Number.isNaN(previous)));
+
+// The '@' may come percent-encoded (`%40`), as in a URL's query (`?email=ann%40example.com`),
+// or as an HTML or XML character reference (`ann&#64;example.com`, `&#x40;`, `&commat;`), as
+// web pages write addresses to keep them from naive scrapers, which a reader decodes at once.
 const EMAIL = spec(
   'email',
-  '[A-Za-z0-9._%+-]{1,64}(?:@|%40)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,8}[A-Za-z]{2,24}\\b',
+  '[A-Za-z0-9._%+-]{1,64}(?:@|%40|&#0{0,4}64;|&#[xX]0{0,4}40;|&commat;)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,8}[A-Za-z]{2,24}\\b',
   {
-    alphabet: asciiSet('A-Za-z0-9._%+@-'),
-    // An '@' (or a '%' of `%40`), then at least one label ending in '.', then a TLD of two letters or more.
-    prefilter: (f) => (f.at > 0 || f.percents > 0) && f.dots > 0 && f.letters >= 2,
+    alphabet: emailAlphabet,
+    // An '@' (or the '%' of `%40`, or the '&' of a character reference), then at least one
+    // label ending in '.', then a TLD of two letters or more.
+    prefilter: (f) => (f.at > 0 || f.percents > 0 || f.ampersands > 0) && f.dots > 0 && f.letters >= 2,
     accept(text, start, end) {
       // `.invalid` (RFC 2606) can never be delivered; it is what format-preserving masking emits.
       const tld = text.slice(text.lastIndexOf('.', end) + 1, end).toLowerCase();

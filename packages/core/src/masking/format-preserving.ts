@@ -11,7 +11,8 @@
  * - US SSN: `000-GG-SSSS` (area 000 is never issued). IBAN: country kept, check digits `00`
  *   (never valid: check digits run 02–98), and no group starting with a card's issuer digit.
  * - anything else: each letter or digit replaced by one of its own kind, punctuation kept.
- * - a card, IBAN or phone number written as in a URL (`%20`, `+`, `%2B`) keeps those escapes.
+ * - a card, IBAN or phone number written as in a URL (`%20`, `+`, `%2B`) keeps those escapes;
+ *   an e-mail keeps its at-sign as written (`%40`, `&#64;`).
  *
  * The replacement characters come from the keyed hash, so equal values format equally.
  */
@@ -115,7 +116,8 @@ function formatKind(value: string, kind: DetectorName | undefined): FormatKind {
 }
 
 function inferKind(value: string): FormatKind {
-  if (/^[^@\s]+(?:@|%40)[^@\s]+\.[^@\s.]+$/.test(value)) return 'email';
+  if (/^[^@\s&]+(?:@|%40|&#0{0,4}64;|&#[xX]0{0,4}40;|&commat;)[^@\s&]+\.[^@\s.&]+$/.test(value))
+    return 'email';
   if (/^\d{3}-\d{2}-\d{4}$/.test(value)) return 'us_ssn';
   if (/^[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}$/.test(value)) return 'iban';
   const digits = digitCount(value);
@@ -142,11 +144,15 @@ function replaceChars(value: string, bytes: KeyedBytes): string {
 }
 
 /** The local part, the at-sign as written (`@`, or `%40` in a URL) and the domain. */
+/** An at-sign as the e-mail detector reads one: itself, `%40`, or a character reference. */
+const AT_SIGN = /@|%40|&#0{0,4}64;|&#[xX]0{0,4}40;|&commat;/g;
+
+/** Local part, at-sign as written (kept in place), domain. */
 function emailParts(value: string): [string, string, string] {
-  const at = value.lastIndexOf('@');
-  if (at >= 0) return [value.slice(0, at), '@', value.slice(at + 1)];
-  const encoded = value.lastIndexOf('%40');
-  return [value.slice(0, encoded), '%40', value.slice(encoded + 3)];
+  let last: RegExpExecArray | undefined;
+  for (const m of value.matchAll(AT_SIGN)) last = m;
+  if (last === undefined) return [value, '', ''];
+  return [value.slice(0, last.index), last[0], value.slice(last.index + last[0].length)];
 }
 
 function formatEmail(value: string, bytes: KeyedBytes): string {

@@ -18,6 +18,8 @@ export interface TextFeatures {
   at: number;
   /** `%` */
   percents: number;
+  /** `&` */
+  ampersands: number;
   /** `.` */
   dots: number;
   /** `:` */
@@ -39,6 +41,7 @@ const NO_FEATURES: TextFeatures = Object.freeze({
   letters: 0,
   at: 0,
   percents: 0,
+  ampersands: 0,
   dots: 0,
   colons: 0,
   dashes: 0,
@@ -63,6 +66,7 @@ export function textFeatures(text: string): TextFeatures {
   let letters = 0;
   let at = 0;
   let percents = 0;
+  let ampersands = 0;
   let dots = 0;
   let colons = 0;
   let dashes = 0;
@@ -88,6 +92,7 @@ export function textFeatures(text: string): TextFeatures {
     } else if (c >= 97 && c <= 122) letters++;
     else if (c === 64) at++;
     else if (c === 37) percents++;
+    else if (c === 38) ampersands++;
     else if (c === 46) dots++;
     else if (c === 58) colons++;
     else if (c === 45) dashes++;
@@ -106,6 +111,7 @@ export function textFeatures(text: string): TextFeatures {
     letters,
     at,
     percents,
+    ampersands,
     dots,
     colons,
     dashes,

@@ -33,8 +33,12 @@ export interface ScannerSpec {
   readonly source: string;
   /** Upper bound on a match's length in UTF-16 units. */
   readonly maxSpan: number;
-  /** Every match consists of these characters only (ASCII codes). */
-  readonly alphabet?: (code: number) => boolean;
+  /**
+   * Every match consists of these characters only (ASCII codes). `previous` is the code before
+   * this one (NaN where it is not known: answer as if it could be anything), for a character a
+   * match holds only after another (the `#` of `&#64;`, which must not hold back a `#` prompt).
+   */
+  readonly alphabet?: (code: number, previous: number) => boolean;
   /** Every match starts with one of these strings. */
   readonly anchors?: readonly string[];
   /**
@@ -180,7 +184,7 @@ function fixedUnsettled(spec: ScannerSpec, buffer: string, bufferStart: number):
     // An attempt at q is settled when the alphabet run from q ends early enough for the
     // validator to see CONTEXT characters after it.
     let k = Math.min(bufferEnd, bufferEnd - CONTEXT + 1) - bufferStart;
-    while (k > 0 && alphabet(buffer.charCodeAt(k - 1))) k--;
+    while (k > 0 && alphabet(buffer.charCodeAt(k - 1), k > 1 ? buffer.charCodeAt(k - 2) : Number.NaN)) k--;
     zone = Math.max(zone, bufferStart + k);
   }
   return zone;

@@ -41,6 +41,12 @@ describe('format-preserving', () => {
   it('keeps the encoded at-sign of an e-mail address in a URL, with the .invalid domain', () => {
     const out = formatPreserve('alice.b%40mail.example.com', 'email', key);
     expect(out).toMatch(/^[a-z0-9]{5}\.[a-z0-9]%40[a-z]{4}\.[a-z]{7}\.invalid$/);
+    // A character reference for the at-sign stays as written, so the HTML still reads.
+    for (const at of ['&#64;', '&#x40;', '&commat;']) {
+      const html = formatPreserve(`alice.b${at}mail.example.com`, 'email', key);
+      expect(html.startsWith(`${html.slice(0, 7)}${at}`)).toBe(true);
+      expect(html).toMatch(/^[a-z0-9]{5}\.[a-z0-9]&[#a-zA-Z0-9]+;[a-z]{4}\.[a-z]{7}\.invalid$/);
+    }
     expect(detect(out)).toEqual([]);
   });
   it('keeps card grouping, stays Luhn-valid, starts with 0 and is not detected again', () => {
