@@ -170,7 +170,7 @@ const emailAlphabet = (code: number, previous: number) =>
 // web pages write addresses to keep them from naive scrapers, which a reader decodes at once.
 const EMAIL = spec(
   'email',
-  '[A-Za-z0-9._%+-]{1,64}(?:@|%40|&#0{0,4}64;|&#[xX]0{0,4}40;|&commat;)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,8}[A-Za-z]{2,24}\\b',
+  '[A-Za-z0-9._%+-]{1,64}(?:@|%40|&(?:#(?:0{0,4}64|[xX]0{0,4}40)|commat);)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,8}[A-Za-z]{2,24}\\b',
   {
     alphabet: emailAlphabet,
     // An '@' (or the '%' of `%40`, or the '&' of a character reference), then at least one
