@@ -29,6 +29,18 @@ const POSITIVE: [DetectorName, string, string[]][] = [
     ['ann&#64;example.com', 'ann&#x40;example.org', 'bob&commat;example.net', 'cy&#064;x.io'],
   ],
   ['credit_card', 'card 4111111111111111 ok', ['4111111111111111']],
+  // Grouped as formatters and web pages group them: no-break spaces, Unicode dashes, fullwidth.
+  ['credit_card', 'card 4111\u00a01111\u00a01111\u00a01111 ok', ['4111\u00a01111\u00a01111\u00a01111']],
+  ['credit_card', 'card 4111\u202f1111\u202f1111\u202f1111', ['4111\u202f1111\u202f1111\u202f1111']],
+  ['credit_card', 'card 4111\u20131111\u20131111\u20131111', ['4111\u20131111\u20131111\u20131111']],
+  ['credit_card', 'card ４１１１ １１１１ １１１１ １１１１', ['４１１１ １１１１ １１１１ １１１１']],
+  ['us_ssn', 'ssn 123\u201145\u20116789', ['123\u201145\u20116789']],
+  [
+    'iban',
+    'iban FR76\u00a03000\u00a06000\u00a00112\u00a03456\u00a07890\u00a0189',
+    ['FR76\u00a03000\u00a06000\u00a00112\u00a03456\u00a07890\u00a0189'],
+  ],
+  ['email', 'mail ａｌｉｃｅ＠ｅｘａｍｐｌｅ．ｃｏｍ now', ['ａｌｉｃｅ＠ｅｘａｍｐｌｅ．ｃｏｍ']],
   ['credit_card', 'card 4111 1111 1111 1111, exp', ['4111 1111 1111 1111']],
   ['credit_card', 'card 5500-0000-0000-0004', ['5500-0000-0000-0004']],
   ['credit_card', 'amex 3782 822463 10005', ['3782 822463 10005']],

@@ -20,6 +20,7 @@ import {
   ScanState,
   type Span,
 } from './scan-engine.js';
+import { foldForScan } from './scan-folding.js';
 import { spanBound } from './span-bound.js';
 import { usSsnValid } from './us-ssn.js';
 
@@ -586,7 +587,7 @@ export function detect(text: string, options: DetectOptions = {}): DetectorMatch
   const specs = names.flatMap((name) => DETECTOR_SCANNERS[name]);
   const scanners = compileScanners(specs, options.regexEngine ?? 're2');
   const hits: Hit[] = [];
-  new ScanState(scanners).scan(text, 0, true, hits);
+  new ScanState(scanners).scan(foldForScan(text), 0, true, hits);
   // A scanner that rescans the end of a cut run (see CARD's resume) can find a hit twice.
   const seen = new Set<string>();
   return hits

@@ -12,7 +12,9 @@
  *   (never valid: check digits run 02–98), and no group starting with a card's issuer digit.
  * - anything else: each letter or digit replaced by one of its own kind, punctuation kept.
  * - a card, IBAN or phone number written as in a URL (`%20`, `+`, `%2B`) keeps those escapes;
- *   an e-mail keeps its at-sign as written (`%40`, `&#64;`).
+ *   an e-mail keeps its at-sign as written (`%40`, `&#64;`);
+ * - a value written with look-alike characters (scan-folding.ts) is formatted as the detectors
+ *   read it, its separators kept as written (a no-break space stays one).
  *
  * The replacement characters come from the keyed hash, so equal values format equally.
  */
@@ -20,6 +22,7 @@
 import type { DetectorName } from '../contract.js';
 import { KeyedBytes } from './keyed-hash.js';
 import { luhnCheckDigit } from './luhn.js';
+import { foldForScan } from './scan-folding.js';
 
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -29,14 +32,35 @@ const LOWER_ALNUM = LOWER + DIGITS;
 type FormatKind = 'email' | 'credit_card' | 'phone' | 'us_ssn' | 'iban' | 'other';
 
 export function formatPreserve(value: string, kind: DetectorName | undefined, key: Uint8Array): string {
+  // Formatted as the detectors read it (a no-break space as a space, fullwidth digits as
+  // digits), then with the separators put back as written, so `4111 1111…` grouped with
+  // U+00A0 keeps its no-break spaces and still gets a card's fake shape.
+  const folded = foldForScan(value);
+  const formatted = formatFolded(folded, kind, key, value);
+  if (folded === value || formatted.length !== value.length) return formatted;
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const kept = value[i] !== folded[i] && !/[A-Za-z0-9]/.test(folded[i] as string);
+    out += kept ? value[i] : formatted[i];
+  }
+  return out;
+}
+
+/** `value` (folded) formatted; keyed on `written`, so equal values as written format equally. */
+function formatFolded(
+  value: string,
+  kind: DetectorName | undefined,
+  key: Uint8Array,
+  written: string,
+): string {
   const escaped = urlEscaped(value);
   if (escaped) {
     const shape = formatKind(escaped.plain, kind);
     if (shape === 'credit_card' || shape === 'phone' || shape === 'iban')
-      return escaped.restore(formatAs(shape, escaped.plain, new KeyedBytes(key, `format:${shape}`, value)));
+      return escaped.restore(formatAs(shape, escaped.plain, new KeyedBytes(key, `format:${shape}`, written)));
   }
   const shape = formatKind(value, kind);
-  return formatAs(shape, value, new KeyedBytes(key, `format:${shape}`, value));
+  return formatAs(shape, value, new KeyedBytes(key, `format:${shape}`, written));
 }
 
 /**

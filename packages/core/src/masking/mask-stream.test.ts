@@ -39,6 +39,7 @@ const SAMPLE = [
   'ssn 123-45-6789, call +44 20 7946 0958, iban DE89 3704 0044 0532 0130 00',
   'jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ and AKIAIOSFODNN7EXAMPLE',
   '<a href="mailto:ann&#64;example.com">ann&#x40;example.org</a> &amp; bob&commat;example.net #1',
+  'carte 4111\u00a01111\u00a01111\u00a01111, tél. +33\u00a01\u00a023\u00a045\u00a067\u00a089, ４１１１ １１１１ １１１１ １１１１',
 ].join('\n');
 
 describe('mask stream', () => {

@@ -14,6 +14,7 @@
 import { InvalidRequestError } from '../errors.js';
 import type { TextFeatures } from './prefilter.js';
 import { CONTEXT, codePointBoundary, type Hit, type ScanState } from './scan-engine.js';
+import { foldForScan } from './scan-folding.js';
 
 export interface MaskStream {
   /** Mask a chunk; returns the output that can be released now (possibly ''). */
@@ -54,6 +55,8 @@ export type RenderGroup = (text: string, hits: readonly Hit[]) => string;
  */
 export class IncrementalMasker implements MaskStream {
   private buffer = '';
+  /** `buffer` as the detectors read it (scan-folding.ts): the same length, offset for offset. */
+  private folded = '';
   private bufferStart = 0;
   private emitted = 0;
   private hits: Hit[] = [];
@@ -79,6 +82,7 @@ export class IncrementalMasker implements MaskStream {
     if (typeof chunk !== 'string') throw new InvalidRequestError('mask stream: chunks must be strings');
     if (chunk === '') return '';
     this.buffer += chunk;
+    this.folded += foldForScan(chunk);
     return this.advance(false, undefined, spans);
   }
 
@@ -92,20 +96,22 @@ export class IncrementalMasker implements MaskStream {
 
   /**
    * The whole input at once, on an unused masker: `write(text) + end()` in a single final
-   * scan (what `maskText` uses). `features` is `textFeatures(text)` if the caller has it.
+   * scan (what `maskText` uses). `folded` is `foldForScan(text)` and `features` its
+   * `textFeatures`, if the caller has them.
    */
-  maskAll(text: string, features?: TextFeatures): string {
+  maskAll(text: string, features?: TextFeatures, folded: string = foldForScan(text)): string {
     if (this.ended || this.buffer !== '' || this.bufferStart !== 0) {
       throw new InvalidRequestError('mask stream: maskAll on a used stream');
     }
     this.ended = true;
     this.buffer = text;
+    this.folded = folded;
     return this.advance(true, features);
   }
 
   private advance(final: boolean, features?: TextFeatures, spans?: MaskedSpan[]): string {
     const bufferEnd = this.bufferStart + this.buffer.length;
-    this.state.scan(this.buffer, this.bufferStart, final, this.hits, features);
+    this.state.scan(this.folded, this.bufferStart, final, this.hits, features, this.buffer);
     const settled = final ? bufferEnd : this.state.settled(bufferEnd);
     const hits = this.hits;
     // Earliest start first, then the longest, then rule order: the first hit of a group
@@ -153,6 +159,7 @@ export class IncrementalMasker implements MaskStream {
     }
     if (keepFrom > this.bufferStart) {
       this.buffer = this.buffer.slice(keepFrom - this.bufferStart);
+      this.folded = this.folded.slice(keepFrom - this.bufferStart);
       this.bufferStart = keepFrom;
     }
     return out.join('');

@@ -21,6 +21,7 @@ import {
   type ScannerSpec,
   ScanState,
 } from './scan-engine.js';
+import { foldForScan } from './scan-folding.js';
 import { maskTextSpan, maskWholeValue } from './strategies.js';
 
 /** Shortest operator key accepted: below 128 bits an HMAC key can be guessed. */
@@ -179,20 +180,22 @@ class RuleMasker implements Masker {
     if (typeof text !== 'string') throw new InvalidRequestError('maskText: text must be a string');
     if (this.scanners.length === 0 || text === '') return text;
     // One pass over the text answers every prefilter; when none passes, no regex runs.
-    // (Without a prefilter everywhere, the scan counts only if a scanner asks.)
-    const features = this.allPrefiltered ? textFeatures(text) : undefined;
+    // (Without a prefilter everywhere, the scan counts only if a scanner asks.) The detectors
+    // read the text folded (scan-folding.ts), and so do their prefilters.
+    const folded = foldForScan(text);
+    const features = this.allPrefiltered ? textFeatures(folded) : undefined;
     if (features) {
       const list = this.prefilterList;
       let maybe = false;
       for (let i = 0; i < list.length; i++) {
-        if ((list[i] as Prefilter)(features, text)) {
+        if ((list[i] as Prefilter)(features, folded)) {
           maybe = true;
           break;
         }
       }
       if (!maybe) return text;
     }
-    return this.newStream().maskAll(text, features);
+    return this.newStream().maskAll(text, features, folded);
   }
 
   columnRule(column: ColumnDescriptor): ColumnMask | undefined {

@@ -111,15 +111,24 @@ export class ScanState {
   }
 
   /**
-   * Scan `buffer` as far as it is settled (to its end when `final`), appending hits to `out`.
-   * On a final scan, a scanner whose prefilter rules out a match anywhere in `buffer` is
-   * finished without running its regex; `features` may pass `textFeatures(buffer)` when the
-   * caller already has it.
+   * Scan `folded` (the text as the detectors read it, scan-folding.ts) as far as it is settled
+   * (to its end when `final`), appending hits to `out`; operator patterns scan `written`, the
+   * text as it is, of the same length (by default `folded` itself). On a final scan, a scanner
+   * whose prefilter rules out a match anywhere in the text is finished without running its
+   * regex; `features` may pass `textFeatures(folded)` when the caller already has it.
    */
-  scan(buffer: string, bufferStart: number, final: boolean, out: Hit[], features?: TextFeatures): void {
-    const bufferEnd = bufferStart + buffer.length;
+  scan(
+    folded: string,
+    bufferStart: number,
+    final: boolean,
+    out: Hit[],
+    features?: TextFeatures,
+    written: string = folded,
+  ): void {
+    const bufferEnd = bufferStart + folded.length;
     for (let i = 0; i < this.scanners.length; i++) {
       const { spec, regex } = this.scanners[i] as CompiledScanner;
+      const buffer = spec.kind === 'pattern' ? written : folded;
       let p = this.next[i] as number;
       if (final && this.prefilters && spec.prefilter && p < bufferEnd) {
         features ??= textFeatures(buffer);

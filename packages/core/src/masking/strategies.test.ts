@@ -41,6 +41,9 @@ describe('format-preserving', () => {
   it('keeps the encoded at-sign of an e-mail address in a URL, with the .invalid domain', () => {
     const out = formatPreserve('alice.b%40mail.example.com', 'email', key);
     expect(out).toMatch(/^[a-z0-9]{5}\.[a-z0-9]%40[a-z]{4}\.[a-z]{7}\.invalid$/);
+    // A card grouped with no-break spaces keeps them, and gets a card's fake shape.
+    const nbsp = formatPreserve('4111\u00a01111\u00a01111\u00a01111', 'credit_card', key);
+    expect(nbsp).toMatch(/^0\d{3}\u00a0\d{4}\u00a0\d{4}\u00a0\d{4}$/);
     // A character reference for the at-sign stays as written, so the HTML still reads.
     for (const at of ['&#64;', '&#x40;', '&commat;']) {
       const html = formatPreserve(`alice.b${at}mail.example.com`, 'email', key);

@@ -1,0 +1,51 @@
+/**
+ * What the built-in detectors read: the text with look-alike characters folded to the ASCII
+ * ones their patterns are written for, one UTF-16 unit for one, so every offset still points
+ * at the same character of the text as written (which is what is masked and sent).
+ *
+ * Formatted data is full of them: locale-aware formatters group digits with a no-break space
+ * (U+00A0) or a narrow one (U+202F, French `Intl.NumberFormat`), web pages keep a card
+ * number on one line with U+00A0, word processors turn hyphens into U+2010–U+2015, and input
+ * methods for Chinese, Japanese and Korean type fullwidth forms (`４１１１`, `＠`). A card
+ * number grouped that way matched no detector and went out in clear.
+ *
+ * Operator patterns read the text as written: they may mean these characters.
+ */
+
+/** The text the detectors scan; `text` itself (no copy) when nothing needs folding. */
+export function foldForScan(text: string): string {
+  let i = 0;
+  for (; i < text.length; i++) if (folded(text.charCodeAt(i)) !== -1) break;
+  if (i === text.length) return text;
+  const codes = new Array<number>(text.length);
+  for (let j = 0; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    const f = j < i ? -1 : folded(c);
+    codes[j] = f === -1 ? c : f;
+  }
+  let out = '';
+  // In slices: String.fromCharCode takes its arguments on the stack.
+  for (let j = 0; j < codes.length; j += 8192) out += String.fromCharCode(...codes.slice(j, j + 8192));
+  return out;
+}
+
+const SPACE = 0x20;
+const HYPHEN = 0x2d;
+
+/** The ASCII character `code` folds to, or -1 when it stays as it is. */
+function folded(code: number): number {
+  if (code < 0xa0) return -1;
+  if (code === 0xa0) return SPACE;
+  if (code < 0x2000) return -1;
+  // En quad … hair space, figure space and thin space among them.
+  if (code <= 0x200a) return SPACE;
+  // Hyphen, non-breaking hyphen, figure dash, en dash, em dash, horizontal bar.
+  if (code >= 0x2010 && code <= 0x2015) return HYPHEN;
+  if (code === 0x202f || code === 0x205f) return SPACE;
+  if (code === 0x2212) return HYPHEN;
+  if (code === 0x3000) return SPACE;
+  if (code === 0xfe63) return HYPHEN;
+  // Fullwidth forms of ASCII `!` … `~` (U+FF01–U+FF5E).
+  if (code >= 0xff01 && code <= 0xff5e) return code - 0xfee0;
+  return -1;
+}
