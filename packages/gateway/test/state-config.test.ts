@@ -52,6 +52,8 @@ describe('state: postgres', () => {
     });
     expect(validateConfig(base, '/etc/portcullis').state).toEqual({
       path: '/etc/portcullis/.portcullis/state.db',
+      retention: '2160h',
+      retentionMs: 2160 * 3_600_000,
     });
   });
 

@@ -152,7 +152,11 @@ export interface GatewayConfig {
   /** Limits of credentials issued through the HTTP API; defaults when absent (max 1h, default 15m). */
   credentials?: CredentialsConfig;
   /** `path` is the SQLite file, unused when `postgres` is given. */
-  state: { path: string; postgres?: PostgresStateConfig };
+  /**
+   * `retention` (`retentionMs`): how long settled approvals and expired credentials are kept
+   * (state-retention.ts); absent or 0 keeps every one. The config file's default is 2160h.
+   */
+  state: { path: string; postgres?: PostgresStateConfig; retention?: string; retentionMs?: number };
   /**
    * `rotateBytes`: rotate the log into a new file once it holds this many bytes (absent or 0:
    * never). `indexRetention` (`indexRetentionMs`): how long the audit index keeps an entry;

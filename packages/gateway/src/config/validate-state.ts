@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { ConfigChecker } from './config-checker.js';
-import { secret } from './field-checks.js';
+import { retention, secret } from './field-checks.js';
 import type { GatewayConfig, PolicyConfig, PostgresStateConfig } from './gateway-config.js';
 
 const DEFAULT_STATE_PATH = './.portcullis/state.db';
@@ -17,7 +17,8 @@ export function validateState(
 ): GatewayConfig['state'] | undefined {
   const state = c.object(raw ?? {}, 'state');
   if (!state) return undefined;
-  c.known(state, 'state', ['path', 'postgres']);
+  c.known(state, 'state', ['path', 'postgres', 'retention']);
+  const kept = retention(c, state.retention, 'state.retention', '2160h');
   if (state.path !== undefined && state.postgres !== undefined) {
     c.fail('state', 'give either path (a SQLite file) or postgres (a shared database), not both');
     return undefined;
@@ -28,9 +29,10 @@ export function validateState(
   });
   if (text === undefined) return undefined;
   const path = isAbsolute(text) ? text : resolve(base, text);
-  if (state.postgres === undefined) return { path };
+  const history = kept ? { retention: kept[0], retentionMs: kept[1] } : {};
+  if (state.postgres === undefined) return { path, ...history };
   const postgres = postgresState(c, state.postgres);
-  return postgres ? { path, postgres } : undefined;
+  return postgres ? { path, postgres, ...history } : undefined;
 }
 
 function postgresState(c: ConfigChecker, raw: unknown): PostgresStateConfig | undefined {

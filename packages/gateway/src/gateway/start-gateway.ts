@@ -18,6 +18,7 @@ import { type AuditIndexStore, indexedAuditSink } from '../state/audit-index.js'
 import { startIndexPruner } from '../state/audit-index-retention.js';
 import type { Credentials } from '../state/credential-rules.js';
 import { openStateStores } from '../state/open-state-stores.js';
+import { startStatePruner } from '../state/state-retention.js';
 import { withWebhook } from './approval-webhook.js';
 import { CREDENTIAL_CLAIM, guardEngine } from './guarded-engine.js';
 import { observedAuditSink } from './observed-audit-sink.js';
@@ -122,6 +123,19 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         onError: (err) => logger.error({ err }, 'session recordings sweep failed'),
       });
       cleanups.push(() => sweeper.stop());
+    }
+    const stateRetentionMs = config.state.retentionMs ?? 0;
+    if (stateRetentionMs > 0) {
+      const pruner = startStatePruner(state.history, {
+        retentionMs: stateRetentionMs,
+        onPruned: (count, beforeMs) =>
+          logger.info(
+            { count, before: new Date(beforeMs).toISOString() },
+            'settled approvals and expired credentials past retention removed',
+          ),
+        onError: (err) => logger.error({ err }, 'state pruning failed'),
+      });
+      cleanups.push(() => pruner.stop());
     }
     const retentionMs = config.audit.indexRetentionMs ?? 0;
     if (retentionMs > 0) {

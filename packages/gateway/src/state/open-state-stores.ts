@@ -8,6 +8,7 @@ import { PgCredentialStore } from './pg-credential-store.js';
 import { PgStateDatabase } from './pg-state-database.js';
 import { SqliteApprovalStore } from './sqlite-approval-store.js';
 import { openStateDatabase } from './state-database.js';
+import { pgStateHistory, type StateHistory, sqliteStateHistory } from './state-retention.js';
 
 export interface StateStores {
   /** `sqlite` (one file, one host) or `postgres` (shared by several gateways). */
@@ -15,6 +16,8 @@ export interface StateStores {
   readonly credentials: Credentials;
   readonly approvals: ApprovalStore;
   readonly auditIndex: AuditIndexStore;
+  /** Settled approvals and expired credentials, for `state.retention`. */
+  readonly history: StateHistory;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,7 @@ export async function openStateStores(
       credentials: new PgCredentialStore({ db }),
       approvals,
       auditIndex: new PgAuditIndex(db),
+      history: pgStateHistory(db),
       async close() {
         approvals.close();
         await db.close();
@@ -66,6 +70,7 @@ export async function openStateStores(
     credentials: asyncCredentials(new CredentialStore({ db })),
     approvals: new SqliteApprovalStore({ db, ...approvalOptions }),
     auditIndex: asyncAuditIndex(new AuditIndex(db)),
+    history: sqliteStateHistory(db),
     async close() {
       db.close();
     },

@@ -75,6 +75,9 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX portcullis_audit_index_subject ON portcullis_audit_index (subject, time);
    CREATE INDEX portcullis_audit_index_time ON portcullis_audit_index (time);`,
+  // For state retention (state-retention.ts): settled approvals and expired credentials go.
+  `CREATE INDEX portcullis_approvals_expires ON portcullis_approvals (expires_ms);
+   CREATE INDEX portcullis_credentials_expires ON portcullis_credentials (expires_ms);`,
 ];
 
 /**

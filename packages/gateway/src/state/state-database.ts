@@ -49,6 +49,9 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX audit_index_subject ON audit_index (subject, time);
    CREATE INDEX audit_index_time ON audit_index (time);`,
+  // For state retention (state-retention.ts): settled approvals and expired credentials go.
+  `CREATE INDEX approvals_expires ON approvals (expires_ms);
+   CREATE INDEX credentials_expires ON credentials (expires_ms);`,
 ];
 
 /**
