@@ -68,7 +68,9 @@ export function guardFetch(engine: Engine, options: GuardFetchOptions): FetchFun
       }
       return guarded(...nextHop(request, body, location, response.status, init), hops + 1);
     }
-    return masker === undefined ? response : maskResponse(response, masker, guard.maxBodyBytes);
+    return masker === undefined
+      ? response
+      : maskResponse(response, masker, guard.maxBodyBytes, guard.unmasked);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Engine, Masker } from '@portcullis/core';
+import type { Engine, Masker, UnmaskedTypes } from '@portcullis/core';
 import {
   BodyMasker,
   type BodyPlan,
@@ -73,7 +73,9 @@ export function createGuardInterceptor(
     const next: Dispatcher.DispatchOptions = { ...opts, headers: sendHeaders.flat(), body: body ?? null };
     dispatch(
       next,
-      masker === undefined ? handler : new MaskingHandler(handler, masker, guard.maxBodyBytes, opts.method),
+      masker === undefined
+        ? handler
+        : new MaskingHandler(handler, masker, guard.maxBodyBytes, opts.method, guard.unmasked),
     );
   }
 }
@@ -129,6 +131,7 @@ class MaskingHandler implements Handler {
     private readonly masker: Masker,
     private readonly maxBodyBytes: number,
     private readonly method: string,
+    private readonly unmasked: UnmaskedTypes | undefined,
   ) {}
 
   onRequestStart(controller: Controller, context: unknown): void {
@@ -175,6 +178,7 @@ class MaskingHandler implements Handler {
           contentEncoding: single(headers['content-encoding']),
         },
         fetchBodyErrors,
+        this.unmasked,
       );
       // A part of a body, though no Range was sent: its parts could cut a secret in two.
       if (this.#plan !== 'pass' && statusCode === 206)

@@ -12,6 +12,7 @@ import {
   type MaskingOptions,
   type PolicyRequest,
   type RequestDecisionCache,
+  UnmaskedTypes,
 } from '@portcullis/core';
 
 export type SubjectInput = PolicyRequest['subject'];
@@ -26,6 +27,12 @@ export interface GuardOptions {
   resource: { name: string; labels?: Record<string, string> };
   /** Options for the maskers built from decisions (hash key, regex engine). */
   masking?: MaskingOptions;
+  /**
+   * Response types passed unmasked when detector or pattern masks apply, which cannot read
+   * them (`image/*`, `application/pdf`); otherwise such a response is refused
+   * (FetchMaskUnenforceableError). Text and JSON are always masked: listing one is an error.
+   */
+  unmaskedTypes?: readonly string[];
   /** Approvals for `approve` decisions; without it an `approve` is refused like a deny. */
   approvals?: { store: ApprovalStore; waitMs: number } | undefined;
   /** `wait` (default): wait up to approvals.waitMs for reviewers; `throw`: throw at once with the approval id. */
@@ -56,6 +63,8 @@ export interface ResolvedGuard {
   audit: AuditSink | undefined;
   sessionId: string;
   maskers: MaskerCache;
+  /** `unmaskedTypes`, compiled. */
+  unmasked: UnmaskedTypes | undefined;
   /** Approvals granted during this guard's life, offered to the policy as session.approvals. */
   granted: GrantedApproval[];
   cache: RequestDecisionCache | undefined;
@@ -96,6 +105,7 @@ export function resolveGuard(engine: Engine, options: GuardOptions): ResolvedGua
     audit: options.audit,
     sessionId: options.sessionId ?? randomUUID(),
     maskers: new MaskerCache(options.masking),
+    unmasked: options.unmaskedTypes === undefined ? undefined : new UnmaskedTypes(options.unmaskedTypes),
     granted: [],
     cache: createRequestDecisionCache(engine, options.decisionCache),
   };

@@ -1,4 +1,4 @@
-import type { Masker } from '@portcullis/core';
+import type { Masker, UnmaskedTypes } from '@portcullis/core';
 import {
   BodyMasker,
   maskHeaderValue,
@@ -23,6 +23,7 @@ export async function maskResponse(
   response: Response,
   masker: Masker,
   maxBodyBytes: number,
+  unmasked?: UnmaskedTypes,
 ): Promise<Response> {
   const source = response.body;
   let maskedHeaders = maskHeaders(response.headers, masker);
@@ -47,6 +48,7 @@ export async function maskResponse(
         contentEncoding: null,
       },
       fetchBodyErrors,
+      unmasked,
     );
     // A part of a body, though no Range was sent: its parts could cut a secret in two.
     if (plan !== 'pass' && response.status === 206)

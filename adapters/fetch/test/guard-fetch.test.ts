@@ -130,6 +130,15 @@ describe('guardFetch', () => {
       expect(head.headers.get(name)).toBeNull();
   });
 
+  it('passes an image unmasked when the operator lists its type', async () => {
+    const fetch = guardFetch(engine, { subject, resource, unmaskedTypes: ['image/*'] });
+    const res = await fetch(`${upstream.url}/image`);
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    await expect(fetch(`${upstream.url}/utf16`).then((r) => r.text())).rejects.toBeInstanceOf(
+      FetchMaskUnenforceableError,
+    );
+  });
+
   it('refuses a UTF-16 body, whose secrets no detector reading UTF-8 would see', async () => {
     const fetch = guardFetch(engine, { subject, resource });
     const res = await fetch(`${upstream.url}/utf16`);

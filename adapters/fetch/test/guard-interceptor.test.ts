@@ -104,6 +104,17 @@ describe('createGuardInterceptor', () => {
     expect(trailed.trailers['content-digest']).toBeUndefined();
   });
 
+  it("passes an image unmasked when the operator lists its type, for undici's request", async () => {
+    const lenient = agent.compose(
+      createGuardInterceptor(engine, { subject, resource, unmaskedTypes: ['image/png'] }),
+    );
+    const res = await request(`${upstream.url}/image`, { dispatcher: lenient });
+    expect(Buffer.from(await res.body.arrayBuffer())).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    await expect(
+      request(`${upstream.url}/image`, { dispatcher: guarded }).then((r) => r.body.text()),
+    ).rejects.toBeInstanceOf(FetchMaskUnenforceableError);
+  });
+
   it("refuses a part of a body (206) it would have to mask, for undici's request", async () => {
     await expect(
       request(`${upstream.url}/partial`, { dispatcher: guarded }).then((r) => r.body.text()),

@@ -43,7 +43,8 @@ export function portcullisExpress(options: PortcullisExpressOptions): RequestHan
       send(res, outcome.answer);
       return;
     }
-    if (outcome.masker !== undefined) maskExpressResponse(res, outcome.masker, guard.maxBodyBytes);
+    if (outcome.masker !== undefined)
+      maskExpressResponse(res, outcome.masker, guard.maxBodyBytes, guard.unmasked);
     next();
   }
 

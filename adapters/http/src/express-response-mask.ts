@@ -1,4 +1,4 @@
-import type { Masker } from '@portcullis/core';
+import type { Masker, UnmaskedTypes } from '@portcullis/core';
 import {
   BodyMasker,
   planResponseBody,
@@ -24,7 +24,12 @@ type WriteHead = Response['writeHead'];
  * has already started, the connection is cut. Header values are masked as they go out
  * (mask-headers.ts), whether or not the body needs masking.
  */
-export function maskExpressResponse(res: Response, masker: Masker, maxBodyBytes: number): void {
+export function maskExpressResponse(
+  res: Response,
+  masker: Masker,
+  maxBodyBytes: number,
+  unmasked?: UnmaskedTypes,
+): void {
   maskResponseHeaders(res, masker);
   const write = res.write;
   const end = res.end;
@@ -102,6 +107,7 @@ export function maskExpressResponse(res: Response, masker: Masker, maxBodyBytes:
           contentEncoding: headerValue(res.getHeader('content-encoding')),
         },
         httpBodyErrors,
+        unmasked,
       );
     } catch (err) {
       fail(err);

@@ -178,6 +178,7 @@ export const portcullisFastify: FastifyPluginAsync<PortcullisFastifyOptions> = a
           contentEncoding: headerValue(reply.getHeader('content-encoding')),
         },
         httpBodyErrors,
+        guard.unmasked,
       );
       if (plan === 'pass') return payload;
       const body = new BodyMasker(masker, plan, maxBodyBytes, httpBodyErrors);

@@ -12,6 +12,7 @@ import {
   type MaskRule,
   type PolicyRequest,
   type RequestDecisionCache,
+  UnmaskedTypes,
 } from '@portcullis/core';
 
 export type SubjectInput = PolicyRequest['subject'];
@@ -41,6 +42,12 @@ export interface PortcullisHttpOptions<Req> {
   /** Every request and decision is written here; a failed write refuses the request. */
   audit?: AuditSink;
   masking?: MaskingOptions;
+  /**
+   * Response types passed unmasked when detector or pattern masks apply, which cannot read
+   * them (`image/*`, `application/pdf`); otherwise such a response is refused with a 500.
+   * Text and JSON are always masked: listing one is an error.
+   */
+  unmaskedTypes?: readonly string[];
   /** Status of a request that could not be decided (fail closed): 503 (default) or 403. */
   failureStatus?: 403 | 503;
   /** Session id for the input document and session-scoped approvals; default `http:<subject id>`. */
@@ -65,6 +72,8 @@ export interface ResolvedHttpGuard<Req> {
   maxBodyBytes: number;
   audit: AuditSink | undefined;
   maskers: MaskerCache;
+  /** `unmaskedTypes`, compiled. */
+  unmasked: UnmaskedTypes | undefined;
   /** The masker for a decision's masks (undefined when none). */
   maskerFor: (masks: readonly MaskRule[]) => Masker | undefined;
   failureStatus: 403 | 503;
@@ -126,6 +135,7 @@ export function resolveHttpGuard<Req>(options: PortcullisHttpOptions<Req>): Reso
     maxBodyBytes,
     audit: options.audit,
     maskers,
+    unmasked: options.unmaskedTypes === undefined ? undefined : new UnmaskedTypes(options.unmaskedTypes),
     maskerFor: (masks) => {
       if (masks.length === 0) return undefined;
       // A cached decision's masks are one frozen array shared by every hit: keyed by identity,

@@ -201,6 +201,7 @@ export function createHttpReverseProxy(options: HttpReverseProxyOptions): HttpRe
           masker,
           { contentType: first(out['content-type']), contentEncoding: first(out['content-encoding']) },
           httpBodyErrors,
+          guard.unmasked,
         );
         // A part of a body, sent though no Range was passed on: its parts could cut a secret.
         if (plan !== 'pass' && status === 206)

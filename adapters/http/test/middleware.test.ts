@@ -23,7 +23,14 @@ import {
 } from '@portcullis/core/test-support/masked-headers';
 import { RANGED_TEXT_MASKED } from '@portcullis/core/test-support/ranged-text';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, CUSTOMER_OBJECTS_MASKED, CUSTOMERS, type Framework, startApp } from './support/apps.js';
+import {
+  type App,
+  CUSTOMER_OBJECTS_MASKED,
+  CUSTOMERS,
+  type Framework,
+  PNG,
+  startApp,
+} from './support/apps.js';
 
 const resource = { name: 'billing-api', labels: { env: 'prod' } };
 const auth = { authorization: 'Bearer agent-7' };
@@ -169,6 +176,23 @@ describe.each<Framework>(['express', 'fastify'])('%s', (framework) => {
     const text = await res.text();
     expect(text).toBe(CUSTOMER_OBJECTS_MASKED);
     expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+  });
+
+  it('refuses an image its masks cannot read, unless the operator lets that type through', async () => {
+    const refused = await fetch(`${app.url}/logo.png`, { headers: auth });
+    expect(refused.status).toBe(500);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    await refused.text();
+    const lenient = await startApp(framework, { engine, resource, unmaskedTypes: ['image/*'] });
+    try {
+      const res = await fetch(`${lenient.url}/logo.png`, { headers: auth });
+      expect(res.status).toBe(200);
+      expect(Buffer.from(await res.arrayBuffer())).toEqual(PNG);
+      // Text is masked whatever the list says.
+      expectMasked(await (await fetch(`${lenient.url}/customers`, { headers: auth })).text());
+    } finally {
+      await lenient.close();
+    }
   });
 
   it('answers HEAD with masked headers, and neither the length nor the ETag of the unmasked body', async () => {

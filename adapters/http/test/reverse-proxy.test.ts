@@ -263,6 +263,25 @@ describe('createHttpReverseProxy', () => {
     expect((await fetch(`${front.url}/customers`, { headers: auth })).status).toBe(200);
   });
 
+  it('passes an image unmasked when the operator lists its type, and still masks text', async () => {
+    const lenient = await startProxy({
+      engine,
+      resource,
+      upstream: { url: upstream.url },
+      authenticate: subjectOf,
+      unmaskedTypes: ['image/png'],
+    });
+    try {
+      const res = await fetch(`${lenient.url}/image`, { headers: auth });
+      expect(res.status).toBe(200);
+      expect(Buffer.from(await res.arrayBuffer())).toEqual(Buffer.alloc(4, 7));
+      expect((await raw(`${lenient.url}/digested`, 'GET', {})).body).toBe(RANGED_TEXT_MASKED);
+    } finally {
+      await closeServer(lenient.server);
+      await lenient.proxy.close();
+    }
+  });
+
   it('refuses a part of a body (206) it would have to mask, with a 500 problem document', async () => {
     const res = await raw(`${front.url}/partial`, 'GET', {});
     expect(res.status).toBe(500);

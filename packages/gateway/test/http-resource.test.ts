@@ -257,5 +257,36 @@ describe('gateway HTTP resource', () => {
       /resources\[0\]\.upstream\.headers\.x-api-token/,
     );
     expect(bad({ on_approve: 'later' })).toThrow(/resources\[0\]\.on_approve/);
+    expect(bad({ unmasked_types: ['text/html'] })).toThrow(
+      /resources\[0\]\.unmasked_types\[0\].*text\/html is text/,
+    );
+    expect(bad({ unmasked_types: 'image/*' })).toThrow(/resources\[0\]\.unmasked_types/);
+    expect(validateConfig(config({ unmasked_types: ['image/*'] }), dir).resources[0]).toMatchObject({
+      unmaskedTypes: ['image/*'],
+    });
+  });
+
+  it('passes the types listed in unmasked_types to an agent as they are', async () => {
+    const lenient = await startGateway({
+      // Its own state and audit log: two gateways never share one log file.
+      config: validateConfig(
+        {
+          ...config({ unmasked_types: ['image/png'] }),
+          state: { path: join(dir, 'lenient-state.db') },
+          audit: { path: join(dir, 'lenient-audit.jsonl') },
+        },
+        dir,
+      ),
+      env: { BILLING_TOKEN: 'upstream-token' },
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      const url = `http://127.0.0.1:${lenient.resources.get('billing-api')!.port}`;
+      const res = await fetch(`${url}/logo.png`, { headers: asAgent });
+      expect(res.status).toBe(200);
+      expect([...new Uint8Array(await res.arrayBuffer())]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    } finally {
+      await lenient.close();
+    }
   });
 });

@@ -55,6 +55,9 @@ export const customerObjects = () => ({
 export const CUSTOMER_OBJECTS_MASKED =
   '{"customer":{"email":"[REDACTED]","ssn":"[REDACTED]"},"byMail":{"[REDACTED]":{"ssn":"[REDACTED]"}}}';
 
+/** An image's bytes (the PNG signature, a NUL among them): no mask can read them. */
+export const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]);
+
 export type Framework = 'express' | 'fastify';
 
 export interface App {
@@ -113,6 +116,9 @@ export async function startApp(framework: Framework, options: Options): Promise<
     });
     app.get('/jsonp', (_req, res) => {
       res.jsonp(CUSTOMERS);
+    });
+    app.get('/logo.png', (_req, res) => {
+      res.type('image/png').send(PNG);
     });
     app.get('/ranged', (req, res) => {
       const part = rangedPart(req.headers.range);
@@ -212,6 +218,10 @@ export async function startApp(framework: Framework, options: Options): Promise<
     );
     reply.type('image/png');
     return reply.send(relayed.body);
+  });
+  app.get('/logo.png', async (_req, reply) => {
+    reply.type('image/png');
+    return PNG;
   });
   app.get('/ranged', async (request, reply) => {
     const part = rangedPart(request.headers.range);

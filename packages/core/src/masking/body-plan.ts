@@ -1,6 +1,7 @@
 import { isJsonContentType } from '../http/index.js';
 import type { BodyMaskErrors } from './body-mask-errors.js';
 import type { Masker } from './masker.js';
+import type { UnmaskedTypes } from './unmasked-types.js';
 
 /**
  * How a response body is masked: `document` (JSON: parsed whole, so JSONPath masks apply),
@@ -20,12 +21,28 @@ export interface BodyHeaders {
   contentEncoding: string | null;
 }
 
+// Any `+xml` type is XML text, an SVG image (`image/svg+xml`) among them: it can hold an
+// address as well as any page can.
 const TEXT_ESSENCE =
-  /^(?:text\/.+|application\/(?:xml|javascript|ecmascript|x-www-form-urlencoded|x-ndjson|jsonl|jsonlines|graphql|[^/]+\+xml))$/;
+  /^(?:text\/.+|application\/(?:xml|javascript|ecmascript|x-www-form-urlencoded|x-ndjson|jsonl|jsonlines|graphql)|[^/]+\/[^/]+\+xml)$/;
 const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
 
-/** Throws `errors.unenforceable(…)` when the rules cannot be enforced on such a body. */
-export function planResponseBody(masker: Masker, headers: BodyHeaders, errors: BodyMaskErrors): BodyPlan {
+/** Whether a content type's essence (lower-cased, no parameters) is text the masks read. */
+export function isTextualEssence(essence: string): boolean {
+  return isJsonContentType(essence) || TEXT_ESSENCE.test(essence);
+}
+
+/**
+ * Throws `errors.unenforceable(…)` when the rules cannot be enforced on such a body. A body
+ * that is not text, which detectors and patterns cannot read, is refused unless its type is
+ * one the operator listed in `unmasked` (`image/*`, `application/pdf`): that passes as it is.
+ */
+export function planResponseBody(
+  masker: Masker,
+  headers: BodyHeaders,
+  errors: BodyMaskErrors,
+  unmasked?: UnmaskedTypes,
+): BodyPlan {
   if (!masker.hasRules) return 'pass';
   const hasPaths = masker.rules.some((r) => 'path' in r);
   const hasScanners = masker.rules.some((r) => 'detector' in r || 'pattern' in r);
@@ -38,7 +55,7 @@ export function planResponseBody(masker: Masker, headers: BodyHeaders, errors: B
   // No content type means we cannot know it is binary: scan it as text rather than let it by.
   const textual = json || contentType === null || TEXT_ESSENCE.test(essence);
   if (!textual) {
-    if (!hasScanners) return 'pass';
+    if (!hasScanners || unmasked?.has(essence)) return 'pass';
     throw errors.unenforceable(`cannot mask a ${essence} response`);
   }
   if (!json && !framedJson && !hasScanners) return 'pass';

@@ -6,7 +6,7 @@
 
 export type { BodyMaskErrors } from './body-mask-errors.js';
 export { BodyMasker } from './body-masker.js';
-export { type BodyHeaders, type BodyPlan, planResponseBody } from './body-plan.js';
+export { type BodyHeaders, type BodyPlan, isTextualEssence, planResponseBody } from './body-plan.js';
 export type { ColumnDescriptor } from './column-match.js';
 export {
   DETECTOR_NAMES,
@@ -33,3 +33,4 @@ export type { RegexEngine } from './regex-engine.js';
 export { PATTERN_SPAN_CAP } from './rules.js';
 export { DEFAULT_KEEP, MASK_STRATEGIES, MAX_KEEP, REDACTED } from './strategies.js';
 export { UNMASKED_BODY_REQUEST_HEADERS, UNMASKED_BODY_RESPONSE_HEADERS } from './unmasked-body-headers.js';
+export { UnmaskedTypes } from './unmasked-types.js';

@@ -69,6 +69,8 @@ export interface HttpResourceConfig {
   listen: ListenConfig;
   /** `hold`: a request needing approval waits up to approvals.wait; `accept`: 202 at once. */
   onApprove: 'hold' | 'accept';
+  /** Response types passed unmasked under detector masks (`image/*`); others are refused. */
+  unmaskedTypes: string[];
   upstream: {
     /** http:// or https:// base URL; request paths are appended to its path. */
     url: string;

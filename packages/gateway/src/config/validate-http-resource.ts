@@ -1,3 +1,4 @@
+import { InvalidOptionError, UnmaskedTypes } from '@portcullis/core';
 import type { ConfigChecker } from './config-checker.js';
 import { duration, listenAt, NAME, secret } from './field-checks.js';
 import type { HttpResourceConfig, SecretRef } from './gateway-config.js';
@@ -11,7 +12,7 @@ export function validateHttpResource(
   r: Record<string, unknown>,
   path: string,
 ): HttpResourceConfig | undefined {
-  c.known(r, path, ['name', 'type', 'labels', 'listen', 'upstream', 'on_approve']);
+  c.known(r, path, ['name', 'type', 'labels', 'listen', 'upstream', 'on_approve', 'unmasked_types']);
   const name = c.string(r.name, `${path}.name`, { pattern: NAME, hint: 'letters, digits, ".", "_" and "-"' });
   const labels = c.stringMap(r.labels, `${path}.labels`);
   const listen = listenAt(c, r.listen, `${path}.listen`);
@@ -20,6 +21,16 @@ export function validateHttpResource(
     pattern: /^(hold|accept)$/,
     hint: 'hold (wait up to approvals.wait) or accept (answer 202 at once)',
   }) as HttpResourceConfig['onApprove'] | undefined;
+  let unmaskedTypes: string[] | undefined = [];
+  if (r.unmasked_types !== undefined) {
+    unmaskedTypes = c.stringList(r.unmasked_types, `${path}.unmasked_types`);
+    try {
+      if (unmaskedTypes) new UnmaskedTypes(unmaskedTypes, `${path}.unmasked_types`);
+    } catch (err) {
+      if (!(err instanceof InvalidOptionError)) throw err;
+      unmaskedTypes = c.fail(err.option, err.message.slice(`invalid option ${err.option}: `.length));
+    }
+  }
   const up = c.object(r.upstream, `${path}.upstream`);
   if (!up) return undefined;
   c.known(up, `${path}.upstream`, ['url', 'headers', 'timeout']);
@@ -57,13 +68,15 @@ export function validateHttpResource(
       else headersOk = false;
     }
   }
-  if (!name || !labels || !listen || !onApprove || !url || !timeout || !headersOk) return undefined;
+  if (!name || !labels || !listen || !onApprove || !url || !timeout || !headersOk || !unmaskedTypes)
+    return undefined;
   return {
     type: 'http',
     name,
     labels,
     listen,
     onApprove,
+    unmaskedTypes,
     upstream: { url, headers, timeoutMs: timeout[1] },
   };
 }

@@ -35,6 +35,7 @@ export async function startHttpResource(
     stripRequestHeaders: [HTTP_USER_HEADER],
     approvals: { store: ctx.approvals },
     onApprove: resource.onApprove,
+    unmaskedTypes: resource.unmaskedTypes,
     holdMs: ctx.approvalWaitMs,
     audit: ctx.audit,
     // The adapter's decision cache stays on: every request authenticates first, and
