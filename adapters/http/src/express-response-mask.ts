@@ -20,9 +20,10 @@ type WriteHead = Response['writeHead'];
  * res.end. Nothing reaches the socket until there is masked output, so headers can still be
  * fixed: the length, ETag and digests of the unmasked body are dropped, and Content-Length is
  * set to the masked length when the whole body is known. The request's Range, If-Range and
- * If-None-Match are removed first (core's unmasked-body-headers). A body that cannot be masked is replaced by a 500 problem document, or, if output
- * has already started, the connection is cut. Header values are masked as they go out
- * (mask-headers.ts), whether or not the body needs masking.
+ * If-None-Match are removed first (core's unmasked-body-headers). A body that cannot be
+ * masked is replaced by a 500 problem document, or, if output has already started, the
+ * connection is cut. Header values are masked as they go out (mask-headers.ts), whether or
+ * not the body needs masking.
  */
 export function maskExpressResponse(
   res: Response,

@@ -3,6 +3,7 @@
  * the server will read: gzip-encoding a JSON body otherwise hid it from every rule on `body`.
  */
 
+import { kMaxLength } from 'node:buffer';
 import { brotliDecompressSync, constants, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 
 export type DecodedBody =
@@ -29,7 +30,7 @@ export function decodeContentCoding(bytes: Uint8Array, contentEncoding: string, 
     const decode = DECODERS.get(coding);
     if (decode === undefined) return { kind: 'unsupported', coding };
     try {
-      out = decode(out, limit + 1);
+      out = decode(out, Math.min(limit + 1, kMaxLength));
     } catch (err) {
       if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return { kind: 'too-large' };
       return { kind: 'decoded', bytes: out };
