@@ -75,6 +75,13 @@ describe('exec through the proxy', () => {
     expect(result.stdout).toBe('\x1b[01;31m\x1b[K****\x1b[m\x1b[K***********1111\n');
   });
 
+  it('withholds output in UTF-16, where no detector would see the card number', async () => {
+    const result = await ssh(fx.user, "printf 'card 4111 1111 1111 1111\\n' | iconv -t UTF-16LE; echo after");
+    expect(result.stdout).not.toContain('4\u00001\u00001\u00001');
+    expect(result.stdout).toContain('[portcullis: output withheld');
+    expect(result.stdout).toContain('after');
+  });
+
   it('masks a card number split across packets', async () => {
     const result = await ssh(
       fx.user,

@@ -1,6 +1,6 @@
 import { createMasker } from '@portcullis/core';
 import { describe, expect, it } from 'vitest';
-import { maskingTransform } from './relay-channel.js';
+import { maskingTransform, withheldNotice } from './relay-channel.js';
 
 const masker = createMasker({ rules: [{ detector: 'credit_card', strategy: 'partial', keep: 4 }] });
 
@@ -16,6 +16,18 @@ function collect(t: ReturnType<typeof maskingTransform>): () => string {
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('maskingTransform', () => {
+  it('withholds output holding NUL bytes (UTF-16, binary) with a notice, and goes on with text after it', async () => {
+    const t = maskingTransform(masker);
+    const seen = collect(t);
+    t.write('total ');
+    t.write(Buffer.from('card 4111 1111 1111 1111\n', 'utf16le'));
+    t.write(Buffer.from('more 5500 0000', 'utf16le'));
+    t.end('4111 1111 1111 1111 done\n');
+    await new Promise((resolve) => t.once('end', resolve));
+    expect(seen()).toBe(`total ${withheldNotice(false)}***************1111 done\n`);
+    expect(withheldNotice(true)).toMatch(/^\r\n\[portcullis: output withheld/);
+  });
+
   it('without a settle time, holds a possible start of a card until the output goes on', async () => {
     const t = maskingTransform(masker);
     const seen = collect(t);

@@ -40,12 +40,25 @@ export const PTY_SETTLE_AFTER_MS = 50;
  * `settleAfterMs`, output held back is released after that long without more.
  */
 export function maskingTransform(masker: Masker, settleAfterMs?: number): Transform {
-  const decoder = new TextDecoder('utf-8');
+  let decoder = new TextDecoder('utf-8');
   const stream = new TerminalMasker(masker);
   let timer: NodeJS.Timeout | undefined;
+  let withholding = false;
   const transform = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       clearTimeout(timer);
+      if (chunk.includes(0)) {
+        // Output in UTF-16 or UTF-32 (`iconv -t UTF-16`, a file written so) decodes to its
+        // characters with a NUL beside each ASCII one, which no detector matches: every
+        // secret in it would pass. Such output, and binary, is withheld, once noticed per run.
+        const held = stream.settle();
+        const notice = withholding ? '' : withheldNotice(settleAfterMs !== undefined);
+        withholding = true;
+        decoder = new TextDecoder('utf-8');
+        callback(null, held + notice === '' ? undefined : Buffer.from(held + notice, 'utf8'));
+        return;
+      }
+      withholding = false;
       const out = stream.write(decoder.decode(chunk, { stream: true }));
       if (settleAfterMs !== undefined && stream.holding) timer = setTimeout(settle, settleAfterMs);
       callback(null, out === '' ? undefined : Buffer.from(out, 'utf8'));
@@ -66,6 +79,12 @@ export function maskingTransform(masker: Masker, settleAfterMs?: number): Transf
     if (out !== '') transform.push(Buffer.from(out, 'utf8'));
   }
   return transform;
+}
+
+/** What a client sees in place of output the masks cannot read. */
+export function withheldNotice(pty: boolean): string {
+  const eol = pty ? '\r\n' : '\n';
+  return `${eol}[portcullis: output withheld: it holds NUL bytes (UTF-16, UTF-32 or binary), which masks cannot read]${eol}`;
 }
 
 /** Resolves once every byte written so far has been handed to SSH (a zero-length write is a barrier). */
