@@ -76,7 +76,10 @@ describe('exec through the proxy', () => {
   });
 
   it('withholds output in UTF-16, where no detector would see the card number', async () => {
-    const result = await ssh(fx.user, "printf 'card 4111 1111 1111 1111\\n' | iconv -t UTF-16LE; echo after");
+    const result = await ssh(
+      fx.user,
+      "printf 'card 4111 1111 1111 1111\\n' | iconv -t UTF-16LE; sleep 0.3; echo after",
+    );
     expect(result.stdout).not.toContain('4\u00001\u00001\u00001');
     expect(result.stdout).toContain('[portcullis: output withheld');
     expect(result.stdout).toContain('after');
