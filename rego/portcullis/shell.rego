@@ -371,6 +371,19 @@ approve contains {"rule": "shell.agent_database_client_on_prod", "message": msg}
 	msg := sprintf("an agent running %s on %s reaches the database past its policy; use the database resource", [c.program, lib.resource_desc])
 }
 
+# Programs that re-encode what they read (base64, hex dumps, another character set): their
+# output is the same data in a form no detector reads (UTF-16 output is withheld by the SSH
+# adapter; base64 is not). A masked subject's use of one waits for a person, on any resource,
+# as masks apply on every resource.
+output_encoders := {"base64", "base32", "basenc", "xxd", "od", "hexdump", "hd", "uuencode", "iconv", "recode"}
+
+approve contains {"rule": "shell.masked_output_encoder", "message": msg} if {
+	lib.masked_subject
+	some c in commands
+	c.program in output_encoders
+	msg := sprintf("%s re-encodes what it reads, where the masks for %s could not read it", [c.program, input.subject.id])
+}
+
 # Writing into a system directory (as sftp may not: files.system_path) through the shell: a
 # redirect, or a program that writes the file it is given. Held on production.
 system_writes contains r.target if {

@@ -209,9 +209,10 @@ test_redirect_to_dev_null_allowed if {
 	clean(doc(f))
 }
 
+# (wc rather than xxd: an agent's xxd is held as an output encoder, shell.masked_output_encoder.)
 test_read_redirect_from_device_allowed if {
-	c := with_fields(cmd("xxd", [], []), {"redirects": [{"op": "<", "target": "/dev/sda"}]})
-	clean(doc(object.union(facts("xxd < /dev/sda", [c]), {"redirects": [{"op": "<", "target": "/dev/sda"}]})))
+	c := with_fields(cmd("wc", ["-c"], ["-c"]), {"redirects": [{"op": "<", "target": "/dev/sda"}]})
+	clean(doc(object.union(facts("wc -c < /dev/sda", [c]), {"redirects": [{"op": "<", "target": "/dev/sda"}]})))
 }
 
 test_shred_device_denied if {
@@ -591,6 +592,14 @@ test_other_writes_not_held if {
 	count(held(line("cp /etc/hosts /tmp/h", [cmd("cp", ["/etc/hosts", "/tmp/h"], [])]))) == 0
 	e := with_fields(cmd("cat", ["/etc/hosts"], []), {"redirects": [{"op": "<", "target": "/etc/hosts"}]})
 	count(held(line("cat < /etc/hosts", [e]))) == 0
+}
+
+test_masked_output_encoders_held if {
+	"shell.masked_output_encoder" in held(line("base64 /etc/app/secrets.env", [cmd("base64", ["/etc/app/secrets.env"], [])]))
+	"shell.masked_output_encoder" in held(on_dev(line("xxd secrets", [cmd("xxd", ["secrets"], [])])))
+	"shell.masked_output_encoder" in held(line("cat f | iconv -t UTF-16", [cmd("cat", ["f"], []), cmd("iconv", ["-t", "UTF-16"], ["-t"])]))
+	count(held(as_human(line("base64 f", [cmd("base64", ["f"], [])])))) == 0
+	count(held(line("cat f", [cmd("cat", ["f"], [])]))) == 0
 }
 
 test_agent_database_client_held_on_prod if {
