@@ -14,19 +14,18 @@
 
 /** The text the detectors scan; `text` itself (no copy) when nothing needs folding. */
 export function foldForScan(text: string): string {
-  let i = 0;
-  for (; i < text.length; i++) if (folded(text.charCodeAt(i)) !== -1) break;
-  if (i === text.length) return text;
-  const codes = new Array<number>(text.length);
-  for (let j = 0; j < text.length; j++) {
-    const c = text.charCodeAt(j);
-    const f = j < i ? -1 : folded(c);
-    codes[j] = f === -1 ? c : f;
-  }
   let out = '';
-  // In slices: String.fromCharCode takes its arguments on the stack.
-  for (let j = 0; j < codes.length; j += 8192) out += String.fromCharCode(...codes.slice(j, j + 8192));
-  return out;
+  let last = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xa0) continue;
+    const f = folded(c);
+    if (f === -1) continue;
+    // The runs between folded characters are sliced, not copied character by character.
+    out += text.slice(last, i) + String.fromCharCode(f);
+    last = i + 1;
+  }
+  return last === 0 ? text : out + text.slice(last);
 }
 
 const SPACE = 0x20;
