@@ -33,6 +33,8 @@ describe('number builtins', () => {
     expect(call('to_number', '10.5')).toBe(10.5);
     expect(call('to_number', true)).toBe(1);
     expect(call('to_number', null)).toBe(0);
+    for (const special of ['nan', '-NaN', 'inf', 'iNf', '-Infinity', '+inf'])
+      expect(() => call('to_number', special)).toThrow(/eval_type_error|valid number string/);
     expect(call('to_number', '123456789012345678901')).toBe(123456789012345678901n);
     expect(() => call('to_number', 'ten')).toThrow(BuiltinError);
     expect(() => call('to_number', 'Inf')).toThrow(BuiltinError);

@@ -101,6 +101,8 @@ export function toNumber(x: unknown): number | bigint {
   if (typeof x === 'boolean') return x ? 1 : 0;
   if (typeof x === 'number' || typeof x === 'bigint') return x;
   if (typeof x === 'string') {
+    // Go's ParseFloat would take these; OPA refuses them as a type error, not a parse error.
+    if (/^[+-]?(?:nan|inf|infinity)$/i.test(x)) throw typeError('to_number', 1, 'valid number string', x);
     if (!DECIMAL.test(x))
       throw builtinError('to_number', `strconv.ParseFloat: parsing ${JSON.stringify(x)}: invalid syntax`);
     const n = Number(x);

@@ -41,6 +41,11 @@ describe('object and array builtins (reference versions)', () => {
     expect(call('json.filter', doc, ['a/b/c', 'e'])).toEqual({ a: { b: { c: 7 } }, e: 9 });
     expect(call('json.filter', doc, [['f', '1', 'g']])).toEqual({ f: [{ g: 1 }] });
     expect(call('json.remove', doc, ['/a/b/d', 'f'])).toEqual({ a: { b: { c: 7 } }, e: 9 });
+    // OPA's wording and code for paths of the wrong type.
+    expect(() => call('json.remove', doc, 7)).toThrow('operand 2 must be one of {set, array} but got number');
+    expect(() => call('json.remove', doc, [1])).toThrow(
+      'operand 2 must be one of {set, array} containing string paths or array of path segments but got number',
+    );
   });
 
   it('patches with RFC 6902, undefined when an operation fails', () => {

@@ -81,7 +81,7 @@ function parsePath(builtin: string, p: Json): string[] {
     return trimmed.split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   }
   if (Array.isArray(p)) return p.map((s) => (typeof s === 'string' ? s : JSON.stringify(s)));
-  throw builtinError(builtin, `path must be a string or array but got ${JSON.stringify(p)}`);
+  throw typeError(builtin, 2, 'one of {set, array} containing string paths or array of path segments', p);
 }
 
 interface PathTree {
@@ -90,7 +90,7 @@ interface PathTree {
 }
 
 function pathTree(builtin: string, paths: unknown): PathTree {
-  if (!Array.isArray(paths)) throw typeError(builtin, 2, 'one of {array, set}', paths);
+  if (!Array.isArray(paths)) throw typeError(builtin, 2, 'one of {set, array}', paths);
   const root: PathTree = { leaf: false, children: new Map() };
   for (const p of paths as Json[]) {
     let node = root;

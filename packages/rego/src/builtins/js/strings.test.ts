@@ -69,6 +69,9 @@ describe('string builtins', () => {
   it('replaces with the first matching pattern in key order', () => {
     expect(call('strings.replace_n', { '<': '&lt;', '>': '&gt;' }, '<a>')).toBe('&lt;a&gt;');
     expect(call('strings.replace_n', { a: '1', ab: '2' }, 'ab')).toBe('1b');
+    expect(() => call('strings.replace_n', { f: 100 }, 'foo')).toThrow(
+      'operand 1 non-string value found in pattern object',
+    );
     expect(call('replace', 'ab', '', '-')).toBe('-a-b-');
   });
 

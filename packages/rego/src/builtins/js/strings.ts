@@ -142,7 +142,12 @@ function replaceN(patterns: unknown, value: unknown): string {
   const pairs: [string, string][] = [];
   for (const key of Object.keys(obj).sort(compareStrings)) {
     const v = obj[key];
-    if (typeof v !== 'string') throw typeError('strings.replace_n', 1, 'object[string: string]', v);
+    if (typeof v !== 'string')
+      throw new BuiltinError(
+        'strings.replace_n',
+        'eval_type_error',
+        'operand 1 non-string value found in pattern object',
+      );
     pairs.push([key, v]);
   }
   return replacer(pairs, s);

@@ -19,6 +19,17 @@ describe('units, uuid, semver and crypto', () => {
     expect(() => call('units.parse_bytes', 'MB')).toThrow('no byte amount provided');
   });
 
+  it('parses amounts in scientific notation, and an E with no digits after it as exa', () => {
+    expect(call('units.parse', '2.5e3K')).toBe(2_500_000);
+    expect(call('units.parse', '5e1Gi')).toBe(50 * 2 ** 30);
+    expect(call('units.parse', '-3.5E2m')).toBe(-0.35);
+    expect(call('units.parse', '1e-2')).toBe(0.01);
+    expect(call('units.parse', '5E')).toBe(5_000_000_000_000_000_000n);
+    expect(call('units.parse', '1Ei')).toBe(2n ** 60n);
+    expect(call('units.parse_bytes', '1e-2KB')).toBe(10);
+    expect(call('units.parse_bytes', '3.2E2MiB')).toBe(320 * 2 ** 20);
+  });
+
   it('parses UUIDs and makes random ones', () => {
     expect(call('uuid.parse', '{00000000-0000-4000-8000-000000000000}')).toEqual({
       version: 4,

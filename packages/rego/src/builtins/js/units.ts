@@ -1,5 +1,6 @@
 /**
- * units.parse (SI and binary suffixes, `m` for milli) and units.parse_bytes (integer bytes).
+ * units.parse (SI and binary suffixes, `m` for milli) and units.parse_bytes (integer bytes),
+ * amounts in plain or scientific notation.
  * Amounts are exact decimals: "1.5Gi" is computed without float rounding, as OPA's
  * big.Float does.
  */
@@ -15,11 +16,11 @@ interface Decimal {
 }
 
 function parseDecimal(s: string): Decimal | undefined {
-  const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(s);
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s);
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) return undefined;
   const frac = m[3] ?? '';
   const digits = BigInt((m[2] ?? '') + frac || '0');
-  return { m: m[1] === '-' ? -digits : digits, exp: -frac.length };
+  return { m: m[1] === '-' ? -digits : digits, exp: -frac.length + Number(m[4] ?? 0) };
 }
 
 function toNumber(d: Decimal): number | bigint {
@@ -29,9 +30,12 @@ function toNumber(d: Decimal): number | bigint {
   return Number(`${d.m}e${d.exp}`);
 }
 
-/** The leading amount (digits and dots) and the rest. */
+/**
+ * The leading amount (digits and dots, and an exponent: `2.5e3K`) and the rest. An `e` or `E`
+ * is an exponent only when digits follow it, so `5E` stays five exa, as in OPA.
+ */
 function split(s: string): [string, string] {
-  const m = /^[+-]?[0-9.]*/.exec(s)!;
+  const m = /^[+-]?[0-9.]*(?:[eE][+-]?\d+)?/.exec(s)!;
   return [m[0], s.slice(m[0].length)];
 }
 
