@@ -47,6 +47,13 @@ describe('time builtins', () => {
     const a = call('time.parse_rfc3339_ns', '2020-01-31T10:00:00Z');
     const b = call('time.parse_rfc3339_ns', '2021-03-01T09:30:15Z');
     expect(call('time.diff', b, a)).toEqual([1, 1, 0, 23, 30, 15]);
+    expect(() => call('time.format', 1582977600 * 10e12)).toThrow('timestamp too big');
+    expect(() => call('time.clock', [2n ** 63n, 'UTC'])).toThrow('timestamp too big');
+    // Two zones: the second time is read in the first one's zone.
+    const now = 1_700_000_000_000_000_000n;
+    expect(call('time.diff', [now + 60_000_000_000n, 'UTC'], [now, 'Asia/Shanghai'])).toEqual([
+      0, 0, 0, 0, 1, 0,
+    ]);
   });
 
   it('formats with layouts and zones', () => {

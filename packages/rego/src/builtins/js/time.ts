@@ -103,11 +103,14 @@ function checkRange(builtin: string, ns: bigint): bigint {
   return ns;
 }
 
+/** Nanoseconds as OPA holds them: an int64, or `timestamp too big`. */
 function nsOperand(builtin: string, x: unknown, pos: number): bigint {
   const n = num(builtin, x, pos);
-  if (typeof n === 'bigint') return n;
   // Fractional nanoseconds are dropped, as OPA's int64 conversion does.
-  return BigInt(Math.trunc(n));
+  const ns = typeof n === 'bigint' ? n : Number.isFinite(n) ? BigInt(Math.trunc(n)) : undefined;
+  if (ns === undefined || ns > 2n ** 63n - 1n || ns < -(2n ** 63n))
+    throw builtinError(builtin, 'timestamp too big');
+  return ns;
 }
 
 /** A time operand: ns, or [ns, zone] (and for time.format, [ns, zone, layout]). */
@@ -192,9 +195,11 @@ function addDate(t: unknown, y: unknown, m: unknown, d: unknown): number | bigin
 
 function diff(a: unknown, b: unknown): number[] {
   const [n1, z1] = timeOperand('time.diff', a, 1);
-  const [n2, z2] = timeOperand('time.diff', b, 2);
+  const [n2] = timeOperand('time.diff', b, 2);
+  // Both in the first operand's zone, as OPA reads them: counting calendar fields in two
+  // zones made a one-minute difference between UTC and Shanghai come out as a year less a bit.
   let t1 = civil(n1, z1);
-  let t2 = civil(n2, z2);
+  let t2 = civil(n2, z1);
   if (n1 > n2) [t1, t2] = [t2, t1];
   let year = t2.year - t1.year;
   let month = t2.month - t1.month;
