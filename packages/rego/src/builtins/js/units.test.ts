@@ -28,6 +28,9 @@ describe('units, uuid, semver and crypto', () => {
     expect(call('units.parse', '1Ei')).toBe(2n ** 60n);
     expect(call('units.parse_bytes', '1e-2KB')).toBe(10);
     expect(call('units.parse_bytes', '3.2E2MiB')).toBe(320 * 2 ** 20);
+    // An exponent no resource amount has is refused, not computed digit by digit.
+    expect(() => call('units.parse', '1e999999999')).toThrow('could not parse amount');
+    expect(() => call('units.parse_bytes', '1e-999999999KB')).toThrow('could not parse byte amount');
   });
 
   it('parses UUIDs and makes random ones', () => {

@@ -15,9 +15,16 @@ interface Decimal {
   exp: number;
 }
 
+/**
+ * Largest decimal exponent taken: `1e999999999` would otherwise have the exact arithmetic
+ * build a billion-digit power of ten from a policy's input.
+ */
+const MAX_EXPONENT = 1000;
+
 function parseDecimal(s: string): Decimal | undefined {
   const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s);
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) return undefined;
+  if (Math.abs(Number(m[4] ?? 0)) > MAX_EXPONENT) return undefined;
   const frac = m[3] ?? '';
   const digits = BigInt((m[2] ?? '') + frac || '0');
   return { m: m[1] === '-' ? -digits : digits, exp: -frac.length + Number(m[4] ?? 0) };
