@@ -6,6 +6,7 @@
 import type { JsBuiltin } from '../builtin-types.js';
 import { AGGREGATE_BUILTINS } from './aggregates.js';
 import { ARRAY_BUILTINS } from './arrays.js';
+import { AWS_BUILTINS } from './aws.js';
 import { CRYPTO_BUILTINS } from './crypto.js';
 import { ENCODING_BUILTINS } from './encoding.js';
 import { GLOB_BUILTINS } from './glob.js';
@@ -25,6 +26,7 @@ import { UNIT_BUILTINS } from './units.js';
 import { UUID_BUILTINS } from './uuid.js';
 
 const families = [
+  AWS_BUILTINS,
   STRING_BUILTINS,
   REGEX_BUILTINS,
   NUMBER_BUILTINS,
