@@ -272,6 +272,35 @@ effect := "allow" if input.subject.kind == "human"
     expect(evaluator.evaluate({ subject: { kind: 'human' } })).toEqual({ effect: 'allow' });
     expect(evaluator.evaluate({ subject: { kind: 'agent' } })).toEqual({ effect: 'deny' });
   });
+
+  it.skipIf(!plannerReady)(
+    'answers time.now_ns, rand.intn and uuid.rfc4122 once per query, as OPA does',
+    async () => {
+      const evaluator = await createRegoEvaluator({
+        policy: `package portcullis
+
+first := time.now_ns()
+
+later := time.now_ns() if {
+	sum(numbers.range(1, 200000)) > 0
+}
+
+decision := {
+	"same_time": first == later,
+	"rands": count({rand.intn("key", 1000000) | numbers.range(1, 50)[_]}),
+	"uuids": count({uuid.rfc4122("k") | numbers.range(1, 50)[_]}),
+	"now": first,
+}
+`,
+      });
+      const a = evaluator.evaluate({}) as { same_time: boolean; rands: number; uuids: number; now: number };
+      expect(a).toMatchObject({ same_time: true, rands: 1, uuids: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      // A new query is a new time.
+      const b = evaluator.evaluate({}) as { now: number };
+      expect(b.now).toBeGreaterThan(a.now);
+    },
+  );
 });
 
 describe('gzip bombs', () => {

@@ -40,14 +40,35 @@ function encodeResult(result: unknown): unknown {
   return encoder.encode(text).buffer;
 }
 
+/**
+ * Builtins OPA answers once per query for the same arguments: `time.now_ns` is the query's
+ * time (two calls in one decision compare equal), `rand.intn` and `uuid.rfc4122` the same
+ * value for the same key.
+ */
+const ONCE_PER_QUERY = new Set(['time.now_ns', 'rand.intn', 'uuid.rfc4122']);
+
+/** Results of ONCE_PER_QUERY builtins within the evaluation under way (none outside one). */
+export interface QueryCache {
+  current: Map<string, unknown> | undefined;
+}
+
 function wrap(
   name: string,
   impl: JsBuiltin,
   strict: boolean,
   onError?: (error: unknown) => void,
+  cache?: QueryCache,
 ): HostBuiltin {
+  const once = cache !== undefined && ONCE_PER_QUERY.has(name);
   return (...args: unknown[]) => {
     try {
+      if (once && cache.current !== undefined) {
+        const key = `${name}\u0000${JSON.stringify(args, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`;
+        if (cache.current.has(key)) return cache.current.get(key);
+        const result = encodeResult(impl(...args));
+        cache.current.set(key, result);
+        return result;
+      }
       return encodeResult(impl(...args));
     } catch (error) {
       onError?.(error);
@@ -64,6 +85,8 @@ export interface HostBuiltinOptions {
   readonly custom?: Readonly<Record<string, HostBuiltin>>;
   /** Observes every error a builtin raises (also in non-strict mode). */
   readonly onError?: (error: unknown) => void;
+  /** Where once-per-query builtins keep their answers; the evaluator opens one per evaluation. */
+  readonly cache?: QueryCache;
 }
 
 /** Names our JS table implements among those the opa-wasm loader would otherwise shadow. */
@@ -77,7 +100,7 @@ export async function hostBuiltins(options: HostBuiltinOptions = {}): Promise<Re
   const strict = options.strict ?? false;
   const out: Record<string, HostBuiltin> = {};
   for (const [name, impl] of await jsBuiltinTable()) {
-    out[name] = wrap(name, impl, strict, options.onError);
+    out[name] = wrap(name, impl, strict, options.onError, options.cache);
     if (LOADER_OWN_BUILTINS.has(name)) out[hostAlias(name)] = out[name];
   }
   for (const [name, impl] of Object.entries(options.custom ?? {})) {

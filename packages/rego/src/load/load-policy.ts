@@ -11,7 +11,7 @@ import { FALLBACK_NATIVES } from '../wasm/native-builtins.js';
 import { readBundle } from './bundle.js';
 import { compilePolicy, type RegoSource } from './compile-policy.js';
 import { PolicyEvalError, PolicyLoadError, thrownMessage } from './errors.js';
-import { type HostBuiltin, hostBuiltins } from './js-builtins.js';
+import { type HostBuiltin, hostBuiltins, type QueryCache } from './js-builtins.js';
 import { importedMemoryPages } from './memory-pages.js';
 
 /** Rego text, a path (file or directory), or module bytes (wasm or a bundle .tar.gz). */
@@ -153,7 +153,10 @@ class RegoPolicy implements LoadedPolicy {
   /** A Buffer over the wasm memory, remade when the memory grows (its old buffer detaches). */
   #view: Buffer | undefined;
 
-  constructor(private readonly inner: OpaPolicy) {
+  constructor(
+    private readonly inner: OpaPolicy,
+    private readonly cache: QueryCache = { current: undefined },
+  ) {
     this.entrypoints = inner.entrypoints as Record<string, number>;
     this.#internals = inner as unknown as OpaInternals;
     const opaEval = this.#internals.wasmInstance?.exports.opa_eval;
@@ -183,6 +186,8 @@ class RegoPolicy implements LoadedPolicy {
     if (typeof entrypoint === 'string' && !Object.hasOwn(this.entrypoints, entrypoint)) {
       throw new PolicyEvalError(`unknown entrypoint ${entrypoint}`);
     }
+    // One query: once-per-query builtins (time.now_ns …) answer alike throughout it.
+    this.cache.current = new Map();
     try {
       if (
         this.#opaEval !== undefined &&
@@ -196,6 +201,8 @@ class RegoPolicy implements LoadedPolicy {
       return this.inner.evaluate(input, entrypoint) as ResultSet;
     } catch (cause) {
       throw new PolicyEvalError(thrownMessage(cause), { cause });
+    } finally {
+      this.cache.current = undefined;
     }
   }
 
@@ -250,7 +257,9 @@ export async function instantiatePolicy(
   wasm: Uint8Array,
   options: Pick<LoadPolicyOptions, 'builtins' | 'strictBuiltinErrors'> = {},
 ): Promise<LoadedPolicy> {
+  const cache: QueryCache = { current: undefined };
   const builtins = await hostBuiltins({
+    cache,
     strict: options.strictBuiltinErrors ?? false,
     ...(options.builtins === undefined ? {} : { custom: options.builtins }),
   });
@@ -263,7 +272,7 @@ export async function instantiatePolicy(
   }
   if (options.strictBuiltinErrors === true) enableStrictNativeErrors(inner);
   if (options.builtins !== undefined) disableReplacedNatives(inner, Object.keys(options.builtins));
-  return new RegoPolicy(inner);
+  return new RegoPolicy(inner, cache);
 }
 
 /**
