@@ -43,7 +43,12 @@ function parse(pattern: string): Token[] {
   const cps = Array.from(pattern, (c) => c.codePointAt(0)!);
   const tokens: Token[] = [];
   let i = 0;
-  const bad = (why: string) => builtinError('regex.globs_match', `${why} in ${JSON.stringify(pattern)}`);
+  // OPA's wording (its glob intersection library's): the input, the 1-based position reached.
+  const bad = (why: string) =>
+    builtinError(
+      'regex.globs_match',
+      `input:${pattern}, pos:${i + 1}, ${why}: the input provided is invalid`,
+    );
   while (i < cps.length) {
     const c = cps[i]!;
     let set: CharSet;

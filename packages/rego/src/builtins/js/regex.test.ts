@@ -50,5 +50,8 @@ describe('regex builtins', () => {
     expect(call('regex.globs_match', '[a-z]+', '[0-9]+')).toBe(false);
     expect(call('regex.globs_match', 'ab*c', 'a.+')).toBe(true);
     expect(call('regex.globs_match', 'abc', 'abd')).toBe(false);
+    expect(() => call('regex.globs_match', 'pqrs]', 'a')).toThrow(
+      "input:pqrs], pos:5, set-close ']' with no preceding '[': the input provided is invalid",
+    );
   });
 });
