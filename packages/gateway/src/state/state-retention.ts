@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
-import { startPeriodicTask } from '../gateway/periodic-task.js';
-import { PRUNE_CHUNK, PRUNE_EVERY_MS } from './audit-index-retention.js';
+import { type Pruner, type PrunerOptions, startChunkedPruning } from './chunked-pruning.js';
 import type { PgStateDatabase } from './pg-state-database.js';
 
 /**
@@ -57,38 +56,14 @@ export function pgStateHistory(db: PgStateDatabase): StateHistory {
   };
 }
 
-export interface StatePrunerOptions {
-  /** Rows settled longer ago than this many milliseconds go. */
-  retentionMs: number;
-  clock?: () => number;
-  everyMs?: number;
-  chunk?: number;
-  onPruned?: (count: number, beforeMs: number) => void;
-  onError: (err: unknown) => void;
-}
+/** `before` is the cutoff in milliseconds since the epoch, as the tables store times. */
+export type StatePrunerOptions = PrunerOptions<number>;
 
-/**
- * Prunes at start and every `everyMs` (10 minutes) after, in chunks (as the audit index is
- * pruned), giving the event loop back between them.
- */
-export function startStatePruner(history: StateHistory, options: StatePrunerOptions) {
-  const clock = options.clock ?? Date.now;
-  const chunk = options.chunk ?? PRUNE_CHUNK;
-  const task = startPeriodicTask(
-    async (stopped) => {
-      const beforeMs = clock() - options.retentionMs;
-      let total = 0;
-      while (!stopped()) {
-        const count = await history.prune(beforeMs, chunk);
-        total += count;
-        if (count < chunk) break;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-      if (total > 0) options.onPruned?.(total, beforeMs);
-      return total;
-    },
-    options.everyMs ?? PRUNE_EVERY_MS,
-    options.onError,
+/** Pruned in chunks, at start and every `everyMs` (10 minutes) after (chunked-pruning.ts). */
+export function startStatePruner(history: StateHistory, options: StatePrunerOptions): Pruner {
+  return startChunkedPruning(
+    (beforeMs: number, limit) => history.prune(beforeMs, limit),
+    (ms) => ms,
+    options,
   );
-  return { prune: task.run, stop: task.stop };
 }
