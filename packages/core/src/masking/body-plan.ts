@@ -53,7 +53,7 @@ export function planResponseBody(
   // Messages that carry JSON: JSON lines, and server-sent events whose data is JSON.
   const framedJson = essence === 'text/event-stream' || LINE_ESSENCE.has(essence);
   // No content type means we cannot know it is binary: scan it as text rather than let it by.
-  const textual = json || contentType === null || TEXT_ESSENCE.test(essence);
+  const textual = contentType === null || isTextualEssence(essence);
   if (!textual) {
     if (!hasScanners || unmasked?.has(essence)) return 'pass';
     throw errors.unenforceable(`cannot mask a ${essence} response`);

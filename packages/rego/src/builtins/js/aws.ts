@@ -11,6 +11,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { BuiltinError } from '../builtin-error.js';
 import type { JsBuiltin } from '../builtin-types.js';
 import { isObject, type Json, type JsonObject, object, typeError } from './args.js';
+import { goJson } from './encoding.js';
 
 const NAME = 'providers.aws.sign_req';
 const REQUIRED_CONFIG = ['aws_access_key', 'aws_region', 'aws_secret_access_key', 'aws_service'];
@@ -29,26 +30,6 @@ const setText = (names: readonly string[]) =>
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
-
-/**
- * A JSON value as Go's encoding/json writes it: keys sorted, `<`, `>` and `&` (and U+2028,
- * U+2029) escaped. The body is signed as these bytes.
- */
-function goJson(value: Json): string {
-  if (Array.isArray(value)) return `[${value.map(goJson).join(',')}]`;
-  if (isObject(value)) {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${goString(k)}:${goJson(value[k] as Json)}`).join(',')}}`;
-  }
-  if (typeof value === 'string') return goString(value);
-  return String(value);
-}
-
-const goString = (s: string) =>
-  JSON.stringify(s).replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
 
 /** Host, path as written and raw query of an absolute URL, as Go's url.Parse splits them. */
 function urlParts(url: string): { host: string; path: string; query: string } {
@@ -89,7 +70,7 @@ function signRequest(request: unknown, config: unknown, time: unknown): JsonObje
         ? req.raw_body
         : ''
       : req.body !== undefined
-        ? goJson(req.body)
+        ? goJson(req.body as Json)
         : '';
   const service = cfg.aws_service as string;
   const region = cfg.aws_region as string;
