@@ -9,6 +9,7 @@ import {
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { httpBodyErrors } from './body-errors.js';
 import { decideInbound, type InboundOutcome, type InboundRequest, refuseTooLarge } from './decide-inbound.js';
+import { discardBody } from './discard-body.js';
 import { HoldSignal } from './hold-signal.js';
 import { maskResponseHeaders } from './mask-headers.js';
 import { maskTransform } from './mask-transform.js';
@@ -202,12 +203,7 @@ export const portcullisFastify: FastifyPluginAsync<PortcullisFastifyOptions> = a
       }
       return payload;
     } catch (err) {
-      if (isStream(payload)) {
-        // An undici body (a route that relays a fetch) destroyed before its end emits an abort
-        // error, which with no listener would be uncaught and end the process.
-        payload.on('error', () => undefined);
-        payload.destroy();
-      }
+      if (isStream(payload)) discardBody(payload);
       const answer = unmaskableAnswer(err);
       reply.code(answer.status);
       for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);

@@ -13,6 +13,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { approvalStatus } from './approval-status.js';
 import { httpBodyErrors } from './body-errors.js';
 import { decideInbound, refuseTooLarge } from './decide-inbound.js';
+import { discardBody } from './discard-body.js';
 import { HoldSignal } from './hold-signal.js';
 import { endToEndHeaders } from './hop-by-hop.js';
 import { maskTransform } from './mask-transform.js';
@@ -207,7 +208,7 @@ export function createHttpReverseProxy(options: HttpReverseProxyOptions): HttpRe
         if (plan !== 'pass' && status === 206)
           throw httpBodyErrors.unenforceable('cannot mask part of a body');
       } catch (err) {
-        discard(upstreamBody);
+        discardBody(upstreamBody);
         return send(res, unmaskableAnswer(err));
       }
     }
@@ -226,7 +227,7 @@ export function createHttpReverseProxy(options: HttpReverseProxyOptions): HttpRe
         for await (const chunk of upstreamBody) parts.push(masking.push(chunk as Buffer));
         parts.push(masking.end());
       } catch (err) {
-        discard(upstreamBody);
+        discardBody(upstreamBody);
         if (cancel.signal.aborted) return;
         return send(res, isMaskError(err) ? unmaskableAnswer(err) : badGateway(err));
       }
@@ -354,13 +355,4 @@ function isMaskError(err: unknown): boolean {
 function first(value: string | string[] | undefined): string | null {
   if (value === undefined) return null;
   return Array.isArray(value) ? (value[0] ?? null) : value;
-}
-
-/**
- * Drops an upstream body unread. undici's body, destroyed before its end, emits an abort
- * error: with no listener that is an uncaught exception, which would end the process.
- */
-function discard(body: Readable): void {
-  body.on('error', () => undefined);
-  body.destroy();
 }
