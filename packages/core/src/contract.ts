@@ -418,9 +418,22 @@ export interface ApprovalRequirement {
   ttl: string;
 }
 
+/**
+ * Bounds on what an allowed action may do once it runs, enforced by the adapter where the
+ * protocol reports it.
+ */
+export interface DecisionLimits {
+  /**
+   * SQL: the most rows one statement may insert, update, delete, merge or copy in, as its
+   * command tag reports them. A statement past it is rolled back and fails with 42501.
+   */
+  affected_rows?: number;
+}
+
 export interface Decision {
   effect: Effect;
   reasons: Reason[];
   masks: MaskRule[];
   approval?: ApprovalRequirement;
+  limits?: DecisionLimits;
 }

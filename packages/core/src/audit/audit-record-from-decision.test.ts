@@ -97,6 +97,31 @@ describe('auditRecordFromDecision', () => {
     expect(completion.id).not.toBe(decision.id);
   });
 
+  it("keeps the decision's limits, in canonical order", async () => {
+    const engine = createEngine({
+      evaluator: staticEvaluator({ effect: 'allow', reasons: [], masks: [], limits: { affected_rows: 25 } }),
+      extractors: fakeFactExtractors,
+    });
+    const result = await engine.decide({
+      subject: { id: 'a', kind: 'agent' },
+      resource: { type: 'postgres', name: 'db' },
+      sql: 'update t set x = 1 where id = 2',
+    });
+    const record = auditRecordFromDecision(result);
+    expect(record.limits).toEqual({ affected_rows: 25 });
+    expect(JSON.stringify(record)).toBe(canonicalJson(record));
+    const plain = createEngine({
+      evaluator: staticEvaluator({ effect: 'allow', reasons: [], masks: [] }),
+      extractors: fakeFactExtractors,
+    });
+    const without = await plain.decide({
+      subject: { id: 'a' },
+      resource: { type: 'postgres', name: 'db' },
+      sql: 'select 1',
+    });
+    expect('limits' in auditRecordFromDecision(without)).toBe(false);
+  });
+
   it('builds the record with its keys in canonical order, so an audit log serialises it natively', async () => {
     const engine = createEngine({
       evaluator: staticEvaluator(() => undefined),

@@ -40,6 +40,7 @@ export function auditRecordFromDecision(
   record.effect = decision.effect;
   if (evaluation.error !== undefined) record.error = sortedCopy(evaluation.error);
   record.id = newAuditRecordId();
+  if (decision.limits !== undefined) record.limits = sortedCopy(decision.limits);
   record.masks = flatListSnapshot(enforcement.masks ?? decision.masks, lastMasks);
   record.reasons = flatListSnapshot(decision.reasons, lastReasons);
   record.resource = resourceSnapshot(input.resource);

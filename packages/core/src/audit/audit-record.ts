@@ -1,4 +1,12 @@
-import type { ActionType, Effect, MaskRule, Reason, ResourceType, SubjectKind } from '../contract.js';
+import type {
+  ActionType,
+  DecisionLimits,
+  Effect,
+  MaskRule,
+  Reason,
+  ResourceType,
+  SubjectKind,
+} from '../contract.js';
 
 /**
  * One audited interaction: who did what, where, when, what was decided and what was
@@ -28,6 +36,8 @@ export interface AuditRecord {
   reasons: Reason[];
   /** Masks applied to the response. */
   masks: MaskRule[];
+  /** The decision's limits on what the action could do once it ran (SQL: affected rows). */
+  limits?: DecisionLimits;
   /** The approval that was requested or that let this run. */
   approval_id?: string;
   /** `sha256:<hex>` of the response as delivered, after masking. */

@@ -44,6 +44,18 @@ describe('combineDecisions', () => {
     expect(combineDecisions([approve, deny]).approval).toBeUndefined();
   });
 
+  it('keeps the tightest row limit, and none on a deny', () => {
+    const limited = (n: number): Decision => ({ ...allow, limits: { affected_rows: n } });
+    expect(combineDecisions([limited(100), allow, limited(5), limited(20)]).limits).toEqual({
+      affected_rows: 5,
+    });
+    expect(combineDecisions([allow, { ...approve, limits: { affected_rows: 0 } }]).limits).toEqual({
+      affected_rows: 0,
+    });
+    expect(combineDecisions([allow, allow]).limits).toBeUndefined();
+    expect(combineDecisions([limited(5), deny]).limits).toBeUndefined();
+  });
+
   it('denies when there is nothing to combine', () => {
     expect(combineDecisions([])).toMatchObject({
       effect: 'deny',

@@ -38,6 +38,24 @@ describe('validateDecision', () => {
     });
   });
 
+  it('keeps row limits on what may run, and drops them from a deny', () => {
+    expect(validateDecision({ effect: 'allow', limits: { affected_rows: 0 } })).toEqual({
+      ok: true,
+      decision: { effect: 'allow', reasons: [], masks: [], limits: { affected_rows: 0 } },
+    });
+    expect(validateDecision({ effect: 'approve', approval, limits: { affected_rows: 50 } })).toMatchObject({
+      decision: { limits: { affected_rows: 50 } },
+    });
+    expect(validateDecision({ effect: 'deny', limits: { affected_rows: 5 } })).toEqual({
+      ok: true,
+      decision: { effect: 'deny', reasons: [], masks: [] },
+    });
+    expect(validateDecision({ effect: 'allow', limits: {} })).toEqual({
+      ok: true,
+      decision: { effect: 'allow', reasons: [], masks: [] },
+    });
+  });
+
   const malformed: [string, unknown, string][] = [
     ['undefined', undefined, 'decision'],
     ['a string', 'allow', 'decision'],
@@ -115,6 +133,23 @@ describe('validateDecision', () => {
       'approval with a zero ttl',
       { effect: 'approve', approval: { ...approval, ttl: '0s' } },
       'decision.approval.ttl',
+    ],
+    ['limits that are a number', { effect: 'allow', limits: 5 }, 'decision.limits'],
+    ['an unknown limit', { effect: 'allow', limits: { rows: 5 } }, 'decision.limits.rows'],
+    [
+      'a negative row limit',
+      { effect: 'allow', limits: { affected_rows: -1 } },
+      'decision.limits.affected_rows',
+    ],
+    [
+      'a fractional row limit',
+      { effect: 'allow', limits: { affected_rows: 1.5 } },
+      'decision.limits.affected_rows',
+    ],
+    [
+      'a row limit as text',
+      { effect: 'allow', limits: { affected_rows: '10' } },
+      'decision.limits.affected_rows',
     ],
     [
       'a bad approval on an allow',

@@ -2,6 +2,7 @@ import { tryParseDuration } from '../approvals/duration.js';
 import type {
   ApprovalRequirement,
   Decision,
+  DecisionLimits,
   DetectorName,
   Effect,
   MaskRule,
@@ -74,7 +75,7 @@ function readDecision(value: unknown): Decision {
   if (value === undefined) throw new Invalid('decision', 'is undefined');
   if (!isObject(value)) throw new Invalid('decision', 'must be an object');
   for (const key in value) {
-    if (key !== 'effect' && key !== 'reasons' && key !== 'masks' && key !== 'approval')
+    if (key !== 'effect' && key !== 'reasons' && key !== 'masks' && key !== 'approval' && key !== 'limits')
       throw new Invalid(`decision.${key}`, 'is not a field of the decision contract');
   }
   const effect = value.effect as Effect;
@@ -90,6 +91,11 @@ function readDecision(value: unknown): Decision {
     if (effect === 'approve') decision.approval = approval;
   } else if (effect === 'approve') {
     throw new Invalid('decision.approval', 'is required when the effect is approve');
+  }
+  if (value.limits !== undefined) {
+    const limits = readLimits(value.limits);
+    // Only an allow runs; an empty block bounds nothing.
+    if (effect !== 'deny' && limits.affected_rows !== undefined) decision.limits = limits;
   }
   return decision;
 }
@@ -208,6 +214,17 @@ function readApproval(value: unknown): ApprovalRequirement {
   if (ms === undefined || ms <= 0)
     throw new Invalid(`${path}.ttl`, 'must be a positive duration such as 15m or 1h30m');
   return { reviewers: [...(reviewers as string[])], quorum: quorum as number, scope, ttl: ttl as string };
+}
+
+function readLimits(value: unknown): DecisionLimits {
+  const path = 'decision.limits';
+  if (!isObject(value)) throw new Invalid(path, 'must be an object');
+  onlyKeys(value, ['affected_rows'], path);
+  const rows = value.affected_rows;
+  if (rows === undefined) return {};
+  if (!Number.isSafeInteger(rows) || (rows as number) < 0)
+    throw new Invalid(`${path}.affected_rows`, 'must be a non-negative integer');
+  return { affected_rows: rows as number };
 }
 
 /** Policies answer with a handful of distinct ttls: each is parsed once (a few hundred kept). */
