@@ -45,6 +45,7 @@ import {
   writeAuthenticationSaslContinue,
   writeAuthenticationSaslFinal,
   writeBackendKeyData,
+  writeCommandComplete,
   writeErrorResponse,
   writeFunctionCallResponse,
   writeNegotiateProtocolVersion,
@@ -67,7 +68,7 @@ import {
   readSaslResponse,
   readStartupPacket,
 } from '../protocol/frontend-messages.js';
-import { writeExecute, writeTerminate } from '../protocol/frontend-writers.js';
+import { writeExecute, writeQuery, writeSync, writeTerminate } from '../protocol/frontend-writers.js';
 import {
   BackendCode,
   ErrorField,
@@ -120,6 +121,13 @@ import type {
   PgApprovalOptions,
   PgProxyOptions,
 } from './pg-proxy-options.js';
+import {
+  affectedRows,
+  type RowLimit,
+  rowLimitExceeded,
+  rowLimitFetchRefused,
+  rowLimitOf,
+} from './row-limit.js';
 import { ROW_PLANS_PER_CONTEXT, RowPlanCache } from './row-plan-cache.js';
 import {
   createScramServerExchange,
@@ -216,6 +224,24 @@ interface StatementState extends TaintSource {
   fields?: FieldDescription[];
   /** Row plans made from `fields`, by the result formats a Bind asked for. */
   plans?: Map<string, RowPlan>;
+  /** The decision's row limit, when it applies to this statement (see row-limit.ts). */
+  rowLimit?: RowLimit | undefined;
+}
+
+/**
+ * A simple-protocol write running under a row limit: what its response said so far, and
+ * whether the proxy opened the transaction around it.
+ */
+interface QueryGuard {
+  limit: RowLimit;
+  /** The proxy sent BEGIN before it (the session was idle), and ends it with COMMIT or ROLLBACK. */
+  began: boolean;
+  /** Its CommandComplete's tag, within the limit (held back until COMMIT when `began`). */
+  tag?: string;
+  /** The error the client gets once the write is undone: past the limit. */
+  exceeded?: NoticeFields;
+  /** The COMMIT the proxy sent failed (a deferred constraint): its error stands instead. */
+  commitFailed?: boolean;
 }
 
 /** A statement that ran under column rules, as relaySideChannel looks back at it. */
@@ -244,6 +270,7 @@ type Pending =
       copy: CopyPlan | undefined;
       source: TaintSource;
       trace: StatementTrace | undefined;
+      guard: QueryGuard | undefined;
     }
   | { kind: 'parse' }
   | { kind: 'bind' }
@@ -258,10 +285,20 @@ type Pending =
       /** The server answered NoData: the statement returns no rows. */
       noData?: boolean;
     }
-  | { kind: 'execute'; portal?: PortalState; replaceError?: NoticeFields; trace?: StatementTrace }
+  | {
+      kind: 'execute';
+      portal?: PortalState;
+      /** The server's error is replaced by this one; null: dropped (the client already has one). */
+      replaceError?: NoticeFields | null;
+      trace?: StatementTrace;
+      /** Runs under a row limit: its count is read before anything after it is sent. */
+      limit?: RowLimit | undefined;
+    }
   | { kind: 'close' }
   | { kind: 'sync' }
-  | { kind: 'synthetic'; write: (w: MessageWriter) => void };
+  | { kind: 'synthetic'; write: (w: MessageWriter) => void }
+  /** A simple Query or Sync the proxy sent around a limited write (BEGIN, COMMIT, ROLLBACK). */
+  | { kind: 'tx'; guard: QueryGuard; end: boolean; commit: boolean };
 
 type Phase = 'startup' | 'password' | 'sasl-initial' | 'sasl-final' | 'connecting' | 'ready' | 'closed';
 
@@ -384,6 +421,8 @@ export class ProxySession {
   private keptHold: { sql: string; answer: boolean | Promise<boolean> } | undefined;
   /** An Execute of the current extended batch (since the last Sync) has been forwarded. */
   private batchRan = false;
+  /** A limited write's count is still to come: the client's next messages wait (see forwardLimited). */
+  private rowGuard: { settled: Promise<void>; settle: () => void } | undefined;
   /** Text waiting for the ReadyForQuery that reports client_encoding (see judgeableText). */
   private readonly encodingWaiters: (() => void)[] = [];
   upstreamKey: { processId: number; secretKey: number } | undefined;
@@ -973,6 +1012,10 @@ export class ProxySession {
   private onClientMessage(frame: Frame): Promise<void> | undefined {
     // A decisionsHold answer serves only the message it was asked for (see holdAnswer).
     this.keptHold = undefined;
+    const guard = this.rowGuard;
+    if (guard && !isCopyInput(frame.type)) {
+      return guard.settled.then(() => (this.phase === 'ready' ? this.onClientMessage(frame) : undefined));
+    }
     if (this.discarding) {
       if (frame.type === FrontendCode.Sync) this.endDiscard();
       else if (frame.type === FrontendCode.Terminate) this.terminate();
@@ -1304,6 +1347,7 @@ export class ProxySession {
     return { decision: this.grantedDecision(again.decision, grant), statements, unparsed, result: again };
   }
 
+  /** A held statement a reviewer let through: it runs as written, with no row limit. */
   private grantedDecision(decision: Decision, grant: GrantedApproval): Decision {
     return {
       effect: 'allow',
@@ -1413,6 +1457,7 @@ export class ProxySession {
       trace: this.host.options.audit
         ? this.trace(verdict, decision, receivedAt, performance.now() - receivedAt)
         : undefined,
+      guard: undefined,
     });
   }
 
@@ -1432,14 +1477,19 @@ export class ProxySession {
       this.refuseCycle(error);
       return undefined;
     }
+    const limit = rowLimitOf(decision, verdict.statements, verdict.unparsed);
+    if (limit && !('limit' in limit)) {
+      this.refuseCycle(limit);
+      return undefined;
+    }
     const mask = this.maskFor(decision);
     if (mask) {
-      if (hasCopy(verdict.statements)) return this.queryChecked(frame, sql, verdict, receivedAt);
+      if (hasCopy(verdict.statements)) return this.queryChecked(frame, sql, verdict, receivedAt, limit);
       if (mask.hasColumnRules && this.denyUnresolved()) {
         // A text whose result was withheld before is refused before it runs this time.
         const withheld = this.preflightOf(mask).get(sql);
         if (withheld === undefined && hasWrite(verdict.statements))
-          return this.queryChecked(frame, sql, verdict, receivedAt);
+          return this.queryChecked(frame, sql, verdict, receivedAt, limit);
         if (withheld) {
           this.refuseCycle(withheld);
           return undefined;
@@ -1455,16 +1505,72 @@ export class ProxySession {
       trace: this.host.options.audit
         ? this.trace(verdict, decision, receivedAt, performance.now() - receivedAt)
         : undefined,
+      guard: undefined,
     };
+    if (limit) return this.forwardLimited(frame, entry, limit);
     this.forward(frame, entry);
     return undefined;
+  }
+
+  /**
+   * A Query whose write runs under a row limit (see row-limit.ts). The transaction status
+   * must be the server's as the write will meet it, so what was sent before it is answered
+   * first. Idle: the proxy opens a transaction around it (BEGIN now, COMMIT or ROLLBACK once
+   * its count is read). In a transaction block it runs as it is, and a write past its limit
+   * fails the block, as an error of its own would. Failed: the server refuses it anyway.
+   * Either way nothing else of the client's is sent until its count has been read.
+   */
+  private forwardLimited(
+    frame: Frame,
+    entry: Extract<Pending, { kind: 'query' }>,
+    limit: RowLimit,
+  ): Promise<void> | undefined {
+    if (this.awaitingReport()) {
+      return new Promise<void>((resolve) => this.encodingWaiters.push(resolve)).then(() =>
+        this.phase === 'ready' ? this.forwardLimited(frame, entry, limit) : undefined,
+      );
+    }
+    if (this.status === TransactionStatus.Failed) {
+      this.forward(frame, entry);
+      return undefined;
+    }
+    const guard: QueryGuard = { limit, began: this.status === TransactionStatus.Idle };
+    if (guard.began) {
+      writeQuery(this.toUpstream.writer, 'BEGIN');
+      this.pending.push({ kind: 'tx', guard, end: false, commit: false });
+    }
+    entry.guard = guard;
+    this.forward(frame, entry);
+    this.openRowGuard();
+    return undefined;
+  }
+
+  /** Hold the client's next messages (COPY data aside) until the limited write's count is read. */
+  private openRowGuard(): void {
+    let settle = (): void => {};
+    const settled = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    this.rowGuard = { settled, settle };
+  }
+
+  private settleRowGuard(): void {
+    const guard = this.rowGuard;
+    this.rowGuard = undefined;
+    guard?.settle();
   }
 
   /**
    * A Query whose verdict needs more than the policy: a COPY to plan, or a write to describe
    * before it runs (see preflightWrites).
    */
-  private async queryChecked(frame: Frame, sql: string, verdict: Verdict, receivedAt: number): Promise<void> {
+  private async queryChecked(
+    frame: Frame,
+    sql: string,
+    verdict: Verdict,
+    receivedAt: number,
+    limit: RowLimit | undefined,
+  ): Promise<void> {
     let { decision } = verdict;
     let copy: CopyPlan | undefined;
     const mask = decision.effect === 'allow' ? this.maskFor(decision) : undefined;
@@ -1506,7 +1612,9 @@ export class ProxySession {
         trace: this.host.options.audit
           ? this.trace(verdict, decision, receivedAt, performance.now() - receivedAt)
           : undefined,
+        guard: undefined,
       };
+      if (limit) return this.forwardLimited(frame, entry, limit);
       this.forward(frame, entry);
       return;
     }
@@ -1659,8 +1767,16 @@ export class ProxySession {
     receivedAt: number,
   ): void {
     const decision = extendedDecision(verdict);
+    const limit =
+      decision.effect === 'allow' ? rowLimitOf(decision, verdict.statements, verdict.unparsed) : undefined;
+    if (limit && !('limit' in limit)) {
+      if (parse.statement === '') this.statements.delete('');
+      this.denyExtended(limit);
+      return;
+    }
     if (decision.effect === 'allow') {
       this.statements.set(parse.statement, {
+        rowLimit: limit,
         mask: this.maskFor(decision),
         sql: parse.sql,
         generation,
@@ -1804,13 +1920,25 @@ export class ProxySession {
   }
 
   private forwardTraced(frame: Frame, portal: PortalState, receivedAt: number): void {
-    const entry: Pending = { kind: 'execute', portal };
+    const entry: Extract<Pending, { kind: 'execute' }> = { kind: 'execute', portal };
     const statement = portal.statement;
+    const limit = statement.rowLimit;
+    // Rows fetched a few at a time would reach the client before the count that may undo them.
+    if (limit && readExecute(frame.body).maxRows !== 0) {
+      this.denyExtended(rowLimitFetchRefused(limit.limit));
+      return;
+    }
     if (this.host.options.audit && statement.result) {
       const decisionMs = statement.decisionMs ?? 0;
       entry.trace = this.traceOf(statement.result, receivedAt, decisionMs);
     }
     this.forward(frame, entry);
+    if (!limit) return;
+    // Its count is read before anything after it goes (the Sync would commit it): the server
+    // is asked to answer now, and the client's next messages wait.
+    entry.limit = limit;
+    this.toUpstream.writer.begin(FrontendCode.Flush).end();
+    this.openRowGuard();
   }
 
   private async redecideExecute(frame: Frame, portal: PortalState): Promise<void> {
@@ -1820,13 +1948,20 @@ export class ProxySession {
     const verdict = await this.verdict(statement.sql);
     if (this.phase !== 'ready') return;
     const decision = extendedDecision(verdict);
-    if (decision.effect !== 'allow') {
+    const limit =
+      decision.effect === 'allow' ? rowLimitOf(decision, verdict.statements, verdict.unparsed) : undefined;
+    if (decision.effect !== 'allow' || (limit && !('limit' in limit))) {
       // Left at its old generation, so every later Execute of it is decided again too.
       this.denyExtended(
-        decision === verdict.decision && verdict.error ? verdict.error : denyFields(decision),
+        limit && !('limit' in limit)
+          ? limit
+          : decision === verdict.decision && verdict.error
+            ? verdict.error
+            : denyFields(decision),
       );
       return;
     }
+    statement.rowLimit = limit;
     // The new policy's masks apply from here on, to every portal of the statement (each
     // portal's plan is rebuilt from its description when its context no longer matches).
     const mask = this.maskFor(decision);
@@ -2190,6 +2325,14 @@ export class ProxySession {
         case BackendCode.ParameterStatus:
         case BackendCode.NotificationResponse:
           return this.relaySideChannel(frame, head);
+        case BackendCode.CommandComplete:
+        case BackendCode.EmptyQueryResponse:
+        case BackendCode.PortalSuspended:
+        case BackendCode.ErrorResponse:
+          // A limited write whose result was withheld: the client has its error, and the
+          // write goes with it (its count was never the client's to see).
+          if (head?.kind === 'execute' && head.limit) this.failLimitedBatch(head);
+          return undefined;
         case BackendCode.CopyInResponse: {
           // A later statement of the withheld Query waits for COPY data the client will not send.
           const w = this.toUpstream.writer;
@@ -2233,6 +2376,13 @@ export class ProxySession {
       case BackendCode.CommandComplete:
       case BackendCode.EmptyQueryResponse:
       case BackendCode.PortalSuspended:
+        if (head?.kind === 'execute' && head.limit) {
+          this.limitedExecuteEnded(frame, head, head.limit);
+          return undefined;
+        }
+        if (head?.kind === 'query' && head.guard && frame.type === BackendCode.CommandComplete) {
+          if (this.guardedComplete(frame, head, head.guard)) return undefined;
+        } else if (head?.kind === 'tx') return undefined;
         if (head?.kind === 'execute' && head.portal?.plan?.withheld) {
           this.withhold(head.portal.plan.withheld);
           return undefined;
@@ -2252,24 +2402,10 @@ export class ProxySession {
       case BackendCode.ParameterStatus:
       case BackendCode.NotificationResponse:
         return this.relaySideChannel(frame, head);
-      case BackendCode.ReadyForQuery: {
-        // Its one status byte, read in place: every transaction ends with one of these.
-        this.status =
-          frame.length === 6
-            ? (frame.source[frame.start + 5] as number)
-            : readReadyForQuery(frame.body).status;
-        this.toClient.forwardFrame(frame);
-        // Everything up to the Sync or Query this answers is done (skipped after an error).
-        for (let h = this.pending[0]; h && h.kind !== 'synthetic'; h = this.pending[0]) {
-          this.shift();
-          if (h.kind === 'sync' || h.kind === 'query') break;
-        }
-        if (this.status === TransactionStatus.Idle) this.ranInTransaction.length = 0;
-        this.releaseSynthetic();
-        // The server reports changed parameters (client_encoding) just before this.
-        this.wakeEncodingWaiters();
+      case BackendCode.ReadyForQuery:
+        if (head?.kind === 'tx' || (head?.kind === 'query' && head.guard)) this.guardedReady(frame, head);
+        else this.readyForQuery(frame);
         return undefined;
-      }
       case BackendCode.ErrorResponse:
         return this.onUpstreamError(frame, head);
       case BackendCode.NoticeResponse:
@@ -2313,6 +2449,130 @@ export class ProxySession {
    * planned, after checking the server sends the format and columns the statement said.
    * Unplanned data with detector rules is scanned as text, which binary data is not.
    */
+  private readyForQuery(frame: Frame): void {
+    // Its one status byte, read in place: every transaction ends with one of these.
+    this.status =
+      frame.length === 6 ? (frame.source[frame.start + 5] as number) : readReadyForQuery(frame.body).status;
+    this.toClient.forwardFrame(frame);
+    // Everything up to the Sync or Query this answers is done (skipped after an error).
+    for (let h = this.pending[0]; h && h.kind !== 'synthetic'; h = this.pending[0]) {
+      this.shift();
+      if (h.kind === 'sync' || h.kind === 'query' || h.kind === 'tx') break;
+    }
+    if (this.status === TransactionStatus.Idle) this.ranInTransaction.length = 0;
+    this.releaseSynthetic();
+    // The server reports changed parameters (client_encoding) just before this.
+    this.wakeEncodingWaiters();
+  }
+
+  /**
+   * The CommandComplete of a limited write sent by Query: past the limit it is dropped (the
+   * client gets the error once the write is undone); within it, held back when the proxy's
+   * COMMIT is still to come. True when it is not forwarded now.
+   */
+  private guardedComplete(
+    frame: Frame,
+    head: Extract<Pending, { kind: 'query' }>,
+    guard: QueryGuard,
+  ): boolean {
+    const { tag } = readCommandComplete(frame.body);
+    const count = affectedRows(tag, guard.limit.statement);
+    head.plan = undefined;
+    if (count !== undefined && count > guard.limit.limit) {
+      const exceeded = rowLimitExceeded(guard.limit.limit, tag, count);
+      guard.exceeded = exceeded;
+      if (head.trace) head.trace.errorCode = exceeded.code;
+      return true;
+    }
+    guard.tag = tag;
+    return guard.began;
+  }
+
+  /**
+   * ReadyForQuery around a limited write sent by Query. The write's own: the proxy ends the
+   * transaction it opened (COMMIT when the count was read and within the limit, else ROLLBACK),
+   * or fails the client's block when the write went past the limit; within the limit in a
+   * client's block it passes as it is. The proxy's BEGIN's: dropped. The proxy's COMMIT's or
+   * ROLLBACK's: the write's held CommandComplete (or the error) goes first, then this.
+   */
+  private guardedReady(frame: Frame, head: Extract<Pending, { kind: 'query' } | { kind: 'tx' }>): void {
+    if (head.kind === 'query') {
+      const guard = head.guard as QueryGuard;
+      if (!guard.began && !guard.exceeded) {
+        this.readyForQuery(frame);
+        this.settleRowGuard();
+        return;
+      }
+      this.shift();
+      const w = this.toUpstream.writer;
+      if (guard.began) {
+        // A count never read (a result withheld, an error) is not committed either.
+        const commit = !guard.exceeded && guard.tag !== undefined;
+        writeQuery(w, commit ? 'COMMIT' : 'ROLLBACK');
+        this.pending.push({ kind: 'tx', guard, end: true, commit });
+      } else {
+        // The client's own transaction: failed, so that nothing of it can be committed.
+        writeExecute(w, POISON_PORTAL, 0);
+        writeSync(w);
+        this.pending.push({ kind: 'tx', guard, end: true, commit: false });
+      }
+      return;
+    }
+    if (!head.end) {
+      this.shift();
+      return;
+    }
+    const guard = head.guard;
+    if (head.commit && !guard.commitFailed && guard.tag !== undefined)
+      writeCommandComplete(this.toClient.writer, guard.tag);
+    if (guard.exceeded) writeErrorResponse(this.toClient.writer, guard.exceeded);
+    this.readyForQuery(frame);
+    this.settleRowGuard();
+  }
+
+  /**
+   * The end of a limited Execute's response. Within the limit it passes and the client's
+   * next messages go on. Past it (or withheld), the batch is failed before anything after it
+   * reaches the server, so its Sync rolls the write back (or fails the client's block): the
+   * client gets the error in place of the CommandComplete, and the rest of its batch is
+   * discarded up to Sync, as after any error.
+   */
+  private limitedExecuteEnded(
+    frame: Frame,
+    head: Extract<Pending, { kind: 'execute' }>,
+    limit: RowLimit,
+  ): void {
+    let error = head.portal?.plan?.withheld;
+    if (!error && frame.type === BackendCode.CommandComplete) {
+      const { tag } = readCommandComplete(frame.body);
+      const count = affectedRows(tag, limit.statement);
+      if (count !== undefined && count > limit.limit) error = rowLimitExceeded(limit.limit, tag, count);
+    }
+    this.settleRowGuard();
+    if (!error) {
+      this.toClient.forwardFrame(frame);
+      this.pop();
+      return;
+    }
+    writeErrorResponse(this.toClient.writer, error);
+    if (head.trace) head.trace.errorCode = error.code;
+    this.pop();
+    this.failLimitedBatch(undefined);
+  }
+
+  /**
+   * Fail the batch a limited Execute ran in, before anything after it reaches the server; the
+   * client's messages up to its Sync are discarded. `head`: the Execute, when it is still
+   * the expectation at the head (a withheld result, dropped up to ReadyForQuery).
+   */
+  private failLimitedBatch(head: Extract<Pending, { kind: 'execute' }> | undefined): void {
+    if (head) head.limit = undefined;
+    this.settleRowGuard();
+    writeExecute(this.toUpstream.writer, POISON_PORTAL, 0);
+    this.pending.push({ kind: 'execute', replaceError: null });
+    this.discarding = true;
+  }
+
   private startCopyOut(frame: Frame, head: Pending | undefined): CopyOutStream | undefined {
     const planned = head?.kind === 'query' ? head.copy : undefined;
     if (!planned && !this.contextOf(head)?.hasTextRules) return undefined;
@@ -2355,7 +2615,14 @@ export class ProxySession {
 
   private pop(): void {
     const head = this.pending[0];
-    if (head && head.kind !== 'synthetic' && head.kind !== 'sync' && head.kind !== 'query') this.shift();
+    if (
+      head &&
+      head.kind !== 'synthetic' &&
+      head.kind !== 'sync' &&
+      head.kind !== 'query' &&
+      head.kind !== 'tx'
+    )
+      this.shift();
     this.releaseSynthetic();
   }
 
@@ -2483,8 +2750,16 @@ export class ProxySession {
   }
 
   private onUpstreamError(frame: Frame, head: Pending | undefined): Promise<void> | undefined {
-    if (head?.kind === 'execute' && head.replaceError) {
-      writeErrorResponse(this.toClient.writer, head.replaceError);
+    if (head?.kind === 'tx') {
+      // The proxy's own statements fail only at COMMIT (a deferred constraint): the client's
+      // write failed, as it would have without the proxy. The other errors are the proxy's.
+      if (!head.commit) return undefined;
+      head.guard.commitFailed = true;
+      return this.relayMasked(frame, head, writeMaskedNotice);
+    }
+    if (head?.kind === 'execute' && head.limit) this.settleRowGuard();
+    if (head?.kind === 'execute' && head.replaceError !== undefined) {
+      if (head.replaceError) writeErrorResponse(this.toClient.writer, head.replaceError);
     } else {
       const work = this.relayMasked(frame, head, writeMaskedNotice);
       if (work) return work.then(() => this.skipFailedBatch(head));
@@ -2863,6 +3138,7 @@ export class ProxySession {
     this.phase = 'closed';
     // Statements cut off mid-response still get their completion record; nothing waits on.
     this.wakeEncodingWaiters();
+    this.settleRowGuard();
     for (const p of this.pending) {
       if (p.kind === 'describe' && p.answered) for (const wake of p.answered.splice(0)) wake();
       if ((p.kind === 'query' || p.kind === 'execute') && p.trace?.start !== undefined) {
@@ -2976,6 +3252,11 @@ function hasWrite(statements: readonly StatementFacts[]): boolean {
     if (s.type !== 'copy' && (s.category === 'write' || s.inner.some((i) => i.category === 'write')))
       return true;
   return false;
+}
+
+/** COPY FROM STDIN data, which a limited COPY needs while its count is awaited. */
+function isCopyInput(type: number): boolean {
+  return type === FrontendCode.CopyData || type === FrontendCode.CopyDone || type === FrontendCode.CopyFail;
 }
 
 function hasCopy(statements: readonly StatementFacts[]): boolean {

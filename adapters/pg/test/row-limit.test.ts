@@ -1,0 +1,301 @@
+/**
+ * A decision's row limit (`limits.affected_rows`): a write that touches more rows than it
+ * allows is undone and fails with 42501, through psql-style simple queries, the extended
+ * protocol drivers use, COPY FROM STDIN and pipelined batches; a write within it commits as it
+ * would without the proxy. Checked against the server itself over a direct connection.
+ */
+
+import { createEngine, type Decision, type InputDocument, staticEvaluator } from '@portcullis/core';
+import type pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { FrontendCode } from '../src/protocol/message-codes.js';
+import { MessageWriter } from '../src/protocol/message-writer.js';
+import { type ProxyFixture, startProxyFixture, testPolicy } from './support/proxy-fixture.js';
+import { extendedQuery, query, RawClient, sqlstate, status, sync } from './support/raw-client.js';
+
+const LIMIT = 3;
+
+/** The test policy; agents may write at most LIMIT rows per statement. */
+function policy(input: InputDocument): Decision {
+  const decision = testPolicy(input);
+  if (decision.effect === 'deny' || input.subject.kind !== 'agent') return decision;
+  return { ...decision, limits: { affected_rows: LIMIT } };
+}
+
+const engine = createEngine({ evaluator: staticEvaluator(policy, 'row-limit') });
+let f: ProxyFixture;
+let direct: pg.Client;
+
+beforeAll(async () => {
+  f = await startProxyFixture({ proxy: { engine } });
+  direct = await f.direct();
+  await direct.query('CREATE TABLE items (id int PRIMARY KEY, n int NOT NULL)');
+});
+beforeEach(async () => {
+  await direct.query('TRUNCATE items');
+  await direct.query('INSERT INTO items SELECT g, 0 FROM generate_series(1, 10) g');
+});
+afterAll(async () => {
+  await direct?.end();
+  await f?.stop();
+  await engine.close();
+});
+
+/** The n of every item, by id, as the server has them committed. */
+async function committed(): Promise<number[]> {
+  const { rows } = await direct.query<{ n: number }>('SELECT n FROM items ORDER BY id');
+  return rows.map((r) => r.n);
+}
+
+const untouched = Array(10).fill(0);
+
+/** The client's backend as the server sees it between statements: 'idle', or 'idle in transaction'. */
+async function backendState(client: pg.Client): Promise<string> {
+  const pid = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+  const { rows } = await direct.query('SELECT state FROM pg_stat_activity WHERE pid = $1', [pid]);
+  return rows[0].state;
+}
+
+describe('simple protocol', () => {
+  test('a write within the limit commits; one past it is rolled back with 42501', async () => {
+    const agent = await f.through('agent');
+    try {
+      const ok = await agent.query('UPDATE items SET n = n + 1 WHERE id <= 3');
+      expect(ok.rowCount).toBe(3);
+      expect(await committed()).toEqual([1, 1, 1, 0, 0, 0, 0, 0, 0, 0]);
+
+      const err = await agent
+        .query('UPDATE items SET n = n + 10 WHERE id <= 5')
+        .catch((e: pg.DatabaseError) => e);
+      expect(err).toMatchObject({
+        code: '42501',
+        message: expect.stringMatching(
+          /UPDATE affected 5 rows, more than the limit of 3; it was rolled back/,
+        ),
+      });
+      expect(await committed()).toEqual([1, 1, 1, 0, 0, 0, 0, 0, 0, 0]);
+      // Nothing is left open: the proxy's transaction is gone, and the session goes on.
+      expect(await backendState(agent)).toBe('idle');
+      expect((await agent.query('SELECT count(*)::int AS c FROM items')).rows[0].c).toBe(10);
+    } finally {
+      await agent.end();
+    }
+  });
+
+  test('DELETE and INSERT … SELECT are counted too; a human has no limit', async () => {
+    const agent = await f.through('agent');
+    const alice = await f.through('alice');
+    try {
+      await expect(agent.query('DELETE FROM items WHERE id > 2 RETURNING id')).rejects.toMatchObject({
+        code: '42501',
+      });
+      await expect(agent.query('INSERT INTO items SELECT id + 100, 0 FROM items')).rejects.toMatchObject({
+        code: '42501',
+      });
+      expect((await direct.query('SELECT count(*)::int AS c FROM items')).rows[0].c).toBe(10);
+      expect((await alice.query('UPDATE items SET n = 7')).rowCount).toBe(10);
+      expect(await committed()).toEqual(Array(10).fill(7));
+    } finally {
+      await agent.end();
+      await alice.end();
+    }
+  });
+
+  test('in a transaction block: within the limit it stays; past it the block fails, as on any error', async () => {
+    const agent = await f.through('agent');
+    try {
+      await agent.query('BEGIN');
+      await agent.query('UPDATE items SET n = 1 WHERE id = 1');
+      await expect(agent.query('UPDATE items SET n = 2 WHERE id > 1')).rejects.toMatchObject({
+        code: '42501',
+      });
+      await expect(agent.query('SELECT 1')).rejects.toMatchObject({ code: '25P02' });
+      await agent.query('ROLLBACK');
+      expect(await committed()).toEqual(untouched);
+
+      await agent.query('BEGIN');
+      await agent.query('UPDATE items SET n = 1 WHERE id <= 3');
+      await agent.query('UPDATE items SET n = 2 WHERE id > 8');
+      await agent.query('COMMIT');
+      expect(await committed()).toEqual([1, 1, 1, 0, 0, 0, 0, 0, 2, 2]);
+    } finally {
+      await agent.end();
+    }
+  });
+
+  test("a write that fails on its own fails as it would, and the proxy's transaction is gone", async () => {
+    const agent = await f.through('agent');
+    try {
+      await expect(agent.query('UPDATE items SET n = NULL WHERE id = 1')).rejects.toMatchObject({
+        code: '23502',
+      });
+      expect(await backendState(agent)).toBe('idle');
+      expect((await agent.query('UPDATE items SET n = 5 WHERE id = 1')).rowCount).toBe(1);
+      expect((await committed())[0]).toBe(5);
+    } finally {
+      await agent.end();
+    }
+  });
+
+  test('a write whose result is withheld goes with its result', async () => {
+    const agent = await f.through('agent');
+    try {
+      // EXECUTE names no columns, so its result is judged as it arrives, and withheld.
+      await agent.query("PREPARE p AS UPDATE users SET name = 'X' WHERE id = 1 RETURNING lower(email)");
+      await expect(agent.query('EXECUTE p')).rejects.toMatchObject({ code: '42501' });
+      expect((await direct.query('SELECT name FROM users WHERE id = 1')).rows[0].name).toBe('Ada');
+      expect(await backendState(agent)).toBe('idle');
+    } finally {
+      await agent.end();
+    }
+  });
+
+  test('what the tag does not count is refused before it runs', async () => {
+    const agent = await f.through('agent');
+    try {
+      await expect(
+        agent.query('WITH d AS (DELETE FROM items RETURNING 1) SELECT count(*) FROM d'),
+      ).rejects.toThrow(/a limit of 3 affected rows applies, and the rows written by a data-modifying WITH/);
+      await expect(agent.query('DO $$ BEGIN DELETE FROM items; END $$')).rejects.toThrow(/a DO block/);
+      await expect(agent.query('EXPLAIN ANALYZE DELETE FROM items')).rejects.toThrow(/EXPLAIN ANALYZE/);
+      await expect(agent.query('UPDATE items SET n = 1 WHERE id = 1; SELECT 1')).rejects.toThrow(
+        /must be sent as a statement of its own/,
+      );
+      expect(await committed()).toEqual(untouched);
+      // Reads are not limited.
+      expect((await agent.query('SELECT * FROM items')).rowCount).toBe(10);
+    } finally {
+      await agent.end();
+    }
+  });
+});
+
+describe('extended protocol', () => {
+  test('a parameterised write past the limit is rolled back; within it, committed', async () => {
+    const agent = await f.through('agent');
+    try {
+      const sql = 'UPDATE items SET n = n + 1 WHERE id <= $1';
+      await expect(agent.query(sql, [6])).rejects.toMatchObject({
+        code: '42501',
+        message: expect.stringMatching(/UPDATE affected 6 rows, more than the limit of 3/),
+      });
+      expect(await committed()).toEqual(untouched);
+      expect((await agent.query(sql, [2])).rowCount).toBe(2);
+      expect(await committed()).toEqual([1, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+      // A named prepared statement, executed twice.
+      const named = { name: 'bump', text: sql };
+      expect((await agent.query({ ...named, values: [3] })).rowCount).toBe(3);
+      await expect(agent.query({ ...named, values: [4] })).rejects.toMatchObject({ code: '42501' });
+      expect(await committed()).toEqual([2, 2, 1, 0, 0, 0, 0, 0, 0, 0]);
+      expect(await backendState(agent)).toBe('idle');
+    } finally {
+      await agent.end();
+    }
+  });
+
+  test("past the limit inside the client's transaction, the transaction fails", async () => {
+    const agent = await f.through('agent');
+    try {
+      await agent.query('BEGIN');
+      await agent.query('UPDATE items SET n = $1 WHERE id = 1', [9]);
+      await expect(agent.query('DELETE FROM items WHERE id > $1', [1])).rejects.toMatchObject({
+        code: '42501',
+      });
+      await expect(agent.query('SELECT $1::int', [1])).rejects.toMatchObject({ code: '25P02' });
+      await agent.query('ROLLBACK');
+      expect(await committed()).toEqual(untouched);
+    } finally {
+      await agent.end();
+    }
+  });
+
+  test('a pipelined batch: what follows the write past its limit does not run, and Sync rolls back', async () => {
+    const raw = await RawClient.connect(f.port, 'agent', 'agent-pw');
+    try {
+      const w = new MessageWriter();
+      extendedQuery(w, 'UPDATE items SET n = 1 WHERE id = 1');
+      extendedQuery(w, 'UPDATE items SET n = 2 WHERE id > 5');
+      extendedQuery(w, 'INSERT INTO items VALUES (11, 3)');
+      sync(w);
+      extendedQuery(w, 'SELECT count(*) FROM items');
+      sync(w);
+      raw.write(w.flush());
+      await raw.readyCount(2);
+      const errors = raw.messages.filter((m) => m.type === 'E');
+      expect(errors.map(sqlstate)).toEqual(['42501']);
+      // First write: its CommandComplete; second: the error; the INSERT: nothing; then the count.
+      expect(raw.types()).toBe('12nC12nEZ12TDCZ');
+      expect(raw.messages.filter((m) => m.type === 'Z').map(status)).toEqual(['I', 'I']);
+      expect(await committed()).toEqual(untouched);
+    } finally {
+      raw.end();
+    }
+  });
+
+  test('a write fetched a few rows at a time is refused', async () => {
+    const raw = await RawClient.connect(f.port, 'agent', 'agent-pw');
+    try {
+      const w = new MessageWriter();
+      w.begin(FrontendCode.Parse).cstring('').cstring('DELETE FROM items RETURNING id').int16(0).end();
+      w.begin(FrontendCode.Bind).cstring('').cstring('').int16(0).int16(0).int16(0).end();
+      w.begin(FrontendCode.Execute).cstring('').int32(2).end();
+      sync(w);
+      raw.write(w.flush());
+      await raw.readyCount(1);
+      const error = raw.messages.find((m) => m.type === 'E');
+      expect(error && sqlstate(error)).toBe('42501');
+      expect(await committed()).toEqual(untouched);
+    } finally {
+      raw.end();
+    }
+  });
+});
+
+describe('what waits for the count', () => {
+  test('a Query pipelined behind a write past its limit sees the rows as they were', async () => {
+    const raw = await RawClient.connect(f.port, 'agent', 'agent-pw');
+    try {
+      const w = new MessageWriter();
+      query(w, 'UPDATE items SET n = 1');
+      query(w, 'SELECT sum(n)::text FROM items');
+      query(w, 'BEGIN');
+      query(w, 'UPDATE items SET n = 2 WHERE id = 1');
+      query(w, 'COMMIT');
+      raw.write(w.flush());
+      await raw.readyCount(5);
+      expect(raw.messages.filter((m) => m.type === 'E').map(sqlstate)).toEqual(['42501']);
+      const row = raw.messages.find((m) => m.type === 'D');
+      // One column: int16 count, int32 length, then the text.
+      expect(row?.body.subarray(6).toString()).toBe('0');
+      expect(raw.messages.filter((m) => m.type === 'Z').map(status)).toEqual(['I', 'I', 'T', 'T', 'I']);
+      expect(await committed()).toEqual([2, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    } finally {
+      raw.end();
+    }
+  });
+
+  test('COPY FROM STDIN: its data flows while the count is awaited, and too many rows are rolled back', async () => {
+    const raw = await RawClient.connect(f.port, 'agent', 'agent-pw');
+    const copy = async (rows: number[]) => {
+      raw.messages.length = 0;
+      raw.write(query(new MessageWriter(), 'COPY items (id, n) FROM STDIN').flush());
+      await raw.waitFor((m) => m.type === 'G' || m.type === 'E');
+      const w = new MessageWriter();
+      w.begin(FrontendCode.CopyData)
+        .bytes(Buffer.from(rows.map((id) => `${id}\t4\n`).join('')))
+        .end();
+      w.begin(FrontendCode.CopyDone).end();
+      raw.write(w.flush());
+      await raw.readyCount(1);
+      return raw.messages.filter((m) => m.type === 'E').map(sqlstate);
+    };
+    try {
+      expect(await copy([21, 22, 23, 24])).toEqual(['42501']);
+      expect((await direct.query('SELECT count(*)::int AS c FROM items')).rows[0].c).toBe(10);
+      expect(await copy([21, 22])).toEqual([]);
+      expect((await direct.query('SELECT count(*)::int AS c FROM items')).rows[0].c).toBe(12);
+    } finally {
+      raw.end();
+    }
+  });
+});
