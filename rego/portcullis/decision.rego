@@ -128,6 +128,17 @@ approval := {
 	"ttl": lib.setting("approval_ttl"),
 }
 
-decision := {"effect": effect, "reasons": reasons, "masks": masks, "approval": approval} if {
+# What an allowed statement may do once it runs; an approval granted for it lifts the limit.
+limits := {"affected_rows": n} if {
+	n := sql.affected_rows_limit
+	count(granted) == 0
+}
+
+held := {"effect": effect, "reasons": reasons, "masks": masks, "approval": approval} if {
 	effect == "approve"
 } else := {"effect": effect, "reasons": reasons, "masks": masks}
+
+decision := object.union(held, {"limits": l}) if {
+	effect != "deny"
+	l := limits
+} else := held

@@ -191,3 +191,41 @@ test_grant_never_lifts_a_deny if {
 	d := portcullis.decision with input as doc
 	d.effect == "deny"
 }
+
+update_one := stmt({"type": "update", "category": "write", "tables": ["t"], "writes": ["t"], "has_where": true})
+
+test_agent_writes_on_prod_are_limited if {
+	d := portcullis.decision with input as sql_doc(agent, prod_db, [update_one])
+	d.effect == "allow"
+	d.limits == {"affected_rows": 1000}
+	h := portcullis.decision with input as sql_doc(alice, prod_db, [update_one])
+	not h.limits
+	dev := portcullis.decision with input as sql_doc(agent, dev_db, [update_one])
+	not dev.limits
+	s := portcullis.decision with input as shell_doc(agent, web, [cmd("ls", [], [])])
+	not s.limits
+}
+
+test_row_limits_configurable_by_subject_kind if {
+	config := {"prod_affected_rows_limits": {"agent": 10, "human": 50000}}
+	d := portcullis.decision with input as sql_doc(agent, prod_db, [update_one]) with data.portcullis.config as config
+	d.limits.affected_rows == 10
+	h := portcullis.decision with input as sql_doc(alice, prod_db, [update_one]) with data.portcullis.config as config
+	h.limits.affected_rows == 50000
+	none := portcullis.decision with input as sql_doc(agent, prod_db, [update_one])
+		with data.portcullis.config as {"prod_affected_rows_limits": {}}
+	not none.limits
+}
+
+test_row_limit_rides_on_a_hold_and_leaves_with_a_grant_or_a_deny if {
+	held := portcullis.decision with input as sql_doc(agent, prod_db, [delete_all])
+	held.effect == "approve"
+	held.limits.affected_rows == 1000
+	doc := with_approvals(sql_doc(agent, prod_db, [delete_all]), [grant("statement", "fp-1", "2026-11-25T21:15:00Z")], "fp-1")
+	granted := portcullis.decision with input as doc
+	granted.effect == "allow"
+	not granted.limits
+	denied := portcullis.decision with input as sql_doc(agent, prod_db, [drop])
+	denied.effect == "deny"
+	not denied.limits
+}

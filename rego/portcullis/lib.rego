@@ -73,6 +73,11 @@ default_config := {
 	# Waivers: {"rule": "sql.drop_on_prod" | "sql.*", "resources": [...], "subjects": [...],
 	# "groups": [...]}; an absent list matches anything. A waived reason is dropped.
 	"overrides": [],
+	# The most rows one SQL statement may write on a production resource, by subject kind
+	# (the decision's limits.affected_rows): past it, the statement is rolled back and fails.
+	# A kind not listed has no limit; an approval granted for the statement (or the session)
+	# lifts it, as the reviewer approved the statement as written.
+	"prod_affected_rows_limits": {"agent": 1000},
 	# Who approves what is held, by resource type.
 	"approvers": {
 		"postgres": ["group:dba"],

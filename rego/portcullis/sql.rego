@@ -245,6 +245,17 @@ reads_sensitive(column) if {
 reads_sensitive(column) if endswith(column, "*")
 
 # ---------------------------------------------------------------------------------------
+# limits
+
+# The most rows one statement may write here (prod_affected_rows_limits): a WHERE that looks
+# narrow can still match every row, which no rule above can see before the statement runs.
+affected_rows_limit := n if {
+	lib.is_prod
+	is_sql
+	n := lib.setting("prod_affected_rows_limits")[input.subject.kind]
+}
+
+# ---------------------------------------------------------------------------------------
 # masks (masked subjects: agents by default)
 
 sensitive_rule(column) := rules[i] if {

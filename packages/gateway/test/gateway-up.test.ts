@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import type { AuditRecord } from '@portcullis/core';
 import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -293,6 +294,39 @@ describe('portcullis up, end to end', () => {
     const html = await (await fetch(`${demo.gateway.url}/approvals`, { headers: { cookie } })).text();
     expect(html).toContain('Signed in as <strong>dana</strong>');
     expect(html).toContain('UPDATE orders');
+  });
+
+  it("rolls back an agent's write past the shipped row limit, and lets a smaller one commit", async () => {
+    const count = async () => (await psql(demo.human, 'SELECT count(*) FROM orders')).stdout.trim();
+    const before = Number(await count());
+    // A WHERE that looks narrow is no rule's business; the rows it writes are.
+    const bulk = await psql(
+      demo.agent,
+      'INSERT INTO orders (user_id, total_cents) SELECT 1, g FROM generate_series(1, 1500) g WHERE g > 0',
+    );
+    expect(bulk.code).not.toBe(0);
+    expect(bulk.stderr).toContain(
+      'INSERT affected 1500 rows, more than the limit of 1000; it was rolled back',
+    );
+    expect(Number(await count())).toBe(before);
+    const small = await psql(
+      demo.agent,
+      'INSERT INTO orders (user_id, total_cents) SELECT 1, g FROM generate_series(1, 20) g',
+    );
+    expect(small.code).toBe(0);
+    expect(small.stdout.trim()).toBe('INSERT 0 20');
+    expect(Number(await count())).toBe(before + 20);
+    // The decision record carries the limit; the completion record, the count and the refusal.
+    const records = readFileSync(demo.auditPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as AuditRecord)
+      .filter((r) => r.action?.summary?.includes('generate_series(1, 1500)'));
+    expect(records.find((r) => r.stage === undefined)?.limits).toEqual({ affected_rows: 1000 });
+    expect(records.find((r) => r.stage === 'completion')?.response).toMatchObject({
+      command: 'INSERT 0 1500',
+      error_code: '42501',
+    });
   });
 
   it('writes an audit log that verifies, and fails verification once altered', async () => {
