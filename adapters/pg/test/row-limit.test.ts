@@ -232,6 +232,55 @@ describe('extended protocol', () => {
     }
   });
 
+  test('in a transaction block, a Sync right after the write goes at once; past the limit the block fails', async () => {
+    const raw = await RawClient.connect(f.port, 'agent', 'agent-pw');
+    const batch = async (build: (w: MessageWriter) => void, readies: number) => {
+      raw.messages.length = 0;
+      const w = new MessageWriter();
+      build(w);
+      raw.write(w.flush());
+      await raw.readyCount(readies);
+      return {
+        types: raw.types(),
+        errors: raw.messages.filter((m) => m.type === 'E').map(sqlstate),
+        statuses: raw.messages.filter((m) => m.type === 'Z').map(status),
+      };
+    };
+    try {
+      expect((await batch((w) => query(w, 'BEGIN'), 1)).statuses).toEqual(['T']);
+      // Within the limit: the block goes on.
+      expect(
+        await batch((w) => {
+          sync(extendedQuery(w, 'UPDATE items SET n = 1 WHERE id > 8'));
+          sync(extendedQuery(w, 'SELECT 1'));
+        }, 2),
+      ).toEqual({ types: '12nCZ12TDCZ', errors: [], statuses: ['T', 'T'] });
+      // Past it: the error, then the block is failed, and what follows meets a failed block.
+      expect(
+        await batch((w) => {
+          sync(extendedQuery(w, 'UPDATE items SET n = 2 WHERE id > 5'));
+          sync(extendedQuery(w, 'SELECT 1'));
+        }, 2),
+      ).toEqual({ types: '12nEZEZ', errors: ['42501', '25P02'], statuses: ['E', 'E'] });
+      expect((await batch((w) => query(w, 'ROLLBACK'), 1)).statuses).toEqual(['I']);
+      expect(await committed()).toEqual(untouched);
+
+      // Something other than Sync after the write: it waits for the count, and past the limit
+      // is discarded with the rest of the batch.
+      await batch((w) => query(w, 'BEGIN'), 1);
+      expect(
+        await batch((w) => {
+          extendedQuery(w, 'UPDATE items SET n = 3 WHERE id > 5');
+          sync(extendedQuery(w, 'INSERT INTO items VALUES (11, 3)'));
+        }, 1),
+      ).toEqual({ types: '12nEZ', errors: ['42501'], statuses: ['E'] });
+      await batch((w) => query(w, 'COMMIT'), 1);
+      expect(await committed()).toEqual(untouched);
+    } finally {
+      raw.end();
+    }
+  });
+
   test('a write fetched a few rows at a time is refused', async () => {
     const raw = await RawClient.connect(f.port, 'agent', 'agent-pw');
     try {

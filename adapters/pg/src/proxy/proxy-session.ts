@@ -295,10 +295,27 @@ type Pending =
       limit?: RowLimit | undefined;
     }
   | { kind: 'close' }
-  | { kind: 'sync' }
+  | {
+      kind: 'sync';
+      /** A limited write of its batch went past its limit: the block is failed after it. */
+      failBlock?: boolean;
+    }
   | { kind: 'synthetic'; write: (w: MessageWriter) => void }
   /** A simple Query or Sync the proxy sent around a limited write (BEGIN, COMMIT, ROLLBACK). */
-  | { kind: 'tx'; guard: QueryGuard; end: boolean; commit: boolean };
+  | { kind: 'tx'; guard: QueryGuard | undefined; end: boolean; commit: boolean };
+
+/** A limited write's count is awaited: what the client sends next waits on `settled`. */
+interface RowGuard {
+  settled: Promise<void>;
+  settle: () => void;
+  /**
+   * Extended protocol inside a transaction block: the client's Sync may follow the Execute at
+   * once (it commits nothing there); anything else first asks the server to answer (Flush).
+   */
+  syncNext: boolean;
+  /** That Sync went to the server: past the limit, the block is failed once it is answered. */
+  syncPassed: boolean;
+}
 
 type Phase = 'startup' | 'password' | 'sasl-initial' | 'sasl-final' | 'connecting' | 'ready' | 'closed';
 
@@ -422,7 +439,7 @@ export class ProxySession {
   /** An Execute of the current extended batch (since the last Sync) has been forwarded. */
   private batchRan = false;
   /** A limited write's count is still to come: the client's next messages wait (see forwardLimited). */
-  private rowGuard: { settled: Promise<void>; settle: () => void } | undefined;
+  private rowGuard: RowGuard | undefined;
   /** Text waiting for the ReadyForQuery that reports client_encoding (see judgeableText). */
   private readonly encodingWaiters: (() => void)[] = [];
   upstreamKey: { processId: number; secretKey: number } | undefined;
@@ -1014,7 +1031,13 @@ export class ProxySession {
     this.keptHold = undefined;
     const guard = this.rowGuard;
     if (guard && !isCopyInput(frame.type)) {
-      return guard.settled.then(() => (this.phase === 'ready' ? this.onClientMessage(frame) : undefined));
+      const syncNext = guard.syncNext;
+      guard.syncNext = false;
+      if (syncNext && frame.type === FrontendCode.Sync) guard.syncPassed = true;
+      else {
+        if (syncNext) this.toUpstream.writer.begin(FrontendCode.Flush).end();
+        return guard.settled.then(() => (this.phase === 'ready' ? this.onClientMessage(frame) : undefined));
+      }
     }
     if (this.discarding) {
       if (frame.type === FrontendCode.Sync) this.endDiscard();
@@ -1541,17 +1564,17 @@ export class ProxySession {
     }
     entry.guard = guard;
     this.forward(frame, entry);
-    this.openRowGuard();
+    this.openRowGuard(false);
     return undefined;
   }
 
   /** Hold the client's next messages (COPY data aside) until the limited write's count is read. */
-  private openRowGuard(): void {
+  private openRowGuard(syncNext: boolean): void {
     let settle = (): void => {};
     const settled = new Promise<void>((resolve) => {
       settle = resolve;
     });
-    this.rowGuard = { settled, settle };
+    this.rowGuard = { settled, settle, syncNext, syncPassed: false };
   }
 
   private settleRowGuard(): void {
@@ -1932,13 +1955,17 @@ export class ProxySession {
       const decisionMs = statement.decisionMs ?? 0;
       entry.trace = this.traceOf(statement.result, receivedAt, decisionMs);
     }
+    // In a transaction block (as the server last reported, with nothing of this batch run
+    // yet that could end it), the Sync after it commits nothing: it may go at once.
+    const inBlock =
+      this.status === TransactionStatus.InTransaction && !this.batchRan && !this.awaitingReport();
     this.forward(frame, entry);
     if (!limit) return;
-    // Its count is read before anything after it goes (the Sync would commit it): the server
-    // is asked to answer now, and the client's next messages wait.
+    // Otherwise its count is read before anything after it goes (the Sync would commit it):
+    // the server is asked to answer now, and the client's next messages wait.
     entry.limit = limit;
-    this.toUpstream.writer.begin(FrontendCode.Flush).end();
-    this.openRowGuard();
+    if (!inBlock) this.toUpstream.writer.begin(FrontendCode.Flush).end();
+    this.openRowGuard(inBlock);
   }
 
   private async redecideExecute(frame: Frame, portal: PortalState): Promise<void> {
@@ -2403,7 +2430,12 @@ export class ProxySession {
       case BackendCode.NotificationResponse:
         return this.relaySideChannel(frame, head);
       case BackendCode.ReadyForQuery:
-        if (head?.kind === 'tx' || (head?.kind === 'query' && head.guard)) this.guardedReady(frame, head);
+        if (
+          head?.kind === 'tx' ||
+          (head?.kind === 'query' && head.guard) ||
+          (head?.kind === 'sync' && head.failBlock)
+        )
+          this.guardedReady(frame, head);
         else this.readyForQuery(frame);
         return undefined;
       case BackendCode.ErrorResponse:
@@ -2495,7 +2527,20 @@ export class ProxySession {
    * client's block it passes as it is. The proxy's BEGIN's: dropped. The proxy's COMMIT's or
    * ROLLBACK's: the write's held CommandComplete (or the error) goes first, then this.
    */
-  private guardedReady(frame: Frame, head: Extract<Pending, { kind: 'query' } | { kind: 'tx' }>): void {
+  private guardedReady(
+    frame: Frame,
+    head: Extract<Pending, { kind: 'query' } | { kind: 'tx' } | { kind: 'sync' }>,
+  ): void {
+    if (head.kind === 'sync') {
+      // A limited Execute's batch, in a transaction block, went past the limit after its Sync
+      // was sent: the client has the error; the block is failed before this is answered.
+      this.shift();
+      const w = this.toUpstream.writer;
+      writeExecute(w, POISON_PORTAL, 0);
+      writeSync(w);
+      this.pending.push({ kind: 'tx', guard: undefined, end: true, commit: false });
+      return;
+    }
     if (head.kind === 'query') {
       const guard = head.guard as QueryGuard;
       if (!guard.began && !guard.exceeded) {
@@ -2523,9 +2568,9 @@ export class ProxySession {
       return;
     }
     const guard = head.guard;
-    if (head.commit && !guard.commitFailed && guard.tag !== undefined)
+    if (guard && head.commit && !guard.commitFailed && guard.tag !== undefined)
       writeCommandComplete(this.toClient.writer, guard.tag);
-    if (guard.exceeded) writeErrorResponse(this.toClient.writer, guard.exceeded);
+    if (guard?.exceeded) writeErrorResponse(this.toClient.writer, guard.exceeded);
     this.readyForQuery(frame);
     this.settleRowGuard();
   }
@@ -2548,8 +2593,8 @@ export class ProxySession {
       const count = affectedRows(tag, limit.statement);
       if (count !== undefined && count > limit.limit) error = rowLimitExceeded(limit.limit, tag, count);
     }
-    this.settleRowGuard();
     if (!error) {
+      this.settleRowGuard();
       this.toClient.forwardFrame(frame);
       this.pop();
       return;
@@ -2567,6 +2612,15 @@ export class ProxySession {
    */
   private failLimitedBatch(head: Extract<Pending, { kind: 'execute' }> | undefined): void {
     if (head) head.limit = undefined;
+    if (this.rowGuard?.syncPassed) {
+      // The batch's Sync is on its way: the block is failed once it is answered (guardedReady).
+      if (head && this.pending[0] === head) this.shift();
+      const sync = this.pending.find((p) => p.kind === 'sync');
+      if (sync?.kind === 'sync') {
+        sync.failBlock = true;
+        return;
+      }
+    }
     this.settleRowGuard();
     writeExecute(this.toUpstream.writer, POISON_PORTAL, 0);
     this.pending.push({ kind: 'execute', replaceError: null });
@@ -2753,7 +2807,7 @@ export class ProxySession {
     if (head?.kind === 'tx') {
       // The proxy's own statements fail only at COMMIT (a deferred constraint): the client's
       // write failed, as it would have without the proxy. The other errors are the proxy's.
-      if (!head.commit) return undefined;
+      if (!head.commit || !head.guard) return undefined;
       head.guard.commitFailed = true;
       return this.relayMasked(frame, head, writeMaskedNotice);
     }
