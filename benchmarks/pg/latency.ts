@@ -15,7 +15,8 @@
  * checkout at BASE_ROOT, likewise; NAME@V: portcullis, node-handle-relay or gateway started
  * with the Node flags in NODE_ARGS_V, such as `portcullis@gc` with NODE_ARGS_gc), CELLS
  * (select-only:simple,select-only:prepared; also tpcb-like:…, and autocommit-update:…, one
- * UPDATE of a random account per transaction with no BEGIN/END), CLIENTS (1), ROUNDS (5),
+ * UPDATE of a random account per transaction with no BEGIN/END, and autocommit-insert:…, one
+ * INSERT of one row into pgbench_history likewise), CLIENTS (1), ROUNDS (5),
  * DURATION seconds per run (3), SCALE (10). PG_PORT and PG_PASSWORD reuse a running server
  * already initialised with `pgbench -i` instead of starting a cluster. OUT writes the medians
  * and every run as JSON. GATEWAY_NODE_ARGS passes Node flags to the gateway's process
@@ -120,11 +121,18 @@ async function main(): Promise<void> {
       '\\set aid random(1, 100000 * :scale)\n\\set delta random(-5000, 5000)\n' +
         'UPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;\n',
     );
+    const autocommitInsert = join(dir, 'autocommit-insert.sql');
+    writeFileSync(
+      autocommitInsert,
+      '\\set aid random(1, 100000 * :scale)\n' +
+        'INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (1, 1, :aid, 1, CURRENT_TIMESTAMP);\n',
+    );
     const argsOf = (cell: string): string[] => {
       const [script, protocol = 'simple'] = cell.split(':');
       return [
         ...(script === 'select-only' ? ['-S'] : []),
         ...(script === 'autocommit-update' ? ['-f', autocommitUpdate] : []),
+        ...(script === 'autocommit-insert' ? ['-f', autocommitInsert] : []),
         ...[
           '-M',
           protocol,

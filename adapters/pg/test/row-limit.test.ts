@@ -82,6 +82,26 @@ describe('simple protocol', () => {
     }
   });
 
+  test('an INSERT of no more listed rows than the limit runs as it is; one of more is counted', async () => {
+    const agent = await f.through('agent');
+    try {
+      await agent.query('BEGIN');
+      expect((await agent.query('INSERT INTO items VALUES (11, 0), (12, 0), (13, 0)')).rowCount).toBe(3);
+      await agent.query('ROLLBACK');
+      await expect(
+        agent.query('INSERT INTO items VALUES (11, 0), (12, 0), (13, 0), (14, 0)'),
+      ).rejects.toMatchObject({
+        code: '42501',
+      });
+      expect((await agent.query('INSERT INTO items VALUES ($1, 0)', [11])).rowCount).toBe(1);
+      // Not held to the limit, so it may share its Query with other statements.
+      await agent.query('INSERT INTO items VALUES (21, 0); SELECT 1');
+      expect((await direct.query('SELECT count(*)::int AS c FROM items')).rows[0].c).toBe(12);
+    } finally {
+      await agent.end();
+    }
+  });
+
   test('DELETE and INSERT … SELECT are counted too; a human has no limit', async () => {
     const agent = await f.through('agent');
     const alice = await f.through('alice');

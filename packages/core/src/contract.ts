@@ -142,6 +142,11 @@ export interface StatementFacts {
    * restrict nothing). Otherwise whether any WHERE appears.
    */
   has_where: boolean;
+  /**
+   * For INSERT: the most rows it can write, when its text says (the rows of its VALUES list;
+   * 1 for DEFAULT VALUES). Absent for INSERT … SELECT and every other statement.
+   */
+  values_rows?: number;
   /** Functions called, lower-cased, schema-qualified as written (`pg_catalog.pg_read_file`). */
   functions: string[];
   /** The statement runs SQL not written in it directly: DO, EXECUTE, PREPARE, function bodies, CALL. */

@@ -20,6 +20,8 @@ function check(actual: StatementFacts, want: ExpectedStatement, where: string): 
   if (want.columns !== undefined)
     expect(actual.columns, `${where}.columns`).toEqual(expect.arrayContaining(want.columns));
   if (want.lock !== undefined) expect(actual.lock ?? null, `${where}.lock`).toBe(want.lock);
+  if (want.values_rows !== undefined)
+    expect(actual.values_rows ?? null, `${where}.values_rows`).toBe(want.values_rows);
   if (want.copy !== undefined) expect(actual.copy, `${where}.copy`).toMatchObject(want.copy);
   if (want.explain !== undefined) expect(actual.explain, `${where}.explain`).toEqual(want.explain);
   if (want.role !== undefined) {

@@ -6,6 +6,8 @@
  * block), or by failing the transaction or batch it runs in (inside a block, and in the extended
  * protocol, where the batch is an implicit transaction until Sync).
  *
+ * An INSERT whose VALUES list holds no more rows than the limit needs none of this.
+ *
  * What runs in the same statement without being counted in its tag is refused under a limit:
  * a data-modifying WITH (`WITH d AS (DELETE …) SELECT count(*) FROM d` reports `SELECT 1`), the
  * statements of a DO block, EXPLAIN ANALYZE of a write. Writes that functions and triggers make
@@ -41,7 +43,10 @@ export function rowLimitOf(
   for (const s of statements) {
     const uncounted = uncountedWrite(s);
     if (uncounted) return refused(limit, `the rows written by ${uncounted} are not counted`);
-    if (s.category === 'write' || s.type === 'execute') guarded ??= s;
+    if (s.category !== 'write' && s.type !== 'execute') continue;
+    // An INSERT of a few listed rows cannot go past a limit at least as large: it runs as it is.
+    if (s.values_rows !== undefined && s.values_rows <= limit) continue;
+    guarded ??= s;
   }
   if (!guarded) return undefined;
   if (statements.length > 1)

@@ -33,6 +33,8 @@ export class FactCollector {
   anyWhere = false;
   /** The WHERE of the UPDATE/DELETE target itself. */
   targetWhere = false;
+  /** INSERT: the rows its VALUES list holds (see StatementFacts.values_rows). */
+  valuesRows: number | undefined;
   dynamic = false;
   opaque = false;
   lock: TableLockMode | undefined;
@@ -99,6 +101,7 @@ export class FactCollector {
     if (this.copy !== undefined) facts.copy = this.copy;
     if (this.role !== undefined) facts.role = this.role;
     if (this.explain !== undefined) facts.explain = this.explain;
+    if (this.valuesRows !== undefined) facts.values_rows = this.valuesRows;
     return facts;
   }
 }

@@ -658,6 +658,10 @@ class PgWalk {
 
   insert(node: Node): void {
     const saved = this.enter();
+    const source = node.selectStmt as Node | undefined;
+    const values = (source?.SelectStmt as Node | undefined)?.valuesLists;
+    if (source === undefined) this.c.valuesRows = 1;
+    else if (Array.isArray(values)) this.c.valuesRows = values.length;
     if (node.withClause !== undefined) this.withClause(node.withClause as Node);
     const table = this.target(node);
     this.targetColumns(node.cols, table, false);

@@ -25,6 +25,8 @@ export interface ExpectedStatement {
   /** Exactly these columns are read (compared as a set). */
   read_columns?: string[];
   has_where?: boolean;
+  /** The rows an INSERT's text bounds it to; null: absent. */
+  values_rows?: number | null;
   functions?: string[];
   dynamic?: boolean;
   opaque?: boolean;
@@ -85,12 +87,12 @@ const pg: SqlCase[] = [
   {
     name: 'insert with a column list and values reads nothing',
     sql: "INSERT INTO users (id, name, email) VALUES (3, 'x', 'y')",
-    expect: { columns: ['users.id', 'users.name', 'users.email'], read_columns: [] },
+    expect: { columns: ['users.id', 'users.name', 'users.email'], read_columns: [], values_rows: 1 },
   },
   {
     name: 'insert from a select reads what it selects',
     sql: 'INSERT INTO log (note) SELECT email FROM users',
-    expect: { columns: ['log.note', 'users.email'], read_columns: ['users.email'] },
+    expect: { columns: ['log.note', 'users.email'], read_columns: ['users.email'], values_rows: null },
   },
   {
     name: 'copy from assigns its column list, copy to reads it',
@@ -321,6 +323,11 @@ const pg: SqlCase[] = [
     },
   },
   {
+    name: 'insert of several rows, and of default values',
+    sql: 'INSERT INTO t (a) VALUES (1), (2), ($1); INSERT INTO t DEFAULT VALUES; UPDATE t SET a = 1 WHERE a = 2',
+    each: [{ values_rows: 3 }, { values_rows: 1 }, { values_rows: null }],
+  },
+  {
     name: 'insert select',
     sql: 'INSERT INTO archive SELECT * FROM orders WHERE ts < now()',
     expect: { writes: ['archive'], reads: ['orders'], tables: ['archive', 'orders'], functions: ['now'] },
@@ -328,7 +335,7 @@ const pg: SqlCase[] = [
   {
     name: 'insert on conflict',
     sql: 'INSERT INTO counters (k, v) VALUES ($1, 1) ON CONFLICT (k) DO UPDATE SET v = counters.v + 1',
-    expect: { writes: ['counters'] },
+    expect: { writes: ['counters'], values_rows: 1 },
   },
   {
     name: 'insert returning',
