@@ -440,8 +440,11 @@ export class ProxySession {
   private batchRan = false;
   /** A limited write's count is still to come: the client's next messages wait (see forwardLimited). */
   private rowGuard: RowGuard | undefined;
-  /** Text waiting for the ReadyForQuery that reports client_encoding (see judgeableText). */
-  private readonly encodingWaiters: (() => void)[] = [];
+  /**
+   * Work waiting for the next ReadyForQuery: text whose reading depends on the client_encoding
+   * it reports (judgeableText), a limited write that needs the transaction status (forwardLimited).
+   */
+  private readonly readyWaiters: (() => void)[] = [];
   upstreamKey: { processId: number; secretKey: number } | undefined;
 
   constructor(
@@ -1134,7 +1137,7 @@ export class ProxySession {
         hint: 'Send Sync before this statement.',
       };
     }
-    if (this.awaitingReport()) return new Promise((resolve) => this.encodingWaiters.push(resolve));
+    if (this.awaitingReport()) return new Promise((resolve) => this.readyWaiters.push(resolve));
     if (this.clientEncoding === 'UTF8') return undefined;
     // Decoding turned any byte sequence that is not UTF-8 into U+FFFD.
     if (this.clientEncoding === 'SQL_ASCII' && !sql.includes('\uFFFD')) return undefined;
@@ -1159,9 +1162,9 @@ export class ProxySession {
   }
 
   /** After a ReadyForQuery (or the end of the session): waiting text looks again. */
-  private wakeEncodingWaiters(): void {
-    if (this.encodingWaiters.length === 0) return;
-    for (const wake of this.encodingWaiters.splice(0)) wake();
+  private wakeReadyWaiters(): void {
+    if (this.readyWaiters.length === 0) return;
+    for (const wake of this.readyWaiters.splice(0)) wake();
   }
 
   /**
@@ -1549,7 +1552,7 @@ export class ProxySession {
     limit: RowLimit,
   ): Promise<void> | undefined {
     if (this.awaitingReport()) {
-      return new Promise<void>((resolve) => this.encodingWaiters.push(resolve)).then(() =>
+      return new Promise<void>((resolve) => this.readyWaiters.push(resolve)).then(() =>
         this.phase === 'ready' ? this.forwardLimited(frame, entry, limit) : undefined,
       );
     }
@@ -2476,11 +2479,7 @@ export class ProxySession {
     }
   }
 
-  /**
-   * A COPY … TO STDOUT begins: its rows are masked through a CopyOutStream when it was
-   * planned, after checking the server sends the format and columns the statement said.
-   * Unplanned data with detector rules is scanned as text, which binary data is not.
-   */
+  /** ReadyForQuery: the server's transaction status, and the end of what it answers. */
   private readyForQuery(frame: Frame): void {
     // Its one status byte, read in place: every transaction ends with one of these.
     this.status =
@@ -2494,7 +2493,7 @@ export class ProxySession {
     if (this.status === TransactionStatus.Idle) this.ranInTransaction.length = 0;
     this.releaseSynthetic();
     // The server reports changed parameters (client_encoding) just before this.
-    this.wakeEncodingWaiters();
+    this.wakeReadyWaiters();
   }
 
   /**
@@ -2627,6 +2626,11 @@ export class ProxySession {
     this.discarding = true;
   }
 
+  /**
+   * A COPY … TO STDOUT begins: its rows are masked through a CopyOutStream when it was
+   * planned, after checking the server sends the format and columns the statement said.
+   * Unplanned data with detector rules is scanned as text, which binary data is not.
+   */
   private startCopyOut(frame: Frame, head: Pending | undefined): CopyOutStream | undefined {
     const planned = head?.kind === 'query' ? head.copy : undefined;
     if (!planned && !this.contextOf(head)?.hasTextRules) return undefined;
@@ -3191,7 +3195,7 @@ export class ProxySession {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     // Statements cut off mid-response still get their completion record; nothing waits on.
-    this.wakeEncodingWaiters();
+    this.wakeReadyWaiters();
     this.settleRowGuard();
     for (const p of this.pending) {
       if (p.kind === 'describe' && p.answered) for (const wake of p.answered.splice(0)) wake();
