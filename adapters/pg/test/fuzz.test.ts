@@ -7,17 +7,26 @@
  */
 
 import { connect } from 'node:net';
+import { createEngine, type Decision, type InputDocument, staticEvaluator } from '@portcullis/core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { FrontendCode, MessageWriter, writeStartupMessage } from '../src/index.js';
-import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { type ProxyFixture, startProxyFixture, testPolicy } from './support/proxy-fixture.js';
 import { RawClient } from './support/raw-client.js';
 
 let f: ProxyFixture;
+/** Agents' writes limited to one row, so their statements run under the proxy's row guard. */
+const limitedEngine = createEngine({
+  evaluator: staticEvaluator((input: InputDocument): Decision => {
+    const d = testPolicy(input);
+    return d.effect === 'deny' || input.subject.kind !== 'agent' ? d : { ...d, limits: { affected_rows: 1 } };
+  }, 'fuzz-row-limit'),
+});
 beforeAll(async () => {
   f = await startProxyFixture();
 });
 afterAll(async () => {
   await f?.stop();
+  await limitedEngine.close();
 });
 
 /** xorshift32: small, seedable, good enough to pick mutations. */
@@ -44,9 +53,9 @@ const SQL = [
 ];
 
 /** A plausible batch of frontend messages a driver could send. */
-function validBatch(pick: (n: number) => number): Buffer {
+function validBatch(pick: (n: number) => number, statements: readonly string[]): Buffer {
   const w = new MessageWriter();
-  const sql = SQL[pick(SQL.length)] as string;
+  const sql = statements[pick(statements.length)] as string;
   const name = pick(2) ? '' : `s${pick(4)}`;
   switch (pick(5)) {
     case 0:
@@ -132,17 +141,16 @@ async function settle(baseline: number): Promise<void> {
 
 const seed = Number(process.env.FUZZ_SEED ?? 0x5eed);
 
-test('mutated frontend messages after authentication: no crash, no leaked session or backend', async () => {
-  const baseline = await clientBackends();
-  const pick = prng(seed);
+/** Sessions of valid and mutated batches, each ended politely or cut. */
+async function fuzzSessions(
+  port: number,
+  pick: (n: number) => number,
+  statements: readonly string[],
+): Promise<void> {
   for (let i = 0; i < 40; i++) {
-    const raw = await RawClient.connect(
-      f.port,
-      pick(2) ? 'alice' : 'agent',
-      pick(2) ? 'alice-pw' : 'agent-pw',
-    );
+    const raw = await RawClient.connect(port, pick(2) ? 'alice' : 'agent', pick(2) ? 'alice-pw' : 'agent-pw');
     for (let j = 0, n = 1 + pick(4); j < n; j++) {
-      const batch = validBatch(pick);
+      const batch = validBatch(pick, statements);
       raw.write(pick(3) === 0 ? batch : mutate(batch, pick));
     }
     await new Promise((r) => setTimeout(r, 5 + pick(20)));
@@ -150,10 +158,44 @@ test('mutated frontend messages after authentication: no crash, no leaked sessio
     if (pick(2)) raw.end();
     else raw.socket.destroy();
   }
+}
+
+test('mutated frontend messages after authentication: no crash, no leaked session or backend', async () => {
+  const baseline = await clientBackends();
+  await fuzzSessions(f.port, prng(seed), SQL);
   await settle(baseline);
   const c = await f.through('alice');
   expect((await c.query('SELECT 3 AS three')).rows).toEqual([{ three: 3 }]);
   await c.end();
+}, 60_000);
+
+test('the same with writes under a row limit: no crash, no hang, no leaked session or backend', async () => {
+  const limited = await f.anotherProxy({ engine: limitedEngine });
+  const writes = [
+    "INSERT INTO log VALUES ('x')",
+    "INSERT INTO log VALUES ('a'), ('b')",
+    "UPDATE log SET note = 'y'",
+    'DELETE FROM log',
+    'BEGIN',
+    'COMMIT',
+    'COPY log FROM STDIN',
+    'WITH d AS (DELETE FROM log RETURNING 1) SELECT count(*) FROM d',
+  ];
+  const baseline = await clientBackends();
+  await fuzzSessions(limited.port, prng(seed + 2), writes);
+  await settle(baseline);
+  // What the fuzzing left in the table is cleared directly: more than the agent may delete.
+  const direct = await f.direct();
+  await direct.query('DELETE FROM log');
+  await direct.end();
+  const agent = await f.through('agent', undefined, { port: limited.port });
+  try {
+    await agent.query("INSERT INTO log VALUES ('z')");
+    await expect(agent.query("INSERT INTO log VALUES ('a'), ('b')")).rejects.toMatchObject({ code: '42501' });
+    expect((await agent.query('SELECT count(*)::int AS n FROM log')).rows).toEqual([{ n: 1 }]);
+  } finally {
+    await agent.end();
+  }
 }, 60_000);
 
 test('mutated startup packets: no crash, no leaked session or backend', async () => {
