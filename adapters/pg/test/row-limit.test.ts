@@ -343,6 +343,24 @@ describe('what waits for the count', () => {
     }
   });
 
+  test('a limited Query after an unsynced Execute is refused: the status it would meet is unknown', async () => {
+    const raw = await RawClient.connect(f.port, 'agent', 'agent-pw');
+    try {
+      const w = new MessageWriter();
+      extendedQuery(w, 'BEGIN');
+      query(w, 'UPDATE items SET n = 1 WHERE id = 1');
+      sync(w);
+      query(w, 'ROLLBACK');
+      raw.write(w.flush());
+      await raw.readyCount(3);
+      expect(raw.messages.filter((m) => m.type === 'E').map(sqlstate)).toEqual(['42501']);
+      expect(raw.messages.find((m) => m.type === 'E')?.body.toString()).toContain('not synced');
+      expect(await committed()).toEqual(untouched);
+    } finally {
+      raw.end();
+    }
+  });
+
   test('COPY FROM STDIN: its data flows while the count is awaited, and too many rows are rolled back', async () => {
     const raw = await RawClient.connect(f.port, 'agent', 'agent-pw');
     const copy = async (rows: number[]) => {

@@ -124,6 +124,7 @@ import type {
 import {
   affectedRows,
   type RowLimit,
+  rowLimitAfterExecute,
   rowLimitExceeded,
   rowLimitFetchRefused,
   rowLimitOf,
@@ -1555,6 +1556,12 @@ export class ProxySession {
       return new Promise<void>((resolve) => this.readyWaiters.push(resolve)).then(() =>
         this.phase === 'ready' ? this.forwardLimited(frame, entry, limit) : undefined,
       );
+    }
+    // An Execute of an unsynced batch may have changed the status (a BEGIN, a COMMIT) with no
+    // report yet: acting on the last one could commit the client's transaction for it.
+    if (this.batchRan) {
+      this.refuseCycle(rowLimitAfterExecute(limit.limit));
+      return undefined;
     }
     if (this.status === TransactionStatus.Failed) {
       this.forward(frame, entry);

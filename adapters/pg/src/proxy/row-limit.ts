@@ -128,3 +128,12 @@ export function rowLimitFetchRefused(limit: number): NoticeFields {
     'Execute it with no row count (no fetch size).',
   );
 }
+
+/** A limited Query after an Execute whose batch has not been synced. */
+export function rowLimitAfterExecute(limit: number): NoticeFields {
+  return refused(
+    limit,
+    'it follows an Execute whose batch was not synced, so the transaction status it will meet is unknown',
+    'Send Sync before it.',
+  );
+}
