@@ -5,7 +5,14 @@
  * would without the proxy. Checked against the server itself over a direct connection.
  */
 
-import { createEngine, type Decision, type InputDocument, staticEvaluator } from '@portcullis/core';
+import {
+  type AuditRecord,
+  type AuditSink,
+  createEngine,
+  type Decision,
+  type InputDocument,
+  staticEvaluator,
+} from '@portcullis/core';
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { FrontendCode } from '../src/protocol/message-codes.js';
@@ -383,6 +390,49 @@ describe('what waits for the count', () => {
       expect((await direct.query('SELECT count(*)::int AS c FROM items')).rows[0].c).toBe(12);
     } finally {
       raw.end();
+    }
+  });
+});
+
+describe('the completion record', () => {
+  test("ends with the proxy's transaction: the count, and the error of a rollback or a failed COMMIT", async () => {
+    const records: AuditRecord[] = [];
+    const sink: AuditSink = {
+      async write(record) {
+        records.push(structuredClone(record));
+      },
+      async close() {},
+    };
+    const audited = await f.anotherProxy({ audit: sink });
+    await direct.query('DROP TABLE IF EXISTS pairs');
+    await direct.query('CREATE TABLE pairs (x int UNIQUE DEFERRABLE INITIALLY DEFERRED)');
+    await direct.query('INSERT INTO pairs VALUES (1), (2)');
+    const agent = await f.through('agent', undefined, { port: audited.port });
+    const completion = async (sql: string) => {
+      await new Promise((r) => setTimeout(r, 50));
+      const decision = records.find((r) => r.stage === undefined && r.action.summary === sql);
+      return records.find((r) => r.stage === 'completion' && r.decision_id === decision?.decision_id)
+        ?.response;
+    };
+    try {
+      const within = 'UPDATE items SET n = 1 WHERE id = 1';
+      await agent.query(within);
+      expect(await completion(within)).toEqual({ bytes: expect.any(Number), rows: 1, command: 'UPDATE 1' });
+
+      const past = 'UPDATE items SET n = 2 WHERE id <= 5';
+      await expect(agent.query(past)).rejects.toMatchObject({ code: '42501' });
+      const pastRecord = await completion(past);
+      expect(pastRecord).toMatchObject({ rows: 5, command: 'UPDATE 5', error_code: '42501' });
+      // The error the client got is part of the response the record measures.
+      expect(pastRecord?.bytes).toBeGreaterThan(100);
+
+      // Within the limit, but the deferred unique constraint fails the proxy's COMMIT.
+      const clash = 'UPDATE pairs SET x = 1 WHERE x = 2';
+      await expect(agent.query(clash)).rejects.toMatchObject({ code: '23505' });
+      expect(await completion(clash)).toMatchObject({ command: 'UPDATE 1', error_code: '23505' });
+      expect((await direct.query('SELECT x FROM pairs ORDER BY x')).rows).toEqual([{ x: 1 }, { x: 2 }]);
+    } finally {
+      await agent.end();
     }
   });
 });

@@ -303,7 +303,14 @@ type Pending =
     }
   | { kind: 'synthetic'; write: (w: MessageWriter) => void }
   /** A simple Query or Sync the proxy sent around a limited write (BEGIN, COMMIT, ROLLBACK). */
-  | { kind: 'tx'; guard: QueryGuard | undefined; end: boolean; commit: boolean };
+  | {
+      kind: 'tx';
+      guard: QueryGuard | undefined;
+      end: boolean;
+      commit: boolean;
+      /** The limited write's completion record, finished when this ends its transaction. */
+      trace?: StatementTrace | undefined;
+    };
 
 /** A limited write's count is awaited: what the client sends next waits on `settled`. */
 interface RowGuard {
@@ -2341,7 +2348,7 @@ export class ProxySession {
     if (seen && !this.suppressing && type === BackendCode.CommandComplete) this.noteComplete(trace, frame);
     const ended =
       head.kind === 'query'
-        ? type === BackendCode.ReadyForQuery
+        ? type === BackendCode.ReadyForQuery && !deferredEnd(head.guard)
         : type === BackendCode.CommandComplete ||
           type === BackendCode.EmptyQueryResponse ||
           type === BackendCode.PortalSuspended ||
@@ -2556,16 +2563,18 @@ export class ProxySession {
       }
       this.shift();
       const w = this.toUpstream.writer;
+      // The write's record ends with the transaction (see deferredEnd).
+      const trace = head.trace;
       if (guard.began) {
         // A count never read (a result withheld, an error) is not committed either.
         const commit = !guard.exceeded && guard.tag !== undefined;
         writeQuery(w, commit ? 'COMMIT' : 'ROLLBACK');
-        this.pending.push({ kind: 'tx', guard, end: true, commit });
+        this.pending.push({ kind: 'tx', guard, end: true, commit, trace });
       } else {
         // The client's own transaction: failed, so that nothing of it can be committed.
         writeExecute(w, POISON_PORTAL, 0);
         writeSync(w);
-        this.pending.push({ kind: 'tx', guard, end: true, commit: false });
+        this.pending.push({ kind: 'tx', guard, end: true, commit: false, trace });
       }
       return;
     }
@@ -2578,6 +2587,7 @@ export class ProxySession {
       writeCommandComplete(this.toClient.writer, guard.tag);
     if (guard?.exceeded) writeErrorResponse(this.toClient.writer, guard.exceeded);
     this.readyForQuery(frame);
+    if (head.trace) this.finishTrace(head.trace);
     this.settleRowGuard();
   }
 
@@ -2820,6 +2830,7 @@ export class ProxySession {
       // write failed, as it would have without the proxy. The other errors are the proxy's.
       if (!head.commit || !head.guard) return undefined;
       head.guard.commitFailed = true;
+      if (head.trace) head.trace.errorCode = readNoticeFields(frame.body).get(ErrorField.Code) ?? '';
       return this.relayMasked(frame, head, writeMaskedNotice);
     }
     if (head?.kind === 'execute' && head.limit) this.settleRowGuard();
@@ -3206,7 +3217,7 @@ export class ProxySession {
     this.settleRowGuard();
     for (const p of this.pending) {
       if (p.kind === 'describe' && p.answered) for (const wake of p.answered.splice(0)) wake();
-      if ((p.kind === 'query' || p.kind === 'execute') && p.trace?.start !== undefined) {
+      if ((p.kind === 'query' || p.kind === 'execute' || p.kind === 'tx') && p.trace?.start !== undefined) {
         p.trace.errorCode ??= SqlState.ConnectionFailure;
         this.finishTrace(p.trace);
       }
@@ -3317,6 +3328,14 @@ function hasWrite(statements: readonly StatementFacts[]): boolean {
     if (s.type !== 'copy' && (s.category === 'write' || s.inner.some((i) => i.category === 'write')))
       return true;
   return false;
+}
+
+/**
+ * A limited write's response does not end at its own ReadyForQuery when the proxy still has to
+ * end its transaction (COMMIT, ROLLBACK) or fail the client's block: its record waits for that.
+ */
+function deferredEnd(guard: QueryGuard | undefined): boolean {
+  return guard !== undefined && (guard.began || guard.exceeded !== undefined);
 }
 
 /** COPY FROM STDIN data, which a limited COPY needs while its count is awaited. */
