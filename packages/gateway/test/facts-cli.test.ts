@@ -135,6 +135,30 @@ describe('the built bin', () => {
     expect(doc.action.sql.statements[0]).toMatchObject({ type: 'truncate', writes: ['audit.events'] });
   });
 
+  // Regression: from the build, the shipped library was looked for above the repository (the
+  // CLI's code sits in a chunk at dist/), so `npm start` and a bare `eval` failed.
+  it('finds the shipped policy library: `eval` with no --policy, and `up` (the main job)', async () => {
+    const { stdout } = await exec(
+      'node',
+      [
+        binPath,
+        'eval',
+        '--sql',
+        'DROP TABLE users',
+        '--resource-type',
+        'postgres',
+        '--resource-name',
+        'db',
+        '--resource-labels',
+        'env=prod',
+      ],
+      { cwd: '/' },
+    );
+    expect(JSON.parse(stdout)).toMatchObject({ effect: 'deny', reasons: [{ rule: 'sql.drop_on_prod' }] });
+    const up = await exec('node', [binPath, 'up', '--exit-after-ready'], { cwd: '/', timeout: 120_000 });
+    expect(up.stdout).toContain('psql');
+  }, 180_000);
+
   it('runs the demo (the main job until the gateway lands)', async () => {
     const { stdout } = await exec('node', [binPath, 'demo'], { cwd: repoRoot });
     expect(stdout).toContain('"program": "rm"');
