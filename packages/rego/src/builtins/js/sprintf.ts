@@ -8,10 +8,17 @@ import { arr, type Json, str } from './args.js';
 import { formatFloat } from './go-float.js';
 import { compareStrings } from './value.js';
 
-type GoArg =
-  | { kind: 'int'; value: bigint; big: boolean }
+/**
+ * An operand as Go's fmt sees it. OPA's sprintf only makes ints, floats and strings; the
+ * template printf also passes booleans and nil, and names types fmt would report differently
+ * (`uint8`, `json.Number`) through `type`.
+ */
+export type GoArg =
+  | { kind: 'int'; value: bigint; big: boolean; type?: string }
   | { kind: 'float'; value: number }
-  | { kind: 'string'; value: string };
+  | { kind: 'string'; value: string; type?: string }
+  | { kind: 'bool'; value: boolean }
+  | { kind: 'nil' };
 
 /** Rego's text form of a value (ast.Term.String()), used for non-number, non-string args. */
 export function regoText(v: Json): string {
@@ -41,8 +48,25 @@ function toGoArg(v: Json): GoArg {
 }
 
 function goTypeName(a: GoArg): string {
-  if (a.kind === 'int') return a.big ? '*big.Int' : 'int';
-  return a.kind === 'float' ? 'float64' : 'string';
+  switch (a.kind) {
+    case 'int':
+      return a.type ?? (a.big ? '*big.Int' : 'int');
+    case 'float':
+      return 'float64';
+    case 'string':
+      return a.type ?? 'string';
+    case 'bool':
+      return 'bool';
+    case 'nil':
+      return '<nil>';
+  }
+}
+
+/** How fmt names an operand in its error forms: `int=5`, or `<nil>` alone. */
+function typedValue(a: GoArg): string {
+  if (a.kind === 'nil') return '<nil>';
+  const value = a.kind === 'float' ? formatFloat(a.value, 'g', -1) : String(a.value);
+  return `${goTypeName(a)}=${value}`;
 }
 
 interface Spec {
@@ -180,14 +204,21 @@ function formatOne(a: GoArg, verb: string, spec: Spec): string {
   let out: string | undefined;
   if (a.kind === 'int') out = fmtInt(a.value, verb, spec);
   else if (a.kind === 'float') out = fmtFloatVerb(a.value, verb, spec);
-  else out = fmtString(a.value, verb, spec);
+  else if (a.kind === 'string') out = fmtString(a.value, verb, spec);
+  else if (a.kind === 'bool')
+    out = verb === 'v' || verb === 't' ? pad(String(a.value), spec, false) : undefined;
+  else out = verb === 'v' ? pad('<nil>', spec, false) : undefined;
   if (out !== undefined) return out;
   // Go's bad-verb form: %!f(int=5).
-  return `%!${verb}(${goTypeName(a)}=${a.kind === 'float' ? formatFloat(a.value, 'g', -1) : String(a.value)})`;
+  return `%!${verb}(${typedValue(a)})`;
 }
 
 export function sprintf(format: string, values: readonly Json[]): string {
-  const args = values.map(toGoArg);
+  return formatGo(format, values.map(toGoArg));
+}
+
+/** fmt.Sprintf over operands already in Go's terms. */
+export function formatGo(format: string, args: readonly GoArg[]): string {
   let next = 0;
   let out = '';
   let i = 0;
@@ -256,9 +287,7 @@ export function sprintf(format: string, values: readonly Json[]): string {
     out += formatOne(a, verb, spec);
   }
   if (next < args.length) {
-    const extra = args
-      .slice(next)
-      .map((a) => `${goTypeName(a)}=${a.kind === 'float' ? formatFloat(a.value, 'g', -1) : String(a.value)}`);
+    const extra = args.slice(next).map(typedValue);
     out += `%!(EXTRA ${extra.join(', ')})`;
   }
   return out;

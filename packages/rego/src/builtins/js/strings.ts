@@ -5,6 +5,7 @@
 import { BuiltinError, builtinError } from '../builtin-error.js';
 import type { JsBuiltin } from '../builtin-types.js';
 import { int, num, object, str, stringOrStrings, strings, typeError } from './args.js';
+import { renderTemplate } from './render-template.js';
 import { builtinSprintf } from './sprintf.js';
 import { compareStrings } from './value.js';
 
@@ -190,6 +191,7 @@ export const STRING_BUILTINS: ReadonlyMap<string, JsBuiltin> = new Map<string, J
   ['strings.any_prefix_match', anyMatch('strings.any_prefix_match', (s, p) => s.startsWith(p))],
   ['strings.any_suffix_match', anyMatch('strings.any_suffix_match', (s, p) => s.endsWith(p))],
   ['strings.count', countSub],
+  ['strings.render_template', renderTemplate],
   ['strings.replace_n', replaceN],
   ['strings.reverse', s1('strings.reverse', (s) => runes(s).reverse().join(''))],
 ]);
