@@ -5,6 +5,7 @@
  * them: `eq .n "5"` holds and `eq .n 5` is an error, exactly as in OPA.
  */
 
+import { queryEscape } from './encoding.js';
 import {
   formatV,
   GoFloat,
@@ -197,18 +198,6 @@ function jsEscape(s: string): string {
     } else {
       out += '\\u' + cp.toString(16).toUpperCase().padStart(4, '0');
     }
-  }
-  return out;
-}
-
-/** url.QueryEscape: unreserved bytes kept, space as `+`, the rest percent-encoded. */
-function queryEscape(s: string): string {
-  let out = '';
-  for (const b of Buffer.from(s, 'utf8')) {
-    const c = String.fromCharCode(b);
-    if (/[A-Za-z0-9\-_.~]/.test(c)) out += c;
-    else if (c === ' ') out += '+';
-    else out += '%' + b.toString(16).toUpperCase().padStart(2, '0');
   }
   return out;
 }
