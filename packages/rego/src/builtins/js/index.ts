@@ -11,6 +11,7 @@ import { CRYPTO_BUILTINS } from './crypto.js';
 import { ENCODING_BUILTINS } from './encoding.js';
 import { GLOB_BUILTINS } from './glob.js';
 import { GRAPH_BUILTINS } from './graph.js';
+import { JSON_SCHEMA_BUILTINS } from './json-schema.js';
 import { JWT_BUILTINS } from './jwt.js';
 import { NET_BUILTINS } from './net.js';
 import { NUMBER_BUILTINS } from './numbers.js';
@@ -36,6 +37,7 @@ const families = [
   SET_BUILTINS,
   TYPE_BUILTINS,
   ENCODING_BUILTINS,
+  JSON_SCHEMA_BUILTINS,
   GLOB_BUILTINS,
   NET_BUILTINS,
   TIME_BUILTINS,
