@@ -131,7 +131,7 @@ export function formatFloat(x: number, verb: 'e' | 'E' | 'f' | 'g' | 'G', prec: 
     let eprec = p;
     if (eprec > digs.d.length && digs.d.length >= digs.dp) eprec = digs.d.length;
     if (shortest) eprec = 6;
-    const exp = digs.d === '' ? 0 : digs.dp - 1;
+    const exp = digs.dp - 1;
     if (exp < -4 || exp >= eprec) {
       if (p > digs.d.length) p = digs.d.length;
       body = fmtE(digs, Math.max(p - 1, 0), verb === 'g' ? 'e' : 'E');

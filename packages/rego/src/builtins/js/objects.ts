@@ -3,7 +3,6 @@
  * signatures.ts: sets nested in their inputs must survive); these JS versions serve constant
  * folding and tests, and treat arrays as arrays.
  */
-import { builtinError } from '../builtin-error.js';
 import type { JsBuiltin } from '../builtin-types.js';
 import { isObject, type Json, type JsonObject, object, setOwn, typeError } from './args.js';
 import { deepClone, equalValues, toSetArray } from './value.js';

@@ -4,7 +4,7 @@
  */
 import { BuiltinError, builtinError } from '../builtin-error.js';
 import type { JsBuiltin } from '../builtin-types.js';
-import { int, num, object, str, stringOrStrings, strings, typeError } from './args.js';
+import { int, num, object, str, stringOrStrings, strings } from './args.js';
 import { renderTemplate } from './render-template.js';
 import { builtinSprintf } from './sprintf.js';
 import { compareStrings } from './value.js';
