@@ -45,6 +45,20 @@ const POSITIVE: [DetectorName, string, string[]][] = [
   ['credit_card', 'card 5500-0000-0000-0004', ['5500-0000-0000-0004']],
   ['credit_card', 'amex 3782 822463 10005', ['3782 822463 10005']],
   ['credit_card', 'ref 12 4111 1111 1111 1111 end', ['4111 1111 1111 1111']],
+  // As web pages keep a number on one line: `&nbsp;` between its groups.
+  ['phone', '<td>+44&nbsp;20&nbsp;7946&nbsp;0018</td>', ['+44&nbsp;20&nbsp;7946&nbsp;0018']],
+  ['phone', 'Call&nbsp;(415)&nbsp;555-2671 today', ['(415)&nbsp;555-2671']],
+  [
+    'credit_card',
+    'card:&nbsp;4111&nbsp;1111&nbsp;1111&nbsp;1111<br>',
+    ['4111&nbsp;1111&nbsp;1111&nbsp;1111'],
+  ],
+  [
+    'iban',
+    '<p>DE89&nbsp;3704&nbsp;0044&nbsp;0532&nbsp;0130&nbsp;00</p>',
+    ['DE89&nbsp;3704&nbsp;0044&nbsp;0532&nbsp;0130&nbsp;00'],
+  ],
+  ['credit_card', 'a&nbsp;b 4111&nbsp;&nbsp;1111 1111 1111', []],
   // As a URL writes them: a space as `%20` or `+`, a plus sign as `%2B`.
   ['credit_card', 'GET /pay?card=4111%201111%201111%201111&x=1', ['4111%201111%201111%201111']],
   ['credit_card', 'card=4111+1111+1111+1111&exp=12', ['4111+1111+1111+1111']],

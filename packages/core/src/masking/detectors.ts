@@ -69,11 +69,30 @@ function asciiSet(classBody: string): (code: number) => boolean {
 
 /**
  * A URL writes a space as `%20` (or `+` in a query string or form body) and a plus sign as
- * `%2B`: `?phone=%2B14155552671`, `?card=4111%201111%201111%201111`. The card, IBAN and phone
- * patterns accept these as their separators (and the phone's leading plus), so an encoded
- * number is found where it is written; the validators read the digits without them.
+ * `%2B`: `?phone=%2B14155552671`, `?card=4111%201111%201111%201111`. A web page keeps a
+ * phone or card number on one line with `&nbsp;` between its groups (`+44&nbsp;20&nbsp;7946…`).
+ * The card, IBAN and phone patterns accept these as their separators (and the phone's leading
+ * plus), so an encoded number is found where it is written; the validators read the digits
+ * without them.
  */
-const URL_SPACE = '(?:[ +]|%20)';
+const URL_SPACE = '(?:[ +]|%20|&nbsp;)';
+
+const NBSP = '&nbsp;';
+
+/**
+ * `base`, and the characters of `&nbsp;` in their order (an alphabet hint sees the previous
+ * character), so a number grouped with it is scanned as one run.
+ */
+function withNbsp(base: (code: number) => boolean): (code: number, previous: number) => boolean {
+  return (code, previous) =>
+    base(code) ||
+    code === 38 ||
+    (code === 110 && previous === 38) ||
+    (code === 98 && previous === 110) ||
+    (code === 115 && previous === 98) ||
+    (code === 112 && previous === 115) ||
+    (code === 59 && previous === 112);
+}
 
 /**
  * Where a number that must start a word may start: at a word boundary, or after a URL's
@@ -87,7 +106,7 @@ function afterLeadingSpace(text: string, start: number): number {
   return text.startsWith('%20', start) ? start + 3 : start;
 }
 
-/** The digits of [start, end), leaving out the `2`, `20` of `%2B` and `%20`. */
+/** The digits of [start, end), leaving out the `2`, `20` of `%2B` and `%20` (`&nbsp;` has none). */
 function digitsOf(text: string, start: number, end: number): string {
   let digits = '';
   for (let i = start; i < end; i++) {
@@ -195,7 +214,10 @@ interface DigitGroup {
   end: number;
 }
 
-/** The digit groups of [start, end), split at a separator (`%20` is one, of three characters). */
+/**
+ * The digit groups of [start, end), split at a separator (`%20` is one, of three characters,
+ * and `&nbsp;` one of six).
+ */
 function digitGroups(text: string, start: number, end: number): DigitGroup[] {
   const groups: DigitGroup[] = [];
   let groupStart = start;
@@ -203,6 +225,7 @@ function digitGroups(text: string, start: number, end: number): DigitGroup[] {
     if (i === end || !isDigitCode(text.charCodeAt(i))) {
       groups.push({ start: groupStart, end: i });
       if (text.charCodeAt(i) === 37) i += 2;
+      else if (text.startsWith(NBSP, i)) i += NBSP.length - 1;
       groupStart = i + 1;
     }
   }
@@ -210,7 +233,7 @@ function digitGroups(text: string, start: number, end: number): DigitGroup[] {
 }
 
 const CARD = spec('credit_card', `\\b\\d(?:(?:${URL_SPACE}|-)?\\d){12,399}\\b`, {
-  alphabet: asciiSet('0-9 +%-'),
+  alphabet: withNbsp(asciiSet('0-9 +%-')),
   // \d then at least 12 more \d: 13 digits.
   prefilter: (f) => f.digits >= 13,
   accept(text, start, end) {
@@ -241,7 +264,8 @@ const CARD = spec('credit_card', `\\b\\d(?:(?:${URL_SPACE}|-)?\\d){12,399}\\b`, 
     const continues =
       ((text[end] === ' ' || text[end] === '-' || text[end] === '+') &&
         isDigitCode(text.charCodeAt(end + 1))) ||
-      (text.startsWith('%20', end) && isDigitCode(text.charCodeAt(end + 3)));
+      (text.startsWith('%20', end) && isDigitCode(text.charCodeAt(end + 3))) ||
+      (text.startsWith(NBSP, end) && isDigitCode(text.charCodeAt(end + NBSP.length)));
     if (!continues) return end;
     let digits = 0;
     for (let i = end - 1; i > start; i--) {
@@ -263,7 +287,7 @@ const IBAN = spec(
   'iban',
   `\\b[A-Z]{2}\\d{2}(?:${URL_SPACE}?[A-Z0-9]{4}){2,7}(?:${URL_SPACE}?[A-Z0-9]{1,4})?\\b`,
   {
-    alphabet: asciiSet('A-Z0-9 +%'),
+    alphabet: withNbsp(asciiSet('A-Z0-9 +%')),
     // [A-Z]{2}\d{2}, adjacent.
     prefilter: (f) => f.upperUpperDigitDigit,
     accept(text, start, end) {
@@ -276,13 +300,15 @@ const IBAN = spec(
       while (cut < end && seen < length) {
         const ch = text[cut] as string;
         if (ch === '%') cut += 2;
+        else if (ch === '&') cut += NBSP.length - 1;
         else if (ch !== ' ' && ch !== '+') {
           compact += ch;
           seen++;
         }
         cut++;
       }
-      if (seen < length || (cut < end && text[cut] !== ' ' && text[cut] !== '+' && text[cut] !== '%'))
+      const next = text[cut];
+      if (seen < length || (cut < end && next !== ' ' && next !== '+' && next !== '%' && next !== '&'))
         return [];
       return only(ibanValid(compact), start, cut);
     },
@@ -344,7 +370,7 @@ function phoneEndOk(text: string, end: number): boolean {
 }
 
 const PHONE = spec('phone', `(?:${INTL_PHONE}|${NANP_PHONE})`, {
-  alphabet: asciiSet('0-9 .()+%Bb-'),
+  alphabet: withNbsp(asciiSet('0-9 .()+%Bb-')),
   // INTL_PHONE: '+' (or '%2B'), a digit, then at least two groups of one digit or more (3 digits).
   // NANP_PHONE: 3 + 3 + 4 digits (10).
   prefilter: (f) => f.digits >= 10 || ((f.plus > 0 || f.percents > 0) && f.digits >= 3),

@@ -11,7 +11,8 @@
  * - US SSN: `000-GG-SSSS` (area 000 is never issued). IBAN: country kept, check digits `00`
  *   (never valid: check digits run 02–98), and no group starting with a card's issuer digit.
  * - anything else: each letter or digit replaced by one of its own kind, punctuation kept.
- * - a card, IBAN or phone number written as in a URL (`%20`, `+`, `%2B`) keeps those escapes;
+ * - a card, IBAN or phone number written as in a URL (`%20`, `+`, `%2B`) or a web page
+ *   (`&nbsp;`) keeps those escapes;
  *   an e-mail keeps its at-sign as written (`%40`, `&#64;`);
  * - a value written with look-alike characters (scan-folding.ts) is formatted as the detectors
  *   read it, its separators kept as written (a no-break space stays one).
@@ -64,13 +65,14 @@ function formatFolded(
 }
 
 /**
- * A number as a URL writes it (`%20` or `+` for a space, `%2B` for a plus sign; the detectors
+ * A number as a URL writes it (`%20` or `+` for a space, `%2B` for a plus sign; an HTML page
+ * `&nbsp;` for a space; the detectors
  * find cards, IBANs and phone numbers written so) is formatted as its plain form, and the
  * escapes are put back where they were: every format keeps its separators in place. Undefined
  * when the value has no such escape.
  */
 function urlEscaped(value: string): { plain: string; restore: (formatted: string) => string } | undefined {
-  if (!value.includes('%2') && value.lastIndexOf('+') <= 0) return undefined;
+  if (!value.includes('%2') && value.lastIndexOf('+') <= 0 && !value.includes('&nbsp;')) return undefined;
   let plain = '';
   const escapes = new Map<number, string>();
   for (let i = 0; i < value.length; i++) {
@@ -79,6 +81,10 @@ function urlEscaped(value: string): { plain: string; restore: (formatted: string
       escapes.set(plain.length, token);
       plain += token === '%20' ? ' ' : '+';
       i += 2;
+    } else if (value.startsWith('&nbsp;', i)) {
+      escapes.set(plain.length, '&nbsp;');
+      plain += ' ';
+      i += 5;
     } else if (value[i] === '+' && i > 0) {
       escapes.set(plain.length, '+');
       plain += ' ';

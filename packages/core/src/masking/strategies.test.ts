@@ -81,6 +81,16 @@ describe('format-preserving', () => {
     // Equal values format equally; the plain and the encoded form are different values.
     expect(formatPreserve('4111%201111%201111%201111', 'credit_card', key)).toBe(card);
   });
+  it("keeps a web page's &nbsp; between the groups of a card, a phone number and an IBAN", () => {
+    const card = formatPreserve('4111&nbsp;1111&nbsp;1111&nbsp;1111', 'credit_card', key);
+    expect(card).toMatch(/^0\d{3}&nbsp;\d{4}&nbsp;\d{4}&nbsp;\d{4}$/);
+    expect(luhnValid(card.replace(/&nbsp;/g, ''))).toBe(true);
+    const phone = formatPreserve('+44&nbsp;20&nbsp;7946&nbsp;0018', 'phone', key);
+    expect(phone).toMatch(/^\+0\d&nbsp;0\d&nbsp;0\d{3}&nbsp;0\d{3}$/);
+    const iban = formatPreserve('DE89&nbsp;3704&nbsp;0044&nbsp;0532&nbsp;0130&nbsp;00', 'iban', key);
+    expect(iban).toMatch(/^DE00&nbsp;\d{4}&nbsp;\d{4}&nbsp;\d{4}&nbsp;\d{4}&nbsp;\d{2}$/);
+    for (const out of [card, phone, iban]) expect(detect(out)).toEqual([]);
+  });
   it('gives SSNs area 000 and IBANs check digits 00', () => {
     expect(formatPreserve('123-45-6789', 'us_ssn', key)).toMatch(/^000-\d{2}-\d{4}$/);
     const iban = formatPreserve('DE89 3704 0044 0532 0130 00', 'iban', key);
