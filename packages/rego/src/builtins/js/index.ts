@@ -25,6 +25,7 @@ import { TIME_BUILTINS } from './time.js';
 import { TYPE_BUILTINS } from './types.js';
 import { UNIT_BUILTINS } from './units.js';
 import { UUID_BUILTINS } from './uuid.js';
+import { X509_BUILTINS } from './x509.js';
 
 const families = [
   AWS_BUILTINS,
@@ -44,6 +45,7 @@ const families = [
   UNIT_BUILTINS,
   UUID_BUILTINS,
   CRYPTO_BUILTINS,
+  X509_BUILTINS,
   SEMVER_BUILTINS,
   OPA_BUILTINS,
   JWT_BUILTINS,
