@@ -577,3 +577,36 @@ describe("Go's base64 and PEM decoding", () => {
     expect(blocks[0]!.bytes.toString()).toBe('abc');
   });
 });
+
+// Certificates come from requests (a client certificate in a header): whatever the bytes, the
+// builtins answer or raise their own error, never another exception, and never hang.
+describe.skipIf(!hasOpenssl)('mutated certificates', () => {
+  it('parse and verify every mutation to a result or a builtin error', () => {
+    let seed = 0x5eed;
+    const pick = (n: number) => {
+      seed ^= seed << 13;
+      seed >>>= 0;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      seed >>>= 0;
+      return seed % n;
+    };
+    const started = Date.now();
+    let raised = 0;
+    for (let i = 0; i < 600; i++) {
+      const der = Buffer.from(leaf.der);
+      for (let j = 0, n = 1 + pick(6); j < n; j++) der[pick(der.length)] = pick(256);
+      const input = (pick(4) === 0 ? der.subarray(0, pick(der.length)) : der).toString('base64');
+      for (const name of ['crypto.x509.parse_certificates', 'crypto.x509.parse_and_verify_certificates']) {
+        try {
+          call(name, input);
+        } catch (err) {
+          expect(err).toBeInstanceOf(BuiltinError);
+          raised++;
+        }
+      }
+    }
+    expect(raised).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});
