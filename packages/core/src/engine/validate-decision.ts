@@ -94,7 +94,7 @@ function readDecision(value: unknown): Decision {
   }
   if (value.limits !== undefined) {
     const limits = readLimits(value.limits);
-    // Only an allow runs; an empty block bounds nothing.
+    // A deny never runs (an approve may, once granted); an empty block bounds nothing.
     if (effect !== 'deny' && limits.affected_rows !== undefined) decision.limits = limits;
   }
   return decision;
