@@ -11,6 +11,7 @@ import { CRYPTO_BUILTINS } from './crypto.js';
 import { ENCODING_BUILTINS } from './encoding.js';
 import { GLOB_BUILTINS } from './glob.js';
 import { GRAPH_BUILTINS } from './graph.js';
+import { GRAPHQL_BUILTINS } from './graphql.js';
 import { JSON_SCHEMA_BUILTINS } from './json-schema.js';
 import { JWT_BUILTINS } from './jwt.js';
 import { NET_BUILTINS } from './net.js';
@@ -50,6 +51,7 @@ const families = [
   OPA_BUILTINS,
   JWT_BUILTINS,
   GRAPH_BUILTINS,
+  GRAPHQL_BUILTINS,
 ];
 
 export const JS_BUILTINS: ReadonlyMap<string, JsBuiltin> = new Map(families.flatMap((f) => [...f]));
