@@ -2548,33 +2548,27 @@ export class ProxySession {
       // A limited Execute's batch, in a transaction block, went past the limit after its Sync
       // was sent: the client has the error; the block is failed before this is answered.
       this.shift();
-      const w = this.toUpstream.writer;
-      writeExecute(w, POISON_PORTAL, 0);
-      writeSync(w);
-      this.pending.push({ kind: 'tx', guard: undefined, end: true, commit: false });
+      this.failBlock(undefined, undefined);
       return;
     }
     if (head.kind === 'query') {
       const guard = head.guard as QueryGuard;
-      if (!guard.began && !guard.exceeded) {
+      if (!deferredEnd(guard)) {
         this.readyForQuery(frame);
         this.settleRowGuard();
         return;
       }
       this.shift();
-      const w = this.toUpstream.writer;
       // The write's record ends with the transaction (see deferredEnd).
       const trace = head.trace;
       if (guard.began) {
         // A count never read (a result withheld, an error) is not committed either.
         const commit = !guard.exceeded && guard.tag !== undefined;
-        writeQuery(w, commit ? 'COMMIT' : 'ROLLBACK');
+        writeQuery(this.toUpstream.writer, commit ? 'COMMIT' : 'ROLLBACK');
         this.pending.push({ kind: 'tx', guard, end: true, commit, trace });
       } else {
         // The client's own transaction: failed, so that nothing of it can be committed.
-        writeExecute(w, POISON_PORTAL, 0);
-        writeSync(w);
-        this.pending.push({ kind: 'tx', guard, end: true, commit: false, trace });
+        this.failBlock(guard, trace);
       }
       return;
     }
@@ -2589,6 +2583,18 @@ export class ProxySession {
     this.readyForQuery(frame);
     if (head.trace) this.finishTrace(head.trace);
     this.settleRowGuard();
+  }
+
+  /**
+   * Fail the client's transaction block after a write went past its limit: an Execute of a
+   * portal that does not exist (its error is dropped), then a Sync, whose ReadyForQuery `E`
+   * the client gets.
+   */
+  private failBlock(guard: QueryGuard | undefined, trace: StatementTrace | undefined): void {
+    const w = this.toUpstream.writer;
+    writeExecute(w, POISON_PORTAL, 0);
+    writeSync(w);
+    this.pending.push({ kind: 'tx', guard, end: true, commit: false, trace });
   }
 
   /**

@@ -92,15 +92,19 @@ function parseCertificatesBuiltin(certs: unknown): Json {
 
 const INVALID: Json = [false, []];
 
-function parseAndVerify(certs: unknown): Json {
-  const input = str('crypto.x509.parse_and_verify_certificates', certs, 1);
-  let parsed: Certificate[];
+/** The certificates, or undefined when they do not parse: the verifying builtins answer INVALID. */
+function certsOrNothing(input: string): Certificate[] | undefined {
   try {
-    parsed = certsFromString(input);
+    return certsFromString(input);
   } catch (err) {
-    if (err instanceof Asn1Error || err instanceof CryptoError) return INVALID;
+    if (err instanceof Asn1Error || err instanceof CryptoError) return undefined;
     throw err;
   }
+}
+
+function parseAndVerify(certs: unknown): Json {
+  const parsed = certsOrNothing(str('crypto.x509.parse_and_verify_certificates', certs, 1));
+  if (parsed === undefined) return INVALID;
   const chain = verifyCertificateChain(parsed);
   return chain === undefined ? INVALID : [true, withUris(chain)];
 }
@@ -192,13 +196,8 @@ function parseAndVerifyWithOptions(certs: unknown, options: unknown): Json {
   const name = 'crypto.x509.parse_and_verify_certificates_with_options';
   const input = str(name, certs, 1);
   const o = object(name, options, 2);
-  let parsed: Certificate[];
-  try {
-    parsed = certsFromString(input);
-  } catch (err) {
-    if (err instanceof Asn1Error || err instanceof CryptoError) return INVALID;
-    throw err;
-  }
+  const parsed = certsOrNothing(input);
+  if (parsed === undefined) return INVALID;
   const opts = guarded(name, () => verifyOptions(o));
   const chain = verifyCertificateChain(parsed, opts);
   // OPA returns these as plain x509.Certificates, without the URIStrings field.
