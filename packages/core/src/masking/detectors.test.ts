@@ -59,6 +59,23 @@ const POSITIVE: [DetectorName, string, string[]][] = [
     ['DE89&nbsp;3704&nbsp;0044&nbsp;0532&nbsp;0130&nbsp;00'],
   ],
   ['credit_card', 'a&nbsp;b 4111&nbsp;&nbsp;1111 1111 1111', []],
+  // The same space as a numeric reference, decimal or hexadecimal.
+  ['phone', '<td>+44&#160;20&#160;7946&#160;0018</td>', ['+44&#160;20&#160;7946&#160;0018']],
+  ['phone', 'Call&#xa0;(415)&#xA0;555-2671 today', ['(415)&#xA0;555-2671']],
+  [
+    'credit_card',
+    'card:&#160;4111&#160;1111&#160;1111&#160;1111<br>',
+    ['4111&#160;1111&#160;1111&#160;1111'],
+  ],
+  ['credit_card', '<td>5500&#XA0;0000&#xa0;0000&#160;0004</td>', ['5500&#XA0;0000&#xa0;0000&#160;0004']],
+  [
+    'iban',
+    '<p>DE89&#xA0;3704&#160;0044&nbsp;0532&#xa0;0130&#160;00</p>',
+    ['DE89&#xA0;3704&#160;0044&nbsp;0532&#xa0;0130&#160;00'],
+  ],
+  // Other references are not separators (this card would be Luhn-valid if `&#161;` were one).
+  ['credit_card', '4111&#160;1111&#161;1111&#160;1111', []],
+  ['phone', '+44&#32;20&#32;7946&#32;0018', []],
   // As a URL writes them: a space as `%20` or `+`, a plus sign as `%2B`.
   ['credit_card', 'GET /pay?card=4111%201111%201111%201111&x=1', ['4111%201111%201111%201111']],
   ['credit_card', 'card=4111+1111+1111+1111&exp=12', ['4111+1111+1111+1111']],
@@ -192,7 +209,7 @@ describe('detectors', () => {
     expect(found('credit_card', text)).toEqual(['4111 1111 1111 1111']);
   });
 
-  it.each(['+', '%20'])(
+  it.each(['+', '%20', '&nbsp;', '&#160;', '&#xA0;'])(
     'finds a card across the pattern bound (400 digits) with %j between groups',
     (sep) => {
       // 370 to 398 digits before the card: its 16 or 19 straddle the 400th, where the regex's

@@ -10,6 +10,12 @@ import { ibanLength, ibanValid } from './iban.js';
 import { ipv4Valid, ipv6Valid } from './ip-address.js';
 import { jwtHeaderValid } from './jwt.js';
 import { luhnValid } from './luhn.js';
+import {
+  isNbspReferenceAt,
+  NBSP_REFERENCE_LENGTH,
+  NBSP_REFERENCE_PATTERN,
+  withNbspReferences,
+} from './nbsp-reference.js';
 import type { Prefilter } from './prefilter.js';
 import type { RegexEngine } from './regex-engine.js';
 import {
@@ -70,29 +76,12 @@ function asciiSet(classBody: string): (code: number) => boolean {
 /**
  * A URL writes a space as `%20` (or `+` in a query string or form body) and a plus sign as
  * `%2B`: `?phone=%2B14155552671`, `?card=4111%201111%201111%201111`. A web page keeps a
- * phone or card number on one line with `&nbsp;` between its groups (`+44&nbsp;20&nbsp;7946…`).
- * The card, IBAN and phone patterns accept these as their separators (and the phone's leading
- * plus), so an encoded number is found where it is written; the validators read the digits
- * without them.
+ * phone or card number on one line with a no-break space between its groups
+ * (`+44&nbsp;20&nbsp;7946…`, or `&#160;`, `&#xA0;`). The card, IBAN and phone patterns accept
+ * these as their separators (and the phone's leading plus), so an encoded number is found
+ * where it is written; the validators read the digits without them.
  */
-const URL_SPACE = '(?:[ +]|%20|&nbsp;)';
-
-const NBSP = '&nbsp;';
-
-/**
- * `base`, and the characters of `&nbsp;` in their order (an alphabet hint sees the previous
- * character), so a number grouped with it is scanned as one run.
- */
-function withNbsp(base: (code: number) => boolean): (code: number, previous: number) => boolean {
-  return (code, previous) =>
-    base(code) ||
-    code === 38 ||
-    (code === 110 && previous === 38) ||
-    (code === 98 && previous === 110) ||
-    (code === 115 && previous === 98) ||
-    (code === 112 && previous === 115) ||
-    (code === 59 && previous === 112);
-}
+const URL_SPACE = `(?:[ +]|%20|${NBSP_REFERENCE_PATTERN})`;
 
 /**
  * Where a number that must start a word may start: at a word boundary, or after a URL's
@@ -106,12 +95,13 @@ function afterLeadingSpace(text: string, start: number): number {
   return text.startsWith('%20', start) ? start + 3 : start;
 }
 
-/** The digits of [start, end), leaving out the `2`, `20` of `%2B` and `%20` (`&nbsp;` has none). */
+/** The digits of [start, end), leaving out those of `%2B`, `%20` and `&#160;`. */
 function digitsOf(text: string, start: number, end: number): string {
   let digits = '';
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c === 37) i += 2;
+    else if (c === 38 && isNbspReferenceAt(text, i)) i += NBSP_REFERENCE_LENGTH - 1;
     else if (isDigitCode(c)) digits += text[i];
   }
   return digits;
@@ -216,7 +206,7 @@ interface DigitGroup {
 
 /**
  * The digit groups of [start, end), split at a separator (`%20` is one, of three characters,
- * and `&nbsp;` one of six).
+ * and a no-break space reference one of six).
  */
 function digitGroups(text: string, start: number, end: number): DigitGroup[] {
   const groups: DigitGroup[] = [];
@@ -225,7 +215,7 @@ function digitGroups(text: string, start: number, end: number): DigitGroup[] {
     if (i === end || !isDigitCode(text.charCodeAt(i))) {
       groups.push({ start: groupStart, end: i });
       if (text.charCodeAt(i) === 37) i += 2;
-      else if (text.startsWith(NBSP, i)) i += NBSP.length - 1;
+      else if (isNbspReferenceAt(text, i)) i += NBSP_REFERENCE_LENGTH - 1;
       groupStart = i + 1;
     }
   }
@@ -233,7 +223,7 @@ function digitGroups(text: string, start: number, end: number): DigitGroup[] {
 }
 
 const CARD = spec('credit_card', `\\b\\d(?:(?:${URL_SPACE}|-)?\\d){12,399}\\b`, {
-  alphabet: withNbsp(asciiSet('0-9 +%-')),
+  alphabet: withNbspReferences(asciiSet('0-9 +%-')),
   // \d then at least 12 more \d: 13 digits.
   prefilter: (f) => f.digits >= 13,
   accept(text, start, end) {
@@ -265,15 +255,20 @@ const CARD = spec('credit_card', `\\b\\d(?:(?:${URL_SPACE}|-)?\\d){12,399}\\b`, 
       ((text[end] === ' ' || text[end] === '-' || text[end] === '+') &&
         isDigitCode(text.charCodeAt(end + 1))) ||
       (text.startsWith('%20', end) && isDigitCode(text.charCodeAt(end + 3))) ||
-      (text.startsWith(NBSP, end) && isDigitCode(text.charCodeAt(end + NBSP.length)));
+      (isNbspReferenceAt(text, end) && isDigitCode(text.charCodeAt(end + NBSP_REFERENCE_LENGTH)));
     if (!continues) return end;
     let digits = 0;
     for (let i = end - 1; i > start; i--) {
-      // The `20` of a `%20` is a separator, not two digits.
-      const escaped = text.charCodeAt(i - 2) === 37;
-      if (!escaped && isDigitCode(text.charCodeAt(i))) digits++;
+      // The `20` of a `%20` and the `160` of a `&#160;` are a separator, not digits.
+      const escaped =
+        text.charCodeAt(i - 2) === 37
+          ? 2
+          : isNbspReferenceAt(text, i - NBSP_REFERENCE_LENGTH + 1)
+            ? NBSP_REFERENCE_LENGTH - 1
+            : 0;
+      if (escaped === 0 && isDigitCode(text.charCodeAt(i))) digits++;
       else if (digits >= 18) return i + 1;
-      else if (escaped) i -= 2;
+      else i -= escaped;
     }
     return end;
   },
@@ -287,7 +282,7 @@ const IBAN = spec(
   'iban',
   `\\b[A-Z]{2}\\d{2}(?:${URL_SPACE}?[A-Z0-9]{4}){2,7}(?:${URL_SPACE}?[A-Z0-9]{1,4})?\\b`,
   {
-    alphabet: withNbsp(asciiSet('A-Z0-9 +%')),
+    alphabet: withNbspReferences(asciiSet('A-Z0-9 +%')),
     // [A-Z]{2}\d{2}, adjacent.
     prefilter: (f) => f.upperUpperDigitDigit,
     accept(text, start, end) {
@@ -300,7 +295,7 @@ const IBAN = spec(
       while (cut < end && seen < length) {
         const ch = text[cut] as string;
         if (ch === '%') cut += 2;
-        else if (ch === '&') cut += NBSP.length - 1;
+        else if (ch === '&') cut += NBSP_REFERENCE_LENGTH - 1;
         else if (ch !== ' ' && ch !== '+') {
           compact += ch;
           seen++;
@@ -370,7 +365,7 @@ function phoneEndOk(text: string, end: number): boolean {
 }
 
 const PHONE = spec('phone', `(?:${INTL_PHONE}|${NANP_PHONE})`, {
-  alphabet: withNbsp(asciiSet('0-9 .()+%Bb-')),
+  alphabet: withNbspReferences(asciiSet('0-9 .()+%Bb-')),
   // INTL_PHONE: '+' (or '%2B'), a digit, then at least two groups of one digit or more (3 digits).
   // NANP_PHONE: 3 + 3 + 4 digits (10).
   prefilter: (f) => f.digits >= 10 || ((f.plus > 0 || f.percents > 0) && f.digits >= 3),

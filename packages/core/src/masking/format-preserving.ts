@@ -12,7 +12,7 @@
  *   (never valid: check digits run 02–98), and no group starting with a card's issuer digit.
  * - anything else: each letter or digit replaced by one of its own kind, punctuation kept.
  * - a card, IBAN or phone number written as in a URL (`%20`, `+`, `%2B`) or a web page
- *   (`&nbsp;`) keeps those escapes;
+ *   (`&nbsp;`, `&#160;`, `&#xA0;`) keeps those escapes;
  *   an e-mail keeps its at-sign as written (`%40`, `&#64;`);
  * - a value written with look-alike characters (scan-folding.ts) is formatted as the detectors
  *   read it, its separators kept as written (a no-break space stays one).
@@ -23,6 +23,7 @@
 import type { DetectorName } from '../contract.js';
 import { KeyedBytes } from './keyed-hash.js';
 import { luhnCheckDigit } from './luhn.js';
+import { isNbspReferenceAt, NBSP_REFERENCE_LENGTH } from './nbsp-reference.js';
 import { foldForScan } from './scan-folding.js';
 
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
@@ -66,13 +67,13 @@ function formatFolded(
 
 /**
  * A number as a URL writes it (`%20` or `+` for a space, `%2B` for a plus sign; an HTML page
- * `&nbsp;` for a space; the detectors
+ * `&nbsp;`, `&#160;` or `&#xA0;` for a space; the detectors
  * find cards, IBANs and phone numbers written so) is formatted as its plain form, and the
  * escapes are put back where they were: every format keeps its separators in place. Undefined
  * when the value has no such escape.
  */
 function urlEscaped(value: string): { plain: string; restore: (formatted: string) => string } | undefined {
-  if (!value.includes('%2') && value.lastIndexOf('+') <= 0 && !value.includes('&nbsp;')) return undefined;
+  if (!value.includes('%2') && value.lastIndexOf('+') <= 0 && !value.includes('&')) return undefined;
   let plain = '';
   const escapes = new Map<number, string>();
   for (let i = 0; i < value.length; i++) {
@@ -81,10 +82,10 @@ function urlEscaped(value: string): { plain: string; restore: (formatted: string
       escapes.set(plain.length, token);
       plain += token === '%20' ? ' ' : '+';
       i += 2;
-    } else if (value.startsWith('&nbsp;', i)) {
-      escapes.set(plain.length, '&nbsp;');
+    } else if (isNbspReferenceAt(value, i)) {
+      escapes.set(plain.length, value.slice(i, i + NBSP_REFERENCE_LENGTH));
       plain += ' ';
-      i += 5;
+      i += NBSP_REFERENCE_LENGTH - 1;
     } else if (value[i] === '+' && i > 0) {
       escapes.set(plain.length, '+');
       plain += ' ';

@@ -91,6 +91,14 @@ describe('format-preserving', () => {
     expect(iban).toMatch(/^DE00&nbsp;\d{4}&nbsp;\d{4}&nbsp;\d{4}&nbsp;\d{4}&nbsp;\d{2}$/);
     for (const out of [card, phone, iban]) expect(detect(out)).toEqual([]);
   });
+  it("keeps a web page's numeric no-break space references where they were", () => {
+    const card = formatPreserve('4111&#160;1111&#xA0;1111&#xa0;1111', 'credit_card', key);
+    expect(card).toMatch(/^0\d{3}&#160;\d{4}&#xA0;\d{4}&#xa0;\d{4}$/);
+    expect(luhnValid(card.replace(/&#(?:160|x[aA]0);/g, ''))).toBe(true);
+    const phone = formatPreserve('+44&#160;20&#160;7946&#160;0018', 'phone', key);
+    expect(phone).toMatch(/^\+0\d&#160;0\d&#160;0\d{3}&#160;0\d{3}$/);
+    for (const out of [card, phone]) expect(detect(out)).toEqual([]);
+  });
   it('gives SSNs area 000 and IBANs check digits 00', () => {
     expect(formatPreserve('123-45-6789', 'us_ssn', key)).toMatch(/^000-\d{2}-\d{4}$/);
     const iban = formatPreserve('DE89 3704 0044 0532 0130 00', 'iban', key);
