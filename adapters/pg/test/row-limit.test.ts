@@ -195,6 +195,32 @@ describe('simple protocol', () => {
       await agent.end();
     }
   });
+
+  test("an EXECUTE's SELECT tag counts: a prepared SELECT INTO past the limit is rolled back", async () => {
+    const agent = await f.through('agent');
+    try {
+      await agent.query('PREPARE copy_all AS SELECT * INTO items_copy FROM items');
+      const err = await agent.query('EXECUTE copy_all').catch((e: pg.DatabaseError) => e);
+      expect(err).toMatchObject({
+        code: '42501',
+        message: expect.stringMatching(
+          /EXECUTE reported 10 rows \(SELECT 10\), more than the limit of 3; it was rolled back/,
+        ),
+      });
+      const copies = await direct.query("SELECT to_regclass('items_copy') AS t");
+      expect(copies.rows[0].t).toBeNull();
+      expect(await backendState(agent)).toBe('idle');
+      // Within the limit it commits; a prepared query of no more rows than the limit runs too.
+      await agent.query('PREPARE copy_few AS SELECT * INTO items_few FROM items WHERE id <= 3');
+      expect((await agent.query('EXECUTE copy_few')).rowCount).toBe(3);
+      expect((await direct.query('SELECT count(*)::int AS c FROM items_few')).rows[0].c).toBe(3);
+      await agent.query('PREPARE read_few AS SELECT * FROM items WHERE id <= 2');
+      expect((await agent.query('EXECUTE read_few')).rowCount).toBe(2);
+    } finally {
+      await agent.end();
+      await direct.query('DROP TABLE IF EXISTS items_copy, items_few');
+    }
+  });
 });
 
 describe('extended protocol', () => {

@@ -2524,7 +2524,7 @@ export class ProxySession {
     const count = affectedRows(tag, guard.limit.statement);
     head.plan = undefined;
     if (count !== undefined && count > guard.limit.limit) {
-      const exceeded = rowLimitExceeded(guard.limit.limit, tag, count);
+      const exceeded = rowLimitExceeded(guard.limit.limit, tag, count, guard.limit.statement);
       guard.exceeded = exceeded;
       if (head.trace) head.trace.errorCode = exceeded.code;
       return true;
@@ -2613,7 +2613,8 @@ export class ProxySession {
     if (!error && frame.type === BackendCode.CommandComplete) {
       const { tag } = readCommandComplete(frame.body);
       const count = affectedRows(tag, limit.statement);
-      if (count !== undefined && count > limit.limit) error = rowLimitExceeded(limit.limit, tag, count);
+      if (count !== undefined && count > limit.limit)
+        error = rowLimitExceeded(limit.limit, tag, count, limit.statement);
     }
     if (!error) {
       this.settleRowGuard();

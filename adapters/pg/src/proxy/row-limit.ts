@@ -84,10 +84,13 @@ export function affectedRows(tag: string, statement: StatementFacts): number | u
     case 'DELETE':
     case 'MERGE':
       break;
-    // COPY FROM and SELECT INTO are writes; COPY TO and a query are not.
+    // COPY FROM and SELECT INTO are writes; COPY TO and a query are not. The tag of an
+    // EXECUTE is its prepared statement's, and `SELECT n` is the same for a prepared query and
+    // a prepared SELECT INTO (or CREATE TABLE AS): the proxy does not know which was prepared,
+    // so under a limit it counts the rows as written.
     case 'COPY':
     case 'SELECT':
-      if (statement.category !== 'write') return undefined;
+      if (statement.category !== 'write' && statement.type !== 'execute') return undefined;
       break;
     default:
       return undefined;
@@ -97,14 +100,28 @@ export function affectedRows(tag: string, statement: StatementFacts): number | u
 }
 
 /** The error a write past its limit gets, once it has been undone. */
-export function rowLimitExceeded(limit: number, tag: string, count: number): NoticeFields {
+export function rowLimitExceeded(
+  limit: number,
+  tag: string,
+  count: number,
+  statement: StatementFacts,
+): NoticeFields {
   const command = tag.slice(0, tag.indexOf(' '));
+  const detail =
+    'portcullis.pg.row_limit: the decision limits how many rows one statement may write (limits.affected_rows).';
+  if (statement.type === 'execute' && command === 'SELECT')
+    return {
+      severity: 'ERROR',
+      code: SqlState.InsufficientPrivilege,
+      message: `permission denied by policy: EXECUTE reported ${count} rows (${tag}), more than the limit of ${limit}; it was rolled back`,
+      detail: `${detail} A prepared query and a prepared SELECT INTO report the same tag, so an EXECUTE's rows count as written.`,
+      hint: 'Send the query itself rather than EXECUTE of a prepared one, or narrow it.',
+    };
   return {
     severity: 'ERROR',
     code: SqlState.InsufficientPrivilege,
     message: `permission denied by policy: ${command} affected ${count} rows, more than the limit of ${limit}; it was rolled back`,
-    detail:
-      'portcullis.pg.row_limit: the decision limits how many rows one statement may write (limits.affected_rows).',
+    detail,
     hint: 'Narrow the statement, or split it into smaller ones.',
   };
 }
