@@ -8,6 +8,7 @@
  *   node --conditions=portcullis-source --import tsx benchmarks/pg/latency.ts
  *
  * Settings (environment): PATHS (node-handle-relay,portcullis; also direct, pgbouncer, node-relay,
+ * node-native-relay (the bytes copied in C inside Node's loop),
  * portcullis-streams: the proxy with `directSocketIo: false`; portcullis-audited: with a JSONL
  * audit log; portcullis-audited-pool: the same log written through the thread pool; gateway:
  * `portcullis start` with the audit log and its SQLite index, as users run it; gateway-base: the
@@ -36,6 +37,7 @@ import {
   type StartedPath,
   startGateway,
   startNodeHandleRelay,
+  startNodeNativeRelay,
   startNodeRelay,
   startPgbouncer,
   startPortcullis,
@@ -79,6 +81,8 @@ async function main(): Promise<void> {
     if (PATHS.includes('node-relay')) await add('node-relay', await startNodeRelay(upstream));
     if (PATHS.includes('node-handle-relay'))
       await add('node-handle-relay', await startNodeHandleRelay(upstream));
+    if (PATHS.includes('node-native-relay'))
+      await add('node-native-relay', await startNodeNativeRelay(upstream));
     if (PATHS.includes('portcullis')) await add('portcullis', await startPortcullis(upstream));
     if (PATHS.includes('portcullis-audited'))
       await add(

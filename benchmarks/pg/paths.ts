@@ -225,6 +225,11 @@ export function startNodeHandleRelay(
   return startNodeScript('benchmarks/pg/node-handle-relay.ts', upstream, {}, nodeArgs);
 }
 
+/** The relay whose bytes are copied in C inside Node's loop (node-native-relay.ts). */
+export function startNodeNativeRelay(upstream: Upstream): Promise<StartedPath> {
+  return startNodeScript('benchmarks/pg/node-native-relay.ts', upstream, {}, []);
+}
+
 /** `pgbench -i -s <scale>` on a fresh cluster (the tables every pgbench cell reads). */
 export async function initPgbench(server: Upstream, scale: number): Promise<void> {
   await run(

@@ -11,7 +11,7 @@
  * seconds of untimed pgbench per path and protocol before the first cell (3), CLIENTS
  * ("1,4,8"), SCALE (10), STREAM_ROWS (1000000), STREAM_RUNS (3), PRELIMINARY=1 with NOTE to
  * mark a run made on a busy machine, UNCACHED=1 to add the proxy without its decision cache,
- * NODE_RELAY=1 to add two bare Node relays (node-relay.ts, node-handle-relay.ts) as reference paths,
+ * NODE_RELAY=1 to add three bare relays (node-relay.ts, node-handle-relay.ts, node-native-relay.ts) as reference paths,
  * SUBJECT_KIND=human for a subject without masks, STREAM_ONLY=1 to time only the masked stream
  * (no pgbench; nothing written unless OUT is set). Writes benchmarks/pg/results/pg-<date>.json
  * (or OUT).
@@ -32,6 +32,7 @@ import {
   run,
   pgbench as runPgbench,
   startNodeHandleRelay,
+  startNodeNativeRelay,
   startNodeRelay,
   startPgbouncer,
   startPortcullis,
@@ -48,8 +49,9 @@ const STREAM_RUNS = Number(process.env.STREAM_RUNS ?? 3);
 /** UNCACHED=1 adds the proxy with its decision cache off, to show what the cache is worth. */
 const UNCACHED = process.env.UNCACHED === '1';
 /**
- * NODE_RELAY=1 adds two bare Node relays as reference paths: `node-relay` (node-relay.ts,
- * `socket.pipe`) and `node-handle-relay` (node-handle-relay.ts, the proxy's own handle I/O).
+ * NODE_RELAY=1 adds three bare relays as reference paths: `node-relay` (node-relay.ts,
+ * `socket.pipe`), `node-handle-relay` (node-handle-relay.ts, the proxy's own handle I/O) and
+ * `node-native-relay` (node-native-relay.ts, the bytes copied in C inside Node's loop).
  */
 const NODE_RELAY = process.env.NODE_RELAY === '1';
 const UPSTREAM_SOCKET = process.env.UPSTREAM_SOCKET === '1';
@@ -60,7 +62,7 @@ const TARGETS = [
   'pgbouncer',
   'portcullis',
   ...(UNCACHED ? ['portcullis-uncached'] : []),
-  ...(NODE_RELAY ? ['node-relay', 'node-handle-relay'] : []),
+  ...(NODE_RELAY ? ['node-relay', 'node-handle-relay', 'node-native-relay'] : []),
 ];
 const STREAM_TARGETS = ['direct', 'pgbouncer', 'portcullis'];
 type Target = string;
@@ -110,6 +112,9 @@ async function main(): Promise<void> {
       const handleRelay = await startNodeHandleRelay(upstream);
       children.push(handleRelay.child);
       ports['node-handle-relay'] = handleRelay.port;
+      const nativeRelay = await startNodeNativeRelay(upstream);
+      children.push(nativeRelay.child);
+      ports['node-native-relay'] = nativeRelay.port;
     }
     // Every path must work before anything is timed.
     for (const t of TARGETS)
