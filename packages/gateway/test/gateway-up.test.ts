@@ -114,6 +114,28 @@ describe('portcullis up, end to end', () => {
     );
   });
 
+  // PGlite runs one transaction at a time, so the proxy's catalog lookup waits for the
+  // agent's own transaction. It used to hang until the connect timeout and end the session.
+  it("withholds an agent's first result inside a transaction on PGlite, and the session goes on", async () => {
+    const agent = client(demo.agent);
+    await agent.connect();
+    try {
+      await agent.query('BEGIN');
+      // A column the session has not looked up yet (the test above looked up email and name).
+      await expect(agent.query('SELECT phone FROM users ORDER BY id')).rejects.toMatchObject({
+        code: '42501',
+        message: expect.stringMatching(/the result is withheld/),
+      });
+      expect((await agent.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+      await agent.query('COMMIT');
+      const { rows } = await agent.query('SELECT phone FROM users ORDER BY id');
+      expect(rows).toHaveLength(4);
+      for (const { phone } of rows) expect(phone).toMatch(/^\*+\d{4}$/);
+    } finally {
+      await agent.end();
+    }
+  }, 30_000);
+
   // Regression: numbers written as a URL writes them (`%2B` for the plus, `%20` between
   // groups) passed the detectors in clear.
   it("masks a phone number and a card in a URL an agent's SELECT returns", async () => {

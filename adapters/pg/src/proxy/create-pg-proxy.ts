@@ -54,6 +54,12 @@ function validate(options: PgProxyOptions): void {
   if (typeof u.user !== 'string' || u.user === '')
     throw new InvalidOptionError('upstream.user', 'must be a user name');
   if (typeof u.password !== 'string') throw new InvalidOptionError('upstream.password', 'must be a string');
+  for (const key of ['connectTimeoutMs', 'catalogTimeoutMs'] as const) {
+    const ms = u[key];
+    // setTimeout caps its delay at 2^31 - 1 ms and fires at once past it.
+    if (ms !== undefined && !(Number.isInteger(ms) && ms > 0 && ms <= 2_147_483_647))
+      throw new InvalidOptionError(`upstream.${key}`, 'must be a positive whole number of milliseconds');
+  }
   if (typeof options.resource?.name !== 'string' || options.resource.name === '')
     throw new InvalidOptionError('resource.name', 'must be a non-empty string');
   if (options.authenticate !== undefined && typeof options.authenticate !== 'function')

@@ -135,13 +135,18 @@ export interface RowPlan {
   readonly withheld?: NoticeFields;
   /** Built with the statement's facts (unresolved columns): not reusable for another statement. */
   readonly statementBound?: boolean;
+  /**
+   * Withheld because the catalog could not be read this time (a lookup timed out or its
+   * connection failed): kept for nothing, so the next run of the statement looks again.
+   */
+  readonly transient?: boolean;
 }
 
 export function createRowPlan(
   context: MaskContext,
   fields: readonly FieldDescription[],
   descriptors: readonly ColumnDescriptor[],
-  extra: { withheld?: NoticeFields; statementBound?: boolean } = {},
+  extra: { withheld?: NoticeFields; statementBound?: boolean; transient?: boolean } = {},
 ): RowPlan {
   const picked = pickedColumns(context, descriptors);
   const kinds = fields.map((f) => binaryKind(f.typeOid));

@@ -1636,7 +1636,6 @@ export class ProxySession {
     ) {
       withheld = await this.preflightWrites(mask, source);
       if (this.phase !== 'ready') return;
-      if (withheld) this.notePreflight(mask, sql, withheld);
     }
     if (withheld) {
       this.refuseCycle(withheld);
@@ -1751,24 +1750,33 @@ export class ProxySession {
    */
   private async preflightWrites(mask: MaskContext, source: TaintSource): Promise<NoticeFields | undefined> {
     const writes = writesOf(source.statements);
-    if (writes.length === 0 || !(await this.statementCarries(mask, source))) return undefined;
+    if (writes.length === 0) return undefined;
+    let carries: ColumnDescriptor | undefined;
+    try {
+      carries = await this.statementCarries(mask, source);
+    } catch (err) {
+      this.host.logger?.warn?.({ sessionId: this.id, err }, 'write could not be checked');
+      return uncheckedWrite(`its tables could not be looked up (${describeFailure(err, mask)})`);
+    }
+    if (!carries) return undefined;
     for (const s of writes) {
       let fields: FieldDescription[] | null;
       try {
         fields = await this.catalogClient().describe(s.text);
       } catch (err) {
         this.host.logger?.warn?.({ sessionId: this.id, err }, 'write could not be described');
-        return {
-          severity: 'ERROR',
-          code: SqlState.InsufficientPrivilege,
-          message:
-            'permission denied by policy: the statement may return a masked column and cannot be checked before it runs',
-          detail: `portcullis.pg.unresolved_column: describing it failed (${describeFailure(err, mask)})`,
-        };
+        const refused = uncheckedWrite(`describing it failed (${describeFailure(err, mask)})`);
+        // The server's own answer (a temporary table it cannot see) stands for this text; a
+        // lookup that timed out or lost its connection is tried again next time.
+        if (err instanceof UpstreamError && err.fields) this.notePreflight(mask, source.sql, refused);
+        return refused;
       }
       if (!fields) continue;
       const plan = await this.planOnce(mask, fields, source);
-      if (plan.withheld) return plan.withheld;
+      if (plan.withheld) {
+        if (!plan.transient) this.notePreflight(mask, source.sql, plan.withheld);
+        return plan.withheld;
+      }
     }
     // Checked: the next run of this text goes without describing (its real result is still planned).
     this.notePreflight(mask, source.sql, null);
@@ -2905,7 +2913,7 @@ export class ProxySession {
       return this.planFor(mask, readRowDescription(frame.body), head.source, (plan) => {
         head.plan = plan;
         // Only a withheld text is looked up again (see onQuery).
-        if (plan.withheld) this.notePreflight(mask, head.source.sql, plan.withheld);
+        if (plan.withheld && !plan.transient) this.notePreflight(mask, head.source.sql, plan.withheld);
         // A Query's result has no Describe before it: refuse it before any row goes out.
         if (plan.withheld) this.withhold(plan.withheld);
         this.rowPlans.set(mask, description, plan);
@@ -2946,7 +2954,35 @@ export class ProxySession {
         return undefined;
       }
     }
-    return this.buildPlan(mask, fields, source, missing).then(done);
+    return this.buildPlan(mask, fields, source, missing)
+      .catch((err: unknown) => this.unplannable(mask, fields, err))
+      .then(done);
+  }
+
+  /**
+   * The plan for a result whose columns the catalog could not resolve (a lookup timed out or
+   * failed): nothing tells which of them a column mask picks, so the rows are withheld.
+   */
+  private unplannable(mask: MaskContext, fields: readonly FieldDescription[], err: unknown): RowPlan {
+    this.host.logger?.warn?.({ sessionId: this.id, err }, 'result columns could not be resolved');
+    const reason = err instanceof Error ? err.message : String(err);
+    return createRowPlan(
+      mask,
+      fields,
+      fields.map((f) => ({ column: f.name })),
+      {
+        statementBound: true,
+        transient: true,
+        withheld: {
+          severity: 'ERROR',
+          code: SqlState.InsufficientPrivilege,
+          message:
+            "permission denied by policy: the result is withheld, as its columns' tables could not be looked up",
+          detail: `portcullis.pg.catalog_unavailable: ${reason}`,
+          hint: "Run it again. If it waits on this session's own transaction (a lock it holds, or a server that runs one transaction at a time), run it once outside a transaction first.",
+        },
+      },
+    );
   }
 
   /** A result column no column rule can be matched to by its table (see unresolved-columns.ts). */
@@ -3065,7 +3101,8 @@ export class ProxySession {
   private statementCarries(mask: MaskContext, source: TaintSource): Promise<ColumnDescriptor | undefined> {
     // Not kept on the source: the cursor a FETCH reads may be declared again meanwhile.
     if (source.statements.some((s) => s.type === 'fetch')) return this.fetchCarries(mask, source);
-    source.carries ??= (async () => {
+    if (source.carries) return source.carries;
+    const carries = (async () => {
       if (source.unparsed) return anyMaskedColumn(mask);
       const facts = factsTaint(mask, source.statements);
       if (facts.carries) return facts.carries;
@@ -3086,7 +3123,12 @@ export class ProxySession {
       }
       return undefined;
     })();
-    return source.carries;
+    source.carries = carries;
+    // A failed lookup is not kept: the next statement of this source looks again.
+    carries.catch(() => {
+      if (source.carries === carries) delete source.carries;
+    });
+    return carries;
   }
 
   /**
@@ -3200,6 +3242,16 @@ export class ProxySession {
       this.fatal(protocolViolation(err.message, err.sqlstate));
       return;
     }
+    if (err instanceof UpstreamError) {
+      // A catalog lookup the statement could not go without (see catalog-client.ts).
+      this.host.logger?.warn?.({ sessionId: this.id, err }, 'pg session ended: upstream failure');
+      this.fatal({
+        severity: 'FATAL',
+        code: SqlState.InternalError,
+        message: `the proxy could not read the server's catalog: ${err.message}`,
+      });
+      return;
+    }
     this.host.logger?.error?.({ sessionId: this.id, err }, 'pg session failed');
     this.fatal({ severity: 'FATAL', code: SqlState.InternalError, message: 'internal error in the proxy' });
   }
@@ -3265,6 +3317,7 @@ export class ProxySession {
     if (portal.fields) {
       return this.planFor(mask, portal.fields, portal.statement, (plan) => {
         portal.plan = plan;
+        if (plan.transient) return;
         this.notePreflight(mask, portal.statement.sql, plan.withheld ?? null);
         planned?.(plan);
       });
@@ -3282,6 +3335,7 @@ export class ProxySession {
     return this.planFor(mask, fields, statement, (plan) => {
       const derived = withResultFormats(plan, portal.resultFormats);
       portal.plan = derived;
+      if (plan.transient) return;
       this.notePreflight(mask, statement.sql, plan.withheld ?? null);
       if (statement.fields !== fields) return;
       statement.plans ??= new Map();
@@ -3394,6 +3448,17 @@ function rowCount(tag: string): number | undefined {
 
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
+}
+
+/** A write that may return a masked column, refused because it could not be checked first. */
+function uncheckedWrite(why: string): NoticeFields {
+  return {
+    severity: 'ERROR',
+    code: SqlState.InsufficientPrivilege,
+    message:
+      'permission denied by policy: the statement may return a masked column and cannot be checked before it runs',
+    detail: `portcullis.pg.unresolved_column: ${why}`,
+  };
 }
 
 function unresolvedDenied(column: string): NoticeFields {

@@ -2,6 +2,14 @@
  * Resolves result columns (table OID, attribute number) to `schema.table.column` through
  * the upstream's catalog, on a connection of its own: the client's connection is busy
  * streaming the very result that needs resolving. Opened on first use, one per session.
+ *
+ * A lookup may wait on the client's own transaction: describing a statement needs a lock on
+ * its tables, which the client may hold (`LOCK TABLE users; UPDATE users … RETURNING …`), and
+ * a server that runs one transaction at a time (PGlite) holds every other connection's
+ * queries until it ends. The client waits for the proxy, the proxy for the lookup, the lookup
+ * for the client: no server sees that deadlock. So a lookup has a time limit
+ * (`catalogTimeoutMs`); past it the query is canceled, the connection dropped (the next
+ * lookup opens another), and the lookup fails.
  */
 
 import type { Socket } from 'node:net';
@@ -15,7 +23,7 @@ import { writeQuery, writeSync, writeTerminate } from '../protocol/frontend-writ
 import { BackendCode, ErrorField, FrontendCode } from '../protocol/message-codes.js';
 import type { Frame } from '../protocol/message-framer.js';
 import { MessageWriter } from '../protocol/message-writer.js';
-import { connectUpstream } from './connect-upstream.js';
+import { cancelUpstream, connectUpstream } from './connect-upstream.js';
 import { FrameSource } from './frame-source.js';
 import { UpstreamError } from './upstream-error.js';
 import type { UpstreamOptions } from './upstream-options.js';
@@ -115,8 +123,18 @@ export interface ColumnKey {
   attributeNumber: number;
 }
 
+/** Default of `catalogTimeoutMs`. */
+export const DEFAULT_CATALOG_TIMEOUT_MS = 5_000;
+
+interface CatalogConnection {
+  socket: Socket;
+  source: FrameSource;
+  processId: number;
+  secretKey: number;
+}
+
 export class CatalogClient {
-  private connection: Promise<{ socket: Socket; source: FrameSource }> | undefined;
+  private connection: Promise<CatalogConnection> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -127,17 +145,23 @@ export class CatalogClient {
 
   private closed = false;
 
-  private connect(): Promise<{ socket: Socket; source: FrameSource }> {
+  private connect(): Promise<CatalogConnection> {
     // A lookup that starts after close (the session ended while its frames were still being
     // handled) must not open a connection nobody will close: that backend would leak.
     if (this.closed) return Promise.reject(new UpstreamError('the catalog connection is closed'));
-    this.connection ??= connectUpstream(this.options, this.startupParameters, this.maxMessageSize).then(
+    if (this.connection) return this.connection;
+    const connection = connectUpstream(this.options, this.startupParameters, this.maxMessageSize).then(
       (c) => {
         const source = new FrameSource(c.socket, c.framer);
-        return { socket: c.socket, source };
+        return { socket: c.socket, source, processId: c.processId, secretKey: c.secretKey };
       },
     );
-    return this.connection;
+    this.connection = connection;
+    // A connection that failed to open is not kept: the next lookup tries again.
+    connection.catch(() => {
+      if (this.connection === connection) this.connection = undefined;
+    });
+    return connection;
   }
 
   /** Look up columns; keys the catalog does not know (a dropped column) are absent from the result. */
@@ -335,7 +359,50 @@ export class CatalogClient {
 
   /** Send messages ending in Query or Sync and read up to ReadyForQuery; an ErrorResponse rejects. */
   private async exchange(message: Buffer, onFrame: (frame: Frame) => void): Promise<void> {
-    const { socket, source } = await this.connect();
+    // The limit covers connecting too: a server that runs one transaction at a time does not
+    // let a new connection start while the client's is open.
+    const timeoutMs = this.options.catalogTimeoutMs ?? DEFAULT_CATALOG_TIMEOUT_MS;
+    const timeout = new UpstreamError(`a catalog lookup took longer than ${timeoutMs} ms`);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(timeout), timeoutMs);
+    });
+    const pending = this.connect();
+    const reply = pending.then((connection) => this.reply(connection, message, onFrame));
+    try {
+      return await Promise.race([reply, expired]);
+    } catch (err) {
+      if (err === timeout) {
+        // The reply fails once the socket is gone; nobody waits for it any more.
+        reply.catch(() => {});
+        this.abandon(pending);
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Drop the connection (the next lookup opens another), and once it is open, cancel what it
+   * runs and close it.
+   */
+  private abandon(pending: Promise<CatalogConnection>): void {
+    if (this.connection === pending) this.connection = undefined;
+    pending.then(
+      (connection) => {
+        cancelUpstream(this.options, connection.processId, connection.secretKey);
+        connection.socket.destroy();
+      },
+      () => {},
+    );
+  }
+
+  private async reply(
+    { socket, source }: CatalogConnection,
+    message: Buffer,
+    onFrame: (frame: Frame) => void,
+  ): Promise<void> {
     socket.write(message);
     let error: Error | undefined;
     for (;;) {

@@ -22,6 +22,12 @@ export interface UpstreamOptions {
   ssl?: boolean | ConnectionOptions;
   /** How long connecting and authenticating may take; default 10 000 ms. */
   connectTimeoutMs?: number;
+  /**
+   * How long one of the proxy's own catalog queries (which table a result column comes from,
+   * what a view reads) may take; default 5 000 ms. Past it the query is canceled, and the
+   * statement that needed it is refused or its result withheld.
+   */
+  catalogTimeoutMs?: number;
 }
 
 /** The Unix-domain socket `options` name (a `host` that is an absolute path), else undefined. */
