@@ -26,6 +26,11 @@ default_config := {
 		{"name": "secret", "pattern": "secret|token|api_?key|private_?key|(^|_)salt(_|$)|otp_?seed", "strategy": "redact"},
 		{"name": "dob", "pattern": "(^|_)dob(_|$)|birth_?date|date_?of_?birth|birthday", "strategy": "redact"},
 	],
+	# `table.column` names the patterns above match that hold nothing sensitive: columns of
+	# PostgreSQL's own catalogs that pg_dump and psql read (a text search parser's token
+	# function, a configuration's token type). Matched on the statement's own spelling, with or
+	# without `pg_catalog.`.
+	"sensitive_column_exceptions": ["pg_ts_parser.prstoken", "pg_ts_config_map.maptokentype"],
 	# Bare column names masked when a statement selects `*`, where no column is named.
 	"sensitive_column_names": [
 		"email", "email_address", "e_mail", "phone", "phone_number", "mobile", "mobile_phone",

@@ -107,7 +107,23 @@ deny contains {"rule": "sql.setting_from_table", "message": msg} if {
 	some f in s.functions
 	lib.last_segment(f) == "set_config"
 	count(s.tables) > 0
+	not reads_settings_only(s)
 	msg := sprintf("set_config with a value read from %s would keep it where masks cannot follow", [concat(", ", s.tables)])
+}
+
+# pg_dump sets one setting it names from pg_settings, to a constant:
+# `SELECT set_config(name, 'view, foreign-table', false) FROM pg_settings WHERE name = …`.
+# Only that shape passes: pg_settings alone, and only its `name` read (a relation the session
+# resolves as pg_settings through its search_path could be another one; its `name` would only
+# name a setting, never fill one). Any other relation or column, a subquery's included, denies.
+reads_settings_only(s) if {
+	count(s.tables) > 0
+	every t in s.tables {
+		t in {"pg_settings", "pg_catalog.pg_settings"}
+	}
+	every c in s.columns {
+		lib.last_segment(c) == "name"
+	}
 }
 
 deny contains {"rule": "sql.alter_system", "message": "ALTER SYSTEM changes the server configuration"} if {
@@ -272,7 +288,13 @@ masks contains lib.mask("column", column, rule) if {
 	some s in statements
 	some column in s.columns
 	not endswith(column, "*")
+	not sensitive_exception(column)
 	rule := sensitive_rule(column)
+}
+
+sensitive_exception(column) if {
+	name := lower(trim_prefix(column, "pg_catalog."))
+	name in {lower(e) | some e in lib.setting("sensitive_column_exceptions")}
 }
 
 # `SELECT *` (or `t.*`) names no columns, so the patterns above have nothing to match: mask the

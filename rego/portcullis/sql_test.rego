@@ -216,6 +216,23 @@ test_set_config_of_constant_allowed_for_agents if {
 	count(sql.deny) == 0 with input as doc(prod, agent, [s])
 }
 
+# pg_dump's first statement on a server with restrict_nonsystem_relation_kind.
+test_set_config_named_from_pg_settings_allowed_for_agents if {
+	s := stmt({"tables": ["pg_settings"], "reads": ["pg_settings"], "columns": ["pg_settings.name"], "functions": ["set_config"]})
+	count(sql.deny) == 0 with input as doc(prod, agent, [s])
+	q := stmt({"tables": ["pg_catalog.pg_settings"], "columns": ["pg_catalog.pg_settings.name"], "functions": ["pg_catalog.set_config"]})
+	count(sql.deny) == 0 with input as doc(prod, agent, [q])
+}
+
+test_set_config_fed_a_setting_or_another_table_denied_for_agents if {
+	value := stmt({"tables": ["pg_settings"], "columns": ["pg_settings.name", "pg_settings.setting"], "functions": ["set_config"]})
+	"sql.setting_from_table" in rules(sql.deny) with input as doc(prod, agent, [value])
+	joined := stmt({"tables": ["pg_settings", "users"], "columns": ["pg_settings.name"], "functions": ["set_config"]})
+	"sql.setting_from_table" in rules(sql.deny) with input as doc(prod, agent, [joined])
+	elsewhere := stmt({"tables": ["myschema.pg_settings"], "columns": ["myschema.pg_settings.name"], "functions": ["set_config"]})
+	"sql.setting_from_table" in rules(sql.deny) with input as doc(prod, agent, [elsewhere])
+}
+
 test_set_config_from_table_allowed_for_humans if {
 	count(sql.deny) == 0 with input as doc(prod, human, [set_config_from_users])
 }
@@ -448,6 +465,16 @@ test_agent_gets_column_masks if {
 	{"column": "users.password", "strategy": "redact"} in m
 	{"column": "users.phone_number", "strategy": "partial", "keep": 4} in m
 	not column_masked(m, "users.id")
+}
+
+# pg_dump reads these catalog columns; a user table's token columns stay masked.
+test_catalog_token_columns_not_masked if {
+	s := stmt({"tables": ["pg_ts_parser"], "columns": ["pg_ts_parser.prstoken", "pg_catalog.pg_ts_config_map.maptokentype", "pg_authid.rolpassword", "users.prstoken"]})
+	m := sql.masks with input as doc(prod, agent, [s])
+	not column_masked(m, "pg_ts_parser.prstoken")
+	not column_masked(m, "pg_catalog.pg_ts_config_map.maptokentype")
+	column_masked(m, "pg_authid.rolpassword")
+	column_masked(m, "users.prstoken")
 }
 
 column_masked(masks, column) if {
