@@ -31,6 +31,7 @@ import {
   type FieldDescription,
   readCommandComplete,
   readCopyResponse,
+  readDataRow,
   readFunctionCallResponse,
   readNoticeFields,
   readParameterStatus,
@@ -138,6 +139,7 @@ import {
   type ScramServerExchange,
 } from './scram-server.js';
 import { type SideChannelMask, writeMaskedNotice, writeMaskedSideChannel } from './side-channel.js';
+import { executedName, preparedStatementQuery, preparedText } from './sql-execute.js';
 import {
   anyMaskedColumn,
   DEFAULT_UNRESOLVED_COLUMNS,
@@ -302,6 +304,16 @@ type Pending =
       failBlock?: boolean;
     }
   | { kind: 'synthetic'; write: (w: MessageWriter) => void }
+  /**
+   * A query the proxy sent on the client's connection to read what it needs (see
+   * sql-execute.ts): its answer goes to `done` at its ReadyForQuery, never to the client.
+   */
+  | {
+      kind: 'lookup';
+      rows: (string | null)[][];
+      failed: boolean;
+      done: (rows: (string | null)[][] | undefined) => void;
+    }
   /** A simple Query or Sync the proxy sent around a limited write (BEGIN, COMMIT, ROLLBACK). */
   | {
       kind: 'tx';
@@ -1419,11 +1431,77 @@ export class ProxySession {
       this.refuseCycle(judgeable);
       return undefined;
     }
+    if (EXECUTE_START.test(sql)) return this.onExecuteQuery(frame, sql, receivedAt);
     const known = this.rememberedVerdict(sql);
     if (known) return this.queryDecided(frame, sql, known, receivedAt);
     return this.verdict(sql).then((verdict) =>
       this.phase === 'ready' ? this.queryDecided(frame, sql, verdict, receivedAt) : undefined,
     );
+  }
+
+  /**
+   * `EXECUTE name(…)` sent by Query: decided as the statement `name` was prepared from, read
+   * from the server just before (see sql-execute.ts). When that cannot be read without doubt
+   * (arguments that are not constants, an unsynced batch, a failed transaction, a name the
+   * server does not know), the EXECUTE's own text is decided, which a policy sees as opaque.
+   */
+  private async onExecuteQuery(frame: Frame, sql: string, receivedAt: number): Promise<void> {
+    let text = sql;
+    const name = await executedName(sql);
+    if (this.phase !== 'ready') return;
+    if (name !== undefined) {
+      // The answer must come from the connection as the EXECUTE will find it.
+      while (this.awaitingReport()) {
+        await new Promise<void>((resolve) => this.readyWaiters.push(resolve));
+        if (this.phase !== 'ready') return;
+      }
+      if (!this.batchRan && this.status !== TransactionStatus.Failed) {
+        const rows = await this.lookup(preparedStatementQuery(name));
+        if (this.phase !== 'ready') return;
+        text = (rows && (await preparedText(name, rows))) ?? sql;
+        if (this.phase !== 'ready') return;
+      }
+    }
+    const verdict = this.rememberedVerdict(text) ?? (await this.verdict(text));
+    if (this.phase !== 'ready') return;
+    return this.queryDecided(frame, text, verdict, receivedAt);
+  }
+
+  /** Run a query of the proxy's own on the client's connection; undefined when it fails. */
+  private lookup(sql: string): Promise<(string | null)[][] | undefined> {
+    return new Promise((done) => {
+      writeQuery(this.toUpstream.writer, sql);
+      this.pending.push({ kind: 'lookup', rows: [], failed: false, done });
+      this.flushUpstream();
+    });
+  }
+
+  /** The answer to a `lookup`: rows as text, then its ReadyForQuery, all kept from the client. */
+  private onLookupFrame(frame: Frame, head: Extract<Pending, { kind: 'lookup' }>): Promise<void> | undefined {
+    switch (frame.type) {
+      case BackendCode.DataRow:
+        head.rows.push(readDataRow(frame.body).map((v) => v?.toString('utf8') ?? null));
+        return undefined;
+      case BackendCode.ErrorResponse:
+        head.failed = true;
+        return undefined;
+      case BackendCode.ParameterStatus:
+      case BackendCode.NotificationResponse:
+        return this.relaySideChannel(frame, head);
+      case BackendCode.ReadyForQuery:
+        this.status =
+          frame.length === 6
+            ? (frame.source[frame.start + 5] as number)
+            : readReadyForQuery(frame.body).status;
+        this.shift();
+        head.done(head.failed ? undefined : head.rows);
+        this.releaseSynthetic();
+        this.wakeReadyWaiters();
+        return undefined;
+      default:
+        // RowDescription, CommandComplete, a notice of its own.
+        return undefined;
+    }
   }
 
   /**
@@ -2338,6 +2416,7 @@ export class ProxySession {
 
   private onUpstreamFrame(frame: Frame): Promise<void> | undefined {
     const head = this.pending[0];
+    if (head?.kind === 'lookup') return this.onLookupFrame(frame, head);
     const trace =
       head !== undefined && (head.kind === 'query' || head.kind === 'execute') ? head.trace : undefined;
     if (trace) return this.onTracedFrame(frame, head as Pending, trace);
@@ -3449,6 +3528,9 @@ function rowCount(tag: string): number | undefined {
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
+
+/** Text that may be a lone `EXECUTE`: the cheap test before it is parsed (see sql-execute.ts). */
+const EXECUTE_START = /^\s*execute\s/i;
 
 /** A write that may return a masked column, refused because it could not be checked first. */
 function uncheckedWrite(why: string): NoticeFields {
