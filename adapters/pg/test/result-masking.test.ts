@@ -227,6 +227,22 @@ describe("unresolved result columns, unresolvedColumns: 'deny' (the default)", (
     await c.end();
   });
 
+  test('EXPLAIN shows its plan, which names columns but holds no values; ANALYZE is still judged', async () => {
+    const c = await f.through('agent');
+    try {
+      const plan = await c.query("EXPLAIN (VERBOSE) SELECT * FROM users WHERE email LIKE 'a%'");
+      const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(text).toMatch(/Seq Scan on public\.users/);
+      expect(text).toMatch(/Output: id, name, email/);
+      // ANALYZE runs the statement, and errors while running can quote what it reads.
+      await expect(c.query('EXPLAIN ANALYZE SELECT * FROM users')).rejects.toMatchObject({
+        message: expect.stringMatching(/may carry a masked column/),
+      });
+    } finally {
+      await c.end();
+    }
+  });
+
   test('a human without column masks reads expressions and views in clear', async () => {
     const c = await f.through('alice');
     expect((await c.query('SELECT lower(email) AS e FROM users WHERE id = 1')).rows).toEqual([

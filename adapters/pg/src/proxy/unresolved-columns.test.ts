@@ -29,6 +29,11 @@ describe('factsTaint', () => {
     'SELECT * FROM users',
     'SELECT get_email(1)',
     "SELECT count(*) FROM users WHERE email LIKE '%@x'",
+    // ANALYZE runs the statement: its errors can quote the values it reads.
+    'EXPLAIN ANALYZE SELECT email::int FROM users',
+    // A function the planner may fold to a constant, which the plan then shows.
+    'EXPLAIN SELECT * FROM users WHERE id = get_id()',
+    'EXPLAIN EXECUTE p',
   ])('%s may carry the masked column', async (sql) => {
     expect(factsTaint(email, await facts(sql)).carries).toBeDefined();
   });
@@ -38,6 +43,9 @@ describe('factsTaint', () => {
     ['SELECT upper(name) FROM users', ['users']],
     ['SELECT now()', []],
     ['SELECT 1', []],
+    // A plan names columns, never their values.
+    ['EXPLAIN SELECT * FROM users', ['users']],
+    ['EXPLAIN (VERBOSE, FORMAT JSON) SELECT lower(email) FROM users WHERE email = $1', ['users']],
   ])('%s does not, and leaves %j to the catalog', async (sql, relations) => {
     expect(factsTaint(email, await facts(sql))).toEqual({ relations });
   });

@@ -204,16 +204,24 @@ function flatten(statements: readonly StatementFacts[]): StatementFacts[] {
 
 export function factsTaint(context: MaskContext, statements: readonly StatementFacts[]): FactsTaint {
   const relations = new Set<string>();
+  // EXPLAIN without ANALYZE runs nothing: its plan names the columns it would read, never
+  // their values. What can put a value in a plan is a function the planner folds to a
+  // constant (one marked IMMUTABLE that reads a table), here or in a view: functions and
+  // relations are still checked.
+  const planOnly = new Set(
+    flatten(statements.filter((s) => s.type === 'explain' && s.explain?.analyze === false)),
+  );
   for (const s of flatten(statements)) {
-    for (const c of s.columns) {
-      const dot = c.lastIndexOf('.');
-      const column = dot < 0 ? c : c.slice(dot + 1);
-      if (column === '*' || SAMPLE_VALUE_COLUMNS.has(column))
-        return { carries: anyMaskedColumn(context), relations: [] };
-      // By name only: `email` of any table could be the masked one under another alias.
-      const carries = firstPicked(context, [{ table: null, column }]);
-      if (carries) return { carries, relations: [] };
-    }
+    if (!planOnly.has(s))
+      for (const c of s.columns) {
+        const dot = c.lastIndexOf('.');
+        const column = dot < 0 ? c : c.slice(dot + 1);
+        if (column === '*' || SAMPLE_VALUE_COLUMNS.has(column))
+          return { carries: anyMaskedColumn(context), relations: [] };
+        // By name only: `email` of any table could be the masked one under another alias.
+        const carries = firstPicked(context, [{ table: null, column }]);
+        if (carries) return { carries, relations: [] };
+      }
     for (const f of s.functions) {
       const name = f.startsWith('pg_catalog.') ? f.slice('pg_catalog.'.length) : f;
       if (!PURE_FUNCTIONS.has(name)) return { carries: anyMaskedColumn(context), relations: [] };
