@@ -1442,13 +1442,12 @@ export class ProxySession {
   /**
    * `EXECUTE name(…)` sent by Query: decided as the statement `name` was prepared from, read
    * from the server just before (see sql-execute.ts). When that cannot be read without doubt
-   * (arguments that are not constants, an unsynced batch, a failed transaction, a name the
+   * (arguments that are not literals, an unsynced batch, a failed transaction, a name the
    * server does not know), the EXECUTE's own text is decided, which a policy sees as opaque.
    */
   private async onExecuteQuery(frame: Frame, sql: string, receivedAt: number): Promise<void> {
     let text = sql;
-    const name = await executedName(sql);
-    if (this.phase !== 'ready') return;
+    const name = executedName(sql);
     if (name !== undefined) {
       // The answer must come from the connection as the EXECUTE will find it.
       while (this.awaitingReport()) {
@@ -1489,10 +1488,7 @@ export class ProxySession {
       case BackendCode.NotificationResponse:
         return this.relaySideChannel(frame, head);
       case BackendCode.ReadyForQuery:
-        this.status =
-          frame.length === 6
-            ? (frame.source[frame.start + 5] as number)
-            : readReadyForQuery(frame.body).status;
+        this.status = transactionStatus(frame);
         this.shift();
         head.done(head.failed ? undefined : head.rows);
         this.releaseSynthetic();
@@ -2582,9 +2578,7 @@ export class ProxySession {
 
   /** ReadyForQuery: the server's transaction status, and the end of what it answers. */
   private readyForQuery(frame: Frame): void {
-    // Its one status byte, read in place: every transaction ends with one of these.
-    this.status =
-      frame.length === 6 ? (frame.source[frame.start + 5] as number) : readReadyForQuery(frame.body).status;
+    this.status = transactionStatus(frame);
     this.toClient.forwardFrame(frame);
     // Everything up to the Sync or Query this answers is done (skipped after an error).
     for (let h = this.pending[0]; h && h.kind !== 'synthetic'; h = this.pending[0]) {
@@ -3529,8 +3523,15 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-/** Text that may be a lone `EXECUTE`: the cheap test before it is parsed (see sql-execute.ts). */
+/** Text that may be a lone `EXECUTE`: the cheap test before the full one (see sql-execute.ts). */
 const EXECUTE_START = /^\s*execute\s/i;
+
+/** A ReadyForQuery's status byte, read in place: every transaction ends with one of these. */
+function transactionStatus(frame: Frame): number {
+  return frame.length === 6
+    ? (frame.source[frame.start + 5] as number)
+    : readReadyForQuery(frame.body).status;
+}
 
 /** A write that may return a masked column, refused because it could not be checked first. */
 function uncheckedWrite(why: string): NoticeFields {

@@ -10,9 +10,10 @@
  * Tracking PREPARE and DEALLOCATE as they pass would not do: a function or DO block can
  * prepare and deallocate through dynamic SQL without the proxy seeing either.
  *
- * Only an EXECUTE whose arguments are constants is resolved: an argument can be any
- * expression (`EXECUTE p((SELECT email FROM users LIMIT 1))`), read where the prepared text
- * does not show it.
+ * Only an EXECUTE whose arguments are literals is resolved: an argument can be any
+ * expression (`EXECUTE p((SELECT email FROM users LIMIT 1))`, or an operator of the user's
+ * whose function reads a table, which no statement fact shows), evaluated where the prepared
+ * text does not show it.
  *
  * https://www.postgresql.org/docs/current/sql-execute.html
  * https://www.postgresql.org/docs/current/view-pg-prepared-statements.html
@@ -21,7 +22,12 @@
 import { extractSqlFacts, type StatementFacts } from '@portcullis/core';
 
 const IDENTIFIER = String.raw`(?:"((?:[^"]|"")+)"|([A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*))`;
-const EXECUTE_NAME = new RegExp(String.raw`^\s*EXECUTE\s+${IDENTIFIER}`, 'i');
+/** A string (standard_conforming_strings), a number, NULL, TRUE or FALSE: nothing evaluated. */
+const LITERAL = String.raw`(?:'(?:[^']|'')*'|[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|NULL|TRUE|FALSE)`;
+const EXECUTE_OF_LITERALS = new RegExp(
+  String.raw`^\s*EXECUTE\s+${IDENTIFIER}\s*(?:\(\s*${LITERAL}(?:\s*,\s*${LITERAL})*\s*\))?\s*;?\s*$`,
+  'i',
+);
 const PREPARE_NAME = new RegExp(String.raw`^\s*PREPARE\s+${IDENTIFIER}`, 'i');
 
 function identifier(m: RegExpExecArray | null): string | undefined {
@@ -30,17 +36,9 @@ function identifier(m: RegExpExecArray | null): string | undefined {
   return m[1] !== undefined ? m[1].replaceAll('""', '"') : m[2]?.toLowerCase();
 }
 
-/** The prepared name a lone `EXECUTE name(constants…)` runs; undefined for anything else. */
-export async function executedName(sql: string): Promise<string | undefined> {
-  const name = identifier(EXECUTE_NAME.exec(sql));
-  if (name === undefined) return undefined;
-  const facts = await extractSqlFacts(sql);
-  const [only, ...rest] = facts.statements;
-  if (!facts.parsed || !only || rest.length > 0 || only.type !== 'execute') return undefined;
-  // Arguments that read a relation, call a function or hold a subquery are not constants.
-  if (only.tables.length > 0 || only.functions.length > 0 || only.columns.length > 0 || only.inner.length > 0)
-    return undefined;
-  return name;
+/** The prepared name a lone `EXECUTE name(literals…)` runs; undefined for anything else. */
+export function executedName(sql: string): string | undefined {
+  return identifier(EXECUTE_OF_LITERALS.exec(sql));
 }
 
 /**
