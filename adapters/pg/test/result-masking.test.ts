@@ -47,6 +47,15 @@ beforeAll(async () => {
     CREATE TABLE mail (email text);
     CREATE VIEW lowered AS SELECT id, lower(email) AS contact, name FROM users;
     CREATE FUNCTION get_email(i int) RETURNS text LANGUAGE sql AS 'SELECT email FROM users WHERE id = i';
+    -- Operators of the user's that run a function reading the table: a new symbol, and one the
+    -- server has for other types (# is integer xor in pg_catalog).
+    CREATE FUNCTION email_of(i int, pad int) RETURNS text LANGUAGE sql AS 'SELECT email FROM users WHERE id = i';
+    CREATE OPERATOR ==> (leftarg = int, rightarg = int, function = email_of);
+    CREATE FUNCTION email_of(i int, pad text) RETURNS text LANGUAGE plpgsql
+      AS 'BEGIN RETURN (SELECT email FROM users WHERE id = i); END';
+    CREATE OPERATOR # (leftarg = int, rightarg = text, function = email_of);
+    -- An extension's operators run its C functions, which read no table.
+    CREATE EXTENSION citext;
   `);
   await d.end();
   // A second proxy on the same server that masks what the first withholds.
@@ -178,6 +187,9 @@ describe("unresolved result columns, unresolvedColumns: 'deny' (the default)", (
     ['a view column computed from the masked column', 'SELECT id, contact FROM lowered'],
     ['an expression over a view', 'SELECT lower(contact) FROM contacts'],
     ['a function reading the table', 'SELECT get_email(1)'],
+    ["an operator of the user's", 'SELECT 1 ==> 0'],
+    ["an operator of the user's, schema-qualified", 'SELECT 1 OPERATOR(public.==>) 0'],
+    ["the user's operator for a symbol the server has", "SELECT 1 # 'x'::text"],
   ])('%s is withheld with 42501, and the session goes on', async (_name, sql) => {
     const c = await f.through('agent');
     await expect(c.query(sql)).rejects.toMatchObject({
@@ -221,6 +233,11 @@ describe("unresolved result columns, unresolvedColumns: 'deny' (the default)", (
     ],
     ['an expression of unmasked columns', 'SELECT upper(name) AS n FROM users WHERE id = 1', [{ n: 'ADA' }]],
     ['a constant', 'SELECT 1 AS one', [{ one: 1 }]],
+    [
+      "the server's operators, and an extension's",
+      "SELECT count(*)::int + 1 AS n FROM users WHERE id = 1 AND name::citext = 'ADA'",
+      [{ n: 2 }],
+    ],
   ])('%s passes', async (_name, sql, rows) => {
     const c = await f.through('agent');
     expect((await c.query(sql)).rows).toEqual(rows);
@@ -348,6 +365,7 @@ describe("unresolved result columns, unresolvedColumns: 'mask'", () => {
     ['an expression', 'SELECT lower(email) AS v FROM users ORDER BY id'],
     ['a computed view column', 'SELECT contact AS v FROM lowered ORDER BY id'],
     ['a function', 'SELECT get_email(id) AS v FROM users ORDER BY id'],
+    ["an operator of the user's", 'SELECT id ==> 0 AS v FROM users ORDER BY id'],
   ])('%s is masked as users.email is', async (_name, sql) => {
     const c = await agent();
     const r = await c.query(sql);

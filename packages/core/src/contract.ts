@@ -149,6 +149,12 @@ export interface StatementFacts {
   values_rows?: number;
   /** Functions called, lower-cased, schema-qualified as written (`pg_catalog.pg_read_file`). */
   functions: string[];
+  /**
+   * Operators applied, as written, lower-cased, schema-qualified as written (`=`, `~~` for LIKE,
+   * `myschema.==>` for `OPERATOR(myschema.==>)`); BETWEEN as `>=` and `<=`. Each runs a
+   * function, which may be one of the user's.
+   */
+  operators: string[];
   /** The statement runs SQL not written in it directly: DO, EXECUTE, PREPARE, function bodies, CALL. */
   dynamic: boolean;
   /** Some SQL that will run cannot be known statically (EXECUTE of a built string, EXECUTE of an unknown prepared name). */

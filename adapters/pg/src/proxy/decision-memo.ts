@@ -35,7 +35,7 @@ interface Entry {
   expiresAt: number;
 }
 
-/** Kinds whose facts (tables, columns, functions, has_where) no numeric constant can change. */
+/** Kinds whose facts (tables, columns, functions, operators, has_where) no numeric constant can change. */
 const TEMPLATE_KINDS = new Set(['select', 'insert', 'update', 'delete']);
 
 /** Longest text given a template; longer texts are keyed by their exact text only. */

@@ -3116,6 +3116,8 @@ export class ProxySession {
   private readonly viewSourceCache = new Map<number, DerivedSources>();
   /** Relations named in statements, per session; null when the catalog does not know the name. */
   private readonly relationCache = new Map<string, NamedRelation | null>();
+  /** Operator names, per session: whether one of that name runs a function of the user's. */
+  private readonly operatorCache = new Map<string, boolean>();
 
   private readonly viewTargetCache = new Map<
     number,
@@ -3184,6 +3186,12 @@ export class ProxySession {
         const found = await this.catalogClient().relations(unknown);
         for (const n of unknown) this.relationCache.set(n, found.get(n) ?? null);
       }
+      const unchecked = facts.operators.filter((n) => !this.operatorCache.has(n));
+      if (unchecked.length > 0) {
+        const user = await this.catalogClient().userOperators(unchecked);
+        for (const n of unchecked) this.operatorCache.set(n, user.has(n));
+      }
+      if (facts.operators.some((n) => this.operatorCache.get(n) !== false)) return anyMaskedColumn(mask);
       for (const name of facts.relations) {
         const relation = this.relationCache.get(name);
         // A name the catalog connection cannot resolve (a temporary table, another

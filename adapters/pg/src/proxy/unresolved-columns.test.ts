@@ -39,15 +39,18 @@ describe('factsTaint', () => {
   });
 
   test.each([
-    ['SELECT count(*) FROM users', ['users']],
-    ['SELECT upper(name) FROM users', ['users']],
-    ['SELECT now()', []],
-    ['SELECT 1', []],
-    // A plan names columns, never their values.
-    ['EXPLAIN SELECT * FROM users', ['users']],
-    ['EXPLAIN (VERBOSE, FORMAT JSON) SELECT lower(email) FROM users WHERE email = $1', ['users']],
-  ])('%s does not, and leaves %j to the catalog', async (sql, relations) => {
-    expect(factsTaint(email, await facts(sql))).toEqual({ relations });
+    ['SELECT count(*) FROM users', ['users'], []],
+    ['SELECT upper(name) FROM users', ['users'], []],
+    ['SELECT now()', [], []],
+    ['SELECT 1', [], []],
+    // Which function an operator runs depends on its operands' types: the catalog says.
+    ['SELECT 1 ==> 2, OPERATOR(public.==>) 3', [], ['==>']],
+    ["SELECT count(*) FROM users WHERE id BETWEEN 1 AND 5 AND name LIKE 'a%'", ['users'], ['>=', '<=', '~~']],
+    // A plan names columns, never their values; an operator folded to a constant shows in it.
+    ['EXPLAIN SELECT * FROM users', ['users'], []],
+    ['EXPLAIN (VERBOSE, FORMAT JSON) SELECT lower(email) FROM users WHERE email = $1', ['users'], ['=']],
+  ])('%s does not, and leaves %j and operators %j to the catalog', async (sql, relations, operators) => {
+    expect(factsTaint(email, await facts(sql))).toEqual({ relations, operators });
   });
 
   test('the fallback descriptor matches the first column rule by its column name', () => {

@@ -191,6 +191,11 @@ export interface FactsTaint {
   carries?: ColumnDescriptor;
   /** Relations the statement reads, to check in the catalog when the facts were clean. */
   relations: string[];
+  /**
+   * Names of the operators it applies (schema dropped), to check in the catalog: one the user
+   * defined runs the user's function, which can read a masked table as a function call can.
+   */
+  operators: string[];
 }
 
 function flatten(statements: readonly StatementFacts[]): StatementFacts[] {
@@ -204,6 +209,7 @@ function flatten(statements: readonly StatementFacts[]): StatementFacts[] {
 
 export function factsTaint(context: MaskContext, statements: readonly StatementFacts[]): FactsTaint {
   const relations = new Set<string>();
+  const operators = new Set<string>();
   // EXPLAIN without ANALYZE runs nothing: its plan names the columns it would read, never
   // their values. What can put a value in a plan is a function the planner folds to a
   // constant (one marked IMMUTABLE that reads a table), here or in a view: functions and
@@ -217,17 +223,20 @@ export function factsTaint(context: MaskContext, statements: readonly StatementF
         const dot = c.lastIndexOf('.');
         const column = dot < 0 ? c : c.slice(dot + 1);
         if (column === '*' || SAMPLE_VALUE_COLUMNS.has(column))
-          return { carries: anyMaskedColumn(context), relations: [] };
+          return { carries: anyMaskedColumn(context), relations: [], operators: [] };
         // By name only: `email` of any table could be the masked one under another alias.
         const carries = firstPicked(context, [{ table: null, column }]);
-        if (carries) return { carries, relations: [] };
+        if (carries) return { carries, relations: [], operators: [] };
       }
     for (const f of s.functions) {
       const name = f.startsWith('pg_catalog.') ? f.slice('pg_catalog.'.length) : f;
-      if (!PURE_FUNCTIONS.has(name)) return { carries: anyMaskedColumn(context), relations: [] };
+      if (!PURE_FUNCTIONS.has(name))
+        return { carries: anyMaskedColumn(context), relations: [], operators: [] };
     }
-    if (s.dynamic || s.opaque) return { carries: anyMaskedColumn(context), relations: [] };
+    if (s.dynamic || s.opaque) return { carries: anyMaskedColumn(context), relations: [], operators: [] };
     for (const t of s.tables) relations.add(t);
+    // Operator symbols hold no dot: what precedes the last one is the schema.
+    for (const o of s.operators) operators.add(o.slice(o.lastIndexOf('.') + 1));
   }
-  return { relations: [...relations] };
+  return { relations: [...relations], operators: [...operators] };
 }

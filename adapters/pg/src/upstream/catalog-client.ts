@@ -235,6 +235,36 @@ export class CatalogClient {
     return run;
   }
 
+  /**
+   * Which of these operator names (`=`, `==>`) can run a function of the user's: an operator of
+   * that name, in any schema and for any types, or its commutator or negator (the planner may
+   * apply either instead), implemented by a function outside pg_catalog in a language other
+   * than C or internal, which can read tables. A C function comes from an extension, installed
+   * by a superuser, and is trusted as the server's own are.
+   */
+  userOperators(names: readonly string[]): Promise<Set<string>> {
+    const run = this.queue.then(() => this.userOperatorLookup(names));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async userOperatorLookup(names: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    if (names.length === 0) return out;
+    const literals = names.map((n) => `'${n.replaceAll("'", "''")}'`).join(',');
+    const rows = await this.query(
+      'SELECT DISTINCT o.oprname::text FROM pg_catalog.pg_operator o ' +
+        'JOIN pg_catalog.pg_operator r ON r.oid IN (o.oid, o.oprcom, o.oprnegate) ' +
+        'JOIN pg_catalog.pg_proc p ON p.oid = r.oprcode ' +
+        'JOIN pg_catalog.pg_language l ON l.oid = p.prolang ' +
+        `WHERE o.oprname::text IN (${literals}) ` +
+        "AND p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace " +
+        "AND l.lanname NOT IN ('internal', 'c')",
+    );
+    for (const [name] of rows) if (name !== undefined) out.add(name);
+    return out;
+  }
+
   private async sourcesLookup(oids: readonly number[]): Promise<Map<number, DerivedSources>> {
     const out = new Map<number, DerivedSources>();
     if (oids.length === 0) return out;

@@ -36,6 +36,7 @@ export const fakeFactExtractors: FactExtractors = {
           read_columns: [],
           has_where: /\bwhere\b/i.test(text),
           functions: [],
+          operators: [],
           dynamic: false,
           opaque: false,
           inner: [],

@@ -29,6 +29,7 @@ export class FactCollector {
   /** Columns whose values are read (see StatementFacts.read_columns). */
   readonly readColumns = new Set<string>();
   readonly functions = new Set<string>();
+  readonly operators = new Set<string>();
   /** A WHERE anywhere in the statement. */
   anyWhere = false;
   /** The WHERE of the UPDATE/DELETE target itself. */
@@ -74,6 +75,7 @@ export class FactCollector {
     for (const c of facts.columns) this.columns.add(c);
     for (const c of facts.read_columns) this.readColumns.add(c);
     for (const f of facts.functions) this.functions.add(f);
+    for (const o of facts.operators) this.operators.add(o);
     // 'reads' (EXPLAIN without ANALYZE): the plan names the target, nothing is written.
     if (effects === 'all') for (const t of facts.writes) this.writes.add(t);
   }
@@ -90,6 +92,7 @@ export class FactCollector {
       read_columns: [...this.readColumns],
       has_where: isTargeted ? this.targetWhere : this.anyWhere,
       functions: [...this.functions],
+      operators: [...this.operators],
       dynamic: this.dynamic,
       opaque: this.opaque,
       inner: this.inner,

@@ -183,6 +183,8 @@ class GenericWalk {
       const name = functionName(node);
       if (name !== '') this.c.functions.add(name);
     }
+    if (type === 'binary_expr' && typeof node.operator === 'string')
+      this.c.operators.add(node.operator.toLowerCase());
     if (isTableRef(node)) this.tableRef(node);
     for (const key in node) {
       if (key === 'loc') continue;

@@ -454,6 +454,21 @@ class PgWalk {
       case 'FuncCall':
         this.funcCall(node);
         return;
+      case 'A_Expr':
+        this.operator(node.name, node.kind);
+        this.c.fp.push(type);
+        this.fields(node);
+        return;
+      case 'SubLink':
+        this.operator(node.operName, undefined);
+        this.c.fp.push(type);
+        this.fields(node);
+        return;
+      case 'SortBy':
+        this.operator(node.useOp, undefined);
+        this.c.fp.push(type);
+        this.fields(node);
+        return;
       case 'A_Const':
         this.c.fp.push(this.keepConstants ? constValue(node) : '?');
         return;
@@ -581,6 +596,21 @@ class PgWalk {
       if (typeof v === 'object' && v !== null) this.visit(v);
       else if (v !== undefined) this.c.fp.push(key, String(v));
     }
+  }
+
+  /**
+   * An operator the statement applies, as written (`=`, `myschema.==>`). Each runs a function,
+   * which may be one of the user's. BETWEEN is reported as the `>=` and `<=` it applies.
+   */
+  operator(list: unknown, kind: unknown): void {
+    const parts = names(list);
+    if (parts.length === 0) return;
+    if (typeof kind === 'string' && kind.includes('BETWEEN')) {
+      this.c.operators.add('>=');
+      this.c.operators.add('<=');
+      return;
+    }
+    this.c.operators.add(parts.join('.').toLowerCase());
   }
 
   // --- queries and DML -------------------------------------------------------------------

@@ -28,6 +28,8 @@ export interface ExpectedStatement {
   /** The rows an INSERT's text bounds it to; null: absent. */
   values_rows?: number | null;
   functions?: string[];
+  /** Exactly these operators (compared as a set). */
+  operators?: string[];
   dynamic?: boolean;
   opaque?: boolean;
   /** The table lock; null: none reported. */
@@ -68,6 +70,24 @@ const pg: SqlCase[] = [
       columns: ['users.id', 'users.email'],
       has_where: false,
     },
+  },
+  {
+    name: 'operators, as written, wherever they apply',
+    sql: "SELECT a ==> b, OPERATOR(My.==>) 3, -x, c LIKE 'x', d NOT ILIKE 'y', e IN (1, 2), f NOT IN (3), g IS DISTINCT FROM h, NULLIF(i, j), k = ANY (ARRAY[1]) FROM t WHERE x < ALL (SELECT y FROM u) ORDER BY x USING >",
+    expect: {
+      operators: ['==>', 'my.==>', '-', '~~', '!~~*', '=', '<>', '<', '>'],
+      functions: [],
+    },
+  },
+  {
+    name: 'BETWEEN applies >= and <=; SIMILAR TO applies ~',
+    sql: "SELECT 1 FROM t WHERE a BETWEEN 1 AND 2 OR b NOT BETWEEN SYMMETRIC 3 AND 4 OR c SIMILAR TO 'z'",
+    expect: { operators: ['>=', '<=', '~'], functions: ['pg_catalog.similar_to_escape'] },
+  },
+  {
+    name: 'an operator in a scalar subquery reaches the statement',
+    sql: 'SELECT (SELECT max(v) FROM u WHERE u.k #> t.k) FROM t',
+    expect: { operators: ['#>'], functions: ['max'] },
   },
   {
     name: 'update copying one column into another reads it',
@@ -1163,6 +1183,12 @@ const other: SqlCase[] = [
       { has_where: false },
       { has_where: true },
     ],
+  },
+  {
+    name: 'mysql operators',
+    dialect: 'mysql',
+    sql: "SELECT a FROM t WHERE b = 1 AND c LIKE 'x%' AND d <> 2",
+    expect: { operators: ['=', 'and', 'like', '<>'] },
   },
   {
     name: 'mysql LOCK TABLES: WRITE keeps everyone out, READ only writers',
