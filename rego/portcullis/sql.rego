@@ -235,7 +235,8 @@ deny contains {"rule": "sql.masked_column_stored", "message": msg} if {
 	some s in statements
 	some f in s.functions
 	lib.last_segment(f) in storing_functions
-	some column in s.read_columns
+	# A storing function in the RETURNING list stores what it returns as well.
+	some column in array.concat(s.read_columns, object.get(s, "returned_columns", []))
 	reads_sensitive(column)
 	msg := sprintf("%s with a value of %s, which is masked for %s, would keep it where masks cannot follow", [f, column, input.subject.id])
 }
@@ -243,7 +244,7 @@ deny contains {"rule": "sql.masked_column_stored", "message": msg} if {
 # A write that reads a masked column stores its values where no mask follows them: `UPDATE
 # users SET name = email`, then `SELECT name`, shows the emails. Held for a reviewer, on every
 # resource, since masks apply on every resource. Assigning a column (SET email = '…') reads
-# nothing of it (see read_columns).
+# nothing of it, and what only RETURNING reads goes to the client, masked (see read_columns).
 approve contains {"rule": "sql.masked_column_copied", "message": msg} if {
 	lib.masked_subject
 	some s in statements

@@ -22,8 +22,10 @@ base_stmt := {
 	"writes": [],
 	"columns": [],
 	"read_columns": [],
+	"returned_columns": [],
 	"has_where": false,
 	"functions": [],
+	"operators": [],
 	"dynamic": false,
 	"opaque": false,
 	"inner": [],
@@ -299,6 +301,18 @@ test_assigning_masked_column_not_held if {
 test_insert_select_star_held if {
 	s := stmt({"type": "insert", "category": "write", "tables": ["log", "users"], "reads": ["users"], "writes": ["log"], "columns": ["users.*"], "read_columns": ["users.*"]})
 	"sql.masked_column_copied" in rules(sql.approve) with input as doc(staging, agent, [s])
+}
+
+# pgjdbc's getGeneratedKeys, and ORMs, add RETURNING * (or every column) to an INSERT: what it
+# returns goes to the client, where the masks apply, not into what the write stores.
+test_write_returning_masked_column_not_held if {
+	s := stmt({"type": "insert", "category": "write", "tables": ["users"], "writes": ["users"], "columns": ["users.email", "users.*"], "returned_columns": ["users.*"], "values_rows": 1})
+	count(sql.approve) == 0 with input as doc(staging, agent, [s])
+}
+
+test_returning_fed_to_a_storing_function_denied if {
+	s := stmt({"type": "update", "category": "write", "tables": ["users"], "writes": ["users"], "columns": ["users.email", "users.id"], "read_columns": ["users.id"], "returned_columns": ["users.email"], "functions": ["lo_put"], "has_where": true})
+	"sql.masked_column_stored" in rules(sql.deny) with input as doc(staging, agent, [s])
 }
 
 test_read_of_masked_column_without_write_not_held if {

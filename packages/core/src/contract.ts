@@ -131,11 +131,18 @@ export interface StatementFacts {
   /** Columns referenced: `table.column` where the table is known, else `column`; `*` for star. */
   columns: string[];
   /**
-   * Columns whose values the statement reads (in expressions, conditions, its output): `columns`
-   * except those it only assigns, the targets of UPDATE … SET, of an INSERT's or MERGE's column
-   * list and of COPY … FROM.
+   * Columns whose values the statement reads (in expressions, conditions, a query's output):
+   * `columns` except those it only assigns, the targets of UPDATE … SET, of an INSERT's or
+   * MERGE's column list and of COPY … FROM, and except what only a write's own RETURNING list
+   * reads (see `returned_columns`). What the RETURNING of a write nested in this statement
+   * reads (a data-modifying WITH, a function body) feeds the statement, and is read here.
    */
   read_columns: string[];
+  /**
+   * Columns the RETURNING list of this write reads: its output, which goes to the client as a
+   * query's rows do, not into what the write stores.
+   */
+  returned_columns: string[];
   /**
    * For update/delete (and merge): whether the statement is restricted by a WHERE, as far as its
    * shape shows (`WHERE true`, `WHERE 1 = 1`, `WHERE id = 5 OR 1 = 1` and `WHERE id = id`

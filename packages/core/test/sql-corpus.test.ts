@@ -13,7 +13,15 @@ function check(actual: StatementFacts, want: ExpectedStatement, where: string): 
   for (const key of ['type', 'category', 'object_type', 'has_where', 'dynamic', 'opaque', 'text'] as const) {
     if (want[key] !== undefined) expect(actual[key], `${where}.${key}`).toBe(want[key]);
   }
-  for (const key of ['tables', 'reads', 'writes', 'functions', 'operators', 'read_columns'] as const) {
+  for (const key of [
+    'tables',
+    'reads',
+    'writes',
+    'functions',
+    'operators',
+    'read_columns',
+    'returned_columns',
+  ] as const) {
     const w = want[key];
     if (w !== undefined) expect(sorted(actual[key]), `${where}.${key}`).toEqual(sorted(w));
   }

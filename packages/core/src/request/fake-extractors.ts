@@ -34,6 +34,7 @@ export const fakeFactExtractors: FactExtractors = {
           writes: type !== 'select' && table ? [table] : [],
           columns: [],
           read_columns: [],
+          returned_columns: [],
           has_where: /\bwhere\b/i.test(text),
           functions: [],
           operators: [],

@@ -28,6 +28,10 @@ export class FactCollector {
   readonly columns = new Set<string>();
   /** Columns whose values are read (see StatementFacts.read_columns). */
   readonly readColumns = new Set<string>();
+  /** Columns the write's own RETURNING list reads (see StatementFacts.returned_columns). */
+  readonly returnedColumns = new Set<string>();
+  /** The walk is inside this write's RETURNING list. */
+  inReturning = false;
   readonly functions = new Set<string>();
   readonly operators = new Set<string>();
   /** A WHERE anywhere in the statement. */
@@ -49,7 +53,7 @@ export class FactCollector {
   /** A column named where its value is read (`true`), or only assigned (`false`). */
   addColumn(name: string, read: boolean): void {
     this.columns.add(name);
-    if (read) this.readColumns.add(name);
+    if (read) (this.inReturning ? this.returnedColumns : this.readColumns).add(name);
   }
 
   addTable(name: string, access: 'read' | 'write' | 'none'): void {
@@ -74,6 +78,8 @@ export class FactCollector {
     for (const t of facts.reads) this.reads.add(t);
     for (const c of facts.columns) this.columns.add(c);
     for (const c of facts.read_columns) this.readColumns.add(c);
+    // An inner write's RETURNING feeds this statement (WITH, INTO a variable), not the client.
+    for (const c of facts.returned_columns) this.readColumns.add(c);
     for (const f of facts.functions) this.functions.add(f);
     for (const o of facts.operators) this.operators.add(o);
     // 'reads' (EXPLAIN without ANALYZE): the plan names the target, nothing is written.
@@ -90,6 +96,7 @@ export class FactCollector {
       writes: [...this.writes],
       columns: [...this.columns],
       read_columns: [...this.readColumns],
+      returned_columns: [...this.returnedColumns],
       has_where: isTargeted ? this.targetWhere : this.anyWhere,
       functions: [...this.functions],
       operators: [...this.operators],

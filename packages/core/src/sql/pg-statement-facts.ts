@@ -454,6 +454,11 @@ class PgWalk {
       case 'FuncCall':
         this.funcCall(node);
         return;
+      case 'A_Indirection':
+        this.indirection(node);
+        this.c.fp.push(type);
+        this.fields(node);
+        return;
       case 'A_Expr':
         this.operator(node.name, node.kind);
         this.c.fp.push(type);
@@ -515,7 +520,8 @@ class PgWalk {
       if (typeof v === 'object' && v !== null) {
         if (key === 'whereClause') this.c.anyWhere = true;
         fp.push(key);
-        this.visit(v);
+        if (key === 'returningList') this.returning(v);
+        else this.visit(v);
       } else if (v !== undefined) fp.push(key, String(v));
     }
   }
@@ -574,7 +580,47 @@ class PgWalk {
     }
     const column = star ? '*' : (parts.pop() ?? '*');
     this.c.fp.push('CR', parts.join('.'), column);
+    // A star over subqueries, CTEs, functions and VALUES lists only: it expands to what their
+    // own target lists name, which this walk reports where it reads them.
+    if (star && this.derivedOnly(parts.join('.'))) return;
     this.c.addColumn(this.qualify(parts.join('.'), column), true);
+    // A name that is also a table of the query may be a whole-row reference (`SELECT c FROM
+    // creds c`): a composite of every column, as a star is. PostgreSQL prefers a column of that
+    // name when there is one; both are reported. (A subquery's whole row is its columns.)
+    if (!star) {
+      const whole = parts.length === 0 ? column : `${parts.join('.')}.${column}`;
+      const table = this.wholeRow(whole);
+      if (table) this.c.addColumn(`${table}.*`, true);
+    }
+  }
+
+  /** Whether a star with this qualifier covers only relations that are not tables (''). */
+  derivedOnly(qualifier: string): boolean {
+    if (qualifier !== '') return this.resolve(qualifier) === '';
+    const rels = this.scope.rels;
+    return rels.length > 0 && rels.every((r) => r === '');
+  }
+
+  /** The relation a name refers to as a whole row, if it names one in scope ('' for a subquery). */
+  wholeRow(name: string): string | undefined {
+    const alias = this.resolve(name);
+    if (alias !== undefined) return alias;
+    for (let s: Scope | undefined = this.scope; s !== undefined; s = s.parent) {
+      if (s.rels.includes(name)) return name;
+    }
+    return undefined;
+  }
+
+  /**
+   * `(c).password`, `(row).*`: the fields a composite value is read for. Their names are the
+   * columns they are when the composite is a whole row, so they are reported as columns read.
+   */
+  indirection(node: Node): void {
+    for (const item of (node.indirection as unknown[] | undefined) ?? []) {
+      const field = str(item);
+      if (field !== undefined) this.c.addColumn(field, true);
+      else if ((item as Node).A_Star !== undefined) this.c.addColumn('*', true);
+    }
   }
 
   qualify(qualifier: string, column: string): string {
@@ -666,6 +712,14 @@ class PgWalk {
     }
   }
 
+  /** A write's RETURNING list: what it reads goes to the client (see returned_columns). */
+  returning(list: unknown): void {
+    const outer = this.c.inReturning;
+    this.c.inReturning = true;
+    this.visit(list);
+    this.c.inReturning = outer;
+  }
+
   target(node: Node): string | undefined {
     const rel = node.relation as Node | undefined;
     return rel === undefined ? undefined : this.rangeVar(rel, 'write');
@@ -706,7 +760,7 @@ class PgWalk {
     if (node.fromClause !== undefined) this.visit(node.fromClause);
     this.targetColumns(node.targetList, table, true);
     this.whereOfTarget(node.whereClause);
-    if (node.returningList !== undefined) this.visit(node.returningList);
+    if (node.returningList !== undefined) this.returning(node.returningList);
     this.leave(saved);
   }
 
@@ -716,7 +770,7 @@ class PgWalk {
     this.target(node);
     if (node.usingClause !== undefined) this.visit(node.usingClause);
     this.whereOfTarget(node.whereClause);
-    if (node.returningList !== undefined) this.visit(node.returningList);
+    if (node.returningList !== undefined) this.returning(node.returningList);
     this.leave(saved);
   }
 
@@ -753,7 +807,7 @@ class PgWalk {
       if (when.values !== undefined) this.visit(when.values);
     }
     this.c.targetWhere = restrictsRows(node.joinCondition) || whensRestrict;
-    if (node.returningList !== undefined) this.visit(node.returningList);
+    if (node.returningList !== undefined) this.returning(node.returningList);
     this.leave(saved);
   }
 

@@ -24,6 +24,8 @@ export interface ExpectedStatement {
   columns?: string[];
   /** Exactly these columns are read (compared as a set). */
   read_columns?: string[];
+  /** Exactly these columns are read by the write's RETURNING (compared as a set). */
+  returned_columns?: string[];
   has_where?: boolean;
   /** The rows an INSERT's text bounds it to; null: absent. */
   values_rows?: number | null;
@@ -113,6 +115,39 @@ const pg: SqlCase[] = [
     name: 'insert from a select reads what it selects',
     sql: 'INSERT INTO log (note) SELECT email FROM users',
     expect: { columns: ['log.note', 'users.email'], read_columns: ['users.email'], values_rows: null },
+  },
+  {
+    name: 'a relation named where a column could be is a whole-row reference: a star',
+    sql: 'SELECT c, creds, concat(public.creds) FROM creds c, public.creds',
+    expect: { read_columns: ['c', 'creds', 'creds.*', 'public.creds', 'public.creds.*'] },
+  },
+  {
+    name: "a composite's fields are read as the columns they name",
+    sql: 'SELECT (c).password, (c).* FROM creds c',
+    expect: { read_columns: ['password', '*', 'creds.c', 'creds.*'] },
+  },
+  {
+    name: 'a column that is not a relation is no whole row',
+    sql: 'SELECT u.id, name FROM users u WHERE u.id = 1',
+    expect: { read_columns: ['users.id', 'users.name'] },
+  },
+  {
+    name: "what a write's RETURNING reads goes to the client, not into what it stores",
+    sql: "INSERT INTO users (name, email) VALUES ('x', 'y') RETURNING *",
+    expect: { read_columns: [], returned_columns: ['users.*'] },
+  },
+  {
+    name: 'RETURNING and SET read the same column: read_columns has it',
+    sql: 'UPDATE users SET name = email WHERE id = 1 RETURNING id, (SELECT max(n) FROM t WHERE t.k = users.email)',
+    expect: {
+      read_columns: ['users.email', 'users.id'],
+      returned_columns: ['users.id', 't.n', 't.k', 'users.email'],
+    },
+  },
+  {
+    name: "a data-modifying WITH's RETURNING feeds the statement: read",
+    sql: 'WITH x AS (UPDATE users SET name = name WHERE id = 1 RETURNING email AS e) INSERT INTO log (note) SELECT e FROM x',
+    expect: { read_columns: ['users.email', 'users.name', 'users.id', 'e'], returned_columns: [] },
   },
   {
     name: 'copy from assigns its column list, copy to reads it',
