@@ -54,6 +54,8 @@ beforeAll(async () => {
     CREATE FUNCTION email_of(i int, pad text) RETURNS text LANGUAGE plpgsql
       AS 'BEGIN RETURN (SELECT email FROM users WHERE id = i); END';
     CREATE OPERATOR # (leftarg = int, rightarg = text, function = email_of);
+    -- A function of the user's named as a built-in the proxy trusts, for other argument types.
+    CREATE FUNCTION length(i int) RETURNS text LANGUAGE sql AS 'SELECT email FROM users WHERE id = i';
     -- An extension's operators run its C functions, which read no table.
     CREATE EXTENSION citext;
   `);
@@ -149,6 +151,47 @@ describe('binary-format results', () => {
   });
 });
 
+describe('a named statement described through a portal once, then bound and executed alone', () => {
+  // pgjdbc past its prepareThreshold: Parse of S_1 with Describe of the portal, then every
+  // later execution is Bind and Execute only, the driver keeping the description it got.
+  test.each([
+    ['text, then text by default (no format codes)', [0], []],
+    ['text, then binary', [0], [1]],
+    ['binary, then text by default (no format codes)', [1], []],
+  ])('every execution is masked: %s', async (_name, first, later) => {
+    const raw = await RawClient.connect(f.port, 'agent', 'agent-pw');
+    try {
+      const bind = (w: MessageWriter, id: string, formats: readonly number[]) => {
+        w.begin(0x42).cstring('').cstring('S_1').int16(0).int16(1).int32(id.length).bytes(Buffer.from(id));
+        w.int16(formats.length);
+        for (const format of formats) w.int16(format);
+        w.end();
+      };
+      const w = new MessageWriter();
+      w.begin(0x50).cstring('S_1').cstring('SELECT email FROM users WHERE id = $1').int16(1).int32(23).end();
+      bind(w, '1', first);
+      w.begin(0x44).byte(0x50).cstring('').end();
+      w.begin(0x45).cstring('').int32(0).end();
+      raw.write(w.begin(0x53).end().flush());
+      await raw.readyCount(1);
+      bind(w, '2', later);
+      w.begin(0x45).cstring('').int32(0).end();
+      w.begin(0x53).end();
+      bind(w, '1', later);
+      w.begin(0x45).cstring('').int32(0).end();
+      raw.write(w.begin(0x53).end().flush());
+      await raw.readyCount(3);
+      expect(raw.types()).toBe('12TDCZ2DCZ2DCZ');
+      const values = raw.messages
+        .filter((m) => m.type === 'D')
+        .map((m) => readDataRow(m.body)[0]?.toString());
+      expect(values).toEqual(['***********.com', '*************.org', '***********.com']);
+    } finally {
+      raw.end();
+    }
+  });
+});
+
 describe('masks across PortalSuspended', () => {
   test.each([
     ['text', 0, (v: Buffer) => v.toString()],
@@ -188,6 +231,10 @@ describe("unresolved result columns, unresolvedColumns: 'deny' (the default)", (
     ['an expression over a view', 'SELECT lower(contact) FROM contacts'],
     ['a function reading the table', 'SELECT get_email(1)'],
     ["an operator of the user's", 'SELECT 1 ==> 0'],
+    ["the user's function by a built-in's name", 'SELECT length(1)'],
+    ['a whole-row reference', 'SELECT u FROM users u'],
+    ['a whole-row reference by table name, cast to text', 'SELECT users::text FROM users'],
+    ['a whole-row reference in a pure function', 'SELECT concat(u) FROM users u'],
     ["an operator of the user's, schema-qualified", 'SELECT 1 OPERATOR(public.==>) 0'],
     ["the user's operator for a symbol the server has", "SELECT 1 # 'x'::text"],
   ])('%s is withheld with 42501, and the session goes on', async (_name, sql) => {
@@ -206,6 +253,8 @@ describe("unresolved result columns, unresolvedColumns: 'deny' (the default)", (
   test.each([
     ['a view column that is the masked column', 'SELECT contact AS v FROM contacts ORDER BY id'],
     ['a view of that view', 'SELECT contact AS v FROM contacts_again ORDER BY id'],
+    // The server names the table and column a field of a whole row comes from.
+    ['a field of a whole row', 'SELECT (u).email AS v FROM users u ORDER BY id'],
   ])('%s is traced to users.email and masked as it is', async (_name, sql) => {
     const c = await f.through('agent');
     const r = await c.query(sql);
@@ -233,6 +282,7 @@ describe("unresolved result columns, unresolvedColumns: 'deny' (the default)", (
     ],
     ['an expression of unmasked columns', 'SELECT upper(name) AS n FROM users WHERE id = 1', [{ n: 'ADA' }]],
     ['a constant', 'SELECT 1 AS one', [{ one: 1 }]],
+    ['a built-in qualified with pg_catalog', "SELECT pg_catalog.length('abc') AS n", [{ n: 3 }]],
     [
       "the server's operators, and an extension's",
       "SELECT count(*)::int + 1 AS n FROM users WHERE id = 1 AND name::citext = 'ADA'",

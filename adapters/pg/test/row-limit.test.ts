@@ -363,6 +363,57 @@ describe('extended protocol', () => {
   });
 });
 
+describe("a write that returns no rows, executed with a row count (pgjdbc's executeUpdate asks for one)", () => {
+  function executeWithCount(w: MessageWriter, sql: string, describe: boolean): void {
+    w.begin(FrontendCode.Parse).cstring('').cstring(sql).int16(0).end();
+    w.begin(FrontendCode.Bind).cstring('').cstring('').int16(0).int16(0).int16(0).end();
+    if (describe) w.begin(FrontendCode.Describe).byte(0x50).cstring('').end();
+    w.begin(FrontendCode.Execute).cstring('').int32(1).end();
+    sync(w);
+  }
+
+  test('described first (NoData): runs whole, within the limit committed, past it rolled back', async () => {
+    const raw = await RawClient.connect(f.port, 'agent', 'agent-pw');
+    try {
+      const w = new MessageWriter();
+      executeWithCount(w, 'UPDATE items SET n = 1 WHERE id <= 3', true);
+      executeWithCount(w, 'UPDATE items SET n = 2 WHERE id > 4', true);
+      raw.write(w.flush());
+      await raw.readyCount(2);
+      expect(raw.types()).toBe('12nCZ12nEZ');
+      expect(raw.messages.filter((m) => m.type === 'E').map(sqlstate)).toEqual(['42501']);
+      expect(await committed()).toEqual([1, 1, 1, 0, 0, 0, 0, 0, 0, 0]);
+    } finally {
+      raw.end();
+    }
+  });
+
+  test.each([
+    [
+      'not described: its rows could be fetched a few at a time',
+      'UPDATE items SET n = 1 WHERE id <= 3',
+      false,
+    ],
+    [
+      'described, with RETURNING (a RowDescription)',
+      'UPDATE items SET n = 1 WHERE id <= 3 RETURNING id',
+      true,
+    ],
+  ])('%s: refused', async (_name, sql, describe) => {
+    const raw = await RawClient.connect(f.port, 'agent', 'agent-pw');
+    try {
+      const w = new MessageWriter();
+      executeWithCount(w, sql, describe);
+      raw.write(w.flush());
+      await raw.readyCount(1);
+      expect(raw.messages.filter((m) => m.type === 'E').map(sqlstate)).toEqual(['42501']);
+      expect(await committed()).toEqual(untouched);
+    } finally {
+      raw.end();
+    }
+  });
+});
+
 describe('what waits for the count', () => {
   test('a Query pipelined behind a write past its limit sees the rows as they were', async () => {
     const raw = await RawClient.connect(f.port, 'agent', 'agent-pw');

@@ -223,8 +223,13 @@ interface StatementState extends TaintSource {
   sql: string;
   /** The engine's policy generation the decision was made under. */
   generation: number;
-  /** RowDescription from Describe of the statement (formats all text). */
+  /** RowDescription from Describe of the statement or of a portal of it (formats all text). */
   fields?: FieldDescription[];
+  /**
+   * A Describe of it or of a portal of it was answered NoData: it returns no rows, so the row
+   * count of an Execute of it is ignored by the server (the statement runs to completion).
+   */
+  noRows?: boolean;
   /** Row plans made from `fields`, by the result formats a Bind asked for. */
   plans?: Map<string, RowPlan>;
   /** The decision's row limit, when it applies to this statement (see row-limit.ts). */
@@ -1961,8 +1966,7 @@ export class ProxySession {
         return undefined;
       }
     }
-    this.forwardTraced(frame, portal, receivedAt);
-    return undefined;
+    return this.forwardTraced(frame, portal, receivedAt);
   }
 
   /**
@@ -1982,19 +1986,10 @@ export class ProxySession {
     if (!portal.fields && !statement.fields) {
       const carries = await this.statementCarries(mask, statement);
       if (this.phase !== 'ready') return;
-      const describe = this.pending.find(
-        (p): p is Extract<Pending, { kind: 'describe' }> =>
-          p.kind === 'describe' && (p.portal === portal || p.statement === statement),
-      );
+      const describe = this.pendingDescribe(portal);
       if (!carries) this.notePreflight(mask, statement.sql, null);
       if (carries && describe) {
-        const answered = new Promise<void>((resolve) => {
-          describe.answered ??= [];
-          describe.answered.push(resolve);
-        });
-        this.toUpstream.writer.begin(FrontendCode.Flush).end();
-        this.flushUpstream();
-        await answered;
+        await this.describeAnswered(describe);
         if (this.phase !== 'ready') return;
         // NoData (no result to plan): nothing to wait for next time either.
         if (describe.noData) this.notePreflight(mask, statement.sql, null);
@@ -2002,15 +1997,38 @@ export class ProxySession {
     }
     const work = this.planPortal(portal);
     if (work) await work;
-    this.executePlanned(frame, portal, receivedAt);
+    return this.executePlanned(frame, portal, receivedAt);
+  }
+
+  /** The Describe of this portal or of its statement the server has yet to answer, if any. */
+  private pendingDescribe(portal: PortalState): Extract<Pending, { kind: 'describe' }> | undefined {
+    return this.pending.find(
+      (p): p is Extract<Pending, { kind: 'describe' }> =>
+        p.kind === 'describe' && (p.portal === portal || p.statement === portal.statement),
+    );
+  }
+
+  /**
+   * Settles once the server has answered this Describe (or failed the batch before it): the
+   * server holds its answers until Sync or Flush, so a Flush asks for them now.
+   */
+  private describeAnswered(describe: Extract<Pending, { kind: 'describe' }>): Promise<void> {
+    const answered = new Promise<void>((resolve) => {
+      describe.answered ??= [];
+      describe.answered.push(resolve);
+    });
+    this.toUpstream.writer.begin(FrontendCode.Flush).end();
+    this.flushUpstream();
+    return answered;
   }
 
   /** Execute once the portal's plan is known (or cannot be): deny a withheld result, else forward. */
-  private executePlanned(frame: Frame, portal: PortalState, receivedAt: number): void {
-    if (this.phase !== 'ready') return;
+  private executePlanned(frame: Frame, portal: PortalState, receivedAt: number): Promise<void> | undefined {
+    if (this.phase !== 'ready') return undefined;
     const withheld = portal.plan?.withheld;
-    if (withheld) this.denyExtended(withheld);
-    else this.forwardTraced(frame, portal, receivedAt);
+    if (!withheld) return this.forwardTraced(frame, portal, receivedAt);
+    this.denyExtended(withheld);
+    return undefined;
   }
 
   private denyUnresolved(): boolean {
@@ -2041,14 +2059,25 @@ export class ProxySession {
     known.set(sql, withheld);
   }
 
-  private forwardTraced(frame: Frame, portal: PortalState, receivedAt: number): void {
+  private forwardTraced(frame: Frame, portal: PortalState, receivedAt: number): Promise<void> | undefined {
     const entry: Extract<Pending, { kind: 'execute' }> = { kind: 'execute', portal };
     const statement = portal.statement;
     const limit = statement.rowLimit;
     // Rows fetched a few at a time would reach the client before the count that may undo them.
-    if (limit && readExecute(frame.body).maxRows !== 0) {
-      this.denyExtended(rowLimitFetchRefused(limit.limit));
-      return;
+    // A statement that returns no rows runs whole whatever the count (pgjdbc's executeUpdate
+    // asks for one row): once a Describe of it says NoData, the count does not matter.
+    if (limit && !statement.noRows && readExecute(frame.body).maxRows !== 0) {
+      const describe = this.pendingDescribe(portal);
+      if (!describe) {
+        this.denyExtended(rowLimitFetchRefused(limit.limit));
+        return undefined;
+      }
+      return this.describeAnswered(describe).then(() => {
+        if (this.phase !== 'ready') return undefined;
+        if (statement.noRows) return this.forwardTraced(frame, portal, receivedAt);
+        this.denyExtended(rowLimitFetchRefused(limit.limit));
+        return undefined;
+      });
     }
     if (this.host.options.audit && statement.result) {
       const decisionMs = statement.decisionMs ?? 0;
@@ -2522,7 +2551,11 @@ export class ProxySession {
       case BackendCode.BindComplete:
       case BackendCode.CloseComplete:
       case BackendCode.NoData:
-        if (frame.type === BackendCode.NoData && head?.kind === 'describe') head.noData = true;
+        if (frame.type === BackendCode.NoData && head?.kind === 'describe') {
+          head.noData = true;
+          const statement = head.statement ?? head.portal?.statement;
+          if (statement) statement.noRows = true;
+        }
         this.toClient.forwardFrame(frame);
         this.pop();
         return undefined;
@@ -2952,6 +2985,7 @@ export class ProxySession {
         // A portal described on every execution (libpq's PQexecPrepared): planned once.
         const known = this.rowPlans.get(mask, frame.body);
         if (known) {
+          portal.statement.fields ??= statementFields(known.fields);
           portal.fields = known.fields as FieldDescription[];
           portal.plan = known;
           this.notePreflight(mask, portal.statement.sql, known.withheld ?? null);
@@ -2965,6 +2999,10 @@ export class ProxySession {
       }
       if (portal) {
         portal.fields = fields;
+        // Its statement's columns, for a later portal of it that is not described: pgjdbc,
+        // past its prepareThreshold, describes a portal of the named statement once, then
+        // sends Bind and Execute alone.
+        if (!head.statement) portal.statement.fields ??= statementFields(fields);
         delete portal.plan;
         if (!mask || head.statement) return this.planPortal(portal);
         const description = Buffer.from(frame.body);
@@ -3118,6 +3156,8 @@ export class ProxySession {
   private readonly relationCache = new Map<string, NamedRelation | null>();
   /** Operator names, per session: whether one of that name runs a function of the user's. */
   private readonly operatorCache = new Map<string, boolean>();
+  /** Built-in function names, per session: whether the user has a function of that name. */
+  private readonly functionNameCache = new Map<string, boolean>();
 
   private readonly viewTargetCache = new Map<
     number,
@@ -3192,6 +3232,12 @@ export class ProxySession {
         for (const n of unchecked) this.operatorCache.set(n, user.has(n));
       }
       if (facts.operators.some((n) => this.operatorCache.get(n) !== false)) return anyMaskedColumn(mask);
+      const uncheckedFunctions = facts.functions.filter((n) => !this.functionNameCache.has(n));
+      if (uncheckedFunctions.length > 0) {
+        const user = await this.catalogClient().userFunctions(uncheckedFunctions);
+        for (const n of uncheckedFunctions) this.functionNameCache.set(n, user.has(n));
+      }
+      if (facts.functions.some((n) => this.functionNameCache.get(n) !== false)) return anyMaskedColumn(mask);
       for (const name of facts.relations) {
         const relation = this.relationCache.get(name);
         // A name the catalog connection cannot resolve (a temporary table, another
@@ -3423,6 +3469,15 @@ export class ProxySession {
       statement.plans.set(formats, derived);
     });
   }
+}
+
+/**
+ * A statement's result columns, from a RowDescription of one of its portals: the same columns
+ * (a prepared statement's result cannot change while it exists), formats as a Describe of the
+ * statement reports them, since each later Bind chooses its own.
+ */
+function statementFields(fields: readonly FieldDescription[]): FieldDescription[] {
+  return fields.map((f) => (f.format === 0 ? f : { ...f, format: 0 }));
 }
 
 /** Only code points below 0x80: text every client_encoding PostgreSQL accepts reads the same. */

@@ -39,19 +39,33 @@ describe('factsTaint', () => {
   });
 
   test.each([
-    ['SELECT count(*) FROM users', ['users'], []],
-    ['SELECT upper(name) FROM users', ['users'], []],
-    ['SELECT now()', [], []],
-    ['SELECT 1', [], []],
+    ['SELECT count(*) FROM users', ['users'], [], ['count']],
+    ['SELECT upper(name) FROM users', ['users'], [], ['upper']],
+    // Qualified with pg_catalog, it can only be the built-in.
+    ['SELECT pg_catalog.now()', [], [], []],
+    ['SELECT 1', [], [], []],
     // Which function an operator runs depends on its operands' types: the catalog says.
-    ['SELECT 1 ==> 2, OPERATOR(public.==>) 3', [], ['==>']],
-    ["SELECT count(*) FROM users WHERE id BETWEEN 1 AND 5 AND name LIKE 'a%'", ['users'], ['>=', '<=', '~~']],
+    ['SELECT 1 ==> 2, OPERATOR(public.==>) 3', [], ['==>'], []],
+    [
+      "SELECT count(*) FROM users WHERE id BETWEEN 1 AND 5 AND name LIKE 'a%'",
+      ['users'],
+      ['>=', '<=', '~~'],
+      ['count'],
+    ],
     // A plan names columns, never their values; an operator folded to a constant shows in it.
-    ['EXPLAIN SELECT * FROM users', ['users'], []],
-    ['EXPLAIN (VERBOSE, FORMAT JSON) SELECT lower(email) FROM users WHERE email = $1', ['users'], ['=']],
-  ])('%s does not, and leaves %j and operators %j to the catalog', async (sql, relations, operators) => {
-    expect(factsTaint(email, await facts(sql))).toEqual({ relations, operators });
-  });
+    ['EXPLAIN SELECT * FROM users', ['users'], [], []],
+    [
+      'EXPLAIN (VERBOSE, FORMAT JSON) SELECT lower(email) FROM users WHERE email = $1',
+      ['users'],
+      ['='],
+      ['lower'],
+    ],
+  ])(
+    '%s does not, and leaves %j, operators %j and functions %j to the catalog',
+    async (sql, relations, operators, functions) => {
+      expect(factsTaint(email, await facts(sql))).toEqual({ relations, operators, functions });
+    },
+  );
 
   test('the fallback descriptor matches the first column rule by its column name', () => {
     expect(anyMaskedColumn(email)).toEqual({ table: null, column: 'email' });

@@ -138,6 +138,46 @@ const PURE_FUNCTIONS = new Set([
   'trunc',
   'upper',
   'version',
+  // What drivers and tools ask the catalog (pgjdbc's DatabaseMetaData, psql's \d, pg_dump):
+  // definitions, names, privileges and sizes of objects, never the rows of a table.
+  'array_lower',
+  'array_to_string',
+  'array_upper',
+  'col_description',
+  'current_schemas',
+  'format_type',
+  'generate_subscripts',
+  'has_column_privilege',
+  'has_database_privilege',
+  'has_function_privilege',
+  'has_schema_privilege',
+  'has_sequence_privilege',
+  'has_table_privilege',
+  'obj_description',
+  'pg_encoding_to_char',
+  'pg_function_is_visible',
+  'pg_get_constraintdef',
+  'pg_get_expr',
+  'pg_get_function_arguments',
+  'pg_get_function_identity_arguments',
+  'pg_get_function_result',
+  'pg_get_indexdef',
+  'pg_get_partkeydef',
+  'pg_get_serial_sequence',
+  'pg_get_triggerdef',
+  'pg_get_userbyid',
+  'pg_get_viewdef',
+  'pg_has_role',
+  'pg_relation_size',
+  'pg_size_pretty',
+  'pg_table_is_visible',
+  'pg_table_size',
+  'pg_total_relation_size',
+  'pg_type_is_visible',
+  'pg_typeof',
+  'quote_ident',
+  'shobj_description',
+  'unnest',
 ]);
 
 /**
@@ -196,6 +236,11 @@ export interface FactsTaint {
    * defined runs the user's function, which can read a masked table as a function call can.
    */
   operators: string[];
+  /**
+   * The built-ins it calls by bare name, to check in the catalog: a function of the user's by
+   * the same name (an overload for other argument types) may be the one that runs.
+   */
+  functions: string[];
 }
 
 function flatten(statements: readonly StatementFacts[]): StatementFacts[] {
@@ -210,6 +255,7 @@ function flatten(statements: readonly StatementFacts[]): StatementFacts[] {
 export function factsTaint(context: MaskContext, statements: readonly StatementFacts[]): FactsTaint {
   const relations = new Set<string>();
   const operators = new Set<string>();
+  const functions = new Set<string>();
   // EXPLAIN without ANALYZE runs nothing: its plan names the columns it would read, never
   // their values. What can put a value in a plan is a function the planner folds to a
   // constant (one marked IMMUTABLE that reads a table), here or in a view: functions and
@@ -223,20 +269,24 @@ export function factsTaint(context: MaskContext, statements: readonly StatementF
         const dot = c.lastIndexOf('.');
         const column = dot < 0 ? c : c.slice(dot + 1);
         if (column === '*' || SAMPLE_VALUE_COLUMNS.has(column))
-          return { carries: anyMaskedColumn(context), relations: [], operators: [] };
+          return { carries: anyMaskedColumn(context), relations: [], operators: [], functions: [] };
         // By name only: `email` of any table could be the masked one under another alias.
         const carries = firstPicked(context, [{ table: null, column }]);
-        if (carries) return { carries, relations: [], operators: [] };
+        if (carries) return { carries, relations: [], operators: [], functions: [] };
       }
     for (const f of s.functions) {
-      const name = f.startsWith('pg_catalog.') ? f.slice('pg_catalog.'.length) : f;
+      // Only a superuser can create a function in pg_catalog: a name qualified so is the built-in.
+      const qualified = f.startsWith('pg_catalog.');
+      const name = qualified ? f.slice('pg_catalog.'.length) : f;
       if (!PURE_FUNCTIONS.has(name))
-        return { carries: anyMaskedColumn(context), relations: [], operators: [] };
+        return { carries: anyMaskedColumn(context), relations: [], operators: [], functions: [] };
+      if (!qualified) functions.add(name);
     }
-    if (s.dynamic || s.opaque) return { carries: anyMaskedColumn(context), relations: [], operators: [] };
+    if (s.dynamic || s.opaque)
+      return { carries: anyMaskedColumn(context), relations: [], operators: [], functions: [] };
     for (const t of s.tables) relations.add(t);
     // Operator symbols hold no dot: what precedes the last one is the schema.
     for (const o of s.operators) operators.add(o.slice(o.lastIndexOf('.') + 1));
   }
-  return { relations: [...relations], operators: [...operators] };
+  return { relations: [...relations], operators: [...operators], functions: [...functions] };
 }

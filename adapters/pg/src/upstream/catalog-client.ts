@@ -64,6 +64,15 @@ export interface NamedFunction {
 export const BASE_RELATION_KINDS = new Set(['r', 'p', 'f']);
 
 /**
+ * A function `p` that can read tables: outside pg_catalog (where only a superuser creates
+ * anything) and in a language other than C or internal. A C function comes from an extension,
+ * installed by a superuser, and is trusted as the server's own are.
+ */
+const USER_CODE =
+  "p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace AND p.prolang NOT IN " +
+  "(SELECT oid FROM pg_catalog.pg_language WHERE lanname IN ('internal', 'c'))";
+
+/**
  * Dependencies of the rewrite rules of the given views, followed through views of views:
  * (relation, column) pairs, where column 0 is a whole-row reference, and the functions called.
  * Lists every column a view reads, not which output column each feeds, which is all the
@@ -238,31 +247,43 @@ export class CatalogClient {
   /**
    * Which of these operator names (`=`, `==>`) can run a function of the user's: an operator of
    * that name, in any schema and for any types, or its commutator or negator (the planner may
-   * apply either instead), implemented by a function outside pg_catalog in a language other
-   * than C or internal, which can read tables. A C function comes from an extension, installed
-   * by a superuser, and is trusted as the server's own are.
+   * apply either instead), implemented by a function of the user's (see USER_CODE).
    */
   userOperators(names: readonly string[]): Promise<Set<string>> {
-    const run = this.queue.then(() => this.userOperatorLookup(names));
-    this.queue = run.catch(() => {});
-    return run;
-  }
-
-  private async userOperatorLookup(names: readonly string[]): Promise<Set<string>> {
-    const out = new Set<string>();
-    if (names.length === 0) return out;
-    const literals = names.map((n) => `'${n.replaceAll("'", "''")}'`).join(',');
-    const rows = await this.query(
-      'SELECT DISTINCT o.oprname::text FROM pg_catalog.pg_operator o ' +
+    return this.namesWithUserCode(
+      names,
+      (list) =>
+        'SELECT DISTINCT o.oprname::text FROM pg_catalog.pg_operator o ' +
         'JOIN pg_catalog.pg_operator r ON r.oid IN (o.oid, o.oprcom, o.oprnegate) ' +
         'JOIN pg_catalog.pg_proc p ON p.oid = r.oprcode ' +
-        'JOIN pg_catalog.pg_language l ON l.oid = p.prolang ' +
-        `WHERE o.oprname::text IN (${literals}) ` +
-        "AND p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace " +
-        "AND l.lanname NOT IN ('internal', 'c')",
+        `WHERE o.oprname::text IN (${list}) AND ${USER_CODE}`,
     );
-    for (const [name] of rows) if (name !== undefined) out.add(name);
-    return out;
+  }
+
+  /**
+   * Which of these function names (`lower`) the user has a function of (see USER_CODE): an
+   * overload for other argument types, or one a search_path puts first, that a call by that
+   * name may run instead of the built-in.
+   */
+  userFunctions(names: readonly string[]): Promise<Set<string>> {
+    return this.namesWithUserCode(
+      names,
+      (list) =>
+        `SELECT DISTINCT p.proname::text FROM pg_catalog.pg_proc p WHERE p.proname::text IN (${list}) AND ${USER_CODE}`,
+    );
+  }
+
+  /** The names of `names` a query (given them as a list of literals) returns. */
+  private namesWithUserCode(names: readonly string[], sql: (list: string) => string): Promise<Set<string>> {
+    const run = this.queue.then(async () => {
+      const out = new Set<string>();
+      if (names.length === 0) return out;
+      const rows = await this.query(sql(names.map((n) => `'${n.replaceAll("'", "''")}'`).join(',')));
+      for (const [name] of rows) if (name !== undefined) out.add(name);
+      return out;
+    });
+    this.queue = run.catch(() => {});
+    return run;
   }
 
   private async sourcesLookup(oids: readonly number[]): Promise<Map<number, DerivedSources>> {
