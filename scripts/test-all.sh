@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 log() { printf '\n== %s\n' "$*"; }
 
 # Debian packages the suites need; started on loopback by the tests' own set-up.
-debian_packages=(postgresql openssh-server openssh-client chromium)
+# pgjdbc and a JDK: a Java application's driver, driven through the gateway (pg-clients.test.ts).
+debian_packages=(postgresql openssh-server openssh-client chromium openjdk-17-jdk-headless libpostgresql-jdbc-java)
 missing=()
 for pkg in "${debian_packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -1,0 +1,153 @@
+/**
+ * Real clients through the gateway as an agent, with the shipped policy library, against a
+ * real PostgreSQL server: psql reading masked columns the ways SQL allows (whole rows, fields
+ * of them), and a Java application on pgjdbc (Debian's libpostgresql-jdbc-java), whose
+ * prepared statements, executeUpdate, generated keys, metadata and CallableStatement each
+ * once failed or leaked through the proxy.
+ */
+
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AgentGateway, startAgentGateway } from './support/agent-gateway.js';
+
+const exec = promisify(execFile);
+const PGJDBC = '/usr/share/java/postgresql.jar';
+/** A password no detector recognises: only the column rule on `password` can hide it. */
+const PASSWORD = 'hunter2-plain';
+
+let g: AgentGateway;
+
+beforeAll(async () => {
+  g = await startAgentGateway(`
+    CREATE TABLE customers (id int PRIMARY KEY, name text, email text, password text);
+    INSERT INTO customers VALUES (1, 'Ada', 'ada@example.com', '${PASSWORD}'),
+                                 (2, 'Grace', 'grace@example.org', 'other-plain');
+    CREATE TABLE orders (id serial PRIMARY KEY, customer_id int, note text);
+    INSERT INTO orders (customer_id, note) SELECT 1 + g % 2, 'n' FROM generate_series(1, 10) g;
+  `);
+}, 120_000);
+
+afterAll(async () => {
+  await g?.stop();
+});
+
+async function psql(sql: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return exec(
+    'psql',
+    [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(g.port),
+      '-U',
+      g.user,
+      '-d',
+      'postgres',
+      '-XAt',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-c',
+      sql,
+    ],
+    { env: { ...process.env, PGPASSWORD: g.key, PGCONNECT_TIMEOUT: '10' } },
+  ).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => ({
+      code: e.code,
+      stdout: e.stdout,
+      stderr: e.stderr,
+    }),
+  );
+}
+
+describe('psql: a masked column read as part of a whole row', () => {
+  it.each([
+    'SELECT c FROM customers c',
+    'SELECT customers FROM customers',
+    'SELECT c::text FROM customers c',
+    'SELECT concat(c) FROM customers c',
+    'SELECT (c).password FROM customers c',
+    'SELECT (c).* FROM customers c',
+    'SELECT * FROM customers',
+  ])('%s never shows the password', async (sql) => {
+    const r = await psql(sql);
+    expect(`${r.stdout}${r.stderr}`).not.toContain(PASSWORD);
+    if (r.code !== 0) expect(r.stderr).toMatch(/may carry a masked column/);
+    else expect(r.stdout).toMatch(/\[REDACTED\]/);
+  });
+});
+
+describe('pgjdbc', () => {
+  let steps: Map<string, { ok: boolean; value?: string; state?: string; error?: string }>;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-jdbc-'));
+    try {
+      const source = join(import.meta.dirname, 'support', 'JdbcProbe.java');
+      await exec('javac', ['-d', dir, '-cp', PGJDBC, source], { timeout: 120_000 });
+      const { stdout } = await exec(
+        'java',
+        ['-cp', `${dir}:${PGJDBC}`, 'JdbcProbe', String(g.port), g.user, g.key],
+        { timeout: 120_000 },
+      );
+      steps = new Map(
+        stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as { step: string; ok: boolean })
+          .map(({ step, ...rest }) => [step, rest]),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+
+  it('a prepared statement executed past prepareThreshold stays masked', () => {
+    const values = steps.get('prepared, seven times')?.value?.split(',');
+    expect(values).toHaveLength(7);
+    expect(values?.join(',')).not.toMatch(/ada@|grace@/);
+    expect(values?.[0]).toMatch(/^\*+\.com$/);
+    expect(values?.[1]).toMatch(/^\*+\.org$/);
+  });
+
+  it('executeUpdate runs under the row limit, and is rolled back past it', () => {
+    expect(steps.get('executeUpdate')).toMatchObject({ ok: true, value: '4' });
+    expect(steps.get('executeUpdate in a transaction')).toMatchObject({ ok: true, value: '1' });
+    expect(steps.get('executeUpdate past the row limit')).toMatchObject({
+      ok: false,
+      state: '42501',
+      error: expect.stringContaining('INSERT affected 1500 rows, more than the limit of 1000'),
+    });
+  });
+
+  it('getGeneratedKeys (RETURNING *) and a batch insert run', () => {
+    expect(steps.get('generated keys')).toMatchObject({ ok: true, value: expect.stringMatching(/^\d+$/) });
+    expect(steps.get('batch')).toMatchObject({ ok: true, value: '[1, 1, 1]' });
+  });
+
+  it('DatabaseMetaData and CallableStatement work', () => {
+    expect(steps.get('DatabaseMetaData.getColumns')).toMatchObject({
+      ok: true,
+      value: 'id,name,email,password',
+    });
+    expect(steps.get('DatabaseMetaData.getPrimaryKeys')).toMatchObject({ ok: true, value: 'id' });
+    expect(steps.get('CallableStatement')).toMatchObject({ ok: true, value: 'OK' });
+  });
+
+  it('DROP is refused and the connection goes on', async () => {
+    expect(steps.get('DROP')).toMatchObject({ ok: false, state: '42501' });
+    expect(steps.get('after the refusal')).toMatchObject({ ok: true, value: '1' });
+    const direct = await g.direct();
+    try {
+      expect(
+        (await direct.query("SELECT count(*)::int AS n FROM orders WHERE note = 'bulk'")).rows[0].n,
+      ).toBe(0);
+    } finally {
+      await direct.end();
+    }
+  });
+});

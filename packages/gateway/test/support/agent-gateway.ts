@@ -1,0 +1,93 @@
+/**
+ * A real PostgreSQL server behind the gateway, with the shipped policy library, a production
+ * resource `prod-db` and one agent API key: what real clients meet when an agent uses them.
+ */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type PostgresServer, startPostgres } from '@portcullis/pg/test-support/postgres-server';
+import pg from 'pg';
+import pino from 'pino';
+import { validateConfig } from '../../src/config/validate-config.js';
+import { type Gateway, startGateway } from '../../src/gateway/start-gateway.js';
+import { generateApiKey, hashApiKey } from '../../src/identity/api-key-hash.js';
+import { repoRoot } from '../cli-helpers.js';
+
+export interface AgentGateway {
+  upstream: PostgresServer;
+  gateway: Gateway;
+  /** The port of `prod-db`. */
+  port: number;
+  /** The agent's user name and API key (its password). */
+  user: string;
+  key: string;
+  /** A connection to the server itself, as its superuser. */
+  direct(): Promise<pg.Client>;
+  stop(): Promise<void>;
+}
+
+/** Starts the server, runs `schema` on it directly, then starts the gateway in front of it. */
+export async function startAgentGateway(schema: string, user = 'test-agent'): Promise<AgentGateway> {
+  const upstream = await startPostgres();
+  const direct = async () => {
+    const client = new pg.Client({
+      host: upstream.host,
+      port: upstream.port,
+      user: upstream.user,
+      password: upstream.password,
+      database: 'postgres',
+    });
+    await client.connect();
+    return client;
+  };
+  const setup = await direct();
+  await setup.query(schema);
+  await setup.end();
+  const key = generateApiKey();
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-gw-agent-'));
+  const config = validateConfig(
+    {
+      server: { listen: { port: 0 } },
+      policy: { rego: join(repoRoot, 'rego') },
+      state: { path: join(dir, 'state.db') },
+      audit: { path: join(dir, 'audit.jsonl') },
+      identity: { api_keys: [{ id: user, kind: 'agent', hash: hashApiKey(key, 'sha256') }] },
+      resources: [
+        {
+          name: 'prod-db',
+          labels: { env: 'prod' },
+          listen: { port: 0 },
+          upstream: {
+            host: upstream.host,
+            port: upstream.port,
+            user: upstream.user,
+            database: 'postgres',
+            password: 'env:UPSTREAM_PASSWORD',
+          },
+        },
+      ],
+    },
+    dir,
+  );
+  const gateway = await startGateway({
+    config,
+    env: { UPSTREAM_PASSWORD: upstream.password },
+    logger: pino({ level: 'silent' }),
+  });
+  const port = gateway.resources.get('prod-db')?.port;
+  if (port === undefined) throw new Error('prod-db has no port');
+  return {
+    upstream,
+    gateway,
+    port,
+    user,
+    key,
+    direct,
+    async stop() {
+      await gateway.close();
+      await upstream.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
