@@ -282,6 +282,11 @@ describe("unresolved result columns, unresolvedColumns: 'deny' (the default)", (
     ],
     ['an expression of unmasked columns', 'SELECT upper(name) AS n FROM users WHERE id = 1', [{ n: 'ADA' }]],
     ['a constant', 'SELECT 1 AS one', [{ one: 1 }]],
+    [
+      "information_schema's views, which call its own SQL functions",
+      "SELECT table_catalog, column_name, data_type FROM information_schema.columns WHERE table_name = 'people' AND column_name = 'age'",
+      [{ table_catalog: 'app', column_name: 'age', data_type: 'integer' }],
+    ],
     ['a built-in qualified with pg_catalog', "SELECT pg_catalog.length('abc') AS n", [{ n: 3 }]],
     [
       "the server's operators, and an extension's",

@@ -42,7 +42,7 @@ export interface ResolvedColumn {
 export interface DerivedSources {
   /** Columns of base relations it depends on (every column, for a whole-row reference). */
   columns: ResolvedColumn[];
-  /** It calls a function outside pg_catalog, which could read anything. */
+  /** It calls a function that is not the server's own (see SYSTEM_CODE), which could read anything. */
   opaque: boolean;
 }
 
@@ -64,12 +64,20 @@ export interface NamedFunction {
 export const BASE_RELATION_KINDS = new Set(['r', 'p', 'f']);
 
 /**
- * A function `p` that can read tables: outside pg_catalog (where only a superuser creates
- * anything) and in a language other than C or internal. A C function comes from an extension,
- * installed by a superuser, and is trusted as the server's own are.
+ * Functions `p` of the server's own: in pg_catalog or information_schema, the schemas initdb
+ * fills, where only a superuser creates anything (information_schema's `_pg_char_max_length`
+ * and the like are SQL functions over the catalog, which its views call).
+ */
+const SYSTEM_CODE =
+  "p.pronamespace IN ('pg_catalog'::pg_catalog.regnamespace, 'information_schema'::pg_catalog.regnamespace)";
+
+/**
+ * A function `p` that can read tables: not the server's own (SYSTEM_CODE), in a language other
+ * than C or internal. A C function comes from an extension, installed by a superuser, and is
+ * trusted as the server's own are.
  */
 const USER_CODE =
-  "p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace AND p.prolang NOT IN " +
+  `NOT ${SYSTEM_CODE} AND p.prolang NOT IN ` +
   "(SELECT oid FROM pg_catalog.pg_language WHERE lanname IN ('internal', 'c'))";
 
 /**
@@ -117,7 +125,7 @@ FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid
   AND d.refclassid = 'pg_catalog.pg_proc'::regclass
 JOIN pg_catalog.pg_proc p ON p.oid = d.refobjid
-WHERE p.pronamespace <> 'pg_catalog'::regnamespace
+WHERE NOT ${SYSTEM_CODE}
   AND (r.ev_class IN (${oids}) OR r.ev_class IN (
     SELECT relid FROM deps WHERE kind IN ('v', 'm')))
 UNION ALL
