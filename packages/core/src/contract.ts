@@ -158,7 +158,8 @@ export interface StatementFacts {
   functions: string[];
   /**
    * Operators applied, as written, lower-cased, schema-qualified as written (`=`, `~~` for LIKE,
-   * `myschema.==>` for `OPERATOR(myschema.==>)`); BETWEEN as `>=` and `<=`. Each runs a
+   * `myschema.==>` for `OPERATOR(myschema.==>)`); BETWEEN as `>=` and `<=`, a simple CASE as
+   * `=`. Each runs a
    * function, which may be one of the user's.
    */
   operators: string[];

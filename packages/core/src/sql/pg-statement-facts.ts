@@ -469,6 +469,12 @@ class PgWalk {
         this.c.fp.push(type);
         this.fields(node);
         return;
+      case 'CaseExpr':
+        // `CASE x WHEN 1 …` compares with `=`, looked up by name as a written one is.
+        if (node.arg !== undefined) this.c.operators.add('=');
+        this.c.fp.push(type);
+        this.fields(node);
+        return;
       case 'SortBy':
         this.operator(node.useOp, undefined);
         this.c.fp.push(type);

@@ -82,6 +82,11 @@ const pg: SqlCase[] = [
     },
   },
   {
+    name: 'a simple CASE compares with =; a searched one applies nothing',
+    sql: "SELECT CASE x WHEN 1 THEN 'a' END, CASE WHEN y THEN 1 END FROM t",
+    expect: { operators: ['='] },
+  },
+  {
     name: 'BETWEEN applies >= and <=; SIMILAR TO applies ~',
     sql: "SELECT 1 FROM t WHERE a BETWEEN 1 AND 2 OR b NOT BETWEEN SYMMETRIC 3 AND 4 OR c SIMILAR TO 'z'",
     expect: { operators: ['>=', '<=', '~'], functions: ['pg_catalog.similar_to_escape'] },
