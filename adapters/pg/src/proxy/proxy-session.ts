@@ -3221,22 +3221,18 @@ export class ProxySession {
       if (source.unparsed) return anyMaskedColumn(mask);
       const facts = factsTaint(mask, source.statements);
       if (facts.carries) return facts.carries;
-      const unknown = facts.relations.filter((n) => !this.relationCache.has(n));
-      if (unknown.length > 0) {
-        const found = await this.catalogClient().relations(unknown);
-        for (const n of unknown) this.relationCache.set(n, found.get(n) ?? null);
-      }
-      const unchecked = facts.operators.filter((n) => !this.operatorCache.has(n));
-      if (unchecked.length > 0) {
-        const user = await this.catalogClient().userOperators(unchecked);
-        for (const n of unchecked) this.operatorCache.set(n, user.has(n));
+      const unknown = {
+        relations: facts.relations.filter((n) => !this.relationCache.has(n)),
+        operators: facts.operators.filter((n) => !this.operatorCache.has(n)),
+        functions: facts.functions.filter((n) => !this.functionNameCache.has(n)),
+      };
+      if (unknown.relations.length + unknown.operators.length + unknown.functions.length > 0) {
+        const found = await this.catalogClient().taintLookup(unknown);
+        for (const n of unknown.relations) this.relationCache.set(n, found.relations.get(n) ?? null);
+        for (const n of unknown.operators) this.operatorCache.set(n, found.operators.has(n));
+        for (const n of unknown.functions) this.functionNameCache.set(n, found.functions.has(n));
       }
       if (facts.operators.some((n) => this.operatorCache.get(n) !== false)) return anyMaskedColumn(mask);
-      const uncheckedFunctions = facts.functions.filter((n) => !this.functionNameCache.has(n));
-      if (uncheckedFunctions.length > 0) {
-        const user = await this.catalogClient().userFunctions(uncheckedFunctions);
-        for (const n of uncheckedFunctions) this.functionNameCache.set(n, user.has(n));
-      }
       if (facts.functions.some((n) => this.functionNameCache.get(n) !== false)) return anyMaskedColumn(mask);
       for (const name of facts.relations) {
         const relation = this.relationCache.get(name);

@@ -63,6 +63,21 @@ export interface NamedFunction {
 
 export const BASE_RELATION_KINDS = new Set(['r', 'p', 'f']);
 
+/** Names a statement's taint test asks the catalog about (see CatalogClient.taintLookup). */
+export interface TaintNames {
+  relations: readonly string[];
+  operators: readonly string[];
+  functions: readonly string[];
+}
+
+export interface TaintFacts {
+  relations: Map<string, NamedRelation>;
+  /** The operator names that can run a function of the user's. */
+  operators: Set<string>;
+  /** The function names the user has a function of. */
+  functions: Set<string>;
+}
+
 /**
  * Functions `p` of the server's own: in pg_catalog or information_schema, the schemas initdb
  * fills, where only a superuser creates anything (information_schema's `_pg_char_max_length`
@@ -245,53 +260,52 @@ export class CatalogClient {
     return out;
   }
 
-  /** The relations these names (`users`, `public."Users"`) resolve to; unknown names are absent. */
-  relations(names: readonly string[]): Promise<Map<string, NamedRelation>> {
-    const run = this.queue.then(() => this.relationLookup(names));
+  /**
+   * What the taint test asks the catalog about a statement, in one round trip:
+   * - `relations`: what these names (`users`, `public."Users"`) resolve to; unknown names are
+   *   absent;
+   * - `operators`: which of these operator names (`=`, `==>`) can run a function of the user's
+   *   (see USER_CODE): an operator of that name, in any schema and for any types, or its
+   *   commutator or negator (the planner may apply either instead), implemented by one;
+   * - `functions`: which of these function names (`lower`) the user has a function of: an
+   *   overload for other argument types, or one a search_path puts first, that a call by that
+   *   name may run instead of the built-in.
+   */
+  taintLookup(names: TaintNames): Promise<TaintFacts> {
+    const run = this.queue.then(() => this.taintQuery(names));
     this.queue = run.catch(() => {});
     return run;
   }
 
-  /**
-   * Which of these operator names (`=`, `==>`) can run a function of the user's: an operator of
-   * that name, in any schema and for any types, or its commutator or negator (the planner may
-   * apply either instead), implemented by a function of the user's (see USER_CODE).
-   */
-  userOperators(names: readonly string[]): Promise<Set<string>> {
-    return this.namesWithUserCode(
-      names,
-      (list) =>
-        'SELECT DISTINCT o.oprname::text FROM pg_catalog.pg_operator o ' +
-        'JOIN pg_catalog.pg_operator r ON r.oid IN (o.oid, o.oprcom, o.oprnegate) ' +
-        'JOIN pg_catalog.pg_proc p ON p.oid = r.oprcode ' +
-        `WHERE o.oprname::text IN (${list}) AND ${USER_CODE}`,
-    );
-  }
-
-  /**
-   * Which of these function names (`lower`) the user has a function of (see USER_CODE): an
-   * overload for other argument types, or one a search_path puts first, that a call by that
-   * name may run instead of the built-in.
-   */
-  userFunctions(names: readonly string[]): Promise<Set<string>> {
-    return this.namesWithUserCode(
-      names,
-      (list) =>
-        `SELECT DISTINCT p.proname::text FROM pg_catalog.pg_proc p WHERE p.proname::text IN (${list}) AND ${USER_CODE}`,
-    );
-  }
-
-  /** The names of `names` a query (given them as a list of literals) returns. */
-  private namesWithUserCode(names: readonly string[], sql: (list: string) => string): Promise<Set<string>> {
-    const run = this.queue.then(async () => {
-      const out = new Set<string>();
-      if (names.length === 0) return out;
-      const rows = await this.query(sql(names.map((n) => `'${n.replaceAll("'", "''")}'`).join(',')));
-      for (const [name] of rows) if (name !== undefined) out.add(name);
-      return out;
-    });
-    this.queue = run.catch(() => {});
-    return run;
+  private async taintQuery(names: TaintNames): Promise<TaintFacts> {
+    const out: TaintFacts = { relations: new Map(), operators: new Set(), functions: new Set() };
+    const list = (values: readonly string[]) => values.map((n) => `'${n.replaceAll("'", "''")}'`).join(',');
+    const parts: string[] = [];
+    if (names.relations.length > 0)
+      parts.push(
+        "SELECT 'r', t.name, c.oid::text, c.relkind::text " +
+          `FROM unnest(ARRAY[${list(names.relations)}]::text[]) AS t(name) ` +
+          'JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(t.name)',
+      );
+    if (names.operators.length > 0)
+      parts.push(
+        "SELECT DISTINCT 'o', o.oprname::text, '', '' FROM pg_catalog.pg_operator o " +
+          'JOIN pg_catalog.pg_operator r ON r.oid IN (o.oid, o.oprcom, o.oprnegate) ' +
+          'JOIN pg_catalog.pg_proc p ON p.oid = r.oprcode ' +
+          `WHERE o.oprname::text IN (${list(names.operators)}) AND ${USER_CODE}`,
+      );
+    if (names.functions.length > 0)
+      parts.push(
+        "SELECT DISTINCT 'f', p.proname::text, '', '' FROM pg_catalog.pg_proc p " +
+          `WHERE p.proname::text IN (${list(names.functions)}) AND ${USER_CODE}`,
+      );
+    if (parts.length === 0) return out;
+    for (const [kind, name = '', oid, relkind] of await this.query(parts.join(' UNION ALL '))) {
+      if (kind === 'r') out.relations.set(name, { oid: Number(oid), kind: relkind ?? '' });
+      else if (kind === 'o') out.operators.add(name);
+      else if (kind === 'f') out.functions.add(name);
+    }
+    return out;
   }
 
   private async sourcesLookup(oids: readonly number[]): Promise<Map<number, DerivedSources>> {
@@ -331,19 +345,6 @@ export class CatalogClient {
     );
     if (!row) return undefined;
     return { schema: row[0] ?? '', name: row[1] ?? '', resultType: Number(row[2]) };
-  }
-
-  private async relationLookup(names: readonly string[]): Promise<Map<string, NamedRelation>> {
-    const out = new Map<string, NamedRelation>();
-    if (names.length === 0) return out;
-    const literals = names.map((n) => `'${n.replaceAll("'", "''")}'`).join(',');
-    const rows = await this.query(
-      'SELECT t.name, c.oid, c.relkind ' +
-        `FROM unnest(ARRAY[${literals}]::text[]) AS t(name) ` +
-        'JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(t.name)',
-    );
-    for (const [name, oid, kind] of rows) out.set(name ?? '', { oid: Number(oid), kind: kind ?? '' });
-    return out;
   }
 
   private async tableLookup(name: readonly string[]): Promise<ResolvedColumn[]> {
