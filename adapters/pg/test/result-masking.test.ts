@@ -45,6 +45,8 @@ beforeAll(async () => {
     CREATE VIEW contacts_again AS SELECT id, contact FROM contacts;
     CREATE VIEW names_only AS SELECT id, name FROM users;
     CREATE TABLE mail (email text);
+    CREATE TABLE notes (id int, body text);
+    INSERT INTO notes VALUES (1, 'first'), (2, 'second');
     CREATE VIEW lowered AS SELECT id, lower(email) AS contact, name FROM users;
     CREATE FUNCTION get_email(i int) RETURNS text LANGUAGE sql AS 'SELECT email FROM users WHERE id = i';
     -- Operators of the user's that run a function reading the table: a new symbol, and one the
@@ -233,6 +235,8 @@ describe("unresolved result columns, unresolvedColumns: 'deny' (the default)", (
     ["an operator of the user's", 'SELECT 1 ==> 0'],
     ["the user's function by a built-in's name", 'SELECT length(1)'],
     ['a whole-row reference', 'SELECT u FROM users u'],
+    ['a star beside an expression', 'SELECT *, count(*) OVER () AS total FROM users'],
+    ['a set operation over a star', 'SELECT * FROM (SELECT * FROM users UNION ALL SELECT * FROM users) s'],
     ['a whole-row reference by table name, cast to text', 'SELECT users::text FROM users'],
     ['a whole-row reference in a pure function', 'SELECT concat(u) FROM users u'],
     ["an operator of the user's, schema-qualified", 'SELECT 1 OPERATOR(public.==>) 0'],
@@ -282,6 +286,19 @@ describe("unresolved result columns, unresolvedColumns: 'deny' (the default)", (
     ],
     ['an expression of unmasked columns', 'SELECT upper(name) AS n FROM users WHERE id = 1', [{ n: 'ADA' }]],
     ['a constant', 'SELECT 1 AS one', [{ one: 1 }]],
+    [
+      'a star over a table with no masked column, beside an expression',
+      'SELECT *, count(*) OVER ()::int AS total FROM notes ORDER BY id',
+      [
+        { id: 1, body: 'first', total: 2 },
+        { id: 2, body: 'second', total: 2 },
+      ],
+    ],
+    [
+      "TypeORM's column query: a star over information_schema.columns, and col_description",
+      "SELECT columns.column_name, pg_catalog.col_description(('\"' || table_schema || '\".\"' || table_name || '\"')::regclass::oid, ordinal_position) AS description FROM (SELECT columns.* FROM information_schema.columns WHERE table_name = 'notes' AND column_name = 'body') columns",
+      [{ column_name: 'body', description: null }],
+    ],
     [
       "information_schema's views, which call its own SQL functions",
       "SELECT table_catalog, column_name, data_type FROM information_schema.columns WHERE table_name = 'people' AND column_name = 'age'",

@@ -3156,6 +3156,8 @@ export class ProxySession {
   private readonly relationCache = new Map<string, NamedRelation | null>();
   /** Operator names, per session: whether one of that name runs a function of the user's. */
   private readonly operatorCache = new Map<string, boolean>();
+  /** Columns of relations read whole (a star), per session; null when the catalog does not know the name. */
+  private readonly starColumnCache = new Map<string, ResolvedColumn[] | null>();
   /** Built-in function names, per session: whether the user has a function of that name. */
   private readonly functionNameCache = new Map<string, boolean>();
 
@@ -3222,19 +3224,28 @@ export class ProxySession {
       const facts = factsTaint(mask, source.statements);
       if (facts.carries) return facts.carries;
       const unknown = {
-        relations: facts.relations.filter((n) => !this.relationCache.has(n)),
+        relations: [...new Set([...facts.relations, ...facts.stars])].filter(
+          (n) => !this.relationCache.has(n),
+        ),
         operators: facts.operators.filter((n) => !this.operatorCache.has(n)),
         functions: facts.functions.filter((n) => !this.functionNameCache.has(n)),
+        columns: facts.stars.filter((n) => !this.starColumnCache.has(n)),
       };
-      if (unknown.relations.length + unknown.operators.length + unknown.functions.length > 0) {
+      const asked =
+        unknown.relations.length +
+        unknown.operators.length +
+        unknown.functions.length +
+        unknown.columns.length;
+      if (asked > 0) {
         const found = await this.catalogClient().taintLookup(unknown);
         for (const n of unknown.relations) this.relationCache.set(n, found.relations.get(n) ?? null);
         for (const n of unknown.operators) this.operatorCache.set(n, found.operators.has(n));
         for (const n of unknown.functions) this.functionNameCache.set(n, found.functions.has(n));
+        for (const n of unknown.columns) this.starColumnCache.set(n, found.columns.get(n) ?? null);
       }
       if (facts.operators.some((n) => this.operatorCache.get(n) !== false)) return anyMaskedColumn(mask);
       if (facts.functions.some((n) => this.functionNameCache.get(n) !== false)) return anyMaskedColumn(mask);
-      for (const name of facts.relations) {
+      for (const name of new Set([...facts.relations, ...facts.stars])) {
         const relation = this.relationCache.get(name);
         // A name the catalog connection cannot resolve (a temporary table, another
         // search_path): what it holds is unknown.
@@ -3243,6 +3254,16 @@ export class ProxySession {
           const carries = await this.viewCarries(mask, relation.oid);
           if (carries) return carries;
         }
+      }
+      // Every column of a table the statement reads whole: a masked one among them taints.
+      for (const name of facts.stars) {
+        const columns = this.starColumnCache.get(name);
+        if (!columns) return anyMaskedColumn(mask);
+        const carries = firstPicked(
+          mask,
+          columns.map((c) => ({ table: `${quoteIdent(c.schema)}.${quoteIdent(c.table)}`, column: c.column })),
+        );
+        if (carries) return carries;
       }
       return undefined;
     })();

@@ -26,7 +26,6 @@ describe('factsTaint', () => {
   test.each([
     'SELECT lower(email) FROM users',
     'SELECT e FROM (SELECT upper(u.email) AS e FROM users u) s',
-    'SELECT * FROM users',
     'SELECT get_email(1)',
     "SELECT count(*) FROM users WHERE email LIKE '%@x'",
     // ANALYZE runs the statement: its errors can quote the values it reads.
@@ -39,31 +38,37 @@ describe('factsTaint', () => {
   });
 
   test.each([
-    ['SELECT count(*) FROM users', ['users'], [], ['count']],
-    ['SELECT upper(name) FROM users', ['users'], [], ['upper']],
+    ['SELECT count(*) FROM users', ['users'], [], ['count'], []],
+    ['SELECT upper(name) FROM users', ['users'], [], ['upper'], []],
     // Qualified with pg_catalog, it can only be the built-in.
-    ['SELECT pg_catalog.now()', [], [], []],
-    ['SELECT 1', [], [], []],
+    ['SELECT pg_catalog.now()', [], [], [], []],
+    ['SELECT 1', [], [], [], []],
     // Which function an operator runs depends on its operands' types: the catalog says.
-    ['SELECT 1 ==> 2, OPERATOR(public.==>) 3', [], ['==>'], []],
+    ['SELECT 1 ==> 2, OPERATOR(public.==>) 3', [], ['==>'], [], []],
     [
       "SELECT count(*) FROM users WHERE id BETWEEN 1 AND 5 AND name LIKE 'a%'",
       ['users'],
       ['>=', '<=', '~~'],
       ['count'],
+      [],
     ],
+    // What a star or a whole row covers is the catalog's to say, by the table's columns.
+    ['SELECT *, count(*) OVER () FROM users', ['users'], [], ['count'], ['users']],
+    ['SELECT u FROM public.users u', ['public.users'], [], [], ['public.users']],
+    ['SELECT * FROM a FULL JOIN b USING (k)', ['a', 'b'], [], [], ['a', 'b']],
     // A plan names columns, never their values; an operator folded to a constant shows in it.
-    ['EXPLAIN SELECT * FROM users', ['users'], [], []],
+    ['EXPLAIN SELECT * FROM users', ['users'], [], [], []],
     [
       'EXPLAIN (VERBOSE, FORMAT JSON) SELECT lower(email) FROM users WHERE email = $1',
       ['users'],
       ['='],
       ['lower'],
+      [],
     ],
   ])(
-    '%s does not, and leaves %j, operators %j and functions %j to the catalog',
-    async (sql, relations, operators, functions) => {
-      expect(factsTaint(email, await facts(sql))).toEqual({ relations, operators, functions });
+    '%s does not, and leaves %j, operators %j, functions %j and stars %j to the catalog',
+    async (sql, relations, operators, functions, stars) => {
+      expect(factsTaint(email, await facts(sql))).toEqual({ relations, operators, functions, stars });
     },
   );
 

@@ -241,6 +241,13 @@ export interface FactsTaint {
    * the same name (an overload for other argument types) may be the one that runs.
    */
   functions: string[];
+  /**
+   * Relations whose every column the statement reads (`SELECT *`, `u.*`, a whole-row
+   * reference): what they hold is looked up in the catalog. A FULL JOIN's merged USING column,
+   * a set operation over a star, a whole row inside an expression carry those columns into
+   * results with no table.
+   */
+  stars: string[];
 }
 
 function flatten(statements: readonly StatementFacts[]): StatementFacts[] {
@@ -256,6 +263,7 @@ export function factsTaint(context: MaskContext, statements: readonly StatementF
   const relations = new Set<string>();
   const operators = new Set<string>();
   const functions = new Set<string>();
+  const stars = new Set<string>();
   // EXPLAIN without ANALYZE runs nothing: its plan names the columns it would read, never
   // their values. What can put a value in a plan is a function the planner folds to a
   // constant (one marked IMMUTABLE that reads a table), here or in a view: functions and
@@ -268,25 +276,50 @@ export function factsTaint(context: MaskContext, statements: readonly StatementF
       for (const c of s.columns) {
         const dot = c.lastIndexOf('.');
         const column = dot < 0 ? c : c.slice(dot + 1);
-        if (column === '*' || SAMPLE_VALUE_COLUMNS.has(column))
-          return { carries: anyMaskedColumn(context), relations: [], operators: [], functions: [] };
+        if (column === '*') {
+          // Unqualified: it covers its query level's relations, some of the statement's tables.
+          const covered = dot < 0 ? s.tables : [c.slice(0, dot)];
+          if (covered.length === 0)
+            return {
+              carries: anyMaskedColumn(context),
+              relations: [],
+              operators: [],
+              functions: [],
+              stars: [],
+            };
+          for (const t of covered) stars.add(t);
+          continue;
+        }
+        if (SAMPLE_VALUE_COLUMNS.has(column))
+          return {
+            carries: anyMaskedColumn(context),
+            relations: [],
+            operators: [],
+            functions: [],
+            stars: [],
+          };
         // By name only: `email` of any table could be the masked one under another alias.
         const carries = firstPicked(context, [{ table: null, column }]);
-        if (carries) return { carries, relations: [], operators: [], functions: [] };
+        if (carries) return { carries, relations: [], operators: [], functions: [], stars: [] };
       }
     for (const f of s.functions) {
       // Only a superuser can create a function in pg_catalog: a name qualified so is the built-in.
       const qualified = f.startsWith('pg_catalog.');
       const name = qualified ? f.slice('pg_catalog.'.length) : f;
       if (!PURE_FUNCTIONS.has(name))
-        return { carries: anyMaskedColumn(context), relations: [], operators: [], functions: [] };
+        return { carries: anyMaskedColumn(context), relations: [], operators: [], functions: [], stars: [] };
       if (!qualified) functions.add(name);
     }
     if (s.dynamic || s.opaque)
-      return { carries: anyMaskedColumn(context), relations: [], operators: [], functions: [] };
+      return { carries: anyMaskedColumn(context), relations: [], operators: [], functions: [], stars: [] };
     for (const t of s.tables) relations.add(t);
     // Operator symbols hold no dot: what precedes the last one is the schema.
     for (const o of s.operators) operators.add(o.slice(o.lastIndexOf('.') + 1));
   }
-  return { relations: [...relations], operators: [...operators], functions: [...functions] };
+  return {
+    relations: [...relations],
+    operators: [...operators],
+    functions: [...functions],
+    stars: [...stars],
+  };
 }

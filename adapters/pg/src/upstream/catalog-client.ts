@@ -68,10 +68,14 @@ export interface TaintNames {
   relations: readonly string[];
   operators: readonly string[];
   functions: readonly string[];
+  /** Relations whose columns are asked for (a star over them). */
+  columns: readonly string[];
 }
 
 export interface TaintFacts {
   relations: Map<string, NamedRelation>;
+  /** The columns of each relation of `columns` the catalog knows, with its schema and name. */
+  columns: Map<string, ResolvedColumn[]>;
   /** The operator names that can run a function of the user's. */
   operators: Set<string>;
   /** The function names the user has a function of. */
@@ -269,7 +273,8 @@ export class CatalogClient {
    *   commutator or negator (the planner may apply either instead), implemented by one;
    * - `functions`: which of these function names (`lower`) the user has a function of: an
    *   overload for other argument types, or one a search_path puts first, that a call by that
-   *   name may run instead of the built-in.
+   *   name may run instead of the built-in;
+   * - `columns`: the columns of these relations, and their kind.
    */
   taintLookup(names: TaintNames): Promise<TaintFacts> {
     const run = this.queue.then(() => this.taintQuery(names));
@@ -278,30 +283,55 @@ export class CatalogClient {
   }
 
   private async taintQuery(names: TaintNames): Promise<TaintFacts> {
-    const out: TaintFacts = { relations: new Map(), operators: new Set(), functions: new Set() };
+    const out: TaintFacts = {
+      relations: new Map(),
+      columns: new Map(),
+      operators: new Set(),
+      functions: new Set(),
+    };
     const list = (values: readonly string[]) => values.map((n) => `'${n.replaceAll("'", "''")}'`).join(',');
     const parts: string[] = [];
     if (names.relations.length > 0)
       parts.push(
-        "SELECT 'r', t.name, c.oid::text, c.relkind::text " +
+        "SELECT 'r', t.name, c.oid::text, c.relkind::text, '' " +
           `FROM unnest(ARRAY[${list(names.relations)}]::text[]) AS t(name) ` +
           'JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(t.name)',
       );
     if (names.operators.length > 0)
       parts.push(
-        "SELECT DISTINCT 'o', o.oprname::text, '', '' FROM pg_catalog.pg_operator o " +
+        "SELECT DISTINCT 'o', o.oprname::text, '', '', '' FROM pg_catalog.pg_operator o " +
           'JOIN pg_catalog.pg_operator r ON r.oid IN (o.oid, o.oprcom, o.oprnegate) ' +
           'JOIN pg_catalog.pg_proc p ON p.oid = r.oprcode ' +
           `WHERE o.oprname::text IN (${list(names.operators)}) AND ${USER_CODE}`,
       );
     if (names.functions.length > 0)
       parts.push(
-        "SELECT DISTINCT 'f', p.proname::text, '', '' FROM pg_catalog.pg_proc p " +
+        "SELECT DISTINCT 'f', p.proname::text, '', '', '' FROM pg_catalog.pg_proc p " +
           `WHERE p.proname::text IN (${list(names.functions)}) AND ${USER_CODE}`,
       );
+    if (names.columns.length > 0)
+      parts.push(
+        "SELECT 'c', t.name, n.nspname::text, c.relname::text || '.' || c.relkind::text, a.attname::text " +
+          `FROM unnest(ARRAY[${list(names.columns)}]::text[]) AS t(name) ` +
+          'JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(t.name) ' +
+          'JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ' +
+          'JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped',
+      );
     if (parts.length === 0) return out;
-    for (const [kind, name = '', oid, relkind] of await this.query(parts.join(' UNION ALL '))) {
-      if (kind === 'r') out.relations.set(name, { oid: Number(oid), kind: relkind ?? '' });
+    for (const [kind, name = '', oid, relkind, column] of await this.query(parts.join(' UNION ALL '))) {
+      if (kind === 'c') {
+        // relname.relkind: a relkind is one letter, and a relation's name may hold dots.
+        const dot = (relkind ?? '').lastIndexOf('.');
+        const entry = {
+          schema: oid ?? '',
+          table: (relkind ?? '').slice(0, dot),
+          kind: (relkind ?? '').slice(dot + 1),
+          column: column ?? '',
+        };
+        const known = out.columns.get(name);
+        if (known) known.push(entry);
+        else out.columns.set(name, [entry]);
+      } else if (kind === 'r') out.relations.set(name, { oid: Number(oid), kind: relkind ?? '' });
       else if (kind === 'o') out.operators.add(name);
       else if (kind === 'f') out.functions.add(name);
     }
