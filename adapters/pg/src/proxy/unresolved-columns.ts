@@ -259,6 +259,11 @@ function flatten(statements: readonly StatementFacts[]): StatementFacts[] {
   return out;
 }
 
+/** The facts alone show this masked column may reach an expression column. */
+function tainted(carries: ColumnDescriptor): FactsTaint {
+  return { carries, relations: [], operators: [], functions: [], stars: [] };
+}
+
 export function factsTaint(context: MaskContext, statements: readonly StatementFacts[]): FactsTaint {
   const relations = new Set<string>();
   const operators = new Set<string>();
@@ -300,18 +305,16 @@ export function factsTaint(context: MaskContext, statements: readonly StatementF
           };
         // By name only: `email` of any table could be the masked one under another alias.
         const carries = firstPicked(context, [{ table: null, column }]);
-        if (carries) return { carries, relations: [], operators: [], functions: [], stars: [] };
+        if (carries) return tainted(carries);
       }
     for (const f of s.functions) {
       // Only a superuser can create a function in pg_catalog: a name qualified so is the built-in.
       const qualified = f.startsWith('pg_catalog.');
       const name = qualified ? f.slice('pg_catalog.'.length) : f;
-      if (!PURE_FUNCTIONS.has(name))
-        return { carries: anyMaskedColumn(context), relations: [], operators: [], functions: [], stars: [] };
+      if (!PURE_FUNCTIONS.has(name)) return tainted(anyMaskedColumn(context));
       if (!qualified) functions.add(name);
     }
-    if (s.dynamic || s.opaque)
-      return { carries: anyMaskedColumn(context), relations: [], operators: [], functions: [], stars: [] };
+    if (s.dynamic || s.opaque) return tainted(anyMaskedColumn(context));
     for (const t of s.tables) relations.add(t);
     // Operator symbols hold no dot: what precedes the last one is the schema.
     for (const o of s.operators) operators.add(o.slice(o.lastIndexOf('.') + 1));
