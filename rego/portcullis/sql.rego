@@ -309,6 +309,16 @@ masks contains lib.mask("column", name, rule) if {
 	rule := sensitive_rule(name)
 }
 
+# The name patterns themselves too, as column patterns the adapter matches against each result
+# column's name: a sensitive column not on that list (Devise's `encrypted_password`,
+# `reset_password_token`, `otp_secret`) is masked as it would be had the statement named it.
+masks contains lib.mask("column_pattern", rule.pattern, rule) if {
+	lib.masked_subject
+	some s in statements
+	rows_from_elsewhere(s)
+	some rule in lib.setting("sensitive_columns")
+}
+
 rows_from_elsewhere(s) if {
 	some column in s.columns
 	endswith(column, "*")

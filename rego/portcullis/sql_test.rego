@@ -542,6 +542,19 @@ test_star_masks_usual_sensitive_names if {
 	{"column": "password_hash", "strategy": "redact"} in m
 }
 
+# Regression: `SELECT * FROM accounts` returned Devise's encrypted_password and
+# reset_password_token in clear (names on no list), though naming them masked them.
+test_star_masks_by_the_name_patterns if {
+	m := sql.masks with input as doc(staging, agent, [stmt({"columns": ["accounts.*"]})])
+	{"column_pattern": "passw(or)?d|(^|_)pwd(_|$)|passphrase", "strategy": "redact"} in m
+	{"column_pattern": "secret|token|api_?key|private_?key|(^|_)salt(_|$)|otp_?seed", "strategy": "redact"} in m
+	{"column_pattern": "e_?mail", "strategy": "partial"} in m
+	fetched := sql.masks with input as doc(staging, agent, [stmt({"type": "fetch", "text": "FETCH ALL FROM c"})])
+	{"column_pattern": "e_?mail", "strategy": "partial"} in fetched
+	named := sql.masks with input as doc(staging, agent, [stmt({"columns": ["accounts.name"]})])
+	count([r | some r in named; r.column_pattern]) == 0
+}
+
 test_star_not_masked_for_humans if {
 	m := sql.masks with input as doc(staging, human, [stmt({"columns": ["*"]})])
 	count(m) == 0

@@ -412,6 +412,14 @@ export interface ColumnMask extends MaskRuleBase {
   /** `table.column`, `schema.table.column` or a bare `column` (matches in any table). */
   column: string;
 }
+/**
+ * A result column of any table whose name matches: what a policy gives when it cannot name
+ * the columns (`SELECT *`, a FETCH), so that its name patterns still apply.
+ */
+export interface ColumnPatternMask extends MaskRuleBase {
+  /** An RE2 pattern searched in the column's name, lower-cased (`passw(or)?d|secret`). */
+  column_pattern: string;
+}
 export interface PathMask extends MaskRuleBase {
   /** JSONPath into a JSON value ($.customers[*].ssn). */
   path: string;
@@ -424,7 +432,7 @@ export interface PatternMask extends MaskRuleBase {
   pattern: string;
 }
 
-export type MaskRule = ColumnMask | PathMask | DetectorMask | PatternMask;
+export type MaskRule = ColumnMask | ColumnPatternMask | PathMask | DetectorMask | PatternMask;
 
 export type ApprovalScope = 'statement' | 'session';
 

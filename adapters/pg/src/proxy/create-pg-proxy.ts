@@ -163,7 +163,7 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
         });
         context = {
           masker,
-          hasColumnRules: decision.masks.some((m) => 'column' in m),
+          hasColumnRules: decision.masks.some((m) => 'column' in m || 'column_pattern' in m),
           hasTextRules: decision.masks.some((m) => 'detector' in m || 'pattern' in m),
         };
         if (maskers.size >= MASKER_CACHE_SIZE) maskers.delete(maskers.keys().next().value as string);

@@ -73,10 +73,11 @@ describe('factsTaint', () => {
   );
 
   test('the fallback descriptor matches the first column rule by its column name', () => {
-    expect(anyMaskedColumn(email)).toEqual({ table: null, column: 'email' });
+    expect(anyMaskedColumn(email)).toEqual({ table: null, column: 'email', any: true });
     expect(anyMaskedColumn(context([{ column: 't."Odd.Name"', strategy: 'redact' }]))).toEqual({
       table: null,
       column: 'odd.name',
+      any: true,
     });
   });
 });

@@ -207,16 +207,17 @@ export function firstPicked(
 }
 
 /**
- * A descriptor the context's first column rule matches: what a tainted column is masked as
- * when no particular masked column can be named (a view calling a function, say).
+ * A descriptor every column rule matches (the first one masks it): what a tainted column is
+ * masked as when no particular masked column can be named (a view calling a function, say).
+ * Named after the first rule that names a column, for messages.
  */
 export function anyMaskedColumn(context: MaskContext): ColumnDescriptor {
   for (const rule of context.masker.rules) {
     if ('column' in rule && typeof rule.column === 'string') {
-      return { table: null, column: lastIdentifier(rule.column) };
+      return { table: null, column: lastIdentifier(rule.column), any: true };
     }
   }
-  return { table: null, column: '' };
+  return { table: null, column: '', any: true };
 }
 
 function lastIdentifier(path: string): string {

@@ -20,6 +20,33 @@ describe('validateDecision', () => {
     if (result.ok) expect(result.decision.masks[0]).not.toBe(input.masks[0]);
   });
 
+  it('accepts a column_pattern mask, alone as a selector', () => {
+    const r = validateDecision({
+      effect: 'allow',
+      masks: [{ column_pattern: 'passw(or)?d', strategy: 'redact', keep: 2 }],
+    });
+    expect(r).toEqual({
+      ok: true,
+      decision: {
+        effect: 'allow',
+        reasons: [],
+        masks: [{ column_pattern: 'passw(or)?d', strategy: 'redact', keep: 2 }],
+      },
+    });
+    expect(
+      validateDecision({
+        effect: 'allow',
+        masks: [{ column_pattern: 'a', column: 'b', strategy: 'redact' }],
+      }),
+    ).toMatchObject({ ok: false, path: 'decision.masks[0]' });
+    expect(
+      validateDecision({ effect: 'allow', masks: [{ column_pattern: '', strategy: 'redact' }] }),
+    ).toMatchObject({
+      ok: false,
+      path: 'decision.masks[0].column_pattern',
+    });
+  });
+
   it('fills missing reasons and masks', () => {
     expect(validateDecision({ effect: 'deny' })).toEqual({
       ok: true,

@@ -25,7 +25,7 @@ export const DETECTORS: readonly DetectorName[] = [
   'private_key',
   'api_token',
 ];
-const SELECTORS = ['column', 'path', 'detector', 'pattern'] as const;
+const SELECTORS = ['column', 'column_pattern', 'path', 'detector', 'pattern'] as const;
 type Selector = (typeof SELECTORS)[number];
 
 // Sets for the per-decision membership tests: a policy returns a dozen masks on every answer.
@@ -140,6 +140,7 @@ function readMask(mask: unknown, i: number): MaskRule {
     const field = mask[key];
     switch (key) {
       case 'column':
+      case 'column_pattern':
       case 'path':
       case 'detector':
       case 'pattern':
@@ -160,7 +161,10 @@ function readMask(mask: unknown, i: number): MaskRule {
     }
   }
   if (selectors !== 1 || selector === undefined)
-    throw new Invalid(`decision.masks[${i}]`, 'must have exactly one of column, path, detector, pattern');
+    throw new Invalid(
+      `decision.masks[${i}]`,
+      'must have exactly one of column, column_pattern, path, detector, pattern',
+    );
   if (typeof target !== 'string' || target === '')
     throw new Invalid(`decision.masks[${i}].${selector}`, 'must be a non-empty string');
   if (selector === 'detector' && !DETECTOR_SET.has(target)) {
@@ -175,6 +179,9 @@ function readMask(mask: unknown, i: number): MaskRule {
   switch (selector) {
     case 'column':
       rule = { column: target, strategy: s };
+      break;
+    case 'column_pattern':
+      rule = { column_pattern: target, strategy: s };
       break;
     case 'path':
       rule = { path: target, strategy: s };

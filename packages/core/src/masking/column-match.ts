@@ -12,12 +12,19 @@ export interface ColumnDescriptor {
   /** `table` or `schema.table`, as the driver reports it; absent or null when unknown. */
   table?: string | null | undefined;
   column: string;
+  /**
+   * The column may hold any masked column (an expression a masked value may flow into, whose
+   * origin is not known): every column rule matches it, and the first one masks it.
+   */
+  any?: boolean | undefined;
 }
 
 export interface ColumnTarget {
   schema?: string;
   table?: string;
   column: string;
+  /** A `column_pattern` rule: searched in the lower-cased column name, in any table. */
+  pattern?: { test(name: string): boolean };
 }
 
 /** Split a dotted, optionally double-quoted identifier path; undefined when malformed. */
@@ -85,6 +92,8 @@ function splitTable(table: string): readonly string[] | undefined {
 }
 
 export function columnMatches(target: ColumnTarget, descriptor: ColumnDescriptor): boolean {
+  if (descriptor.any === true) return true;
+  if (target.pattern !== undefined) return target.pattern.test(descriptor.column.toLowerCase());
   if (descriptor.column.toLowerCase() !== target.column) return false;
   if (target.table === undefined || descriptor.table === undefined || descriptor.table === null) return true;
   const parts = splitTable(descriptor.table);

@@ -211,6 +211,50 @@ describe('maskRow', () => {
     expect(() => masker.maskRow(columns, values.slice(1))).toThrow(InvalidRequestError);
   });
 
+  it('masks a column whose name a column_pattern matches, in any table, lower-cased', () => {
+    const byName = createMasker({
+      rules: [
+        { column: 'users.email', strategy: 'partial' },
+        { column_pattern: 'passw(or)?d|secret|(^|_)token$', strategy: 'redact' },
+      ],
+    });
+    expect(
+      byName.maskRow(
+        [
+          { table: 'public.accounts', column: 'encrypted_password' },
+          { table: 'accounts', column: 'Reset_Password_Token' },
+          { table: null, column: 'otp_secret' },
+          { table: 'accounts', column: 'tokens_used' },
+          { table: 'accounts', column: 'name' },
+          { table: 'users', column: 'email' },
+        ],
+        ['$2a$12$abc', 'rst-123', 'JBSWY3DP', '7', 'Ada', 'ada@example.com'],
+      ),
+    ).toEqual([REDACTED, REDACTED, REDACTED, '7', 'Ada', '***********.com']);
+    expect(byName.columnRule({ table: 'x', column: 'api_secret' })?.strategy).toBe('redact');
+    expect(byName.columnRule({ table: 'x', column: 'title' })).toBeUndefined();
+  });
+
+  it('a column that may hold any masked column is masked by the first column rule', () => {
+    const rules = createMasker({
+      rules: [
+        { detector: 'email', strategy: 'redact' },
+        { column_pattern: 'secret', strategy: 'null' },
+        { column: 'users.email', strategy: 'redact' },
+      ],
+    });
+    expect(rules.maskRow([{ table: null, column: 'lower', any: true }], ['hunter2'])).toEqual([null]);
+  });
+
+  it('refuses a column_pattern RE2 cannot compile', () => {
+    expect(() => createMasker({ rules: [{ column_pattern: '(?<=a)b', strategy: 'redact' }] })).toThrow(
+      /column_pattern .* is not a valid RE2 expression/,
+    );
+    expect(() =>
+      createMasker({ rules: [{ column: 'a', column_pattern: 'b', strategy: 'redact' } as never] }),
+    ).toThrow(/exactly one of column, column_pattern/);
+  });
+
   it('matches quoted identifiers', () => {
     const quoted = createMasker({ rules: [{ column: '"my.schema"."Users".email', strategy: 'redact' }] });
     expect(quoted.maskRow([{ table: '"my.schema".users', column: 'email' }], ['x'])).toEqual([REDACTED]);

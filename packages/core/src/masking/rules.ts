@@ -36,7 +36,7 @@ export interface CompiledRules {
   readonly patterns: readonly (ResolvedRule & { spec: ScannerSpec })[];
 }
 
-const SELECTORS = ['column', 'path', 'detector', 'pattern'] as const;
+const SELECTORS = ['column', 'column_pattern', 'path', 'detector', 'pattern'] as const;
 
 function fail(where: string, message: string, cause?: unknown): never {
   throw new InvalidMaskRuleError(`${where}: ${message}`, cause === undefined ? {} : { cause });
@@ -77,7 +77,8 @@ export function compileRules(rules: unknown, option = 'rules'): CompiledRules {
     const resolved = resolveStrategy(raw, where);
     const rule = raw as Record<string, unknown>;
     const present = SELECTORS.filter((key) => rule[key] !== undefined);
-    if (present.length !== 1) fail(where, 'exactly one of column, path, detector or pattern must be given');
+    if (present.length !== 1)
+      fail(where, 'exactly one of column, column_pattern, path, detector or pattern must be given');
     const selector = present[0] as (typeof SELECTORS)[number];
     const value = rule[selector];
     if (typeof value !== 'string' || value === '') fail(where, `${selector} must be a non-empty string`);
@@ -89,6 +90,9 @@ export function compileRules(rules: unknown, option = 'rules'): CompiledRules {
         compiled.columns.push({ ...resolved, target });
         break;
       }
+      case 'column_pattern':
+        compiled.columns.push({ ...resolved, target: { column: '', pattern: columnPattern(value, where) } });
+        break;
       case 'path':
         checkPath(value, where);
         compiled.paths.push({ ...resolved, path: value });
@@ -107,6 +111,20 @@ export function compileRules(rules: unknown, option = 'rules'): CompiledRules {
     compiled.rules.push(resolved.rule);
   });
   return compiled;
+}
+
+function columnPattern(source: string, where: string): { test(name: string): boolean } {
+  if (source.length > PATTERN_SOURCE_MAX)
+    fail(where, `column_pattern is longer than ${PATTERN_SOURCE_MAX} characters`);
+  try {
+    return new RE2(source, 'u');
+  } catch (error) {
+    fail(
+      where,
+      `column_pattern ${JSON.stringify(source)} is not a valid RE2 expression: ${(error as Error).message}`,
+      error,
+    );
+  }
 }
 
 function patternSpec(source: string, where: string): ScannerSpec {
