@@ -26,6 +26,10 @@ beforeAll(async () => {
     CREATE TABLE customers (id int PRIMARY KEY, name text, email text, password text);
     INSERT INTO customers VALUES (1, 'Ada', 'ada@example.com', '${PASSWORD}'),
                                  (2, 'Grace', 'grace@example.org', 'other-plain');
+    CREATE TABLE accounts (id int, login text, encrypted_password text, reset_password_token text,
+                           otp_secret text, backup_email text);
+    INSERT INTO accounts VALUES (1, 'ada', '$2a$12$plainhashvalue', 'rst-plain-123', 'JBSWYPLAIN',
+                                 'ada.backup@example.net');
     CREATE TABLE orders (id serial PRIMARY KEY, customer_id int, note text);
     INSERT INTO orders (customer_id, note) SELECT 1 + g % 2, 'n' FROM generate_series(1, 10) g;
   `);
@@ -79,6 +83,17 @@ describe('psql: a masked column read as part of a whole row', () => {
     if (r.code !== 0) expect(r.stderr).toMatch(/may carry a masked column/);
     else expect(r.stdout).toMatch(/\[REDACTED\]/);
   });
+});
+
+// Rails' Devise names its secrets so; no list of usual names has them all, the patterns do.
+it('psql: SELECT * masks every column a name pattern matches, named or not', async () => {
+  const r = await psql('SELECT * FROM accounts');
+  expect(r.code).toBe(0);
+  const [id, login, password, reset, otp, backup] = r.stdout.trim().split('|');
+  expect([id, login]).toEqual(['1', 'ada']);
+  expect([password, reset, otp]).toEqual(['[REDACTED]', '[REDACTED]', '[REDACTED]']);
+  expect(backup).toMatch(/^\*+\.net$/);
+  expect(r.stdout).not.toMatch(/plain/i);
 });
 
 describe('pgjdbc', () => {
