@@ -96,6 +96,18 @@ it('psql: SELECT * masks every column a name pattern matches, named or not', asy
   expect(r.stdout).not.toMatch(/plain/i);
 });
 
+// A COPY with no column list names no column either: it reads every one, as a star does.
+it.each([
+  'COPY accounts TO STDOUT',
+  'COPY (TABLE accounts) TO STDOUT',
+  'COPY customers TO STDOUT (FORMAT csv)',
+])('psql: %s masks as SELECT * does', async (sql) => {
+  const r = await psql(sql);
+  expect(r.code).toBe(0);
+  expect(r.stdout).not.toMatch(/plain/i);
+  expect(r.stdout).toMatch(/\[REDACTED\]/);
+});
+
 describe('pgjdbc', () => {
   let steps: Map<string, { ok: boolean; value?: string; state?: string; error?: string }>;
 

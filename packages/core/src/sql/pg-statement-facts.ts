@@ -822,7 +822,10 @@ class PgWalk {
     const rel = node.relation as Node | undefined;
     if (rel !== undefined) {
       const table = this.rangeVar(rel, isFrom ? 'write' : 'read');
-      for (const col of names(node.attlist)) {
+      const columns = names(node.attlist);
+      // No column list: every column of the table, as a star.
+      if (columns.length === 0) columns.push('*');
+      for (const col of columns) {
         this.c.addColumn(table === undefined ? col : `${table}.${col}`, !isFrom);
       }
     }

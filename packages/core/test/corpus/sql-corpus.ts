@@ -160,6 +160,14 @@ const pg: SqlCase[] = [
     expect: { columns: ['users.id', 'users.email'], read_columns: [] },
   },
   {
+    name: 'copy without a column list reads (or fills) every column: a star',
+    sql: 'COPY accounts TO STDOUT; COPY public.accounts FROM STDIN',
+    each: [
+      { columns: ['accounts.*'], read_columns: ['accounts.*'] },
+      { columns: ['public.accounts.*'], read_columns: [] },
+    ],
+  },
+  {
     name: 'copy to reads its column list',
     sql: 'COPY users (id, email) TO STDOUT',
     expect: { read_columns: ['users.id', 'users.email'] },
