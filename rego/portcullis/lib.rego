@@ -31,6 +31,16 @@ default_config := {
 	# function, a configuration's token type). Matched on the statement's own spelling, with or
 	# without `pg_catalog.`.
 	"sensitive_column_exceptions": ["pg_ts_parser.prstoken", "pg_ts_config_map.maptokentype"],
+	# Columns of PostgreSQL's catalogs whose names say nothing but whose values can hold
+	# secrets: a foreign server's user mappings and options (`password=…`), a subscription's
+	# connection string, per-role settings, the SQL other sessions are running, with its
+	# literals. Redacted, by `table.column`, when a statement names the relation.
+	"sensitive_catalog_columns": [
+		"pg_user_mapping.umoptions", "pg_user_mappings.umoptions", "pg_foreign_server.srvoptions",
+		"pg_foreign_data_wrapper.fdwoptions", "pg_foreign_table.ftoptions",
+		"pg_subscription.subconninfo", "pg_db_role_setting.setconfig", "pg_roles.rolconfig",
+		"pg_stat_activity.query", "pg_stat_statements.query",
+	],
 	# Bare column names masked when a statement selects `*`, where no column is named.
 	"sensitive_column_names": [
 		"email", "email_address", "e_mail", "phone", "phone_number", "mobile", "mobile_phone",

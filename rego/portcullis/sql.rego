@@ -309,6 +309,16 @@ masks contains lib.mask("column", name, rule) if {
 	rule := sensitive_rule(name)
 }
 
+# Catalog columns that hold secrets under names no pattern would take for one (see lib's
+# sensitive_catalog_columns): redacted whenever the statement names their relation.
+masks contains {"column": column, "strategy": "redact"} if {
+	lib.masked_subject
+	some s in statements
+	some t in s.tables
+	some column in lib.setting("sensitive_catalog_columns")
+	lower(lib.last_segment(t)) == split(column, ".")[0]
+}
+
 # The name patterns themselves too, as column patterns the adapter matches against each result
 # column's name: a sensitive column not on that list (Devise's `encrypted_password`,
 # `reset_password_token`, `otp_secret`) is masked as it would be had the statement named it.

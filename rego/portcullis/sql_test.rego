@@ -555,6 +555,17 @@ test_star_masks_by_the_name_patterns if {
 	count([r | some r in named; r.column_pattern]) == 0
 }
 
+# Regression: an agent read a foreign server's password from pg_user_mappings.umoptions.
+test_catalog_secrets_redacted_when_their_relation_is_read if {
+	s := stmt({"tables": ["pg_catalog.pg_user_mappings"], "columns": ["pg_catalog.pg_user_mappings.umoptions"]})
+	m := sql.masks with input as doc(staging, agent, [s])
+	{"column": "pg_user_mappings.umoptions", "strategy": "redact"} in m
+	not {"column": "pg_user_mapping.umoptions", "strategy": "redact"} in m
+	other := sql.masks with input as doc(staging, agent, [stmt({"tables": ["users"]})])
+	count([r | some r in other; r.column]) == 0
+	count({m | some m in sql.masks with input as doc(staging, human, [s])}) == 0
+}
+
 test_star_not_masked_for_humans if {
 	m := sql.masks with input as doc(staging, human, [stmt({"columns": ["*"]})])
 	count(m) == 0

@@ -30,6 +30,9 @@ beforeAll(async () => {
                            otp_secret text, backup_email text);
     INSERT INTO accounts VALUES (1, 'ada', '$2a$12$plainhashvalue', 'rst-plain-123', 'JBSWYPLAIN',
                                  'ada.backup@example.net');
+    CREATE EXTENSION postgres_fdw;
+    CREATE SERVER remote FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'db.internal', dbname 'crm');
+    CREATE USER MAPPING FOR CURRENT_USER SERVER remote OPTIONS (user 'crm', password 'fdw-plain-pw');
     CREATE TABLE orders (id serial PRIMARY KEY, customer_id int, note text);
     INSERT INTO orders (customer_id, note) SELECT 1 + g % 2, 'n' FROM generate_series(1, 10) g;
   `);
@@ -95,6 +98,17 @@ it('psql: SELECT * masks every column a name pattern matches, named or not', asy
   expect(backup).toMatch(/^\*+\.net$/);
   expect(r.stdout).not.toMatch(/plain/i);
 });
+
+// The gateway reaches the server as its operator, who may read every catalog.
+it.each(['SELECT srvname, umoptions FROM pg_user_mappings', 'SELECT * FROM pg_catalog.pg_user_mapping'])(
+  'psql: a foreign server password in %s is redacted',
+  async (sql) => {
+    const r = await psql(sql);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('fdw-plain-pw');
+    expect(r.stdout).toContain('[REDACTED]');
+  },
+);
 
 // A COPY with no column list names no column either: it reads every one, as a star does.
 it.each([
