@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createEngine, staticEvaluator } from '@portcullis/core';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MessageWriter } from '../src/index.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
@@ -210,6 +212,35 @@ describe('extended query protocol', () => {
 });
 
 describe('robustness', () => {
+  test('a decision with a mask RE2 cannot compile is denied with the reason; the session goes on', async () => {
+    const engine = createEngine({
+      evaluator: staticEvaluator((input) =>
+        input.action.type === 'sql' && input.action.sql?.raw.includes('users')
+          ? { effect: 'allow', reasons: [], masks: [{ column_pattern: '(?<=a)b', strategy: 'redact' }] }
+          : { effect: 'allow', reasons: [], masks: [] },
+      ),
+    });
+    const { port } = await f.anotherProxy({ engine });
+    const c = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      user: 'agent',
+      password: 'agent-pw',
+      database: 'app',
+    });
+    await c.connect();
+    try {
+      await expect(c.query('SELECT email FROM users')).rejects.toMatchObject({
+        code: '42501',
+        message: expect.stringContaining('decision.masks[0].column_pattern is not a valid RE2 expression'),
+      });
+      expect((await c.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await c.end();
+      await engine.close();
+    }
+  });
+
   test('a malformed message closes only that connection', async () => {
     const other = await f.through('alice');
     const raw = await RawClient.connect(f.port, 'alice', 'alice-pw');

@@ -39,6 +39,15 @@ describe('validateDecision', () => {
         masks: [{ column_pattern: 'a', column: 'b', strategy: 'redact' }],
       }),
     ).toMatchObject({ ok: false, path: 'decision.masks[0]' });
+    for (const selector of ['column_pattern', 'pattern']) {
+      expect(
+        validateDecision({ effect: 'allow', masks: [{ [selector]: '(?<=a)b', strategy: 'redact' }] }),
+      ).toEqual({
+        ok: false,
+        path: `decision.masks[0].${selector}`,
+        message: 'is not a valid RE2 expression',
+      });
+    }
     expect(
       validateDecision({ effect: 'allow', masks: [{ column_pattern: '', strategy: 'redact' }] }),
     ).toMatchObject({

@@ -1,3 +1,4 @@
+import RE2 from 're2';
 import { tryParseDuration } from '../approvals/duration.js';
 import type {
   ApprovalRequirement,
@@ -27,6 +28,29 @@ export const DETECTORS: readonly DetectorName[] = [
 ];
 const SELECTORS = ['column', 'column_pattern', 'path', 'detector', 'pattern'] as const;
 type Selector = (typeof SELECTORS)[number];
+
+/**
+ * Whether RE2 compiles a mask's pattern, remembered: a policy returns the same few patterns
+ * on every answer. A pattern RE2 refuses would otherwise fail only when the masker is built,
+ * in the middle of a session, where the decision is already taken.
+ */
+const compiles = new Map<string, boolean>();
+const COMPILES_MAX = 512;
+
+function re2Compiles(source: string): boolean {
+  let ok = compiles.get(source);
+  if (ok === undefined) {
+    try {
+      new RE2(source, 'u');
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    if (compiles.size >= COMPILES_MAX) compiles.clear();
+    compiles.set(source, ok);
+  }
+  return ok;
+}
 
 // Sets for the per-decision membership tests: a policy returns a dozen masks on every answer.
 const EFFECT_SET: ReadonlySet<string> = new Set(EFFECTS);
@@ -167,6 +191,9 @@ function readMask(mask: unknown, i: number): MaskRule {
     );
   if (typeof target !== 'string' || target === '')
     throw new Invalid(`decision.masks[${i}].${selector}`, 'must be a non-empty string');
+  if ((selector === 'pattern' || selector === 'column_pattern') && !re2Compiles(target)) {
+    throw new Invalid(`decision.masks[${i}].${selector}`, 'is not a valid RE2 expression');
+  }
   if (selector === 'detector' && !DETECTOR_SET.has(target)) {
     throw new Invalid(`decision.masks[${i}].detector`, `must be one of ${DETECTORS.join(', ')}`);
   }
