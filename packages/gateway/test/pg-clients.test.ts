@@ -79,6 +79,9 @@ describe('psql: a masked column read as part of a whole row', () => {
     'SELECT concat(c) FROM customers c',
     'SELECT (c).password FROM customers c',
     'SELECT (c).* FROM customers c',
+    'SELECT j FROM (customers JOIN orders o ON o.customer_id = customers.id) AS j',
+    'SELECT j.password FROM (customers JOIN orders o ON o.customer_id = customers.id) AS j',
+    'SELECT j.* FROM (customers JOIN orders o ON o.customer_id = customers.id) AS j',
     'SELECT * FROM customers',
   ])('%s never shows the password', async (sql) => {
     const r = await psql(sql);

@@ -85,6 +85,8 @@ interface Scope {
   /** Relations of this level's FROM, in order, for unqualified columns. */
   rels: string[];
   ctes: Set<string> | undefined;
+  /** An aliased join (`(a JOIN b USING (id)) AS j`) → the tables under it. */
+  joins: Map<string, string[]> | undefined;
 }
 
 const newScope = (parent: Scope | undefined): Scope => ({
@@ -92,6 +94,7 @@ const newScope = (parent: Scope | undefined): Scope => ({
   aliases: new Map(),
   rels: [],
   ctes: undefined,
+  joins: undefined,
 });
 
 /** Where a statement's text sits: its source, and its byte range there. */
@@ -454,6 +457,17 @@ class PgWalk {
       case 'FuncCall':
         this.funcCall(node);
         return;
+      case 'JoinExpr': {
+        const before = this.scope.rels.length;
+        this.c.fp.push(type);
+        this.fields(node);
+        const alias = (node.alias as Node | undefined)?.aliasname;
+        if (typeof alias === 'string') {
+          this.scope.joins ??= new Map();
+          this.scope.joins.set(alias, [...new Set(this.scope.rels.slice(before).filter((r) => r !== ''))]);
+        }
+        return;
+      }
       case 'A_Indirection':
         this.indirection(node);
         this.c.fp.push(type);
@@ -585,19 +599,38 @@ class PgWalk {
       else if ((f as Node).A_Star !== undefined) star = true;
     }
     const column = star ? '*' : (parts.pop() ?? '*');
-    this.c.fp.push('CR', parts.join('.'), column);
-    // A star over subqueries, CTEs, functions and VALUES lists only: it expands to what their
-    // own target lists name, which this walk reports where it reads them.
-    if (star && this.derivedOnly(parts.join('.'))) return;
-    this.c.addColumn(this.qualify(parts.join('.'), column), true);
-    // A name that is also a table of the query may be a whole-row reference (`SELECT c FROM
-    // creds c`): a composite of every column, as a star is. PostgreSQL prefers a column of that
-    // name when there is one; both are reported. (A subquery's whole row is its columns.)
-    if (!star) {
-      const whole = parts.length === 0 ? column : `${parts.join('.')}.${column}`;
-      const table = this.wholeRow(whole);
-      if (table) this.c.addColumn(`${table}.*`, true);
+    const qualifier = parts.join('.');
+    this.c.fp.push('CR', qualifier, column);
+    if (star) {
+      // A star over subqueries, CTEs, functions and VALUES lists only: it expands to what their
+      // own target lists name, which this walk reports where it reads them.
+      if (this.derivedOnly(qualifier)) return;
+      // Over an aliased join: every table under it.
+      const joined = qualifier === '' ? undefined : this.joinTables(qualifier);
+      if (joined) {
+        for (const t of joined) this.c.addColumn(`${t}.*`, true);
+        return;
+      }
     }
+    this.c.addColumn(this.qualify(qualifier, column), true);
+    // A name that is also a table (or an aliased join) of the query may be a whole-row
+    // reference (`SELECT c FROM creds c`): a composite of every column, as a star is.
+    // PostgreSQL prefers a column of that name when there is one; both are reported. (A
+    // subquery's whole row is its columns.)
+    if (!star) {
+      const whole = qualifier === '' ? column : `${qualifier}.${column}`;
+      for (const table of this.wholeRow(whole)) this.c.addColumn(`${table}.*`, true);
+    }
+  }
+
+  /** The tables under an aliased join of this name, if one is in scope. */
+  joinTables(name: string): string[] | undefined {
+    for (let s: Scope | undefined = this.scope; s !== undefined; s = s.parent) {
+      const tables = s.joins?.get(name);
+      if (tables) return tables;
+      if (s.aliases.has(name)) return undefined;
+    }
+    return undefined;
   }
 
   /** Whether a star with this qualifier covers only relations that are not tables (''). */
@@ -607,14 +640,16 @@ class PgWalk {
     return rels.length > 0 && rels.every((r) => r === '');
   }
 
-  /** The relation a name refers to as a whole row, if it names one in scope ('' for a subquery). */
-  wholeRow(name: string): string | undefined {
+  /** The tables a name refers to as a whole row, if it names a table or an aliased join. */
+  wholeRow(name: string): string[] {
+    const joined = this.joinTables(name);
+    if (joined) return joined;
     const alias = this.resolve(name);
-    if (alias !== undefined) return alias;
+    if (alias !== undefined) return alias === '' ? [] : [alias];
     for (let s: Scope | undefined = this.scope; s !== undefined; s = s.parent) {
-      if (s.rels.includes(name)) return name;
+      if (s.rels.includes(name)) return [name];
     }
-    return undefined;
+    return [];
   }
 
   /**
@@ -631,6 +666,8 @@ class PgWalk {
 
   qualify(qualifier: string, column: string): string {
     if (qualifier !== '') {
+      // An aliased join's column is one of its tables': bare, so a rule on the name applies.
+      if (this.joinTables(qualifier)) return column;
       const table = this.resolve(qualifier) ?? qualifier;
       return table === '' ? column : `${table}.${column}`;
     }

@@ -127,6 +127,11 @@ const pg: SqlCase[] = [
     expect: { read_columns: ['c', 'creds', 'creds.*', 'public.creds', 'public.creds.*'] },
   },
   {
+    name: "an aliased join: its star and whole row are its tables', its columns bare",
+    sql: 'SELECT j.*, j, j.password FROM (creds JOIN public.accounts a USING (id)) AS j',
+    expect: { read_columns: ['creds.*', 'public.accounts.*', 'password', 'j'] },
+  },
+  {
     name: "a composite's fields are read as the columns they name",
     sql: 'SELECT (c).password, (c).* FROM creds c',
     expect: { read_columns: ['password', '*', 'creds.c', 'creds.*'] },
