@@ -31,15 +31,19 @@ default_config := {
 	# function, a configuration's token type). Matched on the statement's own spelling, with or
 	# without `pg_catalog.`.
 	"sensitive_column_exceptions": ["pg_ts_parser.prstoken", "pg_ts_config_map.maptokentype"],
+	# Column patterns for every statement that reads a relation, not only for `SELECT *` and
+	# statements whose rows come from elsewhere (see sql.rego's pattern_masked).
+	"column_patterns_on_every_read": false,
 	# Columns of PostgreSQL's catalogs whose names say nothing but whose values can hold
-	# secrets: a foreign server's user mappings and options (`password=…`), a subscription's
+	# secrets: a user mapping's options (a foreign server's `password=…`), a subscription's
 	# connection string, per-role settings, the SQL other sessions are running, with its
-	# literals. Redacted, by `table.column`, when a statement names the relation.
+	# literals. Redacted, by `table.column`, when a statement names the relation. (Foreign
+	# servers' and tables' options are left out: pg_dump reads them in every dump, beside
+	# expressions the adapter would then have to prove clean.)
 	"sensitive_catalog_columns": [
-		"pg_user_mapping.umoptions", "pg_user_mappings.umoptions", "pg_foreign_server.srvoptions",
-		"pg_foreign_data_wrapper.fdwoptions", "pg_foreign_table.ftoptions",
-		"pg_subscription.subconninfo", "pg_db_role_setting.setconfig", "pg_roles.rolconfig",
-		"pg_stat_activity.query", "pg_stat_statements.query",
+		"pg_user_mapping.umoptions", "pg_user_mappings.umoptions", "pg_subscription.subconninfo",
+		"pg_db_role_setting.setconfig", "pg_roles.rolconfig", "pg_stat_activity.query",
+		"pg_stat_statements.query",
 	],
 	# Bare column names masked when a statement selects `*`, where no column is named.
 	"sensitive_column_names": [

@@ -320,13 +320,26 @@ masks contains {"column": column, "strategy": "redact"} if {
 }
 
 # The name patterns themselves too, as column patterns the adapter matches against each result
-# column's name: a sensitive column not on that list (Devise's `encrypted_password`,
-# `reset_password_token`, `otp_secret`) is masked as it would be had the statement named it.
+# column's name once it has traced the column to its table: a sensitive column not on that
+# list (Devise's `encrypted_password`, `reset_password_token`, `otp_secret`) is masked as it
+# would be had the statement named it.
 masks contains lib.mask("column_pattern", rule.pattern, rule) if {
 	lib.masked_subject
 	some s in statements
-	rows_from_elsewhere(s)
+	pattern_masked(s)
 	some rule in lib.setting("sensitive_columns")
+}
+
+pattern_masked(s) if rows_from_elsewhere(s)
+
+# With `column_patterns_on_every_read`, for every statement that reads a relation: a view that
+# renames a sensitive column (`SELECT pw FROM v`, v having `password AS pw`) or a function of
+# the user's returning one is then masked too, which the statement's names cannot show. The
+# cost: every result of a masked subject is checked, and the adapter withholds an expression
+# column computed by a function it does not know to be pure (psql's \d, pgjdbc's metadata).
+pattern_masked(s) if {
+	lib.setting("column_patterns_on_every_read") == true
+	count(s.tables) > 0
 }
 
 rows_from_elsewhere(s) if {

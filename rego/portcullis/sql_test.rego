@@ -551,8 +551,18 @@ test_star_masks_by_the_name_patterns if {
 	{"column_pattern": "e_?mail", "strategy": "partial"} in m
 	fetched := sql.masks with input as doc(staging, agent, [stmt({"type": "fetch", "text": "FETCH ALL FROM c"})])
 	{"column_pattern": "e_?mail", "strategy": "partial"} in fetched
-	named := sql.masks with input as doc(staging, agent, [stmt({"columns": ["accounts.name"]})])
+	named := sql.masks with input as doc(staging, agent, [stmt({"tables": ["v2"], "columns": ["v2.pw"]})])
 	count([r | some r in named; r.column_pattern]) == 0
+}
+
+# A view can rename a sensitive column: with the setting, every statement reading a relation
+# gets the patterns.
+test_column_patterns_on_every_read if {
+	s := stmt({"tables": ["v2"], "columns": ["v2.pw"]})
+	m := sql.masks with input as doc(staging, agent, [s]) with data.portcullis.config as {"column_patterns_on_every_read": true}
+	{"column_pattern": "passw(or)?d|(^|_)pwd(_|$)|passphrase", "strategy": "redact"} in m
+	constant := sql.masks with input as doc(staging, agent, [stmt({})]) with data.portcullis.config as {"column_patterns_on_every_read": true}
+	count([r | some r in constant; r.column_pattern]) == 0
 }
 
 # Regression: an agent read a foreign server's password from pg_user_mappings.umoptions.
