@@ -85,7 +85,8 @@ export type InnerStatementSource =
   | 'do' // a static statement inside a DO block's PL/pgSQL body
   | 'function_body' // a static statement inside CREATE FUNCTION/PROCEDURE … AS $$ … $$
   | 'rule' // CREATE RULE … DO <stmt>
-  | 'subquery'; // a data-modifying statement in a subquery position (e.g. COPY (…) TO)
+  | 'subquery' // a data-modifying statement in a subquery position (e.g. COPY (…) TO)
+  | 'sql_text'; // SQL a built-in runs from a string argument (query_to_xml('SELECT …'), ts_stat)
 
 export interface CopyFacts {
   /** `from` loads into the table (a write); `to` exports from it (a read). */

@@ -82,6 +82,9 @@ describe('psql: a masked column read as part of a whole row', () => {
     'SELECT j FROM (customers JOIN orders o ON o.customer_id = customers.id) AS j',
     'SELECT j.password FROM (customers JOIN orders o ON o.customer_id = customers.id) AS j',
     'SELECT j.* FROM (customers JOIN orders o ON o.customer_id = customers.id) AS j',
+    "SELECT query_to_xml('SELECT password FROM customers', true, true, '')",
+    "SELECT ts_stat('SELECT to_tsvector(password) FROM customers')",
+    "SELECT table_to_xml('customers', true, true, '')",
     'SELECT * FROM customers',
   ])('%s never shows the password', async (sql) => {
     const r = await psql(sql);

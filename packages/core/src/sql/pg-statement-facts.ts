@@ -205,6 +205,49 @@ function firstKey(node: Node): string | undefined {
   return undefined;
 }
 
+/** Built-ins that run a query given as text, by the position of that argument. */
+const SQL_TEXT_ARGUMENT: Record<string, number> = {
+  query_to_xml: 0,
+  query_to_xmlschema: 0,
+  query_to_xml_and_xmlschema: 0,
+  ts_stat: 0,
+  // ts_rewrite(query, select): the two-argument form runs the select.
+  ts_rewrite: 1,
+};
+
+/** Built-ins that read a whole table given by name (or regclass). */
+const TABLE_ARGUMENT = new Set(['table_to_xml', 'table_to_xmlschema', 'table_to_xml_and_xmlschema']);
+
+/** Functions that read data the statement cannot show: many tables, a cursor, another database. */
+const OPAQUE_READS = new Set([
+  'schema_to_xml',
+  'schema_to_xmlschema',
+  'schema_to_xml_and_xmlschema',
+  'database_to_xml',
+  'database_to_xmlschema',
+  'database_to_xml_and_xmlschema',
+  'cursor_to_xml',
+  'cursor_to_xmlschema',
+  'dblink',
+  'dblink_open',
+  'dblink_fetch',
+  'dblink_send_query',
+  'dblink_get_result',
+]);
+
+function lastSegmentOf(name: string): string {
+  return name.slice(name.lastIndexOf('.') + 1);
+}
+
+/** The text of a string constant, also cast (`'users'::regclass`); undefined for anything else. */
+function stringConstant(node: unknown): string | undefined {
+  if (typeof node !== 'object' || node === null) return undefined;
+  const cast = (node as Node).TypeCast as Node | undefined;
+  if (cast !== undefined) return stringConstant(cast.arg);
+  const value = ((node as Node).A_Const as Node | undefined)?.sval as Node | undefined;
+  return typeof value?.sval === 'string' ? value.sval : undefined;
+}
+
 function str(node: unknown): string | undefined {
   if (typeof node !== 'object' || node === null) return undefined;
   const s = (node as Node).String as Node | undefined;
@@ -679,12 +722,42 @@ class PgWalk {
     const name = names(node.funcname).join('.').toLowerCase();
     this.c.functions.add(name);
     this.c.fp.push('F', name);
+    this.functionReads(name, (node.args as unknown[] | undefined) ?? []);
     for (const key in node) {
       if (key === 'funcname' || key === 'location') continue;
       const v = node[key];
       if (typeof v === 'object' && v !== null) this.visit(v);
       else if (v !== undefined) this.c.fp.push(key, String(v));
     }
+  }
+
+  /**
+   * Built-ins that read data a statement does not name: a query held in a string
+   * (`query_to_xml('SELECT password FROM creds', …)` returned the passwords, and its SQL was
+   * never judged), a table given by name, every table of a schema or database, a cursor, a
+   * query run over dblink. A constant query is recorded as an inner statement; anything else
+   * makes the statement opaque.
+   */
+  functionReads(qualified: string, args: readonly unknown[]): void {
+    const name = qualified.startsWith('pg_catalog.') ? qualified.slice('pg_catalog.'.length) : qualified;
+    const sqlAt = SQL_TEXT_ARGUMENT[name];
+    if (sqlAt !== undefined && !(name === 'ts_rewrite' && args.length !== 2)) {
+      const sql = stringConstant(args[sqlAt]);
+      if (sql === undefined || !this.parsedInner(sql, 'sql_text', 'all')) this.c.opaque = true;
+      return;
+    }
+    if (TABLE_ARGUMENT.has(name)) {
+      const table = stringConstant(args[0]);
+      if (table === undefined || table.includes('"')) {
+        this.c.opaque = true;
+        return;
+      }
+      const relation = table.trim().toLowerCase();
+      this.c.addTable(relation, 'read');
+      this.c.addColumn(`${relation}.*`, true);
+      return;
+    }
+    if (OPAQUE_READS.has(lastSegmentOf(name))) this.c.opaque = true;
   }
 
   /**

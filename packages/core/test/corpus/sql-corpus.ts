@@ -165,6 +165,32 @@ const pg: SqlCase[] = [
     expect: { columns: ['users.id', 'users.email'], read_columns: [] },
   },
   {
+    name: "query_to_xml's query is an inner statement: its reads are the statement's",
+    sql: "SELECT query_to_xml('SELECT password FROM creds', true, true, '')",
+    expect: {
+      tables: ['creds'],
+      reads: ['creds'],
+      read_columns: ['creds.password'],
+      opaque: false,
+      inner: [{ via: 'sql_text', type: 'select', tables: ['creds'] }],
+    },
+  },
+  {
+    name: 'ts_stat and the two-argument ts_rewrite run their query; the three-argument one does not',
+    sql: "SELECT ts_stat('SELECT to_tsvector(body) FROM notes'), ts_rewrite('a'::tsquery, 'SELECT t, s FROM aliases'), ts_rewrite('a'::tsquery, 'b'::tsquery, 'c'::tsquery)",
+    expect: { tables: ['notes', 'aliases'], opaque: false },
+  },
+  {
+    name: 'a query built at run time, or a whole schema, database or cursor: opaque',
+    sql: "SELECT query_to_xml('SELECT ' || col || ' FROM t', true, true, ''), schema_to_xml('public', true, true, ''), cursor_to_xml('c', 1, true, true, ''), dblink('dbname=x', 'SELECT 1')",
+    expect: { opaque: true },
+  },
+  {
+    name: 'table_to_xml reads the whole table it names',
+    sql: "SELECT table_to_xml('public.creds'::regclass, true, true, '')",
+    expect: { tables: ['public.creds'], read_columns: ['public.creds.*'], opaque: false },
+  },
+  {
     name: 'copy without a column list reads (or fills) every column: a star',
     sql: 'COPY accounts TO STDOUT; COPY public.accounts FROM STDIN',
     each: [
