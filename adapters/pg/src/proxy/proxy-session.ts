@@ -3223,10 +3223,9 @@ export class ProxySession {
       if (source.unparsed) return anyMaskedColumn(mask);
       const facts = factsTaint(mask, source.statements);
       if (facts.carries) return facts.carries;
+      const named = [...new Set([...facts.relations, ...facts.stars])];
       const unknown = {
-        relations: [...new Set([...facts.relations, ...facts.stars])].filter(
-          (n) => !this.relationCache.has(n),
-        ),
+        relations: named.filter((n) => !this.relationCache.has(n)),
         operators: facts.operators.filter((n) => !this.operatorCache.has(n)),
         functions: facts.functions.filter((n) => !this.functionNameCache.has(n)),
         columns: facts.stars.filter((n) => !this.starColumnCache.has(n)),
@@ -3245,7 +3244,7 @@ export class ProxySession {
       }
       if (facts.operators.some((n) => this.operatorCache.get(n) !== false)) return anyMaskedColumn(mask);
       if (facts.functions.some((n) => this.functionNameCache.get(n) !== false)) return anyMaskedColumn(mask);
-      for (const name of new Set([...facts.relations, ...facts.stars])) {
+      for (const name of named) {
         const relation = this.relationCache.get(name);
         // A name the catalog connection cannot resolve (a temporary table, another
         // search_path): what it holds is unknown.

@@ -285,25 +285,11 @@ export function factsTaint(context: MaskContext, statements: readonly StatementF
         if (column === '*') {
           // Unqualified: it covers its query level's relations, some of the statement's tables.
           const covered = dot < 0 ? s.tables : [c.slice(0, dot)];
-          if (covered.length === 0)
-            return {
-              carries: anyMaskedColumn(context),
-              relations: [],
-              operators: [],
-              functions: [],
-              stars: [],
-            };
+          if (covered.length === 0) return tainted(anyMaskedColumn(context));
           for (const t of covered) stars.add(t);
           continue;
         }
-        if (SAMPLE_VALUE_COLUMNS.has(column))
-          return {
-            carries: anyMaskedColumn(context),
-            relations: [],
-            operators: [],
-            functions: [],
-            stars: [],
-          };
+        if (SAMPLE_VALUE_COLUMNS.has(column)) return tainted(anyMaskedColumn(context));
         // By name only: `email` of any table could be the masked one under another alias.
         const carries = firstPicked(context, [{ table: null, column }]);
         if (carries) return tainted(carries);

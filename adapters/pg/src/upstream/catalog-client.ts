@@ -274,7 +274,7 @@ export class CatalogClient {
    * - `functions`: which of these function names (`lower`) the user has a function of: an
    *   overload for other argument types, or one a search_path puts first, that a call by that
    *   name may run instead of the built-in;
-   * - `columns`: the columns of these relations, and their kind.
+   * - `columns`: the columns of these relations.
    */
   taintLookup(names: TaintNames): Promise<TaintFacts> {
     const run = this.queue.then(() => this.taintQuery(names));
@@ -311,27 +311,20 @@ export class CatalogClient {
       );
     if (names.columns.length > 0)
       parts.push(
-        "SELECT 'c', t.name, n.nspname::text, c.relname::text || '.' || c.relkind::text, a.attname::text " +
+        "SELECT 'c', t.name, n.nspname::text, c.relname::text, a.attname::text " +
           `FROM unnest(ARRAY[${list(names.columns)}]::text[]) AS t(name) ` +
           'JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(t.name) ' +
           'JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ' +
           'JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped',
       );
     if (parts.length === 0) return out;
-    for (const [kind, name = '', oid, relkind, column] of await this.query(parts.join(' UNION ALL '))) {
+    for (const [kind, name = '', a = '', b = '', c = ''] of await this.query(parts.join(' UNION ALL '))) {
       if (kind === 'c') {
-        // relname.relkind: a relkind is one letter, and a relation's name may hold dots.
-        const dot = (relkind ?? '').lastIndexOf('.');
-        const entry = {
-          schema: oid ?? '',
-          table: (relkind ?? '').slice(0, dot),
-          kind: (relkind ?? '').slice(dot + 1),
-          column: column ?? '',
-        };
+        const entry = { schema: a, table: b, column: c };
         const known = out.columns.get(name);
         if (known) known.push(entry);
         else out.columns.set(name, [entry]);
-      } else if (kind === 'r') out.relations.set(name, { oid: Number(oid), kind: relkind ?? '' });
+      } else if (kind === 'r') out.relations.set(name, { oid: Number(a), kind: b });
       else if (kind === 'o') out.operators.add(name);
       else if (kind === 'f') out.functions.add(name);
     }

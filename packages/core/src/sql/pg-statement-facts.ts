@@ -511,32 +511,6 @@ class PgWalk {
         }
         return;
       }
-      case 'A_Indirection':
-        this.indirection(node);
-        this.c.fp.push(type);
-        this.fields(node);
-        return;
-      case 'A_Expr':
-        this.operator(node.name, node.kind);
-        this.c.fp.push(type);
-        this.fields(node);
-        return;
-      case 'SubLink':
-        this.operator(node.operName, undefined);
-        this.c.fp.push(type);
-        this.fields(node);
-        return;
-      case 'CaseExpr':
-        // `CASE x WHEN 1 …` compares with `=`, looked up by name as a written one is.
-        if (node.arg !== undefined) this.c.operators.add('=');
-        this.c.fp.push(type);
-        this.fields(node);
-        return;
-      case 'SortBy':
-        this.operator(node.useOp, undefined);
-        this.c.fp.push(type);
-        this.fields(node);
-        return;
       case 'A_Const':
         this.c.fp.push(this.keepConstants ? constValue(node) : '?');
         return;
@@ -561,6 +535,7 @@ class PgWalk {
         this.alias(node.alias, '');
         return;
       default:
+        this.expressionFacts(type, node);
         if (DML.has(type)) {
           // A data-modifying statement where a query was expected (e.g. COPY (DELETE …) TO).
           this.inner({ [type]: node }, 'subquery', 'all', this.span.text);
@@ -693,6 +668,28 @@ class PgWalk {
       if (s.rels.includes(name)) return [name];
     }
     return [];
+  }
+
+  /** What an expression node shows beyond its children: the operators it applies, the fields it reads. */
+  expressionFacts(type: string, node: Node): void {
+    switch (type) {
+      case 'A_Indirection':
+        this.indirection(node);
+        return;
+      case 'A_Expr':
+        this.operator(node.name, node.kind);
+        return;
+      case 'SubLink':
+        this.operator(node.operName, undefined);
+        return;
+      case 'CaseExpr':
+        // `CASE x WHEN 1 …` compares with `=`, looked up by name as a written one is.
+        if (node.arg !== undefined) this.c.operators.add('=');
+        return;
+      case 'SortBy':
+        this.operator(node.useOp, undefined);
+        return;
+    }
   }
 
   /**
