@@ -30,6 +30,7 @@ beforeAll(async () => {
                            otp_secret text, backup_email text);
     INSERT INTO accounts VALUES (1, 'ada', '$2a$12$plainhashvalue', 'rst-plain-123', 'JBSWYPLAIN',
                                  'ada.backup@example.net');
+    CREATE FUNCTION all_customers() RETURNS SETOF customers LANGUAGE sql AS 'SELECT * FROM customers';
     CREATE EXTENSION postgres_fdw;
     CREATE SERVER remote FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'db.internal', dbname 'crm');
     CREATE USER MAPPING FOR CURRENT_USER SERVER remote OPTIONS (user 'crm', password 'fdw-plain-pw');
@@ -85,6 +86,8 @@ describe('psql: a masked column read as part of a whole row', () => {
     "SELECT query_to_xml('SELECT password FROM customers', true, true, '')",
     "SELECT ts_stat('SELECT to_tsvector(password) FROM customers')",
     "SELECT table_to_xml('customers', true, true, '')",
+    'SELECT * FROM all_customers()',
+    'SELECT a.* FROM all_customers() a',
     'SELECT * FROM customers',
   ])('%s never shows the password', async (sql) => {
     const r = await psql(sql);

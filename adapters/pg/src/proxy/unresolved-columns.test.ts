@@ -27,6 +27,8 @@ describe('factsTaint', () => {
     'SELECT lower(email) FROM users',
     'SELECT e FROM (SELECT upper(u.email) AS e FROM users u) s',
     'SELECT get_email(1)',
+    // A star over a function's rows: the function decides.
+    'SELECT * FROM get_rows()',
     "SELECT count(*) FROM users WHERE email LIKE '%@x'",
     // ANALYZE runs the statement: its errors can quote the values it reads.
     'EXPLAIN ANALYZE SELECT email::int FROM users',
@@ -56,6 +58,7 @@ describe('factsTaint', () => {
     ['SELECT *, count(*) OVER () FROM users', ['users'], [], ['count'], ['users']],
     ['SELECT u FROM public.users u', ['public.users'], [], [], ['public.users']],
     ['SELECT * FROM a FULL JOIN b USING (k)', ['a', 'b'], [], [], ['a', 'b']],
+    ['SELECT * FROM upper($1) AS result', [], [], ['upper'], []],
     // A plan names columns, never their values; an operator folded to a constant shows in it.
     ['EXPLAIN SELECT * FROM users', ['users'], [], [], []],
     [

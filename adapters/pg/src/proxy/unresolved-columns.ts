@@ -284,9 +284,9 @@ export function factsTaint(context: MaskContext, statements: readonly StatementF
         const column = dot < 0 ? c : c.slice(dot + 1);
         if (column === '*') {
           // Unqualified: it covers its query level's relations, some of the statement's tables.
-          const covered = dot < 0 ? s.tables : [c.slice(0, dot)];
-          if (covered.length === 0) return tainted(anyMaskedColumn(context));
-          for (const t of covered) stars.add(t);
+          // A star over no table covers functions' rows: the function checks below decide.
+          const qualifier = dot < 0 ? undefined : c.slice(0, dot);
+          for (const t of qualifier === undefined ? s.tables : [qualifier]) stars.add(t);
           continue;
         }
         if (SAMPLE_VALUE_COLUMNS.has(column)) return tainted(anyMaskedColumn(context));

@@ -87,6 +87,8 @@ interface Scope {
   ctes: Set<string> | undefined;
   /** An aliased join (`(a JOIN b USING (id)) AS j`) → the tables under it. */
   joins: Map<string, string[]> | undefined;
+  /** Aliases of functions in FROM; '' when one has none. */
+  functions: Set<string> | undefined;
 }
 
 const newScope = (parent: Scope | undefined): Scope => ({
@@ -95,6 +97,7 @@ const newScope = (parent: Scope | undefined): Scope => ({
   rels: [],
   ctes: undefined,
   joins: undefined,
+  functions: undefined,
 });
 
 /** Where a statement's text sits: its source, and its byte range there. */
@@ -529,11 +532,15 @@ class PgWalk {
         this.visit(node.subquery);
         this.alias(node.alias, '');
         return;
-      case 'RangeFunction':
+      case 'RangeFunction': {
         this.c.fp.push(type);
         this.fields(node);
         this.alias(node.alias, '');
+        const alias = (node.alias as Node | undefined)?.aliasname;
+        this.scope.functions ??= new Set();
+        this.scope.functions.add(typeof alias === 'string' ? alias : '');
         return;
+      }
       default:
         this.expressionFacts(type, node);
         if (DML.has(type)) {
@@ -651,11 +658,23 @@ class PgWalk {
     return undefined;
   }
 
-  /** Whether a star with this qualifier covers only relations that are not tables (''). */
+  /**
+   * Whether a star with this qualifier covers only subqueries, CTEs and VALUES lists. A
+   * function's rows are not in the facts: a star over one stays, so that the policy knows
+   * the statement's columns are not all named.
+   */
   derivedOnly(qualifier: string): boolean {
-    if (qualifier !== '') return this.resolve(qualifier) === '';
+    if (qualifier !== '') return this.resolve(qualifier) === '' && !this.fromFunction(qualifier);
     const rels = this.scope.rels;
-    return rels.length > 0 && rels.every((r) => r === '');
+    return rels.length > 0 && rels.every((r) => r === '') && this.scope.functions === undefined;
+  }
+
+  /** Whether this name is the alias of a function in FROM, in the scope that declares it. */
+  fromFunction(name: string): boolean {
+    for (let s: Scope | undefined = this.scope; s !== undefined; s = s.parent) {
+      if (s.aliases.has(name)) return s.functions?.has(name) === true;
+    }
+    return false;
   }
 
   /** The tables a name refers to as a whole row, if it names a table or an aliased join. */

@@ -127,6 +127,11 @@ const pg: SqlCase[] = [
     expect: { read_columns: ['c', 'creds', 'creds.*', 'public.creds', 'public.creds.*'] },
   },
   {
+    name: "a star over a function's rows stays a star: they are not in the facts",
+    sql: 'SELECT * FROM all_customers(); SELECT a.* FROM all_customers() a; SELECT s.* FROM (SELECT 1 AS one) s, f() x',
+    each: [{ columns: ['*'] }, { columns: ['*'] }, { read_columns: [] }],
+  },
+  {
     name: "an aliased join: its star and whole row are its tables', its columns bare",
     sql: 'SELECT j.*, j, j.password FROM (creds JOIN public.accounts a USING (id)) AS j',
     expect: { read_columns: ['creds.*', 'public.accounts.*', 'password', 'j'] },
