@@ -509,8 +509,11 @@ class PgWalk {
         this.fields(node);
         const alias = (node.alias as Node | undefined)?.aliasname;
         if (typeof alias === 'string') {
+          const tables = [...new Set(this.scope.rels.slice(before).filter((r) => r !== ''))];
           this.scope.joins ??= new Map();
-          this.scope.joins.set(alias, [...new Set(this.scope.rels.slice(before).filter((r) => r !== ''))]);
+          this.scope.joins.set(alias, tables);
+          // Its columns renamed by position, as for a table (see rangeVar).
+          if (hasColumnAliases(node.alias)) for (const t of tables) this.c.addColumn(`${t}.*`, true);
         }
         return;
       }
@@ -586,6 +589,9 @@ class PgWalk {
       return undefined;
     }
     this.c.addTable(name, access);
+    // `FROM creds AS c(a, b)` renames the table's columns by their position, which the text
+    // does not show: `c.b` may be the password. Every column may be read, as by a star.
+    if (hasColumnAliases(node.alias)) this.c.addColumn(`${name}.*`, true);
     this.scope.aliases.set(alias ?? rel, name);
     if (alias !== undefined) this.scope.aliases.set(name, name);
     this.scope.rels.push(name);
@@ -1231,4 +1237,10 @@ class PgWalk {
     const picked = pick(from);
     return picked === '' ? this.span.text : picked;
   }
+}
+
+/** An alias with a column list (`AS t(a, b)`). */
+function hasColumnAliases(alias: unknown): boolean {
+  const names = (alias as Node | undefined)?.colnames;
+  return Array.isArray(names) && names.length > 0;
 }

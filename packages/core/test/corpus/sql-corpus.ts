@@ -137,6 +137,11 @@ const pg: SqlCase[] = [
     expect: { read_columns: ['creds.*', 'public.accounts.*', 'password', 'j'] },
   },
   {
+    name: 'columns renamed by an alias list are not the names the text shows: a star',
+    sql: 'SELECT upper(c) FROM creds AS t(a, b, c); SELECT j.z FROM (creds JOIN public.accounts a USING (id)) AS j(x, y, z)',
+    each: [{ read_columns: ['creds.*', 'creds.c'] }, { read_columns: ['creds.*', 'public.accounts.*', 'z'] }],
+  },
+  {
     name: "a composite's fields are read as the columns they name",
     sql: 'SELECT (c).password, (c).* FROM creds c',
     expect: { read_columns: ['password', '*', 'creds.c', 'creds.*'] },
