@@ -507,6 +507,13 @@ class PgWalk {
         const before = this.scope.rels.length;
         this.c.fp.push(type);
         this.fields(node);
+        // `JOIN t USING (id)` compares the column of that name on both sides: read, though no
+        // expression names it.
+        if (Array.isArray(node.usingClause))
+          for (const u of node.usingClause) {
+            const name = str(u);
+            if (name !== undefined) this.c.addColumn(name, true);
+          }
         const alias = (node.alias as Node | undefined)?.aliasname;
         if (typeof alias === 'string') {
           const tables = [...new Set(this.scope.rels.slice(before).filter((r) => r !== ''))];

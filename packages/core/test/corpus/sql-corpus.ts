@@ -134,12 +134,20 @@ const pg: SqlCase[] = [
   {
     name: "an aliased join: its star and whole row are its tables', its columns bare",
     sql: 'SELECT j.*, j, j.password FROM (creds JOIN public.accounts a USING (id)) AS j',
-    expect: { read_columns: ['creds.*', 'public.accounts.*', 'password', 'j'] },
+    expect: { read_columns: ['id', 'creds.*', 'public.accounts.*', 'password', 'j'] },
+  },
+  {
+    name: 'a join USING a column reads it on both sides',
+    sql: 'SELECT count(*) FROM creds JOIN accounts USING (id, login)',
+    expect: { read_columns: ['id', 'login'] },
   },
   {
     name: 'columns renamed by an alias list are not the names the text shows: a star',
     sql: 'SELECT upper(c) FROM creds AS t(a, b, c); SELECT j.z FROM (creds JOIN public.accounts a USING (id)) AS j(x, y, z)',
-    each: [{ read_columns: ['creds.*', 'creds.c'] }, { read_columns: ['creds.*', 'public.accounts.*', 'z'] }],
+    each: [
+      { read_columns: ['creds.*', 'creds.c'] },
+      { read_columns: ['id', 'creds.*', 'public.accounts.*', 'z'] },
+    ],
   },
   {
     name: "a composite's fields are read as the columns they name",
