@@ -420,6 +420,12 @@ export interface ColumnMask extends MaskRuleBase {
 export interface ColumnPatternMask extends MaskRuleBase {
   /** An RE2 pattern searched in the column's name, lower-cased (`passw(or)?d|secret`). */
   column_pattern: string;
+  /**
+   * Columns the pattern matches that the rule leaves alone, as `table.column` or
+   * `schema.table.column` (`pg_ts_parser.prstoken`): only where the column's table is known
+   * to be that one; a column of unknown origin (an expression) is still masked.
+   */
+  except?: string[];
 }
 export interface PathMask extends MaskRuleBase {
   /** JSONPath into a JSON value ($.customers[*].ssn). */

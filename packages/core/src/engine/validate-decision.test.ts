@@ -56,6 +56,28 @@ describe('validateDecision', () => {
     });
   });
 
+  it("checks a column_pattern mask's exceptions", () => {
+    const mask = { column_pattern: 'token', strategy: 'redact', except: ['pg_ts_parser.prstoken'] };
+    expect(validateDecision({ effect: 'allow', masks: [mask] })).toMatchObject({
+      ok: true,
+      decision: { masks: [mask] },
+    });
+    for (const [except, path] of [
+      ['pg_ts_parser.prstoken', 'decision.masks[0].except'],
+      [['prstoken'], 'decision.masks[0].except[0]'],
+      [[7], 'decision.masks[0].except[0]'],
+      [Array.from({ length: 257 }, () => 't.c'), 'decision.masks[0].except'],
+    ] as const) {
+      expect(validateDecision({ effect: 'allow', masks: [{ ...mask, except }] })).toMatchObject({
+        ok: false,
+        path,
+      });
+    }
+    expect(
+      validateDecision({ effect: 'allow', masks: [{ column: 'a', strategy: 'redact', except: ['t.a'] }] }),
+    ).toMatchObject({ ok: false, path: 'decision.masks[0].except' });
+  });
+
   it('fills missing reasons and masks', () => {
     expect(validateDecision({ effect: 'deny' })).toEqual({
       ok: true,

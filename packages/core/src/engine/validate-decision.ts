@@ -10,6 +10,7 @@ import type {
   MaskStrategy,
   Reason,
 } from '../contract.js';
+import { EXCEPT_MAX, parseColumnTarget } from '../masking/column-match.js';
 
 export const EFFECTS: readonly Effect[] = ['allow', 'deny', 'approve'];
 export const MASK_STRATEGIES: readonly MaskStrategy[] = ['redact', 'partial', 'hash', 'null', 'format'];
@@ -160,6 +161,7 @@ function readMask(mask: unknown, i: number): MaskRule {
   let target: unknown;
   let strategy: unknown;
   let keep: unknown;
+  let except: unknown;
   for (const key in mask) {
     const field = mask[key];
     switch (key) {
@@ -179,6 +181,9 @@ function readMask(mask: unknown, i: number): MaskRule {
         break;
       case 'keep':
         keep = field;
+        break;
+      case 'except':
+        except = field;
         break;
       default:
         throw new Invalid(`decision.masks[${i}].${key}`, 'is not a field of the decision contract');
@@ -209,6 +214,7 @@ function readMask(mask: unknown, i: number): MaskRule {
       break;
     case 'column_pattern':
       rule = { column_pattern: target, strategy: s };
+      if (except !== undefined) rule.except = readExcept(except, i);
       break;
     case 'path':
       rule = { path: target, strategy: s };
@@ -219,6 +225,8 @@ function readMask(mask: unknown, i: number): MaskRule {
     default:
       rule = { pattern: target, strategy: s };
   }
+  if (except !== undefined && selector !== 'column_pattern')
+    throw new Invalid(`decision.masks[${i}].except`, 'is only for a column_pattern mask');
   if (keep !== undefined) {
     if (!Number.isSafeInteger(keep) || (keep as number) < 0) {
       throw new Invalid(`decision.masks[${i}].keep`, 'must be a non-negative integer');
@@ -226,6 +234,20 @@ function readMask(mask: unknown, i: number): MaskRule {
     rule.keep = keep as number;
   }
   return rule;
+}
+
+function readExcept(value: unknown, i: number): string[] {
+  if (!Array.isArray(value) || value.length > EXCEPT_MAX)
+    throw new Invalid(`decision.masks[${i}].except`, `must be a list of at most ${EXCEPT_MAX} names`);
+  const out = new Array<string>(value.length);
+  for (let j = 0; j < value.length; j++) {
+    const name: unknown = value[j];
+    const target = typeof name === 'string' ? parseColumnTarget(name) : undefined;
+    if (typeof name !== 'string' || target?.table === undefined)
+      throw new Invalid(`decision.masks[${i}].except[${j}]`, 'must be table.column or schema.table.column');
+    out[j] = name;
+  }
+  return out;
 }
 
 function readApproval(value: unknown): ApprovalRequirement {

@@ -17,7 +17,16 @@ export interface ColumnDescriptor {
    * origin is not known): every column rule matches it, and the first one masks it.
    */
   any?: boolean | undefined;
+  /**
+   * With `table` unknown: the table the statement names the column by, not confirmed by the
+   * database. Enough for a `column_pattern` rule's `except` to spare it (the operator said that
+   * column holds nothing to mask), never to rule out a rule that names another table.
+   */
+  statedTable?: string | undefined;
 }
+
+/** At most this many exceptions per `column_pattern` rule: each is tried on every column it picks. */
+export const EXCEPT_MAX = 256;
 
 export interface ColumnTarget {
   schema?: string;
@@ -25,6 +34,8 @@ export interface ColumnTarget {
   column: string;
   /** A `column_pattern` rule: searched in the lower-cased column name, in any table. */
   pattern?: { test(name: string): boolean };
+  /** Of a `column_pattern` rule: columns of known tables it leaves alone. */
+  except?: readonly ColumnTarget[];
 }
 
 /** Split a dotted, optionally double-quoted identifier path; undefined when malformed. */
@@ -93,10 +104,33 @@ function splitTable(table: string): readonly string[] | undefined {
 
 export function columnMatches(target: ColumnTarget, descriptor: ColumnDescriptor): boolean {
   if (descriptor.any === true) return true;
-  if (target.pattern !== undefined) return target.pattern.test(descriptor.column.toLowerCase());
+  if (target.pattern !== undefined) {
+    if (!target.pattern.test(descriptor.column.toLowerCase())) return false;
+    return target.except === undefined || !target.except.some((e) => isColumnOf(e, descriptor));
+  }
   if (descriptor.column.toLowerCase() !== target.column) return false;
   if (target.table === undefined || descriptor.table === undefined || descriptor.table === null) return true;
-  const parts = splitTable(descriptor.table);
+  return tableMatches(target, descriptor.table);
+}
+
+/**
+ * The descriptor is surely the column `target` names (which has a table): its table, known or
+ * stated, is that one, in that schema when the target names one. Where matching a rule masks
+ * on doubt, sparing a column needs the opposite.
+ */
+function isColumnOf(target: ColumnTarget, descriptor: ColumnDescriptor): boolean {
+  if (descriptor.column.toLowerCase() !== target.column) return false;
+  const table = descriptor.table ?? descriptor.statedTable;
+  if (table === undefined) return false;
+  const parts = splitTable(table);
+  if (!parts || parts.length === 0) return false;
+  if (parts[parts.length - 1] !== target.table) return false;
+  const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
+  return target.schema === undefined || schema === target.schema;
+}
+
+function tableMatches(target: ColumnTarget, descriptorTable: string): boolean {
+  const parts = splitTable(descriptorTable);
   // An unparseable table name cannot be ruled out.
   if (!parts || parts.length === 0) return true;
   const table = parts[parts.length - 1];

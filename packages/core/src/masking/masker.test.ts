@@ -235,6 +235,41 @@ describe('maskRow', () => {
     expect(byName.columnRule({ table: 'x', column: 'title' })).toBeUndefined();
   });
 
+  it("a column_pattern's exceptions spare those columns where their table is known, and no others", () => {
+    const spared = createMasker({
+      rules: [
+        {
+          column_pattern: 'token',
+          strategy: 'redact',
+          except: ['pg_ts_parser.prstoken', 'public.sessions.token_kind'],
+        },
+        { column: 'prstoken', strategy: 'null' },
+      ],
+    });
+    expect(
+      spared.maskRow(
+        [
+          { table: 'pg_catalog.pg_ts_parser', column: 'prstoken' },
+          { table: '"pg_ts_parser"', column: 'PRSTOKEN' },
+          { table: 'public.sessions', column: 'token_kind' },
+          // Unknown origin: still masked; by the next rule when this one spares it.
+          { table: null, column: 'prstoken' },
+          { table: 'sessions', column: 'token_kind' },
+          { table: 'other.sessions', column: 'token_kind' },
+          { table: 'pg_ts_parser', column: 'token' },
+          { table: 'x', column: 'prstoken' },
+        ],
+        ['3713', '3713', 'bearer', 'a', 'b', 'c', 'd', 'e'],
+      ),
+    ).toEqual([null, null, 'bearer', REDACTED, REDACTED, REDACTED, REDACTED, REDACTED]);
+    expect(() =>
+      createMasker({ rules: [{ column_pattern: 'token', strategy: 'redact', except: ['prstoken'] }] }),
+    ).toThrow(/except\[0\]: "prstoken" is not table.column/);
+    expect(() =>
+      createMasker({ rules: [{ column: 'a', strategy: 'redact', except: ['t.a'] } as never] }),
+    ).toThrow(/except is only for a column_pattern rule/);
+  });
+
   it('a column that may hold any masked column is masked by the first column rule', () => {
     const rules = createMasker({
       rules: [

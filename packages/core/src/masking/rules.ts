@@ -8,7 +8,7 @@ import { JSONPath } from 'jsonpath-plus';
 import RE2 from 're2';
 import type { DetectorName, MaskRule, MaskStrategy } from '../contract.js';
 import { InvalidMaskRuleError } from '../errors.js';
-import { type ColumnTarget, parseColumnTarget } from './column-match.js';
+import { type ColumnTarget, EXCEPT_MAX, parseColumnTarget } from './column-match.js';
 import { DETECTOR_NAMES, isDetectorName } from './detectors.js';
 import type { ScannerSpec } from './scan-engine.js';
 import { spanBound } from './span-bound.js';
@@ -81,6 +81,8 @@ export function compileRules(rules: unknown, option = 'rules'): CompiledRules {
       fail(where, 'exactly one of column, column_pattern, path, detector or pattern must be given');
     const selector = present[0] as (typeof SELECTORS)[number];
     const value = rule[selector];
+    if (rule.except !== undefined && selector !== 'column_pattern')
+      fail(where, 'except is only for a column_pattern rule');
     if (typeof value !== 'string' || value === '') fail(where, `${selector} must be a non-empty string`);
     switch (selector) {
       case 'column': {
@@ -90,9 +92,14 @@ export function compileRules(rules: unknown, option = 'rules'): CompiledRules {
         compiled.columns.push({ ...resolved, target });
         break;
       }
-      case 'column_pattern':
-        compiled.columns.push({ ...resolved, target: { column: '', pattern: columnPattern(value, where) } });
+      case 'column_pattern': {
+        const except = exceptions(rule.except, where);
+        compiled.columns.push({
+          ...resolved,
+          target: { column: '', pattern: columnPattern(value, where), ...(except ? { except } : {}) },
+        });
         break;
+      }
       case 'path':
         checkPath(value, where);
         compiled.paths.push({ ...resolved, path: value });
@@ -111,6 +118,18 @@ export function compileRules(rules: unknown, option = 'rules'): CompiledRules {
     compiled.rules.push(resolved.rule);
   });
   return compiled;
+}
+
+function exceptions(value: unknown, where: string): ColumnTarget[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) fail(where, 'except must be a list of table.column names');
+  if (value.length > EXCEPT_MAX) fail(where, `except has more than ${EXCEPT_MAX} names`);
+  return value.map((name: unknown, i) => {
+    const target = typeof name === 'string' ? parseColumnTarget(name) : undefined;
+    if (!target || target.table === undefined)
+      fail(`${where}.except[${i}]`, `${JSON.stringify(name)} is not table.column or schema.table.column`);
+    return target;
+  });
 }
 
 function columnPattern(source: string, where: string): { test(name: string): boolean } {
