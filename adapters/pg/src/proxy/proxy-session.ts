@@ -89,6 +89,7 @@ import {
   type NamedRelation,
   type ResolvedColumn,
   STATISTICS_CATALOG_OIDS,
+  type ViewColumns,
 } from '../upstream/catalog-client.js';
 import { connectUpstream, type UpstreamConnection } from '../upstream/connect-upstream.js';
 import { UpstreamError } from '../upstream/upstream-error.js';
@@ -147,6 +148,8 @@ import {
   firstPicked,
   holdsSampleValues,
   pickedColumns,
+  type ViewColumnRefs,
+  viewColumnRefs,
 } from './unresolved-columns.js';
 
 /** What a session needs from the proxy that owns it. */
@@ -3158,13 +3161,22 @@ export class ProxySession {
   private readonly operatorCache = new Map<string, boolean>();
   /** Columns of relations read whole (a star), per session; null when the catalog does not know the name. */
   private readonly starColumnCache = new Map<string, ResolvedColumn[] | null>();
-  /** Built-in function names, per session: whether the user has a function of that name. */
+  /**
+   * Function names called bare, per session: whether a call by that name may run a function
+   * that is not the server's own.
+   */
   private readonly functionNameCache = new Map<string, boolean>();
 
-  private readonly viewTargetCache = new Map<
-    number,
-    Map<number, { tableOid: number; attributeNumber: number }>
-  >();
+  private readonly viewTargetCache = new Map<number, ViewColumns>();
+
+  private async viewColumns(oid: number): Promise<ViewColumns> {
+    let columns = this.viewTargetCache.get(oid);
+    if (!columns) {
+      columns = await this.catalogClient().viewTargets(oid);
+      this.viewTargetCache.set(oid, columns);
+    }
+    return columns;
+  }
 
   /**
    * The stored column a view's column reads, through views of views, when it is a plain
@@ -3173,12 +3185,7 @@ export class ProxySession {
   private async traceViewColumn(oid: number, attnum: number): Promise<ColumnDescriptor | undefined> {
     let key = { tableOid: oid, attributeNumber: attnum };
     for (let depth = 0; depth < 16; depth++) {
-      let targets = this.viewTargetCache.get(key.tableOid);
-      if (!targets) {
-        targets = await this.catalogClient().viewTargets(key.tableOid);
-        this.viewTargetCache.set(key.tableOid, targets);
-      }
-      const origin = targets.get(key.attributeNumber);
+      const origin = (await this.viewColumns(key.tableOid)).targets.get(key.attributeNumber);
       if (!origin) return undefined;
       const k = columnKey(origin.tableOid, origin.attributeNumber);
       if (!this.columnCache.has(k)) {
@@ -3214,6 +3221,36 @@ export class ProxySession {
     );
   }
 
+  /**
+   * The masked column a statement may take from a view it reads, by the view's columns it
+   * names: a plain column is the column it reads, masked or not; a computed one, or any column
+   * the statement may read without naming it, may carry whatever the view reads.
+   */
+  private async viewReadCarries(
+    mask: MaskContext,
+    oid: number,
+    refs: ViewColumnRefs,
+  ): Promise<ColumnDescriptor | undefined> {
+    const carries = await this.viewCarries(mask, oid);
+    if (!carries || refs.all) return carries;
+    const columns = await this.viewColumns(oid);
+    if (columns.numbers.size === 0) return carries;
+    for (const [name, qualified] of refs.names) {
+      const attnum = columns.numbers.get(name);
+      if (attnum === undefined) {
+        // A bare name is another relation's; one the statement gives this view's name is not
+        // a column the catalog knows of it (a name spelt in another case, say).
+        if (qualified) return carries;
+        continue;
+      }
+      const traced = await this.traceViewColumn(oid, attnum);
+      if (!traced) return carries;
+      const picked = firstPicked(mask, [traced]);
+      if (picked) return picked;
+    }
+    return undefined;
+  }
+
   /** The masked column an expression column of this statement's results may carry, if any. */
   private statementCarries(mask: MaskContext, source: TaintSource): Promise<ColumnDescriptor | undefined> {
     // Not kept on the source: the cursor a FETCH reads may be declared again meanwhile.
@@ -3239,7 +3276,7 @@ export class ProxySession {
         const found = await this.catalogClient().taintLookup(unknown);
         for (const n of unknown.relations) this.relationCache.set(n, found.relations.get(n) ?? null);
         for (const n of unknown.operators) this.operatorCache.set(n, found.operators.has(n));
-        for (const n of unknown.functions) this.functionNameCache.set(n, found.functions.has(n));
+        for (const n of unknown.functions) this.functionNameCache.set(n, !found.systemFunctions.has(n));
         for (const n of unknown.columns) this.starColumnCache.set(n, found.columns.get(n) ?? null);
       }
       if (facts.operators.some((n) => this.operatorCache.get(n) !== false)) return anyMaskedColumn(mask);
@@ -3250,7 +3287,11 @@ export class ProxySession {
         // search_path): what it holds is unknown.
         if (!relation || STATISTICS_CATALOG_OIDS.has(relation.oid)) return anyMaskedColumn(mask);
         if (relation.kind === 'v' || relation.kind === 'm') {
-          const carries = await this.viewCarries(mask, relation.oid);
+          const carries = await this.viewReadCarries(
+            mask,
+            relation.oid,
+            viewColumnRefs(source.statements, name),
+          );
           if (carries) return carries;
         }
       }

@@ -8,9 +8,10 @@
  * - a view column: the view (through any views under it) reads a masked column, or calls a
  *   function outside pg_catalog;
  * - an expression column: the statement names a masked column (by column name, whatever the
- *   table) or a column of planner statistics' sample values, selects `*`, calls a function not
- *   known to be a pure built-in, or reads a relation that is a view reading a masked column,
- *   or that the catalog does not know;
+ *   table) or a column of planner statistics' sample values, selects `*`, calls a function
+ *   that is not the server's own or one of the server's that reads data (see
+ *   DATA_READING_FUNCTIONS), or reads a relation that is a view reading a masked column, or
+ *   that the catalog does not know;
  * - a column of planner statistics' sample values (see SAMPLE_VALUE_COLUMNS), or a view
  *   reading one.
  *
@@ -51,133 +52,44 @@ export type UnresolvedColumnsMode = 'mask' | 'deny';
 export const DEFAULT_UNRESOLVED_COLUMNS: UnresolvedColumnsMode = 'deny';
 
 /**
- * Built-ins whose result depends only on their arguments (or on nothing of the database's
- * data): the columns passed to them are already in the statement's facts. Any other
- * function might read a table on its own, so it taints.
+ * The server's own functions (in pg_catalog) whose result can hold what the statement's facts
+ * do not show: rows of a query or a table they are handed as text or by name, large objects,
+ * server files, decoded WAL (every table's changes), other sessions' statement text. Every
+ * other built-in computes from its arguments or from the catalog's definitions, names and
+ * sizes, never from a table's rows: the columns that feed it are already in the facts.
  */
-const PURE_FUNCTIONS = new Set([
-  'abs',
-  'array_agg',
-  'array_length',
-  'avg',
-  'bool_and',
-  'bool_or',
-  'btrim',
-  'ceil',
-  'ceiling',
-  'char_length',
-  'character_length',
-  'clock_timestamp',
-  'coalesce',
-  'concat',
-  'concat_ws',
-  'count',
-  'current_database',
-  'current_date',
-  'current_schema',
-  'current_setting',
-  'current_timestamp',
-  'current_user',
-  'date_part',
-  'date_trunc',
-  'dense_rank',
-  'every',
-  'extract',
-  'floor',
-  'format',
-  'generate_series',
-  'greatest',
-  'initcap',
-  'json_agg',
-  'json_build_object',
-  'jsonb_agg',
-  'jsonb_build_object',
-  'least',
-  'left',
-  'length',
-  'lower',
-  'lpad',
-  'ltrim',
-  'max',
-  'md5',
-  'min',
-  'mod',
-  'now',
-  'nullif',
-  'octet_length',
-  'pg_backend_pid',
-  'position',
-  'power',
-  'random',
-  'rank',
-  'regexp_replace',
-  'repeat',
-  'replace',
-  'reverse',
-  'right',
-  'round',
-  'row_number',
-  'rpad',
-  'rtrim',
-  'session_user',
-  'split_part',
-  'sqrt',
-  'statement_timestamp',
-  'string_agg',
-  'strpos',
-  'substr',
-  'substring',
-  'sum',
-  'timeofday',
-  'to_char',
-  'to_date',
-  'to_number',
-  'to_timestamp',
-  'transaction_timestamp',
-  'trim',
-  'trunc',
-  'upper',
-  'version',
-  // What drivers and tools ask the catalog (pgjdbc's DatabaseMetaData, psql's \d, pg_dump):
-  // definitions, names, privileges and sizes of objects, never the rows of a table.
-  'array_lower',
-  'array_to_string',
-  'array_upper',
-  'col_description',
-  'current_schemas',
-  'format_type',
-  'generate_subscripts',
-  'has_column_privilege',
-  'has_database_privilege',
-  'has_function_privilege',
-  'has_schema_privilege',
-  'has_sequence_privilege',
-  'has_table_privilege',
-  'obj_description',
-  'pg_encoding_to_char',
-  'pg_function_is_visible',
-  'pg_get_constraintdef',
-  'pg_get_expr',
-  'pg_get_function_arguments',
-  'pg_get_function_identity_arguments',
-  'pg_get_function_result',
-  'pg_get_indexdef',
-  'pg_get_partkeydef',
-  'pg_get_serial_sequence',
-  'pg_get_triggerdef',
-  'pg_get_userbyid',
-  'pg_get_viewdef',
-  'pg_has_role',
-  'pg_relation_size',
-  'pg_size_pretty',
-  'pg_table_is_visible',
-  'pg_table_size',
-  'pg_total_relation_size',
-  'pg_type_is_visible',
-  'pg_typeof',
-  'quote_ident',
-  'shobj_description',
-  'unnest',
+const DATA_READING_FUNCTIONS = new Set([
+  // Run SQL given as text, or read a relation, cursor, schema or database whole.
+  'cursor_to_xml',
+  'cursor_to_xmlschema',
+  'database_to_xml',
+  'database_to_xml_and_xmlschema',
+  'database_to_xmlschema',
+  'query_to_xml',
+  'query_to_xml_and_xmlschema',
+  'query_to_xmlschema',
+  'schema_to_xml',
+  'schema_to_xml_and_xmlschema',
+  'schema_to_xmlschema',
+  'table_to_xml',
+  'table_to_xml_and_xmlschema',
+  'table_to_xmlschema',
+  'ts_rewrite',
+  'ts_stat',
+  // Large objects: bytes stored beside the tables, which any value may have been copied to.
+  'lo_get',
+  'loread',
+  // Server files: a table's own data files among them.
+  'pg_read_binary_file',
+  'pg_read_file',
+  // Logical decoding: the rows every write of every table put in the WAL.
+  'pg_logical_slot_get_binary_changes',
+  'pg_logical_slot_get_changes',
+  'pg_logical_slot_peek_binary_changes',
+  'pg_logical_slot_peek_changes',
+  // Other sessions' statements, with their literals (pg_stat_activity.query).
+  'pg_stat_get_activity',
+  'pg_stat_get_backend_activity',
 ]);
 
 /**
@@ -238,8 +150,9 @@ export interface FactsTaint {
    */
   operators: string[];
   /**
-   * The built-ins it calls by bare name, to check in the catalog: a function of the user's by
-   * the same name (an overload for other argument types) may be the one that runs.
+   * The functions it calls by bare name, to check in the catalog: clean when every function of
+   * that name is the server's own; a function of the user's by the same name (an overload for
+   * other argument types) may be the one that runs.
    */
   functions: string[];
   /**
@@ -290,16 +203,18 @@ export function factsTaint(context: MaskContext, statements: readonly StatementF
           continue;
         }
         if (SAMPLE_VALUE_COLUMNS.has(column)) return tainted(anyMaskedColumn(context));
-        // By name only: `email` of any table could be the masked one under another alias.
-        const carries = firstPicked(context, [{ table: null, column }]);
+        // By name only: the facts' table is the parser's reading, without the tables' columns
+        // (an unqualified name in a correlated subquery may be the outer table's), so `email`
+        // of any table could be the masked one. The stated table only lets a rule's `except`
+        // spare a column the operator named as harmless.
+        const statedTable = dot < 0 ? undefined : c.slice(0, dot);
+        const carries = firstPicked(context, [{ table: null, column, statedTable }]);
         if (carries) return tainted(carries);
       }
     for (const f of s.functions) {
-      // Only a superuser can create a function in pg_catalog: a name qualified so is the built-in.
-      const qualified = f.startsWith('pg_catalog.');
-      const name = qualified ? f.slice('pg_catalog.'.length) : f;
-      if (!PURE_FUNCTIONS.has(name)) return tainted(anyMaskedColumn(context));
-      if (!qualified) functions.add(name);
+      const taint = functionTaint(f);
+      if (taint === 'taints') return tainted(anyMaskedColumn(context));
+      if (taint === 'ask') functions.add(f);
     }
     if (s.dynamic || s.opaque) return tainted(anyMaskedColumn(context));
     for (const t of s.tables) relations.add(t);
@@ -312,4 +227,55 @@ export function factsTaint(context: MaskContext, statements: readonly StatementF
     functions: [...functions],
     stars: [...stars],
   };
+}
+
+/**
+ * What a function the statement calls says about its result, by the name the facts give it:
+ * the server's own (`pg_catalog.upper`), or one that may read anything, or a bare name whose
+ * functions the catalog must show: only pg_catalog's own, or also one of the user's (an
+ * overload for other argument types, or one a search_path puts first) that the call may run.
+ */
+function functionTaint(name: string): 'clean' | 'taints' | 'ask' {
+  // Only a superuser creates anything in pg_catalog or information_schema (whose functions are
+  // SQL over the catalog, which its own views call): a name qualified so is the server's own.
+  if (name.startsWith('pg_catalog.')) {
+    return DATA_READING_FUNCTIONS.has(name.slice('pg_catalog.'.length)) ? 'taints' : 'clean';
+  }
+  if (name.startsWith('information_schema.')) return 'clean';
+  // Any other schema holds the user's functions, or an extension's, in SQL, PL/pgSQL or C, any
+  // of which can read a table (dblink, pageinspect's raw pages, tablefunc's crosstab).
+  if (name.includes('.') || DATA_READING_FUNCTIONS.has(name)) return 'taints';
+  return 'ask';
+}
+
+/** The columns of one relation that a statement may read (see viewColumnRefs). */
+export interface ViewColumnRefs {
+  /** It may read columns it does not name: a star, a whole row, a NATURAL join. */
+  all: boolean;
+  /** The names it reads that may be the relation's, and whether it qualified them with it. */
+  names: Map<string, boolean>;
+}
+
+/**
+ * Which columns of `relation` (as the statement spells it) the statements name: those it
+ * qualifies with that relation, and every bare name, which may be one of its columns. Core
+ * qualifies a column with its table where the statement's text shows it (an alias resolved);
+ * a star over the relation, or a column list renaming its columns, is reported as its star.
+ */
+export function viewColumnRefs(statements: readonly StatementFacts[], relation: string): ViewColumnRefs {
+  const out: ViewColumnRefs = { all: false, names: new Map() };
+  const own = lastIdentifier(relation);
+  for (const s of flatten(statements)) {
+    // A NATURAL join compares the columns both sides have, which the text does not name.
+    if (/\bnatural\b/i.test(s.text)) out.all = true;
+    for (const c of s.columns) {
+      const dot = c.lastIndexOf('.');
+      const column = dot < 0 ? c : c.slice(dot + 1);
+      const qualified = dot >= 0 && lastIdentifier(c.slice(0, dot)) === own;
+      if (dot >= 0 && !qualified) continue;
+      if (column === '*') out.all = true;
+      else if (!out.names.get(column)) out.names.set(column, qualified);
+    }
+  }
+  return out;
 }

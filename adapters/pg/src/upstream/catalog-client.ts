@@ -78,8 +78,12 @@ export interface TaintFacts {
   columns: Map<string, ResolvedColumn[]>;
   /** The operator names that can run a function of the user's. */
   operators: Set<string>;
-  /** The function names the user has a function of. */
-  functions: Set<string>;
+  /**
+   * The function names every function of which is the server's own (SYSTEM_CODE). A name not
+   * here has a function of the user's, or none the catalog connection can see (one created in
+   * the session's open transaction).
+   */
+  systemFunctions: Set<string>;
 }
 
 /**
@@ -159,6 +163,18 @@ export interface ColumnKey {
   attributeNumber: number;
 }
 
+/** A view's columns, as CatalogClient.viewTargets finds them. */
+export interface ViewColumns {
+  /**
+   * By attribute number, the (relation OID, attribute number) a column reads, when it is a
+   * plain column of another relation. Expressions, and columns that cannot be traced without
+   * doubt, are absent.
+   */
+  targets: Map<number, ColumnKey>;
+  /** Attribute numbers by column name. */
+  numbers: Map<string, number>;
+}
+
 /** Default of `catalogTimeoutMs`. */
 export const DEFAULT_CATALOG_TIMEOUT_MS = 5_000;
 
@@ -235,18 +251,17 @@ export class CatalogClient {
   }
 
   /**
-   * Where each column of a view comes from, when it is a plain column of another relation:
-   * by attribute number, the (relation OID, attribute number) it reads. Columns that are
-   * expressions, or that cannot be traced without doubt, are absent.
+   * A view's columns (see ViewColumns): their numbers by name, and where each comes from when
+   * it is a plain column of another relation.
    */
-  viewTargets(oid: number): Promise<Map<number, ColumnKey>> {
+  viewTargets(oid: number): Promise<ViewColumns> {
     const run = this.queue.then(() => this.targetsLookup(oid));
     this.queue = run.catch(() => {});
     return run;
   }
 
-  private async targetsLookup(oid: number): Promise<Map<number, ColumnKey>> {
-    const out = new Map<number, ColumnKey>();
+  private async targetsLookup(oid: number): Promise<ViewColumns> {
+    const out: ViewColumns = { targets: new Map(), numbers: new Map() };
     const relation = `${oid >>> 0}::oid`;
     const [rule] = await this.query(
       `SELECT ev_action::text FROM pg_catalog.pg_rewrite WHERE ev_class = ${relation} AND rulename = '_RETURN'`,
@@ -257,9 +272,10 @@ export class CatalogClient {
       'SELECT attnum, attname FROM pg_catalog.pg_attribute ' +
         `WHERE attrelid = ${relation} AND attnum > 0 AND NOT attisdropped`,
     );
-    for (const [attnum, attname] of columns) {
-      const origin = traceTarget(action, Number(attnum), attname ?? '');
-      if (origin) out.set(Number(attnum), origin);
+    for (const [attnum, attname = ''] of columns) {
+      out.numbers.set(attname, Number(attnum));
+      const origin = traceTarget(action, Number(attnum), attname);
+      if (origin) out.targets.set(Number(attnum), origin);
     }
     return out;
   }
@@ -271,9 +287,9 @@ export class CatalogClient {
    * - `operators`: which of these operator names (`=`, `==>`) can run a function of the user's
    *   (see USER_CODE): an operator of that name, in any schema and for any types, or its
    *   commutator or negator (the planner may apply either instead), implemented by one;
-   * - `functions`: which of these function names (`lower`) the user has a function of: an
-   *   overload for other argument types, or one a search_path puts first, that a call by that
-   *   name may run instead of the built-in;
+   * - `functions`: which of these function names (`lower`) are the server's alone: no function
+   *   of the user's by that name (an overload for other argument types, or one a search_path
+   *   puts first) that a call by that name may run instead of the built-in;
    * - `columns`: the columns of these relations.
    */
   taintLookup(names: TaintNames): Promise<TaintFacts> {
@@ -287,7 +303,7 @@ export class CatalogClient {
       relations: new Map(),
       columns: new Map(),
       operators: new Set(),
-      functions: new Set(),
+      systemFunctions: new Set(),
     };
     const list = (values: readonly string[]) => values.map((n) => `'${n.replaceAll("'", "''")}'`).join(',');
     const parts: string[] = [];
@@ -306,8 +322,9 @@ export class CatalogClient {
       );
     if (names.functions.length > 0)
       parts.push(
-        "SELECT DISTINCT 'f', p.proname::text, '', '', '' FROM pg_catalog.pg_proc p " +
-          `WHERE p.proname::text IN (${list(names.functions)}) AND ${USER_CODE}`,
+        "SELECT 'f', p.proname::text, '', '', '' FROM pg_catalog.pg_proc p " +
+          `WHERE p.proname::text IN (${list(names.functions)}) ` +
+          `GROUP BY p.proname HAVING pg_catalog.bool_and(${SYSTEM_CODE})`,
       );
     if (names.columns.length > 0)
       parts.push(
@@ -326,7 +343,7 @@ export class CatalogClient {
         else out.columns.set(name, [entry]);
       } else if (kind === 'r') out.relations.set(name, { oid: Number(a), kind: b });
       else if (kind === 'o') out.operators.add(name);
-      else if (kind === 'f') out.functions.add(name);
+      else if (kind === 'f') out.systemFunctions.add(name);
     }
     return out;
   }
