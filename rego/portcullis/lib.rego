@@ -29,11 +29,14 @@ default_config := {
 	# `table.column` names the patterns above match that hold nothing sensitive: columns of
 	# PostgreSQL's own catalogs that pg_dump and psql read (a text search parser's token
 	# function, a configuration's token type). Matched on the statement's own spelling, with or
-	# without `pg_catalog.`.
+	# without `pg_catalog.`, and given to the column patterns as their `except`, which the
+	# adapter applies where it knows a column's table.
 	"sensitive_column_exceptions": ["pg_ts_parser.prstoken", "pg_ts_config_map.maptokentype"],
-	# Column patterns for every statement that reads a relation, not only for `SELECT *` and
-	# statements whose rows come from elsewhere (see sql.rego's pattern_masked).
-	"column_patterns_on_every_read": false,
+	# Column patterns for every statement that reads a relation or calls a function, not only
+	# for `SELECT *` and statements whose rows come from elsewhere (see sql.rego's
+	# pattern_masked): a view that renames a sensitive column, or a function of the user's that
+	# returns one, is then masked too. `false` masks only what statements name.
+	"column_patterns_on_every_read": true,
 	# Columns of PostgreSQL's catalogs whose names say nothing but whose values can hold
 	# secrets: a user mapping's options (a foreign server's `password=…`), a subscription's
 	# connection string, per-role settings, the SQL other sessions are running, with its

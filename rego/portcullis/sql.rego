@@ -322,24 +322,45 @@ masks contains {"column": column, "strategy": "redact"} if {
 # The name patterns themselves too, as column patterns the adapter matches against each result
 # column's name once it has traced the column to its table: a sensitive column not on that
 # list (Devise's `encrypted_password`, `reset_password_token`, `otp_secret`) is masked as it
-# would be had the statement named it.
-masks contains lib.mask("column_pattern", rule.pattern, rule) if {
+# would be had the statement named it. The exceptions go with them, for the adapter to spare
+# those columns where it knows their table.
+masks contains pattern_mask(rule) if {
 	lib.masked_subject
 	some s in statements
 	pattern_masked(s)
 	some rule in lib.setting("sensitive_columns")
 }
 
+pattern_mask(rule) := object.union(lib.mask("column_pattern", rule.pattern, rule), {"except": pattern_exceptions}) if {
+	count(pattern_exceptions) > 0
+} else := lib.mask("column_pattern", rule.pattern, rule)
+
+# Only `table.column` and `schema.table.column` entries can be spared by table (a bare name
+# stays masked), and the contract takes at most 256 of them.
+pattern_exceptions := array.slice(
+	sort([lower(e) |
+		some e in lib.setting("sensitive_column_exceptions")
+		count(split(e, ".")) in {2, 3}
+	]),
+	0, 256,
+)
+
 pattern_masked(s) if rows_from_elsewhere(s)
 
-# With `column_patterns_on_every_read`, for every statement that reads a relation: a view that
-# renames a sensitive column (`SELECT pw FROM v`, v having `password AS pw`) or a function of
-# the user's returning one is then masked too, which the statement's names cannot show. The
-# cost: every result of a masked subject is checked, and the adapter withholds an expression
-# column computed by a function it does not know to be pure (psql's \d, pgjdbc's metadata).
+# With `column_patterns_on_every_read` (the default), for every statement that reads a relation
+# or calls a function: a view that renames a sensitive column (`SELECT pw FROM v`, v having
+# `password AS pw`) or a function of the user's returning one is then masked too, which the
+# statement's names cannot show. The cost: every result of a masked subject is checked, and the
+# adapter withholds (or masks) an expression column that a function of the user's computes, or
+# that reads a view column carrying a sensitive one.
 pattern_masked(s) if {
 	lib.setting("column_patterns_on_every_read") == true
 	count(s.tables) > 0
+}
+
+pattern_masked(s) if {
+	lib.setting("column_patterns_on_every_read") == true
+	count(s.functions) > 0
 }
 
 rows_from_elsewhere(s) if {

@@ -545,24 +545,43 @@ test_star_masks_usual_sensitive_names if {
 # Regression: `SELECT * FROM accounts` returned Devise's encrypted_password and
 # reset_password_token in clear (names on no list), though naming them masked them.
 test_star_masks_by_the_name_patterns if {
-	m := sql.masks with input as doc(staging, agent, [stmt({"columns": ["accounts.*"]})])
-	{"column_pattern": "passw(or)?d|(^|_)pwd(_|$)|passphrase", "strategy": "redact"} in m
-	{"column_pattern": "secret|token|api_?key|private_?key|(^|_)salt(_|$)|otp_?seed", "strategy": "redact"} in m
-	{"column_pattern": "e_?mail", "strategy": "partial"} in m
-	fetched := sql.masks with input as doc(staging, agent, [stmt({"type": "fetch", "text": "FETCH ALL FROM c"})])
-	{"column_pattern": "e_?mail", "strategy": "partial"} in fetched
-	named := sql.masks with input as doc(staging, agent, [stmt({"tables": ["v2"], "columns": ["v2.pw"]})])
+	off := {"column_patterns_on_every_read": false}
+	m := sql.masks with input as doc(staging, agent, [stmt({"columns": ["accounts.*"]})]) with data.portcullis.config as off
+	pattern_masks(m, "passw(or)?d|(^|_)pwd(_|$)|passphrase") == {"redact"}
+	pattern_masks(m, "secret|token|api_?key|private_?key|(^|_)salt(_|$)|otp_?seed") == {"redact"}
+	pattern_masks(m, "e_?mail") == {"partial"}
+	fetched := sql.masks with input as doc(staging, agent, [stmt({"type": "fetch", "text": "FETCH ALL FROM c"})]) with data.portcullis.config as off
+	pattern_masks(fetched, "e_?mail") == {"partial"}
+	named := sql.masks with input as doc(staging, agent, [stmt({"tables": ["v2"], "columns": ["v2.pw"]})]) with data.portcullis.config as off
 	count([r | some r in named; r.column_pattern]) == 0
 }
 
-# A view can rename a sensitive column: with the setting, every statement reading a relation
-# gets the patterns.
+pattern_masks(masks, pattern) := {r.strategy | some r in masks; r.column_pattern == pattern}
+
+# A view can rename a sensitive column, a function of the user's return one: by default every
+# statement that reads a relation or calls a function gets the patterns, with the catalog
+# columns they would take for secrets spared by table.
 test_column_patterns_on_every_read if {
-	s := stmt({"tables": ["v2"], "columns": ["v2.pw"]})
-	m := sql.masks with input as doc(staging, agent, [s]) with data.portcullis.config as {"column_patterns_on_every_read": true}
-	{"column_pattern": "passw(or)?d|(^|_)pwd(_|$)|passphrase", "strategy": "redact"} in m
-	constant := sql.masks with input as doc(staging, agent, [stmt({})]) with data.portcullis.config as {"column_patterns_on_every_read": true}
+	m := sql.masks with input as doc(staging, agent, [stmt({"tables": ["v2"], "columns": ["v2.pw"]})])
+	pattern_masks(m, "passw(or)?d|(^|_)pwd(_|$)|passphrase") == {"redact"}
+	some r in m
+	r.column_pattern == "secret|token|api_?key|private_?key|(^|_)salt(_|$)|otp_?seed"
+	r.except == ["pg_ts_config_map.maptokentype", "pg_ts_parser.prstoken"]
+	called := sql.masks with input as doc(staging, agent, [stmt({"functions": ["login_of"]})])
+	pattern_masks(called, "passw(or)?d|(^|_)pwd(_|$)|passphrase") == {"redact"}
+	constant := sql.masks with input as doc(staging, agent, [stmt({})])
 	count([r | some r in constant; r.column_pattern]) == 0
+}
+
+# Only table.column exceptions can be spared by table; a bare name would make the decision
+# one the adapter refuses.
+test_pattern_exceptions_keep_table_columns_only if {
+	config := {"sensitive_column_exceptions": ["Notes.Token_Kind", "prstoken", "a.b.c.d", "s.t.c"]}
+	m := sql.masks with input as doc(staging, agent, [stmt({"tables": ["t"]})]) with data.portcullis.config as config
+	excepts := {e | some r in m; r.column_pattern; some e in r.except}
+	excepts == {"notes.token_kind", "s.t.c"}
+	none := sql.masks with input as doc(staging, agent, [stmt({"tables": ["t"]})]) with data.portcullis.config as {"sensitive_column_exceptions": ["prstoken"]}
+	count([r | some r in none; r.except]) == 0
 }
 
 # Regression: an agent read a foreign server's password from pg_user_mappings.umoptions.
