@@ -5,10 +5,17 @@
  * default) or masked as the column they may carry (`'mask'`).
  */
 
-import { createEngine, type Decision, type InputDocument, REDACTED, staticEvaluator } from '@portcullis/core';
+import {
+  createEngine,
+  type Decision,
+  type InputDocument,
+  InvalidOptionError,
+  REDACTED,
+  staticEvaluator,
+} from '@portcullis/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { MessageWriter, readDataRow } from '../src/index.js';
+import { createPgProxy, MessageWriter, readDataRow } from '../src/index.js';
 import { type ProxyFixture, startProxyFixture, testPolicy, USERS } from './support/proxy-fixture.js';
 import { psql } from './support/psql.js';
 import { query, RawClient, sqlstate } from './support/raw-client.js';
@@ -451,6 +458,66 @@ describe("unresolved result columns, unresolvedColumns: 'deny' (the default)", (
     );
     expect(err?.stderr).toContain('may carry a masked column');
     expect(err?.stdout ?? '').not.toContain('@example');
+  });
+});
+
+describe('what a session learnt from the catalog, when the catalog changes', () => {
+  const reads = "LANGUAGE sql AS 'SELECT email FROM users WHERE id = i'";
+  afterAll(async () => {
+    const d = await f.direct();
+    await d.query('DROP FUNCTION IF EXISTS initcap(int), btrim(int), md5(int)');
+    await d.end();
+  });
+
+  test("a function the session creates by a built-in's name, after calling the built-in", async () => {
+    const c = await f.through('agent');
+    try {
+      expect((await c.query("SELECT initcap('ada') AS v")).rows).toEqual([{ v: 'Ada' }]);
+      await c.query(`CREATE FUNCTION initcap(i int) RETURNS text ${reads}`);
+      await expect(c.query('SELECT initcap(1) AS v')).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await c.end();
+    }
+  });
+
+  test('a function created in the open transaction, which the catalog connection cannot see', async () => {
+    const c = await f.through('agent');
+    try {
+      await c.query('BEGIN');
+      await c.query(`CREATE FUNCTION btrim(i int) RETURNS text ${reads}`);
+      await expect(c.query('SELECT btrim(1) AS v')).rejects.toMatchObject({ code: '42501' });
+      await c.query('ROLLBACK');
+      // Rolled back: the built-in is the only btrim again.
+      expect((await c.query("SELECT btrim(' x ') AS v")).rows).toEqual([{ v: 'x' }]);
+    } finally {
+      await c.end();
+    }
+  });
+
+  test("another session's function is seen once catalogTrustMs has passed", async () => {
+    const { port } = await f.anotherProxy({ catalogTrustMs: 50 });
+    const c = await f.through('agent', undefined, { port });
+    const d = await f.direct();
+    try {
+      expect((await c.query("SELECT md5('a') AS v")).rows[0].v).toHaveLength(32);
+      await d.query(`CREATE FUNCTION md5(i int) RETURNS text ${reads}`);
+      await new Promise((r) => setTimeout(r, 100));
+      await expect(c.query('SELECT md5(1) AS v')).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await c.end();
+      await d.end();
+    }
+  });
+
+  test.each([-1, Number.NaN, '60s'])('catalogTrustMs %j is refused when the proxy is created', (value) => {
+    expect(() =>
+      createPgProxy({
+        engine,
+        upstream: f.upstream,
+        resource: { name: 'db' },
+        catalogTrustMs: value as number,
+      }),
+    ).toThrow(InvalidOptionError);
   });
 });
 

@@ -111,6 +111,9 @@ function validate(options: PgProxyOptions): void {
   const unresolved = options.unresolvedColumns;
   if (unresolved !== undefined && unresolved !== 'mask' && unresolved !== 'deny')
     throw new InvalidOptionError('unresolvedColumns', "must be 'mask' or 'deny'");
+  const trust = options.catalogTrustMs;
+  if (trust !== undefined && !(typeof trust === 'number' && trust >= 0 && Number.isFinite(trust)))
+    throw new InvalidOptionError('catalogTrustMs', 'must be a non-negative number of milliseconds');
   const max = options.maxMessageSize;
   if (max !== undefined && (!Number.isInteger(max) || max < 1024))
     throw new InvalidOptionError('maxMessageSize', 'must be an integer of at least 1024 bytes');

@@ -151,6 +151,13 @@ export interface PgProxyOptions {
    */
   unresolvedColumns?: UnresolvedColumnsMode;
   /**
+   * How long a session trusts what it learnt from the catalog to trace and test result columns
+   * (relation kinds, view definitions, function and operator names, column names): another
+   * session's DDL is seen at the session's first statement past it that starts while nothing
+   * else is in flight. DDL the session runs itself is seen at once. Default: 60 000 ms.
+   */
+  catalogTrustMs?: number;
+  /**
    * Once a session is ready, read and write its plain TCP sockets (not TLS) through their
    * libuv handles rather than Node's stream API, which costs a relay about half its user CPU
    * per message. On by default; it uses Node internals and falls back to streams by itself

@@ -262,6 +262,7 @@ interface RanStatement {
 }
 
 const RAN_IN_TRANSACTION_LIMIT = 32;
+
 const CURSORS_REMEMBERED = 64;
 
 interface PortalState {
@@ -462,6 +463,14 @@ export class ProxySession {
   private readonly functionCache = new Map<number, NamedFunction>();
   /** Statements under column rules run in the current transaction (see noteRan). */
   private readonly ranInTransaction: RanStatement[] = [];
+  /**
+   * This session ran DDL that its transaction may not have committed: the catalog connection
+   * does not see it, so until the session is idle again every expression column that needs
+   * the taint test is taken to carry a masked column (see noteSchemaChange).
+   */
+  private schemaChanging = false;
+  /** When the session last forgot what it learnt from the catalog (see forgetCatalog). */
+  private catalogLearntSince = performance.now();
   /** A promised `decisionsHold` answer a synchronous path could not use (see holdAnswer). */
   private keptHold: { sql: string; answer: boolean | Promise<boolean> } | undefined;
   /** An Execute of the current extended batch (since the last Sync) has been forwarded. */
@@ -1077,8 +1086,10 @@ export class ProxySession {
     }
     switch (frame.type) {
       case FrontendCode.Query:
+        this.trustCatalogStill();
         return this.onQuery(frame);
       case FrontendCode.Parse:
+        this.trustCatalogStill();
         return this.onParse(frame);
       case FrontendCode.Bind:
         this.onBind(frame);
@@ -2621,7 +2632,14 @@ export class ProxySession {
       this.shift();
       if (h.kind === 'sync' || h.kind === 'query' || h.kind === 'tx') break;
     }
-    if (this.status === TransactionStatus.Idle) this.ranInTransaction.length = 0;
+    if (this.status === TransactionStatus.Idle) {
+      this.ranInTransaction.length = 0;
+      // DDL this session ran is committed (or rolled back) now.
+      if (this.schemaChanging) {
+        this.schemaChanging = false;
+        this.forgetCatalog();
+      }
+    }
     this.releaseSynthetic();
     // The server reports changed parameters (client_encoding) just before this.
     this.wakeReadyWaiters();
@@ -2828,7 +2846,10 @@ export class ProxySession {
   /** Drop the head expectation; an answered Describe wakes whoever waits for it. */
   private shift(): Pending | undefined {
     const head = this.pending.shift();
-    if (head?.kind === 'query' || head?.kind === 'execute') this.noteRan(head);
+    if (head?.kind === 'query' || head?.kind === 'execute') {
+      this.noteSchemaChange(head);
+      this.noteRan(head);
+    }
     if (head?.kind === 'describe' && head.answered) for (const wake of head.answered.splice(0)) wake();
     return head;
   }
@@ -2918,6 +2939,47 @@ export class ProxySession {
       if (carries) return { context, carries };
     }
     return undefined;
+  }
+
+  /**
+   * A statement that may change what the catalog says (DDL: a function, operator or view
+   * created, a column renamed; or code that may run DDL: DO, CALL, EXECUTE of a prepared
+   * statement, dynamic SQL) has run: what the session learnt is forgotten now, and again once
+   * it is idle, when its transaction's DDL is visible to the catalog connection.
+   */
+  private noteSchemaChange(head: Pending): void {
+    const source = this.taintSourceOf(head);
+    if (!source?.statements.some(mayChangeSchema)) return;
+    this.schemaChanging = true;
+    this.forgetCatalog();
+  }
+
+  /**
+   * A new statement, while nothing is in flight: what was learnt from the catalog longer ago
+   * than the option says (another session's DDL since is not seen in it) is forgotten.
+   */
+  private trustCatalogStill(): void {
+    if (this.pending.length > 0 || this.status !== TransactionStatus.Idle) return;
+    const trust = this.host.options.catalogTrustMs ?? 60_000;
+    if (performance.now() - this.catalogLearntSince > trust) this.forgetCatalog();
+  }
+
+  /** Forget what was learnt from the catalog, and every plan and taint answer made of it. */
+  private forgetCatalog(): void {
+    this.catalogLearntSince = performance.now();
+    this.columnCache.clear();
+    this.rowPlans.clear();
+    this.viewSourceCache.clear();
+    this.relationCache.clear();
+    this.operatorCache.clear();
+    this.starColumnCache.clear();
+    this.functionNameCache.clear();
+    this.viewTargetCache.clear();
+    for (const statement of this.statements.values()) {
+      delete statement.plans;
+      delete statement.carries;
+    }
+    for (const cursor of this.cursors.values()) delete cursor.carries;
   }
 
   /**
@@ -3255,6 +3317,7 @@ export class ProxySession {
   private statementCarries(mask: MaskContext, source: TaintSource): Promise<ColumnDescriptor | undefined> {
     // Not kept on the source: the cursor a FETCH reads may be declared again meanwhile.
     if (source.statements.some((s) => s.type === 'fetch')) return this.fetchCarries(mask, source);
+    if (this.schemaChanging) return Promise.resolve(anyMaskedColumn(mask));
     if (source.carries) return source.carries;
     const carries = (async () => {
       if (source.unparsed) return anyMaskedColumn(mask);
@@ -3677,4 +3740,8 @@ function unresolvedDenied(column: string): NoticeFields {
 
 function quoteIdent(name: string): string {
   return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}
+
+function mayChangeSchema(s: StatementFacts): boolean {
+  return s.category === 'ddl' || s.type === 'do' || s.type === 'call' || s.opaque || s.dynamic;
 }

@@ -21,7 +21,12 @@ interface ContextPlans {
  * socket reuses.
  */
 export class RowPlanCache {
-  private readonly contexts = new WeakMap<MaskContext, ContextPlans>();
+  private contexts = new WeakMap<MaskContext, ContextPlans>();
+
+  /** Forget every plan: what the catalog said may have changed (see forgetCatalog). */
+  clear(): void {
+    this.contexts = new WeakMap();
+  }
 
   get(context: MaskContext, description: Buffer): RowPlan | undefined {
     const plans = this.contexts.get(context);
