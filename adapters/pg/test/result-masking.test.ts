@@ -56,6 +56,7 @@ beforeAll(async () => {
     INSERT INTO notes VALUES (1, 'first'), (2, 'second');
     CREATE VIEW lowered AS SELECT id, lower(email) AS contact, name FROM users;
     CREATE FUNCTION get_email(i int) RETURNS text LANGUAGE sql AS 'SELECT email FROM users WHERE id = i';
+    CREATE VIEW by_function AS SELECT id, get_email(id) AS e FROM users;
     -- Operators of the user's that run a function reading the table: a new symbol, and one the
     -- server has for other types (# is integer xor in pg_catalog).
     CREATE FUNCTION email_of(i int, pad int) RETURNS text LANGUAGE sql AS 'SELECT email FROM users WHERE id = i';
@@ -368,6 +369,11 @@ describe("unresolved result columns, unresolvedColumns: 'deny' (the default)", (
       await expect(c.query('EXPLAIN ANALYZE SELECT * FROM users')).rejects.toMatchObject({
         message: expect.stringMatching(/may carry a masked column/),
       });
+      // Over views that read the masked column too: the view's expansion, never its values.
+      const viewPlan = await c.query('EXPLAIN (VERBOSE) SELECT upper(contact), * FROM contacts_again');
+      expect(viewPlan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/Output: upper\(users\.email\)/);
+      // A view calling a function of the user's, which the planner may fold to a constant.
+      await expect(c.query('EXPLAIN SELECT * FROM by_function')).rejects.toMatchObject({ code: '42501' });
     } finally {
       await c.end();
     }

@@ -3265,14 +3265,19 @@ export class ProxySession {
     return undefined;
   }
 
-  /** The masked column a view's results may carry, if any. */
-  private async viewCarries(mask: MaskContext, oid: number): Promise<ColumnDescriptor | undefined> {
+  private async viewSources(oid: number): Promise<DerivedSources> {
     let sources = this.viewSourceCache.get(oid);
     if (!sources) {
       const found = await this.catalogClient().viewSources([oid]);
       sources = found.get(oid) ?? { columns: [], opaque: true };
       this.viewSourceCache.set(oid, sources);
     }
+    return sources;
+  }
+
+  /** The masked column a view's results may carry, if any. */
+  private async viewCarries(mask: MaskContext, oid: number): Promise<ColumnDescriptor | undefined> {
+    const sources = await this.viewSources(oid);
     if (sources.opaque || sources.columns.some(holdsSampleValues)) return anyMaskedColumn(mask);
     return firstPicked(
       mask,
@@ -3295,6 +3300,8 @@ export class ProxySession {
   ): Promise<ColumnDescriptor | undefined> {
     const carries = await this.viewCarries(mask, oid);
     if (!carries || refs.all) return carries;
+    // A plan shows no values, except where the planner folded a function to a constant.
+    if (refs.explained && (await this.viewSources(oid)).opaque) return carries;
     const columns = await this.viewColumns(oid);
     if (columns.numbers.size === 0) return carries;
     for (const [name, qualified] of refs.names) {

@@ -136,5 +136,16 @@ describe('viewColumnRefs', () => {
     expect(refs.all).toBe(all);
     expect([...refs.names]).toEqual(expect.arrayContaining(names));
     expect(refs.names.size).toBe(names.length);
+    expect(refs.explained).toBe(false);
+  });
+
+  test('an EXPLAIN without ANALYZE reads its plan, not the columns it names', async () => {
+    expect(viewColumnRefs(await facts('EXPLAIN SELECT upper(pw), * FROM v'), 'v')).toEqual({
+      all: false,
+      names: new Map(),
+      explained: true,
+    });
+    const analyzed = viewColumnRefs(await facts('EXPLAIN ANALYZE SELECT upper(pw) FROM v'), 'v');
+    expect(analyzed).toEqual({ all: false, names: new Map([['pw', true]]), explained: false });
   });
 });

@@ -138,6 +138,11 @@ function lastIdentifier(path: string): string {
   return m[1] !== undefined ? m[1].replaceAll('""', '"').toLowerCase() : (m[2] ?? path).trim().toLowerCase();
 }
 
+/** EXPLAIN without ANALYZE, and what it explains: statements that run nothing. */
+function planOnlyStatements(statements: readonly StatementFacts[]): Set<StatementFacts> {
+  return new Set(flatten(statements.filter((s) => s.type === 'explain' && s.explain?.analyze === false)));
+}
+
 /** The outcome of looking at a statement's facts alone. */
 export interface FactsTaint {
   /** Set when the facts alone show a masked column may reach an expression column. */
@@ -187,9 +192,7 @@ export function factsTaint(context: MaskContext, statements: readonly StatementF
   // their values. What can put a value in a plan is a function the planner folds to a
   // constant (one marked IMMUTABLE that reads a table), here or in a view: functions and
   // relations are still checked.
-  const planOnly = new Set(
-    flatten(statements.filter((s) => s.type === 'explain' && s.explain?.analyze === false)),
-  );
+  const planOnly = planOnlyStatements(statements);
   for (const s of flatten(statements)) {
     if (!planOnly.has(s))
       for (const c of s.columns) {
@@ -254,6 +257,8 @@ export interface ViewColumnRefs {
   all: boolean;
   /** The names it reads that may be the relation's, and whether it qualified them with it. */
   names: Map<string, boolean>;
+  /** An EXPLAIN without ANALYZE reads it: its plan, not its columns (left out of the above). */
+  explained: boolean;
 }
 
 /**
@@ -263,9 +268,14 @@ export interface ViewColumnRefs {
  * a star over the relation, or a column list renaming its columns, is reported as its star.
  */
 export function viewColumnRefs(statements: readonly StatementFacts[], relation: string): ViewColumnRefs {
-  const out: ViewColumnRefs = { all: false, names: new Map() };
+  const out: ViewColumnRefs = { all: false, names: new Map(), explained: false };
   const own = lastIdentifier(relation);
+  const planOnly = planOnlyStatements(statements);
   for (const s of flatten(statements)) {
+    if (planOnly.has(s)) {
+      if (s.tables.some((t) => lastIdentifier(t) === own)) out.explained = true;
+      continue;
+    }
     // A NATURAL join compares the columns both sides have, which the text does not name.
     if (/\bnatural\b/i.test(s.text)) out.all = true;
     for (const c of s.columns) {
