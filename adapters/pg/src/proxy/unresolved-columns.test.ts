@@ -32,6 +32,8 @@ describe('factsTaint', () => {
     // The server's own, which read what the facts do not show.
     "SELECT pg_catalog.query_to_xml('SELECT 1', true, false, '')",
     'SELECT lo_get(16400)',
+    "SELECT pg_read_file('base/5/16384')",
+    "SELECT pg_catalog.pg_read_file_old('x', 0, 10)",
     'SELECT query FROM pg_stat_get_activity(NULL)',
     'SELECT * FROM pg_catalog.pg_logical_slot_peek_changes($1, NULL, NULL)',
     "SELECT count(*) FROM users WHERE email LIKE '%@x'",

@@ -82,6 +82,7 @@ const DATA_READING_FUNCTIONS = new Set([
   // Server files: a table's own data files among them.
   'pg_read_binary_file',
   'pg_read_file',
+  'pg_read_file_old',
   // Logical decoding: the rows every write of every table put in the WAL.
   'pg_logical_slot_get_binary_changes',
   'pg_logical_slot_get_changes',
