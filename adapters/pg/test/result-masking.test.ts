@@ -471,7 +471,7 @@ describe('what a session learnt from the catalog, when the catalog changes', () 
   const reads = "LANGUAGE sql AS 'SELECT email FROM users WHERE id = i'";
   afterAll(async () => {
     const d = await f.direct();
-    await d.query('DROP FUNCTION IF EXISTS initcap(int), btrim(int), md5(int)');
+    await d.query('DROP FUNCTION IF EXISTS initcap(int), btrim(int), md5(int), upper(int)');
     await d.end();
   });
 
@@ -481,6 +481,19 @@ describe('what a session learnt from the catalog, when the catalog changes', () 
       expect((await c.query("SELECT initcap('ada') AS v")).rows).toEqual([{ v: 'Ada' }]);
       await c.query(`CREATE FUNCTION initcap(i int) RETURNS text ${reads}`);
       await expect(c.query('SELECT initcap(1) AS v')).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await c.end();
+    }
+  });
+
+  test('a function a DO block creates', async () => {
+    const c = await f.through('agent');
+    try {
+      expect((await c.query("SELECT upper('a') AS v")).rows).toEqual([{ v: 'A' }]);
+      await c.query(
+        `DO $$ BEGIN EXECUTE 'CREATE FUNCTION upper(i int) RETURNS text ${reads.replaceAll("'", "''")}'; END $$`,
+      );
+      await expect(c.query('SELECT upper(1) AS v')).rejects.toMatchObject({ code: '42501' });
     } finally {
       await c.end();
     }

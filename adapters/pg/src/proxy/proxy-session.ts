@@ -2943,9 +2943,9 @@ export class ProxySession {
 
   /**
    * A statement that may change what the catalog says (DDL: a function, operator or view
-   * created, a column renamed; or code that may run DDL: DO, CALL, EXECUTE of a prepared
-   * statement, dynamic SQL) has run: what the session learnt is forgotten now, and again once
-   * it is idle, when its transaction's DDL is visible to the catalog connection.
+   * created, a column renamed; or DO or CALL, which may run some) has run: what the session
+   * learnt is forgotten now, and again once it is idle, when its transaction's DDL is visible
+   * to the catalog connection.
    */
   private noteSchemaChange(head: Pending): void {
     const source = this.taintSourceOf(head);
@@ -3749,6 +3749,10 @@ function quoteIdent(name: string): string {
   return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
 }
 
+/**
+ * DDL, or a DO block or procedure, which may run some. (A prepared statement cannot be DDL, so
+ * EXECUTE is not; DDL a function runs when a SELECT calls it is not seen.)
+ */
 function mayChangeSchema(s: StatementFacts): boolean {
-  return s.category === 'ddl' || s.type === 'do' || s.type === 'call' || s.opaque || s.dynamic;
+  return s.category === 'ddl' || s.type === 'do' || s.type === 'call';
 }
