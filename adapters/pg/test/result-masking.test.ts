@@ -528,6 +528,24 @@ describe('what a session learnt from the catalog, when the catalog changes', () 
     }
   });
 
+  test('a view another session redefines, under a statement prepared before (Bind and Execute only)', async () => {
+    const d = await f.direct();
+    await d.query('CREATE VIEW renamed_later AS SELECT id, name AS x FROM users');
+    const { port } = await f.anotherProxy({ catalogTrustMs: 50 });
+    const c = await f.through('agent', undefined, { port });
+    try {
+      const prepared = { name: 'later', text: 'SELECT x FROM renamed_later WHERE id = $1', values: [1] };
+      expect((await c.query(prepared)).rows).toEqual([{ x: 'Ada' }]);
+      await d.query('CREATE OR REPLACE VIEW renamed_later AS SELECT id, email AS x FROM users');
+      await new Promise((r) => setTimeout(r, 100));
+      expect((await c.query(prepared)).rows).toEqual([{ x: '***********.com' }]);
+    } finally {
+      await c.end();
+      await d.query('DROP VIEW renamed_later');
+      await d.end();
+    }
+  });
+
   test.each([-1, Number.NaN, '60s'])('catalogTrustMs %j is refused when the proxy is created', (value) => {
     expect(() =>
       createPgProxy({

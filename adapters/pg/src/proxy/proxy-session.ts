@@ -1092,6 +1092,8 @@ export class ProxySession {
         this.trustCatalogStill();
         return this.onParse(frame);
       case FrontendCode.Bind:
+        // A driver past its prepare threshold sends Bind and Execute alone.
+        this.trustCatalogStill();
         this.onBind(frame);
         return undefined;
       case FrontendCode.Describe: {
@@ -2955,8 +2957,9 @@ export class ProxySession {
   }
 
   /**
-   * A new statement, while nothing is in flight: what was learnt from the catalog longer ago
-   * than the option says (another session's DDL since is not seen in it) is forgotten.
+   * A new statement (Query, Parse, or Bind of a prepared one), while nothing is in flight: what
+   * was learnt from the catalog longer ago than the option says (another session's DDL since
+   * is not seen in it) is forgotten.
    */
   private trustCatalogStill(): void {
     if (this.pending.length > 0 || this.status !== TransactionStatus.Idle) return;
