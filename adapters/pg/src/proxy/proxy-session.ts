@@ -1844,7 +1844,7 @@ export class ProxySession {
    * created earlier in the same Query) is refused too: it cannot be checked before it runs.
    */
   private async preflightWrites(mask: MaskContext, source: TaintSource): Promise<NoticeFields | undefined> {
-    const writes = writesOf(source.statements);
+    const writes = writesOf(source.statements).filter(mayReturnRows);
     if (writes.length === 0) return undefined;
     let carries: ColumnDescriptor | undefined;
     try {
@@ -3648,6 +3648,15 @@ function writesOf(statements: readonly StatementFacts[]): StatementFacts[] {
   return statements.filter(
     (s) => s.type !== 'copy' && (s.category === 'write' || s.inner.some((i) => i.category === 'write')),
   );
+}
+
+/**
+ * A write statement returns rows only through RETURNING (a statement around a write, such as
+ * a SELECT over a CTE that writes, returns its own). The keyword has no other spelling, so
+ * its absence from the text is proof; its presence in a literal only costs a description.
+ */
+function mayReturnRows(s: StatementFacts): boolean {
+  return s.category !== 'write' || /\breturning\b/i.test(s.text);
 }
 
 function hasWrite(statements: readonly StatementFacts[]): boolean {
