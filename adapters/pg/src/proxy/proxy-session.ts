@@ -1617,7 +1617,7 @@ export class ProxySession {
       if (mask.hasColumnRules && this.denyUnresolved()) {
         // A text whose result was withheld before is refused before it runs this time.
         const withheld = this.preflightOf(mask).get(sql);
-        if (withheld === undefined && hasWrite(verdict.statements))
+        if (withheld === undefined && hasRowsOfWrite(verdict.statements))
           return this.queryChecked(frame, sql, verdict, receivedAt, limit);
         if (withheld) {
           this.refuseCycle(withheld);
@@ -1727,7 +1727,7 @@ export class ProxySession {
       decision.effect === 'allow' &&
       mask?.hasColumnRules &&
       this.denyUnresolved() &&
-      hasWrite(verdict.statements)
+      hasRowsOfWrite(verdict.statements)
     ) {
       withheld = await this.preflightWrites(mask, source);
       if (this.phase !== 'ready') return;
@@ -3659,9 +3659,14 @@ function mayReturnRows(s: StatementFacts): boolean {
   return s.category !== 'write' || /\breturning\b/i.test(s.text);
 }
 
-function hasWrite(statements: readonly StatementFacts[]): boolean {
+/** A statement that writes and may return rows (see mayReturnRows): one to describe first. */
+function hasRowsOfWrite(statements: readonly StatementFacts[]): boolean {
   for (const s of statements)
-    if (s.type !== 'copy' && (s.category === 'write' || s.inner.some((i) => i.category === 'write')))
+    if (
+      s.type !== 'copy' &&
+      (s.category === 'write' || s.inner.some((i) => i.category === 'write')) &&
+      mayReturnRows(s)
+    )
       return true;
   return false;
 }
