@@ -57,6 +57,11 @@ beforeAll(async () => {
     CREATE VIEW lowered AS SELECT id, lower(email) AS contact, name FROM users;
     CREATE FUNCTION get_email(i int) RETURNS text LANGUAGE sql AS 'SELECT email FROM users WHERE id = i';
     CREATE VIEW by_function AS SELECT id, get_email(id) AS e FROM users;
+    -- A column whose values are composites with an email field, which no column is named for.
+    CREATE TYPE contact AS (label text, email text);
+    CREATE TABLE cards (id int, c contact, many contact[]);
+    INSERT INTO cards VALUES (1, ROW('home', 'ada@example.com'), ARRAY[ROW('work', 'ada@work.example')::contact]);
+    CREATE VIEW card_view AS SELECT id, c AS entry FROM cards;
     -- Operators of the user's that run a function reading the table: a new symbol, and one the
     -- server has for other types (# is integer xor in pg_catalog).
     CREATE FUNCTION email_of(i int, pad int) RETURNS text LANGUAGE sql AS 'SELECT email FROM users WHERE id = i';
@@ -464,6 +469,53 @@ describe("unresolved result columns, unresolvedColumns: 'deny' (the default)", (
     );
     expect(err?.stderr).toContain('may carry a masked column');
     expect(err?.stdout ?? '').not.toContain('@example');
+  });
+});
+
+describe('a column of a composite type with a masked field', () => {
+  test.each([
+    ['the column', 'SELECT c AS v FROM cards'],
+    ['an array of them', 'SELECT many AS v FROM cards'],
+    ['through a view', 'SELECT entry AS v FROM card_view'],
+    ['in a star', 'SELECT * FROM cards'],
+  ])('%s is masked as that field', async (_name, sql) => {
+    const c = await f.through('agent');
+    try {
+      const r = await c.query(sql);
+      expect(JSON.stringify(r.rows)).not.toMatch(/ada@/);
+      expect(JSON.stringify(r.rows)).toMatch(/\*{4}/);
+    } finally {
+      await c.end();
+    }
+  });
+
+  test.each([
+    ['cast to text', 'SELECT c::text AS v FROM cards'],
+    ['in a function', 'SELECT concat(c) AS v FROM cards'],
+    ['read whole in an expression', 'SELECT concat(x.*) AS v FROM cards x'],
+  ])('%s is withheld', async (_name, sql) => {
+    const c = await f.through('agent');
+    try {
+      await expect(c.query(sql)).rejects.toMatchObject({ code: '42501' });
+      // The facts name the composite column for any field of it: the field is not told apart.
+      await expect(c.query('SELECT upper((c).label) AS l FROM cards')).rejects.toMatchObject({
+        code: '42501',
+      });
+      expect((await c.query('SELECT id, upper(id::text) AS t FROM cards')).rows).toEqual([{ id: 1, t: '1' }]);
+    } finally {
+      await c.end();
+    }
+  });
+
+  test('a human sees it whole', async () => {
+    const c = await f.through('alice');
+    try {
+      expect((await c.query('SELECT c::text AS v FROM cards')).rows).toEqual([
+        { v: '(home,ada@example.com)' },
+      ]);
+    } finally {
+      await c.end();
+    }
   });
 });
 

@@ -3126,7 +3126,7 @@ export class ProxySession {
       (f) => f.tableOid !== 0 && !this.columnCache.has(columnKey(f.tableOid, f.attributeNumber)),
     );
     if (missing.length === 0) {
-      const descriptors = this.describe(fields);
+      const descriptors = this.describe(mask, fields);
       const picked = pickedColumns(mask, descriptors);
       if (!fields.some((f, i) => !picked[i] && this.unresolved(f))) {
         done(createRowPlan(mask, fields, descriptors));
@@ -3178,7 +3178,7 @@ export class ProxySession {
     missing: readonly FieldDescription[],
   ): Promise<RowPlan> {
     if (missing.length > 0) await this.resolveColumns(missing);
-    const descriptors = this.describe(fields);
+    const descriptors = this.describe(mask, fields);
     const picked = pickedColumns(mask, descriptors);
     const mode = this.host.options.unresolvedColumns ?? DEFAULT_UNRESOLVED_COLUMNS;
     let withheld: string | undefined;
@@ -3192,7 +3192,7 @@ export class ProxySession {
         carries = anyMaskedColumn(mask);
       } else if (c && (c.kind === 'v' || c.kind === 'm')) {
         // A plain column of a view is the column it reads: masked (or not) as that column.
-        const traced = await this.traceViewColumn(f.tableOid, f.attributeNumber);
+        const traced = await this.traceViewColumn(mask, f.tableOid, f.attributeNumber);
         if (traced) {
           descriptors[i] = traced;
           continue;
@@ -3224,7 +3224,10 @@ export class ProxySession {
   private readonly relationCache = new Map<string, NamedRelation | null>();
   /** Operator names, per session: whether one of that name runs a function of the user's. */
   private readonly operatorCache = new Map<string, boolean>();
-  /** Columns of relations read whole (a star), per session; null when the catalog does not know the name. */
+  /**
+   * Columns of the relations statements name (for a star, and for composite columns), per
+   * session; null when the catalog does not know the name.
+   */
   private readonly starColumnCache = new Map<string, ResolvedColumn[] | null>();
   /**
    * Function names called bare, per session: whether a call by that name may run a function
@@ -3247,7 +3250,11 @@ export class ProxySession {
    * The stored column a view's column reads, through views of views, when it is a plain
    * column all the way down; undefined for an expression or anything not traced without doubt.
    */
-  private async traceViewColumn(oid: number, attnum: number): Promise<ColumnDescriptor | undefined> {
+  private async traceViewColumn(
+    mask: MaskContext,
+    oid: number,
+    attnum: number,
+  ): Promise<ColumnDescriptor | undefined> {
     let key = { tableOid: oid, attributeNumber: attnum };
     for (let depth = 0; depth < 16; depth++) {
       const origin = (await this.viewColumns(key.tableOid)).targets.get(key.attributeNumber);
@@ -3259,9 +3266,7 @@ export class ProxySession {
       const c = this.columnCache.get(k);
       // Sample values are not the column they are named by: the view's reads decide.
       if (!c || holdsSampleValues(c)) return undefined;
-      if (BASE_RELATION_KINDS.has(c.kind ?? '')) {
-        return { table: `${quoteIdent(c.schema)}.${quoteIdent(c.table)}`, column: c.column };
-      }
+      if (BASE_RELATION_KINDS.has(c.kind ?? '')) return storedColumn(mask, c);
       if (c.kind !== 'v' && c.kind !== 'm') return undefined;
       key = origin;
     }
@@ -3315,7 +3320,7 @@ export class ProxySession {
         if (qualified) return carries;
         continue;
       }
-      const traced = await this.traceViewColumn(oid, attnum);
+      const traced = await this.traceViewColumn(mask, oid, attnum);
       if (!traced) return carries;
       const picked = firstPicked(mask, [traced]);
       if (picked) return picked;
@@ -3338,7 +3343,9 @@ export class ProxySession {
         relations: named.filter((n) => !this.relationCache.has(n)),
         operators: facts.operators.filter((n) => !this.operatorCache.has(n)),
         functions: facts.functions.filter((n) => !this.functionNameCache.has(n)),
-        columns: facts.stars.filter((n) => !this.starColumnCache.has(n)),
+        // Every relation's columns, not only those read whole: a composite column named in an
+        // expression carries its fields (see below).
+        columns: named.filter((n) => !this.starColumnCache.has(n)),
       };
       const asked =
         unknown.relations.length +
@@ -3374,9 +3381,20 @@ export class ProxySession {
         if (!columns) return anyMaskedColumn(mask);
         const carries = firstPicked(
           mask,
-          columns.map((c) => ({ table: `${quoteIdent(c.schema)}.${quoteIdent(c.table)}`, column: c.column })),
+          columns.map((c) => storedColumn(mask, c)),
         );
         if (carries) return carries;
+      }
+      // A composite column it names (`creds::text`, `concat(creds)`): a masked field of it taints.
+      for (const name of named) {
+        const composites = this.starColumnCache.get(name)?.filter((c) => c.fields) ?? [];
+        if (composites.length === 0) continue;
+        const refs = viewColumnRefs(source.statements, name);
+        for (const c of composites) {
+          if (!refs.names.has(c.column)) continue;
+          const carries = firstPicked(mask, [storedColumn(mask, c)]);
+          if (carries) return carries;
+        }
       }
       return undefined;
     })();
@@ -3431,13 +3449,13 @@ export class ProxySession {
     for (const [k, v] of resolved) this.columnCache.set(k, v);
   }
 
-  private describe(fields: readonly FieldDescription[]): ColumnDescriptor[] {
+  private describe(mask: MaskContext, fields: readonly FieldDescription[]): ColumnDescriptor[] {
     return fields.map((f) => {
       if (f.tableOid === 0) return { table: null, column: f.name };
       const c = this.columnCache.get(columnKey(f.tableOid, f.attributeNumber));
       // A column the catalog does not know (dropped meanwhile): match rules by its name in any table.
       if (!c) return { table: null, column: f.name };
-      return { table: `${quoteIdent(c.schema)}.${quoteIdent(c.table)}`, column: c.column };
+      return storedColumn(mask, c);
     });
   }
 
@@ -3772,4 +3790,20 @@ function quoteIdent(name: string): string {
  */
 function mayChangeSchema(s: StatementFacts): boolean {
   return s.category === 'ddl' || s.type === 'do' || s.type === 'call';
+}
+
+/**
+ * The descriptor a stored column is masked by: itself, or, when no column rule picks it and its
+ * values are composites (`creds login`, a row of another table), the first of their fields one
+ * picks, by name in any table: `(ada,hunter2)` holds a password that no column is named for.
+ */
+function storedColumn(mask: MaskContext, c: ResolvedColumn): ColumnDescriptor {
+  const own = { table: `${quoteIdent(c.schema)}.${quoteIdent(c.table)}`, column: c.column };
+  if (!c.fields || firstPicked(mask, [own])) return own;
+  return (
+    firstPicked(
+      mask,
+      c.fields.map((column) => ({ table: null, column })),
+    ) ?? own
+  );
 }

@@ -36,6 +36,11 @@ export interface ResolvedColumn {
   kind?: string;
   /** pg_attribute.atttypid, where the lookup asked for it (`tableColumns`). */
   typeOid?: number;
+  /**
+   * Where its type is composite (or a domain or array of one, at any depth): the names of the
+   * fields its values hold, which a mask rule may name though no column does (`resolve`).
+   */
+  fields?: string[];
 }
 
 /** What a view (or materialized view) reads, through any views it is built on. */
@@ -62,6 +67,33 @@ export interface NamedFunction {
 }
 
 export const BASE_RELATION_KINDS = new Set(['r', 'p', 'f']);
+
+const FIELD_SEPARATOR = '\x1f';
+
+/**
+ * The field names of a column `a`'s composite type, reached through domains, arrays and the
+ * composite's own fields (eight levels deep), joined by FIELD_SEPARATOR; null for any other
+ * type. A table's row type is a composite too.
+ */
+const COMPOSITE_FIELDS_SQL = `
+WITH RECURSIVE reach(typ, depth) AS (
+  SELECT a.atttypid, 0
+  UNION
+  SELECT next.typ, reach.depth + 1
+  FROM reach
+  JOIN pg_catalog.pg_type t ON t.oid = reach.typ
+  CROSS JOIN LATERAL (
+    SELECT t.typbasetype AS typ WHERE t.typtype = 'd'
+    UNION ALL SELECT t.typelem WHERE t.typcategory = 'A' AND t.typelem <> 0
+    UNION ALL SELECT f.atttypid FROM pg_catalog.pg_attribute f
+      WHERE t.typtype = 'c' AND f.attrelid = t.typrelid AND f.attnum > 0 AND NOT f.attisdropped
+  ) next
+  WHERE reach.depth < 8
+)
+SELECT pg_catalog.string_agg(DISTINCT f.attname::text, pg_catalog.chr(31))
+FROM reach
+JOIN pg_catalog.pg_type t ON t.oid = reach.typ AND t.typtype = 'c'
+JOIN pg_catalog.pg_attribute f ON f.attrelid = t.typrelid AND f.attnum > 0 AND NOT f.attisdropped`;
 
 /** Names a statement's taint test asks the catalog about (see CatalogClient.taintLookup). */
 export interface TaintNames {
@@ -309,35 +341,42 @@ export class CatalogClient {
     const parts: string[] = [];
     if (names.relations.length > 0)
       parts.push(
-        "SELECT 'r', t.name, c.oid::text, c.relkind::text, '' " +
+        "SELECT 'r', t.name, c.oid::text, c.relkind::text, '', NULL::text " +
           `FROM unnest(ARRAY[${list(names.relations)}]::text[]) AS t(name) ` +
           'JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(t.name)',
       );
     if (names.operators.length > 0)
       parts.push(
-        "SELECT DISTINCT 'o', o.oprname::text, '', '', '' FROM pg_catalog.pg_operator o " +
+        "SELECT DISTINCT 'o', o.oprname::text, '', '', '', NULL::text FROM pg_catalog.pg_operator o " +
           'JOIN pg_catalog.pg_operator r ON r.oid IN (o.oid, o.oprcom, o.oprnegate) ' +
           'JOIN pg_catalog.pg_proc p ON p.oid = r.oprcode ' +
           `WHERE o.oprname::text IN (${list(names.operators)}) AND ${USER_CODE}`,
       );
     if (names.functions.length > 0)
       parts.push(
-        "SELECT 'f', p.proname::text, '', '', '' FROM pg_catalog.pg_proc p " +
+        "SELECT 'f', p.proname::text, '', '', '', NULL::text FROM pg_catalog.pg_proc p " +
           `WHERE p.proname::text IN (${list(names.functions)}) ` +
           `GROUP BY p.proname HAVING pg_catalog.bool_and(${SYSTEM_CODE})`,
       );
     if (names.columns.length > 0)
       parts.push(
-        "SELECT 'c', t.name, n.nspname::text, c.relname::text, a.attname::text " +
+        `SELECT 'c', t.name, n.nspname::text, c.relname::text, a.attname::text, (${COMPOSITE_FIELDS_SQL}) ` +
           `FROM unnest(ARRAY[${list(names.columns)}]::text[]) AS t(name) ` +
           'JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(t.name) ' +
           'JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ' +
           'JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped',
       );
     if (parts.length === 0) return out;
-    for (const [kind, name = '', a = '', b = '', c = ''] of await this.query(parts.join(' UNION ALL '))) {
+    for (const [kind, name = '', a = '', b = '', c = '', fields] of await this.query(
+      parts.join(' UNION ALL '),
+    )) {
       if (kind === 'c') {
-        const entry = { schema: a, table: b, column: c };
+        const entry: ResolvedColumn = {
+          schema: a,
+          table: b,
+          column: c,
+          ...(fields ? { fields: fields.split(FIELD_SEPARATOR) } : {}),
+        };
         const known = out.columns.get(name);
         if (known) known.push(entry);
         else out.columns.set(name, [entry]);
@@ -411,18 +450,19 @@ export class CatalogClient {
     // The keys are integers we read from the wire ourselves, so they can be inlined.
     const pairs = keys.map((k) => `(${k.tableOid >>> 0}::oid,${k.attributeNumber | 0}::int2)`).join(',');
     const rows = await this.query(
-      'SELECT a.attrelid, a.attnum, n.nspname, c.relname, a.attname, c.relkind ' +
+      `SELECT a.attrelid, a.attnum, n.nspname, c.relname, a.attname, c.relkind, (${COMPOSITE_FIELDS_SQL}) ` +
         'FROM pg_catalog.pg_attribute a ' +
         'JOIN pg_catalog.pg_class c ON c.oid = a.attrelid ' +
         'JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ' +
         `WHERE (a.attrelid, a.attnum) IN (${pairs})`,
     );
-    for (const [oid, attnum, schema, table, column, kind] of rows) {
+    for (const [oid, attnum, schema, table, column, kind, fields] of rows) {
       out.set(columnKey(Number(oid), Number(attnum)), {
         schema: schema ?? '',
         table: table ?? '',
         column: column ?? '',
         kind: kind ?? '',
+        ...(fields ? { fields: fields.split(FIELD_SEPARATOR) } : {}),
       });
     }
     return out;
