@@ -2975,7 +2975,7 @@ export class ProxySession {
     this.viewSourceCache.clear();
     this.relationCache.clear();
     this.operatorCache.clear();
-    this.starColumnCache.clear();
+    this.relationColumnCache.clear();
     this.functionNameCache.clear();
     this.viewTargetCache.clear();
     for (const statement of this.statements.values()) {
@@ -3228,7 +3228,7 @@ export class ProxySession {
    * Columns of the relations statements name (for a star, and for composite columns), per
    * session; null when the catalog does not know the name.
    */
-  private readonly starColumnCache = new Map<string, ResolvedColumn[] | null>();
+  private readonly relationColumnCache = new Map<string, ResolvedColumn[] | null>();
   /**
    * Function names called bare, per session: whether a call by that name may run a function
    * that is not the server's own.
@@ -3345,7 +3345,7 @@ export class ProxySession {
         functions: facts.functions.filter((n) => !this.functionNameCache.has(n)),
         // Every relation's columns, not only those read whole: a composite column named in an
         // expression carries its fields (see below).
-        columns: named.filter((n) => !this.starColumnCache.has(n)),
+        columns: named.filter((n) => !this.relationColumnCache.has(n)),
       };
       const asked =
         unknown.relations.length +
@@ -3357,7 +3357,7 @@ export class ProxySession {
         for (const n of unknown.relations) this.relationCache.set(n, found.relations.get(n) ?? null);
         for (const n of unknown.operators) this.operatorCache.set(n, found.operators.has(n));
         for (const n of unknown.functions) this.functionNameCache.set(n, !found.systemFunctions.has(n));
-        for (const n of unknown.columns) this.starColumnCache.set(n, found.columns.get(n) ?? null);
+        for (const n of unknown.columns) this.relationColumnCache.set(n, found.columns.get(n) ?? null);
       }
       if (facts.operators.some((n) => this.operatorCache.get(n) !== false)) return anyMaskedColumn(mask);
       if (facts.functions.some((n) => this.functionNameCache.get(n) !== false)) return anyMaskedColumn(mask);
@@ -3377,7 +3377,7 @@ export class ProxySession {
       }
       // Every column of a table the statement reads whole: a masked one among them taints.
       for (const name of facts.stars) {
-        const columns = this.starColumnCache.get(name);
+        const columns = this.relationColumnCache.get(name);
         if (!columns) return anyMaskedColumn(mask);
         const carries = firstPicked(
           mask,
@@ -3387,7 +3387,7 @@ export class ProxySession {
       }
       // A composite column it names (`creds::text`, `concat(creds)`): a masked field of it taints.
       for (const name of named) {
-        const composites = this.starColumnCache.get(name)?.filter((c) => c.fields) ?? [];
+        const composites = this.relationColumnCache.get(name)?.filter((c) => c.fields) ?? [];
         if (composites.length === 0) continue;
         const refs = viewColumnRefs(source.statements, name);
         for (const c of composites) {
