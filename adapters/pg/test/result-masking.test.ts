@@ -62,6 +62,11 @@ beforeAll(async () => {
     CREATE TABLE cards (id int, c contact, many contact[]);
     INSERT INTO cards VALUES (1, ROW('home', 'ada@example.com'), ARRAY[ROW('work', 'ada@work.example')::contact]);
     CREATE VIEW card_view AS SELECT id, c AS entry FROM cards;
+    CREATE TYPE wrapped AS (inner_contact contact, n int);
+    CREATE DOMAIN contact_list AS contact[];
+    CREATE TABLE nested_cards (id int, w wrapped, l contact_list);
+    INSERT INTO nested_cards VALUES (1, ROW(ROW('home', 'ada@example.com'), 1),
+                                     ARRAY[ROW('work', 'ada@work.example')::contact]);
     -- Operators of the user's that run a function reading the table: a new symbol, and one the
     -- server has for other types (# is integer xor in pg_catalog).
     CREATE FUNCTION email_of(i int, pad int) RETURNS text LANGUAGE sql AS 'SELECT email FROM users WHERE id = i';
@@ -478,6 +483,8 @@ describe('a column of a composite type with a masked field', () => {
     ['an array of them', 'SELECT many AS v FROM cards'],
     ['through a view', 'SELECT entry AS v FROM card_view'],
     ['in a star', 'SELECT * FROM cards'],
+    ['nested in another composite', 'SELECT w AS v FROM nested_cards'],
+    ['a domain over an array of them', 'SELECT l AS v FROM nested_cards'],
   ])('%s is masked as that field', async (_name, sql) => {
     const c = await f.through('agent');
     try {
