@@ -163,7 +163,7 @@ describe('raw fast-path calls', () => {
     expect(raw.types()).toBe('VZ');
     const value = resultOf(raw.messages[0]!.body);
     expect(value).not.toContain(Buffer.from('ada@').toString('hex'));
-    expect(value).toMatch(/^\*+/);
+    expect(value).toBe('[REDACTED]');
     raw.end();
   });
 

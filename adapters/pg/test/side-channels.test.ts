@@ -5,7 +5,7 @@
  * RAISE instead of a SELECT list.
  */
 
-import { createEngine, type Decision, type InputDocument, staticEvaluator } from '@portcullis/core';
+import { createEngine, type Decision, type InputDocument, REDACTED, staticEvaluator } from '@portcullis/core';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type ProxyFixture, startProxyFixture, testPolicy } from './support/proxy-fixture.js';
@@ -25,8 +25,13 @@ function policy(input: InputDocument): Decision {
 const engine = createEngine({ evaluator: staticEvaluator(policy, 'side-channels') });
 let f: ProxyFixture;
 let maskingPort: number;
-/** Ada's email as the agent sees it in a result row. */
+/** Ada's email as the agent sees it in a result row (users.email keeps its last characters). */
 let adaMasked: string;
+/**
+ * A value that carries it outside a row is not the column's value (a payload, a setting, a
+ * message may hold more), so it keeps no part of it: masked whole.
+ */
+const carriedMasked = REDACTED;
 
 beforeAll(async () => {
   f = await startProxyFixture({ proxy: { engine } });
@@ -35,6 +40,7 @@ beforeAll(async () => {
   adaMasked = (await agent.query('SELECT email FROM users WHERE id = 1')).rows[0].email;
   await agent.end();
   expect(adaMasked).not.toContain('ada@');
+  expect(adaMasked).toMatch(/^\*+\.com$/);
 });
 afterAll(async () => {
   await f?.stop();
@@ -97,7 +103,7 @@ describe('NOTIFY payloads', () => {
       );
       const n = await arrived;
       expect(n.payload).not.toContain('ada@example.com');
-      expect(n.payload).toBe(adaMasked);
+      expect(n.payload).toBe(carriedMasked);
     } finally {
       await agent.end();
     }
@@ -112,7 +118,7 @@ describe('NOTIFY payloads', () => {
         text: 'SELECT pg_notify($1, email) FROM users WHERE id = $2',
         values: ['leak', 1],
       });
-      expect((await arrived).payload).toBe(adaMasked);
+      expect((await arrived).payload).toBe(carriedMasked);
     } finally {
       await agent.end();
     }
@@ -131,7 +137,7 @@ describe('NOTIFY payloads', () => {
       await agent.query('SELECT 1');
       expect(delivered).toBeUndefined();
       await agent.query('COMMIT');
-      expect(delivered).toBe(adaMasked);
+      expect(delivered).toBe(carriedMasked);
       // The transaction is over: a plain payload afterwards is the text sent.
       const arrived = nextNotification(agent);
       await agent.query("NOTIFY leak, 'done'");
@@ -180,7 +186,7 @@ describe('reported parameters', () => {
     try {
       const seen = reportedParameters(agent);
       await agent.query("SELECT set_config('application_name', email, false) FROM users WHERE id = 1");
-      expect(seen.get('application_name')).toBe(adaMasked);
+      expect(seen.get('application_name')).toBe(carriedMasked);
     } finally {
       await agent.end();
     }
@@ -224,7 +230,7 @@ describe('errors and notices', () => {
       const err = await agent.query('SELECT id FROM users WHERE email::int = 1').catch((e) => e);
       expect(err.code).toBe('22P02');
       expect(err.message).not.toMatch(/ada@|grace@/);
-      expect(err.message).toMatch(/^\*+/);
+      expect(err.message).toBe(carriedMasked);
       // The session goes on.
       expect((await agent.query('SELECT count(*)::int AS n FROM users')).rows).toEqual([{ n: 2 }]);
     } finally {

@@ -3209,7 +3209,8 @@ export class ProxySession {
       if (mode === 'deny') {
         withheld ??= f.name;
       } else {
-        descriptors[i] = carries;
+        // An expression over the column, or a view's computed column: not the column's value.
+        descriptors[i] = { ...carries, derived: true };
       }
     }
     return createRowPlan(mask, fields, descriptors, {
@@ -3800,10 +3801,10 @@ function mayChangeSchema(s: StatementFacts): boolean {
 function storedColumn(mask: MaskContext, c: ResolvedColumn): ColumnDescriptor {
   const own = { table: `${quoteIdent(c.schema)}.${quoteIdent(c.table)}`, column: c.column };
   if (!c.fields || firstPicked(mask, [own])) return own;
-  return (
-    firstPicked(
-      mask,
-      c.fields.map((column) => ({ table: null, column })),
-    ) ?? own
+  const field = firstPicked(
+    mask,
+    c.fields.map((column) => ({ table: null, column })),
   );
+  // The composite's text holds its other fields too.
+  return field ? { ...field, derived: true } : own;
 }

@@ -73,7 +73,11 @@ const SERVER_FIELDS: ReadonlySet<number> = new Set([
 /** A function masking one value, or undefined when the mask has nothing to do. */
 function valueMasker(mask: SideChannelMask): ((v: string) => string) | undefined {
   const { context, carries } = mask;
-  if (carries) return (v) => String(context.masker.maskRow([carries], [v])[0] ?? '');
+  if (carries) {
+    // The value is a message around the column's value, not the value: kept no part of.
+    const column = { ...carries, derived: true };
+    return (v) => String(context.masker.maskRow([column], [v])[0] ?? '');
+  }
   if (context.hasTextRules) return (v) => context.masker.maskText(v);
   return undefined;
 }

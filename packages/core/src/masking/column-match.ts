@@ -23,6 +23,13 @@ export interface ColumnDescriptor {
    * column holds nothing to mask), never to rule out a rule that names another table.
    */
   statedTable?: string | undefined;
+  /**
+   * The value is not the column's own: an expression over it, or a composite value holding it
+   * among other fields. A strategy that keeps part of a value (`partial`, `format`) would keep
+   * part of whatever else the value holds, so such a value is masked whole (as `redact`).
+   * A descriptor with `any` is taken as derived too.
+   */
+  derived?: boolean | undefined;
 }
 
 /** At most this many exceptions per `column_pattern` rule: each is tried on every column it picks. */

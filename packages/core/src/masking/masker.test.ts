@@ -281,6 +281,31 @@ describe('maskRow', () => {
     expect(rules.maskRow([{ table: null, column: 'lower', any: true }], ['hunter2'])).toEqual([null]);
   });
 
+  it('masks a derived value whole where its rule would keep part of it', () => {
+    const masker = createMasker({
+      rules: [
+        { column: 'users.email', strategy: 'partial', keep: 4 },
+        { column: 'cards.number', strategy: 'format' },
+        { column: 'users.ssn', strategy: 'hash' },
+      ],
+      hashKey,
+    });
+    const email = { table: 'users', column: 'email' };
+    const number = { table: 'cards', column: 'number' };
+    // `email || ssn`: the last characters are the ssn's, not the email's.
+    const value = 'ada@example.com 123-45-6789';
+    expect(masker.maskRow([email], [value])).toEqual(['***********************6789']);
+    expect(masker.maskRow([{ ...email, derived: true }], [value])).toEqual([REDACTED]);
+    expect(masker.maskRow([{ ...number, derived: true }], ['(4111-1111,ada)'])).toEqual([REDACTED]);
+    expect(masker.maskRow([{ table: null, column: 'email', any: true }], [value])).toEqual([REDACTED]);
+    // Whole-value strategies are kept: a hash still joins, redact and null stay.
+    const ssn = { table: 'users', column: 'ssn' };
+    expect(masker.maskRow([{ ...ssn, derived: true }], ['x'])).toEqual(masker.maskRow([ssn], ['x']));
+    expect(masker.columnRule({ ...email, derived: true })).toMatchObject({ strategy: 'redact' });
+    expect(masker.columnRule({ ...email, derived: true })?.mask(value)).toBe(REDACTED);
+    expect(masker.columnRule(email)?.mask(value)).toBe('***********************6789');
+  });
+
   it('refuses a column_pattern RE2 cannot compile', () => {
     expect(() => createMasker({ rules: [{ column_pattern: '(?<=a)b', strategy: 'redact' }] })).toThrow(
       /column_pattern .* is not a valid RE2 expression/,

@@ -92,6 +92,17 @@ export interface ColumnMask {
   mask(value: unknown): unknown;
 }
 
+/**
+ * The strategy a column rule applies to this column's value: a derived value (see
+ * `ColumnDescriptor.derived`) keeps no part of itself, since that part may be another field's.
+ */
+function strategyFor(strategy: MaskStrategy, column: ColumnDescriptor): MaskStrategy {
+  if ((strategy === 'partial' || strategy === 'format') && (column.derived === true || column.any === true)) {
+    return 'redact';
+  }
+  return strategy;
+}
+
 function resolveKey(hashKey: unknown): Uint8Array {
   if (hashKey === undefined) return processHashKey();
   let key: Uint8Array;
@@ -201,8 +212,9 @@ class RuleMasker implements Masker {
   columnRule(column: ColumnDescriptor): ColumnMask | undefined {
     const rule = this.compiled.columns.find((c) => columnMatches(c.target, column));
     if (!rule) return undefined;
-    const options = { strategy: rule.strategy, keep: rule.keep, key: this.key };
-    return { strategy: rule.strategy, keep: rule.keep, mask: (value) => maskWholeValue(value, options) };
+    const strategy = strategyFor(rule.strategy, column);
+    const options = { strategy, keep: rule.keep, key: this.key };
+    return { strategy, keep: rule.keep, mask: (value) => maskWholeValue(value, options) };
   }
 
   maskRow(columns: readonly ColumnDescriptor[], values: readonly unknown[]): unknown[] {
@@ -212,7 +224,10 @@ class RuleMasker implements Masker {
     return values.map((value, i) => {
       const descriptor = columns[i] as ColumnDescriptor;
       const rule = this.compiled.columns.find((c) => columnMatches(c.target, descriptor));
-      if (rule) return maskWholeValue(value, { strategy: rule.strategy, keep: rule.keep, key: this.key });
+      if (rule) {
+        const strategy = strategyFor(rule.strategy, descriptor);
+        return maskWholeValue(value, { strategy, keep: rule.keep, key: this.key });
+      }
       return this.maskLoose(value);
     });
   }
