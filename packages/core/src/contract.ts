@@ -401,7 +401,8 @@ export type DetectorName =
   | 'jwt'
   | 'aws_access_key'
   | 'private_key'
-  | 'api_token';
+  | 'api_token'
+  | 'password';
 
 interface MaskRuleBase {
   strategy: MaskStrategy;

@@ -123,6 +123,42 @@ const apiToken = fc.oneof(
   chars(`${ALNUM}-._~+/`, 20, 60).map((t) => `Bearer ${t}`),
 );
 
+/** A password's characters: none that ends a URL's userinfo or a connection string's value. */
+const passwordValue = chars(`${ALNUM}!*-._~`, 8, 24);
+const password = fc.oneof(
+  fc
+    .tuple(
+      fc.constantFrom('postgres', 'postgresql', 'mysql', 'https', 'redis', 'amqp'),
+      chars('abcdefghijklmnopqrstuvwxyz', 3, 8),
+      passwordValue,
+      fc.constantFrom('db', 'db.internal', '10.0.0.5', '[::1]'),
+    )
+    .map(([scheme, user, pw, host]) => `${scheme}://${user}:${pw}@${host}:5432/app`),
+  fc
+    .tuple(
+      fc.constantFrom(
+        'password=',
+        'PASSWORD=',
+        'Pwd=',
+        'DB_PASSWORD=',
+        'PGPASSWORD=',
+        'MYSQL_PWD=',
+        'DB_PASS=',
+      ),
+      passwordValue,
+    )
+    .map(([key, pw]) => key + pw),
+  fc
+    .tuple(
+      fc.constantFrom('password=', 'DB_PASSWORD = ', '"password": ', 'passwd:'),
+      fc.constantFrom('"', "'"),
+      passwordValue,
+    )
+    .map(([key, quote, pw]) => `${key}${quote}${pw}${quote}`),
+  passwordValue.map((pw) => `PWD={${pw}}`),
+  passwordValue.map((pw) => `password: ${pw}`),
+);
+
 export const secretArbitraries: Readonly<Record<DetectorName, fc.Arbitrary<string>>> = {
   email: fc
     .tuple(
@@ -141,11 +177,17 @@ export const secretArbitraries: Readonly<Record<DetectorName, fc.Arbitrary<strin
   aws_access_key: aws,
   private_key: privateKey,
   api_token: apiToken,
+  password,
 };
 
-/** The part of a generated secret that must not survive (the credential of `Bearer x`). */
+/** The part of a generated secret that must not survive (the credential of `Bearer x`, a password). */
 export function secretCore(secret: string): string {
-  return secret.startsWith('Bearer ') ? secret.slice('Bearer '.length) : secret;
+  if (secret.startsWith('Bearer ')) return secret.slice('Bearer '.length);
+  // A password: a URL's, between its userinfo's `:` and the `@`; a named one, its value.
+  const inUrl = /^[a-z]+:\/\/[a-z]+:([^@]+)@/.exec(secret);
+  if (inUrl) return inUrl[1] as string;
+  const named = /^[A-Za-z_"]+ ?[=:] ?["'{]?([^"'}]+)["'}]?$/.exec(secret);
+  return named ? (named[1] as string) : secret;
 }
 
 /** Random surrounding text: words, numbers, punctuation, a little Unicode. */

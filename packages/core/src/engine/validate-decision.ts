@@ -26,6 +26,7 @@ export const DETECTORS: readonly DetectorName[] = [
   'aws_access_key',
   'private_key',
   'api_token',
+  'password',
 ];
 const SELECTORS = ['column', 'column_pattern', 'path', 'detector', 'pattern'] as const;
 type Selector = (typeof SELECTORS)[number];

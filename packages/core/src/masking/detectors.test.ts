@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DetectorName } from '../contract.js';
 import { DETECTOR_NAMES, detect, detectors } from './detectors.js';
+import { createMasker } from './masker.js';
 import type { RegexEngine } from './regex-engine.js';
 
 function found(name: DetectorName, text: string, engine: RegexEngine = 're2'): string[] {
@@ -139,6 +140,25 @@ const POSITIVE: [DetectorName, string, string[]][] = [
     ['sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'rk_live_abcdefghijkl'],
   ],
   ['api_token', 'Authorization: Bearer abc.def-ghi_jkl~mno+pqr/stu==\r\n', ['abc.def-ghi_jkl~mno+pqr/stu==']],
+  ['password', 'host=db.internal user=app password=s3cr3t! dbname=prod', ['s3cr3t!']],
+  [
+    'password',
+    "primary_conninfo = 'host=p port=5432 password=''s3cret'' sslmode=verify-full'",
+    ["''s3cret''"],
+  ],
+  ['password', "host=db password='it\\'s secret' port=5432", ["it\\'s secret"]],
+  ['password', 'DATABASE_URL=postgres://app:s3cr%40t@db:5432/prod?sslmode=require', ['s3cr%40t']],
+  ['password', 'redis://:hunter2@cache:6379/0 and https://bob:pw@[::1]:8443/x', ['hunter2', 'pw']],
+  ['password', 'jdbc:postgresql://db/prod?user=app&password=s3cret&ssl=true', ['s3cret']],
+  ['password', 'Server=db;Database=prod;User Id=app;Password=s3cret;', ['s3cret']],
+  ['password', 'Driver={PostgreSQL};Uid=app;Pwd={s3;cr}}et};', ['s3;cr}}et']],
+  ['password', "PASSWORD 'x' and password='it\\'s' and password=\"\"", ["it\\'s"]],
+  [
+    'password',
+    'DB_PASSWORD="s3cret"\nexport PGPASSWORD=s3cret2\nMYSQL_PWD=s3cret3\nDB_PASS = s3cret4\n',
+    ['s3cret', 's3cret2', 's3cret3', 's3cret4'],
+  ],
+  ['password', 'password: two words  \n"dbPassword": "s3 cret", "user": "app"', ['two words', 's3 cret']],
 ];
 
 const NEGATIVE: [DetectorName, string][] = [
@@ -176,6 +196,11 @@ const NEGATIVE: [DetectorName, string][] = [
   ['aws_access_key', 'AKIA short AKIA1234 and AKIAIOSFODNN7EXAMPLEX'],
   ['private_key', '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----'],
   ['api_token', 'ghp_short and sk_test_abcdefghijkl and Bearer short'],
+  ['password', 'bypass=true compass=north OLDPWD=/home/app cwd=/tmp passport=X123'],
+  ['password', 'https://example.com:8443/a@b and mailto:bob@example.com and http://bob@host/'],
+  ['password', 'Password: \nEnter password:\npassword= ;password=&pwd=,'],
+  ['password', 'password=[REDACTED] postgres://app:[REDACTED]@db/x password: [REDACTED] rest'],
+  ['password', 'password_hash=abc and passwords are long and PassWord=mixed'],
 ];
 
 describe('detectors', () => {
@@ -194,6 +219,17 @@ describe('detectors', () => {
     const text = 'Authorization: Bearer 0123456789abcdefXYZ';
     const [match] = detect(text, { detectors: ['api_token'] });
     expect(text.slice(match?.start, match?.end)).toBe('0123456789abcdefXYZ');
+  });
+
+  it("keeps a URL's user and host, and a connection string's other keys, readable", () => {
+    const masker = createMasker({ rules: [{ detector: 'password', strategy: 'redact' }] });
+    expect(masker.maskText('postgres://app:s3cret@db:5432/prod host=db password=x2 port=1')).toBe(
+      'postgres://app:[REDACTED]@db:5432/prod host=db password=[REDACTED] port=1',
+    );
+  });
+
+  it('reads a quoted password to its line end when the quote does not close', () => {
+    expect(found('password', "password='s3cret and more\nnext line")).toEqual(['s3cret and more']);
   });
 
   it('masks the body of a PEM block that has no END line', () => {

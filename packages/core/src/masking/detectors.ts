@@ -28,6 +28,7 @@ import {
 } from './scan-engine.js';
 import { foldForScan } from './scan-folding.js';
 import { spanBound } from './span-bound.js';
+import { REDACTED } from './strategies.js';
 import { usSsnValid } from './us-ssn.js';
 
 export const DETECTOR_NAMES: readonly DetectorName[] = [
@@ -42,6 +43,7 @@ export const DETECTOR_NAMES: readonly DetectorName[] = [
   'aws_access_key',
   'private_key',
   'api_token',
+  'password',
 ];
 
 /** One detected secret: which detector found it and where, end exclusive. */
@@ -573,6 +575,166 @@ const BEARER = spec('api_token', '\\b(?:Bearer|bearer|BEARER)[ \\t]{1,8}', {
 });
 
 // ---------------------------------------------------------------------------------------
+// Passwords written into connection strings, URLs and settings
+// ---------------------------------------------------------------------------------------
+
+/** Characters of a password past which a value is not read (the rest stays unmasked). */
+const PASSWORD_MAX = 256;
+/** A URL's authority (userinfo and host) is read this far for its `@`. */
+const AUTHORITY_MAX = 512;
+
+/** What ends a URL's authority: `/`, `?`, `#`, a space or control character, a quote or bracket. */
+function isAuthority(code: number): boolean {
+  return (
+    code > 32 &&
+    code !== 127 &&
+    code !== 47 &&
+    code !== 63 &&
+    code !== 35 &&
+    code !== 34 &&
+    code !== 39 &&
+    code !== 96 &&
+    code !== 60 &&
+    code !== 62
+  );
+}
+
+/** What ends an unquoted `key=value`: a space or control character, `;`, `&`, `,` or a quote. */
+function isBareValue(code: number): boolean {
+  return (
+    code > 32 &&
+    code !== 127 &&
+    code !== 59 &&
+    code !== 38 &&
+    code !== 44 &&
+    code !== 34 &&
+    code !== 39 &&
+    code !== 96
+  );
+}
+
+/** An unquoted value that starts with a doubled quote holds quotes. */
+function isQuotedBareValue(code: number): boolean {
+  return isBareValue(code) || code === 34 || code === 39;
+}
+
+const notLineEnd = (code: number) => code !== 10 && code !== 13;
+
+/**
+ * A value that starts with the redaction was masked already (with whatever followed it on its
+ * line, when that was read as the value too): reporting it again would mask a mask.
+ */
+function isRedaction(text: string, start: number, end: number): boolean {
+  return end - start >= REDACTED.length && text.startsWith(REDACTED, start);
+}
+
+/**
+ * A URL's password: `postgres://app:s3cret@db:5432/x`, `https://user:pw@host/`. The userinfo is
+ * what comes before the authority's last `@`; its password, what follows the userinfo's first
+ * `:`. Only the password is masked, so the URL still names its user and host.
+ */
+const URL_PASSWORD = spec('password', '://', {
+  anchors: ['://'],
+  prefilter: (f, text) => f.colons >= 2 && (f.at > 0 || f.percents > 0) && text.includes('://'),
+  accept(text, _start, end, final): AcceptResult {
+    const stop = runEnd(text, end, AUTHORITY_MAX, isAuthority, final);
+    if (stop === -1) return 'more';
+    if (!final && stop + CONTEXT_AFTER > text.length) return 'more';
+    const at = text.lastIndexOf('@', stop - 1);
+    if (at < end) return [];
+    const colon = text.indexOf(':', end);
+    if (colon === -1 || colon + 1 >= at || isRedaction(text, colon + 1, at)) return [];
+    return [{ start: colon + 1, end: at }];
+  },
+});
+
+const PASSWORD_KEY = /^(?:[Pp]ass(?:word|wd)|PASS(?:WORD|WD))/;
+
+/**
+ * A password given by name: a libpq, JDBC, ODBC or ADO.NET connection string
+ * (`host=db password=s3cret`, `Password=s3cret;`, `PWD={s3;cret}`), a URL's query or a form
+ * (`?user=a&password=s3cret`), an environment file or a shell (`DB_PASSWORD="s3cret"`,
+ * `PGPASSWORD=s3cret`, `MYSQL_PWD=s3cret`, `DB_PASS=s3cret`), YAML or JSON text
+ * (`password: s3cret`, `"password": "s3cret"`). The key is `password` or `passwd`, also ending
+ * a longer name, with `=` or `:`; or `pass` or `pwd` at the start of a name part, with `=`
+ * only (`bypass=`, `OLDPWD=` are not passwords); each lower-case, capitalised or upper-case.
+ * The value is what the quotes, ODBC's braces or the first space, `;`, `&` or `,` enclose;
+ * after a `:` without quotes, the rest of the line.
+ */
+const KEYED_PASSWORD = spec(
+  'password',
+  `(?:(?:[Pp]ass(?:word|wd)|PASS(?:WORD|WD))["']?[ \t]{0,8}[=:]|(?:[Pp]ass|PASS|[Pp]wd|PWD)[ \t]{0,8}=)[ \t]{0,8}`,
+  {
+    // Names are written lower-case, capitalised (`Password`, `dbPassword`) or upper-case.
+    anchors: ['pass', 'Pass', 'PASS', 'pwd', 'Pwd', 'PWD'],
+    alphabet: asciiSet(`A-Za-z"' \\t=:`),
+    prefilter: (f, text) => f.letters >= 3 && (f.colons > 0 || text.includes('=')) && /pass|pwd/i.test(text),
+    accept(text, start, end, final): AcceptResult {
+      const named = PASSWORD_KEY.test(text.slice(start, start + 8));
+      if (!named) {
+        // `pass` or `pwd` alone: the start of the name or of one of its parts.
+        const before = text.charCodeAt(start - 1);
+        if ((before >= 65 && before <= 90) || (before >= 97 && before <= 122)) return [];
+      }
+      if (end >= text.length) return final ? [] : 'more';
+      const open = text.charCodeAt(end);
+      if (end + 1 >= text.length && !final) return 'more';
+      // A doubled quote first is an escaped one (`password=''s3cret''` in a quoted setting):
+      // the value is read as unquoted.
+      const quoted = (open === 34 || open === 39 || open === 123) && text.charCodeAt(end + 1) !== open;
+      if (quoted) {
+        // Quoted, or an ODBC value in braces: to the closing quote or brace, past a backslash
+        // escape, or in braces a doubled closing brace (ODBC's escape). A doubled quote closes
+        // the value: read as an escape, it would run the value into the next key's.
+        const close = open === 123 ? 125 : open;
+        const limit = Math.min(text.length, end + 1 + PASSWORD_MAX);
+        let i = end + 1;
+        for (; i < limit; i++) {
+          const c = text.charCodeAt(i);
+          if (c === 92) i++;
+          else if (c === close) {
+            if (close !== 125) break;
+            if (i + 1 >= text.length && !final) return 'more';
+            if (text.charCodeAt(i + 1) !== close) break;
+            i++;
+          }
+        }
+        if (i >= text.length && !final) return 'more';
+        let stop = Math.min(i, limit);
+        if (stop >= limit) {
+          // Unclosed within reach: the rest of its line is masked.
+          stop = end + 1;
+          while (stop < limit && notLineEnd(text.charCodeAt(stop))) stop++;
+        }
+        if (stop <= end + 1 || isRedaction(text, end + 1, stop)) return [];
+        return [{ start: end + 1, end: stop }];
+      }
+      const colon = text.slice(start, end).trimEnd().endsWith(':');
+      const stop = colon
+        ? runEnd(text, end, PASSWORD_MAX, notLineEnd, final)
+        : runEnd(
+            text,
+            end,
+            PASSWORD_MAX,
+            open === 34 || open === 39 ? isQuotedBareValue : isBareValue,
+            final,
+          );
+      if (stop === -1) return 'more';
+      if (!final && stop + CONTEXT_AFTER > text.length) return 'more';
+      let valueEnd = Math.min(stop, end + PASSWORD_MAX);
+      while (valueEnd > end && /\s/.test(text[valueEnd - 1] as string)) valueEnd--;
+      if (valueEnd <= end || isRedaction(text, end, valueEnd)) return [];
+      // `password=""`: an empty quoted value.
+      if (/^["']+$/.test(text.slice(end, valueEnd))) return [];
+      return [{ start: end, end: valueEnd }];
+    },
+    // From the value on, not past it: a value read to its line's end (or cut at PASSWORD_MAX)
+    // may hold the next key, whose own value may run further.
+    resume: (_text, _start, end) => end,
+  },
+);
+
+// ---------------------------------------------------------------------------------------
 // Registry
 // ---------------------------------------------------------------------------------------
 
@@ -589,6 +751,7 @@ export const DETECTOR_SCANNERS: Readonly<Record<DetectorName, readonly ScannerSp
   aws_access_key: [AWS_ACCESS_KEY],
   private_key: [PRIVATE_KEY],
   api_token: [GITHUB_TOKEN, SLACK_TOKEN, STRIPE_KEY, BEARER],
+  password: [URL_PASSWORD, KEYED_PASSWORD],
 };
 
 export function isDetectorName(value: unknown): value is DetectorName {
