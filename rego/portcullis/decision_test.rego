@@ -99,6 +99,7 @@ test_agent_command_output_masked if {
 	d := portcullis.decision with input as shell_doc(agent, web, [cmd("cat", ["/srv/app/.env"], [])])
 	d.effect == "allow"
 	{"detector": "api_token", "strategy": "redact"} in d.masks
+	{"detector": "password", "strategy": "redact"} in d.masks
 	{"detector": "credit_card", "strategy": "partial", "keep": 4} in d.masks
 	h := portcullis.decision with input as shell_doc(alice, web, [cmd("cat", ["/srv/app/.env"], [])])
 	h.masks == []

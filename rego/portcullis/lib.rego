@@ -68,6 +68,9 @@ default_config := {
 		{"detector": "aws_access_key", "strategy": "redact"},
 		{"detector": "private_key", "strategy": "redact"},
 		{"detector": "api_token", "strategy": "redact"},
+		# A password in a connection string, URL, environment file or setting
+		# (`password=…`, `postgres://app:…@db`, `DB_PASSWORD="…"`, PostgreSQL's primary_conninfo).
+		{"detector": "password", "strategy": "redact"},
 	],
 	# File reads (sftp, scp) by a masked subject carry the detectors too. The SSH adapter
 	# cannot mask a file transfer, so it refuses them: set false to let masked subjects

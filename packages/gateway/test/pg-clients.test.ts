@@ -40,6 +40,10 @@ beforeAll(async () => {
     CREATE VIEW customer_logins AS SELECT id, name, password AS pw FROM customers;
     CREATE FUNCTION login_of(i int) RETURNS text LANGUAGE sql AS 'SELECT password FROM customers WHERE id = i';
     CREATE MATERIALIZED VIEW login_copies AS SELECT id, pw AS credential FROM customer_logins;
+    -- Connection strings an application keeps in a table, under names no pattern takes.
+    CREATE TABLE app_settings (key text, value text);
+    INSERT INTO app_settings VALUES ('db_url', 'postgres://app:Conn-pw-91@db:5432/prod'),
+                                    ('replica', 'host=replica user=rep password=Conn-pw-92 sslmode=require');
   `);
 }, 120_000);
 
@@ -94,6 +98,22 @@ describe('psql: a masked column read as part of a whole row', () => {
     'SELECT a.* FROM all_customers() a',
     'SELECT * FROM customers',
   ])('%s never shows the password', neverShowsPassword);
+});
+
+describe('psql: connection strings', () => {
+  it('an agent reads them with their passwords redacted and the rest in clear', async () => {
+    const r = await psql('SELECT key, value FROM app_settings ORDER BY key');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      'db_url|postgres://app:[REDACTED]@db:5432/prod\n' +
+        'replica|host=replica user=rep password=[REDACTED] sslmode=require\n',
+    );
+    const setting = await psql(
+      "SELECT set_config('app.conninfo', 'host=x password=Conn-pw-93', false), current_setting('app.conninfo')",
+    );
+    expect(setting.code).toBe(0);
+    expect(setting.stdout).toBe('host=x password=[REDACTED]|host=x password=[REDACTED]\n');
+  });
 });
 
 /** The statement comes back with the password redacted, or is refused as carrying it. */

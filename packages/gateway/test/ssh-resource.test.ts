@@ -236,6 +236,22 @@ describe('gateway SSH resource', () => {
     expect(own.stdout).toBe('4111 1111 1111 1111\n');
   });
 
+  it('masks the passwords of an environment file an agent prints, and keeps the rest readable', async () => {
+    const credential = await agentCredential();
+    const result = await sshWithPassword(
+      'carol',
+      credential.token,
+      "printf 'DATABASE_URL=postgres://app:%s@db:5432/prod\\nDB_PASSWORD=\"%s\"\\nPORT=8080\\n' 'Url-pw-71' 'Env-pw-72'",
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toMatch(/pw-7/);
+    expect(result.stdout).toBe(
+      'DATABASE_URL=postgres://app:[REDACTED]@db:5432/prod\nDB_PASSWORD="[REDACTED]"\nPORT=8080\n',
+    );
+    const own = await asAlice("printf 'DB_PASSWORD=%s\\n' 'Env-pw-73'");
+    expect(own.stdout).toBe('DB_PASSWORD=Env-pw-73\n');
+  });
+
   it('refuses a credential issued for another resource', async () => {
     const credential = await gateway.credentials.issue({ subject: 'carol', resource: 'other-db', ttl: '5m' });
     const result = await sshWithPassword('carol', credential.token, 'echo ok');
