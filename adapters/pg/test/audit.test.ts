@@ -118,6 +118,24 @@ describe('completion records', () => {
     expect(completions[0]?.masks).toEqual([{ column: 'users.email', strategy: 'partial', keep: 4 }]);
   });
 
+  test('a password a statement sets is not written to the log', async () => {
+    const c = await f.through('alice');
+    try {
+      await c.query("CREATE ROLE audit_pw_role LOGIN PASSWORD 'role-pw-81'");
+      await c.query("SELECT 'host=db password=conn-pw-82' AS conninfo");
+    } finally {
+      await c.end();
+      const d = await f.direct();
+      await d.query('DROP ROLE IF EXISTS audit_pw_role');
+      await d.end();
+    }
+    await settled();
+    expect(JSON.stringify(records)).not.toMatch(/pw-8/);
+    const created = decisionFor("CREATE ROLE audit_pw_role LOGIN PASSWORD '[REDACTED]'");
+    expect(completionOf(created)?.response?.command).toBe('CREATE ROLE');
+    expect(completionOf(decisionFor("SELECT 'host=db password=[REDACTED]' AS conninfo"))).toBeDefined();
+  });
+
   test('bytes and digest are exactly what the client received, masked', async () => {
     const raw = await RawClient.connect(f.port, 'agent', 'agent-pw');
     raw.write(query(new MessageWriter(), 'SELECT email FROM users ORDER BY id').flush());

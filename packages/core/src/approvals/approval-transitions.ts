@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { redactCredentials } from '../audit/redact-credentials.js';
 import { ApprovalStateError, InvalidOptionError, InvalidRequestError } from '../errors.js';
 import { formatTime } from '../request/format-time.js';
 import type { ApprovalRequest, ApprovalRequestInput, VoteInput } from './approval-store.js';
@@ -73,7 +74,8 @@ export function newRequest(
     quorum: input.quorum,
     scope: input.scope,
     ttl: input.ttl,
-    summary: input.summary,
+    // Reviewers, the approvals page and webhooks show it: no password it sets goes with it.
+    summary: redactCredentials(input.summary),
     reasons: structuredClone(input.reasons ?? []),
     created_at: formatTime(new Date(nowMs)),
     expires_at: formatTime(new Date(nowMs + waitMs)),

@@ -3,6 +3,7 @@ import type { DecisionResult } from '../engine/decision-result.js';
 import type { AuditRecord, AuditResponse, AuditStage } from './audit-record.js';
 import { newAuditRecordId } from './audit-record-id.js';
 import { canonicalSnapshot } from './canonical-json.js';
+import { redactCredentials } from './redact-credentials.js';
 
 export interface AuditEnforcement {
   /** Masks actually applied; defaults to the decision's masks. */
@@ -193,13 +194,13 @@ function summarizeAction({ action }: InputDocument): AuditRecord['action'] {
   if (action.sql !== undefined) {
     return {
       fingerprints: action.sql.statements.map((s) => s.fingerprint),
-      summary: action.sql.raw,
+      summary: redactCredentials(action.sql.raw),
       type: action.type,
     };
   }
-  if (action.shell !== undefined) return { summary: action.shell.raw, type: action.type };
+  if (action.shell !== undefined) return { summary: redactCredentials(action.shell.raw), type: action.type };
   if (action.http !== undefined)
-    return { summary: `${action.http.method} ${action.http.url}`, type: action.type };
+    return { summary: redactCredentials(`${action.http.method} ${action.http.url}`), type: action.type };
   if (action.file !== undefined) {
     const f = action.file;
     return {

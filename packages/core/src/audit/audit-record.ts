@@ -27,7 +27,10 @@ export interface AuditRecord {
   source: string;
   action: {
     type: ActionType;
-    /** What was attempted: the SQL text, the command line, `METHOD URL` (credentials already redacted). */
+    /**
+     * What was attempted: the SQL text, the command line, `METHOD URL`, with the passwords it
+     * sets replaced (see redact-credentials.ts; a URL's userinfo password already in the facts).
+     */
     summary: string;
     /** Statement fingerprints, for grouping and for matching approvals. */
     fingerprints?: string[];

@@ -77,6 +77,13 @@ export function describeApprovalStore(
       expect(await store.get('ap-1')).toEqual(req);
     });
 
+    it('keeps no password the statement sets in the summary reviewers see', async () => {
+      const { store } = await setup();
+      const req = await store.request({ ...ask, summary: "ALTER ROLE app PASSWORD 'new-pw-5'" });
+      expect(req.summary).toBe("ALTER ROLE app PASSWORD '[REDACTED]'");
+      expect((await store.get(req.id))?.summary).toBe(req.summary);
+    });
+
     it('uses the default wait when the request gives none', async () => {
       const { store } = await setup({ defaultWait: '1h' });
       const { wait: _, ...noWait } = ask;
