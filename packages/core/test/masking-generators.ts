@@ -123,8 +123,11 @@ const apiToken = fc.oneof(
   chars(`${ALNUM}-._~+/`, 20, 60).map((t) => `Bearer ${t}`),
 );
 
-/** A password's characters: none that ends a URL's userinfo or a connection string's value. */
-const passwordValue = chars(`${ALNUM}!*-._~`, 8, 24);
+/**
+ * A password's characters: none that ends a URL's userinfo or a connection string's value.
+ * It ends in `!`, which no filler holds: the same word in the surrounding text is no password.
+ */
+const passwordValue = chars(`${ALNUM}!*-._~`, 7, 23).map((v) => `${v}!`);
 const password = fc.oneof(
   fc
     .tuple(
@@ -186,7 +189,9 @@ export function secretCore(secret: string): string {
   // A password: a URL's, between its userinfo's `:` and the `@`; a named one, its value.
   const inUrl = /^[a-z]+:\/\/[a-z]+:([^@]+)@/.exec(secret);
   if (inUrl) return inUrl[1] as string;
-  const named = /^[A-Za-z_"]+ ?[=:] ?["'{]?([^"'}]+)["'}]?$/.exec(secret);
+  const named = /^[A-Za-z_"]*(?:pass|PASS|Pass|pwd|PWD|Pwd)[A-Za-z_"]* ?[=:] ?["'{]?([^"'}]+)["'}]?$/.exec(
+    secret,
+  );
   return named ? (named[1] as string) : secret;
 }
 
