@@ -136,6 +136,29 @@ describe('exec through the proxy', () => {
     expect(existsSync(file)).toBe(false);
   });
 
+  it('keeps a password the command passes out of the approval request and the audit log', async () => {
+    const file = join(fx.scratch, 'never-created');
+    let id: string | undefined;
+    const result = await ssh(fx.user, `touch ${file} && curl -s -u ops:Ssh-pw-95 http://127.0.0.1:9/`, {
+      onStderr: (text) => {
+        const held = /held for approval ([0-9a-f-]{36})/.exec(text)?.[1];
+        if (held && !id) {
+          id = held;
+          void fx.store.vote(held, {
+            reviewer: 'bob@example.com',
+            reviewerGroups: ['ops'],
+            decision: 'deny',
+          });
+        }
+      },
+    });
+    expect(result.code).toBe(126);
+    const request = await fx.store.get(id as string);
+    expect(request?.summary).toBe(`touch ${file} && curl -s -u ops:[REDACTED] http://127.0.0.1:9/`);
+    expect(JSON.stringify(fx.audit)).not.toContain('Ssh-pw-95');
+    expect(fx.audit.some((r) => r.action.summary === request?.summary)).toBe(true);
+  });
+
   it('audits every decision with the command line', async () => {
     await ssh(fx.user, 'echo audited-line');
     const record = fx.audit.find((r) => r.action.summary === 'echo audited-line');

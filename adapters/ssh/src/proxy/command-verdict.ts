@@ -15,6 +15,7 @@ import {
   type DecisionResult,
   type FileFacts,
   type GrantedApproval,
+  redactShellCredentials,
   toGrantedApproval,
 } from '@portcullis/core';
 import type { SessionContext } from './session-context.js';
@@ -110,7 +111,11 @@ export async function decideAttempt(
     quorum: requirement?.quorum ?? 1,
     scope: requirement?.scope ?? 'statement',
     ttl: requirement?.ttl ?? '0s',
-    summary: command,
+    // What reviewers read keeps no password the command passes (`mysql -p…`).
+    summary:
+      secret === undefined && result.input.action.shell !== undefined
+        ? redactShellCredentials(result.input.action.shell)
+        : command,
     reasons: result.decision.reasons,
     wait: `${approvals.waitMs}ms`,
   });

@@ -3,7 +3,7 @@ import type { DecisionResult } from '../engine/decision-result.js';
 import type { AuditRecord, AuditResponse, AuditStage } from './audit-record.js';
 import { newAuditRecordId } from './audit-record-id.js';
 import { canonicalSnapshot } from './canonical-json.js';
-import { redactCredentials } from './redact-credentials.js';
+import { redactCredentials, redactShellCredentials } from './redact-credentials.js';
 
 export interface AuditEnforcement {
   /** Masks actually applied; defaults to the decision's masks. */
@@ -198,7 +198,7 @@ function summarizeAction({ action }: InputDocument): AuditRecord['action'] {
       type: action.type,
     };
   }
-  if (action.shell !== undefined) return { summary: redactCredentials(action.shell.raw), type: action.type };
+  if (action.shell !== undefined) return { summary: redactShellCredentials(action.shell), type: action.type };
   if (action.http !== undefined)
     return { summary: redactCredentials(`${action.http.method} ${action.http.url}`), type: action.type };
   if (action.file !== undefined) {

@@ -8,7 +8,7 @@ export { newAuditRecordId } from './audit-record-id.js';
 export type { AuditSink } from './audit-sink.js';
 export { canonicalJson } from './canonical-json.js';
 export { createJsonlAuditSink, type JsonlAuditSink, type JsonlAuditSinkOptions } from './jsonl-audit-sink.js';
-export { redactCredentials } from './redact-credentials.js';
+export { redactCredentials, redactShellCredentials } from './redact-credentials.js';
 export { digestResponse } from './response-digest.js';
 export {
   AuditChainVerifier,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { redactCredentials } from './redact-credentials.js';
+import { extractShellFacts } from '../shell/index.js';
+import { redactCredentials, redactShellCredentials } from './redact-credentials.js';
 
 describe('redactCredentials', () => {
   it.each([
@@ -43,5 +44,31 @@ describe('redactCredentials', () => {
     ]) {
       expect(redactCredentials(text)).toBe(text);
     }
+  });
+});
+
+describe('redactShellCredentials', () => {
+  it.each([
+    ["mysql -uroot -p'Sh-pw-1' -e 'select 1'", "mysql -uroot -p'[REDACTED]' -e 'select 1'"],
+    ['mysql -uroot -p -e status', 'mysql -uroot -p -e status'],
+    ['curl -u ops:Sh-pw-2 https://api.internal/x', 'curl -u ops:[REDACTED] https://api.internal/x'],
+    ['curl --user=ops:Sh-pw-3 -U proxy https://x', 'curl --user=ops:[REDACTED] -U proxy https://x'],
+    ['sudo sshpass -p "Sh-pw-4" ssh db uptime', 'sudo sshpass -p "[REDACTED]" ssh db uptime'],
+    [
+      'docker login -u bot -p Sh-pw-5 registry.internal',
+      'docker login -u bot -p [REDACTED] registry.internal',
+    ],
+    ['docker run -p 8080:80 nginx', 'docker run -p 8080:80 nginx'],
+    ['redis-cli -a Sh-pw-6 ping', 'redis-cli -a [REDACTED] ping'],
+    [
+      'openssl enc -d -in x -passin pass:Sh-pw-7 -passout env:PW',
+      'openssl enc -d -in x -passin pass:[REDACTED] -passout env:PW',
+    ],
+    ['smbclient //fs/share -U ops%Sh-pw-8', 'smbclient //fs/share -U ops%[REDACTED]'],
+    ['ldapsearch -x -D cn=admin -w Sh-pw-9 -b dc=x', 'ldapsearch -x -D cn=admin -w [REDACTED] -b dc=x'],
+    ['PGPASSWORD=Sh-pw-10 pg_dump -h db app | gzip', 'PGPASSWORD=[REDACTED] pg_dump -h db app | gzip'],
+    ['ls -la /srv && curl https://x', 'ls -la /srv && curl https://x'],
+  ])('%s', async (line, redacted) => {
+    expect(redactShellCredentials(await extractShellFacts(line))).toBe(redacted);
   });
 });
