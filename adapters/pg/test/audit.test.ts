@@ -18,11 +18,11 @@ import { type ProxyFixture, startProxyFixture, testPolicy } from './support/prox
 import { query, RawClient } from './support/raw-client.js';
 
 const records: AuditRecord[] = [];
-/** Which records the sink refuses: none, or those of one stage. */
+/** Which records the sink refuses: none, or those of the stages named (`completion|session_end`). */
 let failStage: string | undefined;
 const sink: AuditSink = {
   async write(record) {
-    if (failStage !== undefined && (record.stage ?? 'decision') === failStage) throw new Error('disk full');
+    if (failStage?.split('|').includes(record.stage ?? 'decision')) throw new Error('disk full');
     records.push(structuredClone(record));
   },
   async close() {},
@@ -193,6 +193,32 @@ describe('a completion record that could not be written', () => {
     await c.end();
     await settled();
     expect(completionOf(decisionFor('SELECT 201 AS n'))).toBeDefined();
+  });
+
+  test('is not lost when its session ends first: the proxy writes it once the sink is back', async () => {
+    const c = await f.through('alice');
+    failStage = 'completion|session_end';
+    await c.query('SELECT 301 AS n');
+    await settled();
+    await c.end();
+    await settled();
+    const decision = decisionFor('SELECT 301 AS n');
+    expect(completionOf(decision)).toBeUndefined();
+    expect(records.some((r) => r.stage === 'session_end' && r.session_id === decision.session_id)).toBe(
+      false,
+    );
+    // Retried about every second, in order: the completion record, then the session's end.
+    failStage = undefined;
+    await expect
+      .poll(
+        () => records.filter((r) => r.session_id === decision.session_id).map((r) => r.stage ?? 'decision'),
+        {
+          timeout: 5000,
+          interval: 100,
+        },
+      )
+      .toEqual(['decision', 'session_start', 'decision', 'completion', 'session_end']);
+    expect(completionOf(decision)?.response).toMatchObject({ rows: 1, command: 'SELECT 1' });
   });
 });
 

@@ -8,6 +8,7 @@ import { type AddressInfo, createServer, type Server, type Socket } from 'node:n
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { createMasker, type Decision, InvalidOptionError } from '@portcullis/core';
 import { cancelUpstream } from '../upstream/connect-upstream.js';
+import { AuditBacklog } from './audit-backlog.js';
 import { tlsServerEndPoint } from './channel-binding.js';
 import { DEFAULT_DECISION_CACHE } from './decision-memo.js';
 import type { MaskContext } from './mask-plan.js';
@@ -144,8 +145,10 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
     }
   }
 
+  const auditBacklog = options.audit ? new AuditBacklog(options.audit, options.logger) : undefined;
   const host: SessionHost = {
     options,
+    auditBacklog,
     maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
     logger: options.logger,
     secureContext,
@@ -226,8 +229,8 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
       const a = server.address();
       return a !== null && typeof a === 'object' ? a : null;
     },
-    close() {
-      return new Promise((resolve) => {
+    async close() {
+      await new Promise<void>((resolve) => {
         for (const s of sessions) s.close();
         if (!server.listening) {
           resolve();
@@ -235,6 +238,8 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
         }
         server.close(() => resolve());
       });
+      // The ended sessions' unwritten audit records get a last attempt.
+      await auditBacklog?.close();
     },
   };
 }

@@ -101,6 +101,7 @@ import {
   heldNotice,
   notApproved,
 } from './approval-hold.js';
+import type { AuditBacklog } from './audit-backlog.js';
 import { CopyOutStream, type CopyPlan } from './copy-mask.js';
 import { parseCopyStatement } from './copy-statement.js';
 import { declaredCursorName, fetchedCursorName } from './cursor-names.js';
@@ -173,6 +174,8 @@ export interface SessionHost {
   registerCancelKey(session: ProxySession): { processId: number; secretKey: number };
   cancel(processId: number, secretKey: number): void;
   closed(session: ProxySession): void;
+  /** Where an ended session's unwritten audit records go (see audit-backlog.ts); with `audit`. */
+  readonly auditBacklog: AuditBacklog | undefined;
 }
 
 /**
@@ -2252,9 +2255,11 @@ export class ProxySession {
     this.statementsRun++;
     this.rowsOut += trace.rows ?? 0;
     audit.write(record).catch((err: unknown) => {
-      // Kept, and written before the session's next decision record (see audited).
+      // Kept, and written before the session's next decision record (see audited); once the
+      // session has ended, by the proxy.
       this.host.logger?.error?.({ sessionId: this.id, err }, 'audit write of a completion record failed');
-      this.unwritten.push(record);
+      if (this.phase === 'closed') this.host.auditBacklog?.add([record]);
+      else this.unwritten.push(record);
     });
   }
 
@@ -3557,21 +3562,16 @@ export class ProxySession {
         this.finishTrace(p.trace);
       }
     }
-    const audit = this.host.options.audit;
-    if (audit && this.unwritten.length > 0) {
-      // A last try: the session will not write again.
-      this.writeUnwritten(audit).catch((err: unknown) => {
-        this.host.logger?.error?.(
-          { sessionId: this.id, err, lost: this.unwritten.length },
-          'completion records could not be written before the session ended',
-        );
-      });
-    }
-    if (this.recording) {
+    const backlog = this.host.auditBacklog;
+    if (backlog) {
+      // The session will not write again: what it kept, then its last record, go to the
+      // proxy, in order, after any write of them under way.
+      const last = this.recording ? this.sessionRecord('session_end') : undefined;
       this.recording = false;
-      this.host.options.audit?.write(this.sessionRecord('session_end')).catch((err: unknown) => {
-        this.host.logger?.error?.({ sessionId: this.id, err }, 'audit write of a session record failed');
-      });
+      const handOver = () =>
+        backlog.add(last ? [...this.unwritten.splice(0), last] : this.unwritten.splice(0));
+      if (this.writingUnwritten) this.writingUnwritten.then(handOver, handOver);
+      else handOver();
     }
     this.held?.abort.abort();
     clearTimeout(this.authTimer);
