@@ -10,6 +10,7 @@
 
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { PgProtocolError } from '../protocol/protocol-error.js';
+import { scramPassword } from '../upstream/scram-password.js';
 import { CHANNEL_BINDING_TYPE } from './channel-binding.js';
 
 export const SCRAM_MECHANISM = 'SCRAM-SHA-256';
@@ -37,7 +38,8 @@ export function createScramVerifier(
 ): string {
   const iterations = options.iterations ?? DEFAULT_ITERATIONS;
   const salt = Buffer.from(options.salt ?? randomBytes(16));
-  const salted = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
+  // The client hashes its password after SASLprep (libpq does): so is the secret made.
+  const salted = pbkdf2Sync(scramPassword(password), salt, iterations, 32, 'sha256');
   const storedKey = sha256(hmac(salted, 'Client Key'));
   const serverKey = hmac(salted, 'Server Key');
   return `${SCRAM_MECHANISM}$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;

@@ -1,12 +1,13 @@
 /**
  * The client side of SCRAM-SHA-256 (RFC 5802, RFC 7677) as PostgreSQL uses it: no channel
  * binding (gs2 header `n,,`), the user name left empty because the server takes it from the
- * startup packet. The password is not SASLprep-normalised; for ASCII passwords that is the
- * identity, and PostgreSQL itself falls back to the raw bytes when normalisation fails.
+ * startup packet. The password is SASLprep-normalised first, as libpq does (see
+ * scram-password.ts).
  */
 
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { scramPassword } from './scram-password.js';
 import { UpstreamError } from './upstream-error.js';
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -69,7 +70,7 @@ export function createScramClient(password: string, options: ScramClientOptions 
         throw new UpstreamError(`SCRAM: iteration count ${iterations} out of range`);
       }
       const saltedPassword = await pbkdf2Async(
-        password,
+        scramPassword(password),
         Buffer.from(salt, 'base64'),
         iterations,
         32,
