@@ -418,6 +418,16 @@ describe('createHttpReverseProxy', () => {
     }
   });
 
+  it('keeps a credential in the query string out of the audit log', async () => {
+    const res = await fetch(`${front.url}/customers?access_token=tok-e2e-5&page=1`, { headers: auth });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    expect(JSON.stringify(records)).not.toContain('tok-e2e-5');
+    expect(records.some((r) => r.action.summary === 'GET /customers?access_token=[REDACTED]&page=1')).toBe(
+      true,
+    );
+  });
+
   it('audits every request and decision', () => {
     expect(new Set(records.map((r) => r.effect))).toEqual(new Set(['allow', 'deny', 'approve']));
     expect(records.every((r) => r.resource.type === 'http' && r.resource.name === 'billing-api')).toBe(true);

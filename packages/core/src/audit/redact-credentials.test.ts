@@ -30,6 +30,15 @@ describe('redactCredentials', () => {
       'GET https://api.example.com/login?user=a&password=q-pw',
       'GET https://api.example.com/login?user=a&password=[REDACTED]',
     ],
+    [
+      'GET https://api.example.com/v1/items?page=2&access_token=tok-1&api_key=key-2#top',
+      'GET https://api.example.com/v1/items?page=2&access_token=[REDACTED]&api_key=[REDACTED]#top',
+    ],
+    ['GET /callback?code=oauth-code-3&state=xyz', 'GET /callback?code=[REDACTED]&state=xyz'],
+    [
+      'curl "https://bucket.s3.amazonaws.com/f?X-Amz-Credential=AKIA/x&X-Amz-Signature=sig-4"',
+      'curl "https://bucket.s3.amazonaws.com/f?X-Amz-Credential=[REDACTED]&X-Amz-Signature=[REDACTED]"',
+    ],
   ])('%s', (text, redacted) => {
     expect(redactCredentials(text)).toBe(redacted);
   });
@@ -40,6 +49,7 @@ describe('redactCredentials', () => {
       "ALTER ROLE app VALID UNTIL '2030-01-01'",
       'ls -l /srv',
       'GET https://api.example.com/items?page=2',
+      'GET https://api.example.com/search?q=token&sort=key',
       '',
     ]) {
       expect(redactCredentials(text)).toBe(text);

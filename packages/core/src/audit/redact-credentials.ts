@@ -5,9 +5,10 @@
  * ALTER ROLE, a user mapping's options) and passes connection strings in literals
  * (`dblink_connect('… password=…')`, `CREATE SUBSCRIPTION … CONNECTION '…'`); a command line
  * sets `PGPASSWORD=…`, names a URL with its password, or passes one as an option
- * (`mysql -p…`, `curl -u user:…`); a URL's query carries `password=…`. The password detector
- * (detectors.ts) finds connection strings, URLs and assignments; the options are read from
- * the command's parsed arguments.
+ * (`mysql -p…`, `curl -u user:…`); a URL's query carries `password=…`, `access_token=…`,
+ * `api_key=…`. The password detector (detectors.ts) finds connection strings, URLs and
+ * assignments; query parameters are known by name; options are read from the command's
+ * parsed arguments.
  */
 
 import type { CommandFacts, ShellFacts } from '../contract.js';
@@ -21,12 +22,20 @@ import { REDACTED } from '../masking/strategies.js';
 const PASSWORD_LITERAL =
   /\b(password\s+)(?:([Ee]')(?:[^'\\]|\\[\s\S]|'')*(?:'|$)|(')(?:[^']|'')*(?:'|$)|(\$[A-Za-z_0-9]*\$)[\s\S]*?(?:\4|$))/gi;
 
+/**
+ * A URL query parameter whose value is a credential (`?access_token=…`, `&api_key=…`, an
+ * OAuth `code`, a signed URL's `X-Amz-Signature`): the value, up to the next `&`, `#`,
+ * space or quote.
+ */
+const QUERY_SECRET =
+  /([?&;](?:access_?token|refresh_?token|id_?token|token|auth|api_?key|apikey|key|secret|client_?secret|code|sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential|password|passwd|pwd)=)[^&#\s"'<>]+/gi;
+
 /** Only texts that may hold a credential are scanned. */
-const MAY_HOLD = /pass|pwd|:\/\//i;
+const MAY_HOLD = /pass|pwd|:\/\/|[?&;][\w-]+=/i;
 
 let passwords: Masker | undefined;
 
-/** `text` with the passwords it writes replaced by `[REDACTED]`; unchanged when it has none. */
+/** `text` with the credentials it writes replaced by `[REDACTED]`; unchanged when it has none. */
 export function redactCredentials(text: string): string {
   if (!MAY_HOLD.test(text)) return text;
   const literals = text.replace(
@@ -38,8 +47,9 @@ export function redactCredentials(text: string): string {
       return `${keyword}${open}${REDACTED}${closed ? close : ''}`;
     },
   );
+  const query = literals.replace(QUERY_SECRET, (_whole, name: string) => `${name}${REDACTED}`);
   passwords ??= createMasker({ rules: [{ detector: 'password', strategy: 'redact' }] });
-  return passwords.maskText(literals);
+  return passwords.maskText(query);
 }
 
 /**
