@@ -120,6 +120,11 @@ const apiToken = fc.oneof(
   chars(ALNUM, 36, 36).map((t) => `ghp_${t}`),
   fc.tuple(digits(10), digits(12), chars(ALNUM, 24, 24)).map(([a, b, c]) => `xoxb-${a}-${b}-${c}`),
   chars(ALNUM, 24, 24).map((t) => `sk_live_${t}`),
+  chars(ALNUM, 48, 48).map((t) => `sk-${t}`),
+  fc
+    .tuple(fc.constantFrom('proj', 'svcacct', 'admin', 'ant-api03', 'ant-admin01'), chars(B64URL, 40, 120))
+    .map(([kind, t]) => `sk-${kind}-${t}`),
+  chars(B64URL, 35, 35).map((t) => `AIza${t}`),
   chars(`${ALNUM}-._~+/`, 20, 60).map((t) => `Bearer ${t}`),
 );
 

@@ -140,6 +140,17 @@ const POSITIVE: [DetectorName, string, string[]][] = [
     ['sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'rk_live_abcdefghijkl'],
   ],
   ['api_token', 'Authorization: Bearer abc.def-ghi_jkl~mno+pqr/stu==\r\n', ['abc.def-ghi_jkl~mno+pqr/stu==']],
+  [
+    'api_token',
+    `OPENAI_API_KEY=sk-${'A1b2'.repeat(12)} and sk-proj-${'Ab9_-'.repeat(30)}`,
+    [`sk-${'A1b2'.repeat(12)}`, `sk-proj-${'Ab9_-'.repeat(30)}`],
+  ],
+  [
+    'api_token',
+    `ANTHROPIC_API_KEY="sk-ant-api03-${'xY7-'.repeat(24)}AA"`,
+    [`sk-ant-api03-${'xY7-'.repeat(24)}AA`],
+  ],
+  ['api_token', `key=AIza${'Sy0_-'.repeat(7)}&q=1`, [`AIza${'Sy0_-'.repeat(7)}`]],
   ['password', 'host=db.internal user=app password=s3cr3t! dbname=prod', ['s3cr3t!']],
   [
     'password',
@@ -196,6 +207,7 @@ const NEGATIVE: [DetectorName, string][] = [
   ['aws_access_key', 'AKIA short AKIA1234 and AKIAIOSFODNN7EXAMPLEX'],
   ['private_key', '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----'],
   ['api_token', 'ghp_short and sk_test_abcdefghijkl and Bearer short'],
+  ['api_token', `risk-${'a'.repeat(48)} sk-short sk-proj-tooShort ask-${'B'.repeat(48)} AIzaTooShort`],
   ['password', 'bypass=true compass=north OLDPWD=/home/app cwd=/tmp passport=X123'],
   ['password', 'https://example.com:8443/a@b and mailto:bob@example.com and http://bob@host/'],
   ['password', 'Password: \nEnter password:\npassword= ;password=&pwd=,'],

@@ -530,7 +530,7 @@ const PRIVATE_KEY = spec('private_key', '-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY--
 });
 
 // ---------------------------------------------------------------------------------------
-// API tokens: GitHub, Slack, Stripe and HTTP bearer credentials
+// API tokens: GitHub, Slack, Stripe, OpenAI, Anthropic, Google and HTTP bearer credentials
 // ---------------------------------------------------------------------------------------
 
 const GITHUB_TOKEN = spec(
@@ -552,6 +552,25 @@ const SLACK_TOKEN = spec('api_token', '\\bxox[baprs]-[A-Za-z0-9-]{10,250}', {
 const STRIPE_KEY = spec('api_token', '\\b[spr]k_live_[A-Za-z0-9]{10,247}\\b', {
   alphabet: asciiSet('A-Za-z0-9_'),
   prefilter: (f, text) => f.underscores >= 2 && text.includes('k_live_'),
+});
+
+// AI providers' keys, which agents' environments hold: OpenAI's (`sk-` and 48 letters or
+// digits; project, service-account and admin keys `sk-proj-…`, `sk-svcacct-…`, `sk-admin-…`)
+// and Anthropic's (`sk-ant-api03-…`, `sk-ant-admin01-…`).
+const AI_PROVIDER_KEY = spec(
+  'api_token',
+  '\\bsk-(?:(?:proj|svcacct|admin|ant-(?:api|admin)[0-9]{2})-[A-Za-z0-9_-]{20,400}|[A-Za-z0-9]{48}\\b)',
+  {
+    alphabet: asciiSet('A-Za-z0-9_-'),
+    // 'sk-', then at least twenty more characters.
+    prefilter: (f, text) => f.dashes > 0 && text.length >= 23 && text.includes('sk-'),
+  },
+);
+
+// Google API keys: `AIza` and 35 more.
+const GOOGLE_API_KEY = spec('api_token', '\\bAIza[0-9A-Za-z_-]{35}', {
+  alphabet: asciiSet('A-Za-z0-9_-'),
+  prefilter: (f, text) => f.letters >= 4 && text.length >= 39 && text.includes('AIza'),
 });
 
 const isToken68 = asciiSet('A-Za-z0-9._~+/-');
@@ -750,7 +769,7 @@ export const DETECTOR_SCANNERS: Readonly<Record<DetectorName, readonly ScannerSp
   jwt: [JWT],
   aws_access_key: [AWS_ACCESS_KEY],
   private_key: [PRIVATE_KEY],
-  api_token: [GITHUB_TOKEN, SLACK_TOKEN, STRIPE_KEY, BEARER],
+  api_token: [GITHUB_TOKEN, SLACK_TOKEN, STRIPE_KEY, AI_PROVIDER_KEY, GOOGLE_API_KEY, BEARER],
   password: [URL_PASSWORD, KEYED_PASSWORD],
 };
 
