@@ -102,9 +102,22 @@ const jwt = fc
   )
   .map(([alg, sub, iat, sig]) => `${b64url({ alg, typ: 'JWT' })}.${b64url({ sub, iat })}.${sig}`);
 
-const aws = fc
-  .tuple(fc.constantFrom('AKIA', 'ASIA'), chars(UPPER_ALNUM, 16, 16))
-  .map(([prefix, rest]) => prefix + rest);
+const aws = fc.oneof(
+  fc
+    .tuple(fc.constantFrom('AKIA', 'ASIA'), chars(UPPER_ALNUM, 16, 16))
+    .map(([prefix, rest]) => prefix + rest),
+  fc
+    .tuple(
+      fc.constantFrom(
+        'aws_secret_access_key = ',
+        'AWS_SECRET_ACCESS_KEY=',
+        '"SecretAccessKey": "',
+        'AWS_SESSION_TOKEN=',
+      ),
+      chars(`${ALNUM}/+`, 40, 40),
+    )
+    .map(([key, secret]) => (key.startsWith('"') ? `${key}${secret}"` : key + secret)),
+);
 
 const privateKey = fc
   .tuple(
@@ -191,6 +204,12 @@ export const secretArbitraries: Readonly<Record<DetectorName, fc.Arbitrary<strin
 /** The part of a generated secret that must not survive (the credential of `Bearer x`, a password). */
 export function secretCore(secret: string): string {
   if (secret.startsWith('Bearer ')) return secret.slice('Bearer '.length);
+  // An AWS secret by its name: the value.
+  const aws =
+    /^(?:aws_secret_access_key|AWS_SECRET_ACCESS_KEY|"SecretAccessKey"|AWS_SESSION_TOKEN) ?[=:] ?"?([^"]+)"?$/.exec(
+      secret,
+    );
+  if (aws) return aws[1] as string;
   // A password: a URL's, between its userinfo's `:` and the `@`; a named one, its value.
   const inUrl = /^[a-z]+:\/\/[a-z]+:([^@]+)@/.exec(secret);
   if (inUrl) return inUrl[1] as string;

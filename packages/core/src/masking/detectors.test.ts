@@ -126,6 +126,16 @@ const POSITIVE: [DetectorName, string, string[]][] = [
     'key AKIAIOSFODNN7EXAMPLE and ASIAY34FZKBOKMUTVV7A',
     ['AKIAIOSFODNN7EXAMPLE', 'ASIAY34FZKBOKMUTVV7A'],
   ],
+  [
+    'aws_access_key',
+    '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n',
+    ['AKIAIOSFODNN7EXAMPLE', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
+  ],
+  [
+    'aws_access_key',
+    '{"SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "SessionToken": "IQoJb3JpZ2luX2VjEOr//+/x=="}',
+    ['wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'IQoJb3JpZ2luX2VjEOr//+/x=='],
+  ],
   ['private_key', `before\n${PEM}\nafter`, [PEM]],
   ['api_token', 'gh ghp_abcdefghijklmnopqrstuvwxyz0123456789', ['ghp_abcdefghijklmnopqrstuvwxyz0123456789']],
   [
@@ -205,6 +215,7 @@ const NEGATIVE: [DetectorName, string][] = [
   ['jwt', 'eyJmb28iOiJiYXIifQ alone and eyJhbGciOi.notjson.x'],
   ['jwt', 'not-json eyJhYmM.eyJkZWY.sig'],
   ['aws_access_key', 'AKIA short AKIA1234 and AKIAIOSFODNN7EXAMPLEX'],
+  ['aws_access_key', 'aws_secret_access_key = short and AWS_SECRET_ACCESS_KEY=${SECRET} secretary: x'],
   ['private_key', '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----'],
   ['api_token', 'ghp_short and sk_test_abcdefghijkl and Bearer short'],
   ['api_token', `risk-${'a'.repeat(48)} sk-short sk-proj-tooShort ask-${'B'.repeat(48)} AIzaTooShort`],

@@ -497,6 +497,40 @@ const AWS_ACCESS_KEY = spec('aws_access_key', '\\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z
       text.includes('A3T')),
 });
 
+/** A secret access key's or session token's characters (base64). */
+const isAwsSecret = asciiSet('A-Za-z0-9/+=');
+/** Session tokens run to several hundred characters; secret access keys are 40. */
+const AWS_SECRET_MAX = 2048;
+const AWS_SECRET_MIN = 16;
+
+/**
+ * The secret that goes with an access key id, which no pattern can tell from other base64 on
+ * its own: found by its name, as the AWS CLI's files and environment (`aws_secret_access_key
+ * = …`, `AWS_SECRET_ACCESS_KEY=…`, `AWS_SESSION_TOKEN=…`) and STS's JSON (`"SecretAccessKey":
+ * "…"`, `"SessionToken": "…"`) write it. Only the value is masked.
+ */
+const AWS_SECRET = spec(
+  'aws_access_key',
+  `(?:aws_secret_access_key|AWS_SECRET_ACCESS_KEY|aws_session_token|AWS_SESSION_TOKEN|SecretAccessKey|secretAccessKey|SessionToken|sessionToken)["']?[ \t]{0,8}[=:][ \t]{0,8}["']?`,
+  {
+    anchors: ['aws_', 'AWS_', 'Secret', 'secret', 'Session', 'session'],
+    alphabet: asciiSet(`A-Za-z_"' \\t=:`),
+    prefilter: (f, text) =>
+      f.letters >= 12 &&
+      (f.colons > 0 || text.includes('=')) &&
+      (text.includes('ecret') ||
+        text.includes('ECRET') ||
+        text.includes('ession') ||
+        text.includes('ESSION')),
+    accept(text, _start, end, final): AcceptResult {
+      const stop = runEnd(text, end, AWS_SECRET_MAX, isAwsSecret, final);
+      if (stop === -1) return 'more';
+      if (!final && stop + CONTEXT_AFTER > text.length) return 'more';
+      return only(stop - end >= AWS_SECRET_MIN && stop - end <= AWS_SECRET_MAX, end, stop);
+    },
+  },
+);
+
 // ---------------------------------------------------------------------------------------
 // PEM private keys: the whole block, BEGIN line to END line
 // ---------------------------------------------------------------------------------------
@@ -767,7 +801,7 @@ export const DETECTOR_SCANNERS: Readonly<Record<DetectorName, readonly ScannerSp
   ipv4: [IPV4],
   ipv6: [IPV6],
   jwt: [JWT],
-  aws_access_key: [AWS_ACCESS_KEY],
+  aws_access_key: [AWS_ACCESS_KEY, AWS_SECRET],
   private_key: [PRIVATE_KEY],
   api_token: [GITHUB_TOKEN, SLACK_TOKEN, STRIPE_KEY, AI_PROVIDER_KEY, GOOGLE_API_KEY, BEARER],
   password: [URL_PASSWORD, KEYED_PASSWORD],
