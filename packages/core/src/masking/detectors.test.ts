@@ -215,7 +215,7 @@ const NEGATIVE: [DetectorName, string][] = [
   ['jwt', 'eyJmb28iOiJiYXIifQ alone and eyJhbGciOi.notjson.x'],
   ['jwt', 'not-json eyJhYmM.eyJkZWY.sig'],
   ['aws_access_key', 'AKIA short AKIA1234 and AKIAIOSFODNN7EXAMPLEX'],
-  ['aws_access_key', 'aws_secret_access_key = short and AWS_SECRET_ACCESS_KEY=${SECRET} secretary: x'],
+  ['aws_access_key', 'aws_secret_access_key = short and AWS_SECRET_ACCESS_KEY=$SECRET secretary: x'],
   ['private_key', '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----'],
   ['api_token', 'ghp_short and sk_test_abcdefghijkl and Bearer short'],
   ['api_token', `risk-${'a'.repeat(48)} sk-short sk-proj-tooShort ask-${'B'.repeat(48)} AIzaTooShort`],

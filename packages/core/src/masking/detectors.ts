@@ -636,40 +636,24 @@ const PASSWORD_MAX = 256;
 /** A URL's authority (userinfo and host) is read this far for its `@`. */
 const AUTHORITY_MAX = 512;
 
-/** What ends a URL's authority: `/`, `?`, `#`, a space or control character, a quote or bracket. */
-function isAuthority(code: number): boolean {
-  return (
-    code > 32 &&
-    code !== 127 &&
-    code !== 47 &&
-    code !== 63 &&
-    code !== 35 &&
-    code !== 34 &&
-    code !== 39 &&
-    code !== 96 &&
-    code !== 60 &&
-    code !== 62
-  );
+/**
+ * A test for a character that is neither a space, a control character nor one of `stops`
+ * (ASCII): what a value runs over until one of them ends it. Non-ASCII characters belong.
+ */
+function anyBut(stops: string): (code: number) => boolean {
+  const stop = new Uint8Array(128);
+  for (let c = 0; c <= 32; c++) stop[c] = 1;
+  stop[127] = 1;
+  for (const ch of stops) stop[ch.charCodeAt(0)] = 1;
+  return (code) => code >= 128 || stop[code] === 0;
 }
 
-/** What ends an unquoted `key=value`: a space or control character, `;`, `&`, `,` or a quote. */
-function isBareValue(code: number): boolean {
-  return (
-    code > 32 &&
-    code !== 127 &&
-    code !== 59 &&
-    code !== 38 &&
-    code !== 44 &&
-    code !== 34 &&
-    code !== 39 &&
-    code !== 96
-  );
-}
-
+/** What a URL's authority runs over: not `/`, `?`, `#`, a quote or an angle bracket. */
+const isAuthority = anyBut('/?#"\'`<>');
+/** What an unquoted `key=value` runs over: not `;`, `&`, `,` or a quote. */
+const isBareValue = anyBut(';&,"\'`');
 /** An unquoted value that starts with a doubled quote holds quotes. */
-function isQuotedBareValue(code: number): boolean {
-  return isBareValue(code) || code === 34 || code === 39;
-}
+const isQuotedBareValue = anyBut(';&,`');
 
 const notLineEnd = (code: number) => code !== 10 && code !== 13;
 
