@@ -21,4 +21,11 @@ describe('scramPassword (SASLprep, as PostgreSQL and libpq apply it)', () => {
   ])('%s: the password as given', (_name, password) => {
     expect(scramPassword(password)).toBe(password);
   });
+
+  it('checks for prohibited characters after normalising, as RFC 4013 says (PostgreSQL: before)', () => {
+    // U+0340 is prohibited (RFC 3454 C.8) and NFKC makes it U+0300 (composed with the w: U+1E81), which is not: PostgreSQL
+    // hashes this password as given, this as normalised (the difference the docs name).
+    expect(scramPassword('pw\u0340x')).toBe('p\u1e81x');
+    expect(scramPassword('pw\u0340x')).not.toBe('pw\u0340x');
+  });
 });

@@ -77,6 +77,14 @@ describe('redactShellCredentials', () => {
     ['smbclient //fs/share -U ops%Sh-pw-8', 'smbclient //fs/share -U ops%[REDACTED]'],
     ['ldapsearch -x -D cn=admin -w Sh-pw-9 -b dc=x', 'ldapsearch -x -D cn=admin -w [REDACTED] -b dc=x'],
     ['PGPASSWORD=Sh-pw-10 pg_dump -h db app | gzip', 'PGPASSWORD=[REDACTED] pg_dump -h db app | gzip'],
+    ['mongosh --host db -p Sh-pw-11 app', 'mongosh --host db -p [REDACTED] app'],
+    ['wget --password Sh-pw-12 https://files/x', 'wget --password [REDACTED] https://files/x'],
+    ['sqlcmd -S db -U sa -P Sh-pw-13 -Q "select 1"', 'sqlcmd -S db -U sa -P [REDACTED] -Q "select 1"'],
+    [
+      'ipmitool -H bmc -U admin -P Sh-pw-14 power status',
+      'ipmitool -H bmc -U admin -P [REDACTED] power status',
+    ],
+    ['curl --oauth2-bearer Sh-tok-15 https://x', 'curl --oauth2-bearer [REDACTED] https://x'],
     ['ls -la /srv && curl https://x', 'ls -la /srv && curl https://x'],
   ])('%s', async (line, redacted) => {
     expect(redactShellCredentials(await extractShellFacts(line))).toBe(redacted);
