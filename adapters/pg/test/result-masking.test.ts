@@ -5,6 +5,8 @@
  * default) or masked as the column they may carry (`'mask'`).
  */
 
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import {
   createEngine,
   type Decision,
@@ -32,6 +34,10 @@ function policy(input: InputDocument): Decision {
         column: `people.${c}`,
         strategy: 'redact' as const,
       })),
+      { column: 'patients.born', strategy: 'redact' },
+      { column: 'patients.weight', strategy: 'partial', keep: 1 },
+      { column: 'patients.visits', strategy: 'hash' },
+      { column: 'patients.ward', strategy: 'null' },
     ],
   };
 }
@@ -51,6 +57,8 @@ beforeAll(async () => {
     CREATE VIEW contacts AS SELECT id, email AS contact, name FROM users;
     CREATE VIEW contacts_again AS SELECT id, contact FROM contacts;
     CREATE VIEW names_only AS SELECT id, name FROM users;
+    CREATE TABLE patients (id int, born date, weight numeric, visits int[], ward int);
+    INSERT INTO patients VALUES (1, '1990-04-01', 72.5, '{3,9}', 4);
     CREATE TABLE mail (email text);
     CREATE TABLE notes (id int, body text);
     INSERT INTO notes VALUES (1, 'first'), (2, 'second');
@@ -168,6 +176,86 @@ describe('binary-format results', () => {
     const r = await c.query('SELECT profile, doc FROM people');
     expect(r.rows).toEqual([{ profile: REDACTED, doc: REDACTED }]);
     await c.end();
+  });
+});
+
+describe('text format: a column rule on a column of a non-textual type', () => {
+  const TEXT = 25;
+  const INT4 = 23;
+  const DATE = 1082;
+  const SQL = 'SELECT id, born, weight, visits, ward FROM patients';
+
+  function expectDeclaredText(r: pg.QueryResult): void {
+    // Declared text, the masks read as strings: node-postgres would parse '[REDACTED]' as a
+    // date (an Invalid Date) or an int[] (garbage) by the server's types.
+    expect(r.fields.map((field) => [field.name, field.dataTypeID])).toEqual([
+      ['id', INT4],
+      ['born', TEXT],
+      ['weight', TEXT],
+      ['visits', TEXT],
+      ['ward', INT4],
+    ]);
+    const row = r.rows[0];
+    expect(row.id).toBe(1);
+    expect(row.born).toBe(REDACTED);
+    expect(row.weight).toBe('***5');
+    expect(row.visits).toMatch(/^hash:[0-9a-f]+$/);
+    // The null strategy keeps the type: NULL is an int.
+    expect(row.ward).toBeNull();
+  }
+
+  test('is declared text in a simple Query result and in a described portal', async () => {
+    const c = await f.through('agent');
+    try {
+      expectDeclaredText(await c.query(SQL));
+      expectDeclaredText(await c.query(extended(SQL)));
+      // Twice through each path: the second result's plan comes from the session's cache.
+      expectDeclaredText(await c.query(SQL));
+      expectDeclaredText(await c.query(extended(SQL)));
+    } finally {
+      await c.end();
+    }
+  });
+
+  test("is declared text in a statement's own Describe (psql's \\gdesc)", async () => {
+    // \\gdesc describes its query buffer, which a -c command does not keep: psql reads stdin.
+    const child = spawn(
+      'psql',
+      ['-XAt', '-h', '127.0.0.1', '-p', String(f.port), '-U', 'agent', '-d', 'app'],
+      {
+        env: { ...process.env, PGPASSWORD: USERS.agent.password },
+      },
+    );
+    child.stdin.end('SELECT born, ward FROM patients \\gdesc\n');
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const [code] = (await once(child, 'close')) as [number];
+    expect(code).toBe(0);
+    expect(stdout.trim().split('\n')).toEqual(['born|text', 'ward|integer']);
+  });
+
+  test('a human without masks gets the columns as the server typed them', async () => {
+    const c = await f.through('alice');
+    try {
+      const r = await c.query(SQL);
+      expect(r.fields.map((field) => field.dataTypeID)).toEqual([INT4, DATE, 1700, 1007, INT4]);
+      expect(r.rows[0].visits).toEqual([3, 9]);
+    } finally {
+      await c.end();
+    }
+  });
+
+  test('binary results keep their types: the masked values are NULL', async () => {
+    const c = await binaryClient(f.port, 'agent');
+    try {
+      const r = await c.query(extended('SELECT id, born FROM patients'));
+      expect(r.fields.map((field) => field.dataTypeID)).toEqual([INT4, DATE]);
+      expect(r.rows).toEqual([{ id: 1, born: null }]);
+    } finally {
+      await c.end();
+    }
   });
 });
 
@@ -652,6 +740,17 @@ describe("unresolved result columns, unresolvedColumns: 'mask'", () => {
     // people.code is redacted; kept as users.email's last four, its end would show.
     const r = await c.query('SELECT u.email || p.code AS v FROM users u, people p ORDER BY u.id');
     expect(r.rows.map((row) => row.v)).toEqual([REDACTED, REDACTED]);
+    await c.end();
+  });
+
+  test('an expression of a non-textual type computed from a masked column is declared text', async () => {
+    const c = await agent();
+    const r = await c.query('SELECT id, char_length(email) AS n FROM users ORDER BY id');
+    expect(r.fields.map((field) => field.dataTypeID)).toEqual([23, 25]);
+    expect(r.rows).toEqual([
+      { id: 1, n: REDACTED },
+      { id: 2, n: REDACTED },
+    ]);
     await c.end();
   });
 

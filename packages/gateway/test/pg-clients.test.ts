@@ -34,6 +34,8 @@ beforeAll(async () => {
     CREATE EXTENSION postgres_fdw;
     CREATE SERVER remote FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'db.internal', dbname 'crm');
     CREATE USER MAPPING FOR CURRENT_USER SERVER remote OPTIONS (user 'crm', password 'fdw-plain-pw');
+    CREATE TABLE patients (id int, name text, date_of_birth date, ssn bigint);
+    INSERT INTO patients VALUES (1, 'Ada', '1990-04-01', 123456789);
     CREATE TABLE orders (id serial PRIMARY KEY, customer_id int, note text);
     INSERT INTO orders (customer_id, note) SELECT 1 + g % 2, 'n' FROM generate_series(1, 10) g;
     -- What an application's developers wrote, under names no pattern takes for a secret.
@@ -226,6 +228,29 @@ it.each([
   expect(r.stdout).toMatch(/\[REDACTED\]/);
 });
 
+describe("psycopg2 (Debian's python3-psycopg2)", () => {
+  it('fetches masked columns of other types than text as strings, where it raised before', async () => {
+    // Debian's python, which has the Debian package; another python on PATH may not.
+    const script = `
+import json, sys, psycopg2
+c = psycopg2.connect(host='127.0.0.1', port=int(sys.argv[1]), user=sys.argv[2], password=sys.argv[3], dbname='postgres')
+cur = c.cursor()
+cur.execute('SELECT id, name, date_of_birth, ssn FROM patients ORDER BY id')
+rows = [[str(v) for v in row] for row in cur.fetchall()]
+cur.execute('SELECT date_of_birth, ssn FROM patients WHERE id = %s', (1,))
+rows += [[str(v) for v in row] for row in cur.fetchall()]
+print(json.dumps(rows))
+`;
+    const { stdout } = await exec('/usr/bin/python3', ['-c', script, String(g.port), g.user, g.key], {
+      timeout: 60_000,
+    });
+    expect(JSON.parse(stdout)).toEqual([
+      ['1', 'Ada', '[REDACTED]', '[REDACTED]'],
+      ['[REDACTED]', '[REDACTED]'],
+    ]);
+  });
+});
+
 describe('pgjdbc', () => {
   let steps: Map<string, { ok: boolean; value?: string; state?: string; error?: string }>;
 
@@ -281,6 +306,19 @@ describe('pgjdbc', () => {
     });
     expect(steps.get('DatabaseMetaData.getPrimaryKeys')).toMatchObject({ ok: true, value: 'id' });
     expect(steps.get('CallableStatement')).toMatchObject({ ok: true, value: 'OK' });
+  });
+
+  it('getObject reads masked columns of other types than text as the strings they became', () => {
+    // The library redacts date_of_birth and ssn whatever their types; as a date and a bigint,
+    // '[REDACTED]' made getObject throw ("Bad value for type …").
+    expect(steps.get('getObject on masked date and bigint columns')).toEqual({
+      ok: true,
+      value: '1|[REDACTED]|[REDACTED],int4|text|text',
+    });
+    expect(steps.get('getObject on masked columns, prepared, seven times')).toEqual({
+      ok: true,
+      value: Array(7).fill('[REDACTED]|[REDACTED]').join(','),
+    });
   });
 
   it('DROP is refused and the connection goes on', async () => {

@@ -3,6 +3,7 @@
  * https://www.postgresql.org/docs/current/protocol-message-formats.html
  */
 
+import type { FieldDescription } from './backend-messages.js';
 import { AuthCode, BackendCode, ErrorField } from './message-codes.js';
 import type { MessageWriter } from './message-writer.js';
 
@@ -92,6 +93,24 @@ export function writeFunctionCallResponse(w: MessageWriter, value: Uint8Array | 
 
 export function writeBackendKeyData(w: MessageWriter, processId: number, secretKey: number): void {
   w.begin(BackendCode.BackendKeyData).int32(processId).int32(secretKey).end();
+}
+
+/**
+ * A RowDescription.
+ * https://www.postgresql.org/docs/current/protocol-message-formats.html#PROTOCOL-MESSAGE-FORMATS-ROWDESCRIPTION
+ */
+export function writeRowDescription(w: MessageWriter, fields: readonly FieldDescription[]): void {
+  w.begin(BackendCode.RowDescription).int16(fields.length);
+  for (const f of fields) {
+    w.cstring(f.name)
+      .uint32(f.tableOid)
+      .int16(f.attributeNumber)
+      .uint32(f.typeOid)
+      .int16(f.typeSize)
+      .int32(f.typeModifier)
+      .int16(f.format);
+  }
+  w.end();
 }
 
 /** A DataRow; null values are SQL NULL. */

@@ -1,7 +1,7 @@
 import { createMasker, type MaskRule, REDACTED } from '@portcullis/core';
 import { describe, expect, test } from 'vitest';
 import { type FieldDescription, readDataRow } from '../protocol/backend-messages.js';
-import { createRowPlan, type MaskContext, maskDataRowToBuffer } from './mask-plan.js';
+import { createRowPlan, type MaskContext, maskDataRowToBuffer, withResultFormats } from './mask-plan.js';
 
 function context(rules: MaskRule[]): MaskContext {
   return {
@@ -95,5 +95,48 @@ describe('binary-format masking', () => {
       [Buffer.from([2, 0x7b, 0x7d])],
     );
     expect(out).toEqual([null]);
+  });
+});
+
+describe('the columns as the client is told of them (clientFields)', () => {
+  const rules: MaskRule[] = [
+    { column: 't.id', strategy: 'redact' },
+    { column: 't.born', strategy: 'partial' },
+    { column: 't.ward', strategy: 'null' },
+    { column: 't.name', strategy: 'redact' },
+    { column: 't.doc', strategy: 'redact' },
+  ];
+  const plan = (fields: FieldDescription[]) =>
+    createRowPlan(
+      context(rules),
+      fields,
+      fields.map((f) => ({ table: 't', column: f.name })),
+    );
+
+  test('a column rule other than null on a text-format non-textual column declares it text', () => {
+    const fields = [
+      field('id', 23, 0),
+      field('born', 1082, 0),
+      field('ward', 23, 0),
+      field('name', 1043, 0),
+      field('doc', 3802, 0),
+      field('other', 23, 0),
+    ];
+    expect(plan(fields).clientFields?.map((f) => [f.name, f.typeOid, f.typeSize, f.typeModifier])).toEqual([
+      ['id', 25, -1, -1],
+      ['born', 25, -1, -1],
+      ['ward', 23, -1, -1],
+      ['name', 1043, -1, -1],
+      ['doc', 3802, -1, -1],
+      ['other', 23, -1, -1],
+    ]);
+  });
+
+  test('nothing is declared when no such column is masked, or the column is bound binary', () => {
+    expect(plan([field('name', 25, 0), field('other', 23, 0)]).clientFields).toBeUndefined();
+    const statementPlan = plan([field('id', 23, 0), field('born', 1082, 0)]);
+    expect(statementPlan.clientFields).toBeDefined();
+    expect(withResultFormats(statementPlan, [1]).clientFields).toBeUndefined();
+    expect(withResultFormats(statementPlan, [0, 1]).clientFields?.map((f) => f.typeOid)).toEqual([25, 1082]);
   });
 });

@@ -126,6 +126,11 @@ export interface RowPlan {
   readonly actions: readonly ColumnAction[];
   /** Nothing to do for any row: pass DataRows through untouched. */
   readonly passThrough: boolean;
+  /**
+   * The columns as the client is told of them, when that differs from the server's
+   * RowDescription (see `declaredFields`); undefined when the server's goes as it came.
+   */
+  readonly clientFields: readonly FieldDescription[] | undefined;
   readonly context: MaskContext;
   /**
    * Set when the result may carry a masked column the plan cannot pick out and the proxy is
@@ -153,7 +158,52 @@ export function createRowPlan(
   const actions = columnActions(context, fields, picked, kinds);
   const passThrough = actions.every((a) => a === ColumnAction.Keep) && extra.withheld === undefined;
   const columnRules = descriptors.map((d, i) => (picked[i] ? context.masker.columnRule(d) : undefined));
-  return { fields, descriptors, picked, kinds, columnRules, actions, passThrough, context, ...extra };
+  const clientFields = declaredFields(fields, kinds, picked, columnRules);
+  return {
+    fields,
+    descriptors,
+    picked,
+    kinds,
+    columnRules,
+    actions,
+    passThrough,
+    clientFields,
+    context,
+    ...extra,
+  };
+}
+
+/** The type a column whose values become a mask's text is declared as: text (pg_type.dat). */
+const TEXT_TYPE = { typeOid: 25, typeSize: -1, typeModifier: -1 } as const;
+
+/**
+ * The RowDescription the client gets, when a column rule turns a text-format value of a
+ * non-textual type (int, date, numeric, an array, an enum …) into a mask's text: that column
+ * is declared `text`. A driver parses each value by the declared type, and `[REDACTED]` in a
+ * `date` column makes psycopg, pgjdbc's getObject or asyncpg raise on the whole result, or
+ * node-postgres read NaN; as text it reads as what it is. The table OID and attribute number
+ * stay, so metadata lookups still name the column. Not declared: textual and JSON columns
+ * (their mask is a valid value: see BinaryKind), the `null` strategy (NULL is a value of every
+ * type), and binary-format columns, whose masked values are NULL already: a client that bound
+ * binary before seeing this description (a pipelined driver) still decodes them. Detector
+ * masks are not declared: they change a value only when it holds what they find, which no
+ * type known before the rows can tell.
+ */
+function declaredFields(
+  fields: readonly FieldDescription[],
+  kinds: readonly BinaryKind[],
+  picked: readonly boolean[],
+  columnRules: readonly (ColumnMask | undefined)[],
+): FieldDescription[] | undefined {
+  let declared: FieldDescription[] | undefined;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] as FieldDescription;
+    if (!picked[i] || f.format !== 0 || kinds[i] !== BinaryKind.Opaque) continue;
+    if (columnRules[i]?.strategy === 'null') continue;
+    declared ??= fields.slice();
+    declared[i] = { ...f, ...TEXT_TYPE };
+  }
+  return declared;
 }
 
 /** The same plan with the formats a Bind asked for (a statement's RowDescription says text). */
@@ -165,7 +215,8 @@ export function withResultFormats(plan: RowPlan, formats: readonly number[]): Ro
   }));
   const actions = columnActions(plan.context, fields, plan.picked, plan.kinds);
   const passThrough = actions.every((a) => a === ColumnAction.Keep) && plan.withheld === undefined;
-  return { ...plan, fields, actions, passThrough };
+  const clientFields = declaredFields(fields, plan.kinds, plan.picked, plan.columnRules);
+  return { ...plan, fields, actions, passThrough, clientFields };
 }
 
 function encode(value: unknown): Buffer | null {

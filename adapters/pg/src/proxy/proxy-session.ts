@@ -53,6 +53,7 @@ import {
   writeNoticeResponse,
   writeParameterStatus,
   writeReadyForQuery,
+  writeRowDescription,
 } from '../protocol/backend-writers.js';
 import {
   type ParseMessage,
@@ -3048,13 +3049,17 @@ export class ProxySession {
     }
   }
 
+  /**
+   * A result's columns: planned before they go to the client, which may be told of some of
+   * them as another type (see `RowPlan.clientFields`), so the RowDescription waits for its
+   * plan as the rows after it do.
+   */
   private onRowDescription(frame: Frame, head: Pending | undefined): Promise<void> | undefined {
-    this.toClient.forwardFrame(frame);
     if (head?.kind === 'describe') {
       this.pop();
-      const portal = head.portal;
-      const mask = portal?.statement.mask;
-      if (portal && mask && !head.statement) {
+      const { portal, statement } = head;
+      const mask = portal ? portal.statement.mask : statement?.mask;
+      if (portal && mask) {
         // A portal described on every execution (libpq's PQexecPrepared): planned once.
         const known = this.rowPlans.get(mask, frame.body);
         if (known) {
@@ -3062,33 +3067,52 @@ export class ProxySession {
           portal.fields = known.fields as FieldDescription[];
           portal.plan = known;
           this.notePreflight(mask, portal.statement.sql, known.withheld ?? null);
+          this.sendDescription(frame, known);
           return undefined;
         }
       }
       const fields = readRowDescription(frame.body);
-      if (head.statement) {
-        head.statement.fields = fields;
-        delete head.statement.plans;
+      if (statement) {
+        statement.fields = fields;
+        delete statement.plans;
       }
       if (portal) {
         portal.fields = fields;
         // Its statement's columns, for a later portal of it that is not described: pgjdbc,
         // past its prepareThreshold, describes a portal of the named statement once, then
         // sends Bind and Execute alone.
-        if (!head.statement) portal.statement.fields ??= statementFields(fields);
+        portal.statement.fields ??= statementFields(fields);
         delete portal.plan;
-        if (!mask || head.statement) return this.planPortal(portal);
-        const description = Buffer.from(frame.body);
-        return this.planPortal(portal, (plan) => this.rowPlans.set(mask, description, plan));
       }
-      return undefined;
+      if (!mask || !(portal || statement)) {
+        this.toClient.forwardFrame(frame);
+        return undefined;
+      }
+      // Copied: the plan may come after this frame's bytes are gone (a catalog lookup).
+      const description = Buffer.from(frame.body);
+      let plan: RowPlan | undefined;
+      const work = portal
+        ? this.planPortal(portal, (planned) => this.rowPlans.set(mask, description, planned))
+        : // A statement's own Describe: planned as a portal of it bound with text results.
+          this.planStatement(statement as StatementState, [], (planned) => {
+            plan = planned;
+          });
+      if (!work) {
+        this.sendDescription(frame, portal ? portal.plan : plan);
+        return undefined;
+      }
+      return work.then(() => this.sendDescription(description, portal ? portal.plan : plan));
     }
     if (head?.kind === 'query') {
       const mask = head.mask;
-      if (!mask) return undefined;
+      if (!mask) {
+        this.toClient.forwardFrame(frame);
+        return undefined;
+      }
       const known = this.rowPlans.get(mask, frame.body);
       if (known) {
         head.plan = known;
+        this.sendDescription(frame, known);
         if (known.withheld) this.withhold(known.withheld);
         return undefined;
       }
@@ -3096,6 +3120,7 @@ export class ProxySession {
       const description = Buffer.from(frame.body);
       return this.planFor(mask, readRowDescription(frame.body), head.source, (plan) => {
         head.plan = plan;
+        this.sendDescription(description, plan);
         // Only a withheld text is looked up again (see onQuery).
         if (plan.withheld && !plan.transient) this.notePreflight(mask, head.source.sql, plan.withheld);
         // A Query's result has no Describe before it: refuse it before any row goes out.
@@ -3103,7 +3128,16 @@ export class ProxySession {
         this.rowPlans.set(mask, description, plan);
       });
     }
+    this.toClient.forwardFrame(frame);
     return undefined;
+  }
+
+  /** A RowDescription as its plan declares it to the client, or as the server sent it. */
+  private sendDescription(received: Frame | Buffer, plan: RowPlan | undefined): void {
+    if (plan?.clientFields) writeRowDescription(this.toClient.writer, plan.clientFields);
+    else if (Buffer.isBuffer(received))
+      this.toClient.writer.begin(BackendCode.RowDescription).bytes(received).end();
+    else this.toClient.forwardFrame(received);
   }
 
   /**
@@ -3598,24 +3632,38 @@ export class ProxySession {
         planned?.(plan);
       });
     }
-    const statement = portal.statement;
+    return this.planStatement(portal.statement, portal.resultFormats, (plan) => {
+      portal.plan = plan;
+    });
+  }
+
+  /**
+   * The plan of a statement's result under a Bind's result formats, from the statement's own
+   * columns. A prepared statement executed over and over is planned once per set of formats.
+   * `done` is not called when the statement has no mask or no known columns.
+   */
+  private planStatement(
+    statement: StatementState,
+    formats: readonly number[],
+    done: (plan: RowPlan) => void,
+  ): Promise<void> | undefined {
+    const mask = statement.mask;
     const fields = statement.fields;
-    if (!fields) return undefined;
-    // A prepared statement executed over and over is planned once per set of result formats.
-    const formats = portal.resultFormats.join(',');
-    const known = statement.plans?.get(formats);
+    if (!mask || !fields) return undefined;
+    const key = formats.join(',');
+    const known = statement.plans?.get(key);
     if (known) {
-      portal.plan = known;
+      done(known);
       return undefined;
     }
     return this.planFor(mask, fields, statement, (plan) => {
-      const derived = withResultFormats(plan, portal.resultFormats);
-      portal.plan = derived;
+      const derived = withResultFormats(plan, formats);
+      done(derived);
       if (plan.transient) return;
       this.notePreflight(mask, statement.sql, plan.withheld ?? null);
       if (statement.fields !== fields) return;
       statement.plans ??= new Map();
-      statement.plans.set(formats, derived);
+      statement.plans.set(key, derived);
     });
   }
 }

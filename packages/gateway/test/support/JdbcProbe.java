@@ -87,6 +87,26 @@ public class JdbcProbe {
       cs.execute();
       return cs.getString(1);
     });
+    // Columns of types other than text under a column mask: getObject parses each value by the
+    // type the result declares, as an application's row mapper does.
+    step("getObject on masked date and bigint columns", () -> {
+      ResultSet r = c.createStatement().executeQuery("SELECT id, date_of_birth, ssn FROM patients ORDER BY id");
+      List<String> out = new ArrayList<>();
+      while (r.next()) out.add(r.getObject(1) + "|" + r.getObject(2) + "|" + r.getObject(3));
+      ResultSetMetaData m = r.getMetaData();
+      out.add(m.getColumnTypeName(1) + "|" + m.getColumnTypeName(2) + "|" + m.getColumnTypeName(3));
+      return String.join(",", out);
+    });
+    step("getObject on masked columns, prepared, seven times", () -> {
+      PreparedStatement ps = c.prepareStatement("SELECT date_of_birth, ssn FROM patients WHERE id = ?");
+      List<String> out = new ArrayList<>();
+      for (int i = 0; i < 7; i++) {
+        ps.setInt(1, 1);
+        ResultSet r = ps.executeQuery();
+        while (r.next()) out.add(r.getObject(1) + "|" + r.getObject(2));
+      }
+      return String.join(",", out);
+    });
     step("DROP", () -> c.createStatement().executeUpdate("DROP TABLE orders"));
     step("after the refusal", () -> column(c.createStatement().executeQuery("SELECT count(*) FROM orders WHERE note = 'tx'"), 1));
     c.close();
