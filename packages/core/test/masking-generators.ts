@@ -129,7 +129,29 @@ const privateKey = fc
       `-----BEGIN ${kind}PRIVATE KEY-----\n${lines.join('\n')}\n-----END ${kind}PRIVATE KEY-----`,
   );
 
+/**
+ * A token of no known format, found by the name it is assigned to. It starts with two digits,
+ * so that it never reads as code (`settings.x`) or a word of the filler.
+ */
+const NAMED_TOKEN_KEYS = [
+  'JWT_SECRET=',
+  'GITHUB_TOKEN=',
+  'APP_KEY=',
+  'X-Api-Key: ',
+  'clientSecret: ',
+  'export DJANGO_SECRET_KEY="',
+  '"access_token": "',
+  "api_key='",
+] as const;
+const namedToken = fc
+  .tuple(fc.constantFrom(...NAMED_TOKEN_KEYS), digits(2), chars(`${ALNUM}-_+/`, 8, 40))
+  .map(([key, lead, rest]) => {
+    const quote = key.endsWith('"') ? '"' : key.endsWith("'") ? "'" : '';
+    return `${key}${lead}${rest}${quote}`;
+  });
+
 const apiToken = fc.oneof(
+  namedToken,
   chars(ALNUM, 36, 36).map((t) => `ghp_${t}`),
   fc.tuple(digits(10), digits(12), chars(ALNUM, 24, 24)).map(([a, b, c]) => `xoxb-${a}-${b}-${c}`),
   chars(ALNUM, 24, 24).map((t) => `sk_live_${t}`),
@@ -210,6 +232,9 @@ export function secretCore(secret: string): string {
       secret,
     );
   if (aws) return aws[1] as string;
+  // A token by its name: the value.
+  const key = NAMED_TOKEN_KEYS.find((k) => secret.startsWith(k));
+  if (key) return secret.slice(key.length).replace(/["']$/, '');
   // A password: a URL's, between its userinfo's `:` and the `@`; a named one, its value.
   const inUrl = /^[a-z]+:\/\/[a-z]+:([^@]+)@/.exec(secret);
   if (inUrl) return inUrl[1] as string;

@@ -241,13 +241,13 @@ describe('gateway SSH resource', () => {
     const result = await sshWithPassword(
       'carol',
       credential.token,
-      "printf 'DATABASE_URL=postgres://app:%s@db:5432/prod\\nDB_PASSWORD=\"%s\"\\nOPENAI_API_KEY=%s\\nAWS_SECRET_ACCESS_KEY=%s\\nPORT=8080\\n' 'Url-pw-71' 'Env-pw-72' sk-proj-Env-key-73abcdefghijklmnopqrstuvwxyz Env/key/74+abcdefghijklmnopqrstuvwxyz01",
+      "printf 'DATABASE_URL=postgres://app:%s@db:5432/prod\\nDB_PASSWORD=\"%s\"\\nOPENAI_API_KEY=%s\\nAWS_SECRET_ACCESS_KEY=%s\\nJWT_SECRET=%s\\nPORT=8080\\n' 'Url-pw-71' 'Env-pw-72' sk-proj-Env-key-73abcdefghijklmnopqrstuvwxyz Env/key/74+abcdefghijklmnopqrstuvwxyz01 Jwt-signing-75",
     );
     expect(result.code).toBe(0);
-    expect(result.stdout).not.toMatch(/pw-7|key-73|key\/74/);
+    expect(result.stdout).not.toMatch(/pw-7|key-73|key\/74|signing-75/);
     expect(result.stdout).toBe(
       'DATABASE_URL=postgres://app:[REDACTED]@db:5432/prod\nDB_PASSWORD="[REDACTED]"\nOPENAI_API_KEY=[REDACTED]\n' +
-        'AWS_SECRET_ACCESS_KEY=[REDACTED]\nPORT=8080\n',
+        'AWS_SECRET_ACCESS_KEY=[REDACTED]\nJWT_SECRET=[REDACTED]\nPORT=8080\n',
     );
     const own = await asAlice("printf 'DB_PASSWORD=%s\\n' 'Env-pw-73'");
     expect(own.stdout).toBe('DB_PASSWORD=Env-pw-73\n');

@@ -161,6 +161,23 @@ const POSITIVE: [DetectorName, string, string[]][] = [
     [`sk-ant-api03-${'xY7-'.repeat(24)}AA`],
   ],
   ['api_token', `key=AIza${'Sy0_-'.repeat(7)}&q=1`, [`AIza${'Sy0_-'.repeat(7)}`]],
+  // Tokens and keys of no known format, by the name they are assigned to.
+  [
+    'api_token',
+    'JWT_SECRET=s3cr3t-jwt-key\nexport DJANGO_SECRET_KEY="django-insecure-3x$(k!@#"\nAPP_KEY=base64:AbCdEf0123==',
+    ['s3cr3t-jwt-key', 'django-insecure-3x$(k!@#', 'base64:AbCdEf0123=='],
+  ],
+  [
+    'api_token',
+    '{"access_token": "ya29.a0AfH6SMBx", "token_type": "Bearer", "refresh_token": "1//0gAbCdEfGh"}',
+    ['ya29.a0AfH6SMBx', '1//0gAbCdEfGh'],
+  ],
+  [
+    'api_token',
+    'clientSecret: \'abc123def456\'\nX-Api-Key: 0123456789abcdef\ngithub_token = "zxcvbnm123"',
+    ['abc123def456', '0123456789abcdef', 'zxcvbnm123'],
+  ],
+  ['api_token', 'GET /v1/items?api_key=abcdef1234567890&page=2', ['abcdef1234567890']],
   ['password', 'host=db.internal user=app password=s3cr3t! dbname=prod', ['s3cr3t!']],
   [
     'password',
@@ -219,6 +236,24 @@ const NEGATIVE: [DetectorName, string][] = [
   ['private_key', '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----'],
   ['api_token', 'ghp_short and sk_test_abcdefghijkl and Bearer short'],
   ['api_token', `risk-${'a'.repeat(48)} sk-short sk-proj-tooShort ask-${'B'.repeat(48)} AIzaTooShort`],
+  [
+    'api_token',
+    'secret: false token: none TOKEN_TTL=3600 "max_tokens": 1024 token_type=bearer_abcdef secretary=abcdefghij',
+  ],
+  [
+    'api_token',
+    '{"nextPageToken": "CAEQAAabcdefgh", "NextToken": "AAAAbbbbcccc"} csrf_token=abcdefghijklmnop page_token=abcdefghij',
+  ],
+  [
+    'api_token',
+    'SECRET_KEY = os.environ["SECRET_KEY"]; token = process.env.API_TOKEN; api_key = os.getenv("K") secret = None',
+  ],
+  // A shell's `${NAME}` (written as a template literal's escaped placeholder).
+  ['api_token', `token: \${GITHUB_TOKEN} api_key: "{{ .Values.apiKey }}" secret=******** token=[REDACTED]`],
+  [
+    'api_token',
+    'SORT_key=abcdefghijkl my_KEY=abcdefghijkl monkey=abcdefghijkl "key": "abcdefghijkl" primary_key: abcdefghijkl',
+  ],
   ['password', 'bypass=true compass=north OLDPWD=/home/app cwd=/tmp passport=X123'],
   ['password', 'https://example.com:8443/a@b and mailto:bob@example.com and http://bob@host/'],
   ['password', 'Password: \nEnter password:\npassword= ;password=&pwd=,'],

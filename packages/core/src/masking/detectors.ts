@@ -772,6 +772,126 @@ const KEYED_PASSWORD = spec(
 );
 
 // ---------------------------------------------------------------------------------------
+// Tokens and keys given by a name that says so
+// ---------------------------------------------------------------------------------------
+
+/** Characters of a named token past which a value is not read. */
+const NAMED_TOKEN_MAX = 512;
+/** Shorter values are taken for settings (`token: none`, `secret: false`), not secrets. */
+const NAMED_TOKEN_MIN = 8;
+
+/**
+ * Words before `token` that make it no credential: a pagination cursor (`nextPageToken`,
+ * `NextToken`, `continuation_token`) or a form's CSRF token. Matched as part of the name
+ * (`NOT_A_CREDENTIAL`), not looked for behind it: a validator may read only CONTEXT
+ * characters before its match, as a stream keeps no more.
+ */
+const NOT_A_CREDENTIAL_WORDS = [
+  'page',
+  'next',
+  'continuation',
+  'pagination',
+  'sync',
+  'resume',
+  'cursor',
+  'csrf',
+  'xsrf',
+];
+const cased = (word: string) => [word, word[0]?.toUpperCase() + word.slice(1), word.toUpperCase()];
+const NOT_A_CREDENTIAL_SOURCE = `(?:(?:${NOT_A_CREDENTIAL_WORDS.map(
+  (w) => `[${w[0]}${w[0]?.toUpperCase()}]${w.slice(1)}|${w.toUpperCase()}`,
+).join('|')})[_.-]?){1,2}(?:[Tt]oken|TOKEN)["']?[ \t]{0,8}[=:]`;
+const NOT_A_CREDENTIAL = new RegExp(`^(?:${NOT_A_CREDENTIAL_WORDS.join('|')})`, 'i');
+
+/**
+ * An unquoted value that is code, not a secret: a call or a subscript (`os.getenv(`,
+ * `os.environ[`, where the value read stops at the quote), a dotted name
+ * (`process.env.JWT_SECRET`, `settings.SECRET_KEY`), or a literal of no value.
+ */
+const CODE_VALUE =
+  /^[A-Za-z_$][\w$.]*[([]|^(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*$|^(?:None|null|NULL|nil|true|false|True|False|undefined)$/;
+
+const isUpperOrDigit = asciiSet('A-Z0-9');
+
+/** A value that refers to a secret kept elsewhere: a shell, template or format placeholder. */
+const PLACEHOLDER = /^(?:\$[{(]|\{\{|<%|%\(|\*+$)/;
+
+/**
+ * A secret assigned to a name that ends in `secret`, `secret_key`, `token`, `api_key` or
+ * `access_key` (with `_`, `-` or nothing inside; lower-case, capitalised or upper-case, so
+ * `JWT_SECRET`, `DJANGO_SECRET_KEY`, `clientSecret`, `GITHUB_TOKEN`, `X-Api-Key`,
+ * `"access_token"`), with `=` or `:`, or an upper-case name ending in `_KEY` with `=`
+ * (`APP_KEY=`, `STRIPE_KEY=`: environment variables), as
+ * environment files, shells, YAML, JSON, URL queries and HTTP headers written as text give
+ * them: the format of such a value is the issuer's, so the name is what tells. Only the value
+ * is masked: what quotes enclose, or unquoted, up to a space, `;`, `&`, `,` or a quote; at
+ * least 8 characters. Not taken: pagination and CSRF tokens (`nextPageToken`, `NextToken`,
+ * `csrf_token`), unquoted code (`os.environ[…]`, `process.env.X`, `None`), placeholders
+ * (`${X}`, `{{ x }}`), and a name that does not end there (`TOKEN_TTL=`, `max_tokens:`).
+ */
+const NAMED_TOKEN = spec(
+  'api_token',
+  `${NOT_A_CREDENTIAL_SOURCE}|(?:(?:[Ss]ecret|SECRET)(?:[_-]?(?:[Kk]ey|KEY))?|[Tt]oken|TOKEN|(?:[Aa]pi|API|[Aa]ccess|ACCESS)[_-]?(?:[Kk]ey|KEY))["']?[ \t]{0,8}[=:][ \t]{0,8}|_KEY[ \t]{0,8}=[ \t]{0,8}`,
+  {
+    anchors: [
+      'secret',
+      'Secret',
+      'SECRET',
+      'token',
+      'Token',
+      'TOKEN',
+      'api',
+      'Api',
+      'API',
+      'access',
+      'Access',
+      'ACCESS',
+      '_KEY',
+      ...NOT_A_CREDENTIAL_WORDS.flatMap(cased),
+    ],
+    alphabet: asciiSet(`A-Za-z_"' \\t=:.-`),
+    prefilter: (f, text) =>
+      f.letters >= 3 &&
+      (f.colons > 0 || text.includes('=')) &&
+      /secret|token|api[_-]?key|access[_-]?key|_KEY/i.test(text),
+    accept(text, start, end, final): AcceptResult {
+      if (NOT_A_CREDENTIAL.test(text.slice(start, start + 12))) return [];
+      // `_KEY=`: an environment variable's upper-case name (`APP_KEY`, `STRIPE_KEY`).
+      if (text.charCodeAt(start) === 95 && !isUpperOrDigit(text.charCodeAt(start - 1))) return [];
+      if (end >= text.length) return final ? [] : 'more';
+      const open = text.charCodeAt(end);
+      let from = end;
+      let to: number;
+      if (open === 34 || open === 39 || open === 96) {
+        // Quoted: to the closing quote on the same line, past backslash escapes.
+        from = end + 1;
+        const limit = Math.min(text.length, from + NAMED_TOKEN_MAX + 1);
+        let i = from;
+        for (; i < limit; i++) {
+          const c = text.charCodeAt(i);
+          if (c === 92) i++;
+          else if (c === open || c === 10 || c === 13) break;
+        }
+        if (i >= text.length) return final ? [] : 'more';
+        if (i >= limit || text.charCodeAt(i) !== open) return [];
+        to = i;
+      } else {
+        const stop = runEnd(text, end, NAMED_TOKEN_MAX, isBareValue, final);
+        if (stop === -1) return 'more';
+        if (!final && stop + CONTEXT_AFTER > text.length) return 'more';
+        if (stop - end > NAMED_TOKEN_MAX) return [];
+        to = stop;
+        if (CODE_VALUE.test(text.slice(from, to))) return [];
+      }
+      if (to - from < NAMED_TOKEN_MIN || isRedaction(text, from, to)) return [];
+      if (PLACEHOLDER.test(text.slice(from, to))) return [];
+      return [{ start: from, end: to }];
+    },
+    resume: (_text, _start, end) => end,
+  },
+);
+
+// ---------------------------------------------------------------------------------------
 // Registry
 // ---------------------------------------------------------------------------------------
 
@@ -787,7 +907,7 @@ export const DETECTOR_SCANNERS: Readonly<Record<DetectorName, readonly ScannerSp
   jwt: [JWT],
   aws_access_key: [AWS_ACCESS_KEY, AWS_SECRET],
   private_key: [PRIVATE_KEY],
-  api_token: [GITHUB_TOKEN, SLACK_TOKEN, STRIPE_KEY, AI_PROVIDER_KEY, GOOGLE_API_KEY, BEARER],
+  api_token: [GITHUB_TOKEN, SLACK_TOKEN, STRIPE_KEY, AI_PROVIDER_KEY, GOOGLE_API_KEY, BEARER, NAMED_TOKEN],
   password: [URL_PASSWORD, KEYED_PASSWORD],
 };
 
@@ -809,11 +929,12 @@ export function detect(text: string, options: DetectOptions = {}): DetectorMatch
   const scanners = compileScanners(specs, options.regexEngine ?? 're2');
   const hits: Hit[] = [];
   new ScanState(scanners).scan(foldForScan(text), 0, true, hits);
-  // A scanner that rescans the end of a cut run (see CARD's resume) can find a hit twice.
+  // A scanner that rescans the end of a cut run (see CARD's resume) can find a hit twice, and
+  // two scanners of one detector the same one (a key by its format and by its name).
   const seen = new Set<string>();
   return hits
     .filter((hit) => {
-      const key = `${hit.scanner}:${hit.start}:${hit.end}`;
+      const key = `${(specs[hit.scanner] as ScannerSpec).kind}:${hit.start}:${hit.end}`;
       if (seen.has(key)) return false;
       seen.add(key);
       return true;

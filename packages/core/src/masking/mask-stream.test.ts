@@ -40,6 +40,8 @@ const SAMPLE = [
   'jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ and AKIAIOSFODNN7EXAMPLE',
   '<a href="mailto:ann&#64;example.com">ann&#x40;example.org</a> &amp; bob&commat;example.net #1',
   'carte 4111\u00a01111\u00a01111\u00a01111, tél. +33\u00a01\u00a023\u00a045\u00a067\u00a089, ４１１１ １１１１ １１１１ １１１１',
+  // Named tokens, and pagination tokens whose names say they are none (read from the name's start).
+  '{"nextPageToken": "CAEQAAabcdefgh", "access_token": "ya29.a0AfH6SMBx"} NextToken=AAAAbbbbcccc JWT_SECRET=s3cr3t-jwt-key',
 ].join('\n');
 
 describe('mask stream', () => {
