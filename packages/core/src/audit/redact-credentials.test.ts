@@ -39,6 +39,19 @@ describe('redactCredentials', () => {
       'curl "https://bucket.s3.amazonaws.com/f?X-Amz-Credential=AKIA/x&X-Amz-Signature=sig-4"',
       'curl "https://bucket.s3.amazonaws.com/f?X-Amz-Credential=[REDACTED]&X-Amz-Signature=[REDACTED]"',
     ],
+    // Tokens: by their format, and by the name they are assigned to.
+    [
+      'JWT_SECRET=s3cr3t-jwt-key GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789 node app.js',
+      'JWT_SECRET=[REDACTED] GITHUB_TOKEN=[REDACTED] node app.js',
+    ],
+    [
+      "UPDATE integrations SET api_key = 'live-0f3a9c2e77' WHERE id = 3",
+      "UPDATE integrations SET api_key = '[REDACTED]' WHERE id = 3",
+    ],
+    [
+      'curl -H "Authorization: Bearer 0123456789abcdefXYZ" https://api.internal/x',
+      'curl -H "Authorization: Bearer [REDACTED]" https://api.internal/x',
+    ],
   ])('%s', (text, redacted) => {
     expect(redactCredentials(text)).toBe(redacted);
   });
@@ -50,6 +63,7 @@ describe('redactCredentials', () => {
       'ls -l /srv',
       'GET https://api.example.com/items?page=2',
       'GET https://api.example.com/search?q=token&sort=key',
+      "SELECT token_type, max_tokens FROM settings WHERE secret = false AND key = 'k1'",
       '',
     ]) {
       expect(redactCredentials(text)).toBe(text);

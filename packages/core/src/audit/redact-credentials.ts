@@ -6,8 +6,9 @@
  * (`dblink_connect('… password=…')`, `CREATE SUBSCRIPTION … CONNECTION '…'`); a command line
  * sets `PGPASSWORD=…`, names a URL with its password, or passes one as an option
  * (`mysql -p…`, `curl -u user:…`); a URL's query carries `password=…`, `access_token=…`,
- * `api_key=…`. The password detector (detectors.ts) finds connection strings, URLs and
- * assignments; query parameters are known by name; options are read from the command's
+ * `api_key=…`; an environment sets `JWT_SECRET=…` or `GITHUB_TOKEN=ghp_…`. The password and
+ * api_token detectors (detectors.ts) find connection strings, URLs, assignments and tokens of
+ * known formats; query parameters are known by name; options are read from the command's
  * parsed arguments.
  */
 
@@ -30,10 +31,14 @@ const PASSWORD_LITERAL =
 const QUERY_SECRET =
   /([?&;](?:access_?token|refresh_?token|id_?token|token|auth|api_?key|apikey|key|secret|client_?secret|code|sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential|password|passwd|pwd)=)[^&#\s"'<>]+/gi;
 
-/** Only texts that may hold a credential are scanned. */
-const MAY_HOLD = /pass|pwd|:\/\/|[?&;][\w-]+=/i;
+/**
+ * Only texts that may hold a credential are scanned: the words the password and api_token
+ * detectors' names and formats need (their prefilters, detectors.ts, are finer).
+ */
+const MAY_HOLD =
+  /pass|pwd|:\/\/|[?&;][\w-]+=|secret|token|key|bearer|gh[pousr]_|github_pat_|xox|sk-|k_live_|AIza/i;
 
-let passwords: Masker | undefined;
+let credentials: Masker | undefined;
 
 /** `text` with the credentials it writes replaced by `[REDACTED]`; unchanged when it has none. */
 export function redactCredentials(text: string): string {
@@ -48,8 +53,13 @@ export function redactCredentials(text: string): string {
     },
   );
   const query = literals.replace(QUERY_SECRET, (_whole, name: string) => `${name}${REDACTED}`);
-  passwords ??= createMasker({ rules: [{ detector: 'password', strategy: 'redact' }] });
-  return passwords.maskText(query);
+  credentials ??= createMasker({
+    rules: [
+      { detector: 'password', strategy: 'redact' },
+      { detector: 'api_token', strategy: 'redact' },
+    ],
+  });
+  return credentials.maskText(query);
 }
 
 /**
