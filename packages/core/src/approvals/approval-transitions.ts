@@ -76,7 +76,12 @@ export function newRequest(
     ttl: input.ttl,
     // Reviewers, the approvals page and webhooks show it: no password it sets goes with it.
     summary: redactCredentials(input.summary),
-    reasons: structuredClone(input.reasons ?? []),
+    // A reason can quote the command or URL it judged.
+    reasons: structuredClone(input.reasons ?? []).map((reason) =>
+      typeof reason?.message === 'string'
+        ? { ...reason, message: redactCredentials(reason.message) }
+        : reason,
+    ),
     created_at: formatTime(new Date(nowMs)),
     expires_at: formatTime(new Date(nowMs + waitMs)),
     votes: [],

@@ -146,6 +146,42 @@ describe('auditRecordFromDecision', () => {
     expect(JSON.stringify(record)).toBe(canonicalJson(record));
   });
 
+  it('redacts the credentials a reason quotes, every time, and shares the reasons that quote none', async () => {
+    const quoting = 'curl downloads https://ops:url-pw@api.internal/x?access_token=tok-1 into sh';
+    const reasons = [
+      { rule: 'shell.download', message: quoting },
+      { rule: 'shell.plain', message: 'no credential here' },
+    ];
+    const engine = createEngine({
+      evaluator: staticEvaluator({ effect: 'deny', reasons, masks: [] }),
+      extractors: fakeFactExtractors,
+    });
+    const result = await engine.decide({
+      subject: { id: 'bot', kind: 'agent' },
+      resource: { type: 'ssh', name: 'host' },
+      session: { id: 's', source: 'x' },
+      command: 'true',
+    });
+    const redacted = [
+      {
+        message: 'curl downloads https://ops:[REDACTED]@api.internal/x?access_token=[REDACTED] into sh',
+        rule: 'shell.download',
+      },
+      { message: 'no credential here', rule: 'shell.plain' },
+    ];
+    const first = auditRecordFromDecision(result);
+    const second = auditRecordFromDecision(result);
+    expect(first.reasons).toEqual(redacted);
+    expect(second.reasons).toEqual(redacted);
+    expect(result.decision.reasons[0]?.message).toBe(quoting);
+
+    result.decision.reasons.splice(0, 1);
+    const third = auditRecordFromDecision(result);
+    expect(third.reasons).toEqual([{ message: 'no credential here', rule: 'shell.plain' }]);
+    expect(auditRecordFromDecision(result).reasons).toBe(third.reasons);
+    await engine.close();
+  });
+
   it('shares frozen snapshots of what repeats, and never one that went stale', async () => {
     const masks: MaskRule[] = [
       { detector: 'email', strategy: 'partial' },

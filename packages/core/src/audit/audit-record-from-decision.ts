@@ -1,4 +1,4 @@
-import type { InputDocument, MaskRule } from '../contract.js';
+import type { InputDocument, MaskRule, Reason } from '../contract.js';
 import type { DecisionResult } from '../engine/decision-result.js';
 import type { AuditRecord, AuditResponse, AuditStage } from './audit-record.js';
 import { newAuditRecordId } from './audit-record-id.js';
@@ -43,7 +43,7 @@ export function auditRecordFromDecision(
   record.id = newAuditRecordId();
   if (decision.limits !== undefined) record.limits = sortedCopy(decision.limits);
   record.masks = flatListSnapshot(enforcement.masks ?? decision.masks, lastMasks);
-  record.reasons = flatListSnapshot(decision.reasons, lastReasons);
+  record.reasons = flatListSnapshot(decision.reasons, lastReasons, redactReasons);
   record.resource = resourceSnapshot(input.resource);
   if (enforcement.response !== undefined) record.response = sortedCopy(enforcement.response);
   if (enforcement.responseDigest !== undefined) record.response_digest = enforcement.responseDigest;
@@ -70,8 +70,17 @@ const lastReasons: { value?: object[] } = {};
 let lastResource: AuditRecord['resource'] | undefined;
 let lastSubject: AuditRecord['subject'] | undefined;
 
-/** A snapshot of a list of flat records; copyFlat's copy when an item is not flat. */
-function flatListSnapshot<T extends object>(list: readonly T[], last: { value?: object[] }): T[] {
+/**
+ * A snapshot of a list of flat records; copyFlat's copy when an item is not flat. `clean`
+ * changes the fresh copy in place before it is kept (reasons lose the credentials they
+ * quote). A kept snapshot serves a list only while every value is the same, so a list that
+ * `clean` changed is copied and cleaned each time; one it left alone is served as any other.
+ */
+function flatListSnapshot<T extends object>(
+  list: readonly T[],
+  last: { value?: object[] },
+  clean?: (copy: T[]) => void,
+): T[] {
   if (list.length === 0) return [];
   const kept = listSnapshots.get(list);
   if (kept !== undefined && sameFlatList(list, kept)) return kept as T[];
@@ -80,11 +89,23 @@ function flatListSnapshot<T extends object>(list: readonly T[], last: { value?: 
     return last.value as T[];
   }
   const copy = copyFlat(list);
+  clean?.(copy);
   if (!isFlatList(copy)) return copy;
   const snapshot = canonicalSnapshot(copy);
   listSnapshots.set(list, snapshot);
   last.value = snapshot;
   return snapshot;
+}
+
+/**
+ * A policy's reason can quote what it judged (`sudo runs as another user: sudo -u app psql
+ * postgres://app:…@db`, the URL a download came from): the credentials in it are redacted
+ * as in the summary. Idempotent, so a snapshot it made compares equal to its own values.
+ */
+function redactReasons(reasons: Reason[]): void {
+  for (const reason of reasons) {
+    if (typeof reason?.message === 'string') reason.message = redactCredentials(reason.message);
+  }
 }
 
 function isFlatList(list: readonly object[]): boolean {

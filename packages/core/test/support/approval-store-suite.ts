@@ -84,6 +84,24 @@ export function describeApprovalStore(
       expect((await store.get(req.id))?.summary).toBe(req.summary);
     });
 
+    it('keeps no credential a reason quotes', async () => {
+      const { store } = await setup();
+      const req = await store.request({
+        ...ask,
+        reasons: [
+          {
+            rule: 'shell.run_as',
+            message:
+              'sudo runs as another user: sudo -u app curl -H "Authorization: Bearer 0123456789abcdefXYZ" https://ops:url-pw@api.internal/x',
+          },
+        ],
+      });
+      const message =
+        'sudo runs as another user: sudo -u app curl -H "Authorization: Bearer [REDACTED]" https://ops:[REDACTED]@api.internal/x';
+      expect(req.reasons).toEqual([{ rule: 'shell.run_as', message }]);
+      expect((await store.get(req.id))?.reasons).toEqual(req.reasons);
+    });
+
     it('uses the default wait when the request gives none', async () => {
       const { store } = await setup({ defaultWait: '1h' });
       const { wait: _, ...noWait } = ask;
