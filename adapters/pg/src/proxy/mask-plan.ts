@@ -124,6 +124,8 @@ export interface RowPlan {
   readonly columnRules: readonly (ColumnMask | undefined)[];
   /** What column i needs (see ColumnAction); columns past the end are scanned. */
   readonly actions: readonly ColumnAction[];
+  /** Column i's value becomes NULL where a detector or pattern would change it (see `typedScalars`). */
+  readonly nullOnChange: readonly boolean[];
   /** Nothing to do for any row: pass DataRows through untouched. */
   readonly passThrough: boolean;
   /**
@@ -159,6 +161,7 @@ export function createRowPlan(
   const passThrough = actions.every((a) => a === ColumnAction.Keep) && extra.withheld === undefined;
   const columnRules = descriptors.map((d, i) => (picked[i] ? context.masker.columnRule(d) : undefined));
   const clientFields = declaredFields(fields, kinds, picked, columnRules);
+  const nullOnChange = typedScalars(fields, picked);
   return {
     fields,
     descriptors,
@@ -166,11 +169,41 @@ export function createRowPlan(
     kinds,
     columnRules,
     actions,
+    nullOnChange,
     passThrough,
     clientFields,
     context,
     ...extra,
   };
+}
+
+/**
+ * Scalar types whose text form no mask's text is a value of (pg_type.dat): numbers, money,
+ * dates and times, network and MAC addresses, UUIDs, bytea, bit strings, LSNs, geometry.
+ * Arrays, composites, ranges, tsvector and types of the user's are not here: a detector
+ * masks inside their text, which drivers read as text or parse loosely.
+ */
+const TYPED_SCALAR_TYPES = new Set([
+  // int8, numeric, float4, float8, money
+  20, 1700, 700, 701, 790,
+  // date, time, timestamp, timestamptz, interval, timetz
+  1082, 1083, 1114, 1184, 1186, 1266,
+  // inet, cidr, macaddr, macaddr8, uuid, bytea, bit, varbit, pg_lsn
+  869, 650, 829, 774, 2950, 17, 1560, 1562, 3220,
+  // point, lseg, path, box, polygon, line, circle
+  600, 601, 602, 603, 604, 628, 718,
+]);
+
+/**
+ * The text-format columns of such a type that no column rule picks: a value a detector or an
+ * operator pattern would change there (a random 16-digit `bigint` id that passes the card
+ * check, an address in an `inet` column) becomes NULL, as a binary one does, rather than
+ * `************1111` under a type it is not a value of: psycopg2 or pgjdbc would raise on the
+ * whole result. Which values a detector changes is not known when the RowDescription goes
+ * out, so the column cannot be declared text as a picked one is.
+ */
+function typedScalars(fields: readonly FieldDescription[], picked: readonly boolean[]): boolean[] {
+  return fields.map((f, i) => f.format === 0 && !picked[i] && TYPED_SCALAR_TYPES.has(f.typeOid));
 }
 
 /** The type a column whose values become a mask's text is declared as: text (pg_type.dat). */
@@ -216,7 +249,8 @@ export function withResultFormats(plan: RowPlan, formats: readonly number[]): Ro
   const actions = columnActions(plan.context, fields, plan.picked, plan.kinds);
   const passThrough = actions.every((a) => a === ColumnAction.Keep) && plan.withheld === undefined;
   const clientFields = declaredFields(fields, plan.kinds, plan.picked, plan.columnRules);
-  return { ...plan, fields, actions, passThrough, clientFields };
+  const nullOnChange = typedScalars(fields, plan.picked);
+  return { ...plan, fields, actions, nullOnChange, passThrough, clientFields };
 }
 
 function encode(value: unknown): Buffer | null {
@@ -270,7 +304,7 @@ export function maskValues(plan: RowPlan, values: readonly (Buffer | null)[]): (
     } else if (masked[i] === text) {
       out[i] = original;
     } else {
-      out[i] = encodeMasked(plan, i, masked[i]);
+      out[i] = plan.nullOnChange[i] ? null : encodeMasked(plan, i, masked[i]);
     }
   }
   return out;
@@ -397,7 +431,8 @@ export function maskDataRowBody(plan: RowPlan, body: Buffer, writer: MessageWrit
     if (text === null) continue;
     const masked = masker.maskText(text);
     if (masked === text) continue;
-    setMasked(plan, i, masked);
+    if (plan.nullOnChange[i]) outs[i] = Out.Null;
+    else setMasked(plan, i, masked);
     changed = true;
   }
   if (!changed) return false;
