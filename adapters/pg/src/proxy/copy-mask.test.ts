@@ -51,6 +51,24 @@ describe('text-format rows', () => {
     expect(values('a\\,b,nil,c\\\\,d', comma)).toEqual(['a,b', null, 'c\\', 'd']);
   });
 
+  test("a detector's hit in a typed scalar column is NULL; in a text column, the mask", () => {
+    const context = {
+      masker: createMasker({ rules: [{ detector: 'credit_card', strategy: 'partial', keep: 4 }] }),
+      hasColumnRules: false,
+      hasTextRules: true,
+    };
+    const rows = createRowPlan(
+      context,
+      [field('ref', 20), field('note', 25)],
+      [{ column: 'ref' }, { column: 'note' }],
+    );
+    const out = maskDelimitedRow(
+      { options: TEXT, rows, context },
+      Buffer.from('4111111111111111	4111111111111111'),
+    );
+    expect(out.toString()).toBe('\\N\t************1111\n');
+  });
+
   test('masks the picked columns, keeps the others byte for byte', () => {
     const out = maskDelimitedRow(plan(TEXT), Buffer.from('1\tada@example.com\t\\N')).toString();
     expect(out).toBe('1\t[REDACTED]\t\\N\n');
