@@ -23,10 +23,13 @@ import { pickedColumns } from './unresolved-columns.js';
  *   unknown, xml): a masked value is the mask's text.
  * - `Json`: json's binary form is its text; jsonb's is a version byte (1) and the text. A
  *   column mask becomes a JSON string (`"[REDACTED]"`), so the value still parses as JSON.
+ * - `Int8`: eight bytes, big-endian, two's complement. Read as its decimal text, so that
+ *   detectors see the same digits in either format (a card number kept in a `bigint`); a
+ *   value a mask changes becomes NULL.
  * - `Opaque`: everything else (numbers, dates, bytea, arrays …). A column-masked value
  *   becomes NULL, since no mask text is a valid value of these types; detectors do not read them.
  */
-export const BinaryKind = { Opaque: 0, Text: 1, Json: 2, Jsonb: 3 } as const;
+export const BinaryKind = { Opaque: 0, Text: 1, Json: 2, Jsonb: 3, Int8: 4 } as const;
 export type BinaryKind = (typeof BinaryKind)[keyof typeof BinaryKind];
 
 /** Type OIDs from pg_type.dat. */
@@ -39,7 +42,13 @@ const BINARY_KINDS = new Map<number, BinaryKind>([
   [142, BinaryKind.Text], // xml
   [114, BinaryKind.Json], // json
   [3802, BinaryKind.Jsonb], // jsonb
+  [20, BinaryKind.Int8], // int8
 ]);
+
+/** The binary form is the text (or the text after a version byte): a mask's text is a value. */
+function textual(kind: BinaryKind | undefined): boolean {
+  return kind === BinaryKind.Text || kind === BinaryKind.Json || kind === BinaryKind.Jsonb;
+}
 
 export function binaryKind(typeOid: number): BinaryKind {
   return BINARY_KINDS.get(typeOid) ?? BinaryKind.Opaque;
@@ -98,7 +107,10 @@ function columnActions(
     if (picked[i]) return ColumnAction.Picked;
     if (!context.hasTextRules) return ColumnAction.Keep;
     // Opaque binary values are not read by masks (see `readable`); textual ones are text.
-    if (f.format !== 0) return kinds[i] === BinaryKind.Opaque ? ColumnAction.Keep : ColumnAction.Scan;
+    if (f.format !== 0) {
+      if (kinds[i] === BinaryKind.Int8) return patterns ? ColumnAction.Scan : ColumnAction.ScanLong;
+      return kinds[i] === BinaryKind.Opaque ? ColumnAction.Keep : ColumnAction.Scan;
+    }
     return scanAction(f.typeOid, patterns);
   });
 }
@@ -203,7 +215,11 @@ const TYPED_SCALAR_TYPES = new Set([
  * out, so the column cannot be declared text as a picked one is.
  */
 function typedScalars(fields: readonly FieldDescription[], picked: readonly boolean[]): boolean[] {
-  return fields.map((f, i) => f.format === 0 && !picked[i] && TYPED_SCALAR_TYPES.has(f.typeOid));
+  return fields.map((f, i) =>
+    f.format === 0
+      ? !picked[i] && TYPED_SCALAR_TYPES.has(f.typeOid)
+      : binaryKind(f.typeOid) === BinaryKind.Int8,
+  );
 }
 
 /** The type a column whose values become a mask's text is declared as: text (pg_type.dat). */
@@ -231,7 +247,7 @@ function declaredFields(
   let declared: FieldDescription[] | undefined;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i] as FieldDescription;
-    if (!picked[i] || f.format !== 0 || kinds[i] !== BinaryKind.Opaque) continue;
+    if (!picked[i] || f.format !== 0 || textual(kinds[i])) continue;
     if (columnRules[i]?.strategy === 'null') continue;
     declared ??= fields.slice();
     declared[i] = { ...f, ...TEXT_TYPE };
@@ -265,6 +281,7 @@ function readable(value: Buffer | null | undefined, format: number, kind: Binary
   if (value === null || value === undefined) return null;
   if (format === 0 || kind === BinaryKind.Text || kind === BinaryKind.Json) return value.toString('utf8');
   if (kind === BinaryKind.Jsonb && value[0] === JSONB_VERSION) return value.toString('utf8', 1);
+  if (kind === BinaryKind.Int8 && value.length === 8) return value.readBigInt64BE(0).toString();
   return null;
 }
 
@@ -398,14 +415,24 @@ export function maskDataRowBody(plan: RowPlan, body: Buffer, writer: MessageWrit
     if (length === -1) continue;
     const action = actions[i] ?? fallback;
     if (action === ColumnAction.Keep) continue;
-    if (action === ColumnAction.ScanLong && length <= SHORT_SAFE_BYTES) continue;
     const start = starts[i] as number;
+    if (action === ColumnAction.ScanLong) {
+      if ((fields[i]?.format ?? 0) === 0) {
+        if (length <= SHORT_SAFE_BYTES) continue;
+      } else if (length === 8) {
+        // Binary int8: within ±2^32 its decimal text is at most 11 characters.
+        const high = body.readInt32BE(start);
+        if (high === 0 || high === -1) continue;
+      }
+    }
     if (action === ColumnAction.Picked) {
       const rule = columnRules[i];
       const format = fields[i]?.format ?? 0;
       const kind = kinds[i] ?? BinaryKind.Opaque;
       // The value is its text in UTF-8, and so is its mask (see readable and encodeMasked).
-      const plain = kind === BinaryKind.Text || (format === 0 && kind === BinaryKind.Opaque);
+      const plain =
+        kind === BinaryKind.Text ||
+        (format === 0 && (kind === BinaryKind.Opaque || kind === BinaryKind.Int8));
       if (rule?.strategy === 'partial' && plain && asciiOnly(body, start, start + length)) {
         outs[i] = Out.Stars;
         stars[i] = rule.keep <= 0 || length <= rule.keep * 2 ? length : length - rule.keep;
@@ -423,12 +450,15 @@ export function maskDataRowBody(plan: RowPlan, body: Buffer, writer: MessageWrit
         ? rule.mask(text)
         : masker.maskRow([plan.descriptors[i] ?? { column: '' }], [text])[0];
       if (masked === text) continue;
-      setMasked(plan, i, masked);
+      // A binary int8 read as its digits: no mask's text is eight bytes of it.
+      if (plan.nullOnChange[i]) outs[i] = Out.Null;
+      else setMasked(plan, i, masked);
       changed = true;
       continue;
     }
     const text = readableAt(body, start, length, fields[i]?.format ?? 0, kinds[i] ?? BinaryKind.Opaque);
     if (text === null) continue;
+    if (action === ColumnAction.ScanLong && text.length <= SHORT_SAFE_BYTES) continue;
     const masked = masker.maskText(text);
     if (masked === text) continue;
     if (plan.nullOnChange[i]) outs[i] = Out.Null;
@@ -500,6 +530,7 @@ function readableAt(
     return body.toString('utf8', start, start + length);
   if (kind === BinaryKind.Jsonb && length > 0 && body[start] === JSONB_VERSION)
     return body.toString('utf8', start + 1, start + length);
+  if (kind === BinaryKind.Int8 && length === 8) return body.readBigInt64BE(start).toString();
   return null;
 }
 

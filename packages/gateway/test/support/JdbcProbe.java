@@ -98,12 +98,14 @@ public class JdbcProbe {
       return String.join(",", out);
     });
     step("getObject on masked columns, prepared, seven times", () -> {
-      PreparedStatement ps = c.prepareStatement("SELECT date_of_birth, ssn FROM patients WHERE id = ?");
+      // ref passes the card check: masked by the detector, in text and, past the threshold,
+      // in the binary format pgjdbc then asks for a bigint in.
+      PreparedStatement ps = c.prepareStatement("SELECT date_of_birth, ssn, ref FROM patients WHERE id = ?");
       List<String> out = new ArrayList<>();
       for (int i = 0; i < 7; i++) {
         ps.setInt(1, 1);
         ResultSet r = ps.executeQuery();
-        while (r.next()) out.add(r.getObject(1) + "|" + r.getObject(2));
+        while (r.next()) out.add(r.getObject(1) + "|" + r.getObject(2) + "|" + r.getObject(3));
       }
       return String.join(",", out);
     });
