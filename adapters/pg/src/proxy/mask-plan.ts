@@ -106,7 +106,8 @@ function columnActions(
   return fields.map((f, i) => {
     if (picked[i]) return ColumnAction.Picked;
     if (!context.hasTextRules) return ColumnAction.Keep;
-    // Opaque binary values are not read by masks (see `readable`); textual ones are text.
+    // Opaque binary values are not read by masks (see `readable`); textual ones are text, and
+    // int8 its digits.
     if (f.format !== 0) {
       if (kinds[i] === BinaryKind.Int8) return patterns ? ColumnAction.Scan : ColumnAction.ScanLong;
       return kinds[i] === BinaryKind.Opaque ? ColumnAction.Keep : ColumnAction.Scan;
@@ -212,7 +213,8 @@ const TYPED_SCALAR_TYPES = new Set([
  * check, an address in an `inet` column) becomes NULL, as a binary one does, rather than
  * `************1111` under a type it is not a value of: psycopg2 or pgjdbc would raise on the
  * whole result. Which values a detector changes is not known when the RowDescription goes
- * out, so the column cannot be declared text as a picked one is.
+ * out, so the column cannot be declared text as a picked one is. A binary int8 column too,
+ * picked or not: it is read as its digits (see BinaryKind), and no mask's text is eight bytes.
  */
 function typedScalars(fields: readonly FieldDescription[], picked: readonly boolean[]): boolean[] {
   return fields.map((f, i) =>
