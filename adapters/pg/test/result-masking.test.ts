@@ -18,6 +18,7 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createPgProxy, MessageWriter, readDataRow } from '../src/index.js';
+import { numericText } from '../src/proxy/mask-plan.js';
 import { type ProxyFixture, startProxyFixture, testPolicy, USERS } from './support/proxy-fixture.js';
 import { psql } from './support/psql.js';
 import { query, RawClient, sqlstate } from './support/raw-client.js';
@@ -255,6 +256,47 @@ describe('text format: a column rule on a column of a non-textual type', () => {
       expect(r.rows).toEqual([{ id: 1, born: null }]);
     } finally {
       await c.end();
+    }
+  });
+});
+
+describe('binary numeric values are read as their digits', () => {
+  test("numericText reads numeric_send's bytes as numeric_out writes the value", async () => {
+    const values = [
+      '0',
+      '1',
+      '-1',
+      '10000',
+      '9999',
+      '12345678.0001',
+      '-0.000123',
+      '0.5',
+      '100000000000000000000',
+      '4111111111111111',
+      '3.14159265358979323846',
+      '-98765.43210',
+      '1e-20',
+      '123.000',
+      'NaN',
+      'Infinity',
+      '-Infinity',
+      '0.00',
+      '-0.0',
+      '1e100',
+    ];
+    const d = await f.direct();
+    try {
+      // numeric_send is the binary form a binary result carries.
+      const { rows } = await d.query(
+        `SELECT numeric_send(v::numeric) AS bytes, v::numeric::text AS text
+           FROM unnest($1::text[]) WITH ORDINALITY AS t(v, i) ORDER BY i`,
+        [values],
+      );
+      expect(rows.map((r) => numericText(r.bytes as Buffer, 0, (r.bytes as Buffer).length))).toEqual(
+        rows.map((r) => r.text as string),
+      );
+    } finally {
+      await d.end();
     }
   });
 });

@@ -34,9 +34,9 @@ beforeAll(async () => {
     CREATE EXTENSION postgres_fdw;
     CREATE SERVER remote FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'db.internal', dbname 'crm');
     CREATE USER MAPPING FOR CURRENT_USER SERVER remote OPTIONS (user 'crm', password 'fdw-plain-pw');
-    CREATE TABLE patients (id int, name text, date_of_birth date, ssn bigint, ref bigint);
-    -- ref: an id that happens to pass the card check, which the card detector masks.
-    INSERT INTO patients VALUES (1, 'Ada', '1990-04-01', 123456789, 4111111111111111);
+    CREATE TABLE patients (id int, name text, date_of_birth date, ssn bigint, ref bigint, ext numeric);
+    -- ref and ext: numbers that happen to pass the card check, which the card detector masks.
+    INSERT INTO patients VALUES (1, 'Ada', '1990-04-01', 123456789, 4111111111111111, 5555555555554444);
     CREATE TABLE orders (id serial PRIMARY KEY, customer_id int, note text);
     INSERT INTO orders (customer_id, note) SELECT 1 + g % 2, 'n' FROM generate_series(1, 10) g;
     -- What an application's developers wrote, under names no pattern takes for a secret.
@@ -261,7 +261,7 @@ describe("psycopg 3 (Debian's python3-psycopg)", () => {
 import json, sys, psycopg
 out = {}
 with psycopg.connect(host='127.0.0.1', port=int(sys.argv[1]), user=sys.argv[2], password=sys.argv[3], dbname='postgres') as c:
-    q = 'SELECT id, name, date_of_birth, ssn, ref FROM patients WHERE id = %s'
+    q = 'SELECT id, name, date_of_birth, ssn, ref, ext FROM patients WHERE id = %s'
     out['text'] = [str(v) for v in c.execute(q, (1,)).fetchone()]
     out['prepared'] = [[str(v) for v in c.execute(q, (1,), prepare=True).fetchone()] for _ in range(3)]
     with c.cursor(binary=True) as cur:
@@ -272,12 +272,12 @@ print(json.dumps(out))
     const { stdout } = await exec('/usr/bin/python3', ['-c', script, String(g.port), g.user, g.key], {
       timeout: 60_000,
     });
-    const text = ['1', 'Ada', '[REDACTED]', '[REDACTED]', 'None'];
+    const text = ['1', 'Ada', '[REDACTED]', '[REDACTED]', 'None', 'None'];
     expect(JSON.parse(stdout)).toEqual({
       text,
       prepared: [text, text, text],
       // Binary: a masked value of a type other than text is NULL, the only value of it a mask has.
-      binary: ['1', 'Ada', 'None', 'None', 'None'],
+      binary: ['1', 'Ada', 'None', 'None', 'None', 'None'],
       email: expect.stringMatching(/^\*+\.com$/),
     });
   });

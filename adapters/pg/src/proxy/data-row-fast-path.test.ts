@@ -134,6 +134,13 @@ describe('type-based skips', () => {
     const plan = planOf(ALL_DETECTORS, [field('n', 20), field('t', 25), field('f', 701)]);
     const binary = withResultFormats(plan, [1]);
     expect(binary.actions).toEqual([ColumnAction.ScanLong, ColumnAction.Scan, ColumnAction.Keep]);
+    // numeric_send of 5555555555554444: four base-10000 digits, weight 3, positive, scale 0.
+    const numericPlan = withResultFormats(planOf(ALL_DETECTORS, [field('m', 1700)]), [1]);
+    const card = Buffer.from('0004000300000000' + '15b3' + '15b3' + '15b3' + '115c', 'hex');
+    expect(readDataRow(relayed(numericPlan, [card]).subarray(5))).toEqual([null]);
+    expect(relayed(numericPlan, [card])).toEqual(maskDataRowToBuffer(numericPlan, [card]));
+    const small = Buffer.from('000100000000000000' + '2a', 'hex');
+    expect(readDataRow(relayed(numericPlan, [small]).subarray(5))).toEqual([small]);
     const int8 = (n: bigint) => {
       const b = Buffer.alloc(8);
       b.writeBigInt64BE(n);

@@ -23,13 +23,14 @@ import { pickedColumns } from './unresolved-columns.js';
  *   unknown, xml): a masked value is the mask's text.
  * - `Json`: json's binary form is its text; jsonb's is a version byte (1) and the text. A
  *   column mask becomes a JSON string (`"[REDACTED]"`), so the value still parses as JSON.
- * - `Int8`: eight bytes, big-endian, two's complement. Read as its decimal text, so that
- *   detectors see the same digits in either format (a card number kept in a `bigint`); a
- *   value a mask changes becomes NULL.
+ * - `Int8`: eight bytes, big-endian, two's complement; `Numeric`: base-10000 digits with a
+ *   weight, sign and display scale (`numericText`). Read as their decimal text, so that
+ *   detectors see the same digits in either format (a card number kept in a `bigint` or a
+ *   `numeric`); a value a mask changes becomes NULL.
  * - `Opaque`: everything else (numbers, dates, bytea, arrays …). A column-masked value
  *   becomes NULL, since no mask text is a valid value of these types; detectors do not read them.
  */
-export const BinaryKind = { Opaque: 0, Text: 1, Json: 2, Jsonb: 3, Int8: 4 } as const;
+export const BinaryKind = { Opaque: 0, Text: 1, Json: 2, Jsonb: 3, Int8: 4, Numeric: 5 } as const;
 export type BinaryKind = (typeof BinaryKind)[keyof typeof BinaryKind];
 
 /** Type OIDs from pg_type.dat. */
@@ -43,7 +44,13 @@ const BINARY_KINDS = new Map<number, BinaryKind>([
   [114, BinaryKind.Json], // json
   [3802, BinaryKind.Jsonb], // jsonb
   [20, BinaryKind.Int8], // int8
+  [1700, BinaryKind.Numeric], // numeric
 ]);
+
+/** A binary value read as its decimal digits (see BinaryKind). */
+function digitsKind(kind: BinaryKind | undefined): boolean {
+  return kind === BinaryKind.Int8 || kind === BinaryKind.Numeric;
+}
 
 /** The binary form is the text (or the text after a version byte): a mask's text is a value. */
 function textual(kind: BinaryKind | undefined): boolean {
@@ -109,7 +116,7 @@ function columnActions(
     // Opaque binary values are not read by masks (see `readable`); textual ones are text, and
     // int8 its digits.
     if (f.format !== 0) {
-      if (kinds[i] === BinaryKind.Int8) return patterns ? ColumnAction.Scan : ColumnAction.ScanLong;
+      if (digitsKind(kinds[i])) return patterns ? ColumnAction.Scan : ColumnAction.ScanLong;
       return kinds[i] === BinaryKind.Opaque ? ColumnAction.Keep : ColumnAction.Scan;
     }
     return scanAction(f.typeOid, patterns);
@@ -218,9 +225,7 @@ const TYPED_SCALAR_TYPES = new Set([
  */
 function typedScalars(fields: readonly FieldDescription[], picked: readonly boolean[]): boolean[] {
   return fields.map((f, i) =>
-    f.format === 0
-      ? !picked[i] && TYPED_SCALAR_TYPES.has(f.typeOid)
-      : binaryKind(f.typeOid) === BinaryKind.Int8,
+    f.format === 0 ? !picked[i] && TYPED_SCALAR_TYPES.has(f.typeOid) : digitsKind(binaryKind(f.typeOid)),
   );
 }
 
@@ -284,6 +289,7 @@ function readable(value: Buffer | null | undefined, format: number, kind: Binary
   if (format === 0 || kind === BinaryKind.Text || kind === BinaryKind.Json) return value.toString('utf8');
   if (kind === BinaryKind.Jsonb && value[0] === JSONB_VERSION) return value.toString('utf8', 1);
   if (kind === BinaryKind.Int8 && value.length === 8) return value.readBigInt64BE(0).toString();
+  if (kind === BinaryKind.Numeric) return numericText(value, 0, value.length);
   return null;
 }
 
@@ -421,7 +427,7 @@ export function maskDataRowBody(plan: RowPlan, body: Buffer, writer: MessageWrit
     if (action === ColumnAction.ScanLong) {
       if ((fields[i]?.format ?? 0) === 0) {
         if (length <= SHORT_SAFE_BYTES) continue;
-      } else if (length === 8) {
+      } else if (kinds[i] === BinaryKind.Int8 && length === 8) {
         // Binary int8: within ±2^32 its decimal text is at most 11 characters.
         const high = body.readInt32BE(start);
         if (high === 0 || high === -1) continue;
@@ -432,9 +438,7 @@ export function maskDataRowBody(plan: RowPlan, body: Buffer, writer: MessageWrit
       const format = fields[i]?.format ?? 0;
       const kind = kinds[i] ?? BinaryKind.Opaque;
       // The value is its text in UTF-8, and so is its mask (see readable and encodeMasked).
-      const plain =
-        kind === BinaryKind.Text ||
-        (format === 0 && (kind === BinaryKind.Opaque || kind === BinaryKind.Int8));
+      const plain = kind === BinaryKind.Text || (format === 0 && !textual(kind));
       if (rule?.strategy === 'partial' && plain && asciiOnly(body, start, start + length)) {
         outs[i] = Out.Stars;
         stars[i] = rule.keep <= 0 || length <= rule.keep * 2 ? length : length - rule.keep;
@@ -533,10 +537,43 @@ function readableAt(
   if (kind === BinaryKind.Jsonb && length > 0 && body[start] === JSONB_VERSION)
     return body.toString('utf8', start + 1, start + length);
   if (kind === BinaryKind.Int8 && length === 8) return body.readBigInt64BE(start).toString();
+  if (kind === BinaryKind.Numeric) return numericText(body, start, length);
   return null;
 }
 
 const JSONB_PREFIX = Buffer.from([JSONB_VERSION]);
+
+const NUMERIC_POSITIVE = 0x0000;
+const NUMERIC_NEGATIVE = 0x4000;
+const NUMERIC_SPECIAL = new Map([
+  [0xc000, 'NaN'],
+  [0xd000, 'Infinity'],
+  [0xf000, '-Infinity'],
+]);
+
+/**
+ * A binary numeric's text as numeric_out writes it: int16 count of base-10000 digits, int16
+ * weight (of the first digit), uint16 sign, uint16 display scale, then the digits
+ * (PostgreSQL's numeric_send). Null for what is not a well-formed numeric.
+ */
+export function numericText(body: Buffer, start: number, length: number): string | null {
+  if (length < 8) return null;
+  const count = body.readUInt16BE(start);
+  const weight = body.readInt16BE(start + 2);
+  const sign = body.readUInt16BE(start + 4);
+  const scale = body.readUInt16BE(start + 6);
+  if (length !== 8 + 2 * count) return null;
+  const special = NUMERIC_SPECIAL.get(sign);
+  if (special !== undefined) return special;
+  if (sign !== NUMERIC_POSITIVE && sign !== NUMERIC_NEGATIVE) return null;
+  const digit = (d: number) => (d >= 0 && d < count ? body.readUInt16BE(start + 8 + 2 * d) : 0);
+  let whole = '';
+  for (let d = 0; d <= weight; d++) whole += d === 0 ? String(digit(d)) : String(digit(d)).padStart(4, '0');
+  let fraction = '';
+  for (let d = weight + 1; fraction.length < scale; d++) fraction += String(digit(d)).padStart(4, '0');
+  const text = (whole || '0') + (scale > 0 ? `.${fraction.slice(0, scale)}` : '');
+  return sign === NUMERIC_NEGATIVE && /[1-9]/.test(text) ? `-${text}` : text;
+}
 
 function toText(value: unknown): string {
   if (typeof value === 'string') return value;
