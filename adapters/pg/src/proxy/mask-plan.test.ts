@@ -15,14 +15,18 @@ function field(name: string, typeOid: number, format: number): FieldDescription 
   return { name, tableOid: 1, attributeNumber: 1, typeOid, typeSize: -1, typeModifier: -1, format };
 }
 
-/** The row as the client would read it: the DataRow body after its 5-byte header. */
-function masked(rules: MaskRule[], fields: FieldDescription[], values: (Buffer | null)[]) {
-  const plan = createRowPlan(
+/** The plan for columns of table `t`. */
+function planOf(rules: MaskRule[], fields: FieldDescription[]) {
+  return createRowPlan(
     context(rules),
     fields,
     fields.map((f) => ({ table: 't', column: f.name })),
   );
-  return readDataRow(maskDataRowToBuffer(plan, values).subarray(5));
+}
+
+/** The row as the client would read it: the DataRow body after its 5-byte header. */
+function masked(rules: MaskRule[], fields: FieldDescription[], values: (Buffer | null)[]) {
+  return readDataRow(maskDataRowToBuffer(planOf(rules, fields), values).subarray(5));
 }
 
 const int4 = (n: number) => {
@@ -106,12 +110,7 @@ describe('the columns as the client is told of them (clientFields)', () => {
     { column: 't.name', strategy: 'redact' },
     { column: 't.doc', strategy: 'redact' },
   ];
-  const plan = (fields: FieldDescription[]) =>
-    createRowPlan(
-      context(rules),
-      fields,
-      fields.map((f) => ({ table: 't', column: f.name })),
-    );
+  const plan = (fields: FieldDescription[]) => planOf(rules, fields);
 
   test('a column rule other than null on a text-format non-textual column declares it text', () => {
     const fields = [

@@ -181,7 +181,7 @@ export function createRowPlan(
   const passThrough = actions.every((a) => a === ColumnAction.Keep) && extra.withheld === undefined;
   const columnRules = descriptors.map((d, i) => (picked[i] ? context.masker.columnRule(d) : undefined));
   const clientFields = declaredFields(fields, kinds, picked, columnRules);
-  const nullOnChange = typedScalars(fields, picked);
+  const nullOnChange = typedScalars(fields, kinds, picked);
   return {
     fields,
     descriptors,
@@ -223,9 +223,13 @@ const TYPED_SCALAR_TYPES = new Set([
  * out, so the column cannot be declared text as a picked one is. A binary int8 column too,
  * picked or not: it is read as its digits (see BinaryKind), and no mask's text is eight bytes.
  */
-function typedScalars(fields: readonly FieldDescription[], picked: readonly boolean[]): boolean[] {
+function typedScalars(
+  fields: readonly FieldDescription[],
+  kinds: readonly BinaryKind[],
+  picked: readonly boolean[],
+): boolean[] {
   return fields.map((f, i) =>
-    f.format === 0 ? !picked[i] && TYPED_SCALAR_TYPES.has(f.typeOid) : digitsKind(binaryKind(f.typeOid)),
+    f.format === 0 ? !picked[i] && TYPED_SCALAR_TYPES.has(f.typeOid) : digitsKind(kinds[i]),
   );
 }
 
@@ -236,8 +240,8 @@ const TEXT_TYPE = { typeOid: 25, typeSize: -1, typeModifier: -1 } as const;
  * The RowDescription the client gets, when a column rule turns a text-format value of a
  * non-textual type (int, date, numeric, an array, an enum …) into a mask's text: that column
  * is declared `text`. A driver parses each value by the declared type, and `[REDACTED]` in a
- * `date` column makes psycopg, pgjdbc's getObject or asyncpg raise on the whole result, or
- * node-postgres read NaN; as text it reads as what it is. The table OID and attribute number
+ * `date` column makes psycopg2 or pgjdbc's getObject raise on the whole result; as text it
+ * reads as what it is. The table OID and attribute number
  * stay, so metadata lookups still name the column. Not declared: textual and JSON columns
  * (their mask is a valid value: see BinaryKind), the `null` strategy (NULL is a value of every
  * type), and binary-format columns, whose masked values are NULL already: a client that bound
@@ -272,7 +276,7 @@ export function withResultFormats(plan: RowPlan, formats: readonly number[]): Ro
   const actions = columnActions(plan.context, fields, plan.picked, plan.kinds);
   const passThrough = actions.every((a) => a === ColumnAction.Keep) && plan.withheld === undefined;
   const clientFields = declaredFields(fields, plan.kinds, plan.picked, plan.columnRules);
-  const nullOnChange = typedScalars(fields, plan.picked);
+  const nullOnChange = typedScalars(fields, plan.kinds, plan.picked);
   return { ...plan, fields, actions, nullOnChange, passThrough, clientFields };
 }
 
