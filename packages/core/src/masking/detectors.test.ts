@@ -178,6 +178,13 @@ const POSITIVE: [DetectorName, string, string[]][] = [
     ['abc123def456', '0123456789abcdef', 'zxcvbnm123'],
   ],
   ['api_token', 'GET /v1/items?api_key=abcdef1234567890&page=2', ['abcdef1234567890']],
+  // A quote left open runs to the line's end or the text's; a value past 4096 characters is
+  // masked for its first 4096.
+  ['api_token', 'API_KEY="sk-cut-0123456789\nnext line', ['sk-cut-0123456789']],
+  ['api_token', "GITHUB_TOKEN='cut-at-the-end-0123", ['cut-at-the-end-0123']],
+  ['api_token', `JWT_SECRET=${'a1'.repeat(2500)} after`, ['a1'.repeat(2048)]],
+  // A bare identifier is taken as a secret: no name tells it from one.
+  ['api_token', 'token = tokenFromHeader', ['tokenFromHeader']],
   ['password', 'host=db.internal user=app password=s3cr3t! dbname=prod', ['s3cr3t!']],
   [
     'password',
@@ -250,6 +257,7 @@ const NEGATIVE: [DetectorName, string][] = [
   ],
   // A shell's `${NAME}` (written as a template literal's escaped placeholder).
   ['api_token', `token: \${GITHUB_TOKEN} api_key: "{{ .Values.apiKey }}" secret=******** token=[REDACTED]`],
+  ['api_token', "token=$(cat /run/tok) api_key='<%= key %>' secret = '%(secret)s' access_token = null"],
   [
     'api_token',
     'SORT_key=abcdefghijkl my_KEY=abcdefghijkl monkey=abcdefghijkl "key": "abcdefghijkl" primary_key: abcdefghijkl',

@@ -776,7 +776,7 @@ const KEYED_PASSWORD = spec(
 // ---------------------------------------------------------------------------------------
 
 /** Characters of a named token past which a value is not read. */
-const NAMED_TOKEN_MAX = 512;
+const NAMED_TOKEN_MAX = 4096;
 /** Shorter values are taken for settings (`token: none`, `secret: false`), not secrets. */
 const NAMED_TOKEN_MIN = 8;
 
@@ -824,8 +824,8 @@ const PLACEHOLDER = /^(?:\$[{(]|\{\{|<%|%\(|\*+$)/;
  * (`APP_KEY=`, `STRIPE_KEY=`: environment variables), as
  * environment files, shells, YAML, JSON, URL queries and HTTP headers written as text give
  * them: the format of such a value is the issuer's, so the name is what tells. Only the value
- * is masked: what quotes enclose, or unquoted, up to a space, `;`, `&`, `,` or a quote; at
- * least 8 characters. Not taken: pagination and CSRF tokens (`nextPageToken`, `NextToken`,
+ * is masked: what quotes enclose (a quote left open, to the end of its line), or unquoted, up
+ * to a space, `;`, `&`, `,` or a quote; at least 8 characters, at most the first 4096. Not taken: pagination and CSRF tokens (`nextPageToken`, `NextToken`,
  * `csrf_token`), unquoted code (`os.environ[…]`, `process.env.X`, `None`), placeholders
  * (`${X}`, `{{ x }}`), and a name that does not end there (`TOKEN_TTL=`, `max_tokens:`).
  */
@@ -863,24 +863,24 @@ const NAMED_TOKEN = spec(
       let from = end;
       let to: number;
       if (open === 34 || open === 39 || open === 96) {
-        // Quoted: to the closing quote on the same line, past backslash escapes.
+        // Quoted: to the closing quote, past backslash escapes. A quote left open (a line
+        // cut short, a truncated output) runs to its line's end, the text's end or the limit.
         from = end + 1;
-        const limit = Math.min(text.length, from + NAMED_TOKEN_MAX + 1);
+        const limit = from + NAMED_TOKEN_MAX;
         let i = from;
-        for (; i < limit; i++) {
+        for (; i < limit && i < text.length; i++) {
           const c = text.charCodeAt(i);
           if (c === 92) i++;
           else if (c === open || c === 10 || c === 13) break;
         }
-        if (i >= text.length) return final ? [] : 'more';
-        if (i >= limit || text.charCodeAt(i) !== open) return [];
-        to = i;
+        if (i >= text.length && i < limit && !final) return 'more';
+        to = Math.min(i, text.length, limit);
       } else {
         const stop = runEnd(text, end, NAMED_TOKEN_MAX, isBareValue, final);
         if (stop === -1) return 'more';
         if (!final && stop + CONTEXT_AFTER > text.length) return 'more';
-        if (stop - end > NAMED_TOKEN_MAX) return [];
-        to = stop;
+        // A longer value is masked for as far as it is read: its tail is what stays.
+        to = Math.min(stop, end + NAMED_TOKEN_MAX);
         if (CODE_VALUE.test(text.slice(from, to))) return [];
       }
       if (to - from < NAMED_TOKEN_MIN || isRedaction(text, from, to)) return [];

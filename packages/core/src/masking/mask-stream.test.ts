@@ -42,6 +42,7 @@ const SAMPLE = [
   'carte 4111\u00a01111\u00a01111\u00a01111, tél. +33\u00a01\u00a023\u00a045\u00a067\u00a089, ４１１１ １１１１ １１１１ １１１１',
   // Named tokens, and pagination tokens whose names say they are none (read from the name's start).
   '{"nextPageToken": "CAEQAAabcdefgh", "access_token": "ya29.a0AfH6SMBx"} NextToken=AAAAbbbbcccc JWT_SECRET=s3cr3t-jwt-key',
+  `API_KEY="sk-cut-0123456789 left open\nAPP_KEY=${'k9'.repeat(2100)} after`,
 ].join('\n');
 
 describe('mask stream', () => {
