@@ -67,6 +67,12 @@ describe('text-format rows', () => {
       Buffer.from('4111111111111111	4111111111111111'),
     );
     expect(out.toString()).toBe('\\N\t************1111\n');
+    // CSV: the NULL string is empty and unquoted.
+    const csv = maskDelimitedRow(
+      { options: CSV, rows, context },
+      Buffer.from('4111111111111111,4111111111111111'),
+    );
+    expect(csv.toString()).toBe(',************1111\n');
   });
 
   test('masks the picked columns, keeps the others byte for byte', () => {
