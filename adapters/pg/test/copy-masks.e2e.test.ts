@@ -4,24 +4,16 @@
  * Real psql and `pg` against Debian's PostgreSQL.
  */
 
-import { createEngine, type Decision, type InputDocument, staticEvaluator } from '@portcullis/core';
+import { createEngine, staticEvaluator } from '@portcullis/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type ProxyFixture, startProxyFixture, testPolicy } from './support/proxy-fixture.js';
+import { type ProxyFixture, startProxyFixture, withAgentMasks } from './support/proxy-fixture.js';
 import { psqlBytes } from './support/psql.js';
 
 /** The test policy; agents also see accounts.email and accounts.pin masked. */
-function policy(input: InputDocument): Decision {
-  const decision = testPolicy(input);
-  if (decision.effect !== 'allow' || input.subject.kind !== 'agent') return decision;
-  return {
-    ...decision,
-    masks: [
-      ...decision.masks,
-      { column: 'accounts.email', strategy: 'redact' },
-      { column: 'accounts.pin', strategy: 'redact' },
-    ],
-  };
-}
+const policy = withAgentMasks([
+  { column: 'accounts.email', strategy: 'redact' },
+  { column: 'accounts.pin', strategy: 'redact' },
+]);
 
 const engine = createEngine({ evaluator: staticEvaluator(policy, 'copy-masks') });
 let f: ProxyFixture;

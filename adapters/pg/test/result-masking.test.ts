@@ -7,41 +7,26 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import {
-  createEngine,
-  type Decision,
-  type InputDocument,
-  InvalidOptionError,
-  REDACTED,
-  staticEvaluator,
-} from '@portcullis/core';
+import { createEngine, InvalidOptionError, REDACTED, staticEvaluator } from '@portcullis/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createPgProxy, MessageWriter, readDataRow } from '../src/index.js';
 import { numericText } from '../src/proxy/mask-plan.js';
-import { type ProxyFixture, startProxyFixture, testPolicy, USERS } from './support/proxy-fixture.js';
+import { type ProxyFixture, startProxyFixture, USERS, withAgentMasks } from './support/proxy-fixture.js';
 import { psql } from './support/psql.js';
 import { query, RawClient, sqlstate } from './support/raw-client.js';
 
 /** The test policy; agents also see every column of `people` masked. */
-function policy(input: InputDocument): Decision {
-  const decision = testPolicy(input);
-  if (decision.effect !== 'allow' || input.subject.kind !== 'agent') return decision;
-  return {
-    ...decision,
-    masks: [
-      ...decision.masks,
-      ...['email', 'code', 'handle', 'profile', 'doc', 'age', 'balance'].map((c) => ({
-        column: `people.${c}`,
-        strategy: 'redact' as const,
-      })),
-      { column: 'patients.born', strategy: 'redact' },
-      { column: 'patients.weight', strategy: 'partial', keep: 1 },
-      { column: 'patients.visits', strategy: 'hash' },
-      { column: 'patients.ward', strategy: 'null' },
-    ],
-  };
-}
+const policy = withAgentMasks([
+  ...['email', 'code', 'handle', 'profile', 'doc', 'age', 'balance'].map((c) => ({
+    column: `people.${c}`,
+    strategy: 'redact' as const,
+  })),
+  { column: 'patients.born', strategy: 'redact' },
+  { column: 'patients.weight', strategy: 'partial', keep: 1 },
+  { column: 'patients.visits', strategy: 'hash' },
+  { column: 'patients.ward', strategy: 'null' },
+]);
 
 const engine = createEngine({ evaluator: staticEvaluator(policy, 'result-masking') });
 let f: ProxyFixture;

@@ -5,22 +5,15 @@
  * RAISE instead of a SELECT list.
  */
 
-import { createEngine, type Decision, type InputDocument, REDACTED, staticEvaluator } from '@portcullis/core';
+import { createEngine, REDACTED, staticEvaluator } from '@portcullis/core';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type ProxyFixture, startProxyFixture, testPolicy } from './support/proxy-fixture.js';
+import { type ProxyFixture, startProxyFixture, withAgentMasks } from './support/proxy-fixture.js';
 
 const CARD = '4111 1111 1111 1111';
 
 /** The test policy; agents' statements also scan every value for card numbers. */
-function policy(input: InputDocument): Decision {
-  const decision = testPolicy(input);
-  if (decision.effect !== 'allow' || input.subject.kind !== 'agent') return decision;
-  return {
-    ...decision,
-    masks: [...decision.masks, { detector: 'credit_card', strategy: 'partial', keep: 4 }],
-  };
-}
+const policy = withAgentMasks([{ detector: 'credit_card', strategy: 'partial', keep: 4 }]);
 
 const engine = createEngine({ evaluator: staticEvaluator(policy, 'side-channels') });
 let f: ProxyFixture;

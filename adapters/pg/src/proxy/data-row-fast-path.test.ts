@@ -302,12 +302,23 @@ describe('column masks written in place (rule looked up per plan, partial on ASC
     // Any bytes, UTF-8 or not (a bad sequence decodes to U+FFFD on either path).
     fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b)),
   );
-  // Types the plan never skips (int4 and short int8 values are another test's subject).
+  // Types the plan never skips (int4 and short int8 values are another test's subject);
+  // text[] (1009) and record (2249) values are well formed in binary (see binary-values.ts).
   const column = fc.tuple(
-    fc.constantFrom(25, 1043, 705, 0, 701, 114, 3802, 17, 16385),
+    fc.constantFrom(25, 1043, 705, 0, 701, 114, 3802, 17, 16385, 1009, 2249),
     fc.constantFrom(0, 0, 1),
     fc.option(bytes),
   );
+  const int32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(n);
+    return b;
+  };
+  /** A value as array_send (one text element) or record_send (one text field) lays it out. */
+  const structured = (oid: number, v: Buffer) =>
+    oid === 1009
+      ? Buffer.concat([int32(1), int32(0), int32(25), int32(1), int32(1), int32(v.length), v])
+      : Buffer.concat([int32(1), int32(25), int32(v.length), v]);
 
   test('random rows: the relay sends what the full masker sends', () => {
     fc.assert(
@@ -320,6 +331,7 @@ describe('column masks written in place (rule looked up per plan, partial on ASC
           const values = columns.map(([oid, format, v]) => {
             if (v === null) return null;
             if (oid === 3802 && format === 1) return Buffer.concat([Buffer.from([1]), v]);
+            if ((oid === 1009 || oid === 2249) && format === 1) return structured(oid, v);
             return v;
           });
           const plan = createRowPlan(

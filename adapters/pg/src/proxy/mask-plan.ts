@@ -14,7 +14,10 @@ import { type NoticeFields, writeDataRow } from '../protocol/backend-writers.js'
 import { BackendCode } from '../protocol/message-codes.js';
 import { MessageWriter } from '../protocol/message-writer.js';
 import { PgProtocolError } from '../protocol/protocol-error.js';
+import { BUILTIN_TYPES, maskBinaryValue, numericText, Shape, type TypeShapes } from './binary-values.js';
 import { pickedColumns } from './unresolved-columns.js';
+
+export { numericText } from './binary-values.js';
 
 /**
  * How a type's binary form relates to its text, which decides what a masked binary value
@@ -27,25 +30,23 @@ import { pickedColumns } from './unresolved-columns.js';
  *   weight, sign and display scale (`numericText`). Read as their decimal text, so that
  *   detectors see the same digits in either format (a card number kept in a `bigint` or a
  *   `numeric`); a value a mask changes becomes NULL.
- * - `Opaque`: everything else (numbers, dates, bytea, arrays …). A column-masked value
- *   becomes NULL, since no mask text is a valid value of these types; detectors do not read them.
+ * - `Structured`: arrays, composites, ranges, network addresses, and types the server's table
+ *   does not list (an extension's, an enum, a domain): read by their layout, see
+ *   binary-values.ts.
+ * - `Opaque`: everything else (numbers, dates, bytea, UUIDs …), whose layout holds no text.
+ * A column-masked value of a kind other than the textual ones becomes NULL, since no mask text
+ * is a valid value of these types.
  */
-export const BinaryKind = { Opaque: 0, Text: 1, Json: 2, Jsonb: 3, Int8: 4, Numeric: 5 } as const;
+export const BinaryKind = {
+  Opaque: 0,
+  Text: 1,
+  Json: 2,
+  Jsonb: 3,
+  Int8: 4,
+  Numeric: 5,
+  Structured: 6,
+} as const;
 export type BinaryKind = (typeof BinaryKind)[keyof typeof BinaryKind];
-
-/** Type OIDs from pg_type.dat. */
-const BINARY_KINDS = new Map<number, BinaryKind>([
-  [25, BinaryKind.Text], // text
-  [1043, BinaryKind.Text], // varchar
-  [1042, BinaryKind.Text], // bpchar
-  [19, BinaryKind.Text], // name
-  [705, BinaryKind.Text], // unknown
-  [142, BinaryKind.Text], // xml
-  [114, BinaryKind.Json], // json
-  [3802, BinaryKind.Jsonb], // jsonb
-  [20, BinaryKind.Int8], // int8
-  [1700, BinaryKind.Numeric], // numeric
-]);
 
 /** A binary value read as its decimal digits (see BinaryKind). */
 function digitsKind(kind: BinaryKind | undefined): boolean {
@@ -57,8 +58,21 @@ function textual(kind: BinaryKind | undefined): boolean {
   return kind === BinaryKind.Text || kind === BinaryKind.Json || kind === BinaryKind.Jsonb;
 }
 
-export function binaryKind(typeOid: number): BinaryKind {
-  return BINARY_KINDS.get(typeOid) ?? BinaryKind.Opaque;
+const KIND_OF_SHAPE = new Map<Shape, BinaryKind>([
+  [Shape.Keep, BinaryKind.Opaque],
+  [Shape.Text, BinaryKind.Text],
+  [Shape.Json, BinaryKind.Json],
+  [Shape.Jsonb, BinaryKind.Jsonb],
+  [Shape.Int8, BinaryKind.Int8],
+  [Shape.Numeric, BinaryKind.Numeric],
+]);
+
+/** A type's kind among the types `types` knows (a domain as its base type); unknown ones are Structured. */
+export function binaryKind(typeOid: number, types: TypeShapes = BUILTIN_TYPES): BinaryKind {
+  let type = types.shapeOf(typeOid);
+  for (let depth = 0; type?.shape === Shape.Domain && depth < 32; depth++)
+    type = types.shapeOf(type.subtype ?? 0);
+  return (type && KIND_OF_SHAPE.get(type.shape)) ?? BinaryKind.Structured;
 }
 
 /**
@@ -69,8 +83,9 @@ export function binaryKind(typeOid: number): BinaryKind {
  * - `Scan`: detectors and patterns read the value's text.
  * - `ScanLong`: as `Scan`, but only values longer than `SHORT_SAFE_BYTES` (see `scanFree`).
  * - `Picked`: a column rule masks the whole value.
+ * - `Walk`: a binary value of a Structured kind, read by its layout (`maskBinaryValue`).
  */
-export const ColumnAction = { Keep: 0, Scan: 1, ScanLong: 2, Picked: 3 } as const;
+export const ColumnAction = { Keep: 0, Scan: 1, ScanLong: 2, Picked: 3, Walk: 4 } as const;
 export type ColumnAction = (typeof ColumnAction)[keyof typeof ColumnAction];
 
 /**
@@ -113,10 +128,11 @@ function columnActions(
   return fields.map((f, i) => {
     if (picked[i]) return ColumnAction.Picked;
     if (!context.hasTextRules) return ColumnAction.Keep;
-    // Opaque binary values are not read by masks (see `readable`); textual ones are text, and
-    // int8 its digits.
+    // Opaque binary values hold no text (see `readable`); textual ones are text, int8 and
+    // numeric their digits, and structured ones are read by their layout.
     if (f.format !== 0) {
       if (digitsKind(kinds[i])) return patterns ? ColumnAction.Scan : ColumnAction.ScanLong;
+      if (kinds[i] === BinaryKind.Structured) return ColumnAction.Walk;
       return kinds[i] === BinaryKind.Opaque ? ColumnAction.Keep : ColumnAction.Scan;
     }
     return scanAction(f.typeOid, patterns);
@@ -140,6 +156,8 @@ export interface RowPlan {
   readonly picked: readonly boolean[];
   /** Column i's type, as its binary form goes (by type OID, whatever the format). */
   readonly kinds: readonly BinaryKind[];
+  /** The types the plan was made with: what Structured values' layouts name is looked up here. */
+  readonly types: TypeShapes;
   /** Column i's column rule, looked up once per plan (undefined where no rule picks it). */
   readonly columnRules: readonly (ColumnMask | undefined)[];
   /** What column i needs (see ColumnAction); columns past the end are scanned. */
@@ -173,12 +191,13 @@ export function createRowPlan(
   context: MaskContext,
   fields: readonly FieldDescription[],
   descriptors: readonly ColumnDescriptor[],
-  extra: { withheld?: NoticeFields; statementBound?: boolean; transient?: boolean } = {},
+  extra: { withheld?: NoticeFields; statementBound?: boolean; transient?: boolean; types?: TypeShapes } = {},
 ): RowPlan {
+  const { types = BUILTIN_TYPES, ...flags } = extra;
   const picked = pickedColumns(context, descriptors);
-  const kinds = fields.map((f) => binaryKind(f.typeOid));
+  const kinds = fields.map((f) => binaryKind(f.typeOid, types));
   const actions = columnActions(context, fields, picked, kinds);
-  const passThrough = actions.every((a) => a === ColumnAction.Keep) && extra.withheld === undefined;
+  const passThrough = actions.every((a) => a === ColumnAction.Keep) && flags.withheld === undefined;
   const columnRules = descriptors.map((d, i) => (picked[i] ? context.masker.columnRule(d) : undefined));
   const clientFields = declaredFields(fields, kinds, picked, columnRules);
   const nullOnChange = typedScalars(fields, kinds, picked);
@@ -187,13 +206,14 @@ export function createRowPlan(
     descriptors,
     picked,
     kinds,
+    types,
     columnRules,
     actions,
     nullOnChange,
     passThrough,
     clientFields,
     context,
-    ...extra,
+    ...flags,
   };
 }
 
@@ -329,7 +349,11 @@ export function maskValues(plan: RowPlan, values: readonly (Buffer | null)[]): (
       out[i] = null;
     } else if (text === null) {
       // Opaque binary: nothing a mask could write here is a valid value of the type.
-      out[i] = plan.picked[i] ? null : original;
+      if (plan.picked[i]) out[i] = null;
+      else if (plan.actions[i] === ColumnAction.Walk) {
+        const walked = walk(plan, i, original, 0, original.length);
+        out[i] = walked === undefined ? original : walked;
+      } else out[i] = original;
     } else if (masked[i] === text) {
       out[i] = original;
     } else {
@@ -337,6 +361,19 @@ export function maskValues(plan: RowPlan, values: readonly (Buffer | null)[]): (
     }
   }
   return out;
+}
+
+/** A Structured binary value under the plan's detector and pattern rules (see maskBinaryValue). */
+function walk(
+  plan: RowPlan,
+  i: number,
+  body: Buffer,
+  start: number,
+  length: number,
+): Buffer | null | undefined {
+  const masker = plan.context.masker;
+  const typeOid = plan.fields[i]?.typeOid ?? 0;
+  return maskBinaryValue(plan.types, typeOid, body, start, length, (text) => masker.maskText(text));
 }
 
 /** A masked value in the column's own format (see BinaryKind). */
@@ -466,6 +503,17 @@ export function maskDataRowBody(plan: RowPlan, body: Buffer, writer: MessageWrit
       changed = true;
       continue;
     }
+    if (action === ColumnAction.Walk) {
+      const walked = walk(plan, i, body, start, length);
+      if (walked === undefined) continue;
+      if (walked === null) outs[i] = Out.Null;
+      else {
+        outs[i] = Out.Bytes;
+        maskedBytes[i] = walked;
+      }
+      changed = true;
+      continue;
+    }
     const text = readableAt(body, start, length, fields[i]?.format ?? 0, kinds[i] ?? BinaryKind.Opaque);
     if (text === null) continue;
     if (action === ColumnAction.ScanLong && text.length <= SHORT_SAFE_BYTES) continue;
@@ -546,38 +594,6 @@ function readableAt(
 }
 
 const JSONB_PREFIX = Buffer.from([JSONB_VERSION]);
-
-const NUMERIC_POSITIVE = 0x0000;
-const NUMERIC_NEGATIVE = 0x4000;
-const NUMERIC_SPECIAL = new Map([
-  [0xc000, 'NaN'],
-  [0xd000, 'Infinity'],
-  [0xf000, '-Infinity'],
-]);
-
-/**
- * A binary numeric's text as numeric_out writes it: int16 count of base-10000 digits, int16
- * weight (of the first digit), uint16 sign, uint16 display scale, then the digits
- * (PostgreSQL's numeric_send). Null for what is not a well-formed numeric.
- */
-export function numericText(body: Buffer, start: number, length: number): string | null {
-  if (length < 8) return null;
-  const count = body.readUInt16BE(start);
-  const weight = body.readInt16BE(start + 2);
-  const sign = body.readUInt16BE(start + 4);
-  const scale = body.readUInt16BE(start + 6);
-  if (length !== 8 + 2 * count) return null;
-  const special = NUMERIC_SPECIAL.get(sign);
-  if (special !== undefined) return special;
-  if (sign !== NUMERIC_POSITIVE && sign !== NUMERIC_NEGATIVE) return null;
-  const digit = (d: number) => (d >= 0 && d < count ? body.readUInt16BE(start + 8 + 2 * d) : 0);
-  let whole = '';
-  for (let d = 0; d <= weight; d++) whole += d === 0 ? String(digit(d)) : String(digit(d)).padStart(4, '0');
-  let fraction = '';
-  for (let d = weight + 1; fraction.length < scale; d++) fraction += String(digit(d)).padStart(4, '0');
-  const text = (whole || '0') + (scale > 0 ? `.${fraction.slice(0, scale)}` : '');
-  return sign === NUMERIC_NEGATIVE && /[1-9]/.test(text) ? `-${text}` : text;
-}
 
 function toText(value: unknown): string {
   if (typeof value === 'string') return value;

@@ -103,6 +103,7 @@ import {
   notApproved,
 } from './approval-hold.js';
 import type { AuditBacklog } from './audit-backlog.js';
+import { TypeShapes } from './binary-values.js';
 import { CopyOutStream, type CopyPlan } from './copy-mask.js';
 import { parseCopyStatement } from './copy-statement.js';
 import { declaredCursorName, fetchedCursorName } from './cursor-names.js';
@@ -267,6 +268,22 @@ interface RanStatement {
 
 const RAN_IN_TRANSACTION_LIMIT = 32;
 
+/** What a row plan is made with besides its columns (see createRowPlan). */
+interface PlanFlags {
+  types: TypeShapes;
+  statementBound?: boolean;
+  transient?: boolean;
+}
+
+/**
+ * A plan made while the catalog could not tell a result's types: its values of those types are
+ * NULL under detector masks, and the plan is kept for nothing, so the next run looks again.
+ */
+const TYPES_UNKNOWN = { statementBound: true, transient: true } as const;
+
+/** Rounds of type lookups per result: a type made of types made of types … deeper is unreadable. */
+const MAX_TYPE_ROUNDS = 8;
+
 const CURSORS_REMEMBERED = 64;
 
 interface PortalState {
@@ -404,6 +421,8 @@ export class ProxySession {
   private readonly statements = new Map<string, StatementState>();
   private readonly portals = new Map<string, PortalState>();
   private readonly columnCache = new Map<string, ResolvedColumn>();
+  /** Types this session's results have had, by OID (see binary-values.ts). */
+  private readonly types = new TypeShapes();
   /**
    * Row plans by mask context and RowDescription bytes: a repeated query's result, or a
    * prepared statement's portal, is planned once, like its columns are resolved once.
@@ -1817,7 +1836,12 @@ export class ProxySession {
         table: `${quoteIdent(c.schema)}.${quoteIdent(c.table)}`,
         column: c.column,
       }));
-      rows = createRowPlan(mask, fields, descriptors);
+      const unknown = mask.hasTextRules ? this.types.unknown(fields.map((f) => f.typeOid)) : [];
+      const learned = unknown.length === 0 || (await this.learnTypes(unknown));
+      rows = createRowPlan(mask, fields, descriptors, {
+        types: this.types,
+        ...(learned ? {} : TYPES_UNKNOWN),
+      });
     } else return maskUnenforceable('the COPY names neither a table nor a query');
     if (options.format === 'binary') rows = withResultFormats(rows, [1]);
     return { options, rows, context: mask };
@@ -3151,12 +3175,49 @@ export class ProxySession {
     source: TaintSource,
     done: (plan: RowPlan) => void,
   ): Promise<void> | undefined {
+    // Detectors read binary values by their types' layouts: types the server's own table does
+    // not list are looked up first (once per session).
+    const unknown = mask.hasTextRules ? this.types.unknown(fields.map((f) => f.typeOid)) : [];
+    if (unknown.length === 0) return this.planColumns(mask, fields, source, done, { types: this.types });
+    return this.learnTypes(unknown).then((learned) =>
+      this.planColumns(mask, fields, source, done, {
+        types: this.types,
+        ...(learned ? {} : TYPES_UNKNOWN),
+      }),
+    );
+  }
+
+  /**
+   * Look these types up in the catalog, and the types they are made of. False when the catalog
+   * could not be read: their values are then NULL under detector masks (see binary-values.ts).
+   */
+  private async learnTypes(oids: readonly number[]): Promise<boolean> {
+    try {
+      let next = oids;
+      for (let round = 0; next.length > 0 && round < MAX_TYPE_ROUNDS; round++)
+        next = this.types.learn(await this.catalogClient().types(next));
+      return true;
+    } catch (err) {
+      this.host.logger?.warn?.({ sessionId: this.id, err }, 'result types could not be looked up');
+      return false;
+    }
+  }
+
+  /** `planFor` once the result's types are known. */
+  private planColumns(
+    mask: MaskContext,
+    fields: readonly FieldDescription[],
+    source: TaintSource,
+    done: (plan: RowPlan) => void,
+    flags: PlanFlags,
+  ): Promise<void> | undefined {
     if (!mask.hasColumnRules) {
       done(
         createRowPlan(
           mask,
           fields,
           fields.map((f) => ({ column: f.name })),
+          flags,
         ),
       );
       return undefined;
@@ -3168,11 +3229,11 @@ export class ProxySession {
       const descriptors = this.describe(mask, fields);
       const picked = pickedColumns(mask, descriptors);
       if (!fields.some((f, i) => !picked[i] && this.unresolved(f))) {
-        done(createRowPlan(mask, fields, descriptors));
+        done(createRowPlan(mask, fields, descriptors, flags));
         return undefined;
       }
     }
-    return this.buildPlan(mask, fields, source, missing)
+    return this.buildPlan(mask, fields, source, missing, flags)
       .catch((err: unknown) => this.unplannable(mask, fields, err))
       .then(done);
   }
@@ -3215,6 +3276,7 @@ export class ProxySession {
     fields: readonly FieldDescription[],
     source: TaintSource,
     missing: readonly FieldDescription[],
+    flags: PlanFlags,
   ): Promise<RowPlan> {
     if (missing.length > 0) await this.resolveColumns(missing);
     const descriptors = this.describe(mask, fields);
@@ -3253,7 +3315,8 @@ export class ProxySession {
       }
     }
     return createRowPlan(mask, fields, descriptors, {
-      statementBound,
+      ...flags,
+      statementBound: statementBound || flags.statementBound === true,
       ...(withheld !== undefined ? { withheld: unresolvedDenied(withheld) } : {}),
     });
   }

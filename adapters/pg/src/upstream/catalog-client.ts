@@ -207,6 +207,21 @@ export interface ViewColumns {
   numbers: Map<string, number>;
 }
 
+/** One type as `CatalogClient.types` reads it from pg_type. */
+export interface CatalogType {
+  oid: number;
+  /** pg_type.typtype: b base, c composite, d domain, e enum, p pseudo, r range, m multirange. */
+  kind: string;
+  /** The send function's built-in name (prosrc of a language internal function), or ''. */
+  send: string;
+  /** An array's element type (typelem), a domain's base type, a range's element type (0 if none). */
+  element: number;
+  base: number;
+  subtype: number;
+  /** A composite's attribute types. */
+  fields: readonly number[];
+}
+
 /** Default of `catalogTimeoutMs`. */
 export const DEFAULT_CATALOG_TIMEOUT_MS = 5_000;
 
@@ -407,6 +422,43 @@ export class CatalogClient {
     }
     if (deepFunction) for (const entry of out.values()) entry.opaque = true;
     return out;
+  }
+
+  /**
+   * How these types send their values (see binary-values.ts): kind, send function, and the
+   * types they are made of. OIDs the catalog does not know are absent.
+   */
+  types(oids: readonly number[]): Promise<CatalogType[]> {
+    const run = this.queue.then(() => this.typesLookup(oids));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async typesLookup(oids: readonly number[]): Promise<CatalogType[]> {
+    if (oids.length === 0) return [];
+    const list = oids.map((o) => `${o >>> 0}::oid`).join(',');
+    // Only a language internal function's prosrc names a built-in send function: a C function
+    // of an extension names its own symbol, and a function's own name can be anything.
+    const rows = await this.query(
+      "SELECT t.oid, t.typtype, CASE WHEN p.prolang = 12 THEN p.prosrc ELSE '' END, t.typelem, " +
+        't.typbasetype, COALESCE(r.rngsubtype, m.rngsubtype, 0), ' +
+        "(SELECT pg_catalog.string_agg(a.atttypid::text, ',' ORDER BY a.attnum) FROM pg_catalog.pg_attribute a " +
+        'WHERE t.typrelid <> 0 AND a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) ' +
+        'FROM pg_catalog.pg_type t ' +
+        'LEFT JOIN pg_catalog.pg_proc p ON p.oid = t.typsend ' +
+        'LEFT JOIN pg_catalog.pg_range r ON r.rngtypid = t.oid ' +
+        'LEFT JOIN pg_catalog.pg_range m ON m.rngmultitypid = t.oid ' +
+        `WHERE t.oid IN (${list})`,
+    );
+    return rows.map(([oid, kind, send, element, base, subtype, fields]) => ({
+      oid: Number(oid),
+      kind: kind ?? '',
+      send: send ?? '',
+      element: Number(element),
+      base: Number(base),
+      subtype: Number(subtype),
+      fields: fields ? fields.split(',').map(Number) : [],
+    }));
   }
 
   /** The function with this OID; undefined when there is none. */

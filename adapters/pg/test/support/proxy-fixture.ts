@@ -4,7 +4,13 @@
  * The policy is a function given to core's staticEvaluator, so these tests need no Rego.
  */
 
-import { createEngine, type Decision, type InputDocument, staticEvaluator } from '@portcullis/core';
+import {
+  createEngine,
+  type Decision,
+  type InputDocument,
+  type MaskRule,
+  staticEvaluator,
+} from '@portcullis/core';
 import pg from 'pg';
 import { createPgProxy, type PgProxy, type PgProxyOptions } from '../../src/index.js';
 import { type PostgresServer, type PostgresServerOptions, startPostgres } from './postgres-server.js';
@@ -46,6 +52,15 @@ export function testPolicy(input: InputDocument): Decision {
     };
   }
   return { effect: 'allow', reasons: [], masks: [] };
+}
+
+/** The test policy, with these masks added to what it allows an agent. */
+export function withAgentMasks(masks: readonly MaskRule[]): (input: InputDocument) => Decision {
+  return (input) => {
+    const decision = testPolicy(input);
+    if (decision.effect !== 'allow' || input.subject.kind !== 'agent') return decision;
+    return { ...decision, masks: [...decision.masks, ...masks] };
+  };
 }
 
 export interface ProxyFixture {
