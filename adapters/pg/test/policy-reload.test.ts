@@ -4,9 +4,15 @@
  * the simple protocol are forgotten at once rather than after the cache's TTL.
  */
 
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createEngine, type Decision, type InputDocument, staticEvaluator } from '@portcullis/core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { MessageWriter } from '../src/index.js';
+import { MessageWriter, readDataRow, readRowDescription } from '../src/index.js';
 import { type ProxyFixture, startProxyFixture, testPolicy } from './support/proxy-fixture.js';
 import { RawClient, sqlstate, sync } from './support/raw-client.js';
 
@@ -30,11 +36,21 @@ function maskedForAll(input: InputDocument): Decision {
   return { ...decision, masks: [{ column: 'users.email', strategy: 'redact' }] };
 }
 
+/** The test policy, plus: everyone sees visits.born redacted (a date column). */
+function bornMasked(input: InputDocument): Decision {
+  const decision = testPolicy(input);
+  if (decision.effect !== 'allow') return decision;
+  return { ...decision, masks: [{ column: 'visits.born', strategy: 'redact' }] };
+}
+
 const engine = createEngine({ evaluator: staticEvaluator(testPolicy, 'v1') });
 let f: ProxyFixture;
 
 beforeAll(async () => {
   f = await startProxyFixture({ proxy: { engine } });
+  const d = await f.direct();
+  await d.query("CREATE TABLE visits (id int, born date); INSERT INTO visits VALUES (1, '1990-04-01')");
+  await d.end();
 });
 afterEach(() => {
   engine.setEvaluator(staticEvaluator(testPolicy, 'v1'));
@@ -117,6 +133,96 @@ describe('a policy change between Parse and Execute', () => {
     expect((await c.query(q)).rows).toEqual([{ n: 2 }]);
     await c.end();
   });
+});
+
+describe('a statement described before a policy change', () => {
+  test('a column the client knows as its own type gets NULL, not the mask, until it is described again', async () => {
+    // pgjdbc describes a statement once and then sends Bind and Execute alone: it parses each
+    // value by the type it was told then, and '[REDACTED]' is no date.
+    const raw = await RawClient.connect(f.port, 'alice', 'alice-pw');
+    const w = new MessageWriter();
+    w.begin(0x50).cstring('born').cstring('SELECT id, born FROM visits').int16(0).end();
+    w.begin(0x44).byte(0x53).cstring('born').end();
+    raw.write(sync(w).flush());
+    await raw.readyCount(1);
+    expect(raw.types()).toBe('1tTZ');
+    const described = readRowDescription(raw.messages[2]!.body);
+    expect(described.map((d) => d.typeOid)).toEqual([23, 1082]);
+
+    engine.setEvaluator(staticEvaluator(bornMasked, 'v2'));
+    const execute = (describe: boolean) => {
+      if (describe) w.begin(0x44).byte(0x53).cstring('born').end();
+      w.begin(0x42).cstring('').cstring('born').int16(0).int16(0).int16(0).end();
+      w.begin(0x45).cstring('').int32(0).end();
+      raw.write(sync(w).flush());
+    };
+    const valuesOf = (from: number) =>
+      raw.messages
+        .slice(from)
+        .filter((m) => m.type === 'D')
+        .map((m) => readDataRow(m.body).map((v) => v?.toString() ?? null));
+
+    let from = raw.messages.length;
+    execute(false);
+    await raw.readyCount(2);
+    expect(raw.types().slice(from)).toBe('2DCZ');
+    expect(valuesOf(from)).toEqual([['1', null]]);
+
+    // Described again: the client is told text, and gets the mask.
+    from = raw.messages.length;
+    execute(true);
+    await raw.readyCount(3);
+    expect(raw.types().slice(from)).toBe('tT2DCZ');
+    expect(readRowDescription(raw.messages[from + 1]!.body).map((d) => d.typeOid)).toEqual([23, 25]);
+    expect(valuesOf(from)).toEqual([['1', '[REDACTED]']]);
+    from = raw.messages.length;
+    execute(false);
+    await raw.readyCount(4);
+    expect(valuesOf(from)).toEqual([['1', '[REDACTED]']]);
+    raw.end();
+  });
+});
+
+describe("pgjdbc's cached description (Debian's libpostgresql-jdbc-java)", () => {
+  const pgjdbc = '/usr/share/java/postgresql.jar';
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'portcullis-jdbc-'));
+    const source = join(import.meta.dirname, 'support', 'StaleDescription.java');
+    await promisify(execFile)('javac', ['-d', dir, '-cp', pgjdbc, source], { timeout: 120_000 });
+  }, 240_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // In text (binaryTransfer off) the mask's text would come under the date pgjdbc was told,
+  // and getObject would throw "Bad value for type date"; in binary a masked date is NULL.
+  test.each(['false', 'true'])(
+    'a prepared statement past prepareThreshold reads NULL for a column masked since (binaryTransfer=%s)',
+    async (binaryTransfer) => {
+      const args = [
+        '-cp',
+        `${dir}:${pgjdbc}`,
+        'StaleDescription',
+        String(f.port),
+        'alice',
+        'alice-pw',
+        binaryTransfer,
+      ];
+      const child = spawn('java', args);
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('ready\n') && !child.stdin.writableEnded) {
+          engine.setEvaluator(staticEvaluator(bornMasked, 'v2'));
+          child.stdin.end('go\n');
+        }
+      });
+      const [code] = (await once(child, 'close')) as [number];
+      expect(code).toBe(0);
+      const lines = stdout.trim().split('\n');
+      expect(lines).toEqual([...Array(7).fill('before 1990-04-01'), 'ready', ...Array(3).fill('after null')]);
+    },
+    120_000,
+  );
 });
 
 describe('remembered decisions follow the policy', () => {

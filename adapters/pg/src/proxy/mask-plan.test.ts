@@ -1,7 +1,16 @@
 import { createMasker, type MaskRule, REDACTED } from '@portcullis/core';
 import { describe, expect, test } from 'vitest';
 import { type FieldDescription, readDataRow } from '../protocol/backend-messages.js';
-import { createRowPlan, type MaskContext, maskDataRowToBuffer, withResultFormats } from './mask-plan.js';
+import { writeDataRow } from '../protocol/backend-writers.js';
+import { MessageWriter } from '../protocol/message-writer.js';
+import {
+  createRowPlan,
+  type MaskContext,
+  maskDataRowBody,
+  maskDataRowToBuffer,
+  withResultFormats,
+  withToldTypes,
+} from './mask-plan.js';
 
 function context(rules: MaskRule[]): MaskContext {
   return {
@@ -137,5 +146,43 @@ describe('the columns as the client is told of them (clientFields)', () => {
     expect(statementPlan.clientFields).toBeDefined();
     expect(withResultFormats(statementPlan, [1]).clientFields).toBeUndefined();
     expect(withResultFormats(statementPlan, [0, 1]).clientFields?.map((f) => f.typeOid)).toEqual([25, 1082]);
+  });
+
+  test('a column the client was told is of its own type gets NULL instead of the mask (withToldTypes)', () => {
+    const fields = [
+      field('id', 23, 0),
+      field('born', 1082, 0),
+      field('name', 1043, 0),
+      field('other', 23, 0),
+    ];
+    const declared = plan(fields);
+    const row = [Buffer.from('7'), Buffer.from('1990-04-01'), Buffer.from('Ada'), Buffer.from('8')];
+    // Told int4 and date (described before the masks), or text for id (described since).
+    for (const [told, expected] of [
+      [
+        [23, 1082, 1043, 23],
+        [null, null, REDACTED, '8'],
+      ],
+      [
+        [25, 1082, 1043, 23],
+        [REDACTED, null, REDACTED, '8'],
+      ],
+      [
+        [25, 25, 1043, 23],
+        [REDACTED, '******4-01', REDACTED, '8'],
+      ],
+    ] as const) {
+      const adjusted = withToldTypes(declared, told);
+      const full = readDataRow(maskDataRowToBuffer(adjusted, row).subarray(5));
+      expect(full.map((v) => v?.toString() ?? null)).toEqual(expected);
+      // The relay's path (the partial mask's in-place stars included) says the same.
+      const w = new MessageWriter();
+      writeDataRow(w, row);
+      const out = new MessageWriter();
+      expect(maskDataRowBody(adjusted, w.flush().subarray(5), out)).toBe(true);
+      expect(out.flush()).toEqual(maskDataRowToBuffer(adjusted, row));
+    }
+    // Told what the plan declares: the plan itself.
+    expect(withToldTypes(declared, [25, 25, 1043, 23])).toBe(declared);
   });
 });

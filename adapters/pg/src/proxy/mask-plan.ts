@@ -300,6 +300,26 @@ export function withResultFormats(plan: RowPlan, formats: readonly number[]): Ro
   return { ...plan, fields, actions, nullOnChange, passThrough, clientFields };
 }
 
+/**
+ * The plan for an Execute of a portal that was not described, when the client was told the
+ * statement's columns before this plan (a statement described under an earlier policy, whose
+ * Bind and Execute now come alone, as pgjdbc's do): a column the plan declares text but the
+ * client knows as its own type would carry a mask's text under that type, which the driver
+ * cannot parse; its masked values are NULL instead, a value of every type.
+ */
+export function withToldTypes(plan: RowPlan, told: readonly number[]): RowPlan {
+  const declared = plan.clientFields;
+  if (!declared) return plan;
+  let nullOnChange: boolean[] | undefined;
+  for (let i = 0; i < declared.length; i++) {
+    const type = declared[i]?.typeOid;
+    if (type === plan.fields[i]?.typeOid || told[i] === undefined || told[i] === type) continue;
+    nullOnChange ??= plan.nullOnChange.slice();
+    nullOnChange[i] = true;
+  }
+  return nullOnChange ? { ...plan, nullOnChange } : plan;
+}
+
 function encode(value: unknown): Buffer | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return Buffer.from(value, 'utf8');
@@ -480,7 +500,12 @@ export function maskDataRowBody(plan: RowPlan, body: Buffer, writer: MessageWrit
       const kind = kinds[i] ?? BinaryKind.Opaque;
       // The value is its text in UTF-8, and so is its mask (see readable and encodeMasked).
       const plain = kind === BinaryKind.Text || (format === 0 && !textual(kind));
-      if (rule?.strategy === 'partial' && plain && asciiOnly(body, start, start + length)) {
+      if (
+        rule?.strategy === 'partial' &&
+        plain &&
+        !plan.nullOnChange[i] &&
+        asciiOnly(body, start, start + length)
+      ) {
         outs[i] = Out.Stars;
         stars[i] = rule.keep <= 0 || length <= rule.keep * 2 ? length : length - rule.keep;
         changed = true;

@@ -118,6 +118,7 @@ import {
   maskValues,
   type RowPlan,
   withResultFormats,
+  withToldTypes,
 } from './mask-plan.js';
 import { OutputBatch } from './output-batch.js';
 import type {
@@ -240,6 +241,11 @@ interface StatementState extends TaintSource {
   noRows?: boolean;
   /** Row plans made from `fields`, by the result formats a Bind asked for. */
   plans?: Map<string, RowPlan>;
+  /**
+   * The result's type OIDs as the client was last told them, by a Describe of it or of a
+   * portal of it: a driver that sends Bind and Execute alone afterwards parses values by them.
+   */
+  toldTypes?: readonly number[];
   /** The decision's row limit, when it applies to this statement (see row-limit.ts). */
   rowLimit?: RowLimit | undefined;
 }
@@ -292,6 +298,8 @@ interface PortalState {
   /** From Describe of the portal, or derived from the statement's at Execute. */
   plan?: RowPlan;
   fields?: FieldDescription[];
+  /** `plan` under the statement's `toldTypes`, for an undescribed portal (see portalRows). */
+  toldPlan?: { from: RowPlan; told: readonly number[]; plan: RowPlan };
 }
 
 type Pending =
@@ -2551,7 +2559,7 @@ export class ProxySession {
         if (head?.kind === 'execute' && head.portal?.statement.mask && !head.portal.plan) {
           const portal = head.portal;
           const work = this.planPortal(portal);
-          if (work) return work.then(() => this.relayRow(frame, portal.plan));
+          if (work) return work.then(() => this.relayRow(frame, this.portalRows(portal)));
           if (!portal.plan) {
             throw new PgProtocolError(
               'cannot mask a result whose columns were never described (send Describe before Execute)',
@@ -3039,8 +3047,24 @@ export class ProxySession {
 
   private currentPlan(head: Pending | undefined): RowPlan | undefined {
     if (head?.kind === 'query') return head.plan;
-    if (head?.kind === 'execute' && head.portal) return head.portal.plan;
+    if (head?.kind === 'execute' && head.portal) return this.portalRows(head.portal);
     return undefined;
+  }
+
+  /**
+   * The plan a portal's rows go out by: its own, or for a portal never described, its own as
+   * the types the client was last told for the statement allow (see withToldTypes). Read when
+   * the rows come, so that a Describe answered before them in the pipeline counts.
+   */
+  private portalRows(portal: PortalState): RowPlan | undefined {
+    const plan = portal.plan;
+    const told = portal.statement.toldTypes;
+    if (!plan?.clientFields || portal.fields || !told) return plan;
+    const known = portal.toldPlan;
+    if (known?.from === plan && known.told === told) return known.plan;
+    const adjusted = withToldTypes(plan, told);
+    portal.toldPlan = { from: plan, told, plan: adjusted };
+    return adjusted;
   }
 
   private onUpstreamError(frame: Frame, head: Pending | undefined): Promise<void> | undefined {
@@ -3083,6 +3107,7 @@ export class ProxySession {
       this.pop();
       const { portal, statement } = head;
       const mask = portal ? portal.statement.mask : statement?.mask;
+      const described = portal?.statement ?? statement;
       if (portal && mask) {
         // A portal described on every execution (libpq's PQexecPrepared): planned once.
         const known = this.rowPlans.get(mask, frame.body);
@@ -3091,7 +3116,7 @@ export class ProxySession {
           portal.fields = known.fields as FieldDescription[];
           portal.plan = known;
           this.notePreflight(mask, portal.statement.sql, known.withheld ?? null);
-          this.sendDescription(frame, known);
+          this.sendDescription(frame, known, portal.statement, known.fields);
           return undefined;
         }
       }
@@ -3108,8 +3133,8 @@ export class ProxySession {
         portal.statement.fields ??= statementFields(fields);
         delete portal.plan;
       }
-      if (!mask || !(portal || statement)) {
-        this.toClient.forwardFrame(frame);
+      if (!mask || !described) {
+        this.sendDescription(frame, undefined, described, fields);
         return undefined;
       }
       // Copied: the plan may come after this frame's bytes are gone (a catalog lookup).
@@ -3122,10 +3147,12 @@ export class ProxySession {
             plan = planned;
           });
       if (!work) {
-        this.sendDescription(frame, portal ? portal.plan : plan);
+        this.sendDescription(frame, portal ? portal.plan : plan, described, fields);
         return undefined;
       }
-      return work.then(() => this.sendDescription(description, portal ? portal.plan : plan));
+      return work.then(() =>
+        this.sendDescription(description, portal ? portal.plan : plan, described, fields),
+      );
     }
     if (head?.kind === 'query') {
       const mask = head.mask;
@@ -3156,8 +3183,21 @@ export class ProxySession {
     return undefined;
   }
 
-  /** A RowDescription as its plan declares it to the client, or as the server sent it. */
-  private sendDescription(received: Frame | Buffer, plan: RowPlan | undefined): void {
+  /**
+   * A RowDescription as its plan declares it to the client, or as the server sent it (its
+   * `fields`); a Describe's answer is remembered on the statement described (see `toldTypes`).
+   */
+  private sendDescription(
+    received: Frame | Buffer,
+    plan: RowPlan | undefined,
+    described?: StatementState,
+    fields?: readonly FieldDescription[],
+  ): void {
+    if (described) {
+      const told = plan?.clientFields ?? fields;
+      if (told) described.toldTypes = told.map((f) => f.typeOid);
+      else delete described.toldTypes;
+    }
     if (plan?.clientFields) writeRowDescription(this.toClient.writer, plan.clientFields);
     else if (Buffer.isBuffer(received))
       this.toClient.writer.begin(BackendCode.RowDescription).bytes(received).end();
