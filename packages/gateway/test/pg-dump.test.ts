@@ -6,7 +6,8 @@
  * look like secrets, each of which the gateway once refused.
  */
 
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type AgentGateway, startAgentGateway } from './support/agent-gateway.js';
@@ -24,6 +25,8 @@ beforeAll(async () => {
       (2, 'Grace', 'grace@example.org', '+1 415 555 0143', '5500 0000 0000 0004', 'ok');
     CREATE VIEW customer_domains AS SELECT id, split_part(email, '@', 2) AS domain FROM customers;
     CREATE FUNCTION greeting(text) RETURNS text LANGUAGE sql AS $$ SELECT 'hello ' || $1 $$;
+    CREATE TABLE patients (id int PRIMARY KEY, date_of_birth date, ward int);
+    INSERT INTO patients VALUES (1, '1990-04-01', 3), (2, '1985-12-24', 4);
   `,
     'dump-agent',
   );
@@ -32,6 +35,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await g?.stop();
 });
+
+let dump: string;
 
 it('dumps the schema as it is and the data masked', async () => {
   const { stdout } = await exec(
@@ -47,6 +52,7 @@ it('dumps the schema as it is and the data masked', async () => {
   expect(stdout).toContain('CREATE VIEW public.customer_domains');
   expect(stdout).toContain('CREATE FUNCTION public.greeting(text)');
   expect(stdout).toContain('PostgreSQL database dump complete');
+  dump = stdout;
   const data = stdout.slice(
     stdout.indexOf('COPY public.customers'),
     stdout.indexOf('\\.', stdout.indexOf('COPY public.customers')),
@@ -65,3 +71,32 @@ it('dumps the schema as it is and the data masked', async () => {
   ])
     expect(data).not.toContain(clear);
 }, 180_000);
+
+it('the masked dump restores into an empty database: a masked date is NULL, not the mask', async () => {
+  const d = await g.direct();
+  try {
+    await d.query('CREATE DATABASE restored');
+  } finally {
+    await d.end();
+  }
+  const { host, port, user, password } = g.upstream;
+  const target = ['-h', host, '-p', String(port), '-U', user, '-d', 'restored', '-X', '-q'];
+  const env = { ...process.env, PGPASSWORD: password };
+  const child = spawn('psql', [...target, '-v', 'ON_ERROR_STOP=1'], { env });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  child.stdin.end(dump);
+  const [code] = (await once(child, 'close')) as [number];
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  const { stdout } = await exec(
+    'psql',
+    [...target, '-At', '-c', 'SELECT id, date_of_birth, ward FROM patients ORDER BY id'],
+    {
+      env,
+    },
+  );
+  expect(stdout.trim().split('\n')).toEqual(['1||3', '2||4']);
+}, 120_000);

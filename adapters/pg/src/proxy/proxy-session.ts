@@ -1844,14 +1844,25 @@ export class ProxySession {
         table: `${quoteIdent(c.schema)}.${quoteIdent(c.table)}`,
         column: c.column,
       }));
-      const unknown = mask.hasTextRules ? this.types.unknown(fields.map((f) => f.typeOid)) : [];
+      // A table's column may be of a domain (a result's column is of its base type): its
+      // type is looked up under column rules too, so a domain over text reads as text.
+      const unknown = this.types.unknown(fields.map((f) => f.typeOid));
       const learned = unknown.length === 0 || (await this.learnTypes(unknown));
       rows = createRowPlan(mask, fields, descriptors, {
         types: this.types,
         ...(learned ? {} : TYPES_UNKNOWN),
       });
     } else return maskUnenforceable('the COPY names neither a table nor a query');
-    if (options.format === 'binary') rows = withResultFormats(rows, [1]);
+    // COPY data carries no types: a reader reloads it into columns of the server's types
+    // (pg_dump's output, psql's \copy), where a mask's text in a date or an int is refused.
+    // Such a column-masked value is NULL instead, as in binary.
+    rows =
+      options.format === 'binary'
+        ? withResultFormats(rows, [1])
+        : withToldTypes(
+            rows,
+            rows.fields.map((f) => f.typeOid),
+          );
     return { options, rows, context: mask };
   }
 
