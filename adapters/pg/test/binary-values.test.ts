@@ -116,7 +116,16 @@ describe('binary values with text inside, under detector masks', () => {
       `SELECT '${REDACTED}'::citext AS v`,
     ],
     ['a citext[] column', 'SELECT cea AS v FROM cards', `SELECT ARRAY['${REDACTED}', NULL]::citext[] AS v`],
-    ['an enum label', 'SELECT m AS v FROM cards', `SELECT '${REDACTED}'::text AS v`],
+    [
+      'an enum label (no mask is a label of the type: NULL)',
+      'SELECT m AS v FROM cards',
+      'SELECT NULL::mood AS v',
+    ],
+    [
+      'an enum[] with such a label',
+      "SELECT ARRAY['calm', 'ada@example.com']::mood[] AS v",
+      "SELECT ARRAY['calm', NULL]::mood[] AS v",
+    ],
     [
       'an array of a domain over text',
       'SELECT da AS v FROM cards',

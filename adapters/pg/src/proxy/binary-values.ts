@@ -24,6 +24,8 @@ import type { CatalogType } from '../upstream/catalog-client.js';
  * - `Range`, `Multirange`: bounds of `subtype`; a range a mask would change becomes NULL.
  * - `Domain`: read as `subtype`, its base type.
  * - `Unreadable`: no layout known here (hstore, tsvector, PostGIS …): NULL under masks.
+ * - `Enum`: the label's text; a label a mask would change becomes NULL, since the mask's text
+ *   is no label of the type (a driver that maps the enum would refuse it).
  */
 export const Shape = {
   Keep: 0,
@@ -39,6 +41,7 @@ export const Shape = {
   Multirange: 10,
   Domain: 11,
   Unreadable: 12,
+  Enum: 13,
 } as const;
 export type Shape = (typeof Shape)[keyof typeof Shape];
 
@@ -61,7 +64,7 @@ const SEND_SHAPES = new Map<string, Shape>([
   ['unknownsend', Shape.Text],
   ['cstring_send', Shape.Text],
   ['xml_send', Shape.Text],
-  ['enum_send', Shape.Text],
+  ['enum_send', Shape.Enum],
   ['json_send', Shape.Json],
   ['jsonb_send', Shape.Jsonb],
   ['int8send', Shape.Int8],
@@ -231,7 +234,7 @@ function shapeOfRow(row: CatalogType): TypeShape {
     case 'd':
       return { shape: Shape.Domain, subtype: row.base };
     case 'e':
-      return { shape: Shape.Text };
+      return { shape: Shape.Enum };
     case 'c':
       return { shape: Shape.Record };
     case 'r':
@@ -338,6 +341,8 @@ function maskValue(
       const masked = maskText(text);
       return masked === text ? undefined : Buffer.concat([JSONB_PREFIX, Buffer.from(masked, 'utf8')]);
     }
+    case Shape.Enum:
+      return changes(body.toString('utf8', start, end), maskText);
     case Shape.Int8:
       if (length !== 8) return null;
       return changes(body.readBigInt64BE(start).toString(), maskText);

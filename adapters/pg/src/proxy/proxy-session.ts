@@ -3206,8 +3206,9 @@ export class ProxySession {
   ): void {
     if (described) {
       const told = plan?.clientFields ?? fields;
-      if (told) described.toldTypes = told.map((f) => f.typeOid);
-      else delete described.toldTypes;
+      // Described on every execution (libpq's PQexecPrepared): the same types, kept as they are.
+      if (!told) delete described.toldTypes;
+      else if (!sameTypes(described.toldTypes, told)) described.toldTypes = told.map((f) => f.typeOid);
     }
     if (plan?.clientFields) writeRowDescription(this.toClient.writer, plan.clientFields);
     else if (Buffer.isBuffer(received))
@@ -3780,6 +3781,12 @@ export class ProxySession {
       statement.plans.set(key, derived);
     });
   }
+}
+
+function sameTypes(types: readonly number[] | undefined, fields: readonly FieldDescription[]): boolean {
+  if (types?.length !== fields.length) return false;
+  for (let i = 0; i < fields.length; i++) if (types[i] !== fields[i]?.typeOid) return false;
+  return true;
 }
 
 /**
