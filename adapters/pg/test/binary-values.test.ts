@@ -212,6 +212,32 @@ describe('types the catalog cannot tell in time', () => {
   });
 });
 
+describe("a database's types, shared by the proxy's sessions", () => {
+  test("a session reads a type another session's result looked up, with no lookup of its own", async () => {
+    const { port } = await f.anotherProxy({ upstream: { ...f.upstream, catalogTimeoutMs: 400 } });
+    const sql = { text: 'SELECT ce AS v FROM cards', queryMode: 'extended' } as pg.QueryConfig;
+    const first = await binaryClient({ ...agentConfig(), port });
+    expect(Buffer.from((await first.query(sql)).rows[0].v, 'hex').toString()).toBe(REDACTED);
+    await first.end();
+    const locker = await f.direct();
+    const second = await binaryClient({ ...agentConfig(), port });
+    try {
+      // As in the test above: a lookup of the type now would time out, and its values be NULL.
+      await second.query({
+        text: 'SELECT ce::text AS v FROM cards',
+        queryMode: 'extended',
+      } as pg.QueryConfig);
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE pg_catalog.pg_range IN ACCESS EXCLUSIVE MODE');
+      expect(Buffer.from((await second.query(sql)).rows[0].v, 'hex').toString()).toBe(REDACTED);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => {});
+      await locker.end();
+      await second.end();
+    }
+  });
+});
+
 describe('binary COPY', () => {
   test("a table's columns of array, domain and extension types are masked inside", async () => {
     const through = await psqlBytes({ port: f.port, user: 'agent', password: USERS.agent.password }, [

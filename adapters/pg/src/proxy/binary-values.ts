@@ -246,13 +246,16 @@ function shapeOfRow(row: CatalogType): TypeShape {
   }
 }
 
+/** Types one TypeShapes remembers besides the server's own. */
+const MAX_LEARNED = 100_000;
+
 /** Longest chain of domains, arrays, composites and ranges followed (deeper reads as unreadable). */
 const MAX_DEPTH = 32;
 
 /**
- * The types one session has met, by OID: the server's own, and those its catalog described.
- * An OID's layout never changes (a composite's fields may, but each value names its fields'
- * types, which are looked up on their own).
+ * The types of one database met in results, by OID: the server's own, and those its catalog
+ * described. An OID's layout never changes while the type exists (a composite's fields may,
+ * but each value names its fields' types, which are looked up on their own).
  */
 export class TypeShapes {
   private readonly learned = new Map<number, TypeShape>();
@@ -270,6 +273,9 @@ export class TypeShapes {
 
   /** Take in catalog rows; returns the OIDs they name that are still unknown (to look up next). */
   learn(rows: readonly CatalogType[]): number[] {
+    // A database has far fewer types than this; past it (types created and dropped over and
+    // over), start again rather than grow.
+    if (this.learned.size + rows.length > MAX_LEARNED) this.learned.clear();
     for (const row of rows) this.learned.set(row.oid, shapeOfRow(row));
     const named = rows.flatMap((r) => [r.element, r.base, r.subtype, ...r.fields]);
     return this.unknown(named);

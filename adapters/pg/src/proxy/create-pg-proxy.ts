@@ -9,6 +9,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { createMasker, type Decision, InvalidOptionError } from '@portcullis/core';
 import { cancelUpstream } from '../upstream/connect-upstream.js';
 import { AuditBacklog } from './audit-backlog.js';
+import { TypeShapes } from './binary-values.js';
 import { tlsServerEndPoint } from './channel-binding.js';
 import { DEFAULT_DECISION_CACHE } from './decision-memo.js';
 import type { MaskContext } from './mask-plan.js';
@@ -18,6 +19,11 @@ import { ProxySession, type SessionHost } from './proxy-session.js';
 export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 /** Compiled maskers kept for reuse: a policy returns the same few mask sets over and over. */
 const MASKER_CACHE_SIZE = 256;
+/**
+ * Databases whose types are remembered (see SessionHost.typeShapes); past it, all are
+ * forgotten and looked up again.
+ */
+const TYPE_CACHE_DATABASES = 64;
 
 export interface PgProxy {
   /** Start listening; port 0 picks a free one. Resolves with the bound address. */
@@ -146,6 +152,7 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
   }
 
   const auditBacklog = options.audit ? new AuditBacklog(options.audit, options.logger) : undefined;
+  const typesByDatabase = new Map<string, TypeShapes>();
   const host: SessionHost = {
     options,
     auditBacklog,
@@ -177,6 +184,15 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
       }
       maskerOf.set(decision, context);
       return context;
+    },
+    typeShapes(database) {
+      let types = typesByDatabase.get(database);
+      if (!types) {
+        if (typesByDatabase.size >= TYPE_CACHE_DATABASES) typesByDatabase.clear();
+        types = new TypeShapes();
+        typesByDatabase.set(database, types);
+      }
+      return types;
     },
     registerCancelKey(session) {
       // The client gets a key of our own: the upstream's pid and secret stay with the proxy.

@@ -103,7 +103,7 @@ import {
   notApproved,
 } from './approval-hold.js';
 import type { AuditBacklog } from './audit-backlog.js';
-import { TypeShapes } from './binary-values.js';
+import type { TypeShapes } from './binary-values.js';
 import { CopyOutStream, type CopyPlan } from './copy-mask.js';
 import { parseCopyStatement } from './copy-statement.js';
 import { declaredCursorName, fetchedCursorName } from './cursor-names.js';
@@ -179,6 +179,11 @@ export interface SessionHost {
   closed(session: ProxySession): void;
   /** Where an ended session's unwritten audit records go (see audit-backlog.ts); with `audit`. */
   readonly auditBacklog: AuditBacklog | undefined;
+  /**
+   * The types met in results on this upstream database, shared by its sessions: a type's OID
+   * names the same layout for every session of the database (see binary-values.ts).
+   */
+  typeShapes(database: string): TypeShapes;
 }
 
 /**
@@ -429,8 +434,14 @@ export class ProxySession {
   private readonly statements = new Map<string, StatementState>();
   private readonly portals = new Map<string, PortalState>();
   private readonly columnCache = new Map<string, ResolvedColumn>();
-  /** Types this session's results have had, by OID (see binary-values.ts). */
-  private readonly types = new TypeShapes();
+  private typesOfDatabase: TypeShapes | undefined;
+  /** Types of the upstream database's results, by OID (see SessionHost.typeShapes). */
+  private get types(): TypeShapes {
+    this.typesOfDatabase ??= this.host.typeShapes(
+      this.host.options.upstream.database ?? this.upstreamStartup.database ?? '',
+    );
+    return this.typesOfDatabase;
+  }
   /**
    * Row plans by mask context and RowDescription bytes: a repeated query's result, or a
    * prepared statement's portal, is planned once, like its columns are resolved once.
