@@ -474,6 +474,8 @@ function maskElements(
 const RANGE_EMPTY = 0x01;
 const RANGE_LB_INF = 0x08;
 const RANGE_UB_INF = 0x10;
+const RANGE_LB_NULL = 0x20;
+const RANGE_UB_NULL = 0x40;
 
 /**
  * range_send: a flags byte, then the lower and upper bounds that are present (not empty, not
@@ -486,8 +488,9 @@ function maskRange(r: Reading, subtype: number, start: number, end: number, dept
   const flags = body[start] as number;
   let at = start + 1;
   if (flags & RANGE_EMPTY) return at === end ? undefined : null;
-  for (const infinite of [RANGE_LB_INF, RANGE_UB_INF]) {
-    if (flags & infinite) continue;
+  // A bound is sent unless it is infinite (or NULL, which range_send treats the same).
+  for (const absent of [RANGE_LB_INF | RANGE_LB_NULL, RANGE_UB_INF | RANGE_UB_NULL]) {
+    if (flags & absent) continue;
     const size = int32(body, at, end);
     at += 4;
     if (size < 0 || at + size > end) throw new Malformed();

@@ -368,7 +368,8 @@ export function maskValues(plan: RowPlan, values: readonly (Buffer | null)[]): (
     if (original === null) {
       out[i] = null;
     } else if (text === null) {
-      // Opaque binary: nothing a mask could write here is a valid value of the type.
+      // A binary value not read as text: picked, NULL (no mask's text is a value of its
+      // type); structured, read by its layout; opaque, as it came.
       if (plan.picked[i]) out[i] = null;
       else if (plan.actions[i] === ColumnAction.Walk) {
         const walked = walk(plan, i, original, 0, original.length);

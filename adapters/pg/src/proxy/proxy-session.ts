@@ -3239,7 +3239,7 @@ export class ProxySession {
     done: (plan: RowPlan) => void,
   ): Promise<void> | undefined {
     // Detectors read binary values by their types' layouts: types the server's own table does
-    // not list are looked up first (once per session).
+    // not list are looked up first (once per upstream database: see SessionHost.typeShapes).
     const unknown = mask.hasTextRules ? this.types.unknown(fields.map((f) => f.typeOid)) : [];
     if (unknown.length === 0) return this.planColumns(mask, fields, source, done, { types: this.types });
     return this.learnTypes(unknown).then((learned) =>
