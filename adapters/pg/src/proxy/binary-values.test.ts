@@ -101,9 +101,11 @@ describe('maskBinaryValue', () => {
     expect(mask(BUILTIN_TYPES, INT8_RANGE, range(1n, 10n))).toBeUndefined();
     // Empty, and unbounded below.
     expect(mask(BUILTIN_TYPES, INT8_RANGE, Buffer.from([0x01]))).toBeUndefined();
-    expect(
-      mask(BUILTIN_TYPES, INT8_RANGE, Buffer.concat([Buffer.from([0x08]), item(int8(5n))])),
-    ).toBeUndefined();
+    const oneBound = (flags: number) => Buffer.concat([Buffer.from([flags]), item(int8(5n))]);
+    expect(mask(BUILTIN_TYPES, INT8_RANGE, oneBound(0x08))).toBeUndefined();
+    // A NULL bound (flags the server defines but never sets) is not sent either.
+    expect(mask(BUILTIN_TYPES, INT8_RANGE, oneBound(0x20))).toBeUndefined();
+    expect(mask(BUILTIN_TYPES, INT8_RANGE, oneBound(0x40))).toBeUndefined();
   });
 
   test('types with no text in their layout are kept; types of unknown layout are NULL', () => {
