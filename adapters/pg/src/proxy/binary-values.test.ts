@@ -116,6 +116,22 @@ describe('maskBinaryValue', () => {
     // An OID no table or catalog row has told of.
     expect(mask(BUILTIN_TYPES, 16999, t('plain'))).toBeNull();
     expect(mask(BUILTIN_TYPES, TEXT_ARRAY, arrayOf(16999, [t('plain')]))).toEqual(arrayOf(16999, [null]));
+    // An anonymous record's field of such a type: that field alone.
+    expect(
+      mask(
+        BUILTIN_TYPES,
+        RECORD,
+        recordOf([
+          [INT4, int32(1)],
+          [16999, t('plain')],
+        ]),
+      ),
+    ).toEqual(
+      recordOf([
+        [INT4, int32(1)],
+        [16999, null],
+      ]),
+    );
   });
 
   test('malformed values are NULL, never thrown', () => {
