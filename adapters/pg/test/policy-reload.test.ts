@@ -43,6 +43,13 @@ function bornMasked(input: InputDocument): Decision {
   return { ...decision, masks: [{ column: 'visits.born', strategy: 'redact' }] };
 }
 
+/** The test policy, plus: everyone sees visits2.born redacted. */
+function bornMasked2(input: InputDocument): Decision {
+  const decision = testPolicy(input);
+  if (decision.effect !== 'allow') return decision;
+  return { ...decision, masks: [{ column: 'visits2.born', strategy: 'redact' }] };
+}
+
 const engine = createEngine({ evaluator: staticEvaluator(testPolicy, 'v1') });
 let f: ProxyFixture;
 
@@ -179,6 +186,39 @@ describe('a statement described before a policy change', () => {
     execute(false);
     await raw.readyCount(4);
     expect(valuesOf(from)).toEqual([['1', '[REDACTED]']]);
+    raw.end();
+  });
+});
+
+describe('a portal described before a policy change, resumed after it', () => {
+  test('its later rows get NULL in a column masked since, as the client was told the old type', async () => {
+    const d = await f.direct();
+    await d.query(
+      "CREATE TABLE visits2 (id int, born date); INSERT INTO visits2 VALUES (1, '1990-04-01'), (2, '1985-12-24')",
+    );
+    await d.end();
+    const raw = await RawClient.connect(f.port, 'alice', 'alice-pw');
+    const w = new MessageWriter();
+    // A cursor-like read with a fetch size: the portal outlives Sync inside a transaction.
+    w.begin(0x51).cstring('BEGIN').end();
+    w.begin(0x50).cstring('').cstring('SELECT id, born FROM visits2 ORDER BY id').int16(0).end();
+    w.begin(0x42).cstring('p1').cstring('').int16(0).int16(0).int16(0).end();
+    w.begin(0x44).byte(0x50).cstring('p1').end();
+    w.begin(0x45).cstring('p1').int32(1).end();
+    raw.write(sync(w).flush());
+    await raw.readyCount(2);
+    expect(raw.types()).toBe('CZ12TDsZ');
+
+    engine.setEvaluator(staticEvaluator(bornMasked2, 'v2'));
+    const from = raw.messages.length;
+    w.begin(0x45).cstring('p1').int32(1).end();
+    raw.write(sync(w).flush());
+    await raw.readyCount(3);
+    const rows = raw.messages
+      .slice(from)
+      .filter((m) => m.type === 'D')
+      .map((m) => readDataRow(m.body).map((v) => v?.toString() ?? null));
+    expect(rows).toEqual([['2', null]]);
     raw.end();
   });
 });

@@ -301,11 +301,11 @@ export function withResultFormats(plan: RowPlan, formats: readonly number[]): Ro
 }
 
 /**
- * The plan for an Execute of a portal that was not described, when the client was told the
- * statement's columns before this plan (a statement described under an earlier policy, whose
- * Bind and Execute now come alone, as pgjdbc's do): a column the plan declares text but the
- * client knows as its own type would carry a mask's text under that type, which the driver
- * cannot parse; its masked values are NULL instead, a value of every type.
+ * The plan for rows whose columns the client was told of before this plan (a statement
+ * described under an earlier policy, whose Bind and Execute now come alone, as pgjdbc's do; a
+ * portal described, then resumed after a policy change): a column the plan declares text but
+ * the client knows as its own type would carry a mask's text under that type, which the
+ * driver cannot parse; its masked values are NULL instead, a value of every type.
  */
 export function withToldTypes(plan: RowPlan, told: readonly number[]): RowPlan {
   const declared = plan.clientFields;

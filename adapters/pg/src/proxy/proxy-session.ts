@@ -303,7 +303,9 @@ interface PortalState {
   /** From Describe of the portal, or derived from the statement's at Execute. */
   plan?: RowPlan;
   fields?: FieldDescription[];
-  /** `plan` under the statement's `toldTypes`, for an undescribed portal (see portalRows). */
+  /** The types its Describe told the client (see StatementState.toldTypes). */
+  toldTypes?: readonly number[];
+  /** `plan` under the types the client was told (see portalRows). */
   toldPlan?: { from: RowPlan; told: readonly number[]; plan: RowPlan };
 }
 
@@ -3074,14 +3076,16 @@ export class ProxySession {
   }
 
   /**
-   * The plan a portal's rows go out by: its own, or for a portal never described, its own as
-   * the types the client was last told for the statement allow (see withToldTypes). Read when
-   * the rows come, so that a Describe answered before them in the pipeline counts.
+   * The plan a portal's rows go out by: its own, as the types the client was told allow (see
+   * withToldTypes): the portal's own Describe, or for a portal never described, the last
+   * description of its statement. They differ from the plan's when the policy changed since
+   * (a resumed portal, a statement pgjdbc described once). Read when the rows come, so that a
+   * Describe answered before them in the pipeline counts.
    */
   private portalRows(portal: PortalState): RowPlan | undefined {
     const plan = portal.plan;
-    const told = portal.statement.toldTypes;
-    if (!plan?.clientFields || portal.fields || !told) return plan;
+    const told = portal.toldTypes ?? portal.statement.toldTypes;
+    if (!plan?.clientFields || !told) return plan;
     const known = portal.toldPlan;
     if (known?.from === plan && known.told === told) return known.plan;
     const adjusted = withToldTypes(plan, told);
@@ -3138,7 +3142,7 @@ export class ProxySession {
           portal.fields = known.fields as FieldDescription[];
           portal.plan = known;
           this.notePreflight(mask, portal.statement.sql, known.withheld ?? null);
-          this.sendDescription(frame, known, portal.statement, known.fields);
+          this.sendDescription(frame, known, portal.statement, known.fields, portal);
           return undefined;
         }
       }
@@ -3156,7 +3160,7 @@ export class ProxySession {
         delete portal.plan;
       }
       if (!mask || !described) {
-        this.sendDescription(frame, undefined, described, fields);
+        this.sendDescription(frame, undefined, described, fields, portal);
         return undefined;
       }
       // Copied: the plan may come after this frame's bytes are gone (a catalog lookup).
@@ -3169,11 +3173,11 @@ export class ProxySession {
             plan = planned;
           });
       if (!work) {
-        this.sendDescription(frame, portal ? portal.plan : plan, described, fields);
+        this.sendDescription(frame, portal ? portal.plan : plan, described, fields, portal);
         return undefined;
       }
       return work.then(() =>
-        this.sendDescription(description, portal ? portal.plan : plan, described, fields),
+        this.sendDescription(description, portal ? portal.plan : plan, described, fields, portal),
       );
     }
     if (head?.kind === 'query') {
@@ -3214,12 +3218,17 @@ export class ProxySession {
     plan: RowPlan | undefined,
     described?: StatementState,
     fields?: readonly FieldDescription[],
+    portal?: PortalState,
   ): void {
     if (described) {
       const told = plan?.clientFields ?? fields;
       // Described on every execution (libpq's PQexecPrepared): the same types, kept as they are.
       if (!told) delete described.toldTypes;
       else if (!sameTypes(described.toldTypes, told)) described.toldTypes = told.map((f) => f.typeOid);
+      if (portal) {
+        if (described.toldTypes) portal.toldTypes = described.toldTypes;
+        else delete portal.toldTypes;
+      }
     }
     if (plan?.clientFields) writeRowDescription(this.toClient.writer, plan.clientFields);
     else if (Buffer.isBuffer(received))
