@@ -1,7 +1,7 @@
 /**
  * Detector masks on binary-format values whose text sits inside a layout: arrays, composites,
  * anonymous records, ranges, network addresses, and types of extensions and of the user's
- * (citext, enums, domains). A driver that asks for binary results (psycopg 3's binary cursors,
+ * (citext, hstore, enums, domains). A driver that asks for binary results (psycopg 3's binary cursors,
  * node-postgres with `binary`) must get what a text result would show, masked, in a value
  * its type still decodes: each masked value is held byte for byte to the server's own binary
  * form of the masked value, read on a direct connection.
@@ -157,7 +157,12 @@ describe('binary values with text inside, under detector masks', () => {
       "SELECT '{[1,2), [4111111111111111,4111111111111112)}'::int8multirange AS v",
       'SELECT NULL::int8multirange AS v',
     ],
-    ['an hstore (no layout read here: NULL)', 'SELECT h AS v FROM cards', 'SELECT NULL::hstore AS v'],
+    ['an hstore column', 'SELECT h AS v FROM cards', `SELECT 'e=>${REDACTED}'::hstore AS v`],
+    [
+      'an hstore with a NULL value',
+      "SELECT 'e=>ada@example.com, k=>plain, n=>NULL'::hstore AS v",
+      `SELECT 'e=>${REDACTED}, k=>plain, n=>NULL'::hstore AS v`,
+    ],
     ['a tsvector (no layout read here: NULL)', 'SELECT words AS v FROM cards', 'SELECT NULL::tsvector AS v'],
   ])('%s', async (_name, sql, expected) => {
     const [through, want, clear] = await Promise.all([

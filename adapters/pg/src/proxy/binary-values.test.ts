@@ -190,16 +190,38 @@ describe('TypeShapes', () => {
     expect(mask(types, 17001, value)).toEqual(arrayOf(17000, [recordOf([[17002, t(REDACTED)]])]));
   });
 
-  test("an extension's type reads as text only when its send function is the server's textsend", () => {
+  test("an extension's type is read by its send function: the server's textsend, hstore's", () => {
     const types = new TypeShapes();
     types.learn([
       row({ oid: 18000, send: 'textsend' }), // citext
-      row({ oid: 18001, send: '' }), // a C function of an extension (hstore_send)
+      row({ oid: 18001, send: '$libdir/postgis-3:LWGEOM_send' }), // a layout not read here
+      row({ oid: 18004, send: '$libdir/hstore:hstore_send' }),
+      row({ oid: 18005, send: '$libdir/other:hstore_send' }), // another library's symbol
       row({ oid: 18002, kind: 'e' }), // an enum: its label, NULL when a mask would change it
       row({ oid: 18003, kind: 'r', subtype: TEXT }),
     ]);
     expect(mask(types, 18000, t('ada@example.com'))).toEqual(t(REDACTED));
     expect(mask(types, 18001, t('plain'))).toBeNull();
+    const hstore = (pairs: [string, string | null][]) =>
+      Buffer.concat([
+        int32(pairs.length),
+        ...pairs.flatMap(([k, v]) => [item(t(k)), item(v === null ? null : t(v))]),
+      ]);
+    const value = hstore([
+      ['e', 'ada@example.com'],
+      ['n', null],
+      ['ada@example.com', 'k'],
+    ]);
+    expect(mask(types, 18004, value)).toEqual(
+      hstore([
+        ['e', REDACTED],
+        ['n', null],
+        [REDACTED, 'k'],
+      ]),
+    );
+    expect(mask(types, 18004, hstore([['k', 'plain']]))).toBeUndefined();
+    expect(mask(types, 18004, value.subarray(0, value.length - 1))).toBeNull();
+    expect(mask(types, 18005, value)).toBeNull();
     expect(mask(types, 18002, t('ada@example.com'))).toBeNull();
     expect(mask(types, 18002, t('calm'))).toBeUndefined();
     const range = Buffer.concat([Buffer.from([0x02]), item(t('a')), item(t('ada@example.com'))]);

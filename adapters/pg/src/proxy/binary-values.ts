@@ -26,6 +26,7 @@ import type { CatalogType } from '../upstream/catalog-client.js';
  * - `Unreadable`: no layout known here (hstore, tsvector, PostGIS …): NULL under masks.
  * - `Enum`: the label's text; a label a mask would change becomes NULL, since the mask's text
  *   is no label of the type (a driver that maps the enum would refuse it).
+ * - `Hstore`: the hstore extension's pairs of text, keys and values masked.
  */
 export const Shape = {
   Keep: 0,
@@ -42,6 +43,7 @@ export const Shape = {
   Domain: 11,
   Unreadable: 12,
   Enum: 13,
+  Hstore: 14,
 } as const;
 export type Shape = (typeof Shape)[keyof typeof Shape];
 
@@ -76,6 +78,7 @@ const SEND_SHAPES = new Map<string, Shape>([
   ['anycompatiblearray_send', Shape.Array],
   ['record_send', Shape.Record],
   ['range_send', Shape.Range],
+  ['$libdir/hstore:hstore_send', Shape.Hstore],
   ['multirange_send', Shape.Multirange],
   ...[
     'boolsend',
@@ -375,6 +378,8 @@ function maskValue(
       if (at !== end) throw new Malformed();
       return undefined;
     }
+    case Shape.Hstore:
+      return maskHstore(r, start, end);
     case Shape.Domain:
       return maskValue(r, type?.subtype ?? 0, start, length, depth + 1);
     default:
@@ -468,6 +473,45 @@ function maskElements(
   if (chunks.length === 0) return undefined;
   chunks.push(body.subarray(runFrom, end));
   return { chunks, nulls };
+}
+
+/**
+ * hstore_send: int32 pair count, then each pair as int32 key length and the key's text, int32
+ * value length (-1 for NULL) and the value's text. Keys and values are masked as text; the
+ * pairs keep their order.
+ */
+function maskHstore(r: Reading, start: number, end: number): Buffer | null | undefined {
+  const { body, maskText } = r;
+  const count = int32(body, start, end);
+  if (count < 0) throw new Malformed();
+  const chunks: Buffer[] = [];
+  let at = start + 4;
+  let runFrom = start;
+  for (let i = 0; i < 2 * count; i++) {
+    const size = int32(body, at, end);
+    at += 4;
+    const isKey = i % 2 === 0;
+    if (size === -1 && !isKey) continue;
+    if (size < 0 || at + size > end) throw new Malformed();
+    const text = body.toString('utf8', at, at + size);
+    const masked = maskText(text);
+    if (masked !== text) {
+      const bytes = Buffer.from(masked, 'utf8');
+      chunks.push(body.subarray(runFrom, at - 4), int32Bytes(bytes.length), bytes);
+      runFrom = at + size;
+    }
+    at += size;
+  }
+  if (at !== end) throw new Malformed();
+  if (chunks.length === 0) return undefined;
+  chunks.push(body.subarray(runFrom, end));
+  return Buffer.concat(chunks);
+}
+
+function int32Bytes(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
 }
 
 /** range_send flags (rangetypes.h). */

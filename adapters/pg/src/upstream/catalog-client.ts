@@ -212,7 +212,10 @@ export interface CatalogType {
   oid: number;
   /** pg_type.typtype: b base, c composite, d domain, e enum, p pseudo, r range, m multirange. */
   kind: string;
-  /** The send function's built-in name (prosrc of a language internal function), or ''. */
+  /**
+   * The send function: a built-in's name (prosrc of a language internal function), a C
+   * function's library and symbol (`$libdir/hstore:hstore_send`), or ''.
+   */
   send: string;
   /** An array's element type (typelem), a domain's base type, a range's element type (0 if none). */
   element: number;
@@ -437,10 +440,12 @@ export class CatalogClient {
   private async typesLookup(oids: readonly number[]): Promise<CatalogType[]> {
     if (oids.length === 0) return [];
     const list = oids.map((o) => `${o >>> 0}::oid`).join(',');
-    // Only a language internal function's prosrc names a built-in send function: a C function
-    // of an extension names its own symbol, and a function's own name can be anything.
+    // A language internal function's prosrc names a built-in send function; a C function's
+    // names a symbol of its library, told apart by the library (`$libdir/hstore:hstore_send`).
+    // A function's own name can be anything.
     const rows = await this.query(
-      "SELECT t.oid, t.typtype, CASE WHEN p.prolang = 12 THEN p.prosrc ELSE '' END, t.typelem, " +
+      'SELECT t.oid, t.typtype, CASE WHEN p.prolang = 12 THEN p.prosrc ' +
+        "WHEN p.prolang = 13 THEN COALESCE(p.probin, '') || ':' || p.prosrc ELSE '' END, t.typelem, " +
         't.typbasetype, COALESCE(r.rngsubtype, m.rngsubtype, 0), ' +
         "(SELECT pg_catalog.string_agg(a.atttypid::text, ',' ORDER BY a.attnum) FROM pg_catalog.pg_attribute a " +
         'WHERE t.typrelid <> 0 AND a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) ' +
