@@ -267,6 +267,16 @@ export class TypeShapes {
     return BUILTIN.get(oid) ?? this.learned.get(oid);
   }
 
+  /** `shapeOf`, a domain's as its base type's (undefined past MAX_DEPTH domains). */
+  baseShapeOf(oid: number): TypeShape | undefined {
+    let type = this.shapeOf(oid);
+    for (let depth = 0; type?.shape === Shape.Domain; depth++) {
+      if (depth >= MAX_DEPTH) return undefined;
+      type = this.shapeOf(type.subtype ?? 0);
+    }
+    return type;
+  }
+
   /** Of these type OIDs, those not known yet: what to ask the catalog about. */
   unknown(oids: Iterable<number>): number[] {
     const out = new Set<number>();
@@ -333,7 +343,7 @@ function maskValue(
 ): Buffer | null | undefined {
   if (depth > MAX_DEPTH) return null;
   const { body, maskText } = r;
-  const type = r.types.shapeOf(typeOid);
+  const type = r.types.baseShapeOf(typeOid);
   const end = start + length;
   switch (type?.shape ?? Shape.Unreadable) {
     case Shape.Keep:
@@ -380,8 +390,6 @@ function maskValue(
     }
     case Shape.Hstore:
       return maskHstore(r, start, end);
-    case Shape.Domain:
-      return maskValue(r, type?.subtype ?? 0, start, length, depth + 1);
     default:
       return null;
   }
@@ -446,7 +454,6 @@ function maskElements(
   let nulls = false;
   let runFrom = at;
   for (let i = 0; i < count; i++) {
-    const itemStart = at;
     let type: number;
     if (element === 'inline') {
       type = int32(body, at, end) >>> 0;
@@ -458,11 +465,8 @@ function maskElements(
     if (size < 0 || at + size > end) throw new Malformed();
     const masked = maskValue(r, type, at, size, depth + 1);
     if (masked !== undefined) {
-      chunks.push(body.subarray(runFrom, itemStart));
-      const prefix = Buffer.alloc(at - itemStart);
-      body.copy(prefix, 0, itemStart, at - 4);
-      prefix.writeInt32BE(masked === null ? -1 : masked.length, prefix.length - 4);
-      chunks.push(prefix);
+      // What came before the item's length (a record field's type included) goes as it came.
+      chunks.push(body.subarray(runFrom, at - 4), int32Bytes(masked === null ? -1 : masked.length));
       if (masked === null) nulls = true;
       else chunks.push(masked);
       runFrom = at + size;
@@ -597,8 +601,9 @@ function ipv6Text(bytes: Buffer): string {
   return text;
 }
 
-const JSONB_VERSION = 1;
-const JSONB_PREFIX = Buffer.from([JSONB_VERSION]);
+/** jsonb_send's version byte, before the text. */
+export const JSONB_VERSION = 1;
+export const JSONB_PREFIX = Buffer.from([JSONB_VERSION]);
 
 const NUMERIC_POSITIVE = 0x0000;
 const NUMERIC_NEGATIVE = 0x4000;

@@ -14,7 +14,15 @@ import { type NoticeFields, writeDataRow } from '../protocol/backend-writers.js'
 import { BackendCode } from '../protocol/message-codes.js';
 import { MessageWriter } from '../protocol/message-writer.js';
 import { PgProtocolError } from '../protocol/protocol-error.js';
-import { BUILTIN_TYPES, maskBinaryValue, numericText, Shape, type TypeShapes } from './binary-values.js';
+import {
+  BUILTIN_TYPES,
+  JSONB_PREFIX,
+  JSONB_VERSION,
+  maskBinaryValue,
+  numericText,
+  Shape,
+  type TypeShapes,
+} from './binary-values.js';
 import { pickedColumns } from './unresolved-columns.js';
 
 export { numericText } from './binary-values.js';
@@ -69,9 +77,7 @@ const KIND_OF_SHAPE = new Map<Shape, BinaryKind>([
 
 /** A type's kind among the types `types` knows (a domain as its base type); unknown ones are Structured. */
 export function binaryKind(typeOid: number, types: TypeShapes = BUILTIN_TYPES): BinaryKind {
-  let type = types.shapeOf(typeOid);
-  for (let depth = 0; type?.shape === Shape.Domain && depth < 32; depth++)
-    type = types.shapeOf(type.subtype ?? 0);
+  const type = types.baseShapeOf(typeOid);
   return (type && KIND_OF_SHAPE.get(type.shape)) ?? BinaryKind.Structured;
 }
 
@@ -138,8 +144,6 @@ function columnActions(
     return scanAction(f.typeOid, patterns);
   });
 }
-
-const JSONB_VERSION = 1;
 
 export interface MaskContext {
   masker: Masker;
@@ -618,8 +622,6 @@ function readableAt(
   if (kind === BinaryKind.Numeric) return numericText(body, start, length);
   return null;
 }
-
-const JSONB_PREFIX = Buffer.from([JSONB_VERSION]);
 
 function toText(value: unknown): string {
   if (typeof value === 'string') return value;
