@@ -193,25 +193,41 @@ describe('binary values with text inside, under detector masks', () => {
   });
 });
 
+/**
+ * Run `body` while a lookup of a result's types would time out: it reads pg_range (for range
+ * types), which another session holds locked; the client's own statement does not, and the
+ * names it reads are looked up (for the decision) by a first statement before the lock.
+ */
+async function withTypeLookupBlocked(client: pg.Client, body: () => Promise<void>): Promise<void> {
+  await client.query({ text: 'SELECT ce::text AS v FROM cards', queryMode: 'extended' } as pg.QueryConfig);
+  const locker = await f.direct();
+  try {
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE pg_catalog.pg_range IN ACCESS EXCLUSIVE MODE');
+    await body();
+  } finally {
+    await locker.query('ROLLBACK').catch(() => {});
+    await locker.end();
+  }
+}
+
+/** The one value of a binary result, read as text (null for NULL). */
+function textOf(r: pg.QueryResult): string | null {
+  const v = r.rows[0].v as string | null;
+  return v === null ? null : Buffer.from(v, 'hex').toString();
+}
+
 describe('types the catalog cannot tell in time', () => {
   test('their values are NULL, and the next run looks them up again', async () => {
     const { port } = await f.anotherProxy({ upstream: { ...f.upstream, catalogTimeoutMs: 400 } });
-    const locker = await f.direct();
     const agent = await binaryClient({ ...agentConfig(), port });
     const sql = { text: 'SELECT ce AS v FROM cards', queryMode: 'extended' } as pg.QueryConfig;
     try {
-      // The type lookup reads pg_range (for range types); the agent's own statement does not,
-      // and the names it reads were looked up (for the decision) by a first statement.
-      await agent.query({ text: 'SELECT ce::text AS v FROM cards', queryMode: 'extended' } as pg.QueryConfig);
-      await locker.query('BEGIN');
-      await locker.query('LOCK TABLE pg_catalog.pg_range IN ACCESS EXCLUSIVE MODE');
-      expect((await agent.query(sql)).rows[0].v).toBeNull();
-      await locker.query('COMMIT');
-      const masked = await agent.query(sql);
-      expect(Buffer.from(masked.rows[0].v, 'hex').toString()).toBe(REDACTED);
+      await withTypeLookupBlocked(agent, async () => {
+        expect(textOf(await agent.query(sql))).toBeNull();
+      });
+      expect(textOf(await agent.query(sql))).toBe(REDACTED);
     } finally {
-      await locker.query('ROLLBACK').catch(() => {});
-      await locker.end();
       await agent.end();
     }
   });
@@ -222,22 +238,15 @@ describe("a database's types, shared by the proxy's sessions", () => {
     const { port } = await f.anotherProxy({ upstream: { ...f.upstream, catalogTimeoutMs: 400 } });
     const sql = { text: 'SELECT ce AS v FROM cards', queryMode: 'extended' } as pg.QueryConfig;
     const first = await binaryClient({ ...agentConfig(), port });
-    expect(Buffer.from((await first.query(sql)).rows[0].v, 'hex').toString()).toBe(REDACTED);
+    expect(textOf(await first.query(sql))).toBe(REDACTED);
     await first.end();
-    const locker = await f.direct();
     const second = await binaryClient({ ...agentConfig(), port });
     try {
-      // As in the test above: a lookup of the type now would time out, and its values be NULL.
-      await second.query({
-        text: 'SELECT ce::text AS v FROM cards',
-        queryMode: 'extended',
-      } as pg.QueryConfig);
-      await locker.query('BEGIN');
-      await locker.query('LOCK TABLE pg_catalog.pg_range IN ACCESS EXCLUSIVE MODE');
-      expect(Buffer.from((await second.query(sql)).rows[0].v, 'hex').toString()).toBe(REDACTED);
+      // A lookup of the type now would time out, and its values be NULL (see above).
+      await withTypeLookupBlocked(second, async () => {
+        expect(textOf(await second.query(sql))).toBe(REDACTED);
+      });
     } finally {
-      await locker.query('ROLLBACK').catch(() => {});
-      await locker.end();
       await second.end();
     }
   });
