@@ -1,7 +1,7 @@
 /**
  * Detector and pattern masks on binary-format values whose wire form is not their text:
- * arrays, composites, ranges, network addresses, and types of the user's or of extensions
- * (citext, enums, domains). In text format the server writes all of these as text, which
+ * arrays, composites, ranges, network addresses, the server's scalars (their text from
+ * scalar-text.ts), and types of the user's or of extensions (citext, enums, domains). In text format the server writes all of these as text, which
  * masks read; in binary an array of e-mail addresses or a row of a table (`SELECT u FROM
  * users u`, psycopg 3's binary cursors) carries the same text inside length-prefixed
  * elements. Each value is read by its type's send function's layout (PostgreSQL's
@@ -13,10 +13,20 @@
  */
 
 import type { CatalogType } from '../upstream/catalog-client.js';
+import {
+  DEFAULT_TEXT_SETTINGS,
+  SCALAR_SENDS,
+  type Scalar,
+  scalarText,
+  type TextSettings,
+} from './scalar-text.js';
 
 /**
  * How a binary value is read.
- * - `Keep`: the layout holds no text a mask could find (numbers, dates, UUIDs, bytea …).
+ * - `Keep`: the value is an OID (regclass and the other reg types) or nothing (void).
+ * - `Scalar`: one of the server's scalar types (floats, dates and times, UUIDs, bytea …), read
+ *   as the text the server would write for it (scalar-text.ts, `scalar` names the reading);
+ *   a value a mask would change becomes NULL.
  * - `Text`, `Json`, `Jsonb`: the value is its text (jsonb after a version byte).
  * - `Int8`, `Numeric`, `Inet`: read as the text the server would write for it; a value a
  *   mask would change becomes NULL (no mask's text is a value of these types).
@@ -44,6 +54,7 @@ export const Shape = {
   Unreadable: 12,
   Enum: 13,
   Hstore: 14,
+  Scalar: 15,
 } as const;
 export type Shape = (typeof Shape)[keyof typeof Shape];
 
@@ -51,6 +62,8 @@ export interface TypeShape {
   readonly shape: Shape;
   /** A range's or multirange's element type, a domain's base type. */
   readonly subtype?: number;
+  /** How a `Scalar` value is read. */
+  readonly scalar?: Scalar;
 }
 
 /**
@@ -80,43 +93,10 @@ const SEND_SHAPES = new Map<string, Shape>([
   ['range_send', Shape.Range],
   ['$libdir/hstore:hstore_send', Shape.Hstore],
   ['multirange_send', Shape.Multirange],
+  ...[...SCALAR_SENDS.keys()].map((name) => [name, Shape.Scalar] as const),
+  // Their binary form is the object's OID, which tells no more than the number does; the
+  // name their text shows is not in the value.
   ...[
-    'boolsend',
-    'byteasend',
-    'charsend',
-    'int2send',
-    'int4send',
-    'int2vectorsend',
-    'oidvectorsend',
-    'oidsend',
-    'tidsend',
-    'xidsend',
-    'xid8send',
-    'cidsend',
-    'float4send',
-    'float8send',
-    'cash_send',
-    'date_send',
-    'time_send',
-    'timetz_send',
-    'timestamp_send',
-    'timestamptz_send',
-    'interval_send',
-    'uuid_send',
-    'macaddr_send',
-    'macaddr8_send',
-    'bit_send',
-    'varbit_send',
-    'pg_lsn_send',
-    'point_send',
-    'lseg_send',
-    'path_send',
-    'box_send',
-    'poly_send',
-    'line_send',
-    'circle_send',
-    'txid_snapshot_send',
-    'pg_snapshot_send',
     'void_send',
     'regprocsend',
     'regproceduresend',
@@ -226,8 +206,14 @@ const BUILTIN_RANGES: ReadonlyArray<readonly [number, Shape, number]> = [
   [4536, Shape.Multirange, 20],
 ];
 
+function shapeOfSend(send: string): TypeShape {
+  const scalar = SCALAR_SENDS.get(send);
+  if (scalar !== undefined) return { shape: Shape.Scalar, scalar };
+  return { shape: SEND_SHAPES.get(send) ?? Shape.Unreadable };
+}
+
 const BUILTIN = new Map<number, TypeShape>([
-  ...BUILTIN_SENDS.map(([oid, send]) => [oid, { shape: SEND_SHAPES.get(send) ?? Shape.Unreadable }] as const),
+  ...BUILTIN_SENDS.map(([oid, send]) => [oid, shapeOfSend(send)] as const),
   ...BUILTIN_ARRAYS.map((oid) => [oid, { shape: Shape.Array }] as const),
   ...BUILTIN_RANGES.map(([oid, shape, subtype]) => [oid, { shape, subtype }] as const),
 ]);
@@ -245,7 +231,7 @@ function shapeOfRow(row: CatalogType): TypeShape {
     case 'm':
       return { shape: Shape.Multirange, subtype: row.subtype };
     default:
-      return { shape: SEND_SHAPES.get(row.send) ?? Shape.Unreadable };
+      return shapeOfSend(row.send);
   }
 }
 
@@ -311,9 +297,10 @@ export function maskBinaryValue(
   start: number,
   length: number,
   maskText: (text: string) => string,
+  settings: TextSettings = DEFAULT_TEXT_SETTINGS,
 ): Buffer | null | undefined {
   try {
-    return maskValue({ types, body, maskText }, typeOid, start, length, 0);
+    return maskValue({ types, body, maskText, settings }, typeOid, start, length, 0);
   } catch (err) {
     if (err instanceof RangeError || err instanceof Malformed) return null;
     throw err;
@@ -327,6 +314,8 @@ interface Reading {
   readonly types: TypeShapes;
   readonly body: Buffer;
   readonly maskText: (text: string) => string;
+  /** The session's settings, which the text of a date or a time depends on. */
+  readonly settings: TextSettings;
 }
 
 function int32(body: Buffer, at: number, end: number): number {
@@ -369,6 +358,9 @@ function maskValue(
       return changes(numericText(body, start, length), maskText);
     case Shape.Inet:
       return changes(inetText(body, start, length), maskText);
+    case Shape.Scalar:
+      if (type?.scalar === undefined) return null;
+      return changes(scalarText(type.scalar, body, start, length, r.settings), maskText);
     case Shape.Array:
       return maskArray(r, start, end, depth);
     case Shape.Record:

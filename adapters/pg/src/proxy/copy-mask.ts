@@ -17,6 +17,7 @@ import { SqlState } from '../protocol/message-codes.js';
 import { PgProtocolError } from '../protocol/protocol-error.js';
 import type { CopyOptions } from './copy-statement.js';
 import { type MaskContext, maskDataRowToBuffer, type RowPlan } from './mask-plan.js';
+import { DEFAULT_TEXT_SETTINGS, type TextSettings } from './scalar-text.js';
 
 export interface CopyPlan {
   readonly options: CopyOptions;
@@ -150,11 +151,15 @@ function rowError(message: string): PgProtocolError {
 }
 
 /** Mask one row's values as a DataRow's would be; returns the new values (null for NULL). */
-function maskValues(plan: CopyPlan, values: readonly (Buffer | null)[]): (Buffer | null)[] {
+function maskValues(
+  plan: CopyPlan,
+  values: readonly (Buffer | null)[],
+  settings: TextSettings = DEFAULT_TEXT_SETTINGS,
+): (Buffer | null)[] {
   if (values.length !== plan.rows.fields.length) {
     throw rowError(`a row has ${values.length} columns, expected ${plan.rows.fields.length}`);
   }
-  const message = maskDataRowToBuffer(plan.rows, values);
+  const message = maskDataRowToBuffer(plan.rows, values, settings);
   // Type byte and length, then the DataRow body.
   return readDataRow(message.subarray(5));
 }
@@ -205,6 +210,8 @@ export class CopyOutStream {
   constructor(
     private readonly plan: CopyPlan,
     private readonly maxRowBytes: number,
+    /** The session's, which a binary date's or time's text depends on. */
+    private readonly settings: TextSettings = DEFAULT_TEXT_SETTINGS,
   ) {
     this.headerPending = plan.options.header && plan.options.format !== 'binary';
   }
@@ -322,7 +329,9 @@ export class CopyOutStream {
       }
       if (!complete) break;
       parts.push(
-        this.plan.rows.passThrough ? data.subarray(at, p) : binaryTuple(maskValues(this.plan, values)),
+        this.plan.rows.passThrough
+          ? data.subarray(at, p)
+          : binaryTuple(maskValues(this.plan, values, this.settings)),
       );
       at = p;
     }

@@ -130,10 +130,10 @@ describe('type-based skips', () => {
     expect(out.toString()).not.toContain('secret-value');
   });
 
-  test('result formats from Bind are taken into account (binary int8 is read as its digits, binary text as text)', () => {
+  test('result formats from Bind are taken into account (binary int8 and float8 are read as their text, binary text as text)', () => {
     const plan = planOf(ALL_DETECTORS, [field('n', 20), field('t', 25), field('f', 701)]);
     const binary = withResultFormats(plan, [1]);
-    expect(binary.actions).toEqual([ColumnAction.ScanLong, ColumnAction.Scan, ColumnAction.Keep]);
+    expect(binary.actions).toEqual([ColumnAction.ScanLong, ColumnAction.Scan, ColumnAction.Scan]);
     // numeric_send of 5555555555554444: four base-10000 digits, weight 3, positive, scale 0.
     const numericPlan = withResultFormats(planOf(ALL_DETECTORS, [field('m', 1700)]), [1]);
     const card = Buffer.from('0004000300000000' + '15b3' + '15b3' + '15b3' + '115c', 'hex');
@@ -150,8 +150,14 @@ describe('type-based skips', () => {
     const values = [int8(4111111111111111n), text('ada@example.com'), float];
     const out = relayed(binary, values);
     expect(out).toEqual(maskDataRowToBuffer(binary, values));
-    // A card number kept in a bigint is NULL in binary as in text; the float8 is not read.
+    // A card number kept in a bigint is NULL in binary as in text; the float8 (2261634.5098039214) is no card.
     expect(readDataRow(out.subarray(5))).toEqual([null, text(REDACTED), float]);
+    // An Amex number kept in a float8 is written 378282246310005 and found, as in text.
+    const amex = Buffer.alloc(8);
+    amex.writeDoubleBE(378282246310005);
+    const withAmex = [int8(1n), text('x'), amex];
+    expect(readDataRow(relayed(binary, withAmex).subarray(5))).toEqual([int8(1n), text('x'), null]);
+    expect(relayed(binary, withAmex)).toEqual(maskDataRowToBuffer(binary, withAmex));
     for (const n of [
       0n,
       -1n,

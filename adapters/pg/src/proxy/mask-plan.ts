@@ -23,6 +23,7 @@ import {
   Shape,
   type TypeShapes,
 } from './binary-values.js';
+import { DEFAULT_TEXT_SETTINGS, scalarText, type TextSettings } from './scalar-text.js';
 import { pickedColumns } from './unresolved-columns.js';
 
 export { numericText } from './binary-values.js';
@@ -41,7 +42,10 @@ export { numericText } from './binary-values.js';
  * - `Structured`: arrays, composites, ranges, network addresses, and types the server's table
  *   does not list (an extension's, an enum, a domain): read by their layout, see
  *   binary-values.ts.
- * - `Opaque`: everything else (numbers, dates, bytea, UUIDs …), whose layout holds no text.
+ * - `Scalar`: the server's other scalar types (floats, dates and times, UUIDs, bytea …), read
+ *   as the text the server would write under the session's settings (scalar-text.ts); a value
+ *   a mask would change, or one that cannot be read, becomes NULL.
+ * - `Opaque`: the reg types (an OID) and void.
  * A column-masked value of a kind other than the textual ones becomes NULL, since no mask text
  * is a valid value of these types.
  */
@@ -53,12 +57,18 @@ export const BinaryKind = {
   Int8: 4,
   Numeric: 5,
   Structured: 6,
+  Scalar: 7,
 } as const;
 export type BinaryKind = (typeof BinaryKind)[keyof typeof BinaryKind];
 
 /** A binary value read as its decimal digits (see BinaryKind). */
 function digitsKind(kind: BinaryKind | undefined): boolean {
   return kind === BinaryKind.Int8 || kind === BinaryKind.Numeric;
+}
+
+/** A binary value read as the text the server would write for it, NULL when a mask changes it. */
+function renderedKind(kind: BinaryKind | undefined): boolean {
+  return digitsKind(kind) || kind === BinaryKind.Scalar;
 }
 
 /** The binary form is the text (or the text after a version byte): a mask's text is a value. */
@@ -73,6 +83,7 @@ const KIND_OF_SHAPE = new Map<Shape, BinaryKind>([
   [Shape.Jsonb, BinaryKind.Jsonb],
   [Shape.Int8, BinaryKind.Int8],
   [Shape.Numeric, BinaryKind.Numeric],
+  [Shape.Scalar, BinaryKind.Scalar],
 ]);
 
 /** A type's kind among the types `types` knows (a domain as its base type); unknown ones are Structured. */
@@ -134,10 +145,12 @@ function columnActions(
   return fields.map((f, i) => {
     if (picked[i]) return ColumnAction.Picked;
     if (!context.hasTextRules) return ColumnAction.Keep;
-    // Opaque binary values hold no text (see `readable`); textual ones are text, int8 and
-    // numeric their digits, and structured ones are read by their layout.
+    // Opaque binary values hold no text (see `readableAt`); textual ones are text, int8 and
+    // numeric their digits, scalars their text, and structured ones are read by their layout.
     if (f.format !== 0) {
       if (digitsKind(kinds[i])) return patterns ? ColumnAction.Scan : ColumnAction.ScanLong;
+      // As the same type's text would be: an int4 only under patterns, a date always.
+      if (kinds[i] === BinaryKind.Scalar) return scanAction(f.typeOid, patterns);
       if (kinds[i] === BinaryKind.Structured) return ColumnAction.Walk;
       return kinds[i] === BinaryKind.Opaque ? ColumnAction.Keep : ColumnAction.Scan;
     }
@@ -253,7 +266,7 @@ function typedScalars(
   picked: readonly boolean[],
 ): boolean[] {
   return fields.map((f, i) =>
-    f.format === 0 ? !picked[i] && TYPED_SCALAR_TYPES.has(f.typeOid) : digitsKind(kinds[i]),
+    f.format === 0 ? !picked[i] && TYPED_SCALAR_TYPES.has(f.typeOid) : renderedKind(kinds[i]),
   );
 }
 
@@ -331,16 +344,6 @@ function encode(value: unknown): Buffer | null {
   return Buffer.from(typeof value === 'object' ? JSON.stringify(value) : String(value), 'utf8');
 }
 
-/** The text a value carries, or null when masks cannot read it (a NULL or an opaque binary value). */
-function readable(value: Buffer | null | undefined, format: number, kind: BinaryKind): string | null {
-  if (value === null || value === undefined) return null;
-  if (format === 0 || kind === BinaryKind.Text || kind === BinaryKind.Json) return value.toString('utf8');
-  if (kind === BinaryKind.Jsonb && value[0] === JSONB_VERSION) return value.toString('utf8', 1);
-  if (kind === BinaryKind.Int8 && value.length === 8) return value.readBigInt64BE(0).toString();
-  if (kind === BinaryKind.Numeric) return numericText(value, 0, value.length);
-  return null;
-}
-
 /**
  * Mask one DataRow into `writer`. Every value masks can read (text format, and binary values
  * of textual and JSON types) goes through the masker's `maskRow`: column rules pick whole
@@ -348,17 +351,37 @@ function readable(value: Buffer | null | undefined, format: number, kind: Binary
  * so that the client can still decode it (see BinaryKind); a column-masked binary value of
  * any other type becomes NULL. Unchanged values are passed on as they came.
  */
-export function maskDataRow(plan: RowPlan, values: readonly (Buffer | null)[], writer: MessageWriter): void {
-  writeDataRow(writer, maskValues(plan, values));
+export function maskDataRow(
+  plan: RowPlan,
+  values: readonly (Buffer | null)[],
+  writer: MessageWriter,
+  settings: TextSettings = DEFAULT_TEXT_SETTINGS,
+): void {
+  writeDataRow(writer, maskValues(plan, values, settings));
 }
 
 /** The values of one row masked as `maskDataRow` masks them (a fast-path result is one such value). */
-export function maskValues(plan: RowPlan, values: readonly (Buffer | null)[]): (Buffer | null)[] {
+export function maskValues(
+  plan: RowPlan,
+  values: readonly (Buffer | null)[],
+  settings: TextSettings = DEFAULT_TEXT_SETTINGS,
+): (Buffer | null)[] {
   const n = values.length;
   const texts: (string | null)[] = new Array(n);
   for (let i = 0; i < n; i++) {
-    const field = plan.fields[i];
-    texts[i] = readable(values[i], field?.format ?? 0, plan.kinds[i] ?? BinaryKind.Opaque);
+    const value = values[i];
+    const format = plan.fields[i]?.format ?? 0;
+    const kind = plan.kinds[i] ?? BinaryKind.Opaque;
+    // A binary scalar no mask can change (an int4 under detectors) is not read, nor one a
+    // column rule picks (NULL: no mask's text is a value of its type).
+    const kept =
+      format !== 0 &&
+      kind === BinaryKind.Scalar &&
+      (plan.actions[i] === ColumnAction.Keep || plan.picked[i] === true);
+    texts[i] =
+      value === null || value === undefined || kept
+        ? null
+        : readableAt(plan, value, 0, value.length, format, kind, i, settings);
   }
   const descriptors =
     plan.descriptors.length === n
@@ -373,12 +396,14 @@ export function maskValues(plan: RowPlan, values: readonly (Buffer | null)[]): (
       out[i] = null;
     } else if (text === null) {
       // A binary value not read as text: picked, NULL (no mask's text is a value of its
-      // type); structured, read by its layout; opaque, as it came.
+      // type); structured, read by its layout; a scalar to be scanned that could not be
+      // read (a style of the session's not written here), NULL; opaque, as it came.
       if (plan.picked[i]) out[i] = null;
       else if (plan.actions[i] === ColumnAction.Walk) {
-        const walked = walk(plan, i, original, 0, original.length);
+        const walked = walk(plan, i, original, 0, original.length, settings);
         out[i] = walked === undefined ? original : walked;
-      } else out[i] = original;
+      } else if (plan.kinds[i] === BinaryKind.Scalar && plan.actions[i] !== ColumnAction.Keep) out[i] = null;
+      else out[i] = original;
     } else if (masked[i] === text) {
       out[i] = original;
     } else {
@@ -395,10 +420,11 @@ function walk(
   body: Buffer,
   start: number,
   length: number,
+  settings: TextSettings,
 ): Buffer | null | undefined {
   const masker = plan.context.masker;
   const typeOid = plan.fields[i]?.typeOid ?? 0;
-  return maskBinaryValue(plan.types, typeOid, body, start, length, (text) => masker.maskText(text));
+  return maskBinaryValue(plan.types, typeOid, body, start, length, (text) => masker.maskText(text), settings);
 }
 
 /** A masked value in the column's own format (see BinaryKind). */
@@ -448,7 +474,12 @@ function asciiOnly(body: Buffer, start: number, end: number): boolean {
  * `maskDataRow` writes whenever that changes anything; data-row-fast-path.test.ts holds the
  * two to that.
  */
-export function maskDataRowBody(plan: RowPlan, body: Buffer, writer: MessageWriter): boolean {
+export function maskDataRowBody(
+  plan: RowPlan,
+  body: Buffer,
+  writer: MessageWriter,
+  settings: TextSettings = DEFAULT_TEXT_SETTINGS,
+): boolean {
   if (body.length < 2) throw new PgProtocolError('DataRow: message too short');
   // By hand, as the lengths below: readInt16BE is not inlined here and costs as much as a column.
   const n = (((body[0] as number) << 24) | ((body[1] as number) << 16)) >> 16;
@@ -503,7 +534,7 @@ export function maskDataRowBody(plan: RowPlan, body: Buffer, writer: MessageWrit
       const rule = columnRules[i];
       const format = fields[i]?.format ?? 0;
       const kind = kinds[i] ?? BinaryKind.Opaque;
-      // The value is its text in UTF-8, and so is its mask (see readable and encodeMasked).
+      // The value is its text in UTF-8, and so is its mask (see readableAt and encodeMasked).
       const plain = kind === BinaryKind.Text || (format === 0 && !textual(kind));
       if (
         rule?.strategy === 'partial' &&
@@ -516,7 +547,8 @@ export function maskDataRowBody(plan: RowPlan, body: Buffer, writer: MessageWrit
         changed = true;
         continue;
       }
-      const text = readableAt(body, start, length, format, kind);
+      const scalar = kind === BinaryKind.Scalar && format !== 0;
+      const text = scalar ? null : readableAt(plan, body, start, length, format, kind, i, settings);
       if (text === null) {
         // Opaque binary: nothing a mask could write here is a valid value of the type.
         outs[i] = Out.Null;
@@ -534,7 +566,7 @@ export function maskDataRowBody(plan: RowPlan, body: Buffer, writer: MessageWrit
       continue;
     }
     if (action === ColumnAction.Walk) {
-      const walked = walk(plan, i, body, start, length);
+      const walked = walk(plan, i, body, start, length, settings);
       if (walked === undefined) continue;
       if (walked === null) outs[i] = Out.Null;
       else {
@@ -544,8 +576,17 @@ export function maskDataRowBody(plan: RowPlan, body: Buffer, writer: MessageWrit
       changed = true;
       continue;
     }
-    const text = readableAt(body, start, length, fields[i]?.format ?? 0, kinds[i] ?? BinaryKind.Opaque);
-    if (text === null) continue;
+    const format = fields[i]?.format ?? 0;
+    const kind = kinds[i] ?? BinaryKind.Opaque;
+    const text = readableAt(plan, body, start, length, format, kind, i, settings);
+    if (text === null) {
+      // A binary scalar to be scanned that could not be read: NULL, never passed unread.
+      if (kind === BinaryKind.Scalar && format !== 0) {
+        outs[i] = Out.Null;
+        changed = true;
+      }
+      continue;
+    }
     if (action === ColumnAction.ScanLong && text.length <= SHORT_SAFE_BYTES) continue;
     const masked = masker.maskText(text);
     if (masked === text) continue;
@@ -606,13 +647,20 @@ function setMasked(plan: RowPlan, i: number, masked: unknown): void {
   maskedBytes[i] = encodeMasked(plan, i, masked) as Buffer;
 }
 
-/** `readable` for a value inside a DataRow body. */
+/**
+ * The text value i (of this format and kind) carries, or null when masks cannot read it (an
+ * opaque or structured binary value, or a scalar whose bytes or the session's style are not
+ * read here).
+ */
 function readableAt(
+  plan: RowPlan,
   body: Buffer,
   start: number,
   length: number,
   format: number,
   kind: BinaryKind,
+  i: number,
+  settings: TextSettings,
 ): string | null {
   if (format === 0 || kind === BinaryKind.Text || kind === BinaryKind.Json)
     return body.toString('utf8', start, start + length);
@@ -620,6 +668,10 @@ function readableAt(
     return body.toString('utf8', start + 1, start + length);
   if (kind === BinaryKind.Int8 && length === 8) return body.readBigInt64BE(start).toString();
   if (kind === BinaryKind.Numeric) return numericText(body, start, length);
+  if (kind === BinaryKind.Scalar) {
+    const scalar = plan.types.baseShapeOf(plan.fields[i]?.typeOid ?? 0)?.scalar;
+    return scalar === undefined ? null : scalarText(scalar, body, start, length, settings);
+  }
   return null;
 }
 
@@ -629,8 +681,12 @@ function toText(value: unknown): string {
 }
 
 /** For tests and callers without a writer. */
-export function maskDataRowToBuffer(plan: RowPlan, values: readonly (Buffer | null)[]): Buffer {
+export function maskDataRowToBuffer(
+  plan: RowPlan,
+  values: readonly (Buffer | null)[],
+  settings: TextSettings = DEFAULT_TEXT_SETTINGS,
+): Buffer {
   const w = new MessageWriter();
-  maskDataRow(plan, values, w);
+  maskDataRow(plan, values, w, settings);
   return w.flush();
 }

@@ -136,6 +136,7 @@ import {
   rowLimitOf,
 } from './row-limit.js';
 import { ROW_PLANS_PER_CONTEXT, RowPlanCache } from './row-plan-cache.js';
+import { TextSettings } from './scalar-text.js';
 import {
   createScramServerExchange,
   parseScramVerifier,
@@ -496,6 +497,8 @@ export class ProxySession {
   private memoGeneration = 0;
   /** As the server last reported it (ParameterStatus); see judgeableText. */
   private clientEncoding = 'UTF8';
+  /** DateStyle, IntervalStyle and TimeZone as the server last reported them (scalar-text.ts). */
+  private readonly textSettings = new TextSettings();
   /**
    * The mask of the latest decision with text rules: what applies to messages that belong to
    * no statement (a NOTIFY delivered while the session is idle).
@@ -2406,16 +2409,22 @@ export class ProxySession {
   // PostgreSQL → proxy
   // -------------------------------------------------------------------------------------
 
-  /** A run-time parameter the server reports (at startup, and after SET): client_encoding. */
+  /**
+   * A run-time parameter the server reports (at startup, and after SET): client_encoding, and
+   * the styles binary dates and times are read in.
+   */
   private noteParameter(frame: Frame): void {
     const { name, value } = readParameterStatus(frame.body);
     if (name === 'client_encoding') this.clientEncoding = value.toUpperCase();
+    else this.textSettings.note(name, value);
   }
 
   private attachUpstream(upstream: UpstreamConnection): void {
     this.upstream = upstream;
-    for (const [name, value] of upstream.parameters)
+    for (const [name, value] of upstream.parameters) {
       if (name === 'client_encoding') this.clientEncoding = value.toUpperCase();
+      else this.textSettings.note(name, value);
+    }
     this.upstreamKey = { processId: upstream.processId, secretKey: upstream.secretKey };
     this.upstreamGate = new FlowGate(upstream.socket);
     const socket = upstream.socket;
@@ -2603,7 +2612,7 @@ export class ProxySession {
         else
           writeFunctionCallResponse(
             this.toClient.writer,
-            maskValues(plan, [readFunctionCallResponse(frame.body)])[0] ?? null,
+            maskValues(plan, [readFunctionCallResponse(frame.body)], this.textSettings)[0] ?? null,
           );
         return undefined;
       }
@@ -2870,14 +2879,15 @@ export class ProxySession {
         SqlState.InternalError,
       );
     }
-    return new CopyOutStream(planned, this.host.maxMessageSize);
+    return new CopyOutStream(planned, this.host.maxMessageSize, this.textSettings);
   }
 
   private relayRow(frame: Frame, plan: RowPlan | undefined): void {
     if (!plan || plan.passThrough) this.toClient.forwardFrame(frame);
     else if (plan.withheld) this.withhold(plan.withheld);
     // Rows no mask changes go out as the bytes they came in.
-    else if (!maskDataRowBody(plan, frame.body, this.toClient.writer)) this.toClient.forwardFrame(frame);
+    else if (!maskDataRowBody(plan, frame.body, this.toClient.writer, this.textSettings))
+      this.toClient.forwardFrame(frame);
   }
 
   /**
