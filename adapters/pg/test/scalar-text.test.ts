@@ -12,13 +12,10 @@ import { promisify } from 'node:util';
 import { createEngine, staticEvaluator } from '@portcullis/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { readDataRow } from '../src/protocol/backend-messages.js';
-import { FrontendCode } from '../src/protocol/message-codes.js';
-import { MessageWriter } from '../src/protocol/message-writer.js';
 import { BUILTIN_TYPES } from '../src/proxy/binary-values.js';
 import { scalarText, TextSettings } from '../src/proxy/scalar-text.js';
 import { type ProxyFixture, startProxyFixture, USERS, withAgentMasks } from './support/proxy-fixture.js';
-import { query, RawClient, sync } from './support/raw-client.js';
+import { binaryRow } from './support/raw-client.js';
 
 const exec = promisify(execFile);
 
@@ -242,31 +239,8 @@ describe("the server's text of binary scalars (Debian's PostgreSQL 15)", () => {
 
 /** Every column of `sql` through the proxy as an agent, asked for in binary (hex; null for NULL). */
 async function agentBinary(sql: string, setup?: string): Promise<(string | null)[]> {
-  const c = await RawClient.connect(f.port, 'agent', USERS.agent.password);
-  try {
-    const w = new MessageWriter();
-    if (setup) {
-      c.write(query(w, setup).flush());
-      await c.readyCount(1);
-    }
-    c.messages.length = 0;
-    w.begin(FrontendCode.Parse).cstring('').cstring(sql).int16(0).end();
-    // No parameters; every result column in binary.
-    w.begin(FrontendCode.Bind).cstring('').cstring('').int16(0).int16(0).int16(1).int16(1).end();
-    // Described, as drivers do: a result the proxy masks must have been (pg-proxy.md).
-    w.begin(FrontendCode.Describe).byte(0x50).cstring('').end();
-    w.begin(FrontendCode.Execute).cstring('').int32(0).end();
-    c.write(sync(w).flush());
-    await c.readyCount(1);
-    expect(c.messages.filter((m) => m.type === 'E').map((m) => m.body.toString('utf8'))).toEqual([]);
-    const rows = c.messages.filter((m) => m.type === 'D');
-    expect(rows).toHaveLength(1);
-    return readDataRow((rows[0] as { body: Buffer }).body).map((v) =>
-      v === null ? null : v.toString('hex'),
-    );
-  } finally {
-    c.end();
-  }
+  const row = await binaryRow(f.port, 'agent', USERS.agent.password, sql, setup);
+  return row.map((v) => (v === null ? null : v.toString('hex')));
 }
 
 /** What the server itself sends in binary: each expression's send function's bytes (hex; null for NULL). */

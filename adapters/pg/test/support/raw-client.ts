@@ -7,6 +7,7 @@ import { connect, type Socket } from 'node:net';
 import {
   readAuthentication,
   readBackendKeyData,
+  readDataRow,
   readNoticeFields,
   readReadyForQuery,
 } from '../../src/protocol/backend-messages.js';
@@ -193,6 +194,43 @@ export function sync(w: MessageWriter): MessageWriter {
 
 export function query(w: MessageWriter, sql: string): MessageWriter {
   return w.begin(FrontendCode.Query).cstring(sql).end();
+}
+
+/**
+ * One row of `sql` with every result column asked for in binary, as the bytes that came (null
+ * for NULL), after `setup` (a simple Query) if given. Drivers hand binary values over decoded
+ * (node-postgres as UTF-8 text, losing what is not): this reads them as sent.
+ */
+export async function binaryRow(
+  port: number,
+  user: string,
+  password: string,
+  sql: string,
+  setup?: string,
+): Promise<(Buffer | null)[]> {
+  const c = await RawClient.connect(port, user, password);
+  try {
+    const w = new MessageWriter();
+    if (setup) {
+      c.write(query(w, setup).flush());
+      await c.readyCount(1);
+    }
+    c.messages.length = 0;
+    w.begin(FrontendCode.Parse).cstring('').cstring(sql).int16(0).end();
+    // No parameters; one result format code, binary, for every column.
+    w.begin(FrontendCode.Bind).cstring('').cstring('').int16(0).int16(0).int16(1).int16(1).end();
+    w.begin(FrontendCode.Describe).byte(0x50).cstring('').end();
+    w.begin(FrontendCode.Execute).cstring('').int32(0).end();
+    c.write(sync(w).flush());
+    await c.readyCount(1);
+    const error = c.messages.find((m) => m.type === 'E');
+    if (error) throw new Error(`${sql}: ${readNoticeFields(error.body).get(ErrorField.Message)}`);
+    const rows = c.messages.filter((m) => m.type === 'D');
+    if (rows.length !== 1) throw new Error(`${sql}: ${rows.length} rows`);
+    return readDataRow((rows[0] as RawMessage).body);
+  } finally {
+    c.end();
+  }
 }
 
 export { BackendCode };
