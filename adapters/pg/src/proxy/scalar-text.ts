@@ -326,9 +326,24 @@ function decimalOf(text: string): Decimal {
   return { negative, digits, exponent: pointAt - lead - 1 + (e < 0 ? 0 : Number(text.slice(e + 1))) };
 }
 
-/** `digits × 10^shift` as text JavaScript parses: a decimal nudged by whole units in a far digit. */
-function scaled(d: Decimal, extra: bigint, shift: number): string {
-  return `${BigInt(d.digits) * 10n ** BigInt(shift) + extra}e${d.exponent - (d.digits.length - 1) - shift}`;
+const ZEROS = '0'.repeat(24);
+const NINES = '9'.repeat(25);
+
+/** A digit string less one in its last digit (`1000` → `0999`); never all zeros here. */
+function lessOne(digits: string): string {
+  let i = digits.length - 1;
+  while (digits[i] === '0') i--;
+  return `${digits.slice(0, i)}${Number(digits[i]) - 1}${'9'.repeat(digits.length - 1 - i)}`;
+}
+
+/**
+ * The decimal as text JavaScript parses, or a unit in its 25th further digit above (`1`) or
+ * below (`-1`) it.
+ */
+function nudged(d: Decimal, direction: 1 | 0 | -1): string {
+  const e = d.exponent - (d.digits.length - 1);
+  if (direction === 0) return `${d.digits}e${e}`;
+  return direction > 0 ? `${d.digits}${ZEROS}1e${e - 25}` : `${lessOne(d.digits)}${NINES}e${e - 25}`;
 }
 
 /**
@@ -341,9 +356,9 @@ function scaled(d: Decimal, extra: bigint, shift: number): string {
  */
 function onEdge(magnitude: number, d: Decimal, back: (x: number) => number): boolean {
   return (
-    back(Number(scaled(d, 0n, 0))) !== magnitude ||
-    back(Number(scaled(d, 1n, 25))) !== magnitude ||
-    back(Number(scaled(d, -1n, 25))) !== magnitude
+    back(Number(nudged(d, 0))) !== magnitude ||
+    back(Number(nudged(d, 1))) !== magnitude ||
+    back(Number(nudged(d, -1))) !== magnitude
   );
 }
 
@@ -399,9 +414,11 @@ const same = (x: number) => x;
 
 export function float8Text(value: number): string {
   if (!Number.isFinite(value) || value === 0) return floatText(value, undefined, 15);
-  // No shorter decimal reads back than JavaScript's shortest (toExponential with no argument).
-  const from = decimalOf(value.toExponential()).digits.length;
-  return floatText(value, shortest(value, from, 17, same), 15);
+  // JavaScript's shortest (toExponential with no argument) is the nearest of its length, and
+  // no shorter decimal reads back: it is PostgreSQL's unless it lies on the edge.
+  const js = decimalOf(value.toExponential());
+  if (!onEdge(Math.abs(value), { ...js, negative: false }, same)) return floatText(value, js, 15);
+  return floatText(value, shortest(value, js.digits.length + 1, 17, same), 15);
 }
 
 export function float4Text(value: number): string {
