@@ -171,7 +171,16 @@ describe('binary values with text inside, under detector masks', () => {
       "SELECT 'e=>ada@example.com, k=>plain, n=>NULL'::hstore AS v",
       `SELECT 'e=>${REDACTED}, k=>plain, n=>NULL'::hstore AS v`,
     ],
-    ['a tsvector (no layout read here: NULL)', 'SELECT words AS v FROM cards', 'SELECT NULL::tsvector AS v'],
+    [
+      'a tsvector with an address as a lexeme (NULL: a masked lexeme would break its order)',
+      'SELECT words AS v FROM cards',
+      'SELECT NULL::tsvector AS v',
+    ],
+    [
+      'a tsquery with an address as an operand',
+      "SELECT to_tsquery('simple', 'plain & ada@example.com') AS v",
+      'SELECT NULL::tsquery AS v',
+    ],
   ])('%s', async (_name, sql, expected) => {
     const [through, want, clear] = await Promise.all([binaryThrough(sql), binaryOf(expected), binaryOf(sql)]);
     expect(clear).not.toBe(want);
@@ -184,6 +193,8 @@ describe('binary values with text inside, under detector masks', () => {
     ['a clean text[]', "SELECT ARRAY['plain', NULL]::text[] AS v"],
     ['a clean record', "SELECT ROW(1, 'plain', now()::date) AS v"],
     ['a uuid[]', "SELECT ARRAY['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11']::uuid[] AS v"],
+    ['a tsvector', "SELECT to_tsvector('simple', 'plain words, nothing else') AS v"],
+    ['a tsquery', "SELECT to_tsquery('simple', 'plain <-> words & !else:*') AS v"],
   ])('%s with nothing to mask goes out as the server sent it', async (_name, sql) => {
     const [through, clear] = await Promise.all([binaryThrough(sql), binaryOf(sql)]);
     expect(through).toBe(clear);

@@ -108,11 +108,9 @@ describe('maskBinaryValue', () => {
     expect(mask(BUILTIN_TYPES, INT8_RANGE, oneBound(0x40))).toBeUndefined();
   });
 
-  test('types with no text in their layout are kept; types of unknown layout are NULL', () => {
+  test('scalars no mask changes are kept; types of unknown layout are NULL', () => {
     const uuid = Buffer.alloc(16, 0x41);
     expect(mask(BUILTIN_TYPES, 2950, uuid)).toBeUndefined();
-    // tsvector: a layout not read here.
-    expect(mask(BUILTIN_TYPES, 3614, t('ada@example.com'))).toBeNull();
     // An OID no table or catalog row has told of.
     expect(mask(BUILTIN_TYPES, 16999, t('plain'))).toBeNull();
     expect(mask(BUILTIN_TYPES, TEXT_ARRAY, arrayOf(16999, [t('plain')]))).toEqual(arrayOf(16999, [null]));
@@ -151,6 +149,31 @@ describe('maskBinaryValue', () => {
     }
   });
 
+  test('tsvector and tsquery: a value with a lexeme or operand a mask would change is NULL', () => {
+    // tsvectorsend('ada@example.com:1,3A plain:2'), and the same with `ada` for the address.
+    const vector = (lexeme: string) =>
+      Buffer.concat([
+        Buffer.from('00000002', 'hex'),
+        Buffer.from(`${lexeme}\0`),
+        Buffer.from('00020001c003', 'hex'),
+        Buffer.from('plain\0'),
+        Buffer.from('00010002', 'hex'),
+      ]);
+    expect(mask(BUILTIN_TYPES, 3614, vector('ada@example.com'))).toBeNull();
+    expect(mask(BUILTIN_TYPES, 3614, vector('ada'))).toBeUndefined();
+    // tsquerysend('d' | !'d' … ): OR, NOT, operand; AND, PHRASE <2>, operands c:*A, b, and the last.
+    const query = (operand: string) =>
+      Buffer.concat([
+        Buffer.from('0000000802030201010000640002020204000201080163000100006200010000', 'hex'),
+        Buffer.from(`${operand}\0`),
+      ]);
+    expect(mask(BUILTIN_TYPES, 3615, query('ada@example.com'))).toBeNull();
+    expect(mask(BUILTIN_TYPES, 3615, query('ada'))).toBeUndefined();
+    // Cut short, or with bytes past the last item: malformed, NULL.
+    expect(mask(BUILTIN_TYPES, 3614, vector('ada').subarray(0, 20))).toBeNull();
+    expect(mask(BUILTIN_TYPES, 3615, Buffer.concat([query('ada'), Buffer.from([0])]))).toBeNull();
+  });
+
   test('any bytes under any layout: a result, never an exception', () => {
     // Every shape: the server's own types, and an hstore, an enum and a domain as learned.
     const types = new TypeShapes();
@@ -159,7 +182,25 @@ describe('maskBinaryValue', () => {
       row({ oid: 19001, kind: 'e' }),
       row({ oid: 19002, kind: 'd', base: TEXT_ARRAY }),
     ]);
-    const oids = [TEXT_ARRAY, RECORD, INT8_RANGE, 4536, 869, 1700, INT8, 3802, TEXT, 2950, 3614, 16999];
+    const oids = [
+      TEXT_ARRAY,
+      RECORD,
+      INT8_RANGE,
+      4536,
+      869,
+      1700,
+      INT8,
+      3802,
+      TEXT,
+      2950,
+      3614,
+      3615,
+      1184,
+      701,
+      1186,
+      602,
+      16999,
+    ];
     fc.assert(
       fc.property(
         fc.constantFrom(...oids, 19000, 19001, 19002),

@@ -33,10 +33,13 @@ import {
  * - `Array`, `Record`: elements or fields, each of the type OID the value itself names.
  * - `Range`, `Multirange`: bounds of `subtype`; a range a mask would change becomes NULL.
  * - `Domain`: read as `subtype`, its base type.
- * - `Unreadable`: no layout known here (hstore, tsvector, PostGIS …): NULL under masks.
+ * - `Unreadable`: no layout known here (PostGIS …): NULL under masks.
  * - `Enum`: the label's text; a label a mask would change becomes NULL, since the mask's text
  *   is no label of the type (a driver that maps the enum would refuse it).
  * - `Hstore`: the hstore extension's pairs of text, keys and values masked.
+ * - `TsVector`, `TsQuery`: their lexemes and operands, each read as text; a value with one a
+ *   mask would change becomes NULL (a masked lexeme would break the sorted order the type
+ *   keeps, and a query of masks is another query).
  */
 export const Shape = {
   Keep: 0,
@@ -55,6 +58,8 @@ export const Shape = {
   Enum: 13,
   Hstore: 14,
   Scalar: 15,
+  TsVector: 16,
+  TsQuery: 17,
 } as const;
 export type Shape = (typeof Shape)[keyof typeof Shape];
 
@@ -93,6 +98,8 @@ const SEND_SHAPES = new Map<string, Shape>([
   ['range_send', Shape.Range],
   ['$libdir/hstore:hstore_send', Shape.Hstore],
   ['multirange_send', Shape.Multirange],
+  ['tsvectorsend', Shape.TsVector],
+  ['tsquerysend', Shape.TsQuery],
   ...[...SCALAR_SENDS.keys()].map((name) => [name, Shape.Scalar] as const),
   // Their binary form is the object's OID, which tells no more than the number does; the
   // name their text shows is not in the value.
@@ -170,6 +177,8 @@ const BUILTIN_SENDS: ReadonlyArray<readonly [number, string]> = [
   [2950, 'uuid_send'],
   [2970, 'txid_snapshot_send'],
   [3220, 'pg_lsn_send'],
+  [3614, 'tsvectorsend'],
+  [3615, 'tsquerysend'],
   [3734, 'regconfigsend'],
   [3769, 'regdictionarysend'],
   [3802, 'jsonb_send'],
@@ -382,6 +391,10 @@ function maskValue(
     }
     case Shape.Hstore:
       return maskHstore(r, start, end);
+    case Shape.TsVector:
+      return tsVectorChanges(r, start, end);
+    case Shape.TsQuery:
+      return tsQueryChanges(r, start, end);
     default:
       return null;
   }
@@ -502,6 +515,62 @@ function maskHstore(r: Reading, start: number, end: number): Buffer | null | und
   if (chunks.length === 0) return undefined;
   chunks.push(body.subarray(runFrom, end));
   return Buffer.concat(chunks);
+}
+
+/** A NUL-terminated string from `at`: its text and where it ends (past the NUL). */
+function cstring(body: Buffer, at: number, end: number): { text: string; next: number } {
+  const nul = body.indexOf(0, at);
+  if (nul < 0 || nul >= end) throw new Malformed();
+  return { text: body.toString('utf8', at, nul), next: nul + 1 };
+}
+
+/**
+ * tsvector_send: int32 lexeme count, then each lexeme as a NUL-terminated string, uint16
+ * position count and the positions (uint16 each). Undefined when no mask changes a lexeme,
+ * else null.
+ */
+function tsVectorChanges(r: Reading, start: number, end: number): null | undefined {
+  const { body, maskText } = r;
+  const count = int32(body, start, end);
+  if (count < 0) throw new Malformed();
+  let at = start + 4;
+  for (let i = 0; i < count; i++) {
+    const lexeme = cstring(body, at, end);
+    if (lexeme.next + 2 > end) throw new Malformed();
+    at = lexeme.next + 2 + 2 * body.readUInt16BE(lexeme.next);
+    if (maskText(lexeme.text) !== lexeme.text) return null;
+  }
+  if (at !== end) throw new Malformed();
+  return undefined;
+}
+
+/** tsquery_send's item types, and the operator that carries a distance (tsearch/ts_type.h). */
+const QI_VAL = 1;
+const QI_OPR = 2;
+const OP_PHRASE = 4;
+
+/**
+ * tsquery_send: int32 item count, then each item as a type byte and, for an operand, weight
+ * and prefix bytes and a NUL-terminated string; for an operator, its byte (and an int16
+ * distance for a phrase). Undefined when no mask changes an operand, else null.
+ */
+function tsQueryChanges(r: Reading, start: number, end: number): null | undefined {
+  const { body, maskText } = r;
+  const count = int32(body, start, end);
+  if (count < 0) throw new Malformed();
+  let at = start + 4;
+  for (let i = 0; i < count; i++) {
+    if (at + 2 > end) throw new Malformed();
+    const type = body[at];
+    if (type === QI_VAL) {
+      const operand = cstring(body, at + 3, end);
+      if (maskText(operand.text) !== operand.text) return null;
+      at = operand.next;
+    } else if (type === QI_OPR) at += body[at + 1] === OP_PHRASE ? 4 : 2;
+    else throw new Malformed();
+  }
+  if (at !== end) throw new Malformed();
+  return undefined;
 }
 
 function int32Bytes(n: number): Buffer {
