@@ -12,10 +12,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type ProxyFixture, startProxyFixture, withAgentMasks } from './support/proxy-fixture.js';
 import { psqlBytes } from './support/psql.js';
 
-/** The test policy; agents also see accounts.email and accounts.pin masked. */
+/** The test policy; agents also see accounts.email and accounts.pin masked, and codes' text columns. */
 const policy = withAgentMasks([
   { column: 'accounts.email', strategy: 'redact' },
   { column: 'accounts.pin', strategy: 'redact' },
+  { column: 'codes.code', strategy: 'redact' },
+  { column: 'codes.state', strategy: 'redact' },
+  { column: 'codes.zip', strategy: 'redact' },
+  { column: 'codes.name', strategy: 'redact' },
 ]);
 
 const engine = createEngine({ evaluator: staticEvaluator(policy, 'copy-masks') });
@@ -39,6 +43,9 @@ beforeAll(async () => {
                                 (3, 'line' || chr(10) || 'break@example.com', 42, 'multi' || chr(10) || 'line'),
                                 (4, 'semi;colon@example.com', 7, '');
     CREATE TABLE mail (id serial, email text);
+    CREATE DOMAIN zipcode AS varchar(5);
+    CREATE TABLE codes (id int, code varchar(4), state char(2), zip zipcode, name varchar(40));
+    INSERT INTO codes VALUES (1, 'A1B2', 'CA', '94105', 'Ada'), (2, 'Z', 'NY', NULL, 'Grace');
   `);
   await d.end();
 });
@@ -161,30 +168,56 @@ describe('CSV COPY', () => {
   });
 });
 
+/**
+ * What the agent's `copy` writes, loaded with psql's \copy (which reads the file on this side
+ * and sends it as COPY … FROM STDIN) into a new table like `like`: its rows, ordered by id.
+ */
+async function reloaded(copy: string, like: string, options: string): Promise<Record<string, unknown>[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-copy-'));
+  const d = await f.direct();
+  try {
+    const file = join(dir, 'copy.data');
+    const out = await psql('agent', copy);
+    expect(out.stderr.toString()).toBe('');
+    writeFileSync(file, out.stdout);
+    await d.query(`CREATE TABLE reloaded (LIKE ${like})`);
+    const loaded = await direct(`\\copy reloaded FROM '${file}'${options}`);
+    expect(loaded.stderr.toString()).toBe('');
+    return (await d.query('SELECT * FROM reloaded ORDER BY id')).rows;
+  } finally {
+    await d.query('DROP TABLE IF EXISTS reloaded');
+    await d.end();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('masked COPY data reloads into columns of the same types', () => {
   test.each([
     ['text', ''],
     ['CSV', ' WITH (FORMAT csv)'],
   ])('%s: a masked int4 column is NULL, a masked text column the mask', async (_name, options) => {
-    const dir = mkdtempSync(join(tmpdir(), 'portcullis-copy-'));
-    const d = await f.direct();
-    try {
-      const file = join(dir, 'accounts.data');
-      writeFileSync(file, (await psql('agent', `COPY accounts TO STDOUT${options}`)).stdout);
-      await d.query('CREATE TABLE reloaded (LIKE accounts)');
-      // psql's \copy reads the file on this side and sends it as COPY … FROM STDIN.
-      await direct(`\\copy reloaded FROM '${file}'${options}`);
-      const { rows } = await d.query('SELECT id, email, pin, note FROM reloaded ORDER BY id');
-      expect(rows.map((r) => [r.id, r.email, r.pin])).toEqual(
-        [1, 2, 3, 4].map((id) => [id, '[REDACTED]', null]),
-      );
-      expect(rows.map((r) => r.note)).toEqual(['first, "quoted"', null, 'multi\nline', '']);
-    } finally {
-      await d.query('DROP TABLE IF EXISTS reloaded');
-      await d.end();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const rows = await reloaded(`COPY accounts TO STDOUT${options}`, 'accounts', options);
+    expect(rows.map((r) => [r.id, r.email, r.pin])).toEqual(
+      [1, 2, 3, 4].map((id) => [id, '[REDACTED]', null]),
+    );
+    expect(rows.map((r) => r.note)).toEqual(['first, "quoted"', null, 'multi\nline', '']);
   });
+
+  test.each([
+    ['text', 'COPY codes TO STDOUT', ''],
+    ['CSV', 'COPY codes TO STDOUT (FORMAT csv)', ' WITH (FORMAT csv)'],
+    ['binary', 'COPY codes TO STDOUT (FORMAT binary)', ' WITH (FORMAT binary)'],
+    ['a query, in CSV', 'COPY (SELECT * FROM codes) TO STDOUT (FORMAT csv)', ' WITH (FORMAT csv)'],
+  ])(
+    '%s: a mask longer than a varchar(n) or char(n) column allows is cut to its length',
+    async (_name, copy, options) => {
+      // The domain's limit (varchar(5)) is followed too; NULL stays NULL.
+      expect(await reloaded(copy, 'codes', options)).toEqual([
+        { id: 1, code: '[RED', state: '[R', zip: '[REDA', name: '[REDACTED]' },
+        { id: 2, code: '[RED', state: '[R', zip: null, name: '[REDACTED]' },
+      ]);
+    },
+  );
 });
 
 describe('binary COPY', () => {

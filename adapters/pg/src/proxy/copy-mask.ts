@@ -24,6 +24,11 @@ export interface CopyPlan {
   /** The columns, their types and formats (binary for a binary COPY), as for a DataRow. */
   readonly rows: RowPlan;
   readonly context: MaskContext;
+  /**
+   * Per column, the most characters a value may have (`varchar(n)`, `char(n)`): a masked value
+   * longer than that is cut to it, so that the data loads back (a masked pg_dump restores).
+   */
+  readonly maxChars?: readonly (number | undefined)[];
 }
 
 const TEXT_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
@@ -161,7 +166,25 @@ function maskValues(
   }
   const message = maskDataRowToBuffer(plan.rows, values, settings);
   // Type byte and length, then the DataRow body.
-  return readDataRow(message.subarray(5));
+  const masked = readDataRow(message.subarray(5));
+  const limits = plan.maxChars;
+  if (limits && limits.length > 0) {
+    for (let i = 0; i < masked.length; i++) {
+      const limit = limits[i];
+      const after = masked[i];
+      const before = values[i];
+      if (limit === undefined || !after || (before && after.equals(before))) continue;
+      masked[i] = cutTo(after, limit);
+    }
+  }
+  return masked;
+}
+
+/** UTF-8 text cut to its first `limit` characters (code points, as PostgreSQL counts them). */
+function cutTo(value: Buffer, limit: number): Buffer {
+  if (value.length <= limit) return value;
+  const chars = [...value.toString('utf8')];
+  return chars.length <= limit ? value : Buffer.from(chars.slice(0, limit).join(''), 'utf8');
 }
 
 /** Mask one text or CSV row (without its newline); returns it with the newline. */

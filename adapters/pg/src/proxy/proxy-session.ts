@@ -1828,6 +1828,7 @@ export class ProxySession {
     const { options } = parsed;
     if (!mask.hasColumnRules && options.format !== 'binary') return undefined;
     let rows: RowPlan;
+    let maxChars: (number | undefined)[] = [];
     if (parsed.query !== undefined) {
       let fields: FieldDescription[] | null;
       try {
@@ -1837,6 +1838,9 @@ export class ProxySession {
         return maskUnenforceable(`its query could not be described (${describeFailure(err, mask)})`);
       }
       if (!fields) return maskUnenforceable('its query returns no rows');
+      maxChars = fields.map((f) =>
+        (f.typeOid === 1042 || f.typeOid === 1043) && f.typeModifier >= 4 ? f.typeModifier - 4 : undefined,
+      );
       rows = await this.planOnce(mask, fields, source);
       if (rows.withheld) return withheldDecision(rows.withheld);
     } else if (parsed.relation) {
@@ -1855,6 +1859,7 @@ export class ProxySession {
         picked = found as ResolvedColumn[];
       }
       if (picked.length === 0) return maskUnenforceable("its table's columns could not be looked up");
+      maxChars = picked.map((c) => c.maxChars);
       const fields = picked.map((c) => copyField(c.column, c.typeOid ?? 0));
       const descriptors = picked.map((c) => ({
         table: `${quoteIdent(c.schema)}.${quoteIdent(c.table)}`,
@@ -1879,7 +1884,7 @@ export class ProxySession {
             rows,
             rows.fields.map((f) => f.typeOid),
           );
-    return { options, rows, context: mask };
+    return { options, rows, context: mask, maxChars };
   }
 
   /** A result's row plan, as `planFor` makes it, awaited. */

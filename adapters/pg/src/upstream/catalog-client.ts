@@ -37,6 +37,11 @@ export interface ResolvedColumn {
   /** pg_attribute.atttypid, where the lookup asked for it (`tableColumns`). */
   typeOid?: number;
   /**
+   * The most characters a value may have, for a `varchar(n)` or `char(n)` column (or one of a
+   * domain over such a type), where the lookup asked for it (`tableColumns`).
+   */
+  maxChars?: number;
+  /**
    * Where its type is composite (or a domain or array of one, at any depth): the names of the
    * fields its values hold, which a mask rule may name though no column does (`resolve`).
    */
@@ -486,18 +491,24 @@ export class CatalogClient {
   private async tableLookup(name: readonly string[]): Promise<ResolvedColumn[]> {
     const qualified = name.map((part) => `"${part.replaceAll('"', '""')}"`).join('.');
     const rows = await this.query(
-      'SELECT n.nspname, c.relname, a.attname, a.atttypid ' +
+      'SELECT n.nspname, c.relname, a.attname, a.atttypid, ' +
+        // information_schema's own reading of a column's length limit, through domains.
+        'CASE WHEN information_schema._pg_truetypid(a.*, t.*) IN (1042, 1043) THEN ' +
+        'information_schema._pg_char_max_length(information_schema._pg_truetypid(a.*, t.*), ' +
+        'information_schema._pg_truetypmod(a.*, t.*)) END ' +
         'FROM pg_catalog.pg_attribute a ' +
+        'JOIN pg_catalog.pg_type t ON t.oid = a.atttypid ' +
         'JOIN pg_catalog.pg_class c ON c.oid = a.attrelid ' +
         'JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ' +
         `WHERE a.attrelid = '${qualified.replaceAll("'", "''")}'::regclass ` +
         'AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum',
     );
-    return rows.map(([schema, table, column, type]) => ({
+    return rows.map(([schema, table, column, type, maxChars]) => ({
       schema: schema ?? '',
       table: table ?? '',
       column: column ?? '',
       typeOid: Number(type),
+      ...(maxChars ? { maxChars: Number(maxChars) } : {}),
     }));
   }
 
