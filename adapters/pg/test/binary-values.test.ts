@@ -200,6 +200,17 @@ describe('binary values with text inside, under detector masks', () => {
     expect(through).toBe(clear);
   });
 
+  test('an address with letters of other scripts is masked whole, in text and in binary', async () => {
+    const sql = "SELECT 'from josé.garcía@exämple.de, ивана@пример.рф' AS v";
+    const text = await f.through('agent');
+    try {
+      expect((await text.query(sql)).rows[0].v).toBe(`from ${REDACTED}, ${REDACTED}`);
+    } finally {
+      await text.end();
+    }
+    expect(await binaryThrough(sql)).toBe(Buffer.from(`from ${REDACTED}, ${REDACTED}`).toString('hex'));
+  });
+
   test('a human without detector masks gets every value as the server sent it', async () => {
     const sql = 'SELECT ROW(c, many, ce, h) AS v FROM cards';
     const [through, clear] = await Promise.all([binaryThrough(sql, 'alice'), binaryOf(sql)]);

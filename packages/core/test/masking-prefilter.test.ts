@@ -65,6 +65,10 @@ const moreSecrets = fc.oneof(
       chars('abcdexyz', 1, 8),
     )
     .map(([l, at, d]) => `${l}${at}${d}.com`),
+  // Internationalised addresses: other scripts in the local part, the domain and the TLD.
+  fc
+    .tuple(chars('aéñüжπ用户', 1, 8), chars('bcäöпр例子', 1, 6), fc.constantFrom('de', 'рф', '中国', 'com'))
+    .map(([l, d, tld]) => `${l}@${d}.${tld}`),
   fc
     .tuple(fc.constantFrom('bearer ', 'BEARER\t', 'Bearer   '), chars(`${ALNUM}._~+/-`, 16, 40))
     .map(([p, t]) => p + t),
@@ -108,6 +112,9 @@ const fragments = fc.string({
         'DE89',
         'GB82',
         '.com',
+        'é',
+        '用',
+        '.рф',
         '%40',
         '&#64;',
         '\u00a0',
@@ -169,11 +176,19 @@ describe('detector prefilters', () => {
   });
 
   it('a text without letters or digits passes no prefilter', () => {
-    const features = textFeatures('-- @ :: ... +() 😀 é');
+    const features = textFeatures('-- @ :: ... +() 😀 ¿ ×');
     for (const name of DETECTOR_NAMES) {
       for (const spec of DETECTOR_SCANNERS[name]) {
-        expect(spec.prefilter?.(features, '-- @ :: ... +() 😀 é')).toBe(false);
+        expect(spec.prefilter?.(features, '-- @ :: ... +() 😀 ¿ ×')).toBe(false);
       }
+    }
+  });
+
+  it('an address written in other scripts alone passes the e-mail prefilter', () => {
+    for (const text of ['用户@例子.中国', 'иван@пример.рф']) {
+      expect(
+        DETECTOR_SCANNERS.email.every((spec) => spec.prefilter?.(textFeatures(text), text) !== false),
+      ).toBe(true);
     }
   });
 

@@ -42,6 +42,15 @@ const POSITIVE: [DetectorName, string, string[]][] = [
     ['FR76\u00a03000\u00a06000\u00a00112\u00a03456\u00a07890\u00a0189'],
   ],
   ['email', 'mail ａｌｉｃｅ＠ｅｘａｍｐｌｅ．ｃｏｍ now', ['ａｌｉｃｅ＠ｅｘａｍｐｌｅ．ｃｏｍ']],
+  // Internationalised addresses (RFC 6531): the whole address, not its ASCII tail.
+  ['email', 'from josé.garcía@example.com today', ['josé.garcía@example.com']],
+  ['email', 'Ana <ana.müller@exämple.de>, thanks', ['ana.müller@exämple.de']],
+  ['email', 'иван@пример.рф', ['иван@пример.рф']],
+  ['email', '请联系ana@例子.中国。谢谢', ['ana@例子.中国']],
+  ['email', '请发邮件到support@example.com谢谢', ['support@example.com']],
+  ['email', '用户@例子.中国', ['用户@例子.中国']],
+  // A decomposed accent (e and U+0301) is part of the address too.
+  ['email', 'jose\u0301@example.com', ['jose\u0301@example.com']],
   ['credit_card', 'card 4111 1111 1111 1111, exp', ['4111 1111 1111 1111']],
   ['credit_card', 'card 5500-0000-0000-0004', ['5500-0000-0000-0004']],
   ['credit_card', 'amex 3782 822463 10005', ['3782 822463 10005']],
@@ -209,6 +218,7 @@ const POSITIVE: [DetectorName, string, string[]][] = [
 const NEGATIVE: [DetectorName, string][] = [
   ['email', 'not an email: alice@localhost, @example.com, alice@'],
   ['email', 'fake masked k3x9@qwer.invalid'],
+  ['email', 'fake masked, of other scripts: ñ3x9@qwër.invalid'],
   ['email', 'other escapes: alice%41example.com, 100%25.example.com, a%4example.com'],
   ['credit_card', 'Luhn-invalid 4111 1111 1111 1112'],
   ['credit_card', 'encoded, Luhn-invalid 4111%201111%201111%201112 and 4111+1111+1111+1112'],

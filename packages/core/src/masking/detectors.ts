@@ -173,21 +173,68 @@ const only = (ok: boolean, start: number, end: number): readonly Span[] => (ok ?
 // ---------------------------------------------------------------------------------------
 
 const EMAIL_CHARS = asciiSet('A-Za-z0-9._%+@&;-');
+
+/**
+ * Letters (and combining marks) of other scripts an internationalised address may hold
+ * (RFC 6531: `josé.garcía@example.com`, `ana@exämple.de`), as ranges of BMP characters: the
+ * Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic and Devanagari letters in a local part;
+ * also kana, CJK ideographs, Hangul and Thai in a domain (`例子.中国`). Those scripts are
+ * written without spaces between words, so a local part of them is a run of its own
+ * (`用户@例子.中国`, which takes in the words before it: there is no telling where it starts),
+ * never joined to ASCII, where it would run on into the text before an ASCII address
+ * (`请发邮件到ann@example.com`). Punctuation blocks are left out, so an address ends at a `、`
+ * or a `»`. Written as the characters themselves, which both regex engines read (RE2 as code
+ * points, JavaScript as UTF-16 units: the same in the BMP).
+ */
+const LOCAL_INTL_RANGES: readonly (readonly [number, number])[] = [
+  [0xc0, 0xd6],
+  [0xd8, 0xf6],
+  [0xf8, 0x2af],
+  [0x300, 0x36f],
+  [0x370, 0x3ff],
+  [0x400, 0x52f],
+  [0x531, 0x587],
+  [0x5d0, 0x5ea],
+  [0x620, 0x64a],
+  [0x900, 0x97f],
+  [0x1e00, 0x1fff],
+];
+const UNSPACED_RANGES: readonly (readonly [number, number])[] = [
+  [0xe01, 0xe3a],
+  [0x3041, 0x30ff],
+  [0x3400, 0x4dbf],
+  [0x4e00, 0x9fff],
+  [0xac00, 0xd7a3],
+];
+const DOMAIN_INTL_RANGES = [...LOCAL_INTL_RANGES, ...UNSPACED_RANGES];
+const classOf = (ranges: readonly (readonly [number, number])[]) =>
+  ranges.map(([from, to]) => `${String.fromCharCode(from)}-${String.fromCharCode(to)}`).join('');
+const LOCAL_INTL = classOf(LOCAL_INTL_RANGES);
+const UNSPACED = classOf(UNSPACED_RANGES);
+const DOMAIN_INTL = classOf(DOMAIN_INTL_RANGES);
+const inDomainIntl = (code: number) => DOMAIN_INTL_RANGES.some(([from, to]) => code >= from && code <= to);
+
 /** An address's characters, and the `#` of a character reference (only after its `&`). */
 const emailAlphabet = (code: number, previous: number) =>
-  EMAIL_CHARS(code) || (code === 35 && (previous === 38 || Number.isNaN(previous)));
+  EMAIL_CHARS(code) ||
+  (code >= 0xc0 && inDomainIntl(code)) ||
+  (code === 35 && (previous === 38 || Number.isNaN(previous)));
 
 // The '@' may come percent-encoded (`%40`), as in a URL's query (`?email=ann%40example.com`),
 // or as an HTML or XML character reference (`ann&#64;example.com`, `&#x40;`, `&commat;`), as
 // web pages write addresses to keep them from naive scrapers, which a reader decodes at once.
 const EMAIL = spec(
   'email',
-  '[A-Za-z0-9._%+-]{1,64}(?:@|%40|&(?:#(?:0{0,4}64|[xX]0{0,4}40)|commat);)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,8}[A-Za-z]{2,24}\\b',
+  `(?:[A-Za-z0-9._%+${LOCAL_INTL}-]{1,64}|[${UNSPACED}]{1,64})(?:@|%40|&(?:#(?:0{0,4}64|[xX]0{0,4}40)|commat);)` +
+    `(?:[A-Za-z0-9${DOMAIN_INTL}](?:[A-Za-z0-9${DOMAIN_INTL}-]{0,61}[A-Za-z0-9${DOMAIN_INTL}])?\\.){1,8}` +
+    // An ASCII TLD ends where a word does; one in another script (`рф`, `中国`) at its last letter.
+    `(?:[A-Za-z]{2,24}\\b|[${DOMAIN_INTL}]{2,24})`,
   {
     alphabet: emailAlphabet,
     // An '@' (or the '%' of `%40`, or the '&' of a character reference), then at least one
-    // label ending in '.', then a TLD of two letters or more.
-    prefilter: (f) => (f.at > 0 || f.percents > 0 || f.ampersands > 0) && f.dots > 0 && f.letters >= 2,
+    // label ending in '.', then a TLD of two letters or more (of any script).
+    prefilter: (f) =>
+      (f.at > 0 || f.percents > 0 || f.ampersands > 0) && f.dots > 0 && f.letters + f.intl >= 2,
     accept(text, start, end) {
       // `.invalid` (RFC 2606) can never be delivered; it is what format-preserving masking emits.
       const tld = text.slice(text.lastIndexOf('.', end) + 1, end).toLowerCase();

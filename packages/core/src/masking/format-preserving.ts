@@ -189,7 +189,8 @@ function emailParts(value: string): [string, string, string] {
 function formatEmail(value: string, bytes: KeyedBytes): string {
   const [localPart, sign, domain] = emailParts(value);
   let local = '';
-  for (const ch of localPart) local += /[A-Za-z0-9]/.test(ch) ? pick(LOWER_ALNUM, bytes) : ch;
+  // Letters and digits of any script are replaced (an address may be `josé@…`).
+  for (const ch of localPart) local += /[\p{L}\p{M}\p{N}]/u.test(ch) ? pick(LOWER_ALNUM, bytes) : ch;
   const masked = domain
     .split('.')
     .slice(0, -1)

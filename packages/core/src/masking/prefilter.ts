@@ -8,7 +8,10 @@
  * of its pattern that its validator accepts).
  */
 
-/** Counts gathered in one pass over a text (ASCII only: every built-in pattern is ASCII). */
+/**
+ * Counts gathered in one pass over a text (ASCII, but for `intl`: the built-in patterns are
+ * ASCII apart from the e-mail detector's letters of other scripts).
+ */
 export interface TextFeatures {
   /** ASCII digits 0-9. */
   digits: number;
@@ -30,6 +33,8 @@ export interface TextFeatures {
   plus: number;
   /** `_` */
   underscores: number;
+  /** Characters from U+00C0 up to the surrogates (letters of other scripts among them). */
+  intl: number;
   /** Somewhere two uppercase letters are directly followed by two digits (`[A-Z]{2}\d{2}`). */
   upperUpperDigitDigit: boolean;
   /** The longest run of characters in `[A-Z0-9]`. */
@@ -47,15 +52,24 @@ const NO_FEATURES: TextFeatures = Object.freeze({
   dashes: 0,
   plus: 0,
   underscores: 0,
+  intl: 0,
   upperUpperDigitDigit: false,
   longestUpperDigitRun: 0,
 });
 
-/** True when `text` has an ASCII letter or digit; every built-in pattern needs one. */
+/** From U+00C0 up to the surrogates: where the e-mail detector's letters of other scripts are. */
+function isIntl(c: number): boolean {
+  return c >= 0xc0 && c < 0xd800;
+}
+
+/**
+ * True when `text` has an ASCII letter or digit, or a character of `isIntl`; every
+ * built-in pattern needs one (an address may be written in other scripts alone).
+ */
 function hasAlnum(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return true;
+    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || isIntl(c)) return true;
   }
   return false;
 }
@@ -72,6 +86,7 @@ export function textFeatures(text: string): TextFeatures {
   let dashes = 0;
   let plus = 0;
   let underscores = 0;
+  let intl = 0;
   let upperUpperDigitDigit = false;
   let run = 0;
   let longestUpperDigitRun = 0;
@@ -98,6 +113,7 @@ export function textFeatures(text: string): TextFeatures {
     else if (c === 45) dashes++;
     else if (c === 43) plus++;
     else if (c === 95) underscores++;
+    else if (isIntl(c)) intl++;
     if (kind !== 0) {
       run++;
       if (run > longestUpperDigitRun) longestUpperDigitRun = run;
@@ -117,6 +133,7 @@ export function textFeatures(text: string): TextFeatures {
     dashes,
     plus,
     underscores,
+    intl,
     upperUpperDigitDigit,
     longestUpperDigitRun,
   };

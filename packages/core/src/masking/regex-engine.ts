@@ -2,7 +2,9 @@
  * The two regex engines a masker can run. Operator-supplied patterns always run on RE2, whose
  * matching time is linear in the input, so no pattern in a policy can stall the process. The
  * built-in detectors are written in the syntax both engines share (no lookaround, no
- * backreferences, ASCII classes only) so the benchmark can compare them on equal terms.
+ * backreferences; classes of ASCII and of BMP characters written as themselves, which RE2
+ * reads as code points and JavaScript as UTF-16 units alike) so the benchmark can compare
+ * them on equal terms.
  */
 
 import RE2 from 're2';

@@ -34,7 +34,7 @@ export interface ScannerSpec {
   /** Upper bound on a match's length in UTF-16 units. */
   readonly maxSpan: number;
   /**
-   * Every match consists of these characters only (ASCII codes). `previous` is the code before
+   * Every match consists of these characters only (UTF-16 codes). `previous` is the code before
    * this one (NaN where it is not known: answer as if it could be anything), for a character a
    * match holds only after another (the `#` of `&#64;`, which must not hold back a `#` prompt).
    */

@@ -38,6 +38,11 @@ describe('format-preserving', () => {
     expect(out).toMatch(/^[a-z0-9]{5}\.[a-z0-9]@[a-z]{4}\.[a-z]{7}\.invalid$/);
     expect(detect(out)).toEqual([]);
   });
+  it('replaces letters of other scripts in an address too: none of its characters stay', () => {
+    const out = formatPreserve('josé.garcía@exämple.de', 'email', key);
+    expect(out).toMatch(/^[a-z0-9]{4}\.[a-z0-9]{6}@[a-z]{7}\.invalid$/);
+    expect(detect(out)).toEqual([]);
+  });
   it('keeps the encoded at-sign of an e-mail address in a URL, with the .invalid domain', () => {
     const out = formatPreserve('alice.b%40mail.example.com', 'email', key);
     expect(out).toMatch(/^[a-z0-9]{5}\.[a-z0-9]%40[a-z]{4}\.[a-z]{7}\.invalid$/);
