@@ -49,6 +49,12 @@ const POSITIVE: [DetectorName, string, string[]][] = [
   ['email', '请联系ana@例子.中国。谢谢', ['ana@例子.中国']],
   ['email', '请发邮件到support@example.com谢谢', ['support@example.com']],
   ['email', '用户@例子.中国', ['用户@例子.中国']],
+  // A label with letters of other scripts of 24 characters (the most read), an ASCII one of 63.
+  [
+    'email',
+    `to ana@ü${'a'.repeat(23)}.${'b'.repeat(63)}.de`,
+    [`ana@ü${'a'.repeat(23)}.${'b'.repeat(63)}.de`],
+  ],
   // A decomposed accent (e and U+0301) is part of the address too.
   ['email', 'jose\u0301@example.com', ['jose\u0301@example.com']],
   ['credit_card', 'card 4111 1111 1111 1111, exp', ['4111 1111 1111 1111']],
