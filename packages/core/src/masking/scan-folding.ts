@@ -7,7 +7,10 @@
  * (U+00A0) or a narrow one (U+202F, French `Intl.NumberFormat`), web pages keep a card
  * number on one line with U+00A0, word processors turn hyphens into U+2010–U+2015, and input
  * methods for Chinese, Japanese and Korean type fullwidth forms (`４１１１`, `＠`). A card
- * number grouped that way matched no detector and went out in clear.
+ * number grouped that way matched no detector and went out in clear. So did a phone number
+ * written in the digits of Arabic, Persian and Urdu, Hindi, Bengali or Thai text
+ * (`+۹۸ ۹۱۲ ۳۴۵ ۶۷۸۹`), which locale-aware formatters and input methods write there: those
+ * digits are read as ASCII digits.
  *
  * Operator patterns read the text as written: they may mean these characters.
  */
@@ -31,11 +34,25 @@ export function foldForScan(text: string): string {
 const SPACE = 0x20;
 const HYPHEN = 0x2d;
 
+/** Where a script's digits zero to nine are (Unicode's Nd runs). */
+const DIGIT_ZEROS = [
+  0x0660, // Arabic-Indic
+  0x06f0, // Extended Arabic-Indic (Persian, Urdu)
+  0x0966, // Devanagari
+  0x09e6, // Bengali
+  0x0e50, // Thai
+];
+const ZERO = 0x30;
+
 /** The ASCII character `code` folds to, or -1 when it stays as it is. */
 function folded(code: number): number {
   if (code < 0xa0) return -1;
   if (code === 0xa0) return SPACE;
-  if (code < 0x2000) return -1;
+  if (code < 0x2000) {
+    if (code < 0x0660 || code > 0x0e59) return -1;
+    for (const zero of DIGIT_ZEROS) if (code >= zero && code <= zero + 9) return ZERO + code - zero;
+    return -1;
+  }
   // En quad … hair space, figure space and thin space among them.
   if (code <= 0x200a) return SPACE;
   // Hyphen, non-breaking hyphen, figure dash, en dash, em dash, horizontal bar.
