@@ -55,6 +55,13 @@ const POSITIVE: [DetectorName, string, string[]][] = [
     `to ana@ü${'a'.repeat(23)}.${'b'.repeat(63)}.de`,
     [`ana@ü${'a'.repeat(23)}.${'b'.repeat(63)}.de`],
   ],
+  // An apostrophe inside a local part, not one that quotes the address.
+  [
+    'email',
+    "from mary.o'connor@example.com and 'ann@example.com'",
+    ["mary.o'connor@example.com", 'ann@example.com'],
+  ],
+  ['email', 'o’brien@example.com', ['o’brien@example.com']],
   // A decomposed accent (e and U+0301) is part of the address too.
   ['email', 'jose\u0301@example.com', ['jose\u0301@example.com']],
   ['credit_card', 'card 4111 1111 1111 1111, exp', ['4111 1111 1111 1111']],
