@@ -203,13 +203,29 @@ const password = fc.oneof(
 );
 
 export const secretArbitraries: Readonly<Record<DetectorName, fc.Arbitrary<string>>> = {
-  email: fc
-    .tuple(
-      chars('abcdefghijklmnopqrstuvwxyz0123456789._+-', 1, 20),
-      chars('abcdefghij0123', 1, 10),
-      fc.constantFrom('com', 'org', 'io', 'de'),
-    )
-    .map(([local, domain, tld]) => `${local}@${domain}.${tld}`),
+  email: fc.oneof(
+    fc
+      .tuple(
+        chars('abcdefghijklmnopqrstuvwxyz0123456789._+-', 1, 20),
+        chars('abcdefghij0123', 1, 10),
+        fc.constantFrom('com', 'org', 'io', 'de'),
+      )
+      .map(([local, domain, tld]) => `${local}@${domain}.${tld}`),
+    // Internationalised: letters of other scripts, an apostrophe inside, a CJK local part.
+    fc
+      .tuple(
+        fc.oneof(
+          chars('abcxyzéñüжπ.', 1, 12),
+          fc
+            .tuple(chars('abcéñ', 1, 8), fc.constantFrom("'", '’'), chars('abcdü', 1, 8))
+            .map((p) => p.join('')),
+          chars('用户名', 1, 4),
+        ),
+        chars('abcäö例子пр', 1, 10),
+        fc.constantFrom('com', 'de', 'рф', '中国'),
+      )
+      .map(([local, domain, tld]) => `${local}@${domain}.${tld}`),
+  ),
   credit_card: card,
   iban,
   us_ssn: ssn,
