@@ -12,10 +12,13 @@ import { promisify } from 'node:util';
 import { createEngine, REDACTED, staticEvaluator } from '@portcullis/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readDataRow, readNoticeFields } from '../src/protocol/backend-messages.js';
+import { ErrorField } from '../src/protocol/message-codes.js';
+import { MessageWriter } from '../src/protocol/message-writer.js';
 import { inetText } from '../src/proxy/binary-values.js';
 import { type ProxyFixture, startProxyFixture, USERS, withAgentMasks } from './support/proxy-fixture.js';
 import { psqlBytes } from './support/psql.js';
-import { binaryRow } from './support/raw-client.js';
+import { binaryRow, query, RawClient } from './support/raw-client.js';
 
 const exec = promisify(execFile);
 
@@ -209,6 +212,56 @@ describe('binary values with text inside, under detector masks', () => {
       await text.end();
     }
     expect(await binaryThrough(sql)).toBe(Buffer.from(`from ${REDACTED}, ${REDACTED}`).toString('hex'));
+  });
+
+  test('under client_encoding LATIN1 such an address is masked whole, and the other bytes come as sent', async () => {
+    // ASCII statement text (non-ASCII text is refused under LATIN1); é, ü and ß from chr().
+    const sql = "SELECT 'from jos' || chr(233) || '@example.com, Gr' || chr(252) || chr(223) || 'e' AS v";
+    const expected = Buffer.concat([
+      Buffer.from(`from ${REDACTED}, Gr`),
+      Buffer.from([0xfc, 0xdf]),
+      Buffer.from('e'),
+    ]);
+    const raw = await RawClient.connect(f.port, 'agent', USERS.agent.password);
+    try {
+      raw.write(query(new MessageWriter(), "SET client_encoding TO 'LATIN1'").flush());
+      await raw.readyCount(1);
+      raw.messages.length = 0;
+      raw.write(query(new MessageWriter(), sql).flush());
+      await raw.readyCount(1);
+      const row = raw.messages.find((m) => m.type === 'D');
+      expect(readDataRow((row as { body: Buffer }).body)[0]?.toString('hex')).toBe(expected.toString('hex'));
+    } finally {
+      raw.end();
+    }
+    const [binary] = await binaryRow(
+      f.port,
+      'agent',
+      USERS.agent.password,
+      sql,
+      "SET client_encoding TO 'LATIN1'",
+    );
+    expect(binary?.toString('hex')).toBe(expected.toString('hex'));
+  });
+
+  test('under LATIN1 an error quoting such an address has it masked, and its other bytes as sent', async () => {
+    const raw = await RawClient.connect(f.port, 'agent', USERS.agent.password);
+    try {
+      raw.write(query(new MessageWriter(), "SET client_encoding TO 'LATIN1'").flush());
+      await raw.readyCount(1);
+      raw.messages.length = 0;
+      // invalid input syntax for type integer: "Grüße josé@example.com"
+      const sql = "SELECT ('Gr' || chr(252) || chr(223) || 'e jos' || chr(233) || '@example.com')::int";
+      raw.write(query(new MessageWriter(), sql).flush());
+      await raw.readyCount(1);
+      const error = raw.messages.find((m) => m.type === 'E') as { body: Buffer };
+      const message = readNoticeFields(error.body, 'latin1').get(ErrorField.Message);
+      expect(message).toBe(`invalid input syntax for type integer: "Gr\u00fc\u00dfe ${REDACTED}"`);
+      // The field's bytes are LATIN1: ü and ß one byte each, as the server sent them.
+      expect(error.body.includes(Buffer.from([0x47, 0x72, 0xfc, 0xdf, 0x65]))).toBe(true);
+    } finally {
+      raw.end();
+    }
   });
 
   test('a human without detector masks gets every value as the server sent it', async () => {

@@ -50,24 +50,30 @@ export function readAuthentication(body: Buffer): AuthenticationMessage {
   }
 }
 
-export function readParameterStatus(body: Buffer): { name: string; value: string } {
+export function readParameterStatus(
+  body: Buffer,
+  encoding: 'utf8' | 'latin1' = 'utf8',
+): { name: string; value: string } {
   const r = new MessageReader(body, 'ParameterStatus');
-  const name = r.cstring();
-  const value = r.cstring();
+  const name = r.cstring(encoding);
+  const value = r.cstring(encoding);
   r.end();
   return { name, value };
 }
 
 /** NotificationResponse: a NOTIFY on a channel this session LISTENs to. */
-export function readNotificationResponse(body: Buffer): {
+export function readNotificationResponse(
+  body: Buffer,
+  encoding: 'utf8' | 'latin1' = 'utf8',
+): {
   processId: number;
   channel: string;
   payload: string;
 } {
   const r = new MessageReader(body, 'NotificationResponse');
   const processId = r.int32();
-  const channel = r.cstring();
-  const payload = r.cstring();
+  const channel = r.cstring(encoding);
+  const payload = r.cstring(encoding);
   r.end();
   return { processId, channel, payload };
 }
@@ -145,13 +151,13 @@ export function readCommandComplete(body: Buffer): { tag: string } {
 }
 
 /** ErrorResponse and NoticeResponse: fields by type byte (see ErrorField). */
-export function readNoticeFields(body: Buffer): Map<number, string> {
+export function readNoticeFields(body: Buffer, encoding: 'utf8' | 'latin1' = 'utf8'): Map<number, string> {
   const r = new MessageReader(body, 'ErrorResponse');
   const fields = new Map<number, string>();
   for (;;) {
     const type = r.byte();
     if (type === 0) break;
-    fields.set(type, r.cstring());
+    fields.set(type, r.cstring(encoding));
   }
   r.end();
   return fields;

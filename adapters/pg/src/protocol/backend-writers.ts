@@ -36,9 +36,14 @@ export function writeNoticeResponse(w: MessageWriter, fields: NoticeFields): voi
 }
 
 /** ErrorResponse or NoticeResponse from a field map (a server message, rewritten). */
-export function writeFieldMap(w: MessageWriter, type: number, fields: ReadonlyMap<number, string>): void {
+export function writeFieldMap(
+  w: MessageWriter,
+  type: number,
+  fields: ReadonlyMap<number, string>,
+  encoding: 'utf8' | 'latin1' = 'utf8',
+): void {
   w.begin(type);
-  for (const [k, v] of fields) w.byte(k).cstring(v);
+  for (const [k, v] of fields) w.byte(k).cstring(v, encoding);
   w.byte(0).end();
 }
 
@@ -71,8 +76,13 @@ export function writeAuthenticationSaslFinal(w: MessageWriter, data: Uint8Array)
   w.begin(BackendCode.Authentication).int32(AuthCode.SASLFinal).bytes(data).end();
 }
 
-export function writeParameterStatus(w: MessageWriter, name: string, value: string): void {
-  w.begin(BackendCode.ParameterStatus).cstring(name).cstring(value).end();
+export function writeParameterStatus(
+  w: MessageWriter,
+  name: string,
+  value: string,
+  encoding: 'utf8' | 'latin1' = 'utf8',
+): void {
+  w.begin(BackendCode.ParameterStatus).cstring(name, encoding).cstring(value, encoding).end();
 }
 
 export function writeNotificationResponse(
@@ -80,8 +90,13 @@ export function writeNotificationResponse(
   processId: number,
   channel: string,
   payload: string,
+  encoding: 'utf8' | 'latin1' = 'utf8',
 ): void {
-  w.begin(BackendCode.NotificationResponse).int32(processId).cstring(channel).cstring(payload).end();
+  w.begin(BackendCode.NotificationResponse)
+    .int32(processId)
+    .cstring(channel, encoding)
+    .cstring(payload, encoding)
+    .end();
 }
 
 export function writeFunctionCallResponse(w: MessageWriter, value: Uint8Array | null): void {

@@ -53,10 +53,11 @@ export class MessageReader {
     return n;
   }
 
-  cstring(): string {
+  /** A NUL-terminated string, in UTF-8 or (`latin1`) one character per byte. */
+  cstring(encoding: 'utf8' | 'latin1' = 'utf8'): string {
     const end = this.buf.indexOf(0, this.pos);
     if (end < 0) throw new PgProtocolError(`${this.what}: unterminated string`);
-    const s = this.buf.toString('utf8', this.pos, end);
+    const s = this.buf.toString(encoding, this.pos, end);
     this.pos = end + 1;
     return s;
   }

@@ -96,12 +96,15 @@ export class MessageWriter {
     return this;
   }
 
-  /** A NUL-terminated string; an embedded NUL would end it early, so it is dropped. */
-  cstring(s: string): this {
+  /**
+   * A NUL-terminated string, in UTF-8 or (`latin1`) one byte per code unit; an embedded NUL
+   * would end it early, so it is dropped.
+   */
+  cstring(s: string, encoding: 'utf8' | 'latin1' = 'utf8'): this {
     const text = s.includes('\0') ? s.replaceAll('\0', '') : s;
-    const n = Buffer.byteLength(text);
+    const n = Buffer.byteLength(text, encoding);
     this.ensure(n + 1);
-    this.buf.write(text, this.pos, 'utf8');
+    this.buf.write(text, this.pos, encoding);
     this.pos += n;
     this.buf[this.pos++] = 0;
     return this;
@@ -145,12 +148,17 @@ export class MessageWriter {
    * is made for the string.
    */
   lengthPrefixedUtf8(s: string, prefix = -1): this {
+    return this.lengthPrefixedText(s, prefix, 'utf8');
+  }
+
+  /** As `lengthPrefixedUtf8`, in `utf8` or `latin1` (one byte per code unit). */
+  lengthPrefixedText(s: string, prefix: number, encoding: 'utf8' | 'latin1'): this {
     const head = prefix >= 0 ? 1 : 0;
     // UTF-8 takes at most three bytes per UTF-16 code unit.
     this.ensure(4 + head + s.length * 3);
     const at = this.pos;
     if (head) this.buf[at + 4] = prefix;
-    const n = this.buf.write(s, at + 4 + head);
+    const n = this.buf.write(s, at + 4 + head, encoding);
     this.buf.writeInt32BE(n + head, at);
     this.pos = at + 4 + head + n;
     return this;

@@ -348,18 +348,20 @@ function maskValue(
       return undefined;
     case Shape.Text:
     case Shape.Json: {
-      const text = body.toString('utf8', start, end);
+      const text = body.toString(r.settings.textEncoding, start, end);
       const masked = maskText(text);
-      return masked === text ? undefined : Buffer.from(masked, 'utf8');
+      return masked === text ? undefined : Buffer.from(masked, r.settings.textEncoding);
     }
     case Shape.Jsonb: {
       if (length < 1 || body[start] !== JSONB_VERSION) return null;
-      const text = body.toString('utf8', start + 1, end);
+      const text = body.toString(r.settings.textEncoding, start + 1, end);
       const masked = maskText(text);
-      return masked === text ? undefined : Buffer.concat([JSONB_PREFIX, Buffer.from(masked, 'utf8')]);
+      return masked === text
+        ? undefined
+        : Buffer.concat([JSONB_PREFIX, Buffer.from(masked, r.settings.textEncoding)]);
     }
     case Shape.Enum:
-      return changes(body.toString('utf8', start, end), maskText);
+      return changes(body.toString(r.settings.textEncoding, start, end), maskText);
     case Shape.Int8:
       if (length !== 8) return null;
       return changes(body.readBigInt64BE(start).toString(), maskText);
@@ -502,10 +504,10 @@ function maskHstore(r: Reading, start: number, end: number): Buffer | null | und
     const isKey = i % 2 === 0;
     if (size === -1 && !isKey) continue;
     if (size < 0 || at + size > end) throw new Malformed();
-    const text = body.toString('utf8', at, at + size);
+    const text = body.toString(r.settings.textEncoding, at, at + size);
     const masked = maskText(text);
     if (masked !== text) {
-      const bytes = Buffer.from(masked, 'utf8');
+      const bytes = Buffer.from(masked, r.settings.textEncoding);
       chunks.push(body.subarray(runFrom, at - 4), int32Bytes(bytes.length), bytes);
       runFrom = at + size;
     }
@@ -518,10 +520,10 @@ function maskHstore(r: Reading, start: number, end: number): Buffer | null | und
 }
 
 /** A NUL-terminated string from `at`: its text and where it ends (past the NUL). */
-function cstring(body: Buffer, at: number, end: number): { text: string; next: number } {
-  const nul = body.indexOf(0, at);
+function cstring(r: Reading, at: number, end: number): { text: string; next: number } {
+  const nul = r.body.indexOf(0, at);
   if (nul < 0 || nul >= end) throw new Malformed();
-  return { text: body.toString('utf8', at, nul), next: nul + 1 };
+  return { text: r.body.toString(r.settings.textEncoding, at, nul), next: nul + 1 };
 }
 
 /**
@@ -535,7 +537,7 @@ function tsVectorChanges(r: Reading, start: number, end: number): null | undefin
   if (count < 0) throw new Malformed();
   let at = start + 4;
   for (let i = 0; i < count; i++) {
-    const lexeme = cstring(body, at, end);
+    const lexeme = cstring(r, at, end);
     if (lexeme.next + 2 > end) throw new Malformed();
     at = lexeme.next + 2 + 2 * body.readUInt16BE(lexeme.next);
     if (maskText(lexeme.text) !== lexeme.text) return null;
@@ -563,7 +565,7 @@ function tsQueryChanges(r: Reading, start: number, end: number): null | undefine
     if (at + 2 > end) throw new Malformed();
     const type = body[at];
     if (type === QI_VAL) {
-      const operand = cstring(body, at + 3, end);
+      const operand = cstring(r, at + 3, end);
       if (maskText(operand.text) !== operand.text) return null;
       at = operand.next;
     } else if (type === QI_OPR) at += body[at + 1] === OP_PHRASE ? 4 : 2;

@@ -337,11 +337,11 @@ export function withToldTypes(plan: RowPlan, told: readonly number[]): RowPlan {
   return nullOnChange ? { ...plan, nullOnChange } : plan;
 }
 
-function encode(value: unknown): Buffer | null {
+function encode(value: unknown, encoding: BufferEncoding): Buffer | null {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  if (typeof value === 'string') return Buffer.from(value, encoding);
   if (value instanceof Uint8Array) return Buffer.from(value);
-  return Buffer.from(typeof value === 'object' ? JSON.stringify(value) : String(value), 'utf8');
+  return Buffer.from(typeof value === 'object' ? JSON.stringify(value) : String(value), encoding);
 }
 
 /**
@@ -407,7 +407,7 @@ export function maskValues(
     } else if (masked[i] === text) {
       out[i] = original;
     } else {
-      out[i] = plan.nullOnChange[i] ? null : encodeMasked(plan, i, masked[i]);
+      out[i] = plan.nullOnChange[i] ? null : encodeMasked(plan, i, masked[i], settings.textEncoding);
     }
   }
   return out;
@@ -428,13 +428,13 @@ function walk(
 }
 
 /** A masked value in the column's own format (see BinaryKind). */
-function encodeMasked(plan: RowPlan, i: number, masked: unknown): Buffer | null {
+function encodeMasked(plan: RowPlan, i: number, masked: unknown, encoding: BufferEncoding): Buffer | null {
   if (masked === null || masked === undefined) return null;
   const kind = plan.kinds[i] ?? BinaryKind.Opaque;
   const json = kind === BinaryKind.Json || kind === BinaryKind.Jsonb;
   // A whole-value mask of a JSON column is a JSON string, so the value still parses.
   const value = json && plan.picked[i] ? JSON.stringify(toText(masked)) : masked;
-  const bytes = encode(value);
+  const bytes = encode(value, encoding);
   const binaryJsonb = kind === BinaryKind.Jsonb && (plan.fields[i]?.format ?? 0) !== 0;
   return bytes !== null && binaryJsonb ? Buffer.concat([JSONB_PREFIX, bytes]) : bytes;
 }
@@ -561,7 +561,7 @@ export function maskDataRowBody(
       if (masked === text) continue;
       // A binary int8 read as its digits: no mask's text is eight bytes of it.
       if (plan.nullOnChange[i]) outs[i] = Out.Null;
-      else setMasked(plan, i, masked);
+      else setMasked(plan, i, masked, settings.textEncoding);
       changed = true;
       continue;
     }
@@ -591,7 +591,7 @@ export function maskDataRowBody(
     const masked = masker.maskText(text);
     if (masked === text) continue;
     if (plan.nullOnChange[i]) outs[i] = Out.Null;
-    else setMasked(plan, i, masked);
+    else setMasked(plan, i, masked, settings.textEncoding);
     changed = true;
   }
   if (!changed) return false;
@@ -616,7 +616,11 @@ export function maskDataRowBody(
         .bytesOf(body, start + k, start + length);
     } else if (out === Out.Text) {
       const binaryJsonb = plan.kinds[i] === BinaryKind.Jsonb && (plan.fields[i]?.format ?? 0) !== 0;
-      writer.lengthPrefixedUtf8(maskedTexts[i] as string, binaryJsonb ? JSONB_VERSION : -1);
+      writer.lengthPrefixedText(
+        maskedTexts[i] as string,
+        binaryJsonb ? JSONB_VERSION : -1,
+        settings.textEncoding,
+      );
       maskedTexts[i] = undefined;
     } else {
       const bytes = maskedBytes[i] as Buffer;
@@ -630,7 +634,7 @@ export function maskDataRowBody(
 }
 
 /** Record value i's mask for the write-out, in the value's own format (as `encodeMasked`). */
-function setMasked(plan: RowPlan, i: number, masked: unknown): void {
+function setMasked(plan: RowPlan, i: number, masked: unknown, encoding: BufferEncoding): void {
   if (masked === null || masked === undefined) {
     outs[i] = Out.Null;
     return;
@@ -644,7 +648,7 @@ function setMasked(plan: RowPlan, i: number, masked: unknown): void {
     return;
   }
   outs[i] = Out.Bytes;
-  maskedBytes[i] = encodeMasked(plan, i, masked) as Buffer;
+  maskedBytes[i] = encodeMasked(plan, i, masked, encoding) as Buffer;
 }
 
 /**
@@ -663,9 +667,9 @@ function readableAt(
   settings: TextSettings,
 ): string | null {
   if (format === 0 || kind === BinaryKind.Text || kind === BinaryKind.Json)
-    return body.toString('utf8', start, start + length);
+    return body.toString(settings.textEncoding, start, start + length);
   if (kind === BinaryKind.Jsonb && length > 0 && body[start] === JSONB_VERSION)
-    return body.toString('utf8', start + 1, start + length);
+    return body.toString(settings.textEncoding, start + 1, start + length);
   if (kind === BinaryKind.Int8 && length === 8) return body.readBigInt64BE(start).toString();
   if (kind === BinaryKind.Numeric) return numericText(body, start, length);
   if (kind === BinaryKind.Scalar) {

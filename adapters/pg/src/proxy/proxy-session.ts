@@ -2421,14 +2421,14 @@ export class ProxySession {
   private noteParameter(frame: Frame): void {
     const { name, value } = readParameterStatus(frame.body);
     if (name === 'client_encoding') this.clientEncoding = value.toUpperCase();
-    else this.textSettings.note(name, value);
+    this.textSettings.note(name, value);
   }
 
   private attachUpstream(upstream: UpstreamConnection): void {
     this.upstream = upstream;
     for (const [name, value] of upstream.parameters) {
       if (name === 'client_encoding') this.clientEncoding = value.toUpperCase();
-      else this.textSettings.note(name, value);
+      this.textSettings.note(name, value);
     }
     this.upstreamKey = { processId: upstream.processId, secretKey: upstream.secretKey };
     this.upstreamGate = new FlowGate(upstream.socket);
@@ -2972,10 +2972,17 @@ export class ProxySession {
   private relayMasked(
     frame: Frame,
     head: Pending | undefined,
-    writeMasked: (frame: Frame, mask: SideChannelMask, w: MessageWriter) => boolean,
+    writeMasked: (
+      frame: Frame,
+      mask: SideChannelMask,
+      w: MessageWriter,
+      encoding: 'utf8' | 'latin1',
+    ) => boolean,
   ): Promise<void> | undefined {
     const write = (mask: SideChannelMask | undefined) => {
-      if (!mask || !writeMasked(frame, mask, this.toClient.writer)) this.toClient.forwardFrame(frame);
+      const encoding = this.textSettings.textEncoding;
+      if (!mask || !writeMasked(frame, mask, this.toClient.writer, encoding))
+        this.toClient.forwardFrame(frame);
     };
     const mask = this.sideChannelMask(head);
     if (mask instanceof Promise) return mask.then(write);

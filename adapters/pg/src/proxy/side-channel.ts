@@ -29,6 +29,13 @@ import type { MessageWriter } from '../protocol/message-writer.js';
 import type { MaskContext } from './mask-plan.js';
 
 /**
+ * How the session's text is read and written (`TextSettings.textEncoding`): UTF-8, or one
+ * character per byte under another client_encoding, so that a value's other bytes come back
+ * as they were sent.
+ */
+type TextEncoding = 'utf8' | 'latin1';
+
+/**
  * Parameters whose values the server validates to a fixed form (versions, encodings, date
  * styles, booleans) and that drivers parse: passed as they are. Every other reported value
  * (application_name, TimeZone, session_authorization, anything an extension reports) is text a
@@ -86,18 +93,23 @@ function valueMasker(mask: SideChannelMask): ((v: string) => string) | undefined
  * Writes a NotificationResponse or ParameterStatus masked; false when there is nothing to mask
  * (the caller forwards it as it came).
  */
-export function writeMaskedSideChannel(frame: Frame, mask: SideChannelMask, w: MessageWriter): boolean {
+export function writeMaskedSideChannel(
+  frame: Frame,
+  mask: SideChannelMask,
+  w: MessageWriter,
+  encoding: TextEncoding = 'utf8',
+): boolean {
   const maskValue = valueMasker(mask);
   if (!maskValue) return false;
   if (frame.type === BackendCode.NotificationResponse) {
-    const n = readNotificationResponse(frame.body);
-    writeNotificationResponse(w, n.processId, n.channel, maskValue(n.payload));
+    const n = readNotificationResponse(frame.body, encoding);
+    writeNotificationResponse(w, n.processId, n.channel, maskValue(n.payload), encoding);
     return true;
   }
   if (frame.type === BackendCode.ParameterStatus) {
-    const p = readParameterStatus(frame.body);
+    const p = readParameterStatus(frame.body, encoding);
     if (FIXED_FORM_PARAMETERS.has(p.name)) return false;
-    writeParameterStatus(w, p.name, maskValue(p.value));
+    writeParameterStatus(w, p.name, maskValue(p.value), encoding);
     return true;
   }
   return false;
@@ -108,11 +120,16 @@ export function writeMaskedSideChannel(frame: Frame, mask: SideChannelMask, w: M
  * SQLSTATE, severity and positions stay, so clients still read the error); false when there is
  * nothing to mask.
  */
-export function writeMaskedNotice(frame: Frame, mask: SideChannelMask, w: MessageWriter): boolean {
+export function writeMaskedNotice(
+  frame: Frame,
+  mask: SideChannelMask,
+  w: MessageWriter,
+  encoding: TextEncoding = 'utf8',
+): boolean {
   const maskValue = valueMasker(mask);
   if (!maskValue) return false;
-  const fields = readNoticeFields(frame.body);
+  const fields = readNoticeFields(frame.body, encoding);
   for (const [k, v] of fields) if (!SERVER_FIELDS.has(k)) fields.set(k, maskValue(v));
-  writeFieldMap(w, frame.type, fields);
+  writeFieldMap(w, frame.type, fields, encoding);
   return true;
 }
