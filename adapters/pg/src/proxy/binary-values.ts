@@ -1,12 +1,13 @@
 /**
  * Detector and pattern masks on binary-format values whose wire form is not their text:
  * arrays, composites, ranges, network addresses, the server's scalars (their text from
- * scalar-text.ts), and types of the user's or of extensions (citext, enums, domains). In text format the server writes all of these as text, which
- * masks read; in binary an array of e-mail addresses or a row of a table (`SELECT u FROM
- * users u`, psycopg 3's binary cursors) carries the same text inside length-prefixed
- * elements. Each value is read by its type's send function's layout (PostgreSQL's
- * array_send, record_send, range_send, multirange_send, inet_send), its text parts masked
- * and the value rebuilt; what no layout here can read becomes NULL, never passed unread.
+ * scalar-text.ts), and types of the user's or of extensions (citext, enums, domains). In
+ * text format the server writes all of these as text, which masks read; in binary an array
+ * of e-mail addresses or a row of a table (`SELECT u FROM users u`, psycopg 3's binary
+ * cursors) carries the same text inside length-prefixed elements. Each value is read by its
+ * type's send function's layout (PostgreSQL's array_send, record_send, range_send,
+ * multirange_send, inet_send), its text parts masked and the value rebuilt; what no layout
+ * here can read becomes NULL, never passed unread.
  *
  * Types are known by OID: the server's own from the table below (pg_type.dat), the rest from
  * the upstream's catalog (`TypeShapes.learn`), by the type's kind and its send function.
@@ -100,7 +101,6 @@ const SEND_SHAPES = new Map<string, Shape>([
   ['multirange_send', Shape.Multirange],
   ['tsvectorsend', Shape.TsVector],
   ['tsquerysend', Shape.TsQuery],
-  ...[...SCALAR_SENDS.keys()].map((name) => [name, Shape.Scalar] as const),
   // Their binary form is the object's OID, which tells no more than the number does; the
   // name their text shows is not in the value.
   ...[

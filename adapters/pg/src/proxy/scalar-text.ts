@@ -190,10 +190,6 @@ export class TextSettings {
     }
   }
 
-  get timeZone(): string {
-    return this.zoneName;
-  }
-
   /** Dates are written as ISO 8601 (`DateStyle` ISO, whatever the field order). */
   get isoDates(): boolean {
     return this.dateStyle.trimStart().slice(0, 3).toUpperCase() === 'ISO';
