@@ -23,7 +23,7 @@ import {
   Shape,
   type TypeShapes,
 } from './binary-values.js';
-import { DEFAULT_TEXT_SETTINGS, scalarText, type TextSettings } from './scalar-text.js';
+import { DEFAULT_TEXT_SETTINGS, type Scalar, scalarText, type TextSettings } from './scalar-text.js';
 import { pickedColumns } from './unresolved-columns.js';
 
 export { numericText } from './binary-values.js';
@@ -175,6 +175,8 @@ export interface RowPlan {
   readonly kinds: readonly BinaryKind[];
   /** The types the plan was made with: what Structured values' layouts name is looked up here. */
   readonly types: TypeShapes;
+  /** How column i's binary value is read where its kind is `Scalar` (scalar-text.ts). */
+  readonly scalars: readonly (Scalar | undefined)[];
   /** Column i's column rule, looked up once per plan (undefined where no rule picks it). */
   readonly columnRules: readonly (ColumnMask | undefined)[];
   /** What column i needs (see ColumnAction); columns past the end are scanned. */
@@ -213,6 +215,9 @@ export function createRowPlan(
   const { types = BUILTIN_TYPES, ...flags } = extra;
   const picked = pickedColumns(context, descriptors);
   const kinds = fields.map((f) => binaryKind(f.typeOid, types));
+  const scalars = fields.map((f, i) =>
+    kinds[i] === BinaryKind.Scalar ? types.baseShapeOf(f.typeOid)?.scalar : undefined,
+  );
   const actions = columnActions(context, fields, picked, kinds);
   const passThrough = actions.every((a) => a === ColumnAction.Keep) && flags.withheld === undefined;
   const columnRules = descriptors.map((d, i) => (picked[i] ? context.masker.columnRule(d) : undefined));
@@ -224,6 +229,7 @@ export function createRowPlan(
     picked,
     kinds,
     types,
+    scalars,
     columnRules,
     actions,
     nullOnChange,
@@ -673,7 +679,7 @@ function readableAt(
   if (kind === BinaryKind.Int8 && length === 8) return body.readBigInt64BE(start).toString();
   if (kind === BinaryKind.Numeric) return numericText(body, start, length);
   if (kind === BinaryKind.Scalar) {
-    const scalar = plan.types.baseShapeOf(plan.fields[i]?.typeOid ?? 0)?.scalar;
+    const scalar = plan.scalars[i];
     return scalar === undefined ? null : scalarText(scalar, body, start, length, settings);
   }
   return null;

@@ -374,10 +374,11 @@ function onEdge(magnitude: number, d: Decimal, back: (x: number) => number): boo
  */
 function nearest(value: number, precision: number): Decimal {
   const rounded = decimalOf(value.toPrecision(precision));
+  // Only a tie rounded up to an odd digit is rounded otherwise: the exact digits are read then.
+  if (Number(rounded.digits[precision - 1] ?? '0') % 2 === 0) return rounded;
   const exact = decimalOf(value.toPrecision(Math.min(100, precision + 30)));
   const rest = exact.digits.slice(precision);
-  const lastUp = Number(rounded.digits[precision - 1] ?? '0');
-  if (rest === '5' && exact.exponent === rounded.exponent && lastUp % 2 === 1) {
+  if (rest === '5' && exact.exponent === rounded.exponent) {
     // An exact tie rounded up to an odd digit: the other neighbour, the digits cut, is even.
     return { ...exact, digits: exact.digits.slice(0, precision).replace(/0+$/, '') };
   }
