@@ -47,6 +47,7 @@ const POSITIVE: [DetectorName, string, string[]][] = [
   ['email', 'Ana <ana.müller@exämple.de>, thanks', ['ana.müller@exämple.de']],
   ['email', 'иван@пример.рф', ['иван@пример.рф']],
   ['email', '请联系ana@例子.中国。谢谢', ['ana@例子.中国']],
+  ['email', '«ana@exämple.de», 邮件：ana@例子.中国、谢谢', ['ana@exämple.de', 'ana@例子.中国']],
   ['email', '请发邮件到support@example.com谢谢', ['support@example.com']],
   ['email', '用户@例子.中国', ['用户@例子.中国']],
   // A label with letters of other scripts of 24 characters (the most read), an ASCII one of 63.
