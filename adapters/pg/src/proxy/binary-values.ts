@@ -21,6 +21,7 @@ import {
   scalarText,
   type TextSettings,
 } from './scalar-text.js';
+import { encodingAt } from './text-encoding.js';
 
 /**
  * How a binary value is read.
@@ -348,20 +349,20 @@ function maskValue(
       return undefined;
     case Shape.Text:
     case Shape.Json: {
-      const text = body.toString(r.settings.textEncoding, start, end);
+      const encoding = encodingAt(r.settings.encoding, body, start, end);
+      const text = body.toString(encoding, start, end);
       const masked = maskText(text);
-      return masked === text ? undefined : Buffer.from(masked, r.settings.textEncoding);
+      return masked === text ? undefined : Buffer.from(masked, encoding);
     }
     case Shape.Jsonb: {
       if (length < 1 || body[start] !== JSONB_VERSION) return null;
-      const text = body.toString(r.settings.textEncoding, start + 1, end);
+      const encoding = encodingAt(r.settings.encoding, body, start + 1, end);
+      const text = body.toString(encoding, start + 1, end);
       const masked = maskText(text);
-      return masked === text
-        ? undefined
-        : Buffer.concat([JSONB_PREFIX, Buffer.from(masked, r.settings.textEncoding)]);
+      return masked === text ? undefined : Buffer.concat([JSONB_PREFIX, Buffer.from(masked, encoding)]);
     }
     case Shape.Enum:
-      return changes(body.toString(r.settings.textEncoding, start, end), maskText);
+      return changes(body.toString(encodingAt(r.settings.encoding, body, start, end), start, end), maskText);
     case Shape.Int8:
       if (length !== 8) return null;
       return changes(body.readBigInt64BE(start).toString(), maskText);
@@ -504,10 +505,11 @@ function maskHstore(r: Reading, start: number, end: number): Buffer | null | und
     const isKey = i % 2 === 0;
     if (size === -1 && !isKey) continue;
     if (size < 0 || at + size > end) throw new Malformed();
-    const text = body.toString(r.settings.textEncoding, at, at + size);
+    const encoding = encodingAt(r.settings.encoding, body, at, at + size);
+    const text = body.toString(encoding, at, at + size);
     const masked = maskText(text);
     if (masked !== text) {
-      const bytes = Buffer.from(masked, r.settings.textEncoding);
+      const bytes = Buffer.from(masked, encoding);
       chunks.push(body.subarray(runFrom, at - 4), int32Bytes(bytes.length), bytes);
       runFrom = at + size;
     }
@@ -523,7 +525,7 @@ function maskHstore(r: Reading, start: number, end: number): Buffer | null | und
 function cstring(r: Reading, at: number, end: number): { text: string; next: number } {
   const nul = r.body.indexOf(0, at);
   if (nul < 0 || nul >= end) throw new Malformed();
-  return { text: r.body.toString(r.settings.textEncoding, at, nul), next: nul + 1 };
+  return { text: r.body.toString(encodingAt(r.settings.encoding, r.body, at, nul), at, nul), next: nul + 1 };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { FieldDescription } from '../protocol/backend-messages.js';
 import { CopyOutStream, type CopyPlan, maskDelimitedRow, splitCsvRow, splitTextRow } from './copy-mask.js';
 import type { CopyOptions } from './copy-statement.js';
 import { createRowPlan, withResultFormats } from './mask-plan.js';
+import { TextSettings } from './scalar-text.js';
 
 const TEXT: CopyOptions = {
   format: 'text',
@@ -16,6 +17,9 @@ const TEXT: CopyOptions = {
 };
 const CSV: CopyOptions = { format: 'csv', delimiter: ',', null: '', header: false, quote: '"', escape: '"' };
 const BINARY: CopyOptions = { ...TEXT, format: 'binary' };
+
+/** Fields' values read as UTF-8. */
+const texts = (fields: { value: Buffer | null }[]) => fields.map((f) => f.value?.toString('utf8') ?? null);
 
 function field(name: string, typeOid: number): FieldDescription {
   return { name, tableOid: 0, attributeNumber: 0, typeOid, typeSize: -1, typeModifier: -1, format: 0 };
@@ -45,7 +49,7 @@ function plan(options: CopyOptions): CopyPlan {
 
 describe('text-format rows', () => {
   test('decodes escapes and NULL, honouring the delimiter', () => {
-    const values = (row: string, o: CopyOptions) => splitTextRow(Buffer.from(row), o).map((f) => f.value);
+    const values = (row: string, o: CopyOptions) => texts(splitTextRow(Buffer.from(row), o));
     expect(values('a\\tb\t\\N\tc\\\\d\\n\t\\101', TEXT)).toEqual(['a\tb', null, 'c\\d\n', 'A']);
     const comma = { ...TEXT, delimiter: ',', null: 'nil' };
     expect(values('a\\,b,nil,c\\\\,d', comma)).toEqual(['a,b', null, 'c\\', 'd']);
@@ -89,13 +93,9 @@ describe('text-format rows', () => {
 describe('CSV rows', () => {
   test('quoted values with delimiters, quotes and newlines; only an unquoted empty field is NULL', () => {
     const fields = splitCsvRow(Buffer.from('1,"a,""b""\nc",,""'), CSV);
-    expect(fields.map((f) => f.value)).toEqual(['1', 'a,"b"\nc', null, '']);
+    expect(texts(fields)).toEqual(['1', 'a,"b"\nc', null, '']);
     const esc = { ...CSV, quote: "'", escape: '\\', delimiter: ';' };
-    expect(splitCsvRow(Buffer.from("'it\\'s';'a\\\\b';x"), esc).map((f) => f.value)).toEqual([
-      "it's",
-      'a\\b',
-      'x',
-    ]);
+    expect(texts(splitCsvRow(Buffer.from("'it\\'s';'a\\\\b';x"), esc))).toEqual(["it's", 'a\\b', 'x']);
   });
 
   test('a masked value is written back quoted as needed', () => {
@@ -111,7 +111,7 @@ describe('CSV rows', () => {
     );
     const p: CopyPlan = { options: CSV, rows, context };
     const out = maskDelimitedRow(p, Buffer.from('"x,y\n""z""",plain')).toString();
-    const back = splitCsvRow(Buffer.from(out.slice(0, -1)), CSV).map((f) => f.value);
+    const back = texts(splitCsvRow(Buffer.from(out.slice(0, -1)), CSV));
     expect(back[1]).toBe('plain');
     expect(back[0]).not.toContain('x,y');
     expect(back[0]?.endsWith('"')).toBe(true);
@@ -138,7 +138,7 @@ describe('CSV rows', () => {
           const lines = text.split('\n').slice(0, -1);
           expect(lines.length).toBe(rows.length);
           lines.forEach((line, i) => {
-            const [id, email] = splitCsvRow(Buffer.from(line), CSV).map((f) => f.value);
+            const [id, email] = texts(splitCsvRow(Buffer.from(line), CSV));
             expect(id).toBe(String(rows[i]?.[0]));
             expect(email).toBe(rows[i]?.[1] === null ? null : '[REDACTED]');
           });
@@ -231,5 +231,74 @@ describe('binary rows', () => {
     const s = new CopyOutStream(plan(BINARY), 1 << 20);
     s.push(Buffer.concat([header, tuple([int4(1), null, null])]));
     expect(() => s.end()).toThrow(/trailer/);
+  });
+});
+
+describe('client encodings', () => {
+  const settingsFor = (encoding: string) => {
+    const s = new TextSettings();
+    s.note('client_encoding', encoding);
+    return s;
+  };
+  /** note text, email text; the email detector on both. */
+  function detectorPlan(options: CopyOptions): CopyPlan {
+    const context = {
+      masker: createMasker({ rules: [{ detector: 'email', strategy: 'redact' }] }),
+      hasColumnRules: false,
+      hasTextRules: true,
+    };
+    const rows = createRowPlan(
+      context,
+      [field('note', 25), field('email', 25)],
+      [{ column: '' }, { column: '' }],
+    );
+    return { options, rows, context };
+  }
+  const bytes = (...parts: (string | number[])[]) =>
+    Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
+  /** `表` in SJIS: its second byte is a backslash. `ポ`: its second byte is `|`. */
+  const HYO = [0x95, 0x5c];
+  const PO = [0x83, 0x7c];
+
+  test('SJIS text format: a backslash inside a character is not an escape, in or out', () => {
+    const sjis = settingsFor('SJIS');
+    const row = bytes(HYO, '\tada@example.com');
+    const out = maskDelimitedRow(detectorPlan(TEXT), row, sjis);
+    expect(out.equals(bytes(HYO, '\t[REDACTED]\n'))).toBe(true);
+    // Masked around it: the character is written back whole, its backslash not doubled.
+    const around = maskDelimitedRow(detectorPlan(TEXT), bytes(HYO, ' ada@example.com\tx'), sjis);
+    expect(around.equals(bytes(HYO, ' [REDACTED]\tx\n'))).toBe(true);
+    // Read one byte at a time as before, the backslash took the delimiter with it.
+    expect(() => maskDelimitedRow(detectorPlan(TEXT), row, settingsFor('LATIN1'))).toThrow(/1 columns/);
+  });
+
+  test('SJIS CSV with a quote character that is the second byte of another', () => {
+    const options = { ...CSV, quote: '|', escape: '|' };
+    const data = bytes(PO, ',ada@example.com\n', '|a,b|,x\n');
+    for (const cut of [1, 2, 3, data.length]) {
+      const stream = new CopyOutStream(detectorPlan(options), 1 << 20, settingsFor('SJIS'));
+      const out: Buffer[] = [];
+      for (let i = 0; i < data.length; i += cut) out.push(stream.push(data.subarray(i, i + cut)));
+      stream.end();
+      expect(Buffer.concat(out).equals(bytes(PO, ',[REDACTED]\n', '|a,b|,x\n'))).toBe(true);
+    }
+  });
+
+  test('LATIN1: a value is read one character per byte, and keeps its other bytes', () => {
+    const row = bytes('caf\xe9 jos\xe9@example.com\tx');
+    const latin1 = maskDelimitedRow(detectorPlan(TEXT), row, settingsFor('LATIN1'));
+    expect(latin1.equals(bytes('caf\xe9 [REDACTED]\tx\n'))).toBe(true);
+    const csv = maskDelimitedRow(detectorPlan(CSV), bytes('"jos\xe9@example.com",x'), settingsFor('LATIN1'));
+    expect(csv.equals(bytes('"[REDACTED]",x\n'))).toBe(true);
+  });
+
+  test('SQL_ASCII: each value as UTF-8 when it is, otherwise one character per byte', () => {
+    const sqlAscii = settingsFor('SQL_ASCII');
+    const out = maskDelimitedRow(detectorPlan(TEXT), bytes('caf\xe9 jos\xe9@example.com\tx'), sqlAscii);
+    expect(out.equals(bytes('caf\xe9 [REDACTED]\tx\n'))).toBe(true);
+    const utf8 = Buffer.from('café josé@example.com\tx');
+    expect(maskDelimitedRow(detectorPlan(TEXT), utf8, sqlAscii).toString('utf8')).toBe(
+      'café [REDACTED]\tx\n',
+    );
   });
 });

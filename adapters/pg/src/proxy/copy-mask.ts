@@ -18,6 +18,7 @@ import { PgProtocolError } from '../protocol/protocol-error.js';
 import type { CopyOptions } from './copy-statement.js';
 import { type MaskContext, maskDataRowToBuffer, type RowPlan } from './mask-plan.js';
 import { DEFAULT_TEXT_SETTINGS, type TextSettings } from './scalar-text.js';
+import { type ClientEncoding, charLength, encodingAt, MultiByte } from './text-encoding.js';
 
 export interface CopyPlan {
   readonly options: CopyOptions;
@@ -31,7 +32,19 @@ export interface CopyPlan {
   readonly maxChars?: readonly (number | undefined)[];
 }
 
-const TEXT_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+/** The byte a text-format escape letter stands for (copy.c, CopyReadAttributesText). */
+const TEXT_ESCAPES: Readonly<Record<number, number>> = {
+  98: 0x08, // \b
+  102: 0x0c, // \f
+  110: 0x0a, // \n
+  114: 0x0d, // \r
+  116: 0x09, // \t
+  118: 0x0b, // \v
+};
+/** The escape letter PostgreSQL's CopyAttributeOutText writes for a control byte. */
+const TEXT_ESCAPED: Readonly<Record<number, number>> = Object.fromEntries(
+  Object.entries(TEXT_ESCAPES).map(([letter, byte]) => [byte, Number(letter)]),
+);
 
 /** `PGCOPY\n\377\r\n\0`, then a 32-bit flags field and a 32-bit header-extension length. */
 const BINARY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -40,82 +53,138 @@ const BINARY_HEADER = BINARY_SIGNATURE.length + 8;
 const BINARY_HAS_OIDS = 1 << 16;
 
 const NEWLINE = 0x0a;
+const RETURN = 0x0d;
 const BACKSLASH = 0x5c;
 
-function unescapeText(field: string): string {
-  if (!field.includes('\\')) return field;
-  return field.replace(/\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)/gs, (_, e: string) => {
-    if (e[0] === 'x' && e.length > 1) return String.fromCharCode(Number.parseInt(e.slice(1), 16));
-    if (/^[0-7]/.test(e)) return String.fromCharCode(Number.parseInt(e, 8));
-    return TEXT_ESCAPES[e] ?? e;
-  });
-}
+const isOctal = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x37;
+const hexValue = (c: number | undefined) => {
+  if (c === undefined) return -1;
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const lower = c | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+};
 
-/** As PostgreSQL's CopyAttributeOutText writes a value. */
-function escapeText(value: string, delimiter: string): string {
-  let out = '';
-  for (const c of value) {
-    if (c === '\\') out += '\\\\';
-    else if (c === '\n') out += '\\n';
-    else if (c === '\r') out += '\\r';
-    else if (c === '\t') out += '\\t';
-    else if (c === '\b') out += '\\b';
-    else if (c === '\f') out += '\\f';
-    else if (c === '\v') out += '\\v';
-    else if (c === delimiter) out += `\\${c}`;
-    else out += c;
+/**
+ * A text-format field's bytes with its escapes decoded. The bytes of a multi-byte character
+ * are taken whole: in SJIS a backslash can be the second byte of one, which the server did
+ * not escape.
+ */
+function unescapeText(field: Buffer, multiByte: MultiByte): Buffer {
+  if (!field.includes(BACKSLASH)) return field;
+  const out = Buffer.allocUnsafe(field.length);
+  let n = 0;
+  for (let i = 0; i < field.length; ) {
+    const c = field[i] as number;
+    if (c !== BACKSLASH) {
+      const size = charLength(multiByte, field, i);
+      for (let k = 0; k < size && i < field.length; k++) out[n++] = field[i++] as number;
+      continue;
+    }
+    const e = field[i + 1];
+    i += 2;
+    if (e === undefined) continue;
+    if (isOctal(e)) {
+      let value = e - 0x30;
+      for (let k = 0; k < 2 && isOctal(field[i]); k++) value = value * 8 + ((field[i++] as number) - 0x30);
+      out[n++] = value & 0xff;
+    } else if (e === 0x78 && hexValue(field[i]) >= 0) {
+      let value = hexValue(field[i++]);
+      if (hexValue(field[i]) >= 0) value = value * 16 + hexValue(field[i++]);
+      out[n++] = value;
+    } else out[n++] = TEXT_ESCAPES[e] ?? e;
   }
-  return out;
+  return out.subarray(0, n);
 }
 
-/** One field of a text or CSV row: its bytes as sent, and its value (null for NULL). */
+/** As PostgreSQL's CopyAttributeOutText writes a value's bytes. */
+function escapeText(value: Buffer, delimiter: number, multiByte: MultiByte): Buffer {
+  const out: number[] = [];
+  for (let i = 0; i < value.length; ) {
+    const c = value[i] as number;
+    const size = charLength(multiByte, value, i);
+    if (size > 1) {
+      for (let k = 0; k < size && i < value.length; k++) out.push(value[i++] as number);
+      continue;
+    }
+    i++;
+    const letter = TEXT_ESCAPED[c];
+    if (letter !== undefined) out.push(BACKSLASH, letter);
+    else if (c === BACKSLASH || c === delimiter) out.push(BACKSLASH, c);
+    else out.push(c);
+  }
+  return Buffer.from(out);
+}
+
+/** One field of a text or CSV row: its bytes as sent, and its value's bytes (null for NULL). */
 interface RawField {
   raw: Buffer;
-  value: string | null;
+  value: Buffer | null;
   quoted: boolean;
 }
 
 /** Split one text-format row (without its newline) into fields, honouring backslash escapes. */
-export function splitTextRow(row: Buffer, options: CopyOptions): RawField[] {
+export function splitTextRow(
+  row: Buffer,
+  options: CopyOptions,
+  multiByte: MultiByte = MultiByte.None,
+): RawField[] {
   const delimiter = options.delimiter.charCodeAt(0);
+  const nullString = Buffer.from(options.null, 'utf8');
   const fields: RawField[] = [];
   let start = 0;
-  for (let i = 0; i <= row.length; i++) {
+  for (let i = 0; i <= row.length; ) {
     if (i < row.length && row[i] === BACKSLASH) {
+      i += 2;
+      continue;
+    }
+    if (i >= row.length || row[i] === delimiter) {
+      const raw = row.subarray(start, Math.min(i, row.length));
+      fields.push({
+        raw,
+        value: raw.equals(nullString) ? null : unescapeText(raw, multiByte),
+        quoted: false,
+      });
+      start = i + 1;
+      if (i >= row.length) break;
       i++;
       continue;
     }
-    if (i === row.length || row[i] === delimiter) {
-      const raw = row.subarray(start, i);
-      const text = raw.toString('utf8');
-      fields.push({ raw, value: text === options.null ? null : unescapeText(text), quoted: false });
-      start = i + 1;
-    }
+    i += charLength(multiByte, row, i);
   }
   return fields;
 }
 
 /** Split one CSV row (without its newline) into fields; only unquoted NULL strings are NULL. */
-export function splitCsvRow(row: Buffer, options: CopyOptions): RawField[] {
+export function splitCsvRow(
+  row: Buffer,
+  options: CopyOptions,
+  multiByte: MultiByte = MultiByte.None,
+): RawField[] {
   const delimiter = options.delimiter.charCodeAt(0);
   const quote = options.quote.charCodeAt(0);
   const escapeByte = options.escape.charCodeAt(0);
+  const nullString = Buffer.from(options.null, 'utf8');
   const fields: RawField[] = [];
   let start = 0;
   let inQuote = false;
   let quoted = false;
   let value: number[] = [];
   for (let i = 0; i <= row.length; i++) {
-    const c = row[i];
+    const c = row[i] as number;
     if (i === row.length || (!inQuote && c === delimiter)) {
       if (inQuote) throw rowError('a CSV row ends inside a quoted value');
       const raw = row.subarray(start, i);
-      const text = Buffer.from(value).toString('utf8');
-      const isNull = !quoted && raw.toString('utf8') === options.null;
-      fields.push({ raw, value: isNull ? null : text, quoted });
+      const isNull = !quoted && raw.equals(nullString);
+      fields.push({ raw, value: isNull ? null : Buffer.from(value), quoted });
       start = i + 1;
       value = [];
       quoted = false;
+      continue;
+    }
+    const size = charLength(multiByte, row, i);
+    if (size > 1) {
+      for (let k = 0; k < size && i < row.length; k++) value.push(row[i++] as number);
+      i--;
       continue;
     }
     if (inQuote) {
@@ -125,31 +194,51 @@ export function splitCsvRow(row: Buffer, options: CopyOptions): RawField[] {
         value.push(next as number);
         i++;
       } else if (c === quote) inQuote = false;
-      else value.push(c as number);
+      else value.push(c);
     } else if (c === quote) {
       inQuote = true;
       quoted = true;
-    } else value.push(c as number);
+    } else value.push(c);
   }
   return fields;
 }
 
 /** As PostgreSQL's CopyAttributeOutCSV writes a value: quoted when it must be (or was). */
-function encodeCsv(value: string, options: CopyOptions, quote: boolean, onlyColumn: boolean): string {
-  const { delimiter, quote: q, escape: e } = options;
-  const needs =
-    quote ||
-    value === options.null ||
-    value.includes(delimiter) ||
-    value.includes(q) ||
-    value.includes('\n') ||
-    value.includes('\r') ||
-    (onlyColumn && value === '\\.');
+function encodeCsv(
+  value: Buffer,
+  options: CopyOptions,
+  quote: boolean,
+  onlyColumn: boolean,
+  multiByte: MultiByte,
+): Buffer {
+  const delimiter = options.delimiter.charCodeAt(0);
+  const q = options.quote.charCodeAt(0);
+  const e = options.escape.charCodeAt(0);
+  let needs =
+    quote || value.equals(Buffer.from(options.null, 'utf8')) || (onlyColumn && value.equals(END_MARKER));
+  for (let i = 0; i < value.length && !needs; i += charLength(multiByte, value, i)) {
+    const c = value[i];
+    needs = c === delimiter || c === q || c === NEWLINE || c === RETURN;
+  }
   if (!needs) return value;
-  let out = q;
-  for (const c of value) out += c === q || c === e ? e + c : c;
-  return out + q;
+  const out: number[] = [q];
+  for (let i = 0; i < value.length; ) {
+    const size = charLength(multiByte, value, i);
+    const c = value[i] as number;
+    if (size === 1 && (c === q || c === e)) out.push(e);
+    for (let k = 0; k < size && i < value.length; k++) out.push(value[i++] as number);
+  }
+  out.push(q);
+  return Buffer.from(out);
 }
+
+/** How bytes are grouped where the server's COPY groups them (text-encoding.ts). */
+function splitting(settings: TextSettings): MultiByte {
+  return settings.encoding.embedsAscii ? settings.encoding.multiByte : MultiByte.None;
+}
+
+/** `\.`, which alone on a line would end the data. */
+const END_MARKER = Buffer.from('\\.', 'latin1');
 
 function rowError(message: string): PgProtocolError {
   return new PgProtocolError(`cannot mask this COPY: ${message}`, SqlState.InternalError);
@@ -174,27 +263,41 @@ function maskValues(
       const after = masked[i];
       const before = values[i];
       if (limit === undefined || !after || (before && after.equals(before))) continue;
-      masked[i] = cutTo(after, limit);
+      masked[i] = cutTo(after, limit, settings.encoding);
     }
   }
   return masked;
 }
 
-/** UTF-8 text cut to its first `limit` characters (code points, as PostgreSQL counts them). */
-function cutTo(value: Buffer, limit: number): Buffer {
+/**
+ * A masked value cut to its first `limit` characters, as PostgreSQL counts them: code points
+ * in UTF-8, characters of the client encoding otherwise (whole ones: the cut never splits one).
+ */
+function cutTo(value: Buffer, limit: number, encoding: ClientEncoding): Buffer {
   if (value.length <= limit) return value;
-  const chars = [...value.toString('utf8')];
-  return chars.length <= limit ? value : Buffer.from(chars.slice(0, limit).join(''), 'utf8');
+  if (encodingAt(encoding, value, 0, value.length) === 'utf8') {
+    const chars = [...value.toString('utf8')];
+    return chars.length <= limit ? value : Buffer.from(chars.slice(0, limit).join(''), 'utf8');
+  }
+  let at = 0;
+  for (let count = 0; count < limit && at < value.length; count++)
+    at += charLength(encoding.multiByte, value, at);
+  return at >= value.length ? value : value.subarray(0, at);
 }
 
 /** Mask one text or CSV row (without its newline); returns it with the newline. */
-export function maskDelimitedRow(plan: CopyPlan, row: Buffer): Buffer {
+export function maskDelimitedRow(
+  plan: CopyPlan,
+  row: Buffer,
+  settings: TextSettings = DEFAULT_TEXT_SETTINGS,
+): Buffer {
   const { options } = plan;
   if (plan.rows.passThrough) return Buffer.concat([row, Buffer.from([NEWLINE])]);
   const csv = options.format === 'csv';
-  const fields = csv ? splitCsvRow(row, options) : splitTextRow(row, options);
-  const values = fields.map((f) => (f.value === null ? null : Buffer.from(f.value, 'utf8')));
-  const masked = maskValues(plan, values);
+  const multiByte = splitting(settings);
+  const fields = csv ? splitCsvRow(row, options, multiByte) : splitTextRow(row, options, multiByte);
+  const values = fields.map((f) => f.value);
+  const masked = maskValues(plan, values, settings);
   const parts: Buffer[] = [];
   const delimiter = Buffer.from(options.delimiter, 'utf8');
   for (let i = 0; i < fields.length; i++) {
@@ -204,13 +307,12 @@ export function maskDelimitedRow(plan: CopyPlan, row: Buffer): Buffer {
     if (i > 0) parts.push(delimiter);
     if (before === null ? after === null : after?.equals(before)) parts.push(field.raw);
     else if (after === null) parts.push(Buffer.from(options.null, 'utf8'));
-    else {
-      const text = after.toString('utf8');
-      const encoded = csv
-        ? encodeCsv(text, options, field.quoted, fields.length === 1)
-        : escapeText(text, options.delimiter);
-      parts.push(Buffer.from(encoded, 'utf8'));
-    }
+    else
+      parts.push(
+        csv
+          ? encodeCsv(after, options, field.quoted, fields.length === 1, multiByte)
+          : escapeText(after, delimiter[0] as number, multiByte),
+      );
   }
   parts.push(Buffer.from([NEWLINE]));
   return Buffer.concat(parts);
@@ -259,10 +361,21 @@ export class CopyOutStream {
     const csv = this.plan.options.format === 'csv';
     const quote = this.plan.options.quote.charCodeAt(0);
     const escapeByte = this.plan.options.escape.charCodeAt(0);
+    const multiByte = splitting(this.settings);
     let rowStart = 0;
     const data = this.carry;
-    for (let i = this.scanned; i < data.length; i++) {
-      const c = data[i];
+    let i = this.scanned;
+    for (; i < data.length; i++) {
+      const c = data[i] as number;
+      if (multiByte !== MultiByte.None && c >= 0x80) {
+        // A character's later bytes can be ASCII (a quote): taken whole, once all here.
+        if (i + 1 >= data.length) break;
+        const size = charLength(multiByte, data, i);
+        if (i + size > data.length) break;
+        this.escaped = false;
+        i += size - 1;
+        continue;
+      }
       if (csv) {
         // Only the quoting state matters for where a row ends: with escape = quote, every
         // quote toggles it (a doubled quote toggles twice); otherwise an escape skips a byte.
@@ -285,11 +398,11 @@ export class CopyOutStream {
       if (this.headerPending) {
         this.headerPending = false;
         parts.push(data.subarray(rowStart, i + 1));
-      } else parts.push(maskDelimitedRow(this.plan, row));
+      } else parts.push(maskDelimitedRow(this.plan, row, this.settings));
       rowStart = i + 1;
     }
     this.carry = keep(data, rowStart);
-    this.scanned = this.carry.length;
+    this.scanned = Math.min(i, data.length) - rowStart;
     return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   }
 

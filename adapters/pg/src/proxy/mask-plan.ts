@@ -24,6 +24,7 @@ import {
   type TypeShapes,
 } from './binary-values.js';
 import { DEFAULT_TEXT_SETTINGS, type Scalar, scalarText, type TextSettings } from './scalar-text.js';
+import { encodingAt } from './text-encoding.js';
 import { pickedColumns } from './unresolved-columns.js';
 
 export { numericText } from './binary-values.js';
@@ -413,7 +414,9 @@ export function maskValues(
     } else if (masked[i] === text) {
       out[i] = original;
     } else {
-      out[i] = plan.nullOnChange[i] ? null : encodeMasked(plan, i, masked[i], settings.textEncoding);
+      out[i] = plan.nullOnChange[i]
+        ? null
+        : encodeMasked(plan, i, masked[i], encodingAt(settings.encoding, original, 0, original.length));
     }
   }
   return out;
@@ -567,7 +570,7 @@ export function maskDataRowBody(
       if (masked === text) continue;
       // A binary int8 read as its digits: no mask's text is eight bytes of it.
       if (plan.nullOnChange[i]) outs[i] = Out.Null;
-      else setMasked(plan, i, masked, settings.textEncoding);
+      else setMasked(plan, i, masked, encodingAt(settings.encoding, body, start, start + length));
       changed = true;
       continue;
     }
@@ -597,7 +600,7 @@ export function maskDataRowBody(
     const masked = masker.maskText(text);
     if (masked === text) continue;
     if (plan.nullOnChange[i]) outs[i] = Out.Null;
-    else setMasked(plan, i, masked, settings.textEncoding);
+    else setMasked(plan, i, masked, encodingAt(settings.encoding, body, start, start + length));
     changed = true;
   }
   if (!changed) return false;
@@ -625,7 +628,7 @@ export function maskDataRowBody(
       writer.lengthPrefixedText(
         maskedTexts[i] as string,
         binaryJsonb ? JSONB_VERSION : -1,
-        settings.textEncoding,
+        encodingAt(settings.encoding, body, start, start + length),
       );
       maskedTexts[i] = undefined;
     } else {
@@ -673,9 +676,13 @@ function readableAt(
   settings: TextSettings,
 ): string | null {
   if (format === 0 || kind === BinaryKind.Text || kind === BinaryKind.Json)
-    return body.toString(settings.textEncoding, start, start + length);
+    return body.toString(encodingAt(settings.encoding, body, start, start + length), start, start + length);
   if (kind === BinaryKind.Jsonb && length > 0 && body[start] === JSONB_VERSION)
-    return body.toString(settings.textEncoding, start + 1, start + length);
+    return body.toString(
+      encodingAt(settings.encoding, body, start, start + length),
+      start + 1,
+      start + length,
+    );
   if (kind === BinaryKind.Int8 && length === 8) return body.readBigInt64BE(start).toString();
   if (kind === BinaryKind.Numeric) return numericText(body, start, length);
   if (kind === BinaryKind.Scalar) {

@@ -146,6 +146,7 @@ import {
 } from './scram-server.js';
 import { type SideChannelMask, writeMaskedNotice, writeMaskedSideChannel } from './side-channel.js';
 import { executedName, preparedStatementQuery, preparedText } from './sql-execute.js';
+import { encodingAt, type TextEncoding } from './text-encoding.js';
 import {
   anyMaskedColumn,
   DEFAULT_UNRESOLVED_COLUMNS,
@@ -2687,9 +2688,10 @@ export class ProxySession {
           const out = this.copyOut.push(frame.body);
           if (out.length > 0) this.toClient.writer.begin(BackendCode.CopyData).bytes(out).end();
         } else if (mask?.hasTextRules) {
+          const encoding = encodingAt(this.textSettings.encoding, frame.body, 0, frame.body.length);
           this.toClient.writer
             .begin(BackendCode.CopyData)
-            .bytes(Buffer.from(mask.masker.maskText(frame.body.toString('utf8')), 'utf8'))
+            .bytes(Buffer.from(mask.masker.maskText(frame.body.toString(encoding)), encoding))
             .end();
         } else this.toClient.forwardFrame(frame);
         return undefined;
@@ -2972,15 +2974,10 @@ export class ProxySession {
   private relayMasked(
     frame: Frame,
     head: Pending | undefined,
-    writeMasked: (
-      frame: Frame,
-      mask: SideChannelMask,
-      w: MessageWriter,
-      encoding: 'utf8' | 'latin1',
-    ) => boolean,
+    writeMasked: (frame: Frame, mask: SideChannelMask, w: MessageWriter, encoding: TextEncoding) => boolean,
   ): Promise<void> | undefined {
     const write = (mask: SideChannelMask | undefined) => {
-      const encoding = this.textSettings.textEncoding;
+      const encoding = encodingAt(this.textSettings.encoding, frame.body, 0, frame.body.length);
       if (!mask || !writeMasked(frame, mask, this.toClient.writer, encoding))
         this.toClient.forwardFrame(frame);
     };

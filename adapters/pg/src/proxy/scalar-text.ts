@@ -17,6 +17,8 @@
  * https://www.postgresql.org/docs/current/datatype.html
  */
 
+import { type ClientEncoding, clientEncoding, UTF8_ENCODING } from './text-encoding.js';
+
 /** Which reading a scalar type's binary value needs, named by its send function. */
 export const Scalar = {
   Bool: 0,
@@ -167,22 +169,15 @@ function zoneNamed(name: string): Zone {
 export class TextSettings {
   dateStyle = 'ISO, MDY';
   intervalStyle = 'postgres';
-  /**
-   * How text values are read for masks and masked text written: UTF-8, or, under any other
-   * client_encoding (LATIN1, WIN1252, SJIS …), one character per byte, so that a value's bytes
-   * above ASCII are letters detectors read (`josé` in LATIN1 is `jos` and 0xE9, not U+FFFD)
-   * and a masked value keeps its other bytes as they came.
-   */
-  textEncoding: 'utf8' | 'latin1' = 'utf8';
+  /** The reported client_encoding: how text values are read for masks and written masked. */
+  encoding: ClientEncoding = UTF8_ENCODING;
   private zone: Zone = zoneNamed('UTC');
   private zoneName = 'UTC';
 
   /** Take in a reported parameter; the others are ignored. */
   note(name: string, value: string): void {
-    if (name === 'client_encoding') {
-      const encoding = value.toUpperCase();
-      this.textEncoding = encoding === 'UTF8' || encoding === 'SQL_ASCII' ? 'utf8' : 'latin1';
-    } else if (name === 'DateStyle') this.dateStyle = value;
+    if (name === 'client_encoding') this.encoding = clientEncoding(value);
+    else if (name === 'DateStyle') this.dateStyle = value;
     else if (name === 'IntervalStyle') this.intervalStyle = value;
     else if (name === 'TimeZone' && value !== this.zoneName) {
       this.zoneName = value;

@@ -27,13 +27,7 @@ import { BackendCode, ErrorField } from '../protocol/message-codes.js';
 import type { Frame } from '../protocol/message-framer.js';
 import type { MessageWriter } from '../protocol/message-writer.js';
 import type { MaskContext } from './mask-plan.js';
-
-/**
- * How the session's text is read and written (`TextSettings.textEncoding`): UTF-8, or one
- * character per byte under another client_encoding, so that a value's other bytes come back
- * as they were sent.
- */
-type TextEncoding = 'utf8' | 'latin1';
+import type { TextEncoding } from './text-encoding.js';
 
 /**
  * Parameters whose values the server validates to a fixed form (versions, encodings, date
