@@ -4,11 +4,9 @@
  * Real psql and `pg` against Debian's PostgreSQL.
  */
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createEngine, staticEvaluator } from '@portcullis/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { reloadedCopy } from './support/copy-reload.js';
 import { type ProxyFixture, startProxyFixture, withAgentMasks } from './support/proxy-fixture.js';
 import { psqlBytes } from './support/psql.js';
 
@@ -168,28 +166,8 @@ describe('CSV COPY', () => {
   });
 });
 
-/**
- * What the agent's `copy` writes, loaded with psql's \copy (which reads the file on this side
- * and sends it as COPY … FROM STDIN) into a new table like `like`: its rows, ordered by id.
- */
-async function reloaded(copy: string, like: string, options: string): Promise<Record<string, unknown>[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-copy-'));
-  const d = await f.direct();
-  try {
-    const file = join(dir, 'copy.data');
-    const out = await psql('agent', copy);
-    expect(out.stderr.toString()).toBe('');
-    writeFileSync(file, out.stdout);
-    await d.query(`CREATE TABLE reloaded (LIKE ${like})`);
-    const loaded = await direct(`\\copy reloaded FROM '${file}'${options}`);
-    expect(loaded.stderr.toString()).toBe('');
-    return (await d.query('SELECT * FROM reloaded ORDER BY id')).rows;
-  } finally {
-    await d.query('DROP TABLE IF EXISTS reloaded');
-    await d.end();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const reloaded = (copy: string, like: string, options: string) =>
+  reloadedCopy(f, { name: 'agent', password: 'agent-pw' }, copy, like, options);
 
 describe('masked COPY data reloads into columns of the same types', () => {
   test.each([

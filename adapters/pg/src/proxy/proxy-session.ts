@@ -105,7 +105,7 @@ import {
 import type { AuditBacklog } from './audit-backlog.js';
 import type { TypeShapes } from './binary-values.js';
 import { CopyOutStream, type CopyPlan } from './copy-mask.js';
-import { parseCopyStatement } from './copy-statement.js';
+import { type CopyStatement, parseCopyStatement } from './copy-statement.js';
 import { declaredCursorName, fetchedCursorName } from './cursor-names.js';
 import { type DecisionCacheOptions, DecisionMemo } from './decision-memo.js';
 import { denyFields, protocolViolation } from './deny-response.js';
@@ -1806,12 +1806,15 @@ export class ProxySession {
 
   /**
    * How masks follow a COPY: COPY … FROM sends no rows back and needs nothing; COPY … TO
-   * STDOUT in text or CSV with only detector or pattern rules has every CopyData scanned.
-   * Otherwise its rows are cut out and masked as DataRows are (copy-mask.ts), which needs the
+   * STDOUT has its rows cut out and masked as DataRows are (copy-mask.ts), which needs the
    * statement's format options and its columns with their types: the table's, from the
    * catalog, or those of `COPY (query)`'s query, described on the catalog connection (and
    * judged for unresolved columns as a result would be). Anything that cannot be pinned down
-   * is refused rather than passed in clear.
+   * is refused rather than passed in clear, except a text or CSV COPY under detector and
+   * pattern rules alone: its data can be scanned whole (undefined), as it was before its
+   * columns were planned, which keeps a COPY of a temporary table working. Planned, a
+   * detector's hit in a typed column is NULL and a mask is cut to a `varchar(n)`, so the
+   * data reloads.
    */
   private async planCopy(mask: MaskContext, source: TaintSource): Promise<CopyPlan | undefined | Decision> {
     const statements = source.statements;
@@ -1826,8 +1829,17 @@ export class ProxySession {
       return mask.hasColumnRules ? maskUnenforceable('a COPY … TO STDOUT not alone in its Query') : undefined;
     const parsed = await parseCopyStatement(only.text);
     if (typeof parsed === 'string') return maskUnenforceable(parsed);
+    const planned = await this.planCopyColumns(mask, source, parsed);
+    const scannable = !mask.hasColumnRules && parsed.options.format !== 'binary';
+    return scannable && 'effect' in planned ? undefined : planned;
+  }
+
+  private async planCopyColumns(
+    mask: MaskContext,
+    source: TaintSource,
+    parsed: CopyStatement,
+  ): Promise<CopyPlan | Decision> {
     const { options } = parsed;
-    if (!mask.hasColumnRules && options.format !== 'binary') return undefined;
     let rows: RowPlan;
     let maxChars: (number | undefined)[] = [];
     if (parsed.query !== undefined) {
@@ -2868,7 +2880,9 @@ export class ProxySession {
   /**
    * A COPY … TO STDOUT begins: its rows are masked through a CopyOutStream when it was
    * planned, after checking the server sends the format and columns the statement said.
-   * Unplanned data with detector rules is scanned as text, which binary data is not.
+   * Unplanned data with detector rules is scanned as text, which binary data is not; so is
+   * text data planned for those rules alone whose columns are not what was planned (a
+   * temporary table shadowing the table the catalog connection found, say).
    */
   private startCopyOut(frame: Frame, head: Pending | undefined): CopyOutStream | undefined {
     const planned = head?.kind === 'query' ? head.copy : undefined;
@@ -2881,6 +2895,11 @@ export class ProxySession {
     }
     const binary = planned.options.format === 'binary' ? 1 : 0;
     if (response.format !== binary || response.columnFormats.length !== planned.rows.fields.length) {
+      // Planned for detector and pattern rules alone, text data can still be scanned whole.
+      if (!planned.context.hasColumnRules && response.format === 0 && head?.kind === 'query') {
+        head.copy = undefined;
+        return undefined;
+      }
       throw new PgProtocolError(
         'cannot mask this COPY: the server sends another format or other columns than planned',
         SqlState.InternalError,
