@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type PostgresServer, startPostgres } from '@portcullis/pg/test-support/postgres-server';
 import { makeTestCerts, type TestCerts } from '@portcullis/pg/test-support/test-certs';
+import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../src/config/validate-config.js';
@@ -40,6 +41,23 @@ async function psql(conninfo: string, sql: string) {
 beforeAll(async () => {
   certs = await makeTestCerts();
   upstream = await startPostgres({ ssl: { certFile: certs.certFile, keyFile: certs.keyFile } });
+  // A role the server asks a cleartext password of over TLS, which no binding covers.
+  const admin = new pg.Client({
+    host: upstream.host,
+    port: upstream.port,
+    user: upstream.user,
+    password: upstream.password,
+    database: 'postgres',
+  });
+  await admin.connect();
+  try {
+    await admin.query("CREATE ROLE plain_pw LOGIN PASSWORD 'plain-secret'");
+    const hba = (await admin.query('SHOW hba_file')).rows[0].hba_file as string;
+    writeFileSync(hba, `hostssl all plain_pw 127.0.0.1/32 password\n${readFileSync(hba, 'utf8')}`);
+    await admin.query('SELECT pg_reload_conf()');
+  } finally {
+    await admin.end();
+  }
   dir = mkdtempSync(join(tmpdir(), 'portcullis-gw-tls-'));
   const config = validateConfig(
     {
@@ -61,7 +79,21 @@ beforeAll(async () => {
             user: upstream.user,
             database: 'postgres',
             password: 'env:UPSTREAM_PASSWORD',
-            tls: { ca: `file:${certs.caFile}`, server_name: 'localhost' },
+            // SCRAM-SHA-256-PLUS required: the proof bound to the server's certificate.
+            tls: { ca: `file:${certs.caFile}`, server_name: 'localhost', channel_binding: 'require' },
+          },
+        },
+        {
+          name: 'plain-db',
+          labels: { env: 'prod' },
+          listen: { port: 0 },
+          upstream: {
+            host: upstream.host,
+            port: upstream.port,
+            user: 'plain_pw',
+            database: 'postgres',
+            password: 'env:PLAIN_PASSWORD',
+            tls: { ca: `file:${certs.caFile}`, server_name: 'localhost', channel_binding: 'require' },
           },
         },
       ],
@@ -70,7 +102,7 @@ beforeAll(async () => {
   );
   gateway = await startGateway({
     config,
-    env: { UPSTREAM_PASSWORD: upstream.password },
+    env: { UPSTREAM_PASSWORD: upstream.password, PLAIN_PASSWORD: 'plain-secret' },
     logger: pino({ level: 'silent' }),
   });
 }, 120_000);
@@ -92,6 +124,33 @@ describe('TLS on a postgres resource', () => {
       'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
     );
     expect(result).toMatchObject({ code: 0, stdout: 't\n' });
+  });
+
+  it('with channel_binding require, refuses an upstream that asks for a cleartext password', async () => {
+    const port = gateway.resources.get('plain-db')!.port;
+    const result = await psql(
+      `host=127.0.0.1 port=${port} user=erin dbname=postgres sslmode=disable`,
+      'SELECT 1',
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('did not authenticate with channel binding');
+  });
+
+  it('rejects a channel_binding other than prefer, require or disable', () => {
+    const bad = {
+      server: { listen: { port: 0 } },
+      policy: { rego: join(repoRoot, 'rego') },
+      state: { path: join(dir, 'state3.db') },
+      audit: { path: join(dir, 'audit3.jsonl') },
+      resources: [
+        {
+          name: 'tls-db',
+          listen: { port: 0 },
+          upstream: { host: 'db', user: 'u', password: 'env:P', tls: { channel_binding: 'maybe' } },
+        },
+      ],
+    };
+    expect(() => validateConfig(bad, dir)).toThrow(/channel_binding: must be prefer, require or disable/);
   });
 
   it('refuses a client that does not upgrade to TLS', async () => {

@@ -7,10 +7,10 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { createMasker, type Decision, InvalidOptionError } from '@portcullis/core';
+import { tlsServerEndPoint } from '../protocol/channel-binding.js';
 import { cancelUpstream } from '../upstream/connect-upstream.js';
 import { AuditBacklog } from './audit-backlog.js';
 import { TypeShapes } from './binary-values.js';
-import { tlsServerEndPoint } from './channel-binding.js';
 import { DEFAULT_DECISION_CACHE } from './decision-memo.js';
 import type { MaskContext } from './mask-plan.js';
 import type { PgProxyOptions } from './pg-proxy-options.js';
@@ -61,6 +61,13 @@ function validate(options: PgProxyOptions): void {
   if (typeof u.user !== 'string' || u.user === '')
     throw new InvalidOptionError('upstream.user', 'must be a user name');
   if (typeof u.password !== 'string') throw new InvalidOptionError('upstream.password', 'must be a string');
+  if (u.channelBinding !== undefined && !['prefer', 'require', 'disable'].includes(u.channelBinding))
+    throw new InvalidOptionError('upstream.channelBinding', "must be 'prefer', 'require' or 'disable'");
+  if (u.channelBinding === 'require' && !u.ssl)
+    throw new InvalidOptionError(
+      'upstream.channelBinding',
+      "'require' needs upstream.ssl: SCRAM-SHA-256-PLUS binds to the server's TLS certificate",
+    );
   for (const key of ['connectTimeoutMs', 'catalogTimeoutMs'] as const) {
     const ms = u[key];
     // setTimeout caps its delay at 2^31 - 1 ms and fires at once past it.

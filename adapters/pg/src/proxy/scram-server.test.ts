@@ -72,3 +72,44 @@ describe('SCRAM-SHA-256, server side', () => {
     expect(parseScramVerifier('SCRAM-SHA-256$0:AAAA$AAAA:AAAA')).toBeUndefined();
   });
 });
+
+describe('SCRAM-SHA-256-PLUS: our client against our server', () => {
+  const verifier = createScramVerifier('s3cret', { iterations: 4096 });
+  async function plus(clientBinding: Buffer | 'unoffered' | undefined, serverBinding: Buffer | undefined) {
+    const client = createScramClient('s3cret', clientBinding === undefined ? {} : { binding: clientBinding });
+    const server = createScramServerExchange(parseScramVerifier(verifier), mock, serverBinding);
+    const final = server.serverFinal(
+      await client.respond(server.serverFirst(client.clientFirst, client.mechanism)),
+    );
+    if (final !== undefined) client.verify(final);
+    return {
+      mechanism: client.mechanism,
+      header: client.clientFirst.slice(0, client.clientFirst.indexOf(',,') + 2),
+      final,
+    };
+  }
+  const certificateHash = Buffer.alloc(32, 1);
+
+  test('bound to the same certificate hash, the exchange succeeds as PLUS', async () => {
+    expect(await plus(certificateHash, certificateHash)).toMatchObject({
+      mechanism: 'SCRAM-SHA-256-PLUS',
+      header: 'p=tls-server-end-point,,',
+      final: expect.stringMatching(/^v=/),
+    });
+  });
+
+  test('bound to another certificate (a man in the middle), the proof is refused', async () => {
+    await expect(plus(Buffer.alloc(32, 2), certificateHash)).rejects.toThrow(
+      /channel binding does not match/,
+    );
+  });
+
+  test("'y' to a server that offered PLUS is refused (a downgrade); 'n' and 'y' pass where none was offered", async () => {
+    await expect(plus('unoffered', certificateHash)).rejects.toThrow();
+    expect(await plus('unoffered', undefined)).toMatchObject({ mechanism: 'SCRAM-SHA-256', header: 'y,,' });
+    expect(await plus(undefined, undefined)).toMatchObject({
+      header: 'n,,',
+      final: expect.stringMatching(/^v=/),
+    });
+  });
+});

@@ -9,9 +9,9 @@
  */
 
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { CHANNEL_BINDING_TYPE } from '../protocol/channel-binding.js';
 import { PgProtocolError } from '../protocol/protocol-error.js';
 import { scramPassword } from '../upstream/scram-password.js';
-import { CHANNEL_BINDING_TYPE } from './channel-binding.js';
 
 export const SCRAM_MECHANISM = 'SCRAM-SHA-256';
 export const SCRAM_PLUS_MECHANISM = 'SCRAM-SHA-256-PLUS';

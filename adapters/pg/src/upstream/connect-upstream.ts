@@ -6,7 +6,7 @@
  */
 
 import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { TLSSocket, connect as tlsConnect } from 'node:tls';
 import {
   readAuthentication,
   readBackendKeyData,
@@ -14,6 +14,7 @@ import {
   readParameterStatus,
   readReadyForQuery,
 } from '../protocol/backend-messages.js';
+import { tlsServerEndPoint } from '../protocol/channel-binding.js';
 import {
   writeCancelRequest,
   writePasswordMessage,
@@ -27,7 +28,7 @@ import { MessageWriter } from '../protocol/message-writer.js';
 import { FrameSource } from './frame-source.js';
 import { md5PasswordResponse } from './md5-password.js';
 import { ReusedReads } from './reused-reads.js';
-import { createScramClient, SCRAM_SHA_256 } from './scram-client.js';
+import { createScramClient, SCRAM_SHA_256, SCRAM_SHA_256_PLUS, type ScramClient } from './scram-client.js';
 import { UpstreamError } from './upstream-error.js';
 import { type UpstreamOptions, upstreamSocketPath } from './upstream-options.js';
 
@@ -169,7 +170,9 @@ async function handshake(
   const parameters: [string, string][] = [];
   let processId = 0;
   let secretKey = 0;
-  let scram: ReturnType<typeof createScramClient> | undefined;
+  let scram: ScramClient | undefined;
+  let bound = false;
+  const requireBinding = options.channelBinding === 'require';
   try {
     for (;;) {
       const frame = await source.next().catch((err: Error) => {
@@ -180,21 +183,40 @@ async function handshake(
       switch (frame.type) {
         case BackendCode.Authentication: {
           const auth = readAuthentication(frame.body);
-          if (auth.code === AuthCode.Ok) break;
+          if (auth.code === AuthCode.Ok) {
+            if (requireBinding && !bound) throw unbound('authenticated the proxy without SCRAM-SHA-256-PLUS');
+            break;
+          }
+          // Neither a password nor a proof goes to a server that will not bind to its certificate.
+          const sasl =
+            auth.code === AuthCode.SASL ||
+            auth.code === AuthCode.SASLContinue ||
+            auth.code === AuthCode.SASLFinal;
+          if (requireBinding && !sasl)
+            throw unbound(`asked for authentication request ${auth.code}, not SCRAM-SHA-256-PLUS`);
           if (auth.code === AuthCode.CleartextPassword) {
             writePasswordMessage(w, options.password);
           } else if (auth.code === AuthCode.MD5Password && 'salt' in auth) {
             writePasswordMessage(w, md5PasswordResponse(options.user, options.password, auth.salt));
           } else if (auth.code === AuthCode.SASL && 'mechanisms' in auth) {
-            if (!auth.mechanisms.includes(SCRAM_SHA_256)) {
+            const binding = channelBinding(socket, options, auth.mechanisms);
+            if (requireBinding && !(binding instanceof Buffer)) {
+              throw unbound(
+                socket instanceof TLSSocket
+                  ? `offered ${auth.mechanisms.join(', ')}, and the proxy binds only with SCRAM-SHA-256-PLUS on a certificate whose signature names its hash`
+                  : 'is reached without TLS, which SCRAM-SHA-256-PLUS binds to',
+              );
+            }
+            if (!(binding instanceof Buffer) && !auth.mechanisms.includes(SCRAM_SHA_256)) {
               throw new UpstreamError(`no supported SASL mechanism among ${auth.mechanisms.join(', ')}`);
             }
-            scram = createScramClient(options.password);
-            writeSaslInitialResponse(w, SCRAM_SHA_256, Buffer.from(scram.clientFirst));
+            scram = createScramClient(options.password, binding === undefined ? {} : { binding });
+            writeSaslInitialResponse(w, scram.mechanism, Buffer.from(scram.clientFirst));
           } else if (auth.code === AuthCode.SASLContinue && 'data' in auth && scram) {
             writeSaslResponse(w, Buffer.from(await scram.respond(auth.data.toString('utf8'))));
           } else if (auth.code === AuthCode.SASLFinal && 'data' in auth && scram) {
             scram.verify(auth.data.toString('utf8'));
+            bound = scram.mechanism === SCRAM_SHA_256_PLUS;
             break;
           } else {
             throw new UpstreamError(`unsupported authentication request ${auth.code}`);
@@ -231,6 +253,30 @@ async function handshake(
     source.detach();
     throw err;
   }
+}
+
+/**
+ * What to bind SCRAM to on this connection (see scram-client.ts): the server certificate's
+ * `tls-server-end-point` data when the server offers PLUS over TLS, `'unoffered'` over TLS
+ * when it does not, nothing without TLS, when `channelBinding` is `'disable'`, or when the
+ * certificate's signature names no single hash (Ed25519, RSASSA-PSS), which the server cannot
+ * bind to either.
+ */
+function channelBinding(
+  socket: Socket,
+  options: UpstreamOptions,
+  mechanisms: readonly string[],
+): Buffer | 'unoffered' | undefined {
+  if (!(socket instanceof TLSSocket) || options.channelBinding === 'disable') return undefined;
+  if (!mechanisms.includes(SCRAM_SHA_256_PLUS)) return 'unoffered';
+  const certificate = socket.getPeerX509Certificate();
+  return certificate ? tlsServerEndPoint(certificate.raw) : undefined;
+}
+
+function unbound(what: string): UpstreamError {
+  return new UpstreamError(`channel binding is required (upstream.channelBinding), but the server ${what}`, {
+    clientDetail: 'the upstream server did not authenticate with channel binding',
+  });
 }
 
 /** Send a CancelRequest for an upstream backend on a connection of its own. */

@@ -1,23 +1,33 @@
 /**
- * The client side of SCRAM-SHA-256 (RFC 5802, RFC 7677) as PostgreSQL uses it: no channel
- * binding (gs2 header `n,,`), the user name left empty because the server takes it from the
+ * The client side of SCRAM-SHA-256 and SCRAM-SHA-256-PLUS (RFC 5802, RFC 7677) as
+ * PostgreSQL uses them: the user name left empty because the server takes it from the
  * startup packet. The password is SASLprep-normalised first, as libpq does (see
  * scram-password.ts).
+ *
+ * Channel binding (RFC 5802 §6, type `tls-server-end-point`, RFC 5929): with PLUS the proof
+ * covers a hash of the certificate the server presented on this TLS connection, so a proof
+ * relayed by a man in the middle holding another certificate is refused by the server. The
+ * gs2 header says which case holds: `p=tls-server-end-point` (bound), `y` (the client could
+ * bind but the server did not offer PLUS; a server that did offer it refuses this, which
+ * catches a mechanism list stripped in transit), `n` (no TLS, nothing to bind to).
+ * https://www.postgresql.org/docs/current/sasl-authentication.html
  */
 
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { CHANNEL_BINDING_TYPE } from '../protocol/channel-binding.js';
 import { scramPassword } from './scram-password.js';
 import { UpstreamError } from './upstream-error.js';
 
 const pbkdf2Async = promisify(pbkdf2);
 
 export const SCRAM_SHA_256 = 'SCRAM-SHA-256';
+export const SCRAM_SHA_256_PLUS = 'SCRAM-SHA-256-PLUS';
 /** An iteration count past this is a server trying to make us burn CPU. */
 const MAX_ITERATIONS = 1_000_000;
-const GS2_HEADER = 'n,,';
-
 export interface ScramClient {
+  /** The mechanism to name in SASLInitialResponse. */
+  readonly mechanism: typeof SCRAM_SHA_256 | typeof SCRAM_SHA_256_PLUS;
   /** client-first-message, for SASLInitialResponse. */
   readonly clientFirst: string;
   /** Given server-first-message, the client-final-message for SASLResponse. */
@@ -43,6 +53,12 @@ export interface ScramClientOptions {
   nonce?: string;
   /** User name in the SCRAM messages; PostgreSQL ignores it, so it defaults to empty. */
   user?: string;
+  /**
+   * The `tls-server-end-point` data of the connection's server certificate, to authenticate
+   * with SCRAM-SHA-256-PLUS; or `'unoffered'` on a TLS connection whose server did not offer
+   * PLUS (gs2 header `y`). Absent: no binding (`n`).
+   */
+  binding?: Buffer | 'unoffered';
 }
 
 export function createScramClient(password: string, options: ScramClientOptions = {}): ScramClient {
@@ -50,10 +66,18 @@ export function createScramClient(password: string, options: ScramClientOptions 
   // RFC 5802 5.1: '=' and ',' in the name are escaped.
   const user = (options.user ?? '').replaceAll('=', '=3D').replaceAll(',', '=2C');
   const clientFirstBare = `n=${user},r=${nonce}`;
+  const { binding } = options;
+  const bound = binding instanceof Buffer;
+  const gs2Header = bound ? `p=${CHANNEL_BINDING_TYPE},,` : binding === 'unoffered' ? 'y,,' : 'n,,';
+  // The c attribute: the gs2 header, then (bound) the binding data, base64.
+  const channelBinding = (
+    bound ? Buffer.concat([Buffer.from(gs2Header), binding]) : Buffer.from(gs2Header)
+  ).toString('base64');
   let expectedServerSignature: Buffer | undefined;
 
   return {
-    clientFirst: GS2_HEADER + clientFirstBare,
+    mechanism: bound ? SCRAM_SHA_256_PLUS : SCRAM_SHA_256,
+    clientFirst: gs2Header + clientFirstBare,
     async respond(serverFirst) {
       const attrs = attributes(serverFirst);
       const serverNonce = attrs.get('r');
@@ -78,7 +102,7 @@ export function createScramClient(password: string, options: ScramClientOptions 
       );
       const clientKey = hmac(saltedPassword, 'Client Key');
       const storedKey = createHash('sha256').update(clientKey).digest();
-      const clientFinalWithoutProof = `c=${Buffer.from(GS2_HEADER).toString('base64')},r=${serverNonce}`;
+      const clientFinalWithoutProof = `c=${channelBinding},r=${serverNonce}`;
       const authMessage = `${clientFirstBare},${serverFirst},${clientFinalWithoutProof}`;
       const clientSignature = hmac(storedKey, authMessage);
       const proof = Buffer.alloc(clientKey.length);

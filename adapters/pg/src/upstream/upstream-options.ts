@@ -20,6 +20,15 @@ export interface UpstreamOptions {
    * absent or false.
    */
   ssl?: boolean | ConnectionOptions;
+  /**
+   * SCRAM channel binding to the server's TLS certificate (SCRAM-SHA-256-PLUS), as libpq's
+   * `channel_binding`. `'prefer'` (the default) binds whenever the server offers it over TLS;
+   * `'require'` refuses any server that does not authenticate so (a cleartext or MD5 request,
+   * plain SCRAM, `trust`, no TLS), before any password or proof is sent: a man in the middle
+   * holding a certificate the proxy accepts (a CA's mistake, a leaked key) then learns nothing
+   * it can replay. `'disable'` never binds.
+   */
+  channelBinding?: 'prefer' | 'require' | 'disable';
   /** How long connecting and authenticating may take; default 10 000 ms. */
   connectTimeoutMs?: number;
   /**

@@ -23,8 +23,11 @@ export interface PostgresResourceConfig {
     database?: string;
     user: string;
     password: SecretRef;
-    /** TLS to PostgreSQL, verify-full; `ca` for a private CA, `serverName` to check instead of host. */
-    tls?: { ca?: SecretRef; serverName?: string };
+    /**
+     * TLS to PostgreSQL, verify-full; `ca` for a private CA, `serverName` to check instead of
+     * host; `channelBinding` as the pg adapter's `upstream.channelBinding` (default prefer).
+     */
+    tls?: { ca?: SecretRef; serverName?: string; channelBinding?: 'prefer' | 'require' | 'disable' };
   };
 }
 

@@ -19,17 +19,27 @@ function clientTls(c: ConfigChecker, raw: unknown, path: string): ClientTls | un
 }
 
 /**
- * `upstream.tls: { ca?, server_name? }`: TLS to PostgreSQL, always verify-full (certificate
- * chain and host name); `ca` for a private CA, else the system's.
+ * `upstream.tls: { ca?, server_name?, channel_binding? }`: TLS to PostgreSQL, always
+ * verify-full (certificate chain and host name); `ca` for a private CA, else the system's;
+ * `channel_binding` prefer (default), require or disable: SCRAM-SHA-256-PLUS to the server.
  */
 function upstreamTls(c: ConfigChecker, raw: unknown, path: string): UpstreamTls | undefined {
   if (raw === undefined || raw === false) return undefined;
   const t = c.object(raw === true ? {} : raw, path);
   if (!t) return undefined;
-  c.known(t, path, ['ca', 'server_name']);
+  c.known(t, path, ['ca', 'server_name', 'channel_binding']);
   const ca: SecretRef | undefined = t.ca === undefined ? undefined : secret(c, t.ca, `${path}.ca`);
   const serverName = t.server_name === undefined ? undefined : c.string(t.server_name, `${path}.server_name`);
-  return { ...(ca ? { ca } : {}), ...(serverName ? { serverName } : {}) };
+  const binding = t.channel_binding;
+  if (binding !== undefined && binding !== 'prefer' && binding !== 'require' && binding !== 'disable')
+    c.fail(`${path}.channel_binding`, 'must be prefer, require or disable');
+  return {
+    ...(ca ? { ca } : {}),
+    ...(serverName ? { serverName } : {}),
+    ...(binding === 'prefer' || binding === 'require' || binding === 'disable'
+      ? { channelBinding: binding }
+      : {}),
+  };
 }
 
 /** Validates one `type: postgres` resource; `r` is the resource's object, its type already checked. */

@@ -34,6 +34,7 @@ export async function startPostgresResource(
               ...(upstreamCa !== undefined ? { ca: upstreamCa } : {}),
               ...(u.tls.serverName !== undefined ? { servername: u.tls.serverName } : {}),
             },
+            ...(u.tls.channelBinding !== undefined ? { channelBinding: u.tls.channelBinding } : {}),
           }
         : {}),
     },
