@@ -302,3 +302,108 @@ describe('client encodings', () => {
     );
   });
 });
+
+describe('SJIS COPY data cut anywhere (property)', () => {
+  const sjis = new TextSettings();
+  sjis.note('client_encoding', 'SJIS');
+  /** One SJIS character: ASCII (escapes and delimiters likely), half-width kana, or two bytes. */
+  const char = fc.oneof(
+    fc.constantFrom([0x5c], [0x09], [0x0a], [0x0d], [0x7c], [0x2c], [0x22], [0x4e]),
+    fc.integer({ min: 0x20, max: 0x7e }).map((b) => [b]),
+    fc.integer({ min: 0xa1, max: 0xdf }).map((b) => [b]),
+    fc.tuple(
+      fc.oneof(fc.integer({ min: 0x81, max: 0x9f }), fc.integer({ min: 0xe0, max: 0xfc })),
+      fc.oneof(
+        fc.constantFrom(0x5c, 0x7c),
+        fc.integer({ min: 0x40, max: 0x7e }),
+        fc.integer({ min: 0x80, max: 0xfc }),
+      ),
+    ),
+  );
+  const value = fc.option(
+    fc.array(char, { maxLength: 6 }).map((cs) => cs.map((c) => [...c])),
+    { nil: null },
+  );
+  const width = (c: number[]) => c.length;
+  /** The test's model of the server's CopyAttributeOutText: characters of two bytes whole. */
+  const text = (v: number[][] | null) => {
+    if (v === null) return [0x5c, 0x4e];
+    const out: number[] = [];
+    const letters: Record<number, number> = { 8: 0x62, 12: 0x66, 10: 0x6e, 13: 0x72, 9: 0x74, 11: 0x76 };
+    for (const c of v) {
+      const b = c[0] as number;
+      if (width(c) === 1 && letters[b] !== undefined) out.push(0x5c, letters[b] as number);
+      else if (width(c) === 1 && b === 0x5c) out.push(0x5c, 0x5c);
+      else out.push(...c);
+    }
+    return out;
+  };
+  /** CopyAttributeOutCSV with QUOTE '|' and the default delimiter: quoted when it must be. */
+  const csv = (v: number[][] | null) => {
+    if (v === null) return [];
+    const singles = v.filter((c) => width(c) === 1).map((c) => c[0]);
+    const needs = v.length === 0 || singles.some((b) => b === 0x2c || b === 0x7c || b === 0x0a || b === 0x0d);
+    if (!needs) return v.flat();
+    return [0x7c, ...v.flatMap((c) => (width(c) === 1 && c[0] === 0x7c ? [0x7c, 0x7c] : c)), 0x7c];
+  };
+
+  test.each([
+    ['text', TEXT, text, [0x09], Buffer.from('\\N')],
+    ['CSV', { ...CSV, quote: '|', escape: '|' }, csv, [0x2c], Buffer.alloc(0)],
+  ] as const)(
+    '%s: the masked middle column, the others byte for byte',
+    (_name, options, encode, delimiter, nullOut) => {
+      const context = {
+        masker: createMasker({ rules: [{ column: 't.b', strategy: 'redact' }] }),
+        hasColumnRules: true,
+        hasTextRules: false,
+      };
+      const rows = createRowPlan(
+        context,
+        [field('a', 25), field('b', 25), field('c', 25)],
+        ['a', 'b', 'c'].map((column) => ({ table: 't', column })),
+      );
+      const p: CopyPlan = { options, rows, context };
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(value, value, value), { minLength: 1, maxLength: 4 }),
+          fc.integer({ min: 1, max: 9 }),
+          (table, cut) => {
+            const line = (r: readonly (number[][] | null)[]) => [
+              ...encode(r[0] ?? null),
+              ...delimiter,
+              ...encode(r[1] ?? null),
+              ...delimiter,
+              ...encode(r[2] ?? null),
+              0x0a,
+            ];
+            const data = Buffer.from(table.flatMap((r) => line(r)));
+            const stream = new CopyOutStream(p, 1 << 20, sjis);
+            const out: Buffer[] = [];
+            for (let i = 0; i < data.length; i += cut) out.push(stream.push(data.subarray(i, i + cut)));
+            stream.end();
+            const expected = Buffer.concat(
+              table.map(([a, b, c]) =>
+                Buffer.concat([
+                  Buffer.from(encode(a)),
+                  Buffer.from(delimiter),
+                  // A CSV value the server quoted keeps its quotes around the mask.
+                  b === null
+                    ? nullOut
+                    : Buffer.from(
+                        options.format === 'csv' && encode(b)[0] === 0x7c ? '|[REDACTED]|' : '[REDACTED]',
+                      ),
+                  Buffer.from(delimiter),
+                  Buffer.from(encode(c)),
+                  Buffer.from([0x0a]),
+                ]),
+              ),
+            );
+            expect(Buffer.concat(out).toString('hex')).toBe(expected.toString('hex'));
+          },
+        ),
+        { numRuns: 300 },
+      );
+    },
+  );
+});
