@@ -18,6 +18,7 @@ const policy = withAgentMasks([
   { column: 'codes.state', strategy: 'redact' },
   { column: 'codes.zip', strategy: 'redact' },
   { column: 'codes.name', strategy: 'redact' },
+  { column: 'signups.email', strategy: 'redact' },
 ]);
 
 const engine = createEngine({ evaluator: staticEvaluator(policy, 'copy-masks') });
@@ -44,6 +45,8 @@ beforeAll(async () => {
     CREATE DOMAIN zipcode AS varchar(5);
     CREATE TABLE codes (id int, code varchar(4), state char(2), zip zipcode, name varchar(40));
     INSERT INTO codes VALUES (1, 'A1B2', 'CA', '94105', 'Ada'), (2, 'Z', 'NY', NULL, 'Grace');
+    CREATE TABLE signups (id int, twice int GENERATED ALWAYS AS (id * 2) STORED, email text);
+    INSERT INTO signups (id, email) VALUES (1, 'ada@example.com');
   `);
   await d.end();
 });
@@ -127,6 +130,15 @@ function readBinaryCopy(data: Buffer): (Buffer | null)[][] {
 }
 
 describe('CSV COPY', () => {
+  test('a table with a generated column, which COPY leaves out: the rest is masked', async () => {
+    for (const sql of ['COPY signups TO STDOUT', 'COPY signups TO STDOUT (FORMAT binary)']) {
+      const out = await psql('agent', sql);
+      expect(out.stderr.toString()).toBe('');
+      if (!sql.includes('binary')) expect(out.stdout.toString()).toBe('1\t[REDACTED]\n');
+      else expect(out.stdout.includes(Buffer.from('[REDACTED]'))).toBe(true);
+    }
+  });
+
   test('the email column is masked; commas, quotes and newlines in other values survive', async () => {
     const sql = 'COPY accounts (id, email, note) TO STDOUT WITH (FORMAT csv)';
     const masked = readCsv((await psql('agent', sql)).stdout.toString());

@@ -1865,7 +1865,8 @@ export class ProxySession {
         this.host.logger?.warn?.({ sessionId: this.id, err }, 'COPY column lookup failed');
         return maskUnenforceable("its table's columns could not be looked up");
       }
-      let picked = columns;
+      // Without a column list, COPY leaves generated columns out (a list naming one fails).
+      let picked = columns.filter((c) => !c.generated);
       if (relation.columns.length > 0) {
         const found = relation.columns.map((n) => columns.find((c) => c.column === n));
         if (found.some((c) => c === undefined)) return maskUnenforceable('a column of its list is not known');

@@ -42,6 +42,11 @@ export interface ResolvedColumn {
    */
   maxChars?: number;
   /**
+   * A generated column (`GENERATED ALWAYS AS … STORED`), where the lookup asked (`tableColumns`):
+   * `COPY table TO` without a column list leaves such columns out.
+   */
+  generated?: boolean;
+  /**
    * Where its type is composite (or a domain or array of one, at any depth): the names of the
    * fields its values hold, which a mask rule may name though no column does (`resolve`).
    */
@@ -495,7 +500,8 @@ export class CatalogClient {
         // information_schema's own reading of a column's length limit, through domains.
         'CASE WHEN information_schema._pg_truetypid(a.*, t.*) IN (1042, 1043) THEN ' +
         'information_schema._pg_char_max_length(information_schema._pg_truetypid(a.*, t.*), ' +
-        'information_schema._pg_truetypmod(a.*, t.*)) END ' +
+        'information_schema._pg_truetypmod(a.*, t.*)) END, ' +
+        "a.attgenerated <> '' " +
         'FROM pg_catalog.pg_attribute a ' +
         'JOIN pg_catalog.pg_type t ON t.oid = a.atttypid ' +
         'JOIN pg_catalog.pg_class c ON c.oid = a.attrelid ' +
@@ -503,12 +509,13 @@ export class CatalogClient {
         `WHERE a.attrelid = '${qualified.replaceAll("'", "''")}'::regclass ` +
         'AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum',
     );
-    return rows.map(([schema, table, column, type, maxChars]) => ({
+    return rows.map(([schema, table, column, type, maxChars, generated]) => ({
       schema: schema ?? '',
       table: table ?? '',
       column: column ?? '',
       typeOid: Number(type),
       ...(maxChars ? { maxChars: Number(maxChars) } : {}),
+      ...(generated === 't' ? { generated: true } : {}),
     }));
   }
 
