@@ -6,6 +6,7 @@
 
 import { createEngine, staticEvaluator } from '@portcullis/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { notNullPlaceholder } from '../src/proxy/copy-mask.js';
 import { reloadedCopy } from './support/copy-reload.js';
 import { type ProxyFixture, startProxyFixture, withAgentMasks } from './support/proxy-fixture.js';
 import { psqlBytes } from './support/psql.js';
@@ -19,6 +20,10 @@ const policy = withAgentMasks([
   { column: 'codes.zip', strategy: 'redact' },
   { column: 'codes.name', strategy: 'redact' },
   { column: 'signups.email', strategy: 'redact' },
+  ...['born', 'tags', 'token', 'active', 'score', 'ip', 'span', 'mood'].map((c) => ({
+    column: `people.${c}`,
+    strategy: 'redact' as const,
+  })),
 ]);
 
 const engine = createEngine({ evaluator: staticEvaluator(policy, 'copy-masks') });
@@ -46,6 +51,13 @@ beforeAll(async () => {
     CREATE TABLE codes (id int, code varchar(4), state char(2), zip zipcode, name varchar(40));
     INSERT INTO codes VALUES (1, 'A1B2', 'CA', '94105', 'Ada'), (2, 'Z', 'NY', NULL, 'Grace');
     CREATE TABLE signups (id int, twice int GENERATED ALWAYS AS (id * 2) STORED, email text);
+    CREATE DOMAIN birthday AS date NOT NULL;
+    CREATE TYPE feeling AS ENUM ('calm', 'cross');
+    CREATE TABLE people (id int NOT NULL, born birthday, tags text[] NOT NULL, token uuid NOT NULL,
+      active bool NOT NULL, score numeric NOT NULL, ip inet NOT NULL, span int4range NOT NULL,
+      mood feeling, note text NOT NULL);
+    INSERT INTO people VALUES (1, '1990-05-17', '{vip}', gen_random_uuid(), true, 99.5, '10.1.2.3',
+      '[1,5)', 'calm', 'hello');
     INSERT INTO signups (id, email) VALUES (1, 'ada@example.com');
   `);
   await d.end();
@@ -208,6 +220,52 @@ describe('masked COPY data reloads into columns of the same types', () => {
       ]);
     },
   );
+});
+
+describe('NOT NULL columns a mask would make NULL', () => {
+  test.each([
+    ['text', ''],
+    ['CSV', ' WITH (FORMAT csv)'],
+  ])('%s: get a neutral value of their type, and the data reloads', async (_name, options) => {
+    const rows = await reloaded(`COPY people TO STDOUT${options}`, 'people', options);
+    expect(rows).toEqual([
+      {
+        id: 1,
+        born: new Date(0),
+        tags: [],
+        token: '00000000-0000-0000-0000-000000000000',
+        active: false,
+        score: '0',
+        ip: '0.0.0.0',
+        span: 'empty',
+        // Nullable: NULL, as before.
+        mood: null,
+        note: 'hello',
+      },
+    ]);
+  });
+
+  test("every type's neutral value is one the server reads as that type", async () => {
+    const d = await f.direct();
+    try {
+      const { rows } = await d.query(
+        `SELECT oid::int AS oid, format_type(oid, NULL) AS name,
+           CASE typinput WHEN 'array_in'::regproc THEN 'A' WHEN 'range_in'::regproc THEN 'R'
+             WHEN 'multirange_in'::regproc THEN 'M' ELSE '-' END AS category
+         FROM pg_type WHERE typtype IN ('b', 'r', 'm') AND typisdefined`,
+      );
+      let checked = 0;
+      for (const t of rows as { oid: number; category: string; name: string }[]) {
+        const value = notNullPlaceholder(t);
+        if (value === undefined) continue;
+        await d.query(`SELECT $1::${t.name}`, [value]);
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(30);
+    } finally {
+      await d.end();
+    }
+  });
 });
 
 describe('binary COPY', () => {

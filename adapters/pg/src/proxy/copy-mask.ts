@@ -30,6 +30,52 @@ export interface CopyPlan {
    * longer than that is cut to it, so that the data loads back (a masked pg_dump restores).
    */
   readonly maxChars?: readonly (number | undefined)[];
+  /**
+   * Per column of a table, what a value a mask made NULL is written as where the column is
+   * NOT NULL (`notNullPlaceholder`), so that the data loads back; text and CSV only.
+   */
+  readonly placeholders?: readonly (string | undefined)[];
+}
+
+/** Type OIDs (through domains) and the neutral value written for them (see CopyPlan.placeholders). */
+const PLACEHOLDERS: Readonly<Record<number, string>> = {
+  16: 'f', // bool
+  17: '\\x', // bytea, empty
+  20: '0', // int8
+  21: '0', // int2
+  23: '0', // int4
+  26: '0', // oid
+  600: '(0,0)', // point
+  650: '0.0.0.0/32', // cidr
+  700: '0', // float4
+  701: '0', // float8
+  774: '00:00:00:00:00:00:00:00', // macaddr8
+  790: '0', // money
+  829: '00:00:00:00:00:00', // macaddr
+  869: '0.0.0.0', // inet
+  1082: '1970-01-01', // date
+  1083: '00:00:00', // time
+  1114: '1970-01-01 00:00:00', // timestamp
+  1184: '1970-01-01 00:00:00+00', // timestamptz
+  1186: '00:00:00', // interval
+  1266: '00:00:00+00', // timetz
+  1562: '', // varbit
+  1700: '0', // numeric
+  2950: '00000000-0000-0000-0000-000000000000', // uuid
+  3614: '', // tsvector
+};
+
+/**
+ * The value a NOT NULL column of this type (its OID through domains, and its category) gets
+ * in COPY data in place of a mask's NULL, which would not load: zero, false, the epoch, the
+ * nil UUID, an empty array or range. Undefined where no value is neutral (enums, composites,
+ * fixed-length bit strings …): NULL then, and the row does not load. A CHECK constraint of a
+ * domain or the table may refuse it too.
+ */
+export function notNullPlaceholder(type: { oid: number; category: string }): string | undefined {
+  if (type.category === 'A' || type.category === 'M') return '{}';
+  if (type.category === 'R') return 'empty';
+  return PLACEHOLDERS[type.oid];
 }
 
 /** The byte a text-format escape letter stands for (copy.c, CopyReadAttributesText). */
@@ -305,9 +351,17 @@ export function maskDelimitedRow(
     const before = values[i] ?? null;
     const after = masked[i] ?? null;
     if (i > 0) parts.push(delimiter);
+    const placeholder = plan.placeholders?.[i];
     if (before === null ? after === null : after?.equals(before)) parts.push(field.raw);
-    else if (after === null) parts.push(Buffer.from(options.null, 'utf8'));
-    else
+    else if (after === null && placeholder === undefined) parts.push(Buffer.from(options.null, 'utf8'));
+    else if (after === null) {
+      const bytes = Buffer.from(placeholder as string, 'latin1');
+      parts.push(
+        csv
+          ? encodeCsv(bytes, options, false, fields.length === 1, multiByte)
+          : escapeText(bytes, delimiter[0] as number, multiByte),
+      );
+    } else
       parts.push(
         csv
           ? encodeCsv(after, options, field.quoted, fields.length === 1, multiByte)

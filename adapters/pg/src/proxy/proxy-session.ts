@@ -104,7 +104,7 @@ import {
 } from './approval-hold.js';
 import type { AuditBacklog } from './audit-backlog.js';
 import type { TypeShapes } from './binary-values.js';
-import { CopyOutStream, type CopyPlan } from './copy-mask.js';
+import { CopyOutStream, type CopyPlan, notNullPlaceholder } from './copy-mask.js';
 import { type CopyStatement, parseCopyStatement } from './copy-statement.js';
 import { declaredCursorName, fetchedCursorName } from './cursor-names.js';
 import { type DecisionCacheOptions, DecisionMemo } from './decision-memo.js';
@@ -1842,6 +1842,7 @@ export class ProxySession {
     const { options } = parsed;
     let rows: RowPlan;
     let maxChars: (number | undefined)[] = [];
+    let placeholders: (string | undefined)[] = [];
     if (parsed.query !== undefined) {
       let fields: FieldDescription[] | null;
       try {
@@ -1874,6 +1875,7 @@ export class ProxySession {
       }
       if (picked.length === 0) return maskUnenforceable("its table's columns could not be looked up");
       maxChars = picked.map((c) => c.maxChars);
+      placeholders = picked.map((c) => (c.notNullType ? notNullPlaceholder(c.notNullType) : undefined));
       const fields = picked.map((c) => copyField(c.column, c.typeOid ?? 0));
       const descriptors = picked.map((c) => ({
         table: `${quoteIdent(c.schema)}.${quoteIdent(c.table)}`,
@@ -1898,7 +1900,13 @@ export class ProxySession {
             rows,
             rows.fields.map((f) => f.typeOid),
           );
-    return { options, rows, context: mask, maxChars };
+    return {
+      options,
+      rows,
+      context: mask,
+      maxChars,
+      ...(options.format !== 'binary' && placeholders.some((p) => p !== undefined) ? { placeholders } : {}),
+    };
   }
 
   /** A result's row plan, as `planFor` makes it, awaited. */

@@ -47,6 +47,12 @@ export interface ResolvedColumn {
    */
   generated?: boolean;
   /**
+   * For a NOT NULL column (or one of a NOT NULL domain), where the lookup asked
+   * (`tableColumns`): the OID of its type, through domains, and whether that type is an array
+   * (`A`), a range (`R`) or a multirange (`M`), by its input function (`-` otherwise).
+   */
+  notNullType?: { oid: number; category: string };
+  /**
    * Where its type is composite (or a domain or array of one, at any depth): the names of the
    * fields its values hold, which a mask rule may name though no column does (`resolve`).
    */
@@ -501,7 +507,13 @@ export class CatalogClient {
         'CASE WHEN information_schema._pg_truetypid(a.*, t.*) IN (1042, 1043) THEN ' +
         'information_schema._pg_char_max_length(information_schema._pg_truetypid(a.*, t.*), ' +
         'information_schema._pg_truetypmod(a.*, t.*)) END, ' +
-        "a.attgenerated <> '' " +
+        "a.attgenerated <> '', " +
+        'CASE WHEN a.attnotnull OR t.typnotnull THEN ' +
+        // How its values are read: an array, a range, a multirange, or by its own OID.
+        "(SELECT b.oid::text || ' ' || CASE b.typinput WHEN 'pg_catalog.array_in'::regproc THEN 'A' " +
+        "WHEN 'pg_catalog.range_in'::regproc THEN 'R' WHEN 'pg_catalog.multirange_in'::regproc THEN 'M' " +
+        "ELSE '-' END FROM pg_catalog.pg_type b " +
+        'WHERE b.oid = information_schema._pg_truetypid(a.*, t.*)) END ' +
         'FROM pg_catalog.pg_attribute a ' +
         'JOIN pg_catalog.pg_type t ON t.oid = a.atttypid ' +
         'JOIN pg_catalog.pg_class c ON c.oid = a.attrelid ' +
@@ -509,14 +521,18 @@ export class CatalogClient {
         `WHERE a.attrelid = '${qualified.replaceAll("'", "''")}'::regclass ` +
         'AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum',
     );
-    return rows.map(([schema, table, column, type, maxChars, generated]) => ({
-      schema: schema ?? '',
-      table: table ?? '',
-      column: column ?? '',
-      typeOid: Number(type),
-      ...(maxChars ? { maxChars: Number(maxChars) } : {}),
-      ...(generated === 't' ? { generated: true } : {}),
-    }));
+    return rows.map(([schema, table, column, type, maxChars, generated, notNull]) => {
+      const [base, category] = notNull?.split(' ') ?? [];
+      return {
+        schema: schema ?? '',
+        table: table ?? '',
+        column: column ?? '',
+        typeOid: Number(type),
+        ...(maxChars ? { maxChars: Number(maxChars) } : {}),
+        ...(generated === 't' ? { generated: true } : {}),
+        ...(base && category ? { notNullType: { oid: Number(base), category } } : {}),
+      };
+    });
   }
 
   private async lookup(keys: readonly ColumnKey[]): Promise<Map<string, ResolvedColumn>> {
