@@ -101,6 +101,32 @@ describe('COPY data under LATIN1', () => {
   });
 });
 
+describe("COPY … (ENCODING 'UTF8') under LATIN1", () => {
+  test('the data is UTF-8 whatever client_encoding says, and is read so', async () => {
+    const value = "'from jos' || chr(233) || '@example.com, Gr' || chr(252) || chr(223) || 'e'";
+    for (const format of ['text', 'csv']) {
+      const { copy, error } = await asAgent(
+        ["SET client_encoding TO 'LATIN1'"],
+        `COPY (SELECT ${value}) TO STDOUT (FORMAT ${format}, ENCODING 'UTF8')`,
+      );
+      expect(error?.toString()).toBeUndefined();
+      const quote = format === 'csv' ? '"' : '';
+      expect(copy.toString('hex')).toBe(
+        Buffer.from(`${quote}from ${REDACTED}, Grüße${quote}\n`).toString('hex'),
+      );
+    }
+  });
+
+  test('a COPY that cannot be planned, which would be scanned in the session encoding, is refused', async () => {
+    const { copy, error } = await asAgent(
+      ["SET client_encoding TO 'LATIN1'", "CREATE TEMP TABLE scratch AS SELECT 'ada@example.com' AS v"],
+      "COPY scratch TO STDOUT (ENCODING 'UTF8')",
+    );
+    expect(error?.toString()).toMatch(/masks cannot be applied to this COPY/);
+    expect(copy.length).toBe(0);
+  });
+});
+
 describe('COPY data under SJIS', () => {
   test('text format: a backslash that is half of 表 is neither an escape nor escaped', async () => {
     const { copy, error } = await asAgent(["SET client_encoding TO 'SJIS'"], 'COPY notes TO STDOUT');

@@ -385,13 +385,19 @@ export class CopyOutStream {
   private escaped = false;
   private headerPending: boolean;
   private binaryState: 'header' | 'tuples' | 'done' = 'header';
+  /**
+   * The session's (its encoding, and the styles a binary date's or time's text depends on),
+   * or UTF-8 for text and CSV data under `ENCODING 'UTF8'`.
+   */
+  private readonly settings: TextSettings;
 
   constructor(
     private readonly plan: CopyPlan,
     private readonly maxRowBytes: number,
-    /** The session's, which a binary date's or time's text depends on. */
-    private readonly settings: TextSettings = DEFAULT_TEXT_SETTINGS,
+    settings: TextSettings = DEFAULT_TEXT_SETTINGS,
   ) {
+    // ENCODING 'UTF8' sets the text data's encoding; binary values' text is the session's.
+    this.settings = plan.options.utf8 && plan.options.format !== 'binary' ? DEFAULT_TEXT_SETTINGS : settings;
     this.headerPending = plan.options.header && plan.options.format !== 'binary';
   }
 

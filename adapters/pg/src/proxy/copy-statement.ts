@@ -20,6 +20,11 @@ export interface CopyOptions {
   /** CSV only. */
   quote: string;
   escape: string;
+  /**
+   * `ENCODING 'UTF8'` was given: text and CSV data come in UTF-8 whatever the session's
+   * client_encoding (another ENCODING is refused).
+   */
+  utf8?: boolean;
 }
 
 export interface CopyStatement {
@@ -190,6 +195,7 @@ function copyOptions(value: unknown): CopyOptions | string {
         const s = stringValue(arg)?.toLowerCase();
         if (s === undefined || !UTF8_NAMES.has(s.replaceAll('_', '')))
           return 'COPY data not in UTF-8 cannot be masked';
+        options.utf8 = true;
         break;
       }
       default:

@@ -1830,7 +1830,9 @@ export class ProxySession {
     const parsed = await parseCopyStatement(only.text);
     if (typeof parsed === 'string') return maskUnenforceable(parsed);
     const planned = await this.planCopyColumns(mask, source, parsed);
-    const scannable = !mask.hasColumnRules && parsed.options.format !== 'binary';
+    // Scanned whole, the data would be read in the session's encoding, not the COPY's own.
+    const ownEncoding = parsed.options.utf8 === true && this.textSettings.encoding.text !== 'utf8';
+    const scannable = !mask.hasColumnRules && parsed.options.format !== 'binary' && !ownEncoding;
     return scannable && 'effect' in planned ? undefined : planned;
   }
 
