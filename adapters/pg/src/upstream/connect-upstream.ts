@@ -171,6 +171,8 @@ async function handshake(
   let processId = 0;
   let secretKey = 0;
   let scram: ScramClient | undefined;
+  /** The server proved it knows the password (SASLFinal's signature checked). */
+  let verified = false;
   let bound = false;
   const requireBinding = options.channelBinding === 'require';
   try {
@@ -185,6 +187,11 @@ async function handshake(
           const auth = readAuthentication(frame.body);
           if (auth.code === AuthCode.Ok) {
             if (requireBinding && !bound) throw unbound('authenticated the proxy without SCRAM-SHA-256-PLUS');
+            // SCRAM authenticates both ends: a server that skips its proof is not let off.
+            if (scram && !verified)
+              throw new UpstreamError(
+                'the server ended SCRAM authentication without proving it knows the password',
+              );
             break;
           }
           // Neither a password nor a proof goes to a server that will not bind to its certificate.
@@ -216,6 +223,7 @@ async function handshake(
             writeSaslResponse(w, Buffer.from(await scram.respond(auth.data.toString('utf8'))));
           } else if (auth.code === AuthCode.SASLFinal && 'data' in auth && scram) {
             scram.verify(auth.data.toString('utf8'));
+            verified = true;
             bound = scram.mechanism === SCRAM_SHA_256_PLUS;
             break;
           } else {
