@@ -30,9 +30,9 @@ import { isUtf8 } from 'node:buffer';
 
 export type TextEncoding = 'utf8' | 'latin1';
 
-/** How the characters of a client-only encoding are grouped into bytes. */
+/** How the characters of a multi-byte encoding are grouped into bytes, as PostgreSQL groups them. */
 export const MultiByte = {
-  /** Every character is one byte, or the encoding never puts ASCII inside a character. */
+  /** One byte is one character (single-byte encodings; UTF-8 is read as UTF-8 instead). */
   None: 0,
   /** SJIS, SHIFT_JIS_2004: 0xA1–0xDF alone (half-width kana); another byte above 0x7F leads two. */
   Sjis: 1,
