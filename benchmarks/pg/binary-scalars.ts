@@ -12,8 +12,6 @@
  * (Europe/Paris); OUT writes the medians and every run as JSON.
  */
 
-import { writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { createMasker, DETECTOR_NAMES, type MaskRule } from '@portcullis/core';
 import type { FieldDescription } from '../../adapters/pg/src/protocol/backend-messages.js';
 import { writeDataRow } from '../../adapters/pg/src/protocol/backend-writers.js';
@@ -22,6 +20,7 @@ import { BUILTIN_TYPES, numericText } from '../../adapters/pg/src/proxy/binary-v
 import { createRowPlan, maskDataRowBody, withResultFormats } from '../../adapters/pg/src/proxy/mask-plan.js';
 import { scalarText, TextSettings } from '../../adapters/pg/src/proxy/scalar-text.js';
 import { median } from '../support/median.js';
+import { writeResults } from '../support/write-results.js';
 
 const RUNS = Number(process.env.RUNS ?? 9);
 const CALLS = Number(process.env.CALLS ?? 200_000);
@@ -97,30 +96,15 @@ const ratio = Number(
 for (const s of summary) process.stdout.write(`${s.format.padEnd(7)} ${s.ns_per_row_median} ns per row\n`);
 process.stdout.write(`binary / text ${ratio}\n`);
 if (process.env.OUT) {
-  writeFileSync(
-    process.env.OUT,
-    `${JSON.stringify(
-      {
-        benchmark: 'pg binary scalars',
-        date: new Date().toISOString(),
-        machine: {
-          cpu: os.cpus()[0]?.model,
-          cores: os.cpus().length,
-          node: process.version,
-          load: os.loadavg(),
-        },
-        method: {
-          runs: RUNS,
-          calls: CALLS,
-          zone: ZONE,
-          row: 'timestamptz, float8, uuid, date, numeric; every built-in detector; nothing changed',
-          text: textValues.map((v) => v.toString('utf8')),
-        },
-        results: summary,
-        binary_over_text: ratio,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  writeResults(process.env.OUT, 'pg binary scalars', {
+    method: {
+      runs: RUNS,
+      calls: CALLS,
+      zone: ZONE,
+      row: 'timestamptz, float8, uuid, date, numeric; every built-in detector; nothing changed',
+      text: textValues.map((v) => v.toString('utf8')),
+    },
+    results: summary,
+    binary_over_text: ratio,
+  });
 }

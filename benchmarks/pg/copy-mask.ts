@@ -12,14 +12,13 @@
  * checkout for a before/after comparison.
  */
 
-import { writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { createMasker } from '@portcullis/core';
 import type { FieldDescription } from '../../adapters/pg/src/protocol/backend-messages.js';
 import { CopyOutStream, type CopyPlan } from '../../adapters/pg/src/proxy/copy-mask.js';
 import type { CopyOptions } from '../../adapters/pg/src/proxy/copy-statement.js';
 import { createRowPlan } from '../../adapters/pg/src/proxy/mask-plan.js';
 import { median } from '../support/median.js';
+import { writeResults } from '../support/write-results.js';
 
 const RUNS = Number(process.env.RUNS ?? 9);
 const ROWS = Number(process.env.ROWS ?? 200_000);
@@ -98,28 +97,13 @@ const summary = (['text', 'csv'] as const).map((format) => ({
 }));
 for (const s of summary) process.stdout.write(`${s.format.padEnd(5)} ${s.ns_per_row_median} ns per row\n`);
 if (process.env.OUT) {
-  writeFileSync(
-    process.env.OUT,
-    `${JSON.stringify(
-      {
-        benchmark: 'pg COPY masking',
-        date: new Date().toISOString(),
-        machine: {
-          cpu: os.cpus()[0]?.model,
-          cores: os.cpus().length,
-          node: process.version,
-          load: os.loadavg(),
-        },
-        method: {
-          runs: RUNS,
-          rows: ROWS,
-          chunk_bytes: CHUNK,
-          columns: 'id int4, email text (column rule), note text (detectors), amount numeric',
-        },
-        results: summary,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  writeResults(process.env.OUT, 'pg COPY masking', {
+    method: {
+      runs: RUNS,
+      rows: ROWS,
+      chunk_bytes: CHUNK,
+      columns: 'id int4, email text (column rule), note text (detectors), amount numeric',
+    },
+    results: summary,
+  });
 }

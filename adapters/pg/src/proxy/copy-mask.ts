@@ -175,7 +175,7 @@ export function splitTextRow(
   multiByte: MultiByte = MultiByte.None,
 ): RawField[] {
   const delimiter = options.delimiter.charCodeAt(0);
-  const nullString = Buffer.from(options.null, 'utf8');
+  const nullString = bytesOf(options).null;
   const fields: RawField[] = [];
   let start = 0;
   for (let i = 0; i <= row.length; ) {
@@ -209,7 +209,7 @@ export function splitCsvRow(
   const delimiter = options.delimiter.charCodeAt(0);
   const quote = options.quote.charCodeAt(0);
   const escapeByte = options.escape.charCodeAt(0);
-  const nullString = Buffer.from(options.null, 'utf8');
+  const nullString = bytesOf(options).null;
   const fields: RawField[] = [];
   let start = 0;
   let inQuote = false;
@@ -260,8 +260,7 @@ function encodeCsv(
   const delimiter = options.delimiter.charCodeAt(0);
   const q = options.quote.charCodeAt(0);
   const e = options.escape.charCodeAt(0);
-  let needs =
-    quote || value.equals(Buffer.from(options.null, 'utf8')) || (onlyColumn && value.equals(END_MARKER));
+  let needs = quote || value.equals(bytesOf(options).null) || (onlyColumn && value.equals(END_MARKER));
   for (let i = 0; i < value.length && !needs; i += charLength(multiByte, value, i)) {
     const c = value[i];
     needs = c === delimiter || c === q || c === NEWLINE || c === RETURN;
@@ -281,6 +280,17 @@ function encodeCsv(
 /** How bytes are grouped where the server's COPY groups them (text-encoding.ts). */
 function splitting(settings: TextSettings): MultiByte {
   return settings.encoding.embedsAscii ? settings.encoding.multiByte : MultiByte.None;
+}
+
+/** The NULL string's and the delimiter's bytes, made once per COPY's options rather than per row. */
+const optionBytes = new WeakMap<CopyOptions, { null: Buffer; delimiter: Buffer }>();
+function bytesOf(options: CopyOptions): { null: Buffer; delimiter: Buffer } {
+  let bytes = optionBytes.get(options);
+  if (!bytes) {
+    bytes = { null: Buffer.from(options.null, 'utf8'), delimiter: Buffer.from(options.delimiter, 'utf8') };
+    optionBytes.set(options, bytes);
+  }
+  return bytes;
 }
 
 /** `\.`, which alone on a line would end the data. */
@@ -345,7 +355,7 @@ export function maskDelimitedRow(
   const values = fields.map((f) => f.value);
   const masked = maskValues(plan, values, settings);
   const parts: Buffer[] = [];
-  const delimiter = Buffer.from(options.delimiter, 'utf8');
+  const { delimiter, null: nullString } = bytesOf(options);
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i] as RawField;
     const before = values[i] ?? null;
@@ -353,7 +363,7 @@ export function maskDelimitedRow(
     if (i > 0) parts.push(delimiter);
     const placeholder = plan.placeholders?.[i];
     if (before === null ? after === null : after?.equals(before)) parts.push(field.raw);
-    else if (after === null && placeholder === undefined) parts.push(Buffer.from(options.null, 'utf8'));
+    else if (after === null && placeholder === undefined) parts.push(nullString);
     else if (after === null) {
       const bytes = Buffer.from(placeholder as string, 'latin1');
       parts.push(
