@@ -8,8 +8,9 @@ log() { printf '\n== %s\n' "$*"; }
 
 # Debian packages the suites need; started on loopback by the tests' own set-up.
 # pgjdbc and a JDK, psycopg2 and psycopg 3: Java and Python applications' drivers, driven
-# through the gateway (pg-clients.test.ts).
-debian_packages=(postgresql openssh-server openssh-client chromium openjdk-17-jdk-headless libpostgresql-jdbc-java python3-psycopg2 python3-psycopg)
+# through the gateway (pg-clients.test.ts). gcc and libc6-dev: the pg proxy's native lane is
+# compiled by its build (adapters/pg/scripts/build-native.mjs).
+debian_packages=(gcc libc6-dev postgresql openssh-server openssh-client chromium openjdk-17-jdk-headless libpostgresql-jdbc-java python3-psycopg2 python3-psycopg)
 missing=()
 for pkg in "${debian_packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

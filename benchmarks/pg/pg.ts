@@ -12,6 +12,7 @@
  * ("1,4,8"), SCALE (10), STREAM_ROWS (1000000), STREAM_RUNS (3), PRELIMINARY=1 with NOTE to
  * mark a run made on a busy machine, UNCACHED=1 to add the proxy without its decision cache,
  * NODE_RELAY=1 to add three bare relays (node-relay.ts, node-handle-relay.ts, node-native-relay.ts) as reference paths,
+ * NATIVE_LANE=1 to add the proxy with its native lane (`nativeLane: true`) as `portcullis-lane`,
  * SUBJECT_KIND=human for a subject without masks, STREAM_ONLY=1 to time only the masked stream
  * (no pgbench; nothing written unless OUT is set). Writes benchmarks/pg/results/pg-<date>.json
  * (or OUT).
@@ -54,6 +55,8 @@ const UNCACHED = process.env.UNCACHED === '1';
  * `node-native-relay` (node-native-relay.ts, the bytes copied in C inside Node's loop).
  */
 const NODE_RELAY = process.env.NODE_RELAY === '1';
+/** NATIVE_LANE=1 adds `portcullis-lane`: the same proxy with `nativeLane: true`. */
+const NATIVE_LANE = process.env.NATIVE_LANE === '1';
 const UPSTREAM_SOCKET = process.env.UPSTREAM_SOCKET === '1';
 /** STREAM_ONLY=1 skips pgbench (initialisation, warm-up and cells): only the stream is timed. */
 const STREAM_ONLY = process.env.STREAM_ONLY === '1';
@@ -61,10 +64,11 @@ const TARGETS = [
   'direct',
   'pgbouncer',
   'portcullis',
+  ...(NATIVE_LANE ? ['portcullis-lane'] : []),
   ...(UNCACHED ? ['portcullis-uncached'] : []),
   ...(NODE_RELAY ? ['node-relay', 'node-handle-relay', 'node-native-relay'] : []),
 ];
-const STREAM_TARGETS = ['direct', 'pgbouncer', 'portcullis'];
+const STREAM_TARGETS = ['direct', 'pgbouncer', 'portcullis', ...(NATIVE_LANE ? ['portcullis-lane'] : [])];
 type Target = string;
 const perTarget = <T>(targets: readonly string[], make: () => T): Record<Target, T> =>
   Object.fromEntries(targets.map((t) => [t, make()]));
@@ -100,6 +104,11 @@ async function main(): Promise<void> {
       if (port === undefined) throw new Error(`no port for ${t}`);
       return port;
     };
+    if (NATIVE_LANE) {
+      const lane = await startPortcullis(upstream, { NATIVE_LANE: '1' });
+      children.push(lane.child);
+      ports['portcullis-lane'] = lane.port;
+    }
     if (UNCACHED) {
       const uncached = await startPortcullis(upstream, { DECISION_CACHE: 'off' });
       children.push(uncached.child);
@@ -168,6 +177,9 @@ async function main(): Promise<void> {
               TARGETS.filter((t) => t !== 'direct').map((t) => [t, ratio(t)]),
             ),
             portcullis_to_pgbouncer: round(ratio('portcullis') / ratio('pgbouncer'), 3),
+            ...(NATIVE_LANE
+              ? { portcullis_lane_to_pgbouncer: round(ratio('portcullis-lane') / ratio('pgbouncer'), 3) }
+              : {}),
           };
           cells.push(cell);
           process.stderr.write(
@@ -251,6 +263,12 @@ async function main(): Promise<void> {
           ? 'every relay reaches PostgreSQL over its Unix-domain socket (clients still connect over TCP)'
           : 'every relay reaches PostgreSQL over TCP on 127.0.0.1',
         portcullis: `createPgProxy, rego/ without _test.rego compiled to wasm, subject kind ${process.env.SUBJECT_KIND === 'human' ? 'human (no masks)' : 'agent (column masks and detectors)'}, resource labels env=prod, default decision cache`,
+        ...(NATIVE_LANE
+          ? {
+              'portcullis-lane':
+                'the same proxy with nativeLane: true (simple Queries judged before relayed in C)',
+            }
+          : {}),
         stream: `psql -At -c "${streamSql}" > memory; ${STREAM_ROWS} rows; email and phone masked through the proxy; median of ${STREAM_RUNS}`,
       },
       pgbench: cells,

@@ -12,7 +12,8 @@
  * DIRECT_SOCKET_IO=0 keeps the proxy's sockets on Node's streams (`directSocketIo: false`);
  * AUDIT_LOG=<file> writes every decision and completion record to a hash-chained JSONL audit
  * log there (core's `createJsonlAuditSink`, no fsync), as the gateway's audit does;
- * AUDIT_SYNC_WRITES=0 writes it through the thread pool instead (`syncWrites: false`).
+ * AUDIT_SYNC_WRITES=0 writes it through the thread pool instead (`syncWrites: false`);
+ * NATIVE_LANE=1 turns on the proxy's native lane (`nativeLane: true`).
  * With CPU_PROFILE_DIR set, each SIGUSR2 starts or stops a CPU profile of this process and the
  * profile is written there as `<n>.cpuprofile` (cpu.ts profiles one benchmark cell at a time).
  */
@@ -44,6 +45,7 @@ const proxy = createPgProxy({
   },
   ...(process.env.DECISION_CACHE !== undefined ? { decisionCache: false as const } : {}),
   ...(process.env.DIRECT_SOCKET_IO === '0' ? { directSocketIo: false } : {}),
+  ...(process.env.NATIVE_LANE === '1' ? { nativeLane: true } : {}),
   ...(audit ? { audit } : {}),
 });
 const { port } = await proxy.listen(Number(process.env.PROXY_PORT ?? 0), '127.0.0.1');

@@ -13,6 +13,7 @@ import { AuditBacklog } from './audit-backlog.js';
 import { TypeShapes } from './binary-values.js';
 import { DEFAULT_DECISION_CACHE } from './decision-memo.js';
 import type { MaskContext } from './mask-plan.js';
+import { nativeLane, nativeLaneError } from './native-lane.js';
 import type { PgProxyOptions } from './pg-proxy-options.js';
 import { ProxySession, type SessionHost } from './proxy-session.js';
 
@@ -37,6 +38,11 @@ export interface PgProxy {
   clearDecisionCache(): void;
   /** The underlying server, for embedders that need its events. */
   readonly server: Server;
+  /**
+   * What the native lane (`nativeLane`) did: statements it relayed, and the times a session's
+   * lane handed back to JavaScript, counted as sessions hand back and end.
+   */
+  readonly nativeLane: { readonly statements: number; readonly handoffs: number };
 }
 
 function validate(options: PgProxyOptions): void {
@@ -135,6 +141,13 @@ function validate(options: PgProxyOptions): void {
     throw new InvalidOptionError('directSocketIo', 'must be a boolean');
   if (options.decideConnect !== undefined && typeof options.decideConnect !== 'boolean')
     throw new InvalidOptionError('decideConnect', 'must be a boolean');
+  if (options.nativeLane !== undefined && typeof options.nativeLane !== 'boolean')
+    throw new InvalidOptionError('nativeLane', 'must be a boolean');
+  if (options.nativeLane) {
+    if (typeof options.engine.onGeneration !== 'function')
+      throw new InvalidOptionError('nativeLane', 'needs an engine with onGeneration (createEngine has it)');
+    if (!nativeLane()) throw new InvalidOptionError('nativeLane', `is not available: ${nativeLaneError()}`);
+  }
 }
 
 export function createPgProxy(options: PgProxyOptions): PgProxy {
@@ -159,6 +172,19 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
   }
 
   const auditBacklog = options.audit ? new AuditBacklog(options.audit, options.logger) : undefined;
+  const decisionCache =
+    options.decisionCache === false ? undefined : (options.decisionCache ?? DEFAULT_DECISION_CACHE);
+  // Every statement must reach the audit sink and the decisionsHold hook: no lane with either.
+  const lane =
+    options.nativeLane && !options.audit && !options.decisionsHold && decisionCache
+      ? nativeLane()
+      : undefined;
+  const laneCounts = { statements: 0, handoffs: 0 };
+  const stopGenerations = lane
+    ? options.engine.onGeneration?.(() => {
+        for (const s of sessions) s.laneForget();
+      })
+    : undefined;
   const typesByDatabase = new Map<string, TypeShapes>();
   const host: SessionHost = {
     options,
@@ -166,8 +192,12 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
     maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
     logger: options.logger,
     secureContext,
-    decisionCache:
-      options.decisionCache === false ? undefined : (options.decisionCache ?? DEFAULT_DECISION_CACHE),
+    decisionCache,
+    lane,
+    laneHandedBack(statements) {
+      laneCounts.statements += statements;
+      laneCounts.handoffs++;
+    },
     scramMockKey: randomBytes(32),
     channelBinding: options.tls ? tlsServerEndPoint(options.tls.cert) : undefined,
     maskContext(decision: Decision) {
@@ -236,6 +266,9 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
     get sessions() {
       return sessions.size;
     },
+    get nativeLane() {
+      return { ...laneCounts };
+    },
     clearDecisionCache() {
       for (const s of sessions) s.clearDecisions();
     },
@@ -253,6 +286,7 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
       return a !== null && typeof a === 'object' ? a : null;
     },
     async close() {
+      stopGenerations?.();
       await new Promise<void>((resolve) => {
         for (const s of sessions) s.close();
         if (!server.listening) {

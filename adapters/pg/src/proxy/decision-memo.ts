@@ -136,6 +136,22 @@ export class DecisionMemo {
     return this.lookup(approvals === '' ? template : `\0${approvals}\0${template}`, this.templates);
   }
 
+  /**
+   * The entry a native lane may key `sql` by (with no approvals): its numeric template's when
+   * there is one, else its exact text's, with when it expires (this memo's clock); undefined
+   * when neither is held.
+   */
+  laneKey(sql: string): { key: string; template: boolean; expiresAt: number } | undefined {
+    const now = this.now();
+    const template = numericTemplate(sql);
+    const byTemplate = template === undefined ? undefined : this.templates.get(template);
+    if (template !== undefined && byTemplate && byTemplate.expiresAt > now)
+      return { key: template, template: true, expiresAt: byTemplate.expiresAt };
+    const exact = this.exact.get(sql);
+    if (exact && exact.expiresAt > now) return { key: sql, template: false, expiresAt: exact.expiresAt };
+    return undefined;
+  }
+
   remember(sql: string, approvals: string, result: DecisionResult): void {
     const { decision, evaluation, input } = result;
     if (evaluation.error !== undefined) return;

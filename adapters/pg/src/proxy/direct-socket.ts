@@ -44,6 +44,8 @@ export interface DirectSocket {
   pause(): void;
   resume(): void;
   readonly destroyed: boolean;
+  /** The socket's descriptor, where the handle tells it (for the native lane). */
+  readonly fd: number | undefined;
 }
 
 interface WriteRequest {
@@ -229,6 +231,11 @@ class HandleIo implements DirectSocket {
 
   get destroyed(): boolean {
     return this.socket.destroyed;
+  }
+
+  get fd(): number | undefined {
+    const fd = (this.handle as unknown as { fd?: unknown }).fd;
+    return typeof fd === 'number' && fd >= 0 ? fd : undefined;
   }
 }
 

@@ -78,7 +78,7 @@ import {
   SqlState,
   TransactionStatus,
 } from '../protocol/message-codes.js';
-import { type Frame, MessageFramer } from '../protocol/message-framer.js';
+import { Frame, MessageFramer } from '../protocol/message-framer.js';
 import { MessageWriter } from '../protocol/message-writer.js';
 import { isPgProtocolError, PgProtocolError } from '../protocol/protocol-error.js';
 import {
@@ -120,6 +120,14 @@ import {
   withResultFormats,
   withToldTypes,
 } from './mask-plan.js';
+import {
+  LANE_DESCRIPTION_MAX,
+  LANE_REGISTRATIONS,
+  type LaneBinding,
+  type LaneHandle,
+  type LaneHandoff,
+  LaneKeyKind,
+} from './native-lane.js';
 import { OutputBatch } from './output-batch.js';
 import type {
   AuthenticatedClient,
@@ -174,6 +182,10 @@ export interface SessionHost {
   readonly channelBinding: Buffer | undefined;
   /** Per-session decision reuse; undefined when turned off. */
   readonly decisionCache: DecisionCacheOptions | undefined;
+  /** The native lane, where sessions may use it (see native-lane.ts and `nativeLane`). */
+  readonly lane: LaneBinding | undefined;
+  /** A session's lane handed back, having relayed `statements` since it last did. */
+  laneHandedBack(statements: number): void;
   maskContext(decision: Decision): MaskContext | undefined;
   /** Register the key the client gets in BackendKeyData; returns it. */
   registerCancelKey(session: ProxySession): { processId: number; secretKey: number };
@@ -311,6 +323,35 @@ interface PortalState {
   toldPlan?: { from: RowPlan; told: readonly number[]; plan: RowPlan };
 }
 
+/** What the native lane's Query runs on, kept to take it back (see laneTakeBack). */
+interface LaneVerdict {
+  decision: Decision;
+  statements: readonly StatementFacts[];
+  unparsed: boolean;
+}
+
+/** A Query the native lane may relay from now on, once its response is seen to be clean. */
+interface LaneCandidate {
+  readonly sql: string;
+  readonly verdict: LaneVerdict;
+  /** Its RowDescription's body, when one came and its plan masks nothing. */
+  description: Buffer | undefined;
+  completes: number;
+  /** Nothing else came, and nothing was masked or held. */
+  ok: boolean;
+}
+
+/** Why a lane hands back for good: its sockets ended or failed. */
+const LANE_ENDS = new Set([
+  'client-end',
+  'client-error',
+  'client-write',
+  'server-end',
+  'server-error',
+  'upstream-write',
+  'poll',
+]);
+
 type Pending =
   | {
       kind: 'query';
@@ -321,6 +362,8 @@ type Pending =
       source: TaintSource;
       trace: StatementTrace | undefined;
       guard: QueryGuard | undefined;
+      /** Watched for the native lane: registered there if its response proves clean. */
+      lane: LaneCandidate | undefined;
     }
   | { kind: 'parse' }
   | { kind: 'bind' }
@@ -487,6 +530,17 @@ export class ProxySession {
   private held: { id: string; abort: AbortController } | undefined;
   /** Completion records whose write failed, oldest first, to be written before the next decision. */
   private readonly unwritten: AuditRecord[] = [];
+  /** This session's native lane, once made (see native-lane.ts). */
+  private lane: LaneHandle | undefined;
+  private laneRunning = false;
+  /** No lane for the rest of the session: its sockets ended, or it could not start. */
+  private laneOff = false;
+  private laneNextId = 0;
+  /** Registrations, in the order the lane holds them (see lane.c's register). */
+  private readonly laneByKey = new Map<string, number>();
+  private readonly laneVerdicts = new Map<number, LaneVerdict>();
+  /** Bytes the lane sent the client (for the session's record). */
+  private laneBytes = 0;
   private writingUnwritten: Promise<void> | undefined;
   /** AuthenticationOk went out before the upstream was reached: a login held for approval. */
   private authOkSent = false;
@@ -692,6 +746,7 @@ export class ProxySession {
     this.deciding = false;
     this.clientGate.release('backlog');
     if (!this.directTried && this.phase === 'ready') this.goDirect();
+    if (this.lane) this.laneMaybeStart();
   }
 
   /**
@@ -1477,6 +1532,242 @@ export class ProxySession {
   /** After a policy reload: decide everything afresh. */
   clearDecisions(): void {
     this.memo?.clear();
+    this.laneForget();
+  }
+
+  // -------------------------------------------------------------------------------------
+  // The native lane (native-lane.ts)
+  // -------------------------------------------------------------------------------------
+
+  /** A Query the lane could take from now on, if its response proves clean; else undefined. */
+  private laneCandidate(sql: string, verdict: Verdict): LaneCandidate | undefined {
+    if (!this.host.lane || this.laneOff || !this.clientIo || !this.upstreamIo || this.secure)
+      return undefined;
+    if (verdict.decision.effect !== 'allow' || verdict.unparsed || verdict.statements.length !== 1)
+      return undefined;
+    const statement = verdict.statements[0] as StatementFacts;
+    if (statement.type !== 'select' || statement.copy !== undefined || mayChangeSchema(statement))
+      return undefined;
+    if (this.granted.length > 0 || this.clientEncoding !== 'UTF8' || !isAscii(sql)) return undefined;
+    return {
+      sql,
+      verdict: { decision: verdict.decision, statements: verdict.statements, unparsed: verdict.unparsed },
+      description: undefined,
+      completes: 0,
+      ok: true,
+    };
+  }
+
+  /** A frame of a lane candidate's response: relayed as any other, and watched. */
+  private laneFrame(
+    frame: Frame,
+    head: Extract<Pending, { kind: 'query' }>,
+    lane: LaneCandidate,
+  ): Promise<void> | undefined {
+    const type = frame.type;
+    const work = this.relayUpstreamFrame(frame, head);
+    switch (type) {
+      case BackendCode.RowDescription: {
+        const plan = head.plan;
+        const clean =
+          !work &&
+          !this.suppressing &&
+          lane.description === undefined &&
+          frame.body.length <= LANE_DESCRIPTION_MAX &&
+          (head.mask === undefined ||
+            (plan?.passThrough &&
+              plan.clientFields === undefined &&
+              plan.withheld === undefined &&
+              plan.statementBound !== true &&
+              plan.transient !== true));
+        if (clean) lane.description = Buffer.from(frame.body);
+        else lane.ok = false;
+        break;
+      }
+      case BackendCode.DataRow:
+        break;
+      case BackendCode.CommandComplete:
+        lane.completes++;
+        break;
+      case BackendCode.ReadyForQuery:
+        if (lane.ok && lane.description && lane.completes === 1 && this.status === TransactionStatus.Idle)
+          this.laneRegister(lane, lane.description);
+        break;
+      default:
+        lane.ok = false;
+    }
+    if (work) lane.ok = false;
+    return work;
+  }
+
+  /** Register a clean Query with the lane, for as long as its decision and the catalog hold. */
+  private laneRegister(lane: LaneCandidate, description: Buffer): void {
+    const binding = this.host.lane;
+    const found = this.memo?.laneKey(lane.sql);
+    if (!binding || !found || this.laneOff) return;
+    const trust =
+      (this.host.options.catalogTrustMs ?? 60_000) - (performance.now() - this.catalogLearntSince);
+    const ttl = Math.floor(Math.min(found.expiresAt - Date.now(), trust));
+    if (!(ttl >= 1)) return;
+    const handle = this.laneHandle(binding);
+    if (!handle) return;
+    const key = `${found.template ? 'T' : 'E'}${found.key}`;
+    const before = this.laneByKey.get(key);
+    if (before !== undefined) {
+      this.laneByKey.delete(key);
+      this.laneVerdicts.delete(before);
+    } else if (this.laneByKey.size >= LANE_REGISTRATIONS) {
+      const [oldest, id] = this.laneByKey.entries().next().value as [string, number];
+      this.laneByKey.delete(oldest);
+      this.laneVerdicts.delete(id);
+    }
+    const id = ++this.laneNextId;
+    const kind = found.template ? LaneKeyKind.Template : LaneKeyKind.Exact;
+    if (!binding.register(handle, id, kind, Buffer.from(found.key, 'latin1'), description, ttl)) {
+      // Out of memory in the lane: start over rather than guess what it still holds.
+      this.laneForget();
+      return;
+    }
+    this.laneByKey.set(key, id);
+    this.laneVerdicts.set(id, lane.verdict);
+  }
+
+  private laneHandle(binding: LaneBinding): LaneHandle | undefined {
+    if (this.lane) return this.lane;
+    const clientFd = this.clientIo?.fd;
+    const upstreamFd = this.upstreamIo?.fd;
+    if (clientFd === undefined || upstreamFd === undefined) {
+      this.laneOff = true;
+      return undefined;
+    }
+    try {
+      this.lane = binding.create(clientFd, upstreamFd, this.onLaneHandoff);
+    } catch (err) {
+      this.host.logger?.warn?.({ sessionId: this.id, err }, 'native lane not made');
+      this.laneOff = true;
+    }
+    return this.lane;
+  }
+
+  /**
+   * Forget what the lane holds (a new policy generation, a policy reload, the catalog
+   * forgotten). A Query already in flight keeps its verdict, for a handoff: it was forwarded
+   * under it, as a statement the JavaScript side had forwarded would have been.
+   */
+  laneForget(): void {
+    if (this.laneByKey.size === 0 && this.laneVerdicts.size === 0) return;
+    const inflight = this.lane && this.host.lane ? this.host.lane.clear(this.lane) : -1;
+    const kept = this.laneVerdicts.get(inflight);
+    this.laneByKey.clear();
+    this.laneVerdicts.clear();
+    if (kept) this.laneVerdicts.set(inflight, kept);
+  }
+
+  /**
+   * Hand the session's sockets to the lane, when nothing is under way: nothing pending or
+   * buffered either way, nothing waiting to be written, no gate held, idle on the server.
+   */
+  private laneMaybeStart(): void {
+    const binding = this.host.lane;
+    const lane = this.lane;
+    if (!binding || !lane || this.laneRunning || this.laneOff || this.laneByKey.size === 0) return;
+    const clientIo = this.clientIo;
+    const upstreamIo = this.upstreamIo;
+    const upstream = this.upstream;
+    if (!clientIo || !upstreamIo || !upstream || this.phase !== 'ready') return;
+    if (this.pending.length > 0 || this.status !== TransactionStatus.Idle) return;
+    if (this.clientBusy || this.upstreamBusy || this.deciding || this.readyWaiters.length > 0) return;
+    if (this.clientFramer.buffered > 0 || upstream.framer.buffered > 0) return;
+    if (!this.toClient.empty || !this.toUpstream.empty || clientIo.pending || upstreamIo.pending) return;
+    if (this.clientGate.held || this.upstreamGate?.held) return;
+    if (this.copyOut || this.suppressing || this.discarding || this.rowGuard || this.held) return;
+    if (this.batchForwarded || this.batchRan || this.granted.length > 0 || this.clientEncoding !== 'UTF8')
+      return;
+    clientIo.pause();
+    upstreamIo.pause();
+    const err = binding.start(lane);
+    if (err !== 0) {
+      this.host.logger?.warn?.({ sessionId: this.id, err }, 'native lane not started');
+      this.laneOff = true;
+      clientIo.resume();
+      upstreamIo.resume();
+      return;
+    }
+    this.laneRunning = true;
+  }
+
+  private readonly onLaneHandoff = (handoff: LaneHandoff): void => {
+    try {
+      this.laneTakeBack(handoff);
+    } catch (err) {
+      this.fail(err);
+    }
+  };
+
+  /**
+   * What the lane hands back, taken on as if this side had read it: the Query in flight is
+   * noted as forwarded (on the verdict it was registered with), and the bytes either way are
+   * framed and handled as they would have been.
+   */
+  private laneTakeBack(handoff: LaneHandoff): void {
+    this.laneRunning = false;
+    this.statementsRun += handoff.statements;
+    this.rowsOut += handoff.rows;
+    this.laneBytes += handoff.bytes;
+    this.host.laneHandedBack(handoff.statements);
+    if (LANE_ENDS.has(handoff.reason)) this.laneOff = true;
+    if (this.phase === 'closed') return;
+    const upstream = this.upstream as UpstreamConnection;
+    if (handoff.toClient && handoff.toClient.length > 0)
+      this.toClient.forwardFrame(rawBytes(handoff.toClient));
+    if (handoff.id >= 0) {
+      const verdict = this.laneVerdicts.get(handoff.id);
+      const query = handoff.query;
+      if (!verdict || !query)
+        throw new PgProtocolError(
+          'the native lane handed back a statement it was not given',
+          SqlState.InternalError,
+        );
+      const { sql } = readQuery(new Frame(FrontendCode.Query, query, 0, query.length, 5).body);
+      this.pending.push({
+        kind: 'query',
+        mask: this.maskFor(verdict.decision),
+        plan: undefined,
+        copy: undefined,
+        source: { sql, statements: verdict.statements, unparsed: verdict.unparsed },
+        trace: undefined,
+        guard: undefined,
+        lane: undefined,
+      });
+      if (handoff.unsent && handoff.unsent.length > 0) this.toUpstream.forwardFrame(rawBytes(handoff.unsent));
+    }
+    this.clientIo?.resume();
+    this.upstreamIo?.resume();
+    if (handoff.client.length > 0) this.clientFramer.push(handoff.client);
+    if (handoff.server && handoff.server.length > 0) upstream.framer.push(handoff.server);
+    this.flushClient();
+    this.flushUpstream();
+    this.pumpUpstream();
+    this.pumpClient();
+  }
+
+  /** The lane stops for good (the session ends): what it did is counted. */
+  private laneEnd(): void {
+    const binding = this.host.lane;
+    const lane = this.lane;
+    if (!binding || !lane) return;
+    this.lane = undefined;
+    if (this.laneRunning) {
+      this.laneRunning = false;
+      const handoff = binding.stop(lane);
+      if (handoff) {
+        this.statementsRun += handoff.statements;
+        this.rowsOut += handoff.rows;
+        this.laneBytes += handoff.bytes;
+        this.host.laneHandedBack(handoff.statements);
+      }
+    }
+    binding.destroy(lane);
   }
 
   /** A client's CancelRequest for this session: ends a wait for approval, if there is one. */
@@ -1502,9 +1793,9 @@ export class ProxySession {
     }
     if (EXECUTE_START.test(sql)) return this.onExecuteQuery(frame, sql, receivedAt);
     const known = this.rememberedVerdict(sql);
-    if (known) return this.queryDecided(frame, sql, known, receivedAt);
+    if (known) return this.queryDecided(frame, sql, known, receivedAt, true);
     return this.verdict(sql).then((verdict) =>
-      this.phase === 'ready' ? this.queryDecided(frame, sql, verdict, receivedAt) : undefined,
+      this.phase === 'ready' ? this.queryDecided(frame, sql, verdict, receivedAt, true) : undefined,
     );
   }
 
@@ -1635,6 +1926,7 @@ export class ProxySession {
         ? this.trace(verdict, decision, receivedAt, performance.now() - receivedAt)
         : undefined,
       guard: undefined,
+      lane: undefined,
     });
   }
 
@@ -1647,6 +1939,8 @@ export class ProxySession {
     sql: string,
     verdict: Verdict,
     receivedAt: number,
+    /** The frame's own text is `sql` (not an EXECUTE of it): the native lane may take it. */
+    laneable = false,
   ): Promise<void> | undefined {
     const decision = verdict.decision;
     if (decision.effect !== 'allow') {
@@ -1683,6 +1977,7 @@ export class ProxySession {
         ? this.trace(verdict, decision, receivedAt, performance.now() - receivedAt)
         : undefined,
       guard: undefined,
+      lane: laneable && !limit ? this.laneCandidate(sql, verdict) : undefined,
     };
     if (limit) return this.forwardLimited(frame, entry, limit);
     this.forward(frame, entry);
@@ -1795,6 +2090,7 @@ export class ProxySession {
           ? this.trace(verdict, decision, receivedAt, performance.now() - receivedAt)
           : undefined,
         guard: undefined,
+        lane: undefined,
       };
       if (limit) return this.forwardLimited(frame, entry, limit);
       this.forward(frame, entry);
@@ -2270,7 +2566,11 @@ export class ProxySession {
     };
     if (stage === 'session_end') {
       record.durations.total_ms = round(performance.now() - this.openedAt);
-      record.response = { bytes: this.toClient.position, rows: this.rowsOut, count: this.statementsRun };
+      record.response = {
+        bytes: this.toClient.position + this.laneBytes,
+        rows: this.rowsOut,
+        count: this.statementsRun,
+      };
     }
     return record;
   }
@@ -2524,6 +2824,7 @@ export class ProxySession {
       return;
     }
     this.upstreamBusy = false;
+    if (this.lane) this.laneMaybeStart();
   }
 
   private pumpUpstreamFrames(): Promise<void> | undefined {
@@ -2558,6 +2859,7 @@ export class ProxySession {
   private onUpstreamFrame(frame: Frame): Promise<void> | undefined {
     const head = this.pending[0];
     if (head?.kind === 'lookup') return this.onLookupFrame(frame, head);
+    if (head?.kind === 'query' && head.lane) return this.laneFrame(frame, head, head.lane);
     const trace =
       head !== undefined && (head.kind === 'query' || head.kind === 'execute') ? head.trace : undefined;
     if (trace) return this.onTracedFrame(frame, head as Pending, trace);
@@ -3081,6 +3383,7 @@ export class ProxySession {
   /** Forget what was learnt from the catalog, and every plan and taint answer made of it. */
   private forgetCatalog(): void {
     this.catalogLearntSince = performance.now();
+    this.laneForget();
     this.columnCache.clear();
     this.rowPlans.clear();
     this.viewSourceCache.clear();
@@ -3770,6 +4073,8 @@ export class ProxySession {
   close(): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
+    // Before the sockets close: the lane watches duplicates of their descriptors.
+    this.laneEnd();
     // Statements cut off mid-response still get their completion record; nothing waits on.
     this.wakeReadyWaiters();
     this.settleRowGuard();
@@ -3868,6 +4173,11 @@ function statementFields(fields: readonly FieldDescription[]): FieldDescription[
 }
 
 /** Only code points below 0x80: text every client_encoding PostgreSQL accepts reads the same. */
+/** Bytes to pass on as they are, as a Frame (OutputBatch.forwardFrame reads only where they lie). */
+function rawBytes(bytes: Buffer): Frame {
+  return new Frame(0, bytes, 0, bytes.length, 0);
+}
+
 function isAscii(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
   return true;

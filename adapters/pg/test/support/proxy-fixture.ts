@@ -63,6 +63,25 @@ export function withAgentMasks(masks: readonly MaskRule[]): (input: InputDocumen
   };
 }
 
+/** A pg client on a proxy at `port`, to the `app` database; the user's fixture password by default. */
+export async function clientOn(
+  port: number,
+  user: keyof typeof USERS | string,
+  password?: string,
+  config?: pg.ClientConfig,
+): Promise<pg.Client> {
+  const c = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user,
+    password: password ?? USERS[user as keyof typeof USERS]?.password ?? '',
+    database: 'app',
+    ...config,
+  });
+  await c.connect();
+  return c;
+}
+
 export interface ProxyFixture {
   server: PostgresServer;
   proxy: PgProxy;
@@ -143,17 +162,8 @@ export async function startProxyFixture(options: ProxyFixtureOptions = {}): Prom
     port,
     upstream,
     direct,
-    async through(user, password, config) {
-      const c = new pg.Client({
-        host: '127.0.0.1',
-        port,
-        user,
-        password: password ?? USERS[user as keyof typeof USERS]?.password ?? '',
-        database: 'app',
-        ...config,
-      });
-      await c.connect();
-      return c;
+    through(user, password, config) {
+      return clientOn(port, user, password, config);
     },
     async anotherProxy(more) {
       const other = createPgProxy({ ...base, ...more });

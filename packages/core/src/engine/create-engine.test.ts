@@ -424,6 +424,31 @@ describe('policy generation', () => {
     expect(next.evaluation.cached).toBe(false);
   });
 
+  it('tells onGeneration listeners of each new generation before returning, until they stop', async () => {
+    const e = engine(staticEvaluator(allow, 'v1'));
+    const seen: [number, number][] = [];
+    const stop = e.onGeneration((g) => seen.push([g, e.generation]));
+    e.onGeneration(() => {
+      throw new Error('a listener that fails stops no other');
+    });
+    const also: number[] = [];
+    e.onGeneration((g) => also.push(g));
+    e.setEvaluator(staticEvaluator(deny, 'v2'));
+    expect(seen).toEqual([[1, 1]]);
+    e.invalidate();
+    expect(seen).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+    stop();
+    e.invalidate();
+    expect(seen).toHaveLength(2);
+    expect(also).toEqual([1, 2, 3]);
+    // A failed setEvaluator starts no generation and tells no one.
+    expect(() => e.setEvaluator({} as Evaluator)).toThrow(InvalidOptionError);
+    expect(also).toEqual([1, 2, 3]);
+  });
+
   it('rejects a replacement that is not an evaluator, keeping the old one', async () => {
     const e = engine(staticEvaluator(allow, 'v1'));
     expect(() => e.setEvaluator({} as Evaluator)).toThrow(InvalidOptionError);

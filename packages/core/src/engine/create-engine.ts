@@ -65,6 +65,12 @@ export interface Engine {
   readonly generation?: number;
   /** Start a new generation without changing the evaluator (data the policy reads changed). */
   invalidate?(): void;
+  /**
+   * Call `listener` as each new generation starts, before `setEvaluator` or `invalidate`
+   * returns, for whoever keeps decisions where they cannot look at `generation` on each use
+   * (a native data path, say). Returns the function that stops it. Optional, as `generation`.
+   */
+  onGeneration?(listener: (generation: number) => void): () => void;
 }
 
 /** What `createEngine` returns: an Engine whose policy can be replaced while it runs. */
@@ -77,6 +83,7 @@ export interface ReloadableEngine extends Engine {
    */
   setEvaluator(evaluator: Evaluator): Evaluator;
   invalidate(): void;
+  onGeneration(listener: (generation: number) => void): () => void;
 }
 
 interface Outcome {
@@ -94,6 +101,17 @@ export function createEngine(options: EngineOptions): ReloadableEngine {
   const { timeoutMs = DEFAULT_TIMEOUT_MS, logger } = validateOptions(options);
   let evaluator = options.evaluator;
   let generation = 0;
+  const generationListeners = new Set<(generation: number) => void>();
+  const newGeneration = () => {
+    generation++;
+    for (const listener of generationListeners) {
+      try {
+        listener(generation);
+      } catch (err) {
+        logger?.error?.({ err, generation }, 'policy generation listener failed');
+      }
+    }
+  };
   const clock = options.clock ?? Date.now;
   const http: ResolvedHttpFactsOptions = resolveHttpFactsOptions(options.http);
   const cache = options.cache ? new DecisionCache(options.cache, clock) : undefined;
@@ -283,14 +301,20 @@ export function createEngine(options: EngineOptions): ReloadableEngine {
       checkEvaluator(next);
       const previous = evaluator;
       evaluator = next;
-      generation++;
       cache?.clear();
+      newGeneration();
       logger?.info?.({ evaluator: next.name, generation }, 'policy evaluator replaced');
       return previous;
     },
     invalidate() {
-      generation++;
       cache?.clear();
+      newGeneration();
+    },
+    onGeneration(listener) {
+      generationListeners.add(listener);
+      return () => {
+        generationListeners.delete(listener);
+      };
     },
     async close() {
       cache?.clear();

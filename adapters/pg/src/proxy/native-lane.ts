@@ -1,0 +1,99 @@
+/**
+ * The native lane (native/lane.c), as the proxy's sessions use it. While a session is idle,
+ * the lane relays in C the simple Queries the session has judged and registered with it (an
+ * allow with nothing to mask, answered by one known RowDescription, its rows, one
+ * CommandComplete and ReadyForQuery 'I'), with no JavaScript per message; anything else is
+ * handed back (`LaneHandoff`) and the session goes on as if it had read those bytes itself.
+ *
+ * The addon is built by `scripts/build-native.mjs` (the package's `build`); without it
+ * `nativeLane: true` is refused when the proxy is created.
+ */
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** What the lane hands back: everything it read and did not finish, and what it did. */
+export interface LaneHandoff {
+  /** Why the lane stopped (`unregistered`, `message`, `server`, `client-end`, `stopped` …). */
+  readonly reason: string;
+  /** The registration of the Query forwarded and not answered yet; -1 for none. */
+  readonly id: number;
+  /** That Query message (type byte and length word included). */
+  readonly query?: Buffer;
+  /** What of it the server has not been sent yet. */
+  readonly unsent?: Buffer;
+  /** Server bytes not checked or not sent: the response to `query` from its first byte. */
+  readonly server?: Buffer;
+  /** Bytes of a checked response the client has not been sent yet (its statement is done). */
+  readonly toClient?: Buffer;
+  /** Client bytes not handled. */
+  readonly client: Buffer;
+  /** Statements, rows and bytes to the client the lane relayed since it last handed back. */
+  readonly statements: number;
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+/** A lane of one session (an opaque handle of the addon's). */
+export type LaneHandle = { readonly __lane: unique symbol };
+
+export const LaneKeyKind = { Exact: 0, Template: 1 } as const;
+export type LaneKeyKind = (typeof LaneKeyKind)[keyof typeof LaneKeyKind];
+
+/** The most registrations a lane holds; past it, the first registered goes. */
+export const LANE_REGISTRATIONS = 64;
+/** The longest RowDescription body a registration may carry. */
+export const LANE_DESCRIPTION_MAX = 8192;
+
+export interface LaneBinding {
+  create(clientFd: number, upstreamFd: number, onHandoff: (handoff: LaneHandoff) => void): LaneHandle;
+  register(
+    lane: LaneHandle,
+    id: number,
+    kind: LaneKeyKind,
+    key: Buffer,
+    description: Buffer,
+    ttlMs: number,
+  ): boolean;
+  /** Forgets every registration; the id of a Query in flight, or -1. */
+  clear(lane: LaneHandle): number;
+  /** 0, or a negative libuv error code. */
+  start(lane: LaneHandle): number;
+  stop(lane: LaneHandle): LaneHandoff | undefined;
+  destroy(lane: LaneHandle): void;
+  /** decision-memo.ts's numericTemplate as the lane computes it (for tests). */
+  template(text: Buffer): Buffer | null;
+}
+
+let binding: LaneBinding | undefined;
+let loadError: string | undefined;
+let tried = false;
+
+/** From src/proxy (sources) or dist (the bundle): native/build is the package's. */
+const CANDIDATES = ['../../native/build/pg-lane.node', '../native/build/pg-lane.node'];
+
+/** The addon, loaded once; undefined when it is not built (see `nativeLaneError`). */
+export function nativeLane(): LaneBinding | undefined {
+  if (tried) return binding;
+  tried = true;
+  const require = createRequire(import.meta.url);
+  for (const candidate of CANDIDATES) {
+    const path = fileURLToPath(new URL(candidate, import.meta.url));
+    if (!existsSync(path)) continue;
+    try {
+      binding = require(path) as LaneBinding;
+      return binding;
+    } catch (err) {
+      loadError = `cannot load ${path}: ${(err as Error).message}`;
+      return undefined;
+    }
+  }
+  loadError = 'native/build/pg-lane.node is not built (run the package build: scripts/build-native.mjs)';
+  return undefined;
+}
+
+export function nativeLaneError(): string | undefined {
+  nativeLane();
+  return loadError;
+}

@@ -1,0 +1,487 @@
+/**
+ * The native lane (`nativeLane: true`, native/lane.c) against Debian's PostgreSQL: Queries a
+ * session judged before are relayed in C, and whatever else comes (another statement, an
+ * error, a notice, a changed result, a new policy, a large result, a notification, pipelined
+ * messages, garbage) is handed back to the session's JavaScript, which answers as it would
+ * have without the lane. What the lane relayed is read from `proxy.nativeLane`.
+ */
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createEngine,
+  type Decision,
+  type Engine,
+  type InputDocument,
+  type ReloadableEngine,
+  staticEvaluator,
+} from '@portcullis/core';
+import fc from 'fast-check';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createPgProxy, MessageWriter, type PgProxy } from '../src/index.js';
+import { numericTemplate } from '../src/proxy/decision-memo.js';
+import { nativeLane } from '../src/proxy/native-lane.js';
+import {
+  clientOn,
+  type ProxyFixture,
+  startProxyFixture,
+  testPolicy,
+  USERS,
+} from './support/proxy-fixture.js';
+import { psql } from './support/psql.js';
+import { query, RawClient, sqlstate } from './support/raw-client.js';
+
+const binding = nativeLane();
+
+async function sessionsEnded(proxy: PgProxy): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (proxy.sessions > 0) {
+    if (Date.now() > deadline) throw new Error('sessions did not end');
+    await sleep(10);
+  }
+}
+
+/** Statements the lane relayed while `run` ran (counted once its sessions have ended). */
+async function laned(proxy: PgProxy, run: () => Promise<void>): Promise<number> {
+  await sessionsEnded(proxy);
+  const before = proxy.nativeLane.statements;
+  await run();
+  await sessionsEnded(proxy);
+  return proxy.nativeLane.statements - before;
+}
+
+describe('the lane keys statements as the decision memo does', () => {
+  test('its numeric template is decision-memo.ts numericTemplate, byte for byte', () => {
+    expect(binding).toBeDefined();
+    const lane = binding as NonNullable<typeof binding>;
+    const pieces = [
+      'SELECT ',
+      'abalance',
+      ' FROM t',
+      ' WHERE aid = ',
+      '1',
+      '42',
+      '3.14',
+      '.5',
+      '1.',
+      '1e5',
+      '0x1f',
+      't1',
+      'a.b',
+      '_9',
+      "'",
+      '"',
+      '$1',
+      '\\',
+      '--',
+      '/*',
+      '-',
+      '/',
+      ' ',
+      '\t',
+      '\n',
+      '\r',
+      '\u0001',
+      '\u007f',
+      'é',
+      '?',
+      ';',
+      '(',
+      ')',
+      ',',
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 24 }), (parts) => {
+        const text = parts.join('');
+        const expected = numericTemplate(text);
+        const actual = lane.template(Buffer.from(text, 'utf8'));
+        if (expected === undefined) expect(actual).toBeNull();
+        else expect(actual?.toString('latin1')).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
+    // The length bound, both sides of it.
+    const long = `SELECT 1${',1'.repeat(2044)}`;
+    expect(long).toHaveLength(4096);
+    expect(lane.template(Buffer.from(long))?.toString()).toBe(numericTemplate(long));
+    const longer = `${long}1`;
+    expect(numericTemplate(longer)).toBeUndefined();
+    expect(lane.template(Buffer.from(longer))).toBeNull();
+  });
+});
+
+describe('with nativeLane', () => {
+  let f: ProxyFixture;
+  let proxy: PgProxy;
+  let port: number;
+  let policy: (input: InputDocument) => Decision = testPolicy;
+  let engine: ReloadableEngine;
+
+  const through = (user: keyof typeof USERS) => clientOn(port, user);
+
+  beforeAll(async () => {
+    f = await startProxyFixture();
+    engine = createEngine({ evaluator: staticEvaluator((input) => policy(input), 'lane-policy') });
+    ({ proxy, port } = await f.anotherProxy({ engine, nativeLane: true }));
+    const d = await f.direct();
+    await d.query(`
+      CREATE TABLE notes (id int PRIMARY KEY, note text NOT NULL, n int NOT NULL);
+      INSERT INTO notes SELECT g, 'note ' || g, 5 FROM generate_series(1, 20) g;
+      CREATE TABLE cards (id int PRIMARY KEY, holder text NOT NULL);
+      INSERT INTO cards VALUES (1, 'Ada'), (2, 'Grace');
+    `);
+    await d.end();
+  }, 120_000);
+  afterAll(async () => {
+    await engine?.close();
+    await f?.stop();
+  });
+
+  test('is refused where it cannot be had', () => {
+    const base = {
+      upstream: f.upstream,
+      resource: { name: 'r' },
+      authenticate: async () => null,
+    };
+    expect(() => createPgProxy({ ...base, engine, nativeLane: 'yes' as unknown as boolean })).toThrow(
+      /nativeLane: must be a boolean/,
+    );
+    const withoutGenerations: Engine = {
+      decide: (r) => engine.decide(r),
+      decideInput: (i) => engine.decideInput(i),
+      clearCache() {},
+      close: async () => {},
+    };
+    expect(() => createPgProxy({ ...base, engine: withoutGenerations, nativeLane: true })).toThrow(
+      /nativeLane: needs an engine with onGeneration/,
+    );
+  });
+
+  test('a Query judged before is relayed in C, with the same answers', async () => {
+    const relayed = await laned(proxy, async () => {
+      const c = await through('alice');
+      for (let i = 1; i <= 20; i++) {
+        const r = await c.query(`SELECT id, note FROM notes WHERE id = ${i}`);
+        expect(r.rows).toEqual([{ id: i, note: `note ${i}` }]);
+      }
+      // No rows is an answer too.
+      expect((await c.query('SELECT id, note FROM notes WHERE id = 99')).rows).toEqual([]);
+      await c.end();
+    });
+    // The first two are the JavaScript side's (exact text, then its template), the rest the lane's.
+    expect(relayed).toBeGreaterThanOrEqual(18);
+  });
+
+  test('an agent result with a masked column is never the lane’s; its other reads are', async () => {
+    let relayed = 0;
+    relayed = await laned(proxy, async () => {
+      const c = await through('agent');
+      for (let i = 0; i < 6; i++) {
+        const masked = await c.query('SELECT id, email FROM users WHERE id = 1');
+        expect(masked.rows).toEqual([{ id: 1, email: '***********.com' }]);
+        const plain = await c.query('SELECT id, name FROM users WHERE id = 2');
+        expect(plain.rows).toEqual([{ id: 2, name: 'Grace' }]);
+      }
+      await c.end();
+    });
+    // The unmasked read from its third run on (its first plan waited on the catalog, its
+    // second registered it): never the masked one.
+    expect(relayed).toBe(4);
+  });
+
+  test('psql through the lane prints what the server answers', async () => {
+    const commands = Array.from({ length: 10 }, (_, i) => `SELECT note FROM notes WHERE id = ${i + 1}`);
+    let out = '';
+    const relayed = await laned(proxy, async () => {
+      out = (await psql({ port, user: 'alice', password: USERS.alice.password }, commands)).stdout;
+    });
+    expect(out.trim().split('\n')).toEqual(Array.from({ length: 10 }, (_, i) => `note ${i + 1}`));
+    expect(relayed).toBeGreaterThanOrEqual(7);
+  });
+
+  /** The test policy with an email detector for agents, while `run` runs. */
+  const withDetector = async (run: () => Promise<void>) => {
+    policy = (input) => {
+      const decision = testPolicy(input);
+      if (decision.effect !== 'allow' || input.subject.kind !== 'agent') return decision;
+      return { ...decision, masks: [...decision.masks, { detector: 'email', strategy: 'redact' }] };
+    };
+    engine.invalidate();
+    try {
+      await run();
+    } finally {
+      policy = testPolicy;
+      engine.invalidate();
+    }
+  };
+
+  test('an error in a relayed Query is masked as the session masks errors, and the session goes on', async () => {
+    await withDetector(async () => {
+      const d = await f.direct();
+      await d.query(`
+        CREATE TABLE contacts (id int PRIMARY KEY, info text NOT NULL);
+        INSERT INTO contacts VALUES (1, '5'), (2, '6'), (3, '7'), (4, 'ada@example.com'), (5, '8');
+      `);
+      await d.end();
+      // The result is a plain column; the cast that fails is in the WHERE clause.
+      const text = (id: number) => `SELECT id FROM contacts WHERE id = ${id} AND CAST(info AS int) > 0`;
+      const relayed = await laned(proxy, async () => {
+        const a = await through('agent');
+        for (let i = 1; i <= 3; i++) expect((await a.query(text(i))).rows).toEqual([{ id: i }]);
+        // invalid input syntax for type integer: "ada@example.com", from the server.
+        const error = await a.query(text(4)).then(
+          () => undefined,
+          (e: pg.DatabaseError) => e,
+        );
+        expect(error?.code).toBe('22P02');
+        expect(error?.message).not.toContain('ada@example.com');
+        expect(error?.message).toContain('[REDACTED]');
+        expect((await a.query(text(5))).rows).toEqual([{ id: 5 }]);
+        await a.end();
+      });
+      // The third (the first plan waited on the catalog, the second registered it); the
+      // fourth was handed back; the fifth the lane's again.
+      expect(relayed).toBe(2);
+    });
+  });
+
+  test('a notice in a relayed Query is masked, and its rows go out', async () => {
+    await withDetector(async () => {
+      const d = await f.direct();
+      await d.query(`
+        CREATE FUNCTION noisy(i int) RETURNS int LANGUAGE plpgsql AS $$
+        BEGIN IF i = 3 THEN RAISE NOTICE 'write to grace@example.org'; END IF; RETURN i; END $$;
+      `);
+      await d.end();
+      const c = await through('agent');
+      const notices: string[] = [];
+      c.on('notice', (n) => notices.push(n.message ?? ''));
+      for (let i = 1; i <= 4; i++) {
+        const r = await c.query(`SELECT id FROM notes WHERE id = ${i} AND noisy(id) > 0`);
+        expect(r.rows).toEqual([{ id: i }]);
+      }
+      // As the session masks it: the statement names no masked column, but a function of the
+      // user's ran, so the whole text is masked as a masked column would be.
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).not.toContain('grace@example.org');
+      await c.end();
+    });
+  });
+
+  test('a result whose columns changed since it was judged is planned again, and masked', async () => {
+    policy = (input) => {
+      const decision = testPolicy(input);
+      if (decision.effect !== 'allow' || input.subject.kind !== 'agent') return decision;
+      return { ...decision, masks: [...decision.masks, { column_pattern: 'secret', strategy: 'redact' }] };
+    };
+    engine.invalidate();
+    try {
+      const c = await through('agent');
+      for (let i = 0; i < 3; i++)
+        expect((await c.query('SELECT * FROM cards WHERE id = 1')).rows).toEqual([{ id: 1, holder: 'Ada' }]);
+      const d = await f.direct();
+      await d.query("ALTER TABLE cards ADD COLUMN secret text; UPDATE cards SET secret = 'hunter2'");
+      await d.end();
+      const after = await c.query('SELECT * FROM cards WHERE id = 1');
+      expect(after.rows).toHaveLength(1);
+      expect(after.rows[0].holder).toBe('Ada');
+      expect(after.rows[0].secret).not.toContain('hunter2');
+      await c.end();
+    } finally {
+      policy = testPolicy;
+      engine.invalidate();
+    }
+  });
+
+  test('a new policy generation reaches a session whose lane holds the statement, at once', async () => {
+    const c = await through('alice');
+    const text = 'SELECT id FROM cards WHERE id = 2';
+    for (let i = 0; i < 3; i++) expect((await c.query(text)).rows).toEqual([{ id: 2 }]);
+    policy = (input) =>
+      input.action.sql?.statements.some((s) => s.tables.includes('cards'))
+        ? { effect: 'deny', reasons: [{ rule: 'cards.closed', message: 'cards are closed' }], masks: [] }
+        : testPolicy(input);
+    engine.invalidate();
+    try {
+      await expect(c.query(text)).rejects.toMatchObject({ code: '42501' });
+      await expect(c.query('SELECT id FROM cards WHERE id = 1')).rejects.toMatchObject({ code: '42501' });
+      expect((await c.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      policy = testPolicy;
+      engine.invalidate();
+    }
+    await c.end();
+  });
+
+  test('proxy.clearDecisionCache reaches the lane too', async () => {
+    const c = await through('alice');
+    const text = 'SELECT id FROM cards WHERE id = 1';
+    for (let i = 0; i < 3; i++) await c.query(text);
+    // A policy swapped without a new generation (a wrapper's), then the cache cleared by hand.
+    policy = () => ({ effect: 'deny', reasons: [{ rule: 'all.closed', message: 'closed' }], masks: [] });
+    proxy.clearDecisionCache();
+    try {
+      await expect(c.query(text)).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      policy = testPolicy;
+      engine.invalidate();
+    }
+    await c.end();
+  });
+
+  test('inside a transaction block the session keeps its statements', async () => {
+    const relayed = await laned(proxy, async () => {
+      const c = await through('alice');
+      for (let i = 1; i <= 3; i++) await c.query(`SELECT note FROM notes WHERE id = ${i}`);
+      await c.query('BEGIN');
+      for (let i = 1; i <= 5; i++)
+        expect((await c.query(`SELECT note FROM notes WHERE id = ${i}`)).rows).toEqual([
+          { note: `note ${i}` },
+        ]);
+      await c.query('COMMIT');
+      await c.end();
+    });
+    // The second and third statements before BEGIN; none in the block.
+    expect(relayed).toBe(2);
+  });
+
+  test('a result past the lane’s buffer is handed back and streamed whole', async () => {
+    const c = await through('alice');
+    const text = "SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 3000) g WHERE g > 0";
+    for (let i = 0; i < 3; i++) {
+      const r = await c.query(text);
+      expect(r.rows).toHaveLength(3000);
+      expect(r.rows[2999]).toEqual({ g: 3000, pad: 'x'.repeat(200) });
+    }
+    await c.end();
+  });
+
+  test('a client that does not read holds the lane’s writes, and the server’s reads, until it does', async () => {
+    const c = await RawClient.connect(port, 'alice', USERS.alice.password);
+    c.keepRows = false;
+    const text = (n: number) => `SELECT g, repeat('y', 100) AS pad FROM generate_series(1, ${n}) g`;
+    for (let i = 1; i <= 2; i++) {
+      c.write(query(new MessageWriter(), text(1500 + i)).flush());
+      await c.readyCount(i);
+    }
+    c.messages.splice(0);
+    c.rows = 0;
+    c.pause();
+    // About 200 KiB apiece, 40 of them: far past what the sockets between hold.
+    const w = new MessageWriter();
+    for (let i = 1; i <= 40; i++) query(w, text(1500 + (i % 9)));
+    c.write(w.flush());
+    await sleep(500);
+    c.resume();
+    await c.readyCount(40, 30_000);
+    let expected = 0;
+    for (let i = 1; i <= 40; i++) expected += 1500 + (i % 9);
+    expect(c.rows).toBe(expected);
+    expect(c.types()).toBe('TCZ'.repeat(40));
+    c.end();
+  });
+
+  test('a notification that arrives while the lane waits goes to the client', async () => {
+    const c = await through('alice');
+    await c.query('LISTEN lane_channel');
+    for (let i = 1; i <= 3; i++) await c.query(`SELECT note FROM notes WHERE id = ${i}`);
+    const got = new Promise<string | undefined>((resolve) =>
+      c.once('notification', (n) => resolve(n.payload)),
+    );
+    const d = await f.direct();
+    await d.query("NOTIFY lane_channel, 'hello'");
+    await d.end();
+    expect(await got).toBe('hello');
+    expect((await c.query('SELECT note FROM notes WHERE id = 4')).rows).toEqual([{ note: 'note 4' }]);
+    await c.end();
+  });
+
+  test('pipelined Queries, then extended-protocol messages, are answered in order', async () => {
+    const c = await RawClient.connect(port, 'alice', USERS.alice.password);
+    for (let i = 1; i <= 3; i++) {
+      c.write(query(new MessageWriter(), `SELECT note FROM notes WHERE id = ${i}`).flush());
+      await c.readyCount(i);
+    }
+    c.messages.splice(0);
+    const w = new MessageWriter();
+    for (let i = 4; i <= 8; i++) query(w, `SELECT note FROM notes WHERE id = ${i}`);
+    w.begin(0x50).cstring('').cstring('SELECT note FROM notes WHERE id = $1').int16(0).end(); // Parse
+    w.begin(0x42).cstring('').cstring('').int16(0).int16(1).int32(1).bytes(Buffer.from('9')).int16(0).end(); // Bind
+    w.begin(0x45).cstring('').int32(0).end(); // Execute
+    w.begin(0x53).end(); // Sync
+    query(w, 'SELECT note FROM notes WHERE id = 10');
+    c.write(w.flush());
+    await c.readyCount(7);
+    const notes = c.messages.filter((m) => m.type === 'D').map((m) => m.body.subarray(6).toString());
+    expect(notes).toEqual(['note 4', 'note 5', 'note 6', 'note 7', 'note 8', 'note 9', 'note 10']);
+    expect(c.types()).toBe('TDCZTDCZTDCZTDCZTDCZ12DCZTDCZ');
+    c.end();
+  });
+
+  test('a client that goes while its Query is in the lane leaves no session behind', async () => {
+    const c = await RawClient.connect(port, 'alice', USERS.alice.password);
+    for (let i = 1; i <= 3; i++) {
+      c.write(query(new MessageWriter(), `SELECT pg_sleep(0), note FROM notes WHERE id = ${i}`).flush());
+      await c.readyCount(i);
+    }
+    c.write(query(new MessageWriter(), 'SELECT pg_sleep(0.2), note FROM notes WHERE id = 4').flush());
+    await sleep(20);
+    c.end();
+    await sessionsEnded(proxy);
+    const d = await through('alice');
+    expect((await d.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    await d.end();
+  });
+
+  test('malformed and hostile client bytes meet the session’s own checks, and the proxy stays up', async () => {
+    const cases: Buffer[] = [
+      Buffer.from([0x51, 0, 0, 0, 3]), // a length below its own size
+      Buffer.from([0x51, 0x7f, 0xff, 0xff, 0xff]), // 2 GiB Query
+      Buffer.concat([Buffer.from([0x51, 0, 0, 0, 9]), Buffer.from('SEL\0ECT')]), // NUL inside
+      Buffer.concat([Buffer.from([0x51, 0, 0, 0, 8]), Buffer.from('SELECT')]), // no terminating NUL
+      Buffer.from([0x00, 0, 0, 0, 4]), // no such message type
+    ];
+    for (const bad of cases) {
+      const c = await RawClient.connect(port, 'alice', USERS.alice.password);
+      for (let i = 1; i <= 3; i++) {
+        c.write(query(new MessageWriter(), `SELECT note FROM notes WHERE id = ${i}`).flush());
+        await c.readyCount(i);
+      }
+      c.write(bad);
+      await c.waitFor((m) => m.type === 'E');
+      await c.closedPromise();
+    }
+    // Random bytes after a judged Query, in random pieces.
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 300 }), async (junk) => {
+        const c = await RawClient.connect(port, 'alice', USERS.alice.password);
+        c.write(query(new MessageWriter(), 'SELECT note FROM notes WHERE id = 1').flush());
+        await c.readyCount(1);
+        c.write(query(new MessageWriter(), 'SELECT note FROM notes WHERE id = 2').flush());
+        c.write(Buffer.from(junk));
+        await sleep(5);
+        c.end();
+      }),
+      { numRuns: 40 },
+    );
+    await sessionsEnded(proxy);
+    const d = await through('alice');
+    expect((await d.query('SELECT note FROM notes WHERE id = 1')).rows).toEqual([{ note: 'note 1' }]);
+    await d.end();
+  });
+
+  test('a cancel reaches a statement the lane sent', async () => {
+    const c = await RawClient.connect(port, 'alice', USERS.alice.password);
+    for (let i = 1; i <= 3; i++) {
+      c.write(query(new MessageWriter(), `SELECT pg_sleep(${i / 1000})`).flush());
+      await c.readyCount(i);
+    }
+    c.messages.splice(0);
+    c.write(query(new MessageWriter(), 'SELECT pg_sleep(30)').flush());
+    await sleep(200);
+    await RawClient.cancel(port, c.backendKey.processId, c.backendKey.secretKey);
+    const error = await c.waitFor((m) => m.type === 'E');
+    expect(sqlstate(error)).toBe('57014');
+    c.end();
+  });
+});
