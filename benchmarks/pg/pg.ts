@@ -92,7 +92,8 @@ async function main(): Promise<void> {
     const upstream = UPSTREAM_SOCKET ? { ...server, host: server.socketDir } : server;
     const bouncer = await startPgbouncer(upstream, dir, Math.max(...CLIENTS) + 2);
     children.push(bouncer.child);
-    const portcullis = await startPortcullis(upstream);
+    // This script's own NATIVE_LANE must not reach the plain proxy's environment.
+    const portcullis = await startPortcullis(upstream, { NATIVE_LANE: '0' });
     children.push(portcullis.child);
     const ports: Record<Target, number> = {
       direct: server.port,

@@ -1,8 +1,9 @@
 /*
  * The native lane of the PostgreSQL proxy (src/proxy/native-lane.ts): per session, while the
- * JavaScript session is idle, relay in C, inside Node's own libuv loop, the one exchange the
+ * JavaScript session is idle, relay in C, inside Node's own libuv loop, the exchanges the
  * JavaScript side has judged before and registered here: a simple Query whose text (or its
- * numeric template, as decision-memo.ts makes it) was decided allow with nothing to mask,
+ * numeric template, as decision-memo.ts makes it) was decided allow with nothing to mask, or
+ * an extended batch (Bind, Describe, Execute, Sync) of a prepared statement so decided,
  * answered by exactly the RowDescription registered with it, DataRows, one CommandComplete
  * and ReadyForQuery 'I'. Anything else hands every unread and unsent byte back to JavaScript
  * (the `onHandoff` callback), which goes on as if it had read them itself.
@@ -32,9 +33,17 @@
 #define TEMPLATE_MAX 4096
 #define DESCRIPTION_MAX 8192
 
-enum { KIND_EXACT = 0, KIND_TEMPLATE = 1 };
-/* Where a response is: before its RowDescription, in its rows, after its CommandComplete. */
-enum { AT_START = 0, AT_ROWS = 1, AT_END = 2 };
+/*
+ * What a registration is keyed by: a Query's exact text, its numeric template, or (BOUND) an
+ * extended batch's prepared statement: its name, a NUL, 1 (the portal is described), and the
+ * Bind's result-format section as sent (count and codes).
+ */
+enum { KIND_EXACT = 0, KIND_TEMPLATE = 1, KIND_BOUND = 2 };
+/*
+ * Where a response is: before its BindComplete (a batch), before its RowDescription, in its
+ * rows, after its CommandComplete.
+ */
+enum { AT_BIND = -1, AT_START = 0, AT_ROWS = 1, AT_END = 2 };
 
 typedef struct reg {
   int32_t id;
@@ -85,6 +94,7 @@ struct lane {
   reg regs[MAX_REGS];
   int nregs;
   uint8_t tmpl[TEMPLATE_MAX + 1];
+  uint8_t bkey[CLIENT_CAP];
 };
 
 /* ---------------------------------------------------------------------------------------- */
@@ -173,6 +183,77 @@ static void free_reg(reg *r) {
 static void clear_regs(lane *l) {
   for (int i = 0; i < l->nregs; i++) free_reg(&l->regs[i]);
   l->nregs = 0;
+}
+
+/*
+ * An extended batch of one registered prepared statement, as drivers send one execution
+ * (libpq's PQexecPrepared): Bind of the unnamed portal, Describe of it, Execute with no row
+ * limit, Sync. Its length in `*whole` and the key in `key`; 0 when the buffer holds only part
+ * of it, -1 when it is not such a batch.
+ * https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
+ */
+static uint32_t be32(const uint8_t *p);
+
+static int bound_batch(const uint8_t *b, size_t n, size_t *whole, uint8_t *key, size_t *key_len) {
+  size_t at = 0;
+  const char order[4] = {'B', 'D', 'E', 'S'};
+  for (int i = 0; i < 4; i++) {
+    if (n - at < 5) return 0;
+    if (b[at] != (uint8_t)order[i]) return -1;
+    uint32_t len = be32(b + at + 1);
+    if (len < 4 || (size_t)len + 1 > CLIENT_CAP) return -1;
+    if (n - at < (size_t)len + 1) return 0;
+    const uint8_t *body = b + at + 5;
+    size_t blen = (size_t)len - 4;
+    switch (order[i]) {
+      case 'B': {
+        /* portal "" then the statement's name */
+        if (blen < 2 || body[0] != 0) return -1;
+        const uint8_t *name = body + 1;
+        const uint8_t *nul = memchr(name, 0, blen - 1);
+        if (!nul || nul == name) return -1;
+        size_t name_len = (size_t)(nul - name);
+        size_t r = 1 + name_len + 1;
+        if (blen - r < 2) return -1;
+        size_t nf = ((size_t)body[r] << 8) | body[r + 1];
+        r += 2;
+        if (blen - r < 2 * nf + 2) return -1;
+        r += 2 * nf;
+        size_t np = ((size_t)body[r] << 8) | body[r + 1];
+        r += 2;
+        for (size_t k = 0; k < np; k++) {
+          if (blen - r < 4) return -1;
+          int32_t plen = (int32_t)be32(body + r);
+          r += 4;
+          if (plen < -1) return -1;
+          if (plen > 0) {
+            if (blen - r < (size_t)plen) return -1;
+            r += (size_t)plen;
+          }
+        }
+        if (blen - r < 2) return -1;
+        size_t nr = ((size_t)body[r] << 8) | body[r + 1];
+        if (blen - r != 2 + 2 * nr) return -1;
+        memcpy(key, name, name_len);
+        key[name_len] = 0;
+        key[name_len + 1] = 1;
+        memcpy(key + name_len + 2, body + r, blen - r);
+        *key_len = name_len + 2 + (blen - r);
+        break;
+      }
+      case 'D':
+        if (blen != 2 || body[0] != 'P' || body[1] != 0) return -1;
+        break;
+      case 'E':
+        if (blen != 5 || body[0] != 0 || be32(body + 1) != 0) return -1;
+        break;
+      default:
+        if (blen != 0) return -1;
+    }
+    at += (size_t)len + 1;
+  }
+  *whole = at;
+  return 1;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -350,11 +431,36 @@ static int send_query(lane *l) {
   return 0;
 }
 
-/* Take the next whole client message, if it is a registered Query and the lane is free. */
+/* Send the first `length` client bytes, a registered Query or batch; its response starts at `at`. */
+static void forward(lane *l, const reg *r, size_t length, int at) {
+  l->inflight = r->id;
+  memcpy(l->idesc, r->desc, r->desc_len);
+  l->idesc_len = r->desc_len;
+  l->qlen = length;
+  l->up_off = 0;
+  l->at = at;
+  l->resp_rows = 0;
+  if (send_query(l)) return;
+  watch(l);
+}
+
+/*
+ * Take the next whole client message (or batch), if it is registered and the lane is free:
+ * a Query, or an extended batch of a prepared statement (see bound_batch).
+ */
 static void dispatch(lane *l) {
   if (!l->running || l->inflight >= 0 || l->complete) return;
   if (l->clen == 0) return watch(l);
   if (l->slen > 0) return handoff(l, "server"); /* the server spoke unasked */
+  if (l->cbuf[0] == 'B') {
+    size_t whole = 0, key_len = 0;
+    int found = bound_batch(l->cbuf, l->clen, &whole, l->bkey, &key_len);
+    if (found == 0) return l->clen == CLIENT_CAP ? handoff(l, "message") : watch(l);
+    if (found < 0) return handoff(l, "message");
+    reg *r = find(l, KIND_BOUND, l->bkey, key_len);
+    if (!r) return handoff(l, "unregistered");
+    return forward(l, r, whole, AT_BIND);
+  }
   if (l->cbuf[0] != 'Q') return handoff(l, "message");
   if (l->clen < 5) return watch(l);
   uint32_t len = be32(l->cbuf + 1);
@@ -365,15 +471,7 @@ static void dispatch(lane *l) {
   if (text[n] != 0 || memchr(text, 0, n) != NULL) return handoff(l, "message");
   reg *r = lookup(l, text, n);
   if (!r) return handoff(l, "unregistered");
-  l->inflight = r->id;
-  memcpy(l->idesc, r->desc, r->desc_len);
-  l->idesc_len = r->desc_len;
-  l->qlen = (size_t)len + 1;
-  l->up_off = 0;
-  l->at = AT_START;
-  l->resp_rows = 0;
-  if (send_query(l)) return;
-  watch(l);
+  forward(l, r, (size_t)len + 1, AT_START);
 }
 
 static void finish(lane *l) {
@@ -414,6 +512,10 @@ static void check_response(lane *l) {
     const uint8_t *body = m + 5;
     size_t blen = (size_t)len - 4;
     switch (m[0]) {
+      case '2':
+        if (l->at != AT_BIND || blen != 0) return handoff(l, "server-message");
+        l->at = AT_START;
+        break;
       case 'T':
         if (l->at != AT_START || blen != l->idesc_len || memcmp(body, l->idesc, blen) != 0)
           return handoff(l, "description");
@@ -577,7 +679,7 @@ static napi_value lane_register(napi_env env, napi_callback_info info) {
   if (napi_get_value_int32(env, argv[1], &id) != napi_ok || napi_get_value_int32(env, argv[2], &kind) != napi_ok ||
       napi_get_buffer_info(env, argv[3], &key, &key_len) != napi_ok ||
       napi_get_buffer_info(env, argv[4], &desc, &desc_len) != napi_ok ||
-      napi_get_value_double(env, argv[5], &ttl) != napi_ok || id < 0 || (kind != KIND_EXACT && kind != KIND_TEMPLATE)) {
+      napi_get_value_double(env, argv[5], &ttl) != napi_ok || id < 0 || kind < KIND_EXACT || kind > KIND_BOUND) {
     napi_throw_type_error(env, NULL, "register(lane, id, kind, key, description, ttlMs)");
     return NULL;
   }

@@ -470,6 +470,103 @@ describe('with nativeLane', () => {
     await d.end();
   });
 
+  /** Bind of the unnamed portal to `name` with one text parameter, Describe, Execute, Sync. */
+  const execute = (w: MessageWriter, name: string, param: string) => {
+    const value = Buffer.from(param);
+    w.begin(0x42).cstring('').cstring(name).int16(0).int16(1).int32(value.length).bytes(value).int16(0).end();
+    w.begin(0x44).byte(0x50).cstring('').end();
+    w.begin(0x45).cstring('').int32(0).end();
+    return w.begin(0x53).end();
+  };
+  const prepare = (w: MessageWriter, name: string, sql: string) =>
+    w.begin(0x50).cstring(name).cstring(sql).int16(0).end().begin(0x53).end();
+
+  test('a prepared statement’s executions are relayed in C, as libpq and node-postgres send them', async () => {
+    const relayed = await laned(proxy, async () => {
+      const c = await through('agent');
+      for (let i = 1; i <= 12; i++) {
+        const r = await c.query({
+          name: 'by_id',
+          text: 'SELECT id, note FROM notes WHERE id = $1',
+          values: [i],
+        });
+        expect(r.rows).toEqual([{ id: i, note: `note ${i}` }]);
+      }
+      // The masked column still is not the lane's.
+      for (let i = 0; i < 4; i++) {
+        const r = await c.query({
+          name: 'email',
+          text: 'SELECT email FROM users WHERE id = $1',
+          values: [1],
+        });
+        expect(r.rows).toEqual([{ email: '***********.com' }]);
+      }
+      await c.end();
+    });
+    // The first (with its Parse) and second (its plan waited on the catalog) are the session's.
+    expect(relayed).toBe(10);
+  });
+
+  test('pipelined batches of a prepared statement are answered in order', async () => {
+    const c = await RawClient.connect(port, 'alice', USERS.alice.password);
+    c.write(prepare(new MessageWriter(), 'p1', 'SELECT note FROM notes WHERE id = $1').flush());
+    await c.readyCount(1);
+    for (let i = 1; i <= 2; i++) {
+      c.write(execute(new MessageWriter(), 'p1', String(i)).flush());
+      await c.readyCount(1 + i);
+    }
+    c.messages.splice(0);
+    const w = new MessageWriter();
+    for (let i = 3; i <= 9; i++) execute(w, 'p1', String(i));
+    c.write(w.flush());
+    await c.readyCount(7);
+    const notes = c.messages.filter((m) => m.type === 'D').map((m) => m.body.subarray(6).toString());
+    expect(notes).toEqual([3, 4, 5, 6, 7, 8, 9].map((i) => `note ${i}`));
+    expect(c.types()).toBe('2TDCZ'.repeat(7));
+    c.end();
+  });
+
+  test('a statement name prepared again is judged again, not relayed on what it named before', async () => {
+    policy = (input) => {
+      const decision = testPolicy(input);
+      const writes = input.action.sql?.statements.some((s) => s.type === 'update');
+      return decision.effect === 'allow' && writes ? { ...decision, limits: { affected_rows: 1 } } : decision;
+    };
+    engine.invalidate();
+    try {
+      const c = await RawClient.connect(port, 'alice', USERS.alice.password);
+      // Its result is cards.id, as the UPDATE's RETURNING below is: the same RowDescription.
+      c.write(
+        prepare(new MessageWriter(), 's1', 'SELECT id FROM cards WHERE id > $1 ORDER BY id LIMIT 1').flush(),
+      );
+      await c.readyCount(1);
+      for (let i = 1; i <= 3; i++) {
+        c.write(execute(new MessageWriter(), 's1', '0').flush());
+        await c.readyCount(1 + i);
+      }
+      const w = new MessageWriter();
+      w.begin(0x43).byte(0x53).cstring('s1').end(); // Close
+      prepare(w, 's1', "UPDATE cards SET holder = holder || '!' WHERE id > $1 RETURNING id");
+      c.write(w.flush());
+      await c.readyCount(5);
+      c.messages.splice(0);
+      c.write(execute(new MessageWriter(), 's1', '0').flush());
+      await c.readyCount(1);
+      const error = c.messages.find((m) => m.type === 'E');
+      expect(error && sqlstate(error)).toBe('42501');
+      c.end();
+      const d = await f.direct();
+      expect((await d.query('SELECT holder FROM cards ORDER BY id')).rows).toEqual([
+        { holder: 'Ada' },
+        { holder: 'Grace' },
+      ]);
+      await d.end();
+    } finally {
+      policy = testPolicy;
+      engine.invalidate();
+    }
+  });
+
   test('a cancel reaches a statement the lane sent', async () => {
     const c = await RawClient.connect(port, 'alice', USERS.alice.password);
     for (let i = 1; i <= 3; i++) {

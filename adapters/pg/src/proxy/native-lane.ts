@@ -38,7 +38,11 @@ export interface LaneHandoff {
 /** A lane of one session (an opaque handle of the addon's). */
 export type LaneHandle = { readonly __lane: unique symbol };
 
-export const LaneKeyKind = { Exact: 0, Template: 1 } as const;
+/**
+ * What a registration is keyed by: a Query's exact text, its numeric template, or a prepared
+ * statement's extended batch (`boundLaneKey`).
+ */
+export const LaneKeyKind = { Exact: 0, Template: 1, Bound: 2 } as const;
 export type LaneKeyKind = (typeof LaneKeyKind)[keyof typeof LaneKeyKind];
 
 /** The most registrations a lane holds; past it, the first registered goes. */
@@ -64,6 +68,23 @@ export interface LaneBinding {
   destroy(lane: LaneHandle): void;
   /** decision-memo.ts's numericTemplate as the lane computes it (for tests). */
   template(text: Buffer): Buffer | null;
+}
+
+/**
+ * The key of an extended batch (Bind of the unnamed portal, Describe of it, Execute, Sync) of
+ * the prepared statement `name`, as the lane reads it from the Bind: the name, a NUL, 1 (the
+ * portal is described), and the Bind's result formats as they are sent.
+ */
+export function boundLaneKey(name: string, resultFormats: readonly number[]): Buffer {
+  const nameBytes = Buffer.from(name, 'utf8');
+  const key = Buffer.alloc(nameBytes.length + 4 + 2 * resultFormats.length);
+  nameBytes.copy(key);
+  let at = nameBytes.length;
+  key[at++] = 0;
+  key[at++] = 1;
+  at = key.writeUInt16BE(resultFormats.length, at);
+  for (const f of resultFormats) at = key.writeInt16BE(f, at);
+  return key;
 }
 
 let binding: LaneBinding | undefined;

@@ -121,6 +121,7 @@ import {
   withToldTypes,
 } from './mask-plan.js';
 import {
+  boundLaneKey,
   LANE_DESCRIPTION_MAX,
   LANE_REGISTRATIONS,
   type LaneBinding,
@@ -341,6 +342,29 @@ interface LaneCandidate {
   ok: boolean;
 }
 
+/**
+ * An extended batch the native lane may relay from now on (Bind of the unnamed portal to a
+ * prepared statement, Describe of it, Execute with no row limit, Sync), once its response
+ * proves clean: BindComplete, a RowDescription whose plan masks nothing, rows,
+ * CommandComplete, ReadyForQuery 'I'.
+ */
+interface LaneBatch {
+  readonly name: string;
+  readonly statement: StatementState;
+  readonly portal: PortalState;
+  /** As the lane keys it (boundLaneKey). */
+  readonly key: Buffer;
+  /** Client messages seen in order: 1 Bind, 2 Describe, 3 Execute, 4 Sync. */
+  client: number;
+  /** Server messages seen in order: 1 BindComplete, 2 RowDescription, 3 rows, 4 CommandComplete. */
+  server: number;
+  description: Buffer | undefined;
+  ok: boolean;
+}
+
+/** What a registration runs on: a Query's verdict, or a prepared statement's name. */
+type LaneRegistration = { readonly query: LaneVerdict } | { readonly statement: string };
+
 /** Why a lane hands back for good: its sockets ended or failed. */
 const LANE_ENDS = new Set([
   'client-end',
@@ -538,7 +562,9 @@ export class ProxySession {
   private laneNextId = 0;
   /** Registrations, in the order the lane holds them (see lane.c's register). */
   private readonly laneByKey = new Map<string, number>();
-  private readonly laneVerdicts = new Map<number, LaneVerdict>();
+  private readonly laneVerdicts = new Map<number, LaneRegistration>();
+  /** An extended batch being watched for the lane (see LaneBatch). */
+  private laneBatch: LaneBatch | undefined;
   /** Bytes the lane sent the client (for the session's record). */
   private laneBytes = 0;
   private writingUnwritten: Promise<void> | undefined;
@@ -1172,6 +1198,8 @@ export class ProxySession {
   private onClientMessage(frame: Frame): Promise<void> | undefined {
     // A decisionsHold answer serves only the message it was asked for (see holdAnswer).
     this.keptHold = undefined;
+    const batch = this.laneBatch;
+    if (batch !== undefined && batch.client < 4) this.laneBatchClient(batch, frame);
     const guard = this.rowGuard;
     if (guard && !isCopyInput(frame.type)) {
       const syncNext = guard.syncNext;
@@ -1216,8 +1244,10 @@ export class ProxySession {
         return this.onExecute(frame);
       case FrontendCode.Close: {
         const c = readClose(frame.body);
-        if (c.target === 'S') this.statements.delete(c.name);
-        else this.portals.delete(c.name);
+        if (c.target === 'S') {
+          this.statements.delete(c.name);
+          this.laneForget();
+        } else this.portals.delete(c.name);
         this.forward(frame, { kind: 'close' });
         return undefined;
       }
@@ -1602,16 +1632,37 @@ export class ProxySession {
 
   /** Register a clean Query with the lane, for as long as its decision and the catalog hold. */
   private laneRegister(lane: LaneCandidate, description: Buffer): void {
-    const binding = this.host.lane;
     const found = this.memo?.laneKey(lane.sql);
-    if (!binding || !found || this.laneOff) return;
+    if (!found) return;
+    this.laneAdd(
+      found.template ? LaneKeyKind.Template : LaneKeyKind.Exact,
+      Buffer.from(found.key, 'latin1'),
+      description,
+      found.expiresAt - Date.now(),
+      { query: lane.verdict },
+    );
+  }
+
+  /**
+   * Register with the lane, for at most `ttlMs` and no longer than the catalog is trusted.
+   * The lane's registrations and `laneByKey` are kept in the same order (see lane.c).
+   */
+  private laneAdd(
+    kind: LaneKeyKind,
+    keyBytes: Buffer,
+    description: Buffer,
+    ttlMs: number,
+    registration: LaneRegistration,
+  ): void {
+    const binding = this.host.lane;
+    if (!binding || this.laneOff) return;
     const trust =
       (this.host.options.catalogTrustMs ?? 60_000) - (performance.now() - this.catalogLearntSince);
-    const ttl = Math.floor(Math.min(found.expiresAt - Date.now(), trust));
+    const ttl = Math.floor(Math.min(ttlMs, trust));
     if (!(ttl >= 1)) return;
     const handle = this.laneHandle(binding);
     if (!handle) return;
-    const key = `${found.template ? 'T' : 'E'}${found.key}`;
+    const key = `${kind}${keyBytes.toString('latin1')}`;
     const before = this.laneByKey.get(key);
     if (before !== undefined) {
       this.laneByKey.delete(key);
@@ -1622,14 +1673,134 @@ export class ProxySession {
       this.laneVerdicts.delete(id);
     }
     const id = ++this.laneNextId;
-    const kind = found.template ? LaneKeyKind.Template : LaneKeyKind.Exact;
-    if (!binding.register(handle, id, kind, Buffer.from(found.key, 'latin1'), description, ttl)) {
+    if (!binding.register(handle, id, kind, keyBytes, description, ttl)) {
       // Out of memory in the lane: start over rather than guess what it still holds.
       this.laneForget();
       return;
     }
     this.laneByKey.set(key, id);
-    this.laneVerdicts.set(id, lane.verdict);
+    this.laneVerdicts.set(id, registration);
+  }
+
+  /**
+   * A Bind that may start a batch for the lane: of the unnamed portal, to a named statement
+   * decided under this policy generation (a single SELECT, no row limit), with nothing else
+   * in flight.
+   */
+  private laneBatchOf(
+    portalName: string,
+    name: string,
+    statement: StatementState,
+    portal: PortalState,
+  ): LaneBatch | undefined {
+    if (!this.host.lane || this.laneOff || !this.clientIo || !this.upstreamIo || this.secure)
+      return undefined;
+    if (
+      portalName !== '' ||
+      name === '' ||
+      this.pending.length !== 1 ||
+      this.status !== TransactionStatus.Idle
+    )
+      return undefined;
+    if (statement.generation !== this.generation() || statement.rowLimit || statement.unparsed)
+      return undefined;
+    const only = statement.statements.length === 1 ? statement.statements[0] : undefined;
+    if (only?.type !== 'select' || only.copy !== undefined || mayChangeSchema(only)) return undefined;
+    if (this.granted.length > 0 || this.clientEncoding !== 'UTF8') return undefined;
+    return {
+      name,
+      statement,
+      portal,
+      key: boundLaneKey(name, portal.resultFormats),
+      client: 1,
+      server: 0,
+      description: undefined,
+      ok: true,
+    };
+  }
+
+  /** The client's next message after a watched Bind: the batch goes on only as lane.c reads it. */
+  private laneBatchClient(batch: LaneBatch, frame: Frame): void {
+    const type = frame.type;
+    const body = frame.body;
+    if (
+      batch.client === 1 &&
+      type === FrontendCode.Describe &&
+      body.length === 2 &&
+      body[0] === 0x50 &&
+      body[1] === 0
+    )
+      batch.client = 2;
+    else if (
+      batch.client === 2 &&
+      type === FrontendCode.Execute &&
+      body.length === 5 &&
+      body[0] === 0 &&
+      body.readUInt32BE(1) === 0
+    )
+      batch.client = 3;
+    else if (batch.client === 3 && type === FrontendCode.Sync) batch.client = 4;
+    else this.laneBatch = undefined;
+  }
+
+  /** A frame while a batch is watched: relayed as any other, and checked. */
+  private laneBatchFrame(
+    batch: LaneBatch,
+    frame: Frame,
+    head: Pending | undefined,
+  ): Promise<void> | undefined {
+    const type = frame.type;
+    const work = this.relayUpstreamFrame(frame, head);
+    switch (type) {
+      case BackendCode.BindComplete:
+        batch.ok &&= batch.server === 0;
+        batch.server = 1;
+        break;
+      case BackendCode.RowDescription: {
+        const plan = batch.portal.plan;
+        batch.ok &&=
+          batch.server === 1 &&
+          !work &&
+          !this.suppressing &&
+          frame.body.length <= LANE_DESCRIPTION_MAX &&
+          (batch.statement.mask === undefined ||
+            (plan?.passThrough === true &&
+              plan.clientFields === undefined &&
+              plan.withheld === undefined &&
+              plan.statementBound !== true &&
+              plan.transient !== true));
+        batch.server = 2;
+        if (batch.ok) batch.description = Buffer.from(frame.body);
+        break;
+      }
+      case BackendCode.DataRow:
+        batch.ok &&= batch.server === 2 || batch.server === 3;
+        batch.server = 3;
+        break;
+      case BackendCode.CommandComplete:
+        batch.ok &&= batch.server === 2 || batch.server === 3;
+        batch.server = 4;
+        break;
+      case BackendCode.ReadyForQuery:
+        this.laneBatch = undefined;
+        if (
+          batch.ok &&
+          batch.server === 4 &&
+          batch.client === 4 &&
+          batch.description &&
+          this.status === TransactionStatus.Idle &&
+          this.statements.get(batch.name) === batch.statement &&
+          batch.statement.generation === this.generation()
+        )
+          this.laneAdd(LaneKeyKind.Bound, batch.key, batch.description, Number.POSITIVE_INFINITY, {
+            statement: batch.name,
+          });
+        break;
+      default:
+        batch.ok = false;
+    }
+    if (work) batch.ok = false;
+    return work;
   }
 
   private laneHandle(binding: LaneBinding): LaneHandle | undefined {
@@ -1721,24 +1892,15 @@ export class ProxySession {
     if (handoff.toClient && handoff.toClient.length > 0)
       this.toClient.forwardFrame(rawBytes(handoff.toClient));
     if (handoff.id >= 0) {
-      const verdict = this.laneVerdicts.get(handoff.id);
-      const query = handoff.query;
-      if (!verdict || !query)
+      const registration = this.laneVerdicts.get(handoff.id);
+      const sent = handoff.query;
+      if (!registration || !sent)
         throw new PgProtocolError(
           'the native lane handed back a statement it was not given',
           SqlState.InternalError,
         );
-      const { sql } = readQuery(new Frame(FrontendCode.Query, query, 0, query.length, 5).body);
-      this.pending.push({
-        kind: 'query',
-        mask: this.maskFor(verdict.decision),
-        plan: undefined,
-        copy: undefined,
-        source: { sql, statements: verdict.statements, unparsed: verdict.unparsed },
-        trace: undefined,
-        guard: undefined,
-        lane: undefined,
-      });
+      if ('query' in registration) this.laneTookQuery(registration.query, sent);
+      else this.laneTookBatch(registration.statement, sent);
       if (handoff.unsent && handoff.unsent.length > 0) this.toUpstream.forwardFrame(rawBytes(handoff.unsent));
     }
     this.clientIo?.resume();
@@ -1749,6 +1911,45 @@ export class ProxySession {
     this.flushUpstream();
     this.pumpUpstream();
     this.pumpClient();
+  }
+
+  /** The Query the lane forwarded, noted as this side would have on its verdict. */
+  private laneTookQuery(verdict: LaneVerdict, sent: Buffer): void {
+    const { sql } = readQuery(new Frame(FrontendCode.Query, sent, 0, sent.length, 5).body);
+    this.pending.push({
+      kind: 'query',
+      mask: this.maskFor(verdict.decision),
+      plan: undefined,
+      copy: undefined,
+      source: { sql, statements: verdict.statements, unparsed: verdict.unparsed },
+      trace: undefined,
+      guard: undefined,
+      lane: undefined,
+    });
+  }
+
+  /**
+   * The batch the lane forwarded (Bind, Describe, Execute, Sync of the statement `name`),
+   * noted as this side notes one it forwards: the portal bound, and what each message waits for.
+   */
+  private laneTookBatch(name: string, sent: Buffer): void {
+    const statement = this.statements.get(name);
+    const framer = new MessageFramer({ maxMessageSize: this.host.maxMessageSize });
+    framer.push(sent);
+    const bind = framer.next();
+    if (!statement || bind?.type !== FrontendCode.Bind)
+      throw new PgProtocolError(
+        'the native lane handed back a batch it was not given',
+        SqlState.InternalError,
+      );
+    const portal: PortalState = { statement, resultFormats: readBindTarget(bind.body).resultFormats };
+    this.portals.set('', portal);
+    this.pending.push(
+      { kind: 'bind' },
+      { kind: 'describe', target: 'P', name: '', portal },
+      { kind: 'execute', portal },
+      { kind: 'sync' },
+    );
   }
 
   /** The lane stops for good (the session ends): what it did is counted. */
@@ -2270,6 +2471,8 @@ export class ProxySession {
   private onParse(frame: Frame): Promise<void> | undefined {
     const receivedAt = performance.now();
     const parse = readParse(frame.body);
+    // A name the lane may hold a batch of is about to mean another statement.
+    if (parse.statement !== '') this.laneForget();
     const judgeable = this.judgeableText(parse.sql);
     if (judgeable instanceof Promise)
       return judgeable.then(() => (this.phase === 'ready' ? this.onParse(frame) : undefined));
@@ -2663,8 +2866,10 @@ export class ProxySession {
       });
       return;
     }
-    this.portals.set(bind.portal, { statement, resultFormats: bind.resultFormats });
+    const portal: PortalState = { statement, resultFormats: bind.resultFormats };
+    this.portals.set(bind.portal, portal);
     this.forward(frame, { kind: 'bind' });
+    if (this.host.lane) this.laneBatch = this.laneBatchOf(bind.portal, bind.statement, statement, portal);
   }
 
   /**
@@ -2860,6 +3065,8 @@ export class ProxySession {
     const head = this.pending[0];
     if (head?.kind === 'lookup') return this.onLookupFrame(frame, head);
     if (head?.kind === 'query' && head.lane) return this.laneFrame(frame, head, head.lane);
+    const batch = this.laneBatch;
+    if (batch !== undefined) return this.laneBatchFrame(batch, frame, head);
     const trace =
       head !== undefined && (head.kind === 'query' || head.kind === 'execute') ? head.trace : undefined;
     if (trace) return this.onTracedFrame(frame, head as Pending, trace);
