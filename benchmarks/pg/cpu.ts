@@ -2,7 +2,8 @@
  * CPU per transaction of each relay path, the measure that survives a busy machine better
  * than throughput: pgbench through pgbouncer, two bare Node relays (node-relay.ts with
  * `pipe`, node-handle-relay.ts with the proxy's handle I/O) and the
- * Portcullis proxy (agent subject, shipped policy), with the CPU each relay process used
+ * Portcullis proxy (agent subject, shipped policy; `portcullis-lane` in PATHS adds it with
+ * `nativeLane: true`), with the CPU each relay process used
  * (/proc/<pid>/stat, user + system) divided by the transactions pgbench completed; then a
  * masked stream of STREAM_ROWS rows, as CPU per row. Direct runs are listed for scale.
  *
@@ -78,8 +79,14 @@ async function main(): Promise<void> {
     if (PATHS.includes('portcullis'))
       await add(
         'portcullis',
-        await startPortcullis(upstream, PROFILE_DIR ? { CPU_PROFILE_DIR: PROFILE_DIR } : {}, PROXY_NODE_ARGS),
+        await startPortcullis(
+          upstream,
+          { NATIVE_LANE: '0', ...(PROFILE_DIR ? { CPU_PROFILE_DIR: PROFILE_DIR } : {}) },
+          PROXY_NODE_ARGS,
+        ),
       );
+    if (PATHS.includes('portcullis-lane'))
+      await add('portcullis-lane', await startPortcullis(upstream, { NATIVE_LANE: '1' }, PROXY_NODE_ARGS));
     const names = PATHS.filter((p) => paths.has(p));
 
     const proxy = paths.get('portcullis')?.path;

@@ -567,6 +567,37 @@ describe('with nativeLane', () => {
     }
   });
 
+  test('mutated batches of a registered statement meet the session’s own checks, and the proxy stays up', async () => {
+    const valid = execute(new MessageWriter(), 'f1', '1').flush();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.nat({ max: valid.length - 1 }), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        fc.nat({ max: valid.length }),
+        async (flips, cut) => {
+          const bad = Buffer.from(valid);
+          for (const [at, value] of flips) bad[at] = value;
+          const c = await RawClient.connect(port, 'alice', USERS.alice.password);
+          c.write(prepare(new MessageWriter(), 'f1', 'SELECT note FROM notes WHERE id = $1').flush());
+          for (let i = 1; i <= 3; i++) {
+            c.write(execute(new MessageWriter(), 'f1', '2').flush());
+            await c.readyCount(1 + i);
+          }
+          c.write(bad.subarray(0, cut === 0 ? bad.length : cut));
+          await sleep(5);
+          c.end();
+        },
+      ),
+      { numRuns: 60 },
+    );
+    await sessionsEnded(proxy);
+    const d = await through('alice');
+    expect((await d.query('SELECT note FROM notes WHERE id = 3')).rows).toEqual([{ note: 'note 3' }]);
+    await d.end();
+  });
+
   test('a cancel reaches a statement the lane sent', async () => {
     const c = await RawClient.connect(port, 'alice', USERS.alice.password);
     for (let i = 1; i <= 3; i++) {
