@@ -30,6 +30,7 @@ import {
 } from './support/proxy-fixture.js';
 import { psql } from './support/psql.js';
 import { query, RawClient, sqlstate } from './support/raw-client.js';
+import { makeTestCerts } from './support/test-certs.js';
 
 const binding = nativeLane();
 
@@ -596,6 +597,31 @@ describe('with nativeLane', () => {
     const d = await through('alice');
     expect((await d.query('SELECT note FROM notes WHERE id = 3')).rows).toEqual([{ note: 'note 3' }]);
     await d.end();
+  });
+
+  test('a session over TLS keeps its statements: the lane reads plain sockets only', async () => {
+    const certs = await makeTestCerts();
+    try {
+      const other = await f.anotherProxy({
+        engine,
+        nativeLane: true,
+        tls: { key: certs.key, cert: certs.cert },
+      });
+      const run = (config: pg.ClientConfig) =>
+        laned(other.proxy, async () => {
+          const c = await clientOn(other.port, 'alice', undefined, config);
+          for (let i = 1; i <= 6; i++)
+            expect((await c.query(`SELECT note FROM notes WHERE id = ${i}`)).rows).toEqual([
+              { note: `note ${i}` },
+            ]);
+          await c.end();
+        });
+      expect(await run({ ssl: { rejectUnauthorized: false } })).toBe(0);
+      // The same proxy's plain sessions do use it.
+      expect(await run({ ssl: false })).toBeGreaterThanOrEqual(4);
+    } finally {
+      certs.remove();
+    }
   });
 
   test('a cancel reaches a statement the lane sent', async () => {
