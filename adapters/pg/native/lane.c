@@ -69,6 +69,8 @@ struct lane {
   napi_async_context async;
   uv_loop_t *loop;
   int cfd, ufd;
+  /* The proxy's maxMessageSize: a message past it, either way, is JavaScript's to refuse. */
+  size_t max_message;
   poller *cp, *up;
   int cp_events, up_events;
   int open_pollers;
@@ -194,14 +196,14 @@ static void clear_regs(lane *l) {
  */
 static uint32_t be32(const uint8_t *p);
 
-static int bound_batch(const uint8_t *b, size_t n, size_t *whole, uint8_t *key, size_t *key_len) {
+static int bound_batch(const uint8_t *b, size_t n, size_t max_message, size_t *whole, uint8_t *key, size_t *key_len) {
   size_t at = 0;
   const char order[4] = {'B', 'D', 'E', 'S'};
   for (int i = 0; i < 4; i++) {
     if (n - at < 5) return 0;
     if (b[at] != (uint8_t)order[i]) return -1;
     uint32_t len = be32(b + at + 1);
-    if (len < 4 || (size_t)len + 1 > CLIENT_CAP) return -1;
+    if (len < 4 || (size_t)len + 1 > CLIENT_CAP || (size_t)len + 1 > max_message) return -1;
     if (n - at < (size_t)len + 1) return 0;
     const uint8_t *body = b + at + 5;
     size_t blen = (size_t)len - 4;
@@ -454,7 +456,7 @@ static void dispatch(lane *l) {
   if (l->slen > 0) return handoff(l, "server"); /* the server spoke unasked */
   if (l->cbuf[0] == 'B') {
     size_t whole = 0, key_len = 0;
-    int found = bound_batch(l->cbuf, l->clen, &whole, l->bkey, &key_len);
+    int found = bound_batch(l->cbuf, l->clen, l->max_message, &whole, l->bkey, &key_len);
     if (found == 0) return l->clen == CLIENT_CAP ? handoff(l, "message") : watch(l);
     if (found < 0) return handoff(l, "message");
     reg *r = find(l, KIND_BOUND, l->bkey, key_len);
@@ -464,7 +466,7 @@ static void dispatch(lane *l) {
   if (l->cbuf[0] != 'Q') return handoff(l, "message");
   if (l->clen < 5) return watch(l);
   uint32_t len = be32(l->cbuf + 1);
-  if (len < 5 || (size_t)len + 1 > CLIENT_CAP) return handoff(l, "message");
+  if (len < 5 || (size_t)len + 1 > CLIENT_CAP || (size_t)len + 1 > l->max_message) return handoff(l, "message");
   if (l->clen < (size_t)len + 1) return watch(l);
   const uint8_t *text = l->cbuf + 5;
   size_t n = (size_t)len - 5; /* without its terminating NUL */
@@ -507,7 +509,7 @@ static void check_response(lane *l) {
     uint32_t len = be32(m + 1);
     if (len < 4) return handoff(l, "server-message");
     size_t whole = (size_t)len + 1;
-    if (whole > RESPONSE_CAP) return handoff(l, "large");
+    if (whole > RESPONSE_CAP || whole > l->max_message) return handoff(l, "large");
     if (l->slen - l->scan < whole) return;
     const uint8_t *body = m + 5;
     size_t blen = (size_t)len - 4;
@@ -630,12 +632,14 @@ static void finalize_lane(napi_env env, void *data, void *hint) {
     return NULL;                                                                          \
   }
 
-/* create(clientFd, upstreamFd, onHandoff) */
+/* create(clientFd, upstreamFd, maxMessageSize, onHandoff) */
 static napi_value lane_create(napi_env env, napi_callback_info info) {
-  ARGS(3)
+  ARGS(4)
   int32_t cfd, ufd;
-  if (napi_get_value_int32(env, argv[0], &cfd) != napi_ok || napi_get_value_int32(env, argv[1], &ufd) != napi_ok) {
-    napi_throw_type_error(env, NULL, "descriptors must be integers");
+  double max_message;
+  if (napi_get_value_int32(env, argv[0], &cfd) != napi_ok || napi_get_value_int32(env, argv[1], &ufd) != napi_ok ||
+      napi_get_value_double(env, argv[2], &max_message) != napi_ok || !(max_message >= 5)) {
+    napi_throw_type_error(env, NULL, "create(clientFd, upstreamFd, maxMessageSize, onHandoff)");
     return NULL;
   }
   lane *l = calloc(1, sizeof(lane));
@@ -656,8 +660,9 @@ static napi_value lane_create(napi_env env, napi_callback_info info) {
   }
   l->env = env;
   l->inflight = -1;
+  l->max_message = max_message > (double)SIZE_MAX ? SIZE_MAX : (size_t)max_message;
   napi_get_uv_event_loop(env, &l->loop);
-  napi_create_reference(env, argv[2], 1, &l->on_handoff);
+  napi_create_reference(env, argv[3], 1, &l->on_handoff);
   napi_value name;
   napi_create_string_utf8(env, "portcullis-pg-lane", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, NULL, name, &l->async);

@@ -19,6 +19,8 @@ import fc from 'fast-check';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createPgProxy, MessageWriter, type PgProxy } from '../src/index.js';
+import { readNoticeFields } from '../src/protocol/backend-messages.js';
+import { ErrorField } from '../src/protocol/message-codes.js';
 import { numericTemplate } from '../src/proxy/decision-memo.js';
 import { nativeLane } from '../src/proxy/native-lane.js';
 import {
@@ -622,6 +624,36 @@ describe('with nativeLane', () => {
     } finally {
       certs.remove();
     }
+  });
+
+  test('maxMessageSize holds for what the lane would relay, both ways', async () => {
+    const other = await f.anotherProxy({ engine, nativeLane: true, maxMessageSize: 1024 });
+    // A Query past the limit whose numeric template is registered: refused as any such.
+    const c = await RawClient.connect(other.port, 'alice', USERS.alice.password);
+    for (let i = 1; i <= 3; i++) {
+      c.write(query(new MessageWriter(), `SELECT note FROM notes WHERE id = ${i}`).flush());
+      await c.readyCount(i);
+    }
+    c.write(query(new MessageWriter(), `SELECT note FROM notes WHERE id = 1${'0'.repeat(1100)}`).flush());
+    const refused = await c.waitFor((m) => m.type === 'E');
+    expect(readNoticeFields(refused.body).get(ErrorField.Message)).toMatch(/exceeds the maximum of 1024/);
+    await c.closedPromise();
+    // A row past the limit in the answer to a registered Query: the session's own error.
+    const d = await f.direct();
+    await d.query(
+      "CREATE TABLE wide (id int PRIMARY KEY, pad text); INSERT INTO wide VALUES (1, 'a'), (2, 'b'), (3, 'c')",
+    );
+    const r = await RawClient.connect(other.port, 'alice', USERS.alice.password);
+    for (let i = 1; i <= 3; i++) {
+      r.write(query(new MessageWriter(), `SELECT pad FROM wide WHERE id = ${i}`).flush());
+      await r.readyCount(i);
+    }
+    await d.query("UPDATE wide SET pad = repeat('z', 2000) WHERE id = 2");
+    await d.end();
+    r.messages.splice(0);
+    r.write(query(new MessageWriter(), 'SELECT pad FROM wide WHERE id = 2').flush());
+    await r.closedPromise();
+    expect(r.messages.some((m) => m.type === 'D')).toBe(false);
   });
 
   test('a cancel reaches a statement the lane sent', async () => {

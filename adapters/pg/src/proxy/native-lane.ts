@@ -51,7 +51,13 @@ export const LANE_REGISTRATIONS = 64;
 export const LANE_DESCRIPTION_MAX = 8192;
 
 export interface LaneBinding {
-  create(clientFd: number, upstreamFd: number, onHandoff: (handoff: LaneHandoff) => void): LaneHandle;
+  /** `maxMessageSize` as the proxy's: a message past it either way is handed back. */
+  create(
+    clientFd: number,
+    upstreamFd: number,
+    maxMessageSize: number,
+    onHandoff: (handoff: LaneHandoff) => void,
+  ): LaneHandle;
   register(
     lane: LaneHandle,
     id: number,

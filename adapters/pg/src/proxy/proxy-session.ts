@@ -1812,7 +1812,7 @@ export class ProxySession {
       return undefined;
     }
     try {
-      this.lane = binding.create(clientFd, upstreamFd, this.onLaneHandoff);
+      this.lane = binding.create(clientFd, upstreamFd, this.host.maxMessageSize, this.onLaneHandoff);
     } catch (err) {
       this.host.logger?.warn?.({ sessionId: this.id, err }, 'native lane not made');
       this.laneOff = true;
