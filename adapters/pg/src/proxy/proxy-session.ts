@@ -1576,7 +1576,7 @@ export class ProxySession {
     if (verdict.decision.effect !== 'allow' || verdict.unparsed || verdict.statements.length !== 1)
       return undefined;
     const statement = verdict.statements[0] as StatementFacts;
-    if (statement.type !== 'select' || statement.copy !== undefined || mayChangeSchema(statement))
+    if (statement.type !== 'select' || statement.category !== 'read' || statement.copy !== undefined)
       return undefined;
     if (this.granted.length > 0 || this.clientEncoding !== 'UTF8' || !isAscii(sql)) return undefined;
     return {
@@ -1705,7 +1705,7 @@ export class ProxySession {
     if (statement.generation !== this.generation() || statement.rowLimit || statement.unparsed)
       return undefined;
     const only = statement.statements.length === 1 ? statement.statements[0] : undefined;
-    if (only?.type !== 'select' || only.copy !== undefined || mayChangeSchema(only)) return undefined;
+    if (only?.type !== 'select' || only.category !== 'read' || only.copy !== undefined) return undefined;
     if (this.granted.length > 0 || this.clientEncoding !== 'UTF8') return undefined;
     return {
       name,
