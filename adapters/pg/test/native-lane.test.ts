@@ -6,6 +6,7 @@
  * have without the lane. What the lane relayed is read from `proxy.nativeLane`.
  */
 
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createEngine,
@@ -20,6 +21,15 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createPgProxy, MessageWriter, type PgProxy } from '../src/index.js';
 import { readNoticeFields } from '../src/protocol/backend-messages.js';
+import {
+  writeAuthenticationOk,
+  writeBackendKeyData,
+  writeCommandComplete,
+  writeDataRow,
+  writeParameterStatus,
+  writeReadyForQuery,
+  writeRowDescription,
+} from '../src/protocol/backend-writers.js';
 import { ErrorField } from '../src/protocol/message-codes.js';
 import { numericTemplate } from '../src/proxy/decision-memo.js';
 import { nativeLane } from '../src/proxy/native-lane.js';
@@ -668,6 +678,142 @@ describe('with nativeLane', () => {
     await RawClient.cancel(port, c.backendKey.processId, c.backendKey.secretKey);
     const error = await c.waitFor((m) => m.type === 'E');
     expect(sqlstate(error)).toBe('57014');
+    c.end();
+  });
+});
+
+describe('with nativeLane, behind a server that answers garbage', () => {
+  /**
+   * A server of our own: trust login, and `SELECT 1 AS a` answered properly until `hostile`
+   * is set, then with its bytes instead (a malformed or unexpected answer where the lane
+   * waits for a registered one).
+   */
+  let hostile: Buffer | undefined;
+  let server: Server;
+  let proxy: PgProxy;
+  let port: number;
+  let engine: ReloadableEngine;
+
+  beforeAll(async () => {
+    server = createServer((socket) => {
+      socket.on('error', () => {});
+      let buffered = Buffer.alloc(0);
+      let started = false;
+      socket.on('data', (chunk: Buffer) => {
+        buffered = Buffer.concat([buffered, chunk]);
+        for (;;) {
+          const head = started ? 1 : 0;
+          if (buffered.length < head + 4) return;
+          const size = head + buffered.readInt32BE(head);
+          if (buffered.length < size) return;
+          const type = started ? buffered[0] : 0;
+          buffered = buffered.subarray(size);
+          const w = new MessageWriter();
+          if (!started) {
+            started = true;
+            writeAuthenticationOk(w);
+            writeParameterStatus(w, 'client_encoding', 'UTF8');
+            writeParameterStatus(w, 'server_version', '15.0');
+            writeBackendKeyData(w, 1, 2);
+            writeReadyForQuery(w, 0x49);
+          } else if (type === 0x51) {
+            if (hostile) {
+              socket.write(hostile);
+              continue;
+            }
+            writeRowDescription(w, [
+              {
+                name: 'a',
+                tableOid: 0,
+                attributeNumber: 0,
+                typeOid: 23,
+                typeSize: 4,
+                typeModifier: -1,
+                format: 0,
+              },
+            ]);
+            writeDataRow(w, [Buffer.from('1')]);
+            writeCommandComplete(w, 'SELECT 1');
+            writeReadyForQuery(w, 0x49);
+          } else if (type === 0x58) {
+            socket.end();
+            return;
+          }
+          socket.write(w.flush());
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    engine = createEngine({ evaluator: staticEvaluator(testPolicy, 'garbage-policy') });
+    proxy = createPgProxy({
+      engine,
+      upstream: { host: '127.0.0.1', port: (server.address() as AddressInfo).port, user: 'u', password: 'p' },
+      resource: { name: 'garbage', labels: { env: 'dev' } },
+      async authenticate(startup, password) {
+        const user = USERS[startup.user as keyof typeof USERS];
+        return user && user.password === password ? { subject: user.subject } : null;
+      },
+      nativeLane: true,
+    });
+    port = (await proxy.listen(0, '127.0.0.1')).port;
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await engine?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  test('whatever the server says, the proxy stays up and the client is answered or let go', async () => {
+    const answer = (
+      fc.oneof(
+        fc.uint8Array({ minLength: 1, maxLength: 64 }),
+        // Well-framed messages of any type and body, the lane's own framing's cases.
+        fc
+          .array(fc.tuple(fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 16 })), {
+            minLength: 1,
+            maxLength: 6,
+          })
+          .map((messages) =>
+            Buffer.concat(
+              messages.map(([type, body]) => {
+                const head = Buffer.alloc(5);
+                head[0] = type;
+                head.writeInt32BE(body.length + 4, 1);
+                return Buffer.concat([head, body]);
+              }),
+            ),
+          ),
+        // A length word that lies.
+        fc.integer({ min: -5, max: 2 ** 31 - 1 }).map((length) => {
+          const m = Buffer.from([0x54, 0, 0, 0, 0]);
+          m.writeInt32BE(length, 1);
+          return m;
+        }),
+      ) as fc.Arbitrary<Uint8Array>
+    ).map((b) => Buffer.from(b));
+    await fc.assert(
+      fc.asyncProperty(answer, async (bytes) => {
+        hostile = undefined;
+        const c = await RawClient.connect(port, 'alice', USERS.alice.password, 'db');
+        for (let i = 1; i <= 3; i++) {
+          c.write(query(new MessageWriter(), 'SELECT 1 AS a').flush());
+          await c.readyCount(i);
+        }
+        hostile = bytes;
+        c.write(query(new MessageWriter(), 'SELECT 1 AS a').flush());
+        await sleep(10);
+        c.end();
+      }),
+      { numRuns: 80 },
+    );
+    hostile = undefined;
+    await sessionsEnded(proxy);
+    // Relayed by the lane all along: the third query of every run.
+    expect(proxy.nativeLane.statements).toBeGreaterThanOrEqual(80);
+    const c = await RawClient.connect(port, 'alice', USERS.alice.password, 'db');
+    c.write(query(new MessageWriter(), 'SELECT 1 AS a').flush());
+    await c.readyCount(1);
+    expect(c.types()).toBe('TDCZ');
     c.end();
   });
 });
