@@ -63,6 +63,15 @@ async function laned(proxy: PgProxy, run: () => Promise<void>): Promise<number> 
   return proxy.nativeLane.statements - before;
 }
 
+/** Send each message (a Query, or a batch ending in Sync) once the one before is answered. */
+async function inTurn(c: RawClient, messages: readonly Buffer[]): Promise<void> {
+  let ready = c.messages.filter((m) => m.type === 'Z').length;
+  for (const m of messages) {
+    c.write(m);
+    await c.readyCount(++ready);
+  }
+}
+
 describe('the lane keys statements as the decision memo does', () => {
   test('its numeric template is decision-memo.ts numericTemplate, byte for byte', () => {
     expect(binding).toBeDefined();
@@ -411,10 +420,10 @@ describe('with nativeLane', () => {
 
   test('pipelined Queries, then extended-protocol messages, are answered in order', async () => {
     const c = await RawClient.connect(port, 'alice', USERS.alice.password);
-    for (let i = 1; i <= 3; i++) {
-      c.write(query(new MessageWriter(), `SELECT note FROM notes WHERE id = ${i}`).flush());
-      await c.readyCount(i);
-    }
+    await inTurn(
+      c,
+      [1, 2, 3].map((i) => query(new MessageWriter(), `SELECT note FROM notes WHERE id = ${i}`).flush()),
+    );
     c.messages.splice(0);
     const w = new MessageWriter();
     for (let i = 4; i <= 8; i++) query(w, `SELECT note FROM notes WHERE id = ${i}`);
@@ -433,10 +442,12 @@ describe('with nativeLane', () => {
 
   test('a client that goes while its Query is in the lane leaves no session behind', async () => {
     const c = await RawClient.connect(port, 'alice', USERS.alice.password);
-    for (let i = 1; i <= 3; i++) {
-      c.write(query(new MessageWriter(), `SELECT pg_sleep(0), note FROM notes WHERE id = ${i}`).flush());
-      await c.readyCount(i);
-    }
+    await inTurn(
+      c,
+      [1, 2, 3].map((i) =>
+        query(new MessageWriter(), `SELECT pg_sleep(0), note FROM notes WHERE id = ${i}`).flush(),
+      ),
+    );
     c.write(query(new MessageWriter(), 'SELECT pg_sleep(0.2), note FROM notes WHERE id = 4').flush());
     await sleep(20);
     c.end();
@@ -456,10 +467,10 @@ describe('with nativeLane', () => {
     ];
     for (const bad of cases) {
       const c = await RawClient.connect(port, 'alice', USERS.alice.password);
-      for (let i = 1; i <= 3; i++) {
-        c.write(query(new MessageWriter(), `SELECT note FROM notes WHERE id = ${i}`).flush());
-        await c.readyCount(i);
-      }
+      await inTurn(
+        c,
+        [1, 2, 3].map((i) => query(new MessageWriter(), `SELECT note FROM notes WHERE id = ${i}`).flush()),
+      );
       c.write(bad);
       await c.waitFor((m) => m.type === 'E');
       await c.closedPromise();
@@ -553,10 +564,10 @@ describe('with nativeLane', () => {
         prepare(new MessageWriter(), 's1', 'SELECT id FROM cards WHERE id > $1 ORDER BY id LIMIT 1').flush(),
       );
       await c.readyCount(1);
-      for (let i = 1; i <= 3; i++) {
-        c.write(execute(new MessageWriter(), 's1', '0').flush());
-        await c.readyCount(1 + i);
-      }
+      await inTurn(
+        c,
+        [1, 2, 3].map(() => execute(new MessageWriter(), 's1', '0').flush()),
+      );
       const w = new MessageWriter();
       w.begin(0x43).byte(0x53).cstring('s1').end(); // Close
       prepare(w, 's1', "UPDATE cards SET holder = holder || '!' WHERE id > $1 RETURNING id");
@@ -593,11 +604,10 @@ describe('with nativeLane', () => {
           const bad = Buffer.from(valid);
           for (const [at, value] of flips) bad[at] = value;
           const c = await RawClient.connect(port, 'alice', USERS.alice.password);
-          c.write(prepare(new MessageWriter(), 'f1', 'SELECT note FROM notes WHERE id = $1').flush());
-          for (let i = 1; i <= 3; i++) {
-            c.write(execute(new MessageWriter(), 'f1', '2').flush());
-            await c.readyCount(1 + i);
-          }
+          await inTurn(c, [
+            prepare(new MessageWriter(), 'f1', 'SELECT note FROM notes WHERE id = $1').flush(),
+            ...[1, 2, 3].map(() => execute(new MessageWriter(), 'f1', '2').flush()),
+          ]);
           c.write(bad.subarray(0, cut === 0 ? bad.length : cut));
           await sleep(5);
           c.end();
@@ -640,10 +650,10 @@ describe('with nativeLane', () => {
     const other = await f.anotherProxy({ engine, nativeLane: true, maxMessageSize: 1024 });
     // A Query past the limit whose numeric template is registered: refused as any such.
     const c = await RawClient.connect(other.port, 'alice', USERS.alice.password);
-    for (let i = 1; i <= 3; i++) {
-      c.write(query(new MessageWriter(), `SELECT note FROM notes WHERE id = ${i}`).flush());
-      await c.readyCount(i);
-    }
+    await inTurn(
+      c,
+      [1, 2, 3].map((i) => query(new MessageWriter(), `SELECT note FROM notes WHERE id = ${i}`).flush()),
+    );
     c.write(query(new MessageWriter(), `SELECT note FROM notes WHERE id = 1${'0'.repeat(1100)}`).flush());
     const refused = await c.waitFor((m) => m.type === 'E');
     expect(readNoticeFields(refused.body).get(ErrorField.Message)).toMatch(/exceeds the maximum of 1024/);
@@ -654,10 +664,10 @@ describe('with nativeLane', () => {
       "CREATE TABLE wide (id int PRIMARY KEY, pad text); INSERT INTO wide VALUES (1, 'a'), (2, 'b'), (3, 'c')",
     );
     const r = await RawClient.connect(other.port, 'alice', USERS.alice.password);
-    for (let i = 1; i <= 3; i++) {
-      r.write(query(new MessageWriter(), `SELECT pad FROM wide WHERE id = ${i}`).flush());
-      await r.readyCount(i);
-    }
+    await inTurn(
+      r,
+      [1, 2, 3].map((i) => query(new MessageWriter(), `SELECT pad FROM wide WHERE id = ${i}`).flush()),
+    );
     await d.query("UPDATE wide SET pad = repeat('z', 2000) WHERE id = 2");
     await d.end();
     r.messages.splice(0);
@@ -666,12 +676,36 @@ describe('with nativeLane', () => {
     expect(r.messages.some((m) => m.type === 'D')).toBe(false);
   });
 
+  test('a session holds 64 registrations, the first registered going first, on both sides alike', async () => {
+    const d = await f.direct();
+    await d.query('CREATE TABLE lane_keys (k int PRIMARY KEY, v int NOT NULL)');
+    await d.query('INSERT INTO lane_keys SELECT g, 1 FROM generate_series(1, 65) g');
+    // A quoted constant: no template, each text a key of its own.
+    const text = (k: number) => `SELECT 100 / v AS q FROM lane_keys WHERE k = ${k} AND 'k${k}' <> ''`;
+    const relayed = await laned(proxy, async () => {
+      const c = await through('alice');
+      const run = async (k: number) => expect((await c.query(text(k))).rows).toEqual([{ q: 100 }]);
+      for (let pass = 0; pass < 2; pass++) for (let k = 1; k <= 64; k++) await run(k);
+      await run(65); // registered: the first (1) goes
+      await run(1); // handed back, registered again: 2 goes
+      await run(3); // still held
+      await run(1); // held again, under its new registration
+      // Now every one the lane holds fails in flight, and is handed back mid-statement: the
+      // session must know each registration the lane still holds.
+      await d.query('UPDATE lane_keys SET v = 0');
+      for (let k = 1; k <= 65; k++) await expect(c.query(text(k))).rejects.toMatchObject({ code: '22012' });
+      await c.end();
+    });
+    await d.end();
+    expect(relayed).toBe(64 + 2);
+  });
+
   test('a cancel reaches a statement the lane sent', async () => {
     const c = await RawClient.connect(port, 'alice', USERS.alice.password);
-    for (let i = 1; i <= 3; i++) {
-      c.write(query(new MessageWriter(), `SELECT pg_sleep(${i / 1000})`).flush());
-      await c.readyCount(i);
-    }
+    await inTurn(
+      c,
+      [1, 2, 3].map((i) => query(new MessageWriter(), `SELECT pg_sleep(${i / 1000})`).flush()),
+    );
     c.messages.splice(0);
     c.write(query(new MessageWriter(), 'SELECT pg_sleep(30)').flush());
     await sleep(200);
@@ -795,10 +829,10 @@ describe('with nativeLane, behind a server that answers garbage', () => {
       fc.asyncProperty(answer, async (bytes) => {
         hostile = undefined;
         const c = await RawClient.connect(port, 'alice', USERS.alice.password, 'db');
-        for (let i = 1; i <= 3; i++) {
-          c.write(query(new MessageWriter(), 'SELECT 1 AS a').flush());
-          await c.readyCount(i);
-        }
+        await inTurn(
+          c,
+          [1, 2, 3].map(() => query(new MessageWriter(), 'SELECT 1 AS a').flush()),
+        );
         hostile = bytes;
         c.write(query(new MessageWriter(), 'SELECT 1 AS a').flush());
         await sleep(10);

@@ -175,3 +175,42 @@ describe('DecisionMemo', () => {
     expect(memo.get('SELECT d FROM t', '')).toBeDefined();
   });
 });
+
+describe('DecisionMemo.laneKey', () => {
+  const select = [facts('select')];
+  const allow: Decision = { effect: 'allow', reasons: [], masks: [] };
+
+  test('the template when it holds the same decision, the exact text otherwise', () => {
+    let now = 1000;
+    const memo = new DecisionMemo({ maxEntries: 8, ttlMs: 50 }, () => now);
+    const first = result('SELECT a FROM t WHERE id = 1', select, allow);
+    memo.remember('SELECT a FROM t WHERE id = 1', '', first);
+    expect(memo.laneKey('SELECT a FROM t WHERE id = 1', first.decision)).toEqual({
+      key: 'SELECT a FROM t WHERE id = ?',
+      template: true,
+      expiresAt: 1050,
+    });
+    // Another text of the template, decided anew: its exact entry holds its own decision,
+    // the template the newer one.
+    const second = result('SELECT a FROM t WHERE id = 2', select, { ...allow });
+    memo.remember('SELECT a FROM t WHERE id = 2', '', second);
+    expect(memo.laneKey('SELECT a FROM t WHERE id = 2', second.decision)?.template).toBe(true);
+    // The first text's template entry now holds another decision: only its exact text.
+    expect(memo.laneKey('SELECT a FROM t WHERE id = 1', first.decision)).toEqual({
+      key: 'SELECT a FROM t WHERE id = 1',
+      template: false,
+      expiresAt: 1050,
+    });
+    // A decision the memo would not answer with: no key at all.
+    expect(memo.laneKey('SELECT a FROM t WHERE id = 1', { ...allow })).toBeUndefined();
+    now = 1050;
+    expect(memo.laneKey('SELECT a FROM t WHERE id = 2', second.decision)).toBeUndefined();
+  });
+
+  test('a text with no template is keyed by itself', () => {
+    const memo = new DecisionMemo({ maxEntries: 8, ttlMs: 50 });
+    const r = result('SELECT a FROM t', select, allow);
+    memo.remember('SELECT a FROM t', '', r);
+    expect(memo.laneKey('SELECT a FROM t', r.decision)?.key).toBe('SELECT a FROM t');
+  });
+});

@@ -19,7 +19,7 @@
  * Failures are never remembered (a failed evaluation, an approval the policy asks for).
  */
 
-import type { DecisionResult, StatementFacts } from '@portcullis/core';
+import type { Decision, DecisionResult, StatementFacts } from '@portcullis/core';
 
 export interface DecisionCacheOptions {
   /** Entries per session (the oldest evicted first). */
@@ -137,18 +137,30 @@ export class DecisionMemo {
   }
 
   /**
-   * The entry a native lane may key `sql` by (with no approvals): its numeric template's when
-   * there is one, else its exact text's, with when it expires (this memo's clock); undefined
-   * when neither is held.
+   * The entry a native lane may key `sql` by (with no approvals), as `get` would answer it
+   * with `decision` and no other: its numeric template's when there is one, else its exact
+   * text's, with when it expires (this memo's clock). Undefined when neither holds that
+   * decision, so the lane never answers a text otherwise than the memo would.
    */
-  laneKey(sql: string): { key: string; template: boolean; expiresAt: number } | undefined {
+  laneKey(
+    sql: string,
+    decision: Decision,
+  ): { key: string; template: boolean; expiresAt: number } | undefined {
     const now = this.now();
+    const exact = this.exact.get(sql);
+    const exactHolds = exact !== undefined && exact.expiresAt > now;
+    // `get` answers the text itself by its exact entry first: it must say the same.
+    if (exactHolds && exact.result.decision !== decision) return undefined;
     const template = numericTemplate(sql);
     const byTemplate = template === undefined ? undefined : this.templates.get(template);
-    if (template !== undefined && byTemplate && byTemplate.expiresAt > now)
+    if (
+      template !== undefined &&
+      byTemplate &&
+      byTemplate.expiresAt > now &&
+      byTemplate.result.decision === decision
+    )
       return { key: template, template: true, expiresAt: byTemplate.expiresAt };
-    const exact = this.exact.get(sql);
-    if (exact && exact.expiresAt > now) return { key: sql, template: false, expiresAt: exact.expiresAt };
+    if (exactHolds) return { key: sql, template: false, expiresAt: exact.expiresAt };
     return undefined;
   }
 

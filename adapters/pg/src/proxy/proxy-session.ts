@@ -1571,14 +1571,9 @@ export class ProxySession {
 
   /** A Query the lane could take from now on, if its response proves clean; else undefined. */
   private laneCandidate(sql: string, verdict: Verdict): LaneCandidate | undefined {
-    if (!this.host.lane || this.laneOff || !this.clientIo || !this.upstreamIo || this.secure)
+    if (verdict.decision.effect !== 'allow' || !this.laneMayTake(verdict.statements, verdict.unparsed))
       return undefined;
-    if (verdict.decision.effect !== 'allow' || verdict.unparsed || verdict.statements.length !== 1)
-      return undefined;
-    const statement = verdict.statements[0] as StatementFacts;
-    if (statement.type !== 'select' || statement.category !== 'read' || statement.copy !== undefined)
-      return undefined;
-    if (this.granted.length > 0 || this.clientEncoding !== 'UTF8' || !isAscii(sql)) return undefined;
+    if (!isAscii(sql)) return undefined;
     return {
       sql,
       verdict: { decision: verdict.decision, statements: verdict.statements, unparsed: verdict.unparsed },
@@ -1586,6 +1581,40 @@ export class ProxySession {
       completes: 0,
       ok: true,
     };
+  }
+
+  /**
+   * What a Query or a prepared statement must be for the lane to take it (a single SELECT
+   * that only reads, with no COPY), and what the session must be (a lane, plain sockets on
+   * their handles, no grants, UTF8).
+   */
+  private laneMayTake(statements: readonly StatementFacts[], unparsed: boolean): boolean {
+    if (!this.host.lane || this.laneOff || !this.clientIo || !this.upstreamIo || this.secure) return false;
+    if (this.granted.length > 0 || this.clientEncoding !== 'UTF8') return false;
+    const only = statements.length === 1 && !unparsed ? statements[0] : undefined;
+    return only?.type === 'select' && only.category === 'read' && only.copy === undefined;
+  }
+
+  /**
+   * A RowDescription the lane may expect again: relayed now with no work left (no catalog
+   * lookup, nothing withheld) and, under masks, a plan that passes every row as it is and
+   * holds for any statement with the same description.
+   */
+  private laneCleanDescription(
+    frame: Frame,
+    work: Promise<void> | undefined,
+    mask: MaskContext | undefined,
+    plan: RowPlan | undefined,
+  ): boolean {
+    if (work || this.suppressing || frame.body.length > LANE_DESCRIPTION_MAX) return false;
+    if (mask === undefined) return true;
+    return (
+      plan?.passThrough === true &&
+      plan.clientFields === undefined &&
+      plan.withheld === undefined &&
+      plan.statementBound !== true &&
+      plan.transient !== true
+    );
   }
 
   /** A frame of a lane candidate's response: relayed as any other, and watched. */
@@ -1597,23 +1626,11 @@ export class ProxySession {
     const type = frame.type;
     const work = this.relayUpstreamFrame(frame, head);
     switch (type) {
-      case BackendCode.RowDescription: {
-        const plan = head.plan;
-        const clean =
-          !work &&
-          !this.suppressing &&
-          lane.description === undefined &&
-          frame.body.length <= LANE_DESCRIPTION_MAX &&
-          (head.mask === undefined ||
-            (plan?.passThrough &&
-              plan.clientFields === undefined &&
-              plan.withheld === undefined &&
-              plan.statementBound !== true &&
-              plan.transient !== true));
-        if (clean) lane.description = Buffer.from(frame.body);
+      case BackendCode.RowDescription:
+        if (lane.description === undefined && this.laneCleanDescription(frame, work, head.mask, head.plan))
+          lane.description = Buffer.from(frame.body);
         else lane.ok = false;
         break;
-      }
       case BackendCode.DataRow:
         break;
       case BackendCode.CommandComplete:
@@ -1632,7 +1649,7 @@ export class ProxySession {
 
   /** Register a clean Query with the lane, for as long as its decision and the catalog hold. */
   private laneRegister(lane: LaneCandidate, description: Buffer): void {
-    const found = this.memo?.laneKey(lane.sql);
+    const found = this.memo?.laneKey(lane.sql, lane.verdict.decision);
     if (!found) return;
     this.laneAdd(
       found.template ? LaneKeyKind.Template : LaneKeyKind.Exact,
@@ -1693,8 +1710,6 @@ export class ProxySession {
     statement: StatementState,
     portal: PortalState,
   ): LaneBatch | undefined {
-    if (!this.host.lane || this.laneOff || !this.clientIo || !this.upstreamIo || this.secure)
-      return undefined;
     if (
       portalName !== '' ||
       name === '' ||
@@ -1702,11 +1717,8 @@ export class ProxySession {
       this.status !== TransactionStatus.Idle
     )
       return undefined;
-    if (statement.generation !== this.generation() || statement.rowLimit || statement.unparsed)
-      return undefined;
-    const only = statement.statements.length === 1 ? statement.statements[0] : undefined;
-    if (only?.type !== 'select' || only.category !== 'read' || only.copy !== undefined) return undefined;
-    if (this.granted.length > 0 || this.clientEncoding !== 'UTF8') return undefined;
+    if (statement.generation !== this.generation() || statement.rowLimit) return undefined;
+    if (!this.laneMayTake(statement.statements, statement.unparsed)) return undefined;
     return {
       name,
       statement,
@@ -1756,23 +1768,13 @@ export class ProxySession {
         batch.ok &&= batch.server === 0;
         batch.server = 1;
         break;
-      case BackendCode.RowDescription: {
-        const plan = batch.portal.plan;
+      case BackendCode.RowDescription:
         batch.ok &&=
           batch.server === 1 &&
-          !work &&
-          !this.suppressing &&
-          frame.body.length <= LANE_DESCRIPTION_MAX &&
-          (batch.statement.mask === undefined ||
-            (plan?.passThrough === true &&
-              plan.clientFields === undefined &&
-              plan.withheld === undefined &&
-              plan.statementBound !== true &&
-              plan.transient !== true));
+          this.laneCleanDescription(frame, work, batch.statement.mask, batch.portal.plan);
         batch.server = 2;
         if (batch.ok) batch.description = Buffer.from(frame.body);
         break;
-      }
       case BackendCode.DataRow:
         batch.ok &&= batch.server === 2 || batch.server === 3;
         batch.server = 3;
@@ -1882,10 +1884,7 @@ export class ProxySession {
    */
   private laneTakeBack(handoff: LaneHandoff): void {
     this.laneRunning = false;
-    this.statementsRun += handoff.statements;
-    this.rowsOut += handoff.rows;
-    this.laneBytes += handoff.bytes;
-    this.host.laneHandedBack(handoff.statements);
+    this.laneCounted(handoff);
     if (LANE_ENDS.has(handoff.reason)) this.laneOff = true;
     if (this.phase === 'closed') return;
     const upstream = this.upstream as UpstreamConnection;
@@ -1952,6 +1951,14 @@ export class ProxySession {
     );
   }
 
+  /** What the lane relayed since it last handed back, counted as this side's own. */
+  private laneCounted(handoff: LaneHandoff): void {
+    this.statementsRun += handoff.statements;
+    this.rowsOut += handoff.rows;
+    this.laneBytes += handoff.bytes;
+    this.host.laneHandedBack(handoff.statements);
+  }
+
   /** The lane stops for good (the session ends): what it did is counted. */
   private laneEnd(): void {
     const binding = this.host.lane;
@@ -1961,12 +1968,7 @@ export class ProxySession {
     if (this.laneRunning) {
       this.laneRunning = false;
       const handoff = binding.stop(lane);
-      if (handoff) {
-        this.statementsRun += handoff.statements;
-        this.rowsOut += handoff.rows;
-        this.laneBytes += handoff.bytes;
-        this.host.laneHandedBack(handoff.statements);
-      }
+      if (handoff) this.laneCounted(handoff);
     }
     binding.destroy(lane);
   }
