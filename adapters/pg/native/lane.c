@@ -182,6 +182,12 @@ static void free_reg(reg *r) {
   memset(r, 0, sizeof(*r));
 }
 
+static void remove_reg(lane *l, int i) {
+  free_reg(&l->regs[i]);
+  memmove(&l->regs[i], &l->regs[i + 1], sizeof(reg) * (size_t)(l->nregs - i - 1));
+  l->nregs--;
+}
+
 static void clear_regs(lane *l) {
   for (int i = 0; i < l->nregs; i++) free_reg(&l->regs[i]);
   l->nregs = 0;
@@ -704,11 +710,7 @@ static napi_value lane_register(napi_env env, napi_callback_info info) {
     }
   }
   if (gone < 0 && l->nregs == MAX_REGS) gone = 0;
-  if (gone >= 0) {
-    free_reg(&l->regs[gone]);
-    memmove(&l->regs[gone], &l->regs[gone + 1], sizeof(reg) * (size_t)(l->nregs - gone - 1));
-    l->nregs--;
-  }
+  if (gone >= 0) remove_reg(l, gone);
   reg *slot = &l->regs[l->nregs];
   slot->key = malloc(key_len ? key_len : 1);
   slot->desc = malloc(desc_len ? desc_len : 1);
@@ -741,6 +743,34 @@ static napi_value lane_clear(napi_env env, napi_callback_info info) {
   clear_regs(l);
   napi_value out;
   napi_create_int32(env, l->complete ? -1 : l->inflight, &out);
+  return out;
+}
+
+/* unregister(lane, kind, key): forget one registration; false when there was none. */
+static napi_value lane_unregister(napi_env env, napi_callback_info info) {
+  ARGS(3)
+  lane *l = lane_of(env, argv[0]);
+  if (!l) return NULL;
+  int32_t kind;
+  void *key;
+  size_t key_len;
+  if (napi_get_value_int32(env, argv[1], &kind) != napi_ok ||
+      napi_get_buffer_info(env, argv[2], &key, &key_len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "unregister(lane, kind, key)");
+    return NULL;
+  }
+  uint32_t h = fnv1a(key, key_len);
+  int found = 0;
+  for (int i = 0; i < l->nregs; i++) {
+    reg *r = &l->regs[i];
+    if (r->kind == kind && r->hash == h && r->key_len == key_len && memcmp(r->key, key, key_len) == 0) {
+      remove_reg(l, i);
+      found = 1;
+      break;
+    }
+  }
+  napi_value out;
+  napi_get_boolean(env, found, &out);
   return out;
 }
 
@@ -811,8 +841,9 @@ NAPI_MODULE_INIT() {
     const char *name;
     napi_callback fn;
   } fns[] = {
-      {"create", lane_create}, {"register", lane_register}, {"clear", lane_clear},       {"start", lane_start},
-      {"stop", lane_stop},     {"destroy", lane_destroy},   {"template", lane_template},
+      {"create", lane_create},   {"register", lane_register}, {"unregister", lane_unregister},
+      {"clear", lane_clear},     {"start", lane_start},       {"stop", lane_stop},
+      {"destroy", lane_destroy}, {"template", lane_template},
   };
   for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
     napi_value f;

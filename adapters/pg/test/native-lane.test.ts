@@ -591,6 +591,22 @@ describe('with nativeLane', () => {
     }
   });
 
+  test('preparing another statement leaves what the lane holds of Queries', async () => {
+    const relayed = await laned(proxy, async () => {
+      const c = await RawClient.connect(port, 'alice', USERS.alice.password);
+      const q = () => query(new MessageWriter(), 'SELECT note FROM notes WHERE id = 7').flush();
+      await inTurn(c, [q(), q(), q()]);
+      await inTurn(c, [prepare(new MessageWriter(), 'other', 'SELECT 1').flush(), q()]);
+      await inTurn(c, [
+        new MessageWriter().begin(0x43).byte(0x53).cstring('other').end().begin(0x53).end().flush(),
+        q(),
+      ]);
+      c.end();
+    });
+    // The second and third, and the one after each of the Parse and the Close.
+    expect(relayed).toBe(4);
+  });
+
   test('mutated batches of a registered statement meet the session’s own checks, and the proxy stays up', async () => {
     const valid = execute(new MessageWriter(), 'f1', '1').flush();
     await fc.assert(

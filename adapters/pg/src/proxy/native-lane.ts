@@ -66,6 +66,8 @@ export interface LaneBinding {
     description: Buffer,
     ttlMs: number,
   ): boolean;
+  /** Forgets one registration; false when there was none. */
+  unregister(lane: LaneHandle, kind: LaneKeyKind, key: Buffer): boolean;
   /** Forgets every registration; the id of a Query in flight, or -1. */
   clear(lane: LaneHandle): number;
   /** 0, or a negative libuv error code. */

@@ -1246,7 +1246,7 @@ export class ProxySession {
         const c = readClose(frame.body);
         if (c.target === 'S') {
           this.statements.delete(c.name);
-          this.laneForget();
+          this.laneForgetStatement(c.name);
         } else this.portals.delete(c.name);
         this.forward(frame, { kind: 'close' });
         return undefined;
@@ -1834,6 +1834,24 @@ export class ProxySession {
     this.laneByKey.clear();
     this.laneVerdicts.clear();
     if (kept) this.laneVerdicts.set(inflight, kept);
+  }
+
+  /**
+   * Forget the batches of prepared statement `name` the lane holds (its name is about to mean
+   * another statement, or none); what it holds of Queries stays.
+   */
+  private laneForgetStatement(name: string): void {
+    const binding = this.host.lane;
+    const lane = this.lane;
+    if (!binding || !lane || this.laneByKey.size === 0) return;
+    // As laneAdd keys a batch: its kind, then boundLaneKey's bytes, which start with the name.
+    const prefix = `${LaneKeyKind.Bound}${Buffer.from(name, 'utf8').toString('latin1')}\u0000`;
+    for (const [key, id] of this.laneByKey) {
+      if (!key.startsWith(prefix)) continue;
+      binding.unregister(lane, LaneKeyKind.Bound, Buffer.from(key.slice(1), 'latin1'));
+      this.laneByKey.delete(key);
+      this.laneVerdicts.delete(id);
+    }
   }
 
   /**
@@ -2474,7 +2492,7 @@ export class ProxySession {
     const receivedAt = performance.now();
     const parse = readParse(frame.body);
     // A name the lane may hold a batch of is about to mean another statement.
-    if (parse.statement !== '') this.laneForget();
+    if (parse.statement !== '') this.laneForgetStatement(parse.statement);
     const judgeable = this.judgeableText(parse.sql);
     if (judgeable instanceof Promise)
       return judgeable.then(() => (this.phase === 'ready' ? this.onParse(frame) : undefined));
