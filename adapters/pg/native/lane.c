@@ -1,12 +1,15 @@
 /*
  * The native lane of the PostgreSQL proxy (src/proxy/native-lane.ts): per session, while the
- * JavaScript session is idle, relay in C, inside Node's own libuv loop, the exchanges the
- * JavaScript side has judged before and registered here: a simple Query whose text (or its
- * numeric template, as decision-memo.ts makes it) was decided allow with nothing to mask, or
- * an extended batch (Bind, Describe, Execute, Sync) of a prepared statement so decided,
- * answered by exactly the RowDescription registered with it, DataRows, one CommandComplete
- * and ReadyForQuery 'I'. Anything else hands every unread and unsent byte back to JavaScript
- * (the `onHandoff` callback), which goes on as if it had read them itself.
+ * JavaScript session has nothing under way, relay in C, inside Node's own libuv loop, the
+ * exchanges the JavaScript side has judged before and registered here: a simple Query whose
+ * text (or its numeric template, as decision-memo.ts makes it) was decided allow with nothing
+ * to mask, or an extended batch (Bind, Describe, Execute, Sync) of a prepared statement so
+ * decided, from the transaction status it was registered in. Its answer must be as
+ * registered: exactly the RowDescription registered with it and DataRows (or, for a statement
+ * that returns no rows, none), one CommandComplete whose count is within the registration's
+ * row limit, if it has one, and ReadyForQuery with the status registered. Anything else hands
+ * every unread and unsent byte back to JavaScript (the `onHandoff` callback), which goes on as
+ * if it had read them itself.
  *
  * Nothing of a response reaches the client before the whole of it has been read and found
  * to be as registered, so a handoff never leaves a response half-relayed: JavaScript gets the
@@ -41,9 +44,13 @@
 enum { KIND_EXACT = 0, KIND_TEMPLATE = 1, KIND_BOUND = 2 };
 /*
  * Where a response is: before its BindComplete (a batch), before its RowDescription, in its
- * rows, after its CommandComplete.
+ * rows, after its CommandComplete; for a statement that returns no rows, before the NoData
+ * its Describe gets (a batch), before its CommandComplete.
  */
-enum { AT_BIND = -1, AT_START = 0, AT_ROWS = 1, AT_END = 2 };
+enum { AT_BIND = -1, AT_START = 0, AT_ROWS = 1, AT_END = 2, AT_NODATA = 3, AT_COMPLETE = 4 };
+/* Transaction statuses, as ReadyForQuery reports them. */
+#define STATUS_IDLE 'I'
+#define STATUS_BLOCK 'T'
 
 typedef struct reg {
   int32_t id;
@@ -53,6 +60,9 @@ typedef struct reg {
   size_t key_len;
   uint8_t *desc;
   size_t desc_len;
+  uint8_t has_desc; /* 0: the statement returns no rows (no RowDescription) */
+  uint8_t from, to; /* the transaction status it runs from, and the one it leaves */
+  int64_t limit;    /* the most rows its CommandComplete may count; -1 for no limit */
   uint64_t expires; /* uv_now milliseconds */
 } reg;
 
@@ -85,6 +95,19 @@ struct lane {
   size_t qlen, up_off;
   uint8_t idesc[DESCRIPTION_MAX];
   size_t idesc_len;
+  uint8_t ihas_desc, ito;
+  int64_t ilimit;
+  /* The transaction status as the server last reported it. */
+  uint8_t status;
+  /*
+   * The registrations run since the status was last idle, once each, in order, and whether it
+   * was idle since the last handoff: JavaScript notes them as run in the transaction (its side
+   * channels are masked by them). No registration is made while the lane runs, so a run holds
+   * at most MAX_REGS distinct ones.
+   */
+  int32_t ran[MAX_REGS];
+  int ran_n;
+  int idle_seen;
   /* The response read so far; [0, scan) is checked. */
   uint8_t *sbuf;
   size_t slen, scan;
@@ -156,15 +179,22 @@ static long numeric_template(const uint8_t *s, size_t n, uint8_t *out) {
   return (long)o;
 }
 
-static reg *find(lane *l, uint8_t kind, const uint8_t *key, size_t n) {
+static int index_of(lane *l, uint8_t kind, uint8_t from, const uint8_t *key, size_t n) {
   uint32_t h = fnv1a(key, n);
-  uint64_t now = uv_now(l->loop);
   for (int i = 0; i < l->nregs; i++) {
     reg *r = &l->regs[i];
-    if (r->kind == kind && r->hash == h && r->key_len == n && memcmp(r->key, key, n) == 0)
-      return r->expires > now ? r : NULL;
+    if (r->kind == kind && r->from == from && r->hash == h && r->key_len == n && memcmp(r->key, key, n) == 0)
+      return i;
   }
-  return NULL;
+  return -1;
+}
+
+/* The live registration of this key for the status the session is in. */
+static reg *find(lane *l, uint8_t kind, const uint8_t *key, size_t n) {
+  int i = index_of(l, kind, l->status, key, n);
+  if (i < 0) return NULL;
+  reg *r = &l->regs[i];
+  return r->expires > uv_now(l->loop) ? r : NULL;
 }
 
 static reg *lookup(lane *l, const uint8_t *text, size_t n) {
@@ -381,6 +411,21 @@ static napi_value take_back(lane *l, const char *reason) {
   set_double(env, h, "statements", l->statements);
   set_double(env, h, "rows", l->rows);
   set_double(env, h, "bytes", l->bytes);
+  napi_value status, ran, idle;
+  char st[2] = {(char)l->status, 0};
+  napi_create_string_utf8(env, st, 1, &status);
+  napi_set_named_property(env, h, "status", status);
+  napi_create_array_with_length(env, (size_t)l->ran_n, &ran);
+  for (int i = 0; i < l->ran_n; i++) {
+    napi_value id;
+    napi_create_int32(env, l->ran[i], &id);
+    napi_set_element(env, ran, (uint32_t)i, id);
+  }
+  napi_set_named_property(env, h, "ran", ran);
+  napi_get_boolean(env, l->idle_seen, &idle);
+  napi_set_named_property(env, h, "idle", idle);
+  l->ran_n = 0;
+  l->idle_seen = 0;
   l->statements = l->rows = l->bytes = 0;
   l->clen = l->slen = l->scan = 0;
   l->inflight = -1;
@@ -444,6 +489,9 @@ static void forward(lane *l, const reg *r, size_t length, int at) {
   l->inflight = r->id;
   memcpy(l->idesc, r->desc, r->desc_len);
   l->idesc_len = r->desc_len;
+  l->ihas_desc = r->has_desc;
+  l->ito = r->to;
+  l->ilimit = r->limit;
   l->qlen = length;
   l->up_off = 0;
   l->at = at;
@@ -479,7 +527,7 @@ static void dispatch(lane *l) {
   if (text[n] != 0 || memchr(text, 0, n) != NULL) return handoff(l, "message");
   reg *r = lookup(l, text, n);
   if (!r) return handoff(l, "unregistered");
-  forward(l, r, (size_t)len + 1, AT_START);
+  forward(l, r, (size_t)len + 1, r->has_desc ? AT_START : AT_COMPLETE);
 }
 
 static void finish(lane *l) {
@@ -508,6 +556,44 @@ static void send_response(lane *l) {
   finish(l);
 }
 
+/*
+ * A CommandComplete's count within `limit`, as row-limit.ts's affectedRows reads a write's
+ * tag (`UPDATE 5`, `DELETE 5`, `INSERT 0 5`, `MERGE 5`): anything else is not.
+ */
+static int within_limit(const uint8_t *body, size_t blen, int64_t limit) {
+  if (blen < 2 || body[blen - 1] != 0) return 0;
+  const uint8_t *sp = memchr(body, ' ', blen - 1);
+  if (!sp) return 0;
+  size_t word = (size_t)(sp - body);
+  if (!((word == 6 && (memcmp(body, "INSERT", 6) == 0 || memcmp(body, "UPDATE", 6) == 0 ||
+                       memcmp(body, "DELETE", 6) == 0)) ||
+        (word == 5 && memcmp(body, "MERGE", 5) == 0)))
+    return 0;
+  size_t last = blen - 1;
+  size_t at = last;
+  while (at > 0 && body[at - 1] != ' ') at--;
+  if (at == last || last - at > 18) return 0;
+  int64_t count = 0;
+  for (size_t i = at; i < last; i++) {
+    if (!is_digit(body[i])) return 0;
+    count = count * 10 + (body[i] - '0');
+  }
+  return count <= limit;
+}
+
+/* The statement in flight is done: the status it leaves, and it is noted as run. */
+static void completed(lane *l) {
+  l->status = l->ito;
+  if (l->status == STATUS_IDLE) {
+    l->ran_n = 0;
+    l->idle_seen = 1;
+    return;
+  }
+  for (int i = 0; i < l->ran_n; i++)
+    if (l->ran[i] == l->inflight) return;
+  if (l->ran_n < MAX_REGS) l->ran[l->ran_n++] = l->inflight;
+}
+
 /* Check the response's whole messages; once ReadyForQuery ends it as registered, send it. */
 static void check_response(lane *l) {
   while (l->slen - l->scan >= 5) {
@@ -522,7 +608,11 @@ static void check_response(lane *l) {
     switch (m[0]) {
       case '2':
         if (l->at != AT_BIND || blen != 0) return handoff(l, "server-message");
-        l->at = AT_START;
+        l->at = l->ihas_desc ? AT_START : AT_NODATA;
+        break;
+      case 'n':
+        if (l->at != AT_NODATA || blen != 0) return handoff(l, "server-message");
+        l->at = AT_COMPLETE;
         break;
       case 'T':
         if (l->at != AT_START || blen != l->idesc_len || memcmp(body, l->idesc, blen) != 0)
@@ -534,15 +624,17 @@ static void check_response(lane *l) {
         l->resp_rows += 1;
         break;
       case 'C':
-        if (l->at != AT_ROWS) return handoff(l, "server-message");
+        if (l->at != AT_ROWS && l->at != AT_COMPLETE) return handoff(l, "server-message");
+        if (l->ilimit >= 0 && !within_limit(body, blen, l->ilimit)) return handoff(l, "limit");
         l->at = AT_END;
         break;
       case 'Z':
         if (l->at != AT_END || blen != 1) return handoff(l, "server-message");
-        if (body[0] != 'I') return handoff(l, "status");
+        if (body[0] != l->ito) return handoff(l, "status");
         if (l->scan + whole != l->slen) return handoff(l, "server"); /* more after it, unasked */
         l->scan += whole;
         l->complete = 1;
+        completed(l);
         return send_response(l);
       default:
         return handoff(l, "server-message");
@@ -677,21 +769,31 @@ static napi_value lane_create(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* register(lane, id, kind, key, description, ttlMs): false when full or too large. */
+static int is_status(int32_t s) { return s == STATUS_IDLE || s == STATUS_BLOCK; }
+
+/*
+ * register(lane, id, kind, key, description, ttlMs, from, to, limit): false when full or too
+ * large. `description` null for a statement that returns no rows; `from` and `to` the status
+ * codes ('I' or 'T') it runs from and leaves; `limit` -1, or its row limit.
+ */
 static napi_value lane_register(napi_env env, napi_callback_info info) {
-  ARGS(6)
+  ARGS(9)
   lane *l = lane_of(env, argv[0]);
   if (!l) return NULL;
-  int32_t id, kind;
-  double ttl;
-  void *key, *desc;
-  size_t key_len, desc_len;
+  int32_t id, kind, from, to;
+  double ttl, limit;
+  void *key, *desc = NULL;
+  size_t key_len, desc_len = 0;
+  napi_valuetype desc_type;
   napi_value result;
   if (napi_get_value_int32(env, argv[1], &id) != napi_ok || napi_get_value_int32(env, argv[2], &kind) != napi_ok ||
-      napi_get_buffer_info(env, argv[3], &key, &key_len) != napi_ok ||
-      napi_get_buffer_info(env, argv[4], &desc, &desc_len) != napi_ok ||
-      napi_get_value_double(env, argv[5], &ttl) != napi_ok || id < 0 || kind < KIND_EXACT || kind > KIND_BOUND) {
-    napi_throw_type_error(env, NULL, "register(lane, id, kind, key, description, ttlMs)");
+      napi_get_buffer_info(env, argv[3], &key, &key_len) != napi_ok || napi_typeof(env, argv[4], &desc_type) != napi_ok ||
+      (desc_type != napi_null && napi_get_buffer_info(env, argv[4], &desc, &desc_len) != napi_ok) ||
+      napi_get_value_double(env, argv[5], &ttl) != napi_ok || napi_get_value_int32(env, argv[6], &from) != napi_ok ||
+      napi_get_value_int32(env, argv[7], &to) != napi_ok || napi_get_value_double(env, argv[8], &limit) != napi_ok ||
+      id < 0 || kind < KIND_EXACT || kind > KIND_BOUND || !is_status(from) || !is_status(to) ||
+      !(limit == -1 || (limit >= 0 && limit <= 9007199254740991.0 && limit == (double)(int64_t)limit))) {
+    napi_throw_type_error(env, NULL, "register(lane, id, kind, key, description, ttlMs, from, to, limit)");
     return NULL;
   }
   if (desc_len > DESCRIPTION_MAX || key_len > CLIENT_CAP || !(ttl > 0)) {
@@ -701,14 +803,7 @@ static napi_value lane_register(napi_env env, napi_callback_info info) {
   uint32_t h = fnv1a(key, key_len);
   /* Registered again, or full: the one replaced, or the first registered, goes; the new one
      is last. JavaScript keeps its own list in the same order (a Map, deleted and set). */
-  int gone = -1;
-  for (int i = 0; i < l->nregs; i++) {
-    reg *r = &l->regs[i];
-    if (r->kind == kind && r->hash == h && r->key_len == key_len && memcmp(r->key, key, key_len) == 0) {
-      gone = i;
-      break;
-    }
-  }
+  int gone = index_of(l, (uint8_t)kind, (uint8_t)from, key, key_len);
   if (gone < 0 && l->nregs == MAX_REGS) gone = 0;
   if (gone >= 0) remove_reg(l, gone);
   reg *slot = &l->regs[l->nregs];
@@ -729,6 +824,10 @@ static napi_value lane_register(napi_env env, napi_callback_info info) {
   slot->id = id;
   slot->kind = (uint8_t)kind;
   slot->hash = h;
+  slot->has_desc = desc_type != napi_null;
+  slot->from = (uint8_t)from;
+  slot->to = (uint8_t)to;
+  slot->limit = (int64_t)limit;
   uv_update_time(l->loop);
   slot->expires = uv_now(l->loop) + (uint64_t)ttl;
   napi_get_boolean(env, 1, &result);
@@ -746,41 +845,46 @@ static napi_value lane_clear(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* unregister(lane, kind, key): forget one registration; false when there was none. */
+/* unregister(lane, kind, from, key): forget one registration; false when there was none. */
 static napi_value lane_unregister(napi_env env, napi_callback_info info) {
-  ARGS(3)
+  ARGS(4)
   lane *l = lane_of(env, argv[0]);
   if (!l) return NULL;
-  int32_t kind;
+  int32_t kind, from;
   void *key;
   size_t key_len;
-  if (napi_get_value_int32(env, argv[1], &kind) != napi_ok ||
-      napi_get_buffer_info(env, argv[2], &key, &key_len) != napi_ok) {
-    napi_throw_type_error(env, NULL, "unregister(lane, kind, key)");
+  if (napi_get_value_int32(env, argv[1], &kind) != napi_ok || napi_get_value_int32(env, argv[2], &from) != napi_ok ||
+      napi_get_buffer_info(env, argv[3], &key, &key_len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "unregister(lane, kind, from, key)");
     return NULL;
   }
-  uint32_t h = fnv1a(key, key_len);
-  int found = 0;
-  for (int i = 0; i < l->nregs; i++) {
-    reg *r = &l->regs[i];
-    if (r->kind == kind && r->hash == h && r->key_len == key_len && memcmp(r->key, key, key_len) == 0) {
-      remove_reg(l, i);
-      found = 1;
-      break;
-    }
-  }
+  int i = kind >= 0 && kind <= 255 && from >= 0 && from <= 255
+              ? index_of(l, (uint8_t)kind, (uint8_t)from, key, key_len)
+              : -1;
+  if (i >= 0) remove_reg(l, i);
   napi_value out;
-  napi_get_boolean(env, found, &out);
+  napi_get_boolean(env, i >= 0, &out);
   return out;
 }
 
-/* start(lane): 0, or a negative libuv error when the sockets cannot be watched. */
+/*
+ * start(lane, status): 0, or a negative libuv error when the sockets cannot be watched.
+ * `status`: the transaction status the server last reported ('I' or 'T').
+ */
 static napi_value lane_start(napi_env env, napi_callback_info info) {
-  ARGS(1)
+  ARGS(2)
   lane *l = lane_of(env, argv[0]);
   if (!l) return NULL;
+  int32_t status;
+  if (napi_get_value_int32(env, argv[1], &status) != napi_ok || !is_status(status)) {
+    napi_throw_type_error(env, NULL, "start(lane, status)");
+    return NULL;
+  }
   int err = 0;
   if (!l->running) {
+    l->status = (uint8_t)status;
+    l->ran_n = 0;
+    l->idle_seen = 0;
     l->cp = open_poller(l, l->cfd);
     l->up = open_poller(l, l->ufd);
     if (!l->cp || !l->up) {

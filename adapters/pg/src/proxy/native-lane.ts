@@ -1,9 +1,11 @@
 /**
- * The native lane (native/lane.c), as the proxy's sessions use it. While a session is idle,
- * the lane relays in C the simple Queries the session has judged and registered with it (an
- * allow with nothing to mask, answered by one known RowDescription, its rows, one
- * CommandComplete and ReadyForQuery 'I'), with no JavaScript per message; anything else is
- * handed back (`LaneHandoff`) and the session goes on as if it had read those bytes itself.
+ * The native lane (native/lane.c), as the proxy's sessions use it. While a session has
+ * nothing under way, the lane relays in C the Queries and prepared statements' batches the
+ * session has judged and registered with it (an allow with nothing to mask, answered as it was
+ * when registered: the same RowDescription or none, rows, one CommandComplete within the row
+ * limit, ReadyForQuery with the same transaction status), with no JavaScript per message;
+ * anything else is handed back (`LaneHandoff`) and the session goes on as if it had read those
+ * bytes itself.
  *
  * The addon is built by `scripts/build-native.mjs` (the package's `build`); without it
  * `nativeLane: true` is refused when the proxy is created.
@@ -33,6 +35,12 @@ export interface LaneHandoff {
   readonly statements: number;
   readonly rows: number;
   readonly bytes: number;
+  /** The transaction status ('I' or 'T') after the last statement the lane finished. */
+  readonly status: string;
+  /** The registrations run since the status was last idle (once each, in order). */
+  readonly ran: readonly number[];
+  /** Whether the status was idle after a statement the lane ran since it last handed back. */
+  readonly idle: boolean;
 }
 
 /** A lane of one session (an opaque handle of the addon's). */
@@ -58,20 +66,28 @@ export interface LaneBinding {
     maxMessageSize: number,
     onHandoff: (handoff: LaneHandoff) => void,
   ): LaneHandle;
+  /**
+   * `description`: the RowDescription's body, or null for a statement that returns no rows;
+   * `from` and `to`: the status codes (`'I'` or `'T'` as a char code) it runs from and leaves;
+   * `limit`: its row limit, or -1.
+   */
   register(
     lane: LaneHandle,
     id: number,
     kind: LaneKeyKind,
     key: Buffer,
-    description: Buffer,
+    description: Buffer | null,
     ttlMs: number,
+    from: number,
+    to: number,
+    limit: number,
   ): boolean;
   /** Forgets one registration; false when there was none. */
-  unregister(lane: LaneHandle, kind: LaneKeyKind, key: Buffer): boolean;
+  unregister(lane: LaneHandle, kind: LaneKeyKind, from: number, key: Buffer): boolean;
   /** Forgets every registration; the id of a Query in flight, or -1. */
   clear(lane: LaneHandle): number;
-  /** 0, or a negative libuv error code. */
-  start(lane: LaneHandle): number;
+  /** 0, or a negative libuv error code. `status`: the server's last, as a char code. */
+  start(lane: LaneHandle, status: number): number;
   stop(lane: LaneHandle): LaneHandoff | undefined;
   destroy(lane: LaneHandle): void;
   /** decision-memo.ts's numericTemplate as the lane computes it (for tests). */

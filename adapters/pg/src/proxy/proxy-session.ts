@@ -329,12 +329,16 @@ interface LaneVerdict {
   decision: Decision;
   statements: readonly StatementFacts[];
   unparsed: boolean;
+  /** The first text it was registered for: what a run of it in a transaction is noted as. */
+  source: TaintSource;
 }
 
 /** A Query the native lane may relay from now on, once its response is seen to be clean. */
 interface LaneCandidate {
   readonly sql: string;
   readonly verdict: LaneVerdict;
+  /** The transaction status its response started in. */
+  from: number | undefined;
   /** Its RowDescription's body, when one came and its plan masks nothing. */
   description: Buffer | undefined;
   completes: number;
@@ -354,16 +358,35 @@ interface LaneBatch {
   readonly portal: PortalState;
   /** As the lane keys it (boundLaneKey). */
   readonly key: Buffer;
+  /** The transaction status it was bound in (nothing else was in flight). */
+  readonly from: number;
   /** Client messages seen in order: 1 Bind, 2 Describe, 3 Execute, 4 Sync. */
   client: number;
-  /** Server messages seen in order: 1 BindComplete, 2 RowDescription, 3 rows, 4 CommandComplete. */
+  /**
+   * Server messages seen in order: 1 BindComplete, 2 RowDescription or NoData, 3 rows,
+   * 4 CommandComplete.
+   */
   server: number;
+  /** The RowDescription's body; undefined after NoData. */
   description: Buffer | undefined;
   ok: boolean;
 }
 
-/** What a registration runs on: a Query's verdict, or a prepared statement's name. */
-type LaneRegistration = { readonly query: LaneVerdict } | { readonly statement: string };
+/** What a registration's response must be (see LaneBinding.register). */
+interface LaneAnswer {
+  description: Buffer | null;
+  from: number;
+  to: number;
+  limit: number;
+}
+
+/**
+ * What a registration runs on: a Query's verdict (and the row limit it ran under in a
+ * transaction block), or a prepared statement.
+ */
+type LaneRegistration =
+  | { readonly query: LaneVerdict; readonly limit: RowLimit | undefined }
+  | { readonly statement: string; readonly state: StatementState };
 
 /** Why a lane hands back for good: its sockets ended or failed. */
 const LANE_ENDS = new Set([
@@ -563,6 +586,11 @@ export class ProxySession {
   /** Registrations, in the order the lane holds them (see lane.c's register). */
   private readonly laneByKey = new Map<string, number>();
   private readonly laneVerdicts = new Map<number, LaneRegistration>();
+  /**
+   * Registrations forgotten while the lane ran: it may have run them in the transaction it
+   * hands back in, or have one in flight (see laneTakeBack).
+   */
+  private readonly laneRetired = new Map<number, LaneRegistration>();
   /** An extended batch being watched for the lane (see LaneBatch). */
   private laneBatch: LaneBatch | undefined;
   /** Bytes the lane sent the client (for the session's record). */
@@ -1574,9 +1602,11 @@ export class ProxySession {
     if (verdict.decision.effect !== 'allow' || !this.laneMayTake(verdict.statements, verdict.unparsed))
       return undefined;
     if (!isAscii(sql)) return undefined;
+    const { decision, statements, unparsed } = verdict;
     return {
       sql,
-      verdict: { decision: verdict.decision, statements: verdict.statements, unparsed: verdict.unparsed },
+      verdict: { decision, statements, unparsed, source: { sql, statements, unparsed } },
+      from: undefined,
       description: undefined,
       completes: 0,
       ok: true,
@@ -1585,14 +1615,29 @@ export class ProxySession {
 
   /**
    * What a Query or a prepared statement must be for the lane to take it (a single SELECT
-   * that only reads, with no COPY), and what the session must be (a lane, plain sockets on
-   * their handles, no grants, UTF8).
+   * that only reads, with no COPY; an INSERT, UPDATE or DELETE with no RETURNING that runs no
+   * SQL of its own; a transaction statement), and what the session must be (a lane, plain
+   * sockets on their handles, no grants, UTF8). Nothing the lane takes changes what the
+   * session knows of the catalog or its cursors; what it runs in a transaction block is noted
+   * as run there when it hands back (see laneRan).
    */
   private laneMayTake(statements: readonly StatementFacts[], unparsed: boolean): boolean {
     if (!this.host.lane || this.laneOff || !this.clientIo || !this.upstreamIo || this.secure) return false;
     if (this.granted.length > 0 || this.clientEncoding !== 'UTF8') return false;
     const only = statements.length === 1 && !unparsed ? statements[0] : undefined;
-    return only?.type === 'select' && only.category === 'read' && only.copy === undefined;
+    if (!only || only.copy !== undefined) return false;
+    switch (only.type) {
+      case 'select':
+        return only.category === 'read';
+      case 'insert':
+      case 'update':
+      case 'delete':
+        return only.category === 'write' && !only.dynamic && !mayReturnRows(only);
+      case 'transaction':
+        return true;
+      default:
+        return false;
+    }
   }
 
   /**
@@ -1624,6 +1669,7 @@ export class ProxySession {
     lane: LaneCandidate,
   ): Promise<void> | undefined {
     const type = frame.type;
+    lane.from ??= this.status;
     const work = this.relayUpstreamFrame(frame, head);
     switch (type) {
       case BackendCode.RowDescription:
@@ -1636,10 +1682,14 @@ export class ProxySession {
       case BackendCode.CommandComplete:
         lane.completes++;
         break;
-      case BackendCode.ReadyForQuery:
-        if (lane.ok && lane.description && lane.completes === 1 && this.status === TransactionStatus.Idle)
-          this.laneRegister(lane, lane.description);
+      case BackendCode.ReadyForQuery: {
+        // A write under a row limit only as the client's block runs it, counted within the limit.
+        const guard = head.guard;
+        if (guard && (guard.began || guard.exceeded !== undefined || guard.tag === undefined)) break;
+        if (lane.ok && lane.completes === 1 && laneStatus(lane.from) && laneStatus(this.status))
+          this.laneRegister(lane, lane.from as number, guard?.limit);
         break;
+      }
       default:
         lane.ok = false;
     }
@@ -1647,16 +1697,19 @@ export class ProxySession {
     return work;
   }
 
-  /** Register a clean Query with the lane, for as long as its decision and the catalog hold. */
-  private laneRegister(lane: LaneCandidate, description: Buffer): void {
+  /**
+   * Register a clean Query with the lane, for as long as its decision and the catalog hold,
+   * from the status it ran in.
+   */
+  private laneRegister(lane: LaneCandidate, from: number, limit: RowLimit | undefined): void {
     const found = this.memo?.laneKey(lane.sql, lane.verdict.decision);
     if (!found) return;
     this.laneAdd(
       found.template ? LaneKeyKind.Template : LaneKeyKind.Exact,
       Buffer.from(found.key, 'latin1'),
-      description,
+      { description: lane.description ?? null, from, to: this.status, limit: limit?.limit ?? -1 },
       found.expiresAt - Date.now(),
-      { query: lane.verdict },
+      { query: lane.verdict, limit },
     );
   }
 
@@ -1667,7 +1720,7 @@ export class ProxySession {
   private laneAdd(
     kind: LaneKeyKind,
     keyBytes: Buffer,
-    description: Buffer,
+    answer: LaneAnswer,
     ttlMs: number,
     registration: LaneRegistration,
   ): void {
@@ -1679,7 +1732,7 @@ export class ProxySession {
     if (!(ttl >= 1)) return;
     const handle = this.laneHandle(binding);
     if (!handle) return;
-    const key = `${kind}${keyBytes.toString('latin1')}`;
+    const key = `${kind}${String.fromCharCode(answer.from)}${keyBytes.toString('latin1')}`;
     const before = this.laneByKey.get(key);
     if (before !== undefined) {
       this.laneByKey.delete(key);
@@ -1690,7 +1743,8 @@ export class ProxySession {
       this.laneVerdicts.delete(id);
     }
     const id = ++this.laneNextId;
-    if (!binding.register(handle, id, kind, keyBytes, description, ttl)) {
+    const { description, from, to, limit } = answer;
+    if (!binding.register(handle, id, kind, keyBytes, description, ttl, from, to, limit)) {
       // Out of memory in the lane: start over rather than guess what it still holds.
       this.laneForget();
       return;
@@ -1701,8 +1755,9 @@ export class ProxySession {
 
   /**
    * A Bind that may start a batch for the lane: of the unnamed portal, to a named statement
-   * decided under this policy generation (a single SELECT, no row limit), with nothing else
-   * in flight.
+   * decided under this policy generation (see laneMayTake), with nothing else in flight. A
+   * statement under a row limit only in a transaction block, where its Sync goes with it (see
+   * forwardTraced).
    */
   private laneBatchOf(
     portalName: string,
@@ -1710,20 +1765,17 @@ export class ProxySession {
     statement: StatementState,
     portal: PortalState,
   ): LaneBatch | undefined {
-    if (
-      portalName !== '' ||
-      name === '' ||
-      this.pending.length !== 1 ||
-      this.status !== TransactionStatus.Idle
-    )
+    if (portalName !== '' || name === '' || this.pending.length !== 1 || !laneStatus(this.status))
       return undefined;
-    if (statement.generation !== this.generation() || statement.rowLimit) return undefined;
+    if (statement.generation !== this.generation()) return undefined;
+    if (statement.rowLimit && this.status !== TransactionStatus.InTransaction) return undefined;
     if (!this.laneMayTake(statement.statements, statement.unparsed)) return undefined;
     return {
       name,
       statement,
       portal,
       key: boundLaneKey(name, portal.resultFormats),
+      from: this.status,
       client: 1,
       server: 0,
       description: undefined,
@@ -1775,28 +1827,44 @@ export class ProxySession {
         batch.server = 2;
         if (batch.ok) batch.description = Buffer.from(frame.body);
         break;
+      case BackendCode.NoData:
+        batch.ok &&= batch.server === 1;
+        batch.server = 2;
+        break;
       case BackendCode.DataRow:
         batch.ok &&= batch.server === 2 || batch.server === 3;
+        batch.ok &&= batch.description !== undefined;
         batch.server = 3;
         break;
-      case BackendCode.CommandComplete:
+      case BackendCode.CommandComplete: {
         batch.ok &&= batch.server === 2 || batch.server === 3;
         batch.server = 4;
+        const limit = batch.statement.rowLimit;
+        batch.ok &&= !limit || withinRowLimit(readCommandComplete(frame.body).tag, limit);
         break;
+      }
       case BackendCode.ReadyForQuery:
         this.laneBatch = undefined;
         if (
           batch.ok &&
           batch.server === 4 &&
           batch.client === 4 &&
-          batch.description &&
-          this.status === TransactionStatus.Idle &&
+          laneStatus(this.status) &&
           this.statements.get(batch.name) === batch.statement &&
           batch.statement.generation === this.generation()
         )
-          this.laneAdd(LaneKeyKind.Bound, batch.key, batch.description, Number.POSITIVE_INFINITY, {
-            statement: batch.name,
-          });
+          this.laneAdd(
+            LaneKeyKind.Bound,
+            batch.key,
+            {
+              description: batch.description ?? null,
+              from: batch.from,
+              to: this.status,
+              limit: batch.statement.rowLimit?.limit ?? -1,
+            },
+            Number.POSITIVE_INFINITY,
+            { statement: batch.name, state: batch.statement },
+          );
         break;
       default:
         batch.ok = false;
@@ -1829,11 +1897,13 @@ export class ProxySession {
    */
   laneForget(): void {
     if (this.laneByKey.size === 0 && this.laneVerdicts.size === 0) return;
-    const inflight = this.lane && this.host.lane ? this.host.lane.clear(this.lane) : -1;
-    const kept = this.laneVerdicts.get(inflight);
+    if (this.lane && this.host.lane) this.host.lane.clear(this.lane);
+    // While the lane runs, what it ran in this transaction and what it has in flight are
+    // handed back by id (no registration is made meanwhile, so these are at most 64).
+    if (this.laneRunning)
+      for (const [id, registration] of this.laneVerdicts) this.laneRetired.set(id, registration);
     this.laneByKey.clear();
     this.laneVerdicts.clear();
-    if (kept) this.laneVerdicts.set(inflight, kept);
   }
 
   /**
@@ -1844,11 +1914,12 @@ export class ProxySession {
     const binding = this.host.lane;
     const lane = this.lane;
     if (!binding || !lane || this.laneByKey.size === 0) return;
-    // As laneAdd keys a batch: its kind, then boundLaneKey's bytes, which start with the name.
-    const prefix = `${LaneKeyKind.Bound}${Buffer.from(name, 'utf8').toString('latin1')}\u0000`;
+    // As laneAdd keys a batch: its kind, its status, then boundLaneKey's bytes, which start
+    // with the name.
+    const prefix = `${Buffer.from(name, 'utf8').toString('latin1')}\u0000`;
     for (const [key, id] of this.laneByKey) {
-      if (!key.startsWith(prefix)) continue;
-      binding.unregister(lane, LaneKeyKind.Bound, Buffer.from(key.slice(1), 'latin1'));
+      if (key[0] !== `${LaneKeyKind.Bound}` || !key.startsWith(prefix, 2)) continue;
+      binding.unregister(lane, LaneKeyKind.Bound, key.charCodeAt(1), Buffer.from(key.slice(2), 'latin1'));
       this.laneByKey.delete(key);
       this.laneVerdicts.delete(id);
     }
@@ -1856,7 +1927,8 @@ export class ProxySession {
 
   /**
    * Hand the session's sockets to the lane, when nothing is under way: nothing pending or
-   * buffered either way, nothing waiting to be written, no gate held, idle on the server.
+   * buffered either way, nothing waiting to be written, no gate held, idle or in a
+   * transaction block on the server (not failed, and with no DDL of its own to see committed).
    */
   private laneMaybeStart(): void {
     const binding = this.host.lane;
@@ -1866,7 +1938,7 @@ export class ProxySession {
     const upstreamIo = this.upstreamIo;
     const upstream = this.upstream;
     if (!clientIo || !upstreamIo || !upstream || this.phase !== 'ready') return;
-    if (this.pending.length > 0 || this.status !== TransactionStatus.Idle) return;
+    if (this.pending.length > 0 || !laneStatus(this.status) || this.schemaChanging) return;
     if (this.clientBusy || this.upstreamBusy || this.deciding || this.readyWaiters.length > 0) return;
     if (this.clientFramer.buffered > 0 || upstream.framer.buffered > 0) return;
     if (!this.toClient.empty || !this.toUpstream.empty || clientIo.pending || upstreamIo.pending) return;
@@ -1876,7 +1948,7 @@ export class ProxySession {
       return;
     clientIo.pause();
     upstreamIo.pause();
-    const err = binding.start(lane);
+    const err = binding.start(lane, this.status);
     if (err !== 0) {
       this.host.logger?.warn?.({ sessionId: this.id, err }, 'native lane not started');
       this.laneOff = true;
@@ -1904,20 +1976,34 @@ export class ProxySession {
     this.laneRunning = false;
     this.laneCounted(handoff);
     if (LANE_ENDS.has(handoff.reason)) this.laneOff = true;
+    const retired = new Map(this.laneRetired);
+    this.laneRetired.clear();
     if (this.phase === 'closed') return;
-    const upstream = this.upstream as UpstreamConnection;
-    if (handoff.toClient && handoff.toClient.length > 0)
-      this.toClient.forwardFrame(rawBytes(handoff.toClient));
-    if (handoff.id >= 0) {
-      const registration = this.laneVerdicts.get(handoff.id);
-      const sent = handoff.query;
-      if (!registration || !sent)
+    const registered = (id: number) => {
+      const registration = this.laneVerdicts.get(id) ?? retired.get(id);
+      if (!registration)
         throw new PgProtocolError(
           'the native lane handed back a statement it was not given',
           SqlState.InternalError,
         );
-      if ('query' in registration) this.laneTookQuery(registration.query, sent);
-      else this.laneTookBatch(registration.statement, sent);
+      return registration;
+    };
+    this.status = handoff.status.charCodeAt(0);
+    if (handoff.idle) this.ranInTransaction.length = 0;
+    for (const id of handoff.ran) this.laneRan(registered(id));
+    const upstream = this.upstream as UpstreamConnection;
+    if (handoff.toClient && handoff.toClient.length > 0)
+      this.toClient.forwardFrame(rawBytes(handoff.toClient));
+    if (handoff.id >= 0) {
+      const registration = registered(handoff.id);
+      const sent = handoff.query;
+      if (!sent)
+        throw new PgProtocolError(
+          'the native lane handed back a statement it was not given',
+          SqlState.InternalError,
+        );
+      if ('query' in registration) this.laneTookQuery(registration.query, registration.limit, sent);
+      else this.laneTookBatch(registration.statement, registration.state, sent);
       if (handoff.unsent && handoff.unsent.length > 0) this.toUpstream.forwardFrame(rawBytes(handoff.unsent));
     }
     this.clientIo?.resume();
@@ -1930,8 +2016,31 @@ export class ProxySession {
     this.pumpClient();
   }
 
-  /** The Query the lane forwarded, noted as this side would have on its verdict. */
-  private laneTookQuery(verdict: LaneVerdict, sent: Buffer): void {
+  /**
+   * A statement the lane ran in the transaction block it hands back in, noted as this side
+   * notes one it relays (see noteRan).
+   */
+  private laneRan(registration: LaneRegistration): void {
+    if ('query' in registration) {
+      const { decision, source } = registration.query;
+      this.noteRan({
+        kind: 'query',
+        mask: this.maskFor(decision),
+        plan: undefined,
+        copy: undefined,
+        source,
+        trace: undefined,
+        guard: undefined,
+        lane: undefined,
+      });
+    } else this.noteRan({ kind: 'execute', portal: { statement: registration.state, resultFormats: [] } });
+  }
+
+  /**
+   * The Query the lane forwarded, noted as this side would have on its verdict: a write under
+   * a row limit (registered in a transaction block) as forwardLimited runs it there.
+   */
+  private laneTookQuery(verdict: LaneVerdict, limit: RowLimit | undefined, sent: Buffer): void {
     const { sql } = readQuery(new Frame(FrontendCode.Query, sent, 0, sent.length, 5).body);
     this.pending.push({
       kind: 'query',
@@ -1940,33 +2049,40 @@ export class ProxySession {
       copy: undefined,
       source: { sql, statements: verdict.statements, unparsed: verdict.unparsed },
       trace: undefined,
-      guard: undefined,
+      guard: limit && { limit, began: false },
       lane: undefined,
     });
+    if (limit) this.openRowGuard(false);
   }
 
   /**
    * The batch the lane forwarded (Bind, Describe, Execute, Sync of the statement `name`),
    * noted as this side notes one it forwards: the portal bound, and what each message waits for.
    */
-  private laneTookBatch(name: string, sent: Buffer): void {
-    const statement = this.statements.get(name);
+  private laneTookBatch(name: string, statement: StatementState, sent: Buffer): void {
     const framer = new MessageFramer({ maxMessageSize: this.host.maxMessageSize });
     framer.push(sent);
     const bind = framer.next();
-    if (!statement || bind?.type !== FrontendCode.Bind)
+    if (this.statements.get(name) !== statement || bind?.type !== FrontendCode.Bind)
       throw new PgProtocolError(
         'the native lane handed back a batch it was not given',
         SqlState.InternalError,
       );
     const portal: PortalState = { statement, resultFormats: readBindTarget(bind.body).resultFormats };
     this.portals.set('', portal);
+    // Under a row limit (registered in a transaction block), as forwardTraced runs it there:
+    // its count is read before the client's next messages, its Sync already sent.
+    const limit = statement.rowLimit;
     this.pending.push(
       { kind: 'bind' },
       { kind: 'describe', target: 'P', name: '', portal },
-      { kind: 'execute', portal },
+      { kind: 'execute', portal, limit },
       { kind: 'sync' },
     );
+    if (limit) {
+      this.openRowGuard(false);
+      (this.rowGuard as RowGuard).syncPassed = true;
+    }
   }
 
   /** What the lane relayed since it last handed back, counted as this side's own. */
@@ -2198,7 +2314,7 @@ export class ProxySession {
         ? this.trace(verdict, decision, receivedAt, performance.now() - receivedAt)
         : undefined,
       guard: undefined,
-      lane: laneable && !limit ? this.laneCandidate(sql, verdict) : undefined,
+      lane: laneable ? this.laneCandidate(sql, verdict) : undefined,
     };
     if (limit) return this.forwardLimited(frame, entry, limit);
     this.forward(frame, entry);
@@ -4564,6 +4680,17 @@ function quoteIdent(name: string): string {
  * DDL, or a DO block or procedure, which may run some. (A prepared statement cannot be DDL, so
  * EXECUTE is not; DDL a function runs when a SELECT calls it is not seen.)
  */
+/** The transaction statuses the native lane runs in: idle, and in a block (not failed). */
+function laneStatus(status: number | undefined): boolean {
+  return status === TransactionStatus.Idle || status === TransactionStatus.InTransaction;
+}
+
+/** A limited write's command tag within its limit, as limitedExecuteEnded reads it. */
+function withinRowLimit(tag: string, limit: RowLimit): boolean {
+  const count = affectedRows(tag, limit.statement);
+  return count === undefined || count <= limit.limit;
+}
+
 function mayChangeSchema(s: StatementFacts): boolean {
   return s.category === 'ddl' || s.type === 'do' || s.type === 'call';
 }
