@@ -13,7 +13,8 @@
  * AUDIT_LOG=<file> writes every decision and completion record to a hash-chained JSONL audit
  * log there (core's `createJsonlAuditSink`, no fsync), as the gateway's audit does;
  * AUDIT_SYNC_WRITES=0 writes it through the thread pool instead (`syncWrites: false`);
- * NATIVE_LANE=1 turns on the proxy's native lane (`nativeLane: true`).
+ * NATIVE_LANE=1 requires the proxy's native lane (`nativeLane: true`), NATIVE_LANE=0 turns it
+ * off (`nativeLane: false`); unset, it is the proxy's default (on where the addon is built).
  * With CPU_PROFILE_DIR set, each SIGUSR2 starts or stops a CPU profile of this process and the
  * profile is written there as `<n>.cpuprofile` (cpu.ts profiles one benchmark cell at a time).
  */
@@ -46,6 +47,7 @@ const proxy = createPgProxy({
   ...(process.env.DECISION_CACHE !== undefined ? { decisionCache: false as const } : {}),
   ...(process.env.DIRECT_SOCKET_IO === '0' ? { directSocketIo: false } : {}),
   ...(process.env.NATIVE_LANE === '1' ? { nativeLane: true } : {}),
+  ...(process.env.NATIVE_LANE === '0' ? { nativeLane: false } : {}),
   ...(audit ? { audit } : {}),
 });
 const { port } = await proxy.listen(Number(process.env.PROXY_PORT ?? 0), '127.0.0.1');

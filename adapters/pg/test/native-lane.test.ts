@@ -183,6 +183,38 @@ describe('with nativeLane', () => {
     );
   });
 
+  test('is used by default where it can be had; false turns it off; where it cannot, the proxy says why', async () => {
+    for (const [nativeLane, used] of [
+      [undefined, true],
+      [false, false],
+    ] as const) {
+      const other = await f.anotherProxy({ engine, ...(nativeLane === undefined ? {} : { nativeLane }) });
+      const relayed = await laned(other.proxy, async () => {
+        const c = await clientOn(other.port, 'alice');
+        for (let i = 1; i <= 5; i++) await c.query(`SELECT note FROM notes WHERE id = ${i}`);
+        await c.end();
+      });
+      expect(relayed > 0).toBe(used);
+    }
+    const logged: { obj: object; msg: string | undefined }[] = [];
+    const withoutGenerations: Engine = {
+      decide: (r) => engine.decide(r),
+      decideInput: (i) => engine.decideInput(i),
+      clearCache() {},
+      close: async () => {},
+    };
+    createPgProxy({
+      upstream: f.upstream,
+      resource: { name: 'r' },
+      authenticate: async () => null,
+      engine: withoutGenerations,
+      logger: { info: (obj, msg) => logged.push({ obj, msg }) },
+    });
+    expect(logged).toEqual([
+      { obj: { reason: 'the engine has no onGeneration' }, msg: 'pg proxy: no native lane' },
+    ]);
+  });
+
   test('a Query judged before is relayed in C, with the same answers', async () => {
     const relayed = await laned(proxy, async () => {
       const c = await through('alice');

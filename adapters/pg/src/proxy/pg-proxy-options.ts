@@ -167,18 +167,21 @@ export interface PgProxyOptions {
    */
   directSocketIo?: boolean;
   /**
-   * Relay in C, inside Node's own event loop and with no JavaScript per message, the simple
-   * Queries a session has judged before: a single SELECT decided allow whose result needs no
-   * mask, as long as the server answers it as it did when it was judged (the same
-   * RowDescription, its rows, one CommandComplete, ReadyForQuery 'I'). Anything else hands
-   * the bytes back to the session's JavaScript, which goes on as without it (see
+   * Relay in C, inside Node's own event loop and with no JavaScript per message, the
+   * statements a session has judged before and whose answers need nothing of the proxy: an
+   * allowed read whose result needs no mask, a write with no RETURNING (under a row limit,
+   * only in a transaction block, its count checked), a transaction statement, as long as the
+   * server answers as it did when the statement was judged (the same RowDescription or none,
+   * rows, one CommandComplete, ReadyForQuery with the same status). Anything else hands the
+   * bytes back to the session's JavaScript, which goes on as without it (see
    * docs/adapters/pg.md, _Native lane_). A session uses it only on plain sockets with direct
    * socket I/O, the decision cache on, no audit sink and no `decisionsHold` hook (each of
    * which must see every statement); what it registers lives no longer than the decision
    * cache's entry and `catalogTrustMs`, and is dropped at once on a new policy generation.
-   * Needs the package's native build (`scripts/build-native.mjs`, run by its `build`) and an
-   * engine with `onGeneration`; `true` without either is refused when the proxy is created.
-   * Default: false.
+   * It needs the package's native build (`scripts/build-native.mjs`, run by its `build`) and
+   * an engine with `onGeneration`. Default: used when both are there, and not otherwise (the
+   * proxy logs why at creation); `true` without either is refused when the proxy is created;
+   * `false` turns it off.
    */
   nativeLane?: boolean;
 }
