@@ -1976,11 +1976,11 @@ export class ProxySession {
     this.laneRunning = false;
     this.laneCounted(handoff);
     if (LANE_ENDS.has(handoff.reason)) this.laneOff = true;
-    const retired = new Map(this.laneRetired);
+    const retired = this.laneRetired.size > 0 ? new Map(this.laneRetired) : undefined;
     this.laneRetired.clear();
     if (this.phase === 'closed') return;
     const registered = (id: number) => {
-      const registration = this.laneVerdicts.get(id) ?? retired.get(id);
+      const registration = this.laneVerdicts.get(id) ?? retired?.get(id);
       if (!registration)
         throw new PgProtocolError(
           'the native lane handed back a statement it was not given',
