@@ -12,7 +12,8 @@
  * Settings (environment): DURATION seconds per run (5), CLIENTS (4), SCALE (10), WARMUP
  * seconds per path (2), STREAM_ROWS (200000), STREAM_RUNS (1), STREAM_ONLY=1 to skip pgbench
  * (no `pgbench -i`, warm-up or cells: only the masked stream), PROFILE_DIR to write a CPU
- * profile of the proxy for every cell (`<n>.cpuprofile`, read with profile-top.ts), OUT to
+ * profile of the proxy (PROFILE_PATH: `portcullis`, the default, or `portcullis-lane`) for every
+ * cell (`<n>.cpuprofile`, read with profile-top.ts), OUT to
  * write the results as JSON, UPSTREAM_SOCKET=1 to have every relay reach the server over its
  * Unix-domain socket instead of TCP, PROXY_NODE_ARGS Node flags for the proxy's process (V8 flags to
  * try). Prints one line per path and cell; writes nothing under results/.
@@ -43,6 +44,8 @@ const STREAM_ROWS = Number(process.env.STREAM_ROWS ?? 200_000);
 const STREAM_RUNS = Number(process.env.STREAM_RUNS ?? 1);
 const STREAM_ONLY = process.env.STREAM_ONLY === '1';
 const PROFILE_DIR = process.env.PROFILE_DIR;
+/** The path PROFILE_DIR profiles: `portcullis` (default) or `portcullis-lane`. */
+const PROFILE_PATH = process.env.PROFILE_PATH ?? 'portcullis';
 const UPSTREAM_SOCKET = process.env.UPSTREAM_SOCKET === '1';
 const PROXY_NODE_ARGS = (process.env.PROXY_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const PATHS = (process.env.PATHS ?? 'direct,pgbouncer,node-relay,node-handle-relay,portcullis').split(',');
@@ -76,20 +79,25 @@ async function main(): Promise<void> {
     if (PATHS.includes('node-relay')) await add('node-relay', await startNodeRelay(upstream));
     if (PATHS.includes('node-handle-relay'))
       await add('node-handle-relay', await startNodeHandleRelay(upstream));
+    const profiled = (name: string) =>
+      PROFILE_DIR && name === PROFILE_PATH ? { CPU_PROFILE_DIR: PROFILE_DIR } : {};
     if (PATHS.includes('portcullis'))
       await add(
         'portcullis',
+        await startPortcullis(upstream, { NATIVE_LANE: '0', ...profiled('portcullis') }, PROXY_NODE_ARGS),
+      );
+    if (PATHS.includes('portcullis-lane'))
+      await add(
+        'portcullis-lane',
         await startPortcullis(
           upstream,
-          { NATIVE_LANE: '0', ...(PROFILE_DIR ? { CPU_PROFILE_DIR: PROFILE_DIR } : {}) },
+          { NATIVE_LANE: '1', ...profiled('portcullis-lane') },
           PROXY_NODE_ARGS,
         ),
       );
-    if (PATHS.includes('portcullis-lane'))
-      await add('portcullis-lane', await startPortcullis(upstream, { NATIVE_LANE: '1' }, PROXY_NODE_ARGS));
     const names = PATHS.filter((p) => paths.has(p));
 
-    const proxy = paths.get('portcullis')?.path;
+    const proxy = paths.get(PROFILE_PATH)?.path;
     const profileLines: string[] = [];
     proxy?.child.stdout?.on('data', (d: Buffer) => profileLines.push(...d.toString().split('\n')));
     const toggleProfile = async (label: string) => {
@@ -133,14 +141,14 @@ async function main(): Promise<void> {
         ];
         for (const name of names) {
           const p = paths.get(name)!;
-          if (name === 'portcullis') await toggleProfile('');
+          if (name === PROFILE_PATH) await toggleProfile('');
           const split0 = p.pid ? cpuSplitMicros(p.pid) : { user: 0, system: 0 };
           const r = await pgbench(p.port, password, args, (DURATION + 60) * 1000);
           const split1 = p.pid ? cpuSplitMicros(p.pid) : { user: 0, system: 0 };
           const user = split1.user - split0.user;
           const system = split1.system - split0.system;
           const cpu = user + system;
-          if (name === 'portcullis') await toggleProfile(`${script} ${protocol}`);
+          if (name === PROFILE_PATH) await toggleProfile(`${script} ${protocol}`);
           const perTx = r.transactions > 0 && p.pid ? round(cpu / r.transactions) : null;
           const userPerTx = r.transactions > 0 && p.pid ? round(user / r.transactions) : null;
           cells.push({
@@ -166,13 +174,13 @@ async function main(): Promise<void> {
     for (let r = 0; r < STREAM_RUNS; r++)
       for (const name of names) {
         const p = paths.get(name)!;
-        if (name === 'portcullis') await toggleProfile('');
+        if (name === PROFILE_PATH) await toggleProfile('');
         const cpu0 = p.pid ? cpuMicros(p.pid) : 0;
         const t0 = performance.now();
         const { stdout } = await psql(p.port, password, streamSql);
         const seconds = (performance.now() - t0) / 1000;
         const cpu = p.pid ? cpuMicros(p.pid) - cpu0 : 0;
-        if (name === 'portcullis') await toggleProfile('stream');
+        if (name === PROFILE_PATH) await toggleProfile('stream');
         if (name === 'portcullis' && stdout.includes('user1@example.com'))
           throw new Error('stream not masked');
         const perRow = p.pid ? round((cpu / STREAM_ROWS) * 1000, 0) : null;
