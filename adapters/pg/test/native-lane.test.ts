@@ -926,11 +926,13 @@ describe('with nativeLane', () => {
 
 describe('with nativeLane, behind a server that answers garbage', () => {
   /**
-   * A server of our own: trust login, and `SELECT 1 AS a` answered properly until `hostile`
-   * is set, then with its bytes instead (a malformed or unexpected answer where the lane
-   * waits for a registered one).
+   * A server of our own: trust login, and `SELECT 1 AS a`, `BEGIN`, `COMMIT` and an UPDATE
+   * answered properly (the transaction status kept as a server keeps it) until `hostile` is
+   * set, then the Query `hostileFor` (any, when unset) with its bytes instead (a malformed or
+   * unexpected answer where the lane waits for a registered one).
    */
   let hostile: Buffer | undefined;
+  let hostileFor: string | undefined;
   let server: Server;
   let proxy: PgProxy;
   let port: number;
@@ -941,6 +943,7 @@ describe('with nativeLane, behind a server that answers garbage', () => {
       socket.on('error', () => {});
       let buffered = Buffer.alloc(0);
       let started = false;
+      let status = 0x49;
       socket.on('data', (chunk: Buffer) => {
         buffered = Buffer.concat([buffered, chunk]);
         for (;;) {
@@ -949,6 +952,7 @@ describe('with nativeLane, behind a server that answers garbage', () => {
           const size = head + buffered.readInt32BE(head);
           if (buffered.length < size) return;
           const type = started ? buffered[0] : 0;
+          const text = type === 0x51 ? buffered.subarray(5, size - 1).toString() : '';
           buffered = buffered.subarray(size);
           const w = new MessageWriter();
           if (!started) {
@@ -959,8 +963,21 @@ describe('with nativeLane, behind a server that answers garbage', () => {
             writeBackendKeyData(w, 1, 2);
             writeReadyForQuery(w, 0x49);
           } else if (type === 0x51) {
-            if (hostile) {
+            if (hostile && (hostileFor === undefined || hostileFor === text)) {
               socket.write(hostile);
+              continue;
+            }
+            if (text === 'BEGIN' || text === 'COMMIT') {
+              status = text === 'BEGIN' ? 0x54 : 0x49;
+              writeCommandComplete(w, text);
+              writeReadyForQuery(w, status);
+              socket.write(w.flush());
+              continue;
+            }
+            if (text.startsWith('UPDATE')) {
+              writeCommandComplete(w, 'UPDATE 1');
+              writeReadyForQuery(w, status);
+              socket.write(w.flush());
               continue;
             }
             writeRowDescription(w, [
@@ -976,7 +993,7 @@ describe('with nativeLane, behind a server that answers garbage', () => {
             ]);
             writeDataRow(w, [Buffer.from('1')]);
             writeCommandComplete(w, 'SELECT 1');
-            writeReadyForQuery(w, 0x49);
+            writeReadyForQuery(w, status);
           } else if (type === 0x58) {
             socket.end();
             return;
@@ -986,7 +1003,13 @@ describe('with nativeLane, behind a server that answers garbage', () => {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    engine = createEngine({ evaluator: staticEvaluator(testPolicy, 'garbage-policy') });
+    // UPDATEs under a row limit, which the lane checks on their CommandComplete.
+    const limited = (input: InputDocument): Decision => {
+      const decision = testPolicy(input);
+      const update = input.action.sql?.statements.some((s) => s.type === 'update');
+      return decision.effect === 'allow' && update ? { ...decision, limits: { affected_rows: 5 } } : decision;
+    };
+    engine = createEngine({ evaluator: staticEvaluator(limited, 'garbage-policy') });
     proxy = createPgProxy({
       engine,
       upstream: { host: '127.0.0.1', port: (server.address() as AddressInfo).port, user: 'u', password: 'p' },
@@ -1005,34 +1028,49 @@ describe('with nativeLane, behind a server that answers garbage', () => {
     await new Promise((resolve) => server?.close(resolve));
   });
 
-  test('whatever the server says, the proxy stays up and the client is answered or let go', async () => {
-    const answer = (
-      fc.oneof(
-        fc.uint8Array({ minLength: 1, maxLength: 64 }),
-        // Well-framed messages of any type and body, the lane's own framing's cases.
-        fc
-          .array(fc.tuple(fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 16 })), {
-            minLength: 1,
-            maxLength: 6,
-          })
-          .map((messages) =>
-            Buffer.concat(
-              messages.map(([type, body]) => {
-                const head = Buffer.alloc(5);
-                head[0] = type;
-                head.writeInt32BE(body.length + 4, 1);
-                return Buffer.concat([head, body]);
-              }),
-            ),
+  /** Random bytes, well-framed messages of any type and body, a length word that lies. */
+  const garbage = (
+    fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 64 }),
+      // Well-framed messages of any type and body, the lane's own framing's cases.
+      fc
+        .array(fc.tuple(fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 16 })), {
+          minLength: 1,
+          maxLength: 6,
+        })
+        .map((messages) =>
+          Buffer.concat(
+            messages.map(([type, body]) => {
+              const head = Buffer.alloc(5);
+              head[0] = type;
+              head.writeInt32BE(body.length + 4, 1);
+              return Buffer.concat([head, body]);
+            }),
           ),
-        // A length word that lies.
-        fc.integer({ min: -5, max: 2 ** 31 - 1 }).map((length) => {
-          const m = Buffer.from([0x54, 0, 0, 0, 0]);
-          m.writeInt32BE(length, 1);
-          return m;
-        }),
-      ) as fc.Arbitrary<Uint8Array>
-    ).map((b) => Buffer.from(b));
+        ),
+      // A length word that lies.
+      fc.integer({ min: -5, max: 2 ** 31 - 1 }).map((length) => {
+        const m = Buffer.from([0x54, 0, 0, 0, 0]);
+        m.writeInt32BE(length, 1);
+        return m;
+      }),
+    ) as fc.Arbitrary<Uint8Array>
+  ).map((b) => Buffer.from(b));
+
+  /** A usable session afterwards, and no session left behind. */
+  const stillUp = async () => {
+    hostile = undefined;
+    hostileFor = undefined;
+    await sessionsEnded(proxy);
+    const c = await RawClient.connect(port, 'alice', USERS.alice.password, 'db');
+    c.write(query(new MessageWriter(), 'SELECT 1 AS a').flush());
+    await c.readyCount(1);
+    expect(c.types()).toBe('TDCZ');
+    c.end();
+  };
+
+  test('whatever the server says, the proxy stays up and the client is answered or let go', async () => {
+    const answer = garbage;
     await fc.assert(
       fc.asyncProperty(answer, async (bytes) => {
         hostile = undefined;
@@ -1052,10 +1090,50 @@ describe('with nativeLane, behind a server that answers garbage', () => {
     await sessionsEnded(proxy);
     // Relayed by the lane all along: the third query of every run.
     expect(proxy.nativeLane.statements).toBeGreaterThanOrEqual(80);
-    const c = await RawClient.connect(port, 'alice', USERS.alice.password, 'db');
-    c.write(query(new MessageWriter(), 'SELECT 1 AS a').flush());
-    await c.readyCount(1);
-    expect(c.types()).toBe('TDCZ');
-    c.end();
+    await stillUp();
+  });
+
+  test('whatever the server says to a statement in a transaction block, the proxy stays up', async () => {
+    const block = ['BEGIN', 'SELECT 1 AS a', 'UPDATE t SET a = 1', 'COMMIT'];
+    const before = proxy.nativeLane.statements;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...block),
+        // A CommandComplete of any tag (a count past the limit, a tag that is no count).
+        fc.oneof(
+          garbage,
+          fc
+            .tuple(fc.constantFrom('UPDATE', 'DELETE', 'INSERT 0', 'SELECT', 'UPDATE ', ''), fc.string())
+            .map(([word, count]) => {
+              const w = new MessageWriter();
+              writeCommandComplete(w, `${word} ${count}`);
+              writeReadyForQuery(w, 0x54);
+              return w.flush();
+            }),
+        ),
+        async (target, bytes) => {
+          hostile = undefined;
+          const c = await RawClient.connect(port, 'alice', USERS.alice.password, 'db');
+          for (let i = 0; i < 3; i++)
+            await inTurn(
+              c,
+              block.map((text) => query(new MessageWriter(), text).flush()),
+            );
+          hostile = bytes;
+          hostileFor = target;
+          await inTurn(
+            c,
+            block.slice(0, block.indexOf(target)).map((text) => query(new MessageWriter(), text).flush()),
+          );
+          c.write(query(new MessageWriter(), target).flush());
+          await sleep(10);
+          c.end();
+        },
+      ),
+      { numRuns: 60 },
+    );
+    // The block's statements from their third run on, and those before the hostile one.
+    expect(proxy.nativeLane.statements - before).toBeGreaterThanOrEqual(60 * 4);
+    await stillUp();
   });
 });
