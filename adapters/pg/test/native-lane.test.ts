@@ -203,16 +203,21 @@ describe('with nativeLane', () => {
       clearCache() {},
       close: async () => {},
     };
-    createPgProxy({
+    const base = {
       upstream: f.upstream,
       resource: { name: 'r' },
       authenticate: async () => null,
       engine: withoutGenerations,
-      logger: { info: (obj, msg) => logged.push({ obj, msg }) },
-    });
+      logger: { info: (obj: object, msg?: string) => logged.push({ obj, msg }) },
+    };
+    createPgProxy(base);
     expect(logged).toEqual([
       { obj: { reason: 'the engine has no onGeneration' }, msg: 'pg proxy: no native lane' },
     ]);
+    // With an audit sink no session would use it anyway: nothing to say.
+    logged.length = 0;
+    createPgProxy({ ...base, audit: { write: async () => {}, close: async () => {} } });
+    expect(logged).toEqual([]);
   });
 
   test('a Query judged before is relayed in C, with the same answers', async () => {

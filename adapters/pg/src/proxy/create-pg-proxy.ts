@@ -175,16 +175,17 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
   const decisionCache =
     options.decisionCache === false ? undefined : (options.decisionCache ?? DEFAULT_DECISION_CACHE);
   // Every statement must reach the audit sink and the decisionsHold hook: no lane with either.
+  const laneAllowed = !options.audit && !options.decisionsHold && decisionCache !== undefined;
   // Unasked for, the lane is used where it can be (validate refuses `true` where it cannot).
   const laneWanted =
-    options.nativeLane ?? (typeof options.engine.onGeneration === 'function' && nativeLane() !== undefined);
-  if (options.nativeLane === undefined && !laneWanted)
+    options.nativeLane ??
+    (laneAllowed && typeof options.engine.onGeneration === 'function' && nativeLane() !== undefined);
+  if (options.nativeLane === undefined && laneAllowed && !laneWanted)
     options.logger?.info?.(
       { reason: nativeLaneError() ?? 'the engine has no onGeneration' },
       'pg proxy: no native lane',
     );
-  const lane =
-    laneWanted && !options.audit && !options.decisionsHold && decisionCache ? nativeLane() : undefined;
+  const lane = laneWanted && laneAllowed ? nativeLane() : undefined;
   const laneCounts = { statements: 0, handoffs: 0 };
   const stopGenerations = lane
     ? options.engine.onGeneration?.(() => {
