@@ -2,8 +2,10 @@
  * Builds the proxy's native lane (native/lane.c) into native/build/pg-lane.node with the
  * system C compiler against the running Node's own headers: no node-gyp, no download.
  * `CC` picks the compiler (default `cc`), `NODE_INCLUDE` the header directory (default
- * `include/node` beside the running `node`). Where either is missing the lane is not built,
- * and a proxy asked for it (`nativeLane: true`) refuses to start, saying so.
+ * `include/node` beside the running `node`). Where either is missing the lane is not built:
+ * a proxy then runs without it (and logs why), and one asked for it (`nativeLane: true`)
+ * refuses to start, saying so. It runs at the package's install (where install scripts run)
+ * and in its `build`; it never fails either.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
