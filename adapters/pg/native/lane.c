@@ -834,15 +834,12 @@ static napi_value lane_register(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* clear(lane): forget every registration; returns the id of the Query in flight, or -1. */
+/* clear(lane): forget every registration; what is in flight goes on. */
 static napi_value lane_clear(napi_env env, napi_callback_info info) {
   ARGS(1)
   lane *l = lane_of(env, argv[0]);
-  if (!l) return NULL;
-  clear_regs(l);
-  napi_value out;
-  napi_create_int32(env, l->complete ? -1 : l->inflight, &out);
-  return out;
+  if (l) clear_regs(l);
+  return NULL;
 }
 
 /* unregister(lane, kind, from, key): forget one registration; false when there was none. */

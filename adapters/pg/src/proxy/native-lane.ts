@@ -84,8 +84,8 @@ export interface LaneBinding {
   ): boolean;
   /** Forgets one registration; false when there was none. */
   unregister(lane: LaneHandle, kind: LaneKeyKind, from: number, key: Buffer): boolean;
-  /** Forgets every registration; the id of a Query in flight, or -1. */
-  clear(lane: LaneHandle): number;
+  /** Forgets every registration (what is in flight goes on). */
+  clear(lane: LaneHandle): void;
   /** 0, or a negative libuv error code. `status`: the server's last, as a char code. */
   start(lane: LaneHandle, status: number): number;
   stop(lane: LaneHandle): LaneHandoff | undefined;

@@ -327,9 +327,10 @@ interface PortalState {
 /** What the native lane's Query runs on, kept to take it back (see laneTakeBack). */
 interface LaneVerdict {
   decision: Decision;
-  statements: readonly StatementFacts[];
-  unparsed: boolean;
-  /** The first text it was registered for: what a run of it in a transaction is noted as. */
+  /**
+   * Its facts, with the first text it was registered for: what a run of it in a transaction
+   * is noted as.
+   */
   source: TaintSource;
 }
 
@@ -1605,7 +1606,7 @@ export class ProxySession {
     const { decision, statements, unparsed } = verdict;
     return {
       sql,
-      verdict: { decision, statements, unparsed, source: { sql, statements, unparsed } },
+      verdict: { decision, source: { sql, statements, unparsed } },
       from: undefined,
       description: undefined,
       completes: 0,
@@ -2047,7 +2048,7 @@ export class ProxySession {
       mask: this.maskFor(verdict.decision),
       plan: undefined,
       copy: undefined,
-      source: { sql, statements: verdict.statements, unparsed: verdict.unparsed },
+      source: { sql, statements: verdict.source.statements, unparsed: verdict.source.unparsed },
       trace: undefined,
       guard: limit && { limit, began: false },
       lane: undefined,
