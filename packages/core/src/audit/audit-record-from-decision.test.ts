@@ -230,4 +230,54 @@ describe('auditRecordFromDecision', () => {
     expect(auditRecordFromDecision(mine).subject.id).toBe('alice');
     await engine.close();
   });
+
+  it("shares the snapshot of masks that carry lists (a column rule's except), and never a stale one", async () => {
+    // The shipped library's column rules carry `except`: every agent decision has them.
+    const masks: MaskRule[] = [
+      { column_pattern: 'e_?mail', strategy: 'partial', except: ['pg_ts_parser.prstoken', 'a.b'] },
+      { detector: 'email', strategy: 'partial' },
+    ];
+    const engine = createEngine({
+      evaluator: staticEvaluator({ effect: 'allow', reasons: [], masks }),
+      extractors: fakeFactExtractors,
+    });
+    const result = await engine.decide({
+      subject: { id: 'bot', kind: 'agent', groups: [] },
+      resource: { type: 'postgres', name: 'db' },
+      session: { id: 's', source: 'x' },
+      sql: 'select 1',
+    });
+    const first = auditRecordFromDecision(result);
+    expect(auditRecordFromDecision(result).masks).toBe(first.masks);
+    expect(Object.isFrozen((first.masks[0] as { except: string[] }).except)).toBe(true);
+    expect(first.masks[0]).toEqual({
+      column_pattern: 'e_?mail',
+      except: ['pg_ts_parser.prstoken', 'a.b'],
+      strategy: 'partial',
+    });
+    // An equal list in another decision's masks is served the same snapshot.
+    const equal = structuredClone(result.decision.masks);
+    expect(auditRecordFromDecision(result, { masks: equal }).masks).toBe(first.masks);
+
+    const except = (result.decision.masks[0] as { except: string[] }).except;
+    except[1] = 'c.d';
+    const changed = auditRecordFromDecision(result);
+    expect(changed.masks).not.toBe(first.masks);
+    expect((changed.masks[0] as { except: string[] }).except).toEqual(['pg_ts_parser.prstoken', 'c.d']);
+    except.push('e.f');
+    expect((auditRecordFromDecision(result).masks[0] as { except: string[] }).except).toHaveLength(3);
+    expect((first.masks[0] as { except: string[] }).except).toEqual(['pg_ts_parser.prstoken', 'a.b']);
+
+    // A list of objects is no flat member: copied whole, each time, never shared.
+    const nested = [
+      { detector: 'email', strategy: 'partial', except: [{ deep: true }] },
+    ] as unknown as MaskRule[];
+    const once = auditRecordFromDecision(result, { masks: nested });
+    expect(auditRecordFromDecision(result, { masks: nested }).masks).not.toBe(once.masks);
+    expect(once.masks).toEqual(nested);
+    expect((once.masks[0] as unknown as { except: object[] }).except[0]).not.toBe(
+      (nested[0] as unknown as { except: object[] }).except[0],
+    );
+    await engine.close();
+  });
 });

@@ -71,7 +71,8 @@ let lastResource: AuditRecord['resource'] | undefined;
 let lastSubject: AuditRecord['subject'] | undefined;
 
 /**
- * A snapshot of a list of flat records; copyFlat's copy when an item is not flat. `clean`
+ * A snapshot of a list of flat records (members primitive, or lists of primitives such as a
+ * mask's `except`); copyFlat's copy when an item is not flat. `clean`
  * changes the fresh copy in place before it is kept (reasons lose the credentials they
  * quote). A kept snapshot serves a list only while every value is the same, so a list that
  * `clean` changed is copied and cleaned each time; one it left alone is served as any other.
@@ -110,12 +111,25 @@ function redactReasons(reasons: Reason[]): void {
 
 function isFlatList(list: readonly object[]): boolean {
   for (const item of list) {
-    for (const value of Object.values(item)) if (value !== null && typeof value === 'object') return false;
+    for (const value of Object.values(item)) if (!isFlatMember(value)) return false;
   }
   return true;
 }
 
-/** Same length, and each item has the same own keys with the same primitive values. */
+/** A primitive, or a list of primitives. */
+function isFlatMember(value: unknown): boolean {
+  if (!Array.isArray(value)) return value === null || typeof value !== 'object';
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (item !== null && typeof item === 'object') return false;
+  }
+  return true;
+}
+
+/**
+ * Same length, and each item has the same own keys with the same primitive values (a list
+ * member: the same primitives in the same order).
+ */
 function sameFlatList(list: readonly object[], snapshot: readonly object[]): boolean {
   if (list.length !== snapshot.length) return false;
   for (let i = 0; i < list.length; i++) {
@@ -133,10 +147,18 @@ function sameFlatRecord(value: unknown, snapshot: unknown): boolean {
     const member = (value as Record<string, unknown>)[key];
     // A member JSON leaves out (undefined) is not in the snapshot.
     if (member === undefined) continue;
-    if (member !== (snapshot as Record<string, unknown>)[key]) return false;
+    const kept = (snapshot as Record<string, unknown>)[key];
+    if (member !== kept && !(Array.isArray(member) && Array.isArray(kept) && sameItems(member, kept)))
+      return false;
     count++;
   }
   return count === Object.keys(snapshot).length;
+}
+
+function sameItems(list: readonly unknown[], snapshot: readonly unknown[]): boolean {
+  if (list.length !== snapshot.length) return false;
+  for (let i = 0; i < list.length; i++) if (list[i] !== snapshot[i]) return false;
+  return true;
 }
 
 function resourceSnapshot(resource: InputDocument['resource']): AuditRecord['resource'] {
@@ -180,10 +202,12 @@ function sameSubject(subject: InputDocument['subject'], snapshot: AuditRecord['s
 }
 
 /**
- * A deep copy of a list of flat records (reasons, mask rules: strings and numbers only), as
- * structuredClone would make it but without its serialisation, which costs several µs for the
- * dozen masks a policy returns on every decision. Anything not flat goes to structuredClone.
- * Each copy has its keys in sorted order, as the record's own members.
+ * A copy of a list of flat records (reasons, mask rules: strings, numbers and lists of them)
+ * without structuredClone's serialisation, which costs several µs for the dozen masks a
+ * policy returns on every decision; its lists are the original's, which is safe only because
+ * the one caller snapshots such a copy (a fresh deep copy) before anything else sees it.
+ * Anything else goes to structuredClone. Each copy has its keys in sorted order, as the
+ * record's own members.
  */
 function copyFlat<T extends object>(list: readonly T[]): T[] {
   const out = new Array<T>(list.length);
@@ -195,7 +219,9 @@ function copyFlat<T extends object>(list: readonly T[]): T[] {
     let ordered = true;
     for (let k = 0; k < keys.length; k++) {
       const value = (item as Record<string, unknown>)[keys[k] as string];
-      if (value !== null && typeof value === 'object') return structuredClone(list) as T[];
+      const isList = Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype;
+      if (isList ? !isFlatMember(value) : value !== null && typeof value === 'object')
+        return structuredClone(list) as T[];
       if (typeof value === 'function' || typeof value === 'symbol') return structuredClone(list) as T[];
       if (k > 0 && (keys[k - 1] as string) >= (keys[k] as string)) ordered = false;
     }
