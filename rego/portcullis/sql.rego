@@ -331,9 +331,16 @@ masks contains pattern_mask(rule) if {
 	some rule in lib.setting("sensitive_columns")
 }
 
-pattern_mask(rule) := object.union(lib.mask("column_pattern", rule.pattern, rule), {"except": pattern_exceptions}) if {
-	count(pattern_exceptions) > 0
+pattern_mask(rule) := object.union(lib.mask("column_pattern", rule.pattern, rule), {"except": spared}) if {
+	spared := pattern_exceptions_of(rule)
+	count(spared) > 0
 } else := lib.mask("column_pattern", rule.pattern, rule)
+
+# An exception spares a column only where the rule's pattern picks it (the adapter searches the
+# pattern in the lower-cased column name, as here), so a rule carries only the exceptions its
+# pattern picks: the rest would change nothing but the length of every decision and of every
+# audit record that holds it.
+pattern_exceptions_of(rule) := [e | some e in pattern_exceptions; regex.match(rule.pattern, lib.last_segment(e))]
 
 # Only `table.column` and `schema.table.column` entries can be spared by table (a bare name
 # stays masked), and the contract takes at most 256 of them.

@@ -567,6 +567,9 @@ test_column_patterns_on_every_read if {
 	some r in m
 	r.column_pattern == "secret|token|api_?key|private_?key|(^|_)salt(_|$)|otp_?seed"
 	r.except == ["pg_ts_config_map.maptokentype", "pg_ts_parser.prstoken"]
+	# The password rule's pattern picks neither catalog column: it carries no exceptions.
+	count([p | some p in m; p.column_pattern == "passw(or)?d|(^|_)pwd(_|$)|passphrase"; p.except]) == 0
+	count([p | some p in m; p.column_pattern; p.except]) == 1
 	called := sql.masks with input as doc(staging, agent, [stmt({"functions": ["login_of"]})])
 	pattern_masks(called, "passw(or)?d|(^|_)pwd(_|$)|passphrase") == {"redact"}
 	constant := sql.masks with input as doc(staging, agent, [stmt({})])
@@ -574,12 +577,17 @@ test_column_patterns_on_every_read if {
 }
 
 # Only table.column exceptions can be spared by table; a bare name would make the decision
-# one the adapter refuses.
+# one the adapter refuses. Each rule carries the exceptions its own pattern picks, and one that
+# no pattern picks is carried by none.
 test_pattern_exceptions_keep_table_columns_only if {
-	config := {"sensitive_column_exceptions": ["Notes.Token_Kind", "prstoken", "a.b.c.d", "s.t.c"]}
+	config := {"sensitive_column_exceptions": ["Notes.Token_Kind", "prstoken", "a.b.c.d", "s.t.SSN_last4", "s.t.c"]}
 	m := sql.masks with input as doc(staging, agent, [stmt({"tables": ["t"]})]) with data.portcullis.config as config
 	excepts := {e | some r in m; r.column_pattern; some e in r.except}
-	excepts == {"notes.token_kind", "s.t.c"}
+	excepts == {"notes.token_kind", "s.t.ssn_last4"}
+	{r.column_pattern: r.except | some r in m; r.column_pattern; r.except} == {
+		"secret|token|api_?key|private_?key|(^|_)salt(_|$)|otp_?seed": ["notes.token_kind"],
+		"(^|_)ssn(_|$)|social_?security|(^|_)sin(_|$)|national_?id": ["s.t.ssn_last4"],
+	}
 	none := sql.masks with input as doc(staging, agent, [stmt({"tables": ["t"]})]) with data.portcullis.config as {"sensitive_column_exceptions": ["prstoken"]}
 	count([r | some r in none; r.except]) == 0
 }
