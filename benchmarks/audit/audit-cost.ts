@@ -2,6 +2,9 @@
  * What one audit record costs the process that writes it, in two parts, each side by side
  * with the way it was done before (fd59ab0):
  *
+ * - building and chaining a record of the shipped library's own decision for an agent's
+ *   SELECT (`auditRecordFromDecision`, then `chainAuditLine`); run the same file in another
+ *   checkout for its before.
  * - serialisation: `chainAuditLine` (canonical JSON, SHA-256 chain hash, the line) on a pg
  *   decision record as `auditRecordFromDecision` builds it, keys in sorted order, which
  *   takes the native serialiser; the same record with every object's keys in reverse order,
@@ -21,8 +24,8 @@
  *   node --conditions=portcullis-source --import tsx benchmarks/audit/audit-cost.ts
  *
  * Settings (environment): RUNS (9) medians over runs of CALLS (5000) records each;
- * GROWTH_ROWS (500000) and GROWTH_RUNS (3) for the growth; OUT writes the medians and every
- * run as JSON.
+ * GROWTH_ROWS (500000) and GROWTH_RUNS (3) for the growth (0 leaves it out); PRUNE_ROWS
+ * (250000; 0 leaves pruning out); OUT writes the medians and every run as JSON.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -39,6 +42,7 @@ import {
 import { chainAuditLine } from '../../packages/core/src/audit/audit-chain.js';
 import { AuditIndex } from '../../packages/gateway/src/state/audit-index.js';
 import { openStateDatabase } from '../../packages/gateway/src/state/state-database.js';
+import { shippedPolicyEvaluator } from '../support/bench-evaluator.js';
 import { median } from '../support/median.js';
 
 const RUNS = Number(process.env.RUNS ?? 9);
@@ -47,7 +51,7 @@ const GROWTH_ROWS = Number(process.env.GROWTH_ROWS ?? 500_000);
 const GROWTH_RUNS = Number(process.env.GROWTH_RUNS ?? 3);
 const GROWTH_BATCH = 250;
 const GROWTH_STEP = 100_000;
-const PRUNE_ROWS = 250_000;
+const PRUNE_ROWS = Number(process.env.PRUNE_ROWS ?? 250_000);
 const PRUNE_CHUNKS = [1000, 5000];
 const PRUNE_DELETES = 9;
 
@@ -101,7 +105,29 @@ const shuffled = records.map((r) => reversed(r) as AuditRecord);
 const prev = '0'.repeat(64);
 const line = chainAuditLine(records[0] as AuditRecord, 1, prev).line;
 
+// The shipped library's own decision for the same statement of an agent on prod (compiled
+// to wasm, as the proxies run it): since the seventeenth session its column patterns come
+// with every read, the token pattern with its `except` list, so its masks are no longer flat
+// records. Building a record is measured too: a list of masks that is not flat was copied
+// (structuredClone) and serialised afresh for every record until the twenty-fifth session.
+const library = createEngine({ evaluator: await shippedPolicyEvaluator() });
+const libraryResult = await library.decide({
+  subject: { id: 'bench-postgres', kind: 'agent', groups: [] },
+  resource: { type: 'postgres', name: 'bench-db', labels: { env: 'prod' } },
+  session: { id: 'c544b298-509b-4b82-8070-2bc7198ca331', source: '127.0.0.1' },
+  sql: 'SELECT abalance FROM pgbench_accounts WHERE aid = 48213;',
+});
+await library.close();
+const libraryRecords = Array.from({ length: 64 }, () => auditRecordFromDecision(libraryResult));
+const libraryLine = chainAuditLine(libraryRecords[0] as AuditRecord, 1, '0'.repeat(64)).line;
+
 const results: Record<string, number[]> = {};
+results["build, the shipped library's decision (auditRecordFromDecision)"] = perCall(() => {
+  auditRecordFromDecision(libraryResult);
+});
+results["build and chain, the shipped library's decision"] = perCall((i) => {
+  chainAuditLine(auditRecordFromDecision(libraryResult), i + 1, '0'.repeat(64));
+});
 results['chain, keys in sorted order (as built now)'] = perCall((i) => {
   chainAuditLine(records[i & 63] as AuditRecord, i + 1, prev);
 });
@@ -197,7 +223,7 @@ for (let run = 0; run < GROWTH_RUNS; run++) {
 // loop, by chunk size, in an index of PRUNE_ROWS entries a millisecond apart; each delete
 // takes the next chunk, PRUNE_DELETES of them per size, in a fresh state file per size.
 const pruneMs: Record<string, number[]> = {};
-for (const chunk of PRUNE_CHUNKS) {
+for (const chunk of PRUNE_ROWS > 0 ? PRUNE_CHUNKS : []) {
   const pruneDir = mkdtempSync(join(os.tmpdir(), 'portcullis-audit-prune-'));
   try {
     const db = openStateDatabase(join(pruneDir, 'state.db'));
@@ -248,7 +274,9 @@ const summary = Object.entries(results).map(([what, runs]) => ({
 }));
 for (const s of summary)
   process.stdout.write(`${s.us_per_record_median.toFixed(2).padStart(8)} µs  ${s.what}\n`);
-process.stdout.write(`(a record's line is ${line.length} bytes)\n`);
+process.stdout.write(
+  `(a record's line is ${line.length} bytes; with the shipped library's decision ${libraryLine.length})\n`,
+);
 process.stdout.write(
   `index growth, µs per record for each ${GROWTH_STEP} rows (batches of ${GROWTH_BATCH}):\n`,
 );
@@ -265,7 +293,7 @@ if (process.env.OUT) {
   const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version };
   writeFileSync(
     process.env.OUT,
-    `${JSON.stringify({ benchmark: 'audit-cost', date: new Date().toISOString(), machine, loadavg: os.loadavg(), settings: { RUNS, CALLS, GROWTH_ROWS, GROWTH_RUNS, GROWTH_BATCH, GROWTH_STEP, PRUNE_ROWS, PRUNE_DELETES }, line_bytes: line.length, results: summary, index_growth: growthSummary, index_prune: pruneSummary }, null, 1)}\n`,
+    `${JSON.stringify({ benchmark: 'audit-cost', date: new Date().toISOString(), machine, loadavg: os.loadavg(), settings: { RUNS, CALLS, GROWTH_ROWS, GROWTH_RUNS, GROWTH_BATCH, GROWTH_STEP, PRUNE_ROWS, PRUNE_DELETES }, line_bytes: line.length, library_line_bytes: libraryLine.length, results: summary, index_growth: growthSummary, index_prune: pruneSummary }, null, 1)}\n`,
   );
   process.stderr.write(`wrote ${process.env.OUT}\n`);
 }

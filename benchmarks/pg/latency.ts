@@ -13,7 +13,7 @@
  * audit log; portcullis-audited-pool: the same log written through the thread pool; gateway:
  * `portcullis start` with the audit log and its SQLite index, as users run it; gateway-base: the
  * same from the checkout at BASE_ROOT, for a before/after run; portcullis-base: the proxy from the
- * checkout at BASE_ROOT, likewise; NAME@V: portcullis, node-handle-relay or gateway started
+ * checkout at BASE_ROOT, likewise, and portcullis-audited-base the audited one; NAME@V: portcullis, node-handle-relay or gateway started
  * with the Node flags in NODE_ARGS_V, such as `portcullis@gc` with NODE_ARGS_gc), CELLS
  * (select-only:simple,select-only:prepared; also tpcb-like:…, and autocommit-update:…, one
  * UPDATE of a random account per transaction with no BEGIN/END, and autocommit-insert:…, one
@@ -103,6 +103,19 @@ async function main(): Promise<void> {
       if (!process.env.BASE_ROOT)
         throw new Error('portcullis-base needs BASE_ROOT, a checkout to run it from');
       await add('portcullis-base', await startPortcullis(upstream, {}, [], process.env.BASE_ROOT));
+    }
+    if (PATHS.includes('portcullis-audited-base')) {
+      if (!process.env.BASE_ROOT)
+        throw new Error('portcullis-audited-base needs BASE_ROOT, a checkout to run it from');
+      await add(
+        'portcullis-audited-base',
+        await startPortcullis(
+          upstream,
+          { AUDIT_LOG: join(dir, 'audit-base.jsonl') },
+          [],
+          process.env.BASE_ROOT,
+        ),
+      );
     }
     if (PATHS.includes('portcullis-streams'))
       await add('portcullis-streams', await startPortcullis(upstream, { DIRECT_SOCKET_IO: '0' }));
