@@ -4,7 +4,13 @@
  * request builder from SQL, shell lines and HTTP requests, as documented.
  */
 import { fileURLToPath } from 'node:url';
-import { buildInputDocument, type PolicyRequest } from '@portcullis/core';
+import {
+  auditRecordFromDecision,
+  buildInputDocument,
+  type Decision as CoreDecision,
+  type DecisionResult,
+  type PolicyRequest,
+} from '@portcullis/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createInterpreterExecutor,
@@ -406,6 +412,28 @@ describe('policy library: end to end on real input documents', () => {
       ]),
     );
     expect(d.masks.some((m) => m.column === 'users.id')).toBe(false);
+  });
+
+  // Every record of an agent's statement holds these masks. A list of flat rules (values, or
+  // lists of values) is snapshotted once and its JSON kept; one of another shape is copied and
+  // serialised for every record, which once made the audit log cost 54 µs a record instead of
+  // 8 (benchmarks/audit, twenty-fifth session).
+  it("gives an agent's statements masks that audit records share, not copy", async () => {
+    const input = await buildInputDocument(sql(agent, prodDb, 'SELECT * FROM accounts'), {
+      clock: () => Date.parse('2026-11-25T21:00:00Z'),
+    });
+    const [decided] = await policy.evaluate('portcullis/decision', input);
+    const decision = decided?.result as CoreDecision;
+    expect(decision.masks.some((m) => m.column_pattern !== undefined && m.except !== undefined)).toBe(true);
+    const result: DecisionResult = {
+      id: 'd1',
+      decision,
+      input,
+      evaluation: { evaluator: 'library', durationMs: 0, factsMs: 0, cached: false },
+    };
+    const first = auditRecordFromDecision(result);
+    expect(auditRecordFromDecision(result).masks).toBe(first.masks);
+    expect(auditRecordFromDecision(result, { stage: 'completion' }).masks).toBe(first.masks);
   });
 
   it('masks sensitive names in rows a FETCH or an EXECUTE brings from a query elsewhere', async () => {
