@@ -424,7 +424,7 @@ describe('policy library: end to end on real input documents', () => {
     });
     const [decided] = await policy.evaluate('portcullis/decision', input);
     const decision = decided?.result as CoreDecision;
-    expect(decision.masks.some((m) => m.column_pattern !== undefined && m.except !== undefined)).toBe(true);
+    expect(decision.masks.some((m) => 'column_pattern' in m && m.except !== undefined)).toBe(true);
     const result: DecisionResult = {
       id: 'd1',
       decision,
