@@ -13,6 +13,7 @@
  * mark a run made on a busy machine, UNCACHED=1 to add the proxy without its decision cache,
  * NODE_RELAY=1 to add three bare relays (node-relay.ts, node-handle-relay.ts, node-native-relay.ts) as reference paths,
  * NATIVE_LANE=1 to add the proxy with its native lane (`nativeLane: true`) as `portcullis-lane`,
+ * AUDITED=1 to add the proxy writing an audit log and the gateway,
  * SUBJECT_KIND=human for a subject without masks, STREAM_ONLY=1 to time only the masked stream
  * (no pgbench; nothing written unless OUT is set). Writes benchmarks/pg/results/pg-<date>.json
  * (or OUT).
@@ -32,6 +33,7 @@ import {
   repoRoot,
   run,
   pgbench as runPgbench,
+  startGateway,
   startNodeHandleRelay,
   startNodeNativeRelay,
   startNodeRelay,
@@ -57,6 +59,12 @@ const UNCACHED = process.env.UNCACHED === '1';
 const NODE_RELAY = process.env.NODE_RELAY === '1';
 /** NATIVE_LANE=1 adds `portcullis-lane`: the same proxy with `nativeLane: true`. */
 const NATIVE_LANE = process.env.NATIVE_LANE === '1';
+/**
+ * AUDITED=1 adds the paths that write an audit log: `portcullis-audited` (the plain proxy
+ * with a JSONL log) and `gateway` (`portcullis start` as users run it: the log, its SQLite
+ * index, recorded sessions), so the grid shows what an audited statement costs.
+ */
+const AUDITED = process.env.AUDITED === '1';
 const UPSTREAM_SOCKET = process.env.UPSTREAM_SOCKET === '1';
 /** STREAM_ONLY=1 skips pgbench (initialisation, warm-up and cells): only the stream is timed. */
 const STREAM_ONLY = process.env.STREAM_ONLY === '1';
@@ -66,6 +74,7 @@ const TARGETS = [
   'portcullis',
   ...(NATIVE_LANE ? ['portcullis-lane'] : []),
   ...(UNCACHED ? ['portcullis-uncached'] : []),
+  ...(AUDITED ? ['portcullis-audited', 'gateway'] : []),
   ...(NODE_RELAY ? ['node-relay', 'node-handle-relay', 'node-native-relay'] : []),
 ];
 const STREAM_TARGETS = ['direct', 'pgbouncer', 'portcullis', ...(NATIVE_LANE ? ['portcullis-lane'] : [])];
@@ -115,6 +124,21 @@ async function main(): Promise<void> {
       children.push(uncached.child);
       ports['portcullis-uncached'] = uncached.port;
     }
+    // The gateway takes an API key of its own as pgbench's password.
+    const passwords: Record<Target, string> = {};
+    const passwordOf = (t: Target): string => passwords[t] ?? password;
+    if (AUDITED) {
+      const audited = await startPortcullis(upstream, {
+        NATIVE_LANE: '0',
+        AUDIT_LOG: join(dir, 'audit.jsonl'),
+      });
+      children.push(audited.child);
+      ports['portcullis-audited'] = audited.port;
+      const gateway = await startGateway(upstream, dir);
+      children.push(gateway.child);
+      ports.gateway = gateway.port;
+      if (gateway.password !== undefined) passwords.gateway = gateway.password;
+    }
     if (NODE_RELAY) {
       const relay = await startNodeRelay(upstream);
       children.push(relay.child);
@@ -128,11 +152,15 @@ async function main(): Promise<void> {
     }
     // Every path must work before anything is timed.
     for (const t of TARGETS)
-      await psql(portOf(t), password, STREAM_ONLY ? 'SELECT 1' : 'SELECT count(*) FROM pgbench_branches');
+      await psql(
+        portOf(t),
+        passwordOf(t),
+        STREAM_ONLY ? 'SELECT 1' : 'SELECT count(*) FROM pgbench_branches',
+      );
     // Untimed: lets the proxy's JIT and the policy's wasm warm up before the first timed run.
     for (const t of STREAM_ONLY ? [] : TARGETS)
       for (const mode of ['simple', 'prepared'])
-        await pgbench(portOf(t), password, ['-M', mode, '-c', '4', '-j', '2', '-T', String(WARMUP)]);
+        await pgbench(portOf(t), passwordOf(t), ['-M', mode, '-c', '4', '-j', '2', '-T', String(WARMUP)]);
 
     const cells: Record<string, unknown>[] = [];
     for (const script of STREAM_ONLY ? [] : (['select-only', 'tpcb-like'] as const)) {
@@ -152,7 +180,7 @@ async function main(): Promise<void> {
           ];
           // Interleaved round by round, so a change in the machine's load hits every path alike.
           for (let r = 0; r < RUNS; r++) {
-            for (const t of TARGETS) runs[t]?.push(await pgbench(portOf(t), password, args));
+            for (const t of TARGETS) runs[t]?.push(await pgbench(portOf(t), passwordOf(t), args));
           }
           const summary = Object.fromEntries(
             TARGETS.map((t) => {
@@ -180,6 +208,12 @@ async function main(): Promise<void> {
             portcullis_to_pgbouncer: round(ratio('portcullis') / ratio('pgbouncer'), 3),
             ...(NATIVE_LANE
               ? { portcullis_lane_to_pgbouncer: round(ratio('portcullis-lane') / ratio('pgbouncer'), 3) }
+              : {}),
+            ...(AUDITED
+              ? {
+                  portcullis_audited_to_pgbouncer: round(ratio('portcullis-audited') / ratio('pgbouncer'), 3),
+                  gateway_to_pgbouncer: round(ratio('gateway') / ratio('pgbouncer'), 3),
+                }
               : {}),
           };
           cells.push(cell);
@@ -268,6 +302,14 @@ async function main(): Promise<void> {
           ? {
               'portcullis-lane':
                 'the same proxy with nativeLane: true (simple Queries judged before relayed in C)',
+            }
+          : {}),
+        ...(AUDITED
+          ? {
+              'portcullis-audited':
+                'the plain proxy with a JSONL audit log (createJsonlAuditSink, synchronous writes)',
+              gateway:
+                'portcullis start with one PostgreSQL resource, the shipped library, the hash-chained JSONL log, its SQLite index, recorded sessions; pgbench logs in with an agent API key',
             }
           : {}),
         stream: `psql -At -c "${streamSql}" > memory; ${STREAM_ROWS} rows; email and phone masked through the proxy; median of ${STREAM_RUNS}`,
