@@ -181,7 +181,7 @@ async function main(): Promise<void> {
         const seconds = (performance.now() - t0) / 1000;
         const cpu = p.pid ? cpuMicros(p.pid) - cpu0 : 0;
         if (name === PROFILE_PATH) await toggleProfile('stream');
-        if (name === 'portcullis' && stdout.includes('user1@example.com'))
+        if (name.startsWith('portcullis') && stdout.includes('user1@example.com'))
           throw new Error('stream not masked');
         const perRow = p.pid ? round((cpu / STREAM_ROWS) * 1000, 0) : null;
         stream.push({

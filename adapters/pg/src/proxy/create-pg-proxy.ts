@@ -176,16 +176,17 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
     options.decisionCache === false ? undefined : (options.decisionCache ?? DEFAULT_DECISION_CACHE);
   // Every statement must reach the audit sink and the decisionsHold hook: no lane with either.
   const laneAllowed = !options.audit && !options.decisionsHold && decisionCache !== undefined;
-  // Unasked for, the lane is used where it can be (validate refuses `true` where it cannot).
-  const laneWanted =
-    options.nativeLane ??
-    (laneAllowed && typeof options.engine.onGeneration === 'function' && nativeLane() !== undefined);
-  if (options.nativeLane === undefined && laneAllowed && !laneWanted)
+  // Unasked for, the lane is used where it can be (validate refuses `true` where it cannot,
+  // so `true` here means the engine has onGeneration and the addon loads).
+  const lane =
+    laneAllowed && options.nativeLane !== false && typeof options.engine.onGeneration === 'function'
+      ? nativeLane()
+      : undefined;
+  if (options.nativeLane === undefined && laneAllowed && !lane)
     options.logger?.info?.(
       { reason: nativeLaneError() ?? 'the engine has no onGeneration' },
       'pg proxy: no native lane',
     );
-  const lane = laneWanted && laneAllowed ? nativeLane() : undefined;
   const laneCounts = { statements: 0, handoffs: 0 };
   const stopGenerations = lane
     ? options.engine.onGeneration?.(() => {
