@@ -18,8 +18,15 @@
  *
  * The sockets are duplicates of the ones Node holds, watched with uv_poll only while the lane
  * runs; Node's handles are not reading meanwhile (JavaScript stops them before `start`).
+ *
+ * An audited session's lane asks JavaScript before it forwards each statement (`onStatement`,
+ * which writes the decision record, or declines and the lane hands back with nothing sent) and
+ * tells it when each response is whole, before any of it reaches the client (`onComplete`, for
+ * the completion record): the audit log gets every statement the lane relays, the decision
+ * record before the statement runs, as it would without the lane.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <node_api.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -76,6 +83,10 @@ typedef struct poller {
 struct lane {
   napi_env env;
   napi_ref on_handoff;
+  /* An audited session's: asked before each statement, told after each response (or NULL). */
+  napi_ref on_statement, on_complete;
+  /* Whether onComplete gets the response's bytes (a recorded session digests them). */
+  int with_response;
   napi_async_context async;
   uv_loop_t *loop;
   int cfd, ufd;
@@ -113,6 +124,13 @@ struct lane {
   size_t slen, scan;
   int at;
   double resp_rows;
+  /*
+   * What a completion record counts of the response in flight: from its first DataRow or
+   * CommandComplete (a batch's; a Query's from its start) to the end of its CommandComplete,
+   * and that message's tag. SIZE_MAX while not seen.
+   */
+  int ibatch;
+  size_t span_start, span_end, tag_off, tag_len;
   int complete; /* the response is whole and being written to the client */
   size_t out_off;
   double statements, rows, bytes;
@@ -460,6 +478,33 @@ static void handoff(lane *l, const char *reason) {
   if (l->finalized && l->open_pollers == 0) free(l);
 }
 
+/*
+ * From a libuv callback, inside a handle scope: call an audited session's callback. 1 when the
+ * lane goes on afterwards; 0 when JavaScript stopped or destroyed it meanwhile (a handoff it
+ * made itself), or let go of it, in which case `l` is freed and must not be touched again.
+ * A callback that throws counts as a failure to go on (-1); it is reported as uncaught.
+ */
+static int call_js(lane *l, napi_ref ref, size_t argc, const napi_value *argv, napi_value *result) {
+  napi_env env = l->env;
+  napi_value fn, recv;
+  napi_get_reference_value(env, ref, &fn);
+  napi_get_global(env, &recv);
+  l->in_callback = 1;
+  napi_status status = napi_make_callback(env, l->async, recv, fn, argc, argv, result);
+  l->in_callback = 0;
+  if (status == napi_pending_exception) {
+    napi_value err;
+    napi_get_and_clear_last_exception(env, &err);
+    napi_fatal_exception(env, err);
+  }
+  if (l->finalized && l->open_pollers == 0) {
+    free(l);
+    return 0;
+  }
+  if (!l->running || l->destroyed) return 0;
+  return status == napi_ok ? 1 : -1;
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* The exchange                                                                             */
 /* ---------------------------------------------------------------------------------------- */
@@ -484,14 +529,64 @@ static int send_query(lane *l) {
   return 0;
 }
 
+/*
+ * An audited session's onStatement(id, message): 1 when it answers true (the decision record
+ * is written), 0 when the lane is gone or handed back meanwhile, -1 when it declines.
+ */
+static int ask_statement(lane *l, int32_t id, size_t length) {
+  napi_env env = l->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value argv[2], result;
+  napi_create_int32(env, id, &argv[0]);
+  argv[1] = bytes(env, l->cbuf, length);
+  int on = call_js(l, l->on_statement, 2, argv, &result);
+  bool go = false;
+  if (on > 0 && napi_get_value_bool(env, result, &go) != napi_ok) go = false;
+  napi_close_handle_scope(env, scope);
+  if (on == 0) return 0;
+  return on > 0 && go ? 1 : -1;
+}
+
+/*
+ * An audited session's onComplete(id, tag, bytes[, response]), once the response in flight is
+ * whole and checked, before any of it is written to the client: 1 when the lane goes on.
+ */
+static int tell_complete(lane *l) {
+  napi_env env = l->env;
+  size_t start = l->ibatch ? l->span_start : 0;
+  size_t end = l->ibatch ? l->span_end : l->slen;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value argv[4], result;
+  size_t argc = l->with_response ? 4 : 3;
+  napi_create_int32(env, l->inflight, &argv[0]);
+  napi_create_string_latin1(env, (const char *)l->sbuf + l->tag_off, l->tag_len, &argv[1]);
+  napi_create_double(env, (double)(end - start), &argv[2]);
+  if (l->with_response) argv[3] = bytes(env, l->sbuf + start, end - start);
+  int on = call_js(l, l->on_complete, argc, argv, &result);
+  napi_close_handle_scope(env, scope);
+  return on != 0;
+}
+
 /* Send the first `length` client bytes, a registered Query or batch; its response starts at `at`. */
 static void forward(lane *l, const reg *r, size_t length, int at) {
-  l->inflight = r->id;
+  int32_t id = r->id;
   memcpy(l->idesc, r->desc, r->desc_len);
   l->idesc_len = r->desc_len;
   l->ihas_desc = r->has_desc;
   l->ito = r->to;
   l->ilimit = r->limit;
+  /* `r` may be gone once JavaScript has run (a registration forgotten): only its copy is used. */
+  if (l->on_statement) {
+    int go = ask_statement(l, id, length);
+    if (go == 0) return;
+    if (go < 0) return handoff(l, "declined");
+  }
+  l->inflight = id;
+  l->ibatch = at == AT_BIND;
+  l->span_start = l->span_end = l->tag_off = SIZE_MAX;
+  l->tag_len = 0;
   l->qlen = length;
   l->up_off = 0;
   l->at = at;
@@ -622,11 +717,18 @@ static void check_response(lane *l) {
       case 'D':
         if (l->at != AT_ROWS) return handoff(l, "server-message");
         l->resp_rows += 1;
+        if (l->span_start == SIZE_MAX) l->span_start = l->scan;
         break;
       case 'C':
         if (l->at != AT_ROWS && l->at != AT_COMPLETE) return handoff(l, "server-message");
+        if (blen < 1 || body[blen - 1] != 0 || memchr(body, 0, blen - 1) != NULL)
+          return handoff(l, "server-message");
         if (l->ilimit >= 0 && !within_limit(body, blen, l->ilimit)) return handoff(l, "limit");
         l->at = AT_END;
+        if (l->span_start == SIZE_MAX) l->span_start = l->scan;
+        l->span_end = l->scan + whole;
+        l->tag_off = l->scan + 5;
+        l->tag_len = blen - 1;
         break;
       case 'Z':
         if (l->at != AT_END || blen != 1) return handoff(l, "server-message");
@@ -635,6 +737,7 @@ static void check_response(lane *l) {
         l->scan += whole;
         l->complete = 1;
         completed(l);
+        if (l->on_complete && !tell_complete(l)) return;
         return send_response(l);
       default:
         return handoff(l, "server-message");
@@ -711,6 +814,9 @@ static void destroy_lane(napi_env env, lane *l) {
   free(l->sbuf);
   l->sbuf = NULL;
   napi_delete_reference(env, l->on_handoff);
+  if (l->on_statement) napi_delete_reference(env, l->on_statement);
+  if (l->on_complete) napi_delete_reference(env, l->on_complete);
+  l->on_statement = l->on_complete = NULL;
   napi_async_destroy(env, l->async);
 }
 
@@ -730,14 +836,26 @@ static void finalize_lane(napi_env env, void *data, void *hint) {
     return NULL;                                                                          \
   }
 
-/* create(clientFd, upstreamFd, maxMessageSize, onHandoff) */
+/*
+ * create(clientFd, upstreamFd, maxMessageSize, onHandoff[, onStatement, onComplete,
+ * withResponse]): the last three for an audited session (see the top of this file).
+ */
 static napi_value lane_create(napi_env env, napi_callback_info info) {
-  ARGS(4)
+  size_t argc = 7;
+  napi_value argv[7];
+  napi_valuetype audit_type = napi_undefined, complete_type = napi_undefined;
+  bool with_response = false;
   int32_t cfd, ufd;
   double max_message;
-  if (napi_get_value_int32(env, argv[0], &cfd) != napi_ok || napi_get_value_int32(env, argv[1], &ufd) != napi_ok ||
-      napi_get_value_double(env, argv[2], &max_message) != napi_ok || !(max_message >= 5)) {
-    napi_throw_type_error(env, NULL, "create(clientFd, upstreamFd, maxMessageSize, onHandoff)");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4 ||
+      napi_get_value_int32(env, argv[0], &cfd) != napi_ok || napi_get_value_int32(env, argv[1], &ufd) != napi_ok ||
+      napi_get_value_double(env, argv[2], &max_message) != napi_ok || !(max_message >= 5) ||
+      (argc > 4 && napi_typeof(env, argv[4], &audit_type) != napi_ok) ||
+      (argc > 5 && napi_typeof(env, argv[5], &complete_type) != napi_ok) ||
+      (audit_type != napi_undefined && (audit_type != napi_function || complete_type != napi_function)) ||
+      (argc > 6 && audit_type == napi_function && napi_get_value_bool(env, argv[6], &with_response) != napi_ok)) {
+    napi_throw_type_error(env, NULL,
+                          "create(clientFd, upstreamFd, maxMessageSize, onHandoff[, onStatement, onComplete, withResponse])");
     return NULL;
   }
   lane *l = calloc(1, sizeof(lane));
@@ -761,6 +879,11 @@ static napi_value lane_create(napi_env env, napi_callback_info info) {
   l->max_message = max_message > (double)SIZE_MAX ? SIZE_MAX : (size_t)max_message;
   napi_get_uv_event_loop(env, &l->loop);
   napi_create_reference(env, argv[3], 1, &l->on_handoff);
+  if (audit_type == napi_function) {
+    napi_create_reference(env, argv[4], 1, &l->on_statement);
+    napi_create_reference(env, argv[5], 1, &l->on_complete);
+    l->with_response = with_response;
+  }
   napi_value name;
   napi_create_string_utf8(env, "portcullis-pg-lane", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, NULL, name, &l->async);

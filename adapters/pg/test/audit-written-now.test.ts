@@ -5,7 +5,7 @@
  * cannot write now, and with one whose write fails.
  */
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -19,6 +19,7 @@ import {
   verifyAuditLog,
 } from '@portcullis/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { readAuditRecords } from './support/audit-log.js';
 import { type ProxyFixture, startProxyFixture, testPolicy } from './support/proxy-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-audit-now-'));
@@ -67,12 +68,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function records(): AuditRecord[] {
-  return readFileSync(path, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as AuditRecord);
-}
+const records = () => readAuditRecords(path);
 
 async function settled(): Promise<void> {
   await new Promise((r) => setTimeout(r, 50));

@@ -6,38 +6,19 @@
  * revoked, without giving up the memo.
  */
 
-import { createEngine, type Engine, staticEvaluator } from '@portcullis/core';
+import { createEngine, staticEvaluator } from '@portcullis/core';
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { type ProxyFixture, startProxyFixture, testPolicy } from './support/proxy-fixture.js';
+import { revocableEngine } from './support/revocable-engine.js';
 
 const inner = createEngine({ evaluator: staticEvaluator(testPolicy, 'test-policy') });
-let revoked = false;
 let hookThrows = false;
 /** Answer with a promise, as a hook that must ask a shared store does. */
 let answerLater = false;
-const calls = { engine: 0, hook: 0 };
-
-/** The engine an embedder wraps: it denies everything once the session's login is revoked. */
-const engine: Engine = {
-  async decide(request) {
-    // Statements only: each login's connect decision is not what these tests count.
-    if (request.sql !== undefined) calls.engine += 1;
-    const result = await inner.decide(request);
-    if (!revoked) return result;
-    return {
-      ...result,
-      decision: {
-        effect: 'deny',
-        reasons: [{ rule: 'test.revoked', message: 'login revoked' }],
-        masks: [],
-      },
-    };
-  },
-  decideInput: (input) => inner.decideInput(input),
-  clearCache: () => inner.clearCache(),
-  close: () => inner.close(),
-};
+const calls = { hook: 0 };
+// No onGeneration: these sessions go without the native lane (audited-lane.test.ts has it).
+const { engine, state } = revocableEngine(inner, false);
 
 let f: ProxyFixture;
 beforeAll(async () => {
@@ -48,20 +29,23 @@ beforeAll(async () => {
         calls.hook += 1;
         if (answerLater) {
           return new Promise<boolean>((resolve, reject) =>
-            setTimeout(() => (hookThrows ? reject(new Error('state store gone')) : resolve(!revoked)), 1),
+            setTimeout(
+              () => (hookThrows ? reject(new Error('state store gone')) : resolve(!state.revoked)),
+              1,
+            ),
           );
         }
         if (hookThrows) throw new Error('state store gone');
-        return !revoked;
+        return !state.revoked;
       },
     },
   });
 });
 beforeEach(() => {
-  revoked = false;
+  state.revoked = false;
   hookThrows = false;
   answerLater = false;
-  calls.engine = 0;
+  state.decided = 0;
   calls.hook = 0;
 });
 afterAll(async () => {
@@ -82,14 +66,14 @@ describe('decisionsHold', () => {
   test('while it holds, a repeated statement runs on the remembered decision; then the engine decides', async () => {
     await session(async (c) => {
       for (let i = 0; i < 4; i++) await c.query('SELECT id FROM users WHERE id = 1');
-      expect(calls.engine).toBe(1);
+      expect(state.decided).toBe(1);
       expect(calls.hook).toBeGreaterThanOrEqual(3);
-      revoked = true;
+      state.revoked = true;
       await expect(c.query('SELECT id FROM users WHERE id = 1')).rejects.toMatchObject({
         code: '42501',
         message: expect.stringContaining('login revoked'),
       });
-      expect(calls.engine).toBe(2);
+      expect(state.decided).toBe(2);
       // The numeric-template variant of the same text is not let by either.
       await expect(c.query('SELECT id FROM users WHERE id = 2')).rejects.toMatchObject({ code: '42501' });
     });
@@ -101,14 +85,14 @@ describe('decisionsHold', () => {
       expect((await c.query({ ...q, values: [1] })).rows).toEqual([{ id: 1 }]);
       expect((await c.query({ ...q, values: [2] })).rows).toEqual([{ id: 2 }]);
       // Decided once, at Parse.
-      expect(calls.engine).toBe(1);
-      revoked = true;
+      expect(state.decided).toBe(1);
+      state.revoked = true;
       await expect(c.query({ ...q, values: [1] })).rejects.toMatchObject({
         code: '42501',
         message: expect.stringContaining('login revoked'),
       });
       // The session goes on, and runs again once the embedder says its decisions hold.
-      revoked = false;
+      state.revoked = false;
       expect((await c.query({ ...q, values: [1] })).rows).toEqual([{ id: 1 }]);
     });
   });
@@ -117,7 +101,7 @@ describe('decisionsHold', () => {
     await session(async (c) => {
       hookThrows = true;
       for (let i = 0; i < 3; i++) await c.query('SELECT 1');
-      expect(calls.engine).toBe(3);
+      expect(state.decided).toBe(3);
     });
   });
 });
@@ -127,14 +111,14 @@ describe('decisionsHold answering with a promise', () => {
     answerLater = true;
     await session(async (c) => {
       for (let i = 0; i < 4; i++) await c.query('SELECT id FROM users WHERE id = 1');
-      expect(calls.engine).toBe(1);
+      expect(state.decided).toBe(1);
       // Once per statement, the first included: the synchronous path keeps the promise for the other.
       expect(calls.hook).toBe(4);
       const q = { name: 'later', text: 'SELECT id FROM users WHERE id = $1' };
       await c.query({ ...q, values: [1] });
       await c.query({ ...q, values: [2] });
-      expect(calls.engine).toBe(2);
-      revoked = true;
+      expect(state.decided).toBe(2);
+      state.revoked = true;
       await expect(c.query('SELECT id FROM users WHERE id = 1')).rejects.toMatchObject({ code: '42501' });
       await expect(c.query({ ...q, values: [1] })).rejects.toMatchObject({
         code: '42501',
@@ -148,7 +132,7 @@ describe('decisionsHold answering with a promise', () => {
     hookThrows = true;
     await session(async (c) => {
       for (let i = 0; i < 3; i++) await c.query('SELECT 1');
-      expect(calls.engine).toBe(3);
+      expect(state.decided).toBe(3);
     });
   });
 });

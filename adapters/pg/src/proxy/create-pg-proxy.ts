@@ -174,8 +174,10 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
   const auditBacklog = options.audit ? new AuditBacklog(options.audit, options.logger) : undefined;
   const decisionCache =
     options.decisionCache === false ? undefined : (options.decisionCache ?? DEFAULT_DECISION_CACHE);
-  // Every statement must reach the audit sink and the decisionsHold hook: no lane with either.
-  const laneAllowed = !options.audit && !options.decisionsHold && decisionCache !== undefined;
+  // Every statement must reach the audit sink and the decisionsHold hook: the lane asks the
+  // session before each one, which needs a sink that stores a record on the spot (writeNow).
+  const laneAllowed =
+    decisionCache !== undefined && (!options.audit || typeof options.audit.writeNow === 'function');
   // Unasked for, the lane is used where it can be (validate refuses `true` where it cannot,
   // so `true` here means the engine has onGeneration and the addon loads).
   const lane =

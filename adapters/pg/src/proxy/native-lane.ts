@@ -17,7 +17,10 @@ import { fileURLToPath } from 'node:url';
 
 /** What the lane hands back: everything it read and did not finish, and what it did. */
 export interface LaneHandoff {
-  /** Why the lane stopped (`unregistered`, `message`, `server`, `client-end`, `stopped` …). */
+  /**
+   * Why the lane stopped (`unregistered`, `declined`, `message`, `server`, `client-end`,
+   * `stopped` …).
+   */
   readonly reason: string;
   /** The registration of the Query forwarded and not answered yet; -1 for none. */
   readonly id: number;
@@ -58,6 +61,24 @@ export const LANE_REGISTRATIONS = 64;
 /** The longest RowDescription body a registration may carry. */
 export const LANE_DESCRIPTION_MAX = 8192;
 
+/**
+ * An audited session's side of the lane: every statement the lane relays is asked for before
+ * it is sent (the decision record written, or declined: the lane hands back with nothing of it
+ * sent, reason `declined`) and told of when its response is whole, before the client gets any
+ * of it (the completion record).
+ */
+export interface LaneAudit {
+  /** `message`: the Query, or the batch (Bind, Describe, Execute, Sync), as the client sent it. */
+  onStatement(id: number, message: Buffer): boolean;
+  /**
+   * `tag`: the CommandComplete's; `bytes`: what a completion record counts of the response (a
+   * Query's whole response, a batch's from its first DataRow or CommandComplete to the end of
+   * that CommandComplete); `response`: those bytes, with `withResponse`.
+   */
+  onComplete(id: number, tag: string, bytes: number, response?: Buffer): void;
+  withResponse: boolean;
+}
+
 export interface LaneBinding {
   /** `maxMessageSize` as the proxy's: a message past it either way is handed back. */
   create(
@@ -65,6 +86,9 @@ export interface LaneBinding {
     upstreamFd: number,
     maxMessageSize: number,
     onHandoff: (handoff: LaneHandoff) => void,
+    onStatement?: LaneAudit['onStatement'],
+    onComplete?: LaneAudit['onComplete'],
+    withResponse?: boolean,
   ): LaneHandle;
   /**
    * `description`: the RowDescription's body, or null for a statement that returns no rows;

@@ -175,8 +175,10 @@ export interface PgProxyOptions {
    * rows, one CommandComplete, ReadyForQuery with the same status). Anything else hands the
    * bytes back to the session's JavaScript, which goes on as without it (see
    * docs/adapters/pg.md, _Native lane_). A session uses it only on plain sockets with direct
-   * socket I/O, the decision cache on, no audit sink and no `decisionsHold` hook (each of
-   * which must see every statement); what it registers lives no longer than the decision
+   * socket I/O and the decision cache on; with an audit sink, only one that stores a record on
+   * the spot (`writeNow`), since the lane asks the session before each statement it sends
+   * (which writes the decision record and asks `decisionsHold`) and tells it when each
+   * response is whole (the completion record); what it registers lives no longer than the decision
    * cache's entry and `catalogTrustMs`, and is dropped at once on a new policy generation.
    * It needs the package's native build (`scripts/build-native.mjs`, run by its `build`) and
    * an engine with `onGeneration`. Default: used when both are there, and not otherwise (the

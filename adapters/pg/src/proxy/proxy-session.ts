@@ -596,6 +596,20 @@ export class ProxySession {
   private laneBatch: LaneBatch | undefined;
   /** Bytes the lane sent the client (for the session's record). */
   private laneBytes = 0;
+  /**
+   * With an audit sink: the statement the lane has in flight, asked for by onStatement, whose
+   * completion record onComplete writes (or this side, if the lane hands it back unanswered).
+   */
+  private laneTrace: { id: number; trace: StatementTrace | undefined } | undefined;
+  /**
+   * What the lane's onStatement found for a Query it declined, which the Query it hands back
+   * runs on rather than asking again: a verdict whose decision record it wrote (the
+   * remembered decision is no longer the registration's), or none (the sink could not write
+   * on the spot, the decision is not remembered or does not hold: the asynchronous way).
+   */
+  private laneDeclined: { sql: string; verdict: Verdict | undefined } | undefined;
+  /** The `decisionsHold` answer onStatement got for a statement it declined (see holdAnswer). */
+  private laneHold: { sql: string; answer: boolean | Promise<boolean> } | undefined;
   private writingUnwritten: Promise<void> | undefined;
   /** AuthenticationOk went out before the upstream was reached: a login held for approval. */
   private authOkSent = false;
@@ -1377,7 +1391,8 @@ export class ProxySession {
    * asynchronous path of the same text (`decide`), so the hook is asked once per statement.
    */
   private holdAnswer(sql: string): boolean | Promise<boolean> {
-    const kept = this.keptHold;
+    const kept = this.keptHold ?? this.laneHold;
+    this.laneHold = undefined;
     if (kept) {
       this.keptHold = undefined;
       if (kept.sql === sql) return kept.answer;
@@ -1431,6 +1446,11 @@ export class ProxySession {
    * goes the asynchronous way (`verdict`).
    */
   private rememberedVerdict(sql: string): Verdict | undefined {
+    const declined = this.laneDeclined;
+    if (declined) {
+      this.laneDeclined = undefined;
+      if (declined.sql === sql) return declined.verdict;
+    }
     const memo = this.memo;
     const audit = this.host.options.audit;
     if (!memo || (audit && (!audit.writeNow || this.unwritten.length > 0)) || !this.decisionsHoldNow(sql))
@@ -1442,7 +1462,11 @@ export class ProxySession {
     if (audit) {
       result = reused(known, sql, now);
       try {
-        if (!audit.writeNow?.(auditRecordFromDecision(result))) return undefined;
+        if (!audit.writeNow?.(auditRecordFromDecision(result))) {
+          // A sink that does not store on the spot never will: the lane would only decline.
+          this.laneOff = true;
+          return undefined;
+        }
       } catch (err) {
         result = this.auditFailed(result, err);
       }
@@ -1671,7 +1695,7 @@ export class ProxySession {
   ): Promise<void> | undefined {
     const type = frame.type;
     lane.from ??= this.status;
-    const work = this.relayUpstreamFrame(frame, head);
+    const work = this.relayTraced(frame, head);
     switch (type) {
       case BackendCode.RowDescription:
         if (lane.description === undefined && this.laneCleanDescription(frame, work, head.mask, head.plan))
@@ -1815,7 +1839,7 @@ export class ProxySession {
     head: Pending | undefined,
   ): Promise<void> | undefined {
     const type = frame.type;
-    const work = this.relayUpstreamFrame(frame, head);
+    const work = this.relayTraced(frame, head);
     switch (type) {
       case BackendCode.BindComplete:
         batch.ok &&= batch.server === 0;
@@ -1883,7 +1907,17 @@ export class ProxySession {
       return undefined;
     }
     try {
-      this.lane = binding.create(clientFd, upstreamFd, this.host.maxMessageSize, this.onLaneHandoff);
+      this.lane = this.host.options.audit
+        ? binding.create(
+            clientFd,
+            upstreamFd,
+            this.host.maxMessageSize,
+            this.onLaneHandoff,
+            this.onLaneStatement,
+            this.onLaneComplete,
+            this.host.options.recordSession === true,
+          )
+        : binding.create(clientFd, upstreamFd, this.host.maxMessageSize, this.onLaneHandoff);
     } catch (err) {
       this.host.logger?.warn?.({ sessionId: this.id, err }, 'native lane not made');
       this.laneOff = true;
@@ -1947,6 +1981,8 @@ export class ProxySession {
     if (this.copyOut || this.suppressing || this.discarding || this.rowGuard || this.held) return;
     if (this.batchForwarded || this.batchRan || this.granted.length > 0 || this.clientEncoding !== 'UTF8')
       return;
+    // Completion records waiting to be written go before the next decision record (audited).
+    if (this.unwritten.length > 0) return;
     clientIo.pause();
     upstreamIo.pause();
     const err = binding.start(lane, this.status);
@@ -1963,6 +1999,83 @@ export class ProxySession {
   private readonly onLaneHandoff = (handoff: LaneHandoff): void => {
     try {
       this.laneTakeBack(handoff);
+    } catch (err) {
+      this.fail(err);
+    }
+  };
+
+  /**
+   * An audited session's lane is about to send registration `id`'s statement: true once its
+   * decision holds and is written, as this side would before forwarding it; false declines
+   * (the lane hands the message back unsent and this side goes on from it).
+   */
+  private readonly onLaneStatement = (id: number, message: Buffer): boolean => {
+    try {
+      return this.laneAudited(id, message);
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
+  };
+
+  private laneAudited(id: number, message: Buffer): boolean {
+    this.laneTrace = undefined;
+    // A new message, as onClientMessage starts one: no answer of the hook's carries over.
+    this.keptHold = undefined;
+    const registration = this.laneVerdicts.get(id) ?? this.laneRetired.get(id);
+    if (!registration || this.phase !== 'ready') return false;
+    const receivedAt = performance.now();
+    let result: DecisionResult | undefined;
+    let decisionMs = 0;
+    if ('query' in registration) {
+      const { sql } = readQuery(new Frame(FrontendCode.Query, message, 0, message.length, 5).body);
+      const verdict = this.rememberedVerdict(sql);
+      // Declined with its record written (the decision is no longer the registration's), or
+      // with none: this side goes on from what was found, and asks nothing twice.
+      if (!verdict || verdict.decision !== registration.query.decision) {
+        this.laneDeclined = { sql, verdict };
+        return this.laneDecline();
+      }
+      result = verdict.result;
+      decisionMs = performance.now() - receivedAt;
+    } else {
+      const state = registration.state;
+      if (this.statements.get(registration.statement) !== state) return false;
+      if (state.generation !== this.generation() || !this.decisionsHoldNow(state.sql))
+        return this.laneDecline();
+      result = state.result;
+      decisionMs = state.decisionMs ?? 0;
+    }
+    this.keptHold = undefined;
+    this.laneTrace = { id, trace: result && this.traceOf(result, receivedAt, decisionMs) };
+    return true;
+  }
+
+  /**
+   * onStatement declines: the hook's answer is kept for the message handed back. A hook that
+   * answers with a promise cannot be waited for on the lane's path (every statement would be
+   * handed back), so the session goes on without the lane.
+   */
+  private laneDecline(): false {
+    const kept = this.keptHold;
+    this.keptHold = undefined;
+    this.laneHold = kept;
+    if (kept?.answer instanceof Promise) this.laneOff = true;
+    return false;
+  }
+
+  /** An audited session's lane has the whole response to `id`: its completion record. */
+  private readonly onLaneComplete = (id: number, tag: string, bytes: number, response?: Buffer): void => {
+    try {
+      const traced = this.laneTrace;
+      this.laneTrace = undefined;
+      const trace = traced?.id === id ? traced.trace : undefined;
+      if (!trace) return;
+      if (trace.hash && response) trace.hash.update(response);
+      trace.commands.push(tag);
+      const rows = rowCount(tag);
+      if (rows !== undefined) trace.rows = rows;
+      this.writeCompletion(trace, bytes);
     } catch (err) {
       this.fail(err);
     }
@@ -2003,8 +2116,12 @@ export class ProxySession {
           'the native lane handed back a statement it was not given',
           SqlState.InternalError,
         );
-      if ('query' in registration) this.laneTookQuery(registration.query, registration.limit, sent);
-      else this.laneTookBatch(registration.statement, registration.state, sent);
+      // Asked for by an audited session's onStatement: its decision record is written, and
+      // its completion record is this side's to write now.
+      const traced = this.laneTrace?.id === handoff.id ? this.laneTrace.trace : undefined;
+      this.laneTrace = undefined;
+      if ('query' in registration) this.laneTookQuery(registration.query, registration.limit, sent, traced);
+      else this.laneTookBatch(registration.statement, registration.state, sent, traced);
       if (handoff.unsent && handoff.unsent.length > 0) this.toUpstream.forwardFrame(rawBytes(handoff.unsent));
     }
     this.clientIo?.resume();
@@ -2041,7 +2158,12 @@ export class ProxySession {
    * The Query the lane forwarded, noted as this side would have on its verdict: a write under
    * a row limit (registered in a transaction block) as forwardLimited runs it there.
    */
-  private laneTookQuery(verdict: LaneVerdict, limit: RowLimit | undefined, sent: Buffer): void {
+  private laneTookQuery(
+    verdict: LaneVerdict,
+    limit: RowLimit | undefined,
+    sent: Buffer,
+    trace: StatementTrace | undefined,
+  ): void {
     const { sql } = readQuery(new Frame(FrontendCode.Query, sent, 0, sent.length, 5).body);
     this.pending.push({
       kind: 'query',
@@ -2049,7 +2171,7 @@ export class ProxySession {
       plan: undefined,
       copy: undefined,
       source: { sql, statements: verdict.source.statements, unparsed: verdict.source.unparsed },
-      trace: undefined,
+      trace,
       guard: limit && { limit, began: false },
       lane: undefined,
     });
@@ -2060,7 +2182,12 @@ export class ProxySession {
    * The batch the lane forwarded (Bind, Describe, Execute, Sync of the statement `name`),
    * noted as this side notes one it forwards: the portal bound, and what each message waits for.
    */
-  private laneTookBatch(name: string, statement: StatementState, sent: Buffer): void {
+  private laneTookBatch(
+    name: string,
+    statement: StatementState,
+    sent: Buffer,
+    trace: StatementTrace | undefined,
+  ): void {
     const framer = new MessageFramer({ maxMessageSize: this.host.maxMessageSize });
     framer.push(sent);
     const bind = framer.next();
@@ -2077,7 +2204,7 @@ export class ProxySession {
     this.pending.push(
       { kind: 'bind' },
       { kind: 'describe', target: 'P', name: '', portal },
-      { kind: 'execute', portal, limit },
+      trace ? { kind: 'execute', portal, limit, trace } : { kind: 'execute', portal, limit },
       { kind: 'sync' },
     );
     if (limit) {
@@ -2086,10 +2213,15 @@ export class ProxySession {
     }
   }
 
-  /** What the lane relayed since it last handed back, counted as this side's own. */
+  /**
+   * What the lane relayed since it last handed back, counted as this side's own (with an audit
+   * sink, each statement was counted as its completion record was written).
+   */
   private laneCounted(handoff: LaneHandoff): void {
-    this.statementsRun += handoff.statements;
-    this.rowsOut += handoff.rows;
+    if (!this.host.options.audit) {
+      this.statementsRun += handoff.statements;
+      this.rowsOut += handoff.rows;
+    }
     this.laneBytes += handoff.bytes;
     this.host.laneHandedBack(handoff.statements);
   }
@@ -2960,12 +3092,18 @@ export class ProxySession {
 
   /** The response has ended: write the completion record (a failed write is logged). */
   private finishTrace(trace: StatementTrace): void {
-    const audit = this.host.options.audit;
-    if (!audit || trace.start === undefined) return;
+    if (!this.host.options.audit || trace.start === undefined) return;
     if (trace.hash) {
       this.toClient.settle();
       this.toClient.tap = undefined;
     }
+    this.writeCompletion(trace, this.toClient.position - trace.start);
+  }
+
+  /** The completion record of a traced statement whose response counted `bytes`. */
+  private writeCompletion(trace: StatementTrace, bytes: number): void {
+    const audit = this.host.options.audit;
+    if (!audit) return;
     const now = performance.now();
     const record = auditRecordFromDecision(trace.result, {
       stage: 'completion',
@@ -2973,7 +3111,7 @@ export class ProxySession {
       upstreamMs: round(now - trace.forwardedAt),
       totalMs: round(now - trace.receivedAt),
       response: {
-        bytes: this.toClient.position - trace.start,
+        bytes,
         ...(trace.rows !== undefined ? { rows: trace.rows } : {}),
         ...(trace.commands.length > 0 ? { command: trace.commands.join('; ') } : {}),
         ...(trace.errorCode !== undefined ? { error_code: trace.errorCode } : {}),
@@ -3204,6 +3342,11 @@ export class ProxySession {
     if (head?.kind === 'query' && head.lane) return this.laneFrame(frame, head, head.lane);
     const batch = this.laneBatch;
     if (batch !== undefined) return this.laneBatchFrame(batch, frame, head);
+    return this.relayTraced(frame, head);
+  }
+
+  /** Relay a frame, noting it for the completion record of a traced statement's response. */
+  private relayTraced(frame: Frame, head: Pending | undefined): Promise<void> | undefined {
     const trace =
       head !== undefined && (head.kind === 'query' || head.kind === 'execute') ? head.trace : undefined;
     if (trace) return this.onTracedFrame(frame, head as Pending, trace);
