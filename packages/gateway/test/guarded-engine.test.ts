@@ -50,4 +50,16 @@ describe('guardEngine', () => {
     inner.setEvaluator(staticEvaluator(() => ({ effect: 'deny', reasons: [], masks: [] }), 'closed'));
     expect(guarded.generation).toBe(1);
   });
+
+  it('tells generation listeners of each new policy, so the pg proxy may use its native lane', () => {
+    const inner = engine();
+    const guarded = guardEngine(inner, { credentialActive: () => true });
+    const seen: number[] = [];
+    const stop = guarded.onGeneration?.((g) => seen.push(g));
+    expect(stop).toBeTypeOf('function');
+    inner.setEvaluator(staticEvaluator(() => ({ effect: 'deny', reasons: [], masks: [] }), 'closed'));
+    stop?.();
+    inner.setEvaluator(staticEvaluator(() => ({ effect: 'allow', reasons: [], masks: [] }), 'open'));
+    expect(seen).toEqual([1]);
+  });
 });

@@ -79,5 +79,11 @@ export function guardEngine(engine: Engine, hooks: EngineHooks): Engine {
       return engine.generation ?? 0;
     },
     invalidate: () => engine.invalidate?.(),
+    // The pg proxy's native lane needs it (and forgets what it holds at each new policy);
+    // without it the gateway's sessions would relay every statement in JavaScript.
+    ...(engine.onGeneration && {
+      onGeneration: (listener: (generation: number) => void) =>
+        (engine.onGeneration as NonNullable<Engine['onGeneration']>)(listener),
+    }),
   };
 }
