@@ -6,12 +6,23 @@
  * reproducible; FUZZ_SEED picks another.
  */
 
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { createEngine, type Decision, type InputDocument, staticEvaluator } from '@portcullis/core';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createEngine,
+  createJsonlAuditSink,
+  type Decision,
+  type InputDocument,
+  staticEvaluator,
+  verifyAuditLog,
+} from '@portcullis/core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { FrontendCode, MessageWriter, writeStartupMessage } from '../src/index.js';
+import { readAuditRecords } from './support/audit-log.js';
 import { type ProxyFixture, startProxyFixture, testPolicy } from './support/proxy-fixture.js';
-import { RawClient } from './support/raw-client.js';
+import { query, RawClient } from './support/raw-client.js';
 
 let f: ProxyFixture;
 /** Agents' writes limited to one row, so their statements run under the proxy's row guard. */
@@ -141,16 +152,37 @@ async function settle(baseline: number): Promise<void> {
 
 const seed = Number(process.env.FUZZ_SEED ?? 0x5eed);
 
-/** Sessions of valid and mutated batches, each ended politely or cut. */
+/**
+ * Sessions of valid and mutated batches, each ended politely or cut. With `warm`, each session
+ * first runs one of the statements twice and waits for the answers, so that the native lane
+ * has it registered and is relaying when the batches come (the same Query among them).
+ */
 async function fuzzSessions(
   port: number,
   pick: (n: number) => number,
   statements: readonly string[],
+  warm = false,
 ): Promise<void> {
   for (let i = 0; i < 40; i++) {
-    const raw = await RawClient.connect(port, pick(2) ? 'alice' : 'agent', pick(2) ? 'alice-pw' : 'agent-pw');
+    const user = pick(2) ? 'alice' : 'agent';
+    // Warm sessions log in: what is fuzzed there is the lane's side of a live session.
+    const raw = await RawClient.connect(port, user, warm || pick(2) ? `${user}-pw` : 'wrong-pw');
+    const repeated = warm
+      ? query(new MessageWriter(), statements[pick(statements.length)] as string).flush()
+      : undefined;
+    if (repeated) {
+      // A login refused (the fuzz mixes passwords) ends the session here.
+      for (let k = 1; k <= 2; k++) {
+        raw.write(repeated);
+        const answered = await raw.readyCount(k).then(
+          () => true,
+          () => false,
+        );
+        if (!answered) break;
+      }
+    }
     for (let j = 0, n = 1 + pick(4); j < n; j++) {
-      const batch = validBatch(pick, statements);
+      const batch = repeated && pick(2) ? repeated : validBatch(pick, statements);
       raw.write(pick(3) === 0 ? batch : mutate(batch, pick));
     }
     await new Promise((r) => setTimeout(r, 5 + pick(20)));
@@ -195,6 +227,50 @@ test('the same with writes under a row limit: no crash, no hang, no leaked sessi
     expect((await agent.query('SELECT count(*)::int AS n FROM log')).rows).toEqual([{ n: 1 }]);
   } finally {
     await agent.end();
+  }
+}, 60_000);
+
+test('the same on audited sessions, on the native lane: no crash, no leaked session, an intact log', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-fuzz-audit-'));
+  const path = join(dir, 'audit.jsonl');
+  const log = await createJsonlAuditSink({ path });
+  try {
+    const audited = await f.anotherProxy({ audit: log, recordSession: true, decisionsHold: () => true });
+    const baseline = await clientBackends();
+    // What the lane takes (single reads and writes with nothing to mask, transaction
+    // statements), and some it does not.
+    const statements = [
+      'SELECT 1',
+      'SELECT id, name FROM users WHERE id = 1',
+      "INSERT INTO log VALUES ('x')",
+      'BEGIN',
+      'COMMIT',
+      'DROP TABLE victim',
+      'SELECT id, email FROM users WHERE id = 1',
+    ];
+    await fuzzSessions(audited.port, prng(seed + 3), statements, true);
+    // A clean session after it, whose repeats the lane relays: the proxy still serves, lane and all.
+    const relayed = audited.proxy.nativeLane.statements;
+    // The fuzz reached the lane: sessions it relayed for handed back what came after.
+    expect(audited.proxy.nativeLane.handoffs).toBeGreaterThanOrEqual(10);
+    const c = await f.through('alice', undefined, { port: audited.port });
+    for (let i = 0; i < 4; i++) expect((await c.query('SELECT 3 AS three')).rows).toEqual([{ three: 3 }]);
+    await c.end();
+    const deadline = Date.now() + 15_000;
+    while (audited.proxy.sessions > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(audited.proxy.sessions).toBe(0);
+    expect(audited.proxy.nativeLane.statements).toBeGreaterThan(relayed);
+    await settle(baseline);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await verifyAuditLog(path)).toMatchObject({ ok: true });
+    // No completion without the decision record before it.
+    const decided = new Set<string>();
+    for (const r of readAuditRecords(path)) {
+      if (r.stage === undefined && r.decision_id !== undefined) decided.add(r.decision_id);
+      else if (r.stage === 'completion') expect(decided.has(r.decision_id ?? '')).toBe(true);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
 
