@@ -2022,7 +2022,8 @@ export class ProxySession {
     this.laneTrace = undefined;
     // A new message, as onClientMessage starts one: no answer of the hook's carries over.
     this.keptHold = undefined;
-    const registration = this.laneVerdicts.get(id) ?? this.laneRetired.get(id);
+    // The lane looked it up just now: nothing of JavaScript's ran since to forget it.
+    const registration = this.laneVerdicts.get(id);
     if (!registration || this.phase !== 'ready') return false;
     const receivedAt = performance.now();
     let result: DecisionResult | undefined;
