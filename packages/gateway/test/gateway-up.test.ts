@@ -87,6 +87,37 @@ describe('portcullis up, end to end', () => {
     expect(metrics).toContain('portcullis_sessions{resource="demo-db"}');
   });
 
+  it("relays an agent's repeated read on the native lane, each run with its audit records", async () => {
+    // Numbers only: the agent's detectors would scan a text column's values in JavaScript.
+    const sql = 'SELECT id, user_id, total_cents FROM orders WHERE id = 2';
+    const metric = async (name: string) => {
+      const metrics = await (await fetch(`${demo.gateway.url}/metrics`)).text();
+      const found = new RegExp(`^${name}\\{resource="demo-db"\\} (\\d+)$`, 'm').exec(metrics);
+      return Number(found?.[1] ?? Number.NaN);
+    };
+    const lane = () => metric('portcullis_pg_native_lane_statements_total');
+    const before = await lane();
+    const agent = client(demo.agent);
+    await agent.connect();
+    for (let i = 0; i < 5; i++) expect((await agent.query(sql)).rows).toHaveLength(1);
+    await agent.end();
+    // The lane's counts reach the proxy when its session ends.
+    for (let i = 0; i < 100 && (await metric('portcullis_sessions')) !== 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    // The first run's columns are looked up in the catalog (the agent's masks), the second
+    // registers the statement, and the lane relays the three after it.
+    expect((await lane()) - before).toBe(3);
+    const mine = readFileSync(demo.auditPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as AuditRecord)
+      .filter((r) => r.action?.summary === sql);
+    expect(mine.map((r) => r.stage ?? 'decision')).toEqual(Array(5).fill(['decision', 'completion']).flat());
+    expect(mine.filter((r) => r.stage === 'completion').map((r) => r.response?.command)).toEqual(
+      Array(5).fill('SELECT 1'),
+    );
+  });
+
   it('denies DROP on the production resource (psql)', async () => {
     const result = await psql(demo.human, 'DROP TABLE orders');
     expect(result.code).not.toBe(0);

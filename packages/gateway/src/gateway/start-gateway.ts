@@ -84,8 +84,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     const bearer = createBearerAuthenticator(config, keys, logger);
 
     const running = new Map<string, RunningResource>();
-    const metrics = new GatewayMetrics(() =>
-      Object.fromEntries([...running].map(([name, r]) => [name, r.sessions])),
+    const metrics = new GatewayMetrics(
+      () => Object.fromEntries([...running].map(([name, r]) => [name, r.sessions])),
+      () =>
+        Object.fromEntries(
+          [...running].flatMap(([name, r]) => (r.nativeLane ? [[name, r.nativeLane] as const] : [])),
+        ),
     );
 
     const inner =

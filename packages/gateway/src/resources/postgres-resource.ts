@@ -65,6 +65,9 @@ export async function startPostgresResource(
       get sessions() {
         return proxy.sessions;
       },
+      get nativeLane() {
+        return proxy.nativeLane;
+      },
       close: () => proxy.close(),
     };
   } catch (err) {

@@ -47,5 +47,7 @@ export interface RunningResource {
   readonly address: AddressInfo;
   /** Open client sessions, for metrics. */
   readonly sessions: number;
+  /** What a PostgreSQL resource's native lane relayed (see @portcullis/pg `nativeLane`), for metrics. */
+  readonly nativeLane?: { readonly statements: number; readonly handoffs: number };
   close(): Promise<void>;
 }

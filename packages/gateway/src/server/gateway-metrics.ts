@@ -11,7 +11,14 @@ export class GatewayMetrics {
   readonly #bytes: Counter<'resource' | 'type'>;
   readonly #audited: Counter<'resource' | 'stage'>;
 
-  constructor(sessions: () => Record<string, number>) {
+  /**
+   * `lanes`: what each PostgreSQL resource's native lane has relayed since it started (the
+   * pg proxy's `nativeLane`), read at each scrape.
+   */
+  constructor(
+    sessions: () => Record<string, number>,
+    lanes: () => Record<string, { readonly statements: number; readonly handoffs: number }> = () => ({}),
+  ) {
     this.#decisions = new Counter({
       name: 'portcullis_decisions_total',
       help: 'Decisions made, by effect and resource',
@@ -51,6 +58,14 @@ export class GatewayMetrics {
       labelNames: ['resource', 'stage'],
       registers: [this.registry],
     });
+    laneCounter(this.registry, lanes, 'statements', {
+      name: 'portcullis_pg_native_lane_statements_total',
+      help: 'Statements a PostgreSQL resource relayed on its native lane (in C, each with its audit records), by resource',
+    });
+    laneCounter(this.registry, lanes, 'handoffs', {
+      name: 'portcullis_pg_native_lane_handoffs_total',
+      help: "Times a PostgreSQL resource's native lane handed a session back to JavaScript, by resource",
+    });
     new Gauge({
       name: 'portcullis_sessions',
       help: 'Open client sessions, by resource',
@@ -86,4 +101,30 @@ export class GatewayMetrics {
     if (Number.isFinite(waited))
       this.#approvalWait.observe({ outcome: settled.state }, Math.max(0, waited) / 1000);
   }
+}
+
+/**
+ * A counter that follows a running total read at each scrape (the pg proxy counts, the
+ * registry reports): it goes up by what the total has grown since the last scrape.
+ */
+function laneCounter(
+  registry: Registry,
+  lanes: () => Record<string, { readonly statements: number; readonly handoffs: number }>,
+  which: 'statements' | 'handoffs',
+  names: { name: string; help: string },
+): void {
+  const seen = new Map<string, number>();
+  new Counter({
+    ...names,
+    labelNames: ['resource'],
+    registers: [registry],
+    collect() {
+      for (const [resource, lane] of Object.entries(lanes())) {
+        const total = lane[which];
+        // Shown from the first scrape on, at 0 until the lane relays anything.
+        this.inc({ resource }, Math.max(0, total - (seen.get(resource) ?? 0)));
+        seen.set(resource, total);
+      }
+    },
+  });
 }
