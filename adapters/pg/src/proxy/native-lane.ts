@@ -61,33 +61,25 @@ export const LANE_REGISTRATIONS = 64;
 /** The longest RowDescription body a registration may carry. */
 export const LANE_DESCRIPTION_MAX = 8192;
 
-/**
- * An audited session's side of the lane: every statement the lane relays is asked for before
- * it is sent (the decision record written, or declined: the lane hands back with nothing of it
- * sent, reason `declined`) and told of when its response is whole, before the client gets any
- * of it (the completion record).
- */
-export interface LaneAudit {
-  /** `message`: the Query, or the batch (Bind, Describe, Execute, Sync), as the client sent it. */
-  onStatement(id: number, message: Buffer): boolean;
-  /**
-   * `tag`: the CommandComplete's; `bytes`: what a completion record counts of the response (a
-   * Query's whole response, a batch's from its first DataRow or CommandComplete to the end of
-   * that CommandComplete); `response`: those bytes, with `withResponse`.
-   */
-  onComplete(id: number, tag: string, bytes: number, response?: Buffer): void;
-  withResponse: boolean;
-}
-
 export interface LaneBinding {
-  /** `maxMessageSize` as the proxy's: a message past it either way is handed back. */
+  /**
+   * `maxMessageSize` as the proxy's: a message past it either way is handed back. The last
+   * three are an audited session's. `onStatement` is asked before each statement is sent
+   * (`message`: the Query, or the batch of Bind, Describe, Execute, Sync, as the client sent
+   * it): true once its decision record is written; false declines, and the lane hands back
+   * with nothing of it sent (reason `declined`). `onComplete` is told when the response is
+   * whole, before the client gets any of it: `tag`, the CommandComplete's; `bytes`, what a
+   * completion record counts (a Query's whole response, a batch's from its first DataRow or
+   * CommandComplete to the end of that CommandComplete); `response`, those bytes, with
+   * `withResponse`.
+   */
   create(
     clientFd: number,
     upstreamFd: number,
     maxMessageSize: number,
     onHandoff: (handoff: LaneHandoff) => void,
-    onStatement?: LaneAudit['onStatement'],
-    onComplete?: LaneAudit['onComplete'],
+    onStatement?: (id: number, message: Buffer) => boolean,
+    onComplete?: (id: number, tag: string, bytes: number, response?: Buffer) => void,
     withResponse?: boolean,
   ): LaneHandle;
   /**

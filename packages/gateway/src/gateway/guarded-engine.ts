@@ -81,9 +81,6 @@ export function guardEngine(engine: Engine, hooks: EngineHooks): Engine {
     invalidate: () => engine.invalidate?.(),
     // The pg proxy's native lane needs it (and forgets what it holds at each new policy);
     // without it the gateway's sessions would relay every statement in JavaScript.
-    ...(engine.onGeneration && {
-      onGeneration: (listener: (generation: number) => void) =>
-        (engine.onGeneration as NonNullable<Engine['onGeneration']>)(listener),
-    }),
+    ...(engine.onGeneration && { onGeneration: engine.onGeneration.bind(engine) }),
   };
 }

@@ -60,7 +60,7 @@ export class GatewayMetrics {
     });
     laneCounter(this.registry, lanes, 'statements', {
       name: 'portcullis_pg_native_lane_statements_total',
-      help: 'Statements a PostgreSQL resource relayed on its native lane (in C, each with its audit records), by resource',
+      help: 'Statements a PostgreSQL resource relayed on its native lane (in C, each with its audit records), by resource; counted as each session hands back or ends',
     });
     laneCounter(this.registry, lanes, 'handoffs', {
       name: 'portcullis_pg_native_lane_handoffs_total',
