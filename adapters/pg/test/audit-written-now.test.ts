@@ -112,11 +112,14 @@ describe('a remembered decision with an audit sink that writes now', () => {
 
   test('a sink that cannot write now gets the record through write, before the statement runs', async () => {
     mode = 'later';
+    const handoffs = f.proxy.nativeLane.handoffs;
     const c = await f.through('alice');
     for (let i = 0; i < 3; i++) await c.query('SELECT 1');
     await c.end();
     await settled();
     expect(calls.writeNow).toBe(2);
+    // The native lane offered the second run and was declined; the session went on without it.
+    expect(f.proxy.nativeLane.handoffs - handoffs).toBe(1);
     const mine = records().filter((r) => r.action.summary === 'SELECT 1');
     expect(mine.map((r) => r.stage ?? 'decision')).toEqual(Array(3).fill(['decision', 'completion']).flat());
   });

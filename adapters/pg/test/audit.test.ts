@@ -142,14 +142,7 @@ describe('completion records', () => {
     await raw.readyCount(1);
     raw.end();
     await settled();
-    const received = Buffer.concat(
-      raw.messages.map((m) => {
-        const head = Buffer.alloc(5);
-        head[0] = m.type.charCodeAt(0);
-        head.writeInt32BE(m.body.length + 4, 1);
-        return Buffer.concat([head, m.body]);
-      }),
-    );
+    const received = raw.received();
     expect(received.toString('latin1')).not.toContain('ada@');
     const done = completionOf(decisionFor('SELECT email FROM users ORDER BY id'));
     expect(done?.response?.bytes).toBe(received.length);

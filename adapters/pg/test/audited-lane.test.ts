@@ -25,7 +25,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { MessageWriter, type PgProxy } from '../src/index.js';
 import { readAuditRecords } from './support/audit-log.js';
 import { type ProxyFixture, startProxyFixture, testPolicy, USERS } from './support/proxy-fixture.js';
-import { query, RawClient as Raw, type RawClient } from './support/raw-client.js';
+import { query, RawClient } from './support/raw-client.js';
 import { revocableEngine } from './support/revocable-engine.js';
 
 const inner = createEngine({ evaluator: staticEvaluator(testPolicy, 'test-policy') });
@@ -95,18 +95,6 @@ async function sessionsEnded(): Promise<void> {
   await sleep(20);
 }
 
-/** The bytes of the messages the client received from index `from` on, as they came. */
-function received(c: RawClient, from: number): Buffer {
-  return Buffer.concat(
-    c.messages.slice(from).map((m) => {
-      const head = Buffer.alloc(5);
-      head[0] = m.type.charCodeAt(0);
-      head.writeInt32BE(m.body.length + 4, 1);
-      return Buffer.concat([head, m.body]);
-    }),
-  );
-}
-
 /** Statements `run` had the lane relay (its sessions ended). */
 async function laned(run: () => Promise<void>): Promise<number> {
   await sessionsEnded();
@@ -124,12 +112,12 @@ describe('an audited session on the native lane', () => {
     const runs = 6;
     const responses: Buffer[] = [];
     const relayed = await laned(async () => {
-      const c = await Raw.connect(f.port, 'alice', USERS.alice.password);
+      const c = await RawClient.connect(f.port, 'alice', USERS.alice.password);
       for (let i = 0; i < runs; i++) {
         const from = c.messages.length;
         c.write(query(new MessageWriter(), sql).flush());
         await c.readyCount(i + 1);
-        responses.push(received(c, from));
+        responses.push(c.received(from));
       }
       c.end();
     });
@@ -213,7 +201,7 @@ describe('an audited session on the native lane', () => {
     const d = await f.direct();
     await d.query('CREATE TABLE lane_shape (id int)');
     await d.query('INSERT INTO lane_shape VALUES (1)');
-    const c = await Raw.connect(f.port, 'alice', USERS.alice.password);
+    const c = await RawClient.connect(f.port, 'alice', USERS.alice.password);
     const sql = 'SELECT * FROM lane_shape';
     let ready = 0;
     for (let i = 0; i < 3; i++) {
@@ -233,7 +221,7 @@ describe('an audited session on the native lane', () => {
         .join(''),
     ).toBe('TDCZ');
     expect(proxy.nativeLane.handoffs).toBeGreaterThan(handoffs);
-    const got = received(c, from);
+    const got = c.received(from);
     c.end();
     await d.end();
     await sessionsEnded();

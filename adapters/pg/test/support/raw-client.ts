@@ -162,6 +162,18 @@ export class RawClient {
     return this.messages.map((m) => m.type).join('');
   }
 
+  /** The bytes of the messages received from index `from` on (DataRows kept), as they came. */
+  received(from = 0): Buffer {
+    return Buffer.concat(
+      this.messages.slice(from).map((m) => {
+        const head = Buffer.alloc(5);
+        head[0] = m.type.charCodeAt(0);
+        head.writeInt32BE(m.body.length + 4, 1);
+        return Buffer.concat([head, m.body]);
+      }),
+    );
+  }
+
   write(b: Buffer): void {
     this.socket.write(b);
   }
