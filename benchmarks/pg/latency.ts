@@ -17,7 +17,8 @@
  * with the Node flags in NODE_ARGS_V, such as `portcullis@gc` with NODE_ARGS_gc), CELLS
  * (select-only:simple,select-only:prepared; also tpcb-like:…, and autocommit-update:…, one
  * UPDATE of a random account per transaction with no BEGIN/END, and autocommit-insert:…, one
- * INSERT of one row into pgbench_history likewise), CLIENTS (1), ROUNDS (5),
+ * INSERT of one row into pgbench_history likewise; a third part `:connect` runs pgbench with
+ * `-C`, a new connection per transaction, as clients that connect per task do), CLIENTS (1), ROUNDS (5),
  * DURATION seconds per run (3), SCALE (10). PG_PORT and PG_PASSWORD reuse a running server
  * already initialised with `pgbench -i` instead of starting a cluster. OUT writes the medians
  * and every run as JSON. GATEWAY_NODE_ARGS passes Node flags to the gateway's process
@@ -145,8 +146,9 @@ async function main(): Promise<void> {
         'INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (1, 1, :aid, 1, CURRENT_TIMESTAMP);\n',
     );
     const argsOf = (cell: string): string[] => {
-      const [script, protocol = 'simple'] = cell.split(':');
+      const [script, protocol = 'simple', connect] = cell.split(':');
       return [
+        ...(connect === 'connect' ? ['-C'] : []),
         ...(script === 'select-only' ? ['-S'] : []),
         ...(script === 'autocommit-update' ? ['-f', autocommitUpdate] : []),
         ...(script === 'autocommit-insert' ? ['-f', autocommitInsert] : []),

@@ -28,6 +28,7 @@ import { MessageWriter } from '../protocol/message-writer.js';
 import { FrameSource } from './frame-source.js';
 import { md5PasswordResponse } from './md5-password.js';
 import { ReusedReads } from './reused-reads.js';
+import { SaltedPasswords } from './salted-passwords.js';
 import { createScramClient, SCRAM_SHA_256, SCRAM_SHA_256_PLUS, type ScramClient } from './scram-client.js';
 import { UpstreamError } from './upstream-error.js';
 import { type UpstreamOptions, upstreamSocketPath } from './upstream-options.js';
@@ -56,6 +57,8 @@ export interface ConnectOptions {
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** One per process: its keys include the password, so proxies with other credentials share it safely. */
+const saltedPasswords = new SaltedPasswords();
 
 function openSocket(options: UpstreamOptions, reads: ReusedReads | undefined): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -217,7 +220,10 @@ async function handshake(
             if (!(binding instanceof Buffer) && !auth.mechanisms.includes(SCRAM_SHA_256)) {
               throw new UpstreamError(`no supported SASL mechanism among ${auth.mechanisms.join(', ')}`);
             }
-            scram = createScramClient(options.password, binding === undefined ? {} : { binding });
+            scram = createScramClient(options.password, {
+              saltedPasswords,
+              ...(binding === undefined ? {} : { binding }),
+            });
             writeSaslInitialResponse(w, scram.mechanism, Buffer.from(scram.clientFirst));
           } else if (auth.code === AuthCode.SASLContinue && 'data' in auth && scram) {
             writeSaslResponse(w, Buffer.from(await scram.respond(auth.data.toString('utf8'))));

@@ -16,6 +16,7 @@
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { CHANNEL_BINDING_TYPE } from '../protocol/channel-binding.js';
+import type { SaltedPasswords } from './salted-passwords.js';
 import { scramPassword } from './scram-password.js';
 import { UpstreamError } from './upstream-error.js';
 
@@ -59,6 +60,8 @@ export interface ScramClientOptions {
    * PLUS (gs2 header `y`). Absent: no binding (`n`).
    */
   binding?: Buffer | 'unoffered';
+  /** Where SaltedPassword is kept between logins; derived afresh each time without it. */
+  saltedPasswords?: SaltedPasswords;
 }
 
 export function createScramClient(password: string, options: ScramClientOptions = {}): ScramClient {
@@ -93,13 +96,11 @@ export function createScramClient(password: string, options: ScramClientOptions 
       if (iterations < 1 || iterations > MAX_ITERATIONS) {
         throw new UpstreamError(`SCRAM: iteration count ${iterations} out of range`);
       }
-      const saltedPassword = await pbkdf2Async(
-        scramPassword(password),
-        Buffer.from(salt, 'base64'),
-        iterations,
-        32,
-        'sha256',
-      );
+      const prepared = scramPassword(password);
+      const saltBytes = Buffer.from(salt, 'base64');
+      const saltedPassword = options.saltedPasswords
+        ? await options.saltedPasswords.derive(prepared, saltBytes, iterations)
+        : await pbkdf2Async(prepared, saltBytes, iterations, 32, 'sha256');
       const clientKey = hmac(saltedPassword, 'Client Key');
       const storedKey = createHash('sha256').update(clientKey).digest();
       const clientFinalWithoutProof = `c=${channelBinding},r=${serverNonce}`;
