@@ -8,6 +8,7 @@ import { type AddressInfo, createServer, type Server, type Socket } from 'node:n
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { createMasker, type Decision, InvalidOptionError } from '@portcullis/core';
 import { tlsServerEndPoint } from '../protocol/channel-binding.js';
+import { CatalogPool, DEFAULT_CATALOG_POOL } from '../upstream/catalog-pool.js';
 import { cancelUpstream } from '../upstream/connect-upstream.js';
 import { AuditBacklog } from './audit-backlog.js';
 import { TypeShapes } from './binary-values.js';
@@ -43,6 +44,11 @@ export interface PgProxy {
    * lane handed back to JavaScript, counted as sessions hand back and end.
    */
   readonly nativeLane: { readonly statements: number; readonly handoffs: number };
+  /**
+   * Catalog connections ended sessions left open for the next (`upstream.catalogPool`): server
+   * backends the proxy holds with no session on them, at most `maxIdle`.
+   */
+  readonly catalogIdle: number;
 }
 
 function validate(options: PgProxyOptions): void {
@@ -79,6 +85,21 @@ function validate(options: PgProxyOptions): void {
     // setTimeout caps its delay at 2^31 - 1 ms and fires at once past it.
     if (ms !== undefined && !(Number.isInteger(ms) && ms > 0 && ms <= 2_147_483_647))
       throw new InvalidOptionError(`upstream.${key}`, 'must be a positive whole number of milliseconds');
+  }
+  const pool = u.catalogPool;
+  if (pool !== undefined && pool !== false) {
+    if (typeof pool !== 'object' || pool === null)
+      throw new InvalidOptionError('upstream.catalogPool', 'must be { maxIdle?, idleMs? } or false');
+    if (pool.maxIdle !== undefined && !(Number.isInteger(pool.maxIdle) && pool.maxIdle >= 0))
+      throw new InvalidOptionError('upstream.catalogPool.maxIdle', 'must be a whole number, 0 or more');
+    if (
+      pool.idleMs !== undefined &&
+      !(Number.isInteger(pool.idleMs) && pool.idleMs > 0 && pool.idleMs <= 2_147_483_647)
+    )
+      throw new InvalidOptionError(
+        'upstream.catalogPool.idleMs',
+        'must be a positive whole number of milliseconds',
+      );
   }
   if (typeof options.resource?.name !== 'string' || options.resource.name === '')
     throw new InvalidOptionError('resource.name', 'must be a non-empty string');
@@ -189,6 +210,9 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
       { reason: nativeLaneError() ?? 'the engine has no onGeneration' },
       'pg proxy: no native lane',
     );
+  const poolOptions = options.upstream.catalogPool;
+  const catalogPool =
+    poolOptions === false ? undefined : new CatalogPool({ ...DEFAULT_CATALOG_POOL, ...poolOptions });
   const laneCounts = { statements: 0, handoffs: 0 };
   const stopGenerations = lane
     ? options.engine.onGeneration?.(() => {
@@ -203,6 +227,7 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
     logger: options.logger,
     secureContext,
     decisionCache,
+    catalogPool,
     lane,
     laneHandedBack(statements) {
       laneCounts.statements += statements;
@@ -273,6 +298,9 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
 
   return {
     server,
+    get catalogIdle() {
+      return catalogPool?.idle ?? 0;
+    },
     get sessions() {
       return sessions.size;
     },
@@ -305,6 +333,8 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
         }
         server.close(() => resolve());
       });
+      // The sessions ended first, so their catalog connections are closed, not kept.
+      catalogPool?.close();
       // The ended sessions' unwritten audit records get a last attempt.
       await auditBacklog?.close();
     },

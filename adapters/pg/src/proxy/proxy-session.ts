@@ -92,6 +92,7 @@ import {
   STATISTICS_CATALOG_OIDS,
   type ViewColumns,
 } from '../upstream/catalog-client.js';
+import type { CatalogPool } from '../upstream/catalog-pool.js';
 import { connectUpstream, type UpstreamConnection } from '../upstream/connect-upstream.js';
 import { UpstreamError } from '../upstream/upstream-error.js';
 import {
@@ -183,6 +184,8 @@ export interface SessionHost {
   readonly channelBinding: Buffer | undefined;
   /** Per-session decision reuse; undefined when turned off. */
   readonly decisionCache: DecisionCacheOptions | undefined;
+  /** Catalog connections ended sessions left, for the next (see catalog-pool.ts). */
+  readonly catalogPool: CatalogPool | undefined;
   /** The native lane, where sessions may use it (see native-lane.ts and `nativeLane`). */
   readonly lane: LaneBinding | undefined;
   /** A session's lane handed back, having relayed `statements` since it last did. */
@@ -4449,6 +4452,7 @@ export class ProxySession {
         this.host.options.upstream,
         this.upstreamStartup,
         this.host.maxMessageSize,
+        this.host.catalogPool,
       );
       if (this.phase === 'closed') this.catalog.close();
     }

@@ -12,17 +12,17 @@
  * lookup opens another), and the lookup fails.
  */
 
-import type { Socket } from 'node:net';
 import {
   type FieldDescription,
   readDataRow,
   readNoticeFields,
   readRowDescription,
 } from '../protocol/backend-messages.js';
-import { writeQuery, writeSync, writeTerminate } from '../protocol/frontend-writers.js';
+import { writeQuery, writeSync } from '../protocol/frontend-writers.js';
 import { BackendCode, ErrorField, FrontendCode } from '../protocol/message-codes.js';
 import type { Frame } from '../protocol/message-framer.js';
 import { MessageWriter } from '../protocol/message-writer.js';
+import { type CatalogConnection, type CatalogPool, terminateCatalogConnection } from './catalog-pool.js';
 import { cancelUpstream, connectUpstream } from './connect-upstream.js';
 import { FrameSource } from './frame-source.js';
 import { UpstreamError } from './upstream-error.js';
@@ -241,15 +241,11 @@ export interface CatalogType {
   fields: readonly number[];
 }
 
+/** ReadyForQuery's status outside a transaction block. */
+const TRANSACTION_IDLE = 0x49;
+
 /** Default of `catalogTimeoutMs`. */
 export const DEFAULT_CATALOG_TIMEOUT_MS = 5_000;
-
-interface CatalogConnection {
-  socket: Socket;
-  source: FrameSource;
-  processId: number;
-  secretKey: number;
-}
 
 export class CatalogClient {
   private connection: Promise<CatalogConnection> | undefined;
@@ -259,6 +255,8 @@ export class CatalogClient {
     private readonly options: UpstreamOptions,
     private readonly startupParameters: Readonly<Record<string, string>>,
     private readonly maxMessageSize: number,
+    /** Where a connection comes from if one is idle, and goes back to at close. */
+    private readonly pool?: CatalogPool,
   ) {}
 
   private closed = false;
@@ -268,12 +266,15 @@ export class CatalogClient {
     // handled) must not open a connection nobody will close: that backend would leak.
     if (this.closed) return Promise.reject(new UpstreamError('the catalog connection is closed'));
     if (this.connection) return this.connection;
-    const connection = connectUpstream(this.options, this.startupParameters, this.maxMessageSize).then(
-      (c) => {
-        const source = new FrameSource(c.socket, c.framer);
-        return { socket: c.socket, source, processId: c.processId, secretKey: c.secretKey };
-      },
-    );
+    const idle = this.pool?.take(this.startupParameters);
+    const connection = idle
+      ? Promise.resolve(idle)
+      : connectUpstream(this.options, this.startupParameters, this.maxMessageSize).then(
+          (c): CatalogConnection => {
+            const source = new FrameSource(c.socket, c.framer);
+            return { socket: c.socket, source, processId: c.processId, secretKey: c.secretKey };
+          },
+        );
     this.connection = connection;
     // A connection that failed to open is not kept: the next lookup tries again.
     connection.catch(() => {
@@ -598,8 +599,21 @@ export class CatalogClient {
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(timeout), timeoutMs);
     });
-    const pending = this.connect();
-    const reply = pending.then((connection) => this.reply(connection, message, onFrame));
+    let pending = this.connect();
+    const reply = (async () => {
+      const connection = await pending;
+      try {
+        await this.reply(connection, message, onFrame);
+      } catch (err) {
+        if (!(connection.reused && connection.broken)) throw err;
+        // A kept connection the server closed while it was idle (a restart, an idle timeout)
+        // before the pool heard of it: once more, on a connection of its own.
+        connection.socket.destroy();
+        if (this.connection === pending) this.connection = undefined;
+        pending = this.connect();
+        await this.reply(await pending, message, onFrame);
+      }
+    })();
     try {
       return await Promise.race([reply, expired]);
     } catch (err) {
@@ -630,20 +644,30 @@ export class CatalogClient {
   }
 
   private async reply(
-    { socket, source }: CatalogConnection,
+    connection: CatalogConnection,
     message: Buffer,
     onFrame: (frame: Frame) => void,
   ): Promise<void> {
+    const { socket, source } = connection;
     socket.write(message);
     let error: Error | undefined;
     for (;;) {
-      const frame = await source.next();
+      let frame: Frame;
+      try {
+        frame = await source.next();
+      } catch (err) {
+        connection.broken = true;
+        throw err;
+      }
       if (frame.type === BackendCode.ErrorResponse) {
         const fields = readNoticeFields(frame.body);
         error ??= new UpstreamError(`catalog lookup failed: ${fields.get(ErrorField.Message) ?? ''}`, {
           fields,
         });
       } else if (frame.type === BackendCode.ReadyForQuery) {
+        // Autocommit queries only: a transaction left open is not a connection to keep.
+        if (frame.body[0] !== TRANSACTION_IDLE) connection.broken = true;
+        connection.reused = false;
         if (error) throw error;
         return;
       } else {
@@ -661,13 +685,12 @@ export class CatalogClient {
     this.closed = true;
     const connection = this.connection;
     this.connection = undefined;
-    connection
-      ?.then(({ socket, source }) => {
-        source.detach();
-        const w = new MessageWriter(8);
-        writeTerminate(w);
-        socket.end(w.flush());
-      })
+    if (!connection) return;
+    const { pool } = this;
+    // With a pool, once the lookups under way have ended: the connection goes back in step.
+    const settled = pool ? this.queue.then(() => connection) : connection;
+    settled
+      .then((c) => (pool ? pool.give(this.startupParameters, c) : terminateCatalogConnection(c)))
       .catch(() => {});
   }
 }

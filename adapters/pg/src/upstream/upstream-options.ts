@@ -37,6 +37,15 @@ export interface UpstreamOptions {
    * statement that needed it is refused or its result withheld.
    */
   catalogTimeoutMs?: number;
+  /**
+   * Catalog connections (the proxy's own, for those lookups) kept open when their session
+   * ends, for the next session that starts with the same startup parameters: a client that
+   * connects per task then does not wait for a second server backend and login before its
+   * first result. At most `maxIdle` (default 8) are kept, each for `idleMs` (default 30 000)
+   * unused. A session holds its catalog connection while it lives either way. `false` closes
+   * each with its session.
+   */
+  catalogPool?: { maxIdle?: number; idleMs?: number } | false;
 }
 
 /** The Unix-domain socket `options` name (a `host` that is an absolute path), else undefined. */
