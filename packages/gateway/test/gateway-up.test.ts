@@ -107,6 +107,10 @@ describe('portcullis up, end to end', () => {
     // The first run's columns are looked up in the catalog (the agent's masks), the second
     // registers the statement, and the lane relays the three after it.
     expect((await lane()) - before).toBe(3);
+    // That lookup's connection outlived the session, kept for the next one (at most 8 are).
+    const kept = await metric('portcullis_pg_catalog_idle_connections');
+    expect(kept).toBeGreaterThanOrEqual(1);
+    expect(kept).toBeLessThanOrEqual(8);
     const mine = readFileSync(demo.auditPath, 'utf8')
       .trim()
       .split('\n')

@@ -90,6 +90,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         Object.fromEntries(
           [...running].flatMap(([name, r]) => (r.nativeLane ? [[name, r.nativeLane] as const] : [])),
         ),
+      () =>
+        Object.fromEntries(
+          [...running].flatMap(([name, r]) =>
+            r.catalogIdle !== undefined ? [[name, r.catalogIdle] as const] : [],
+          ),
+        ),
     );
 
     const inner =

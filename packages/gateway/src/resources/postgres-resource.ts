@@ -68,6 +68,9 @@ export async function startPostgresResource(
       get nativeLane() {
         return proxy.nativeLane;
       },
+      get catalogIdle() {
+        return proxy.catalogIdle;
+      },
       close: () => proxy.close(),
     };
   } catch (err) {

@@ -49,5 +49,7 @@ export interface RunningResource {
   readonly sessions: number;
   /** What a PostgreSQL resource's native lane relayed (see @portcullis/pg `nativeLane`), for metrics. */
   readonly nativeLane?: { readonly statements: number; readonly handoffs: number };
+  /** Server backends a PostgreSQL resource keeps for later sessions' catalog lookups (@portcullis/pg `catalogIdle`). */
+  readonly catalogIdle?: number;
   close(): Promise<void>;
 }

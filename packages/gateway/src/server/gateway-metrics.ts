@@ -13,11 +13,13 @@ export class GatewayMetrics {
 
   /**
    * `lanes`: what each PostgreSQL resource's native lane has relayed since it started (the
-   * pg proxy's `nativeLane`), read at each scrape.
+   * pg proxy's `nativeLane`), read at each scrape. `catalogIdle`: the server backends each
+   * PostgreSQL resource keeps for later sessions' catalog lookups (the pg proxy's `catalogIdle`).
    */
   constructor(
     sessions: () => Record<string, number>,
     lanes: () => Record<string, { readonly statements: number; readonly handoffs: number }> = () => ({}),
+    catalogIdle: () => Record<string, number> = () => ({}),
   ) {
     this.#decisions = new Counter({
       name: 'portcullis_decisions_total',
@@ -65,6 +67,15 @@ export class GatewayMetrics {
     laneCounter(this.registry, lanes, 'handoffs', {
       name: 'portcullis_pg_native_lane_handoffs_total',
       help: "Times a PostgreSQL resource's native lane handed a session back to JavaScript, by resource",
+    });
+    new Gauge({
+      name: 'portcullis_pg_catalog_idle_connections',
+      help: "Server backends a PostgreSQL resource keeps open for later sessions' catalog lookups, by resource",
+      labelNames: ['resource'],
+      registers: [this.registry],
+      collect() {
+        for (const [resource, n] of Object.entries(catalogIdle())) this.set({ resource }, n);
+      },
     });
     new Gauge({
       name: 'portcullis_sessions',
