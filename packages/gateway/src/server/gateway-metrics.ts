@@ -68,23 +68,13 @@ export class GatewayMetrics {
       name: 'portcullis_pg_native_lane_handoffs_total',
       help: "Times a PostgreSQL resource's native lane handed a session back to JavaScript, by resource",
     });
-    new Gauge({
+    resourceGauge(this.registry, catalogIdle, {
       name: 'portcullis_pg_catalog_idle_connections',
       help: "Server backends a PostgreSQL resource keeps open for later sessions' catalog lookups, by resource",
-      labelNames: ['resource'],
-      registers: [this.registry],
-      collect() {
-        for (const [resource, n] of Object.entries(catalogIdle())) this.set({ resource }, n);
-      },
     });
-    new Gauge({
+    resourceGauge(this.registry, sessions, {
       name: 'portcullis_sessions',
       help: 'Open client sessions, by resource',
-      labelNames: ['resource'],
-      registers: [this.registry],
-      collect() {
-        for (const [resource, n] of Object.entries(sessions())) this.set({ resource }, n);
-      },
     });
   }
 
@@ -136,6 +126,22 @@ function laneCounter(
         this.inc({ resource }, Math.max(0, total - (seen.get(resource) ?? 0)));
         seen.set(resource, total);
       }
+    },
+  });
+}
+
+/** A gauge by resource, read at each scrape. */
+function resourceGauge(
+  registry: Registry,
+  read: () => Record<string, number>,
+  names: { name: string; help: string },
+): void {
+  new Gauge({
+    ...names,
+    labelNames: ['resource'],
+    registers: [registry],
+    collect() {
+      for (const [resource, n] of Object.entries(read())) this.set({ resource }, n);
     },
   });
 }
