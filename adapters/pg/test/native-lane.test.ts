@@ -224,9 +224,28 @@ describe('with nativeLane', () => {
     expect(logged).toEqual([
       { obj: { reason: 'the engine has no onGeneration' }, msg: 'pg proxy: no native lane' },
     ]);
-    // With an audit sink no session would use it anyway: nothing to say.
+    // An audit sink that cannot store a record on the spot keeps every session off it: said too,
+    // and `true` is refused, as is `true` with the decision cache off.
+    const sink = { write: async () => {}, close: async () => {} };
     logged.length = 0;
-    createPgProxy({ ...base, audit: { write: async () => {}, close: async () => {} } });
+    createPgProxy({ ...base, engine, audit: sink });
+    expect(logged).toEqual([
+      {
+        obj: {
+          reason: 'the audit sink has no writeNow, to store a record before the lane sends its statement',
+        },
+        msg: 'pg proxy: no native lane',
+      },
+    ]);
+    expect(() => createPgProxy({ ...base, engine, audit: sink, nativeLane: true })).toThrow(
+      /nativeLane: cannot be used: the audit sink has no writeNow/,
+    );
+    expect(() => createPgProxy({ ...base, engine, decisionCache: false, nativeLane: true })).toThrow(
+      /nativeLane: cannot be used: the decision cache is off/,
+    );
+    // Turned off, nothing to say.
+    logged.length = 0;
+    createPgProxy({ ...base, engine, audit: sink, nativeLane: false });
     expect(logged).toEqual([]);
   });
 

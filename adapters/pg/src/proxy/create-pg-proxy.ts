@@ -168,7 +168,20 @@ function validate(options: PgProxyOptions): void {
     if (typeof options.engine.onGeneration !== 'function')
       throw new InvalidOptionError('nativeLane', 'needs an engine with onGeneration (createEngine has it)');
     if (!nativeLane()) throw new InvalidOptionError('nativeLane', `is not available: ${nativeLaneError()}`);
+    const without = laneWithout(options);
+    if (without) throw new InvalidOptionError('nativeLane', `cannot be used: ${without}`);
   }
+}
+
+/** What keeps every session of this proxy off the native lane, whatever its build and engine. */
+function laneWithout(options: PgProxyOptions): string | undefined {
+  if (options.decisionCache === false)
+    return 'the decision cache is off (decisionCache: false), and the lane relays what it remembers';
+  // Every statement must reach the audit sink and the decisionsHold hook: the lane asks the
+  // session before each one, which needs a sink that stores a record on the spot.
+  if (options.audit && typeof options.audit.writeNow !== 'function')
+    return 'the audit sink has no writeNow, to store a record before the lane sends its statement';
+  return undefined;
 }
 
 export function createPgProxy(options: PgProxyOptions): PgProxy {
@@ -195,19 +208,16 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
   const auditBacklog = options.audit ? new AuditBacklog(options.audit, options.logger) : undefined;
   const decisionCache =
     options.decisionCache === false ? undefined : (options.decisionCache ?? DEFAULT_DECISION_CACHE);
-  // Every statement must reach the audit sink and the decisionsHold hook: the lane asks the
-  // session before each one, which needs a sink that stores a record on the spot (writeNow).
-  const laneAllowed =
-    decisionCache !== undefined && (!options.audit || typeof options.audit.writeNow === 'function');
+  const laneBarred = laneWithout(options);
   // Unasked for, the lane is used where it can be (validate refuses `true` where it cannot,
   // so `true` here means the engine has onGeneration and the addon loads).
   const lane =
-    laneAllowed && options.nativeLane !== false && typeof options.engine.onGeneration === 'function'
+    !laneBarred && options.nativeLane !== false && typeof options.engine.onGeneration === 'function'
       ? nativeLane()
       : undefined;
-  if (options.nativeLane === undefined && laneAllowed && !lane)
+  if (options.nativeLane === undefined && !lane)
     options.logger?.info?.(
-      { reason: nativeLaneError() ?? 'the engine has no onGeneration' },
+      { reason: laneBarred ?? nativeLaneError() ?? 'the engine has no onGeneration' },
       'pg proxy: no native lane',
     );
   const poolOptions = options.upstream.catalogPool;

@@ -182,7 +182,8 @@ export interface PgProxyOptions {
    * cache's entry and `catalogTrustMs`, and is dropped at once on a new policy generation.
    * It needs the package's native build (`scripts/build-native.mjs`, run by its `build`) and
    * an engine with `onGeneration`. Default: used when both are there, and not otherwise (the
-   * proxy logs why at creation); `true` without either is refused when the proxy is created;
+   * proxy logs why at creation, as it does when the decision cache is off or the audit sink
+   * has no `writeNow`); `true` without any of these is refused when the proxy is created;
    * `false` turns it off.
    */
   nativeLane?: boolean;
