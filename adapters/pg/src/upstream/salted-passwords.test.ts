@@ -18,8 +18,13 @@ describe('SaltedPasswords', () => {
       await cache.derive('pencil', SALT, 4097),
     ];
     for (const other of others) expect(other.equals(first)).toBe(false);
-    expect(others[2]).toEqual(pbkdf2Sync('pencil', SALT, 4097, 32, 'sha256'));
-    expect(cache.size).toBe(4);
+    // A salt that ends where the password begins is another pair, not the same key.
+    const joined = await cache.derive('pen\0cil', SALT, 4096);
+    const longerSalt = Buffer.concat([SALT, Buffer.from('\0pen')]);
+    const split = await cache.derive('cil', longerSalt, 4096);
+    expect(split.equals(joined)).toBe(false);
+    expect(split).toEqual(pbkdf2Sync('cil', longerSalt, 4096, 32, 'sha256'));
+    expect(cache.size).toBe(6);
   });
 
   test('logins that start together share one derivation', async () => {

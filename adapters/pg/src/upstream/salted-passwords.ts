@@ -26,10 +26,10 @@ export class SaltedPasswords {
 
   /** PBKDF2-HMAC-SHA-256 of `password` (already SASLprepped), 32 bytes. */
   derive(password: string, salt: Buffer, iterations: number): Promise<Buffer> {
+    // The salt's length first: no salt and password can pass for another pair.
     const key = createHash('sha256')
-      .update(`${iterations}\0`)
+      .update(`${iterations}:${salt.length}:`)
       .update(salt)
-      .update('\0')
       .update(password)
       .digest('base64');
     const known = this.#entries.get(key);
