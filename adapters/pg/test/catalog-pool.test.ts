@@ -10,6 +10,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { PgProxyOptions } from '../src/index.js';
 import { clientOn, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { until } from './support/until.js';
 
 let f: ProxyFixture;
 let direct: pg.Client;
@@ -30,11 +31,6 @@ async function backends(app: string): Promise<number[]> {
     [app],
   );
   return rows.map((r) => r.pid);
-}
-
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 50));
-  expect(await check()).toBe(true);
 }
 
 /** An agent session that reads the masked column, then ends. */

@@ -144,12 +144,13 @@ async function clientBackends(): Promise<number> {
 /** The proxies the tests started, whose kept catalog connections are backends they hold on purpose. */
 const proxies: PgProxy[] = [];
 
-/** Catalog connections kept for later sessions (`upstream.catalogPool`), at most 8 per proxy. */
+/** Connections kept for later sessions (`upstream.catalogPool`, `upstream.reuse`), at most 8 each per proxy. */
 function kept(): number {
   let n = 0;
   for (const p of proxies) {
     expect(p.catalogIdle).toBeLessThanOrEqual(8);
-    n += p.catalogIdle;
+    expect(p.upstreamReuse.idle).toBeLessThanOrEqual(8);
+    n += p.catalogIdle + p.upstreamReuse.idle;
   }
   return n;
 }
@@ -175,12 +176,22 @@ async function fuzzSessions(
   port: number,
   pick: (n: number) => number,
   statements: readonly string[],
-  warm = false,
+  options: {
+    warm?: boolean;
+    /** Some sessions end with Terminate after their batches, as a client that logs off does. */
+    terminate?: boolean;
+    /** Run first in every session that logged in. */
+    first?: (raw: RawClient) => Promise<void>;
+  } = {},
 ): Promise<void> {
+  const { warm = false, terminate = false } = options;
   for (let i = 0; i < 40; i++) {
     const user = pick(2) ? 'alice' : 'agent';
-    // Warm sessions log in: what is fuzzed there is the lane's side of a live session.
-    const raw = await RawClient.connect(port, user, warm || pick(2) ? `${user}-pw` : 'wrong-pw');
+    // Warm sessions log in: what is fuzzed there is the lane's side of a live session; so do
+    // sessions that may log off, so that some hand on their connections.
+    const password = warm || terminate || pick(2) ? `${user}-pw` : 'wrong-pw';
+    const raw = await RawClient.connect(port, user, password);
+    if (options.first && password !== 'wrong-pw') await options.first(raw);
     const repeated = warm
       ? query(new MessageWriter(), statements[pick(statements.length)] as string).flush()
       : undefined;
@@ -196,7 +207,12 @@ async function fuzzSessions(
     }
     await new Promise((r) => setTimeout(r, 5 + pick(20)));
     // Half leave politely mid-stream, half vanish.
-    if (pick(2)) raw.end();
+    if (terminate && pick(2)) {
+      // As a driver logs off: once its answers have come (or the proxy has closed on it).
+      await new Promise((r) => setTimeout(r, 100));
+      raw.write(new MessageWriter().begin(FrontendCode.Terminate).end().flush());
+      raw.socket.end();
+    } else if (pick(2)) raw.end();
     else raw.socket.destroy();
   }
 }
@@ -259,7 +275,7 @@ test('the same on audited sessions, on the native lane: no crash, no leaked sess
       'DROP TABLE victim',
       'SELECT id, email FROM users WHERE id = 1',
     ];
-    await fuzzSessions(audited.port, prng(seed + 3), statements, true);
+    await fuzzSessions(audited.port, prng(seed + 3), statements, { warm: true });
     // A clean session after it, whose repeats the lane relays: the proxy still serves, lane and all.
     const relayed = audited.proxy.nativeLane.statements;
     // The fuzz reached the lane: sessions it relayed for handed back what came after.
@@ -283,6 +299,34 @@ test('the same on audited sessions, on the native lane: no crash, no leaked sess
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}, 60_000);
+
+test('with upstream reuse: sessions that log off mid-stream hand on only clean connections', async () => {
+  const reusing = await f.anotherProxy({ upstream: { ...f.upstream, reuse: true } });
+  proxies.push(reusing.proxy);
+  const baseline = (await clientBackends()) - kept();
+  // State a reset must clear, among what is fuzzed.
+  const statements = [...SQL, 'SET search_path = nowhere', 'CREATE TEMP TABLE scratch (x int)', 'BEGIN'];
+  // Every session that logs in first checks that its backend is clean, whichever it got.
+  const clean = async (raw: RawClient) => {
+    const from = raw.messages.length;
+    raw.write(
+      query(
+        new MessageWriter(),
+        "SELECT current_setting('search_path') || ' ' || coalesce(to_regclass('pg_temp.scratch')::text, '-') || ' ' || (SELECT count(*) FROM pg_prepared_statements)",
+      ).flush(),
+    );
+    const row = await raw.waitFor((m) => m.type === 'D' && raw.messages.indexOf(m) >= from);
+    expect(row.body.subarray(6).toString()).toBe('"$user", public - 0');
+    const ready = await raw.waitFor((m) => m.type === 'Z' && raw.messages.indexOf(m) > from);
+    expect(ready.body.toString()).toBe('I');
+  };
+  await fuzzSessions(reusing.port, prng(seed + 4), statements, { terminate: true, first: clean });
+  for (let i = 0; i < 100 && reusing.proxy.sessions > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  expect(reusing.proxy.sessions).toBe(0);
+  await settle(baseline);
+  // Sessions did start on connections fuzzed sessions had left.
+  expect(reusing.proxy.upstreamReuse.handedOn).toBeGreaterThan(0);
 }, 60_000);
 
 test('mutated startup packets: no crash, no leaked session or backend', async () => {

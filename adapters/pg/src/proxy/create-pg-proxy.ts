@@ -17,6 +17,7 @@ import type { MaskContext } from './mask-plan.js';
 import { nativeLane, nativeLaneError } from './native-lane.js';
 import type { PgProxyOptions } from './pg-proxy-options.js';
 import { ProxySession, type SessionHost } from './proxy-session.js';
+import { DEFAULT_UPSTREAM_REUSE, UpstreamReuse } from './upstream-reuse.js';
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 /** Compiled maskers kept for reuse: a policy returns the same few mask sets over and over. */
@@ -49,6 +50,11 @@ export interface PgProxy {
    * backends the proxy holds with no session on them, at most `maxIdle`.
    */
   readonly catalogIdle: number;
+  /**
+   * `upstream.reuse`: connections kept, reset, for later sessions (server backends the proxy
+   * holds with no session on them), and how many sessions have started on one.
+   */
+  readonly upstreamReuse: { readonly idle: number; readonly handedOn: number };
 }
 
 function validate(options: PgProxyOptions): void {
@@ -85,6 +91,24 @@ function validate(options: PgProxyOptions): void {
     // setTimeout caps its delay at 2^31 - 1 ms and fires at once past it.
     if (ms !== undefined && !(Number.isInteger(ms) && ms > 0 && ms <= 2_147_483_647))
       throw new InvalidOptionError(`upstream.${key}`, 'must be a positive whole number of milliseconds');
+  }
+  const reuse = u.reuse;
+  if (reuse !== undefined && typeof reuse !== 'boolean') {
+    if (typeof reuse !== 'object' || reuse === null)
+      throw new InvalidOptionError(
+        'upstream.reuse',
+        'must be true, false or { maxIdle?, idleMs?, resetTimeoutMs? }',
+      );
+    if (reuse.maxIdle !== undefined && !(Number.isInteger(reuse.maxIdle) && reuse.maxIdle >= 0))
+      throw new InvalidOptionError('upstream.reuse.maxIdle', 'must be a whole number, 0 or more');
+    for (const key of ['idleMs', 'resetTimeoutMs'] as const) {
+      const ms = reuse[key];
+      if (ms !== undefined && !(Number.isInteger(ms) && ms > 0 && ms <= 2_147_483_647))
+        throw new InvalidOptionError(
+          `upstream.reuse.${key}`,
+          'must be a positive whole number of milliseconds',
+        );
+    }
   }
   const pool = u.catalogPool;
   if (pool !== undefined && pool !== false) {
@@ -220,6 +244,14 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
       { reason: laneBarred ?? nativeLaneError() ?? 'the engine has no onGeneration' },
       'pg proxy: no native lane',
     );
+  const reuseOptions = options.upstream.reuse;
+  const upstreamReuse = reuseOptions
+    ? new UpstreamReuse({
+        ...DEFAULT_UPSTREAM_REUSE,
+        ...(reuseOptions === true ? {} : reuseOptions),
+        maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+      })
+    : undefined;
   const poolOptions = options.upstream.catalogPool;
   const catalogPool =
     poolOptions === false ? undefined : new CatalogPool({ ...DEFAULT_CATALOG_POOL, ...poolOptions });
@@ -238,6 +270,7 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
     secureContext,
     decisionCache,
     catalogPool,
+    upstreamReuse,
     lane,
     laneHandedBack(statements) {
       laneCounts.statements += statements;
@@ -311,6 +344,9 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
     get catalogIdle() {
       return catalogPool?.idle ?? 0;
     },
+    get upstreamReuse() {
+      return { idle: upstreamReuse?.idle ?? 0, handedOn: upstreamReuse?.handedOn ?? 0 };
+    },
     get sessions() {
       return sessions.size;
     },
@@ -345,6 +381,7 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
       });
       // The sessions ended first, so their catalog connections are closed, not kept.
       catalogPool?.close();
+      upstreamReuse?.close();
       // The ended sessions' unwritten audit records get a last attempt.
       await auditBacklog?.close();
     },

@@ -34,7 +34,9 @@ export interface DirectSocket {
   /**
    * Take the socket's reads, and start reading: each read lands in a buffer that is used again
    * for the next one, and `consume` gets a view of it. `consume` returns true when some view
-   * of that buffer must outlive the call; the next read then gets a new buffer.
+   * of that buffer must outlive the call; the next read then gets a new buffer. Called again,
+   * the reads go to the new `consume` from the next one on (a connection handed from one
+   * holder to another: upstream-reuse.ts).
    */
   takeReads(consume: (chunk: Buffer) => boolean): void;
   /**
@@ -188,7 +190,12 @@ class HandleIo implements DirectSocket {
     }
   };
 
+  private consume: (chunk: Buffer) => boolean = () => false;
+
   takeReads(consume: (chunk: Buffer) => boolean): void {
+    this.consume = consume;
+    if (this.readsTaken) return;
+    const io = this;
     const handle = this.handle;
     const state = this.wrap.streamBaseState;
     const slot = this.wrap.kReadBytesOrError;
@@ -203,7 +210,7 @@ class HandleIo implements DirectSocket {
       if (n <= 0) return streamRead.call(this, arrayBuffer);
       let keep: boolean;
       try {
-        keep = consume(buffer.subarray(0, n));
+        keep = io.consume(buffer.subarray(0, n));
       } catch (err) {
         // Thrown into libuv's callback it would end the process: end this connection instead.
         socket.destroy(err instanceof Error ? err : new Error(String(err)));

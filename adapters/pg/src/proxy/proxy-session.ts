@@ -167,6 +167,7 @@ import {
   type ViewColumnRefs,
   viewColumnRefs,
 } from './unresolved-columns.js';
+import type { UpstreamReuse } from './upstream-reuse.js';
 
 /** What a session needs from the proxy that owns it. */
 export interface SessionHost {
@@ -186,6 +187,8 @@ export interface SessionHost {
   readonly decisionCache: DecisionCacheOptions | undefined;
   /** Catalog connections ended sessions left, for the next (see catalog-pool.ts). */
   readonly catalogPool: CatalogPool | undefined;
+  /** Upstream connections ended sessions left, reset, for the next (`upstream.reuse`). */
+  readonly upstreamReuse: UpstreamReuse | undefined;
   /** The native lane, where sessions may use it (see native-lane.ts and `nativeLane`). */
   readonly lane: LaneBinding | undefined;
   /** A session's lane handed back, having relayed `statements` since it last did. */
@@ -1068,23 +1071,28 @@ export class ProxySession {
       }
       if (this.phase !== 'connecting') return;
     }
+    // A kept connection is handed over within this turn, before any read can reach it.
+    const kept = this.host.upstreamReuse?.take(this.upstreamStartup);
     let upstream: UpstreamConnection;
-    try {
-      upstream = await connectUpstream(
-        this.host.options.upstream,
-        this.upstreamStartup,
-        this.host.maxMessageSize,
-        { reuseReadBuffer: true },
-      );
-    } catch (err) {
-      this.fatal(this.upstreamFailure(err));
-      return;
+    if (kept) upstream = kept.connection;
+    else {
+      try {
+        upstream = await connectUpstream(
+          this.host.options.upstream,
+          this.upstreamStartup,
+          this.host.maxMessageSize,
+          { reuseReadBuffer: true },
+        );
+      } catch (err) {
+        this.fatal(this.upstreamFailure(err));
+        return;
+      }
+      if (this.phase !== 'connecting') {
+        upstream.socket.destroy();
+        return;
+      }
     }
-    if (this.phase !== 'connecting') {
-      upstream.socket.destroy();
-      return;
-    }
-    this.attachUpstream(upstream);
+    this.attachUpstream(upstream, kept?.io);
     const w = this.toClient.writer;
     if (!this.authOkSent) writeAuthenticationOk(w);
     for (const [name, value] of upstream.parameters) writeParameterStatus(w, name, value);
@@ -3210,12 +3218,42 @@ export class ProxySession {
 
   private terminate(): void {
     const upstream = this.upstream;
-    if (upstream && !upstream.socket.destroyed) {
+    if (upstream && !upstream.socket.destroyed && !this.releaseUpstream(upstream)) {
       const w = new MessageWriter(8);
       writeTerminate(w);
       upstream.socket.end(w.flush());
     }
     this.close();
+  }
+
+  /**
+   * Hand the upstream connection to `upstream.reuse`, if this session leaves nothing under way
+   * on it (see upstream-reuse.ts): outside a transaction block, no response owed, nothing
+   * queued or held, no COPY, no partial message, the lane stopped. True when handed over; the
+   * session no longer touches it.
+   */
+  private releaseUpstream(upstream: UpstreamConnection): boolean {
+    const reuse = this.host.upstreamReuse;
+    if (!reuse || !upstream.reads || this.phase !== 'ready' || this.laneRunning) return false;
+    if (this.status !== TransactionStatus.Idle || this.pending.length > 0 || this.held || this.copyOut)
+      return false;
+    if (this.upstreamBusy || !this.toUpstream.empty || upstream.framer.buffered > 0) return false;
+    if (this.upstreamIo?.pending || upstream.socket.writableLength > 0) return false;
+    // A hold would be released later, on a connection another session reads by then.
+    if (this.upstreamGate?.held) return false;
+    // Its duplicates of the sockets' descriptors go before another session's lane makes its own.
+    this.laneEnd();
+    if (this.upstreamListeners) {
+      upstream.socket.off('error', this.upstreamListeners.onError);
+      upstream.socket.off('close', this.upstreamListeners.onClose);
+      this.upstreamListeners = undefined;
+    }
+    const io = this.upstreamIo;
+    this.upstream = undefined;
+    this.upstreamIo = undefined;
+    this.upstreamGate = undefined;
+    reuse.release(this.upstreamStartup, upstream, io);
+    return true;
   }
 
   // -------------------------------------------------------------------------------------
@@ -3232,7 +3270,10 @@ export class ProxySession {
     this.textSettings.note(name, value);
   }
 
-  private attachUpstream(upstream: UpstreamConnection): void {
+  /** The listeners attachUpstream put on the upstream socket, taken off when it is handed on. */
+  private upstreamListeners: { onError: (err: Error) => void; onClose: () => void } | undefined;
+
+  private attachUpstream(upstream: UpstreamConnection, keptIo?: DirectSocket): void {
     this.upstream = upstream;
     for (const [name, value] of upstream.parameters) {
       if (name === 'client_encoding') this.clientEncoding = value.toUpperCase();
@@ -3259,7 +3300,7 @@ export class ProxySession {
         framer.ownRest();
         return false;
       };
-      const io = this.host.options.directSocketIo !== false ? directSocket(socket) : undefined;
+      const io = keptIo ?? (this.host.options.directSocketIo !== false ? directSocket(socket) : undefined);
       if (io) {
         this.upstreamIo = io;
         this.upstreamGate.rebind(io);
@@ -3276,16 +3317,19 @@ export class ProxySession {
         this.pumpUpstream();
       });
     }
-    socket.on('error', (err) => {
+    const onError = (err: Error) => {
       this.host.logger?.warn?.({ sessionId: this.id, err }, 'upstream socket error');
       this.close();
-    });
-    socket.on('close', () => {
+    };
+    const onClose = () => {
       // Let what the server said last (a FATAL on shutdown) reach the client first.
       this.flushClient();
       this.client.end();
       this.close();
-    });
+    };
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    this.upstreamListeners = { onError, onClose };
     for (const frame of upstream.pending) this.onUpstreamFrame(frame);
   }
 

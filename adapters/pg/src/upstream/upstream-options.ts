@@ -46,6 +46,17 @@ export interface UpstreamOptions {
    * each with its session.
    */
   catalogPool?: { maxIdle?: number; idleMs?: number } | false;
+  /**
+   * Hand an ended session's connection to the next session that starts with the same startup
+   * parameters, reset with `DISCARD ALL`, as pgbouncer's session pooling does: a client that
+   * connects per task then skips the server's new backend and login. Only a session that ends
+   * with Terminate and nothing under way (outside a transaction, no response owed) hands its
+   * connection on, and only over a plain TCP or Unix socket. Off by default: what `DISCARD
+   * ALL` leaves (a dblink connection kept by name, a procedural language's session globals)
+   * would reach the next session, whoever it is. `true` keeps at most 8, each for 30 000 ms;
+   * `resetTimeoutMs` (default 5 000) bounds the reset.
+   */
+  reuse?: boolean | { maxIdle?: number; idleMs?: number; resetTimeoutMs?: number };
 }
 
 /** The Unix-domain socket `options` name (a `host` that is an absolute path), else undefined. */
