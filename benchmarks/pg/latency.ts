@@ -9,7 +9,8 @@
  *
  * Settings (environment): PATHS (node-handle-relay,portcullis; also direct, pgbouncer, node-relay,
  * node-native-relay (the bytes copied in C inside Node's loop),
- * portcullis-streams: the proxy with `directSocketIo: false`; portcullis-audited: with a JSONL
+ * portcullis-streams: the proxy with `directSocketIo: false`; portcullis-reuse: with
+ * `upstream.reuse` (ended sessions' upstream connections handed on); portcullis-audited: with a JSONL
  * audit log; portcullis-audited-pool: the same log written through the thread pool; gateway:
  * `portcullis start` with the audit log and its SQLite index, as users run it; gateway-base: the
  * same from the checkout at BASE_ROOT, for a before/after run; portcullis-base: the proxy from the
@@ -85,6 +86,8 @@ async function main(): Promise<void> {
     if (PATHS.includes('node-native-relay'))
       await add('node-native-relay', await startNodeNativeRelay(upstream));
     if (PATHS.includes('portcullis')) await add('portcullis', await startPortcullis(upstream));
+    if (PATHS.includes('portcullis-reuse'))
+      await add('portcullis-reuse', await startPortcullis(upstream, { UPSTREAM_REUSE: '1' }));
     if (PATHS.includes('portcullis-audited'))
       await add(
         'portcullis-audited',

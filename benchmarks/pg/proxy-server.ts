@@ -13,6 +13,7 @@
  * AUDIT_LOG=<file> writes every decision and completion record to a hash-chained JSONL audit
  * log there (core's `createJsonlAuditSink`, no fsync), as the gateway's audit does;
  * AUDIT_SYNC_WRITES=0 writes it through the thread pool instead (`syncWrites: false`);
+ * UPSTREAM_REUSE=1 hands ended sessions' upstream connections on (`upstream.reuse: true`).
  * NATIVE_LANE=1 requires the proxy's native lane (`nativeLane: true`), NATIVE_LANE=0 turns it
  * off (`nativeLane: false`); unset, it is the proxy's default (on where the addon is built).
  * With CPU_PROFILE_DIR set, each SIGUSR2 starts or stops a CPU profile of this process and the
@@ -39,6 +40,7 @@ const proxy = createPgProxy({
     port: Number(requiredEnv('PG_PORT')),
     user: requiredEnv('PG_USER'),
     password: requiredEnv('PG_PASSWORD'),
+    ...(process.env.UPSTREAM_REUSE === '1' ? { reuse: true } : {}),
   },
   resource: { name: 'bench-db', labels: { env: 'prod' } },
   async authenticate(startup) {
