@@ -28,6 +28,11 @@ export interface PostgresResourceConfig {
      * host; `channelBinding` as the pg adapter's `upstream.channelBinding` (default prefer).
      */
     tls?: { ca?: SecretRef; serverName?: string; channelBinding?: 'prefer' | 'require' | 'disable' };
+    /**
+     * Hand an ended session's connection, reset with DISCARD ALL, to the next session with the
+     * same startup parameters (the pg adapter's `upstream.reuse`). Off by default.
+     */
+    reuse?: boolean;
   };
 }
 

@@ -55,7 +55,8 @@ export function validatePostgresResource(
   const tls = clientTls(c, r.tls, `${path}.tls`);
   const up = c.object(r.upstream, `${path}.upstream`);
   if (!up) return undefined;
-  c.known(up, `${path}.upstream`, ['host', 'port', 'database', 'user', 'password', 'tls']);
+  c.known(up, `${path}.upstream`, ['host', 'port', 'database', 'user', 'password', 'tls', 'reuse']);
+  const reuse = c.boolean(up.reuse, `${path}.upstream.reuse`, false);
   const upTls = upstreamTls(c, up.tls, `${path}.upstream.tls`);
   const upHost = c.string(up.host, `${path}.upstream.host`);
   const upPort = c.port(up.port, `${path}.upstream.port`, { default: 5432 });
@@ -82,6 +83,7 @@ export function validatePostgresResource(
       password,
       ...(database !== undefined ? { database } : {}),
       ...(upTls ? { tls: upTls } : {}),
+      ...(reuse ? { reuse } : {}),
     },
   };
 }

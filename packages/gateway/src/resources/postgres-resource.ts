@@ -26,6 +26,7 @@ export async function startPostgresResource(
       user: u.user,
       password,
       ...(u.database !== undefined ? { database: u.database } : {}),
+      ...(u.reuse ? { reuse: true } : {}),
       // verify-full: the chain against `ca` (or the system CAs) and the host name.
       ...(u.tls
         ? {

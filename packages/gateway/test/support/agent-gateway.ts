@@ -22,13 +22,28 @@ export interface AgentGateway {
   /** The agent's user name and API key (its password). */
   user: string;
   key: string;
+  /** The API keys of the people `options.humans` named, by name. */
+  humanKeys: Record<string, string>;
+  /** The gateway's audit log. */
+  auditPath: string;
   /** A connection to the server itself, as its superuser. */
   direct(): Promise<pg.Client>;
   stop(): Promise<void>;
 }
 
+export interface AgentGatewayOptions {
+  /** People with API keys too (`kind: human`). */
+  humans?: string[];
+  /** `prod-db`'s `upstream.reuse`. */
+  reuse?: boolean;
+}
+
 /** Starts the server, runs `schema` on it directly, then starts the gateway in front of it. */
-export async function startAgentGateway(schema: string, user = 'test-agent'): Promise<AgentGateway> {
+export async function startAgentGateway(
+  schema: string,
+  user = 'test-agent',
+  options: AgentGatewayOptions = {},
+): Promise<AgentGateway> {
   const upstream = await startPostgres();
   const direct = async () => {
     const client = new pg.Client({
@@ -45,6 +60,7 @@ export async function startAgentGateway(schema: string, user = 'test-agent'): Pr
   await setup.query(schema);
   await setup.end();
   const key = generateApiKey();
+  const humanKeys = Object.fromEntries((options.humans ?? []).map((h) => [h, generateApiKey()]));
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-gw-agent-'));
   const config = validateConfig(
     {
@@ -52,7 +68,16 @@ export async function startAgentGateway(schema: string, user = 'test-agent'): Pr
       policy: { rego: join(repoRoot, 'rego') },
       state: { path: join(dir, 'state.db') },
       audit: { path: join(dir, 'audit.jsonl') },
-      identity: { api_keys: [{ id: user, kind: 'agent', hash: hashApiKey(key, 'sha256') }] },
+      identity: {
+        api_keys: [
+          { id: user, kind: 'agent', hash: hashApiKey(key, 'sha256') },
+          ...Object.entries(humanKeys).map(([id, k]) => ({
+            id,
+            kind: 'human',
+            hash: hashApiKey(k, 'sha256'),
+          })),
+        ],
+      },
       resources: [
         {
           name: 'prod-db',
@@ -64,6 +89,7 @@ export async function startAgentGateway(schema: string, user = 'test-agent'): Pr
             user: upstream.user,
             database: 'postgres',
             password: 'env:UPSTREAM_PASSWORD',
+            ...(options.reuse ? { reuse: true } : {}),
           },
         },
       ],
@@ -83,6 +109,8 @@ export async function startAgentGateway(schema: string, user = 'test-agent'): Pr
     port,
     user,
     key,
+    humanKeys,
+    auditPath: join(dir, 'audit.jsonl'),
     direct,
     async stop() {
       await gateway.close();
