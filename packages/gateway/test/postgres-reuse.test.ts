@@ -53,6 +53,13 @@ describe('upstream.reuse on a postgres resource', () => {
       next = await psql('bot', g.key, 'SELECT pg_backend_pid()');
     }
     expect(next).toBe(first);
+    // Between sessions, the kept backend is on /metrics.
+    const idle = async () => {
+      const metrics = await (await fetch(`${g.gateway.url}/metrics`)).text();
+      return /^portcullis_pg_upstream_idle_connections\{resource="prod-db"\} (\d+)$/m.exec(metrics)?.[1];
+    };
+    for (let i = 0; i < 50 && (await idle()) !== '1'; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await idle()).toBe('1');
     expect(await psql('bot', g.key, "SELECT current_setting('search_path')")).toBe('"$user", public');
     // Each session is its own in the audit log, whichever backend it ran on.
     const starts = readFileSync(g.auditPath, 'utf8')

@@ -84,18 +84,22 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     const bearer = createBearerAuthenticator(config, keys, logger);
 
     const running = new Map<string, RunningResource>();
+    // What each running resource reports, by name, read at each scrape.
+    const perResource =
+      <T>(read: (r: RunningResource) => T | undefined) =>
+      (): Record<string, T> => {
+        const out: Record<string, T> = {};
+        for (const [name, r] of running) {
+          const value = read(r);
+          if (value !== undefined) out[name] = value;
+        }
+        return out;
+      };
     const metrics = new GatewayMetrics(
-      () => Object.fromEntries([...running].map(([name, r]) => [name, r.sessions])),
-      () =>
-        Object.fromEntries(
-          [...running].flatMap(([name, r]) => (r.nativeLane ? [[name, r.nativeLane] as const] : [])),
-        ),
-      () =>
-        Object.fromEntries(
-          [...running].flatMap(([name, r]) =>
-            r.catalogIdle !== undefined ? [[name, r.catalogIdle] as const] : [],
-          ),
-        ),
+      perResource((r) => r.sessions),
+      perResource((r) => r.nativeLane),
+      perResource((r) => r.catalogIdle),
+      perResource((r) => r.upstreamIdle),
     );
 
     const inner =

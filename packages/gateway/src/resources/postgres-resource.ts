@@ -72,6 +72,9 @@ export async function startPostgresResource(
       get catalogIdle() {
         return proxy.catalogIdle;
       },
+      get upstreamIdle() {
+        return proxy.upstreamReuse.idle;
+      },
       close: () => proxy.close(),
     };
   } catch (err) {

@@ -51,5 +51,7 @@ export interface RunningResource {
   readonly nativeLane?: { readonly statements: number; readonly handoffs: number };
   /** Server backends a PostgreSQL resource keeps for later sessions' catalog lookups (@portcullis/pg `catalogIdle`). */
   readonly catalogIdle?: number;
+  /** Upstream connections a PostgreSQL resource keeps, reset, for later sessions (@portcullis/pg `upstreamReuse`). */
+  readonly upstreamIdle?: number;
   close(): Promise<void>;
 }

@@ -14,12 +14,14 @@ export class GatewayMetrics {
   /**
    * `lanes`: what each PostgreSQL resource's native lane has relayed since it started (the
    * pg proxy's `nativeLane`), read at each scrape. `catalogIdle`: the server backends each
-   * PostgreSQL resource keeps for later sessions' catalog lookups (the pg proxy's `catalogIdle`).
+   * PostgreSQL resource keeps for later sessions' catalog lookups (the pg proxy's `catalogIdle`);
+   * `upstreamIdle`, those it keeps, reset, to run later sessions on (`upstreamReuse`).
    */
   constructor(
     sessions: () => Record<string, number>,
     lanes: () => Record<string, { readonly statements: number; readonly handoffs: number }> = () => ({}),
     catalogIdle: () => Record<string, number> = () => ({}),
+    upstreamIdle: () => Record<string, number> = () => ({}),
   ) {
     this.#decisions = new Counter({
       name: 'portcullis_decisions_total',
@@ -71,6 +73,10 @@ export class GatewayMetrics {
     resourceGauge(this.registry, catalogIdle, {
       name: 'portcullis_pg_catalog_idle_connections',
       help: "Server backends a PostgreSQL resource keeps open for later sessions' catalog lookups, by resource",
+    });
+    resourceGauge(this.registry, upstreamIdle, {
+      name: 'portcullis_pg_upstream_idle_connections',
+      help: 'Server backends a PostgreSQL resource keeps open, reset, for later sessions (upstream.reuse), by resource',
     });
     resourceGauge(this.registry, sessions, {
       name: 'portcullis_sessions',
