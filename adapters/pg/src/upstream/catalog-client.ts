@@ -594,10 +594,14 @@ export class CatalogClient {
     // The limit covers connecting too: a server that runs one transaction at a time does not
     // let a new connection start while the client's is open.
     const timeoutMs = this.options.catalogTimeoutMs ?? DEFAULT_CATALOG_TIMEOUT_MS;
-    const timeout = new UpstreamError(`a catalog lookup took longer than ${timeoutMs} ms`);
+    // Made only when it happens: an error's stack costs more than the lookup's own work.
+    let timeout: UpstreamError | undefined;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(timeout), timeoutMs);
+      timer = setTimeout(() => {
+        timeout = new UpstreamError(`a catalog lookup took longer than ${timeoutMs} ms`);
+        reject(timeout);
+      }, timeoutMs);
     });
     let pending = this.connect();
     const reply = (async () => {
@@ -617,7 +621,7 @@ export class CatalogClient {
     try {
       return await Promise.race([reply, expired]);
     } catch (err) {
-      if (err === timeout) {
+      if (timeout !== undefined && err === timeout) {
         // The reply fails once the socket is gone; nobody waits for it any more.
         reply.catch(() => {});
         this.abandon(pending);

@@ -56,9 +56,17 @@ export function terminateCatalogConnection({ socket, source }: CatalogConnection
   socket.end(w.flush());
 }
 
-/** The pool's key of a session's startup parameters: equal parameters, equal key. */
+/** Keys made, by the session's startup parameters object (asked for at each take and give). */
+const keys = new WeakMap<Readonly<Record<string, string>>, string>();
+
+/** The pool's key of a session's startup parameters (an object not changed after): equal parameters, equal key. */
 export function catalogPoolKey(parameters: Readonly<Record<string, string>>): string {
-  return JSON.stringify(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  let key = keys.get(parameters);
+  if (key === undefined) {
+    key = JSON.stringify(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    keys.set(parameters, key);
+  }
+  return key;
 }
 
 export class CatalogPool {
