@@ -1071,7 +1071,9 @@ export class ProxySession {
       }
       if (this.phase !== 'connecting') return;
     }
-    // A kept connection is handed over within this turn, before any read can reach it.
+    // A kept connection is handed over within this turn, before any read can reach it, and
+    // only to a session still starting.
+    if (this.phase !== 'connecting') return;
     const kept = this.host.upstreamReuse?.take(this.upstreamStartup);
     let upstream: UpstreamConnection;
     if (kept) upstream = kept.connection;

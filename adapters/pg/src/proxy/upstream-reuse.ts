@@ -89,8 +89,9 @@ export class UpstreamReuse {
     let failed = false;
     let entry: Kept | undefined;
     let timer: NodeJS.Timeout | undefined;
-    /** A session took it: nothing here touches it again. */
+    /** A session took it, or it was closed: nothing here touches it again. */
     let taken = false;
+    let ended = false;
     const detach = (): void => {
       clearTimeout(timer);
       socket.off('close', end);
@@ -98,7 +99,8 @@ export class UpstreamReuse {
       this.#resetting.delete(end);
     };
     const end = (): void => {
-      if (taken) return;
+      if (taken || ended) return;
+      ended = true;
       detach();
       if (entry) {
         const i = this.#kept.indexOf(entry);
@@ -108,6 +110,7 @@ export class UpstreamReuse {
       terminate(connection);
     };
     const onFrame = (frame: Frame): void => {
+      if (ended) return;
       if (entry) {
         // The server spoke to a connection nobody holds: not one to hand to a session.
         end();

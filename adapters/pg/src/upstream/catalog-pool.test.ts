@@ -1,96 +1,35 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
+import { backendMessage, dataRow, fakeBackend, readyForQuery } from '../../test/support/fake-backend.js';
+import { until } from '../../test/support/until.js';
 import { CatalogClient } from './catalog-client.js';
 import { CatalogPool, catalogPoolKey } from './catalog-pool.js';
 
-/** A backend message: type, length, body. */
-function message(type: string, body: Buffer): Buffer {
-  const head = Buffer.alloc(5);
-  head.write(type, 0, 'latin1');
-  head.writeInt32BE(body.length + 4, 1);
-  return Buffer.concat([head, body]);
-}
-
-function dataRow(values: string[]): Buffer {
-  const parts = values.map((v) => {
-    const len = Buffer.alloc(4);
-    len.writeInt32BE(Buffer.byteLength(v));
-    return Buffer.concat([len, Buffer.from(v)]);
-  });
-  const count = Buffer.alloc(2);
-  count.writeInt16BE(values.length);
-  return message('D', Buffer.concat([count, ...parts]));
-}
-
-const ready = message('Z', Buffer.from('I'));
-
 /**
- * A server that logs anyone in and answers every Query with one catalog row, except that
- * `hangUpOn(n, q)` makes its n-th connection close instead of answering its q-th Query: a
- * connection the server ended while the pool kept it idle, found out only on use.
+ * A server that answers every Query with one catalog row, except that `hangUpOn(n, q)` makes
+ * its n-th connection close instead of answering its q-th Query: a connection the server
+ * ended while the pool kept it idle, found out only on use.
  */
 function fakeServer() {
-  const sockets: Socket[] = [];
   let closeAt: [connection: number, query: number] | undefined;
-  const server: Server = createServer((socket) => {
-    const index = sockets.push(socket);
-    let started = false;
-    let queries = 0;
-    let buffered = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      for (;;) {
-        if (!started) {
-          if (buffered.length < 4) return;
-          const len = buffered.readInt32BE(0);
-          if (buffered.length < len) return;
-          buffered = buffered.subarray(len);
-          started = true;
-          socket.write(Buffer.concat([message('R', Buffer.from([0, 0, 0, 0])), ready]));
-          continue;
-        }
-        if (buffered.length < 5) return;
-        const len = buffered.readInt32BE(1);
-        if (buffered.length < len + 1) return;
-        const type = String.fromCharCode(buffered[0] as number);
-        buffered = buffered.subarray(len + 1);
-        if (type !== 'Q') continue;
-        queries++;
-        if (closeAt && closeAt[0] === index && closeAt[1] === queries) {
-          socket.destroy();
-          return;
-        }
-        socket.write(
-          Buffer.concat([
-            dataRow(['16384', '3', 'public', 'users', `email${index}`, 'r', '']),
-            message('C', Buffer.from('SELECT 1\0')),
-            ready,
-          ]),
-        );
-      }
-    });
-    socket.on('error', () => {});
-  });
+  const fake = fakeBackend(({ connection, count }) =>
+    closeAt && closeAt[0] === connection && closeAt[1] === count
+      ? undefined
+      : Buffer.concat([
+          dataRow(['16384', '3', 'public', 'users', `email${connection}`, 'r', '']),
+          backendMessage('C', 'SELECT 1\0'),
+          readyForQuery(),
+        ]),
+  );
   return {
-    server,
-    sockets,
+    ...fake,
     hangUpOn(connection: number, query: number) {
       closeAt = [connection, query];
-    },
-    async listen(): Promise<number> {
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      return (server.address() as { port: number }).port;
     },
   };
 }
 
 const PARAMS = { database: 'app', application_name: 'pool-test' };
 const KEY = [{ tableOid: 16384, attributeNumber: 3 }];
-
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(check()).toBe(true);
-}
 
 let cleanup: (() => void)[] = [];
 afterEach(() => {
