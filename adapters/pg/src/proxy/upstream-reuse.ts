@@ -19,20 +19,17 @@
  * https://www.postgresql.org/docs/current/sql-discard.html
  */
 
+import type { Socket } from 'node:net';
 import { readParameterStatus, readReadyForQuery } from '../protocol/backend-messages.js';
 import { writeQuery, writeTerminate } from '../protocol/frontend-writers.js';
 import { BackendCode } from '../protocol/message-codes.js';
 import { type Frame, MessageFramer } from '../protocol/message-framer.js';
 import { MessageWriter } from '../protocol/message-writer.js';
-import { catalogPoolKey } from '../upstream/catalog-pool.js';
 import type { UpstreamConnection } from '../upstream/connect-upstream.js';
+import { IdleConnections, type IdleOptions, startupKey } from '../upstream/idle-connections.js';
 import type { DirectSocket } from './direct-socket.js';
 
-export interface UpstreamReuseOptions {
-  /** Connections kept (over all startup parameters). */
-  maxIdle: number;
-  /** How long a kept connection may wait for a session. */
-  idleMs: number;
+export interface UpstreamReuseOptions extends IdleOptions {
   /** How long `DISCARD ALL` may take. */
   resetTimeoutMs: number;
   maxMessageSize: number;
@@ -43,30 +40,28 @@ export const DEFAULT_UPSTREAM_REUSE = { maxIdle: 8, idleMs: 30_000, resetTimeout
 /** ReadyForQuery's status outside a transaction block. */
 const TRANSACTION_IDLE = 0x49;
 
-interface Kept {
-  key: string;
-  connection: UpstreamConnection;
-  io: DirectSocket | undefined;
-  /** Closes the connection and drops the entry. */
-  end(): void;
-  /** Drops the pool's timer and listeners, leaving the connection open for a session. */
-  detach(): void;
-}
-
 /** An upstream connection ready for a session, and its direct I/O if it had one. */
 export interface ReusedUpstream {
   connection: UpstreamConnection;
   io: DirectSocket | undefined;
 }
 
+interface Kept extends ReusedUpstream {
+  readonly socket: Socket;
+  /** A session took it: the reset's reader must not act on it again. */
+  taken(): void;
+}
+
 export class UpstreamReuse {
-  readonly #kept: Kept[] = [];
-  /** Connections being reset, so that close() can end them too. */
+  readonly #kept: IdleConnections<Kept>;
+  /** Resets under way, by what ends each, so that close() can end them too. */
   readonly #resetting = new Set<() => void>();
   #closed = false;
   #handedOn = 0;
 
-  constructor(private readonly options: UpstreamReuseOptions) {}
+  constructor(private readonly options: UpstreamReuseOptions) {
+    this.#kept = new IdleConnections(options, (kept) => terminate(kept.connection));
+  }
 
   /**
    * An ended session's connection, with nothing under way on it (see the module comment):
@@ -83,45 +78,54 @@ export class UpstreamReuse {
       terminate(connection);
       return;
     }
-    const key = catalogPoolKey(parameters);
     const framer = new MessageFramer({ maxMessageSize: this.options.maxMessageSize });
     const current = new Map(connection.parameters);
+    let state: 'resetting' | 'kept' | 'over' = 'resetting';
     let failed = false;
-    let entry: Kept | undefined;
     let timer: NodeJS.Timeout | undefined;
-    /** A session took it, or it was closed: nothing here touches it again. */
-    let taken = false;
-    let ended = false;
-    const detach = (): void => {
-      clearTimeout(timer);
-      socket.off('close', end);
-      socket.off('error', end);
-      this.#resetting.delete(end);
+    const kept: Kept = {
+      socket,
+      connection,
+      io,
+      taken: () => {
+        state = 'over';
+      },
     };
-    const end = (): void => {
-      if (taken || ended) return;
-      ended = true;
-      detach();
-      if (entry) {
-        const i = this.#kept.indexOf(entry);
-        if (i >= 0) this.#kept.splice(i, 1);
-        entry = undefined;
-      }
+    const stopResetting = (): void => {
+      clearTimeout(timer);
+      socket.off('close', fail);
+      socket.off('error', fail);
+      this.#resetting.delete(fail);
+    };
+    const fail = (): void => {
+      if (state !== 'resetting') return;
+      state = 'over';
+      stopResetting();
       terminate(connection);
     };
+    const keep = (): void => {
+      stopResetting();
+      state = 'kept';
+      kept.connection = { ...connection, parameters: [...current] };
+      if (framer.buffered > 0 || !this.#kept.keep(startupKey(parameters), kept)) {
+        state = 'over';
+        terminate(connection);
+      }
+    };
     const onFrame = (frame: Frame): void => {
-      if (ended) return;
-      if (entry) {
+      if (state === 'kept') {
         // The server spoke to a connection nobody holds: not one to hand to a session.
-        end();
+        state = 'over';
+        this.#kept.remove(kept);
         return;
       }
+      if (state === 'over') return;
       if (frame.type === BackendCode.ParameterStatus) {
         const { name, value } = readParameterStatus(frame.body);
         current.set(name, value);
       } else if (frame.type === BackendCode.ErrorResponse) failed = true;
       else if (frame.type === BackendCode.ReadyForQuery) {
-        if (failed || readReadyForQuery(frame.body).status !== TRANSACTION_IDLE) end();
+        if (failed || readReadyForQuery(frame.body).status !== TRANSACTION_IDLE) fail();
         else keep();
       }
     };
@@ -131,36 +135,18 @@ export class UpstreamReuse {
         for (let f = framer.next(); f; f = framer.next()) onFrame(f);
         framer.ownRest();
       } catch {
-        end();
+        if (state !== 'kept') fail();
+        else {
+          state = 'over';
+          this.#kept.remove(kept);
+        }
       }
       return false;
     };
-    const keep = (): void => {
-      clearTimeout(timer);
-      this.#resetting.delete(end);
-      if (framer.buffered > 0) {
-        end();
-        return;
-      }
-      if (this.#kept.length >= this.options.maxIdle) this.#kept[0]?.end();
-      const kept: Kept = {
-        key,
-        connection: { ...connection, parameters: [...current] },
-        io,
-        end,
-        detach() {
-          taken = true;
-          detach();
-        },
-      };
-      entry = kept;
-      this.#kept.push(kept);
-      timer = setTimeout(end, this.options.idleMs).unref();
-    };
-    socket.on('close', end);
-    socket.on('error', end);
-    this.#resetting.add(end);
-    timer = setTimeout(end, this.options.resetTimeoutMs).unref();
+    socket.on('close', fail);
+    socket.on('error', fail);
+    this.#resetting.add(fail);
+    timer = setTimeout(fail, this.options.resetTimeoutMs).unref();
     if (io) io.takeReads(consume);
     else reads.consume(consume);
     const w = new MessageWriter(32);
@@ -177,34 +163,23 @@ export class UpstreamReuse {
 
   /** A kept connection opened with these startup parameters, taken out of the pool. */
   take(parameters: Readonly<Record<string, string>>): ReusedUpstream | undefined {
-    const key = catalogPoolKey(parameters);
-    for (let i = this.#kept.length - 1; i >= 0; i--) {
-      const kept = this.#kept[i] as Kept;
-      if (kept.key !== key) continue;
-      this.#kept.splice(i, 1);
-      const { connection, io } = kept;
-      if (connection.socket.destroyed) {
-        kept.end();
-        continue;
-      }
-      // Its listeners and timer go; the socket stays open for the session.
-      kept.detach();
-      this.#handedOn++;
-      return {
-        connection: {
-          ...connection,
-          framer: new MessageFramer({ maxMessageSize: this.options.maxMessageSize }),
-          pending: [],
-          status: TRANSACTION_IDLE,
-        },
-        io,
-      };
-    }
-    return undefined;
+    const kept = this.#kept.take(startupKey(parameters));
+    if (!kept) return undefined;
+    kept.taken();
+    this.#handedOn++;
+    return {
+      connection: {
+        ...kept.connection,
+        framer: new MessageFramer({ maxMessageSize: this.options.maxMessageSize }),
+        pending: [],
+        status: TRANSACTION_IDLE,
+      },
+      io: kept.io,
+    };
   }
 
   get idle(): number {
-    return this.#kept.length;
+    return this.#kept.size;
   }
 
   /** Connections a session took from the pool, since it started. */
@@ -215,8 +190,8 @@ export class UpstreamReuse {
   /** Close every kept connection and every reset under way; later releases close theirs. */
   close(): void {
     this.#closed = true;
-    for (const end of [...this.#resetting]) end();
-    for (const kept of [...this.#kept]) kept.end();
+    for (const fail of [...this.#resetting]) fail();
+    this.#kept.close();
   }
 }
 

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { backendMessage, dataRow, fakeBackend, readyForQuery } from '../../test/support/fake-backend.js';
 import { until } from '../../test/support/until.js';
 import { CatalogClient } from './catalog-client.js';
-import { CatalogPool, catalogPoolKey } from './catalog-pool.js';
+import { CatalogPool } from './catalog-pool.js';
+import { startupKey } from './idle-connections.js';
 
 /**
  * A server that answers every Query with one catalog row, except that `hangUpOn(n, q)` makes
@@ -53,8 +54,8 @@ async function started(options = { maxIdle: 4, idleMs: 60_000 }) {
 
 describe('CatalogPool', () => {
   test('equal startup parameters make equal keys, whatever their order', () => {
-    expect(catalogPoolKey({ a: '1', b: '2' })).toBe(catalogPoolKey({ b: '2', a: '1' }));
-    expect(catalogPoolKey({ a: '1' })).not.toBe(catalogPoolKey({ a: '2' }));
+    expect(startupKey({ a: '1', b: '2' })).toBe(startupKey({ b: '2', a: '1' }));
+    expect(startupKey({ a: '1' })).not.toBe(startupKey({ a: '2' }));
   });
 
   test('a closed session leaves its connection to the next; other startup parameters open their own', async () => {

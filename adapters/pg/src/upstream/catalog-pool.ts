@@ -17,6 +17,7 @@ import type { Socket } from 'node:net';
 import { writeTerminate } from '../protocol/frontend-writers.js';
 import { MessageWriter } from '../protocol/message-writer.js';
 import type { FrameSource } from './frame-source.js';
+import { IdleConnections, type IdleOptions, startupKey } from './idle-connections.js';
 
 export interface CatalogConnection {
   socket: Socket;
@@ -29,21 +30,9 @@ export interface CatalogConnection {
   broken?: boolean;
 }
 
-export interface CatalogPoolOptions {
-  /** Idle connections kept (over all startup parameters); 0 keeps none. */
-  maxIdle: number;
-  /** How long an idle connection is kept. */
-  idleMs: number;
-}
+export type CatalogPoolOptions = IdleOptions;
 
 export const DEFAULT_CATALOG_POOL: CatalogPoolOptions = { maxIdle: 8, idleMs: 30_000 };
-
-interface Idle {
-  key: string;
-  connection: CatalogConnection;
-  timer: NodeJS.Timeout;
-  onClose: () => void;
-}
 
 /** Send Terminate and close: the server ends the backend at once rather than on a reset. */
 export function terminateCatalogConnection({ socket, source }: CatalogConnection): void {
@@ -56,85 +45,32 @@ export function terminateCatalogConnection({ socket, source }: CatalogConnection
   socket.end(w.flush());
 }
 
-/** Keys made, by the session's startup parameters object (asked for at each take and give). */
-const keys = new WeakMap<Readonly<Record<string, string>>, string>();
-
-/** The pool's key of a session's startup parameters (an object not changed after): equal parameters, equal key. */
-export function catalogPoolKey(parameters: Readonly<Record<string, string>>): string {
-  let key = keys.get(parameters);
-  if (key === undefined) {
-    key = JSON.stringify(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    keys.set(parameters, key);
-  }
-  return key;
-}
-
 export class CatalogPool {
-  /** Most recently returned last. */
-  readonly #idle: Idle[] = [];
-  #closed = false;
+  readonly #idle: IdleConnections<CatalogConnection>;
 
-  constructor(private readonly options: CatalogPoolOptions = DEFAULT_CATALOG_POOL) {}
+  constructor(options: CatalogPoolOptions = DEFAULT_CATALOG_POOL) {
+    this.#idle = new IdleConnections(options, terminateCatalogConnection);
+  }
 
   /** An idle connection opened with these startup parameters, if one is kept. */
   take(parameters: Readonly<Record<string, string>>): CatalogConnection | undefined {
-    const key = catalogPoolKey(parameters);
-    for (let i = this.#idle.length - 1; i >= 0; i--) {
-      const idle = this.#idle[i] as Idle;
-      if (idle.key !== key) continue;
-      this.#forget(i);
-      idle.connection.reused = true;
-      return idle.connection;
-    }
-    return undefined;
+    const connection = this.#idle.take(startupKey(parameters));
+    if (connection) connection.reused = true;
+    return connection;
   }
 
   /** A session is done with `connection`: keep it for the next, or close it. */
   give(parameters: Readonly<Record<string, string>>, connection: CatalogConnection): void {
-    if (this.#closed || connection.broken || connection.socket.destroyed || this.options.maxIdle <= 0) {
+    if (connection.broken || !this.#idle.keep(startupKey(parameters), connection))
       terminateCatalogConnection(connection);
-      return;
-    }
-    if (this.#idle.length >= this.options.maxIdle) {
-      const oldest = this.#idle[0] as Idle;
-      this.#forget(0);
-      terminateCatalogConnection(oldest.connection);
-    }
-    const idle: Idle = {
-      key: catalogPoolKey(parameters),
-      connection,
-      timer: setTimeout(() => this.#drop(idle), this.options.idleMs).unref(),
-      onClose: () => this.#drop(idle),
-    };
-    connection.socket.once('close', idle.onClose);
-    this.#idle.push(idle);
   }
 
   get idle(): number {
-    return this.#idle.length;
+    return this.#idle.size;
   }
 
   /** Close every idle connection; connections given back later are closed too. */
   close(): void {
-    this.#closed = true;
-    for (const idle of this.#idle.splice(0)) {
-      clearTimeout(idle.timer);
-      idle.connection.socket.off('close', idle.onClose);
-      terminateCatalogConnection(idle.connection);
-    }
-  }
-
-  #drop(idle: Idle): void {
-    const i = this.#idle.indexOf(idle);
-    if (i < 0) return;
-    this.#forget(i);
-    terminateCatalogConnection(idle.connection);
-  }
-
-  #forget(i: number): void {
-    const [idle] = this.#idle.splice(i, 1);
-    if (!idle) return;
-    clearTimeout(idle.timer);
-    idle.connection.socket.off('close', idle.onClose);
+    this.#idle.close();
   }
 }
