@@ -86,12 +86,7 @@ function validate(options: PgProxyOptions): void {
       'upstream.channelBinding',
       "'require' needs upstream.ssl: SCRAM-SHA-256-PLUS binds to the server's TLS certificate",
     );
-  for (const key of ['connectTimeoutMs', 'catalogTimeoutMs'] as const) {
-    const ms = u[key];
-    // setTimeout caps its delay at 2^31 - 1 ms and fires at once past it.
-    if (ms !== undefined && !(Number.isInteger(ms) && ms > 0 && ms <= 2_147_483_647))
-      throw new InvalidOptionError(`upstream.${key}`, 'must be a positive whole number of milliseconds');
-  }
+  for (const key of ['connectTimeoutMs', 'catalogTimeoutMs'] as const) checkMs(u[key], `upstream.${key}`);
   const reuse = u.reuse;
   if (reuse !== undefined && typeof reuse !== 'boolean') {
     if (typeof reuse !== 'object' || reuse === null)
@@ -99,31 +94,16 @@ function validate(options: PgProxyOptions): void {
         'upstream.reuse',
         'must be true, false or { maxIdle?, idleMs?, resetTimeoutMs? }',
       );
-    if (reuse.maxIdle !== undefined && !(Number.isInteger(reuse.maxIdle) && reuse.maxIdle >= 0))
-      throw new InvalidOptionError('upstream.reuse.maxIdle', 'must be a whole number, 0 or more');
-    for (const key of ['idleMs', 'resetTimeoutMs'] as const) {
-      const ms = reuse[key];
-      if (ms !== undefined && !(Number.isInteger(ms) && ms > 0 && ms <= 2_147_483_647))
-        throw new InvalidOptionError(
-          `upstream.reuse.${key}`,
-          'must be a positive whole number of milliseconds',
-        );
-    }
+    checkCount(reuse.maxIdle, 'upstream.reuse.maxIdle');
+    checkMs(reuse.idleMs, 'upstream.reuse.idleMs');
+    checkMs(reuse.resetTimeoutMs, 'upstream.reuse.resetTimeoutMs');
   }
   const pool = u.catalogPool;
   if (pool !== undefined && pool !== false) {
     if (typeof pool !== 'object' || pool === null)
       throw new InvalidOptionError('upstream.catalogPool', 'must be { maxIdle?, idleMs? } or false');
-    if (pool.maxIdle !== undefined && !(Number.isInteger(pool.maxIdle) && pool.maxIdle >= 0))
-      throw new InvalidOptionError('upstream.catalogPool.maxIdle', 'must be a whole number, 0 or more');
-    if (
-      pool.idleMs !== undefined &&
-      !(Number.isInteger(pool.idleMs) && pool.idleMs > 0 && pool.idleMs <= 2_147_483_647)
-    )
-      throw new InvalidOptionError(
-        'upstream.catalogPool.idleMs',
-        'must be a positive whole number of milliseconds',
-      );
+    checkCount(pool.maxIdle, 'upstream.catalogPool.maxIdle');
+    checkMs(pool.idleMs, 'upstream.catalogPool.idleMs');
   }
   if (typeof options.resource?.name !== 'string' || options.resource.name === '')
     throw new InvalidOptionError('resource.name', 'must be a non-empty string');
@@ -195,6 +175,17 @@ function validate(options: PgProxyOptions): void {
     const without = laneWithout(options);
     if (without) throw new InvalidOptionError('nativeLane', `cannot be used: ${without}`);
   }
+}
+
+function checkMs(ms: number | undefined, name: string): void {
+  // setTimeout caps its delay at 2^31 - 1 ms and fires at once past it.
+  if (ms !== undefined && !(Number.isInteger(ms) && ms > 0 && ms <= 2_147_483_647))
+    throw new InvalidOptionError(name, 'must be a positive whole number of milliseconds');
+}
+
+function checkCount(n: number | undefined, name: string): void {
+  if (n !== undefined && !(Number.isInteger(n) && n >= 0))
+    throw new InvalidOptionError(name, 'must be a whole number, 0 or more');
 }
 
 /** What keeps every session of this proxy off the native lane, whatever its build and engine. */

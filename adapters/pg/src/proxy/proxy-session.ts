@@ -1069,7 +1069,6 @@ export class ProxySession {
         });
         return;
       }
-      if (this.phase !== 'connecting') return;
     }
     // A kept connection is handed over within this turn, before any read can reach it, and
     // only to a session still starting.
