@@ -4,7 +4,7 @@
  * of a SCRAM login, 4,096 HMAC rounds by PostgreSQL's default, and for one credential against
  * one server it is the same on every login: the salt only changes when the role's password
  * does. Without it every client session paid for it again on its way upstream (about a
- * quarter of the proxy's CPU per connection, measured with `pgbench -C`), and sessions that
+ * quarter of the proxy's CPU per connection, in a profile taken by hand under `pgbench -C`), and sessions that
  * connect at once each paid in parallel; here they share one derivation.
  *
  * Keyed by a digest of the three inputs, so a password replaced by rotation does not stay in
