@@ -23,6 +23,7 @@ import { publishDecision } from './decision-channel.js';
 import type { DecisionResult, EvaluationInfo } from './decision-result.js';
 import type { Evaluator } from './evaluator.js';
 import { type FailureKind, failureDecision } from './failure-decision.js';
+import type { InputPaths } from './input-paths.js';
 import type { EngineLogger } from './logger.js';
 import { validateDecision } from './validate-decision.js';
 
@@ -71,6 +72,13 @@ export interface Engine {
    * (a native data path, say). Returns the function that stops it. Optional, as `generation`.
    */
   onGeneration?(listener: (generation: number) => void): () => void;
+  /**
+   * What the current evaluator may read of the input (Evaluator.inputPaths), for callers that
+   * keep decisions and could share them between inputs that differ only where it does not
+   * read. Undefined when unknown, and a wrapper that leaves it out makes its callers share
+   * nothing. Read it with the generation: a new evaluator may read more.
+   */
+  readonly inputPaths?: InputPaths | undefined;
 }
 
 /** What `createEngine` returns: an Engine whose policy can be replaced while it runs. */
@@ -296,6 +304,9 @@ export function createEngine(options: EngineOptions): ReloadableEngine {
     },
     get generation() {
       return generation;
+    },
+    get inputPaths() {
+      return evaluator.inputPaths;
     },
     setEvaluator(next) {
       checkEvaluator(next);

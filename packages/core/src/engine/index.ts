@@ -14,6 +14,7 @@ export { DECISION_CHANNEL } from './decision-channel.js';
 export type { DecisionResult, EvaluationInfo } from './decision-result.js';
 export type { EvaluateContext, Evaluator } from './evaluator.js';
 export { type FailureKind, failureDecision } from './failure-decision.js';
+export { type InputPaths, readsInput } from './input-paths.js';
 export type { EngineLogger } from './logger.js';
 export {
   createRequestDecisionCache,

@@ -15,4 +15,5 @@ export type {
   RuleTreeNode,
 } from './compiled-program.js';
 export { BUILTIN_VALUE_PREFIX, findNode, isGeneratedVar } from './compiled-program.js';
+export { inputPaths } from './input-paths.js';
 export { COMPILE_STAGES, type CompileStage } from './stages.js';

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BUILTIN_SIGNATURES } from '../builtins/signatures.js';
-import { type CompiledProgram, compileModules } from '../compile/index.js';
+import { type CompiledProgram, compileModules, inputPaths } from '../compile/index.js';
 import type { Policy } from '../plan/ir.js';
 import { runtimeWasm } from '../runtime/compile-runtime.js';
 import { emitWasm } from '../wasm/index.js';
@@ -30,7 +30,7 @@ export interface CompilePolicyOptions {
 }
 
 /** Bumped whenever codegen changes what a given source compiles to. */
-const CODEGEN_VERSION = 'portcullis-wasm-3';
+const CODEGEN_VERSION = 'portcullis-wasm-4';
 const memory = new Map<string, Promise<Uint8Array>>();
 const runtimeHashes = new WeakMap<Uint8Array, string>();
 
@@ -63,7 +63,9 @@ export async function planSources(
     entrypoints: entrypoints ?? defaultEntrypoints(program),
     ...(queries === undefined ? {} : { queries }),
   };
-  return plan(program, request);
+  const planned = plan(program, request);
+  // Queries planned beside the modules may read input too; only a module-only policy says.
+  return queries === undefined ? { ...planned, inputPaths: inputPaths(program) } : planned;
 }
 
 export async function compilePolicy(

@@ -7,6 +7,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { loadPolicy as opaLoadPolicy } from '@open-policy-agent/opa-wasm';
+import { readInputPaths } from '../wasm/input-paths-section.js';
 import { FALLBACK_NATIVES } from '../wasm/native-builtins.js';
 import { readBundle } from './bundle.js';
 import { compilePolicy, type RegoSource } from './compile-policy.js';
@@ -39,6 +40,12 @@ export interface LoadedPolicy {
   setData(data: unknown): void;
   /** Evaluates an entrypoint (default: id 0). Throws PolicyEvalError on failure. */
   evaluate(input: unknown, entrypoint?: string | number): ResultSet;
+  /**
+   * The input paths the policy may read (none a prefix of another; `[]` means the whole
+   * input), when its module says: ours do, from the compiler (compile/input-paths); modules
+   * built by `opa build` do not, and this is then undefined.
+   */
+  readonly inputPaths?: readonly (readonly string[])[] | undefined;
 }
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -156,6 +163,7 @@ class RegoPolicy implements LoadedPolicy {
   constructor(
     private readonly inner: OpaPolicy,
     private readonly cache: QueryCache = { current: undefined },
+    readonly inputPaths: readonly (readonly string[])[] | undefined = undefined,
   ) {
     this.entrypoints = inner.entrypoints as Record<string, number>;
     this.#internals = inner as unknown as OpaInternals;
@@ -272,7 +280,7 @@ export async function instantiatePolicy(
   }
   if (options.strictBuiltinErrors === true) enableStrictNativeErrors(inner);
   if (options.builtins !== undefined) disableReplacedNatives(inner, Object.keys(options.builtins));
-  return new RegoPolicy(inner, cache);
+  return new RegoPolicy(inner, cache, readInputPaths(wasm));
 }
 
 /**

@@ -19,6 +19,8 @@ export interface RegoEvaluator {
   /** The decision value: the first result's `result`, undefined when the rule is undefined. */
   evaluate(input: unknown): unknown;
   readonly policy: LoadedPolicy;
+  /** The policy's `inputPaths`: what it may read of the input; undefined when unknown. */
+  readonly inputPaths: readonly (readonly string[])[] | undefined;
 }
 
 function isLoaded(p: unknown): p is LoadedPolicy {
@@ -38,6 +40,7 @@ export async function createRegoEvaluator(options: RegoEvaluatorOptions): Promis
   return {
     name: options.name ?? `rego:${entrypoint}`,
     policy,
+    inputPaths: policy.inputPaths,
     evaluate(input: unknown): unknown {
       const results = policy.evaluate(input, id);
       return results[0]?.result;

@@ -177,4 +177,10 @@ export interface Policy {
   };
   readonly plans: Plan[];
   readonly funcs: Func[];
+  /**
+   * Not in OPA's IR: the input paths the program may read (compile/input-paths), which the
+   * emitter writes into the module as the custom section `portcullis.input_paths`. Absent
+   * when unknown.
+   */
+  readonly inputPaths?: readonly (readonly string[])[];
 }

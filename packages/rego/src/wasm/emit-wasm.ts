@@ -16,6 +16,7 @@ import { wasmApi } from '../runtime/wasm-api.js';
 import { type ConstantLayout, layoutConstants, policyConstants } from './constants.js';
 import { WasmEmitError } from './errors.js';
 import { hostAlias } from './host-aliases.js';
+import { encodeInputPaths, INPUT_PATHS_SECTION } from './input-paths-section.js';
 import { type Callee, FunctionLowering, type LoweringContext } from './lower-function.js';
 import { FALLBACK_NATIVES, NATIVE_BUILTINS, NATIVE_FALLBACK, type NativeBuiltin } from './native-builtins.js';
 import { exportedFunctions, runtimeLayout } from './runtime-layout.js';
@@ -455,6 +456,8 @@ function link(
     binaryen.setShrinkLevel(0);
     for (const name of added) module.optimizeFunction(name);
   }
+  if (policy.inputPaths !== undefined)
+    module.addCustomSection(INPUT_PATHS_SECTION, encodeInputPaths(policy.inputPaths));
   if (!module.validate()) throw new WasmEmitError('generated module failed validation');
   if (options.debugNames !== true) return module.emitBinary();
   // binaryen's debug-info switch is global: set it for this emit only.
