@@ -4,15 +4,11 @@
  * each session is in the audit log as its own.
  */
 
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../src/config/validate-config.js';
 import { repoRoot } from './cli-helpers.js';
-import { type AgentGateway, startAgentGateway } from './support/agent-gateway.js';
-
-const exec = promisify(execFile);
+import { type AgentGateway, psqlOn, startAgentGateway } from './support/agent-gateway.js';
 
 let g: AgentGateway;
 
@@ -24,22 +20,9 @@ afterAll(async () => {
   await g?.stop();
 });
 
-/** One psql session (it sends Terminate when done): its last output line. */
+/** One psql session: its last output line. */
 async function psql(user: string, key: string, sql: string): Promise<string> {
-  const { stdout } = await exec(
-    'psql',
-    [
-      '-X',
-      '-At',
-      '-v',
-      'ON_ERROR_STOP=1',
-      `host=127.0.0.1 port=${g.port} user=${user} dbname=postgres`,
-      '-c',
-      sql,
-    ],
-    { env: { ...process.env, PGPASSWORD: key, PGCONNECT_TIMEOUT: '10' }, timeout: 60_000 },
-  );
-  return stdout.trim().split('\n').at(-1) ?? '';
+  return (await psqlOn(g, user, key, sql)).split('\n').at(-1) ?? '';
 }
 
 describe('upstream.reuse on a postgres resource', () => {

@@ -12,11 +12,12 @@ import { CatalogPool, DEFAULT_CATALOG_POOL } from '../upstream/catalog-pool.js';
 import { cancelUpstream } from '../upstream/connect-upstream.js';
 import { AuditBacklog } from './audit-backlog.js';
 import { TypeShapes } from './binary-values.js';
-import { DEFAULT_DECISION_CACHE } from './decision-memo.js';
+import { DEFAULT_DECISION_CACHE, DEFAULT_SHARED_ENTRIES } from './decision-memo.js';
 import type { MaskContext } from './mask-plan.js';
 import { nativeLane, nativeLaneError } from './native-lane.js';
 import type { PgProxyOptions } from './pg-proxy-options.js';
 import { ProxySession, type SessionHost } from './proxy-session.js';
+import { SharedDecisions } from './shared-decisions.js';
 import { DEFAULT_UPSTREAM_REUSE, UpstreamReuse } from './upstream-reuse.js';
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
@@ -148,6 +149,12 @@ function validate(options: PgProxyOptions): void {
       throw new InvalidOptionError('decisionCache.maxEntries', 'must be a positive integer');
     if (!Number.isFinite(cache.ttlMs) || cache.ttlMs <= 0)
       throw new InvalidOptionError('decisionCache.ttlMs', 'must be a positive number of milliseconds');
+    const shared = cache.sharedEntries;
+    if (shared !== undefined && !(Number.isSafeInteger(shared) && shared >= 0))
+      throw new InvalidOptionError(
+        'decisionCache.sharedEntries',
+        'must be a whole number of entries (0 for none)',
+      );
   }
   if (options.audit !== undefined && typeof options.audit?.write !== 'function')
     throw new InvalidOptionError('audit', 'must be an AuditSink');
@@ -223,6 +230,11 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
   const auditBacklog = options.audit ? new AuditBacklog(options.audit, options.logger) : undefined;
   const decisionCache =
     options.decisionCache === false ? undefined : (options.decisionCache ?? DEFAULT_DECISION_CACHE);
+  const sharedEntries = decisionCache?.sharedEntries ?? DEFAULT_SHARED_ENTRIES;
+  const sharedDecisions =
+    decisionCache && sharedEntries > 0
+      ? new SharedDecisions({ maxEntries: sharedEntries, ttlMs: decisionCache.ttlMs }, options.engine)
+      : undefined;
   const laneBarred = laneWithout(options);
   // Unasked for, the lane is used where it can be (validate refuses `true` where it cannot,
   // so `true` here means the engine has onGeneration and the addon loads).
@@ -260,6 +272,7 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
     logger: options.logger,
     secureContext,
     decisionCache,
+    sharedDecisions,
     catalogPool,
     upstreamReuse,
     lane,
@@ -345,6 +358,7 @@ export function createPgProxy(options: PgProxyOptions): PgProxy {
       return { ...laneCounts };
     },
     clearDecisionCache() {
+      sharedDecisions?.clear();
       for (const s of sessions) s.clearDecisions();
     },
     listen(port = 0, hostname = '127.0.0.1') {

@@ -26,7 +26,17 @@ export interface DecisionCacheOptions {
   maxEntries: number;
   /** How long a decision is reused: the longest a policy reload waits to reach a session. */
   ttlMs: number;
+  /**
+   * Entries of the memo the proxy's sessions share (shared-decisions.ts), for as long as
+   * `ttlMs`: a session may take a decision another session made, when the policy reads
+   * nothing that tells the two apart. 0 shares nothing. Default 4096. Only the per-session
+   * memo reads `maxEntries`, and this memo reads only this.
+   */
+  sharedEntries?: number;
 }
+
+/** `sharedEntries` when not given. */
+export const DEFAULT_SHARED_ENTRIES = 4096;
 
 export const DEFAULT_DECISION_CACHE: DecisionCacheOptions = { maxEntries: 256, ttlMs: 5000 };
 

@@ -23,6 +23,7 @@ import {
   type EngineLogger,
   type GrantedApproval,
   newAuditRecordId,
+  normalizeRequest,
   type PolicyRequest,
   type StatementFacts,
   toGrantedApproval,
@@ -154,6 +155,7 @@ import {
   SCRAM_PLUS_MECHANISM,
   type ScramServerExchange,
 } from './scram-server.js';
+import { type SessionInputParts, type SharedDecisions, shareKey } from './shared-decisions.js';
 import { type SideChannelMask, writeMaskedNotice, writeMaskedSideChannel } from './side-channel.js';
 import { executedName, preparedStatementQuery, preparedText } from './sql-execute.js';
 import { encodingAt, type TextEncoding } from './text-encoding.js';
@@ -185,6 +187,8 @@ export interface SessionHost {
   readonly channelBinding: Buffer | undefined;
   /** Per-session decision reuse; undefined when turned off. */
   readonly decisionCache: DecisionCacheOptions | undefined;
+  /** Decisions sessions share (see shared-decisions.ts); undefined when turned off. */
+  readonly sharedDecisions: SharedDecisions | undefined;
   /** Catalog connections ended sessions left, for the next (see catalog-pool.ts). */
   readonly catalogPool: CatalogPool | undefined;
   /** Upstream connections ended sessions left, reset, for the next (`upstream.reuse`). */
@@ -625,6 +629,10 @@ export class ProxySession {
   private readonly memo: DecisionMemo | undefined;
   /** The policy generation the memo's entries were made under. */
   private memoGeneration = 0;
+  /** This session's key among host.sharedDecisions, per the generation it was worked out under. */
+  private shareState: { generation: number; key: string | undefined } | undefined;
+  /** The session's side of its input documents, as the engine builds them (see sessionParts). */
+  private inputParts: SessionInputParts | null | undefined;
   /** As the server last reported it (ParameterStatus); see judgeableText. */
   private clientEncoding = 'UTF8';
   /** DateStyle, IntervalStyle and TimeZone as the server last reported them (scalar-text.ts). */
@@ -1468,7 +1476,9 @@ export class ProxySession {
     if (!memo || (audit && (!audit.writeNow || this.unwritten.length > 0)) || !this.decisionsHoldNow(sql))
       return undefined;
     const now = Date.now();
-    const known = memo.get(sql, this.memoState(now).approvalsKey);
+    const { approvalsKey } = this.memoState(now);
+    const known =
+      memo.get(sql, approvalsKey) ?? (approvalsKey === '' ? this.sharedDecision(sql, now) : undefined);
     if (!known || known.decision.effect === 'approve') return undefined;
     let result = known;
     if (audit) {
@@ -1499,8 +1509,12 @@ export class ProxySession {
     const now = Date.now();
     const { approvals, approvalsKey } = this.memoState(now);
     const memo = this.memo;
-    const known = holds ? memo?.get(sql, approvalsKey) : undefined;
+    const known =
+      holds && memo
+        ? (memo.get(sql, approvalsKey) ?? (approvalsKey === '' ? this.sharedDecision(sql, now) : undefined))
+        : undefined;
     if (known) return options.audit ? this.audited(reused(known, sql, now)) : known;
+    const generation = this.generation();
     const result = await options.engine.decide({
       subject: this.subject as AuthenticatedClient['subject'],
       resource: this.resourceRef,
@@ -1508,7 +1522,63 @@ export class ProxySession {
       sql,
     });
     memo?.remember(sql, approvalsKey, result);
+    if (approvalsKey === '') this.shareDecision(sql, result, generation);
     return options.audit ? this.audited(result) : result;
+  }
+
+  /**
+   * A decision another session made on `sql` that this one cannot be told apart from, made
+   * this session's own (its subject, resource and session in the input) and remembered by it;
+   * undefined when there is none, or this session shares nothing.
+   */
+  private sharedDecision(sql: string, now: number): DecisionResult | undefined {
+    const shared = this.host.sharedDecisions;
+    if (!shared) return undefined;
+    const generation = this.generation();
+    const key = this.shareKey(shared, generation);
+    if (key === undefined) return undefined;
+    const known = shared.get(sql, key, generation);
+    const parts = this.inputParts;
+    if (!known || !parts) return undefined;
+    const adopted = reused(known, sql, now, parts);
+    this.memo?.remember(sql, '', adopted);
+    return adopted;
+  }
+
+  /** Offer a decision the engine made for this session (without approvals) to the others. */
+  private shareDecision(sql: string, result: DecisionResult, generation: number): void {
+    const shared = this.host.sharedDecisions;
+    if (!shared) return;
+    const key = this.shareKey(shared, generation);
+    if (key !== undefined) shared.remember(sql, key, result, generation);
+  }
+
+  private shareKey(shared: SharedDecisions, generation: number): string | undefined {
+    if (this.shareState?.generation !== generation) {
+      const parts = this.sessionParts();
+      this.shareState = { generation, key: parts ? shareKey(shared.inputPaths(), parts) : undefined };
+    }
+    return this.shareState.key;
+  }
+
+  /** The subject and resource as the engine puts them in the input; null if it refuses them. */
+  private sessionParts(): SessionInputParts | null {
+    if (this.inputParts !== undefined) return this.inputParts;
+    try {
+      const { subject, resource } = normalizeRequest({
+        subject: this.subject as AuthenticatedClient['subject'],
+        resource: this.resourceRef,
+        action: 'connect',
+      });
+      this.inputParts = {
+        subject,
+        resource,
+        session: { id: this.id, started_at: this.startedAt, source: this.source },
+      };
+    } catch {
+      this.inputParts = null;
+    }
+    return this.inputParts;
   }
 
   /**
@@ -1627,6 +1697,7 @@ export class ProxySession {
   /** After a policy reload: decide everything afresh. */
   clearDecisions(): void {
     this.memo?.clear();
+    this.shareState = undefined;
     this.laneForget();
   }
 
@@ -4724,7 +4795,12 @@ function isAscii(text: string): boolean {
  * A remembered decision as this statement's own, for the audit record: a fresh id and time,
  * this text, and `cached` so the record says the policy was not run again.
  */
-function reused(known: DecisionResult, sql: string, now: number): DecisionResult {
+/**
+ * A remembered decision as a new one made at `now` on `sql`; with `parts`, one another
+ * session made, now with this session's subject, resource and session (without approvals:
+ * decisions are shared only between sessions that have none).
+ */
+function reused(known: DecisionResult, sql: string, now: number, parts?: SessionInputParts): DecisionResult {
   const input = known.input;
   const facts = input.action.sql;
   return {
@@ -4732,6 +4808,11 @@ function reused(known: DecisionResult, sql: string, now: number): DecisionResult
     decision: known.decision,
     input: {
       ...input,
+      ...(parts && {
+        subject: parts.subject,
+        resource: parts.resource,
+        session: { ...parts.session, approvals: [] },
+      }),
       time: new Date(now).toISOString(),
       action: facts ? { ...input.action, sql: { ...facts, raw: sql } } : input.action,
     },

@@ -12,6 +12,8 @@ export { formatTime } from './format-time.js';
 export {
   ACTION_TYPES,
   FILE_OPERATIONS,
+  type NormalizedRequest,
+  normalizeRequest,
   RESOURCE_TYPES,
   SQL_DIALECTS,
   SUBJECT_KINDS,

@@ -79,6 +79,11 @@ export function guardEngine(engine: Engine, hooks: EngineHooks): Engine {
       return engine.generation ?? 0;
     },
     invalidate: () => engine.invalidate?.(),
+    // The pg proxy shares decisions between sessions only where the policy cannot tell them
+    // apart, which it learns here; without it each session decides for itself.
+    get inputPaths() {
+      return engine.inputPaths;
+    },
     // The pg proxy's native lane needs it (and forgets what it holds at each new policy);
     // without it the gateway's sessions would relay every statement in JavaScript.
     ...(engine.onGeneration && { onGeneration: engine.onGeneration.bind(engine) }),

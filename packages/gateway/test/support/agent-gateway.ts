@@ -3,9 +3,11 @@
  * resource `prod-db` and one agent API key: what real clients meet when an agent uses them.
  */
 
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { type PostgresServer, startPostgres } from '@portcullis/pg/test-support/postgres-server';
 import pg from 'pg';
 import pino from 'pino';
@@ -29,6 +31,27 @@ export interface AgentGateway {
   /** A connection to the server itself, as its superuser. */
   direct(): Promise<pg.Client>;
   stop(): Promise<void>;
+}
+
+/**
+ * One psql session on `prod-db` as `user` with API key `key` (psql sends Terminate when
+ * done): what it printed, unaligned and without headers, trimmed.
+ */
+export async function psqlOn(g: AgentGateway, user: string, key: string, sql: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    'psql',
+    [
+      '-X',
+      '-At',
+      '-v',
+      'ON_ERROR_STOP=1',
+      `host=127.0.0.1 port=${g.port} user=${user} dbname=postgres`,
+      '-c',
+      sql,
+    ],
+    { env: { ...process.env, PGPASSWORD: key, PGCONNECT_TIMEOUT: '10' }, timeout: 60_000 },
+  );
+  return stdout.trim();
 }
 
 export interface AgentGatewayOptions {
