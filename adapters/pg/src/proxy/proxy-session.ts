@@ -4793,12 +4793,9 @@ function isAscii(text: string): boolean {
 
 /**
  * A remembered decision as this statement's own, for the audit record: a fresh id and time,
- * this text, and `cached` so the record says the policy was not run again.
- */
-/**
- * A remembered decision as a new one made at `now` on `sql`; with `parts`, one another
- * session made, now with this session's subject, resource and session (without approvals:
- * decisions are shared only between sessions that have none).
+ * this text, and `cached` so the record says the policy was not run again. With `parts`, a
+ * decision another session made, now with this session's subject, resource and session
+ * (without approvals: decisions are shared only between sessions that have none).
  */
 function reused(known: DecisionResult, sql: string, now: number, parts?: SessionInputParts): DecisionResult {
   const input = known.input;
