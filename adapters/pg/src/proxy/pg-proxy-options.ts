@@ -128,7 +128,9 @@ export interface PgProxyOptions {
    * Entries are dropped when the engine's policy generation moves on (`engine.setEvaluator`,
    * `engine.invalidate`); with an engine that does not count generations, a policy reload
    * reaches open sessions within `ttlMs`, or at once with `proxy.clearDecisionCache()`. Assumes the policy does not read `time` (beyond approval
-   * expiry) or raw statement text, as core's engine cache does.
+   * expiry) or raw statement text, as core's engine cache does. Sessions also share decisions
+   * (`sharedEntries`) where the engine says the policy reads nothing that tells them apart
+   * (`engine.inputPaths`; see shared-decisions.ts).
    */
   decisionCache?: DecisionCacheOptions | false;
   /**
