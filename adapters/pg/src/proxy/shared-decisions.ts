@@ -31,7 +31,10 @@ export interface SessionInputParts {
   readonly session: { readonly id: string; readonly started_at: string; readonly source: string };
 }
 
-/** Session fields that differ between any two sessions: a policy reading one tells them apart. */
+/**
+ * Session fields that differ between any two sessions: a policy reading one tells them apart.
+ * Keyed, they would only make keys no other session has; giving no key says so sooner.
+ */
 const PER_SESSION = new Set(['id', 'started_at']);
 
 /**
