@@ -1,4 +1,4 @@
-import { createEngine, type DecisionResult, staticEvaluator } from '@portcullis/core';
+import { createEngine, type DecisionResult, type Engine, staticEvaluator } from '@portcullis/core';
 import { describe, expect, it } from 'vitest';
 import { type SessionInputParts, SharedDecisions, shareKey } from './shared-decisions.js';
 
@@ -67,5 +67,19 @@ describe('SharedDecisions', () => {
     expect(shared.size).toBe(0);
     shared.remember('SELECT 1', 'k', result(), 1);
     expect(shared.get('SELECT 1', 'k', 1)?.id).toBe('d1');
+  });
+
+  it("reports the engine's input paths only when the engine counts generations", () => {
+    const paths = [['subject', 'kind']];
+    const engine = createEngine({ evaluator: { ...staticEvaluator(allow, 'v1'), inputPaths: paths } });
+    expect(new SharedDecisions({ maxEntries: 8, ttlMs: 1 }, engine).inputPaths()).toEqual(paths);
+    const uncounted: Engine = {
+      decide: (r) => engine.decide(r),
+      decideInput: (i) => engine.decideInput(i),
+      clearCache: () => {},
+      close: async () => {},
+      inputPaths: paths,
+    };
+    expect(new SharedDecisions({ maxEntries: 8, ttlMs: 1 }, uncounted).inputPaths()).toBeUndefined();
   });
 });

@@ -91,9 +91,13 @@ export class SharedDecisions {
     return this.memo.size;
   }
 
-  /** What the engine's current policy may read of the input. */
+  /**
+   * What the engine's current policy may read of the input; undefined (share nothing) for an
+   * engine that does not count generations, whose policy could change without this memo, or
+   * a session's key, noticing.
+   */
   inputPaths(): InputPaths | undefined {
-    return this.engine.inputPaths;
+    return this.engine.generation === undefined ? undefined : this.engine.inputPaths;
   }
 
   /**
