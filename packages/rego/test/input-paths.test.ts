@@ -137,6 +137,14 @@ describe('the shipped library reads only what it says', () => {
 
   it('leaves out the session id, start and source, and the claims', () => {
     const paths = evaluator.inputPaths ?? [[]];
+    // What docs/rego-toolchain.md and docs/adapters/pg.md say the library reads.
+    expect(paths).toEqual([
+      ...['file', 'fingerprint', 'http', 'shell', 'sql', 'type'].map((k) => ['action', k]),
+      ...['labels', 'name', 'type'].map((k) => ['resource', k]),
+      ['session', 'approvals'],
+      ...['groups', 'id', 'kind'].map((k) => ['subject', k]),
+      ['time'],
+    ]);
     for (const hidden of [
       ['session', 'id'],
       ['session', 'started_at'],
